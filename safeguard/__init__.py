@@ -1,0 +1,5 @@
+"""Safeguard: school safeguarding case management."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

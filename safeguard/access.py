@@ -1,0 +1,127 @@
+"""Who may do what where: the one place views, selectors and tasks ask.
+
+The guardian object-permission rows on `School` and `Trust` are the store; this module reads a
+user's rows once per request (one query, two when a trust role is held) and answers every check
+from memory. A permission held on a trust applies to each school of that trust.
+
+Platform administrators (`is_superuser`) get no implicit access to children's records here: the
+platform creates schools, it does not read them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from .roles import Perm
+
+if TYPE_CHECKING:
+    from schools.models import School
+
+M = TypeVar("M", bound=Model)
+
+_CACHE_ATTR = "_safeguard_access"
+
+
+class Access:
+    """The permissions one user holds, per school id."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._by_school: dict[int, frozenset[str]] | None = None
+        self._trust_perms: dict[int, frozenset[str]] = {}
+
+    def _load(self) -> dict[int, frozenset[str]]:
+        if self._by_school is not None:
+            return self._by_school
+        from guardian.models import UserObjectPermission
+
+        from schools.models import School, Trust
+
+        by_school: dict[int, set[str]] = defaultdict(set)
+        by_trust: dict[int, set[str]] = defaultdict(set)
+        if self.user is not None and self.user.is_authenticated and self.user.is_active:
+            cts = ContentType.objects.get_for_models(School, Trust)
+            school_ct, trust_ct = cts[School].id, cts[Trust].id
+            rows = UserObjectPermission.objects.filter(
+                user_id=self.user.pk, content_type_id__in=[school_ct, trust_ct]
+            ).values_list("content_type_id", "object_pk", "permission__codename")
+            for ct_id, object_pk, codename in rows:
+                target = by_school if ct_id == school_ct else by_trust
+                target[int(object_pk)].add(codename)
+            if by_trust:
+                schools = School.objects.filter(trust_id__in=by_trust).values_list("id", "trust_id")
+                for school_id, trust_id in schools:
+                    by_school[school_id] |= by_trust[trust_id]
+        self._trust_perms = {k: frozenset(v) for k, v in by_trust.items()}
+        self._by_school = {k: frozenset(v) for k, v in by_school.items()}
+        return self._by_school
+
+    def school_ids(self) -> list[int]:
+        """Every school where the user holds any permission."""
+        return sorted(self._load())
+
+    def schools_with(self, perm: Perm) -> list[int]:
+        """The ids of the schools where the user holds `perm`."""
+        return sorted(sid for sid, perms in self._load().items() if perm.value in perms)
+
+    def has(self, perm: Perm, school: School | int | None) -> bool:
+        if school is None:
+            return False
+        school_id = school if isinstance(school, int) else school.pk
+        return perm.value in self._load().get(school_id, frozenset())
+
+    def perms_in(self, school: School | int) -> frozenset[str]:
+        school_id = school if isinstance(school, int) else school.pk
+        return self._load().get(school_id, frozenset())
+
+    def trust_ids_with(self, perm: Perm) -> list[int]:
+        self._load()
+        return sorted(tid for tid, perms in self._trust_perms.items() if perm.value in perms)
+
+
+def access_for(user: Any) -> Access:
+    """The user's `Access`, cached on the user object for the life of the request."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = Access(user)
+        try:
+            setattr(user, _CACHE_ATTR, cached)
+        except AttributeError:  # AnonymousUser instances are shared; do not cache on them
+            pass
+    return cached
+
+
+def forget_access(user: Any) -> None:
+    """Drop the cached permissions (after memberships change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope(queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school") -> QuerySet[M]:
+    """Narrow a queryset of tenant records to the schools where `actor` holds `perm`."""
+    return queryset.filter(**{f"{field}__in": access_for(actor).schools_with(perm)})
+
+
+def get_for_actor_or_404(
+    queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school", **lookup: Any
+) -> M:
+    """One record the actor may see; missing, other-school and forbidden all raise the same 404."""
+    try:
+        return scope(queryset, actor=actor, perm=perm, field=field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
+        # ValidationError and ValueError: a malformed id in the URL is just another missing record.
+        raise Http404("No such record.") from exc
+
+
+def require(actor: Any, perm: Perm, schools: Iterable[Any]) -> None:
+    """Raise 404 unless the actor holds `perm` in every one of `schools`."""
+    access = access_for(actor)
+    if not all(access.has(perm, s) for s in schools):
+        raise Http404("No such record.")

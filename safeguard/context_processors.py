@@ -1,0 +1,24 @@
+"""Template context: the acting school and the schools to switch between, on every page."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .access import access_for
+from .roles import Perm
+
+
+def acting_school(request: HttpRequest) -> dict[str, Any]:
+    schools = getattr(request, "schools", None)
+    user = getattr(request, "user", None)
+    if schools is None or user is None or not user.is_authenticated:
+        return {"product_name": settings.PRODUCT_NAME}
+    school = schools.acting
+    access = access_for(user)
+    return {
+        "product_name": settings.PRODUCT_NAME,
+        "acting_school": school,
+        "available_schools": schools.available,
+        "can": {p.name.lower(): access.has(p, school) for p in Perm} if school else {},
+    }

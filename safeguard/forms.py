@@ -1,0 +1,46 @@
+"""Form helpers: GOV.UK Frontend classes and error states on Django's widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+_WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
+    (forms.Textarea, "govuk-textarea", "govuk-textarea--error"),
+    (forms.Select, "govuk-select", "govuk-select--error"),
+    (forms.CheckboxInput, "govuk-checkboxes__input", ""),
+    (forms.FileInput, "govuk-file-upload", "govuk-file-upload--error"),
+    (forms.widgets.Input, "govuk-input", "govuk-input--error"),
+]
+
+
+class GovukFormMixin:
+    """Give each widget its GOV.UK class, the error class when invalid, and linked hint/error ids."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            widget = field.widget
+            for widget_type, css, _ in _WIDGET_CLASSES:
+                if isinstance(widget, widget_type):
+                    widget.attrs["class"] = " ".join(
+                        c for c in [widget.attrs.get("class", ""), css] if c
+                    )
+                    break
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name not in self.fields:  # type: ignore[attr-defined]
+                continue
+            widget = self.fields[name].widget  # type: ignore[attr-defined]
+            for widget_type, _, error_css in _WIDGET_CLASSES:
+                if isinstance(widget, widget_type):
+                    if error_css:
+                        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_css}"
+                    break
+            described = [widget.attrs.get("aria-describedby", ""), f"id_{name}-error"]
+            widget.attrs["aria-describedby"] = " ".join(d for d in described if d)

@@ -1,0 +1,88 @@
+"""Request middleware: session lifetime and the school the user is acting in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from schools.models import School
+
+SIGNED_IN_AT = "safeguard_signed_in_at"
+ACTING_SCHOOL = "safeguard_acting_school_id"
+
+
+@receiver(user_logged_in)
+def _stamp_sign_in(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = timezone.now().timestamp()
+
+
+class SessionLifetimeMiddleware:
+    """End a session 12 hours after sign-in, however active (idle expiry is the cookie age)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            limit = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if signed_in_at is None or timezone.now().timestamp() - signed_in_at > limit:
+                logout(request)
+                messages.info(
+                    request,
+                    "For your security you are signed out 12 hours after signing in. "
+                    "Sign in again to carry on.",
+                )
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class SchoolContext:
+    """The schools a user works in and the one they are acting in now, looked up on first use."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @cached_property
+    def available(self) -> list[School]:
+        from schools.selectors import school_list_for
+
+        if not self._request.user.is_authenticated:
+            return []
+        return list(school_list_for(actor=self._request.user))
+
+    @cached_property
+    def acting(self) -> School | None:
+        """The school chosen in the switcher, else the first the user works in."""
+        by_id = {s.pk: s for s in self.available}
+        chosen = self._request.session.get(ACTING_SCHOOL)
+        if chosen in by_id:
+            return by_id[chosen]
+        return self.available[0] if self.available else None
+
+    def switch_to(self, school: School) -> None:
+        self._request.session[ACTING_SCHOOL] = school.pk
+        self.__dict__["acting"] = school
+
+
+class ActingSchoolMiddleware:
+    """Attach `request.schools`, a `SchoolContext`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.schools = SchoolContext(request)  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,149 @@
+"""Every role and the permissions it carries, in one place (DESIGN.md section 4).
+
+A role is a named set of permissions. A school role is held as django-guardian object permissions
+on the `School` row; a trust role on the `Trust` row. A permission granted on a trust applies to
+every school of that trust, so a trust role reaches a school without a row per school.
+
+Change a role here, then run `python manage.py sync_role_permissions` to re-derive the guardian
+rows from the memberships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Perm(StrEnum):
+    """Permission codenames (app label `schools`, held on School and Trust rows)."""
+
+    LOG_CONCERN = "log_concern"
+    VIEW_PUPILS = "view_pupils"
+    READ_CP_RECORDS = "read_cp_records"
+    MANAGE_CP_RECORDS = "manage_cp_records"
+    VIEW_ALL_RESTRICTED = "view_all_restricted"
+    TRANSFER_CP_FILES = "transfer_cp_files"
+    MANAGE_ALLEGATIONS = "manage_allegations"
+    MANAGE_PUPIL_ROLL = "manage_pupil_roll"
+    MANAGE_STAFF = "manage_staff"
+    VIEW_SCHOOL_DASHBOARD = "view_school_dashboard"
+    VIEW_SCHOOL_AGGREGATES = "view_school_aggregates"
+    VIEW_TRUST_DASHBOARD = "view_trust_dashboard"
+    QA_REVIEW = "qa_review"
+    MANAGE_CATEGORIES = "manage_categories"
+
+    @property
+    def full(self) -> str:
+        """The `app_label.codename` form that `user.has_perm` takes."""
+        return f"schools.{self.value}"
+
+
+PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
+    Perm.LOG_CONCERN: "Log a concern and see own concerns and their status",
+    Perm.VIEW_PUPILS: "See the pupil list and pupil pages",
+    Perm.READ_CP_RECORDS: "Read the school's child-protection records",
+    Perm.MANAGE_CP_RECORDS: "Triage, decide, keep chronologies, referrals, plans, risk assessments",
+    Perm.VIEW_ALL_RESTRICTED: "Read every restricted record of the school",
+    Perm.TRANSFER_CP_FILES: "Transfer child-protection files out and in",
+    Perm.MANAGE_ALLEGATIONS: "Handle allegations against adults and low-level concerns",
+    Perm.MANAGE_PUPIL_ROLL: "Keep the pupil roll",
+    Perm.MANAGE_STAFF: "Keep staff accounts",
+    Perm.VIEW_SCHOOL_DASHBOARD: "See the school dashboard with its lists",
+    Perm.VIEW_SCHOOL_AGGREGATES: "See the school's aggregate figures, never a child's name",
+    Perm.VIEW_TRUST_DASHBOARD: "See the trust dashboard and trends",
+    Perm.QA_REVIEW: "Quality-assure the schools' records",
+    Perm.MANAGE_CATEGORIES: "Own the trust's category list",
+}
+
+# The permissions listed on the School and Trust models (their Meta.permissions).
+SCHOOL_PERMISSIONS = [(p.value, PERMISSION_DESCRIPTIONS[p]) for p in Perm]
+TRUST_PERMISSIONS = SCHOOL_PERMISSIONS
+
+
+class Scope(StrEnum):
+    SCHOOL = "school"
+    TRUST = "trust"
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    label: str
+    scope: Scope
+    perms: frozenset[Perm]
+
+
+def _role(key: str, label: str, scope: Scope, *perms: Perm) -> Role:
+    return Role(key=key, label=label, scope=scope, perms=frozenset(perms))
+
+
+_AGGREGATES = Perm.VIEW_SCHOOL_AGGREGATES
+
+ROLES: dict[str, Role] = {
+    r.key: r
+    for r in [
+        _role("staff", "Staff member or volunteer", Scope.SCHOOL, Perm.LOG_CONCERN, Perm.VIEW_PUPILS),
+        _role(
+            "dsl",
+            "Designated Safeguarding Lead",
+            Scope.SCHOOL,
+            Perm.LOG_CONCERN,
+            Perm.VIEW_PUPILS,
+            Perm.READ_CP_RECORDS,
+            Perm.MANAGE_CP_RECORDS,
+            Perm.VIEW_ALL_RESTRICTED,
+            Perm.TRANSFER_CP_FILES,
+            Perm.VIEW_SCHOOL_DASHBOARD,
+            _AGGREGATES,
+        ),
+        _role(
+            "deputy",
+            "Deputy Designated Safeguarding Lead",
+            Scope.SCHOOL,
+            Perm.LOG_CONCERN,
+            Perm.VIEW_PUPILS,
+            Perm.READ_CP_RECORDS,
+            Perm.MANAGE_CP_RECORDS,
+            Perm.TRANSFER_CP_FILES,
+            Perm.VIEW_SCHOOL_DASHBOARD,
+            _AGGREGATES,
+        ),
+        _role(
+            "head",
+            "Headteacher",
+            Scope.SCHOOL,
+            Perm.LOG_CONCERN,
+            Perm.VIEW_PUPILS,
+            Perm.READ_CP_RECORDS,
+            Perm.MANAGE_ALLEGATIONS,
+            Perm.VIEW_SCHOOL_DASHBOARD,
+            _AGGREGATES,
+        ),
+        _role(
+            "admin",
+            "School administrator",
+            Scope.SCHOOL,
+            Perm.LOG_CONCERN,
+            Perm.VIEW_PUPILS,
+            Perm.MANAGE_PUPIL_ROLL,
+            Perm.MANAGE_STAFF,
+        ),
+        _role("governor", "Designated safeguarding governor", Scope.SCHOOL, _AGGREGATES),
+        _role(
+            "tso",
+            "Trust safeguarding officer",
+            Scope.TRUST,
+            Perm.VIEW_PUPILS,
+            Perm.READ_CP_RECORDS,
+            Perm.MANAGE_ALLEGATIONS,
+            Perm.VIEW_SCHOOL_DASHBOARD,
+            _AGGREGATES,
+            Perm.VIEW_TRUST_DASHBOARD,
+            Perm.QA_REVIEW,
+            Perm.MANAGE_CATEGORIES,
+        ),
+    ]
+}
+
+SCHOOL_ROLE_CHOICES = [(r.key, r.label) for r in ROLES.values() if r.scope is Scope.SCHOOL]
+TRUST_ROLE_CHOICES = [(r.key, r.label) for r in ROLES.values() if r.scope is Scope.TRUST]

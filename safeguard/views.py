@@ -1,0 +1,46 @@
+"""Pages of the kernel: home, school switching, health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from schools.selectors import role_labels_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What the signed-in person can do in the school they are acting in."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    roles = role_labels_for(actor=request.user, school=school) if school else []
+    return render(request, "safeguard/home.html", {"roles": roles})
+
+
+@require_POST
+@login_required
+def school_switch(request: HttpRequest) -> HttpResponse:
+    """Act in another school the user works in; a school they do not work in is a 404."""
+    slug = request.POST.get("school", "")
+    school = next((s for s in request.schools.available if s.slug == slug), None)  # type: ignore[attr-defined]
+    if school is None:
+        raise Http404("No such school.")
+    request.schools.switch_to(school)  # type: ignore[attr-defined]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    # A record page of the old school would only 404 now: land on the new school's home instead.
+    return redirect(target if not target.startswith("/pupils/") or target == "/pupils/" else "/")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and docker-compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

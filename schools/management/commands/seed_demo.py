@@ -1,0 +1,29 @@
+"""`python manage.py seed_demo`: the demo trust (idempotent)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from schools.demo import DEMO_PASSWORD_DEFAULT, SCHOOLS, TRUST_NAME, demo_emails, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo trust, its three schools, pupils and users."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
+        result = seed_demo(password=password, today=timezone.localdate())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{TRUST_NAME}: {result['schools']} schools, "
+                f"{result['pupils_created']} pupils added."
+            )
+        )
+        self.stdout.write("Demo sign-ins (password: %s):" % ("$DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD") else password))
+        for email in demo_emails():
+            self.stdout.write(f"  {email}")
+        self.stdout.write("Schools: " + ", ".join(f"{s.name} ({s.slug})" for s in SCHOOLS))

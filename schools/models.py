@@ -1,0 +1,262 @@
+"""Trusts, schools, the people who work in them and the pupils on their rolls."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from safeguard.models import TenantModel
+from safeguard.roles import SCHOOL_PERMISSIONS, SCHOOL_ROLE_CHOICES, TRUST_PERMISSIONS, TRUST_ROLE_CHOICES
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address.
+
+    `is_staff` means platform administrator (Django admin); it grants no access to children's
+    records. What a person may do in a school comes only from their memberships.
+    """
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    full_name = models.CharField("full name", max_length=150)
+    job_title = models.CharField("job title", max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField("platform administrator", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Trust(models.Model):
+    """A multi-academy trust; a stand-alone school is a trust of one."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(unique=True)
+    retention_years_after_birth = models.PositiveSmallIntegerField(
+        "keep child-protection files until the pupil's age", default=25
+    )
+
+    class Meta:
+        ordering = ["name"]
+        permissions = TRUST_PERMISSIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    """A school: the tenant. Every child's record belongs to exactly one school."""
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    urn = models.CharField(
+        "DfE URN",
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}$", "Enter the URN as 6 digits, like 123456.")],
+    )
+    local_authority = models.CharField("local authority", max_length=100)
+    reference_prefix = models.CharField(
+        "reference prefix",
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,6}$", "Use 2 to 6 capital letters, like ALD.")],
+        help_text="Starts every concern reference, like ALD-2026-0001.",
+    )
+    address_line_1 = models.CharField("address line 1", max_length=200)
+    address_line_2 = models.CharField("address line 2", max_length=200, blank=True)
+    town = models.CharField("town or city", max_length=100)
+    postcode = models.CharField(max_length=10)
+    phone = models.CharField("telephone", max_length=30, blank=True)
+    email = models.EmailField("safeguarding email", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = SCHOOL_PERMISSIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def return_address(self) -> list[str]:
+        """The address printed as the return address on a transferred file."""
+        lines = [self.name, self.address_line_1, self.address_line_2, self.town, self.postcode]
+        return [line for line in lines if line]
+
+
+class SchoolMembership(TenantModel):
+    """A person holds a role in a school."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="school_memberships")
+    role = models.CharField(max_length=20, choices=SCHOOL_ROLE_CHOICES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school", "role"], name="school_membership_unique")
+        ]
+        ordering = ["school__name", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.get_role_display()} at {self.school}"
+
+
+class TrustMembership(models.Model):
+    """A person holds a role across a trust (the trust safeguarding officer)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trust_memberships")
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=TRUST_ROLE_CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "trust", "role"], name="trust_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.get_role_display()} at {self.trust}"
+
+
+class YearGroup(models.TextChoices):
+    NURSERY = "N", "Nursery"
+    RECEPTION = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+    Y7 = "7", "Year 7"
+    Y8 = "8", "Year 8"
+    Y9 = "9", "Year 9"
+    Y10 = "10", "Year 10"
+    Y11 = "11", "Year 11"
+    Y12 = "12", "Year 12"
+    Y13 = "13", "Year 13"
+
+
+upn_validator = RegexValidator(
+    r"^[A-Z]\d{11}[0-9A-Z]$",
+    "Enter a UPN of 13 characters: a capital letter, 11 digits, then a digit or capital letter.",
+)
+
+
+class Pupil(TenantModel):
+    """A child on (or once on) a school's roll."""
+
+    legal_first_name = models.CharField("legal first name", max_length=100)
+    legal_middle_names = models.CharField("legal middle names", max_length=150, blank=True)
+    legal_last_name = models.CharField("legal last name", max_length=100)
+    preferred_first_name = models.CharField("preferred first name", max_length=100, blank=True)
+    preferred_last_name = models.CharField("preferred last name", max_length=100, blank=True)
+    date_of_birth = models.DateField("date of birth")
+    upn = models.CharField(
+        "unique pupil number (UPN)", max_length=13, blank=True, validators=[upn_validator]
+    )
+    year_group = models.CharField("year group", max_length=2, choices=YearGroup.choices)
+    registration_group = models.CharField("registration group", max_length=20, blank=True)
+    joined_on = models.DateField("date joined")
+    left_on = models.DateField("date left", null=True, blank=True)
+    # Lower-case names and UPN in one column, so search is one indexed predicate per word.
+    search_text = models.CharField(max_length=600, editable=False)
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "upn"],
+                condition=~models.Q(upn=""),
+                name="pupil_upn_unique_per_school",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
+                name="pupil_left_after_joined",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "legal_last_name", "legal_first_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name staff use: preferred names where given, else legal names."""
+        first = self.preferred_first_name or self.legal_first_name
+        last = self.preferred_last_name or self.legal_last_name
+        return f"{first} {last}"
+
+    @property
+    def legal_name(self) -> str:
+        return " ".join(
+            n for n in [self.legal_first_name, self.legal_middle_names, self.legal_last_name] if n
+        )
+
+    @property
+    def has_preferred_name(self) -> bool:
+        return self.display_name != f"{self.legal_first_name} {self.legal_last_name}"
+
+    def is_on_roll(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.joined_on <= on and (self.left_on is None or self.left_on > on)
+
+    def clean(self) -> None:
+        super().clean()
+        self.upn = self.upn.strip().upper()
+        self.search_text = self.build_search_text()
+
+    def build_search_text(self) -> str:
+        parts = [
+            self.legal_first_name,
+            self.legal_middle_names,
+            self.legal_last_name,
+            self.preferred_first_name,
+            self.preferred_last_name,
+            self.upn,
+        ]
+        return " ".join(p.strip().lower() for p in parts if p and p.strip())

@@ -1,0 +1,53 @@
+"""Reads of schools, memberships and pupils, always scoped by the acting user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from safeguard.access import access_for, get_for_actor_or_404, scope
+from safeguard.roles import Perm
+
+from .models import Pupil, School
+
+
+def school_list_for(*, actor: Any) -> QuerySet[School]:
+    """The schools where the actor holds any role, by name."""
+    return School.objects.filter(pk__in=access_for(actor).school_ids()).select_related("trust")
+
+
+def pupil_list_for(
+    *, actor: Any, school: School, query: str = "", include_left: bool = False
+) -> QuerySet[Pupil]:
+    """Pupils of one school the actor may see, matching every word of `query`."""
+    pupils = scope(Pupil.objects.all(), actor=actor, perm=Perm.VIEW_PUPILS).filter(school=school)
+    if not include_left:
+        pupils = pupils.filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
+    for word in query.lower().split()[:5]:
+        pupils = pupils.filter(Q(search_text__contains=word))
+    return pupils.order_by("legal_last_name", "legal_first_name", "id")
+
+
+def pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
+    """One pupil the actor may see, or the same 404 for missing and forbidden."""
+    return get_for_actor_or_404(
+        Pupil.objects.select_related("school"), actor=actor, perm=Perm.VIEW_PUPILS, pk=pk
+    )
+
+
+def role_labels_for(*, actor: Any, school: School) -> list[str]:
+    """The roles the actor holds in `school`, directly or through its trust, in plain words."""
+    from safeguard.roles import ROLES
+
+    from .models import SchoolMembership, TrustMembership
+
+    keys = list(
+        SchoolMembership.objects.filter(user_id=actor.pk, school=school).values_list("role", flat=True)
+    ) + list(
+        TrustMembership.objects.filter(user_id=actor.pk, trust_id=school.trust_id).values_list(
+            "role", flat=True
+        )
+    )
+    return [ROLES[k].label for k in keys if k in ROLES]

@@ -1,0 +1,78 @@
+"""Sign-in pages and the pupil list and pupil page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.urls import reverse_lazy
+from django.views.generic import TemplateView
+
+from safeguard.mixins import RecordAccessMixin, SchoolPermissionRequiredMixin
+from safeguard.roles import Perm
+
+from .forms import NewPasswordForm, PupilSearchForm, ResetRequestForm, SignInForm
+from .selectors import pupil_get_for, pupil_list_for
+
+PUPILS_PER_PAGE = 50
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+    template_name = "registration/login.html"
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class ResetRequestView(auth_views.PasswordResetView):
+    form_class = ResetRequestForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
+    """The acting school's pupils, searchable; htmx requests get just the results."""
+
+    required_perm = Perm.VIEW_PUPILS
+    template_name = "schools/pupil_list.html"
+
+    def get_template_names(self) -> list[str]:
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return ["schools/_pupil_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = PupilSearchForm(self.request.GET or None)
+        query, include_left = "", False
+        if form.is_valid():
+            query = form.cleaned_data["q"].strip()
+            include_left = form.cleaned_data["include_left"]
+        pupils = pupil_list_for(
+            actor=self.request.user, school=self.school, query=query, include_left=include_left
+        )
+        page = Paginator(pupils, PUPILS_PER_PAGE).get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        return super().get_context_data(
+            form=form, page=page, query=query, query_string=params.urlencode(), **kwargs
+        )
+
+
+class PupilDetailView(RecordAccessMixin, TemplateView):
+    template_name = "schools/pupil_detail.html"
+
+    def get_record(self) -> Any:
+        return pupil_get_for(actor=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(pupil=self.record, **kwargs)
