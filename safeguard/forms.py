@@ -16,7 +16,7 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
 
 
 class GovukFormMixin:
-    """Give each widget its GOV.UK class, the error class when invalid, and linked hint/error ids."""
+    """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]

@@ -82,7 +82,9 @@ _AGGREGATES = Perm.VIEW_SCHOOL_AGGREGATES
 ROLES: dict[str, Role] = {
     r.key: r
     for r in [
-        _role("staff", "Staff member or volunteer", Scope.SCHOOL, Perm.LOG_CONCERN, Perm.VIEW_PUPILS),
+        _role(
+            "staff", "Staff member or volunteer", Scope.SCHOOL, Perm.LOG_CONCERN, Perm.VIEW_PUPILS
+        ),
         _role(
             "dsl",
             "Designated Safeguarding Lead",

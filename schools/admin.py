@@ -23,7 +23,13 @@ class UserAdmin(DjangoUserAdmin):
         ("Platform", {"fields": ("is_active", "is_staff", "is_superuser", "last_login")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "full_name", "job_title", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "job_title", "password1", "password2"),
+            },
+        ),
     )
     readonly_fields = ["last_login"]
     filter_horizontal = ()

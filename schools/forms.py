@@ -43,7 +43,11 @@ class ResetRequestForm(GovukFormMixin, PasswordResetForm):
         """Active users whose email matches, ignoring case (the model stores it lower-case)."""
         from .models import User
 
-        return (u for u in User.objects.filter(email__iexact=email, is_active=True) if u.has_usable_password())
+        return (
+            u
+            for u in User.objects.filter(email__iexact=email, is_active=True)
+            if u.has_usable_password()
+        )
 
 
 class NewPasswordForm(GovukFormMixin, SetPasswordForm):

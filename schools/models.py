@@ -11,7 +11,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from safeguard.models import TenantModel
-from safeguard.roles import SCHOOL_PERMISSIONS, SCHOOL_ROLE_CHOICES, TRUST_PERMISSIONS, TRUST_ROLE_CHOICES
+from safeguard.roles import (
+    SCHOOL_PERMISSIONS,
+    SCHOOL_ROLE_CHOICES,
+    TRUST_PERMISSIONS,
+    TRUST_ROLE_CHOICES,
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -138,7 +143,9 @@ class SchoolMembership(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "school", "role"], name="school_membership_unique")
+            models.UniqueConstraint(
+                fields=["user", "school", "role"], name="school_membership_unique"
+            )
         ]
         ordering = ["school__name", "role"]
 
@@ -156,7 +163,9 @@ class TrustMembership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "trust", "role"], name="trust_membership_unique")
+            models.UniqueConstraint(
+                fields=["user", "trust", "role"], name="trust_membership_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -215,7 +224,8 @@ class Pupil(TenantModel):
                 name="pupil_upn_unique_per_school",
             ),
             models.CheckConstraint(
-                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
                 name="pupil_left_after_joined",
             ),
         ]

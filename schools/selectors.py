@@ -44,7 +44,9 @@ def role_labels_for(*, actor: Any, school: School) -> list[str]:
     from .models import SchoolMembership, TrustMembership
 
     keys = list(
-        SchoolMembership.objects.filter(user_id=actor.pk, school=school).values_list("role", flat=True)
+        SchoolMembership.objects.filter(user_id=actor.pk, school=school).values_list(
+            "role", flat=True
+        )
     ) + list(
         TrustMembership.objects.filter(user_id=actor.pk, trust_id=school.trust_id).values_list(
             "role", flat=True

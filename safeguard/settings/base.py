@@ -131,8 +131,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for the IP address in the lock-out key. Staff of a school share one public IP, so an
-# IP lock would shut a whole school out; the account is what an attacker guesses at, so lock that.
+# axes.W006 asks for the IP address in the lock-out key. Staff of a school share one public IP,
+# so an IP lock would shut a whole school out; the account is what an attacker guesses at.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

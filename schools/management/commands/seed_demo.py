@@ -23,7 +23,10 @@ class Command(BaseCommand):
                 f"{result['pupils_created']} pupils added."
             )
         )
-        self.stdout.write("Demo sign-ins (password: %s):" % ("$DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD") else password))
+        self.stdout.write(
+            "Demo sign-ins (password: %s):"
+            % ("$DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD") else password)
+        )
         for email in demo_emails():
             self.stdout.write(f"  {email}")
         self.stdout.write("Schools: " + ", ".join(f"{s.name} ({s.slug})" for s in SCHOOLS))

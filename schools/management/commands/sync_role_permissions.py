@@ -12,7 +12,9 @@ from schools.services import user_permissions_sync
 
 
 class Command(BaseCommand):
-    help = "Re-derive every user's object permissions from their memberships and safeguard/roles.py."
+    help = (
+        "Re-derive every user's object permissions from their memberships and safeguard/roles.py."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = User.objects.filter(
