@@ -6,4 +6,4 @@ class SafeguardConfig(AppConfig):
     verbose_name = "Safeguard kernel"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the tenancy system check)
+        from . import checks, middleware  # noqa: F401  (register the system check, sign-in stamp)

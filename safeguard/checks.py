@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.db.models import Model
 
 # Models that hold no child's data and belong to no single school.
 GLOBAL_MODELS: frozenset[str] = frozenset(
@@ -38,18 +40,22 @@ def is_tenant_owned(model: type) -> bool:
     except Exception:
         return False
     remote = getattr(field, "related_model", None)
-    return (
-        field.many_to_one
-        and not field.null
-        and remote is not None
-        and remote._meta.label == "schools.School"
+    # Before the app registry is ready (or in an isolated registry) the target is still a string.
+    label = (
+        remote if isinstance(remote, str) else getattr(getattr(remote, "_meta", None), "label", "")
     )
+    return bool(field.many_to_one) and not field.null and label == "schools.School"
 
 
 @checks.register(checks.Tags.models)
 def check_tenancy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return check_models(apps.get_models())
+
+
+def check_models(models: Iterable[type[Model]]) -> list[checks.CheckMessage]:
+    """An error for each model that is neither tenant-owned nor allowed to be global."""
     errors: list[checks.CheckMessage] = []
-    for model in apps.get_models():
+    for model in models:
         meta = model._meta
         if meta.app_label in GLOBAL_APPS or meta.label in GLOBAL_MODELS:
             continue

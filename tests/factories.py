@@ -30,7 +30,9 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"school-{n}")
     urn = factory.Sequence(lambda n: f"{100000 + n}")
     local_authority = "Essex"
-    reference_prefix = factory.Sequence(lambda n: "S" + "".join(chr(65 + int(d)) for d in f"{n:03d}"))
+    reference_prefix = factory.Sequence(
+        lambda n: "S" + "".join(chr(65 + int(d)) for d in f"{n:03d}")
+    )
     address_line_1 = "1 High Street"
     town = "Chelmsford"
     postcode = "CM1 1AA"

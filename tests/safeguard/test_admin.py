@@ -1,0 +1,26 @@
+"""The platform's Django admin: only platform administrators get in, and it shows no pupils."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import ALL_ROLES, World
+from tests.factories import UserFactory
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_school_roles_cannot_open_the_admin(client, world: World, role: str) -> None:  # noqa: ANN001
+    client.force_login(world.users[role])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/platform-admin/login/" in response["Location"]
+
+
+def test_platform_admin_sees_schools_not_pupils(client, world: World) -> None:  # noqa: ANN001
+    root = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(root)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Schools" in page
+    assert "Pupils" not in page
+    assert client.get(reverse("admin:schools_school_changelist")).status_code == 200

@@ -1,0 +1,104 @@
+"""The capability table of DESIGN.md section 4, checked against what each role really holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools import services
+from schools.models import SchoolMembership, User
+from tests.conftest import World
+from tests.factories import SchoolFactory, UserFactory, member
+
+Y = True
+N = False
+# Written out from DESIGN.md section 4 by hand, not derived from safeguard/roles.py.
+#                         staff dsl deputy head admin governor tso
+TABLE: dict[Perm, tuple[bool, ...]] = {
+    Perm.LOG_CONCERN: (Y, Y, Y, Y, Y, N, N),
+    Perm.VIEW_PUPILS: (Y, Y, Y, Y, Y, N, Y),
+    Perm.READ_CP_RECORDS: (N, Y, Y, Y, N, N, Y),
+    Perm.MANAGE_CP_RECORDS: (N, Y, Y, N, N, N, N),
+    Perm.VIEW_ALL_RESTRICTED: (N, Y, N, N, N, N, N),
+    Perm.TRANSFER_CP_FILES: (N, Y, Y, N, N, N, N),
+    Perm.MANAGE_ALLEGATIONS: (N, N, N, Y, N, N, Y),
+    Perm.MANAGE_PUPIL_ROLL: (N, N, N, N, Y, N, N),
+    Perm.MANAGE_STAFF: (N, N, N, N, Y, N, N),
+    Perm.VIEW_SCHOOL_DASHBOARD: (N, Y, Y, Y, N, N, Y),
+    Perm.VIEW_SCHOOL_AGGREGATES: (N, Y, Y, Y, N, Y, Y),
+    Perm.VIEW_TRUST_DASHBOARD: (N, N, N, N, N, N, Y),
+    Perm.QA_REVIEW: (N, N, N, N, N, N, Y),
+    Perm.MANAGE_CATEGORIES: (N, N, N, N, N, N, Y),
+}
+COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
+
+
+@pytest.mark.parametrize("perm", list(Perm), ids=lambda p: p.value)
+def test_capability_table(world: World, perm: Perm) -> None:
+    held = tuple(access_for(world.users[role]).has(perm, world.school) for role in COLUMNS)
+    assert held == TABLE[perm]
+
+
+@pytest.mark.parametrize("perm", list(Perm), ids=lambda p: p.value)
+def test_no_role_reaches_another_trusts_school(world: World, perm: Perm) -> None:
+    for role in COLUMNS:
+        assert not access_for(world.users[role]).has(perm, world.other_school)
+
+
+def test_guardian_holds_the_school_roles(world: World) -> None:
+    """`user.has_perm("schools.<perm>", school)` is the django-guardian check of DESIGN.md."""
+    dsl = world.users["dsl"]
+    assert dsl.has_perm(Perm.MANAGE_CP_RECORDS.full, world.school)
+    assert not dsl.has_perm(Perm.MANAGE_CP_RECORDS.full, world.other_school)
+    assert not world.users["staff"].has_perm(Perm.READ_CP_RECORDS.full, world.school)
+
+
+def test_trust_role_reaches_every_school_of_the_trust_including_new_ones(world: World) -> None:
+    later = SchoolFactory(trust=world.school.trust)
+    tso = world.users["tso"]
+    assert access_for(tso).schools_with(Perm.READ_CP_RECORDS) == sorted([world.school.pk, later.pk])
+
+
+def test_platform_superuser_reads_no_school(world: World) -> None:
+    root = UserFactory(is_superuser=True, is_staff=True)
+    assert access_for(root).school_ids() == []
+
+
+def test_inactive_user_holds_nothing(world: World) -> None:
+    dsl = world.users["dsl"]
+    dsl.is_active = False
+    dsl.save()
+    dsl.refresh_from_db()
+    assert not access_for(dsl).has(Perm.READ_CP_RECORDS, world.school)
+
+
+def test_revoking_one_role_keeps_the_others(world: World) -> None:
+    person = member(world.school, "staff")
+    services.school_membership_grant(user=person, school=world.school, role="dsl")
+    assert access_for(person).has(Perm.MANAGE_CP_RECORDS, world.school)
+    dsl_role = SchoolMembership.objects.get(user=person, role="dsl")
+    services.school_membership_revoke(membership=dsl_role)
+    fresh = User.objects.get(pk=person.pk)  # the next request loads the person afresh
+    assert not access_for(fresh).has(Perm.MANAGE_CP_RECORDS, world.school)
+    assert access_for(fresh).has(Perm.LOG_CONCERN, world.school)
+
+
+def test_roles_in_two_schools_stay_apart(world: World) -> None:
+    person = member(world.school, "staff")
+    services.school_membership_grant(user=person, school=world.other_school, role="dsl")
+    access = access_for(person)
+    assert not access.has(Perm.READ_CP_RECORDS, world.school)
+    assert access.has(Perm.READ_CP_RECORDS, world.other_school)
+
+
+def test_permissions_are_loaded_in_one_query_per_request(
+    world: World,
+    django_assert_num_queries,  # noqa: ANN001
+) -> None:
+    person = User.objects.get(pk=member(world.school, "dsl").pk)  # fresh, as each request loads
+    with django_assert_num_queries(1):
+        access = access_for(person)
+        for perm in Perm:
+            access.has(perm, world.school)
+            access.has(perm, world.other_school)

@@ -1,0 +1,112 @@
+"""Pupil list, search and page: scoped to the acting school, fast, and never leaking."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from schools.models import Pupil
+from schools.selectors import pupil_list_for
+from tests.conftest import World
+from tests.factories import PupilFactory
+
+
+@pytest.fixture
+def signed_in_dsl(client, world: World):  # noqa: ANN001, ANN201
+    client.force_login(world.users["dsl"])
+    return client
+
+
+def _names(response) -> str:  # noqa: ANN001
+    return response.content.decode()
+
+
+def test_search_by_legal_name_preferred_name_and_upn(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+    PupilFactory(
+        school=world.school,
+        legal_first_name="Mohammed",
+        legal_last_name="Rahman",
+        preferred_first_name="Mo",
+        upn="A123456789012",
+    )
+    url = reverse("pupil-list")
+    assert "RAHMAN" in _names(signed_in_dsl.get(url, {"q": "rahm"}))
+    assert "RAHMAN" in _names(signed_in_dsl.get(url, {"q": "mo rah"}))
+    assert "RAHMAN" in _names(signed_in_dsl.get(url, {"q": "a1234567"}))
+    page = _names(signed_in_dsl.get(url, {"q": "Alphason"}))
+    assert "ALPHASON" in page and "RAHMAN" not in page
+
+
+def test_search_never_finds_another_schools_pupil(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+    page = _names(signed_in_dsl.get(reverse("pupil-list"), {"q": "Betason"}))
+    assert "0 pupils" in page
+    assert "Bartholomew" not in page
+    assert str(world.other_pupil.pk) not in page
+
+
+def test_selector_never_returns_another_schools_pupil(world: World) -> None:
+    # Even asked for the other school by name, the selector returns nothing the actor may not see.
+    assert list(pupil_list_for(actor=world.users["dsl"], school=world.other_school)) == []
+    assert list(pupil_list_for(actor=world.users["other_dsl"], school=world.school)) == []
+
+
+def test_htmx_search_returns_just_the_results(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+    response = signed_in_dsl.get(reverse("pupil-list"), {"q": "alph"}, HTTP_HX_REQUEST="true")
+    page = _names(response)
+    assert "ALPHASON" in page
+    assert "<html" not in page
+
+
+def test_pupils_who_have_left_are_hidden_unless_asked_for(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+    PupilFactory(
+        school=world.school,
+        legal_last_name="Leaverton",
+        joined_on=datetime.date(2020, 9, 1),
+        left_on=datetime.date(2024, 7, 20),
+    )
+    url = reverse("pupil-list")
+    assert "LEAVERTON" not in _names(signed_in_dsl.get(url, {"q": "leav"}))
+    assert "LEAVERTON" in _names(signed_in_dsl.get(url, {"q": "leav", "include_left": "on"}))
+
+
+def test_pupil_page_shows_the_pupil(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+    page = _names(signed_in_dsl.get(reverse("pupil-detail", kwargs={"pk": world.pupil.pk})))
+    assert "Aaliyah Alphason" in page
+    assert "14 March 2015" in page  # UK date format
+
+
+def test_malformed_or_unknown_pupil_id_is_404(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+    response = signed_in_dsl.get("/pupils/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert "Page not found" in _names(response)
+
+
+def test_pupil_list_query_count_does_not_grow_with_the_roll(
+    signed_in_dsl,  # noqa: ANN001
+    world: World,
+    django_assert_max_num_queries,  # noqa: ANN001
+) -> None:
+    """2,000 pupils cost the same queries as one page of them (no N+1)."""
+    url = reverse("pupil-list")
+    signed_in_dsl.get(url)  # warm the content-type cache
+    # Session, user, permissions, school, count, page, session save, and the request's savepoints.
+    with django_assert_max_num_queries(11) as small:
+        signed_in_dsl.get(url)
+    pupils = [
+        Pupil(
+            school=world.school,
+            legal_first_name=f"Pupil{n}",
+            legal_last_name="Bulkson",
+            date_of_birth=datetime.date(2014, 1, 1),
+            year_group="6",
+            joined_on=datetime.date(2020, 9, 1),
+            search_text=f"pupil{n} bulkson",
+        )
+        for n in range(2000)
+    ]
+    Pupil.objects.bulk_create(pupils)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = signed_in_dsl.get(url)
+    assert "2001 pupils" in _names(response)
