@@ -200,3 +200,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The scheduler's standing jobs; django-celery-beat copies them into its tables, where a platform
+# administrator can see and change them.
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "safeguard.sessions_clear_expired",
+        "schedule": 60 * 60,
+    },
+}

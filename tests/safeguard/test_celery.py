@@ -1,0 +1,41 @@
+"""A real Celery worker on the real broker (Redis in `make test`) runs the kernel's tasks."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from safeguard.celery import app
+from safeguard.tasks import sessions_clear_expired
+
+
+def test_settings_make_delivery_safe() -> None:
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.task_always_eager is False
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_clears_expired_sessions() -> None:
+    live = SessionStore()
+    live.create()
+    stale = SessionStore()
+    stale.create()
+    Session.objects.filter(session_key=stale.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        sessions_clear_expired.delay()
+        deadline = time.monotonic() + 30
+        while Session.objects.filter(session_key=stale.session_key).exists():
+            assert time.monotonic() < deadline, "the worker did not run the task within 30 s"
+            time.sleep(0.2)
+    assert Session.objects.filter(session_key=live.session_key).exists()

@@ -1,0 +1,55 @@
+"""Styled error pages, and never a stack trace."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.test import override_settings
+from django.urls import include, path
+
+from tests.conftest import World
+
+
+def _explode(request: HttpRequest) -> None:
+    raise RuntimeError("secret internal detail")
+
+
+def _forbid(request: HttpRequest) -> None:
+    raise PermissionDenied
+
+
+urlpatterns = [
+    path("explode/", _explode),
+    path("forbid/", _forbid),
+    path("", include("safeguard.urls")),
+]
+
+
+@pytest.fixture
+def failing_urls():  # noqa: ANN201
+    with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+        yield
+
+
+def test_server_error_page_has_no_stack_trace(client, failing_urls, db) -> None:  # noqa: ANN001
+    client.raise_request_exception = False
+    response = client.get("/explode/")
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in page
+    assert "Traceback" not in page
+    assert "secret internal detail" not in page
+
+
+def test_403_page_is_styled(client, failing_urls, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["governor"])
+    response = client.get("/forbid/")
+    assert response.status_code == 403
+    assert "You cannot see this page" in response.content.decode()
+
+
+def test_404_page_is_styled(client, db) -> None:  # noqa: ANN001
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
