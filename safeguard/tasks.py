@@ -1,4 +1,4 @@
-"""Housekeeping tasks of the kernel. Tasks take ids (here none), wrap a service, and are idempotent."""
+"""Housekeeping tasks of the kernel: each wraps one service and is idempotent."""
 
 from __future__ import annotations
 
