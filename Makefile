@@ -14,7 +14,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
-.PHONY: help install system-packages python-packages frontend run migrate demo test lint format \
+.PHONY: help install system-packages python-packages frontend run migrate demo test lint format bench \
 	services services-stop lock check-deploy clean
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "            web (http://127.0.0.1:8000), worker and scheduler"
 	@echo "make test   install, start PostgreSQL and Redis if none run, lint, run every test"
 	@echo "make lint   ruff, migrations check, deployment check"
+	@echo "make bench  benchmarks (pupil search on a roll of 2,000)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
 
 system-packages:
@@ -79,6 +80,7 @@ services-stop:
 lint: python-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=safeguard.settings.test DATABASE_URL=sqlite:// $(BIN)/mypy
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
 
@@ -90,6 +92,9 @@ check-deploy: python-packages
 
 test: install services lint
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install services
+	$(TEST_ENV) $(BIN)/python -m pytest benchmarks -q -s
 
 format: python-packages
 	$(BIN)/ruff format .

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -115,7 +115,7 @@ def get_for_actor_or_404(
     """One record the actor may see; missing, other-school and forbidden all raise the same 404."""
     try:
         return scope(queryset, actor=actor, perm=perm, field=field).get(**lookup)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
+    except (ObjectDoesNotExist, ValidationError, ValueError) as exc:
         # ValidationError and ValueError: a malformed id in the URL is just another missing record.
         raise Http404("No such record.") from exc
 

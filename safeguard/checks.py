@@ -7,6 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 # Models that hold no child's data and belong to no single school.
@@ -33,11 +34,11 @@ GLOBAL_APPS: frozenset[str] = frozenset(
 )
 
 
-def is_tenant_owned(model: type) -> bool:
+def is_tenant_owned(model: type[Model]) -> bool:
     """A non-null foreign key called `school` to the School model."""
     try:
         field = model._meta.get_field("school")
-    except Exception:
+    except FieldDoesNotExist:
         return False
     remote = getattr(field, "related_model", None)
     # Before the app registry is ready (or in an isolated registry) the target is still a string.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Perm(StrEnum):
@@ -56,7 +57,9 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
-SCHOOL_PERMISSIONS = [(p.value, PERMISSION_DESCRIPTIONS[p]) for p in Perm]
+SCHOOL_PERMISSIONS: list[tuple[str, str | Any]] = [
+    (p.value, PERMISSION_DESCRIPTIONS[p]) for p in Perm
+]
 TRUST_PERMISSIONS = SCHOOL_PERMISSIONS
 
 

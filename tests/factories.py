@@ -83,3 +83,7 @@ def trust_member(trust: Trust, role: str, **user_fields: object) -> User:
     user = UserFactory(**user_fields)
     services.trust_membership_grant(user=user, trust=trust, role=role)
     return user
+
+
+FIRST_NAMES_FOR_BENCH = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur"]
+LAST_NAMES_FOR_BENCH = ["Smith", "Jones", "Williams", "Brown", "Taylor", "Davies", "Khan", "Patel"]
