@@ -87,7 +87,8 @@ lint: python-packages
 check-deploy: python-packages
 	DJANGO_SETTINGS_MODULE=safeguard.settings.production \
 		SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') \
-		ALLOWED_HOSTS=safeguard.example DATABASE_URL=sqlite:///:memory: \
+		ALLOWED_HOSTS=safeguard.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
+		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: install services lint

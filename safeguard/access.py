@@ -11,7 +11,9 @@ platform creates schools, it does not read them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=Model)
 
 _CACHE_ATTR = "_safeguard_access"
+# During a request, answers are cached per user id (so every copy of a user object shares them and
+# `forget_access` reaches them all); outside a request, on the user object itself.
+_request_cache: ContextVar[dict[Any, Access] | None] = ContextVar("safeguard_access", default=None)
 
 
 class Access:
@@ -87,7 +92,13 @@ class Access:
 
 
 def access_for(user: Any) -> Access:
-    """The user's `Access`, cached on the user object for the life of the request."""
+    """The user's `Access`, cached for the life of the request."""
+    store = _request_cache.get()
+    if store is not None:
+        key = getattr(user, "pk", None)
+        if key not in store:
+            store[key] = Access(user)
+        return store[key]
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = Access(user)
@@ -100,8 +111,21 @@ def access_for(user: Any) -> Access:
 
 def forget_access(user: Any) -> None:
     """Drop the cached permissions (after memberships change)."""
+    store = _request_cache.get()
+    if store is not None:
+        store.pop(getattr(user, "pk", None), None)
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+@contextmanager
+def access_cache() -> Iterator[None]:
+    """Cache permission answers per user id for the duration of the block (one request)."""
+    token = _request_cache.set({})
+    try:
+        yield
+    finally:
+        _request_cache.reset(token)
 
 
 def scope(queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school") -> QuerySet[M]:

@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .access import access_cache
+
 if TYPE_CHECKING:
     from schools.models import School
 
@@ -85,4 +87,5 @@ class ActingSchoolMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.schools = SchoolContext(request)  # type: ignore[attr-defined]
-        return self.get_response(request)
+        with access_cache():
+            return self.get_response(request)

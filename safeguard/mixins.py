@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
@@ -30,8 +29,9 @@ class SchoolPermissionRequiredMixin(LoginRequiredMixin):
 class RecordAccessMixin(LoginRequiredMixin):
     """Look a record up through a scoped selector: missing, other-school and forbidden are one 404.
 
-    When the record belongs to another school the user also works in (a link from an email, say),
-    the user's acting school follows the record and the page says so.
+    A record of another school the person also works in (a link from an email, say) is shown with
+    its own school named, and a banner offers to switch; opening it never changes the acting
+    school, so a form open in another tab cannot end up saved to the wrong school.
     """
 
     def get_record(self) -> Any:
@@ -40,11 +40,12 @@ class RecordAccessMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.args, self.kwargs = args, kwargs
         self.record = self.get_record()
-        schools = request.schools  # type: ignore[attr-defined]
-        if schools.acting is None or schools.acting.pk != self.record.school_id:
-            schools.switch_to(self.record.school)
-            messages.info(request, f"You are now acting in {self.record.school.name}.")
         self.school = self.record.school
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        acting = self.request.schools.acting  # type: ignore[attr-defined]
+        kwargs.setdefault("record_school", self.school)
+        kwargs.setdefault("record_school_differs", acting is None or acting.pk != self.school.pk)
+        return super().get_context_data(**kwargs)  # type: ignore[misc]

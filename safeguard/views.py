@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -30,11 +33,24 @@ def school_switch(request: HttpRequest) -> HttpResponse:
     if school is None:
         raise Http404("No such school.")
     request.schools.switch_to(school)  # type: ignore[attr-defined]
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    # A record page of the old school would only 404 now: land on the new school's home instead.
-    return redirect(target if not target.startswith("/pupils/") or target == "/pupils/" else "/")
+    return redirect(_switch_target(request, request.POST.get("next", "")))
+
+
+def _switch_target(request: HttpRequest, target: str) -> str:
+    """Back to the page the switch was made from, query string and all, if it is one of ours.
+
+    Record pages stay reachable after a switch (they show which school the record belongs to), so
+    the person lands where they were.
+    """
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    try:
+        resolve(urlsplit(target).path)
+    except Resolver404:
+        return "/"
+    return target
 
 
 @require_GET

@@ -93,7 +93,10 @@ class TrustMembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request: Any, obj: TrustMembership, form: Any, change: bool) -> None:
         if change:
+            # The person may have changed: re-derive the permissions of the old one and the new.
+            before = TrustMembership.objects.select_related("user").get(pk=obj.pk)
             obj.save()
+            services.user_permissions_sync(user=before.user)
             services.user_permissions_sync(user=obj.user)
             return
         saved = services.trust_membership_grant(user=obj.user, trust=obj.trust, role=obj.role)

@@ -202,9 +202,9 @@ def _demo_pupils(school: DemoSchool, today: datetime.date) -> list[dict]:
         dob = datetime.date(birth_year, 9, 1) + datetime.timedelta(days=rng.randrange(0, 365))
         joined = datetime.date(academic_year_start - (rng.randrange(0, 3)), 9, 4)
         serial = f"{n + 1:03d}"
-        upn = upn_with_check_letter(
-            f"{school.la_code}{school.urn[-4:]}{str(birth_year)[-2:]}{serial}"
-        )
+        # The UPN depends only on the school and the pupil's number, never on today's date, so a
+        # second run on another day finds the same pupils (allocation year fixed at 24).
+        upn = upn_with_check_letter(f"{school.la_code}{school.urn[-4:]}24{serial}")
         reg = f"{year}{'ABC'[n % 3]}" if year.isdigit() else f"R{'ABC'[n % 3]}"
         left_on = None
         if n in (57, 58, 59):  # three pupils who have left: the roll keeps them, searches hide them

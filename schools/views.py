@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.urls import reverse_lazy
 from django.views.generic import TemplateView
 
+from safeguard.auth import axes_username
 from safeguard.mixins import RecordAccessMixin, SchoolPermissionRequiredMixin
 from safeguard.roles import Perm
 
@@ -38,6 +41,12 @@ class ResetRequestView(auth_views.PasswordResetView):
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+        # Choosing a new password through the emailed link proves the person owns the account,
+        # so it lifts a lock-out (the locked page offers exactly this way back in).
+        axes_reset(username=axes_username(self.request, {"username": self.user.email}))
+        return super().form_valid(form)
 
 
 class PupilListView(SchoolPermissionRequiredMixin, TemplateView):

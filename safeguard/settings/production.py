@@ -12,8 +12,18 @@ if len(SECRET_KEY) < 50:
     )
 DEBUG = False
 
+# Fail closed: production never falls back to SQLite, the filesystem broker or printed email.
+for _required in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
+    if not env(_required, default=""):
+        raise ImproperlyConfigured(f"{_required} must be set in production.")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
+    raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL to postgres://...")
+if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
+    raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production.")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check calls it over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -24,3 +24,22 @@ def test_platform_admin_sees_schools_not_pupils(client, world: World) -> None:  
     assert "Schools" in page
     assert "Pupils" not in page
     assert client.get(reverse("admin:schools_school_changelist")).status_code == 200
+
+
+def test_moving_a_trust_role_to_another_person_takes_it_from_the_first(
+    client, world: World
+) -> None:  # noqa: ANN001, E501
+    from safeguard.access import access_for
+    from safeguard.roles import Perm
+    from schools.models import TrustMembership, User
+
+    root = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(root)
+    old_tso = world.users["tso"]
+    new_tso = UserFactory(email="new-tso@example.org")
+    membership = TrustMembership.objects.get(user=old_tso)
+    url = reverse("admin:schools_trustmembership_change", args=[membership.pk])
+    response = client.post(url, {"user": new_tso.pk, "trust": membership.trust_id, "role": "tso"})
+    assert response.status_code == 302
+    assert not access_for(User.objects.get(pk=old_tso.pk)).has(Perm.READ_CP_RECORDS, world.school)
+    assert access_for(User.objects.get(pk=new_tso.pk)).has(Perm.READ_CP_RECORDS, world.school)

@@ -102,3 +102,29 @@ def test_permissions_are_loaded_in_one_query_per_request(
         for perm in Perm:
             access.has(perm, world.school)
             access.has(perm, world.other_school)
+
+
+def test_has_perm_agrees_with_access_for_trust_roles(world: World) -> None:
+    tso = world.users["tso"]
+    assert tso.has_perm(Perm.READ_CP_RECORDS.full, world.school)
+    assert tso.has_perm(Perm.VIEW_TRUST_DASHBOARD.full, world.school.trust)
+    assert not tso.has_perm(Perm.READ_CP_RECORDS.full, world.other_school)
+    assert not tso.has_perm(Perm.MANAGE_CP_RECORDS.full, world.school)
+
+
+def test_superuser_has_no_perm_on_a_school(world: World) -> None:
+    root = UserFactory(is_superuser=True, is_staff=True)
+    assert not root.has_perm(Perm.READ_CP_RECORDS.full, world.school)
+    assert not root.has_perm("concerns.anything", world.school)
+    assert root.has_perm("schools.change_school")  # the platform admin keeps the Django admin
+
+
+def test_a_revoke_reaches_every_copy_of_the_user_within_a_request(world: World) -> None:
+    from safeguard.access import access_cache
+
+    person = member(world.school, "dsl")
+    with access_cache():
+        request_user = User.objects.get(pk=person.pk)  # the copy a request holds
+        assert access_for(request_user).has(Perm.MANAGE_CP_RECORDS, world.school)
+        services.school_membership_revoke(membership=SchoolMembership.objects.get(user=person))
+        assert not access_for(request_user).has(Perm.MANAGE_CP_RECORDS, world.school)

@@ -83,3 +83,15 @@ def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:  # noqa: AN
     assert f"{alderbrook.count()} pupils" in page
     for other in Pupil.objects.exclude(school__slug="alderbrook"):
         assert str(other.pk) not in page
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_across_the_new_school_year() -> None:
+    import datetime
+
+    from schools.demo import seed_demo
+
+    seed_demo(password="demo-password-123", today=datetime.date(2026, 8, 31))
+    first = _counts()
+    seed_demo(password="demo-password-123", today=datetime.date(2026, 9, 1))
+    assert _counts() == first

@@ -129,3 +129,23 @@ def test_password_reset_validates_the_address(client, db, bad: str) -> None:  # 
     page = client.post(reverse("password_reset"), {"email": bad}).content.decode()
     assert "There is a problem" in page
     assert mail.outbox == []
+
+
+def test_changing_the_emails_case_does_not_get_round_the_lock(client, world: World) -> None:  # noqa: ANN001, E501
+    variants = ["dsl@alpha.example", "DSL@alpha.example", "Dsl@Alpha.Example", " dsl@ALPHA.example"]
+    for n in range(10):
+        _sign_in(client, variants[n % len(variants)], "wrong")
+    for variant in variants:
+        assert _sign_in(client, variant).status_code == 429
+
+
+def test_resetting_the_password_lifts_the_lock(client, world: World) -> None:  # noqa: ANN001
+    for _ in range(10):
+        _sign_in(client, "staff@alpha.example", "wrong")
+    assert _sign_in(client, "staff@alpha.example").status_code == 429
+    client.post(reverse("password_reset"), {"email": "staff@alpha.example"})
+    link = re.search(r"http://testserver(/password-reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    new = "another-long-new-password"
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert _sign_in(client, "staff@alpha.example", new).status_code == 302

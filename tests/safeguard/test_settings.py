@@ -1,0 +1,57 @@
+"""Production settings refuse to start unless everything a live service needs is set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "DJANGO_SETTINGS_MODULE": "safeguard.settings.production",
+    "SECRET_KEY": "x" * 64,
+    "ALLOWED_HOSTS": "safeguard.example",
+    "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    "EMAIL_URL": "smtp+tls://u:p@127.0.0.1:1",
+}
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_everything_set() -> None:
+    result = _start(GOOD)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL must be set"),
+        ({"DATABASE_URL": "sqlite:///db.sqlite3"}, "Production runs on PostgreSQL"),
+        ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL must be set"),
+        ({"EMAIL_URL": ""}, "EMAIL_URL must be set"),
+        ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL must name a real mail server"),
+    ],
+)
+def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
+    env = {k: v for k, v in {**GOOD, **change}.items() if v}
+    result = _start(env)
+    assert result.returncode != 0
+    assert message in result.stderr
