@@ -42,5 +42,6 @@ class GovukFormMixin:
                     if error_css:
                         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_css}"
                     break
-            described = [widget.attrs.get("aria-describedby", ""), f"id_{name}-error"]
-            widget.attrs["aria-describedby"] = " ".join(d for d in described if d)
+            if self.errors[name]:  # type: ignore[attr-defined]
+                described = [widget.attrs.get("aria-describedby", ""), f"id_{name}-error"]
+                widget.attrs["aria-describedby"] = " ".join(d for d in described if d)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 
 from .access import access_cache
@@ -89,3 +92,31 @@ class ActingSchoolMiddleware:
         request.schools = SchoolContext(request)  # type: ignore[attr-defined]
         with access_cache():
             return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages about children are never stored by a browser or proxy; htmx gets real redirects.
+
+    - `Cache-Control: no-store`: Back re-fetches rather than showing a stored page, and nothing
+      lingers on a shared computer.
+    - `Vary: HX-Request`: a results fragment and its full page never stand in for each other.
+    - A redirect to sign-in answering an htmx request becomes `HX-Redirect`, so the whole page goes
+      to sign-in instead of the sign-in form landing inside the results.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        patch_vary_headers(response, ["HX-Request"])
+        if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302):
+            location = response.get("Location", "")
+            if urlsplit(location).path == resolve_url(settings.LOGIN_URL):
+                redirect = HttpResponse(status=200)
+                redirect["HX-Redirect"] = location
+                redirect["Cache-Control"] = "no-store"
+                return redirect
+        return response

@@ -133,7 +133,7 @@ ROLES: dict[str, Role] = {
             Perm.MANAGE_PUPIL_ROLL,
             Perm.MANAGE_STAFF,
         ),
-        _role("governor", "Designated safeguarding governor", Scope.SCHOOL, _AGGREGATES),
+        _role("governor", "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
         _role(
             "tso",
             "Trust safeguarding officer",

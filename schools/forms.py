@@ -10,13 +10,18 @@ from safeguard.forms import GovukFormMixin
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
     error_messages = {
-        "invalid_login": (
-            "Enter a correct email address and password. Both are case-sensitive apart from the "
-            "email address. After 10 wrong attempts the account is locked for 30 minutes."
-        ),
+        "invalid_login": "The email address or password is not right. Check both and try again.",
         "inactive": "This account has been switched off. Ask your school administrator.",
     }
-    non_field_error_target = "id_username"
+
+    def _post_clean(self) -> None:
+        # A wrong email or password belongs to both fields: show it at the email address and
+        # mark the password too, so the error summary link lands somewhere that explains it.
+        super()._post_clean()
+        wrong = self.errors.pop("__all__", None)
+        if wrong:
+            self.errors.setdefault("username", self.error_class()).extend(wrong)
+            self.errors.setdefault("password", self.error_class())
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -32,6 +37,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
 class ResetRequestForm(GovukFormMixin, PasswordResetForm):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
         self.fields["email"].error_messages.update(
             {
                 "required": "Enter your email address",

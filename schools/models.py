@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -210,6 +211,20 @@ class YearGroup(models.TextChoices):
     Y13 = "13", "Year 13"
 
 
+_APOSTROPHES = dict.fromkeys(map(ord, "'’‘`"), None)
+
+
+def search_key(text: str) -> str:
+    """Text as search compares it: no case, accents or apostrophes; hyphens as spaces.
+
+    So "O’Brien" (a phone's curly apostrophe), "O'Brien" and "obrien" all find O'Brien, and
+    "Zoe" finds Zoë.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.translate(_APOSTROPHES).replace("-", " ").lower().split())
+
+
 upn_validator = RegexValidator(
     r"^[A-Z]\d{11}[0-9A-Z]$",
     "Enter a UPN of 13 characters: a capital letter, 11 digits, then a digit or capital letter.",
@@ -289,4 +304,4 @@ class Pupil(TenantModel):
             self.preferred_last_name,
             self.upn,
         ]
-        return " ".join(p.strip().lower() for p in parts if p and p.strip())
+        return " ".join(search_key(p) for p in parts if p and p.strip())

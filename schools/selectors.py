@@ -10,7 +10,7 @@ from django.utils import timezone
 from safeguard.access import access_for, get_for_actor_or_404, scope
 from safeguard.roles import Perm
 
-from .models import Pupil, School
+from .models import Pupil, School, search_key
 
 
 def school_list_for(*, actor: Any) -> QuerySet[School]:
@@ -25,8 +25,8 @@ def pupil_list_for(
     pupils = scope(Pupil.objects.all(), actor=actor, perm=Perm.VIEW_PUPILS).filter(school=school)
     if not include_left:
         pupils = pupils.filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
-    for word in query.lower().split()[:5]:
-        pupils = pupils.filter(Q(search_text__contains=word))
+    for word in search_key(query).split()[:5]:
+        pupils = pupils.filter(search_text__contains=word)
     return pupils.order_by("legal_last_name", "legal_first_name", "id")
 
 

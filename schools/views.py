@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from axes.utils import reset as axes_reset
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.views.generic import TemplateView
 
@@ -28,7 +29,10 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out.")
+        return response
 
 
 class ResetRequestView(auth_views.PasswordResetView):
@@ -56,7 +60,8 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
     template_name = "schools/pupil_list.html"
 
     def get_template_names(self) -> list[str]:
-        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+        htmx = self.request.htmx  # type: ignore[attr-defined]
+        if htmx and not htmx.boosted and not htmx.history_restore_request:
             return ["schools/_pupil_results.html"]
         return [self.template_name]
 
@@ -73,7 +78,12 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
         params = self.request.GET.copy()
         params.pop("page", None)
         return super().get_context_data(
-            form=form, page=page, query=query, query_string=params.urlencode(), **kwargs
+            form=form,
+            page=page,
+            page_numbers=page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            query=query,
+            query_string=params.urlencode(),
+            **kwargs,
         )
 
 

@@ -1,4 +1,5 @@
 // Safeguard's own behaviour: the "Hide screen" button, which blanks the page at once.
+// The keyboard shortcut is the one GOV.UK's "Exit this page" uses: Shift pressed 3 times.
 (function () {
   "use strict";
   var overlay = document.getElementById("hide-screen");
@@ -6,11 +7,12 @@
   var showButton = document.getElementById("show-screen");
   if (!overlay || !hideButton || !showButton) return;
   var realTitle = document.title;
-  var lastEscape = 0;
+  var shiftPresses = [];
 
   function hide() {
     overlay.hidden = false;
     overlay.setAttribute("aria-hidden", "false");
+    realTitle = document.title;
     document.title = "New tab";
     Array.prototype.forEach.call(document.body.children, function (el) {
       if (el !== overlay && el.tagName !== "SCRIPT") el.setAttribute("inert", "");
@@ -30,10 +32,14 @@
 
   hideButton.addEventListener("click", hide);
   showButton.addEventListener("click", show);
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape" || !overlay.hidden) return;
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift" || !overlay.hidden) return;
     var now = Date.now();
-    if (now - lastEscape < 600) hide();
-    lastEscape = now;
+    shiftPresses = shiftPresses.filter(function (t) { return now - t < 1000; });
+    shiftPresses.push(now);
+    if (shiftPresses.length >= 3) {
+      shiftPresses = [];
+      hide();
+    }
   });
 })();

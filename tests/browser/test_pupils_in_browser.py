@@ -69,10 +69,33 @@ def test_hide_screen_blanks_the_page_at_once(page: Page, live_server, demo) -> N
     expect(overlay).to_be_hidden()
     assert "Pupils" in page.title()
 
-    # Escape pressed twice quickly hides it from the keyboard too.
-    page.keyboard.press("Escape")
-    page.keyboard.press("Escape")
+    # Shift pressed 3 times hides it from the keyboard too (GOV.UK's "Exit this page" shortcut),
+    # even while typing a search, and the search survives.
+    page.get_by_label("Search pupils").fill("ali")
+    for _ in range(3):
+        page.keyboard.press("Shift")
     expect(overlay).to_be_visible()
+    page.get_by_role("button", name="Show screen").click()
+    expect(page.get_by_label("Search pupils")).to_have_value("ali")
+
+
+def test_back_after_opening_a_result_shows_the_whole_search_page(
+    page: Page, live_server, demo
+) -> None:  # noqa: ANN001, E501
+    pupil = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True).first()
+    sign_in(page, live_server.url, "dsl@alderbrook.example")
+    page.goto(f"{live_server.url}/pupils/")
+    page.get_by_label("Search pupils").press_sequentially(pupil.legal_last_name[:4], delay=30)
+    expect(page).to_have_url(f"{live_server.url}/pupils/?q={pupil.legal_last_name[:4]}")
+    page.get_by_role(
+        "link", name=f"{pupil.legal_last_name.upper()}, {pupil.legal_first_name}"
+    ).first.click()
+    expect(page.get_by_test_id("pupil-name")).to_be_visible()
+    page.go_back()
+    # The full page, with the header, the Hide screen button and the search still typed in.
+    expect(page.get_by_role("button", name="Hide screen")).to_be_visible()
+    expect(page.get_by_label("Search pupils")).to_have_value(pupil.legal_last_name[:4])
+    expect(page.get_by_test_id("pupil-count")).to_contain_text("matching")
 
 
 def test_skip_link_is_the_first_thing_the_keyboard_reaches(page: Page, live_server, demo) -> None:  # noqa: ANN001

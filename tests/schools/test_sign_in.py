@@ -32,7 +32,10 @@ def test_wrong_password_says_so_next_to_the_form(client, world: World) -> None: 
     assert response.status_code == 200
     page = response.content.decode()
     assert "There is a problem" in page
-    assert "Enter a correct email address and password" in page
+    # The message sits at the email field, the summary links to it, and both inputs are marked.
+    assert '<p id="id_username-error" class="govuk-error-message">' in page
+    assert '<a href="#id_username">The email address or password is not right.' in page
+    assert page.count("govuk-input--error") == 2
     assert 'value="dsl@alpha.example"' in page  # what was typed is kept
 
 
@@ -149,3 +152,27 @@ def test_resetting_the_password_lifts_the_lock(client, world: World) -> None:  #
     new = "another-long-new-password"
     client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert _sign_in(client, "staff@alpha.example", new).status_code == 302
+
+
+def test_signing_out_says_so(client, world: World) -> None:  # noqa: ANN001
+    _sign_in(client, "dsl@alpha.example")
+    page = client.post(reverse("logout"), follow=True).content.decode()
+    assert "You have signed out." in page
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_pages_are_never_stored_by_the_browser(client, world: World) -> None:  # noqa: ANN001
+    _sign_in(client, "dsl@alpha.example")
+    response = client.get(reverse("pupil-list"))
+    assert response["Cache-Control"] == "no-store"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_expired_session_sends_an_htmx_search_to_sign_in(client, world: World) -> None:  # noqa: ANN001, E501
+    with time_machine.travel(START, tick=False) as clock:
+        _sign_in(client, "dsl@alpha.example")
+        clock.shift(datetime.timedelta(minutes=45))
+        response = client.get(reverse("pupil-list"), {"q": "al"}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert response["HX-Redirect"].startswith(reverse("login"))
+        assert response.content == b""
