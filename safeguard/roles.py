@@ -136,7 +136,7 @@ ROLES: dict[str, Role] = {
         _role("governor", "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
         _role(
             "tso",
-            "Trust safeguarding officer",
+            "Trust Safeguarding Officer",
             Scope.TRUST,
             Perm.VIEW_PUPILS,
             Perm.READ_CP_RECORDS,
