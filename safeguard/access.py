@@ -133,15 +133,20 @@ def scope(queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school
     return queryset.filter(**{f"{field}__in": access_for(actor).schools_with(perm)})
 
 
+def get_or_404(queryset: QuerySet[M], *args: Any, **lookup: Any) -> M:
+    """One record of a scoped queryset, or the same 404 for every reason it is not there."""
+    try:
+        return queryset.get(*args, **lookup)
+    except (ObjectDoesNotExist, ValidationError, ValueError) as exc:
+        # ValidationError and ValueError: a malformed id in the URL is just another missing record.
+        raise Http404("No such record.") from exc
+
+
 def get_for_actor_or_404(
     queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school", **lookup: Any
 ) -> M:
     """One record the actor may see; missing, other-school and forbidden all raise the same 404."""
-    try:
-        return scope(queryset, actor=actor, perm=perm, field=field).get(**lookup)
-    except (ObjectDoesNotExist, ValidationError, ValueError) as exc:
-        # ValidationError and ValueError: a malformed id in the URL is just another missing record.
-        raise Http404("No such record.") from exc
+    return get_or_404(scope(queryset, actor=actor, perm=perm, field=field), **lookup)
 
 
 def require(actor: Any, perm: Perm, schools: Iterable[Any]) -> None:

@@ -17,6 +17,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "schools.Trust",
         "schools.School",
         "schools.TrustMembership",
+        # The trust's category list: owned by the trust, holds no child's data.
+        "concerns.Category",
     }
 )
 

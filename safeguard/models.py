@@ -17,3 +17,34 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Notification(TenantModel):
+    """A message to one person: shown in the product and, once, by email.
+
+    Written in the same transaction as the change that causes it (the outbox); a Celery task
+    delivers the email after commit, and a scheduled relay retries what is still unsent, so a
+    broker that is down loses nothing. Titles and emails never carry a child's details: the link
+    does, behind sign-in.
+    """
+
+    recipient = models.ForeignKey(
+        "schools.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    link = models.CharField(max_length=300)
+    urgent = models.BooleanField(default=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_sent_at", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

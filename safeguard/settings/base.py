@@ -16,6 +16,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PRODUCT_NAME = "Safeguard"
+# The address people reach the service at, for links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -213,5 +215,9 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "safeguard.sessions_clear_expired",
         "schedule": 60 * 60,
+    },
+    "relay-unsent-notifications": {
+        "task": "safeguard.notifications_relay",
+        "schedule": 60,
     },
 }

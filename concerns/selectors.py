@@ -1,0 +1,195 @@
+"""Reads of concerns, DSL records and actions, always scoped by the acting user.
+
+Who sees what:
+- a reporter sees their own drafts and their submitted concerns with its status, never Part 2;
+- people who read CP records (DSL, deputies, head, TSO) see the school's submitted concerns,
+  except restricted ones, which only the DSL and the people named on them see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from guardian.models import UserObjectPermission
+
+from safeguard.access import access_for, get_or_404
+from safeguard.roles import Perm
+from schools.models import School
+
+from .models import (
+    Action,
+    Attachment,
+    Concern,
+    ConcernPupil,
+    ConcernStatus,
+    InvolvementCategory,
+)
+
+
+def _named_restricted_ids(actor: Any) -> list[uuid.UUID]:
+    ct = ContentType.objects.get_for_model(Concern)
+    rows = UserObjectPermission.objects.filter(
+        user_id=actor.pk, content_type=ct, permission__codename="view_restricted_concern"
+    ).values_list("object_pk", flat=True)
+    return [uuid.UUID(pk) for pk in rows]
+
+
+def cp_visible_q(actor: Any) -> Q:
+    """Submitted concerns the actor may read as CP records."""
+    access = access_for(actor)
+    readable = access.schools_with(Perm.READ_CP_RECORDS)
+    all_restricted = access.schools_with(Perm.VIEW_ALL_RESTRICTED)
+    visible_restricted = Q(school_id__in=all_restricted)
+    named = _named_restricted_ids(actor) if readable else []
+    if named:
+        visible_restricted |= Q(pk__in=named)
+    return (
+        Q(school_id__in=readable)
+        & ~Q(status=ConcernStatus.DRAFT)
+        & (Q(restricted=False) | visible_restricted)
+    )
+
+
+def _pupils_prefetch() -> Prefetch:
+    return Prefetch(
+        "involvements",
+        queryset=ConcernPupil.objects.select_related("pupil").prefetch_related(
+            Prefetch(
+                "involvementcategory_set",
+                queryset=InvolvementCategory.objects.select_related("category__parent"),
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    """A concern and how much of it the actor may see."""
+
+    concern: Concern
+    full: bool  # the CP record: Part 2, actions, restriction
+    manage: bool  # triage and decide
+    is_author: bool
+
+
+def concern_view_for(*, actor: Any, pk: Any) -> ConcernView:
+    """A submitted concern the actor wrote or may read; else the same 404 for every reason."""
+    access = access_for(actor)
+    own = Q(author_id=actor.pk, school_id__in=access.school_ids())
+    concern = get_or_404(
+        Concern.objects.select_related("school", "author")
+        .prefetch_related(_pupils_prefetch(), "body_marks", "attachments", "addenda")
+        .filter(cp_visible_q(actor) | own)
+        .exclude(status=ConcernStatus.DRAFT),
+        pk=pk,
+    )
+    full = Concern.objects.filter(cp_visible_q(actor), pk=concern.pk).exists()
+    return ConcernView(
+        concern=concern,
+        full=full,
+        manage=full and access.has(Perm.MANAGE_CP_RECORDS, concern.school_id),
+        is_author=concern.author_id == actor.pk,
+    )
+
+
+def draft_get_for(*, actor: Any, pk: Any) -> Concern:
+    """One of the actor's own drafts (drafts are visible only to their author)."""
+    return get_or_404(
+        Concern.objects.select_related("school").prefetch_related(
+            _pupils_prefetch(), "body_marks", "attachments"
+        ),
+        pk=pk,
+        author_id=actor.pk,
+        status=ConcernStatus.DRAFT,
+        school_id__in=access_for(actor).schools_with(Perm.LOG_CONCERN),
+    )
+
+
+def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
+    """The actor's own concerns in the school: drafts first, then newest."""
+    return (
+        Concern.objects.filter(author_id=actor.pk, school=school)
+        .prefetch_related(_pupils_prefetch())
+        .order_by("-status", "-written_at", "-created_at")
+    )
+
+
+def inbox_for(
+    *,
+    actor: Any,
+    school: School,
+    status: str = "",
+    category_id: int | None = None,
+    pupil_id: Any = None,
+    reporter_id: Any = None,
+) -> QuerySet[Concern]:
+    """The triage inbox: unopened first, immediate danger on top, then newest."""
+    concerns = Concern.objects.filter(cp_visible_q(actor), school=school)
+    if status == "new":
+        concerns = concerns.filter(opened_at__isnull=True)
+    elif status in ConcernStatus.values:
+        concerns = concerns.filter(status=status)
+    if category_id:
+        concerns = concerns.filter(
+            Q(involvements__involvementcategory__category_id=category_id)
+            | Q(involvements__involvementcategory__category__parent_id=category_id)
+        )
+    if pupil_id:
+        concerns = concerns.filter(involvements__pupil_id=pupil_id)
+    if reporter_id:
+        concerns = concerns.filter(author_id=reporter_id)
+    return (
+        concerns.distinct()
+        .select_related("author")
+        .prefetch_related(_pupils_prefetch())
+        .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
+        .order_by(
+            Q(opened_at__isnull=False),
+            "-immediate_danger",
+            "-written_at",
+        )
+    )
+
+
+def untriaged_count(*, actor: Any, school: School) -> int:
+    """How many concerns no DSL has opened yet (the header badge)."""
+    if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, school):
+        return 0
+    return Concern.objects.filter(
+        cp_visible_q(actor), school=school, opened_at__isnull=True
+    ).count()
+
+
+def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
+    """The actions the actor owns in the school, open ones first by due date."""
+    return (
+        Action.objects.filter(owner_id=actor.pk, school=school)
+        .select_related("concern", "created_by", "done_by")
+        .order_by(Q(done_at__isnull=False), "due_on")
+    )
+
+
+def action_get_for(*, actor: Any, pk: Any) -> Action:
+    """An action the actor owns, or one of a concern they manage."""
+    managed = access_for(actor).schools_with(Perm.MANAGE_CP_RECORDS)
+    return get_or_404(
+        Action.objects.select_related("concern"),
+        Q(owner_id=actor.pk, school_id__in=access_for(actor).school_ids())
+        | Q(school_id__in=managed),
+        pk=pk,
+    )
+
+
+def attachment_get_for(*, actor: Any, pk: Any) -> Attachment:
+    """A file of a concern the actor wrote or may read as a CP record."""
+    mine = Q(
+        concern__author_id=actor.pk, school_id__in=access_for(actor).schools_with(Perm.LOG_CONCERN)
+    )
+    readable = Concern.objects.filter(cp_visible_q(actor)).values("pk")
+    return get_or_404(
+        Attachment.objects.select_related("concern"), mine | Q(concern_id__in=readable), pk=pk
+    )
