@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("", include(auth_urlpatterns)),
     path("", include("schools.urls")),
+    path("", include("concerns.urls")),
     path("platform-admin/", admin.site.urls),
 ]

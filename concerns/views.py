@@ -1,0 +1,598 @@
+"""Pages for logging a concern (staff) and triaging it (DSL). Views look up, call one service,
+and render; the rules live in services.py and selectors.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguard.access import access_for, get_or_404
+from safeguard.roles import Perm
+from schools.models import User
+from schools.selectors import pupil_get_for, pupil_list_for
+
+from . import services
+from .forms import (
+    ActionDoneForm,
+    ActionForm,
+    AddendumForm,
+    AdviceForm,
+    AttachmentForm,
+    BodyMarkForm,
+    ConcernDraftForm,
+    DslRecordForm,
+)
+from .models import BodySide, Category, ConcernStatus, DslRecord, DslRecordStatus, Involvement
+from .selectors import (
+    action_get_for,
+    action_list_for,
+    attachment_get_for,
+    concern_list_mine,
+    concern_view_for,
+    draft_get_for,
+    inbox_for,
+)
+
+INBOX_PER_PAGE = 25
+
+
+def _acting_school_with(request: HttpRequest, perm: Perm) -> Any:
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not access_for(request.user).has(perm, school):
+        raise PermissionDenied
+    return school
+
+
+# --- Staff: log a concern ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_start(request: HttpRequest) -> HttpResponse:
+    """Start a concern (from the header or a pupil's page); GET lists drafts to carry on with."""
+    school = _acting_school_with(request, Perm.LOG_CONCERN)
+    if request.method == "POST":
+        pupil = None
+        if request.POST.get("pupil"):
+            pupil = pupil_get_for(actor=request.user, pk=request.POST["pupil"])
+            if pupil.school_id != school.pk:
+                raise Http404("No such record.")
+        concern = services.concern_start(actor=request.user, school=school, pupil=pupil)
+        return redirect("concern-draft", pk=concern.pk)
+    drafts = concern_list_mine(actor=request.user, school=school).filter(status=ConcernStatus.DRAFT)
+    return render(request, "concerns/start.html", {"drafts": drafts})
+
+
+def _apply_draft(request: HttpRequest, concern: Any) -> ConcernDraftForm:
+    """Save every valid answer of the posted form, including each pupil's involvement."""
+    form = ConcernDraftForm(request.POST)
+    form.is_valid()
+    services.concern_draft_update(actor=request.user, concern=concern, values=form.draft_values())
+    for involvement in concern.involvements.all():
+        if f"involvement-present-{involvement.pk}" not in request.POST:
+            continue
+        services.involvement_update(
+            actor=request.user,
+            involvement=involvement,
+            kind=request.POST.get(f"involvement-{involvement.pk}", ""),
+            other=request.POST.get(f"involvement_other-{involvement.pk}", ""),
+            category_ids=[
+                c for c in request.POST.getlist(f"categories-{involvement.pk}") if c.isdigit()
+            ],
+        )
+    return form
+
+
+def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str, Any]:
+    categories = services.categories_for(school=concern.school)
+    top = [c for c in categories if c.parent_id is None]
+    children: dict[int, list[Category]] = {}
+    for c in categories:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    involvements = list(concern.involvements.all())
+    for i in involvements:
+        i.chosen = {ic.category_id for ic in i.involvementcategory_set.all()}
+    return {
+        "concern": concern,
+        "involvements": involvements,
+        "category_groups": [(t, children.get(t.pk, [])) for t in top],
+        "involvement_choices": Involvement.choices,
+        "marks": list(concern.body_marks.all()),
+        "attachments": list(concern.attachments.all()),
+        "sides": BodySide.choices,
+        "leads": services.safeguarding_leads(concern.school),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The Part 1 form. Every button saves what is typed first, so nothing is ever lost."""
+    concern = draft_get_for(actor=request.user, pk=pk)
+    if request.method == "GET":
+        form = ConcernDraftForm(initial=ConcernDraftForm.initial_for(concern))
+        return render(request, "concerns/draft.html", _draft_context(request, concern, form=form))
+
+    form = _apply_draft(request, concern)
+    action = request.POST.get("action", "save")
+    mark_form = BodyMarkForm(prefix="mark")
+    file_form = AttachmentForm(prefix="file")
+    anchor = ""
+    try:
+        if action.startswith("add_pupil:"):
+            pupil = pupil_get_for(actor=request.user, pk=action.split(":", 1)[1])
+            services.concern_pupil_add(actor=request.user, concern=concern, pupil=pupil)
+            anchor = "pupils"
+        elif action.startswith("remove_pupil:"):
+            involvement = get_or_404(concern.involvements.all(), pk=action.split(":", 1)[1])
+            services.concern_pupil_remove(actor=request.user, involvement=involvement)
+            anchor = "pupils"
+        elif action == "add_mark":
+            anchor = "body-map"
+            mark_form = BodyMarkForm(request.POST, prefix="mark")
+            if mark_form.is_valid():
+                pupil = None
+                if mark_form.cleaned_data["pupil"]:
+                    pupil = pupil_get_for(actor=request.user, pk=mark_form.cleaned_data["pupil"])
+                services.body_mark_add(
+                    actor=request.user,
+                    concern=concern,
+                    side=mark_form.cleaned_data["side"],
+                    x=float(mark_form.cleaned_data["x"]),
+                    y=float(mark_form.cleaned_data["y"]),
+                    description=mark_form.cleaned_data["description"],
+                    pupil=pupil,
+                )
+                mark_form = BodyMarkForm(prefix="mark")
+        elif action.startswith("remove_mark:"):
+            mark = get_or_404(concern.body_marks.all(), pk=action.split(":", 1)[1])
+            services.body_mark_remove(actor=request.user, mark=mark)
+            anchor = "body-map"
+        elif action == "add_file":
+            anchor = "files"
+            file_form = AttachmentForm(request.POST, request.FILES, prefix="file")
+            if file_form.is_valid():
+                try:
+                    services.attachment_add(
+                        actor=request.user, concern=concern, upload=file_form.cleaned_data["file"]
+                    )
+                    file_form = AttachmentForm(prefix="file")
+                except ValidationError as error:
+                    file_form.add_error("file", error.messages[0])
+        elif action.startswith("remove_file:"):
+            attachment = get_or_404(concern.attachments.all(), pk=action.split(":", 1)[1])
+            services.attachment_remove(actor=request.user, attachment=attachment)
+            anchor = "files"
+        elif action == "continue" and not form.errors:
+            return redirect("concern-check", pk=concern.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    concern = draft_get_for(actor=request.user, pk=pk)
+    if not form.errors and not mark_form.errors and not file_form.errors and action != "continue":
+        if getattr(request, "htmx", False):
+            pass  # htmx picks the changed section out of the page below
+        else:
+            return redirect(
+                reverse("concern-draft", kwargs={"pk": concern.pk})
+                + (f"#{anchor}" if anchor else "")
+            )
+    return render(
+        request,
+        "concerns/draft.html",
+        _draft_context(request, concern, form=form, mark_form=mark_form, file_form=file_form),
+    )
+
+
+@login_required
+@require_POST
+def concern_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Save the draft as the reporter types (htmx, every few seconds)."""
+    concern = draft_get_for(actor=request.user, pk=pk)
+    form = _apply_draft(request, concern)
+    return render(
+        request,
+        "concerns/_autosave_status.html",
+        {"saved_at": timezone.localtime(), "has_errors": bool(form.errors)},
+    )
+
+
+@login_required
+@require_GET
+def concern_pupil_search(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Pupils of the concern's school matching what is typed, to add to the concern."""
+    concern = draft_get_for(actor=request.user, pk=pk)
+    query = request.GET.get("pupil_q", "").strip()[:100]
+    results = []
+    if query:
+        already = set(concern.involvements.values_list("pupil_id", flat=True))
+        results = [
+            p
+            for p in pupil_list_for(actor=request.user, school=concern.school, query=query)[:12]
+            if p.pk not in already
+        ]
+    return render(
+        request,
+        "concerns/_pupil_results.html",
+        {"concern": concern, "results": results, "query": query},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_check(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Check your answers, then sign and submit."""
+    concern = draft_get_for(actor=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            concern = services.concern_submit(actor=request.user, concern=concern)
+        except ValidationError:
+            concern = draft_get_for(actor=request.user, pk=pk)
+        else:
+            messages.success(
+                request,
+                f"Concern {concern.reference} submitted. The Designated Safeguarding Lead "
+                "has it now.",
+            )
+            return redirect("concern-detail", pk=concern.pk)
+    problems = services.concern_problems(concern=concern)
+    return render(
+        request,
+        "concerns/check.html",
+        {
+            "concern": concern,
+            "problems": problems,
+            "involvements": list(concern.involvements.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def concern_discard(request: HttpRequest, pk: Any) -> HttpResponse:
+    concern = draft_get_for(actor=request.user, pk=pk)
+    services.concern_discard(actor=request.user, concern=concern)
+    messages.success(request, "Draft deleted.")
+    return redirect("concern-mine")
+
+
+@login_required
+@require_GET
+def concern_mine(request: HttpRequest) -> HttpResponse:
+    """My concerns: what I submitted and its status, and my drafts."""
+    school = _acting_school_with(request, Perm.LOG_CONCERN)
+    concerns = list(concern_list_mine(actor=request.user, school=school)[:200])
+    return render(request, "concerns/mine.html", {"concerns": concerns})
+
+
+# --- A submitted concern -------------------------------------------------------------------------
+
+
+def _owners(school_id: int) -> list[User]:
+    return list(
+        User.objects.filter(school_memberships__school_id=school_id, is_active=True)
+        .exclude(school_memberships__role="governor")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+@login_required
+@require_GET
+def concern_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    concern = view.concern
+    context: dict[str, Any] = {
+        "view": view,
+        "concern": concern,
+        "involvements": list(concern.involvements.all()),
+        "addendum_form": AddendumForm(),
+        "record_school": concern.school,
+        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
+        or request.schools.acting.pk != concern.school_id,  # type: ignore[attr-defined]
+    }
+    if view.full:
+        record = DslRecord.objects.filter(concern=concern).prefetch_related("advice").first()
+        context.update(
+            record=record,
+            actions=list(concern.follow_ups.select_related("owner", "done_by")),
+            action_form=ActionForm(owners=_owners(concern.school_id)) if view.manage else None,
+            readers=_cp_readers(concern.school_id) if view.manage else [],
+        )
+    return render(request, "concerns/detail.html", context)
+
+
+def _cp_readers(school_id: int) -> list[User]:
+    users = User.objects.filter(
+        school_memberships__school_id=school_id,
+        school_memberships__role__in=["deputy", "head"],
+        is_active=True,
+    ).distinct()
+    return list(users.order_by("full_name"))
+
+
+@login_required
+@require_POST
+def concern_addendum(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.addendum_add(
+                actor=request.user, concern=view.concern, text=form.cleaned_data["text"]
+            )
+        except PermissionDenied as exc:
+            raise Http404("No such record.") from exc
+        messages.success(request, "Your addendum was added and signed.")
+        return redirect(reverse("concern-detail", kwargs={"pk": view.concern.pk}) + "#addenda")
+    return render(
+        request,
+        "concerns/detail.html",
+        {
+            "view": view,
+            "concern": view.concern,
+            "involvements": list(view.concern.involvements.all()),
+            "addendum_form": form,
+        },
+    )
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: Any) -> FileResponse:
+    """A file of a concern, only through this permission-checked view, never as a static file."""
+    attachment = attachment_get_for(actor=request.user, pk=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- DSL: triage and decide ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def triage_inbox(request: HttpRequest) -> HttpResponse:
+    """New concerns first, immediate danger on top, with filters."""
+    school = _acting_school_with(request, Perm.READ_CP_RECORDS)
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    pupil_query = request.GET.get("pupil", "").strip()[:100]
+    reporter = request.GET.get("reporter", "")
+    pupil_ids = None
+    if pupil_query:
+        pupil_ids = list(
+            pupil_list_for(
+                actor=request.user, school=school, query=pupil_query, include_left=True
+            ).values_list("pk", flat=True)[:50]
+        )
+    concerns = inbox_for(
+        actor=request.user,
+        school=school,
+        status=status,
+        category_id=int(category) if category.isdigit() else None,
+        reporter_id=int(reporter) if reporter.isdigit() else None,
+    )
+    if pupil_ids is not None:
+        concerns = concerns.filter(involvements__pupil_id__in=pupil_ids)
+    page = Paginator(concerns, INBOX_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "concerns/inbox.html",
+        {
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query_string": params.urlencode(),
+            "now": timezone.now(),
+            "filters": {
+                "status": status,
+                "category": category,
+                "pupil": pupil_query,
+                "reporter": reporter,
+            },
+            "statuses": [
+                ("new", "New (not opened)"),
+                *[(v, label) for v, label in ConcernStatus.choices if v != "draft"],
+            ],
+            "top_categories": Category.objects.filter(
+                trust_id=school.trust_id, parent__isnull=True
+            ),
+            "reporters": User.objects.filter(concerns_written__school=school)
+            .exclude(concerns_written__status=ConcernStatus.DRAFT)
+            .distinct()
+            .order_by("full_name"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Part 2. Opening it records when the DSL received the concern."""
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not view.manage:
+        raise Http404("No such record.")
+    record = services.concern_open(actor=request.user, concern=view.concern)
+    form = DslRecordForm(initial=DslRecordForm.initial_for(record))
+    advice_form = AdviceForm(prefix="advice")
+    conflict = None
+    problems: dict[str, str] = {}
+    if request.method == "POST" and record.status == DslRecordStatus.DRAFT:
+        action = request.POST.get("action", "save")
+        form = DslRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                record = services.dsl_record_save(
+                    actor=request.user,
+                    record=record,
+                    values=form.values(),
+                    expected_version=form.cleaned_data["version"],
+                )
+                if action == "add_advice":
+                    advice_form = AdviceForm(request.POST, prefix="advice")
+                    if advice_form.is_valid():
+                        services.advice_add(
+                            actor=request.user, record=record, **advice_form.cleaned_data
+                        )
+                        messages.success(request, "Advice added.")
+                        return redirect(reverse("dsl-record", kwargs={"pk": pk}) + "#advice")
+                elif action == "sign":
+                    record = services.dsl_record_sign(
+                        actor=request.user, record=record, expected_version=record.version
+                    )
+                    messages.success(request, "The DSL record is signed.")
+                    return redirect("concern-detail", pk=pk)
+                else:
+                    messages.success(request, "Saved. Sign it when every decision has its reason.")
+                    return redirect("dsl-record", pk=pk)
+            except services.ConflictError as clash:
+                conflict = clash.current
+            except ValidationError as error:
+                problems = {k: v[0] for k, v in error.message_dict.items()}
+                for field, message in problems.items():
+                    if field in form.fields:
+                        form.add_error(field, message)
+            if conflict is None and not advice_form.errors:
+                # Keep what was typed, with the new version so the next save is not refused.
+                data = request.POST.copy()
+                data["version"] = str(record.version)
+                bound = DslRecordForm(data)
+                bound.is_valid()
+                for field, message in problems.items():
+                    if field in bound.fields:
+                        bound.add_error(field, message)
+                form = bound
+    record.refresh_from_db()
+    return render(
+        request,
+        "concerns/dsl_record.html",
+        {
+            "view": view,
+            "concern": view.concern,
+            "involvements": list(view.concern.involvements.all()),
+            "record": record,
+            "form": form,
+            "advice_form": advice_form,
+            "conflict": conflict,
+            "advice": list(record.advice.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not view.manage:
+        raise Http404("No such record.")
+    form = ActionForm(request.POST, owners=_owners(view.concern.school_id))
+    if form.is_valid():
+        services.action_assign(actor=request.user, concern=view.concern, **form.cleaned_data)
+        messages.success(request, "Action assigned.")
+        return redirect(reverse("concern-detail", kwargs={"pk": pk}) + "#actions")
+    record = DslRecord.objects.filter(concern=view.concern).first()
+    return render(
+        request,
+        "concerns/detail.html",
+        {
+            "view": view,
+            "concern": view.concern,
+            "involvements": list(view.concern.involvements.all()),
+            "addendum_form": AddendumForm(),
+            "record": record,
+            "actions": list(view.concern.follow_ups.select_related("owner", "done_by")),
+            "action_form": form,
+            "readers": _cp_readers(view.concern.school_id),
+        },
+    )
+
+
+@login_required
+@require_GET
+def action_list(request: HttpRequest) -> HttpResponse:
+    school = _acting_school_with(request, Perm.LOG_CONCERN)
+    return render(
+        request,
+        "concerns/actions.html",
+        {
+            "actions": list(action_list_for(actor=request.user, school=school)[:200]),
+            "done_form": ActionDoneForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, pk: Any) -> HttpResponse:
+    action = action_get_for(actor=request.user, pk=pk)
+    form = ActionDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_complete(
+                actor=request.user, action=action, note=form.cleaned_data["done_note"]
+            )
+        except PermissionDenied as exc:
+            raise Http404("No such record.") from exc
+        messages.success(request, "Action marked as done.")
+    else:
+        messages.error(request, "Enter what was done before marking the action as done.")
+    return redirect(
+        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "action-list"
+    )
+
+
+@login_required
+@require_POST
+def concern_restrict(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not access_for(request.user).has(Perm.VIEW_ALL_RESTRICTED, view.concern.school_id):
+        raise Http404("No such record.")
+    if request.POST.get("restricted") == "no":
+        services.concern_unrestrict(actor=request.user, concern=view.concern)
+        messages.success(request, "The restriction is lifted.")
+    else:
+        ids = [i for i in request.POST.getlist("named") if i.isdigit()]
+        named = list(
+            User.objects.filter(
+                pk__in=ids,
+                school_memberships__school_id=view.concern.school_id,
+            ).distinct()
+        )
+        try:
+            services.concern_restrict(actor=request.user, concern=view.concern, named=named)
+            messages.success(request, "The concern is restricted.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect(reverse("concern-detail", kwargs={"pk": pk}) + "#restriction")
+
+
+@login_required
+@require_POST
+def concern_close(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not view.manage:
+        raise Http404("No such record.")
+    try:
+        services.concern_close(actor=request.user, concern=view.concern)
+        messages.success(request, f"Concern {view.concern.reference} is closed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("concern-detail", pk=pk)
