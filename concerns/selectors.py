@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
@@ -148,8 +148,8 @@ def inbox_for(
         .prefetch_related(_pupils_prefetch())
         .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
         .order_by(
-            Q(opened_at__isnull=False),
-            "-immediate_danger",
+            Case(When(opened_at__isnull=True, then=Value(0)), default=Value(1)),
+            F("immediate_danger").desc(nulls_last=True),
             "-written_at",
         )
     )
@@ -169,7 +169,7 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
     return (
         Action.objects.filter(owner_id=actor.pk, school=school)
         .select_related("concern", "created_by", "done_by")
-        .order_by(Q(done_at__isnull=False), "due_on")
+        .order_by(F("done_at").asc(nulls_first=True), "due_on")
     )
 
 

@@ -73,18 +73,25 @@ class ConflictError(Exception):
 @transaction.atomic
 def category_seed_defaults(*, trust: Any) -> int:
     """Give a trust the default two-level list (idempotent); returns how many were added."""
-    added = 0
-    for position, (name, children) in enumerate(DEFAULT_CATEGORIES):
-        parent, created = Category.objects.get_or_create(
-            trust=trust, parent=None, name=name, defaults={"position": position}
-        )
-        added += created
-        for child_position, child in enumerate(children):
-            _, created = Category.objects.get_or_create(
-                trust=trust, parent=parent, name=child, defaults={"position": child_position}
-            )
-            added += created
-    return added
+    tops = {c.name: c for c in Category.objects.filter(trust=trust, parent__isnull=True)}
+    new_tops = [
+        Category(trust=trust, parent=None, name=name, position=position)
+        for position, (name, _) in enumerate(DEFAULT_CATEGORIES)
+        if name not in tops
+    ]
+    for category in Category.objects.bulk_create(new_tops):
+        tops[category.name] = category
+    existing = set(
+        Category.objects.filter(trust=trust, parent__isnull=False).values_list("parent_id", "name")
+    )
+    new_children = [
+        Category(trust=trust, parent=tops[name], name=child, position=position)
+        for name, children in DEFAULT_CATEGORIES
+        for position, child in enumerate(children)
+        if (tops[name].pk, child) not in existing
+    ]
+    Category.objects.bulk_create(new_children)
+    return len(new_tops) + len(new_children)
 
 
 # --- Drafts --------------------------------------------------------------------------------------

@@ -535,6 +535,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         {
             "actions": list(action_list_for(actor=request.user, school=school)[:200]),
             "done_form": ActionDoneForm(),
+            "today": timezone.localdate(),
         },
     )
 

@@ -16,9 +16,16 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
         return {"product_name": settings.PRODUCT_NAME}
     school = schools.acting
     access = access_for(user)
+    can = {p.name.lower(): access.has(p, school) for p in Perm} if school else {}
+    triage_count = 0
+    if can.get("manage_cp_records"):
+        from concerns.selectors import untriaged_count
+
+        triage_count = untriaged_count(actor=user, school=school)
     return {
         "product_name": settings.PRODUCT_NAME,
         "acting_school": school,
         "available_schools": schools.available,
-        "can": {p.name.lower(): access.has(p, school) for p in Perm} if school else {},
+        "can": can,
+        "triage_count": triage_count,
     }

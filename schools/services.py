@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from guardian.models import UserObjectPermission
-from guardian.shortcuts import assign_perm
 
 from safeguard.access import forget_access
 from safeguard.roles import ROLES, Scope
@@ -16,15 +17,24 @@ from .models import Pupil, School, SchoolMembership, Trust, TrustMembership, Use
 
 
 def _grant_role_perms(user: User, role_key: str, target: School | Trust) -> None:
-    for perm in ROLES[role_key].perms:
-        assign_perm(perm.full, user, target)
+    """Write the role's guardian rows on the school or trust in one statement."""
+    content_type = ContentType.objects.get_for_model(target)
+    codenames = [p.value for p in ROLES[role_key].perms]
+    permissions = Permission.objects.filter(content_type=content_type, codename__in=codenames)
+    UserObjectPermission.objects.bulk_create(
+        [
+            UserObjectPermission(
+                user=user, permission=p, content_type=content_type, object_pk=str(target.pk)
+            )
+            for p in permissions
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic
 def user_permissions_sync(*, user: User) -> None:
     """Re-derive a user's guardian rows on schools and trusts from their memberships."""
-    from django.contrib.contenttypes.models import ContentType
-
     cts = ContentType.objects.get_for_models(School, Trust)
     UserObjectPermission.objects.filter(user=user, content_type__in=cts.values()).delete()
     for m in SchoolMembership.objects.filter(user=user).select_related("school"):

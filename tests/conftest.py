@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,57 @@ def world(db) -> World:  # noqa: ANN001
         school=other_school, legal_first_name="Bartholomew", legal_last_name="Betason"
     )
     return World(school, other_school, users, pupil, other_pupil)
+
+
+@dataclass
+class Records:
+    """Concern records of one school, written through the services."""
+
+    draft: Any
+    concern: Any
+    attachment: Any
+    action: Any
+
+
+def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from concerns import services
+    from tests.concerns.conftest import draft as make_draft
+
+    services.category_seed_defaults(trust=school.trust)
+    categories = {c.label: c for c in services.categories_for(school=school)}
+    concern = make_draft(author, [pupil], categories)
+    attachment = services.attachment_add(
+        actor=author, concern=concern, upload=SimpleUploadedFile("note.pdf", PDF_BYTES)
+    )
+    concern = services.concern_submit(actor=author, concern=concern)
+    draft = make_draft(author, [pupil], categories)
+    action = services.action_assign(
+        actor=manager,
+        concern=concern,
+        description="Check in with the pupil",
+        owner=author,
+        due_on=timezone.localdate() + datetime.timedelta(days=2),
+    )
+    return Records(draft=draft, concern=concern, attachment=attachment, action=action)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def records(world: World) -> dict[str, Records]:
+    """School A's records (written by its staff member) and school B's (by B's DSL)."""
+    return {
+        "own": _records_for(world.school, world.users["staff"], world.users["dsl"], world.pupil),
+        "other": _records_for(
+            world.other_school,
+            world.users["other_dsl"],
+            world.users["other_dsl"],
+            world.other_pupil,
+        ),
+    }

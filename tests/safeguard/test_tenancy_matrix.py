@@ -1,7 +1,8 @@
 """DESIGN.md section 4 rule 6: every route, every role, own-school and other-school objects.
 
 Each named route needs a row in ROUTES. A route added without one fails
-`test_every_route_has_sample_arguments`, so no page can slip past the matrix.
+`test_every_route_has_sample_arguments`, so no page can slip past the matrix. Routes that only
+accept POST are called with POST (and sample data), so their permissions are tested too.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import ALL_ROLES, World
+from tests.conftest import ALL_ROLES, Records, World
 
 ANON = "anonymous"
 ROLES = [ANON, *ALL_ROLES]
 VIEW_PUPILS = {"staff", "dsl", "deputy", "head", "admin", "tso"}
+LOG_CONCERN = {"staff", "dsl", "deputy", "head", "admin"}
+READ_CP = {"dsl", "deputy", "head", "tso"}
+MANAGE_CP = {"dsl", "deputy"}
 EVERYONE = set(ALL_ROLES)
+AUTHOR = "author"  # the person who wrote the record: school A's staff member, school B's DSL
 
 # Namespaces tested elsewhere: the platform's Django admin (tests/safeguard/test_admin.py).
 EXCLUDED_NAMESPACES = {"admin"}
@@ -28,53 +33,88 @@ EXCLUDED_NAMESPACES = {"admin"}
 class Route:
     """How to call a route and what each role should get.
 
-    `kwargs(world, which)` builds the URL arguments from school A's record ("own") or school B's
-    ("other"); the test flips them for B's DSL, so "own" is always the actor's own school.
-    `allowed` roles get `ok`; other signed-in roles get `denied` (403 for a page of the acting
-    school, 404 for a record); anonymous gets `anon`. For records of the other school every
-    signed-in role gets 404, whatever its role.
+    `kwargs(world, records, which)` builds the URL arguments from school A's record ("own") or
+    school B's ("other"); the test flips them for B's DSL, so "own" is always the actor's own
+    school. `allowed` roles (and AUTHOR, the record's writer) get `ok`; other signed-in roles get
+    `denied` (403 for a page of the acting school, 404 for a record); anonymous gets `anon`. For
+    records of the other school every signed-in role gets 404.
     """
 
-    kwargs: Callable[[World, Any], dict[str, Any]] | None = None
+    kwargs: Callable[[World, dict[str, Records], str], dict[str, Any]] | None = None
     allowed: set[str] = field(default_factory=set)
     ok: int = 200
     denied: int = 403
     anon: int = 302
     method: str = "get"
+    data: Callable[[World, str], dict[str, Any]] | None = None
     record: bool = False
     public: int | None = None  # the same status for everyone, signed in or not
 
 
-def _pupil(world: World, which: str) -> Any:
-    return world.pupil if which == "own" else world.other_pupil
+def _pupil(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    return {"pk": (world.pupil if which == "own" else world.other_pupil).pk}
 
 
-def _relative(role: str, which: str) -> str:
-    """School B's DSL works in B: their own-school record is B's, their other-school one is A's."""
-    if role != "other_dsl":
-        return which
-    return "other" if which == "own" else "own"
+def _rec(attr: str) -> Callable[[World, dict[str, Records], str], dict[str, Any]]:
+    return lambda world, records, which: {"pk": getattr(records[which], attr).pk}
+
+
+def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
+    return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
 
 ROUTES: dict[str, Route] = {
     "home": Route(allowed=EVERYONE),
     "healthz": Route(public=200),
-    "school-switch": Route(public=405),  # POST only; POST is tested in test_school_switch.py
-    "login": Route(allowed=set(), denied=302, anon=200),  # signed-in people go home
-    "logout": Route(public=405),  # POST only
-    "password_reset": Route(public=200),
-    "password_reset_done": Route(public=200),
-    "password_reset_confirm": Route(
-        kwargs=lambda w, obj: {"uidb64": "MQ", "token": "not-a-token"}, public=200
-    ),
-    "password_reset_complete": Route(public=200),
-    "pupil-list": Route(allowed=VIEW_PUPILS),
-    "pupil-detail": Route(
-        kwargs=lambda w, which: {"pk": _pupil(w, which).pk},
-        allowed=VIEW_PUPILS,
+    "school-switch": Route(
+        method="post",
+        data=lambda w, which: {"school": (w.school if which == "own" else w.other_school).slug},
+        allowed=EVERYONE,
+        ok=302,
         denied=404,
         record=True,
     ),
+    "login": Route(allowed=set(), denied=302, anon=200),  # signed-in people go home
+    "logout": Route(method="post", public=302),
+    "password_reset": Route(public=200),
+    "password_reset_done": Route(public=200),
+    "password_reset_confirm": Route(
+        kwargs=lambda w, r, which: {"uidb64": "MQ", "token": "not-a-token"}, public=200
+    ),
+    "password_reset_complete": Route(public=200),
+    "pupil-list": Route(allowed=VIEW_PUPILS),
+    "pupil-detail": Route(kwargs=_pupil, allowed=VIEW_PUPILS, denied=404, record=True),
+    # Concerns: staff
+    "concern-start": Route(allowed=LOG_CONCERN),
+    "concern-mine": Route(allowed=LOG_CONCERN),
+    "action-list": Route(allowed=LOG_CONCERN),
+    "concern-draft": _record_route("draft", {AUTHOR}),
+    "concern-autosave": _record_route("draft", {AUTHOR}, method="post"),
+    "concern-pupil-search": _record_route("draft", {AUTHOR}),
+    "concern-check": _record_route("draft", {AUTHOR}),
+    "concern-discard": _record_route("draft", {AUTHOR}, method="post", ok=302),
+    "concern-detail": _record_route("concern", {AUTHOR} | READ_CP),
+    "concern-addendum": _record_route(
+        "concern",
+        {AUTHOR} | MANAGE_CP,
+        method="post",
+        ok=302,
+        data=lambda w, which: {"text": "Later fact"},
+    ),
+    "attachment-download": _record_route("attachment", {AUTHOR} | READ_CP),
+    "action-done": _record_route(
+        "action",
+        {AUTHOR} | MANAGE_CP,
+        method="post",
+        ok=302,
+        data=lambda w, which: {"done_note": "Done"},
+    ),
+    # Concerns: DSL
+    "triage-inbox": Route(allowed=READ_CP),
+    "dsl-record": _record_route("concern", MANAGE_CP),
+    "action-add": _record_route("concern", MANAGE_CP, method="post"),  # empty form: 200 with errors
+    "concern-restrict": _record_route("concern", {"dsl"}, method="post", ok=302),
+    "concern-close": _record_route("concern", MANAGE_CP, method="post", ok=302),
 }
 
 
@@ -101,6 +141,13 @@ def test_matrix_has_no_stale_rows() -> None:
     assert not set(ROUTES) - set(_named_patterns(get_resolver()))
 
 
+def _relative(role: str, which: str) -> str:
+    """School B's DSL works in B: their own-school record is B's, their other-school one is A's."""
+    if role != "other_dsl":
+        return which
+    return "other" if which == "own" else "own"
+
+
 def _expected(route: Route, role: str, which: str) -> int:
     if route.public is not None:
         return route.public
@@ -108,9 +155,12 @@ def _expected(route: Route, role: str, which: str) -> int:
         return route.anon
     if route.record and which == "other":
         return 404
+    held = {role}
     if role == "other_dsl":
-        role = "dsl"  # B's DSL, acting in B, is like any DSL
-    return route.ok if role in route.allowed else route.denied
+        held = {"dsl", AUTHOR}  # B's DSL, acting in B, is like any DSL, and wrote B's records
+    elif role == "staff":
+        held.add(AUTHOR)
+    return route.ok if held & route.allowed else route.denied
 
 
 CASES = [
@@ -122,17 +172,23 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "role", "which"), CASES)
-def test_route_status_for_role(client, world: World, name: str, role: str, which: str) -> None:  # noqa: ANN001
+def test_route_status_for_role(
+    client, world: World, records, name: str, role: str, which: str
+) -> None:  # noqa: ANN001
     route = ROUTES[name]
     if role != ANON:
         client.force_login(world.users[role])
-    args = route.kwargs(world, _relative(role, which)) if route.kwargs else None
-    url = reverse(name, kwargs=args)
-    response = getattr(client, route.method)(url)
+    target = _relative(role, which)
+    url = reverse(name, kwargs=route.kwargs(world, records, target) if route.kwargs else None)
+    data = route.data(world, target) if route.data else {}
+    response = getattr(client, route.method)(url, data)
     assert response.status_code == _expected(route, role, which), response.content[:500]
     if response.status_code == 200 and role != ANON:
         # No page shows a record of a school the person does not work in.
         foreign = world.school if role == "other_dsl" else world.other_school
         foreign_pupil = world.pupil if role == "other_dsl" else world.other_pupil
-        assert foreign.name.encode() not in response.content
-        assert foreign_pupil.legal_last_name.encode() not in response.content
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert foreign.name.encode() not in body
+        assert foreign_pupil.legal_last_name.encode() not in body
+        foreign_records = records["own" if role == "other_dsl" else "other"]
+        assert foreign_records.concern.reference.encode() not in body
