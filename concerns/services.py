@@ -184,8 +184,10 @@ def involvement_update(
     involvement.involvement = kind
     involvement.involvement_other = other.strip()[:200] if kind == Involvement.OTHER else ""
     involvement.save()
-    allowed = {c.pk for c in categories_for(school=involvement.concern.school)}
-    wanted = {int(c) for c in category_ids} & allowed
+    available = {c.pk: c.parent_id for c in categories_for(school=involvement.concern.school)}
+    wanted = {int(c) for c in category_ids} & set(available)
+    # A specific category says more than its heading: keep the heading only when chosen alone.
+    wanted -= {available[c] for c in wanted if available[c]}
     InvolvementCategory.objects.filter(involvement=involvement).exclude(
         category_id__in=wanted
     ).delete()

@@ -100,8 +100,13 @@ def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str
         if c.parent_id:
             children.setdefault(c.parent_id, []).append(c)
     involvements = list(concern.involvements.all())
+    parent_of = {c.pk: c.parent_id for c in categories}
     for i in involvements:
         i.chosen = {ic.category_id for ic in i.involvementcategory_set.all()}
+        # A top-level box is ticked when it, or one of its own categories, was chosen.
+        i.chosen_tops = {parent_of.get(c) or c for c in i.chosen}
+    extra.setdefault("mark_form", BodyMarkForm(prefix="mark"))
+    extra.setdefault("file_form", AttachmentForm(prefix="file"))
     return {
         "concern": concern,
         "involvements": involvements,

@@ -273,6 +273,9 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
                 continue
             services.pupil_create(school=school, **row)
             pupils_created += 1
+    from concerns.services import category_seed_defaults
+
+    category_seed_defaults(trust=trust)
     tso = _user(TSO_EMAIL, "Dr Anne Fielding", "Trust Safeguarding Officer", password)
     services.trust_membership_grant(user=tso, trust=trust, role="tso")
     return {"schools": len(SCHOOLS), "pupils_created": pupils_created}
