@@ -1,0 +1,290 @@
+"""The concern pages as a person uses them: what is shown, what is refused, what is kept."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from concerns import services
+from concerns.models import Attachment, Concern, ConcernStatus, DslRecord
+from tests.concerns.conftest import draft
+from tests.conftest import World
+from tests.factories import PupilFactory
+
+
+@pytest.fixture
+def staff_client(client, world: World):  # noqa: ANN001, ANN201
+    client.force_login(world.users["staff"])
+    return client
+
+
+def _draft_post(concern: Concern, **fields: str) -> dict:
+    data = {
+        "incident_day": "",
+        "incident_month": "",
+        "incident_year": "",
+        "incident_time": "",
+        "location": "",
+        "reason_for_recording": "",
+        "account": "",
+        "immediate_danger": "",
+    }
+    for involvement in concern.involvements.all():
+        data[f"involvement-present-{involvement.pk}"] = "1"
+        data[f"involvement-{involvement.pk}"] = involvement.involvement
+    data.update(fields)
+    return data
+
+
+def test_start_from_a_pupil_page_creates_a_draft_about_that_pupil(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    response = staff_client.post(reverse("concern-start"), {"pupil": str(world.pupil.pk)})
+    concern = Concern.objects.get(author=world.users["staff"])
+    assert response["Location"] == reverse("concern-draft", kwargs={"pk": concern.pk})
+    assert list(concern.involvements.values_list("pupil_id", flat=True)) == [world.pupil.pk]
+
+
+def test_autosave_keeps_what_is_typed(staff_client, world: World, categories) -> None:  # noqa: ANN001
+    concern = services.concern_start(actor=world.users["staff"], school=world.school)
+    url = reverse("concern-autosave", kwargs={"pk": concern.pk})
+    response = staff_client.post(
+        url, _draft_post(concern, account="Half a sentence"), HTTP_HX_REQUEST="true"
+    )
+    assert "Draft saved at" in response.content.decode()
+    assert Concern.objects.get(pk=concern.pk).account == "Half a sentence"
+
+
+def test_future_incident_date_is_refused_next_to_the_field_and_nothing_is_lost(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = _draft_post(
+        concern,
+        incident_day=str(tomorrow.day),
+        incident_month=str(tomorrow.month),
+        incident_year=str(tomorrow.year),
+        incident_time="09:00",
+        account="What I typed must stay",
+        action="continue",
+    )
+    response = staff_client.post(reverse("concern-draft", kwargs={"pk": concern.pk}), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "The date and time of the incident must be in the past" in page
+    assert 'id="id_incident_day-error"' in page
+    assert "What I typed must stay" in page
+    assert Concern.objects.get(pk=concern.pk).account == "What I typed must stay"
+
+
+def test_check_page_lists_what_is_missing_and_will_not_submit(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    concern = services.concern_start(actor=world.users["staff"], school=world.school)
+    url = reverse("concern-check", kwargs={"pk": concern.pk})
+    page = staff_client.get(url).content.decode()
+    assert "Add the pupil or pupils this concern is about" in page
+    assert "Enter the date and time of the incident" in page
+    staff_client.post(url)
+    assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.DRAFT
+
+
+def test_script_in_the_account_is_shown_as_text(staff_client, world: World, categories) -> None:  # noqa: ANN001
+    concern = draft(
+        world.users["staff"],
+        [world.pupil],
+        categories,
+        account='He said <script>alert("x")</script>',
+    )
+    staff_client.post(reverse("concern-check", kwargs={"pk": concern.pk}))
+    page = staff_client.get(reverse("concern-detail", kwargs={"pk": concern.pk})).content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert '<script>alert("x")</script>' not in page
+
+
+def test_oversized_and_disguised_files_get_a_clear_message(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    url = reverse("concern-draft", kwargs={"pk": concern.pk})
+    fake = SimpleUploadedFile("photo.jpg", b"MZ this is really a program")
+    page = staff_client.post(
+        url, {**_draft_post(concern, account="kept"), "action": "add_file", "file-file": fake}
+    ).content.decode()
+    assert "The selected file must be a JPG, PNG or PDF" in page
+    assert 'href="#id_file-file"' in page
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))
+    page = staff_client.post(
+        url, {**_draft_post(concern, account="kept"), "action": "add_file", "file-file": big}
+    ).content.decode()
+    assert "The selected file must be smaller than 10MB" in page
+    assert not Attachment.objects.exists()
+
+
+def test_photo_is_stored_outside_the_web_root_and_served_only_by_permission(
+    staff_client, client, world: World, categories, settings
+) -> None:  # noqa: ANN001, E501
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(out, "JPEG")
+    staff_client.post(
+        reverse("concern-draft", kwargs={"pk": concern.pk}),
+        {
+            **_draft_post(concern),
+            "action": "add_file",
+            "file-file": SimpleUploadedFile("bruise.jpg", out.getvalue()),
+        },
+    )
+    attachment = Attachment.objects.get()
+    assert attachment.file.name.startswith(f"schools/{world.school.pk}/concerns/{concern.pk}/")
+    assert "bruise" not in attachment.file.name
+    assert str(settings.MEDIA_ROOT) not in str(settings.STATIC_ROOT)
+    response = staff_client.get(reverse("attachment-download", kwargs={"pk": attachment.pk}))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.force_login(world.users["admin"])  # same school, not the author, no CP role
+    assert (
+        client.get(reverse("attachment-download", kwargs={"pk": attachment.pk})).status_code == 404
+    )
+
+
+def test_reporter_sees_status_but_never_part_2(
+    staff_client, client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    concern = services.concern_submit(
+        actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
+    )
+    record = services.concern_open(actor=world.users["dsl"], concern=concern)
+    services.dsl_record_save(
+        actor=world.users["dsl"],
+        record=record,
+        values={
+            "actions": ["monitoring"],
+            "action_reasons": "SECRET-REASON",
+            "level_of_need": "additional",
+            "level_of_need_reason": "x",
+            "parents_informed": True,
+            "parents_informed_reason": "y",
+            "cp_file_decision": "no",
+            "cp_file_reason": "z",
+        },
+        expected_version=record.version,
+    )
+    services.dsl_record_sign(
+        actor=world.users["dsl"], record=record, expected_version=record.version + 1
+    )
+    page = staff_client.get(reverse("concern-detail", kwargs={"pk": concern.pk})).content.decode()
+    assert "Actioned" in page
+    assert "SECRET-REASON" not in page
+    assert "Part 2" not in page
+    mine = staff_client.get(reverse("concern-mine")).content.decode()
+    assert concern.reference in mine
+    assert "Actioned" in mine
+    client.force_login(world.users["dsl"])
+    assert (
+        "SECRET-REASON"
+        in client.get(reverse("concern-detail", kwargs={"pk": concern.pk})).content.decode()
+    )
+
+
+def test_dsl_conflict_keeps_what_the_second_person_typed(client, world: World, categories) -> None:  # noqa: ANN001
+    concern = services.concern_submit(
+        actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
+    )
+    record = services.concern_open(actor=world.users["dsl"], concern=concern)
+    opened = record.version
+    services.dsl_record_save(
+        actor=world.users["dsl"],
+        record=record,
+        values={"outcome": "DSL wrote this"},
+        expected_version=opened,
+    )
+    client.force_login(world.users["deputy"])
+    response = client.post(
+        reverse("dsl-record", kwargs={"pk": concern.pk}),
+        {
+            "version": str(opened),
+            "outcome": "Deputy typed this",
+            "received_from": "x",
+            "action": "save",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else saved this record while you were writing" in page
+    assert "Deputy typed this" in page  # kept in the form
+    assert "DSL wrote this" in page  # their version shown beside it
+    assert DslRecord.objects.get(pk=record.pk).outcome == "DSL wrote this"
+
+
+def test_inbox_puts_new_immediate_danger_first_and_filters(
+    client, world: World, categories
+) -> None:  # noqa: ANN001
+    staff = world.users["staff"]
+    second = PupilFactory(school=world.school, legal_last_name="Zebedee")
+    calm = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    urgent = services.concern_submit(
+        actor=staff, concern=draft(staff, [second], categories, danger=True)
+    )
+    opened = services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories, danger=True)
+    )
+    services.concern_open(actor=world.users["dsl"], concern=opened)
+    client.force_login(world.users["dsl"])
+    page = client.get(reverse("triage-inbox")).content.decode()
+    order = [page.index(c.reference) for c in (urgent, calm, opened)]
+    assert order == sorted(order)
+    assert 'data-testid="triage-badge">2<' in page
+    filtered = client.get(reverse("triage-inbox"), {"pupil": "zebedee"}).content.decode()
+    assert urgent.reference in filtered
+    assert calm.reference not in filtered
+    assert (
+        "1 concern"
+        in client.get(
+            reverse("triage-inbox"), {"status": "new", "pupil": "alphason"}
+        ).content.decode()
+    )
+
+
+def test_inbox_query_count_does_not_grow_with_concerns(
+    client, world: World, categories, django_assert_max_num_queries
+) -> None:  # noqa: ANN001, E501
+    staff = world.users["staff"]
+    client.force_login(world.users["dsl"])
+    services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    client.get(reverse("triage-inbox"))
+    with django_assert_max_num_queries(20) as few:  # 18 measured
+        client.get(reverse("triage-inbox"))
+    for _ in range(12):
+        services.concern_submit(
+            actor=staff,
+            concern=draft(staff, [world.pupil, PupilFactory(school=world.school)], categories),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("triage-inbox")).content.decode()
+    assert "13 concerns" in page
+
+
+def test_concern_page_query_count_does_not_grow_with_pupils_and_addenda(
+    client, world: World, categories, django_assert_max_num_queries
+) -> None:  # noqa: ANN001, E501
+    staff = world.users["staff"]
+    small = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    pupils = [world.pupil, *[PupilFactory(school=world.school) for _ in range(6)]]
+    large = services.concern_submit(actor=staff, concern=draft(staff, pupils, categories))
+    for n in range(5):
+        services.addendum_add(actor=staff, concern=large, text=f"More {n}")
+    client.force_login(world.users["dsl"])
+    client.get(reverse("concern-detail", kwargs={"pk": small.pk}))
+    with django_assert_max_num_queries(26) as few:  # 24 measured
+        client.get(reverse("concern-detail", kwargs={"pk": small.pk}))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("concern-detail", kwargs={"pk": large.pk}))
