@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -213,8 +214,8 @@ def body_mark_add(
     actor: User,
     concern: Concern,
     side: str,
-    x: float,
-    y: float,
+    x: Decimal | float,
+    y: Decimal | float,
     description: str,
     pupil: Pupil | None = None,
 ) -> BodyMapMark:
@@ -226,8 +227,8 @@ def body_mark_add(
         concern=concern,
         pupil=pupil,
         side=side,
-        x=round(x, 2),
-        y=round(y, 2),
+        x=Decimal(str(x)).quantize(Decimal("0.01")),
+        y=Decimal(str(y)).quantize(Decimal("0.01")),
         description=description.strip(),
     )
     mark.full_clean()

@@ -154,8 +154,8 @@ def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:
                     actor=request.user,
                     concern=concern,
                     side=mark_form.cleaned_data["side"],
-                    x=float(mark_form.cleaned_data["x"]),
-                    y=float(mark_form.cleaned_data["y"]),
+                    x=mark_form.cleaned_data["x"],
+                    y=mark_form.cleaned_data["y"],
                     description=mark_form.cleaned_data["description"],
                     pupil=pupil,
                 )

@@ -115,8 +115,13 @@ class PrivatePagesMiddleware:
         if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302):
             location = response.get("Location", "")
             if urlsplit(location).path == resolve_url(settings.LOGIN_URL):
+                # Come back to the page the person was on, not to the fragment htmx asked for.
+                current = urlsplit(request.headers.get("HX-Current-URL", ""))
+                page = current.path + (f"?{current.query}" if current.query else "")
+                if not page.startswith("/"):
+                    page = "/"
                 redirect = HttpResponse(status=200)
-                redirect["HX-Redirect"] = location
+                redirect["HX-Redirect"] = redirect_to_login(page).url
                 redirect["Cache-Control"] = "no-store"
                 return redirect
         return response

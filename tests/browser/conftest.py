@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import StringIO
 
 import pytest
@@ -65,3 +65,19 @@ def sign_in(page: Page, base_url: str, email: str, password: str = "demo-passwor
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:  # noqa: ANN001
+    """Pages in contexts of their own (one per person), closed before the database is flushed."""
+    contexts = []
+
+    def make(**options: object) -> Page:
+        context = browser.new_context(locale="en-GB", **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

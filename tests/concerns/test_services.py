@@ -319,3 +319,16 @@ def test_removing_a_role_removes_the_inbox(world: World, submitted: Concern) -> 
     deputy = world.users["deputy"]
     school_services.school_membership_revoke(membership=SchoolMembership.objects.get(user=deputy))
     assert not inbox_for(actor=deputy, school=world.school).exists()
+
+
+def test_body_mark_positions_keep_two_decimal_places(world: World, categories) -> None:  # noqa: ANN001
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    mark = services.body_mark_add(
+        actor=world.users["staff"],
+        concern=concern,
+        side="front",
+        x=26.88,
+        y=22.8149,
+        description="Red mark",
+    )
+    assert (str(mark.x), str(mark.y)) == ("26.88", "22.81")

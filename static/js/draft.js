@@ -1,0 +1,64 @@
+// Nothing typed into a draft is lost, even when the session ends between two autosaves:
+// what is typed is kept in this tab's sessionStorage until the server has saved it, and put back
+// (then saved) when the draft page opens again after signing in. sessionStorage belongs to this
+// tab only and is cleared when the tab closes.
+(function () {
+  "use strict";
+  var form = document.getElementById("concern-form");
+  if (!form || !window.sessionStorage) return;
+  var key = "safeguard-draft-" + form.getAttribute("data-draft-id");
+  var skip = { csrfmiddlewaretoken: true, action: true, pupil_q: true };
+
+  function snapshot() {
+    var data = {};
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value !== "string" || skip[name] || name.indexOf("mark-") === 0) return;
+      (data[name] = data[name] || []).push(value);
+    });
+    return data;
+  }
+
+  function keep() {
+    try { sessionStorage.setItem(key, JSON.stringify(snapshot())); } catch (e) { /* storage full */ }
+  }
+
+  function restore(data) {
+    var changed = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in data) || skip[el.name]) return;
+      var values = data[el.name];
+      if (el.type === "checkbox" || el.type === "radio") {
+        var want = values.indexOf(el.value) !== -1;
+        if (el.checked !== want) { el.checked = want; changed = true; }
+      } else if (el.type !== "file" && el.type !== "hidden" && el.value !== values[0]) {
+        el.value = values[0];
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  // After the page has loaded, so htmx is ready to send the restored answers.
+  window.addEventListener("load", function () {
+  var stored = sessionStorage.getItem(key);
+  if (stored) {
+    try {
+      if (restore(JSON.parse(stored))) {
+        document.getElementById("restored-banner").hidden = false;
+        if (window.htmx) window.htmx.trigger(form, "change");
+      } else {
+        sessionStorage.removeItem(key);
+      }
+    } catch (e) { sessionStorage.removeItem(key); }
+  }
+  });
+
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (event.detail.elt === form && event.detail.successful && !xhr.getResponseHeader("HX-Redirect")) {
+      sessionStorage.removeItem(key);
+    }
+  });
+})();
