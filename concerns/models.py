@@ -150,6 +150,14 @@ class ConcernPupil(TenantModel):
     categories = models.ManyToManyField(
         Category, through="InvolvementCategory", related_name="involvements", blank=True
     )
+    # The pupil as they were when the concern was signed: the signature covers these copies, so
+    # a later change of name or year group neither breaks the hash nor rewrites the record.
+    pupil_legal_name = models.CharField(max_length=300, blank=True)
+    pupil_known_as = models.CharField(max_length=200, blank=True)
+    pupil_date_of_birth = models.DateField(null=True, blank=True)
+    pupil_upn = models.CharField(max_length=13, blank=True)
+    pupil_year_group = models.CharField(max_length=20, blank=True)
+    pupil_registration_group = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -160,10 +168,21 @@ class ConcernPupil(TenantModel):
     def __str__(self) -> str:
         return f"{self.pupil} in {self.concern}"
 
+    def take_snapshot(self) -> None:
+        """Copy the pupil's identity as it is now (at signing)."""
+        pupil = self.pupil
+        self.pupil_legal_name = pupil.legal_name
+        self.pupil_known_as = pupil.display_name
+        self.pupil_date_of_birth = pupil.date_of_birth
+        self.pupil_upn = pupil.upn
+        self.pupil_year_group = str(pupil.get_year_group_display())
+        self.pupil_registration_group = pupil.registration_group
+
 
 class InvolvementCategory(TenantModel):
     involvement = models.ForeignKey(ConcernPupil, on_delete=models.CASCADE)
     category = models.ForeignKey(Category, on_delete=models.PROTECT)
+    label = models.CharField(max_length=250, blank=True)  # as signed; the trust may rename later
 
     class Meta:
         constraints = [

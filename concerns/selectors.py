@@ -155,6 +155,32 @@ def inbox_for(
     )
 
 
+def reporters_for(*, actor: Any, school: School) -> QuerySet[Any]:
+    """The people who wrote concerns the actor can see (for the inbox filter)."""
+    from schools.models import User
+
+    visible = Concern.objects.filter(cp_visible_q(actor), school=school).values("author_id")
+    return User.objects.filter(pk__in=visible).order_by("full_name")
+
+
+def cp_readers_for(*, school: School) -> list[Any]:
+    """People other than the DSL who read the school's CP records: who a restriction can name.
+
+    Deputies and the headteacher of the school, and the trust's safeguarding officers.
+    """
+    from schools.models import User
+
+    return list(
+        User.objects.filter(
+            Q(school_memberships__school=school, school_memberships__role__in=["deputy", "head"])
+            | Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role="tso"),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
 def untriaged_count(*, actor: Any, school: School) -> int:
     """How many concerns no DSL has opened yet (the header badge)."""
     if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, school):
@@ -176,10 +202,11 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
 def action_get_for(*, actor: Any, pk: Any) -> Action:
     """An action the actor owns, or one of a concern they manage."""
     managed = access_for(actor).schools_with(Perm.MANAGE_CP_RECORDS)
+    visible = Concern.objects.filter(cp_visible_q(actor)).values("pk")
     return get_or_404(
         Action.objects.select_related("concern"),
         Q(owner_id=actor.pk, school_id__in=access_for(actor).school_ids())
-        | Q(school_id__in=managed),
+        | Q(school_id__in=managed, concern_id__in=visible),
         pk=pk,
     )
 

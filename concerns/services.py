@@ -186,8 +186,11 @@ def involvement_update(
     involvement.involvement_other = other.strip()[:200] if kind == Involvement.OTHER else ""
     involvement.save()
     available = {c.pk: c.parent_id for c in categories_for(school=involvement.concern.school)}
-    wanted = {int(c) for c in category_ids} & set(available)
-    # A specific category says more than its heading: keep the heading only when chosen alone.
+    posted = {int(c) for c in category_ids} & set(available)
+    # A sub-category counts only with its heading ticked (unticking a heading hides, but still
+    # sends, its sub-categories); a specific category says more than its heading, so the heading
+    # is kept only when chosen alone.
+    wanted = {c for c in posted if available[c] is None or available[c] in posted}
     wanted -= {available[c] for c in wanted if available[c]}
     InvolvementCategory.objects.filter(involvement=involvement).exclude(
         category_id__in=wanted
@@ -317,7 +320,7 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
 
 def concern_signed_content(concern: Concern) -> dict[str, Any]:
     """The canonical content of a concern: what its signature covers."""
-    involvements = concern.involvements.select_related("pupil").prefetch_related("categories")
+    involvements = concern.involvements.prefetch_related("involvementcategory_set")
     return {
         "type": "concern",
         "id": concern.pk,
@@ -339,12 +342,15 @@ def concern_signed_content(concern: Concern) -> dict[str, Any]:
             (
                 {
                     "pupil_id": i.pupil_id,
-                    "name": i.pupil.legal_name,
-                    "date_of_birth": i.pupil.date_of_birth,
-                    "upn": i.pupil.upn,
+                    "name": i.pupil_legal_name,
+                    "known_as": i.pupil_known_as,
+                    "date_of_birth": i.pupil_date_of_birth,
+                    "upn": i.pupil_upn,
+                    "year_group": i.pupil_year_group,
+                    "registration_group": i.pupil_registration_group,
                     "involvement": i.involvement,
                     "involvement_other": i.involvement_other,
-                    "categories": sorted(c.label for c in i.categories.all()),
+                    "categories": sorted(c.label for c in i.involvementcategory_set.all()),
                 }
                 for i in involvements
             ),
@@ -398,6 +404,14 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
     problems = concern_problems(concern=concern, now=now)
     if problems:
         raise ValidationError(problems)
+    for involvement in concern.involvements.select_related("pupil"):
+        involvement.take_snapshot()
+        involvement.save()
+    for chosen in InvolvementCategory.objects.filter(involvement__concern=concern).select_related(
+        "category__parent"
+    ):
+        chosen.label = chosen.category.label
+        chosen.save(update_fields=["label", "updated_at"])
     concern.reference = _next_reference(concern.school, timezone.localdate(now).year)
     concern.reporter_name = actor.full_name
     concern.reporter_job_title = actor.job_title

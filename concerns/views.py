@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.access import access_for, get_or_404
@@ -38,8 +39,10 @@ from .selectors import (
     attachment_get_for,
     concern_list_mine,
     concern_view_for,
+    cp_readers_for,
     draft_get_for,
     inbox_for,
+    reporters_for,
 )
 
 INBOX_PER_PAGE = 25
@@ -312,18 +315,9 @@ def concern_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             record=record,
             actions=list(concern.follow_ups.select_related("owner", "done_by")),
             action_form=ActionForm(owners=_owners(concern.school_id)) if view.manage else None,
-            readers=_cp_readers(concern.school_id) if view.manage else [],
+            readers=cp_readers_for(school=concern.school) if view.manage else [],
         )
     return render(request, "concerns/detail.html", context)
-
-
-def _cp_readers(school_id: int) -> list[User]:
-    users = User.objects.filter(
-        school_memberships__school_id=school_id,
-        school_memberships__role__in=["deputy", "head"],
-        is_active=True,
-    ).distinct()
-    return list(users.order_by("full_name"))
 
 
 @login_required
@@ -420,10 +414,7 @@ def triage_inbox(request: HttpRequest) -> HttpResponse:
             "top_categories": Category.objects.filter(
                 trust_id=school.trust_id, parent__isnull=True
             ),
-            "reporters": User.objects.filter(concerns_written__school=school)
-            .exclude(concerns_written__status=ConcernStatus.DRAFT)
-            .distinct()
-            .order_by("full_name"),
+            "reporters": reporters_for(actor=request.user, school=school),
         },
     )
 
@@ -525,7 +516,7 @@ def action_add(request: HttpRequest, pk: Any) -> HttpResponse:
             "record": record,
             "actions": list(view.concern.follow_ups.select_related("owner", "done_by")),
             "action_form": form,
-            "readers": _cp_readers(view.concern.school_id),
+            "readers": cp_readers_for(school=view.concern.school),
         },
     )
 
@@ -560,9 +551,12 @@ def action_done(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.success(request, "Action marked as done.")
     else:
         messages.error(request, "Enter what was done before marking the action as done.")
-    return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/") else "action-list"
-    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("action-list")
+    return redirect(target)
 
 
 @login_required
@@ -575,14 +569,12 @@ def concern_restrict(request: HttpRequest, pk: Any) -> HttpResponse:
         services.concern_unrestrict(actor=request.user, concern=view.concern)
         messages.success(request, "The restriction is lifted.")
     else:
-        ids = [i for i in request.POST.getlist("named") if i.isdigit()]
-        named = list(
-            User.objects.filter(
-                pk__in=ids,
-                school_memberships__school_id=view.concern.school_id,
-            ).distinct()
-        )
+        readers = {str(u.pk): u for u in cp_readers_for(school=view.concern.school)}
+        asked = request.POST.getlist("named")
+        named = [readers[i] for i in asked if i in readers]
         try:
+            if len(named) != len(asked):
+                raise ValidationError("Name only people who can read child-protection records")
             services.concern_restrict(actor=request.user, concern=view.concern, named=named)
             messages.success(request, "The concern is restricted.")
         except ValidationError as error:

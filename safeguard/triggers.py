@@ -1,9 +1,11 @@
 """Database triggers that refuse to change signed records, on PostgreSQL and SQLite alike.
 
 The services already refuse; the triggers make the rule hold for any code path or SQL client.
-A guard is: a table, the operations it covers, and an SQL condition (using OLD and NEW) under
-which the operation is refused. Conditions use only SQL both databases understand; `changed()`
-writes the "any of these columns changed" test in each dialect.
+A guard is a table, the operation it covers, and an SQL condition (using OLD and NEW) under which
+the operation is refused. Apps register their guards at start-up (`register`); after every
+`migrate` the whole set is (re)installed, so the definitions live in one place in code. On SQLite
+they are dropped before migrating, because SQLite rebuilds a table to alter it and a trigger that
+names the table being rebuilt would stop the migration.
 """
 
 from __future__ import annotations
@@ -20,67 +22,99 @@ class Guard:
     name: str
     table: str
     operation: str  # INSERT, UPDATE or DELETE
-    condition: str  # may contain {changed:col1,col2} placeholders, see changed()
+    condition: str  # SQL; "{changed:key}" stands for "any column of COLUMNS[key] changed"
 
 
-def changed(vendor: str, columns: Iterable[str]) -> str:
+_GUARDS: dict[str, Guard] = {}
+_COLUMNS: dict[str, list[str]] = {}
+
+
+def register(guards: Iterable[Guard], columns: dict[str, list[str]] | None = None) -> None:
+    for guard in guards:
+        _GUARDS[guard.name] = guard
+    _COLUMNS.update(columns or {})
+
+
+def registered() -> list[Guard]:
+    return list(_GUARDS.values())
+
+
+def _changed(vendor: str, columns: Iterable[str]) -> str:
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
     return "(" + " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns) + ")"
 
 
-def _sql(vendor: str, guard: Guard, condition: str) -> tuple[str, str]:
+def _condition(vendor: str, guard: Guard) -> str:
+    condition = guard.condition
+    for key, cols in _COLUMNS.items():
+        condition = condition.replace("{changed:" + key + "}", _changed(vendor, cols))
+    return condition
+
+
+def _create_sql(vendor: str, guard: Guard) -> list[str]:
     name = f"sg_guard_{guard.name}"
+    condition = _condition(vendor, guard)
     if vendor == "postgresql":
         returned = "OLD" if guard.operation == "DELETE" else "NEW"
-        create = f"""
-            CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+        return [
+            f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
             BEGIN
                 IF {condition} THEN
-                    RAISE EXCEPTION '{MESSAGE}: %', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+                    RAISE EXCEPTION '{MESSAGE}: %', TG_TABLE_NAME
+                        USING ERRCODE = 'integrity_constraint_violation';
                 END IF;
                 RETURN {returned};
-            END $$ LANGUAGE plpgsql;
-            CREATE TRIGGER {name} BEFORE {guard.operation} ON {guard.table}
-                FOR EACH ROW EXECUTE FUNCTION {name}();
-        """  # noqa: E501
-        drop = f"DROP TRIGGER IF EXISTS {name} ON {guard.table}; DROP FUNCTION IF EXISTS {name}();"
-        return create, drop
-    create = f"""
-        CREATE TRIGGER {name} BEFORE {guard.operation} ON {guard.table}
-        FOR EACH ROW WHEN {condition}
-        BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {guard.table}'); END;
-    """
-    return create, f"DROP TRIGGER IF EXISTS {name};"
+            END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {name} ON {guard.table}",
+            f"""CREATE TRIGGER {name} BEFORE {guard.operation} ON {guard.table}
+                FOR EACH ROW EXECUTE FUNCTION {name}()""",
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {name}",
+        f"""CREATE TRIGGER {name} BEFORE {guard.operation} ON {guard.table}
+            FOR EACH ROW WHEN {condition}
+            BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {guard.table}'); END""",
+    ]
 
 
-def install(guards: Iterable[Guard], columns: dict[str, list[str]]):  # noqa: ANN201
-    """Forward and backward RunPython functions for a migration."""
-
-    def render(vendor: str, guard: Guard) -> tuple[str, str]:
-        condition = guard.condition
-        for key, cols in columns.items():
-            condition = condition.replace("{changed:" + key + "}", changed(vendor, cols))
-        return _sql(vendor, guard, condition)
-
-    def forward(apps: Any, schema_editor: Any) -> None:
-        vendor = schema_editor.connection.vendor
-        for guard in guards:
-            create, _ = render(vendor, guard)
-            _execute(schema_editor, create)
-
-    def backward(apps: Any, schema_editor: Any) -> None:
-        vendor = schema_editor.connection.vendor
-        for guard in guards:
-            _, drop = render(vendor, guard)
-            for statement in drop.split(";"):
-                if statement.strip():
-                    _execute(schema_editor, statement)
-
-    return forward, backward
+def _drop_sql(vendor: str, guard: Guard) -> list[str]:
+    name = f"sg_guard_{guard.name}"
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name} ON {guard.table}"]
+    return [f"DROP TRIGGER IF EXISTS {name}"]
 
 
-def _execute(schema_editor: Any, sql: str) -> None:
-    # Without parameters, so the "%" of RAISE EXCEPTION is not taken for a placeholder. SQLite
-    # runs one statement per call; a CREATE TRIGGER with its body is one statement.
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(sql)
+def install_all(connection: Any) -> int:
+    """Create (or replace) every registered guard whose table exists; returns how many."""
+    tables = set(connection.introspection.table_names())
+    installed = 0
+    with connection.cursor() as cursor:
+        for guard in _GUARDS.values():
+            if guard.table not in tables:
+                continue
+            for sql in _create_sql(connection.vendor, guard):
+                # No parameters: the "%" of RAISE EXCEPTION is not a placeholder.
+                cursor.execute(sql)
+            installed += 1
+    return installed
+
+
+def drop_all(connection: Any) -> None:
+    tables = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for guard in _GUARDS.values():
+            if guard.table in tables:
+                for sql in _drop_sql(connection.vendor, guard):
+                    cursor.execute(sql)
+
+
+def installed_names(connection: Any) -> set[str]:
+    """The guard triggers present in the database (for tests and the integrity check)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'sg_guard_%'")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sg_guard_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}

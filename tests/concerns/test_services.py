@@ -71,11 +71,20 @@ def test_signed_concern_is_read_only_in_the_service(world: World, submitted: Con
         lambda c: Concern.objects.filter(pk=c.pk).delete(),
         lambda c: ConcernPupil.objects.filter(concern=c).update(involvement="witnessed"),
         lambda c: InvolvementCategory.objects.filter(involvement__concern=c).delete(),
+        lambda c: Concern.objects.filter(pk=c.pk).update(status="draft"),
         lambda c: BodyMapMark.objects.create(
             school_id=c.school_id, concern=c, side="front", x=1, y=1, description="added later"
         ),
     ],
-    ids=["update-account", "update-incident", "delete", "involvement", "categories", "body-mark"],
+    ids=[
+        "update-account",
+        "update-incident",
+        "delete",
+        "involvement",
+        "categories",
+        "back-to-draft",
+        "body-mark",
+    ],
 )
 def test_database_refuses_to_change_a_signed_concern(submitted: Concern, change) -> None:  # noqa: ANN001
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -136,7 +145,10 @@ def test_each_pupil_keeps_their_own_involvement_and_categories(world: World, cat
         actor=staff,
         involvement=other,
         kind="displayed",
-        category_ids=[categories["Child-on-child abuse > Physical abuse by another child"].pk],
+        category_ids=[
+            categories["Child-on-child abuse"].pk,
+            categories["Child-on-child abuse > Physical abuse by another child"].pk,
+        ],
     )
     concern = services.concern_submit(actor=staff, concern=concern)
     content = services.concern_signed_content(concern)
@@ -332,3 +344,31 @@ def test_body_mark_positions_keep_two_decimal_places(world: World, categories) -
         description="Red mark",
     )
     assert (str(mark.x), str(mark.y)) == ("26.88", "22.81")
+
+
+def test_signed_content_survives_renaming_the_pupil_and_the_category(
+    world: World, submitted: Concern, categories
+) -> None:  # noqa: ANN001, E501
+    world.pupil.legal_last_name = "Renamed"
+    world.pupil.save()
+    category = categories["Physical abuse"]
+    category.name = "Physical harm"
+    category.save()
+    fresh = Concern.objects.get(pk=submitted.pk)
+    content = services.concern_signed_content(fresh)
+    assert content_hash(content) == fresh.content_hash
+    assert content["pupils"][0]["name"].endswith("Alphason")
+    assert content["pupils"][0]["categories"] == ["Physical abuse"]
+
+
+def test_unticking_a_heading_drops_its_hidden_sub_categories(world: World, categories) -> None:  # noqa: ANN001
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    involvement = concern.involvements.get()
+    bullying = categories["Child-on-child abuse > Bullying, including online bullying"]
+    services.involvement_update(
+        actor=world.users["staff"],
+        involvement=involvement,
+        kind="experienced",
+        category_ids=[bullying.pk],
+    )
+    assert not involvement.categories.exists()
