@@ -131,6 +131,12 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
                             data["incident_at"] = moment
         return data
 
+    def _incident_left_empty(self) -> bool:
+        names = ["incident_day", "incident_month", "incident_year", "incident_time"]
+        return all(name in self.data for name in names) and not any(
+            str(self.data.get(name, "")).strip() for name in names
+        )
+
     def draft_values(self) -> dict[str, Any]:
         """What can be saved of this (possibly partly invalid) form: every valid field."""
         values: dict[str, Any] = {}
@@ -147,6 +153,8 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
                 values[field] = cleaned[field]
         if cleaned.get("incident_at") is not None:
             values["incident_at"] = cleaned["incident_at"]
+        elif self._incident_left_empty():
+            values["incident_at"] = None  # the reporter cleared the date and time
         if "immediate_danger" in cleaned:
             values["immediate_danger"] = _yes_no(cleaned["immediate_danger"])
         return values

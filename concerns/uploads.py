@@ -12,7 +12,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # refuse decompression bombs
-ALLOWED_IMAGE_FORMATS = {"JPEG": ("image/jpeg", {"jpg", "jpeg"}), "PNG": ("image/png", {"png"})}
+ALLOWED_IMAGE_FORMATS = {
+    "JPEG": ("image/jpeg", {"jpg", "jpeg"}),
+    "MPO": (
+        "image/jpeg",
+        {"jpg", "jpeg"},
+    ),  # phones' multi-picture JPEGs; the first picture is kept
+    "PNG": ("image/png", {"png"}),
+}
 PDF_EXTENSIONS = {"pdf"}
 
 
@@ -52,7 +59,11 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValidationError("The selected image is too large", code="too_big")
             probe.verify()
+    except Image.DecompressionBombError as exc:
+        raise ValidationError("The selected image is too large", code="too_big") from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError("The selected file must be a JPG, PNG or PDF", code="type") from exc
     if image_format not in ALLOWED_IMAGE_FORMATS:
@@ -76,11 +87,14 @@ def _strip_metadata(data: bytes, image_format: str) -> bytes:
         if image.width * image.height > MAX_PIXELS:
             raise ValidationError("The selected image is too large", code="too_big")
         upright = ImageOps.exif_transpose(image)
-        pixels = upright.convert("RGB") if image_format == "JPEG" else upright
+        if image_format in ("JPEG", "MPO"):
+            pixels = upright.convert("RGB")
+        else:  # palette and grey PNGs keep their colours and transparency as RGBA
+            pixels = upright if upright.mode in ("RGB", "RGBA") else upright.convert("RGBA")
         clean = Image.new(pixels.mode, pixels.size)
         clean.paste(pixels)
         out = io.BytesIO()
-        if image_format == "JPEG":
+        if image_format in ("JPEG", "MPO"):
             clean.save(out, "JPEG", quality=90)
         else:
             clean.save(out, "PNG", optimize=True)

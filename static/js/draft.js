@@ -53,6 +53,11 @@
   }
   });
 
+  // Enter in the pupil search looks pupils up (htmx does that); it must not submit the form.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target && event.target.id === "pupil-search") event.preventDefault();
+  });
+
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
   document.body.addEventListener("htmx:afterRequest", function (event) {

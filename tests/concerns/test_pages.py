@@ -288,3 +288,20 @@ def test_concern_page_query_count_does_not_grow_with_pupils_and_addenda(
         client.get(reverse("concern-detail", kwargs={"pk": small.pk}))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("concern-detail", kwargs={"pk": large.pk}))
+
+
+def test_clearing_the_incident_date_clears_it(staff_client, world: World, categories) -> None:  # noqa: ANN001
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    assert concern.incident_at is not None
+    staff_client.post(reverse("concern-autosave", kwargs={"pk": concern.pk}), _draft_post(concern))
+    assert Concern.objects.get(pk=concern.pk).incident_at is None
+
+
+def test_enter_in_a_text_box_saves_and_never_removes_a_pupil(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    page = staff_client.get(reverse("concern-draft", kwargs={"pk": concern.pk})).content.decode()
+    form = page[page.index('id="concern-form"') :]
+    first_button = form[form.index("<button") : form.index("</button>")]
+    assert 'value="save"' in first_button

@@ -61,3 +61,30 @@ def test_files_that_are_not_what_they_say_are_refused(
     with pytest.raises(ValidationError) as error:
         clean_upload(SimpleUploadedFile(name, data))
     assert message in error.value.messages[0]
+
+
+def test_palette_png_keeps_its_colours() -> None:
+    image = Image.new("P", (4, 4))
+    image.putpalette([255, 0, 0] + [0, 0, 0] * 255)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    clean = clean_upload(SimpleUploadedFile("red.png", out.getvalue()))
+    assert Image.open(io.BytesIO(clean.content)).convert("RGB").getpixel((1, 1)) == (255, 0, 0)
+
+
+def test_phone_multi_picture_jpeg_is_accepted() -> None:
+    frames = [Image.new("RGB", (20, 10), (0, 0, 200)), Image.new("RGB", (20, 10), (0, 200, 0))]
+    out = io.BytesIO()
+    frames[0].save(out, "MPO", save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    clean = clean_upload(SimpleUploadedFile("IMG_0001.jpg", out.getvalue()))
+    assert clean.content_type == "image/jpeg"
+    assert Image.open(io.BytesIO(clean.content)).format == "JPEG"
+
+
+def test_an_enormous_image_is_refused_not_a_server_error() -> None:
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 million pixels in a small file
+    with pytest.raises(ValidationError) as error:
+        clean_upload(SimpleUploadedFile("bomb.png", out.getvalue()))
+    assert error.value.messages == ["The selected image is too large"]
