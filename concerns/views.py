@@ -431,7 +431,13 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
     advice_form = AdviceForm(prefix="advice")
     conflict = None
     problems: dict[str, str] = {}
-    if request.method == "POST" and record.status == DslRecordStatus.DRAFT:
+    unsaved: DslRecordForm | None = None
+    if request.method == "POST" and record.status == DslRecordStatus.SIGNED:
+        # Someone signed it while this person was writing: it can no longer change, but what
+        # they typed stays on screen so nothing is lost (they can add it as an addendum).
+        unsaved = DslRecordForm(request.POST)
+        unsaved.is_valid()
+    elif request.method == "POST":
         action = request.POST.get("action", "save")
         form = DslRecordForm(request.POST)
         if form.is_valid():
@@ -463,19 +469,15 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
                 conflict = clash.current
             except ValidationError as error:
                 problems = {k: v[0] for k, v in error.message_dict.items()}
-                for field, message in problems.items():
-                    if field in form.fields:
-                        form.add_error(field, message)
-            if conflict is None and not advice_form.errors:
-                # Keep what was typed, with the new version so the next save is not refused.
-                data = request.POST.copy()
-                data["version"] = str(record.version)
-                bound = DslRecordForm(data)
-                bound.is_valid()
-                for field, message in problems.items():
-                    if field in bound.fields:
-                        bound.add_error(field, message)
-                form = bound
+            # Show what was typed again, carrying the version now in the database: after a
+            # conflict, saving again (having read theirs) is a deliberate choice and goes through.
+            data = request.POST.copy()
+            data["version"] = str((conflict or record).version)
+            form = DslRecordForm(data)
+            form.is_valid()
+            for field, message in problems.items():
+                if field in form.fields:
+                    form.add_error(field, message)
     record.refresh_from_db()
     return render(
         request,
@@ -488,6 +490,7 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
             "form": form,
             "advice_form": advice_form,
             "conflict": conflict,
+            "unsaved": unsaved,
             "advice": list(record.advice.all()),
         },
     )

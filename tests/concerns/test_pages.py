@@ -305,3 +305,65 @@ def test_enter_in_a_text_box_saves_and_never_removes_a_pupil(
     form = page[page.index('id="concern-form"') :]
     first_button = form[form.index("<button") : form.index("</button>")]
     assert 'value="save"' in first_button
+
+
+def _open_record(world: World, categories):  # noqa: ANN001, ANN202
+    staff = world.users["staff"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    return concern, services.concern_open(actor=world.users["dsl"], concern=concern)
+
+
+def test_after_a_conflict_saving_again_goes_through(client, world: World, categories) -> None:  # noqa: ANN001
+    concern, record = _open_record(world, categories)
+    opened = record.version
+    services.dsl_record_save(
+        actor=world.users["dsl"], record=record, values={"outcome": "DSL"}, expected_version=opened
+    )
+    client.force_login(world.users["deputy"])
+    url = reverse("dsl-record", kwargs={"pk": concern.pk})
+    page = client.post(
+        url, {"version": str(opened), "outcome": "Deputy", "received_from": "x", "action": "save"}
+    ).content.decode()
+    version = page.split('name="version" value="')[1].split('"')[0]
+    response = client.post(
+        url,
+        {
+            "version": version,
+            "outcome": "Deputy, having read theirs",
+            "received_from": "x",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    assert DslRecord.objects.get(pk=record.pk).outcome == "Deputy, having read theirs"
+
+
+def test_typing_is_kept_when_someone_signs_first(client, world: World, categories) -> None:  # noqa: ANN001
+    concern, record = _open_record(world, categories)
+    values = {
+        "actions": ["monitoring"],
+        "action_reasons": "r",
+        "level_of_need": "additional",
+        "level_of_need_reason": "r",
+        "parents_informed": True,
+        "parents_informed_reason": "r",
+        "cp_file_decision": "no",
+        "cp_file_reason": "r",
+    }
+    record = services.dsl_record_save(
+        actor=world.users["dsl"], record=record, values=values, expected_version=record.version
+    )
+    opened = record.version
+    services.dsl_record_sign(actor=world.users["dsl"], record=record, expected_version=opened)
+    client.force_login(world.users["deputy"])
+    page = client.post(
+        reverse("dsl-record", kwargs={"pk": concern.pk}),
+        {
+            "version": str(opened),
+            "outcome": "The deputy's careful words",
+            "received_from": "x",
+            "action": "save",
+        },
+    ).content.decode()
+    assert "signed this record while you were writing" in page
+    assert "The deputy&#x27;s careful words" in page

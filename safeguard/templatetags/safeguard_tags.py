@@ -1,0 +1,15 @@
+"""Small template filters shared by the pages."""
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def join_if_list(value: Any, separator: str = ", ") -> str:
+    """A list of choices as "a, b"; anything else as itself."""
+    if isinstance(value, list | tuple):
+        return separator.join(str(v) for v in value)
+    return value
