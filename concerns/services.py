@@ -60,6 +60,14 @@ class SignedRecordError(Exception):
     """A signed record was asked to change."""
 
 
+class DraftConflictError(Exception):
+    """The draft was saved in another tab or on another device since this page read it."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__("The draft was saved somewhere else.")
+        self.current_version = current_version
+
+
 class ConflictError(Exception):
     """Someone else saved the record since this person opened it."""
 
@@ -119,9 +127,22 @@ def concern_start(*, actor: User, school: School, pupil: Pupil | None = None) ->
 
 
 @transaction.atomic
-def concern_draft_update(*, actor: User, concern: Concern, values: dict[str, Any]) -> Concern:
-    """Save what the reporter has typed so far (drafts need not be complete)."""
+def concern_draft_update(
+    *,
+    actor: User,
+    concern: Concern,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> Concern:
+    """Save what the reporter has typed so far (drafts need not be complete).
+
+    With `expected_version`, refuse (DraftConflictError) if the draft was saved elsewhere since
+    that version was read: two tabs or devices never silently overwrite each other.
+    """
     _require_author_draft(actor, concern)
+    locked = Concern.objects.select_for_update().only("draft_version").get(pk=concern.pk)
+    if expected_version is not None and locked.draft_version != expected_version:
+        raise DraftConflictError(locked.draft_version)
     for field in DRAFT_TEXT_FIELDS:
         if field in values:
             setattr(concern, field, values[field] or "")

@@ -76,10 +76,19 @@ def concern_start(request: HttpRequest) -> HttpResponse:
 
 
 def _apply_draft(request: HttpRequest, concern: Any) -> ConcernDraftForm:
-    """Save every valid answer of the posted form, including each pupil's involvement."""
+    """Save every valid answer of the posted form, including each pupil's involvement.
+
+    Raises DraftConflictError when the page was out of date (saved in another tab meanwhile).
+    """
     form = ConcernDraftForm(request.POST)
     form.is_valid()
-    services.concern_draft_update(actor=request.user, concern=concern, values=form.draft_values())
+    version = request.POST.get("draft_version", "")
+    services.concern_draft_update(
+        actor=request.user,
+        concern=concern,
+        values=form.draft_values(),
+        expected_version=int(version) if version.isdigit() else None,
+    )
     for involvement in concern.involvements.all():
         if f"involvement-present-{involvement.pk}" not in request.POST:
             continue
@@ -132,7 +141,19 @@ def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:
         form = ConcernDraftForm(initial=ConcernDraftForm.initial_for(concern))
         return render(request, "concerns/draft.html", _draft_context(request, concern, form=form))
 
-    form = _apply_draft(request, concern)
+    try:
+        form = _apply_draft(request, concern)
+    except services.DraftConflictError:
+        # Saved in another tab or device meanwhile: save nothing, show what this page holds
+        # (typed here, so kept) beside a warning; saving again now is a deliberate choice.
+        form = ConcernDraftForm(request.POST)
+        form.is_valid()
+        return render(
+            request,
+            "concerns/draft.html",
+            _draft_context(request, concern, form=form, draft_conflict=True),
+            status=409,
+        )
     action = request.POST.get("action", "save")
     mark_form = BodyMarkForm(prefix="mark")
     file_form = AttachmentForm(prefix="file")
@@ -207,11 +228,24 @@ def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 def concern_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
     """Save the draft as the reporter types (htmx, every few seconds)."""
     concern = draft_get_for(actor=request.user, pk=pk)
-    form = _apply_draft(request, concern)
+    try:
+        form = _apply_draft(request, concern)
+    except services.DraftConflictError:
+        return render(
+            request,
+            "concerns/_autosave_status.html",
+            {"conflict": True, "saved_at": timezone.localtime(concern.updated_at)},
+            status=409,
+        )
+    concern.refresh_from_db(fields=["draft_version"])
     return render(
         request,
         "concerns/_autosave_status.html",
-        {"saved_at": timezone.localtime(), "has_errors": bool(form.errors)},
+        {
+            "saved_at": timezone.localtime(),
+            "has_errors": bool(form.errors),
+            "draft_version": concern.draft_version,
+        },
     )
 
 

@@ -60,6 +60,14 @@
 
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
+  // A 409 from autosave says another tab saved first: show its message (htmx would not).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 409 && event.detail.requestConfig.elt === form) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (event.detail.elt === form && event.detail.successful && !xhr.getResponseHeader("HX-Redirect")) {

@@ -367,3 +367,25 @@ def test_typing_is_kept_when_someone_signs_first(client, world: World, categorie
     ).content.decode()
     assert "signed this record while you were writing" in page
     assert "The deputy&#x27;s careful words" in page
+
+
+def test_two_tabs_never_silently_overwrite_a_draft(staff_client, world: World, categories) -> None:  # noqa: ANN001
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    url = reverse("concern-autosave", kwargs={"pk": concern.pk})
+    seen = concern.draft_version
+    first = staff_client.post(url, _draft_post(concern, account="Tab one", draft_version=str(seen)))
+    assert first.status_code == 200
+    assert f'value="{seen + 1}"' in first.content.decode()  # the tab learns the new version
+    second = staff_client.post(
+        url, _draft_post(concern, account="Tab two", draft_version=str(seen))
+    )
+    assert second.status_code == 409
+    assert "changed in another tab or on another device" in second.content.decode()
+    assert Concern.objects.get(pk=concern.pk).account == "Tab one"
+    page = staff_client.post(
+        reverse("concern-draft", kwargs={"pk": concern.pk}),
+        _draft_post(concern, account="Tab two typed this", draft_version=str(seen), action="save"),
+    )
+    assert page.status_code == 409
+    assert "Tab two typed this" in page.content.decode()  # kept on screen
+    assert Concern.objects.get(pk=concern.pk).account == "Tab one"
