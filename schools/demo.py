@@ -273,12 +273,17 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
                 continue
             services.pupil_create(school=school, **row)
             pupils_created += 1
+    from concerns.demo import seed_demo_concerns
     from concerns.services import category_seed_defaults
 
     category_seed_defaults(trust=trust)
     tso = _user(TSO_EMAIL, "Dr Anne Fielding", "Trust Safeguarding Officer", password)
     services.trust_membership_grant(user=tso, trust=trust, role="tso")
-    return {"schools": len(SCHOOLS), "pupils_created": pupils_created}
+    concerns_created = sum(
+        seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today)
+        for spec in SCHOOLS
+    )
+    return {"schools": len(SCHOOLS), "pupils_created": pupils_created, "concerns": concerns_created}
 
 
 def demo_emails() -> list[str]:

@@ -101,7 +101,7 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
     ).to_be_visible()
     phone.get_by_role("button", name="Sign and submit").click()
     expect(phone.get_by_text(re.compile(r"Concern ALD-\d{4}-\d{4} submitted"))).to_be_visible()
-    concern = Concern.objects.get(status="received")
+    concern = Concern.objects.filter(status="received").latest("written_at")
     assert concern.involvements.count() == 2
     assert concern.body_marks.count() == 1
     assert b"PhoneMaker" not in concern.attachments.get().file.read()
@@ -111,7 +111,10 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
     # The DSL, at a desktop.
     desk = new_page(viewport={"width": 1280, "height": 900})
     sign_in(desk, base, "dsl@alderbrook.example")
-    expect(desk.get_by_test_id("triage-badge")).to_have_text("1 new")
+    new = Concern.objects.filter(school__slug="alderbrook", opened_at__isnull=True).exclude(
+        status="draft"
+    )
+    expect(desk.get_by_test_id("triage-badge")).to_have_text(f"{new.count()} new")
     desk.get_by_role("link", name=re.compile("^Concerns")).click()
     desk.get_by_role("link", name=concern.reference).click()
     desk.get_by_role("link", name="Open and record the DSL's decision").click()
@@ -136,12 +139,16 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
 
     # The reporter sees the status change and their action, never the DSL's record.
     phone.goto(f"{base}/concerns/mine/")
-    expect(phone.get_by_test_id("my-concern").first).to_contain_text("Actioned")
+    expect(phone.get_by_test_id("my-concern").filter(has_text=concern.reference)).to_contain_text(
+        "Actioned"
+    )
     phone.get_by_role("link", name=concern.reference).click()
     expect(phone.get_by_test_id("reporter-status")).to_contain_text("recorded a decision")
     expect(phone.get_by_text("Disclosure of harm by a parent")).to_have_count(0)
     phone.goto(f"{base}/actions/")
-    expect(phone.get_by_test_id("my-action")).to_contain_text("Check in with the pupil at lunch")
+    expect(
+        phone.get_by_test_id("my-action").filter(has_text="Check in with the pupil at lunch")
+    ).to_have_count(1)
 
 
 def test_a_draft_survives_the_session_ending_while_typing(page: Page, live_server, demo) -> None:  # noqa: ANN001
@@ -168,4 +175,5 @@ def test_a_draft_survives_the_session_ending_while_typing(page: Page, live_serve
     full = "First part, saved before the session ended. Second part, typed after it ended."
     expect(page.get_by_label("Record the following factually")).to_have_value(full)
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
-    assert Concern.objects.get(author__email="staff@alderbrook.example").account == full
+    draft_id = draft_url.rstrip("/").split("/")[-1]
+    assert Concern.objects.get(pk=draft_id).account == full

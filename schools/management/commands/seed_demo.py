@@ -20,7 +20,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{TRUST_NAME}: {result['schools']} schools, "
-                f"{result['pupils_created']} pupils added."
+                f"{result['pupils_created']} pupils and {result['concerns']} concerns added."
             )
         )
         self.stdout.write(
