@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
-from .models import BodySide, CpFileDecision, DslAction, LevelOfNeed
+from .models import PART_1_TEXT_FIELDS, BodySide, CpFileDecision, DslAction, LevelOfNeed
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -79,17 +79,7 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
 
     @classmethod
     def initial_for(cls, concern: Any) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            f: getattr(concern, f)
-            for f in [
-                "location",
-                "reason_for_recording",
-                "account",
-                "professional_opinion",
-                "actions_taken",
-                "other_information",
-            ]
-        }
+        initial: dict[str, Any] = {f: getattr(concern, f) for f in PART_1_TEXT_FIELDS}
         if concern.incident_at:
             local = timezone.localtime(concern.incident_at)
             initial.update(
@@ -141,14 +131,7 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
         """What can be saved of this (possibly partly invalid) form: every valid field."""
         values: dict[str, Any] = {}
         cleaned = getattr(self, "cleaned_data", {})
-        for field in [
-            "location",
-            "reason_for_recording",
-            "account",
-            "professional_opinion",
-            "actions_taken",
-            "other_information",
-        ]:
+        for field in PART_1_TEXT_FIELDS:
             if field in cleaned:
                 values[field] = cleaned[field]
         if cleaned.get("incident_at") is not None:

@@ -49,6 +49,17 @@ class Category(models.Model):
         return f"{self.parent.name} > {self.name}" if self.parent is not None else self.name
 
 
+# The free-text answers of Part 1, in the order the form asks them.
+PART_1_TEXT_FIELDS = [
+    "location",
+    "reason_for_recording",
+    "account",
+    "professional_opinion",
+    "actions_taken",
+    "other_information",
+]
+
+
 class ConcernStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     RECEIVED = "received", "Received"

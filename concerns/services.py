@@ -25,6 +25,7 @@ from schools.models import Pupil, School, SchoolMembership, User
 
 from .categories import DEFAULT_CATEGORIES
 from .models import (
+    PART_1_TEXT_FIELDS,
     Action,
     Addendum,
     AdviceSought,
@@ -44,14 +45,7 @@ from .models import (
 )
 from .uploads import clean_upload
 
-DRAFT_TEXT_FIELDS = [
-    "location",
-    "reason_for_recording",
-    "account",
-    "professional_opinion",
-    "actions_taken",
-    "other_information",
-]
+DRAFT_TEXT_FIELDS = PART_1_TEXT_FIELDS
 MAX_PUPILS = 30
 MAX_ATTACHMENTS = 10
 
@@ -395,6 +389,32 @@ def concern_signed_content(concern: Concern) -> dict[str, Any]:
     }
 
 
+def _chronicle(
+    concern: Concern,
+    *,
+    kind: str,
+    source: Any,
+    source_hash: str,
+    occurred_at: datetime.datetime,
+    summary: str,
+    actor: User,
+) -> None:
+    """Hand a signed event to the chronology of every pupil in the concern."""
+    chronology_record_signed_event(
+        event=SignedEvent(
+            school_id=concern.school_id,
+            pupil_ids=list(concern.involvements.values_list("pupil_id", flat=True)),
+            kind=kind,
+            source_label=source._meta.label,
+            source_id=source.pk,
+            source_hash=source_hash,
+            occurred_at=occurred_at,
+            summary=summary,
+            author_id=actor.pk,
+        )
+    )
+
+
 def _next_reference(school: School, year: int) -> str:
     sequence, _ = ConcernSequence.objects.select_for_update().get_or_create(
         school=school, year=year
@@ -441,19 +461,14 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
     concern.status = ConcernStatus.RECEIVED
     concern.content_hash = content_hash(concern_signed_content(concern))
     concern.save()
-    pupil_ids = list(concern.involvements.values_list("pupil_id", flat=True))
-    chronology_record_signed_event(
-        event=SignedEvent(
-            school_id=concern.school_id,
-            pupil_ids=pupil_ids,
-            kind="concern_submitted",
-            source_label="concerns.Concern",
-            source_id=concern.pk,
-            source_hash=concern.content_hash,
-            occurred_at=concern.incident_at or now,
-            summary=f"Concern {concern.reference} logged by {concern.reporter_name}",
-            author_id=actor.pk,
-        )
+    _chronicle(
+        concern,
+        kind="concern_submitted",
+        source=concern,
+        source_hash=concern.content_hash,
+        occurred_at=concern.incident_at or now,
+        summary=f"Concern {concern.reference} logged by {concern.reporter_name}",
+        actor=actor,
     )
     link = reverse("concern-detail", kwargs={"pk": concern.pk})
     if concern.immediate_danger:
@@ -512,18 +527,14 @@ def addendum_add(*, actor: User, concern: Concern, text: str) -> Addendum:
     )
     addendum.full_clean()
     addendum.save()
-    chronology_record_signed_event(
-        event=SignedEvent(
-            school_id=concern.school_id,
-            pupil_ids=list(concern.involvements.values_list("pupil_id", flat=True)),
-            kind="addendum_added",
-            source_label="concerns.Addendum",
-            source_id=addendum.pk,
-            source_hash=addendum.content_hash,
-            occurred_at=now,
-            summary=f"Addendum to {concern.reference} by {addendum.author_name}",
-            author_id=actor.pk,
-        )
+    _chronicle(
+        concern,
+        kind="addendum_added",
+        source=addendum,
+        source_hash=addendum.content_hash,
+        occurred_at=now,
+        summary=f"Addendum to {concern.reference} by {addendum.author_name}",
+        actor=actor,
     )
     return addendum
 
@@ -719,19 +730,14 @@ def dsl_record_sign(*, actor: User, record: DslRecord, expected_version: int) ->
     Concern.objects.filter(pk=record.concern_id, status=ConcernStatus.RECEIVED).update(
         status=ConcernStatus.ACTIONED, updated_at=now
     )
-    chronology_record_signed_event(
-        event=SignedEvent(
-            school_id=record.school_id,
-            pupil_ids=list(record.concern.involvements.values_list("pupil_id", flat=True)),
-            kind="dsl_record_signed",
-            source_label="concerns.DslRecord",
-            source_id=record.pk,
-            source_hash=record.content_hash,
-            occurred_at=now,
-            summary=f"DSL decision on {record.concern.reference}: "
-            + ", ".join(record.action_labels()),
-            author_id=actor.pk,
-        )
+    _chronicle(
+        record.concern,
+        kind="dsl_record_signed",
+        source=record,
+        source_hash=record.content_hash,
+        occurred_at=now,
+        summary=f"DSL decision on {record.concern.reference}: " + ", ".join(record.action_labels()),
+        actor=actor,
     )
     return record
 
@@ -781,27 +787,23 @@ def action_complete(*, actor: User, action: Action, note: str) -> Action:
     action.done_by = actor
     action.done_note = note.strip()
     action.save()
-    chronology_record_signed_event(
-        event=SignedEvent(
-            school_id=action.school_id,
-            pupil_ids=list(action.concern.involvements.values_list("pupil_id", flat=True)),
-            kind="action_done",
-            source_label="concerns.Action",
-            source_id=action.pk,
-            source_hash=content_hash(
-                {
-                    "type": "action_done",
-                    "id": action.pk,
-                    "description": action.description,
-                    "done_at": action.done_at,
-                    "done_by": actor.pk,
-                    "done_note": action.done_note,
-                }
-            ),
-            occurred_at=action.done_at,
-            summary=f"Action on {action.concern.reference} done by {actor.full_name}",
-            author_id=actor.pk,
-        )
+    _chronicle(
+        action.concern,
+        kind="action_done",
+        source=action,
+        source_hash=content_hash(
+            {
+                "type": "action_done",
+                "id": action.pk,
+                "description": action.description,
+                "done_at": action.done_at,
+                "done_by": actor.pk,
+                "done_note": action.done_note,
+            }
+        ),
+        occurred_at=action.done_at,
+        summary=f"Action on {action.concern.reference} done by {actor.full_name}",
+        actor=actor,
     )
     return action
 

@@ -332,23 +332,35 @@ def _owners(school_id: int) -> list[User]:
 @login_required
 @require_GET
 def concern_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    view = concern_view_for(actor=request.user, pk=pk)
+    return _render_detail(request, concern_view_for(actor=request.user, pk=pk))
+
+
+def _render_detail(
+    request: HttpRequest,
+    view: Any,
+    *,
+    addendum_form: AddendumForm | None = None,
+    action_form: ActionForm | None = None,
+) -> HttpResponse:
+    """The concern page: Part 1 and addenda for its readers; Part 2, actions and restriction for
+    those who read CP records. Forms with errors are passed in to be shown again."""
     concern = view.concern
+    acting = request.schools.acting  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "view": view,
         "concern": concern,
         "involvements": list(concern.involvements.all()),
-        "addendum_form": AddendumForm(),
+        "addendum_form": addendum_form or AddendumForm(),
         "record_school": concern.school,
-        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
-        or request.schools.acting.pk != concern.school_id,  # type: ignore[attr-defined]
+        "record_school_differs": acting is None or acting.pk != concern.school_id,
     }
     if view.full:
-        record = DslRecord.objects.filter(concern=concern).prefetch_related("advice").first()
         context.update(
-            record=record,
+            record=DslRecord.objects.filter(concern=concern).prefetch_related("advice").first(),
             actions=list(concern.follow_ups.select_related("owner", "done_by")),
-            action_form=ActionForm(owners=_owners(concern.school_id)) if view.manage else None,
+            action_form=(action_form or ActionForm(owners=_owners(concern.school_id)))
+            if view.manage
+            else None,
             readers=cp_readers_for(school=concern.school) if view.manage else [],
         )
     return render(request, "concerns/detail.html", context)
@@ -368,16 +380,7 @@ def concern_addendum(request: HttpRequest, pk: Any) -> HttpResponse:
             raise Http404("No such record.") from exc
         messages.success(request, "Your addendum was added and signed.")
         return redirect(reverse("concern-detail", kwargs={"pk": view.concern.pk}) + "#addenda")
-    return render(
-        request,
-        "concerns/detail.html",
-        {
-            "view": view,
-            "concern": view.concern,
-            "involvements": list(view.concern.involvements.all()),
-            "addendum_form": form,
-        },
-    )
+    return _render_detail(request, view, addendum_form=form)
 
 
 @login_required
@@ -541,21 +544,7 @@ def action_add(request: HttpRequest, pk: Any) -> HttpResponse:
         services.action_assign(actor=request.user, concern=view.concern, **form.cleaned_data)
         messages.success(request, "Action assigned.")
         return redirect(reverse("concern-detail", kwargs={"pk": pk}) + "#actions")
-    record = DslRecord.objects.filter(concern=view.concern).first()
-    return render(
-        request,
-        "concerns/detail.html",
-        {
-            "view": view,
-            "concern": view.concern,
-            "involvements": list(view.concern.involvements.all()),
-            "addendum_form": AddendumForm(),
-            "record": record,
-            "actions": list(view.concern.follow_ups.select_related("owner", "done_by")),
-            "action_form": form,
-            "readers": cp_readers_for(school=view.concern.school),
-        },
-    )
+    return _render_detail(request, view, action_form=form)
 
 
 @login_required

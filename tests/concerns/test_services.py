@@ -372,3 +372,37 @@ def test_unticking_a_heading_drops_its_hidden_sub_categories(world: World, categ
         category_ids=[bullying.pk],
     )
     assert not involvement.categories.exists()
+
+
+def test_every_signed_event_reaches_the_chronology_hook(
+    world: World, categories, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    events = []
+    monkeypatch.setattr(
+        services, "chronology_record_signed_event", lambda *, event: events.append(event)
+    )
+    staff, dsl = world.users["staff"], world.users["dsl"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    services.addendum_add(actor=staff, concern=concern, text="Later")
+    record = services.concern_open(actor=dsl, concern=concern)
+    record = services.dsl_record_save(
+        actor=dsl, record=record, values=_complete_values(), expected_version=record.version
+    )
+    services.dsl_record_sign(actor=dsl, record=record, expected_version=record.version)
+    action = services.action_assign(
+        actor=dsl, concern=concern, description="x", owner=staff, due_on=timezone.localdate()
+    )
+    services.action_complete(actor=staff, action=action, note="done")
+    assert [e.kind for e in events] == [
+        "concern_submitted",
+        "addendum_added",
+        "dsl_record_signed",
+        "action_done",
+    ]
+    assert all(e.pupil_ids == [world.pupil.pk] and e.school_id == world.school.pk for e in events)
+    assert [e.source_label for e in events] == [
+        "concerns.Concern",
+        "concerns.Addendum",
+        "concerns.DslRecord",
+        "concerns.Action",
+    ]
