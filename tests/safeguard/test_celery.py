@@ -39,3 +39,25 @@ def test_worker_clears_expired_sessions() -> None:
             assert time.monotonic() < deadline, "the worker did not run the task within 30 s"
             time.sleep(0.2)
     assert Session.objects.filter(session_key=live.session_key).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_delivers_the_immediate_danger_alert_once(world, categories) -> None:  # noqa: ANN001
+    from django.core import mail
+
+    from concerns import services
+    from safeguard.models import Notification
+    from tests.concerns.conftest import draft
+
+    concern = draft(world.users["staff"], [world.pupil], categories, danger=True)
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        services.concern_submit(actor=world.users["staff"], concern=concern)  # commits: enqueued
+        deadline = time.monotonic() + 30
+        while Notification.objects.filter(
+            kind="immediate_danger", email_sent_at__isnull=True
+        ).exists():
+            assert time.monotonic() < deadline, "the worker did not deliver the alerts within 30 s"
+            time.sleep(0.2)
+    urgent = [m for m in mail.outbox if m.subject.startswith("URGENT:")]
+    assert sorted(m.to[0] for m in urgent) == ["deputy@alpha.example", "dsl@alpha.example"]
+    assert all(world.pupil.legal_last_name not in m.body for m in urgent)
