@@ -1,15 +1,46 @@
-"""Writes to each pupil's chronology.
+"""Writes to each pupil's chronology and CP file, and the check of every school's hash chain.
 
-The chronology (issue: the child's record) turns every signed event into an entry of the school's
-hash chain. Until that lands, services call `chronology_record_signed_event` at every signed
-event, so adding the chronology means implementing this one function, not finding the callers.
+Appends are serialised per school by locking the school's `ChainHead` row, so concurrent writers
+cannot fork the chain. Each entry's hash covers its content, the previous entry's hash, and the
+hash of the record it came from.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from safeguard.signing import content_hash
+
+from .models import GENESIS_HASH, MANUAL_KINDS, ChainHead, ChronologyEntry, CpFile, EntryKind
+
+SIGNED_FIELDS = [
+    "school_id",
+    "sequence",
+    "pupil_id",
+    "kind",
+    "occurred_at",
+    "details",
+    "people_involved",
+    "significant",
+    "source_label",
+    "source_id",
+    "source_hash",
+    "corrects_id",
+    "author_id",
+    "author_name",
+    "author_role",
+    "recorded_at",
+    "previous_hash",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +58,260 @@ class SignedEvent:
     author_id: Any
 
 
+def entry_content(values: dict[str, Any]) -> dict[str, Any]:
+    """The canonical content of an entry (what its hash covers), from a row's field values."""
+    content = {field: values[field] for field in SIGNED_FIELDS}
+    content["pupil_id"] = str(content["pupil_id"])
+    content["corrects_id"] = str(content["corrects_id"]) if content["corrects_id"] else None
+    return content
+
+
+def _role_of(author: Any, school_id: int) -> str:
+    from schools.models import SchoolMembership, TrustMembership
+
+    roles = [
+        m.get_role_display()
+        for m in SchoolMembership.objects.filter(user=author, school_id=school_id).order_by("role")
+    ] + [m.get_role_display() for m in TrustMembership.objects.filter(user=author)]
+    preferred = [r for r in roles if "Safeguarding" in r] or roles
+    return preferred[0] if preferred else author.job_title
+
+
+def _head_for_update(school_id: int) -> ChainHead:
+    try:
+        with transaction.atomic():
+            ChainHead.objects.get_or_create(school_id=school_id)
+    except IntegrityError:  # another writer created it at the same moment
+        pass
+    return ChainHead.objects.select_for_update().get(school_id=school_id)
+
+
+@transaction.atomic
+def chronology_append(
+    *,
+    school_id: int,
+    pupil_id: Any,
+    kind: str,
+    occurred_at: datetime.datetime,
+    details: str,
+    author: Any,
+    people_involved: str = "",
+    significant: bool = False,
+    source_label: str = "",
+    source_id: Any = "",
+    source_hash: str = "",
+    corrects: ChronologyEntry | None = None,
+) -> ChronologyEntry:
+    """Append one entry to the school's chain (under the school's lock)."""
+    head = _head_for_update(school_id)
+    entry = ChronologyEntry(
+        school_id=school_id,
+        pupil_id=pupil_id,
+        sequence=head.last_sequence + 1,
+        kind=kind,
+        occurred_at=occurred_at,
+        details=details.strip(),
+        people_involved=people_involved.strip(),
+        significant=significant,
+        source_label=source_label,
+        source_id=str(source_id) if source_id else "",
+        source_hash=source_hash,
+        corrects=corrects,
+        author=author,
+        author_name=author.full_name,
+        author_role=_role_of(author, school_id),
+        recorded_at=timezone.now(),
+        previous_hash=head.last_hash,
+    )
+    entry.entry_hash = content_hash(entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS}))
+    entry.full_clean()
+    entry.save()
+    head.last_sequence, head.last_hash = entry.sequence, entry.entry_hash
+    head.save(update_fields=["last_sequence", "last_hash", "updated_at"])
+    return entry
+
+
 def chronology_record_signed_event(*, event: SignedEvent) -> None:
-    """Append the event to each pupil's chronology (the chronology issue fills this in)."""
-    return None
+    """Append the event to each pupil's chronology, linked to its source and its hash."""
+    from schools.models import User
+
+    author = User.objects.get(pk=event.author_id)
+    for pupil_id in event.pupil_ids:
+        chronology_append(
+            school_id=event.school_id,
+            pupil_id=pupil_id,
+            kind=event.kind,
+            occurred_at=event.occurred_at,
+            details=event.summary,
+            author=author,
+            significant=event.kind == EntryKind.DSL_DECISION,
+            source_label=event.source_label,
+            source_id=event.source_id,
+            source_hash=event.source_hash,
+        )
+
+
+def _require_manager(actor: Any, school_id: int) -> None:
+    if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, school_id):
+        raise PermissionDenied("Only the DSL and deputies can add to the chronology.")
+
+
+def chronology_add_entry(
+    *,
+    actor: Any,
+    pupil: Any,
+    kind: str,
+    occurred_at: datetime.datetime,
+    details: str,
+    people_involved: str = "",
+    significant: bool = False,
+) -> ChronologyEntry:
+    """A DSL records a call, meeting, conference, visit, information received or a note."""
+    _require_manager(actor, pupil.school_id)
+    if kind not in MANUAL_KINDS:
+        raise ValidationError({"kind": "Choose the type of entry"})
+    if not details.strip():
+        raise ValidationError({"details": "Enter the information or details"})
+    if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "The date and time must be in the past"})
+    return chronology_append(
+        school_id=pupil.school_id,
+        pupil_id=pupil.pk,
+        kind=kind,
+        occurred_at=occurred_at,
+        details=details,
+        people_involved=people_involved,
+        significant=significant,
+        author=actor,
+    )
+
+
+def chronology_correct(*, actor: Any, entry: ChronologyEntry, details: str) -> ChronologyEntry:
+    """A correction: a new entry that points at the one it corrects (which is never changed)."""
+    _require_manager(actor, entry.school_id)
+    if not details.strip():
+        raise ValidationError({"details": "Enter the correction"})
+    return chronology_append(
+        school_id=entry.school_id,
+        pupil_id=entry.pupil_id,
+        kind=EntryKind.CORRECTION,
+        occurred_at=entry.occurred_at,
+        details=details,
+        significant=entry.significant,
+        author=actor,
+        corrects=entry,
+        source_hash=entry.entry_hash,
+    )
+
+
+@transaction.atomic
+def cp_file_open(*, actor: Any, pupil: Any, reason: str) -> CpFile:
+    """Open a child-protection file for the pupil, with the reason (Part 2's last question)."""
+    _require_manager(actor, pupil.school_id)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the file is being opened"})
+    if CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).exists():
+        raise ValidationError({"reason": "A child-protection file is already open"})
+    now = timezone.now()
+    cp_file = CpFile(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        opened_at=now,
+        opened_by=actor,
+        open_reason=reason.strip(),
+    )
+    cp_file.full_clean()
+    cp_file.save()
+    chronology_append(
+        school_id=pupil.school_id,
+        pupil_id=pupil.pk,
+        kind=EntryKind.CP_FILE_OPENED,
+        occurred_at=now,
+        details=f"Child-protection file opened. Reason: {cp_file.open_reason}",
+        significant=True,
+        author=actor,
+        source_label="chronology.CpFile",
+        source_id=cp_file.pk,
+    )
+    return cp_file
+
+
+@transaction.atomic
+def cp_file_close(*, actor: Any, cp_file: CpFile, reason: str) -> CpFile:
+    _require_manager(actor, cp_file.school_id)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the file is being closed"})
+    cp_file = CpFile.objects.select_for_update().get(pk=cp_file.pk)
+    if cp_file.closed_at is not None:
+        raise ValidationError({"reason": "This file is already closed"})
+    cp_file.closed_at, cp_file.closed_by, cp_file.close_reason = (
+        timezone.now(),
+        actor,
+        reason.strip(),
+    )
+    cp_file.save()
+    chronology_append(
+        school_id=cp_file.school_id,
+        pupil_id=cp_file.pupil_id,
+        kind=EntryKind.CP_FILE_CLOSED,
+        occurred_at=cp_file.closed_at,
+        details=f"Child-protection file closed. Reason: {cp_file.close_reason}",
+        significant=True,
+        author=actor,
+        source_label="chronology.CpFile",
+        source_id=cp_file.pk,
+    )
+    return cp_file
+
+
+# --- Verification --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    school_id: int
+    checked: int
+    broken_at: int | None = None  # the sequence number of the first broken link
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def _rows(school_id: int) -> Iterator[dict[str, Any]]:
+    fields = [*SIGNED_FIELDS, "entry_hash"]
+    return (
+        ChronologyEntry.objects.filter(school_id=school_id)
+        .order_by("sequence")
+        .values(*fields)
+        .iterator(chunk_size=5000)
+    )
+
+
+def verify_chain(*, school_id: int) -> ChainReport:
+    """Recompute every entry's hash and link; report the first entry where the chain breaks."""
+    previous = GENESIS_HASH
+    expected_sequence = 1
+    checked = 0
+    for row in _rows(school_id):
+        sequence = row["sequence"]
+        if sequence != expected_sequence:
+            return ChainReport(
+                school_id, checked, expected_sequence, f"entry {expected_sequence} is missing"
+            )
+        if row["previous_hash"] != previous:
+            return ChainReport(
+                school_id, checked, sequence, "its link to the previous entry does not match"
+            )
+        if content_hash(entry_content(row)) != row["entry_hash"]:
+            return ChainReport(school_id, checked, sequence, "its content does not match its hash")
+        previous = row["entry_hash"]
+        expected_sequence += 1
+        checked += 1
+    head = ChainHead.objects.filter(school_id=school_id).first()
+    if head is not None and (head.last_sequence != checked or head.last_hash != previous):
+        return ChainReport(
+            school_id, checked, checked + 1, f"the chain should end at entry {head.last_sequence}"
+        )
+    return ChainReport(school_id, checked)

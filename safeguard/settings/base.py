@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -225,5 +226,9 @@ CELERY_BEAT_SCHEDULE = {
     "relay-unsent-notifications": {
         "task": "safeguard.notifications_relay",
         "schedule": 60,
+    },
+    "verify-record-integrity-nightly": {
+        "task": "chronology.verify_all_chains",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

@@ -53,6 +53,14 @@ def test_sqlite_migrates_with_guards_that_refuse_changes(tmp_path: Path) -> None
             Concern.objects.filter(pk=c.pk).update(account="rewritten")
         except IntegrityError as e:
             print("REFUSED", e)
+        from chronology.models import ChronologyEntry
+        entry = ChronologyEntry.objects.filter(source_id=str(c.pk)).get()
+        for attempt in (lambda: ChronologyEntry.objects.filter(pk=entry.pk).update(details="x"),
+                        lambda: ChronologyEntry.objects.filter(pk=entry.pk).delete()):
+            try:
+                attempt()
+            except IntegrityError as e:
+                print("CHRONOLOGY REFUSED", e)
         """
     )
     env = {
@@ -72,3 +80,4 @@ def test_sqlite_migrates_with_guards_that_refuse_changes(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "REFUSED signed record cannot be changed" in result.stdout
+    assert result.stdout.count("CHRONOLOGY REFUSED signed record cannot be changed") == 2
