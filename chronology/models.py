@@ -78,6 +78,8 @@ class ChronologyEntry(TenantModel):
     source_label = models.CharField(max_length=60, blank=True)
     source_id = models.CharField(max_length=40, blank=True)
     source_hash = models.CharField(max_length=64, blank=True)
+    # The concern an entry came from, so a restricted concern's entries stay restricted too.
+    concern_ref = models.UUIDField(null=True, blank=True, db_index=True)
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )

@@ -34,6 +34,7 @@ SIGNED_FIELDS = [
     "source_label",
     "source_id",
     "source_hash",
+    "concern_ref",
     "corrects_id",
     "author_id",
     "author_name",
@@ -53,6 +54,7 @@ class SignedEvent:
     source_label: str  # e.g. "concerns.Concern"
     source_id: Any
     source_hash: str
+    concern_id: Any
     occurred_at: datetime.datetime
     summary: str  # no more than a line; the source holds the detail
     author_id: Any
@@ -63,6 +65,7 @@ def entry_content(values: dict[str, Any]) -> dict[str, Any]:
     content = {field: values[field] for field in SIGNED_FIELDS}
     content["pupil_id"] = str(content["pupil_id"])
     content["corrects_id"] = str(content["corrects_id"]) if content["corrects_id"] else None
+    content["concern_ref"] = str(content["concern_ref"]) if content["concern_ref"] else None
     return content
 
 
@@ -100,6 +103,7 @@ def chronology_append(
     source_label: str = "",
     source_id: Any = "",
     source_hash: str = "",
+    concern_ref: Any = None,
     corrects: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Append one entry to the school's chain (under the school's lock)."""
@@ -116,6 +120,7 @@ def chronology_append(
         source_label=source_label,
         source_id=str(source_id) if source_id else "",
         source_hash=source_hash,
+        concern_ref=concern_ref,
         corrects=corrects,
         author=author,
         author_name=author.full_name,
@@ -148,6 +153,7 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
             source_label=event.source_label,
             source_id=event.source_id,
             source_hash=event.source_hash,
+            concern_ref=event.concern_id,
         )
 
 
@@ -201,6 +207,7 @@ def chronology_correct(*, actor: Any, entry: ChronologyEntry, details: str) -> C
         author=actor,
         corrects=entry,
         source_hash=entry.entry_hash,
+        concern_ref=entry.concern_ref,
     )
 
 

@@ -408,6 +408,7 @@ def _chronicle(
             source_label=source._meta.label,
             source_id=source.pk,
             source_hash=source_hash,
+            concern_id=concern.pk,
             occurred_at=occurred_at,
             summary=summary,
             author_id=actor.pk,

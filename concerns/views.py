@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import User
@@ -332,7 +333,19 @@ def _owners(school_id: int) -> list[User]:
 @login_required
 @require_GET
 def concern_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    return _render_detail(request, concern_view_for(actor=request.user, pk=pk))
+    view = concern_view_for(actor=request.user, pk=pk)
+    _log_view(request, view.concern, "concern")
+    return _render_detail(request, view)
+
+
+def _log_view(request: HttpRequest, concern: Any, what: str) -> None:
+    access_log_write(
+        request=request,
+        school_id=concern.school_id,
+        what=what,
+        pupil_ids=[i.pupil_id for i in concern.involvements.all()],
+        record_id=concern.pk,
+    )
 
 
 def _render_detail(
@@ -388,6 +401,7 @@ def concern_addendum(request: HttpRequest, pk: Any) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: Any) -> FileResponse:
     """A file of a concern, only through this permission-checked view, never as a static file."""
     attachment = attachment_get_for(actor=request.user, pk=pk)
+    _log_view(request, attachment.concern, "attachment")
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
@@ -464,6 +478,7 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
     if not view.manage:
         raise Http404("No such record.")
     record = services.concern_open(actor=request.user, concern=view.concern)
+    _log_view(request, view.concern, "dsl_record")
     form = DslRecordForm(initial=DslRecordForm.initial_for(record))
     advice_form = AdviceForm(prefix="advice")
     conflict = None

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include(auth_urlpatterns)),
     path("", include("schools.urls")),
     path("", include("concerns.urls")),
+    path("", include("chronology.urls")),
     path("platform-admin/", admin.site.urls),
 ]

@@ -48,6 +48,8 @@ class Records:
     concern: Any
     attachment: Any
     action: Any
+    entry: Any
+    cp_file: Any
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -74,7 +76,19 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         owner=author,
         due_on=timezone.localdate() + datetime.timedelta(days=2),
     )
-    return Records(draft=draft, concern=concern, attachment=attachment, action=action)
+    from chronology import services as chronology_services
+    from chronology.models import ChronologyEntry
+
+    entry = ChronologyEntry.objects.get(source_id=str(concern.pk))
+    cp_file = chronology_services.cp_file_open(actor=manager, pupil=pupil, reason="Disclosure")
+    return Records(
+        draft=draft,
+        concern=concern,
+        attachment=attachment,
+        action=action,
+        entry=entry,
+        cp_file=cp_file,
+    )
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

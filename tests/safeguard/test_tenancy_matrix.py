@@ -115,6 +115,25 @@ ROUTES: dict[str, Route] = {
     "action-add": _record_route("concern", MANAGE_CP, method="post"),  # empty form: 200 with errors
     "concern-restrict": _record_route("concern", {"dsl"}, method="post", ok=302),
     "concern-close": _record_route("concern", MANAGE_CP, method="post", ok=302),
+    # The child's record
+    "pupil-safeguarding": Route(kwargs=_pupil, allowed=READ_CP, denied=404, record=True),
+    "pupil-chronology": Route(kwargs=_pupil, allowed=READ_CP, denied=404, record=True),
+    "pupil-chronology-print": Route(kwargs=_pupil, allowed=READ_CP, denied=404, record=True),
+    "pupil-access-log": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
+    "chronology-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
+    "chronology-correct": _record_route("entry", MANAGE_CP),
+    "cp-file-open": Route(
+        kwargs=_pupil,
+        allowed=MANAGE_CP,
+        ok=302,
+        denied=404,
+        record=True,
+        method="post",
+        data=lambda w, which: {"reason": "Disclosure"},
+    ),
+    "cp-file-close": _record_route(
+        "cp_file", MANAGE_CP, method="post", ok=302, data=lambda w, which: {"reason": "Moved away"}
+    ),
 }
 
 

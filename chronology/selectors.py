@@ -1,0 +1,79 @@
+"""Reads of a pupil's chronology and CP files, scoped to people who read CP records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from safeguard.access import get_for_actor_or_404, scope
+from safeguard.roles import Perm
+from schools.models import Pupil
+
+from .models import ChronologyEntry, CpFile
+
+
+def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
+    """A pupil whose CP records the actor may read (else the same 404 as for anything else)."""
+    return get_for_actor_or_404(
+        Pupil.objects.select_related("school"), actor=actor, perm=Perm.READ_CP_RECORDS, pk=pk
+    )
+
+
+def chronology_for(
+    *,
+    actor: Any,
+    pupil: Pupil,
+    newest_first: bool = True,
+    kind: str = "",
+    significant_only: bool = False,
+    query: str = "",
+) -> QuerySet[ChronologyEntry]:
+    """The pupil's entries the actor may read: a restricted concern's entries only for those who
+    may see that concern."""
+    from concerns.models import Concern
+    from concerns.selectors import cp_visible_q
+
+    hidden = (
+        Concern.objects.filter(school_id=pupil.school_id, restricted=True)
+        .exclude(cp_visible_q(actor))
+        .values("pk")
+    )
+    entries = (
+        scope(ChronologyEntry.objects.all(), actor=actor, perm=Perm.READ_CP_RECORDS)
+        .filter(pupil=pupil)
+        .exclude(concern_ref__in=hidden)
+        .select_related("corrects")
+    )
+    if kind:
+        entries = entries.filter(kind=kind)
+    if significant_only:
+        entries = entries.filter(significant=True)
+    if query:
+        for word in query.split()[:5]:
+            entries = entries.filter(
+                Q(details__icontains=word)
+                | Q(people_involved__icontains=word)
+                | Q(author_name__icontains=word)
+            )
+    order = ["-occurred_at", "-sequence"] if newest_first else ["occurred_at", "sequence"]
+    return entries.order_by(*order)
+
+
+def entry_get_for(*, actor: Any, pk: Any) -> ChronologyEntry:
+    return get_for_actor_or_404(
+        ChronologyEntry.objects.select_related("pupil", "school"),
+        actor=actor,
+        perm=Perm.MANAGE_CP_RECORDS,
+        pk=pk,
+    )
+
+
+def cp_file_get_for(*, actor: Any, pk: Any) -> CpFile:
+    return get_for_actor_or_404(
+        CpFile.objects.select_related("pupil"), actor=actor, perm=Perm.MANAGE_CP_RECORDS, pk=pk
+    )
+
+
+def open_cp_file(*, pupil: Pupil) -> CpFile | None:
+    return CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).first()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("pupils/<uuid:pk>/safeguarding/", views.pupil_safeguarding, name="pupil-safeguarding"),
+    path("pupils/<uuid:pk>/chronology/", views.pupil_chronology, name="pupil-chronology"),
+    path(
+        "pupils/<uuid:pk>/chronology/print/",
+        views.pupil_chronology_print,
+        name="pupil-chronology-print",
+    ),
+    path("pupils/<uuid:pk>/chronology/add/", views.chronology_entry_add, name="chronology-add"),
+    path(
+        "chronology/<uuid:pk>/correct/", views.chronology_entry_correct, name="chronology-correct"
+    ),
+    path("pupils/<uuid:pk>/cp-file/open/", views.cp_file_open, name="cp-file-open"),
+    path("cp-files/<uuid:pk>/close/", views.cp_file_close, name="cp-file-close"),
+    path("pupils/<uuid:pk>/access-log/", views.pupil_access_log, name="pupil-access-log"),
+]

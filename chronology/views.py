@@ -1,0 +1,209 @@
+"""A pupil's safeguarding page, chronology (with its Appendix 2 print view), hand-written
+entries and corrections, CP files, and the pupil's access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.selectors import access_log_for_pupil
+from audit.services import access_log_write
+from safeguard.access import access_for
+from safeguard.roles import Perm
+
+from . import services
+from .forms import ChronologyFilterForm, CorrectionForm, EntryForm, ReasonForm
+from .models import EntryKind
+from .selectors import (
+    chronology_for,
+    cp_file_get_for,
+    cp_pupil_get_for,
+    entry_get_for,
+    open_cp_file,
+)
+
+ENTRIES_PER_PAGE = 50
+
+
+def _can_manage(request: HttpRequest, pupil: Any) -> bool:
+    return access_for(request.user).has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
+
+
+@login_required
+@require_GET
+def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Everything the school holds on the child's safety, in one place."""
+    from concerns.models import Concern
+    from concerns.selectors import cp_visible_q
+
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="safeguarding_page", pupil_ids=[pupil.pk]
+    )
+    concerns = (
+        Concern.objects.filter(cp_visible_q(request.user), involvements__pupil=pupil)
+        .select_related("dsl_record")
+        .order_by("-written_at")
+        .distinct()
+    )
+    return render(
+        request,
+        "chronology/safeguarding.html",
+        {
+            "pupil": pupil,
+            "cp_file": open_cp_file(pupil=pupil),
+            "cp_files": list(pupil.cp_files.select_related("opened_by", "closed_by")),
+            "recent": list(chronology_for(actor=request.user, pupil=pupil)[:10]),
+            "concerns": list(concerns[:50]),
+            "manage": _can_manage(request, pupil),
+            "reason_form": ReasonForm(),
+            "record_school": pupil.school,
+            "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
+            or request.schools.acting.pk != pupil.school_id,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@login_required
+@require_GET
+def pupil_chronology(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="chronology", pupil_ids=[pupil.pk]
+    )
+    filters = ChronologyFilterForm(request.GET or None)
+    entries = chronology_for(actor=request.user, pupil=pupil, **filters.values())
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "chronology/chronology.html",
+        {
+            "pupil": pupil,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query_string": params.urlencode(),
+            "filters": filters,
+            "kinds": EntryKind.choices,
+            "manage": _can_manage(request, pupil),
+            "cp_file": open_cp_file(pupil=pupil),
+        },
+    )
+
+
+@login_required
+@require_GET
+def pupil_chronology_print(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Appendix 2 "Case Record/Chronology", oldest first, ready to print."""
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="chronology_print", pupil_ids=[pupil.pk]
+    )
+    entries = chronology_for(actor=request.user, pupil=pupil, newest_first=False)
+    return render(
+        request,
+        "chronology/print.html",
+        {"pupil": pupil, "entries": entries.iterator(chunk_size=500), "printed_at": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chronology_entry_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    form = EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chronology_add_entry(actor=request.user, pupil=pupil, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "The entry was added to the chronology.")
+            return redirect("pupil-chronology", pk=pupil.pk)
+    return render(request, "chronology/entry_form.html", {"pupil": pupil, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chronology_entry_correct(request: HttpRequest, pk: Any) -> HttpResponse:
+    entry = entry_get_for(actor=request.user, pk=pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.chronology_correct(
+            actor=request.user, entry=entry, details=form.cleaned_data["details"]
+        )
+        messages.success(request, "The correction was added. The original entry is unchanged.")
+        return redirect("pupil-chronology", pk=entry.pupil_id)
+    return render(
+        request, "chronology/correct.html", {"entry": entry, "pupil": entry.pupil, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def cp_file_open(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cp_file_open(
+                actor=request.user, pupil=pupil, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, "A child-protection file is open.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Enter why the file is being opened.")
+    return redirect("pupil-safeguarding", pk=pupil.pk)
+
+
+@login_required
+@require_POST
+def cp_file_close(request: HttpRequest, pk: Any) -> HttpResponse:
+    cp_file = cp_file_get_for(actor=request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cp_file_close(
+                actor=request.user, cp_file=cp_file, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, "The child-protection file is closed.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Enter why the file is being closed.")
+    return redirect("pupil-safeguarding", pk=cp_file.pupil_id)
+
+
+@login_required
+@require_GET
+def pupil_access_log(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Who has viewed this child's CP records (the DSL and deputies read it)."""
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    page = Paginator(access_log_for_pupil(pupil=pupil), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "chronology/access_log.html",
+        {
+            "pupil": pupil,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query_string": "",
+        },
+    )
