@@ -91,8 +91,10 @@ check-deploy: python-packages
 		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+PYTEST_WORKERS ?= 2
+
 test: install services lint
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install services
 	$(TEST_ENV) $(BIN)/python -m pytest benchmarks -q -s

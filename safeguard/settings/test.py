@@ -1,5 +1,7 @@
 """`make test`: PostgreSQL through DATABASE_URL, fast hashing, email kept in memory."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -7,6 +9,11 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+# Parallel test workers (pytest-xdist) each get their own Redis database, so one worker's Celery
+# tasks are never taken by another's test worker (each has its own PostgreSQL database too).
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist and CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{int(_xdist.removeprefix('gw')) + 1}"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
