@@ -1,0 +1,166 @@
+"""The child's record pages: logged reads, constant query counts, the Appendix 2 print view."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AccessLog
+from chronology import services
+from chronology.models import ChronologyEntry, EntryKind
+from concerns import services as concern_services
+from tests.concerns.conftest import draft
+from tests.conftest import World
+
+
+def _entries(world: World, n: int) -> None:
+    for i in range(n):
+        services.chronology_add_entry(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            kind=EntryKind.NOTE,
+            occurred_at=timezone.now() - datetime.timedelta(hours=i + 1),
+            details=f"Note number {i}",
+        )
+
+
+@pytest.mark.parametrize(
+    "name", ["pupil-safeguarding", "pupil-chronology", "pupil-chronology-print"]
+)
+def test_every_read_is_logged_and_a_refused_one_is_not(client, world: World, name: str) -> None:  # noqa: ANN001
+    url = reverse(name, kwargs={"pk": world.pupil.pk})
+    client.force_login(world.users["head"])
+    assert client.get(url).status_code == 200
+    row = AccessLog.objects.get()
+    assert (row.user, row.pupil, row.school) == (world.users["head"], world.pupil, world.school)
+    assert row.ip_address == "127.0.0.1"
+    for refused in ["staff", "governor", "other_dsl"]:
+        client.force_login(world.users[refused])
+        assert client.get(url).status_code == 404
+    assert AccessLog.objects.count() == 1
+
+
+def test_concern_and_dsl_record_views_are_logged_for_each_pupil(
+    client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    staff = world.users["staff"]
+    concern = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories)
+    )
+    client.force_login(world.users["dsl"])
+    client.get(reverse("concern-detail", kwargs={"pk": concern.pk}))
+    client.get(reverse("dsl-record", kwargs={"pk": concern.pk}))
+    assert list(
+        AccessLog.objects.order_by("created_at").values_list("what", "pupil_id", "record_id")
+    ) == [
+        ("concern", world.pupil.pk, str(concern.pk)),
+        ("dsl_record", world.pupil.pk, str(concern.pk)),
+    ]
+
+
+def test_only_the_dsl_and_deputies_read_the_access_log_and_it_has_no_narrative(
+    client, world: World
+) -> None:  # noqa: ANN001, E501
+    _entries(world, 1)
+    client.force_login(world.users["head"])
+    client.get(reverse("pupil-chronology", kwargs={"pk": world.pupil.pk}))
+    assert client.get(reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})).status_code == 404
+    client.force_login(world.users["dsl"])
+    page = client.get(reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})).content.decode()
+    assert world.users["head"].full_name in page
+    assert "Note number 0" not in page
+
+
+def test_chronology_query_count_does_not_grow_with_entries(
+    client, world: World, django_assert_max_num_queries
+) -> None:  # noqa: ANN001, E501
+    _entries(world, 3)
+    client.force_login(world.users["dsl"])
+    url = reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    _entries(world, 60)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "63 entries" in page
+
+
+def test_safeguarding_page_query_count_does_not_grow(
+    client, world: World, categories, django_assert_max_num_queries
+) -> None:  # noqa: ANN001, E501
+    client.force_login(world.users["dsl"])
+    url = reverse("pupil-safeguarding", kwargs={"pk": world.pupil.pk})
+    staff = world.users["staff"]
+    concern_services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    client.get(url)
+    with django_assert_max_num_queries(25) as few:
+        client.get(url)
+    for _ in range(5):
+        concern_services.concern_submit(
+            actor=staff, concern=draft(staff, [world.pupil], categories)
+        )
+    _entries(world, 20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_chronology_filters_and_search(client, world: World) -> None:  # noqa: ANN001
+    _entries(world, 2)
+    services.chronology_add_entry(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind=EntryKind.HOME_VISIT,
+        occurred_at=timezone.now() - datetime.timedelta(days=1),
+        details="Visited the flat with the social worker",
+        significant=True,
+    )
+    client.force_login(world.users["deputy"])
+    url = reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})
+    assert "1 entry" in client.get(url, {"significant": "on"}).content.decode()
+    assert "1 entry" in client.get(url, {"kind": "home_visit"}).content.decode()
+    assert "1 entry" in client.get(url, {"q": "flat"}).content.decode()
+    oldest = client.get(url, {"order": "oldest"}).content.decode()
+    assert oldest.index("Visited the flat") < oldest.index("Note number 0")
+
+
+def test_restricted_concerns_stay_out_of_other_readers_chronology(
+    client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    staff = world.users["staff"]
+    concern = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories)
+    )
+    concern_services.concern_restrict(actor=world.users["dsl"], concern=concern, named=[])
+    url = reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})
+    client.force_login(world.users["deputy"])
+    assert concern.reference not in client.get(url).content.decode()
+    client.force_login(world.users["dsl"])
+    assert concern.reference in client.get(url).content.decode()
+
+
+def test_print_view_is_appendix_2(client, world: World) -> None:  # noqa: ANN001
+    _entries(world, 2)
+    entry = ChronologyEntry.objects.order_by("sequence").first()
+    services.chronology_correct(actor=world.users["dsl"], entry=entry, details="The note was wrong")
+    client.force_login(world.users["dsl"])
+    page = client.get(
+        reverse("pupil-chronology-print", kwargs={"pk": world.pupil.pk})
+    ).content.decode()
+    for heading in [
+        "Case Record/Chronology",
+        "CONFIDENTIAL",
+        "Name",
+        "DOB",
+        "Form",
+        "Sheet Number",
+        "Information/Details of concerns or contact",
+        "Print Name and Signature",
+    ]:
+        assert heading in page
+    assert page.count('data-testid="print-entry"') == 3
+    assert "Corrects the entry of" in page
+    assert "Designated Safeguarding Lead" in page  # the printed role
