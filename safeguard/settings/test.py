@@ -13,7 +13,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15"
 # tasks are never taken by another's test worker (each has its own PostgreSQL database too).
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _xdist and CELERY_BROKER_URL.startswith("redis://"):
-    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{int(_xdist.removeprefix('gw')) + 1}"
+    _db = int(_xdist.removeprefix("gw")) + 1
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_db}"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
