@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
-from .models import MANUAL_KINDS, EntryKind
+from .models import MANUAL_KINDS, EntryKind, StatusKind
 
 
 class EntryForm(GovukFormMixin, forms.Form):
@@ -58,6 +58,55 @@ class ReasonForm(GovukFormMixin, forms.Form):
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the reason"},
+    )
+
+
+class StatusForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Status or plan",
+        choices=[("", "Choose one"), *StatusKind.choices],
+        error_messages={"required": "Choose the status or plan"},
+    )
+    start_date = forms.DateField(
+        label="Start date",
+        help_text="For example, 01/09/2026",
+        error_messages={
+            "required": "Enter the start date",
+            "invalid": "Enter the date like 01/09/2026",
+        },
+    )
+    review_date = forms.DateField(
+        label="Review date (optional)",
+        required=False,
+        error_messages={"invalid": "Enter the date like 01/12/2026"},
+    )
+    lead_professional = forms.CharField(
+        label="Allocated social worker or lead professional (optional)",
+        required=False,
+        max_length=200,
+    )
+    lead_professional_contact = forms.CharField(
+        label="Their contact details (optional)", required=False, max_length=200
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, review = data.get("start_date"), data.get("review_date")
+        if start and review and review < start:
+            self.add_error("review_date", "The review date must be after the start date")
+        return data
+
+
+class StatusEndForm(GovukFormMixin, forms.Form):
+    end_date = forms.DateField(
+        label="End date",
+        error_messages={
+            "required": "Enter the end date",
+            "invalid": "Enter the date like 01/12/2026",
+        },
+    )
+    reason = forms.CharField(
+        label="Why did it end?", error_messages={"required": "Enter why it ended"}
     )
 
 

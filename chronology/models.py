@@ -8,6 +8,8 @@ correction is a new entry pointing at the one it corrects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -24,6 +26,8 @@ class EntryKind(models.TextChoices):
     ACTION_DONE = "action_done", "Action completed"
     CP_FILE_OPENED = "cp_file_opened", "Child-protection file opened"
     CP_FILE_CLOSED = "cp_file_closed", "Child-protection file closed"
+    STATUS_STARTED = "status_started", "Status or plan started"
+    STATUS_ENDED = "status_ended", "Status or plan ended"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"
@@ -136,3 +140,56 @@ class CpFile(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class StatusKind(models.TextChoices):
+    CHILD_IN_NEED = "child_in_need", "Child in Need"
+    CP_PLAN = "cp_plan", "Child Protection plan"
+    LOOKED_AFTER = "looked_after", "Looked after"
+    PREVIOUSLY_LOOKED_AFTER = "previously_looked_after", "Previously looked after"
+    EARLY_HELP = "early_help", "Early Help"
+    EHCP = "ehcp", "EHCP"
+    SEN_SUPPORT = "sen_support", "SEN support"
+    YOUNG_CARER = "young_carer", "Young carer"
+    PRIVATELY_FOSTERED = "privately_fostered", "Privately fostered"
+    CHANNEL = "channel", "Channel"
+
+
+class PupilStatus(TenantModel):
+    """A status or plan a pupil has (or had), with its dates and lead professional."""
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="statuses")
+    kind = models.CharField(max_length=30, choices=StatusKind.choices)
+    start_date = models.DateField("start date")
+    end_date = models.DateField("end date", null=True, blank=True)
+    review_date = models.DateField("review date", null=True, blank=True)
+    lead_professional = models.CharField(
+        "allocated social worker or lead professional", max_length=200, blank=True
+    )
+    lead_professional_contact = models.CharField(
+        "their contact details", max_length=200, blank=True
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["end_date", "-start_date"]
+        verbose_name_plural = "pupil statuses"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="status_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.start_date:%d/%m/%Y}"
+
+    def is_current(self, on: Any = None) -> bool:
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
 
-from .models import ChronologyEntry, CpFile
+from .models import ChronologyEntry, CpFile, PupilStatus
 
 
 def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
@@ -73,6 +73,17 @@ def cp_file_get_for(*, actor: Any, pk: Any) -> CpFile:
     return get_for_actor_or_404(
         CpFile.objects.select_related("pupil"), actor=actor, perm=Perm.MANAGE_CP_RECORDS, pk=pk
     )
+
+
+def status_get_for(*, actor: Any, pk: Any) -> PupilStatus:
+    return get_for_actor_or_404(
+        PupilStatus.objects.select_related("pupil"), actor=actor, perm=Perm.MANAGE_CP_RECORDS, pk=pk
+    )
+
+
+def statuses_for(*, pupil: Pupil) -> list[PupilStatus]:
+    """The pupil's statuses and plans, current ones first (the caller has checked access)."""
+    return list(pupil.statuses.order_by(F("end_date").desc(nulls_first=True), "-start_date"))
 
 
 def open_cp_file(*, pupil: Pupil) -> CpFile | None:

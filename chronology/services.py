@@ -20,7 +20,15 @@ from safeguard.access import access_for
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 
-from .models import GENESIS_HASH, MANUAL_KINDS, ChainHead, ChronologyEntry, CpFile, EntryKind
+from .models import (
+    GENESIS_HASH,
+    MANUAL_KINDS,
+    ChainHead,
+    ChronologyEntry,
+    CpFile,
+    EntryKind,
+    PupilStatus,
+)
 
 SIGNED_FIELDS = [
     "school_id",
@@ -322,3 +330,77 @@ def verify_chain(*, school_id: int) -> ChainReport:
             school_id, checked, checked + 1, f"the chain should end at entry {head.last_sequence}"
         )
     return ChainReport(school_id, checked)
+
+
+# --- Statuses and plans ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def status_add(
+    *,
+    actor: Any,
+    pupil: Any,
+    kind: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    review_date: datetime.date | None = None,
+    lead_professional: str = "",
+    lead_professional_contact: str = "",
+    notes: str = "",
+) -> PupilStatus:
+    """Record a status or plan (Child in Need, CP plan...), noted in the chronology."""
+    _require_manager(actor, pupil.school_id)
+    status = PupilStatus(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        review_date=review_date,
+        lead_professional=lead_professional.strip(),
+        lead_professional_contact=lead_professional_contact.strip(),
+        notes=notes.strip(),
+        created_by=actor,
+    )
+    status.full_clean()
+    status.save()
+    lead = f" Lead professional: {status.lead_professional}." if status.lead_professional else ""
+    chronology_append(
+        school_id=pupil.school_id,
+        pupil_id=pupil.pk,
+        kind=EntryKind.STATUS_STARTED,
+        occurred_at=timezone.make_aware(datetime.datetime.combine(start_date, datetime.time(9))),
+        details=f"{status.get_kind_display()} from {start_date:%d/%m/%Y}.{lead}",
+        significant=True,
+        author=actor,
+        source_label="chronology.PupilStatus",
+        source_id=status.pk,
+    )
+    return status
+
+
+@transaction.atomic
+def status_end(
+    *, actor: Any, status: PupilStatus, end_date: datetime.date, reason: str
+) -> PupilStatus:
+    _require_manager(actor, status.school_id)
+    if status.end_date is not None:
+        raise ValidationError({"end_date": "This has already ended"})
+    if end_date < status.start_date:
+        raise ValidationError({"end_date": "The end date must be on or after the start date"})
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why it ended"})
+    status.end_date = end_date
+    status.save(update_fields=["end_date", "updated_at"])
+    chronology_append(
+        school_id=status.school_id,
+        pupil_id=status.pupil_id,
+        kind=EntryKind.STATUS_ENDED,
+        occurred_at=timezone.make_aware(datetime.datetime.combine(end_date, datetime.time(9))),
+        details=f"{status.get_kind_display()} ended {end_date:%d/%m/%Y}. Reason: {reason.strip()}",
+        significant=True,
+        author=actor,
+        source_label="chronology.PupilStatus",
+        source_id=status.pk,
+    )
+    return status

@@ -17,4 +17,6 @@ urlpatterns = [
     path("pupils/<uuid:pk>/cp-file/open/", views.cp_file_open, name="cp-file-open"),
     path("cp-files/<uuid:pk>/close/", views.cp_file_close, name="cp-file-close"),
     path("pupils/<uuid:pk>/access-log/", views.pupil_access_log, name="pupil-access-log"),
+    path("pupils/<uuid:pk>/statuses/add/", views.status_add, name="status-add"),
+    path("statuses/<uuid:pk>/end/", views.status_end, name="status-end"),
 ]

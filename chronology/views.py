@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,14 @@ from safeguard.access import access_for
 from safeguard.roles import Perm
 
 from . import services
-from .forms import ChronologyFilterForm, CorrectionForm, EntryForm, ReasonForm
+from .forms import (
+    ChronologyFilterForm,
+    CorrectionForm,
+    EntryForm,
+    ReasonForm,
+    StatusEndForm,
+    StatusForm,
+)
 from .models import EntryKind
 from .selectors import (
     chronology_for,
@@ -28,6 +36,8 @@ from .selectors import (
     cp_pupil_get_for,
     entry_get_for,
     open_cp_file,
+    status_get_for,
+    statuses_for,
 )
 
 ENTRIES_PER_PAGE = 50
@@ -65,6 +75,8 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "concerns": list(concerns[:50]),
             "manage": _can_manage(request, pupil),
             "reason_form": ReasonForm(),
+            "statuses": statuses_for(pupil=pupil),
+            "today": timezone.localdate(),
             "record_school": pupil.school,
             "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
             or request.schools.acting.pk != pupil.school_id,  # type: ignore[attr-defined]
@@ -206,4 +218,41 @@ def pupil_access_log(request: HttpRequest, pk: Any) -> HttpResponse:
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
             "query_string": "",
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.status_add(actor=request.user, pupil=pupil, **form.cleaned_data)
+        messages.success(request, "The status or plan was recorded.")
+        return redirect(reverse("pupil-safeguarding", kwargs={"pk": pupil.pk}) + "#statuses")
+    return render(request, "chronology/status_form.html", {"pupil": pupil, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
+    status = status_get_for(actor=request.user, pk=pk)
+    form = StatusEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.status_end(actor=request.user, status=status, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, f"{status.get_kind_display()} ended.")
+            return redirect(
+                reverse("pupil-safeguarding", kwargs={"pk": status.pupil_id}) + "#statuses"
+            )
+    return render(
+        request,
+        "chronology/status_end.html",
+        {"pupil": status.pupil, "status": status, "form": form},
     )

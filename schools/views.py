@@ -94,4 +94,20 @@ class PupilDetailView(RecordAccessMixin, TemplateView):
         return pupil_get_for(actor=self.request.user, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(pupil=self.record, **kwargs)
+        from chronology.selectors import open_cp_file, statuses_for
+        from safeguard.access import access_for
+
+        pupil = self.record
+        if access_for(self.request.user).has(Perm.READ_CP_RECORDS, pupil.school_id):
+            statuses = [s for s in statuses_for(pupil=pupil) if not s.end_date]
+            kwargs.update(statuses=statuses, cp_file=open_cp_file(pupil=pupil), cp_reader=True)
+            if statuses or kwargs["cp_file"]:
+                from audit.services import access_log_write
+
+                access_log_write(
+                    request=self.request,
+                    school_id=pupil.school_id,
+                    what="pupil_page",
+                    pupil_ids=[pupil.pk],
+                )
+        return super().get_context_data(pupil=pupil, **kwargs)

@@ -50,6 +50,7 @@ class Records:
     action: Any
     entry: Any
     cp_file: Any
+    status: Any
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -81,6 +82,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
 
     entry = ChronologyEntry.objects.get(source_id=str(concern.pk))
     cp_file = chronology_services.cp_file_open(actor=manager, pupil=pupil, reason="Disclosure")
+    status = chronology_services.status_add(
+        actor=manager, pupil=pupil, kind="child_in_need", start_date=datetime.date(2026, 9, 1)
+    )
     return Records(
         draft=draft,
         concern=concern,
@@ -88,6 +92,7 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         action=action,
         entry=entry,
         cp_file=cp_file,
+        status=status,
     )
 
 

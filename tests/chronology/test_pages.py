@@ -164,3 +164,49 @@ def test_print_view_is_appendix_2(client, world: World) -> None:  # noqa: ANN001
     assert page.count('data-testid="print-entry"') == 3
     assert "Corrects the entry of" in page
     assert "Designated Safeguarding Lead" in page  # the printed role
+
+
+def test_statuses_show_as_badges_to_cp_readers_only_and_enter_the_chronology(
+    client, world: World
+) -> None:  # noqa: ANN001, E501
+    status = services.status_add(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind="cp_plan",
+        start_date=datetime.date(2026, 10, 1),
+        review_date=datetime.date(2026, 12, 1),
+        lead_professional="Jo Smith, social worker",
+    )
+    url = reverse("pupil-detail", kwargs={"pk": world.pupil.pk})
+    client.force_login(world.users["head"])
+    assert 'data-testid="status-badge">Child Protection plan<' in client.get(url).content.decode()
+    client.force_login(world.users["staff"])
+    assert "Child Protection plan" not in client.get(url).content.decode()
+    services.status_end(
+        actor=world.users["dsl"],
+        status=status,
+        end_date=datetime.date(2026, 11, 20),
+        reason="Stepped down to CIN",
+    )
+    kinds = list(
+        ChronologyEntry.objects.filter(pupil=world.pupil)
+        .order_by("sequence")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == [EntryKind.STATUS_STARTED, EntryKind.STATUS_ENDED]
+    client.force_login(world.users["head"])
+    assert "status-badge" not in client.get(url).content.decode()
+
+
+def test_a_status_cannot_end_before_it_started(client, world: World) -> None:  # noqa: ANN001
+    status = services.status_add(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind="early_help",
+        start_date=datetime.date(2026, 10, 1),
+    )
+    client.force_login(world.users["dsl"])
+    page = client.post(
+        reverse("status-end", kwargs={"pk": status.pk}), {"end_date": "01/09/2026", "reason": "x"}
+    ).content.decode()
+    assert "The end date must be on or after the start date" in page

@@ -131,6 +131,8 @@ ROUTES: dict[str, Route] = {
         method="post",
         data=lambda w, which: {"reason": "Disclosure"},
     ),
+    "status-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
+    "status-end": _record_route("status", MANAGE_CP),
     "cp-file-close": _record_route(
         "cp_file", MANAGE_CP, method="post", ok=302, data=lambda w, which: {"reason": "Moved away"}
     ),
