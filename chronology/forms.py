@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
-from .models import MANUAL_KINDS, EntryKind, StatusKind
+from .models import MANUAL_KINDS, EntryKind, RiskReviewOutcome, StatusKind
 
 
 class EntryForm(GovukFormMixin, forms.Form):
@@ -128,3 +128,80 @@ class ChronologyFilterForm(forms.Form):
             "significant_only": bool(data.get("significant")),
             "query": (data.get("q") or "").strip(),
         }
+
+
+class RiskAssessmentForm(GovukFormMixin, forms.Form):
+    pupils = forms.MultipleChoiceField(
+        label="Pupils this risk assessment covers",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the pupils the risk assessment covers"},
+    )
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title"}
+    )
+    risks = forms.CharField(
+        label="Risks identified",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter the risks identified"},
+    )
+    measures = forms.CharField(
+        label="Measures agreed",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter the measures agreed"},
+    )
+    other_pupils_considered = forms.CharField(
+        label="Other pupils considered and how they are protected",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    pupil_contributed = forms.BooleanField(label="The pupil contributed", required=False)
+    parents_contributed = forms.BooleanField(label="Parents or carers contributed", required=False)
+    other_contributors = forms.CharField(label="Other contributors", required=False, max_length=300)
+    review_date = forms.DateField(
+        label="Next review date",
+        help_text="For example, 05/12/2026",
+        error_messages={
+            "required": "Enter the next review date",
+            "invalid": "Enter the date like 05/12/2026",
+        },
+    )
+
+    def __init__(self, *args: Any, pupils: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pupil_objects = {str(p.pk): p for p in pupils}
+        self.fields["pupils"].choices = [(str(p.pk), p.display_name) for p in pupils]
+
+    def clean_review_date(self) -> datetime.date:
+        value = self.cleaned_data["review_date"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("The review date must be today or in the future")
+        return value
+
+    def clean_pupils(self) -> list[Any]:
+        return [self.pupil_objects[pk] for pk in self.cleaned_data["pupils"]]
+
+
+class RiskReviewForm(GovukFormMixin, forms.Form):
+    reviewed_on = forms.DateField(
+        label="Date of review",
+        error_messages={
+            "required": "Enter the date of the review",
+            "invalid": "Enter the date like 05/12/2026",
+        },
+    )
+    notes = forms.CharField(
+        label="What the review found",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter what the review found"},
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=RiskReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome"},
+    )
+    next_review_date = forms.DateField(
+        label="Next review date (unless closing)",
+        required=False,
+        error_messages={"invalid": "Enter the date like 05/01/2027"},
+    )

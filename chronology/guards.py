@@ -14,4 +14,7 @@ GUARDS = [
         "({changed:cpfile_opening} OR OLD.closed_at IS NOT NULL)",
     ),
     Guard("cpfile_delete", "chronology_cpfile", "DELETE", "(1 = 1)"),
+    # A recorded risk-assessment review is part of the record.
+    Guard("riskreview_update", "chronology_riskassessmentreview", "UPDATE", "(1 = 1)"),
+    Guard("riskreview_delete", "chronology_riskassessmentreview", "DELETE", "(1 = 1)"),
 ]

@@ -28,6 +28,8 @@ class EntryKind(models.TextChoices):
     CP_FILE_CLOSED = "cp_file_closed", "Child-protection file closed"
     STATUS_STARTED = "status_started", "Status or plan started"
     STATUS_ENDED = "status_ended", "Status or plan ended"
+    RISK_ASSESSMENT = "risk_assessment", "Risk assessment"
+    RISK_REVIEW = "risk_assessment_review", "Risk assessment review"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"
@@ -193,3 +195,74 @@ class PupilStatus(TenantModel):
 
         on = on or timezone.localdate()
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+class RiskAssessment(TenantModel):
+    """A risk assessment (003 Appendix D): linked to a concern and to every pupil it covers,
+    the risks and the measures agreed, who contributed, and its reviews."""
+
+    concern = models.ForeignKey(
+        "concerns.Concern",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="risk_assessments",
+    )
+    title = models.CharField(max_length=200)
+    risks = models.TextField("risks identified")
+    measures = models.TextField("measures agreed")
+    other_pupils_considered = models.TextField(
+        "other pupils considered and how they are protected", blank=True
+    )
+    pupil_contributed = models.BooleanField("the pupil contributed", default=False)
+    parents_contributed = models.BooleanField("parents or carers contributed", default=False)
+    other_contributors = models.CharField("other contributors", max_length=300, blank=True)
+    review_date = models.DateField("next review date")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RiskAssessmentPupil(TenantModel):
+    assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE, related_name="covered")
+    pupil = models.ForeignKey(
+        "schools.Pupil", on_delete=models.PROTECT, related_name="risk_assessments"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "pupil"], name="assessment_pupil_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} in {self.assessment_id}"
+
+
+class RiskReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", "Continue as it is"
+    AMEND = "amend", "Amend the measures"
+    CLOSE = "close", "Close: no longer needed"
+
+
+class RiskAssessmentReview(TenantModel):
+    assessment = models.ForeignKey(RiskAssessment, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField("date of review")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    notes = models.TextField("what the review found")
+    outcome = models.CharField(max_length=10, choices=RiskReviewOutcome.choices)
+    next_review_date = models.DateField("next review date", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.assessment_id} on {self.reviewed_on:%d/%m/%Y}"

@@ -10,7 +10,7 @@ from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
 
-from .models import ChronologyEntry, CpFile, PupilStatus
+from .models import ChronologyEntry, CpFile, PupilStatus, RiskAssessment
 
 
 def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
@@ -83,8 +83,32 @@ def status_get_for(*, actor: Any, pk: Any) -> PupilStatus:
 
 def statuses_for(*, pupil: Pupil) -> list[PupilStatus]:
     """The pupil's statuses and plans, current ones first (the caller has checked access)."""
-    return list(pupil.statuses.order_by(F("end_date").desc(nulls_first=True), "-start_date"))
+    return list(
+        PupilStatus.objects.filter(pupil=pupil).order_by(
+            F("end_date").desc(nulls_first=True), "-start_date"
+        )
+    )
 
 
 def open_cp_file(*, pupil: Pupil) -> CpFile | None:
     return CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).first()
+
+
+def risk_assessment_get_for(*, actor: Any, pk: Any) -> RiskAssessment:
+    """A risk assessment the actor may read (CP readers of its school)."""
+    return get_for_actor_or_404(
+        RiskAssessment.objects.select_related("concern", "created_by").prefetch_related(
+            "covered__pupil", "reviews__reviewed_by"
+        ),
+        actor=actor,
+        perm=Perm.READ_CP_RECORDS,
+        pk=pk,
+    )
+
+
+def risk_assessments_for(*, pupil: Pupil) -> list[RiskAssessment]:
+    return list(
+        RiskAssessment.objects.filter(covered__pupil=pupil).order_by(
+            F("closed_at").desc(nulls_first=True), "review_date"
+        )
+    )

@@ -28,6 +28,10 @@ from .models import (
     CpFile,
     EntryKind,
     PupilStatus,
+    RiskAssessment,
+    RiskAssessmentPupil,
+    RiskAssessmentReview,
+    RiskReviewOutcome,
 )
 
 SIGNED_FIELDS = [
@@ -404,3 +408,120 @@ def status_end(
         source_id=status.pk,
     )
     return status
+
+
+# --- Risk assessments --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def risk_assessment_create(
+    *,
+    actor: Any,
+    school: Any,
+    pupils: list[Any],
+    title: str,
+    risks: str,
+    measures: str,
+    review_date: datetime.date,
+    concern: Any = None,
+    other_pupils_considered: str = "",
+    pupil_contributed: bool = False,
+    parents_contributed: bool = False,
+    other_contributors: str = "",
+) -> RiskAssessment:
+    """A risk assessment covering one or more pupils of the school, noted in each chronology."""
+    _require_manager(actor, school.pk)
+    if not pupils:
+        raise ValidationError({"pupils": "Choose the pupils the risk assessment covers"})
+    if any(p.school_id != school.pk for p in pupils) or (
+        concern and concern.school_id != school.pk
+    ):
+        raise PermissionDenied("Every pupil and the concern must be in this school.")
+    if review_date < timezone.localdate():
+        raise ValidationError({"review_date": "The review date must be today or in the future"})
+    assessment = RiskAssessment(
+        school=school,
+        concern=concern,
+        title=title.strip(),
+        risks=risks.strip(),
+        measures=measures.strip(),
+        other_pupils_considered=other_pupils_considered.strip(),
+        pupil_contributed=pupil_contributed,
+        parents_contributed=parents_contributed,
+        other_contributors=other_contributors.strip(),
+        review_date=review_date,
+        created_by=actor,
+    )
+    assessment.full_clean()
+    assessment.save()
+    RiskAssessmentPupil.objects.bulk_create(
+        [RiskAssessmentPupil(school=school, assessment=assessment, pupil=p) for p in pupils]
+    )
+    for pupil in pupils:
+        chronology_append(
+            school_id=school.pk,
+            pupil_id=pupil.pk,
+            kind=EntryKind.RISK_ASSESSMENT,
+            occurred_at=timezone.now(),
+            details=f"Risk assessment: {assessment.title}. Review by {review_date:%d/%m/%Y}.",
+            significant=True,
+            author=actor,
+            source_label="chronology.RiskAssessment",
+            source_id=assessment.pk,
+            concern_ref=concern.pk if concern else None,
+        )
+    return assessment
+
+
+@transaction.atomic
+def risk_assessment_review(
+    *,
+    actor: Any,
+    assessment: RiskAssessment,
+    reviewed_on: datetime.date,
+    notes: str,
+    outcome: str,
+    next_review_date: datetime.date | None = None,
+) -> RiskAssessmentReview:
+    """Record a review; the assessment closes, or its next review date moves on."""
+    _require_manager(actor, assessment.school_id)
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.closed_at is not None:
+        raise ValidationError({"outcome": "This risk assessment is closed"})
+    if outcome != RiskReviewOutcome.CLOSE and next_review_date is None:
+        raise ValidationError({"next_review_date": "Enter the next review date"})
+    if next_review_date is not None and next_review_date < reviewed_on:
+        raise ValidationError({"next_review_date": "The next review must be after this one"})
+    review = RiskAssessmentReview(
+        school_id=assessment.school_id,
+        assessment=assessment,
+        reviewed_on=reviewed_on,
+        reviewed_by=actor,
+        notes=notes.strip(),
+        outcome=outcome,
+        next_review_date=next_review_date,
+    )
+    review.full_clean()
+    review.save()
+    if outcome == RiskReviewOutcome.CLOSE:
+        assessment.closed_at = timezone.now()
+    else:
+        assessment.review_date = next_review_date  # type: ignore[assignment]
+    assessment.save(update_fields=["closed_at", "review_date", "updated_at"])
+    for pupil_id in assessment.covered.values_list("pupil_id", flat=True):
+        chronology_append(
+            school_id=assessment.school_id,
+            pupil_id=pupil_id,
+            kind=EntryKind.RISK_REVIEW,
+            occurred_at=timezone.make_aware(
+                datetime.datetime.combine(reviewed_on, datetime.time(9))
+            ),
+            details=(
+                f"Risk assessment reviewed ({review.get_outcome_display().lower()}): {review.notes}"
+            ),
+            author=actor,
+            source_label="chronology.RiskAssessmentReview",
+            source_id=review.pk,
+            concern_ref=assessment.concern_id,
+        )
+    return review

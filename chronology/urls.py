@@ -19,4 +19,12 @@ urlpatterns = [
     path("pupils/<uuid:pk>/access-log/", views.pupil_access_log, name="pupil-access-log"),
     path("pupils/<uuid:pk>/statuses/add/", views.status_add, name="status-add"),
     path("statuses/<uuid:pk>/end/", views.status_end, name="status-end"),
+    path(
+        "concerns/<uuid:pk>/risk-assessments/new/",
+        views.risk_assessment_add,
+        name="risk-assessment-add",
+    ),
+    path(
+        "risk-assessments/<uuid:pk>/", views.risk_assessment_detail, name="risk-assessment-detail"
+    ),
 ]

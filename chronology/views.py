@@ -26,6 +26,8 @@ from .forms import (
     CorrectionForm,
     EntryForm,
     ReasonForm,
+    RiskAssessmentForm,
+    RiskReviewForm,
     StatusEndForm,
     StatusForm,
 )
@@ -36,6 +38,8 @@ from .selectors import (
     cp_pupil_get_for,
     entry_get_for,
     open_cp_file,
+    risk_assessment_get_for,
+    risk_assessments_for,
     status_get_for,
     statuses_for,
 )
@@ -76,6 +80,7 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "manage": _can_manage(request, pupil),
             "reason_form": ReasonForm(),
             "statuses": statuses_for(pupil=pupil),
+            "risk_assessments": risk_assessments_for(pupil=pupil),
             "today": timezone.localdate(),
             "record_school": pupil.school,
             "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
@@ -255,4 +260,67 @@ def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         "chronology/status_end.html",
         {"pupil": status.pupil, "status": status, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_assessment_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A risk assessment for a concern, covering any of its pupils."""
+    from concerns.selectors import concern_view_for
+
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not view.manage:
+        raise Http404("No such record.")
+    pupils = [i.pupil for i in view.concern.involvements.all()]
+    form = RiskAssessmentForm(
+        request.POST or None, pupils=pupils, initial={"pupils": [str(p.pk) for p in pupils]}
+    )
+    if request.method == "POST" and form.is_valid():
+        assessment = services.risk_assessment_create(
+            actor=request.user,
+            school=view.concern.school,
+            concern=view.concern,
+            **form.cleaned_data,
+        )
+        messages.success(request, "The risk assessment is recorded.")
+        return redirect("risk-assessment-detail", pk=assessment.pk)
+    return render(
+        request, "chronology/risk_assessment_form.html", {"concern": view.concern, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_assessment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    assessment = risk_assessment_get_for(actor=request.user, pk=pk)
+    pupil_ids = [c.pupil_id for c in assessment.covered.all()]
+    manage = access_for(request.user).has(Perm.MANAGE_CP_RECORDS, assessment.school_id)
+    form = RiskReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
+    if request.method == "POST":
+        if not manage:
+            raise Http404("No such record.")
+        if form.is_valid():
+            try:
+                services.risk_assessment_review(
+                    actor=request.user, assessment=assessment, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(request, "The review is recorded.")
+                return redirect("risk-assessment-detail", pk=assessment.pk)
+    else:
+        access_log_write(
+            request=request,
+            school_id=assessment.school_id,
+            what="risk_assessment",
+            pupil_ids=pupil_ids,
+            record_id=assessment.pk,
+        )
+    return render(
+        request,
+        "chronology/risk_assessment.html",
+        {"assessment": assessment, "form": form, "manage": manage, "today": timezone.localdate()},
     )

@@ -51,6 +51,7 @@ class Records:
     entry: Any
     cp_file: Any
     status: Any
+    risk_assessment: Any
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -85,6 +86,16 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     status = chronology_services.status_add(
         actor=manager, pupil=pupil, kind="child_in_need", start_date=datetime.date(2026, 9, 1)
     )
+    risk_assessment = chronology_services.risk_assessment_create(
+        actor=manager,
+        school=school,
+        concern=concern,
+        pupils=[pupil],
+        title="Playground supervision",
+        risks="Contact at break times",
+        measures="Separate break times",
+        review_date=timezone.localdate() + datetime.timedelta(days=14),
+    )
     return Records(
         draft=draft,
         concern=concern,
@@ -93,6 +104,7 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         entry=entry,
         cp_file=cp_file,
         status=status,
+        risk_assessment=risk_assessment,
     )
 
 

@@ -14,6 +14,7 @@ from chronology.models import ChronologyEntry, EntryKind
 from concerns import services as concern_services
 from tests.concerns.conftest import draft
 from tests.conftest import World
+from tests.factories import PupilFactory
 
 
 def _entries(world: World, n: int) -> None:
@@ -210,3 +211,52 @@ def test_a_status_cannot_end_before_it_started(client, world: World) -> None:  #
         reverse("status-end", kwargs={"pk": status.pk}), {"end_date": "01/09/2026", "reason": "x"}
     ).content.decode()
     assert "The end date must be on or after the start date" in page
+
+
+def test_risk_assessment_covers_its_pupils_and_each_review_is_recorded(
+    client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    from chronology.models import RiskAssessment
+
+    staff = world.users["staff"]
+    other = PupilFactory(school=world.school)
+    concern = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil, other], categories)
+    )
+    client.force_login(world.users["dsl"])
+    response = client.post(
+        reverse("risk-assessment-add", kwargs={"pk": concern.pk}),
+        {
+            "pupils": [str(world.pupil.pk), str(other.pk)],
+            "title": "Harmful sexual behaviour: classroom and break times",
+            "risks": "Contact in class and at breaks",
+            "measures": "Separate seating; supervised breaks",
+            "pupil_contributed": "on",
+            "review_date": (timezone.localdate() + datetime.timedelta(days=7)).strftime("%d/%m/%Y"),
+        },
+    )
+    assessment = RiskAssessment.objects.get()
+    assert response["Location"] == reverse("risk-assessment-detail", kwargs={"pk": assessment.pk})
+    assert {c.pupil_id for c in assessment.covered.all()} == {world.pupil.pk, other.pk}
+    url = reverse("risk-assessment-detail", kwargs={"pk": assessment.pk})
+    page = client.post(
+        url,
+        {
+            "reviewed_on": timezone.localdate().strftime("%d/%m/%Y"),
+            "notes": "Working",
+            "outcome": "continue",
+        },
+    ).content.decode()
+    assert "Enter the next review date" in page
+    client.post(
+        url,
+        {
+            "reviewed_on": timezone.localdate().strftime("%d/%m/%Y"),
+            "notes": "No contact since",
+            "outcome": "close",
+        },
+    )
+    assessment.refresh_from_db()
+    assert assessment.closed_at is not None
+    kinds = set(ChronologyEntry.objects.filter(pupil=other).values_list("kind", flat=True))
+    assert {EntryKind.RISK_ASSESSMENT, EntryKind.RISK_REVIEW} <= kinds

@@ -131,6 +131,8 @@ ROUTES: dict[str, Route] = {
         method="post",
         data=lambda w, which: {"reason": "Disclosure"},
     ),
+    "risk-assessment-add": _record_route("concern", MANAGE_CP),
+    "risk-assessment-detail": _record_route("risk_assessment", READ_CP),
     "status-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "status-end": _record_route("status", MANAGE_CP),
     "cp-file-close": _record_route(
