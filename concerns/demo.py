@@ -72,6 +72,56 @@ def _decide(dsl: User, concern: Concern, values: dict[str, Any]) -> None:
     services.dsl_record_sign(actor=dsl, record=record, expected_version=record.version)
 
 
+def _chronology_history(
+    *, dsl: User, deputy: User, pupil: Pupil, concern: Concern, today: datetime.date
+) -> None:
+    """A child-protection file with a plan, calls, a strategy discussion and a risk assessment."""
+    from chronology import services as chronology
+
+    chronology.cp_file_open(
+        actor=dsl,
+        pupil=pupil,
+        reason="Disclosure of physical harm at home; referred to children's social care.",
+    )
+    chronology.chronology_add_entry(
+        actor=dsl,
+        pupil=pupil,
+        kind="phone_call",
+        occurred_at=_at(today, 2, 14, 20),
+        details="Children's social care confirmed the referral was received and a social worker allocated.",
+        people_involved="Duty manager, children's social care",
+    )
+    chronology.chronology_add_entry(
+        actor=deputy,
+        pupil=pupil,
+        kind="strategy_discussion",
+        occurred_at=_at(today, 1, 11, 0),
+        details="Strategy discussion held: section 47 enquiry agreed. School to monitor attendance and presentation daily.",
+        people_involved="Social worker, police child abuse investigation team, DSL",
+        significant=True,
+    )
+    chronology.status_add(
+        actor=dsl,
+        pupil=pupil,
+        kind="child_in_need",
+        start_date=today - datetime.timedelta(days=1),
+        review_date=today + datetime.timedelta(days=28),
+        lead_professional="Jo Smith, social worker",
+        lead_professional_contact="Children's social care duty line",
+    )
+    chronology.risk_assessment_create(
+        actor=dsl,
+        school=pupil.school,
+        concern=concern,
+        pupils=[pupil],
+        title="Going home at the end of the day",
+        risks="The pupil is frightened of going home; the parent collects on Fridays.",
+        measures="DSL sees the pupil at the end of each day; social worker told of any new injury at once.",
+        review_date=today + datetime.timedelta(days=7),
+        pupil_contributed=True,
+    )
+
+
 @transaction.atomic
 def seed_demo_concerns(*, school: School, today: datetime.date) -> int:
     """Write the demo concerns of one school, once (a school that has concerns is left alone)."""

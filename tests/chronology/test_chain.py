@@ -196,3 +196,25 @@ def test_cp_file_opens_and_closes_with_reasons_in_the_chronology(world: World) -
     assert kinds == [EntryKind.CP_FILE_OPENED, EntryKind.CP_FILE_CLOSED]
     with pytest.raises(IntegrityError), transaction.atomic():
         CpFile.objects.filter(pk=cp_file.pk).update(open_reason="rewritten")
+
+
+def test_nightly_check_emails_the_platform_administrators_when_a_chain_breaks(world: World) -> None:
+    from django.core import mail
+
+    from chronology.tasks import verify_all_chains
+    from tests.factories import UserFactory
+
+    UserFactory(email="platform@safeguard.example", is_superuser=True, is_staff=True)
+    entries = [_note(world, f"entry {n}") for n in range(1, 4)]
+    assert verify_all_chains() == []
+    assert mail.outbox == []
+    _bypassing_guards(
+        "UPDATE chronology_chronologyentry SET details = %s WHERE id = %s", ["x", entries[1].pk]
+    )
+    broken = verify_all_chains()
+    assert len(broken) == 1
+    assert "entry 2" in broken[0]
+    assert [m.to for m in mail.outbox] == [["platform@safeguard.example"]]
+    assert "entry 2" in mail.outbox[0].body
+    assert "entry 1" not in mail.outbox[0].body
+    assert world.pupil.legal_last_name not in mail.outbox[0].body
