@@ -47,12 +47,25 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def _picture_if_failed(request: pytest.FixtureRequest, pages: list[Page]) -> None:
+    """A failed browser test leaves a picture of each page in test-results/."""
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed:
+        return
+    from pathlib import Path
+
+    Path("test-results").mkdir(exist_ok=True)
+    for n, page in enumerate(pages):
+        page.screenshot(path=f"test-results/{request.node.name}-{n}.png", full_page=True)
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    _picture_if_failed(request, [page])
     context.close()
 
 
@@ -70,16 +83,32 @@ def sign_in(page: Page, base_url: str, email: str, password: str = "demo-passwor
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:  # noqa: ANN001
+def new_page(
+    browser: Browser,
+    live_server,  # noqa: ANN001
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., Page]]:
     """Pages in contexts of their own (one per person), closed before the database is flushed."""
     contexts = []
+    request.node._open_pages = []
 
     def make(**options: object) -> Page:
         context = browser.new_context(locale="en-GB", **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        request.node._open_pages.append(page)
+        return page
 
     yield make
+    _picture_if_failed(request, request.node._open_pages)
     for context in contexts:
         context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+    """Remember each phase's outcome on the test item, for screenshots on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
