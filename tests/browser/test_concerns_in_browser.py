@@ -32,9 +32,11 @@ def photo(tmp_path: Path) -> Path:
 
 
 def _add_pupil(page: Page, pupil: Pupil) -> None:
-    page.get_by_label(re.compile("Which pupil is this about|Add another pupil")).fill(
-        pupil.legal_last_name[:5]
-    )
+    # htmx listens once the draft page has fully loaded (typing before that goes nowhere).
+    page.wait_for_url(re.compile(r"/concerns/drafts/[0-9a-f-]+/"))
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+    search = page.get_by_label(re.compile("Which pupil is this about|Add another pupil"))
+    search.press_sequentially(pupil.legal_last_name[:5], delay=60)  # typed, as a person types
     page.locator("#pupil-results").get_by_role(
         "button", name=f"Add {pupil.legal_first_name} {pupil.legal_last_name}"
     ).click()
