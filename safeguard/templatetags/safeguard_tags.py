@@ -13,3 +13,9 @@ def join_if_list(value: Any, separator: str = ", ") -> str:
     if isinstance(value, list | tuple):
         return separator.join(str(v) for v in value)
     return value
+
+
+@register.filter
+def words(value: str) -> str:
+    """snake_case to plain words: "dsl_record" becomes "Dsl record"."""
+    return str(value).replace("_", " ").capitalize()
