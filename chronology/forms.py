@@ -88,6 +88,15 @@ class StatusForm(GovukFormMixin, forms.Form):
     lead_professional_contact = forms.CharField(
         label="Their contact details (optional)", required=False, max_length=200
     )
+    notes = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_start_date(self) -> datetime.date:
+        value = self.cleaned_data["start_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The start date must be today or in the past")
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
 
 from .models import ChronologyEntry, CpFile, PupilStatus, RiskAssessment
+
+
+def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
+    """Ids of restricted concerns the actor may not see: their entries, risk assessments and
+    anything else that came from them stay hidden too."""
+    from concerns.models import Concern
+    from concerns.selectors import cp_visible_q
+
+    concerns = Concern.objects.filter(restricted=True)
+    if school_id is not None:
+        concerns = concerns.filter(school_id=school_id)
+    return concerns.exclude(cp_visible_q(actor)).values("pk")
 
 
 def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
@@ -31,19 +43,13 @@ def chronology_for(
 ) -> QuerySet[ChronologyEntry]:
     """The pupil's entries the actor may read: a restricted concern's entries only for those who
     may see that concern."""
-    from concerns.models import Concern
-    from concerns.selectors import cp_visible_q
-
-    hidden = (
-        Concern.objects.filter(school_id=pupil.school_id, restricted=True)
-        .exclude(cp_visible_q(actor))
-        .values("pk")
-    )
+    hidden = hidden_concerns(actor=actor, school_id=pupil.school_id)
     entries = (
         scope(ChronologyEntry.objects.all(), actor=actor, perm=Perm.READ_CP_RECORDS)
         .filter(pupil=pupil)
         .exclude(concern_ref__in=hidden)
         .select_related("corrects")
+        .annotate(corrected=Exists(ChronologyEntry.objects.filter(corrects=OuterRef("pk"))))
     )
     if kind:
         entries = entries.filter(kind=kind)
@@ -62,7 +68,9 @@ def chronology_for(
 
 def entry_get_for(*, actor: Any, pk: Any) -> ChronologyEntry:
     return get_for_actor_or_404(
-        ChronologyEntry.objects.select_related("pupil", "school"),
+        ChronologyEntry.objects.select_related("pupil", "school").exclude(
+            concern_ref__in=hidden_concerns(actor=actor)
+        ),
         actor=actor,
         perm=Perm.MANAGE_CP_RECORDS,
         pk=pk,
@@ -97,18 +105,18 @@ def open_cp_file(*, pupil: Pupil) -> CpFile | None:
 def risk_assessment_get_for(*, actor: Any, pk: Any) -> RiskAssessment:
     """A risk assessment the actor may read (CP readers of its school)."""
     return get_for_actor_or_404(
-        RiskAssessment.objects.select_related("concern", "created_by").prefetch_related(
-            "covered__pupil", "reviews__reviewed_by"
-        ),
+        RiskAssessment.objects.select_related("concern", "created_by")
+        .prefetch_related("covered__pupil", "reviews__reviewed_by")
+        .exclude(concern_id__in=hidden_concerns(actor=actor)),
         actor=actor,
         perm=Perm.READ_CP_RECORDS,
         pk=pk,
     )
 
 
-def risk_assessments_for(*, pupil: Pupil) -> list[RiskAssessment]:
+def risk_assessments_for(*, actor: Any, pupil: Pupil) -> list[RiskAssessment]:
     return list(
-        RiskAssessment.objects.filter(covered__pupil=pupil).order_by(
-            F("closed_at").desc(nulls_first=True), "review_date"
-        )
+        RiskAssessment.objects.filter(covered__pupil=pupil)
+        .exclude(concern_id__in=hidden_concerns(actor=actor, school_id=pupil.school_id))
+        .order_by(F("closed_at").desc(nulls_first=True), "review_date")
     )

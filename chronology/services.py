@@ -92,10 +92,22 @@ def _role_of(author: Any, school_id: int) -> str:
     return preferred[0] if preferred else author.job_title
 
 
+class ChainBrokenError(Exception):
+    """The school's chain cannot be appended to safely (its end is missing)."""
+
+
 def _head_for_update(school_id: int) -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(school_id=school_id).first()
+    if head is not None:
+        return head
+    if ChronologyEntry.objects.filter(school_id=school_id).exists():
+        # Entries without an end: never start a second chain over the first.
+        raise ChainBrokenError(
+            "The school's chronology chain has lost its end: run verify_records."
+        )
     try:
         with transaction.atomic():
-            ChainHead.objects.get_or_create(school_id=school_id)
+            ChainHead.objects.create(school_id=school_id)
     except IntegrityError:  # another writer created it at the same moment
         pass
     return ChainHead.objects.select_for_update().get(school_id=school_id)
@@ -329,6 +341,10 @@ def verify_chain(*, school_id: int) -> ChainReport:
         expected_sequence += 1
         checked += 1
     head = ChainHead.objects.filter(school_id=school_id).first()
+    if head is None and checked:
+        return ChainReport(
+            school_id, checked, checked + 1, "the record of the chain's end is missing"
+        )
     if head is not None and (head.last_sequence != checked or head.last_hash != previous):
         return ChainReport(
             school_id, checked, checked + 1, f"the chain should end at entry {head.last_sequence}"
@@ -354,6 +370,8 @@ def status_add(
 ) -> PupilStatus:
     """Record a status or plan (Child in Need, CP plan...), noted in the chronology."""
     _require_manager(actor, pupil.school_id)
+    if start_date > timezone.localdate():
+        raise ValidationError({"start_date": "The start date must be today or in the past"})
     status = PupilStatus(
         school_id=pupil.school_id,
         pupil=pupil,

@@ -47,6 +47,11 @@ from .selectors import (
 ENTRIES_PER_PAGE = 50
 
 
+def _header(pupil: Any) -> dict[str, Any]:
+    """What every page of the child's record shows at the top."""
+    return {"cp_file": open_cp_file(pupil=pupil), "statuses": statuses_for(pupil=pupil)}
+
+
 def _can_manage(request: HttpRequest, pupil: Any) -> bool:
     return access_for(request.user).has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
 
@@ -80,7 +85,7 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "manage": _can_manage(request, pupil),
             "reason_form": ReasonForm(),
             "statuses": statuses_for(pupil=pupil),
-            "risk_assessments": risk_assessments_for(pupil=pupil),
+            "risk_assessments": risk_assessments_for(actor=request.user, pupil=pupil),
             "today": timezone.localdate(),
             "record_school": pupil.school,
             "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
@@ -112,7 +117,7 @@ def pupil_chronology(request: HttpRequest, pk: Any) -> HttpResponse:
             "filters": filters,
             "kinds": EntryKind.choices,
             "manage": _can_manage(request, pupil),
-            "cp_file": open_cp_file(pupil=pupil),
+            **_header(pupil),
         },
     )
 
@@ -156,6 +161,12 @@ def chronology_entry_add(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def chronology_entry_correct(request: HttpRequest, pk: Any) -> HttpResponse:
     entry = entry_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=entry.school_id,
+        what="chronology_entry",
+        pupil_ids=[entry.pupil_id],
+    )
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.chronology_correct(
@@ -222,6 +233,8 @@ def pupil_access_log(request: HttpRequest, pk: Any) -> HttpResponse:
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
             "query_string": "",
+            "manage": True,
+            **_header(pupil),
         },
     )
 
@@ -244,6 +257,9 @@ def status_add(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
     status = status_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request, school_id=status.school_id, what="status", pupil_ids=[status.pupil_id]
+    )
     form = StatusEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -311,14 +327,13 @@ def risk_assessment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             else:
                 messages.success(request, "The review is recorded.")
                 return redirect("risk-assessment-detail", pk=assessment.pk)
-    else:
-        access_log_write(
-            request=request,
-            school_id=assessment.school_id,
-            what="risk_assessment",
-            pupil_ids=pupil_ids,
-            record_id=assessment.pk,
-        )
+    access_log_write(
+        request=request,
+        school_id=assessment.school_id,
+        what="risk_assessment",
+        pupil_ids=pupil_ids,
+        record_id=assessment.pk,
+    )
     return render(
         request,
         "chronology/risk_assessment.html",

@@ -224,6 +224,7 @@ def seed_demo_concerns(*, school: School, today: datetime.date) -> int:
         expected_version=record.version,
     )
     services.dsl_record_sign(actor=dsl, record=record, expected_version=record.version)
+    _chronology_history(dsl=dsl, deputy=deputy, pupil=c, concern=referred, today=today)
     services.action_assign(
         actor=dsl,
         concern=referred,

@@ -218,3 +218,55 @@ def test_nightly_check_emails_the_platform_administrators_when_a_chain_breaks(wo
     assert "entry 2" in mail.outbox[0].body
     assert "entry 1" not in mail.outbox[0].body
     assert world.pupil.legal_last_name not in mail.outbox[0].body
+
+
+def test_a_lost_chain_end_is_reported_and_no_second_chain_is_started(world: World) -> None:
+    from chronology.models import ChainHead
+
+    _note(world)
+    _bypassing_guards("DELETE FROM chronology_chainhead WHERE school_id = %s", [world.school.pk])
+    assert (
+        services.verify_chain(school_id=world.school.pk).problem
+        == "the record of the chain's end is missing"
+    )
+    with pytest.raises(services.ChainBrokenError):
+        _note(world)
+    assert not ChainHead.objects.filter(school=world.school).exists()
+
+
+def test_the_chain_end_cannot_be_moved_or_removed(world: World) -> None:
+    from chronology.models import ChainHead
+
+    _note(world)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChainHead.objects.filter(school=world.school).update(last_sequence=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChainHead.objects.filter(school=world.school).delete()
+
+
+def test_statuses_and_risk_assessments_cannot_be_rewritten(world: World) -> None:
+    from chronology.models import PupilStatus, RiskAssessment
+
+    status = services.status_add(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind="early_help",
+        start_date=timezone.localdate(),
+    )
+    assessment = services.risk_assessment_create(
+        actor=world.users["dsl"],
+        school=world.school,
+        pupils=[world.pupil],
+        title="t",
+        risks="r",
+        measures="m",
+        review_date=timezone.localdate(),
+    )
+    for change in (
+        lambda: PupilStatus.objects.filter(pk=status.pk).update(kind="cp_plan"),
+        lambda: PupilStatus.objects.filter(pk=status.pk).delete(),
+        lambda: RiskAssessment.objects.filter(pk=assessment.pk).update(measures="rewritten"),
+        lambda: assessment.covered.all().delete(),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            change()

@@ -260,3 +260,76 @@ def test_risk_assessment_covers_its_pupils_and_each_review_is_recorded(
     assert assessment.closed_at is not None
     kinds = set(ChronologyEntry.objects.filter(pupil=other).values_list("kind", flat=True))
     assert {EntryKind.RISK_ASSESSMENT, EntryKind.RISK_REVIEW} <= kinds
+
+
+def test_a_restricted_concerns_risk_assessment_and_entries_stay_hidden(
+    client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    staff = world.users["staff"]
+    concern = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories)
+    )
+    concern_services.concern_restrict(
+        actor=world.users["dsl"], concern=concern, named=[world.users["head"]]
+    )
+    assessment = services.risk_assessment_create(
+        actor=world.users["dsl"],
+        school=world.school,
+        concern=concern,
+        pupils=[world.pupil],
+        title="Hidden plan",
+        risks="r",
+        measures="m",
+        review_date=timezone.localdate(),
+    )
+    entry = ChronologyEntry.objects.get(source_id=str(concern.pk))
+    client.force_login(world.users["deputy"])  # reads CP records, not named on this concern
+    assert (
+        client.get(reverse("risk-assessment-detail", kwargs={"pk": assessment.pk})).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("risk-assessment-detail", kwargs={"pk": assessment.pk}), {"outcome": "close"}
+        ).status_code
+        == 404
+    )
+    assert client.get(reverse("chronology-correct", kwargs={"pk": entry.pk})).status_code == 404
+    assert (
+        "Hidden plan"
+        not in client.get(
+            reverse("pupil-safeguarding", kwargs={"pk": world.pupil.pk})
+        ).content.decode()
+    )
+    client.force_login(world.users["head"])  # named
+    assert (
+        client.get(reverse("risk-assessment-detail", kwargs={"pk": assessment.pk})).status_code
+        == 200
+    )
+
+
+def test_pages_showing_an_entry_or_status_are_logged(client, world: World) -> None:  # noqa: ANN001
+    _entries(world, 1)
+    entry = ChronologyEntry.objects.get()
+    status = services.status_add(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind="young_carer",
+        start_date=timezone.localdate(),
+    )
+    client.force_login(world.users["dsl"])
+    client.get(reverse("chronology-correct", kwargs={"pk": entry.pk}))
+    client.get(reverse("status-end", kwargs={"pk": status.pk}))
+    assert set(AccessLog.objects.values_list("what", flat=True)) == {"chronology_entry", "status"}
+
+
+def test_a_status_cannot_start_in_the_future(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.status_add(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            kind="cp_plan",
+            start_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
