@@ -117,7 +117,7 @@ def _chronology_history(
         title="Going home at the end of the day",
         risks="The pupil is frightened of going home; the parent collects on Fridays.",
         measures="DSL sees the pupil at the end of each day; social worker told of any new injury at once.",
-        review_date=today + datetime.timedelta(days=7),
+        review_date=max(today, timezone.localdate()) + datetime.timedelta(days=7),
         pupil_contributed=True,
     )
 
