@@ -117,6 +117,9 @@ class Concern(TenantModel):
         related_name="concerns_closed",
     )
     draft_version = models.PositiveIntegerField(default=1)
+    # The page (a random token per opened draft page) that saved the draft last: saves from the
+    # same page never conflict with each other, only with another tab or device.
+    draft_editor = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-written_at", "-created_at"]

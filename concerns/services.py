@@ -127,6 +127,7 @@ def concern_draft_update(
     concern: Concern,
     values: dict[str, Any],
     expected_version: int | None = None,
+    editor: str = "",
 ) -> Concern:
     """Save what the reporter has typed so far (drafts need not be complete).
 
@@ -134,9 +135,13 @@ def concern_draft_update(
     that version was read: two tabs or devices never silently overwrite each other.
     """
     _require_author_draft(actor, concern)
-    locked = Concern.objects.select_for_update().only("draft_version").get(pk=concern.pk)
-    if expected_version is not None and locked.draft_version != expected_version:
+    locked = (
+        Concern.objects.select_for_update().only("draft_version", "draft_editor").get(pk=concern.pk)
+    )
+    stale = expected_version is not None and locked.draft_version != expected_version
+    if stale and not (editor and locked.draft_editor == editor):
         raise DraftConflictError(locked.draft_version)
+    concern.draft_editor = editor[:32]
     for field in DRAFT_TEXT_FIELDS:
         if field in values:
             setattr(concern, field, values[field] or "")

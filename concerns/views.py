@@ -3,6 +3,7 @@ and render; the rules live in services.py and selectors.py."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -89,6 +90,7 @@ def _apply_draft(request: HttpRequest, concern: Any) -> ConcernDraftForm:
         concern=concern,
         values=form.draft_values(),
         expected_version=int(version) if version.isdigit() else None,
+        editor=request.POST.get("editor", ""),
     )
     for involvement in concern.involvements.all():
         if f"involvement-present-{involvement.pk}" not in request.POST:
@@ -122,6 +124,8 @@ def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str
     extra.setdefault("file_form", AttachmentForm(prefix="file"))
     return {
         "concern": concern,
+        # The same page keeps its token across its own saves; a newly opened page gets a new one.
+        "editor_token": (request.POST.get("editor") or secrets.token_hex(8))[:32],
         "involvements": involvements,
         "category_groups": [(t, children.get(t.pk, [])) for t in top],
         "involvement_choices": Involvement.choices,

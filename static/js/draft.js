@@ -7,6 +7,19 @@
   var form = document.getElementById("concern-form");
   if (!form || !window.sessionStorage) return;
   var key = "safeguard-draft-" + form.getAttribute("data-draft-id");
+
+  // One editor token per browser tab (not per page load): every save from this tab, even one
+  // still on its way from the page before, counts as the same editor; only another tab or device
+  // can cause a "changed elsewhere" conflict.
+  var editor = form.querySelector("input[name='editor']");
+  if (editor) {
+    var tabToken = sessionStorage.getItem("safeguard-editor");
+    if (!tabToken) {
+      tabToken = editor.value;
+      sessionStorage.setItem("safeguard-editor", tabToken);
+    }
+    editor.value = tabToken;
+  }
   var skip = { csrfmiddlewaretoken: true, action: true, pupil_q: true };
 
   function snapshot() {

@@ -389,3 +389,28 @@ def test_two_tabs_never_silently_overwrite_a_draft(staff_client, world: World, c
     assert page.status_code == 409
     assert "Tab two typed this" in page.content.decode()  # kept on screen
     assert Concern.objects.get(pk=concern.pk).account == "Tab one"
+
+
+def test_saves_from_the_same_page_never_conflict_with_each_other(
+    staff_client, world: World, categories
+) -> None:  # noqa: ANN001, E501
+    """An autosave still on its way when the reporter presses a button is not "another tab"."""
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    url = reverse("concern-autosave", kwargs={"pk": concern.pk})
+    seen = concern.draft_version
+    first = staff_client.post(
+        url, _draft_post(concern, account="typed", draft_version=str(seen), editor="tab-a")
+    )
+    assert first.status_code == 200
+    page = staff_client.post(
+        reverse("concern-draft", kwargs={"pk": concern.pk}),
+        _draft_post(
+            concern, account="typed more", draft_version=str(seen), editor="tab-a", action="save"
+        ),
+    )
+    assert page.status_code == 302
+    assert Concern.objects.get(pk=concern.pk).account == "typed more"
+    other_tab = staff_client.post(
+        url, _draft_post(concern, account="old", draft_version=str(seen), editor="tab-b")
+    )
+    assert other_tab.status_code == 409
