@@ -181,6 +181,11 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
         )
 
 
+def _on_day(day: datetime.date) -> datetime.datetime:
+    """Where a date-only event (a plan starting, a review) sits in the chronology: 09:00."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
 def _require_manager(actor: Any, school_id: int) -> None:
     if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, school_id):
         raise PermissionDenied("Only the DSL and deputies can add to the chronology.")
@@ -391,7 +396,7 @@ def status_add(
         school_id=pupil.school_id,
         pupil_id=pupil.pk,
         kind=EntryKind.STATUS_STARTED,
-        occurred_at=timezone.make_aware(datetime.datetime.combine(start_date, datetime.time(9))),
+        occurred_at=_on_day(start_date),
         details=f"{status.get_kind_display()} from {start_date:%d/%m/%Y}.{lead}",
         significant=True,
         author=actor,
@@ -418,7 +423,7 @@ def status_end(
         school_id=status.school_id,
         pupil_id=status.pupil_id,
         kind=EntryKind.STATUS_ENDED,
-        occurred_at=timezone.make_aware(datetime.datetime.combine(end_date, datetime.time(9))),
+        occurred_at=_on_day(end_date),
         details=f"{status.get_kind_display()} ended {end_date:%d/%m/%Y}. Reason: {reason.strip()}",
         significant=True,
         author=actor,
