@@ -179,23 +179,31 @@ def chronology_entry_correct(request: HttpRequest, pk: Any) -> HttpResponse:
     )
 
 
+def _with_reason(request: HttpRequest, act: Any, done: str, missing: str) -> None:
+    """Run a CP-file change that needs a reason; say what happened either way."""
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, missing)
+        return
+    try:
+        act(form.cleaned_data["reason"])
+        messages.success(request, done)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+
+
 @login_required
 @require_POST
 def cp_file_open(request: HttpRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cp_file_open(
-                actor=request.user, pupil=pupil, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, "A child-protection file is open.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, "Enter why the file is being opened.")
+    _with_reason(
+        request,
+        lambda reason: services.cp_file_open(actor=request.user, pupil=pupil, reason=reason),
+        "A child-protection file is open.",
+        "Enter why the file is being opened.",
+    )
     return redirect("pupil-safeguarding", pk=pupil.pk)
 
 
@@ -203,17 +211,12 @@ def cp_file_open(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def cp_file_close(request: HttpRequest, pk: Any) -> HttpResponse:
     cp_file = cp_file_get_for(actor=request.user, pk=pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cp_file_close(
-                actor=request.user, cp_file=cp_file, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, "The child-protection file is closed.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, "Enter why the file is being closed.")
+    _with_reason(
+        request,
+        lambda reason: services.cp_file_close(actor=request.user, cp_file=cp_file, reason=reason),
+        "The child-protection file is closed.",
+        "Enter why the file is being closed.",
+    )
     return redirect("pupil-safeguarding", pk=cp_file.pupil_id)
 
 

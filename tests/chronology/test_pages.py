@@ -333,3 +333,22 @@ def test_a_status_cannot_start_in_the_future(world: World) -> None:
             kind="cp_plan",
             start_date=timezone.localdate() + datetime.timedelta(days=30),
         )
+
+
+def test_access_log_query_count_does_not_grow_with_rows(client, world: World) -> None:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users["dsl"])
+    url = reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})
+    chronology = reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})
+    client.get(chronology)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(30):
+        client.get(chronology)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert 0 < len(many.captured_queries) == len(few.captured_queries) <= 20
+    assert page.count('<tr class="govuk-table__row"><td') >= 31
