@@ -56,6 +56,7 @@ install: system-packages python-packages frontend
 migrate: install
 	mkdir -p var
 	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL_ENV) $(BIN)/python manage.py sync_role_permissions
 
 demo: migrate
 	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo

@@ -19,6 +19,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "schools.TrustMembership",
         # The trust's category list: owned by the trust, holds no child's data.
         "concerns.Category",
+        # Agencies' contact details: kept by the trust, hold no child's data.
+        "contacts.Agency",
     }
 )
 

@@ -32,6 +32,8 @@ class Perm(StrEnum):
     VIEW_TRUST_DASHBOARD = "view_trust_dashboard"
     QA_REVIEW = "qa_review"
     MANAGE_CATEGORIES = "manage_categories"
+    MANAGE_CONTACTS = "manage_contacts"
+    VIEW_FAMILY_CONTACTS = "view_family_contacts"
 
     @property
     def full(self) -> str:
@@ -54,6 +56,8 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
     Perm.VIEW_TRUST_DASHBOARD: "See the trust dashboard and trends",
     Perm.QA_REVIEW: "Quality-assure the schools' records",
     Perm.MANAGE_CATEGORIES: "Own the trust's category list",
+    Perm.MANAGE_CONTACTS: "Keep the trust's list of agencies and their contact details",
+    Perm.VIEW_FAMILY_CONTACTS: "See pupils' parents, carers and emergency contacts",
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
@@ -99,6 +103,7 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_ALL_RESTRICTED,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
+            Perm.VIEW_FAMILY_CONTACTS,
             _AGGREGATES,
         ),
         _role(
@@ -111,6 +116,7 @@ ROLES: dict[str, Role] = {
             Perm.MANAGE_CP_RECORDS,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
+            Perm.VIEW_FAMILY_CONTACTS,
             _AGGREGATES,
         ),
         _role(
@@ -122,6 +128,7 @@ ROLES: dict[str, Role] = {
             Perm.READ_CP_RECORDS,
             Perm.MANAGE_ALLEGATIONS,
             Perm.VIEW_SCHOOL_DASHBOARD,
+            Perm.VIEW_FAMILY_CONTACTS,
             _AGGREGATES,
         ),
         _role(
@@ -132,6 +139,7 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_PUPILS,
             Perm.MANAGE_PUPIL_ROLL,
             Perm.MANAGE_STAFF,
+            Perm.VIEW_FAMILY_CONTACTS,
         ),
         _role("governor", "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
         _role(
@@ -146,6 +154,7 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_TRUST_DASHBOARD,
             Perm.QA_REVIEW,
             Perm.MANAGE_CATEGORIES,
+            Perm.MANAGE_CONTACTS,
         ),
     ]
 }

@@ -18,5 +18,8 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("concerns.urls")),
     path("", include("chronology.urls")),
+    path("", include("contacts.urls")),
+    path("", include("referrals.urls")),
+    path("", include("allegations.urls")),
     path("platform-admin/", admin.site.urls),
 ]
