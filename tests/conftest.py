@@ -52,6 +52,13 @@ class Records:
     cp_file: Any
     status: Any
     risk_assessment: Any
+    # Later issues' records, filled in below by each app's section.
+    family_contact: Any = None
+    referral: Any = None
+    missing_episode: Any = None
+    absence: Any = None
+    allegation: Any = None
+    low_level_concern: Any = None
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -96,7 +103,7 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         measures="Separate break times",
         review_date=timezone.localdate() + datetime.timedelta(days=14),
     )
-    return Records(
+    records = Records(
         draft=draft,
         concern=concern,
         attachment=attachment,
@@ -106,6 +113,11 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         status=status,
         risk_assessment=risk_assessment,
     )
+    # contacts: records.family_contact
+    # referrals: records.referral
+    # missing children: records.missing_episode, records.absence
+    # allegations: records.allegation, records.low_level_concern
+    return records
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
