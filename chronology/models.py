@@ -30,6 +30,10 @@ class EntryKind(models.TextChoices):
     STATUS_ENDED = "status_ended", "Status or plan ended"
     RISK_ASSESSMENT = "risk_assessment", "Risk assessment"
     RISK_REVIEW = "risk_assessment_review", "Risk assessment review"
+    REFERRAL_MADE = "referral_made", "Referral made"
+    REFERRAL_FOLLOW_UP = "referral_follow_up", "Written follow-up to a referral"
+    REFERRAL_RESPONSE = "referral_response", "Response to a referral"
+    REFERRAL_ESCALATED = "referral_escalated", "Referral escalated (professional challenge)"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"
