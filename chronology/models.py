@@ -34,6 +34,11 @@ class EntryKind(models.TextChoices):
     REFERRAL_FOLLOW_UP = "referral_follow_up", "Written follow-up to a referral"
     REFERRAL_RESPONSE = "referral_response", "Response to a referral"
     REFERRAL_ESCALATED = "referral_escalated", "Referral escalated (professional challenge)"
+    MISSING_REPORTED = "missing_reported", "Reported missing"
+    MISSING_CLOSED = "missing_closed", "Found after going missing"
+    ABSENCE_STARTED = "absence_started", "Continuous unauthorised absence"
+    ABSENCE_LA_TOLD = "absence_la_told", "Local authority told of absence"
+    ABSENCE_ENDED = "absence_ended", "Continuous absence ended"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"
