@@ -62,6 +62,7 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
     """Everything the school holds on the child's safety, in one place."""
     from concerns.models import Concern
     from concerns.selectors import cp_visible_q
+    from referrals.selectors import referrals_for_pupil
 
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     access_log_write(
@@ -86,6 +87,8 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "reason_form": ReasonForm(),
             "statuses": statuses_for(pupil=pupil),
             "risk_assessments": risk_assessments_for(actor=request.user, pupil=pupil),
+            "referrals": referrals_for_pupil(actor=request.user, pupil=pupil),
+            "now": timezone.now(),
             "today": timezone.localdate(),
             "record_school": pupil.school,
             "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]

@@ -114,7 +114,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         risk_assessment=risk_assessment,
     )
     # contacts: records.family_contact
-    # referrals: records.referral
+    from tests.referrals.conftest import make_referral
+
+    records.referral = make_referral(manager, pupil, concern=concern)
     # missing children: records.missing_episode, records.absence
     # allegations: records.allegation, records.low_level_concern
     return records

@@ -1,0 +1,169 @@
+"""Referrals to agencies, followed to an outcome (DESIGN.md section 5 "Referral").
+
+A referral's facts (agency, type, urgency, method, when, who was spoken to, parents) are signed
+when it is made and never change. What happens next is a list of append-only updates: the written
+follow-up to a phone referral, the agency's acknowledgement, the outcome, escalations. Each one is
+signed, and each one is a line in the pupil's chronology.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from safeguard.models import TenantModel
+
+
+class ReferralType(models.TextChoices):
+    SOCIAL_CARE = "social_care", "Request for support to children's social care"
+    EARLY_HELP = "early_help", "Early Help"
+    POLICE = "police", "Police"
+    CAMHS = "camhs", "Children's mental health services (CAMHS)"
+    CHANNEL = "channel", "Channel / Prevent"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediate: the child may be at risk of significant harm now"
+    URGENT = "urgent", "Urgent: the agency needs to act today"
+    ROUTINE = "routine", "Not urgent: a request for support or advice"
+
+
+class Method(models.TextChoices):
+    PHONE = "phone", "Phone"
+    PORTAL = "portal", "Online portal or web form"
+    EMAIL = "email", "Email"
+
+
+class ParentsInformed(models.TextChoices):
+    INFORMED = "informed", "Yes: parents or carers were told about the referral"
+    CONSENT_GIVEN = "consent_given", "Consent sought and given"
+    CONSENT_REFUSED = "consent_refused", "Consent sought and refused"
+    NOT_INFORMED = "not_informed", "No: parents or carers were not told"
+
+
+class Outcome(models.TextChoices):
+    NFA = "nfa", "No further action"
+    ADVICE = "advice", "Advice and signposting"
+    EARLY_HELP = "early_help", "Early help"
+    CIN_ASSESSMENT = "cin_assessment", "Child in Need assessment"
+    SECTION_47 = "section_47", "Strategy discussion / section 47 enquiry"
+    ICPC = "icpc", "Initial child protection conference"
+    POLICE_INVESTIGATION = "police_investigation", "Police investigation"
+    OTHER = "other", "Other"
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ESCALATED = "escalated", "Escalated"
+    CLOSED = "closed", "Closed"
+
+
+class Referral(TenantModel):
+    """A referral of one pupil to an agency. Its facts are signed when it is made."""
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="referrals")
+    concern = models.ForeignKey(
+        "concerns.Concern",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    agency = models.ForeignKey("contacts.Agency", on_delete=models.PROTECT, related_name="+")
+    agency_name = models.CharField("agency", max_length=200)  # as it was called when made
+    referral_type = models.CharField(
+        "type of referral", max_length=20, choices=ReferralType.choices
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    method = models.CharField("how it was made", max_length=10, choices=Method.choices)
+    made_at = models.DateTimeField("date and time the referral was made")
+    spoken_to = models.CharField("who you spoke to or sent it to", max_length=200, blank=True)
+    reason = models.TextField("what you referred and why")
+    parents_informed = models.CharField(
+        "parents or carers informed, or consent sought", max_length=20, choices=ParentsInformed
+    )
+    parents_reason = models.TextField("reasons")
+    agency_reference = models.CharField("the agency's reference", max_length=100, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_by_name = models.CharField(max_length=150)
+    content_hash = models.CharField(max_length=64)
+    # Where it stands: kept up to date by the services from the updates below.
+    status = models.CharField(
+        max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.OPEN
+    )
+    follow_up_due_at = models.DateTimeField("written follow-up due", null=True, blank=True)
+    follow_up_at = models.DateTimeField("written follow-up sent", null=True, blank=True)
+    response_due_at = models.DateTimeField("response expected by")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-made_at"]
+        indexes = [
+            models.Index(fields=["school", "status", "response_due_at"]),
+            models.Index(fields=["pupil", "-made_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral to {self.agency_name} on {self.made_at:%d/%m/%Y}"
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        """No outcome by the time a response was expected (one working day)."""
+        return (
+            self.status != ReferralStatus.CLOSED and (now or timezone.now()) > self.response_due_at
+        )
+
+    @property
+    def follow_up_outstanding(self) -> bool:
+        return self.follow_up_due_at is not None and self.follow_up_at is None
+
+    def follow_up_overdue(self, now: datetime.datetime | None = None) -> bool:
+        due = self.follow_up_due_at
+        return self.follow_up_at is None and due is not None and (now or timezone.now()) > due
+
+
+class UpdateKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", "Written follow-up sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged by the agency"
+    OUTCOME = "outcome", "Outcome received"
+    ESCALATED = "escalated", "Escalated (professional challenge)"
+    NOTE = "note", "Other information"
+
+
+class EscalationReason(models.TextChoices):
+    DISAGREE = "disagree", "We disagree with the decision"
+    NO_RESPONSE = "no_response", "No response within the expected time"
+    NO_PROGRESS = "no_progress", "The child's situation is not improving"
+
+
+class ReferralUpdate(TenantModel):
+    """One step in a referral's history: append-only and signed."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="updates")
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices)
+    occurred_at = models.DateTimeField("date and time")
+    source = models.CharField("who from, or who to", max_length=200, blank=True)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    escalation_reason = models.CharField(
+        "why you are escalating", max_length=20, choices=EscalationReason.choices, blank=True
+    )
+    agency_reference = models.CharField("the agency's reference", max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_name = models.CharField(max_length=150)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["occurred_at", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%d/%m/%Y %H:%M}"

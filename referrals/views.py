@@ -1,0 +1,232 @@
+"""Referral pages: the school's list, making a referral (from a pupil or a concern), its record,
+the written follow-up, responses and outcomes, and escalation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.services import access_log_write
+from chronology.selectors import cp_pupil_get_for
+from concerns.selectors import concern_view_for
+from safeguard.access import access_for
+from safeguard.roles import Perm
+
+from . import services
+from .forms import EscalateForm, FollowUpForm, ReferralFilterForm, ReferralForm, ResponseForm
+from .models import Referral
+from .selectors import (
+    STATES,
+    agencies_by_outcome,
+    referral_counts,
+    referral_get_for,
+    referral_list_for,
+)
+
+PER_PAGE = 50
+
+
+def _apply(form: Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it is about."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+@login_required
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """The school's referrals: open, overdue, follow-up outstanding, by agency, by outcome."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not access_for(request.user).has(Perm.READ_CP_RECORDS, school):
+        raise PermissionDenied
+    agencies = services.agencies_for_school(school)
+    filters = ReferralFilterForm(request.GET or None, agencies=agencies)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    now = timezone.now()
+    referrals = referral_list_for(
+        actor=request.user,
+        school=school,
+        state=cleaned.get("state", ""),
+        agency=cleaned.get("agency"),
+        outcome=cleaned.get("outcome", ""),
+        now=now,
+    )
+    page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query_string": params.urlencode(),
+            "filters": filters,
+            "counts": referral_counts(actor=request.user, school=school, now=now),
+            "states": STATES,
+            "by_outcome": agencies_by_outcome(actor=request.user, school=school),
+            "now": now,
+        },
+    )
+
+
+def _make(
+    request: HttpRequest, *, pupil: Any = None, concern: Any = None, pupils: Any = None
+) -> HttpResponse:
+    school = (pupil or concern).school
+    if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, school):
+        raise Http404("No such record.")
+    form = ReferralForm(
+        request.POST or None, agencies=services.agencies_for_school(school), pupils=pupils
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            referral = services.referral_make(
+                actor=request.user,
+                pupil=data.pop("pupil", None) or pupil,
+                concern=concern,
+                **data,
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            if referral.follow_up_due_at:
+                messages.warning(
+                    request,
+                    "Referral recorded. Send the written follow-up today and record it here.",
+                )
+            else:
+                messages.success(request, "Referral recorded.")
+            return redirect("referral-detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/make.html",
+        {"form": form, "pupil": pupil, "concern": concern, "school": school},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_make_for_pupil(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _make(request, pupil=cp_pupil_get_for(actor=request.user, pk=pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_make_for_concern(request: HttpRequest, pk: Any) -> HttpResponse:
+    view = concern_view_for(actor=request.user, pk=pk)
+    if not view.manage:
+        raise Http404("No such record.")
+    concern = view.concern
+    from schools.models import Pupil
+
+    pupils = Pupil.objects.filter(school_id=concern.school_id, involvements__concern=concern)
+    return _make(request, concern=concern, pupils=pupils.order_by("legal_last_name"))
+
+
+def _referral(request: HttpRequest, pk: Any, *, manage: bool) -> Referral:
+    referral = referral_get_for(actor=request.user, pk=pk)
+    if manage and not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, referral.school_id):
+        raise Http404("No such record.")
+    access_log_write(
+        request=request,
+        school_id=referral.school_id,
+        what="referral",
+        pupil_ids=[referral.pupil_id],
+        record_id=referral.pk,
+    )
+    return referral
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    referral = _referral(request, pk, manage=False)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "pupil": referral.pupil,
+            "updates": list(referral.updates.all()),
+            "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, referral.school_id),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _step(
+    request: HttpRequest,
+    pk: Any,
+    *,
+    form_class: type[Form],
+    service: Any,
+    template_title: str,
+    done: str,
+) -> HttpResponse:
+    referral = _referral(request, pk, manage=True)
+    form = form_class(request.POST or None)
+    if not form.is_bound:
+        form.initial["occurred_at"] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("referral-detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/step.html",
+        {"form": form, "referral": referral, "pupil": referral.pupil, "title": template_title},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_follow_up(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        form_class=FollowUpForm,
+        service=services.referral_record_follow_up,
+        template_title="Record the written follow-up",
+        done="Written follow-up recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_response(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        form_class=ResponseForm,
+        service=services.referral_record_response,
+        template_title="Record a response or the outcome",
+        done="Response recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_escalate(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _step(
+        request,
+        pk,
+        form_class=EscalateForm,
+        service=services.referral_escalate,
+        template_title="Escalate: professional challenge",
+        done="Escalation recorded.",
+    )
