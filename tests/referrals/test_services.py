@@ -76,7 +76,8 @@ def test_each_step_is_signed_and_chronicled_and_the_chain_verifies(world: World)
         notes="Strategy discussion held; section 47 enquiry started.",
     )
     referral.refresh_from_db()
-    assert referral.follow_up_at is not None and not referral.follow_up_outstanding
+    assert referral.follow_up_at is not None
+    assert not referral.follow_up_outstanding
     assert referral.agency_reference == "CFH-12345"
     assert referral.status == ReferralStatus.CLOSED
     assert referral.outcome == "section_47"
@@ -92,7 +93,8 @@ def test_each_step_is_signed_and_chronicled_and_the_chain_verifies(world: World)
         EntryKind.REFERRAL_RESPONSE,
     ]
     outcome_entry = ChronologyEntry.objects.filter(kind=EntryKind.REFERRAL_RESPONSE).last()
-    assert outcome_entry is not None and outcome_entry.significant
+    assert outcome_entry is not None
+    assert outcome_entry.significant
     assert "Strategy discussion / section 47 enquiry" in outcome_entry.details
     for update in referral.updates.all():
         values = {f: getattr(update, f) for f in services.UPDATE_SIGNED_FIELDS}
@@ -122,7 +124,8 @@ def test_escalation_reopens_a_closed_referral_until_a_new_outcome(world: World) 
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.ESCALATED
     entry = ChronologyEntry.objects.get(kind=EntryKind.REFERRAL_ESCALATED)
-    assert "We disagree with the decision" in entry.details and entry.significant
+    assert "We disagree with the decision" in entry.details
+    assert entry.significant
     services.referral_record_response(
         actor=dsl,
         referral=referral,

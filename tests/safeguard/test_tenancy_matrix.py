@@ -22,6 +22,7 @@ VIEW_PUPILS = {"staff", "dsl", "deputy", "head", "admin", "tso"}
 LOG_CONCERN = {"staff", "dsl", "deputy", "head", "admin"}
 READ_CP = {"dsl", "deputy", "head", "tso"}
 MANAGE_CP = {"dsl", "deputy"}
+ALLEGATIONS = {"head", "tso"}
 EVERYONE = set(ALL_ROLES)
 AUTHOR = "author"  # the person who wrote the record: school A's staff member, school B's DSL
 
@@ -138,6 +139,46 @@ ROUTES: dict[str, Route] = {
     "cp-file-close": _record_route(
         "cp_file", MANAGE_CP, method="post", ok=302, data=lambda w, which: {"reason": "Moved away"}
     ),
+    # Missing children (003 Appendix C): anyone who logs concerns reports; CP readers see; the
+    # DSL and deputies record the steps. Children missing education: the school admin too.
+    "missing-list": Route(allowed=READ_CP),
+    "missing-start": Route(kwargs=_pupil, allowed=LOG_CONCERN, denied=404, record=True),
+    "missing-detail": _record_route("missing_episode", READ_CP),
+    "missing-step": Route(
+        kwargs=lambda w, r, which: {"pk": r[which].missing_episode.pk, "step": "contacted"},
+        allowed=MANAGE_CP,
+        denied=404,
+        record=True,
+    ),
+    "missing-close": _record_route("missing_episode", MANAGE_CP, method="post", ok=302),
+    "absence-list": Route(allowed=READ_CP | {"admin"}),
+    "absence-start": Route(kwargs=_pupil, allowed=MANAGE_CP | {"admin"}, denied=404, record=True),
+    "absence-detail": _record_route("absence", READ_CP | {"admin"}),
+    "absence-la-told": _record_route("absence", MANAGE_CP | {"admin"}),
+    "absence-end": _record_route("absence", MANAGE_CP | {"admin"}),
+    # Referrals
+    "referral-list": Route(allowed=READ_CP),
+    "referral-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
+    "concern-referral-add": _record_route("concern", MANAGE_CP),
+    "referral-detail": _record_route("referral", READ_CP),
+    "referral-follow-up": _record_route("referral", MANAGE_CP),
+    "referral-response": _record_route("referral", MANAGE_CP),
+    "referral-escalate": _record_route("referral", MANAGE_CP),
+    # Allegations against adults: the headteacher and the TSO only (named people are tested in
+    # tests/allegations); any member of staff can report a concern about an adult.
+    "allegation-list": Route(allowed=ALLEGATIONS),
+    "allegation-new": Route(allowed=ALLEGATIONS),
+    "allegation-detail": _record_route("allegation", ALLEGATIONS),
+    "allegation-lado": _record_route("allegation", ALLEGATIONS),
+    "allegation-police": _record_route("allegation", ALLEGATIONS),
+    "allegation-step": _record_route("allegation", ALLEGATIONS),
+    "allegation-outcome": _record_route("allegation", ALLEGATIONS),
+    "allegation-named": _record_route("allegation", ALLEGATIONS),
+    "allegation-report": Route(allowed=LOG_CONCERN),
+    "allegation-report-sent": Route(allowed=LOG_CONCERN),
+    "low-level-concern-list": Route(allowed=ALLEGATIONS),
+    "low-level-concern-new": Route(allowed=ALLEGATIONS),
+    "low-level-concern-detail": _record_route("low_level_concern", ALLEGATIONS),
 }
 
 

@@ -1,0 +1,149 @@
+"""Referral pages: making one from a concern, bad input kept and explained, the list, the log."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AccessLog
+from referrals.models import Referral
+from tests.conftest import World
+from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(agency_pk: Any, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "agency": agency_pk,
+        "referral_type": "social_care",
+        "urgency": "immediate",
+        "method": "phone",
+        "made_at": "13/11/2026 16:00",
+        "spoken_to": "Duty social worker",
+        "reason": "A disclosure of physical harm; bruising seen on the arm.",
+        "parents_informed": "not_informed",
+        "parents_reason": "Telling the father could put the child at greater risk.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_dsl_records_a_phone_referral_from_a_concern(
+    client: Any, world: World, records: dict[str, Any]
+) -> None:
+    concern = records["own"].concern
+    agency = agency_for(world.school)
+    client.force_login(world.users["dsl"])
+    url = reverse("concern-referral-add", kwargs={"pk": concern.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert world.pupil.display_name in page.content.decode()
+    response = client.post(url, _form(agency.pk, pupil=world.pupil.pk))
+    referral = (
+        Referral.objects.filter(school=world.school).exclude(pk=records["own"].referral.pk).get()
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("referral-detail", kwargs={"pk": referral.pk})
+    assert referral.concern_id == concern.pk
+    assert referral.pupil_id == world.pupil.pk
+    detail = client.get(response["Location"]).content.decode()
+    assert "the written follow-up is due by the end of Friday 13 November 2026" in detail
+    assert "Record the written follow-up" in detail
+
+
+def test_an_unknown_agency_is_explained_and_nothing_typed_is_lost(
+    client: Any, world: World
+) -> None:
+    other_trusts = agency_for(world.other_school, name="Somewhere else")
+    client.force_login(world.users["dsl"])
+    url = reverse("referral-add", kwargs={"pk": world.pupil.pk})
+    for bad in (other_trusts.pk, 999999, "not-a-number"):
+        page = client.post(url, _form(bad)).content.decode()
+        assert "Choose an agency from the list" in page
+        assert "bruising seen on the arm" in page  # the typed text is still there
+        assert 'value="13/11/2026 16:00"' in page
+    assert not Referral.objects.exists()
+
+
+def test_a_pupil_of_another_school_cannot_be_referred(client: Any, world: World) -> None:
+    client.force_login(world.users["dsl"])
+    url = reverse("referral-add", kwargs={"pk": world.other_pupil.pk})
+    assert client.post(url, _form(agency_for(world.school).pk)).status_code == 404
+    assert not Referral.objects.exists()
+
+
+def test_an_outcome_before_the_referral_is_shown_next_to_the_field(
+    client: Any, world: World
+) -> None:
+    referral = make_referral(world.users["dsl"], world.pupil)
+    client.force_login(world.users["dsl"])
+    page = client.post(
+        reverse("referral-response", kwargs={"pk": referral.pk}),
+        {
+            "kind": "outcome",
+            "occurred_at": "12/11/2026 09:00",
+            "source": "Hub team manager",
+            "outcome": "nfa",
+            "notes": "Threshold not met",
+        },
+    ).content.decode()
+    assert "The outcome cannot be before the referral was made (13/11/2026 16:00)" in page
+    assert 'class="govuk-error-summary"' in page
+    assert "Threshold not met" in page
+    assert not referral.updates.exists()
+
+
+def test_an_outcome_needs_its_value(client: Any, world: World) -> None:
+    referral = make_referral(world.users["dsl"], world.pupil)
+    client.force_login(world.users["dsl"])
+    page = client.post(
+        reverse("referral-response", kwargs={"pk": referral.pk}),
+        {"kind": "outcome", "occurred_at": "14/11/2026 09:00", "source": "Hub"},
+    ).content.decode()
+    assert "Choose the outcome" in page
+
+
+def test_the_list_shows_overdue_referrals_and_filters_by_state(client: Any, world: World) -> None:
+    dsl = world.users["dsl"]
+    overdue = make_referral(dsl, world.pupil)
+    recent = make_referral(
+        dsl, world.pupil, method="email", made_at=datetime.datetime.now(tz=datetime.UTC)
+    )
+    client.force_login(world.users["deputy"])
+    page = client.get(reverse("referral-list"), {"state": "overdue"}).content.decode()
+    assert reverse("referral-detail", kwargs={"pk": overdue.pk}) in page
+    assert reverse("referral-detail", kwargs={"pk": recent.pk}) not in page
+    assert 'data-testid="count-overdue">1<' in page
+    everything = client.get(reverse("referral-list")).content.decode()
+    assert reverse("referral-detail", kwargs={"pk": recent.pk}) in everything
+    assert "Overdue" in everything
+
+
+def test_the_list_query_count_does_not_grow_with_referrals(
+    client: Any, world: World, django_assert_max_num_queries: Any
+) -> None:
+    dsl = world.users["dsl"]
+    make_referral(dsl, world.pupil)
+    client.force_login(dsl)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("referral-list"))
+    for _ in range(10):
+        make_referral(dsl, world.pupil, made_at=FRIDAY_4PM)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("referral-list"))
+
+
+def test_viewing_a_referral_is_in_the_access_log(client: Any, world: World) -> None:
+    referral = make_referral(world.users["dsl"], world.pupil)
+    client.force_login(world.users["head"])
+    assert client.get(reverse("referral-detail", kwargs={"pk": referral.pk})).status_code == 200
+    log = AccessLog.objects.get(what="referral")
+    assert (log.user, log.pupil_id, log.record_id) == (
+        world.users["head"],
+        world.pupil.pk,
+        str(referral.pk),
+    )
