@@ -1,0 +1,543 @@
+"""Every write to allegations and low-level concerns.
+
+Each change to an allegation writes an `AllegationStep` (who, when, what) in the same transaction,
+so its history is complete: a later LADO contact or police update adds a step and the earlier
+values stay in the earlier step. Nothing here writes to a pupil's chronology, and notifications
+carry no one's name (`003` section 11: staffing matters are confidential).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard.access import access_for
+from safeguard.notifications import notify
+from safeguard.roles import Perm
+from safeguard.workdays import within_working_days
+from schools.models import School, SchoolMembership, User, search_key
+
+from . import selectors
+from .models import (
+    Allegation,
+    AllegationPupil,
+    AllegationStep,
+    LowLevelConcern,
+    NamedPerson,
+    Outcome,
+    Source,
+    StepKind,
+    SubjectType,
+)
+
+FUTURE_SLACK = datetime.timedelta(minutes=5)
+
+
+def _when(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _not_future(field: str, moment: datetime.datetime, label: str) -> None:
+    if moment > timezone.now() + FUTURE_SLACK:
+        raise ValidationError({field: f"The {label} must be in the past"})
+
+
+def _require_recorder(actor: Any, school: School) -> None:
+    if not selectors.can_record_in(actor=actor, school=school):
+        raise PermissionDenied("Only the headteacher and the trust safeguarding officer can.")
+
+
+def _require_handler(actor: Any, allegation: Allegation) -> None:
+    if not selectors.allegation_is_visible_to(actor=actor, allegation=allegation):
+        raise PermissionDenied("Only the people handling this allegation can.")
+
+
+def _require_open(allegation: Allegation, field: str) -> None:
+    if not allegation.is_open:
+        raise ValidationError({field: "This allegation is closed"})
+
+
+def _is_head_of(user: Any, school_id: int) -> bool:
+    memberships = SchoolMembership.objects.filter(user_id=user.pk, school_id=school_id)
+    return memberships.filter(role="head").exists()
+
+
+def _step(
+    *,
+    allegation: Allegation,
+    actor: Any,
+    kind: str,
+    details: str,
+    occurred_at: datetime.datetime | None = None,
+) -> AllegationStep:
+    step = AllegationStep(
+        school_id=allegation.school_id,
+        allegation=allegation,
+        kind=kind,
+        occurred_at=occurred_at or timezone.now(),
+        details=details.strip(),
+        actor=actor,
+        actor_name=actor.full_name,
+    )
+    step.full_clean()
+    step.save()
+    return step
+
+
+def _link(name: str, pk: Any) -> str:
+    return reverse(name, kwargs={"pk": pk})
+
+
+# --- Allegations ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def allegation_record(
+    *,
+    actor: Any,
+    school: School,
+    subject_name: str,
+    subject_type: str,
+    reported_by_name: str,
+    reported_at: datetime.datetime,
+    account: str,
+    subject_role: str = "",
+    subject_user: User | None = None,
+    reported_by_role: str = "",
+    pupils_involved: str = "",
+    pupils: Iterable[Any] = (),
+    named: Iterable[tuple[User, str]] = (),
+    low_level: LowLevelConcern | None = None,
+) -> Allegation:
+    """The headteacher or TSO records an allegation; the LADO is due within one working day."""
+    _require_recorder(actor, school)
+    if subject_type == SubjectType.HEADTEACHER and _is_head_of(actor, school.pk):
+        raise PermissionDenied("An allegation about the headteacher is not handled by the head.")
+    if not subject_name.strip():
+        raise ValidationError({"subject_name": "Enter the name of the adult"})
+    if not account.strip():
+        raise ValidationError({"account": "Enter what was alleged"})
+    _not_future("reported_at", reported_at, "date and time it was reported")
+    pupils = list(pupils)
+    if any(p.school_id != school.pk for p in pupils):
+        raise PermissionDenied("Every pupil must be in this school.")
+    if subject_user is not None and subject_user.pk == actor.pk:
+        raise PermissionDenied("Nobody records an allegation about themselves.")
+    if low_level is not None:
+        if low_level.school_id != school.pk:
+            raise PermissionDenied("The low-level concern must be in this school.")
+        if low_level.escalated_to_id:
+            raise ValidationError({"subject_name": "This low-level concern is already escalated"})
+    allegation = Allegation(
+        school=school,
+        subject_name=subject_name.strip(),
+        subject_role=subject_role.strip(),
+        subject_type=subject_type,
+        subject_user=subject_user,
+        reported_by_name=reported_by_name.strip(),
+        reported_by_role=reported_by_role.strip(),
+        reported_at=reported_at,
+        account=account.strip(),
+        pupils_involved=pupils_involved.strip(),
+        source=Source.LOW_LEVEL if low_level else Source.RECORDED,
+        created_by=actor,
+        lado_due_at=within_working_days(reported_at, 1),
+    )
+    allegation.full_clean()
+    allegation.save()
+    AllegationPupil.objects.bulk_create(
+        [AllegationPupil(school=school, allegation=allegation, pupil=p) for p in pupils]
+    )
+    details = f"Reported by {allegation.reported_by_name} on {_when(reported_at)}."
+    if low_level is not None:
+        details += (
+            f" Escalated from a low-level concern reported on {_when(low_level.reported_at)}."
+        )
+    _step(allegation=allegation, actor=actor, kind=StepKind.RECORDED, details=details)
+    if low_level is not None:
+        low_level.escalated_to = allegation
+        low_level.save(update_fields=["escalated_to", "updated_at"])
+    for user, capacity in named:
+        allegation_name_person(actor=actor, allegation=allegation, user=user, capacity=capacity)
+    return allegation
+
+
+@transaction.atomic
+def concern_about_adult_report(
+    *,
+    actor: Any,
+    school: School,
+    level: str,
+    subject_name: str,
+    subject_type: str,
+    account: str,
+    happened_at: datetime.datetime | None = None,
+    subject_role: str = "",
+    chair: User | None = None,
+) -> Allegation | LowLevelConcern:
+    """Any member of staff reports a concern about an adult (`003` section 11).
+
+    It goes to the headteacher and the TSO, or, about the headteacher, to the TSO and the chair of
+    governors when the reporter chooses them. The reporter cannot read it back. `level` is
+    "allegation" or "low_level".
+    """
+    if not access_for(actor).has(Perm.LOG_CONCERN, school):
+        raise PermissionDenied("Only the school's staff report concerns about adults here.")
+    if not subject_name.strip():
+        raise ValidationError({"subject_name": "Enter the name of the adult"})
+    if not account.strip():
+        raise ValidationError({"account": "Describe what happened"})
+    if level not in ("allegation", "low_level"):
+        raise ValidationError({"level": "Choose how serious it is"})
+    if subject_type not in SubjectType.values:
+        raise ValidationError({"subject_type": "Choose who the adult is"})
+    about_head = subject_type == SubjectType.HEADTEACHER
+    if chair is not None and (
+        not about_head or chair not in selectors.governors_for(school=school)
+    ):
+        raise ValidationError({"chair": "Choose one of the school's governors"})
+    now = timezone.now()
+    happened_at = happened_at or now
+    _not_future("happened_at", happened_at, "date and time it happened")
+    record: Allegation | LowLevelConcern
+    if level == "allegation":
+        record = Allegation(
+            school=school,
+            subject_name=subject_name.strip(),
+            subject_role=subject_role.strip(),
+            subject_type=subject_type,
+            reported_by_name=actor.full_name,
+            reported_by_role=actor.job_title,
+            reported_at=now,
+            account=account.strip(),
+            source=Source.STAFF_REPORT,
+            created_by=actor,
+            lado_due_at=within_working_days(now, 1),
+        )
+        record.full_clean()
+        record.save()
+        _step(
+            allegation=record,
+            actor=actor,
+            kind=StepKind.REPORTED,
+            occurred_at=now,
+            details=(
+                f"Reported in Safeguard by {actor.full_name}. "
+                f"It happened on or about {_when(happened_at)}."
+            ),
+        )
+        if chair is not None:
+            _name(record, chair, "Chair of Governors", actor)
+        link, kind = _link("allegation-detail", record.pk), "allegation_reported"
+    else:
+        record = LowLevelConcern(
+            school=school,
+            subject_name=subject_name.strip(),
+            subject_role=subject_role.strip(),
+            subject_type=subject_type,
+            subject_key=search_key(subject_name),
+            observed=account.strip(),
+            observed_at=happened_at,
+            reported_by_name=actor.full_name,
+            reported_by_role=actor.job_title,
+            reported_at=now,
+            source=Source.STAFF_REPORT,
+            created_by=actor,
+        )
+        record.full_clean()
+        record.save()
+        link, kind = _link("low-level-concern-detail", record.pk), "low_level_concern_reported"
+    recipients = selectors.handlers_for(school=school, about_headteacher=about_head)
+    if chair is not None and level == "allegation":
+        recipients.append(chair)
+    notify(
+        school=school,
+        recipients=[r for r in recipients if r.pk != actor.pk],
+        kind=kind,
+        title=(
+            f"A concern about an adult has been reported at {school.name}"
+            if level == "allegation"
+            else f"A low-level concern about an adult has been reported at {school.name}"
+        ),
+        link=link,
+        urgent=level == "allegation",
+    )
+    return record
+
+
+@transaction.atomic
+def allegation_lado_contact(
+    *,
+    actor: Any,
+    allegation: Allegation,
+    contacted_at: datetime.datetime,
+    officer: str,
+    reference: str = "",
+    advice: str = "",
+) -> Allegation:
+    """Record speaking to the LADO (again, if the LADO was spoken to more than once)."""
+    _require_handler(actor, allegation)
+    allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
+    _require_open(allegation, "contacted_at")
+    if contacted_at < allegation.reported_at:
+        raise ValidationError(
+            {
+                "contacted_at": "The LADO contact must be on or after the time it was reported "
+                f"({_when(allegation.reported_at)})"
+            }
+        )
+    _not_future("contacted_at", contacted_at, "date and time of the LADO contact")
+    if not officer.strip():
+        raise ValidationError({"officer": "Enter the name of the LADO officer"})
+    first = allegation.lado_contacted_at is None
+    allegation.lado_contacted_at = contacted_at
+    allegation.lado_officer = officer.strip()
+    allegation.lado_reference = reference.strip() or allegation.lado_reference
+    allegation.lado_advice = advice.strip() or allegation.lado_advice
+    allegation.full_clean()
+    allegation.save()
+    late = contacted_at > allegation.lado_due_at
+    details = (
+        f"LADO contacted{' (again)' if not first else ''} on {_when(contacted_at)}"
+        f"{' (after the one-working-day deadline)' if late and first else ''}. "
+        f"Officer: {allegation.lado_officer}."
+    )
+    if reference.strip():
+        details += f" Reference: {reference.strip()}."
+    if advice.strip():
+        details += f" Advice: {advice.strip()}"
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.LADO_CONTACTED,
+        occurred_at=contacted_at,
+        details=details,
+    )
+    return allegation
+
+
+@transaction.atomic
+def allegation_police(
+    *, actor: Any, allegation: Allegation, involved: bool, reference: str = ""
+) -> Allegation:
+    """Record whether the police are involved, and their reference."""
+    _require_handler(actor, allegation)
+    allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
+    _require_open(allegation, "involved")
+    if not involved and reference.strip():
+        raise ValidationError(
+            {"reference": "Leave the reference empty when the police are not involved"}
+        )
+    allegation.police_involved = involved
+    allegation.police_reference = reference.strip()
+    allegation.full_clean()
+    allegation.save()
+    details = "Police involved." if involved else "Police not involved."
+    if reference.strip():
+        details += f" Reference: {reference.strip()}."
+    _step(allegation=allegation, actor=actor, kind=StepKind.POLICE, details=details)
+    return allegation
+
+
+def allegation_step_add(
+    *, actor: Any, allegation: Allegation, occurred_at: datetime.datetime, details: str
+) -> AllegationStep:
+    """Record a step taken (advice from HR, a strategy meeting, a suspension decision...)."""
+    _require_handler(actor, allegation)
+    if not details.strip():
+        raise ValidationError({"details": "Enter what was done"})
+    _not_future("occurred_at", occurred_at, "date and time")
+    return _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.NOTE,
+        occurred_at=occurred_at,
+        details=details,
+    )
+
+
+@transaction.atomic
+def allegation_outcome(
+    *,
+    actor: Any,
+    allegation: Allegation,
+    outcome: str,
+    outcome_date: datetime.date,
+    notes: str,
+    refer_in_references: bool,
+) -> Allegation:
+    """Record the outcome and close the allegation."""
+    _require_handler(actor, allegation)
+    allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
+    _require_open(allegation, "outcome")
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Choose the outcome"})
+    reported_on = timezone.localtime(allegation.reported_at).date()
+    if outcome_date < reported_on:
+        raise ValidationError(
+            {
+                "outcome_date": "The date of the outcome must be on or after the day it was "
+                f"reported ({reported_on:%d/%m/%Y})"
+            }
+        )
+    if outcome_date > timezone.localdate():
+        raise ValidationError({"outcome_date": "The date of the outcome must be in the past"})
+    if not notes.strip():
+        raise ValidationError({"notes": "Enter notes on the outcome"})
+    now = timezone.now()
+    allegation.outcome = outcome
+    allegation.outcome_date = outcome_date
+    allegation.outcome_notes = notes.strip()
+    allegation.refer_in_references = refer_in_references
+    allegation.closed_at, allegation.closed_by = now, actor
+    allegation.full_clean()
+    allegation.save()
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.OUTCOME,
+        occurred_at=now,
+        details=(
+            f"Outcome: {allegation.get_outcome_display()} on {outcome_date:%d/%m/%Y}. "
+            f"{'To be' if refer_in_references else 'Not to be'} referred to in references. "
+            f"Notes: {allegation.outcome_notes}"
+        ),
+    )
+    return allegation
+
+
+def _name(allegation: Allegation, user: User, capacity: str, actor: Any) -> NamedPerson:
+    allowed = {u.pk for u in selectors.nameable_people_for(allegation=allegation)}
+    if user.pk not in allowed:
+        raise ValidationError({"user": "Choose someone who works in the school or the trust"})
+    named = NamedPerson(
+        school_id=allegation.school_id,
+        allegation=allegation,
+        user=user,
+        capacity=capacity.strip(),
+        added_by=actor,
+    )
+    named.full_clean()
+    named.save()
+    as_what = f" as {named.capacity}" if named.capacity else ""
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.PERSON_NAMED,
+        details=f"{user.full_name} named{as_what}: they can see and act on this allegation.",
+    )
+    transaction.on_commit(
+        lambda: selectors.forget_named(school_id=allegation.school_id, user_id=user.pk)
+    )
+    notify(
+        school=allegation.school,
+        recipients=[user],
+        kind="allegation_named",
+        title=f"You have been asked to help with a confidential matter at {allegation.school}",
+        link=_link("allegation-detail", allegation.pk),
+    )
+    return named
+
+
+@transaction.atomic
+def allegation_name_person(
+    *, actor: Any, allegation: Allegation, user: User, capacity: str = ""
+) -> NamedPerson:
+    """Name someone on the allegation (a deputy head, the chair of governors)."""
+    _require_handler(actor, allegation)
+    return _name(allegation, user, capacity, actor)
+
+
+@transaction.atomic
+def allegation_unname_person(*, actor: Any, allegation: Allegation, named: NamedPerson) -> None:
+    """Someone is no longer named: they stop seeing the allegation."""
+    _require_handler(actor, allegation)
+    if named.allegation_id != allegation.pk:
+        raise PermissionDenied("That person is not named on this allegation.")
+    user = named.user
+    named.delete()
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.PERSON_REMOVED,
+        details=f"{user.full_name} is no longer named on this allegation.",
+    )
+    transaction.on_commit(
+        lambda: selectors.forget_named(school_id=allegation.school_id, user_id=user.pk)
+    )
+
+
+# --- Low-level concerns --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def low_level_record(
+    *,
+    actor: Any,
+    school: School,
+    subject_name: str,
+    subject_type: str,
+    observed: str,
+    observed_at: datetime.datetime,
+    reported_by_name: str,
+    subject_role: str = "",
+    subject_user: User | None = None,
+    reported_by_role: str = "",
+    reported_at: datetime.datetime | None = None,
+) -> LowLevelConcern:
+    """The headteacher or TSO records a low-level concern about an adult."""
+    _require_recorder(actor, school)
+    if subject_type == SubjectType.HEADTEACHER and _is_head_of(actor, school.pk):
+        raise PermissionDenied("A concern about the headteacher is not handled by the head.")
+    if not subject_name.strip():
+        raise ValidationError({"subject_name": "Enter the name of the adult"})
+    if not observed.strip():
+        raise ValidationError({"observed": "Enter what was observed"})
+    reported_at = reported_at or timezone.now()
+    _not_future("observed_at", observed_at, "date and time it happened")
+    _not_future("reported_at", reported_at, "date and time it was reported")
+    if reported_at < observed_at:
+        raise ValidationError(
+            {"reported_at": "The report must be on or after the time it happened"}
+        )
+    concern = LowLevelConcern(
+        school=school,
+        subject_name=subject_name.strip(),
+        subject_role=subject_role.strip(),
+        subject_type=subject_type,
+        subject_key=search_key(subject_name),
+        subject_user=subject_user,
+        observed=observed.strip(),
+        observed_at=observed_at,
+        reported_by_name=reported_by_name.strip(),
+        reported_by_role=reported_by_role.strip(),
+        reported_at=reported_at,
+        created_by=actor,
+    )
+    concern.full_clean()
+    concern.save()
+    return concern
+
+
+@transaction.atomic
+def low_level_respond(*, actor: Any, concern: LowLevelConcern, response: str) -> LowLevelConcern:
+    """The handler's response (a conversation, a reminder of the code of conduct, training)."""
+    if not LowLevelConcern.objects.filter(
+        selectors.low_level_visible_q(actor), pk=concern.pk
+    ).exists():
+        raise PermissionDenied("Only the people handling this concern can respond.")
+    concern = LowLevelConcern.objects.select_for_update().get(pk=concern.pk)
+    if concern.responded_at is not None:
+        raise ValidationError({"response": "The response is already recorded"})
+    if not response.strip():
+        raise ValidationError({"response": "Enter the response"})
+    concern.response = response.strip()
+    concern.responded_at, concern.responded_by = timezone.now(), actor
+    concern.save(update_fields=["response", "responded_at", "responded_by", "updated_at"])
+    return concern

@@ -1,0 +1,373 @@
+"""Pages for allegations against adults and low-level concerns. Views look the record up through
+the selectors (which decide who sees it), call one service, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.services import access_log_write
+from safeguard.access import access_for, get_or_404
+from safeguard.roles import Perm
+from schools.selectors import pupil_list_for
+
+from . import selectors, services
+from .forms import (
+    AllegationForm,
+    LadoForm,
+    LowLevelForm,
+    NameForm,
+    OutcomeForm,
+    PoliceForm,
+    ReportForm,
+    ResponseForm,
+    StepForm,
+)
+from .lado import lado_contact_for
+from .models import SubjectType
+
+
+def _acting_school(request: HttpRequest) -> Any:
+    return request.schools.acting  # type: ignore[attr-defined]
+
+
+def _recording_school(request: HttpRequest) -> Any:
+    school = _acting_school(request)
+    if not selectors.can_record_in(actor=request.user, school=school):
+        raise PermissionDenied
+    return school
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it is about; the typed answers stay."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def _log_view(request: HttpRequest, record: Any, what: str) -> None:
+    """Who read the record. Written with no pupil, so no pupil's access log shows a trace."""
+    access_log_write(
+        request=request, school_id=record.school_id, what=what, pupil_ids=[], record_id=record.pk
+    )
+
+
+# --- Allegations ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def allegation_list(request: HttpRequest) -> HttpResponse:
+    """Open allegations with the LADO deadline (overdue first); closed ones with their outcome."""
+    school = _acting_school(request)
+    if not selectors.sees_allegations_in(actor=request.user, school=school):
+        raise PermissionDenied
+    lists = selectors.allegation_list_for(actor=request.user, school=school)
+    return render(
+        request,
+        "allegations/list.html",
+        {
+            "lists": lists,
+            "now": timezone.now(),
+            "can_record": selectors.can_record_in(actor=request.user, school=school),
+            "lado": lado_contact_for(school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_new(request: HttpRequest) -> HttpResponse:
+    """The headteacher or TSO records an allegation (or escalates a low-level concern)."""
+    school = _recording_school(request)
+    low_level = None
+    source = request.POST.get("low_level") or request.GET.get("low_level")
+    initial: dict[str, Any] = {"reported_at": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
+    if source:
+        low_level = selectors.low_level_get_for(actor=request.user, pk=source)
+        if low_level.school_id != school.pk or low_level.escalated_to_id:
+            raise Http404("No such record.")
+        initial.update(
+            subject_name=low_level.subject_name,
+            subject_role=low_level.subject_role,
+            subject_type=low_level.subject_type,
+            subject_user=str(low_level.subject_user_id or ""),
+            reported_by_name=low_level.reported_by_name,
+            reported_by_role=low_level.reported_by_role,
+            account=low_level.observed,
+        )
+    pupils = list(pupil_list_for(actor=request.user, school=school)[:2000])
+    people = selectors.school_people_for(school=school)
+    nameable = [p for p in people if p.pk != request.user.pk]
+    form = AllegationForm(
+        request.POST or None, initial=initial, people=people, pupils=pupils, nameable=nameable
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            allegation = services.allegation_record(
+                actor=request.user, school=school, low_level=low_level, **form.service_values()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("subject_type", str(error))
+        else:
+            messages.success(request, "The allegation is recorded. Tell the LADO today.")
+            return redirect("allegation-detail", pk=allegation.pk)
+    return render(
+        request,
+        "allegations/new.html",
+        {"form": form, "low_level": low_level, "lado": lado_contact_for(school)},
+    )
+
+
+@login_required
+@require_GET
+def allegation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    allegation = selectors.allegation_get_for(actor=request.user, pk=pk)
+    _log_view(request, allegation, "allegation")
+    return render(
+        request,
+        "allegations/detail.html",
+        {
+            "allegation": allegation,
+            "overdue": allegation.lado_overdue(),
+            "lado": lado_contact_for(allegation.school),
+            "from_low_level": list(allegation.from_low_level_concerns.all()),
+        },
+    )
+
+
+def _allegation_form_page(
+    request: HttpRequest,
+    pk: Any,
+    *,
+    form_class: type,
+    template: str,
+    act: Any,
+    done: str,
+    initial: dict[str, Any] | None = None,
+    open_only: bool = True,
+) -> HttpResponse:
+    """A page with one form that records one step of an allegation."""
+    allegation = selectors.allegation_get_for(actor=request.user, pk=pk)
+    if open_only and not allegation.is_open:
+        messages.info(request, "This allegation is closed.")
+        return redirect("allegation-detail", pk=allegation.pk)
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(allegation, form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("allegation-detail", pk=allegation.pk)
+    return render(request, template, {"allegation": allegation, "form": form})
+
+
+def _now_text() -> str:
+    return timezone.localtime().strftime("%d/%m/%Y %H:%M")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_lado(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _allegation_form_page(
+        request,
+        pk,
+        form_class=LadoForm,
+        template="allegations/lado.html",
+        initial={"contacted_at": _now_text()},
+        act=lambda a, data: services.allegation_lado_contact(
+            actor=request.user, allegation=a, **data
+        ),
+        done="The LADO contact is recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_police(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _allegation_form_page(
+        request,
+        pk,
+        form_class=PoliceForm,
+        template="allegations/police.html",
+        act=lambda a, data: services.allegation_police(actor=request.user, allegation=a, **data),
+        done="Police involvement is recorded.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_step(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _allegation_form_page(
+        request,
+        pk,
+        form_class=StepForm,
+        template="allegations/step.html",
+        initial={"occurred_at": _now_text()},
+        act=lambda a, data: services.allegation_step_add(actor=request.user, allegation=a, **data),
+        done="The step is recorded.",
+        open_only=False,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_outcome(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _allegation_form_page(
+        request,
+        pk,
+        form_class=OutcomeForm,
+        template="allegations/outcome.html",
+        act=lambda a, data: services.allegation_outcome(actor=request.user, allegation=a, **data),
+        done="The outcome is recorded and the allegation is closed.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Who else sees and acts on the allegation: name someone, or stop naming them."""
+    allegation = selectors.allegation_get_for(actor=request.user, pk=pk)
+    nameable = selectors.nameable_people_for(allegation=allegation)
+    form = NameForm(nameable=nameable)
+    if request.method == "POST":
+        remove = request.POST.get("remove")
+        if remove:
+            named = get_or_404(allegation.named_people.select_related("user"), pk=remove)
+            services.allegation_unname_person(
+                actor=request.user, allegation=allegation, named=named
+            )
+            messages.success(request, f"{named.user.full_name} is no longer named.")
+            if named.user_id == request.user.pk:
+                return redirect("allegation-list")
+            return redirect("allegation-named", pk=allegation.pk)
+        form = NameForm(request.POST, nameable=nameable)
+        if form.is_valid():
+            try:
+                services.allegation_name_person(
+                    actor=request.user, allegation=allegation, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"{form.cleaned_data['user'].full_name} is named.")
+                return redirect("allegation-named", pk=allegation.pk)
+    return render(
+        request,
+        "allegations/named.html",
+        {"allegation": allegation, "form": form, "nameable": nameable},
+    )
+
+
+# --- Any member of staff: report a concern about an adult ---------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_about_adult(request: HttpRequest) -> HttpResponse:
+    """`003` section 11: about staff, to the headteacher; about the headteacher, to the chair of
+    governors. The reporter sees a confirmation, never the record."""
+    school = _acting_school(request)
+    if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
+        raise PermissionDenied
+    form = ReportForm(request.POST or None, governors=selectors.governors_for(school=school))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.concern_about_adult_report(actor=request.user, school=school, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            request.session["allegations_reported_about_head"] = (
+                data["subject_type"] == SubjectType.HEADTEACHER
+            )
+            return redirect("allegation-report-sent")
+    return render(request, "allegations/report.html", {"form": form})
+
+
+@login_required
+@require_GET
+def concern_about_adult_sent(request: HttpRequest) -> HttpResponse:
+    """The reporter's confirmation: what happens next, nothing of what they wrote."""
+    school = _acting_school(request)
+    if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
+        raise PermissionDenied
+    about_head = request.session.pop("allegations_reported_about_head", False)
+    return render(request, "allegations/report_sent.html", {"about_head": about_head})
+
+
+# --- Low-level concerns --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def low_level_list(request: HttpRequest) -> HttpResponse:
+    school = _recording_school(request)
+    return render(
+        request,
+        "allegations/low_level_list.html",
+        {
+            "concerns": list(selectors.low_level_list_for(actor=request.user, school=school)[:500]),
+            "patterns": selectors.low_level_patterns_for(actor=request.user, school=school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def low_level_new(request: HttpRequest) -> HttpResponse:
+    school = _recording_school(request)
+    form = LowLevelForm(request.POST or None, people=selectors.school_people_for(school=school))
+    if request.method == "POST" and form.is_valid():
+        try:
+            concern = services.low_level_record(
+                actor=request.user, school=school, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("subject_type", str(error))
+        else:
+            messages.success(request, "The low-level concern is recorded.")
+            return redirect("low-level-concern-detail", pk=concern.pk)
+    return render(request, "allegations/low_level_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def low_level_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    concern = selectors.low_level_get_for(actor=request.user, pk=pk)
+    form = ResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.low_level_respond(
+                actor=request.user, concern=concern, response=form.cleaned_data["response"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Your response is recorded.")
+            return redirect("low-level-concern-detail", pk=concern.pk)
+    _log_view(request, concern, "low_level_concern")
+    return render(
+        request,
+        "allegations/low_level_detail.html",
+        {
+            "concern": concern,
+            "form": form,
+            "same_adult": selectors.low_level_same_adult(actor=request.user, concern=concern),
+            "can_escalate": concern.escalated_to_id is None
+            and selectors.can_record_in(actor=request.user, school=concern.school)
+            and (_acting_school(request) or concern.school).pk == concern.school_id,
+        },
+    )
