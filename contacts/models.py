@@ -44,9 +44,7 @@ class Agency(models.Model):
     )
     kind = models.CharField("type of service", max_length=30, choices=AgencyKind.choices)
     name = models.CharField(max_length=200)
-    phone = models.CharField(
-        "telephone", max_length=40, blank=True, validators=[validate_phone]
-    )
+    phone = models.CharField("telephone", max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField(blank=True)
     web_address = models.URLField("web form or portal address", blank=True)
     # Opening hours by weekday (0 Monday .. 6 Sunday), local London time: {"0": ["08:30", "17:00"]}.
@@ -103,7 +101,7 @@ class Agency(models.Model):
 
     @property
     def hours_summary(self) -> str:
-        """The office hours in one line: "Monday to Thursday 08:30 to 17:00; Friday 08:30 to 16:30"."""
+        """The office hours in one line, like "Monday to Thursday 08:30 to 17:00; Friday ..."."""
         if self.open_all_hours:
             return "24 hours a day, every day"
         if not self.hours:
@@ -143,9 +141,7 @@ class SchoolKeyContact(TenantModel):
     role = models.CharField(max_length=30, choices=KeyContactRole.choices)
     role_other = models.CharField("role, if other", max_length=100, blank=True)
     name = models.CharField("full name", max_length=150)
-    phone = models.CharField(
-        "telephone", max_length=40, blank=True, validators=[validate_phone]
-    )
+    phone = models.CharField("telephone", max_length=40, blank=True, validators=[validate_phone])
     email = models.EmailField("email address", blank=True)
     notes = models.CharField("notes", max_length=300, blank=True)
 

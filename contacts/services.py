@@ -1,0 +1,279 @@
+"""Writes to agencies, school key contacts and pupils' family contacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import Pupil, School, Trust
+
+from .models import Agency, FamilyContact, SchoolKeyContact
+
+SEED_FILE = Path(__file__).resolve().parent / "seed" / "agencies.json"
+
+AGENCY_FIELDS = [
+    "local_authority",
+    "kind",
+    "name",
+    "phone",
+    "email",
+    "web_address",
+    "hours",
+    "open_all_hours",
+    "closed_on_bank_holidays",
+    "out_of_hours",
+    "guidance",
+    "source",
+    "to_confirm",
+]
+KEY_CONTACT_FIELDS = ["role", "role_other", "name", "phone", "email", "notes"]
+FAMILY_CONTACT_FIELDS = [
+    "name",
+    "relationship",
+    "relationship_other",
+    "parental_responsibility",
+    "lives_with_pupil",
+    "emergency_priority",
+    "phone",
+    "phone_other",
+    "email",
+    "address",
+    "restrictions",
+    "notes",
+]
+
+
+def seed_agencies() -> list[dict[str, Any]]:
+    """The agencies of the seed documents (contacts/seed/agencies.json)."""
+    return json.loads(SEED_FILE.read_text(encoding="utf-8"))["agencies"]
+
+
+@transaction.atomic
+def agency_seed_defaults(*, trust: Trust) -> int:
+    """Load the seed agencies for the trust's schools' local authorities and the national services.
+
+    Idempotent, and it never overwrites what the trust has edited: an agency already there (same
+    local authority and name) is left as it is. Returns how many agencies were created.
+    """
+    authorities = {
+        la.casefold(): la
+        for la in School.objects.filter(trust=trust).values_list("local_authority", flat=True)
+    }
+    wanted = [
+        row
+        for row in seed_agencies()
+        if not row["local_authority"] or row["local_authority"].casefold() in authorities
+    ]
+    by_key: dict[tuple[str, str], Agency] = {}
+    created: list[tuple[str, str]] = []
+    for row in wanted:
+        key = (row["local_authority"].casefold(), row["name"])
+        la = authorities.get(key[0], "")
+        agency = Agency.objects.filter(
+            trust=trust, local_authority__iexact=la, name=row["name"]
+        ).first()
+        if agency is None:
+            values = {k: v for k, v in row.items() if k in AGENCY_FIELDS and k != "out_of_hours"}
+            agency = Agency(
+                trust=trust, **{**values, "local_authority": la}, position=row.get("position", 0)
+            )
+            agency.full_clean()
+            agency.save()
+            created.append(key)
+        by_key[key] = agency
+    # Link the out-of-hours alternatives of the agencies created now; an agency the trust already
+    # keeps keeps the link the trust chose (or removed).
+    for key in created:
+        row = next(r for r in wanted if (r["local_authority"].casefold(), r["name"]) == key)
+        alternative = by_key.get((key[0], row.get("out_of_hours") or ""))
+        if alternative is not None:
+            agency = by_key[key]
+            agency.out_of_hours = alternative
+            agency.save(update_fields=["out_of_hours", "updated_at"])
+    return len(created)
+
+
+def _require_trust(actor: Any, trust_id: int) -> None:
+    if trust_id not in access_for(actor).trust_ids_with(Perm.MANAGE_CONTACTS):
+        raise Http404("No such record.")
+
+
+def _clean_agency(agency: Agency) -> None:
+    problems: dict[str, list[str]] = {}
+    if agency.out_of_hours_id is not None:
+        alternative = agency.out_of_hours
+        if alternative is None or alternative.trust_id != agency.trust_id:
+            problems["out_of_hours"] = ["Choose an agency of your trust"]
+        elif agency.pk is not None and alternative.pk == agency.pk:
+            problems["out_of_hours"] = ["An agency cannot be its own out-of-hours alternative"]
+    try:
+        agency.full_clean()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            if field == "__all__" and any("already exists" in m for m in messages):
+                problems.setdefault("name", []).append(
+                    "Your trust already has an agency with this name for this local authority"
+                )
+            else:
+                problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def agency_create(*, actor: Any, trust: Trust, **values: Any) -> Agency:
+    """A new agency of the actor's trust."""
+    _require_trust(actor, trust.pk)
+    agency = Agency(trust=trust, **{k: v for k, v in values.items() if k in AGENCY_FIELDS})
+    _clean_agency(agency)
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, actor: Any, agency: Agency, **values: Any) -> Agency:
+    """Change an agency's details (only the trust that keeps it)."""
+    _require_trust(actor, agency.trust_id)
+    for field, value in values.items():
+        if field in AGENCY_FIELDS:
+            setattr(agency, field, value)
+    _clean_agency(agency)
+    agency.save()
+    return agency
+
+
+# School key contacts ---------------------------------------------------------------------------
+
+
+def _require_school(actor: Any, perm: Perm, school_id: int) -> None:
+    if not access_for(actor).has(perm, school_id):
+        raise Http404("No such record.")
+
+
+@transaction.atomic
+def key_contact_create(*, actor: Any, school: School, **values: Any) -> SchoolKeyContact:
+    """A key safeguarding contact of the school (kept by the school administrator)."""
+    _require_school(actor, Perm.MANAGE_STAFF, school.pk)
+    contact = SchoolKeyContact(
+        school=school, **{k: v for k, v in values.items() if k in KEY_CONTACT_FIELDS}
+    )
+    _clean_key_contact(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def key_contact_update(*, actor: Any, contact: SchoolKeyContact, **values: Any) -> SchoolKeyContact:
+    _require_school(actor, Perm.MANAGE_STAFF, contact.school_id)
+    for field, value in values.items():
+        if field in KEY_CONTACT_FIELDS:
+            setattr(contact, field, value)
+    _clean_key_contact(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def key_contact_remove(*, actor: Any, contact: SchoolKeyContact) -> None:
+    _require_school(actor, Perm.MANAGE_STAFF, contact.school_id)
+    contact.delete()
+
+
+def _clean_key_contact(contact: SchoolKeyContact) -> None:
+    problems: dict[str, list[str]] = {}
+    if contact.role == "other" and not contact.role_other.strip():
+        problems["role_other"] = ["Enter the role"]
+    if not contact.phone and not contact.email:
+        problems["phone"] = ["Enter a telephone number or an email address"]
+    try:
+        contact.full_clean()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+
+
+# Family contacts -------------------------------------------------------------------------------
+
+
+def can_edit_family_contacts(actor: Any, school_id: int) -> bool:
+    """The administrator (pupil roll) and the DSL and deputies keep a pupil's family contacts."""
+    access = access_for(actor)
+    return access.has(Perm.MANAGE_PUPIL_ROLL, school_id) or access.has(
+        Perm.MANAGE_CP_RECORDS, school_id
+    )
+
+
+def _require_family_editor(actor: Any, school_id: int) -> None:
+    if not can_edit_family_contacts(actor, school_id):
+        raise Http404("No such record.")
+
+
+def _clean_family_contact(contact: FamilyContact) -> None:
+    problems: dict[str, list[str]] = {}
+    if contact.relationship == "other" and not contact.relationship_other.strip():
+        problems["relationship_other"] = ["Enter the relationship to the pupil"]
+    if contact.emergency_priority is not None:
+        if not contact.phone:
+            problems["phone"] = ["An emergency contact needs a main telephone number"]
+        taken = (
+            FamilyContact.objects.filter(
+                pupil_id=contact.pupil_id, emergency_priority=contact.emergency_priority
+            )
+            .exclude(pk=contact.pk)
+            .first()
+        )
+        if taken is not None:
+            problems["emergency_priority"] = [
+                f"{taken.name} is already emergency contact {contact.emergency_priority}: "
+                "choose another number"
+            ]
+    try:
+        contact.full_clean()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def family_contact_create(*, actor: Any, pupil: Pupil, **values: Any) -> FamilyContact:
+    """A parent, carer or emergency contact of the pupil, in the pupil's school."""
+    _require_family_editor(actor, pupil.school_id)
+    # Lock the pupil so two people adding "emergency contact 1" at once cannot both succeed.
+    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
+    contact = FamilyContact(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        **{k: v for k, v in values.items() if k in FAMILY_CONTACT_FIELDS},
+    )
+    _clean_family_contact(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def family_contact_update(*, actor: Any, contact: FamilyContact, **values: Any) -> FamilyContact:
+    _require_family_editor(actor, contact.school_id)
+    Pupil.objects.select_for_update().filter(pk=contact.pupil_id).first()
+    for field, value in values.items():
+        if field in FAMILY_CONTACT_FIELDS:
+            setattr(contact, field, value)
+    _clean_family_contact(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def family_contact_remove(*, actor: Any, contact: FamilyContact) -> None:
+    _require_family_editor(actor, contact.school_id)
+    contact.delete()

@@ -1,0 +1,314 @@
+"""Who to call now, the school's key safeguarding people, the trust's agencies, and a pupil's
+family contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import School
+
+from . import services
+from .forms import AgencyForm, FamilyContactForm, KeyContactForm
+from .models import Agency
+from .selectors import (
+    NOT_RECORDED,
+    agency_get_for,
+    agency_list_for,
+    emergency_contact_count,
+    family_contact_get_for,
+    family_contacts_for,
+    family_pupil_get_for,
+    is_member,
+    key_contact_get_for,
+    key_roles_for,
+    who_to_call_now,
+)
+
+MIN_EMERGENCY_CONTACTS = 2  # `003` section 4: "at least two emergency contact numbers"
+
+
+def _acting_school(request: HttpRequest) -> School:
+    """The school the person is acting in; 403 for someone who works in no school."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not is_member(request.user, school):
+        raise PermissionDenied
+    return school
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    """Put a service's validation errors next to the fields they belong to."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+# Who to call now -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def who_to_call(request: HttpRequest) -> HttpResponse:
+    """The numbers answering now for the acting school's local authority, 999 first."""
+    school = _acting_school(request)
+    return render(
+        request,
+        "contacts/who_to_call.html",
+        {"school": school, "now": who_to_call_now(school=school), "not_recorded": NOT_RECORDED},
+    )
+
+
+# School key roles ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def school_key_roles(request: HttpRequest) -> HttpResponse:
+    """Who is who in safeguarding at the school, as staff need it on their first day."""
+    school = _acting_school(request)
+    return render(
+        request,
+        "contacts/key_roles.html",
+        {
+            "school": school,
+            "people": key_roles_for(actor=request.user, school=school),
+            "manage": access_for(request.user).has(Perm.MANAGE_STAFF, school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_contact_add(request: HttpRequest) -> HttpResponse:
+    school = _acting_school(request)
+    if not access_for(request.user).has(Perm.MANAGE_STAFF, school):
+        raise PermissionDenied
+    form = KeyContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_contact_create(actor=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} was added.")
+            return redirect("school-key-roles")
+    return render(request, "contacts/key_contact_form.html", {"form": form, "school": school})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    contact = key_contact_get_for(actor=request.user, pk=pk)
+    form = KeyContactForm(request.POST or None, initial=KeyContactForm.initial_for(contact))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{contact.name}'s details were changed.")
+            return redirect("school-key-roles")
+    return render(
+        request,
+        "contacts/key_contact_form.html",
+        {"form": form, "school": contact.school, "contact": contact},
+    )
+
+
+@login_required
+@require_POST
+def key_contact_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+    contact = key_contact_get_for(actor=request.user, pk=pk)
+    services.key_contact_remove(actor=request.user, contact=contact)
+    messages.success(request, f"{contact.name} was removed from the key contacts.")
+    return redirect("school-key-roles")
+
+
+# The trust's agencies --------------------------------------------------------------------------
+
+
+def _contacts_trust(request: HttpRequest) -> Any:
+    """The acting school's trust, when the person keeps its contacts (else 403)."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or school.trust_id not in access_for(request.user).trust_ids_with(
+        Perm.MANAGE_CONTACTS
+    ):
+        raise PermissionDenied
+    return school.trust
+
+
+def _authorities(trust: Any, agency: Agency | None = None) -> list[str]:
+    names = set(School.objects.filter(trust=trust).values_list("local_authority", flat=True))
+    names |= set(
+        Agency.objects.filter(trust=trust)
+        .exclude(local_authority="")
+        .values_list("local_authority", flat=True)
+    )
+    if agency is not None and agency.local_authority:
+        names.add(agency.local_authority)
+    return sorted(names, key=str.casefold)
+
+
+@login_required
+@require_GET
+def agency_list(request: HttpRequest) -> HttpResponse:
+    trust = _contacts_trust(request)
+    agencies = list(agency_list_for(actor=request.user).filter(trust=trust))
+    groups: dict[str, list[Agency]] = {}
+    for agency in agencies:
+        groups.setdefault(agency.local_authority, []).append(agency)
+    national = groups.pop("", [])
+    return render(
+        request,
+        "contacts/agency_list.html",
+        {
+            "trust": trust,
+            "groups": sorted(groups.items(), key=lambda g: g[0].casefold()),
+            "national": national,
+            "to_confirm": sum(1 for a in agencies if a.to_confirm),
+            "not_recorded": NOT_RECORDED,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_add(request: HttpRequest) -> HttpResponse:
+    trust = _contacts_trust(request)
+    form = AgencyForm(
+        request.POST or None,
+        trust=trust,
+        authorities=_authorities(trust),
+        initial={"closed_on_bank_holidays": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = services.agency_create(actor=request.user, trust=trust, **form.values())
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{agency.name} was added.")
+            return redirect("agency-list")
+    return render(request, "contacts/agency_form.html", {"form": form, "trust": trust})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    agency = agency_get_for(actor=request.user, pk=pk)
+    form = AgencyForm(
+        request.POST or None,
+        trust=agency.trust,
+        authorities=_authorities(agency.trust, agency),
+        agency=agency,
+        initial=AgencyForm.initial_for(agency),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_update(actor=request.user, agency=agency, **form.values())
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{agency.name}'s details were saved.")
+            return redirect("agency-list")
+    return render(
+        request,
+        "contacts/agency_form.html",
+        {"form": form, "trust": agency.trust, "agency": agency},
+    )
+
+
+# Family contacts -------------------------------------------------------------------------------
+
+
+def _record_school(request: HttpRequest, school: School) -> dict[str, Any]:
+    acting = request.schools.acting  # type: ignore[attr-defined]
+    return {"record_school": school, "record_school_differs": acting is None or acting != school}
+
+
+@login_required
+@require_GET
+def family_contacts(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = family_pupil_get_for(actor=request.user, pk=pk)
+    contacts = list(family_contacts_for(actor=request.user, pupil=pupil))
+    emergency = emergency_contact_count(contacts)
+    return render(
+        request,
+        "contacts/family_contacts.html",
+        {
+            "pupil": pupil,
+            "contacts": contacts,
+            "emergency_count": emergency,
+            "too_few": emergency < MIN_EMERGENCY_CONTACTS,
+            "minimum": MIN_EMERGENCY_CONTACTS,
+            "manage": services.can_edit_family_contacts(request.user, pupil.school_id),
+            **_record_school(request, pupil.school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_contact_add(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = family_pupil_get_for(actor=request.user, pk=pk)
+    if not services.can_edit_family_contacts(request.user, pupil.school_id):
+        raise Http404("No such record.")
+    form = FamilyContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.family_contact_create(actor=request.user, pupil=pupil, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} was added.")
+            return redirect("family-contacts", pk=pupil.pk)
+    return render(
+        request,
+        "contacts/family_contact_form.html",
+        {"form": form, "pupil": pupil, **_record_school(request, pupil.school)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    contact = family_contact_get_for(actor=request.user, pk=pk)
+    if not services.can_edit_family_contacts(request.user, contact.school_id):
+        raise Http404("No such record.")
+    form = FamilyContactForm(request.POST or None, initial=FamilyContactForm.initial_for(contact))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.family_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{contact.name}'s details were saved.")
+            return redirect("family-contacts", pk=contact.pupil_id)
+    return render(
+        request,
+        "contacts/family_contact_form.html",
+        {
+            "form": form,
+            "pupil": contact.pupil,
+            "contact": contact,
+            **_record_school(request, contact.school),
+        },
+    )
+
+
+@login_required
+@require_POST
+def family_contact_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+    contact = family_contact_get_for(actor=request.user, pk=pk)
+    if not services.can_edit_family_contacts(request.user, contact.school_id):
+        raise Http404("No such record.")
+    services.family_contact_remove(actor=request.user, contact=contact)
+    messages.success(request, f"{contact.name} was removed.")
+    return redirect("family-contacts", pk=contact.pupil_id)

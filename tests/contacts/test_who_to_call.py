@@ -1,0 +1,213 @@
+"""Who to call now, at fixed instants (London time, bank holidays, both clock changes).
+
+Instants are given in UTC where the clock change matters, so a mistake that read UTC as London
+time (or the other way round) gives the wrong answer and fails.
+"""
+
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Agency, AgencyKind
+from contacts.selectors import CallNow, WhoToCall, who_to_call_now
+from safeguard.workdays import LONDON
+from tests.conftest import World
+
+from .conftest import Authorities
+
+UTC = datetime.UTC
+FIRST_RESPONSE = "0116 305 0005"
+LEICS_LADO = "0116 305 4141"
+
+
+def london(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+def utc(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def _call(now: WhoToCall, kind: str) -> CallNow:
+    [call] = [c for c in now.calls if c.agency.kind == kind]
+    return call
+
+
+def _lado(authorities: Authorities, at: datetime.datetime) -> CallNow:
+    return _call(who_to_call_now(school=authorities.leicestershire, at=at), AgencyKind.LADO)
+
+
+def test_order_is_999_then_social_care_lado_police_nspcc(authorities: Authorities) -> None:
+    now = who_to_call_now(school=authorities.leicestershire, at=london(2026, 11, 24, 10, 0))
+    assert now.emergency is not None and now.emergency.phone == "999"
+    assert [c.agency.kind for c in now.calls] == [
+        "social_care",
+        "lado",
+        "police",
+        "nspcc",
+        "whistleblowing",
+    ]
+    assert now.calls[0].number == FIRST_RESPONSE
+
+
+def test_tuesday_at_ten_the_lado_is_open(authorities: Authorities) -> None:
+    call = _lado(authorities, london(2026, 11, 24, 10, 0))
+    assert call.answering
+    assert call.number == LEICS_LADO
+    assert call.status == "Open now until 17:00"
+    assert call.advice == f"Call {LEICS_LADO}."
+
+
+def test_friday_at_quarter_to_five_the_lado_has_closed_so_first_response(
+    authorities: Authorities,
+) -> None:
+    call = _lado(authorities, london(2026, 11, 27, 16, 45))
+    assert not call.answering
+    assert call.number == FIRST_RESPONSE
+    assert call.status == "Closed now: office opens Monday 08:30"
+    assert call.advice == (
+        f"Call the out-of-hours team on {FIRST_RESPONSE} "
+        "(Leicestershire First Response Children's Duty Team)."
+    )
+
+
+def test_friday_before_half_past_four_the_lado_is_open(authorities: Authorities) -> None:
+    call = _lado(authorities, london(2026, 11, 27, 16, 15))
+    assert call.status == "Open now until 16:30"
+    assert call.number == LEICS_LADO
+
+
+def test_saturday(authorities: Authorities) -> None:
+    now = who_to_call_now(school=authorities.leicestershire, at=london(2026, 11, 28, 11, 0))
+    lado = _call(now, AgencyKind.LADO)
+    assert lado.status == "Closed now: office opens Monday 08:30"
+    assert lado.number == FIRST_RESPONSE
+    assert _call(now, AgencyKind.SOCIAL_CARE).number == FIRST_RESPONSE
+    assert _call(now, AgencyKind.NSPCC).number == "0808 800 5000"
+    assert _call(now, AgencyKind.POLICE).number == "101"
+    whistle = _call(now, AgencyKind.WHISTLEBLOWING)
+    assert whistle.status == "Closed now: office opens Monday 08:00"
+    assert whistle.number == ""
+    assert whistle.advice == "No out-of-hours number is recorded. Email help@nspcc.org.uk."
+
+
+def test_easter_monday_is_a_bank_holiday(authorities: Authorities) -> None:
+    call = _lado(authorities, london(2026, 4, 6, 10, 0))
+    assert call.status == "Closed now (Easter Monday): office opens Tuesday 08:30"
+    assert call.number == FIRST_RESPONSE
+    # The next day is an ordinary Tuesday.
+    assert _lado(authorities, london(2026, 4, 7, 10, 0)).number == LEICS_LADO
+
+
+def test_good_friday_closed_until_the_tuesday_after_easter(authorities: Authorities) -> None:
+    call = _lado(authorities, london(2026, 4, 3, 9, 0))
+    assert call.status == "Closed now (Good Friday): office opens Tuesday 08:30"
+
+
+def test_march_clock_change(authorities: Authorities) -> None:
+    # Clocks go forward at 01:00 UTC on Sunday 29 March 2026. 07:45 UTC on Monday 30 March is
+    # 08:45 in London: open. Read as UTC it would be before 08:30 and closed.
+    call = _lado(authorities, utc(2026, 3, 30, 7, 45))
+    assert call.status == "Open now until 17:00"
+    assert call.number == LEICS_LADO
+    # 07:15 UTC is 08:15 London time: not open yet, opening today.
+    early = _lado(authorities, utc(2026, 3, 30, 7, 15))
+    assert early.status == "Closed now: office opens today at 08:30"
+    assert early.number == FIRST_RESPONSE
+    # On the Sunday of the change itself.
+    sunday = _lado(authorities, utc(2026, 3, 29, 12, 0))
+    assert sunday.status == "Closed now: office opens Monday 08:30"
+    # Friday 27 March is still GMT: 16:15 UTC is 16:15 in London, open until 16:30.
+    assert _lado(authorities, utc(2026, 3, 27, 16, 15)).status == "Open now until 16:30"
+
+
+def test_october_clock_change(authorities: Authorities) -> None:
+    # Friday 23 October 2026 is still BST: 15:45 UTC is 16:45 in London, after Friday's 16:30.
+    friday = _lado(authorities, utc(2026, 10, 23, 15, 45))
+    assert friday.status == "Closed now: office opens Monday 08:30"
+    assert friday.number == FIRST_RESPONSE
+    # Clocks go back at 01:00 UTC on Sunday 25 October. On Monday 26 October London is on GMT:
+    # 08:15 UTC is 08:15 in London (closed); read as BST it would be 09:15 and wrongly open.
+    monday = _lado(authorities, utc(2026, 10, 26, 8, 15))
+    assert monday.status == "Closed now: office opens today at 08:30"
+    assert monday.number == FIRST_RESPONSE
+    assert _lado(authorities, utc(2026, 10, 26, 8, 45)).number == LEICS_LADO
+    # The Sunday of the change: closed, opening Monday.
+    assert _lado(authorities, utc(2026, 10, 25, 9, 0)).status == (
+        "Closed now: office opens Monday 08:30"
+    )
+
+
+def test_southend_working_hours_are_not_in_the_seeds_so_both_numbers(
+    authorities: Authorities,
+) -> None:
+    now = who_to_call_now(school=authorities.southend, at=london(2026, 11, 24, 10, 0))
+    spoc = _call(now, AgencyKind.SOCIAL_CARE)
+    assert spoc.agency.email == "C-SPOC@southend.gov.uk"
+    assert spoc.status == "Office hours not recorded: the trust must add them"
+    assert spoc.advice == (
+        "In working hours call 01702 215007; outside working hours call 0345 606 1212 "
+        "(Southend out-of-hours social care)."
+    )
+    lado = _call(now, AgencyKind.LADO)
+    assert lado.agency.name == "Southend LADO"
+    assert lado.advice == "Telephone not recorded: the trust must add it."
+
+
+def test_essex_uses_essex_agencies_only(authorities: Authorities) -> None:
+    now = who_to_call_now(school=authorities.essex, at=london(2026, 11, 24, 10, 0))
+    names = {c.agency.name for c in now.calls} | {a.name for a in now.others}
+    assert "Essex Children and Families Hub" in names
+    assert "Essex LADO (Children's Workforce Allegations Management Team)" in names
+    assert not any("Leicestershire" in n or "Southend" in n for n in names)
+    assert _call(now, AgencyKind.LADO).agency.phone == "03330 139 797"
+
+
+def test_a_changed_hours_take_effect(authorities: Authorities) -> None:
+    lado = Agency.objects.get(trust=authorities.leicestershire.trust, name="Leicestershire LADO")
+    lado.hours = {"5": ["09:00", "12:00"]}  # a Saturday morning line
+    lado.save()
+    assert _lado(authorities, london(2026, 11, 28, 11, 0)).status == "Open now until 12:00"
+
+
+def test_naive_instants_are_refused(authorities: Authorities) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        who_to_call_now(school=authorities.essex, at=datetime.datetime(2026, 11, 24, 10))  # noqa: DTZ001
+
+
+def test_page_shows_999_first_then_the_number_answering_now(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    from tests.factories import member
+
+    person = member(authorities.leicestershire, "staff")
+    client.force_login(person)
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 27, 16, 45)):
+        response = client.get(reverse("who-to-call"))
+        body = response.content.decode()
+    assert response.status_code == 200, body[:3000]
+    assert body.index("999") < body.index(FIRST_RESPONSE)
+    assert "Closed now: office opens Monday 08:30" in body
+    assert f"Call the out-of-hours team on <a class=\"govuk-link\" href=\"tel:01163050005\">{FIRST_RESPONSE}</a>" in body
+    assert "Essex" not in body
+
+
+def test_concern_form_danger_panel_shows_local_numbers(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    from concerns import services as concern_services
+
+    staff = world.users["staff"]
+    client.force_login(staff)
+    concern = concern_services.concern_start(actor=staff, school=world.school)
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 28, 11, 0)):
+        body = client.get(reverse("concern-draft", kwargs={"pk": concern.pk})).content.decode()
+    panel = body[body.index('data-testid="who-to-call-panel"') :]
+    panel = panel[: panel.index("</div>")]
+    assert "Essex Children and Families Hub" in panel
+    assert "0345 606 1212" in panel  # the out-of-hours line, shown alongside the Hub's
+    assert "101" in panel
