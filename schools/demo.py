@@ -283,6 +283,10 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
         seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today)
         for spec in SCHOOLS
     )
+    from referrals.demo import seed_demo_referrals
+
+    for spec in SCHOOLS:
+        seed_demo_referrals(school=School.objects.get(slug=spec.slug), today=today)
     return {"schools": len(SCHOOLS), "pupils_created": pupils_created, "concerns": concerns_created}
 
 

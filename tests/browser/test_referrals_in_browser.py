@@ -1,0 +1,76 @@
+"""A DSL in real Chromium makes a phone referral from a concern, records the written follow-up and
+the outcome; the chronology shows each step."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from chronology.models import ChronologyEntry, EntryKind
+from concerns.models import Concern
+from contacts.models import Agency
+from referrals.models import Referral
+from tests.browser.conftest import sign_in
+
+
+def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
+    page: Page,
+    live_server,
+    demo,  # noqa: ANN001
+) -> None:
+    base = live_server.url
+    concern = Concern.objects.get(
+        school__slug="alderbrook", reason_for_recording="Injury and fear of going home."
+    )
+    pupil = concern.involvements.get().pupil
+    sign_in(page, base, "dsl@alderbrook.example")
+    page.goto(f"{base}/concerns/{concern.pk}/")
+    page.get_by_role("link", name="Record a referral").click()
+
+    page.get_by_label(pupil.display_name).check()
+    hub = Agency.objects.filter(local_authority="Essex", kind="social_care").first()
+    page.get_by_label("Agency").select_option(value=str(hub.pk))
+    page.get_by_label("Request for support to children's social care").check()
+    page.get_by_label("Immediate: the child may be at risk of significant harm now").check()
+    page.get_by_label("Phone", exact=True).check()
+    page.get_by_label("Who you spoke to or sent it to (optional)").fill("Duty social worker")
+    page.get_by_label("What you referred and why").fill("Cut lip and fear of going home.")
+    page.get_by_label("No: parents or carers were not told").check()
+    page.get_by_label("Reasons").fill("Telling the parent could put the child at greater risk.")
+    page.get_by_role("button", name="Record the referral").click()
+
+    expect(page.get_by_test_id("follow-up-warning")).to_be_visible()
+    expect(page.get_by_test_id("follow-up-outstanding")).to_contain_text("due today")
+    page.get_by_role("link", name="Record the written follow-up").click()
+    page.get_by_label("Who it was sent to").fill("Essex Effective Support portal")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Written follow-up recorded.")).to_be_visible()
+    expect(page.get_by_test_id("follow-up-warning")).to_have_count(0)
+
+    page.get_by_role("link", name="Record a response or the outcome").click()
+    page.get_by_label("The outcome of the referral").check()
+    page.get_by_label("Who it came from").fill("Hub team manager")
+    page.get_by_label("Outcome (if this is the outcome)").select_option(
+        label="Child in Need assessment"
+    )
+    page.get_by_label("Notes").fill("A social worker will visit the family this week.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("referral-status")).to_have_text("Closed: Child in Need assessment")
+
+    page.goto(f"{base}/pupils/{pupil.pk}/chronology/")
+    entries = page.get_by_test_id("chronology-entry")
+    expect(entries.filter(has_text=f"referral to {hub.name}")).to_have_count(1)
+    expect(entries.filter(has_text="Written follow-up to the referral")).to_have_count(1)
+    expect(entries.filter(has_text="Child in Need assessment")).to_have_count(1)
+
+    referral = Referral.objects.get(concern=concern)
+    assert referral.status == "closed"
+    kinds = set(
+        ChronologyEntry.objects.filter(
+            pupil=pupil, source_label__startswith="referrals."
+        ).values_list("kind", flat=True)
+    )
+    assert kinds == {
+        EntryKind.REFERRAL_MADE,
+        EntryKind.REFERRAL_FOLLOW_UP,
+        EntryKind.REFERRAL_RESPONSE,
+    }
