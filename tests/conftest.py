@@ -117,7 +117,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.referrals.conftest import make_referral
 
     records.referral = make_referral(manager, pupil, concern=concern)
-    # missing children: records.missing_episode, records.absence
+    from tests.concerns.missing_records import missing_records
+
+    records.missing_episode, records.absence = missing_records(author, manager, pupil)
     # allegations: records.allegation, records.low_level_concern
     return records
 

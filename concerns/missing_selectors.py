@@ -1,0 +1,196 @@
+"""Reads of missing-child episodes and continuous absences, always scoped by the acting user.
+
+Missing episodes are child-protection records: the people who read CP records see them (the
+person who reported a pupil missing is told the DSL has it, and sees no more). Continuous
+absences are read by CP readers and by the school administrator, who keeps the roll and may tell
+the local authority.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from safeguard.access import access_for, get_for_actor_or_404, get_or_404
+from safeguard.roles import Perm
+from safeguard.workdays import working_day_on_or_after, working_days_between
+from schools.models import Pupil, School
+
+from .missing_services import la_deadline
+from .models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
+
+FREQUENT_EPISODES = 3  # Appendix C: going missing frequently may indicate exploitation
+WINDOW = datetime.timedelta(days=365)
+
+
+def _window_start(now: datetime.datetime | None = None) -> datetime.datetime:
+    return (now or timezone.now()) - WINDOW
+
+
+def missing_episode_get_for(*, actor: Any, pk: Any) -> MissingEpisode:
+    """One episode the actor may read as a CP record, else the same 404 for every reason."""
+    return get_for_actor_or_404(
+        MissingEpisode.objects.select_related("pupil", "school", "closed_by"),
+        actor=actor,
+        perm=Perm.READ_CP_RECORDS,
+        pk=pk,
+    )
+
+
+def _episode_count_subquery(now: datetime.datetime | None = None) -> Subquery:
+    counts = (
+        MissingEpisode.objects.filter(
+            pupil_id=OuterRef("pupil_id"), missing_since__gte=_window_start(now)
+        )
+        .values("pupil_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counts, output_field=IntegerField())
+
+
+def missing_episode_list_for(
+    *, actor: Any, school: School, now: datetime.datetime | None = None
+) -> QuerySet[MissingEpisode]:
+    """The school's episodes, open ones first, then newest; each with its pupil's count of
+    episodes in the last 12 months (`recent_count`)."""
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, school):
+        return MissingEpisode.objects.none()
+    return (
+        MissingEpisode.objects.filter(school=school)
+        .select_related("pupil")
+        .annotate(
+            recent_count=Coalesce(_episode_count_subquery(now), Value(0)),
+            steps_done=Count("steps"),
+        )
+        .order_by(F("closed_at").desc(nulls_first=True), "-missing_since")
+    )
+
+
+def missing_count_last_12_months(*, pupil: Pupil, now: datetime.datetime | None = None) -> int:
+    """How many times the pupil went missing in the last 12 months (the caller checked access)."""
+    return MissingEpisode.objects.filter(pupil=pupil, missing_since__gte=_window_start(now)).count()
+
+
+def missing_episodes_of(*, pupil: Pupil) -> list[MissingEpisode]:
+    """The pupil's episodes, newest first (the caller has checked access)."""
+    return list(MissingEpisode.objects.filter(pupil=pupil).order_by("-missing_since"))
+
+
+@dataclass(frozen=True)
+class StepLine:
+    """One line of the protocol checklist as the episode page shows it."""
+
+    step: MissingStep
+    record: MissingEpisodeStep | None
+    can_record: bool
+
+    @property
+    def done(self) -> bool:
+        return self.record is not None
+
+
+def missing_checklist(*, episode: MissingEpisode) -> list[StepLine]:
+    """Every step in protocol order, with its record if done and whether it can be recorded now."""
+    rows = {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
+    lines = []
+    for step in MissingStep:
+        record = rows.get(step.value)
+        can = record is None and (episode.is_open or step == MissingStep.RETURN_INTERVIEW)
+        if step == MissingStep.POLICE_TOLD_OF_RETURN:
+            can = can and MissingStep.POLICE_REPORTED in rows and MissingStep.FOUND in rows
+        elif step == MissingStep.RETURN_INTERVIEW:
+            can = can and MissingStep.FOUND in rows
+        lines.append(StepLine(step=step, record=record, can_record=can))
+    return lines
+
+
+# --- Continuous absences ----------------------------------------------------------------------
+
+
+def _absence_schools(actor: Any) -> list[int]:
+    access = access_for(actor)
+    return sorted(
+        set(access.schools_with(Perm.READ_CP_RECORDS))
+        | set(access.schools_with(Perm.MANAGE_PUPIL_ROLL))
+    )
+
+
+def can_read_absences(actor: Any, school: School | int) -> bool:
+    school_id = school if isinstance(school, int) else school.pk
+    return school_id in _absence_schools(actor)
+
+
+def can_record_absences(actor: Any, school: School | int) -> bool:
+    access = access_for(actor)
+    return access.has(Perm.MANAGE_CP_RECORDS, school) or access.has(Perm.MANAGE_PUPIL_ROLL, school)
+
+
+def absence_get_for(*, actor: Any, pk: Any) -> ContinuousAbsence:
+    """One absence the actor may read, else the same 404 for every reason."""
+    return get_or_404(
+        ContinuousAbsence.objects.select_related("pupil", "school", "la_told_by", "ended_by"),
+        pk=pk,
+        school_id__in=_absence_schools(actor),
+    )
+
+
+def absence_list_for(*, actor: Any, school: School) -> QuerySet[ContinuousAbsence]:
+    """The school's continuous absences, current ones first (oldest first: most urgent)."""
+    if not can_read_absences(actor, school):
+        return ContinuousAbsence.objects.none()
+    return (
+        ContinuousAbsence.objects.filter(school=school)
+        .select_related("pupil")
+        .order_by(F("ended_on").desc(nulls_first=True), "first_day")
+    )
+
+
+def absences_of(*, pupil: Pupil) -> list[ContinuousAbsence]:
+    return list(ContinuousAbsence.objects.filter(pupil=pupil).order_by("-first_day"))
+
+
+@dataclass(frozen=True)
+class AbsenceState:
+    """Where an absence stands against the 10th-school-day deadline."""
+
+    deadline: datetime.date  # the 10th school day
+    school_days: int  # school days absent so far (to today, or to the day it ended)
+    state: str  # "ended", "told", "due", "today", "overdue"
+
+    @property
+    def label(self) -> str:
+        return {
+            "ended": "Ended",
+            "told": "Local authority told",
+            "due": f"Tell the local authority by {self.deadline:%-d %B %Y}",
+            "today": "Tell the local authority today",
+            "overdue": "Overdue: tell the local authority now",
+        }[self.state]
+
+
+def absence_state(absence: ContinuousAbsence, today: datetime.date | None = None) -> AbsenceState:
+    """The deadline, the school days absent so far and what is due."""
+    today = today or timezone.localdate()
+    deadline = la_deadline(absence.first_day)
+    start = working_day_on_or_after(absence.first_day)
+    until = today
+    if absence.ended_on is not None:
+        until = min(today, absence.ended_on - datetime.timedelta(days=1))
+    school_days = working_days_between(start - datetime.timedelta(days=1), until)
+    if absence.ended_on is not None:
+        state = "ended"
+    elif absence.la_told_at is not None:
+        state = "told"
+    elif today > deadline:
+        state = "overdue"
+    elif today == deadline:
+        state = "today"
+    else:
+        state = "due"
+    return AbsenceState(deadline=deadline, school_days=school_days, state=state)

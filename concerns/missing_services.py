@@ -1,0 +1,571 @@
+"""Every write to missing-child episodes (003 Appendix C) and continuous absences (children
+missing education, 003 "Children missing from education").
+
+Anyone who may log a concern can report a pupil missing, because the first person to notice is
+often a teacher; the DSLs are alerted at once. The DSL and deputies record each step of the
+protocol as it happens and close the episode. Starting and closing write to the pupil's
+chronology; so do the absence's start, the local authority being told, and its end.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chronology.models import EntryKind
+from chronology.services import _on_day, chronology_append
+from safeguard.access import access_for
+from safeguard.notifications import notify
+from safeguard.roles import Perm
+from safeguard.signing import content_hash
+from safeguard.workdays import school_day_number
+from schools.models import Pupil, User
+
+from .models import (
+    ContinuousAbsence,
+    MissingEpisode,
+    MissingEpisodeStep,
+    MissingStep,
+    PoliceLine,
+)
+from .services import safeguarding_leads
+
+# Clocks on phones and servers differ a little: "in the future" means more than this ahead.
+CLOCK_SLACK = datetime.timedelta(minutes=5)
+# Steps that can still be recorded after the episode is closed (the LA offers the missing chat
+# later, often days after the child is back).
+AFTER_CLOSE = {MissingStep.RETURN_INTERVIEW}
+LA_DEADLINE_SCHOOL_DAY = 10
+
+
+def _when(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M on %d/%m/%Y}"
+
+
+def _require(actor: User, school_id: int, *perms: Perm) -> None:
+    access = access_for(actor)
+    if not any(access.has(p, school_id) for p in perms):
+        raise PermissionDenied("You cannot record this in this school.")
+
+
+# --- Missing episodes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def missing_episode_start(
+    *,
+    actor: User,
+    pupil: Pupil,
+    missing_since: datetime.datetime | None,
+    last_seen_at: datetime.datetime | None,
+    last_seen_details: str,
+    circumstances: str = "",
+    significant_harm_believed: bool = False,
+    now: datetime.datetime | None = None,
+) -> MissingEpisode:
+    """Report a pupil missing: the DSLs are alerted (without the child's name) and the
+    pupil's chronology records it."""
+    _require(actor, pupil.school_id, Perm.LOG_CONCERN)
+    if not access_for(actor).has(Perm.VIEW_PUPILS, pupil.school_id):
+        raise PermissionDenied("That pupil is not in this school.")
+    now = now or timezone.now()
+    problems: dict[str, str] = {}
+    if missing_since is None:
+        problems["missing_since"] = "Enter when you found the pupil was missing"
+    elif missing_since > now + CLOCK_SLACK:
+        problems["missing_since"] = (
+            "When the pupil was found to be missing must not be in the future"
+        )
+    if last_seen_at is None:
+        problems["last_seen_at"] = "Enter when the pupil was last seen"
+    elif last_seen_at > now + CLOCK_SLACK:
+        problems["last_seen_at"] = "When the pupil was last seen must not be in the future"
+    elif missing_since is not None and last_seen_at > missing_since:
+        problems["last_seen_at"] = (
+            "When the pupil was last seen must be before they were found to be missing"
+        )
+    if not last_seen_details.strip():
+        problems["last_seen_details"] = "Enter where the pupil was last seen and by whom"
+    open_episode = (
+        MissingEpisode.objects.select_for_update()
+        .filter(pupil=pupil, closed_at__isnull=True)
+        .first()
+    )
+    if open_episode is not None:
+        problems["__all__"] = (
+            f"This pupil was already reported missing at {_when(open_episode.missing_since)} by "
+            f"{open_episode.reporter_name}. The Designated Safeguarding Lead has the report; "
+            "tell them anything new in person."
+        )
+    if problems:
+        raise ValidationError(problems)
+    assert missing_since is not None  # noqa: S101 (checked above)
+    assert last_seen_at is not None  # noqa: S101
+    episode = MissingEpisode(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        reported_by=actor,
+        reporter_name=actor.full_name,
+        reporter_job_title=actor.job_title,
+        missing_since=missing_since,
+        last_seen_at=last_seen_at,
+        last_seen_details=last_seen_details.strip(),
+        circumstances=circumstances.strip(),
+        significant_harm_believed=significant_harm_believed,
+    )
+    episode.full_clean()
+    episode.save()
+    reporter = episode.reporter_name + (
+        f", {episode.reporter_job_title}" if episode.reporter_job_title else ""
+    )
+    chronology_append(
+        school_id=pupil.school_id,
+        pupil_id=pupil.pk,
+        kind=EntryKind.MISSING_REPORTED,
+        occurred_at=missing_since,
+        details=(
+            f"Reported missing from school by {reporter}. Last seen at {_when(last_seen_at)}: "
+            f"{episode.last_seen_details}"
+        ),
+        significant=True,
+        author=actor,
+        source_label=MissingEpisode._meta.label,
+        source_id=episode.pk,
+        source_hash=content_hash(_start_content(episode)),
+    )
+    notify(
+        school=pupil.school,
+        recipients=[u for u in safeguarding_leads(pupil.school) if u.pk != actor.pk],
+        kind="missing_child",
+        title=f"A pupil has been reported missing by {actor.full_name}: act now",
+        link=reverse("missing-detail", kwargs={"pk": episode.pk}),
+        urgent=True,
+    )
+    return episode
+
+
+def _start_content(episode: MissingEpisode) -> dict[str, Any]:
+    return {
+        "type": "missing_episode",
+        "id": episode.pk,
+        "school_id": episode.school_id,
+        "pupil_id": episode.pupil_id,
+        "reported_by": episode.reported_by_id,
+        "reporter_name": episode.reporter_name,
+        "reporter_job_title": episode.reporter_job_title,
+        "missing_since": episode.missing_since,
+        "last_seen_at": episode.last_seen_at,
+        "last_seen_details": episode.last_seen_details,
+        "circumstances": episode.circumstances,
+        "significant_harm_believed": episode.significant_harm_believed,
+    }
+
+
+def _steps_of(episode: MissingEpisode) -> dict[str, MissingEpisodeStep]:
+    return {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
+
+
+@transaction.atomic
+def missing_step_record(
+    *,
+    actor: User,
+    episode: MissingEpisode,
+    step: str,
+    done_at: datetime.datetime | None = None,
+    notes: str = "",
+    person: str = "",
+    place: str = "",
+    police_line: str = "",
+    incident_number: str = "",
+    not_applicable: bool = False,
+    now: datetime.datetime | None = None,
+) -> MissingEpisodeStep:
+    """Record one step of the protocol, with its own time, as it happens."""
+    _require(actor, episode.school_id, Perm.MANAGE_CP_RECORDS)
+    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    now = now or timezone.now()
+    if step not in MissingStep.values:
+        raise ValidationError({"step": "Choose a step of the protocol"})
+    if not episode.is_open and step not in AFTER_CLOSE:
+        raise ValidationError({"__all__": "This missing episode is closed."})
+    done = _steps_of(episode)
+    if step in done:
+        raise ValidationError({"__all__": "This step has already been recorded."})
+    person, place, notes = person.strip(), place.strip(), notes.strip()
+    incident_number = incident_number.strip()
+    problems: dict[str, str] = {}
+    if not_applicable and step != MissingStep.SOCIAL_WORKER_TOLD:
+        raise ValidationError({"__all__": "Only the social worker step can be not applicable."})
+    if not not_applicable:
+        if done_at is None:
+            problems["done_at"] = "Enter the date and time"
+        elif done_at > now + CLOCK_SLACK:
+            problems["done_at"] = "The time must not be in the future"
+        elif done_at < episode.missing_since:
+            problems["done_at"] = (
+                "The time must not be before the pupil was found to be missing "
+                f"({_when(episode.missing_since)})"
+            )
+    found = done.get(MissingStep.FOUND)
+    if step == MissingStep.PARENTS_TOLD and not person:
+        problems["person"] = "Enter who was told"
+    elif step == MissingStep.POLICE_REPORTED:
+        if police_line not in PoliceLine.values:
+            problems["police_line"] = "Select whether you called 101 or 999"
+        if not incident_number:
+            problems["incident_number"] = "Enter the police incident number"
+    elif step == MissingStep.SOCIAL_WORKER_TOLD and not not_applicable and not person:
+        problems["person"] = "Enter the name of the social worker who was told"
+    elif step == MissingStep.FOUND:
+        if not person:
+            problems["person"] = "Enter who found the pupil"
+        if not place:
+            problems["place"] = "Enter where the pupil was found"
+        if done_at is not None and done_at <= episode.last_seen_at and "done_at" not in problems:
+            last_seen = _when(episode.last_seen_at)
+            problems["done_at"] = (
+                f"The time found must be after the pupil was last seen ({last_seen})"
+            )
+    elif step in (MissingStep.POLICE_TOLD_OF_RETURN, MissingStep.RETURN_INTERVIEW):
+        if step == MissingStep.POLICE_TOLD_OF_RETURN and MissingStep.POLICE_REPORTED not in done:
+            raise ValidationError(
+                {"__all__": "The police were not told the pupil was missing: record that first."}
+            )
+        if found is None:
+            raise ValidationError({"__all__": "Record when the pupil was found first."})
+        if done_at is not None and found.done_at and done_at < found.done_at and not problems:
+            problems["done_at"] = (
+                f"The time must not be before the pupil was found ({_when(found.done_at)})"
+            )
+    if problems:
+        raise ValidationError(problems)
+    row = MissingEpisodeStep(
+        school_id=episode.school_id,
+        episode=episode,
+        step=step,
+        done_at=None if not_applicable else done_at,
+        not_applicable=not_applicable,
+        notes=notes,
+        person=person,
+        place=place if step == MissingStep.FOUND else "",
+        police_line=police_line if step == MissingStep.POLICE_REPORTED else "",
+        incident_number=incident_number if step == MissingStep.POLICE_REPORTED else "",
+        recorded_by=actor,
+        recorder_name=actor.full_name,
+    )
+    row.full_clean()
+    row.save()
+    return row
+
+
+def missing_close_problems(
+    *, episode: MissingEpisode, steps: dict[str, MissingEpisodeStep] | None = None
+) -> list[str]:
+    """What must be recorded before the episode can be closed, in plain words."""
+    steps = _steps_of(episode) if steps is None else steps
+    problems = []
+    if MissingStep.FOUND not in steps:
+        problems.append("Record when, where and by whom the pupil was found")
+    if MissingStep.POLICE_REPORTED in steps and MissingStep.POLICE_TOLD_OF_RETURN not in steps:
+        problems.append(
+            "Tell the police the pupil has returned, and record it: the police keep searching "
+            "until they are told"
+        )
+    return problems
+
+
+def _closed_content(
+    episode: MissingEpisode, steps: dict[str, MissingEpisodeStep]
+) -> dict[str, Any]:
+    return {
+        **_start_content(episode),
+        "steps": [
+            {
+                "step": s.step,
+                "done_at": s.done_at,
+                "not_applicable": s.not_applicable,
+                "notes": s.notes,
+                "person": s.person,
+                "place": s.place,
+                "police_line": s.police_line,
+                "incident_number": s.incident_number,
+                "recorded_by": s.recorded_by_id,
+            }
+            for key in MissingStep.values
+            if (s := steps.get(key)) is not None
+        ],
+        "closed_at": episode.closed_at,
+        "closed_by": episode.closed_by_id,
+    }
+
+
+def _duration(start: datetime.datetime, end: datetime.datetime) -> str:
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def _summary(episode: MissingEpisode, steps: dict[str, MissingEpisodeStep]) -> str:
+    found = steps[MissingStep.FOUND]
+    assert found.done_at is not None  # noqa: S101 (a found step always has its time)
+    lines = [
+        f"Found at {_when(found.done_at)} by {found.person}, at {found.place}. Missing from "
+        f"{_when(episode.missing_since)} ({_duration(episode.missing_since, found.done_at)}); "
+        f"last seen at {_when(episode.last_seen_at)}.",
+    ]
+    done = []
+    for key in MissingStep.values:
+        s = steps.get(key)
+        if s is None or key == MissingStep.FOUND:
+            continue
+        label = str(MissingStep(key).label)
+        if s.not_applicable:
+            done.append(f"{label}: not applicable (no social worker allocated)")
+            continue
+        assert s.done_at is not None  # noqa: S101
+        extra = ""
+        if key == MissingStep.POLICE_REPORTED:
+            extra = f" (called {s.police_line}, incident {s.incident_number})"
+        elif s.person:
+            extra = f" ({s.person})"
+        done.append(f"{label} at {timezone.localtime(s.done_at):%H:%M}{extra}")
+    if done:
+        lines.append("Steps: " + "; ".join(done) + ".")
+    return " ".join(lines)
+
+
+@transaction.atomic
+def missing_episode_close(
+    *, actor: User, episode: MissingEpisode, now: datetime.datetime | None = None
+) -> MissingEpisode:
+    """Close the episode once the pupil is found (and the police told of the return, if they
+    were told the pupil was missing); signed, and written into the chronology."""
+    _require(actor, episode.school_id, Perm.MANAGE_CP_RECORDS)
+    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    if not episode.is_open:
+        raise ValidationError("This missing episode is already closed.")
+    steps = _steps_of(episode)
+    problems = missing_close_problems(episode=episode, steps=steps)
+    if problems:
+        raise ValidationError(problems)
+    episode.closed_at = now or timezone.now()
+    episode.closed_by = actor
+    episode.content_hash = content_hash(_closed_content(episode, steps))
+    episode.save(update_fields=["closed_at", "closed_by", "content_hash", "updated_at"])
+    found_at = steps[MissingStep.FOUND].done_at
+    assert found_at is not None  # noqa: S101
+    chronology_append(
+        school_id=episode.school_id,
+        pupil_id=episode.pupil_id,
+        kind=EntryKind.MISSING_CLOSED,
+        occurred_at=found_at,
+        details=_summary(episode, steps),
+        significant=True,
+        author=actor,
+        source_label=MissingEpisode._meta.label,
+        source_id=episode.pk,
+        source_hash=episode.content_hash,
+    )
+    return episode
+
+
+# --- Children missing education ------------------------------------------------------------------
+
+
+def la_deadline(first_day: datetime.date) -> datetime.date:
+    """The 10th school day of the absence: the local authority must be told by then."""
+    return school_day_number(first_day, LA_DEADLINE_SCHOOL_DAY)
+
+
+_ABSENCE_PERMS = (Perm.MANAGE_CP_RECORDS, Perm.MANAGE_PUPIL_ROLL)
+
+
+@transaction.atomic
+def absence_start(
+    *,
+    actor: User,
+    pupil: Pupil,
+    first_day: datetime.date | None,
+    contact_attempts: str,
+    reason_known: str = "",
+    today: datetime.date | None = None,
+) -> ContinuousAbsence:
+    """Record a continuous absence without the school's permission, from its first day."""
+    _require(actor, pupil.school_id, *_ABSENCE_PERMS)
+    today = today or timezone.localdate()
+    problems: dict[str, str] = {}
+    if first_day is None:
+        problems["first_day"] = "Enter the first day of the absence"
+    elif first_day > today:
+        problems["first_day"] = "The first day of the absence must be today or in the past"
+    elif first_day < pupil.joined_on:
+        problems["first_day"] = "The first day of the absence must be after the pupil joined"
+    if not contact_attempts.strip():
+        problems["contact_attempts"] = (
+            "Enter how the school tried to contact the family (both emergency contacts, home "
+            "visit), and what happened"
+        )
+    current = (
+        ContinuousAbsence.objects.select_for_update()
+        .filter(pupil=pupil, ended_on__isnull=True)
+        .first()
+    )
+    if current is not None:
+        problems["__all__"] = (
+            f"An absence from {current.first_day:%d/%m/%Y} is already recorded for this pupil "
+            "and has not ended."
+        )
+    if problems:
+        raise ValidationError(problems)
+    assert first_day is not None  # noqa: S101
+    absence = ContinuousAbsence(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        first_day=first_day,
+        contact_attempts=contact_attempts.strip(),
+        reason_known=reason_known.strip(),
+        recorded_by=actor,
+        recorder_name=actor.full_name,
+    )
+    absence.full_clean()
+    absence.save()
+    deadline = la_deadline(first_day)
+    reason = f" What is known: {absence.reason_known}" if absence.reason_known else ""
+    chronology_append(
+        school_id=pupil.school_id,
+        pupil_id=pupil.pk,
+        kind=EntryKind.ABSENCE_STARTED,
+        occurred_at=_on_day(first_day),
+        details=(
+            f"Absent without the school's permission since {first_day:%d/%m/%Y}, reason not "
+            f"known. The local authority must be told by {deadline:%d/%m/%Y} (the 10th school "
+            f"day). Contact attempts: {absence.contact_attempts}{reason}"
+        ),
+        significant=True,
+        author=actor,
+        source_label=ContinuousAbsence._meta.label,
+        source_id=absence.pk,
+    )
+    if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, pupil.school_id):
+        notify(
+            school=pupil.school,
+            recipients=safeguarding_leads(pupil.school),
+            kind="absence_recorded",
+            title=(
+                "A continuous absence was recorded: the local authority must be told by "
+                f"{deadline:%d/%m/%Y}"
+            ),
+            link=reverse("absence-detail", kwargs={"pk": absence.pk}),
+        )
+    return absence
+
+
+@transaction.atomic
+def absence_la_told(
+    *,
+    actor: User,
+    absence: ContinuousAbsence,
+    told_at: datetime.datetime | None,
+    whom: str,
+    reference: str = "",
+    now: datetime.datetime | None = None,
+) -> ContinuousAbsence:
+    """Record that the local authority was told of the absence: when, whom, their reference."""
+    _require(actor, absence.school_id, *_ABSENCE_PERMS)
+    absence = ContinuousAbsence.objects.select_for_update().get(pk=absence.pk)
+    now = now or timezone.now()
+    if absence.la_told_at is not None:
+        raise ValidationError({"__all__": "The local authority has already been recorded as told."})
+    problems: dict[str, str] = {}
+    if told_at is None:
+        problems["told_at"] = "Enter when the local authority was told"
+    elif told_at > now + CLOCK_SLACK:
+        problems["told_at"] = "The time must not be in the future"
+    elif timezone.localtime(told_at).date() < absence.first_day:
+        problems["told_at"] = (
+            f"The time must not be before the absence began ({absence.first_day:%d/%m/%Y})"
+        )
+    if not whom.strip():
+        problems["whom"] = "Enter who at the local authority was told"
+    if problems:
+        raise ValidationError(problems)
+    assert told_at is not None  # noqa: S101
+    absence.la_told_at, absence.la_told_whom = told_at, whom.strip()
+    absence.la_reference, absence.la_told_by = reference.strip(), actor
+    absence.full_clean()
+    absence.save()
+    ref = f", reference {absence.la_reference}" if absence.la_reference else ""
+    chronology_append(
+        school_id=absence.school_id,
+        pupil_id=absence.pupil_id,
+        kind=EntryKind.ABSENCE_LA_TOLD,
+        occurred_at=told_at,
+        details=(
+            f"The local authority was told of the continuous absence since "
+            f"{absence.first_day:%d/%m/%Y}: told {absence.la_told_whom}{ref}."
+        ),
+        people_involved=absence.la_told_whom,
+        significant=True,
+        author=actor,
+        source_label=ContinuousAbsence._meta.label,
+        source_id=absence.pk,
+    )
+    return absence
+
+
+@transaction.atomic
+def absence_end(
+    *,
+    actor: User,
+    absence: ContinuousAbsence,
+    ended_on: datetime.date | None,
+    reason: str,
+    today: datetime.date | None = None,
+) -> ContinuousAbsence:
+    """Record the day the absence ended (the pupil returned, or another outcome) and how."""
+    _require(actor, absence.school_id, *_ABSENCE_PERMS)
+    absence = ContinuousAbsence.objects.select_for_update().get(pk=absence.pk)
+    today = today or timezone.localdate()
+    if absence.ended_on is not None:
+        raise ValidationError({"__all__": "This absence has already ended."})
+    problems: dict[str, str] = {}
+    if ended_on is None:
+        problems["ended_on"] = "Enter the day the absence ended"
+    elif ended_on > today:
+        problems["ended_on"] = "The day the absence ended must be today or in the past"
+    elif ended_on < absence.first_day:
+        problems["ended_on"] = (
+            f"The absence cannot end before it began ({absence.first_day:%d/%m/%Y})"
+        )
+    if not reason.strip():
+        problems["reason"] = "Enter how the absence ended, for example, the pupil returned"
+    if problems:
+        raise ValidationError(problems)
+    assert ended_on is not None  # noqa: S101
+    absence.ended_on, absence.end_reason, absence.ended_by = ended_on, reason.strip(), actor
+    absence.full_clean()
+    absence.save()
+    chronology_append(
+        school_id=absence.school_id,
+        pupil_id=absence.pupil_id,
+        kind=EntryKind.ABSENCE_ENDED,
+        occurred_at=_on_day(ended_on),
+        details=(
+            f"Continuous absence since {absence.first_day:%d/%m/%Y} ended {ended_on:%d/%m/%Y}: "
+            f"{absence.end_reason}"
+        ),
+        author=actor,
+        source_label=ContinuousAbsence._meta.label,
+        source_id=absence.pk,
+    )
+    return absence

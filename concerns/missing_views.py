@@ -1,0 +1,356 @@
+"""Pages for missing children (003 Appendix C) and children missing education.
+
+Views look the record up through a scoped selector, call one service and render; the rules live
+in `missing_services` and `missing_selectors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import access_log_write
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.selectors import pupil_get_for
+
+from . import missing_services as services
+from .missing_forms import (
+    AbsenceEndForm,
+    AbsenceLaToldForm,
+    AbsenceStartForm,
+    MissingStartForm,
+    MissingStepForm,
+    now_initial,
+)
+from .missing_selectors import (
+    FREQUENT_EPISODES,
+    absence_get_for,
+    absence_list_for,
+    absence_state,
+    can_read_absences,
+    can_record_absences,
+    missing_checklist,
+    missing_count_last_12_months,
+    missing_episode_get_for,
+    missing_episode_list_for,
+)
+from .models import MissingStep, PoliceLine
+
+LIST_LIMIT = 200
+
+
+def _acting_school(request: HttpRequest) -> Any:
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None:
+        raise PermissionDenied
+    return school
+
+
+def _show_problems(form: Form, error: ValidationError, field_for: dict[str, str]) -> None:
+    """Put each of the service's messages next to its field (or at the top of the form)."""
+    for key, problems in error.message_dict.items():
+        field = field_for.get(key, key)
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def _own_pupil(request: HttpRequest, pk: Any) -> Any:
+    """A pupil of the school the person is acting in (records are made in the acting school)."""
+    pupil = pupil_get_for(actor=request.user, pk=pk)
+    acting = request.schools.acting  # type: ignore[attr-defined]
+    if acting is None or pupil.school_id != acting.pk:
+        raise Http404("No such record.")
+    return pupil
+
+
+# --- Missing episodes ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def missing_list(request: HttpRequest) -> HttpResponse:
+    """The school's missing episodes, open first, with each pupil's count in the last 12 months."""
+    school = _acting_school(request)
+    if not access_for(request.user).has(Perm.READ_CP_RECORDS, school):
+        raise PermissionDenied
+    episodes = list(missing_episode_list_for(actor=request.user, school=school)[:LIST_LIMIT])
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="missing_list",
+        pupil_ids=sorted({e.pupil_id for e in episodes}, key=str),
+    )
+    return render(
+        request,
+        "concerns/missing/list.html",
+        {"episodes": episodes, "frequent": FREQUENT_EPISODES, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Anyone who may log a concern reports a pupil missing; the DSLs are alerted."""
+    pupil = _own_pupil(request, pk)
+    if not access_for(request.user).has(Perm.LOG_CONCERN, pupil.school_id):
+        raise Http404("No such record.")
+    if request.method == "POST":
+        form = MissingStartForm(request.POST)
+        if form.is_valid():
+            try:
+                episode = services.missing_episode_start(
+                    actor=request.user, pupil=pupil, **form.values()
+                )
+            except ValidationError as error:
+                _show_problems(form, error, form.FIELD_FOR)
+            else:
+                messages.success(
+                    request,
+                    f"{pupil.display_name} is reported missing. The Designated Safeguarding "
+                    "Lead and deputies have been alerted. Keep looking, and tell them in person "
+                    "anything you learn.",
+                )
+                if access_for(request.user).has(Perm.READ_CP_RECORDS, pupil.school_id):
+                    return redirect("missing-detail", pk=episode.pk)
+                return redirect("pupil-detail", pk=pupil.pk)
+    else:
+        now = now_initial("missing_since")
+        form = MissingStartForm(initial={**now, "last_seen_date": now["missing_since_date"]})
+    return render(request, "concerns/missing/start.html", {"pupil": pupil, "form": form})
+
+
+def _episode_context(request: HttpRequest, episode: Any) -> dict[str, Any]:
+    checklist = missing_checklist(episode=episode)
+    steps = {line.step.value: line.record for line in checklist if line.record is not None}
+    police = steps.get(MissingStep.POLICE_REPORTED)
+    return {
+        "episode": episode,
+        "pupil": episode.pupil,
+        "checklist": checklist,
+        "remaining": [line for line in checklist if not line.done],
+        "police_step": police,
+        "close_problems": services.missing_close_problems(episode=episode, steps=steps)
+        if episode.is_open
+        else [],
+        "recent_count": missing_count_last_12_months(pupil=episode.pupil),
+        "frequent": FREQUENT_EPISODES,
+        "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id),
+        "social_workers": _social_workers(episode.pupil),
+        "record_school": episode.school,
+        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
+        or request.schools.acting.pk != episode.school_id,  # type: ignore[attr-defined]
+    }
+
+
+def _social_workers(pupil: Any) -> list[str]:
+    """The lead professionals of the pupil's current statuses (an allocated social worker)."""
+    from chronology.selectors import statuses_for
+
+    return [
+        s.lead_professional
+        + (f" ({s.lead_professional_contact})" if s.lead_professional_contact else "")
+        for s in statuses_for(pupil=pupil)
+        if s.is_current() and s.lead_professional
+    ]
+
+
+@login_required
+@require_GET
+def missing_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The protocol checklist in order: what is done, with its time, and what remains."""
+    episode = missing_episode_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=episode.school_id,
+        what="missing_episode",
+        pupil_ids=[episode.pupil_id],
+        record_id=episode.pk,
+    )
+    return render(request, "concerns/missing/detail.html", _episode_context(request, episode))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
+    """Record one step of the protocol, with its own time, as it happens."""
+    episode = missing_episode_get_for(actor=request.user, pk=pk)
+    if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id):
+        raise Http404("No such record.")
+    if step not in MissingStep.values:
+        raise Http404("No such step.")
+    kind = MissingStep(step)
+    access_log_write(
+        request=request,
+        school_id=episode.school_id,
+        what="missing_episode",
+        pupil_ids=[episode.pupil_id],
+        record_id=episode.pk,
+    )
+    if request.method == "POST":
+        form = MissingStepForm(request.POST, step=kind)
+        if form.is_valid():
+            try:
+                services.missing_step_record(
+                    actor=request.user, episode=episode, step=step, **form.values()
+                )
+            except ValidationError as error:
+                _show_problems(form, error, form.FIELD_FOR)
+            else:
+                messages.success(request, f"Recorded: {kind.label}.")
+                return redirect(reverse("missing-detail", kwargs={"pk": episode.pk}) + "#steps")
+    else:
+        form = MissingStepForm(step=kind, initial=now_initial("done"))
+    context = _episode_context(request, episode)
+    context.update(form=form, step=kind, police_lines=PoliceLine)
+    return render(request, "concerns/missing/step.html", context)
+
+
+@login_required
+@require_POST
+def missing_close(request: HttpRequest, pk: Any) -> HttpResponse:
+    episode = missing_episode_get_for(actor=request.user, pk=pk)
+    if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id):
+        raise Http404("No such record.")
+    try:
+        services.missing_episode_close(actor=request.user, episode=episode)
+    except ValidationError as error:
+        messages.error(request, "The episode cannot be closed yet. " + " ".join(error.messages))
+    else:
+        messages.success(request, "The missing episode is closed and in the pupil's chronology.")
+    return redirect("missing-detail", pk=episode.pk)
+
+
+# --- Children missing education ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def absence_list(request: HttpRequest) -> HttpResponse:
+    school = _acting_school(request)
+    if not can_read_absences(request.user, school):
+        raise PermissionDenied
+    today = timezone.localdate()
+    absences = list(absence_list_for(actor=request.user, school=school)[:LIST_LIMIT])
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="absence_list",
+        pupil_ids=sorted({a.pupil_id for a in absences}, key=str),
+    )
+    return render(
+        request,
+        "concerns/missing/absence_list.html",
+        {
+            "rows": [(a, absence_state(a, today)) for a in absences],
+            "can_record": can_record_absences(request.user, school),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
+    pupil = _own_pupil(request, pk)
+    if not can_record_absences(request.user, pupil.school_id):
+        raise Http404("No such record.")
+    form = AbsenceStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absence = services.absence_start(actor=request.user, pupil=pupil, **form.cleaned_data)
+        except ValidationError as error:
+            _show_problems(form, error, form.FIELD_FOR)
+        else:
+            deadline = services.la_deadline(absence.first_day)
+            messages.success(
+                request,
+                f"The absence is recorded. Tell the local authority by {deadline:%-d %B %Y} "
+                "(the 10th school day) if it continues.",
+            )
+            return redirect("absence-detail", pk=absence.pk)
+    return render(request, "concerns/missing/absence_start.html", {"pupil": pupil, "form": form})
+
+
+def _absence_context(request: HttpRequest, absence: Any) -> dict[str, Any]:
+    access_log_write(
+        request=request,
+        school_id=absence.school_id,
+        what="absence",
+        pupil_ids=[absence.pupil_id],
+        record_id=absence.pk,
+    )
+    return {
+        "absence": absence,
+        "pupil": absence.pupil,
+        "state": absence_state(absence),
+        "can_record": can_record_absences(request.user, absence.school_id),
+        "cp_reader": access_for(request.user).has(Perm.READ_CP_RECORDS, absence.school_id),
+        "record_school": absence.school,
+        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
+        or request.schools.acting.pk != absence.school_id,  # type: ignore[attr-defined]
+    }
+
+
+@login_required
+@require_GET
+def absence_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    absence = absence_get_for(actor=request.user, pk=pk)
+    return render(
+        request, "concerns/missing/absence_detail.html", _absence_context(request, absence)
+    )
+
+
+def _absence_form_page(
+    request: HttpRequest, pk: Any, *, form_class: Any, act: Any, done: str, title: str
+) -> HttpResponse:
+    absence = absence_get_for(actor=request.user, pk=pk)
+    if not can_record_absences(request.user, absence.school_id):
+        raise Http404("No such record.")
+    initial = now_initial("told") if form_class is AbsenceLaToldForm else {}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.values() if hasattr(form, "values") else form.cleaned_data
+        try:
+            act(actor=request.user, absence=absence, **values)
+        except ValidationError as error:
+            _show_problems(form, error, form.FIELD_FOR)
+        else:
+            messages.success(request, done)
+            return redirect("absence-detail", pk=absence.pk)
+    context = _absence_context(request, absence)
+    context.update(form=form, title=title)
+    return render(request, "concerns/missing/absence_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_la_told(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _absence_form_page(
+        request,
+        pk,
+        form_class=AbsenceLaToldForm,
+        act=services.absence_la_told,
+        done="Recorded: the local authority was told.",
+        title="Record that the local authority was told",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence_end(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _absence_form_page(
+        request,
+        pk,
+        form_class=AbsenceEndForm,
+        act=services.absence_end,
+        done="Recorded: the absence has ended.",
+        title="Record the end of the absence",
+    )

@@ -1,0 +1,41 @@
+"""The missing-children section of a pupil's safeguarding page (the page has checked access)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+
+from ..missing_selectors import (
+    FREQUENT_EPISODES,
+    absence_state,
+    absences_of,
+    missing_count_last_12_months,
+    missing_episodes_of,
+)
+
+register = template.Library()
+
+
+@register.inclusion_tag("concerns/missing/_pupil_section.html", takes_context=True)
+def missing_children_section(context: template.Context, pupil: Any) -> dict[str, Any]:
+    """Missing episodes (with the 12-month count) and continuous absences of one pupil."""
+    user = context["request"].user
+    access = access_for(user)
+    if not access.has(Perm.READ_CP_RECORDS, pupil.school_id):
+        return {"show": False}
+    return {
+        "show": True,
+        "pupil": pupil,
+        "episodes": missing_episodes_of(pupil=pupil),
+        "recent_count": missing_count_last_12_months(pupil=pupil),
+        "frequent": FREQUENT_EPISODES,
+        "absences": [(a, absence_state(a)) for a in absences_of(pupil=pupil)],
+        "can_report": access.has(Perm.LOG_CONCERN, pupil.school_id),
+        "can_record_absence": access.has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
+        or access.has(Perm.MANAGE_PUPIL_ROLL, pupil.school_id),
+        "acting_school": context.get("acting_school"),
+    }
