@@ -156,23 +156,6 @@ ROUTES: dict[str, Route] = {
     "absence-detail": _record_route("absence", READ_CP | {"admin"}),
     "absence-la-told": _record_route("absence", MANAGE_CP | {"admin"}),
     "absence-end": _record_route("absence", MANAGE_CP | {"admin"}),
-    # Missing children (003 Appendix C): anyone who logs concerns reports; CP readers see; the
-    # DSL and deputies record the steps. Children missing education: the school admin too.
-    "missing-list": Route(allowed=READ_CP),
-    "missing-start": Route(kwargs=_pupil, allowed=LOG_CONCERN, denied=404, record=True),
-    "missing-detail": _record_route("missing_episode", READ_CP),
-    "missing-step": Route(
-        kwargs=lambda w, r, which: {"pk": r[which].missing_episode.pk, "step": "contacted"},
-        allowed=MANAGE_CP,
-        denied=404,
-        record=True,
-    ),
-    "missing-close": _record_route("missing_episode", MANAGE_CP, method="post", ok=302),
-    "absence-list": Route(allowed=READ_CP | {"admin"}),
-    "absence-start": Route(kwargs=_pupil, allowed=MANAGE_CP | {"admin"}, denied=404, record=True),
-    "absence-detail": _record_route("absence", READ_CP | {"admin"}),
-    "absence-la-told": _record_route("absence", MANAGE_CP | {"admin"}),
-    "absence-end": _record_route("absence", MANAGE_CP | {"admin"}),
     # Referrals
     "referral-list": Route(allowed=READ_CP),
     "referral-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
