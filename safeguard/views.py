@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from safeguard.access import access_for
+from safeguard.roles import Perm
 from schools.selectors import role_labels_for
 
 
@@ -21,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """What the signed-in person can do in the school they are acting in."""
     school = request.schools.acting  # type: ignore[attr-defined]
     roles = role_labels_for(actor=request.user, school=school) if school else []
-    return render(request, "safeguard/home.html", {"roles": roles})
+    context: dict[str, Any] = {"roles": roles}
+    if school is not None and access_for(request.user).has(Perm.READ_CP_RECORDS, school):
+        from referrals.selectors import referral_counts
+
+        context["referrals"] = referral_counts(actor=request.user, school=school)
+    return render(request, "safeguard/home.html", context)
 
 
 @require_POST

@@ -147,3 +147,15 @@ def test_viewing_a_referral_is_in_the_access_log(client: Any, world: World) -> N
         world.pupil.pk,
         str(referral.pk),
     )
+
+
+def test_home_page_shows_referrals_needing_attention_to_cp_readers_only(
+    client: Any, world: World
+) -> None:
+    make_referral(world.users["dsl"], world.pupil)  # overdue, follow-up outstanding
+    client.force_login(world.users["dsl"])
+    page = client.get(reverse("home")).content.decode()
+    assert "1 overdue</a>" in page
+    assert "1 written follow-up outstanding</a>" in page
+    client.force_login(world.users["staff"])
+    assert 'data-testid="home-referrals"' not in client.get(reverse("home")).content.decode()
