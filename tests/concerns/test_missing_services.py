@@ -1,0 +1,460 @@
+"""Missing children (003 Appendix C) and children missing education: the services' rules."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from chronology.models import ChronologyEntry, EntryKind
+from chronology.services import verify_chain
+from concerns import missing_services as services
+from concerns.missing_selectors import (
+    absence_list_for,
+    absence_state,
+    missing_checklist,
+    missing_count_last_12_months,
+    missing_episode_list_for,
+)
+from concerns.models import MissingEpisode, MissingStep
+from safeguard.models import Notification
+from safeguard.workdays import LONDON
+from tests.conftest import World
+from tests.factories import PupilFactory, member
+
+HOUR = datetime.timedelta(hours=1)
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def _start(world: World, *, at: datetime.datetime | None = None, pupil: Any = None, **kw: Any):
+    at = at or timezone.now() - HOUR
+    values: dict[str, Any] = {
+        "missing_since": at,
+        "last_seen_at": at - 20 * MINUTE,
+        "last_seen_details": "Leaving the Year 9 science lesson, seen by Mr Jones",
+    }
+    values.update(kw)
+    return services.missing_episode_start(
+        actor=world.users["staff"], pupil=pupil or world.pupil, **values
+    )
+
+
+def _step(world: World, episode: MissingEpisode, step: str, at: datetime.datetime, **kw: Any):
+    return services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step=step, done_at=at, **kw
+    )
+
+
+def _all_steps(world: World, episode: MissingEpisode) -> None:
+    t = episode.missing_since
+    _step(world, episode, "searched", t + 5 * MINUTE, notes="Building and field")
+    _step(world, episode, "contacted", t + 7 * MINUTE, notes="Phoned and texted: no reply")
+    _step(world, episode, "parents_told", t + 9 * MINUTE, person="Mother, by phone")
+    _step(world, episode, "police_reported", t + 15 * MINUTE, police_line="101",
+          incident_number="INC-4521")  # fmt: skip
+    services.missing_step_record(
+        actor=world.users["deputy"], episode=episode, step="social_worker_told",
+        not_applicable=True,
+    )  # fmt: skip
+    _step(world, episode, "found", t + 40 * MINUTE, person="PC Jones", place="Central Park")
+    _step(world, episode, "police_told_of_return", t + 45 * MINUTE)
+
+
+def _problems(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
+    return excinfo.value.message_dict
+
+
+# --- Reporting a pupil missing ------------------------------------------------------------------
+
+
+def test_any_staff_member_reports_a_pupil_missing_and_the_dsls_are_alerted_without_the_name(
+    world: World,
+) -> None:
+    deputy = world.users["deputy"]
+    episode = _start(world)
+    assert episode.school == world.school
+    assert episode.reporter_name == world.users["staff"].full_name
+    alerts = Notification.objects.filter(kind="missing_child")
+    assert {n.recipient for n in alerts} == {world.users["dsl"], deputy}
+    for alert in alerts:
+        assert alert.urgent
+        assert alert.link == f"/missing/{episode.pk}/"
+        assert world.pupil.legal_first_name not in alert.title
+        assert world.pupil.legal_last_name not in alert.title
+    entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_REPORTED)
+    assert entry.pupil == world.pupil
+    assert entry.occurred_at == episode.missing_since
+    assert entry.significant
+    assert "Reported missing from school by" in entry.details
+    assert "Leaving the Year 9 science lesson" in entry.details
+    assert entry.source_id == str(episode.pk)
+    assert len(entry.source_hash) == 64
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"last_seen_at": "later"}, "last_seen_at", "must be before they were found to be missing"),
+        ({"missing_since": "future"}, "missing_since", "must not be in the future"),
+        ({"last_seen_details": " "}, "last_seen_details", "Enter where the pupil was last seen"),
+        ({"missing_since": None}, "missing_since", "Enter when you found the pupil was missing"),
+    ],
+)
+def test_a_report_with_bad_times_or_nothing_about_last_seen_is_refused(
+    world: World, values: dict[str, Any], field: str, message: str
+) -> None:
+    now = timezone.now()
+    swap = {"later": now - 10 * MINUTE, "future": now + HOUR}
+    kw = {k: swap[v] if isinstance(v, str) and v in swap else v for k, v in values.items()}
+    with pytest.raises(ValidationError) as excinfo:
+        _start(world, at=now - HOUR, **kw)
+    assert message in _problems(excinfo)[field][0]
+    assert not MissingEpisode.objects.exists()
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_a_pupil_already_missing_is_not_reported_twice(world: World) -> None:
+    _start(world)
+    with pytest.raises(ValidationError) as excinfo:
+        _start(world)
+    assert "already reported missing" in _problems(excinfo)["__all__"][0]
+    assert MissingEpisode.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["governor", "tso", "other_dsl"])
+def test_only_people_who_log_concerns_in_the_pupils_school_report_missing(
+    world: World, role: str
+) -> None:
+    with pytest.raises(PermissionDenied):
+        services.missing_episode_start(
+            actor=world.users[role],
+            pupil=world.pupil,
+            missing_since=timezone.now(),
+            last_seen_at=timezone.now() - HOUR,
+            last_seen_details="Assembly",
+        )
+
+
+# --- Recording the steps ------------------------------------------------------------------------
+
+
+def test_each_step_is_recorded_with_its_own_time_and_the_checklist_keeps_protocol_order(
+    world: World,
+) -> None:
+    episode = _start(world)
+    t = episode.missing_since
+    _step(world, episode, "parents_told", t + 9 * MINUTE, person="Father")
+    _step(world, episode, "searched", t + 2 * MINUTE, notes="Toilets, field, car park")
+    lines = missing_checklist(episode=episode)
+    assert [line.step for line in lines] == list(MissingStep)
+    assert [line.step.value for line in lines if line.done] == ["searched", "parents_told"]
+    assert lines[0].record.done_at == t + 2 * MINUTE
+    assert lines[0].record.recorder_name == world.users["dsl"].full_name
+    # The police step can be recorded; telling the police of the return cannot yet.
+    can = {line.step.value: line.can_record for line in lines}
+    assert can["police_reported"]
+    assert not can["police_told_of_return"]
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (-5 * MINUTE, "must not be before the pupil was found to be missing"),
+        (2 * HOUR, "must not be in the future"),
+    ],
+)
+def test_a_step_time_before_the_episode_began_or_in_the_future_is_refused(
+    world: World, offset: datetime.timedelta, message: str
+) -> None:
+    episode = _start(world)
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, "searched", episode.missing_since + offset)
+    assert message in _problems(excinfo)["done_at"][0]
+
+
+def test_reporting_to_the_police_needs_the_number_called_and_the_incident_number(
+    world: World,
+) -> None:
+    episode = _start(world)
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, "police_reported", episode.missing_since + 10 * MINUTE)
+    problems = _problems(excinfo)
+    assert problems["incident_number"] == ["Enter the police incident number"]
+    assert problems["police_line"] == ["Select whether you called 101 or 999"]
+    row = _step(
+        world,
+        episode,
+        "police_reported",
+        episode.missing_since + 10 * MINUTE,
+        police_line="999",
+        incident_number=" CAD 1234 ",
+    )
+    assert (row.police_line, row.incident_number) == ("999", "CAD 1234")
+
+
+def test_found_needs_who_where_and_a_time_after_last_seen(world: World) -> None:
+    at = timezone.now() - HOUR
+    episode = _start(world, at=at, last_seen_at=at)  # noticed the moment they went
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, "found", at)
+    problems = _problems(excinfo)
+    assert "must be after the pupil was last seen" in problems["done_at"][0]
+    assert problems["person"] == ["Enter who found the pupil"]
+    assert problems["place"] == ["Enter where the pupil was found"]
+
+
+def test_a_step_is_recorded_once_and_only_by_the_dsl_or_a_deputy(world: World) -> None:
+    episode = _start(world)
+    at = episode.missing_since + MINUTE
+    for role in ["staff", "head", "admin", "tso", "other_dsl"]:
+        with pytest.raises(PermissionDenied):
+            services.missing_step_record(
+                actor=world.users[role], episode=episode, step="searched", done_at=at
+            )
+    _step(world, episode, "searched", at)
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, "searched", at)
+    assert _problems(excinfo)["__all__"] == ["This step has already been recorded."]
+
+
+def test_the_police_are_told_of_a_return_only_after_a_report_and_once_found(world: World) -> None:
+    episode = _start(world)
+    t = episode.missing_since
+    with pytest.raises(ValidationError, match="were not told"):
+        _step(world, episode, "police_told_of_return", t + 30 * MINUTE)
+    _step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
+          incident_number="42")  # fmt: skip
+    with pytest.raises(ValidationError, match="found first"):
+        _step(world, episode, "police_told_of_return", t + 30 * MINUTE)
+    _step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, "police_told_of_return", t + 15 * MINUTE)
+    assert "before the pupil was found" in _problems(excinfo)["done_at"][0]
+
+
+# --- Closing ------------------------------------------------------------------------------------
+
+
+def test_an_episode_closes_only_once_found_and_the_police_know_of_the_return(world: World) -> None:
+    episode = _start(world)
+    t = episode.missing_since
+    with pytest.raises(ValidationError, match="found"):
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    _step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
+          incident_number="42")  # fmt: skip
+    _step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
+    with pytest.raises(ValidationError, match="Tell the police"):
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    assert not ChronologyEntry.objects.filter(kind=EntryKind.MISSING_CLOSED).exists()
+
+
+def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(world: World) -> None:
+    episode = _start(world)
+    _all_steps(world, episode)
+    with pytest.raises(PermissionDenied):
+        services.missing_episode_close(actor=world.users["head"], episode=episode)
+    closed = services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    assert closed.closed_by == world.users["dsl"]
+    assert len(closed.content_hash) == 64
+    entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
+    found_at = episode.missing_since + 40 * MINUTE
+    assert entry.occurred_at == found_at
+    assert entry.source_hash == closed.content_hash
+    local = timezone.localtime(found_at)
+    assert f"Found at {local:%H:%M on %d/%m/%Y} by PC Jones, at Central Park" in entry.details
+    assert "(40 minutes)" in entry.details
+    assert "Reported to the police at" in entry.details
+    assert "(called 101, incident INC-4521)" in entry.details
+    assert "Social worker told: not applicable" in entry.details
+    assert verify_chain(school_id=world.school.pk).ok
+    # Closed: the steps are fixed, except the return interview, which the LA offers later.
+    with pytest.raises(ValidationError, match="closed"):
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    offered = _step(world, episode, "return_interview", timezone.now() - MINUTE, person="LA")
+    assert offered.step == "return_interview"
+
+
+def test_an_episode_found_before_the_police_were_called_closes_without_them(world: World) -> None:
+    episode = _start(world)
+    _step(world, episode, "searched", episode.missing_since + MINUTE)
+    _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="Caretaker",
+          place="Behind the sports hall")  # fmt: skip
+    services.missing_episode_close(actor=world.users["deputy"], episode=episode)
+    with pytest.raises(ValidationError, match="closed"):
+        _step(world, episode, "contacted", episode.missing_since + 4 * MINUTE)
+
+
+# --- Frequent episodes ----------------------------------------------------------------------------
+
+
+def _closed_episode(world: World, at: datetime.datetime) -> MissingEpisode:
+    episode = _start(world, at=at)
+    _step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
+    return services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+
+
+def test_episodes_in_the_last_12_months_are_counted_per_pupil(world: World) -> None:
+    now = timezone.now()
+    _closed_episode(world, now - datetime.timedelta(days=400))  # more than a year ago
+    for days in (200, 40):
+        _closed_episode(world, now - datetime.timedelta(days=days))
+    assert missing_count_last_12_months(pupil=world.pupil) == 2
+    _start(world)
+    assert missing_count_last_12_months(pupil=world.pupil) == 3
+    listed = {e.pk: e.recent_count for e in missing_episode_list_for(
+        actor=world.users["dsl"], school=world.school)}  # fmt: skip
+    assert sorted(listed.values()) == [3, 3, 3, 3]  # each row carries its pupil's count
+
+
+def test_the_list_shows_open_episodes_first_and_never_another_schools(world: World) -> None:
+    now = timezone.now()
+    old = _closed_episode(world, now - datetime.timedelta(days=3))
+    other = member(world.school, "staff")
+    second = PupilFactory(school=world.school)
+    current = services.missing_episode_start(
+        actor=other,
+        pupil=second,
+        missing_since=now - 2 * HOUR,
+        last_seen_at=now - 3 * HOUR,
+        last_seen_details="Lunch",
+    )
+    theirs = services.missing_episode_start(
+        actor=world.users["other_dsl"],
+        pupil=world.other_pupil,
+        missing_since=now - HOUR,
+        last_seen_at=now - 2 * HOUR,
+        last_seen_details="Playground",
+    )
+    mine = list(missing_episode_list_for(actor=world.users["dsl"], school=world.school))
+    assert mine == [current, old]
+    assert theirs not in mine
+    # Asking for the other school's list gives nothing, even by naming it.
+    assert not missing_episode_list_for(actor=world.users["dsl"], school=world.other_school)
+    assert not missing_episode_list_for(actor=world.users["staff"], school=world.school)
+
+
+# --- Children missing education -------------------------------------------------------------------
+
+
+def test_the_10th_school_day_skips_weekends_and_a_bank_holiday() -> None:
+    # Monday 18 May 2026; Monday 25 May is the spring bank holiday.
+    assert services.la_deadline(datetime.date(2026, 5, 18)) == datetime.date(2026, 6, 1)
+    # An absence first noticed on a Saturday counts from the Monday.
+    assert services.la_deadline(datetime.date(2026, 5, 16)) == datetime.date(2026, 6, 1)
+    # Christmas 2026: Friday 25 and Monday 28 December (Boxing Day's substitute) and Friday
+    # 1 January are bank holidays (school term dates join this with the reminders, issue 6).
+    assert services.la_deadline(datetime.date(2026, 12, 21)) == datetime.date(2027, 1, 6)
+
+
+def _absence(world: World, first_day: datetime.date, *, actor: str = "dsl", today: Any = None):
+    return services.absence_start(
+        actor=world.users[actor],
+        pupil=world.pupil,
+        first_day=first_day,
+        contact_attempts="Called both emergency contacts on 18 and 19 May; home visit, no answer",
+        today=today,
+    )
+
+
+def test_an_absence_shows_its_deadline_and_when_it_is_due_today_or_overdue(world: World) -> None:
+    with time_machine.travel(datetime.datetime(2026, 5, 29, 12, tzinfo=LONDON), tick=False):
+        absence = _absence(world, datetime.date(2026, 5, 18))
+        entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_STARTED)
+        assert "must be told by 01/06/2026 (the 10th school day)" in entry.details
+        assert timezone.localtime(entry.occurred_at).date() == datetime.date(2026, 5, 18)
+    due = absence_state(absence, datetime.date(2026, 5, 29))
+    assert (due.state, due.school_days, due.deadline) == ("due", 9, datetime.date(2026, 6, 1))
+    assert due.label == "Tell the local authority by 1 June 2026"
+    on_the_day = absence_state(absence, datetime.date(2026, 6, 1))
+    assert (on_the_day.state, on_the_day.school_days) == ("today", 10)
+    assert on_the_day.label == "Tell the local authority today"
+    assert absence_state(absence, datetime.date(2026, 6, 2)).state == "overdue"
+
+
+def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chronology(
+    world: World,
+) -> None:
+    first = timezone.localdate() - datetime.timedelta(days=16)
+    absence = _absence(world, first)
+    now = timezone.now()
+    with pytest.raises(ValidationError) as excinfo:
+        services.absence_la_told(actor=world.users["dsl"], absence=absence, told_at=now + HOUR,
+                                 whom="")  # fmt: skip
+    problems = _problems(excinfo)
+    assert problems["told_at"] == ["The time must not be in the future"]
+    assert problems["whom"] == ["Enter who at the local authority was told"]
+    before = timezone.make_aware(datetime.datetime.combine(first, datetime.time(9)))
+    with pytest.raises(ValidationError, match="before the absence began"):
+        services.absence_la_told(
+            actor=world.users["dsl"], absence=absence, told_at=before - 24 * HOUR, whom="CME"
+        )
+    told = services.absence_la_told(
+        actor=world.users["admin"],
+        absence=absence,
+        told_at=now - HOUR,
+        whom="Jo Bloggs, Children Missing Education team",
+        reference="CME/2026/77",
+    )
+    assert absence_state(told).state == "told"
+    entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_LA_TOLD)
+    assert entry.occurred_at == now - HOUR
+    assert entry.significant
+    assert "Jo Bloggs, Children Missing Education team, reference CME/2026/77" in entry.details
+    with pytest.raises(ValidationError, match="already"):
+        services.absence_la_told(actor=world.users["dsl"], absence=told, told_at=now, whom="X")
+
+
+def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world: World) -> None:
+    first = timezone.localdate() - datetime.timedelta(days=10)
+    absence = _absence(world, first)
+    with pytest.raises(ValidationError, match="already recorded"):
+        _absence(world, first)
+    with pytest.raises(ValidationError) as excinfo:
+        services.absence_end(
+            actor=world.users["dsl"],
+            absence=absence,
+            ended_on=first - datetime.timedelta(days=1),
+            reason="",
+        )
+    problems = _problems(excinfo)
+    assert "cannot end before it began" in problems["ended_on"][0]
+    assert problems["reason"][0].startswith("Enter how the absence ended")
+    ended = services.absence_end(
+        actor=world.users["dsl"], absence=absence, ended_on=timezone.localdate(), reason="Back"
+    )
+    assert absence_state(ended).state == "ended"
+    assert ChronologyEntry.objects.filter(kind=EntryKind.ABSENCE_ENDED).count() == 1
+    _absence(world, timezone.localdate())  # a new absence may start
+    assert verify_chain(school_id=world.school.pk).ok
+
+
+def test_absences_are_recorded_by_the_dsl_deputy_and_admin_only(world: World) -> None:
+    for role in ["staff", "head", "governor", "tso", "other_dsl"]:
+        with pytest.raises(PermissionDenied):
+            _absence(world, timezone.localdate(), actor=role)
+    absence = _absence(world, timezone.localdate(), actor="admin")
+    # The admin is not a DSL: the DSLs are told an absence was recorded (no name in the title).
+    alerts = Notification.objects.filter(kind="absence_recorded")
+    assert {n.recipient for n in alerts} == {world.users["dsl"], world.users["deputy"]}
+    assert all(world.pupil.legal_last_name not in n.title for n in alerts)
+    assert absence.recorder_name == world.users["admin"].full_name
+    with pytest.raises(ValidationError, match="past"):
+        _absence(world, timezone.localdate() + datetime.timedelta(days=1), actor="dsl")
+
+
+def test_the_absence_list_never_returns_another_schools_record(world: World) -> None:
+    mine = _absence(world, timezone.localdate())
+    theirs = services.absence_start(
+        actor=world.users["other_dsl"],
+        pupil=world.other_pupil,
+        first_day=timezone.localdate(),
+        contact_attempts="Phoned",
+    )
+    assert list(absence_list_for(actor=world.users["admin"], school=world.school)) == [mine]
+    assert theirs not in absence_list_for(actor=world.users["dsl"], school=world.school)
+    assert not absence_list_for(actor=world.users["dsl"], school=world.other_school)
+    assert not absence_list_for(actor=world.users["staff"], school=world.school)
