@@ -31,7 +31,8 @@ from schools.models import School, SchoolMembership, User
 
 from .models import Allegation, LowLevelConcern, NamedPerson, SubjectType
 
-NAMED_CACHE_SECONDS = 300
+# Only the navigation link depends on it (never access), so a minute's staleness is harmless.
+NAMED_CACHE_SECONDS = 60
 
 
 def _nobody() -> Q:

@@ -90,6 +90,12 @@ def _step(
     return step
 
 
+def _forget_named(school_id: int, user_id: Any) -> None:
+    """The navigation's cached answer for this person is out of date: now, and after commit."""
+    selectors.forget_named(school_id=school_id, user_id=user_id)
+    transaction.on_commit(lambda: selectors.forget_named(school_id=school_id, user_id=user_id))
+
+
 def _link(name: str, pk: Any) -> str:
     return reverse(name, kwargs={"pk": pk})
 
@@ -432,9 +438,7 @@ def _name(allegation: Allegation, user: User, capacity: str, actor: Any) -> Name
         kind=StepKind.PERSON_NAMED,
         details=f"{user.full_name} named{as_what}: they can see and act on this allegation.",
     )
-    transaction.on_commit(
-        lambda: selectors.forget_named(school_id=allegation.school_id, user_id=user.pk)
-    )
+    _forget_named(allegation.school_id, user.pk)
     notify(
         school=allegation.school,
         recipients=[user],
@@ -468,9 +472,7 @@ def allegation_unname_person(*, actor: Any, allegation: Allegation, named: Named
         kind=StepKind.PERSON_REMOVED,
         details=f"{user.full_name} is no longer named on this allegation.",
     )
-    transaction.on_commit(
-        lambda: selectors.forget_named(school_id=allegation.school_id, user_id=user.pk)
-    )
+    _forget_named(allegation.school_id, user.pk)
 
 
 # --- Low-level concerns --------------------------------------------------------------------------

@@ -1,0 +1,327 @@
+"""Allegation services: the LADO deadline, bad input, the append-only history, staff reports."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from allegations import services
+from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
+from chronology.models import ChronologyEntry
+from safeguard.models import Notification
+from safeguard.workdays import LONDON
+from tests.allegations.conftest import allegation, low_level
+from tests.conftest import World
+from tests.factories import member
+
+
+def _london(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("reported", "due"),
+    [
+        # Tuesday morning: by the end of Wednesday.
+        (_london(2026, 11, 17, 9, 30), datetime.date(2026, 11, 18)),
+        # Friday afternoon: across the weekend, by the end of Monday.
+        (_london(2026, 11, 13, 16, 0), datetime.date(2026, 11, 16)),
+        # Saturday: the next working day after Saturday is Monday.
+        (_london(2026, 11, 14, 11, 0), datetime.date(2026, 11, 16)),
+        # Friday before the spring bank holiday (Monday 25 May 2026): by the end of Tuesday.
+        (_london(2026, 5, 22, 15, 0), datetime.date(2026, 5, 26)),
+        # Christmas Eve: Christmas Day and the Boxing Day substitute (Monday 28th) are not
+        # working days, nor the weekend between: by the end of Tuesday 29 December.
+        (_london(2026, 12, 24, 10, 0), datetime.date(2026, 12, 29)),
+    ],
+)
+def test_lado_is_due_within_one_working_day_across_weekends_and_bank_holidays(
+    world: World, reported: datetime.datetime, due: datetime.date
+) -> None:
+    with time_machine.travel(datetime.datetime(2027, 1, 4, 12, tzinfo=LONDON), tick=False):
+        a = allegation(world.users["head"], world.school, reported_at=reported)
+    assert timezone.localtime(a.lado_due_at).date() == due
+    assert timezone.localtime(a.lado_due_at).time() == datetime.time.max
+
+
+def test_overdue_only_while_open_and_the_lado_not_told(world: World) -> None:
+    head = world.users["head"]
+    with time_machine.travel(_london(2026, 11, 13, 16, 0), tick=False):
+        a = allegation(head, world.school, reported_at=_london(2026, 11, 13, 15, 0))
+        assert not a.lado_overdue()
+    with time_machine.travel(_london(2026, 11, 16, 23, 0), tick=False):
+        assert not a.lado_overdue()  # Monday evening: still in time
+    with time_machine.travel(_london(2026, 11, 17, 0, 1), tick=False):
+        assert a.lado_overdue()
+        a = services.allegation_lado_contact(
+            actor=head, allegation=a, contacted_at=_london(2026, 11, 17, 0, 0), officer="Kim Lado"
+        )
+        assert not a.lado_overdue()
+        step = a.steps.get(kind=StepKind.LADO_CONTACTED)
+        assert "after the one-working-day deadline" in step.details
+
+
+def test_recording_writes_the_first_step_and_never_the_chronology(world: World) -> None:
+    a = allegation(world.users["head"], world.school, pupils=[world.pupil], pupils_involved="A.A.")
+    assert list(a.steps.values_list("kind", flat=True)) == [StepKind.RECORDED]
+    assert list(a.pupils.values_list("pupil_id", flat=True)) == [world.pupil.pk]
+    assert not ChronologyEntry.objects.filter(pupil=world.pupil).exists()
+
+
+def test_only_the_head_and_tso_record(world: World) -> None:
+    for role in ["dsl", "deputy", "staff", "admin", "governor", "other_dsl"]:
+        with pytest.raises(PermissionDenied):
+            allegation(world.users[role], world.school)
+    allegation(world.users["tso"], world.school)
+
+
+def test_the_head_cannot_record_or_handle_an_allegation_about_the_headteacher(
+    world: World,
+) -> None:
+    with pytest.raises(PermissionDenied):
+        allegation(world.users["head"], world.school, subject_type="headteacher")
+    a = allegation(world.users["tso"], world.school, subject_type="headteacher")
+    with pytest.raises(PermissionDenied):
+        services.allegation_step_add(
+            actor=world.users["head"], allegation=a, occurred_at=timezone.now(), details="x"
+        )
+    with pytest.raises(ValidationError):  # nobody with the head role can be named on it
+        services.allegation_name_person(
+            actor=world.users["tso"], allegation=a, user=world.users["head"]
+        )
+
+
+def test_a_pupil_of_another_school_cannot_be_linked(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        allegation(world.users["head"], world.school, pupils=[world.other_pupil])
+
+
+def test_lado_contact_before_the_report_is_refused_with_the_field(world: World) -> None:
+    a = allegation(world.users["head"], world.school)
+    with pytest.raises(ValidationError) as error:
+        services.allegation_lado_contact(
+            actor=world.users["head"],
+            allegation=a,
+            contacted_at=a.reported_at - datetime.timedelta(minutes=1),
+            officer="Kim Lado",
+        )
+    assert "on or after the time it was reported" in error.value.message_dict["contacted_at"][0]
+    assert not AllegationStep.objects.filter(kind=StepKind.LADO_CONTACTED).exists()
+
+
+def test_outcome_before_the_report_or_without_notes_is_refused(world: World) -> None:
+    head = world.users["head"]
+    a = allegation(head, world.school)
+    reported_on = timezone.localtime(a.reported_at).date()
+    with pytest.raises(ValidationError) as error:
+        services.allegation_outcome(
+            actor=head,
+            allegation=a,
+            outcome="unfounded",
+            outcome_date=reported_on - datetime.timedelta(days=1),
+            notes="No evidence.",
+            refer_in_references=False,
+        )
+    assert "outcome_date" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.allegation_outcome(
+            actor=head,
+            allegation=a,
+            outcome="unfounded",
+            outcome_date=reported_on,
+            notes="  ",
+            refer_in_references=False,
+        )
+    assert error.value.message_dict["notes"] == ["Enter notes on the outcome"]
+    a.refresh_from_db()
+    assert a.is_open
+
+
+def test_the_outcome_closes_it_for_good(world: World) -> None:
+    head = world.users["head"]
+    a = allegation(head, world.school)
+    a = services.allegation_outcome(
+        actor=head,
+        allegation=a,
+        outcome="unfounded",
+        outcome_date=timezone.localdate(),
+        notes="The LADO agreed there was no evidence.",
+        refer_in_references=False,
+    )
+    assert not a.is_open
+    assert a.closed_by == head
+    with pytest.raises(ValidationError):
+        services.allegation_police(actor=head, allegation=a, involved=True)
+    # The database refuses too, whatever the code path.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Allegation.objects.filter(pk=a.pk).update(outcome="malicious")
+    # A later step (a DBS referral, say) can still be recorded.
+    services.allegation_step_add(
+        actor=head, allegation=a, occurred_at=timezone.now(), details="Staff member told."
+    )
+
+
+def test_history_is_append_only_and_the_original_report_never_changes(world: World) -> None:
+    head = world.users["head"]
+    a = allegation(head, world.school)
+    services.allegation_lado_contact(
+        actor=head, allegation=a, contacted_at=timezone.now(), officer="Kim Lado", reference="L1"
+    )
+    services.allegation_lado_contact(
+        actor=head, allegation=a, contacted_at=timezone.now(), officer="Lee Lado", advice="Police."
+    )
+    a.refresh_from_db()
+    assert (a.lado_officer, a.lado_reference, a.lado_advice) == ("Lee Lado", "L1", "Police.")
+    details = list(a.steps.filter(kind=StepKind.LADO_CONTACTED).values_list("details", flat=True))
+    assert "Kim Lado" in details[0]
+    assert "Reference: L1" in details[0]
+    assert "(again)" in details[1]
+    assert "Lee Lado" in details[1]
+    step = a.steps.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AllegationStep.objects.filter(pk=step.pk).update(details="rewritten")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AllegationStep.objects.filter(pk=step.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Allegation.objects.filter(pk=a.pk).update(account="rewritten")
+
+
+def test_naming_and_unnaming_are_steps_and_notify_without_names(world: World) -> None:
+    head, deputy = world.users["head"], world.users["deputy"]
+    a = allegation(head, world.school)
+    named = services.allegation_name_person(
+        actor=head, allegation=a, user=deputy, capacity="Deputy Headteacher"
+    )
+    note = Notification.objects.get(recipient=deputy)
+    assert a.subject_name not in note.title
+    assert world.school.name in note.title
+    services.allegation_unname_person(actor=head, allegation=a, named=named)
+    kinds = list(a.steps.values_list("kind", flat=True))
+    assert kinds == [StepKind.RECORDED, StepKind.PERSON_NAMED, StepKind.PERSON_REMOVED]
+    with pytest.raises(ValidationError):  # someone from another school
+        services.allegation_name_person(actor=head, allegation=a, user=world.users["other_dsl"])
+
+
+def test_staff_report_goes_to_the_head_and_tso_without_names(world: World) -> None:
+    staff = world.users["staff"]
+    record = services.concern_about_adult_report(
+        actor=staff,
+        school=world.school,
+        level="allegation",
+        subject_name="Morgan Example",
+        subject_type="supply",
+        account="I saw them slap a pupil on the back of the head.",
+    )
+    assert isinstance(record, Allegation)
+    assert (record.reported_by_name, record.created_by) == (staff.full_name, staff)
+    assert record.steps.get().kind == StepKind.REPORTED
+    notes = Notification.objects.filter(kind="allegation_reported")
+    assert {n.recipient for n in notes} == {world.users["head"], world.users["tso"]}
+    for n in notes:
+        assert n.urgent
+        assert "Morgan" not in n.title
+        assert staff.full_name not in n.title
+        assert n.link == f"/allegations/{record.pk}/"
+
+
+def test_staff_report_about_the_head_goes_to_the_tso_and_the_chosen_chair(world: World) -> None:
+    chair = world.users["governor"]
+    record = services.concern_about_adult_report(
+        actor=world.users["deputy"],
+        school=world.school,
+        level="allegation",
+        subject_name="The Head",
+        subject_type="headteacher",
+        account="Shouted at and grabbed a pupil.",
+        chair=chair,
+    )
+    recipients = set(Notification.objects.values_list("recipient__email", flat=True))
+    assert recipients == {world.users["tso"].email, chair.email}
+    assert list(record.named_people.values_list("user", "capacity")) == [
+        (chair.pk, "Chair of Governors")
+    ]
+
+
+def test_a_low_level_report_is_kept_apart(world: World) -> None:
+    record = services.concern_about_adult_report(
+        actor=world.users["staff"],
+        school=world.school,
+        level="low_level",
+        subject_name="Morgan Example",
+        subject_type="staff",
+        account="Swore in front of pupils.",
+    )
+    assert isinstance(record, LowLevelConcern)
+    assert not Allegation.objects.exists()
+    assert record.subject_key == "morgan example"
+    assert not Notification.objects.filter(urgent=True).exists()
+
+
+def test_only_school_staff_report_and_a_chair_only_for_the_head(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        services.concern_about_adult_report(
+            actor=world.users["other_dsl"],
+            school=world.school,
+            level="allegation",
+            subject_name="X",
+            subject_type="staff",
+            account="Y",
+        )
+    with pytest.raises(ValidationError):
+        services.concern_about_adult_report(
+            actor=world.users["staff"],
+            school=world.school,
+            level="allegation",
+            subject_name="X",
+            subject_type="staff",
+            account="Y",
+            chair=world.users["governor"],
+        )
+
+
+def test_low_level_response_once_and_escalation_links_both_ways(world: World) -> None:
+    head = world.users["head"]
+    concern = low_level(head, world.school)
+    services.low_level_respond(actor=head, concern=concern, response="Spoke to them.")
+    with pytest.raises(ValidationError):
+        services.low_level_respond(actor=head, concern=concern, response="Again.")
+    with pytest.raises(PermissionDenied):
+        services.low_level_respond(actor=world.users["dsl"], concern=concern, response="x")
+    a = allegation(head, world.school, low_level=concern)
+    concern.refresh_from_db()
+    assert concern.escalated_to == a
+    assert a.source == "low_level"
+    assert "Escalated from a low-level concern" in a.steps.get().details
+    with pytest.raises(ValidationError):
+        allegation(head, world.school, low_level=concern)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LowLevelConcern.objects.filter(pk=concern.pk).update(response="rewritten")
+
+
+def test_low_level_report_must_not_precede_what_happened(world: World) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.low_level_record(
+            actor=world.users["head"],
+            school=world.school,
+            subject_name="A",
+            subject_type="staff",
+            observed="B",
+            observed_at=timezone.now() - datetime.timedelta(hours=1),
+            reported_by_name="C",
+            reported_at=timezone.now() - datetime.timedelta(hours=2),
+        )
+    assert "reported_at" in error.value.message_dict
+
+
+def test_another_schools_head_cannot_act(world: World) -> None:
+    a = allegation(world.users["head"], world.school)
+    other_head = member(world.other_school, "head", email="head@beta.example")
+    with pytest.raises(PermissionDenied):
+        services.allegation_step_add(
+            actor=other_head, allegation=a, occurred_at=timezone.now(), details="x"
+        )

@@ -1,0 +1,300 @@
+"""Allegation pages: hidden from everyone but the handlers, no trace on pupil pages, bad input
+explained next to the field with nothing typed lost, the staff report and its confirmation."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from allegations import services
+from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
+from audit.models import AccessLog
+from chronology.models import ChronologyEntry
+from tests.allegations.conftest import allegation, low_level
+from tests.conftest import World
+
+RECORD_ROUTES = [
+    "allegation-detail",
+    "allegation-lado",
+    "allegation-police",
+    "allegation-step",
+    "allegation-outcome",
+    "allegation-named",
+]
+PAGE_ROUTES = [
+    "allegation-list",
+    "allegation-new",
+    "low-level-concern-list",
+    "low-level-concern-new",
+]
+NOT_HANDLERS = ["dsl", "deputy", "staff", "admin", "governor"]
+PUPIL_PAGES = ["pupil-detail", "pupil-safeguarding", "pupil-chronology", "pupil-chronology-print"]
+
+
+@pytest.fixture
+def linked(world: World) -> Allegation:
+    """An allegation involving the world's pupil, with the LADO told and a step recorded."""
+    head = world.users["head"]
+    a = allegation(
+        head,
+        world.school,
+        subject_name="Quentin Zebedee",
+        pupils=[world.pupil],
+        pupils_involved="Aaliyah",
+    )
+    services.allegation_lado_contact(
+        actor=head, allegation=a, contacted_at=timezone.now(), officer="Kim Lado", reference="LX9"
+    )
+    return a
+
+
+@pytest.mark.parametrize("role", NOT_HANDLERS)
+def test_dsl_deputy_staff_get_404_on_every_allegation_route(
+    client,  # noqa: ANN001
+    world: World,
+    linked: Allegation,
+    role: str,
+) -> None:
+    concern = low_level(world.users["head"], world.school)
+    client.force_login(world.users[role])
+    for name in RECORD_ROUTES:
+        url = reverse(name, kwargs={"pk": linked.pk})
+        assert client.get(url).status_code == 404, name
+        if name != "allegation-detail":  # the detail page answers GET only
+            assert client.post(url, {"details": "x", "remove": "x"}).status_code == 404, name
+    url = reverse("low-level-concern-detail", kwargs={"pk": concern.pk})
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"response": "x"}).status_code == 404
+    for name in PAGE_ROUTES:
+        assert client.get(reverse(name)).status_code == 403, name
+    assert client.get(reverse("allegation-new") + f"?low_level={concern.pk}").status_code == 403
+    assert linked.steps.count() == 2  # nothing was added by any of those posts
+    concern.refresh_from_db()
+    assert concern.response == ""
+
+
+@pytest.mark.parametrize("role", ["dsl", "deputy", "staff"])
+def test_no_trace_on_the_pupil_pages(
+    client,  # noqa: ANN001
+    world: World,
+    linked: Allegation,
+    role: str,
+) -> None:
+    """Nothing of the allegation shows on the pages of the pupil it involves."""
+    client.force_login(world.users[role])
+    assert not ChronologyEntry.objects.filter(pupil=world.pupil).exists()
+    for name in PUPIL_PAGES:
+        response = client.get(reverse(name, kwargs={"pk": world.pupil.pk}))
+        body = response.content.decode()
+        for trace in ["Quentin", "Zebedee", "LX9", "Kim Lado", "llegation", str(linked.pk)]:
+            assert trace not in body, (name, trace)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("allegation-list") not in home
+
+
+def test_the_head_sees_the_list_detail_and_the_read_is_logged_without_a_pupil(
+    client,  # noqa: ANN001
+    world: World,
+    linked: Allegation,
+) -> None:
+    client.force_login(world.users["head"])
+    listing = client.get(reverse("allegation-list")).content.decode()
+    assert "Quentin Zebedee" in listing
+    assert "LADO contacted" in listing
+    assert 'href="/allegations/"' in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("allegation-detail", kwargs={"pk": linked.pk})).content.decode()
+    assert "Aaliyah Alphason" in page
+    assert "03330 139 797" not in page  # the LADO number is shown only until the LADO is told
+    assert page.count('data-testid="allegation-step"') == 2
+    row = AccessLog.objects.get(what="allegation")
+    assert (row.pupil_id, row.record_id) == (None, str(linked.pk))
+    client.force_login(world.users["dsl"])
+    log = client.get(reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})).content.decode()
+    assert "llegation" not in log
+
+
+def test_overdue_is_flagged_in_the_list_and_detail(client, world: World) -> None:  # noqa: ANN001
+    a = allegation(
+        world.users["head"],
+        world.school,
+        reported_at=timezone.now() - datetime.timedelta(days=10),
+    )
+    client.force_login(world.users["tso"])
+    assert 'data-testid="lado-overdue"' in client.get(reverse("allegation-list")).content.decode()
+    page = client.get(reverse("allegation-detail", kwargs={"pk": a.pk})).content.decode()
+    assert 'data-testid="lado-overdue"' in page
+    assert "03330 139 797" in page  # Essex LADO (003 section 11)
+
+
+def test_recording_an_allegation_through_the_form(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["head"])
+    response = client.post(
+        reverse("allegation-new"),
+        {
+            "subject_name": "Pat Supply",
+            "subject_role": "Supply teacher",
+            "subject_type": "supply",
+            "reported_by_name": "Jo Parent",
+            "reported_at": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            "account": "They said the supply teacher locked them in the store room.",
+            "pupils": [str(world.pupil.pk)],
+            "named_user": str(world.users["deputy"].pk),
+            "named_capacity": "Deputy Headteacher",
+        },
+    )
+    a = Allegation.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/allegations/{a.pk}/"
+    assert a.named_people.get().user == world.users["deputy"]
+    client.force_login(world.users["deputy"])
+    assert client.get(response.url).status_code == 200
+    nav = client.get(reverse("home")).content.decode()
+    assert 'href="/allegations/"' in nav  # named people get the link too
+    assert client.get(reverse("allegation-list")).status_code == 200
+
+
+def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(
+    client,  # noqa: ANN001
+    world: World,
+) -> None:
+    a = allegation(world.users["head"], world.school)
+    before = (a.reported_at - datetime.timedelta(days=2)).astimezone(
+        timezone.get_current_timezone()
+    )
+    client.force_login(world.users["head"])
+    response = client.post(
+        reverse("allegation-lado", kwargs={"pk": a.pk}),
+        {
+            "contacted_at": before.strftime("%d/%m/%Y %H:%M"),
+            "officer": "Kim Lado",
+            "advice": "Advice typed carefully",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_contacted_at-error"' in page
+    assert "on or after the time it was reported" in page
+    assert "Advice typed carefully" in page
+    assert 'value="Kim Lado"' in page
+    response = client.post(
+        reverse("allegation-outcome", kwargs={"pk": a.pk}),
+        {
+            "outcome": "unfounded",
+            "outcome_date": before.strftime("%d/%m/%Y"),
+            "notes": "",
+            "refer_in_references": "no",
+        },
+    )
+    page = response.content.decode()
+    assert 'id="id_notes-error"' in page
+    assert "Enter notes on the outcome" in page
+    assert before.strftime("%d/%m/%Y") in page
+    response = client.post(
+        reverse("allegation-outcome", kwargs={"pk": a.pk}),
+        {
+            "outcome": "unfounded",
+            "outcome_date": before.strftime("%d/%m/%Y"),
+            "notes": "The LADO found no evidence.",
+            "refer_in_references": "no",
+        },
+    )
+    page = response.content.decode()
+    assert 'id="id_outcome_date-error"' in page
+    assert "must be on or after the day it was reported" in page
+    assert "The LADO found no evidence." in page
+    a.refresh_from_db()
+    assert a.is_open
+    assert a.lado_contacted_at is None
+    assert not AllegationStep.objects.exclude(kind=StepKind.RECORDED).exists()
+
+
+def test_staff_report_then_only_a_confirmation(client, world: World) -> None:  # noqa: ANN001
+    staff = world.users["staff"]
+    client.force_login(staff)
+    assert 'href="/concerns-about-adults/new/"' in client.get(reverse("home")).content.decode()
+    response = client.post(
+        reverse("allegation-report"),
+        {
+            "subject_name": "Morgan Example",
+            "subject_type": "staff",
+            "level": "allegation",
+            "account": "I saw them drag a pupil by the arm.",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("allegation-report-sent")
+    sent = client.get(response.url).content.decode()
+    assert "headteacher" in sent
+    assert "Morgan" not in sent
+    assert "drag" not in sent
+    a = Allegation.objects.get()
+    assert client.get(reverse("allegation-detail", kwargs={"pk": a.pk})).status_code == 404
+    assert client.get(reverse("allegation-list")).status_code == 403
+
+
+def test_report_form_errors_keep_the_account(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["staff"])
+    response = client.post(
+        reverse("allegation-report"),
+        {"subject_type": "staff", "account": "Something I must not lose"},
+    )
+    page = response.content.decode()
+    assert "Enter the name of the adult" in page
+    assert "Choose how serious it is" in page
+    assert "Something I must not lose" in page
+    assert not Allegation.objects.exists()
+    assert not LowLevelConcern.objects.exists()
+
+
+def test_low_level_pages_pattern_and_escalation(client, world: World) -> None:  # noqa: ANN001
+    head = world.users["head"]
+    first = low_level(head, world.school)
+    low_level(head, world.school)
+    client.force_login(head)
+    listing = client.get(reverse("low-level-concern-list")).content.decode()
+    assert 'data-testid="low-level-pattern"' in listing
+    assert "Pattern" in listing
+    page = client.get(reverse("low-level-concern-detail", kwargs={"pk": first.pk})).content.decode()
+    assert 'data-testid="low-level-same-adult"' in page
+    assert "Escalate to an allegation" in page
+    form = client.get(reverse("allegation-new") + f"?low_level={first.pk}").content.decode()
+    assert "Gave a pupil a lift home" in form
+    response = client.post(
+        reverse("allegation-new"),
+        {
+            "low_level": str(first.pk),
+            "subject_name": first.subject_name,
+            "subject_type": "staff",
+            "reported_by_name": "Sam Colleague",
+            "reported_at": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            "account": first.observed,
+        },
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.escalated_to is not None
+    response = client.post(
+        reverse("low-level-concern-detail", kwargs={"pk": first.pk}), {"response": ""}
+    )
+    assert "Enter the response" in response.content.decode()
+
+
+def test_list_query_count_does_not_grow(
+    client,  # noqa: ANN001
+    world: World,
+    django_assert_max_num_queries,  # noqa: ANN001
+) -> None:
+    head = world.users["head"]
+    allegation(head, world.school)
+    client.force_login(head)
+    client.get(reverse("allegation-list"))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("allegation-list"))
+    for n in range(10):
+        allegation(head, world.school, subject_name=f"Person {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("allegation-list"))
+    assert response.content.decode().count('data-testid="open-allegation"') == 11
