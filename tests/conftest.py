@@ -120,7 +120,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.concerns.missing_records import missing_records
 
     records.missing_episode, records.absence = missing_records(author, manager, pupil)
-    # allegations: records.allegation, records.low_level_concern
+    from tests.allegations.records import allegation_records
+
+    records.allegation, records.low_level_concern = allegation_records(school)
     return records
 
 
