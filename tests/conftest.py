@@ -54,6 +54,7 @@ class Records:
     risk_assessment: Any
     # Later issues' records, filled in below by each app's section.
     family_contact: Any = None
+    key_contact: Any = None
     referral: Any = None
     missing_episode: Any = None
     absence: Any = None
@@ -113,7 +114,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         status=status,
         risk_assessment=risk_assessment,
     )
-    # contacts: records.family_contact
+    from tests.contacts.records import contact_records
+
+    records.family_contact, records.key_contact = contact_records(school, manager, pupil)
     from tests.referrals.conftest import make_referral
 
     records.referral = make_referral(manager, pupil, concern=concern)

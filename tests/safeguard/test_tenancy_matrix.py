@@ -24,6 +24,7 @@ READ_CP = {"dsl", "deputy", "head", "tso"}
 MANAGE_CP = {"dsl", "deputy"}
 ALLEGATIONS = {"head", "tso"}
 EVERYONE = set(ALL_ROLES)
+FAMILY_CONTACTS = {"dsl", "deputy", "head", "admin"}
 AUTHOR = "author"  # the person who wrote the record: school A's staff member, school B's DSL
 
 # Namespaces tested elsewhere: the platform's Django admin (tests/safeguard/test_admin.py).
@@ -58,6 +59,14 @@ def _pupil(world: World, records: dict[str, Records], which: str) -> dict[str, A
 
 def _rec(attr: str) -> Callable[[World, dict[str, Records], str], dict[str, Any]]:
     return lambda world, records, which: {"pk": getattr(records[which], attr).pk}
+
+
+def _agency(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """An agency kept by the trust of school A ("own") or of school B ("other")."""
+    from contacts.models import Agency
+
+    school = world.school if which == "own" else world.other_school
+    return {"pk": Agency.objects.filter(trust=school.trust).order_by("pk").first().pk}
 
 
 def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
@@ -156,6 +165,24 @@ ROUTES: dict[str, Route] = {
     "absence-detail": _record_route("absence", READ_CP | {"admin"}),
     "absence-la-told": _record_route("absence", MANAGE_CP | {"admin"}),
     "absence-end": _record_route("absence", MANAGE_CP | {"admin"}),
+    # Contacts: who to call and the key roles for every member of the school; the trust's
+    # agencies for the TSO of that trust only; family contacts for those who may see them.
+    "who-to-call": Route(allowed=EVERYONE),
+    "school-key-roles": Route(allowed=EVERYONE),
+    "key-contact-add": Route(allowed={"admin"}),
+    "key-contact-edit": _record_route("key_contact", {"admin"}),
+    "key-contact-remove": _record_route("key_contact", {"admin"}, method="post", ok=302),
+    "agency-list": Route(allowed={"tso"}),
+    "agency-add": Route(allowed={"tso"}),
+    "agency-edit": Route(kwargs=_agency, allowed={"tso"}, denied=404, record=True),
+    "family-contacts": Route(kwargs=_pupil, allowed=FAMILY_CONTACTS, denied=404, record=True),
+    "family-contact-add": Route(
+        kwargs=_pupil, allowed=MANAGE_CP | {"admin"}, denied=404, record=True
+    ),
+    "family-contact-edit": _record_route("family_contact", MANAGE_CP | {"admin"}),
+    "family-contact-remove": _record_route(
+        "family_contact", MANAGE_CP | {"admin"}, method="post", ok=302
+    ),
     # Referrals
     "referral-list": Route(allowed=READ_CP),
     "referral-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
