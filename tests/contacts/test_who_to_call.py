@@ -43,7 +43,8 @@ def _lado(authorities: Authorities, at: datetime.datetime) -> CallNow:
 
 def test_order_is_999_then_social_care_lado_police_nspcc(authorities: Authorities) -> None:
     now = who_to_call_now(school=authorities.leicestershire, at=london(2026, 11, 24, 10, 0))
-    assert now.emergency is not None and now.emergency.phone == "999"
+    assert now.emergency is not None
+    assert now.emergency.phone == "999"
     assert [c.agency.kind for c in now.calls] == [
         "social_care",
         "lado",
@@ -192,7 +193,10 @@ def test_page_shows_999_first_then_the_number_answering_now(
     assert response.status_code == 200, body[:3000]
     assert body.index("999") < body.index(FIRST_RESPONSE)
     assert "Closed now: office opens Monday 08:30" in body
-    assert f"Call the out-of-hours team on <a class=\"govuk-link\" href=\"tel:01163050005\">{FIRST_RESPONSE}</a>" in body
+    assert (
+        f'Call the out-of-hours team on <a class="govuk-link" href="tel:01163050005">{FIRST_RESPONSE}</a>'
+        in body
+    )
     assert "Essex" not in body
 
 
