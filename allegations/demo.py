@@ -1,0 +1,162 @@
+"""Allegations against adults for the demo trust, written through the services.
+
+At Alderbrook Primary (Essex): an open allegation the headteacher has reported to the LADO, a
+closed one found unfounded, and low-level concerns, two about the same adult (a pattern).
+Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from schools.models import Pupil, School, User
+
+from . import services
+from .models import Allegation, LowLevelConcern
+
+DEMO_SCHOOL = "alderbrook"
+
+
+def _at(today: datetime.date, days_ago: int, hour: int, minute: int = 0) -> datetime.datetime:
+    day = today - datetime.timedelta(days=days_ago)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+@transaction.atomic
+def seed_demo_allegations(*, today: datetime.date) -> int:
+    """Seed Alderbrook's allegations and low-level concerns; returns how many records exist."""
+    school = School.objects.filter(slug=DEMO_SCHOOL).first()
+    head = User.objects.filter(email__iexact=f"head@{DEMO_SCHOOL}.example").first()
+    if school is None or head is None:
+        return 0
+    existing = set(Allegation.objects.filter(school=school).values_list("subject_name", flat=True))
+    pupil = Pupil.objects.filter(school=school, year_group="4").order_by("legal_last_name").first()
+
+    if "Daniel Price" not in existing:
+        open_one = services.allegation_record(
+            actor=head,
+            school=school,
+            subject_name="Daniel Price",
+            subject_role="Year 4 teaching assistant",
+            subject_type="staff",
+            reported_by_name="Mrs Lorraine Ahmed",
+            reported_by_role="Parent",
+            reported_at=_at(today, 2, 8, 40),
+            account=(
+                "A parent came to the office at 08:40 and said her son told her last night that "
+                "the teaching assistant grabbed him by the wrist in the cloakroom and pulled him "
+                "along, and that it hurt. She said there was a red mark on his wrist at bedtime."
+            ),
+            pupils_involved="One Year 4 pupil",
+            pupils=[pupil] if pupil else [],
+        )
+        services.allegation_lado_contact(
+            actor=head,
+            allegation=open_one,
+            contacted_at=_at(today, 2, 9, 55),
+            officer="Duty LADO",
+            reference="LADO/ESX/2026/0412",
+            advice=(
+                "Do not speak to the staff member about the allegation yet. Move him to duties "
+                "without contact with the pupil while the LADO speaks to the police. Tell the "
+                "parent the school has made a referral. Speak to HR today."
+            ),
+        )
+        services.allegation_police(actor=head, allegation=open_one, involved=False)
+        services.allegation_step_add(
+            actor=head,
+            allegation=open_one,
+            occurred_at=_at(today, 2, 11, 30),
+            details="Spoke to HR as advised; the staff member is on duties away from Year 4.",
+        )
+
+    if "Karen Hollis" not in existing:
+        closed = services.allegation_record(
+            actor=head,
+            school=school,
+            subject_name="Karen Hollis",
+            subject_role="Supply teacher (agency)",
+            subject_type="supply",
+            reported_by_name="Sam Taylor",
+            reported_by_role="Class teacher",
+            reported_at=_at(today, 45, 15, 20),
+            account=(
+                "A Year 6 pupil told the class teacher that the supply teacher had shouted at "
+                "her and pushed her chair while she was sitting on it."
+            ),
+        )
+        services.allegation_lado_contact(
+            actor=head,
+            allegation=closed,
+            contacted_at=_at(today, 44, 9, 10),
+            officer="Duty LADO",
+            reference="LADO/ESX/2026/0377",
+            advice="Liaise with the agency; gather accounts from the two adults present.",
+        )
+        services.allegation_step_add(
+            actor=head,
+            allegation=closed,
+            occurred_at=_at(today, 43, 14, 0),
+            details="Agency told, as the LADO advised. Accounts from the two adults present.",
+        )
+        services.allegation_outcome(
+            actor=head,
+            allegation=closed,
+            outcome="unfounded",
+            outcome_date=today - datetime.timedelta(days=30),
+            notes=(
+                "The LADO agreed there was no evidence: both adults present saw the supply "
+                "teacher move an empty chair. No further action."
+            ),
+            refer_in_references=False,
+        )
+
+    if not LowLevelConcern.objects.filter(school=school).exists():
+        first = services.low_level_record(
+            actor=head,
+            school=school,
+            subject_name="Chris Doyle",
+            subject_role="Sports coach (contractor)",
+            subject_type="contractor",
+            observed="Gave two pupils his personal mobile number 'in case practice is cancelled'.",
+            observed_at=_at(today, 20, 16, 0),
+            reported_by_name="Sam Taylor",
+            reported_by_role="Class teacher",
+            reported_at=_at(today, 20, 16, 30),
+        )
+        services.low_level_respond(
+            actor=head,
+            concern=first,
+            response="Spoke to him about the code of conduct: all contact goes through the office.",
+        )
+        services.low_level_record(
+            actor=head,
+            school=school,
+            subject_name="Chris Doyle",
+            subject_role="Sports coach (contractor)",
+            subject_type="contractor",
+            observed="Followed a Year 6 pupil on social media after the football tournament.",
+            observed_at=_at(today, 4, 19, 0),
+            reported_by_name="Tom Okafor",
+            reported_by_role="Deputy Designated Safeguarding Lead",
+            reported_at=_at(today, 3, 8, 30),
+        )
+        services.low_level_record(
+            actor=head,
+            school=school,
+            subject_name="Pat Green",
+            subject_role="Volunteer reader",
+            subject_type="volunteer",
+            observed="Took a group of pupils to the library without telling the class teacher.",
+            observed_at=_at(today, 10, 10, 0),
+            reported_by_name="Sam Taylor",
+            reported_by_role="Class teacher",
+            reported_at=_at(today, 10, 12, 0),
+        )
+    return (
+        Allegation.objects.filter(school=school).count()
+        + LowLevelConcern.objects.filter(school=school).count()
+    )
