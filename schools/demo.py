@@ -283,6 +283,9 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
         seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today)
         for spec in SCHOOLS
     )
+    from allegations.demo import seed_demo_allegations
+
+    seed_demo_allegations(today=today)
     from referrals.demo import seed_demo_referrals
 
     for spec in SCHOOLS:
