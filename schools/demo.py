@@ -275,8 +275,12 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
             pupils_created += 1
     from concerns.demo import seed_demo_concerns
     from concerns.services import category_seed_defaults
+    from contacts.demo import seed_demo_contacts
+    from contacts.services import agency_seed_defaults
 
     category_seed_defaults(trust=trust)
+    agency_seed_defaults(trust=trust)
+    seed_demo_contacts(trust=trust)
     tso = _user(TSO_EMAIL, "Dr Anne Fielding", "Trust Safeguarding Officer", password)
     services.trust_membership_grant(user=tso, trust=trust, role="tso")
     concerns_created = sum(
