@@ -94,17 +94,21 @@ class MissingStartForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Select yes if the pupil is suffering significant harm now"},
     )
 
-    # Where each service problem is shown.
-    FIELD_FOR = {"missing_since": "missing_since_time", "last_seen_at": "last_seen_time"}
+    # Where each of the service's problems is shown: beside the last of the inputs it is about,
+    # unless one of them already shows what is wrong with it.
+    FIELD_FOR = {
+        "missing_since": ("missing_since_date", "missing_since_time"),
+        "last_seen_at": ("last_seen_date", "last_seen_time"),
+    }
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "missing_since": _moment(d["missing_since_date"], d["missing_since_time"]),
-            "last_seen_at": _moment(d["last_seen_date"], d["last_seen_time"]),
-            "last_seen_details": d["last_seen_details"],
-            "circumstances": d["circumstances"],
-            "significant_harm_believed": d["significant_harm"] == "yes",
+            "missing_since": _moment(d.get("missing_since_date"), d.get("missing_since_time")),
+            "last_seen_at": _moment(d.get("last_seen_date"), d.get("last_seen_time")),
+            "last_seen_details": d.get("last_seen_details", ""),
+            "circumstances": d.get("circumstances", ""),
+            "significant_harm_believed": d.get("significant_harm") == "yes",
         }
 
 
@@ -163,7 +167,7 @@ class MissingStepForm(GovukFormMixin, forms.Form):
     place = forms.CharField(required=False, max_length=200)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELD_FOR = {"done_at": "done_time"}
+    FIELD_FOR = {"done_at": ("done_date", "done_time")}
 
     def __init__(self, *args: Any, step: MissingStep, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,7 +225,15 @@ class AbsenceStartForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    FIELD_FOR: dict[str, str] = {}
+    FIELD_FOR: dict[str, tuple[str, ...]] = {}
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "first_day": d.get("first_day"),
+            "contact_attempts": d.get("contact_attempts", ""),
+            "reason_known": d.get("reason_known", ""),
+        }
 
 
 class AbsenceLaToldForm(GovukFormMixin, forms.Form):
@@ -244,14 +256,14 @@ class AbsenceLaToldForm(GovukFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
     )
 
-    FIELD_FOR = {"told_at": "told_time"}
+    FIELD_FOR = {"told_at": ("told_date", "told_time")}
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "told_at": _moment(d["told_date"], d["told_time"]),
-            "whom": d["whom"],
-            "reference": d["reference"],
+            "told_at": _moment(d.get("told_date"), d.get("told_time")),
+            "whom": d.get("whom", ""),
+            "reference": d.get("reference", ""),
         }
 
 
@@ -267,4 +279,8 @@ class AbsenceEndForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Enter how the absence ended"},
     )
 
-    FIELD_FOR: dict[str, str] = {}
+    FIELD_FOR: dict[str, tuple[str, ...]] = {}
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {"ended_on": d.get("ended_on"), "reason": d.get("reason", "")}

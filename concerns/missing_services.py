@@ -56,23 +56,17 @@ def _require(actor: User, school_id: int, *perms: Perm) -> None:
 # --- Missing episodes ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def missing_episode_start(
+def missing_start_problems(
     *,
-    actor: User,
     pupil: Pupil,
     missing_since: datetime.datetime | None,
     last_seen_at: datetime.datetime | None,
     last_seen_details: str,
-    circumstances: str = "",
-    significant_harm_believed: bool = False,
     now: datetime.datetime | None = None,
-) -> MissingEpisode:
-    """Report a pupil missing: the DSLs are alerted (without the child's name) and the
-    pupil's chronology records it."""
-    _require(actor, pupil.school_id, Perm.LOG_CONCERN)
-    if not access_for(actor).has(Perm.VIEW_PUPILS, pupil.school_id):
-        raise PermissionDenied("That pupil is not in this school.")
+    lock: bool = False,
+    **_: Any,
+) -> dict[str, str]:
+    """What is wrong with a missing report, as {field: plain-English message}."""
     now = now or timezone.now()
     problems: dict[str, str] = {}
     if missing_since is None:
@@ -91,17 +85,42 @@ def missing_episode_start(
         )
     if not last_seen_details.strip():
         problems["last_seen_details"] = "Enter where the pupil was last seen and by whom"
-    open_episode = (
-        MissingEpisode.objects.select_for_update()
-        .filter(pupil=pupil, closed_at__isnull=True)
-        .first()
-    )
+    episodes = MissingEpisode.objects.filter(pupil=pupil, closed_at__isnull=True)
+    open_episode = (episodes.select_for_update() if lock else episodes).first()
     if open_episode is not None:
         problems["__all__"] = (
             f"This pupil was already reported missing at {_when(open_episode.missing_since)} by "
             f"{open_episode.reporter_name}. The Designated Safeguarding Lead has the report; "
             "tell them anything new in person."
         )
+    return problems
+
+
+@transaction.atomic
+def missing_episode_start(
+    *,
+    actor: User,
+    pupil: Pupil,
+    missing_since: datetime.datetime | None,
+    last_seen_at: datetime.datetime | None,
+    last_seen_details: str,
+    circumstances: str = "",
+    significant_harm_believed: bool = False,
+    now: datetime.datetime | None = None,
+) -> MissingEpisode:
+    """Report a pupil missing: the DSLs are alerted (without the child's name) and the
+    pupil's chronology records it."""
+    _require(actor, pupil.school_id, Perm.LOG_CONCERN)
+    if not access_for(actor).has(Perm.VIEW_PUPILS, pupil.school_id):
+        raise PermissionDenied("That pupil is not in this school.")
+    problems = missing_start_problems(
+        pupil=pupil,
+        missing_since=missing_since,
+        last_seen_at=last_seen_at,
+        last_seen_details=last_seen_details,
+        now=now,
+        lock=True,
+    )
     if problems:
         raise ValidationError(problems)
     assert missing_since is not None  # noqa: S101 (checked above)
@@ -170,37 +189,32 @@ def _steps_of(episode: MissingEpisode) -> dict[str, MissingEpisodeStep]:
     return {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
 
 
-@transaction.atomic
-def missing_step_record(
+def missing_step_problems(
     *,
-    actor: User,
     episode: MissingEpisode,
     step: str,
     done_at: datetime.datetime | None = None,
-    notes: str = "",
     person: str = "",
     place: str = "",
     police_line: str = "",
     incident_number: str = "",
     not_applicable: bool = False,
     now: datetime.datetime | None = None,
-) -> MissingEpisodeStep:
-    """Record one step of the protocol, with its own time, as it happens."""
-    _require(actor, episode.school_id, Perm.MANAGE_CP_RECORDS)
-    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    **_: Any,
+) -> dict[str, str]:
+    """What stops this step being recorded, as {field: plain-English message}."""
     now = now or timezone.now()
     if step not in MissingStep.values:
-        raise ValidationError({"step": "Choose a step of the protocol"})
+        return {"step": "Choose a step of the protocol"}
     if not episode.is_open and step not in AFTER_CLOSE:
-        raise ValidationError({"__all__": "This missing episode is closed."})
+        return {"__all__": "This missing episode is closed."}
     done = _steps_of(episode)
     if step in done:
-        raise ValidationError({"__all__": "This step has already been recorded."})
-    person, place, notes = person.strip(), place.strip(), notes.strip()
-    incident_number = incident_number.strip()
-    problems: dict[str, str] = {}
+        return {"__all__": "This step has already been recorded."}
+    person, place, incident_number = person.strip(), place.strip(), incident_number.strip()
     if not_applicable and step != MissingStep.SOCIAL_WORKER_TOLD:
-        raise ValidationError({"__all__": "Only the social worker step can be not applicable."})
+        return {"__all__": "Only the social worker step can be not applicable."}
+    problems: dict[str, str] = {}
     if not not_applicable:
         if done_at is None:
             problems["done_at"] = "Enter the date and time"
@@ -233,15 +247,47 @@ def missing_step_record(
             )
     elif step in (MissingStep.POLICE_TOLD_OF_RETURN, MissingStep.RETURN_INTERVIEW):
         if step == MissingStep.POLICE_TOLD_OF_RETURN and MissingStep.POLICE_REPORTED not in done:
-            raise ValidationError(
-                {"__all__": "The police were not told the pupil was missing: record that first."}
-            )
+            return {"__all__": "The police were not told the pupil was missing: record that first."}
         if found is None:
-            raise ValidationError({"__all__": "Record when the pupil was found first."})
+            return {"__all__": "Record when the pupil was found first."}
         if done_at is not None and found.done_at and done_at < found.done_at and not problems:
             problems["done_at"] = (
                 f"The time must not be before the pupil was found ({_when(found.done_at)})"
             )
+    return problems
+
+
+@transaction.atomic
+def missing_step_record(
+    *,
+    actor: User,
+    episode: MissingEpisode,
+    step: str,
+    done_at: datetime.datetime | None = None,
+    notes: str = "",
+    person: str = "",
+    place: str = "",
+    police_line: str = "",
+    incident_number: str = "",
+    not_applicable: bool = False,
+    now: datetime.datetime | None = None,
+) -> MissingEpisodeStep:
+    """Record one step of the protocol, with its own time, as it happens."""
+    _require(actor, episode.school_id, Perm.MANAGE_CP_RECORDS)
+    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    person, place, notes = person.strip(), place.strip(), notes.strip()
+    incident_number = incident_number.strip()
+    problems = missing_step_problems(
+        episode=episode,
+        step=step,
+        done_at=done_at,
+        person=person,
+        place=place,
+        police_line=police_line,
+        incident_number=incident_number,
+        not_applicable=not_applicable,
+        now=now,
+    )
     if problems:
         raise ValidationError(problems)
     row = MissingEpisodeStep(
@@ -390,18 +436,16 @@ def la_deadline(first_day: datetime.date) -> datetime.date:
 _ABSENCE_PERMS = (Perm.MANAGE_CP_RECORDS, Perm.MANAGE_PUPIL_ROLL)
 
 
-@transaction.atomic
-def absence_start(
+def absence_start_problems(
     *,
-    actor: User,
     pupil: Pupil,
     first_day: datetime.date | None,
     contact_attempts: str,
-    reason_known: str = "",
     today: datetime.date | None = None,
-) -> ContinuousAbsence:
-    """Record a continuous absence without the school's permission, from its first day."""
-    _require(actor, pupil.school_id, *_ABSENCE_PERMS)
+    lock: bool = False,
+    **_: Any,
+) -> dict[str, str]:
+    """What is wrong with a new absence record, as {field: plain-English message}."""
     today = today or timezone.localdate()
     problems: dict[str, str] = {}
     if first_day is None:
@@ -415,16 +459,31 @@ def absence_start(
             "Enter how the school tried to contact the family (both emergency contacts, home "
             "visit), and what happened"
         )
-    current = (
-        ContinuousAbsence.objects.select_for_update()
-        .filter(pupil=pupil, ended_on__isnull=True)
-        .first()
-    )
+    absences = ContinuousAbsence.objects.filter(pupil=pupil, ended_on__isnull=True)
+    current = (absences.select_for_update() if lock else absences).first()
     if current is not None:
         problems["__all__"] = (
             f"An absence from {current.first_day:%d/%m/%Y} is already recorded for this pupil "
             "and has not ended."
         )
+    return problems
+
+
+@transaction.atomic
+def absence_start(
+    *,
+    actor: User,
+    pupil: Pupil,
+    first_day: datetime.date | None,
+    contact_attempts: str,
+    reason_known: str = "",
+    today: datetime.date | None = None,
+) -> ContinuousAbsence:
+    """Record a continuous absence without the school's permission, from its first day."""
+    _require(actor, pupil.school_id, *_ABSENCE_PERMS)
+    problems = absence_start_problems(
+        pupil=pupil, first_day=first_day, contact_attempts=contact_attempts, today=today, lock=True
+    )
     if problems:
         raise ValidationError(problems)
     assert first_day is not None  # noqa: S101
@@ -470,6 +529,32 @@ def absence_start(
     return absence
 
 
+def absence_la_told_problems(
+    *,
+    absence: ContinuousAbsence,
+    told_at: datetime.datetime | None,
+    whom: str,
+    now: datetime.datetime | None = None,
+    **_: Any,
+) -> dict[str, str]:
+    """What stops the local authority being recorded as told."""
+    now = now or timezone.now()
+    if absence.la_told_at is not None:
+        return {"__all__": "The local authority has already been recorded as told."}
+    problems: dict[str, str] = {}
+    if told_at is None:
+        problems["told_at"] = "Enter when the local authority was told"
+    elif told_at > now + CLOCK_SLACK:
+        problems["told_at"] = "The time must not be in the future"
+    elif timezone.localtime(told_at).date() < absence.first_day:
+        problems["told_at"] = (
+            f"The time must not be before the absence began ({absence.first_day:%d/%m/%Y})"
+        )
+    if not whom.strip():
+        problems["whom"] = "Enter who at the local authority was told"
+    return problems
+
+
 @transaction.atomic
 def absence_la_told(
     *,
@@ -483,20 +568,7 @@ def absence_la_told(
     """Record that the local authority was told of the absence: when, whom, their reference."""
     _require(actor, absence.school_id, *_ABSENCE_PERMS)
     absence = ContinuousAbsence.objects.select_for_update().get(pk=absence.pk)
-    now = now or timezone.now()
-    if absence.la_told_at is not None:
-        raise ValidationError({"__all__": "The local authority has already been recorded as told."})
-    problems: dict[str, str] = {}
-    if told_at is None:
-        problems["told_at"] = "Enter when the local authority was told"
-    elif told_at > now + CLOCK_SLACK:
-        problems["told_at"] = "The time must not be in the future"
-    elif timezone.localtime(told_at).date() < absence.first_day:
-        problems["told_at"] = (
-            f"The time must not be before the absence began ({absence.first_day:%d/%m/%Y})"
-        )
-    if not whom.strip():
-        problems["whom"] = "Enter who at the local authority was told"
+    problems = absence_la_told_problems(absence=absence, told_at=told_at, whom=whom, now=now)
     if problems:
         raise ValidationError(problems)
     assert told_at is not None  # noqa: S101
@@ -523,6 +595,32 @@ def absence_la_told(
     return absence
 
 
+def absence_end_problems(
+    *,
+    absence: ContinuousAbsence,
+    ended_on: datetime.date | None,
+    reason: str,
+    today: datetime.date | None = None,
+    **_: Any,
+) -> dict[str, str]:
+    """What stops the absence being recorded as ended."""
+    today = today or timezone.localdate()
+    if absence.ended_on is not None:
+        return {"__all__": "This absence has already ended."}
+    problems: dict[str, str] = {}
+    if ended_on is None:
+        problems["ended_on"] = "Enter the day the absence ended"
+    elif ended_on > today:
+        problems["ended_on"] = "The day the absence ended must be today or in the past"
+    elif ended_on < absence.first_day:
+        problems["ended_on"] = (
+            f"The absence cannot end before it began ({absence.first_day:%d/%m/%Y})"
+        )
+    if not reason.strip():
+        problems["reason"] = "Enter how the absence ended, for example, the pupil returned"
+    return problems
+
+
 @transaction.atomic
 def absence_end(
     *,
@@ -535,20 +633,7 @@ def absence_end(
     """Record the day the absence ended (the pupil returned, or another outcome) and how."""
     _require(actor, absence.school_id, *_ABSENCE_PERMS)
     absence = ContinuousAbsence.objects.select_for_update().get(pk=absence.pk)
-    today = today or timezone.localdate()
-    if absence.ended_on is not None:
-        raise ValidationError({"__all__": "This absence has already ended."})
-    problems: dict[str, str] = {}
-    if ended_on is None:
-        problems["ended_on"] = "Enter the day the absence ended"
-    elif ended_on > today:
-        problems["ended_on"] = "The day the absence ended must be today or in the past"
-    elif ended_on < absence.first_day:
-        problems["ended_on"] = (
-            f"The absence cannot end before it began ({absence.first_day:%d/%m/%Y})"
-        )
-    if not reason.strip():
-        problems["reason"] = "Enter how the absence ended, for example, the pupil returned"
+    problems = absence_end_problems(absence=absence, ended_on=ended_on, reason=reason, today=today)
     if problems:
         raise ValidationError(problems)
     assert ended_on is not None  # noqa: S101

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,11 +55,26 @@ def _acting_school(request: HttpRequest) -> Any:
     return school
 
 
-def _show_problems(form: Form, error: ValidationError, field_for: dict[str, str]) -> None:
-    """Put each of the service's messages next to its field (or at the top of the form)."""
-    for key, problems in error.message_dict.items():
-        field = field_for.get(key, key)
-        form.add_error(field if field in form.fields else None, problems)
+def _add_problems(form: Any, problems: dict[str, Any]) -> None:
+    """Put each of the service's messages beside the input it is about (or at the top), unless
+    that input already shows what is wrong with it."""
+    for key, messages_ in problems.items():
+        parts = [p for p in form.FIELD_FOR.get(key, (key,)) if p in form.fields]
+        if any(form.has_error(p) for p in parts):
+            continue
+        form.add_error(parts[-1] if parts else None, messages_)
+
+
+def _valid(form: Any, problems_of: Any, **record: Any) -> bool:
+    """Check what was typed and the service's rules together, so every problem shows at once."""
+    form.is_valid()
+    _add_problems(form, problems_of(**record, **form.values()))
+    return not form.errors
+
+
+def _show_problems(form: Any, error: ValidationError) -> None:
+    """The service refused after all (someone else recorded it meanwhile): say why."""
+    _add_problems(form, error.message_dict)
 
 
 def _own_pupil(request: HttpRequest, pk: Any) -> Any:
@@ -105,13 +119,13 @@ def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
         raise Http404("No such record.")
     if request.method == "POST":
         form = MissingStartForm(request.POST)
-        if form.is_valid():
+        if _valid(form, services.missing_start_problems, pupil=pupil):
             try:
                 episode = services.missing_episode_start(
                     actor=request.user, pupil=pupil, **form.values()
                 )
             except ValidationError as error:
-                _show_problems(form, error, form.FIELD_FOR)
+                _show_problems(form, error)
             else:
                 messages.success(
                     request,
@@ -197,13 +211,13 @@ def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
     )
     if request.method == "POST":
         form = MissingStepForm(request.POST, step=kind)
-        if form.is_valid():
+        if _valid(form, services.missing_step_problems, episode=episode, step=step):
             try:
                 services.missing_step_record(
                     actor=request.user, episode=episode, step=step, **form.values()
                 )
             except ValidationError as error:
-                _show_problems(form, error, form.FIELD_FOR)
+                _show_problems(form, error)
             else:
                 messages.success(request, f"Recorded: {kind.label}.")
                 return redirect(reverse("missing-detail", kwargs={"pk": episode.pk}) + "#steps")
@@ -263,11 +277,11 @@ def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
     if not can_record_absences(request.user, pupil.school_id):
         raise Http404("No such record.")
     form = AbsenceStartForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _valid(form, services.absence_start_problems, pupil=pupil):
         try:
-            absence = services.absence_start(actor=request.user, pupil=pupil, **form.cleaned_data)
+            absence = services.absence_start(actor=request.user, pupil=pupil, **form.values())
         except ValidationError as error:
-            _show_problems(form, error, form.FIELD_FOR)
+            _show_problems(form, error)
         else:
             deadline = services.la_deadline(absence.first_day)
             messages.success(
@@ -309,19 +323,25 @@ def absence_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _absence_form_page(
-    request: HttpRequest, pk: Any, *, form_class: Any, act: Any, done: str, title: str
+    request: HttpRequest,
+    pk: Any,
+    *,
+    form_class: Any,
+    problems_of: Any,
+    act: Any,
+    done: str,
+    title: str,
 ) -> HttpResponse:
     absence = absence_get_for(actor=request.user, pk=pk)
     if not can_record_absences(request.user, absence.school_id):
         raise Http404("No such record.")
     initial = now_initial("told") if form_class is AbsenceLaToldForm else {}
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        values = form.values() if hasattr(form, "values") else form.cleaned_data
+    if request.method == "POST" and _valid(form, problems_of, absence=absence):
         try:
-            act(actor=request.user, absence=absence, **values)
+            act(actor=request.user, absence=absence, **form.values())
         except ValidationError as error:
-            _show_problems(form, error, form.FIELD_FOR)
+            _show_problems(form, error)
         else:
             messages.success(request, done)
             return redirect("absence-detail", pk=absence.pk)
@@ -337,6 +357,7 @@ def absence_la_told(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         pk,
         form_class=AbsenceLaToldForm,
+        problems_of=services.absence_la_told_problems,
         act=services.absence_la_told,
         done="Recorded: the local authority was told.",
         title="Record that the local authority was told",
@@ -350,6 +371,7 @@ def absence_end(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         pk,
         form_class=AbsenceEndForm,
+        problems_of=services.absence_end_problems,
         act=services.absence_end,
         done="Recorded: the absence has ended.",
         title="Record the end of the absence",
