@@ -287,6 +287,9 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
         seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today)
         for spec in SCHOOLS
     )
+    from concerns.demo_missing import seed_demo_missing
+
+    seed_demo_missing(today=today)
     from allegations.demo import seed_demo_allegations
 
     seed_demo_allegations(today=today)
