@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -115,11 +115,11 @@ class AgencyForm(GovukFormMixin, forms.Form):
                 self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-5"
         choices = [("", "Every school (a national service)")]
         choices += [(la, la) for la in authorities]
-        self.fields["local_authority"].choices = choices
+        cast(forms.ChoiceField, self.fields["local_authority"]).choices = choices
         alternatives = Agency.objects.filter(trust=trust).order_by("local_authority", "name")
         if agency is not None and agency.pk:
             alternatives = alternatives.exclude(pk=agency.pk)
-        self.fields["out_of_hours"].queryset = alternatives
+        cast(forms.ModelChoiceField, self.fields["out_of_hours"]).queryset = alternatives
         self.day_rows = [
             (day, self[f"opens_{n}"], self[f"closes_{n}"]) for n, day in enumerate(WEEKDAYS)
         ]
@@ -150,7 +150,7 @@ class AgencyForm(GovukFormMixin, forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         hours: dict[str, list[str]] = {}
         for n, day in enumerate(WEEKDAYS):
             opens_name, closes_name = f"opens_{n}", f"closes_{n}"
@@ -222,6 +222,16 @@ class KeyContactForm(GovukFormMixin, forms.Form):
         help_text="For example, when they can be reached.",
     )
 
+    def clean(self) -> dict[str, Any]:
+        # The service checks these too; here they show with every other error at once.
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("role") == KeyContactRole.OTHER and not data.get("role_other", "").strip():
+            self.add_error("role_other", "Enter the role")
+        if "phone" not in self.errors and not data.get("phone") and not data.get("email"):
+            if "email" not in self.errors:
+                self.add_error("phone", "Enter a telephone number or an email address")
+        return data
+
     @staticmethod
     def initial_for(contact: SchoolKeyContact) -> dict[str, Any]:
         fields = ["role", "role_other", "name", "phone", "email", "notes"]
@@ -272,6 +282,18 @@ class FamilyContactForm(GovukFormMixin, forms.Form):
     notes = forms.CharField(
         label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean(self) -> dict[str, Any]:
+        # The service checks these too; here they show with every other error at once.
+        data: dict[str, Any] = super().clean() or {}
+        if (
+            data.get("relationship") == Relationship.OTHER
+            and not data.get("relationship_other", "").strip()
+        ):
+            self.add_error("relationship_other", "Enter the relationship to the pupil")
+        if data.get("emergency_priority") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "An emergency contact needs a main telephone number")
+        return data
 
     @staticmethod
     def initial_for(contact: FamilyContact) -> dict[str, Any]:

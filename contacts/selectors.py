@@ -233,13 +233,13 @@ def key_roles_for(*, actor: Any, school: School) -> list[KeyPerson]:
     tsos = TrustMembership.objects.filter(
         trust_id=school.trust_id, role="tso", user__is_active=True
     ).select_related("user")
-    for m in sorted(tsos, key=lambda m: m.user.full_name):
+    for tso in sorted(tsos, key=lambda t: t.user.full_name):
         people.append(
             KeyPerson(
                 role=ROLES["tso"].label,
-                name=m.user.full_name,
-                job_title=m.user.job_title,
-                email=m.user.email,
+                name=tso.user.full_name,
+                job_title=tso.user.job_title,
+                email=tso.user.email,
             )
         )
     for contact in extra:

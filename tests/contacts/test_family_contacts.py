@@ -1,0 +1,163 @@
+"""A pupil's family contacts: seen only by those who may, kept by the admin and the DSLs."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import reverse
+
+from contacts import services
+from contacts.models import FamilyContact
+from contacts.selectors import family_contact_list_for, family_contacts_for
+from tests.conftest import World
+
+
+def _contact(world: World, pupil=None, **values) -> FamilyContact:  # noqa: ANN001
+    defaults = {
+        "name": "Dana Parentson",
+        "relationship": "mother",
+        "parental_responsibility": True,
+        "emergency_priority": 1,
+        "phone": "07700 900001",
+    }
+    return services.family_contact_create(
+        actor=world.users["admin"], pupil=pupil or world.pupil, **(defaults | values)
+    )
+
+
+def test_warning_when_fewer_than_two_emergency_contacts(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["dsl"])
+    url = reverse("family-contacts", kwargs={"pk": world.pupil.pk})
+    body = client.get(url).content.decode()
+    assert "No emergency contact is recorded" in body
+    _contact(world)
+    body = client.get(url).content.decode()
+    assert "Only 1 emergency contact is recorded" in body
+    assert "at least 2 emergency contact numbers" in body
+    _contact(world, name="Granny Parentson", relationship="grandparent", emergency_priority=2)
+    body = client.get(url).content.decode()
+    assert 'data-testid="too-few-emergency-contacts"' not in body
+    assert "Emergency contact 1" in body
+    assert "Parental responsibility" in body
+    assert body.index("Dana Parentson") < body.index("Granny Parentson")
+
+
+def test_restrictions_stand_out(client, world: World) -> None:  # noqa: ANN001
+    _contact(
+        world,
+        name="Rob Parentson",
+        relationship="father",
+        emergency_priority=None,
+        restrictions="Court order: must not collect",
+    )
+    client.force_login(world.users["head"])
+    body = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk})).content.decode()
+    assert 'data-testid="restriction"' in body
+    assert "Court order: must not collect" in body
+    assert reverse("family-contact-add", kwargs={"pk": world.pupil.pk}) not in body  # head reads
+
+
+@pytest.mark.parametrize("role", ["staff", "governor", "tso"])
+def test_not_visible_without_the_permission(client, world: World, role: str) -> None:  # noqa: ANN001
+    _contact(world)
+    client.force_login(world.users[role])
+    response = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk}))
+    assert response.status_code == 404
+    assert b"Dana Parentson" not in response.content
+    assert not family_contacts_for(actor=world.users[role], pupil=world.pupil).exists()
+
+
+def test_pupil_page_links_family_contacts_for_those_who_may_see_them(client, world: World) -> None:  # noqa: ANN001
+    url = reverse("pupil-detail", kwargs={"pk": world.pupil.pk})
+    client.force_login(world.users["admin"])
+    assert b'data-testid="family-contacts-link"' in client.get(url).content
+    client.force_login(world.users["staff"])
+    assert b'data-testid="family-contacts-link"' not in client.get(url).content
+
+
+def test_lists_never_return_another_schools_contacts(world: World) -> None:
+    _contact(world)
+    theirs = services.family_contact_create(
+        actor=world.users["other_dsl"],
+        pupil=world.other_pupil,
+        name="Other Parent",
+        relationship="father",
+        emergency_priority=1,
+        phone="07700 900002",
+    )
+    for role in ["dsl", "deputy", "head", "admin"]:
+        actor = world.users[role]
+        mine = family_contact_list_for(actor=actor, school=world.school)
+        assert list(mine.values_list("name", flat=True)) == ["Dana Parentson"]
+        assert not family_contact_list_for(actor=actor, school=world.other_school).exists()
+        assert not family_contacts_for(actor=actor, pupil=world.other_pupil).exists()
+    assert list(family_contact_list_for(actor=world.users["other_dsl"], school=world.school)) == []
+    assert theirs.school == world.other_school
+
+
+def test_a_contact_always_belongs_to_its_pupils_school(world: World) -> None:
+    contact = _contact(world)
+    assert contact.school_id == world.pupil.school_id
+    with pytest.raises(Http404):
+        services.family_contact_create(
+            actor=world.users["admin"], pupil=world.other_pupil, name="X", relationship="mother"
+        )
+    with pytest.raises(Http404):  # the head reads, but does not keep, family contacts
+        services.family_contact_update(actor=world.users["head"], contact=contact, name="Y")
+
+
+def test_two_contacts_cannot_share_an_emergency_order(world: World) -> None:
+    _contact(world)
+    with pytest.raises(ValidationError) as error:
+        _contact(world, name="Second", relationship="father")
+    assert "Dana Parentson is already emergency contact 1" in str(error.value)
+
+
+def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["deputy"])
+    add = reverse("family-contact-add", kwargs={"pk": world.pupil.pk})
+    response = client.post(
+        add,
+        {
+            "name": "Sam Carer",
+            "relationship": "other",
+            "emergency_priority": "1",
+            "phone": "07700 9OO123",
+            "address": "1 High Street",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert "Enter the relationship to the pupil" in body
+    assert "Enter a telephone number using only numbers and spaces" in body
+    assert 'value="07700 9OO123"' in body
+    assert "1 High Street</textarea>" in body
+    response = client.post(
+        add,
+        {
+            "name": "Sam Carer",
+            "relationship": "other",
+            "relationship_other": "Childminder",
+            "emergency_priority": "1",
+            "phone": "07700 900123",
+            "lives_with_pupil": "on",
+        },
+    )
+    assert response.status_code == 302
+    contact = FamilyContact.objects.get(name="Sam Carer")
+    assert contact.relationship_label == "Childminder"
+    assert contact.lives_with_pupil
+    assert not contact.parental_responsibility
+    edit = reverse("family-contact-edit", kwargs={"pk": contact.pk})
+    response = client.post(edit, {"name": "Sam Carer", "relationship": "mother", "phone": ""})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.emergency_priority is None
+    response = client.post(
+        edit, {"name": "Sam Carer", "relationship": "mother", "emergency_priority": "2"}
+    )
+    assert "An emergency contact needs a main telephone number" in response.content.decode()
+    client.post(reverse("family-contact-remove", kwargs={"pk": contact.pk}))
+    assert not FamilyContact.objects.filter(pk=contact.pk).exists()

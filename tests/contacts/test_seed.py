@@ -1,0 +1,106 @@
+"""The seed agencies: loaded for the trust's own local authorities, once, never over an edit."""
+
+from __future__ import annotations
+
+import pytest
+
+from contacts.demo import seed_demo_contacts
+from contacts.models import Agency, FamilyContact, SchoolKeyContact
+from contacts.services import agency_seed_defaults, seed_agencies
+from schools.models import Pupil
+from tests.conftest import World
+from tests.factories import PupilFactory, SchoolFactory
+
+from .conftest import Authorities
+
+
+def test_every_seed_agency_says_where_it_comes_from() -> None:
+    rows = seed_agencies()
+    assert len({(r["local_authority"], r["name"]) for r in rows}) == len(rows)
+    for row in rows:
+        assert row["source"], row["name"]
+        if row.get("to_confirm"):
+            assert "confirm" in row["source"].lower(), row["name"]
+
+
+def test_the_seed_numbers_are_the_seed_documents(authorities: Authorities) -> None:
+    trust = authorities.essex.trust
+    by_name = {a.name: a for a in Agency.objects.filter(trust=trust)}
+    spoc = by_name["Southend Children's Single Point of Contact (C-SPOC)"]
+    assert (spoc.phone, spoc.email) == ("01702 215007", "C-SPOC@southend.gov.uk")
+    assert spoc.out_of_hours.phone == "0345 606 1212"
+    assert "same day" in spoc.guidance
+    lado = by_name["Leicestershire LADO"]
+    assert (lado.phone, lado.email) == ("0116 305 4141", "CFS-LADO@leics.gov.uk")
+    assert lado.hours_summary == (
+        "Monday to Thursday 08:30 to 17:00; Friday 08:30 to 16:30 (closed on bank holidays)"
+    )
+    assert lado.out_of_hours.phone == "0116 305 0005"
+    officer = by_name["Leicestershire Safeguarding Children in Education Officer (Charlotte Davis)"]
+    assert (officer.phone, officer.email) == ("0116 305 6314", "Charlotte.Davis@leics.gov.uk")
+    assert by_name["Essex LADO (Children's Workforce Allegations Management Team)"].phone == (
+        "03330 139 797"
+    )
+    assert by_name["NSPCC helpline"].phone == "0808 800 5000"
+    assert by_name["NSPCC helpline"].open_all_hours
+    whistle = by_name["NSPCC whistleblowing advice line"]
+    assert (whistle.phone, whistle.email) == ("0800 028 0285", "help@nspcc.org.uk")
+    assert whistle.hours_summary.startswith("Monday to Friday 08:00 to 20:00")
+    assert by_name["ECC Missing Co-ordinator (Shane Thomson)"].email == (
+        "shane.thomson@essex.gov.uk"
+    )
+    assert by_name["ECC Missing Chats (Lucy Stovell)"].email == "lucy.stovell@essex.gov.uk"
+    # Not in the seeds: marked so the trust confirms it, or left blank.
+    assert by_name["Essex Children and Families Hub"].to_confirm
+    assert by_name["Southend LADO"].phone == ""
+    assert by_name["Southend LADO"].to_confirm is False
+
+
+def test_only_the_trusts_own_local_authorities(world: World) -> None:
+    agency_seed_defaults(trust=world.school.trust)  # school A is in Essex
+    authorities = set(
+        Agency.objects.filter(trust=world.school.trust).values_list("local_authority", flat=True)
+    )
+    assert authorities == {"", "Essex"}
+    assert not Agency.objects.filter(trust=world.other_school.trust).exists()
+
+
+def test_idempotent_and_never_overwrites_the_trusts_edits(world: World) -> None:
+    trust = world.school.trust
+    created = agency_seed_defaults(trust=trust)
+    assert created == Agency.objects.filter(trust=trust).count() > 0
+    hub = Agency.objects.get(trust=trust, name="Essex Children and Families Hub")
+    hub.phone, hub.out_of_hours, hub.to_confirm = "01245 000000", None, False
+    hub.save()
+    assert agency_seed_defaults(trust=trust) == 0
+    hub.refresh_from_db()
+    assert (hub.phone, hub.out_of_hours, hub.to_confirm) == ("01245 000000", None, False)
+    assert Agency.objects.filter(trust=trust).count() == created
+
+
+def test_a_new_school_in_another_authority_brings_its_agencies(world: World) -> None:
+    trust = world.school.trust
+    agency_seed_defaults(trust=trust)
+    SchoolFactory(trust=trust, local_authority="Leicestershire")
+    assert agency_seed_defaults(trust=trust) == 5
+    lado = Agency.objects.get(trust=trust, name="Leicestershire LADO")
+    assert lado.out_of_hours.name == "Leicestershire First Response Children's Duty Team"
+
+
+@pytest.mark.django_db
+def test_demo_family_contacts_mostly_two_a_few_one_and_idempotent(world: World) -> None:
+    for _ in range(20):
+        PupilFactory(school=world.school)
+    written = seed_demo_contacts(trust=world.school.trust)
+    assert written > 0
+    assert seed_demo_contacts(trust=world.school.trust) == 0
+    counts = [
+        FamilyContact.objects.filter(pupil=p, emergency_priority__isnull=False).count()
+        for p in Pupil.objects.filter(school=world.school)
+    ]
+    assert counts.count(1) >= 1
+    assert counts.count(2) > len(counts) / 2
+    assert SchoolKeyContact.objects.filter(school=world.school, role="chair_of_governors").exists()
+    # The numbers are Ofcom's drama ranges: no real person is rung from the demo.
+    for phone in FamilyContact.objects.exclude(phone="").values_list("phone", flat=True):
+        assert phone.startswith(("07700 900", "01632 960"))
