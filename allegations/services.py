@@ -124,7 +124,10 @@ def allegation_record(
     """The headteacher or TSO records an allegation; the LADO is due within one working day."""
     _require_recorder(actor, school)
     if subject_type == SubjectType.HEADTEACHER and _is_head_of(actor, school.pk):
-        raise PermissionDenied("An allegation about the headteacher is not handled by the head.")
+        raise PermissionDenied(
+            "An allegation about the headteacher goes to the Chair of Governors and the trust "
+            "safeguarding officer: ask one of them to record it"
+        )
     if not subject_name.strip():
         raise ValidationError({"subject_name": "Enter the name of the adult"})
     if not account.strip():
@@ -496,7 +499,10 @@ def low_level_record(
     """The headteacher or TSO records a low-level concern about an adult."""
     _require_recorder(actor, school)
     if subject_type == SubjectType.HEADTEACHER and _is_head_of(actor, school.pk):
-        raise PermissionDenied("A concern about the headteacher is not handled by the head.")
+        raise PermissionDenied(
+            "A concern about the headteacher goes to the Chair of Governors and the trust "
+            "safeguarding officer: ask one of them to record it"
+        )
     if not subject_name.strip():
         raise ValidationError({"subject_name": "Enter the name of the adult"})
     if not observed.strip():

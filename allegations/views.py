@@ -45,9 +45,10 @@ def _recording_school(request: HttpRequest) -> Any:
     return school
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
+def _apply_errors(form: Any, error: ValidationError, rename: dict[str, str] | None = None) -> None:
     """Put a service's refusal next to the field it is about; the typed answers stay."""
     for field, problems in error.message_dict.items():
+        field = (rename or {}).get(field, field)
         form.add_error(field if field in form.fields else None, problems)
 
 
@@ -114,7 +115,7 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, school=school, low_level=low_level, **form.service_values()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            _apply_errors(form, error, rename={"user": "named_user"})
         except PermissionDenied as error:
             form.add_error("subject_type", str(error))
         else:

@@ -298,3 +298,34 @@ def test_list_query_count_does_not_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("allegation-list"))
     assert response.content.decode().count('data-testid="open-allegation"') == 11
+
+
+def test_the_head_is_told_who_records_one_about_the_headteacher(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["head"])
+    response = client.post(
+        reverse("allegation-new"),
+        {
+            "subject_name": "Me",
+            "subject_type": "headteacher",
+            "reported_by_name": "Jo Parent",
+            "reported_at": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            "account": "Typed account",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_subject_type-error"' in page
+    assert "goes to the Chair of Governors" in page
+    assert "Typed account" in page
+    assert not Allegation.objects.exists()
+
+
+def test_pages_render_for_the_tso(client, world: World, linked: Allegation) -> None:  # noqa: ANN001
+    concern = low_level(world.users["head"], world.school)
+    client.force_login(world.users["tso"])
+    for name in [*RECORD_ROUTES]:
+        assert client.get(reverse(name, kwargs={"pk": linked.pk})).status_code == 200, name
+    for name in PAGE_ROUTES:
+        assert client.get(reverse(name)).status_code == 200, name
+    url = reverse("low-level-concern-detail", kwargs={"pk": concern.pk})
+    assert client.get(url).status_code == 200
