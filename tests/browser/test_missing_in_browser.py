@@ -1,0 +1,77 @@
+"""A DSL in real Chromium reports a pupil missing, records the protocol step by step as it
+happens, closes the episode, and finds it in the pupil's chronology."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from concerns.models import MissingEpisode
+from schools.models import Pupil
+from tests.browser.conftest import sign_in
+
+
+def _record(page: Page, step: str) -> None:
+    page.get_by_test_id(f"step-{step}").get_by_role("link", name="Record").click()
+
+
+def test_dsl_records_a_missing_episode_step_by_step_and_closes_it(
+    page: Page, live_server, demo
+) -> None:  # noqa: ANN001
+    base = live_server.url
+    pupil = Pupil.objects.filter(
+        school__slug="alderbrook", left_on__isnull=True, missing_episodes__isnull=True
+    ).first()
+    seen = timezone.localtime() - datetime.timedelta(minutes=30)
+    sign_in(page, base, "dsl@alderbrook.example")
+    page.goto(f"{base}/pupils/{pupil.pk}/")
+    page.get_by_test_id("report-missing").click()
+    page.get_by_label("Date the pupil was last seen").fill(seen.strftime("%d/%m/%Y"))
+    page.get_by_label("Time the pupil was last seen").fill(seen.strftime("%H:%M"))
+    page.get_by_label("Where was the pupil last seen, and by whom?").fill(
+        "Leaving the lunch hall, seen by the supervisor"
+    )
+    page.get_by_role("radio", name="No").check()
+    page.get_by_role("button", name="Report missing and alert the DSL").click()
+    expect(page.get_by_test_id("episode-status")).to_have_text("Missing: open")
+    expect(page.get_by_test_id("police-guidance")).to_contain_text("999 if the child is believed")
+    expect(page.get_by_test_id("remaining-count")).to_have_text("8 of 8 steps still to record.")
+
+    _record(page, "searched")
+    page.get_by_label("Where was searched, and by whom?").fill("Whole site and the lane")
+    page.get_by_role("button", name="Record it").click()
+    expect(page.get_by_text("Recorded: Premises and surrounding area searched.")).to_be_visible()
+
+    _record(page, "parents_told")
+    page.get_by_label("Who was told?").fill("Mother, by phone")
+    page.get_by_role("button", name="Record it").click()
+
+    _record(page, "police_reported")
+    page.get_by_label("101 (non-emergency)").check()
+    page.get_by_role("button", name="Record it").click()  # forgot the incident number
+    expect(page.locator("#id_incident_number-error")).to_contain_text(
+        "Enter the police incident number"
+    )
+    page.get_by_label("Police incident number").fill("CAD 4521")
+    page.get_by_role("button", name="Record it").click()
+    expect(page.get_by_test_id("incident-number")).to_have_text("CAD 4521")
+
+    _record(page, "found")
+    page.get_by_label("Found by").fill("PC Patel")
+    page.get_by_label("Where was the pupil found?").fill("Bus station")
+    page.get_by_role("button", name="Record it").click()
+    expect(page.get_by_test_id("close-problems")).to_contain_text("Tell the police")
+
+    _record(page, "police_told_of_return")
+    page.get_by_role("button", name="Record it").click()
+    page.get_by_role("button", name="Close the episode").click()
+    expect(page.get_by_test_id("episode-status")).to_have_text("Found: closed")
+
+    page.get_by_role("link", name="Chronology", exact=True).click()
+    entries = page.get_by_test_id("chronology-entry")
+    expect(entries.filter(has_text="Reported missing from school by")).to_have_count(1)
+    closed = entries.filter(has_text="by PC Patel, at Bus station")
+    expect(closed).to_contain_text("called 101, incident CAD 4521")
+    assert MissingEpisode.objects.get(pupil=pupil).steps.count() == 5
