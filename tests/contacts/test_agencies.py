@@ -164,3 +164,23 @@ def test_another_trusts_agency_is_404_even_for_a_tso(
     theirs = Agency.objects.filter(trust=world.other_school.trust).first()
     with pytest.raises(Http404):
         agency_get_for(actor=world.users["tso"], pk=theirs.pk)
+
+
+def test_agency_list_and_who_to_call_query_counts_do_not_grow(
+    client, world: World, authorities: Authorities, django_assert_max_num_queries
+) -> None:  # noqa: ANN001
+    client.force_login(world.users["tso"])
+    for url in [reverse("agency-list"), reverse("who-to-call")]:
+        client.get(url)
+        with django_assert_max_num_queries(20) as few:
+            client.get(url)
+        for n in range(10):
+            Agency.objects.create(
+                trust=world.school.trust,
+                kind="nspcc",
+                name=f"Extra line {url} {n}",
+                phone="0808 800 5000",
+                out_of_hours=Agency.objects.filter(trust=world.school.trust).first(),
+            )
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            assert "Extra line" in client.get(url).content.decode()

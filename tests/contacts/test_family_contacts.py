@@ -161,3 +161,19 @@ def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None
     assert "An emergency contact needs a main telephone number" in response.content.decode()
     client.post(reverse("family-contact-remove", kwargs={"pk": contact.pk}))
     assert not FamilyContact.objects.filter(pk=contact.pk).exists()
+
+
+def test_family_contacts_page_query_count_does_not_grow(
+    client, world: World, django_assert_max_num_queries
+) -> None:  # noqa: ANN001
+    _contact(world)
+    client.force_login(world.users["dsl"])
+    url = reverse("family-contacts", kwargs={"pk": world.pupil.pk})
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for n in range(2, 8):
+        _contact(world, name=f"Contact {n}", relationship="grandparent", emergency_priority=n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(url).content.decode()
+    assert "Contact 7" in body
