@@ -211,6 +211,20 @@ def concern_about_adult_report(
         not about_head or chair not in selectors.governors_for(school=school)
     ):
         raise ValidationError({"chair": "Choose one of the school's governors"})
+    if not selectors.handlers_for(school=school, about_headteacher=about_head) and (
+        chair is None or level != "allegation"
+    ):
+        # Nobody could read it: say so rather than file it where no one looks.
+        raise ValidationError(
+            {
+                "chair" if about_head else "subject_type": (
+                    "Nobody here can receive this yet: choose the Chair of Governors, or call "
+                    "the LADO yourself"
+                    if about_head
+                    else "Nobody here can receive this yet: call the LADO yourself"
+                )
+            }
+        )
     now = timezone.now()
     happened_at = happened_at or now
     _not_future("happened_at", happened_at, "date and time it happened")
@@ -242,7 +256,8 @@ def concern_about_adult_report(
             ),
         )
         if chair is not None:
-            _name(record, chair, "Chair of Governors", actor)
+            # The report's own notification tells them.
+            _name(record, chair, "Chair of Governors", actor, tell_them=False)
         link, kind = _link("allegation-detail", record.pk), "allegation_reported"
     else:
         record = LowLevelConcern(
@@ -421,7 +436,9 @@ def allegation_outcome(
     return allegation
 
 
-def _name(allegation: Allegation, user: User, capacity: str, actor: Any) -> NamedPerson:
+def _name(
+    allegation: Allegation, user: User, capacity: str, actor: Any, *, tell_them: bool = True
+) -> NamedPerson:
     allowed = {u.pk for u in selectors.nameable_people_for(allegation=allegation)}
     if user.pk not in allowed:
         raise ValidationError({"user": "Choose someone who works in the school or the trust"})
@@ -442,6 +459,8 @@ def _name(allegation: Allegation, user: User, capacity: str, actor: Any) -> Name
         details=f"{user.full_name} named{as_what}: they can see and act on this allegation.",
     )
     _forget_named(allegation.school_id, user.pk)
+    if not tell_them:
+        return named
     notify(
         school=allegation.school,
         recipients=[user],

@@ -325,3 +325,29 @@ def test_another_schools_head_cannot_act(world: World) -> None:
         services.allegation_step_add(
             actor=other_head, allegation=a, occurred_at=timezone.now(), details="x"
         )
+
+
+def test_a_report_nobody_could_read_is_refused_with_what_to_do(world: World) -> None:
+    """A school with no headteacher or TSO account: the reporter is told, nothing is filed."""
+    from tests.factories import SchoolFactory, TrustFactory
+
+    school = SchoolFactory(trust=TrustFactory(slug="lonely-trust"), slug="lonely")
+    staff = member(school, "staff", email="staff@lonely.example")
+    governor = member(school, "governor", email="chair@lonely.example")
+    values = {"subject_name": "X", "account": "Y", "level": "allegation"}
+    with pytest.raises(ValidationError) as error:
+        services.concern_about_adult_report(
+            actor=staff, school=school, subject_type="staff", **values
+        )
+    assert "call the LADO" in error.value.message_dict["subject_type"][0]
+    with pytest.raises(ValidationError) as error:
+        services.concern_about_adult_report(
+            actor=staff, school=school, subject_type="headteacher", **values
+        )
+    assert "choose the Chair of Governors" in error.value.message_dict["chair"][0]
+    assert not Allegation.objects.exists()
+    record = services.concern_about_adult_report(
+        actor=staff, school=school, subject_type="headteacher", chair=governor, **values
+    )
+    assert Notification.objects.get().recipient == governor
+    assert record.named_people.get().user == governor
