@@ -82,6 +82,12 @@ def missing_episodes_of(*, pupil: Pupil) -> list[MissingEpisode]:
     return list(MissingEpisode.objects.filter(pupil=pupil).order_by("-missing_since"))
 
 
+def recent_in(episodes: list[MissingEpisode], now: datetime.datetime | None = None) -> int:
+    """How many of these episodes began in the last 12 months (no query: the list is loaded)."""
+    start = _window_start(now)
+    return sum(e.missing_since >= start for e in episodes)
+
+
 @dataclass(frozen=True)
 class StepLine:
     """One line of the protocol checklist as the episode page shows it."""

@@ -13,8 +13,8 @@ from ..missing_selectors import (
     FREQUENT_EPISODES,
     absence_state,
     absences_of,
-    missing_count_last_12_months,
     missing_episodes_of,
+    recent_in,
 )
 
 register = template.Library()
@@ -27,11 +27,12 @@ def missing_children_section(context: template.Context, pupil: Any) -> dict[str,
     access = access_for(user)
     if not access.has(Perm.READ_CP_RECORDS, pupil.school_id):
         return {"show": False}
+    episodes = missing_episodes_of(pupil=pupil)
     return {
         "show": True,
         "pupil": pupil,
-        "episodes": missing_episodes_of(pupil=pupil),
-        "recent_count": missing_count_last_12_months(pupil=pupil),
+        "episodes": episodes,
+        "recent_count": recent_in(episodes),
         "frequent": FREQUENT_EPISODES,
         "absences": [(a, absence_state(a)) for a in absences_of(pupil=pupil)],
         "can_report": access.has(Perm.LOG_CONCERN, pupil.school_id),
