@@ -63,4 +63,9 @@ GUARDS = [
     *_child_guards("attachment", "concerns_attachment", PARENT_SIGNED),
     *_child_guards("involvementcategory", "concerns_involvementcategory", INVOLVEMENT_SIGNED),
     *_child_guards("advicesought", "concerns_advicesought", DSL_SIGNED),
+    # Missing episodes: each recorded step is fixed; a closed (signed) episode never changes.
+    Guard("missingstep_update", "concerns_missingepisodestep", "UPDATE", "(1 = 1)"),
+    Guard("missingstep_delete", "concerns_missingepisodestep", "DELETE", "(1 = 1)"),
+    Guard("missingepisode_update", "concerns_missingepisode", "UPDATE", "(OLD.content_hash <> '')"),
+    Guard("missingepisode_delete", "concerns_missingepisode", "DELETE", "(1 = 1)"),
 ]

@@ -458,3 +458,20 @@ def test_the_absence_list_never_returns_another_schools_record(world: World) -> 
     assert theirs not in absence_list_for(actor=world.users["dsl"], school=world.school)
     assert not absence_list_for(actor=world.users["dsl"], school=world.other_school)
     assert not absence_list_for(actor=world.users["staff"], school=world.school)
+
+
+def test_recorded_steps_and_closed_episodes_cannot_be_changed_even_in_sql(world: World) -> None:
+    from django.db import IntegrityError, transaction
+
+    from concerns.models import MissingEpisodeStep
+
+    episode = _start(world)
+    _all_steps(world, episode)
+    step = MissingEpisodeStep.objects.filter(episode=episode, step="found")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        step.update(place="Somewhere else")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        step.delete()
+    services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MissingEpisode.objects.filter(pk=episode.pk).update(last_seen_details="Rewritten")
