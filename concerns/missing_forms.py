@@ -37,6 +37,7 @@ def _date_field(label: str, *, what: str, required: bool = True) -> forms.DateFi
             "required": f"Enter the date {what}",
             "invalid": "Enter the date like 21/11/2026",
         },
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
     )
 
 
