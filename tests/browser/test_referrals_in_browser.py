@@ -28,7 +28,7 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
 
     page.get_by_label(pupil.display_name).check()
     hub = Agency.objects.filter(local_authority="Essex", kind="social_care").first()
-    page.get_by_label("Agency").select_option(value=str(hub.pk))
+    page.get_by_label("Agency", exact=True).select_option(value=str(hub.pk))
     page.get_by_label("Request for support to children's social care").check()
     page.get_by_label("Immediate: the child may be at risk of significant harm now").check()
     page.get_by_label("Phone", exact=True).check()
@@ -58,7 +58,8 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
 
     page.goto(f"{base}/pupils/{pupil.pk}/chronology/")
     entries = page.get_by_test_id("chronology-entry")
-    expect(entries.filter(has_text=f"referral to {hub.name}")).to_have_count(1)
+    made = f"Request for support to children's social care: referral to {hub.name} by phone"
+    expect(entries.filter(has_text=made)).to_have_count(1)
     expect(entries.filter(has_text="Written follow-up to the referral")).to_have_count(1)
     expect(entries.filter(has_text="Child in Need assessment")).to_have_count(1)
 
