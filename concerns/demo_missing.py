@@ -10,6 +10,7 @@ to tell the local authority is close.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -61,7 +62,7 @@ def _full_episode(
         circumstances="Wearing school uniform and a grey hooded coat. Has a mobile phone.",
     )
 
-    def step(actor: User, name: str, minutes: int, **values: str) -> None:
+    def step(actor: User, name: str, minutes: int, **values: Any) -> None:
         services.missing_step_record(
             actor=actor, episode=episode, step=name, done_at=_minutes(since, minutes), **values
         )
