@@ -30,6 +30,10 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.VIEW_TRUST_DASHBOARD: (N, N, N, N, N, N, Y),
     Perm.QA_REVIEW: (N, N, N, N, N, N, Y),
     Perm.MANAGE_CATEGORIES: (N, N, N, N, N, N, Y),
+    # Not in DESIGN.md's table: the trust keeps its agencies' contact details (issue 5, "the
+    # trust admin edits them"); family contacts are for the school's office and CP roles.
+    Perm.MANAGE_CONTACTS: (N, N, N, N, N, N, Y),
+    Perm.VIEW_FAMILY_CONTACTS: (N, Y, Y, Y, Y, N, N),
 }
 COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
 
