@@ -2,7 +2,8 @@
 
 Each school gets: the phone referral behind the demo's disclosure concern, followed in writing the
 same day, acknowledged and closed with a section 47 outcome; an Early Help request with no outcome
-that the DSL has escalated; and a new referral from the neglect concern still awaiting a response.
+that the DSL has escalated; a CAMHS referral awaiting a response; and this morning's phone referral
+whose written follow-up is still to be sent. Times differ a little from school to school.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from concerns.demo import _at
 from concerns.models import Concern
-from schools.models import School, SchoolMembership
+from schools.models import Pupil, School, SchoolMembership
 
 from . import services
 from .models import Referral
@@ -41,9 +43,10 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
     social_care = _agency(school, "social_care")
     early_help = _agency(school, "early_help", "social_care")
     disclosure = _concern(school, "A pupil disclosed being hit at home.")
-    neglect = _concern(school, "Signs of neglect seen over several days.")
-    if social_care is None or disclosure is None or neglect is None:
+    camhs = _agency(school, "camhs", "early_help", "social_care")
+    if social_care is None or disclosure is None:
         return 0  # the demo's agencies or concerns are not there to refer from
+    shift = ["alderbrook", "southend-bay", "leicester-road"].index(school.slug) * 7 % 20
     people = {
         m.role: m.user
         for m in SchoolMembership.objects.filter(school=school).select_related("user")
@@ -58,7 +61,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         referral_type="social_care",
         urgency="immediate",
         method="phone",
-        made_at=_at(today, 3, 10, 5),
+        made_at=_at(today, 3, 10, 5 + shift),
         spoken_to="Duty social worker",
         reason=(
             "Disclosure of physical harm by a parent (hit with a belt), with a recent bruise on "
@@ -70,7 +73,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
     services.referral_record_follow_up(
         actor=dsl,
         referral=phoned,
-        occurred_at=_at(today, 3, 11, 30),
+        occurred_at=_at(today, 3, 11, 30 + shift),
         sent_to=social_care.email or f"{social_care.name} (written referral form)",
         notes="Written referral form sent with the concern summary and body map.",
     )
@@ -78,7 +81,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         actor=deputy,
         referral=phoned,
         kind="acknowledged",
-        occurred_at=_at(today, 2, 14, 20),
+        occurred_at=_at(today, 2, 14, 35 + shift),
         source="Duty manager",
         agency_reference=f"{school.reference_prefix}-CSC-{today:%y}0417",
         notes="Referral received; a social worker is allocated.",
@@ -87,26 +90,53 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         actor=deputy,
         referral=phoned,
         kind="outcome",
-        occurred_at=_at(today, 1, 11, 0),
+        occurred_at=_at(today, 1, 11, 30 + shift),
         source="Allocated social worker",
         outcome="section_47",
         notes="Strategy discussion held; section 47 enquiry agreed.",
     )
 
-    waiting = services.referral_make(
-        actor=dsl,
-        pupil=neglect.involvements.get().pupil,
-        concern=neglect,
-        agency=early_help,
-        referral_type="early_help",
+    from concerns.models import Action
+    from concerns.services import action_complete
+
+    chase = Action.objects.filter(concern=disclosure, done_at__isnull=True).first()
+    if chase is not None:
+        action_complete(
+            actor=chase.owner, action=chase, note="Outcome received: section 47 enquiry agreed."
+        )
+
+    pupils = list(Pupil.objects.filter(school=school, left_on__isnull=True).order_by("upn"))
+    services.referral_make(
+        actor=deputy,
+        pupil=pupils[47],
+        agency=camhs,
+        referral_type="camhs",
         urgency="routine",
-        method="portal",
-        made_at=_at(today, 1, 12, 15),
-        reason="Signs of neglect over several days: the same unwashed clothes, hungry on arrival.",
+        method="email",
+        made_at=_at(today, 1, 12, 15 + shift),
+        spoken_to=camhs.email or camhs.name,
+        reason="Low mood and self-harm (scratching on the forearms) seen by the form tutor; the "
+        "pupil asked for help.",
         parents_informed="consent_given",
-        parents_reason="Mother agreed to the request for Early Help support by phone.",
+        parents_reason="Mother agreed to the referral and will attend the first appointment.",
     )
-    del waiting  # awaiting a response
+    now = timezone.localtime()
+    this_morning = _at(today, 0, 8, 40 + shift) if now.hour >= 10 else _at(today, 1, 15, shift)
+    services.referral_make(
+        actor=dsl,
+        pupil=pupils[52],
+        agency=social_care,
+        referral_type="social_care",
+        urgency="urgent",
+        method="phone",
+        made_at=this_morning,
+        spoken_to="Duty social worker",
+        reason="The pupil says an older cousin who is staying at home hits them; they do not want "
+        "to go home tonight.",
+        parents_informed="not_informed",
+        parents_reason="Social care asked us not to tell the family before they have spoken to the "
+        "pupil.",
+    )
 
     older = Concern.objects.filter(school=school, status="closed").first()
     if older is not None:

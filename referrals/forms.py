@@ -45,8 +45,8 @@ def _radios(label: str, choices: Any, required_message: str, **kwargs: Any) -> f
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        phone = f" ({obj.phone})" if obj.phone else ""
-        return f"{obj}{phone}"
+        phone = f", {obj.phone}" if obj.phone and obj.phone not in obj.name else ""
+        return f"{obj.name}{phone}"
 
 
 class ReferralForm(GovukFormMixin, forms.Form):
@@ -109,6 +109,8 @@ class ReferralForm(GovukFormMixin, forms.Form):
             del self.fields["pupil"]
         else:
             self.fields["pupil"].queryset = pupils  # type: ignore[attr-defined]
+            if not self.is_bound and len(pupils) == 1:
+                self.initial["pupil"] = pupils[0].pk
             self.fields["pupil"].label_from_instance = lambda p: p.display_name  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("made_at", timezone.localtime().strftime("%d/%m/%Y %H:%M"))
@@ -118,7 +120,7 @@ class FollowUpForm(GovukFormMixin, forms.Form):
     occurred_at = _when("Date and time it was sent")
     sent_to = forms.CharField(
         label="Who it was sent to",
-        help_text="For example C-SPOC@southend.gov.uk, or the portal's name",
+        help_text="An email address, or the name of the portal or form",
         max_length=200,
         error_messages={"required": "Enter who it was sent to"},
     )
@@ -156,6 +158,12 @@ class ResponseForm(GovukFormMixin, forms.Form):
         data = super().clean() or {}
         if data.get("kind") == "outcome" and not data.get("outcome"):
             self.add_error("outcome", "Choose the outcome")
+        elif data.get("kind") in ("acknowledged", "note") and data.get("outcome"):
+            self.add_error(
+                "outcome",
+                "You chose an outcome: choose “The outcome of the referral” above, "
+                "or set the outcome back to “Choose the outcome”",
+            )
         return data
 
 

@@ -116,9 +116,12 @@ class Referral(TenantModel):
 
     def is_overdue(self, now: datetime.datetime | None = None) -> bool:
         """No outcome by the time a response was expected (one working day)."""
-        return (
-            self.status != ReferralStatus.CLOSED and (now or timezone.now()) > self.response_due_at
-        )
+        return self.status == ReferralStatus.OPEN and (now or timezone.now()) > self.response_due_at
+
+    def current_reference(self, updates: list[ReferralUpdate]) -> str:
+        """The agency's latest reference: from the newest update that gave one, else the first."""
+        given = [u.agency_reference for u in updates if u.agency_reference]
+        return given[-1] if given else self.agency_reference
 
     @property
     def follow_up_outstanding(self) -> bool:

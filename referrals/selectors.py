@@ -36,9 +36,10 @@ def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:
-    """No outcome by the time a response was expected (one working day)."""
+    """Open, with no outcome by the time a response was expected. An escalated referral is
+    counted as escalated: the DSL is already challenging it."""
     now = now or timezone.now()
-    return ~Q(status=ReferralStatus.CLOSED) & Q(response_due_at__lt=now)
+    return Q(status=ReferralStatus.OPEN, response_due_at__lt=now)
 
 
 def follow_up_outstanding_q() -> Q:

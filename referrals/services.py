@@ -22,6 +22,7 @@ from .models import (
     Outcome,
     Referral,
     ReferralStatus,
+    ReferralType,
     ReferralUpdate,
     UpdateKind,
 )
@@ -41,6 +42,7 @@ SIGNED_FIELDS = [
     "reason",
     "parents_informed",
     "parents_reason",
+    "agency_reference",
     "made_by_id",
     "made_by_name",
     "follow_up_due_at",
@@ -60,6 +62,11 @@ UPDATE_SIGNED_FIELDS = [
     "recorded_by_name",
 ]
 SLACK = datetime.timedelta(minutes=5)  # a clock a little fast is not "in the future"
+# How long before a referral without an outcome is overdue (ADR 9). Children's social care should
+# decide within one working day (Working Together); the police are asked for the same; other
+# agencies have no statutory timescale, so a DSL chases after a school week.
+RESPONSE_WORKING_DAYS = {ReferralType.SOCIAL_CARE: 1, ReferralType.POLICE: 1}
+OTHER_RESPONSE_WORKING_DAYS = 5
 
 
 def _sign(row: Any, fields: list[str]) -> str:
@@ -120,6 +127,14 @@ def referral_make(
         raise ValidationError({"agency": "Choose an agency from the list"})
     if made_at > timezone.now() + SLACK:
         raise ValidationError({"made_at": "The date and time must be in the past"})
+    if concern is not None and concern.incident_at and made_at < concern.incident_at:
+        incident = timezone.localtime(concern.incident_at)
+        raise ValidationError(
+            {
+                "made_at": "The referral cannot be before what the concern describes happened "
+                f"({incident:%d/%m/%Y %H:%M})"
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": "Enter what you referred and why"})
     if not parents_reason.strip():
@@ -144,13 +159,15 @@ def referral_make(
         made_by=actor,
         made_by_name=actor.full_name,
         follow_up_due_at=workdays.same_day_deadline(made_at) if method == Method.PHONE else None,
-        response_due_at=workdays.within_working_days(made_at, 1),
+        response_due_at=workdays.within_working_days(
+            made_at, RESPONSE_WORKING_DAYS.get(referral_type, OTHER_RESPONSE_WORKING_DAYS)
+        ),
     )
     referral.content_hash = _sign(referral, SIGNED_FIELDS)
     referral.full_clean()
     referral.save()
     spoken = f" Spoken to: {referral.spoken_to}." if referral.spoken_to else ""
-    follow = " Written follow-up due today." if referral.follow_up_due_at else ""
+    follow = " Written follow-up due the same day." if referral.follow_up_due_at else ""
     chronology_append(
         school_id=referral.school_id,
         pupil_id=pupil.pk,
@@ -268,6 +285,13 @@ def referral_record_response(
     if not source.strip():
         raise ValidationError({"source": "Enter who it came from"})
     if kind == UpdateKind.OUTCOME:
+        if referral.status == ReferralStatus.CLOSED:
+            raise ValidationError(
+                {
+                    "kind": "This referral already has its outcome. If you disagree with the "
+                    "decision, escalate it first; then record the new outcome."
+                }
+            )
         if outcome not in Outcome.values:
             raise ValidationError({"outcome": "Choose the outcome"})
         if outcome == Outcome.OTHER and not notes.strip():
@@ -287,9 +311,6 @@ def referral_record_response(
         notes=notes,
     )
     changed = ["updated_at"]
-    if update.agency_reference:
-        referral.agency_reference = update.agency_reference
-        changed.append("agency_reference")
     if kind == UpdateKind.ACKNOWLEDGED and referral.acknowledged_at is None:
         referral.acknowledged_at = occurred_at
         changed.append("acknowledged_at")

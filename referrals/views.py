@@ -152,13 +152,15 @@ def _referral(request: HttpRequest, pk: Any, *, manage: bool) -> Referral:
 @require_GET
 def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     referral = _referral(request, pk, manage=False)
+    updates = list(referral.updates.all())
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
             "pupil": referral.pupil,
-            "updates": list(referral.updates.all()),
+            "updates": updates,
+            "current_reference": referral.current_reference(updates),
             "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, referral.school_id),
             "now": timezone.now(),
         },

@@ -119,7 +119,7 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     records.family_contact, records.key_contact = contact_records(school, manager, pupil)
     from tests.referrals.conftest import make_referral
 
-    records.referral = make_referral(manager, pupil, concern=concern)
+    records.referral = make_referral(manager, pupil, concern=concern, made_at=timezone.now())
     from tests.concerns.missing_records import missing_records
 
     records.missing_episode, records.absence = missing_records(author, manager, pupil)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from audit.models import AccessLog
 from referrals.models import Referral
@@ -42,7 +43,9 @@ def test_dsl_records_a_phone_referral_from_a_concern(
     page = client.get(url)
     assert page.status_code == 200
     assert world.pupil.display_name in page.content.decode()
-    response = client.post(url, _form(agency.pk, pupil=world.pupil.pk))
+    now = timezone.localtime()
+    made = now.strftime("%d/%m/%Y %H:%M")
+    response = client.post(url, _form(agency.pk, pupil=world.pupil.pk, made_at=made))
     referral = (
         Referral.objects.filter(school=world.school).exclude(pk=records["own"].referral.pk).get()
     )
@@ -51,7 +54,9 @@ def test_dsl_records_a_phone_referral_from_a_concern(
     assert referral.concern_id == concern.pk
     assert referral.pupil_id == world.pupil.pk
     detail = client.get(response["Location"]).content.decode()
-    assert "the written follow-up is due by the end of Friday 13 November 2026" in detail
+    assert (
+        f"the written follow-up is due by the end of {dateformat.format(now, 'l j F Y')}" in detail
+    )
     assert "Record the written follow-up" in detail
 
 
@@ -159,3 +164,31 @@ def test_home_page_shows_referrals_needing_attention_to_cp_readers_only(
     assert "1 written follow-up outstanding</a>" in page
     client.force_login(world.users["staff"])
     assert 'data-testid="home-referrals"' not in client.get(reverse("home")).content.decode()
+
+
+def test_an_acknowledgement_with_an_outcome_chosen_is_queried_not_dropped(
+    client: Any, world: World
+) -> None:
+    referral = make_referral(world.users["dsl"], world.pupil)
+    client.force_login(world.users["dsl"])
+    page = client.post(
+        reverse("referral-response", kwargs={"pk": referral.pk}),
+        {
+            "kind": "acknowledged",
+            "occurred_at": "14/11/2026 09:00",
+            "source": "Hub",
+            "outcome": "nfa",
+        },
+    ).content.decode()
+    assert "You chose an outcome" in page
+    assert not referral.updates.exists()
+
+
+def test_the_only_pupil_of_a_concern_is_already_chosen(
+    client: Any, world: World, records: dict[str, Any]
+) -> None:
+    client.force_login(world.users["dsl"])
+    page = client.get(
+        reverse("concern-referral-add", kwargs={"pk": records["own"].concern.pk})
+    ).content.decode()
+    assert f'value="{world.pupil.pk}" checked' in page

@@ -39,7 +39,7 @@ def test_phone_referral_has_a_same_day_follow_up_and_a_one_working_day_response(
     assert entry.kind == EntryKind.REFERRAL_MADE
     assert entry.source_hash == referral.content_hash
     assert entry.pupil_id == world.pupil.pk
-    assert "Written follow-up due today" in entry.details
+    assert "Written follow-up due the same day" in entry.details
     assert "Children and Families Hub" in entry.details
 
 
@@ -78,7 +78,8 @@ def test_each_step_is_signed_and_chronicled_and_the_chain_verifies(world: World)
     referral.refresh_from_db()
     assert referral.follow_up_at is not None
     assert not referral.follow_up_outstanding
-    assert referral.agency_reference == "CFH-12345"
+    assert referral.agency_reference == ""  # the signed original is kept
+    assert referral.current_reference(list(referral.updates.all())) == "CFH-12345"
     assert referral.status == ReferralStatus.CLOSED
     assert referral.outcome == "section_47"
     kinds = list(
@@ -284,3 +285,89 @@ def test_a_referral_from_a_restricted_concern_is_hidden_like_the_concern(
     assert referral not in referrals_visible_to(world.users["deputy"])
     assert referral in referrals_visible_to(world.users["dsl"])
     assert referral not in referrals_visible_to(world.users["other_dsl"])
+
+
+def test_an_escalated_referral_counts_as_escalated_not_overdue(world: World) -> None:
+    dsl = world.users["dsl"]
+    referral = make_referral(dsl, world.pupil)
+    services.referral_escalate(
+        actor=dsl,
+        referral=referral,
+        occurred_at=FRIDAY_4PM + datetime.timedelta(days=4),
+        escalation_reason="no_response",
+        escalated_to="Hub team manager",
+        notes="Nothing back after two working days.",
+    )
+    later = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=LONDON)
+    counts = referral_counts(actor=dsl, school=world.school, now=later)
+    assert (counts["overdue"], counts["escalated"], counts["open"]) == (0, 1, 1)
+    referral.refresh_from_db()
+    assert not referral.is_overdue(later)
+
+
+def test_a_second_outcome_needs_an_escalation_first(world: World) -> None:
+    dsl = world.users["dsl"]
+    referral = make_referral(dsl, world.pupil)
+    outcome = {
+        "actor": dsl,
+        "referral": referral,
+        "kind": "outcome",
+        "occurred_at": FRIDAY_4PM + datetime.timedelta(days=1),
+        "source": "Hub",
+        "outcome": "nfa",
+    }
+    services.referral_record_response(**outcome)
+    with pytest.raises(ValidationError, match="escalate it first"):
+        services.referral_record_response(**{**outcome, "outcome": "early_help"})
+    referral.refresh_from_db()
+    assert referral.outcome == "nfa"
+
+
+@pytest.mark.parametrize(
+    ("referral_type", "due"),
+    [
+        ("social_care", datetime.date(2026, 11, 16)),  # one working day: Monday
+        ("police", datetime.date(2026, 11, 16)),
+        ("early_help", datetime.date(2026, 11, 20)),  # five working days: the next Friday
+        ("camhs", datetime.date(2026, 11, 20)),
+    ],
+)
+def test_the_response_expected_depends_on_the_agency_type(
+    world: World, referral_type: str, due: datetime.date
+) -> None:
+    referral = make_referral(world.users["dsl"], world.pupil, referral_type=referral_type)
+    assert referral.response_due_at.astimezone(LONDON).date() == due
+
+
+def test_a_referral_cannot_be_before_the_incident_in_its_concern(
+    world: World,
+    records: dict,  # type: ignore[type-arg]
+) -> None:
+    concern = records["own"].concern
+    with pytest.raises(ValidationError) as caught:
+        make_referral(
+            world.users["dsl"],
+            world.pupil,
+            concern=concern,
+            made_at=concern.incident_at - datetime.timedelta(minutes=1),
+        )
+    assert caught.value.message_dict["made_at"][0].startswith(
+        "The referral cannot be before what the concern describes happened"
+    )
+
+
+def test_the_follow_up_and_acknowledgement_times_are_recorded_once(world: World) -> None:
+    dsl = world.users["dsl"]
+    referral = make_referral(dsl, world.pupil)
+    services.referral_record_follow_up(
+        actor=dsl, referral=referral, occurred_at=FRIDAY_4PM, sent_to="Hub"
+    )
+    services.referral_record_response(
+        actor=dsl, referral=referral, kind="acknowledged", occurred_at=FRIDAY_4PM, source="Hub"
+    )
+    for column in ("follow_up_at", "acknowledged_at"):
+        with pytest.raises(
+            (IntegrityError, InternalError), match="signed record cannot be changed"
+        ):
+            with transaction.atomic():
+                Referral.objects.filter(pk=referral.pk).update(**{column: None})
