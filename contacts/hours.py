@@ -3,6 +3,11 @@
 Hours are wall-clock times in London, so converting the moment to London time first makes the
 March and October clock changes right without any special case. England and Wales bank holidays
 close an office unless it says otherwise (`Agency.closed_on_bank_holidays`).
+
+An office whose hours are not recorded is taken to open no wider than Monday to Friday 08:00 to
+18:00 (the usual 09:00 to 17:00 with an hour either side): outside that window, at a weekend and
+on a bank holiday it is certainly closed, so the out-of-hours number is the one answer; inside it
+the office may be open, so its own number comes first and the out-of-hours one is the fallback.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ if TYPE_CHECKING:
 
 # How far ahead to look for the next opening (a fortnight covers Christmas and New Year).
 LOOKAHEAD_DAYS = 14
+# When an office's hours are not recorded: the widest it could be open, Monday to Friday.
+UNKNOWN_HOURS_OPEN = datetime.time(8, 0)
+UNKNOWN_HOURS_CLOSE = datetime.time(18, 0)
 
 
 class Opening(StrEnum):
     ALWAYS = "always"  # answers 24 hours a day
     OPEN = "open"
     CLOSED = "closed"
-    UNKNOWN = "unknown"  # office hours not recorded
+    UNKNOWN = "unknown"  # office hours not recorded, and now is within weekday working hours
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class OpeningState:
     closes_at: datetime.time | None = None  # when open: today's closing time
     opens_at: datetime.datetime | None = None  # when closed: the next opening, in London time
     closed_for: str = ""  # when closed because of a bank holiday: its name
+    hours_known: bool = True  # False: closed (or maybe open) by the unknown-hours window
 
 
 def parse_time(value: str) -> datetime.time:
@@ -56,10 +65,10 @@ def opening_at(agency: Agency, at: datetime.datetime) -> OpeningState:
     """Whether `agency` answers at the aware moment `at`, and until when or from when."""
     if agency.open_all_hours:
         return OpeningState(Opening.ALWAYS)
-    if not agency.hours:
-        return OpeningState(Opening.UNKNOWN)
     local = at.astimezone(LONDON)
     today, now = local.date(), local.time()
+    if not agency.hours:
+        return _unknown_hours_at(agency, today, now)
     span = span_on(agency, today)
     if span and span[0] <= now < span[1]:
         return OpeningState(Opening.OPEN, closes_at=span[1])
@@ -73,6 +82,16 @@ def opening_at(agency: Agency, at: datetime.datetime) -> OpeningState:
             opens = datetime.datetime.combine(day, span[0], tzinfo=LONDON)
             return OpeningState(Opening.CLOSED, opens_at=opens, closed_for=closed_for)
     return OpeningState(Opening.CLOSED, closed_for=closed_for)
+
+
+def _unknown_hours_at(agency: Agency, today: datetime.date, now: datetime.time) -> OpeningState:
+    """Hours not recorded: certainly closed outside weekday 08:00 to 18:00, else maybe open."""
+    holiday = bank_holiday_name(today) if agency.closed_on_bank_holidays else None
+    if holiday:
+        return OpeningState(Opening.CLOSED, closed_for=holiday, hours_known=False)
+    if today.weekday() >= 5 or not UNKNOWN_HOURS_OPEN <= now < UNKNOWN_HOURS_CLOSE:
+        return OpeningState(Opening.CLOSED, hours_known=False)
+    return OpeningState(Opening.UNKNOWN, hours_known=False)
 
 
 def when_in_words(moment: datetime.datetime, *, now: datetime.datetime) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from safeguard.access import access_for, get_for_actor_or_404, get_or_404, scope
 from safeguard.roles import ROLES, Perm
@@ -28,6 +30,27 @@ CALL_ORDER: list[str] = [
 DANGER_KINDS: list[str] = [AgencyKind.SOCIAL_CARE, AgencyKind.POLICE]
 
 NOT_RECORDED = "not recorded: the trust must add it"
+# What a person who does not keep the contacts is told when a detail is missing: the note for the
+# trust is no help to a teacher in an emergency.
+ASK = "ask the DSL or the trust safeguarding officer"
+
+# Advice is built of parts, so the words are written once and shown as text or with tel: links.
+Part = tuple[str, str]  # ("text", words) or ("tel", a telephone number)
+
+
+def _text(*parts: Part) -> str:
+    return "".join(value for _, value in parts)
+
+
+def _html(*parts: Part) -> SafeString:
+    out = []
+    for kind, value in parts:
+        if kind == "tel":
+            tel = value.replace(" ", "")
+            out.append(format_html('<a class="govuk-link" href="tel:{}">{}</a>', tel, value))
+        else:
+            out.append(conditional_escape(value))
+    return mark_safe("".join(out))  # noqa: S308 (every part is escaped above)
 
 
 def _now() -> datetime.datetime:
@@ -47,11 +70,16 @@ def agencies_for_school(*, school: School) -> QuerySet[Agency]:
 
 @dataclass(frozen=True)
 class CallNow:
-    """One service as a person needs it now: is it answering, and if not, who is."""
+    """One service as a person needs it now: is it answering, and if not, who is.
+
+    `keeper` is set for someone who keeps the trust's contacts (Perm.MANAGE_CONTACTS): they are
+    told what the trust must add; everyone else is told what to do instead.
+    """
 
     agency: Agency
     state: OpeningState
     at: datetime.datetime
+    keeper: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -62,14 +90,17 @@ class CallNow:
         return self.state.opening in (Opening.OPEN, Opening.ALWAYS)
 
     @property
+    def closed(self) -> bool:
+        return self.state.opening == Opening.CLOSED
+
+    @property
     def alternative(self) -> Agency | None:
         return self.agency.out_of_hours
 
     @property
     def number(self) -> str:
-        """The number to ring now ("" when none is recorded or the office is closed with no
-        alternative; unknown hours give the office's own number, shown with the alternative)."""
-        if self.state.opening == Opening.CLOSED:
+        """The number to ring first now ("" when none is recorded)."""
+        if self.closed:
             return self.alternative.phone if self.alternative else ""
         return self.agency.phone
 
@@ -82,32 +113,81 @@ class CallNow:
         if state.opening == Opening.OPEN:
             return f"Open now until {state.closes_at:%H:%M}"
         if state.opening == Opening.UNKNOWN:
-            return "Office hours not recorded: the trust must add them"
+            return "Probably open now (weekday working hours)"
         why = f" ({state.closed_for})" if state.closed_for else ""
         if state.opens_at is None:
             return f"Closed now{why}"
         return f"Closed now{why}: office opens {when_in_words(state.opens_at, now=self.at)}"
 
-    @property
-    def advice(self) -> str:
+    def _missing(self, what: str, keeper_note: str) -> Part:
+        return ("text", keeper_note if self.keeper else f"{what}: {ASK}.")
+
+    def _advice_parts(self) -> list[Part]:
         """What to do, in one sentence a person can act on."""
         agency, alternative = self.agency, self.alternative
-        if self.state.opening == Opening.CLOSED:
-            if alternative is None:
-                if agency.email:
-                    return f"No out-of-hours number is recorded. Email {agency.email}."
-                return "No out-of-hours alternative is recorded: the trust must add one."
-            if not alternative.phone:
-                return f"Contact {alternative.name} out of hours (telephone {NOT_RECORDED})."
-            return f"Call the out-of-hours team on {alternative.phone} ({alternative.name})."
+        if self.closed:
+            if alternative is not None and alternative.phone:
+                return [
+                    ("text", "Call the out-of-hours team on "),
+                    ("tel", alternative.phone),
+                    ("text", f" ({alternative.name})."),
+                ]
+            if alternative is not None and alternative.email:
+                return [("text", f"Email {alternative.name} at {alternative.email}.")]
+            if agency.email:
+                return [("text", f"No out-of-hours number is recorded. Email {agency.email}.")]
+            if alternative is not None:
+                return [
+                    self._missing(
+                        "No out-of-hours number is recorded",
+                        f"Contact {alternative.name} out of hours (telephone {NOT_RECORDED}).",
+                    )
+                ]
+            return [
+                self._missing(
+                    "No out-of-hours number is recorded",
+                    "No out-of-hours alternative is recorded: the trust must add one.",
+                )
+            ]
         if not agency.phone:
-            return f"Telephone {NOT_RECORDED}."
+            if agency.email:
+                return [("text", f"Email {agency.email}.")]
+            return [self._missing("No telephone number is recorded", f"Telephone {NOT_RECORDED}.")]
         if self.state.opening == Opening.UNKNOWN and alternative and alternative.phone:
-            return (
-                f"In working hours call {agency.phone}; outside working hours call "
-                f"{alternative.phone} ({alternative.name})."
+            return [
+                ("text", "Call "),
+                ("tel", agency.phone),
+                ("text", "; if there is no answer, call "),
+                ("tel", alternative.phone),
+                ("text", f" ({alternative.name})."),
+            ]
+        return [("text", "Call "), ("tel", agency.phone), ("text", ".")]
+
+    @property
+    def advice(self) -> str:
+        return _text(*self._advice_parts())
+
+    @property
+    def advice_html(self) -> SafeString:
+        """The advice with each number as a tel: link."""
+        return _html(*self._advice_parts())
+
+    @property
+    def keeper_notes(self) -> list[str]:
+        """What the trust must add, for the person who keeps its contacts (else nothing)."""
+        if not self.keeper:
+            return []
+        agency, notes = self.agency, []
+        if not agency.hours_recorded:
+            notes.append(
+                "Office hours not recorded: the trust must add them. Until then the office is "
+                "taken as closed outside Monday to Friday 08:00 to 18:00 and on bank holidays."
             )
-        return f"Call {agency.phone}."
+        if not agency.phone:
+            notes.append(f"Telephone {NOT_RECORDED}.")
+        if not agency.open_all_hours and agency.out_of_hours is None:
+            notes.append("No out-of-hours alternative is recorded: the trust must add one.")
+        return notes
 
 
 @dataclass(frozen=True)
@@ -117,16 +197,22 @@ class WhoToCall:
     emergency: Agency | None
     calls: list[CallNow]
     others: list[Agency] = field(default_factory=list)
+    keeper: bool = False
 
     def of_kind(self, *kinds: str) -> list[CallNow]:
         return [c for c in self.calls if c.agency.kind in kinds]
 
 
 def who_to_call_now(
-    *, school: School, at: datetime.datetime | None = None, kinds: list[str] | None = None
+    *,
+    school: School,
+    at: datetime.datetime | None = None,
+    kinds: list[str] | None = None,
+    keeper: bool = False,
 ) -> WhoToCall:
     """For the school's local authority at the aware moment `at` (default now, London time):
-    999 first, then each service in CALL_ORDER with the number answering now."""
+    999 first, then each service in CALL_ORDER with the number answering now. `keeper`: the
+    reader keeps the trust's contacts, so is told what is missing (see `CallNow`)."""
     at = at or _now()
     if timezone.is_naive(at):
         raise ValueError("who_to_call_now needs an aware datetime")
@@ -134,7 +220,7 @@ def who_to_call_now(
     agencies = list(agencies_for_school(school=school))
     emergency = next((a for a in agencies if a.kind == AgencyKind.POLICE_EMERGENCY), None)
     calls = sorted(
-        (CallNow(a, opening_at(a, at), at) for a in agencies if a.kind in order),
+        (CallNow(a, opening_at(a, at), at, keeper) for a in agencies if a.kind in order),
         key=lambda c: (
             order.index(c.agency.kind),
             # A school's own authority before a national service of the same kind.
@@ -146,7 +232,14 @@ def who_to_call_now(
     shown = {c.agency.pk for c in calls} | {emergency.pk if emergency else None}
     alternatives = {c.agency.out_of_hours_id for c in calls}
     others = [a for a in agencies if a.pk not in shown and a.pk not in alternatives]
-    return WhoToCall(school=school, at=at, emergency=emergency, calls=calls, others=others)
+    return WhoToCall(
+        school=school, at=at, emergency=emergency, calls=calls, others=others, keeper=keeper
+    )
+
+
+def keeps_contacts(actor: Any, school: School) -> bool:
+    """Whether the actor keeps the agencies of the school's trust (the TSO)."""
+    return school.trust_id in access_for(actor).trust_ids_with(Perm.MANAGE_CONTACTS)
 
 
 # Agencies, for the trust that keeps them ------------------------------------------------------

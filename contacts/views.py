@@ -28,6 +28,7 @@ from .selectors import (
     family_contacts_for,
     family_pupil_get_for,
     is_member,
+    keeps_contacts,
     key_contact_get_for,
     key_roles_for,
     who_to_call_now,
@@ -58,10 +59,11 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 def who_to_call(request: HttpRequest) -> HttpResponse:
     """The numbers answering now for the acting school's local authority, 999 first."""
     school = _acting_school(request)
+    keeper = keeps_contacts(request.user, school)
     return render(
         request,
         "contacts/who_to_call.html",
-        {"school": school, "now": who_to_call_now(school=school), "not_recorded": NOT_RECORDED},
+        {"school": school, "now": who_to_call_now(school=school, keeper=keeper)},
     )
 
 

@@ -143,20 +143,135 @@ def test_october_clock_change(authorities: Authorities) -> None:
     )
 
 
-def test_southend_working_hours_are_not_in_the_seeds_so_both_numbers(
+SOUTHEND_OOH = "0345 606 1212"
+OOH_ADVICE = f"Call the out-of-hours team on {SOUTHEND_OOH} (Southend out-of-hours social care)."
+ESSEX_OOH_ADVICE = (
+    f"Call the out-of-hours team on {SOUTHEND_OOH} (Essex out-of-hours Emergency Duty Service)."
+)
+ASK_ADVICE = "No telephone number is recorded: ask the DSL or the trust safeguarding officer."
+
+
+def test_hours_not_recorded_on_a_weekday_morning_office_first_then_out_of_hours(
     authorities: Authorities,
 ) -> None:
     now = who_to_call_now(school=authorities.southend, at=london(2026, 11, 24, 10, 0))
     spoc = _call(now, AgencyKind.SOCIAL_CARE)
     assert spoc.agency.email == "C-SPOC@southend.gov.uk"
-    assert spoc.status == "Office hours not recorded: the trust must add them"
+    assert spoc.state.opening == "unknown"
+    assert spoc.status == "Probably open now (weekday working hours)"
+    assert spoc.number == "01702 215007"
     assert spoc.advice == (
-        "In working hours call 01702 215007; outside working hours call 0345 606 1212 "
+        f"Call 01702 215007; if there is no answer, call {SOUTHEND_OOH} "
         "(Southend out-of-hours social care)."
     )
+    assert 'href="tel:01702215007"' in spoc.advice_html
+    assert spoc.keeper_notes == []  # a teacher is not told what the trust must add
     lado = _call(now, AgencyKind.LADO)
     assert lado.agency.name == "Southend LADO"
+    assert lado.advice == ASK_ADVICE
+    assert "the trust must add" not in lado.advice
+
+
+@pytest.mark.parametrize(
+    ("at", "closed_for"),
+    [
+        pytest.param(london(2026, 11, 29, 15, 0), "", id="sunday-afternoon"),
+        pytest.param(london(2026, 11, 28, 10, 0), "", id="saturday-morning"),
+        pytest.param(london(2026, 12, 25, 11, 0), "Christmas Day", id="bank-holiday-friday"),
+        pytest.param(london(2026, 4, 6, 10, 0), "Easter Monday", id="easter-monday"),
+        pytest.param(london(2026, 11, 24, 19, 30), "", id="tuesday-evening"),
+        pytest.param(london(2026, 11, 24, 18, 0), "", id="tuesday-at-six"),
+        pytest.param(london(2026, 11, 24, 7, 45), "", id="tuesday-early-morning"),
+        # 17:30 UTC in June is 18:30 in London: closed. Read as UTC it would be before 18:00.
+        pytest.param(utc(2026, 6, 23, 17, 30), "", id="summer-evening-in-bst"),
+    ],
+)
+def test_hours_not_recorded_but_certainly_closed_gives_the_out_of_hours_number_only(
+    authorities: Authorities, at: datetime.datetime, closed_for: str
+) -> None:
+    southend = who_to_call_now(school=authorities.southend, at=at)
+    why = f" ({closed_for})" if closed_for else ""
+    for kind in (AgencyKind.SOCIAL_CARE, AgencyKind.LADO):
+        call = _call(southend, kind)
+        assert call.closed
+        assert call.status == f"Closed now{why}"
+        assert call.number == SOUTHEND_OOH
+        assert call.advice == OOH_ADVICE
+        assert "01702" not in call.advice_html
+    essex = who_to_call_now(school=authorities.essex, at=at)
+    for kind in (AgencyKind.SOCIAL_CARE, AgencyKind.LADO):
+        call = _call(essex, kind)
+        assert call.status == f"Closed now{why}"
+        assert call.advice == ESSEX_OOH_ADVICE
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        pytest.param(london(2026, 11, 24, 8, 0), id="tuesday-at-eight"),
+        pytest.param(london(2026, 11, 27, 17, 59), id="friday-before-six"),
+        # 07:30 UTC in June is 08:30 in London: within the window. Read as UTC it would not be.
+        pytest.param(utc(2026, 6, 23, 7, 30), id="summer-morning-in-bst"),
+    ],
+)
+def test_hours_not_recorded_within_the_weekday_window_office_first(
+    authorities: Authorities, at: datetime.datetime
+) -> None:
+    hub = _call(who_to_call_now(school=authorities.essex, at=at), AgencyKind.SOCIAL_CARE)
+    assert hub.status == "Probably open now (weekday working hours)"
+    assert hub.advice == (
+        f"Call 0345 603 7627; if there is no answer, call {SOUTHEND_OOH} "
+        "(Essex out-of-hours Emergency Duty Service)."
+    )
+
+
+def test_the_trust_safeguarding_officer_is_told_what_to_add(authorities: Authorities) -> None:
+    now = who_to_call_now(school=authorities.southend, at=london(2026, 11, 24, 10, 0), keeper=True)
+    lado = _call(now, AgencyKind.LADO)
     assert lado.advice == "Telephone not recorded: the trust must add it."
+    assert lado.keeper_notes[0].startswith("Office hours not recorded: the trust must add them")
+    assert "Telephone not recorded: the trust must add it." in lado.keeper_notes
+    leics = who_to_call_now(
+        school=authorities.leicestershire, at=london(2026, 11, 24, 10, 0), keeper=True
+    )
+    assert _call(leics, AgencyKind.LADO).keeper_notes == []
+
+
+def test_page_with_hours_not_recorded_on_a_sunday(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    client.force_login(world.users["staff"])  # school A, in Essex
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 29, 15, 0)):
+        body = client.get(reverse("who-to-call")).content.decode()
+    hub = body[body.index('data-testid="call-social_care"') :]
+    hub = hub[: hub.index('data-testid="call-lado"')]
+    assert "Closed now" in hub
+    assert (
+        'Call the out-of-hours team on <a class="govuk-link" href="tel:03456061212">'
+        f"{SOUTHEND_OOH}</a>" in hub
+    )
+    assert "0345 603 7627" not in hub.split("Office hours")[0]  # the office number is not offered
+    assert "Hours unknown" not in body
+    assert "the trust must add" not in body
+    assert 'data-testid="keeper-note"' not in body
+    client.force_login(world.users["tso"])
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 29, 15, 0)):
+        body = client.get(reverse("who-to-call")).content.decode()
+    assert "Office hours not recorded: the trust must add them" in body
+
+
+def test_page_for_southend_staff_never_says_the_trust_must_add(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    from tests.factories import member
+
+    client.force_login(member(authorities.southend, "staff"))
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 24, 10, 0)):
+        body = client.get(reverse("who-to-call")).content.decode()
+    assert "not recorded: the trust must add it" not in body
+    assert "In working hours call" not in body
+    assert ASK_ADVICE in body
+    assert "if there is no answer, call" in body
 
 
 def test_essex_uses_essex_agencies_only(authorities: Authorities) -> None:
@@ -213,5 +328,10 @@ def test_concern_form_danger_panel_shows_local_numbers(
     panel = body[body.index('data-testid="who-to-call-panel"') :]
     panel = panel[: panel.index("</div>")]
     assert "Essex Children and Families Hub" in panel
-    assert "0345 606 1212" in panel  # the out-of-hours line, shown alongside the Hub's
+    # Saturday: the Hub's hours are not recorded, but it is certainly closed: one number.
+    assert f"Closed now. {ESSEX_OOH_ADVICE}".replace(SOUTHEND_OOH, "") in panel.replace(
+        f'<a class="govuk-link" href="tel:03456061212">{SOUTHEND_OOH}</a>', ""
+    )
+    assert "0345 603 7627" not in panel
     assert "101" in panel
+    assert "the trust must add" not in panel
