@@ -111,7 +111,6 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
                 "The LADO agreed there was no evidence: both adults present saw the supply "
                 "teacher move an empty chair. No further action."
             ),
-            refer_in_references=False,
         )
 
     if not LowLevelConcern.objects.filter(school=school).exists():

@@ -190,6 +190,9 @@ class OutcomeForm(GovukFormMixin, forms.Form):
         label="Outcome",
         choices=Outcome.choices,
         widget=forms.RadioSelect,
+        help_text="A substantiated allegation will be referred to in references. An "
+        "unsubstantiated, unfounded, false or malicious one will not be, and nor will a history "
+        "of them (KCSIE Part 4).",
         error_messages={"required": "Choose the outcome"},
     )
     outcome_date = forms.DateField(
@@ -204,15 +207,6 @@ class OutcomeForm(GovukFormMixin, forms.Form):
         label="Notes on the outcome",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter notes on the outcome"},
-    )
-    refer_in_references = forms.TypedChoiceField(
-        label="Is it to be referred to in references?",
-        choices=YES_NO,
-        coerce=_yes,
-        widget=forms.RadioSelect,
-        help_text="Substantiated allegations are; unsubstantiated, unfounded, false and "
-        "malicious ones are not (KCSIE).",
-        error_messages={"required": "Choose yes or no"},
     )
 
 

@@ -20,6 +20,7 @@ COLUMNS = {
         "created_at",
         "lado_due_at",
     ],
+    "allegation_lado": ["lado_contacted_at", "lado_officer", "lado_reference", "lado_advice"],
     "lowlevel_original": [
         "school_id",
         "subject_name",
@@ -47,6 +48,14 @@ GUARDS = [
         "allegations_allegation",
         "UPDATE",
         "({changed:allegation_original} OR OLD.closed_at IS NOT NULL)",
+    ),
+    # The first LADO contact is written once: whether the LADO was told within one working day
+    # stays readable; a further contact is a step.
+    Guard(
+        "allegation_lado_once",
+        "allegations_allegation",
+        "UPDATE",
+        "(OLD.lado_contacted_at IS NOT NULL AND {changed:allegation_lado})",
     ),
     Guard("allegation_delete", "allegations_allegation", "DELETE", "(1 = 1)"),
     Guard("allegationstep_update", "allegations_allegationstep", "UPDATE", "(1 = 1)"),

@@ -72,7 +72,9 @@ class Allegation(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    # The LADO, due within one working day of the report (003 section 11).
+    # The LADO, due within one working day of the report (003 section 11). These four hold the
+    # first contact and are written once (database guard), so whether the LADO was told in time
+    # can always be read; a further contact is an `AllegationStep` only.
     lado_due_at = models.DateTimeField("LADO to be told by")
     lado_contacted_at = models.DateTimeField("LADO contacted", null=True, blank=True)
     lado_officer = models.CharField("LADO officer", max_length=150, blank=True)
@@ -85,6 +87,7 @@ class Allegation(TenantModel):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_date = models.DateField("date of the outcome", null=True, blank=True)
     outcome_notes = models.TextField("notes on the outcome", blank=True)
+    # Set from the outcome, never chosen (KCSIE Part 4; database constraint below).
     refer_in_references = models.BooleanField(
         "to be referred to in references", null=True, blank=True
     )
@@ -100,7 +103,22 @@ class Allegation(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(closed_at__isnull=True) | ~models.Q(outcome=""),
                 name="closed_allegation_has_outcome",
-            )
+            ),
+            # KCSIE Part 4: only a substantiated allegation is referred to in references.
+            models.CheckConstraint(
+                condition=models.Q(outcome="", refer_in_references__isnull=True)
+                | models.Q(outcome=Outcome.SUBSTANTIATED, refer_in_references=True)
+                | models.Q(
+                    outcome__in=[o for o in Outcome.values if o != Outcome.SUBSTANTIATED],
+                    refer_in_references=False,
+                ),
+                name="allegation_references_follow_outcome",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lado_contacted_at__isnull=True)
+                | models.Q(lado_contacted_at__gte=models.F("reported_at")),
+                name="allegation_lado_not_before_report",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,6 +131,13 @@ class Allegation(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def lado_in_time(self) -> bool | None:
+        """Whether the first LADO contact was within one working day (None: not yet told)."""
+        if self.lado_contacted_at is None:
+            return None
+        return self.lado_contacted_at <= self.lado_due_at
 
     def lado_overdue(self, now: datetime.datetime | None = None) -> bool:
         """Open, the LADO not yet contacted, and the one-working-day deadline passed."""
@@ -162,7 +187,7 @@ class NamedPerson(TenantModel):
 
 
 class StepKind(models.TextChoices):
-    RECORDED = "recorded", "Allegation recorded"
+    RECORDED = "recorded", "Allegation reported"
     REPORTED = "reported", "Reported by a member of staff"
     LADO_CONTACTED = "lado_contacted", "LADO contacted"
     POLICE = "police", "Police involvement"

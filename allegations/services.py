@@ -103,6 +103,12 @@ def _link(name: str, pk: Any) -> str:
 # --- Allegations ---------------------------------------------------------------------------------
 
 
+def refers_in_references(outcome: str) -> bool:
+    """KCSIE Part 4: substantiated allegations are referred to in references; false, unfounded,
+    unsubstantiated and malicious ones (and a history of them) must not be."""
+    return outcome == Outcome.SUBSTANTIATED
+
+
 @transaction.atomic
 def allegation_record(
     *,
@@ -168,7 +174,15 @@ def allegation_record(
         details += (
             f" Escalated from a low-level concern reported on {_when(low_level.reported_at)}."
         )
-    _step(allegation=allegation, actor=actor, kind=StepKind.RECORDED, details=details)
+    # The history reads in the order things happened: the report comes before its LADO contact
+    # even when it is entered afterwards ("Recorded by ... on" shows when it was entered).
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.RECORDED,
+        occurred_at=reported_at,
+        details=details,
+    )
     if low_level is not None:
         low_level.escalated_to = allegation
         low_level.save(update_fields=["escalated_to", "updated_at"])
@@ -305,7 +319,8 @@ def allegation_lado_contact(
     reference: str = "",
     advice: str = "",
 ) -> Allegation:
-    """Record speaking to the LADO (again, if the LADO was spoken to more than once)."""
+    """Record speaking to the LADO. The first contact is kept on the allegation for good (the
+    one-working-day deadline is judged against it); a further contact is a step only."""
     _require_handler(actor, allegation)
     allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
     _require_open(allegation, "contacted_at")
@@ -316,26 +331,38 @@ def allegation_lado_contact(
                 f"({_when(allegation.reported_at)})"
             }
         )
+    first_at = allegation.lado_contacted_at
+    if first_at is not None and contacted_at < first_at:
+        raise ValidationError(
+            {
+                "contacted_at": "A further LADO contact must be on or after the first one "
+                f"({_when(first_at)})"
+            }
+        )
     _not_future("contacted_at", contacted_at, "date and time of the LADO contact")
-    if not officer.strip():
+    officer, reference, advice = officer.strip(), reference.strip(), advice.strip()
+    if not officer:
         raise ValidationError({"officer": "Enter the name of the LADO officer"})
-    first = allegation.lado_contacted_at is None
-    allegation.lado_contacted_at = contacted_at
-    allegation.lado_officer = officer.strip()
-    allegation.lado_reference = reference.strip() or allegation.lado_reference
-    allegation.lado_advice = advice.strip() or allegation.lado_advice
-    allegation.full_clean()
-    allegation.save()
-    late = contacted_at > allegation.lado_due_at
-    details = (
-        f"LADO contacted{' (again)' if not first else ''} on {_when(contacted_at)}"
-        f"{' (after the one-working-day deadline)' if late and first else ''}. "
-        f"Officer: {allegation.lado_officer}."
-    )
-    if reference.strip():
-        details += f" Reference: {reference.strip()}."
-    if advice.strip():
-        details += f" Advice: {advice.strip()}"
+    if first_at is None:
+        allegation.lado_contacted_at = contacted_at
+        allegation.lado_officer = officer
+        allegation.lado_reference = reference
+        allegation.lado_advice = advice
+        allegation.full_clean()
+        allegation.save()
+        timing = (
+            "within one working day"
+            if allegation.lado_in_time
+            else "after the one-working-day deadline"
+        )
+        details = f"LADO first contacted on {_when(contacted_at)} ({timing})."
+    else:
+        details = f"Further LADO contact on {_when(contacted_at)}."
+    details += f" Officer: {officer}."
+    if reference:
+        details += f" Reference: {reference}."
+    if advice:
+        details += f" Advice: {advice}"
     _step(
         allegation=allegation,
         actor=actor,
@@ -394,9 +421,10 @@ def allegation_outcome(
     outcome: str,
     outcome_date: datetime.date,
     notes: str,
-    refer_in_references: bool,
 ) -> Allegation:
-    """Record the outcome and close the allegation."""
+    """Record the outcome and close the allegation. Whether it is referred to in references
+    follows from the outcome (KCSIE Part 4): a substantiated allegation is; an unsubstantiated,
+    unfounded, false or malicious one never is."""
     _require_handler(actor, allegation)
     allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
     _require_open(allegation, "outcome")
@@ -418,7 +446,7 @@ def allegation_outcome(
     allegation.outcome = outcome
     allegation.outcome_date = outcome_date
     allegation.outcome_notes = notes.strip()
-    allegation.refer_in_references = refer_in_references
+    allegation.refer_in_references = refers_in_references(outcome)
     allegation.closed_at, allegation.closed_by = now, actor
     allegation.full_clean()
     allegation.save()
@@ -429,7 +457,8 @@ def allegation_outcome(
         occurred_at=now,
         details=(
             f"Outcome: {allegation.get_outcome_display()} on {outcome_date:%d/%m/%Y}. "
-            f"{'To be' if refer_in_references else 'Not to be'} referred to in references. "
+            f"{'To be' if allegation.refer_in_references else 'Not to be'} referred to in "
+            "references (KCSIE Part 4). "
             f"Notes: {allegation.outcome_notes}"
         ),
     )

@@ -105,7 +105,6 @@ def test_list_puts_overdue_first_then_by_deadline_then_closed(world: World) -> N
             outcome="false",
             outcome_date=timezone.localdate(),
             notes="Withdrawn.",
-            refer_in_references=False,
         )
         lists = selectors.allegation_list_for(actor=head, school=world.school)
     assert lists.open == [overdue, fresh, told]

@@ -125,7 +125,6 @@ def test_outcome_before_the_report_or_without_notes_is_refused(world: World) -> 
             outcome="unfounded",
             outcome_date=reported_on - datetime.timedelta(days=1),
             notes="No evidence.",
-            refer_in_references=False,
         )
     assert "outcome_date" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
@@ -135,7 +134,6 @@ def test_outcome_before_the_report_or_without_notes_is_refused(world: World) -> 
             outcome="unfounded",
             outcome_date=reported_on,
             notes="  ",
-            refer_in_references=False,
         )
     assert error.value.message_dict["notes"] == ["Enter notes on the outcome"]
     a.refresh_from_db()
@@ -151,7 +149,6 @@ def test_the_outcome_closes_it_for_good(world: World) -> None:
         outcome="unfounded",
         outcome_date=timezone.localdate(),
         notes="The LADO agreed there was no evidence.",
-        refer_in_references=False,
     )
     assert not a.is_open
     assert a.closed_by == head
@@ -172,16 +169,6 @@ def test_history_is_append_only_and_the_original_report_never_changes(world: Wor
     services.allegation_lado_contact(
         actor=head, allegation=a, contacted_at=timezone.now(), officer="Kim Lado", reference="L1"
     )
-    services.allegation_lado_contact(
-        actor=head, allegation=a, contacted_at=timezone.now(), officer="Lee Lado", advice="Police."
-    )
-    a.refresh_from_db()
-    assert (a.lado_officer, a.lado_reference, a.lado_advice) == ("Lee Lado", "L1", "Police.")
-    details = list(a.steps.filter(kind=StepKind.LADO_CONTACTED).values_list("details", flat=True))
-    assert "Kim Lado" in details[0]
-    assert "Reference: L1" in details[0]
-    assert "(again)" in details[1]
-    assert "Lee Lado" in details[1]
     step = a.steps.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         AllegationStep.objects.filter(pk=step.pk).update(details="rewritten")
@@ -189,6 +176,122 @@ def test_history_is_append_only_and_the_original_report_never_changes(world: Wor
         AllegationStep.objects.filter(pk=step.pk).delete()
     with pytest.raises(IntegrityError), transaction.atomic():
         Allegation.objects.filter(pk=a.pk).update(account="rewritten")
+
+
+def test_the_first_lado_contact_is_kept_and_a_further_one_is_a_step_only(world: World) -> None:
+    """A further contact never overwrites the first, so the one-working-day check still reads
+    from the first; and it cannot be dated before the first."""
+    head = world.users["head"]
+    with time_machine.travel(_london(2026, 11, 17, 12, 0), tick=False):
+        a = allegation(head, world.school, reported_at=_london(2026, 11, 17, 9, 0))
+    first_at = _london(2026, 11, 18, 15, 0)  # Wednesday: in time (due by the end of the 18th)
+    with time_machine.travel(_london(2026, 11, 20, 12, 0), tick=False):
+        services.allegation_lado_contact(
+            actor=head, allegation=a, contacted_at=first_at, officer="Kim Lado", reference="L1"
+        )
+        services.allegation_lado_contact(
+            actor=head,
+            allegation=a,
+            contacted_at=_london(2026, 11, 20, 10, 0),  # Friday: after the deadline
+            officer="Lee Lado",
+            reference="L2",
+            advice="Now involve the police.",
+        )
+        with pytest.raises(ValidationError) as error:
+            services.allegation_lado_contact(
+                actor=head,
+                allegation=a,
+                contacted_at=_london(2026, 11, 18, 14, 59),  # before the first contact
+                officer="Early Lado",
+            )
+    assert "on or after the first one" in error.value.message_dict["contacted_at"][0]
+    a.refresh_from_db()
+    assert (a.lado_contacted_at, a.lado_officer, a.lado_reference, a.lado_advice) == (
+        first_at,
+        "Kim Lado",
+        "L1",
+        "",
+    )
+    assert a.lado_in_time is True
+    details = list(a.steps.filter(kind=StepKind.LADO_CONTACTED).values_list("details", flat=True))
+    assert len(details) == 2
+    assert details[0].startswith("LADO first contacted on 18/11/2026 15:00 (within one working")
+    assert "Kim Lado" in details[0]
+    assert details[1].startswith("Further LADO contact on 20/11/2026 10:00.")
+    assert "Lee Lado" in details[1]
+    assert "Reference: L2" in details[1]
+    assert "Now involve the police." in details[1]
+    assert "deadline" not in details[1]
+    # The database refuses to rewrite the first contact, whatever the code path.
+    for change in [
+        {"lado_contacted_at": _london(2026, 11, 20, 10, 0)},
+        {"lado_officer": "Lee Lado"},
+        {"lado_reference": "L2"},
+        {"lado_advice": "rewritten"},
+        {"lado_contacted_at": None},
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Allegation.objects.filter(pk=a.pk).update(**change)
+
+
+def test_a_late_first_contact_stays_late_after_a_further_contact(world: World) -> None:
+    head = world.users["head"]
+    with time_machine.travel(_london(2026, 11, 20, 12, 0), tick=False):
+        a = allegation(head, world.school, reported_at=_london(2026, 11, 17, 9, 0))
+        services.allegation_lado_contact(
+            actor=head, allegation=a, contacted_at=_london(2026, 11, 19, 9, 0), officer="Kim"
+        )
+        services.allegation_lado_contact(
+            actor=head, allegation=a, contacted_at=_london(2026, 11, 20, 9, 0), officer="Lee"
+        )
+    a.refresh_from_db()
+    assert a.lado_contacted_at == _london(2026, 11, 19, 9, 0)
+    assert a.lado_in_time is False
+    first = a.steps.filter(kind=StepKind.LADO_CONTACTED).first()
+    assert "(after the one-working-day deadline)" in first.details
+
+
+@pytest.mark.parametrize(
+    ("outcome", "referred"),
+    [
+        ("substantiated", True),
+        ("unsubstantiated", False),
+        ("unfounded", False),
+        ("false", False),
+        ("malicious", False),
+    ],
+)
+def test_references_follow_the_outcome(world: World, outcome: str, referred: bool) -> None:
+    """KCSIE Part 4: substantiated allegations are referred to in references; false,
+    unfounded, unsubstantiated and malicious ones never are."""
+    head = world.users["head"]
+    a = services.allegation_outcome(
+        actor=head,
+        allegation=allegation(head, world.school),
+        outcome=outcome,
+        outcome_date=timezone.localdate(),
+        notes="Concluded.",
+    )
+    a.refresh_from_db()
+    assert a.refer_in_references is referred
+    step = a.steps.get(kind=StepKind.OUTCOME)
+    assert f"{'To be' if referred else 'Not to be'} referred to in references" in step.details
+
+
+def test_the_database_keeps_references_tied_to_the_outcome(world: World) -> None:
+    a = allegation(world.users["head"], world.school)
+    for outcome, referred in [
+        ("unfounded", True),
+        ("malicious", True),
+        ("substantiated", False),
+        ("", True),
+        ("", False),
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Allegation.objects.filter(pk=a.pk).update(outcome=outcome, refer_in_references=referred)
+    with transaction.atomic():  # consistent pairs are accepted (on an open record)
+        Allegation.objects.filter(pk=a.pk).update(outcome="false", refer_in_references=False)
+        Allegation.objects.filter(pk=a.pk).update(outcome="substantiated", refer_in_references=True)
 
 
 def test_naming_and_unnaming_are_steps_and_notify_without_names(world: World) -> None:

@@ -185,7 +185,6 @@ def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(
             "outcome": "unfounded",
             "outcome_date": before.strftime("%d/%m/%Y"),
             "notes": "",
-            "refer_in_references": "no",
         },
     )
     page = response.content.decode()
@@ -198,7 +197,6 @@ def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(
             "outcome": "unfounded",
             "outcome_date": before.strftime("%d/%m/%Y"),
             "notes": "The LADO found no evidence.",
-            "refer_in_references": "no",
         },
     )
     page = response.content.decode()
@@ -329,3 +327,71 @@ def test_pages_render_for_the_tso(client, world: World, linked: Allegation) -> N
         assert client.get(reverse(name)).status_code == 200, name
     url = reverse("low-level-concern-detail", kwargs={"pk": concern.pk})
     assert client.get(url).status_code == 200
+
+
+def test_a_further_lado_contact_keeps_the_first_and_says_so(client, world: World) -> None:  # noqa: ANN001
+    head = world.users["head"]
+    a = allegation(head, world.school, reported_at=timezone.now() - datetime.timedelta(hours=3))
+    first_at = timezone.localtime() - datetime.timedelta(hours=2)
+    services.allegation_lado_contact(
+        actor=head, allegation=a, contacted_at=first_at, officer="Kim Lado", advice="First advice"
+    )
+    client.force_login(head)
+    url = reverse("allegation-lado", kwargs={"pk": a.pk})
+    form = client.get(url).content.decode()
+    assert "Record a further LADO contact" in form
+    assert 'data-testid="lado-further"' in form
+    too_early = (first_at - datetime.timedelta(minutes=30)).strftime("%d/%m/%Y %H:%M")
+    response = client.post(url, {"contacted_at": too_early, "officer": "Lee Lado"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_contacted_at-error"' in page
+    assert "on or after the first one" in page
+    later = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    response = client.post(
+        url, {"contacted_at": later, "officer": "Lee Lado", "advice": "Second advice"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("allegation-detail", kwargs={"pk": a.pk})).content.decode()
+    first = page.split('data-testid="lado-first-contact">')[1].split("</dd>")[0]
+    assert "Kim Lado" in first
+    assert "Within one working day" in first
+    assert "Lee Lado" not in first
+    assert "First advice" in page
+    assert "Further LADO contact on" in page  # the second is a step
+    assert "Second advice" in page
+
+
+@pytest.mark.parametrize(
+    ("outcome", "shown"),
+    [
+        ("substantiated", "Yes: it was substantiated"),
+        ("malicious", "No: an allegation found malicious is never referred to in references"),
+    ],
+)
+def test_the_outcome_decides_references_and_the_page_says_why(
+    client,  # noqa: ANN001
+    world: World,
+    outcome: str,
+    shown: str,
+) -> None:
+    a = allegation(world.users["head"], world.school)
+    client.force_login(world.users["head"])
+    url = reverse("allegation-outcome", kwargs={"pk": a.pk})
+    form = client.get(url).content.decode()
+    assert 'data-testid="references-rule"' in form
+    assert 'name="refer_in_references"' not in form  # nobody chooses it
+    response = client.post(
+        url,
+        {
+            "outcome": outcome,
+            "outcome_date": timezone.localdate().strftime("%d/%m/%Y"),
+            "notes": "Concluded with the LADO.",
+            "refer_in_references": "yes" if outcome != "substantiated" else "no",  # ignored
+        },
+    )
+    assert response.status_code == 302
+    a.refresh_from_db()
+    assert a.refer_in_references is (outcome == "substantiated")
+    page = client.get(reverse("allegation-detail", kwargs={"pk": a.pk})).content.decode()
+    assert shown in page.split('data-testid="refer-in-references">')[1].split("</dd>")[0]
