@@ -40,10 +40,17 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> Non
     cast(forms.ChoiceField, form.fields[name]).choices = choices
 
 
-def _people_choices(people: list[Any], empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [
-        (str(p.pk), f"{p.full_name}{f', {p.job_title}' if p.job_title else ''}") for p in people
-    ]
+def _person_label(person: Any, chair_ids: set[Any]) -> str:
+    """Name and job title as their account says; "Chair of Governors" only for the account of
+    the chair the school's key roles name."""
+    label = person.full_name + (f", {person.job_title}" if person.job_title else "")
+    return f"{label} (Chair of Governors)" if person.pk in chair_ids else label
+
+
+def _people_choices(
+    people: list[Any], empty: str, chair_ids: set[Any] | None = None
+) -> list[tuple[str, str]]:
+    return [("", empty)] + [(str(p.pk), _person_label(p, chair_ids or set())) for p in people]
 
 
 class _SubjectFields(forms.Form):
@@ -93,24 +100,31 @@ class AllegationForm(GovukFormMixin, _SubjectFields):
     named_user = forms.ChoiceField(
         label="Name someone to handle it with you (optional)",
         required=False,
-        help_text="For an allegation about the headteacher, name the Chair of Governors.",
+        help_text="Only people with an account here are listed: a deputy headteacher, say, or "
+        "a governor. They see the allegation and act on it as you do.",
     )
     named_capacity = forms.CharField(
         label="Why they are named (optional)",
         max_length=150,
         required=False,
-        help_text="For example, Chair of Governors or Deputy Headteacher.",
+        help_text="For example, Deputy Headteacher.",
     )
 
     def __init__(
-        self, *args: Any, people: list[Any], pupils: list[Any], nameable: list[Any], **kwargs: Any
+        self,
+        *args: Any,
+        people: list[Any],
+        pupils: list[Any],
+        nameable: list[Any],
+        chair_ids: set[Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.people = {str(p.pk): p for p in people}
         self.nameable = {str(p.pk): p for p in nameable}
         self.pupil_objects = {str(p.pk): p for p in pupils}
         _choices(self, "subject_user", _people_choices(people, "No account, or not known"))
-        _choices(self, "named_user", _people_choices(nameable, "Nobody else"))
+        _choices(self, "named_user", _people_choices(nameable, "Nobody else", chair_ids))
         _choices(self, "pupils", [(str(p.pk), p.display_name) for p in pupils])
 
     def clean_reported_at(self) -> datetime.datetime | None:
@@ -211,18 +225,24 @@ class OutcomeForm(GovukFormMixin, forms.Form):
 
 
 class NameForm(GovukFormMixin, forms.Form):
-    user = forms.ChoiceField(label="Person", error_messages={"required": "Choose a person"})
+    user = forms.ChoiceField(
+        label="Person",
+        help_text="Only people with an account here are listed.",
+        error_messages={"required": "Choose a person"},
+    )
     capacity = forms.CharField(
         label="Why they are named (optional)",
         max_length=150,
         required=False,
-        help_text="For example, Chair of Governors or Deputy Headteacher.",
+        help_text="For example, Deputy Headteacher.",
     )
 
-    def __init__(self, *args: Any, nameable: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, nameable: list[Any], chair_ids: set[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.nameable = {str(p.pk): p for p in nameable}
-        _choices(self, "user", _people_choices(nameable, "Choose a person"))
+        _choices(self, "user", _people_choices(nameable, "Choose a person", chair_ids))
 
     def clean_user(self) -> Any:
         return self.nameable[self.cleaned_data["user"]]
@@ -259,29 +279,32 @@ class ReportForm(GovukFormMixin, _SubjectFields):
         "in your own words.",
         error_messages={"required": "Describe what happened"},
     )
-    chair = forms.ChoiceField(
-        label="Chair of Governors (only if it is about the headteacher)",
+    governor = forms.ChoiceField(
+        label="Also send it in Safeguard to a governor (optional)",
         required=False,
-        help_text="It goes to the trust safeguarding officer, and to the governor you choose.",
+        help_text="Only governors with an account here are listed. It goes to the trust "
+        "safeguarding officer either way.",
     )
 
-    def __init__(self, *args: Any, governors: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, governors: list[Any], chair_ids: set[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.governors = {str(p.pk): p for p in governors}
-        _choices(self, "chair", _people_choices(governors, "Not chosen"))
+        _choices(self, "governor", _people_choices(governors, "Nobody else", chair_ids))
 
     def clean_happened_at(self) -> datetime.datetime | None:
         return _not_future(self.cleaned_data.get("happened_at"))
 
-    def clean_chair(self) -> Any:
-        return self.governors.get(self.cleaned_data.get("chair") or "")
+    def clean_governor(self) -> Any:
+        return self.governors.get(self.cleaned_data.get("governor") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("chair") is not None and data.get("subject_type") != SubjectType.HEADTEACHER:
-            self.add_error(
-                "chair", "Choose the Chair of Governors only when it is about the headteacher"
-            )
+        if data.get("subject_type") != SubjectType.HEADTEACHER:
+            # The question is only shown (revealed) for the headteacher: an answer left over from
+            # before the reporter changed their mind does not count.
+            data["governor"] = None
         return data
 
 

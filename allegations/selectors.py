@@ -25,6 +25,8 @@ from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from contacts.models import KeyContactRole, SchoolKeyContact
+from contacts.selectors import key_contact_list_for
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import School, SchoolMembership, User
@@ -187,7 +189,8 @@ def school_people_for(*, school: School) -> list[User]:
 
 
 def governors_for(*, school: School) -> list[User]:
-    """The school's governors with an account: whom a report about the headteacher can go to."""
+    """The school's governors with an account: whom a report about the headteacher can also be
+    sent to in the product (the chair of governors may have no account: `chairs_for`)."""
     return list(
         User.objects.filter(
             school_memberships__school=school, school_memberships__role="governor", is_active=True
@@ -195,6 +198,23 @@ def governors_for(*, school: School) -> list[User]:
         .distinct()
         .order_by("full_name")
     )
+
+
+def chairs_for(*, actor: Any, school: School) -> list[SchoolKeyContact]:
+    """The chair of governors as the school's key roles page names them, with their contact
+    details: `003` section 11 sends a concern about the headteacher to them, and they may have
+    no account here, so the reporter tells them directly."""
+    return list(
+        key_contact_list_for(actor=actor, school=school)
+        .filter(role=KeyContactRole.CHAIR_OF_GOVERNORS)
+        .order_by("name")
+    )
+
+
+def chair_user_ids(*, chairs: list[SchoolKeyContact], people: list[User]) -> set[Any]:
+    """Which of these accounts belong to the chair of governors (same email address)."""
+    emails = {c.email.strip().lower() for c in chairs if c.email.strip()}
+    return {p.pk for p in people if p.email.strip().lower() in emails}
 
 
 def handlers_for(*, school: School, about_headteacher: bool) -> list[User]:

@@ -191,6 +191,48 @@ def allegation_record(
     return allegation
 
 
+def _chair_in_words(actor: Any, school: School) -> str:
+    """The chair of governors with their contact details, from the school's key roles."""
+    chairs = selectors.chairs_for(actor=actor, school=school)
+    if not chairs:
+        return "the Chair of Governors"
+    people = []
+    for chair in chairs:
+        details = ", ".join(d for d in [chair.phone, chair.email] if d)
+        people.append(f"{chair.name}{f', {details}' if details else ''}")
+    return f"the Chair of Governors ({'; '.join(people)})"
+
+
+def _nobody_to_receive(
+    actor: Any, school: School, about_head: bool, level: str, governors: list[User]
+) -> dict[str, str]:
+    """What to do instead when no account here could receive the report (no TSO, say)."""
+    if not about_head:
+        return {"subject_type": "Nobody here can receive this yet: call the LADO yourself"}
+    chair = _chair_in_words(actor, school)
+    if level != "allegation":
+        return {
+            "level": "Nobody here can receive a low-level concern about the headteacher yet: "
+            f"tell {chair} directly"
+        }
+    if governors:
+        return {
+            "governor": "Nobody here can receive this yet: choose a governor to send it to, "
+            f"or tell {chair} directly"
+        }
+    return {
+        "subject_type": f"Nobody here can receive this yet: tell {chair} directly, or call "
+        "the LADO yourself"
+    }
+
+
+def _governor_capacity(actor: Any, school: School, governor: User) -> str:
+    chairs = selectors.chairs_for(actor=actor, school=school)
+    if selectors.chair_user_ids(chairs=chairs, people=[governor]):
+        return "Chair of Governors"
+    return f"{governor.job_title or 'Governor'}, chosen by the person who reported it"[:150]
+
+
 @transaction.atomic
 def concern_about_adult_report(
     *,
@@ -202,13 +244,14 @@ def concern_about_adult_report(
     account: str,
     happened_at: datetime.datetime | None = None,
     subject_role: str = "",
-    chair: User | None = None,
+    governor: User | None = None,
 ) -> Allegation | LowLevelConcern:
     """Any member of staff reports a concern about an adult (`003` section 11).
 
-    It goes to the headteacher and the TSO, or, about the headteacher, to the TSO and the chair of
-    governors when the reporter chooses them. The reporter cannot read it back. `level` is
-    "allegation" or "low_level".
+    It goes to the headteacher and the TSO; about the headteacher, to the TSO only, and (an
+    allegation) to a governor with an account if the reporter chooses one. The chair of governors
+    may have no account, so the reporter is shown their contact details to tell them directly.
+    The reporter cannot read it back. `level` is "allegation" or "low_level".
     """
     if not access_for(actor).has(Perm.LOG_CONCERN, school):
         raise PermissionDenied("Only the school's staff report concerns about adults here.")
@@ -221,24 +264,27 @@ def concern_about_adult_report(
     if subject_type not in SubjectType.values:
         raise ValidationError({"subject_type": "Choose who the adult is"})
     about_head = subject_type == SubjectType.HEADTEACHER
-    if chair is not None and (
-        not about_head or chair not in selectors.governors_for(school=school)
-    ):
-        raise ValidationError({"chair": "Choose one of the school's governors"})
-    if not selectors.handlers_for(school=school, about_headteacher=about_head) and (
-        chair is None or level != "allegation"
-    ):
-        # Nobody could read it: say so rather than file it where no one looks.
-        raise ValidationError(
-            {
-                "chair" if about_head else "subject_type": (
-                    "Nobody here can receive this yet: choose the Chair of Governors, or call "
-                    "the LADO yourself"
-                    if about_head
-                    else "Nobody here can receive this yet: call the LADO yourself"
-                )
-            }
-        )
+    governors = selectors.governors_for(school=school) if about_head else []
+    if governor is not None:
+        if not about_head:
+            raise ValidationError(
+                {"governor": "Choose a governor only when it is about the headteacher"}
+            )
+        if governor not in governors:
+            raise ValidationError({"governor": "Choose one of the school's governors"})
+        if level != "allegation":
+            # Low-level concerns have no named people: only their handlers (the TSO) see them.
+            raise ValidationError(
+                {
+                    "governor": "A low-level concern about the headteacher goes to the trust "
+                    "safeguarding officer only: leave this empty, and tell the Chair of Governors "
+                    "directly if they should know"
+                }
+            )
+    if not selectors.handlers_for(school=school, about_headteacher=about_head) and governor is None:
+        # Nobody could read it: say so, with what to do instead, rather than file it where no
+        # one looks.
+        raise ValidationError(_nobody_to_receive(actor, school, about_head, level, governors))
     now = timezone.now()
     happened_at = happened_at or now
     _not_future("happened_at", happened_at, "date and time it happened")
@@ -269,9 +315,15 @@ def concern_about_adult_report(
                 f"It happened on or about {_when(happened_at)}."
             ),
         )
-        if chair is not None:
+        if governor is not None:
             # The report's own notification tells them.
-            _name(record, chair, "Chair of Governors", actor, tell_them=False)
+            _name(
+                record,
+                governor,
+                _governor_capacity(actor, school, governor),
+                actor,
+                tell_them=False,
+            )
         link, kind = _link("allegation-detail", record.pk), "allegation_reported"
     else:
         record = LowLevelConcern(
@@ -292,8 +344,8 @@ def concern_about_adult_report(
         record.save()
         link, kind = _link("low-level-concern-detail", record.pk), "low_level_concern_reported"
     recipients = selectors.handlers_for(school=school, about_headteacher=about_head)
-    if chair is not None and level == "allegation":
-        recipients.append(chair)
+    if governor is not None:
+        recipients.append(governor)
     notify(
         school=school,
         recipients=[r for r in recipients if r.pk != actor.pk],

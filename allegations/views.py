@@ -106,8 +106,14 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
     pupils = list(pupil_list_for(actor=request.user, school=school)[:2000])
     people = selectors.school_people_for(school=school)
     nameable = [p for p in people if p.pk != request.user.pk]
+    chairs = selectors.chairs_for(actor=request.user, school=school)
     form = AllegationForm(
-        request.POST or None, initial=initial, people=people, pupils=pupils, nameable=nameable
+        request.POST or None,
+        initial=initial,
+        people=people,
+        pupils=pupils,
+        nameable=nameable,
+        chair_ids=selectors.chair_user_ids(chairs=chairs, people=nameable),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +130,12 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "allegations/new.html",
-        {"form": form, "low_level": low_level, "lado": lado_contact_for(school)},
+        {
+            "form": form,
+            "low_level": low_level,
+            "lado": lado_contact_for(school),
+            "chairs": chairs,
+        },
     )
 
 
@@ -240,7 +251,9 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
     """Who else sees and acts on the allegation: name someone, or stop naming them."""
     allegation = selectors.allegation_get_for(actor=request.user, pk=pk)
     nameable = selectors.nameable_people_for(allegation=allegation)
-    form = NameForm(nameable=nameable)
+    chairs = selectors.chairs_for(actor=request.user, school=allegation.school)
+    chair_ids = selectors.chair_user_ids(chairs=chairs, people=nameable)
+    form = NameForm(nameable=nameable, chair_ids=chair_ids)
     if request.method == "POST":
         remove = request.POST.get("remove")
         if remove:
@@ -252,7 +265,7 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
             if named.user_id == request.user.pk:
                 return redirect("allegation-list")
             return redirect("allegation-named", pk=allegation.pk)
-        form = NameForm(request.POST, nameable=nameable)
+        form = NameForm(request.POST, nameable=nameable, chair_ids=chair_ids)
         if form.is_valid():
             try:
                 services.allegation_name_person(
@@ -266,7 +279,7 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "allegations/named.html",
-        {"allegation": allegation, "form": form, "nameable": nameable},
+        {"allegation": allegation, "form": form, "nameable": nameable, "chairs": chairs},
     )
 
 
@@ -281,7 +294,13 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
     school = _acting_school(request)
     if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
         raise PermissionDenied
-    form = ReportForm(request.POST or None, governors=selectors.governors_for(school=school))
+    governors = selectors.governors_for(school=school)
+    chairs = selectors.chairs_for(actor=request.user, school=school)
+    form = ReportForm(
+        request.POST or None,
+        governors=governors,
+        chair_ids=selectors.chair_user_ids(chairs=chairs, people=governors),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -289,11 +308,17 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            request.session["allegations_reported_about_head"] = (
-                data["subject_type"] == SubjectType.HEADTEACHER
-            )
+            # What the confirmation says: where it went, never what was written.
+            request.session["allegations_report_sent"] = {
+                "about_head": data["subject_type"] == SubjectType.HEADTEACHER,
+                "governor": data["governor"].full_name if data.get("governor") else "",
+            }
             return redirect("allegation-report-sent")
-    return render(request, "allegations/report.html", {"form": form})
+    return render(
+        request,
+        "allegations/report.html",
+        {"form": form, "chairs": chairs, "governors": governors},
+    )
 
 
 @login_required
@@ -303,8 +328,19 @@ def concern_about_adult_sent(request: HttpRequest) -> HttpResponse:
     school = _acting_school(request)
     if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
         raise PermissionDenied
-    about_head = request.session.pop("allegations_reported_about_head", False)
-    return render(request, "allegations/report_sent.html", {"about_head": about_head})
+    sent = request.session.pop("allegations_report_sent", None) or {}
+    about_head = bool(sent.get("about_head"))
+    tso = bool(selectors.handlers_for(school=school, about_headteacher=True))
+    return render(
+        request,
+        "allegations/report_sent.html",
+        {
+            "about_head": about_head,
+            "governor": sent.get("governor", ""),
+            "tso": tso,
+            "chairs": selectors.chairs_for(actor=request.user, school=school) if about_head else [],
+        },
+    )
 
 
 # --- Low-level concerns --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from allegations import services
 from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
 from chronology.models import ChronologyEntry
+from contacts.models import SchoolKeyContact
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
 from tests.allegations.conftest import allegation, low_level
@@ -332,8 +333,10 @@ def test_staff_report_goes_to_the_head_and_tso_without_names(world: World) -> No
         assert n.link == f"/allegations/{record.pk}/"
 
 
-def test_staff_report_about_the_head_goes_to_the_tso_and_the_chosen_chair(world: World) -> None:
-    chair = world.users["governor"]
+def test_staff_report_about_the_head_goes_to_the_tso_and_the_chosen_governor(
+    world: World,
+) -> None:
+    governor = world.users["governor"]
     record = services.concern_about_adult_report(
         actor=world.users["deputy"],
         school=world.school,
@@ -341,13 +344,34 @@ def test_staff_report_about_the_head_goes_to_the_tso_and_the_chosen_chair(world:
         subject_name="The Head",
         subject_type="headteacher",
         account="Shouted at and grabbed a pupil.",
-        chair=chair,
+        governor=governor,
     )
     recipients = set(Notification.objects.values_list("recipient__email", flat=True))
-    assert recipients == {world.users["tso"].email, chair.email}
+    assert recipients == {world.users["tso"].email, governor.email}
+    # Named as what their account says, not as a chair they may not be.
     assert list(record.named_people.values_list("user", "capacity")) == [
-        (chair.pk, "Chair of Governors")
+        (governor.pk, "Teacher, chosen by the person who reported it")
     ]
+
+
+def test_a_governor_account_of_the_named_chair_is_named_as_chair(world: World) -> None:
+    governor = world.users["governor"]
+    SchoolKeyContact.objects.create(
+        school=world.school,
+        role="chair_of_governors",
+        name=governor.full_name,
+        email=governor.email.upper(),
+    )
+    record = services.concern_about_adult_report(
+        actor=world.users["staff"],
+        school=world.school,
+        level="allegation",
+        subject_name="The Head",
+        subject_type="headteacher",
+        account="Shouted at and grabbed a pupil.",
+        governor=governor,
+    )
+    assert record.named_people.get().capacity == "Chair of Governors"
 
 
 def test_a_low_level_report_is_kept_apart(world: World) -> None:
@@ -365,26 +389,54 @@ def test_a_low_level_report_is_kept_apart(world: World) -> None:
     assert not Notification.objects.filter(urgent=True).exists()
 
 
-def test_only_school_staff_report_and_a_chair_only_for_the_head(world: World) -> None:
+def test_only_school_staff_report_and_a_governor_only_for_an_allegation_about_the_head(
+    world: World,
+) -> None:
+    values = {"subject_name": "X", "account": "Y"}
     with pytest.raises(PermissionDenied):
         services.concern_about_adult_report(
             actor=world.users["other_dsl"],
             school=world.school,
             level="allegation",
-            subject_name="X",
             subject_type="staff",
-            account="Y",
+            **values,
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         services.concern_about_adult_report(
             actor=world.users["staff"],
             school=world.school,
             level="allegation",
-            subject_name="X",
             subject_type="staff",
-            account="Y",
-            chair=world.users["governor"],
+            governor=world.users["governor"],
+            **values,
         )
+    assert "only when it is about the headteacher" in error.value.message_dict["governor"][0]
+    with pytest.raises(ValidationError) as error:  # someone who is not a governor
+        services.concern_about_adult_report(
+            actor=world.users["staff"],
+            school=world.school,
+            level="allegation",
+            subject_type="headteacher",
+            governor=world.users["deputy"],
+            **values,
+        )
+    assert "governor" in error.value.message_dict
+    # A low-level concern has no named people: the governor would never see it, so say so.
+    with pytest.raises(ValidationError) as error:
+        services.concern_about_adult_report(
+            actor=world.users["staff"],
+            school=world.school,
+            level="low_level",
+            subject_type="headteacher",
+            governor=world.users["governor"],
+            **values,
+        )
+    message = error.value.message_dict["governor"][0]
+    assert "trust safeguarding officer only" in message
+    assert "tell the Chair of Governors directly" in message
+    assert not Allegation.objects.exists()
+    assert not LowLevelConcern.objects.exists()
+    assert not Notification.objects.exists()
 
 
 def test_low_level_response_once_and_escalation_links_both_ways(world: World) -> None:
@@ -431,26 +483,58 @@ def test_another_schools_head_cannot_act(world: World) -> None:
 
 
 def test_a_report_nobody_could_read_is_refused_with_what_to_do(world: World) -> None:
-    """A school with no headteacher or TSO account: the reporter is told, nothing is filed."""
+    """A trust with no TSO: the reporter is told what to do instead, nothing is filed, and the
+    advice is always something the form accepts."""
     from tests.factories import SchoolFactory, TrustFactory
 
     school = SchoolFactory(trust=TrustFactory(slug="lonely-trust"), slug="lonely")
     staff = member(school, "staff", email="staff@lonely.example")
-    governor = member(school, "governor", email="chair@lonely.example")
-    values = {"subject_name": "X", "account": "Y", "level": "allegation"}
-    with pytest.raises(ValidationError) as error:
-        services.concern_about_adult_report(
-            actor=staff, school=school, subject_type="staff", **values
-        )
-    assert "call the LADO" in error.value.message_dict["subject_type"][0]
-    with pytest.raises(ValidationError) as error:
-        services.concern_about_adult_report(
-            actor=staff, school=school, subject_type="headteacher", **values
-        )
-    assert "choose the Chair of Governors" in error.value.message_dict["chair"][0]
+    values = {"subject_name": "X", "account": "Y"}
+
+    def refused(**kwargs: object) -> dict[str, list[str]]:
+        with pytest.raises(ValidationError) as error:
+            services.concern_about_adult_report(actor=staff, school=school, **values, **kwargs)
+        return error.value.message_dict
+
+    # No headteacher account either: not about the head, call the LADO.
+    assert "call the LADO" in refused(level="allegation", subject_type="staff")["subject_type"][0]
+    # About the head, no governor account: tell the chair the key roles name, or call the LADO.
+    message = refused(level="allegation", subject_type="headteacher")["subject_type"][0]
+    assert "tell the Chair of Governors directly" in message
+    SchoolKeyContact.objects.create(
+        school=school,
+        role="chair_of_governors",
+        name="Margaret Hollis",
+        phone="01632 960123",
+        email="chair@lonely.example",
+    )
+    message = refused(level="allegation", subject_type="headteacher")["subject_type"][0]
+    assert "Margaret Hollis, 01632 960123, chair@lonely.example" in message
+    assert "choose" not in message  # there is nobody to choose
+    governor = member(school, "governor", email="governor@lonely.example")
+    # An allegation: choose a governor (the form now offers one), or tell the chair directly.
+    message = refused(level="allegation", subject_type="headteacher")["governor"][0]
+    assert "choose a governor" in message
+    assert "Margaret Hollis" in message
+    # A low-level concern: nobody could receive it, and no choice would change that, so the
+    # advice is to tell the chair directly, never to choose someone.
+    errors = refused(level="low_level", subject_type="headteacher")
+    assert list(errors) == ["level"]
+    assert "tell the Chair of Governors (Margaret Hollis" in errors["level"][0]
+    assert "choose" not in errors["level"][0]
+    assert (
+        "trust safeguarding officer only"
+        in refused(level="low_level", subject_type="headteacher", governor=governor)["governor"][0]
+    )
     assert not Allegation.objects.exists()
+    assert not LowLevelConcern.objects.exists()
     record = services.concern_about_adult_report(
-        actor=staff, school=school, subject_type="headteacher", chair=governor, **values
+        actor=staff,
+        school=school,
+        level="allegation",
+        subject_type="headteacher",
+        governor=governor,
+        **values,
     )
     assert Notification.objects.get().recipient == governor
     assert record.named_people.get().user == governor

@@ -13,6 +13,7 @@ from allegations import services
 from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
 from audit.models import AccessLog
 from chronology.models import ChronologyEntry
+from contacts.models import SchoolKeyContact
 from tests.allegations.conftest import allegation, low_level
 from tests.conftest import World
 
@@ -395,3 +396,141 @@ def test_the_outcome_decides_references_and_the_page_says_why(
     assert a.refer_in_references is (outcome == "substantiated")
     page = client.get(reverse("allegation-detail", kwargs={"pk": a.pk})).content.decode()
     assert shown in page.split('data-testid="refer-in-references">')[1].split("</dd>")[0]
+
+
+@pytest.fixture
+def chair(world: World) -> SchoolKeyContact:
+    """The chair of governors the key roles page names: no account here."""
+    return SchoolKeyContact.objects.create(
+        school=world.school,
+        role="chair_of_governors",
+        name="Margaret Hollis",
+        phone="01632 960123",
+        email="chair@alpha-governors.example",
+    )
+
+
+def _reveal(page: str) -> str:
+    return page.split('data-testid="headteacher-route">')[1].split("</fieldset>")[0]
+
+
+def test_report_about_the_head_shows_the_named_chair_only_when_it_is_about_the_head(
+    client,  # noqa: ANN001
+    world: World,
+    chair: SchoolKeyContact,
+) -> None:
+    governor = world.users["governor"]
+    client.force_login(world.users["staff"])
+    page = client.get(reverse("allegation-report")).content.decode()
+    # The headteacher radio, and only that one, reveals where it goes instead.
+    assert page.count("data-aria-controls=") == 1
+    assert 'value="headteacher" data-aria-controls="headteacher-route"' in page
+    assert "govuk-radios__conditional--hidden" in page
+    reveal = _reveal(page)
+    assert "Margaret Hollis" in reveal
+    assert 'href="tel:01632960123"' in reveal
+    assert 'href="mailto:chair@alpha-governors.example"' in reveal
+    assert "tell them directly" in reveal
+    # The in-product choice is a governor with an account, named as what they are.
+    assert 'name="governor"' in reveal
+    assert "Also send it in Safeguard to a governor" in reveal
+    assert f"{governor.full_name}, Teacher</option>" in reveal
+    assert page.count('name="governor"') == 1
+    assert "Chair of Governors (only if" not in page
+
+
+def test_the_confirmation_says_where_a_report_about_the_head_went(
+    client,  # noqa: ANN001
+    world: World,
+    chair: SchoolKeyContact,
+) -> None:
+    governor = world.users["governor"]
+    client.force_login(world.users["staff"])
+    values = {"subject_name": "Hannah Head", "level": "allegation", "account": "Hit a pupil."}
+    response = client.post(
+        reverse("allegation-report"),
+        {**values, "subject_type": "headteacher", "governor": str(governor.pk)},
+    )
+    assert response.status_code == 302
+    sent = client.get(response.url).content.decode()
+    route = sent.split('data-testid="report-sent-route">')[1].split("</p>")[0]
+    assert (
+        f"It has gone to the trust safeguarding officer for Alpha School and to "
+        f"{governor.full_name}, never to the headteacher." in route
+    )
+    assert "if you chose them" not in sent
+    assert "Margaret Hollis" in sent
+    assert 'href="tel:01632960123"' in sent
+    assert "Hannah" not in sent
+    assert Allegation.objects.get().named_people.get().user == governor
+
+
+def test_a_governor_left_chosen_after_switching_away_from_the_head_is_ignored(
+    client,  # noqa: ANN001
+    world: World,
+    chair: SchoolKeyContact,
+) -> None:
+    client.force_login(world.users["staff"])
+    response = client.post(
+        reverse("allegation-report"),
+        {
+            "subject_name": "Sam Staff",
+            "subject_type": "staff",
+            "level": "allegation",
+            "account": "Hit a pupil.",
+            "governor": str(world.users["governor"].pk),  # still selected in the hidden reveal
+        },
+    )
+    assert response.status_code == 302
+    sent = client.get(response.url).content.decode()
+    assert "It has gone to the headteacher and the trust safeguarding officer." in sent
+    assert "Margaret Hollis" not in sent
+    assert not Allegation.objects.get().named_people.exists()
+
+
+def test_a_low_level_report_about_the_head_with_a_governor_is_explained(
+    client,  # noqa: ANN001
+    world: World,
+    chair: SchoolKeyContact,
+) -> None:
+    client.force_login(world.users["staff"])
+    response = client.post(
+        reverse("allegation-report"),
+        {
+            "subject_name": "Hannah Head",
+            "subject_type": "headteacher",
+            "level": "low_level",
+            "account": "Swore at a colleague in front of pupils.",
+            "governor": str(world.users["governor"].pk),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    reveal = _reveal(page)
+    assert 'id="id_governor-error"' in reveal  # next to the field, inside the open reveal
+    assert "trust safeguarding officer only" in reveal
+    assert "govuk-radios__conditional--hidden" not in page  # chosen: shown without waiting for JS
+    assert "Swore at a colleague" in page
+    assert not LowLevelConcern.objects.exists()
+
+
+def test_name_someone_shows_the_chair_of_governors_and_marks_their_account(
+    client,  # noqa: ANN001
+    world: World,
+    chair: SchoolKeyContact,
+) -> None:
+    a = allegation(world.users["tso"], world.school, subject_type="headteacher")
+    client.force_login(world.users["tso"])
+    page = client.get(reverse("allegation-named", kwargs={"pk": a.pk})).content.decode()
+    route = page.split('data-testid="named-head-route"')[1].split("</div>")[0]
+    assert "Margaret Hollis" in route
+    assert "tell them directly" in route
+    assert "(Chair of Governors)</option>" not in page  # no account is the chair's
+    chair.email = world.users["governor"].email
+    chair.save()
+    page = client.get(reverse("allegation-named", kwargs={"pk": a.pk})).content.decode()
+    governor = world.users["governor"]
+    assert f"{governor.full_name}, Teacher (Chair of Governors)</option>" in page
+    form = client.get(reverse("allegation-new")).content.decode()
+    assert "Margaret Hollis" in _reveal(form)
+    assert f"{governor.full_name}, Teacher (Chair of Governors)</option>" in form
