@@ -217,6 +217,11 @@ class FamilyContact(TenantModel):
                 fields=["pupil", "emergency_priority"],
                 condition=models.Q(emergency_priority__isnull=False),
                 name="family_contact_priority_unique_per_pupil",
+                violation_error_code="emergency_priority_taken",
+                violation_error_message=(
+                    "Another contact of this pupil already has this emergency contact order: "
+                    "choose another number"
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(emergency_priority__isnull=True)
@@ -237,3 +242,37 @@ class FamilyContact(TenantModel):
     @property
     def is_emergency_contact(self) -> bool:
         return self.emergency_priority is not None
+
+
+class FamilyContactChangeKind(models.TextChoices):
+    ADDED = "added", "Added"
+    CHANGED = "changed", "Changed"
+    REMOVED = "removed", "Removed"
+
+
+class FamilyContactChange(TenantModel):
+    """One change to a pupil's family contacts, kept for good: who, when, and what changed.
+
+    Restrictions (court orders, "must not collect") and parental responsibility keep their old and
+    new values; other changed details are named only. Append-only: the services only insert, and
+    database triggers refuse an update or a delete (`contacts/guards.py`). Not a foreign key to
+    the contact, which may since have been removed.
+    """
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="+")
+    contact_id = models.UUIDField()
+    contact_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=FamilyContactChangeKind.choices)
+    changed_by = models.ForeignKey("schools.User", on_delete=models.PROTECT, related_name="+")
+    changed_by_name = models.CharField(max_length=150)
+    # [{"field": "Restrictions", "old": "...", "new": "..."}], for the kept fields.
+    values = models.JSONField(default=list, blank=True)
+    # The labels of the other details that changed, like ["Main telephone"].
+    also_changed = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "pupil", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name}: {self.get_kind_display()}"

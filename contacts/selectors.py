@@ -6,7 +6,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -16,7 +18,7 @@ from safeguard.roles import ROLES, Perm
 from schools.models import Pupil, School, SchoolMembership, TrustMembership
 
 from .hours import Opening, OpeningState, opening_at, when_in_words
-from .models import Agency, AgencyKind, FamilyContact, SchoolKeyContact
+from .models import Agency, AgencyKind, FamilyContact, FamilyContactChange, SchoolKeyContact
 
 # The services "who to call now" lists, in this order, after the 999 guidance.
 CALL_ORDER: list[str] = [
@@ -373,10 +375,17 @@ def key_contact_get_for(*, actor: Any, pk: Any) -> SchoolKeyContact:
 
 
 def family_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
-    """A pupil whose family contacts the actor may see, or the same 404 for every other reason."""
-    return get_for_actor_or_404(
-        Pupil.objects.select_related("school"), actor=actor, perm=Perm.VIEW_FAMILY_CONTACTS, pk=pk
-    )
+    """A pupil whose family contacts the actor may see.
+
+    404 for a pupil the actor may not see at all (another school's, or none); 403 for a pupil of
+    their school whose page they may see (VIEW_PUPILS) but whose family contacts they may not.
+    """
+    pupils = Pupil.objects.select_related("school")
+    try:
+        return get_for_actor_or_404(pupils, actor=actor, perm=Perm.VIEW_FAMILY_CONTACTS, pk=pk)
+    except Http404:
+        get_for_actor_or_404(pupils, actor=actor, perm=Perm.VIEW_PUPILS, pk=pk)
+        raise PermissionDenied from None
 
 
 def family_contacts_for(*, actor: Any, pupil: Pupil) -> QuerySet[FamilyContact]:
@@ -401,6 +410,13 @@ def family_contact_get_for(*, actor: Any, pk: Any) -> FamilyContact:
         perm=Perm.VIEW_FAMILY_CONTACTS,
         pk=pk,
     )
+
+
+def family_contact_history_for(*, actor: Any, pupil: Pupil) -> QuerySet[FamilyContactChange]:
+    """Who changed the pupil's family contacts and when, newest first, for those who see them."""
+    return scope(
+        FamilyContactChange.objects.all(), actor=actor, perm=Perm.VIEW_FAMILY_CONTACTS
+    ).filter(pupil=pupil)
 
 
 def emergency_contact_count(contacts: list[FamilyContact]) -> int:

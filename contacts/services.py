@@ -14,7 +14,13 @@ from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import Pupil, School, Trust
 
-from .models import Agency, FamilyContact, SchoolKeyContact
+from .models import (
+    Agency,
+    FamilyContact,
+    FamilyContactChange,
+    FamilyContactChangeKind,
+    SchoolKeyContact,
+)
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "agencies.json"
 
@@ -48,6 +54,8 @@ FAMILY_CONTACT_FIELDS = [
     "restrictions",
     "notes",
 ]
+# Kept in the history with their old and new values: they decide who may collect or be told.
+FAMILY_CONTACT_KEPT_VALUES = ["restrictions", "parental_responsibility"]
 
 
 def seed_agencies() -> list[dict[str, Any]]:
@@ -239,10 +247,72 @@ def _clean_family_contact(contact: FamilyContact) -> None:
     try:
         contact.full_clean()
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            problems.setdefault(field, []).extend(messages)
+        for field, errors in error.error_dict.items():
+            for problem in errors:
+                if problem.code == "emergency_priority_taken":
+                    # The constraint's own check belongs by the field; the check above has
+                    # already put it there, naming who has the number.
+                    problems.setdefault("emergency_priority", problem.messages)
+                else:
+                    problems.setdefault(field, []).extend(problem.messages)
     if problems:
         raise ValidationError(problems)
+
+
+def _shown(field: str, value: Any) -> str:
+    if field == "parental_responsibility":
+        return "Yes" if value else "No"
+    return str(value or "")
+
+
+def _record_change(
+    *,
+    actor: Any,
+    contact: FamilyContact,
+    kind: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> FamilyContactChange | None:
+    """Append one row to the pupil's family-contact history (nothing when nothing changed)."""
+    before, after = before or {}, after or {}
+    changed = [f for f in FAMILY_CONTACT_FIELDS if before.get(f) != after.get(f)]
+    if kind == FamilyContactChangeKind.CHANGED and not changed:
+        return None
+    labels = {f.name: str(f.verbose_name) for f in FamilyContact._meta.concrete_fields}
+    values = [
+        {
+            "field": labels[f].capitalize(),
+            "old": _shown(f, before.get(f)) if before else "",
+            "new": _shown(f, after.get(f)) if after else "",
+        }
+        for f in FAMILY_CONTACT_KEPT_VALUES
+        if kind == FamilyContactChangeKind.REMOVED or f in changed
+    ]
+    if kind == FamilyContactChangeKind.ADDED:
+        values = [v for v in values if v["new"] not in ("", "No")]
+    elif kind == FamilyContactChangeKind.REMOVED:
+        values = [v for v in values if v["old"]]
+    also = []
+    if kind == FamilyContactChangeKind.CHANGED:
+        also = [labels[f].capitalize() for f in changed if f not in FAMILY_CONTACT_KEPT_VALUES]
+    change = FamilyContactChange(
+        school_id=contact.school_id,
+        pupil_id=contact.pupil_id,
+        contact_id=contact.pk,
+        contact_name=(after or before).get("name") or contact.name,
+        kind=kind,
+        changed_by=actor,
+        changed_by_name=actor.full_name or actor.email,
+        values=values,
+        also_changed=also,
+    )
+    change.full_clean()
+    change.save()
+    return change
+
+
+def _snapshot(contact: FamilyContact) -> dict[str, Any]:
+    return {f: getattr(contact, f) for f in FAMILY_CONTACT_FIELDS}
 
 
 @transaction.atomic
@@ -258,6 +328,13 @@ def family_contact_create(*, actor: Any, pupil: Pupil, **values: Any) -> FamilyC
     )
     _clean_family_contact(contact)
     contact.save()
+    _record_change(
+        actor=actor,
+        contact=contact,
+        kind=FamilyContactChangeKind.ADDED,
+        before=None,
+        after=_snapshot(contact),
+    )
     return contact
 
 
@@ -265,15 +342,32 @@ def family_contact_create(*, actor: Any, pupil: Pupil, **values: Any) -> FamilyC
 def family_contact_update(*, actor: Any, contact: FamilyContact, **values: Any) -> FamilyContact:
     _require_family_editor(actor, contact.school_id)
     Pupil.objects.select_for_update().filter(pk=contact.pupil_id).first()
+    # As stored, not as the caller's instance may already have been changed.
+    before = _snapshot(FamilyContact.objects.get(pk=contact.pk))
     for field, value in values.items():
         if field in FAMILY_CONTACT_FIELDS:
             setattr(contact, field, value)
     _clean_family_contact(contact)
     contact.save()
+    _record_change(
+        actor=actor,
+        contact=contact,
+        kind=FamilyContactChangeKind.CHANGED,
+        before=before,
+        after=_snapshot(contact),
+    )
     return contact
 
 
 @transaction.atomic
 def family_contact_remove(*, actor: Any, contact: FamilyContact) -> None:
+    """Remove a contact; the history keeps who removed whom, and their restrictions."""
     _require_family_editor(actor, contact.school_id)
+    _record_change(
+        actor=actor,
+        contact=contact,
+        kind=FamilyContactChangeKind.REMOVED,
+        before=_snapshot(contact),
+        after=None,
+    )
     contact.delete()

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +25,7 @@ from .selectors import (
     agency_list_for,
     emergency_contact_count,
     family_contact_get_for,
+    family_contact_history_for,
     family_contacts_for,
     family_pupil_get_for,
     is_member,
@@ -251,6 +252,7 @@ def family_contacts(request: HttpRequest, pk: Any) -> HttpResponse:
             "too_few": emergency < MIN_EMERGENCY_CONTACTS,
             "minimum": MIN_EMERGENCY_CONTACTS,
             "manage": services.can_edit_family_contacts(request.user, pupil.school_id),
+            "history": list(family_contact_history_for(actor=request.user, pupil=pupil)),
             **_record_school(request, pupil.school),
         },
     )
@@ -261,7 +263,7 @@ def family_contacts(request: HttpRequest, pk: Any) -> HttpResponse:
 def family_contact_add(request: HttpRequest, pk: Any) -> HttpResponse:
     pupil = family_pupil_get_for(actor=request.user, pk=pk)
     if not services.can_edit_family_contacts(request.user, pupil.school_id):
-        raise Http404("No such record.")
+        raise PermissionDenied  # they see the contacts, but do not keep them
     form = FamilyContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,12 +280,18 @@ def family_contact_add(request: HttpRequest, pk: Any) -> HttpResponse:
     )
 
 
+def _editable_family_contact(request: HttpRequest, pk: Any) -> Any:
+    """A family contact the person keeps: 404 if they cannot see it, 403 if they only read it."""
+    contact = family_contact_get_for(actor=request.user, pk=pk)
+    if not services.can_edit_family_contacts(request.user, contact.school_id):
+        raise PermissionDenied
+    return contact
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def family_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    contact = family_contact_get_for(actor=request.user, pk=pk)
-    if not services.can_edit_family_contacts(request.user, contact.school_id):
-        raise Http404("No such record.")
+    contact = _editable_family_contact(request, pk)
     form = FamilyContactForm(request.POST or None, initial=FamilyContactForm.initial_for(contact))
     if request.method == "POST" and form.is_valid():
         try:
@@ -306,11 +314,16 @@ def family_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def family_contact_remove(request: HttpRequest, pk: Any) -> HttpResponse:
-    contact = family_contact_get_for(actor=request.user, pk=pk)
-    if not services.can_edit_family_contacts(request.user, contact.school_id):
-        raise Http404("No such record.")
-    services.family_contact_remove(actor=request.user, contact=contact)
-    messages.success(request, f"{contact.name} was removed.")
-    return redirect("family-contacts", pk=contact.pupil_id)
+    """Ask "Are you sure?" (GET); remove on confirmation (POST)."""
+    contact = _editable_family_contact(request, pk)
+    if request.method == "POST":
+        services.family_contact_remove(actor=request.user, contact=contact)
+        messages.success(request, f"{contact.name} was removed.")
+        return redirect("family-contacts", pk=contact.pupil_id)
+    return render(
+        request,
+        "contacts/family_contact_remove.html",
+        {"contact": contact, "pupil": contact.pupil, **_record_school(request, contact.school)},
+    )

@@ -8,8 +8,12 @@ from django.http import Http404
 from django.urls import reverse
 
 from contacts import services
-from contacts.models import FamilyContact
-from contacts.selectors import family_contact_list_for, family_contacts_for
+from contacts.models import FamilyContact, FamilyContactChange
+from contacts.selectors import (
+    family_contact_history_for,
+    family_contact_list_for,
+    family_contacts_for,
+)
 from tests.conftest import World
 
 
@@ -58,14 +62,36 @@ def test_restrictions_stand_out(client, world: World) -> None:  # noqa: ANN001
     assert reverse("family-contact-add", kwargs={"pk": world.pupil.pk}) not in body  # head reads
 
 
-@pytest.mark.parametrize("role", ["staff", "governor", "tso"])
-def test_not_visible_without_the_permission(client, world: World, role: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        # They may see the pupil's page, so the pupil is no secret: plainly forbidden.
+        ("staff", 403),
+        ("tso", 403),
+        # They may not see the pupil at all: the same 404 as for a pupil that does not exist.
+        ("governor", 404),
+        ("other_dsl", 404),
+    ],
+)
+def test_not_visible_without_the_permission(client, world: World, role: str, status: int) -> None:  # noqa: ANN001
     _contact(world)
     client.force_login(world.users[role])
-    response = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk}))
-    assert response.status_code == 404
-    assert b"Dana Parentson" not in response.content
+    for name in ("family-contacts", "family-contact-add"):
+        response = client.get(reverse(name, kwargs={"pk": world.pupil.pk}))
+        assert response.status_code == status, name
+        assert b"Dana Parentson" not in response.content
     assert not family_contacts_for(actor=world.users[role], pupil=world.pupil).exists()
+
+
+def test_the_headteacher_reads_but_may_not_change_or_remove(client, world: World) -> None:  # noqa: ANN001
+    contact = _contact(world)
+    client.force_login(world.users["head"])
+    for name in ("family-contact-edit", "family-contact-remove"):
+        assert client.get(reverse(name, kwargs={"pk": contact.pk})).status_code == 403
+    assert client.post(reverse("family-contact-remove", kwargs={"pk": contact.pk})).status_code == (
+        403
+    )
+    assert FamilyContact.objects.filter(pk=contact.pk).exists()
 
 
 def test_pupil_page_links_family_contacts_for_those_who_may_see_them(client, world: World) -> None:  # noqa: ANN001
@@ -112,6 +138,140 @@ def test_two_contacts_cannot_share_an_emergency_order(world: World) -> None:
     with pytest.raises(ValidationError) as error:
         _contact(world, name="Second", relationship="father")
     assert "Dana Parentson is already emergency contact 1" in str(error.value)
+
+
+def test_a_taken_emergency_order_is_explained_by_the_field_in_plain_english(
+    client, world: World
+) -> None:  # noqa: ANN001
+    _contact(world)
+    client.force_login(world.users["dsl"])
+    response = client.post(
+        reverse("family-contact-add", kwargs={"pk": world.pupil.pk}),
+        {
+            "name": "Second Parent",
+            "relationship": "father",
+            "emergency_priority": "1",
+            "phone": "07700 900002",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Constraint" not in body
+    assert "is violated" not in body
+    assert "family_contact_priority_unique_per_pupil" not in body
+    message = "Dana Parentson is already emergency contact 1: choose another number"
+    assert body.count(message) == 2  # in the summary, linked to the field, and by the field
+    field = body[body.index('id="id_emergency_priority-error"') :]
+    assert field[: field.index("</p>")].endswith(message)
+    assert 'href="#id_emergency_priority"' in body
+
+
+def test_the_constraint_itself_speaks_plain_english(world: World) -> None:
+    _contact(world)
+    duplicate = FamilyContact(
+        school=world.school,
+        pupil=world.pupil,
+        name="Second",
+        relationship="father",
+        emergency_priority=1,
+        phone="07700 900002",
+    )
+    with pytest.raises(ValidationError) as error:
+        duplicate.validate_constraints()
+    [message] = error.value.messages
+    assert message == (
+        "Another contact of this pupil already has this emergency contact order: "
+        "choose another number"
+    )
+
+
+def test_remove_asks_first_and_sits_away_from_save(client, world: World) -> None:  # noqa: ANN001
+    contact = _contact(world, restrictions="Court order: must not collect")
+    client.force_login(world.users["admin"])
+    edit = client.get(reverse("family-contact-edit", kwargs={"pk": contact.pk})).content.decode()
+    remove_url = reverse("family-contact-remove", kwargs={"pk": contact.pk})
+    # No button that removes at once: a link to a question, after the form and a section break.
+    assert f'action="{remove_url}"' not in edit
+    assert edit.index("Save</button>") < edit.index("govuk-section-break") < edit.index(remove_url)
+    page = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk})).content.decode()
+    assert f'href="{remove_url}"' in page
+    question = client.get(remove_url)
+    assert question.status_code == 200
+    body = question.content.decode()
+    assert (
+        "Are you sure you want to remove Dana Parentson as a contact for "
+        f"{world.pupil.display_name}?" in body
+    )
+    assert "Court order: must not collect" in body
+    assert FamilyContact.objects.filter(pk=contact.pk).exists()  # asking removes nothing
+    response = client.post(remove_url)
+    assert response.status_code == 302
+    assert not FamilyContact.objects.filter(pk=contact.pk).exists()
+
+
+def test_history_keeps_restrictions_parental_responsibility_and_removals(
+    client, world: World
+) -> None:  # noqa: ANN001
+    admin, dsl = world.users["admin"], world.users["dsl"]
+    contact = _contact(world, name="Rob Parentson", relationship="father", emergency_priority=None)
+    services.family_contact_update(
+        actor=dsl, contact=contact, restrictions="Court order: must not collect"
+    )
+    services.family_contact_update(actor=dsl, contact=contact, parental_responsibility=False)
+    services.family_contact_update(actor=admin, contact=contact, phone="07700 900009")
+    services.family_contact_update(actor=admin, contact=contact, phone="07700 900009")  # no-op
+    services.family_contact_update(actor=dsl, contact=contact, restrictions="")
+    contact_id = contact.pk
+    services.family_contact_remove(actor=admin, contact=contact)
+    rows = list(FamilyContactChange.objects.filter(pupil=world.pupil).order_by("created_at"))
+    assert [r.kind for r in rows] == [
+        "added",
+        "changed",
+        "changed",
+        "changed",
+        "changed",
+        "removed",
+    ]
+    added, restricted, pr, phone, lifted, removed = rows
+    assert added.values == [{"field": "Has parental responsibility", "old": "", "new": "Yes"}]
+    assert added.changed_by == admin
+    assert restricted.values == [
+        {"field": "Restrictions", "old": "", "new": "Court order: must not collect"}
+    ]
+    assert restricted.changed_by_name == dsl.full_name
+    assert pr.values == [{"field": "Has parental responsibility", "old": "Yes", "new": "No"}]
+    assert (phone.values, phone.also_changed) == ([], ["Main telephone"])
+    assert lifted.values == [
+        {"field": "Restrictions", "old": "Court order: must not collect", "new": ""}
+    ]
+    assert removed.contact_name == "Rob Parentson"
+    assert removed.contact_id == contact_id
+    assert removed.values == [{"field": "Has parental responsibility", "old": "No", "new": ""}]
+
+    client.force_login(world.users["head"])  # a reader, not a keeper, sees the history
+    body = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk})).content.decode()
+    history = body[body.index('data-testid="family-contact-history"') :]
+    assert history.count('data-testid="history-entry"') == 6
+    assert "Removed: Rob Parentson" in history
+    assert "Restrictions: was “Court order: must not collect”, now “none”" in history
+    assert "Has parental responsibility: was “Yes”, now “No”" in history
+    assert f"by {dsl.full_name}" in history
+    # The other school never sees it.
+    assert not family_contact_history_for(
+        actor=world.users["other_dsl"], pupil=world.pupil
+    ).exists()
+
+
+def test_history_cannot_be_changed_or_removed_even_in_sql(world: World) -> None:
+    from django.db import IntegrityError, transaction
+
+    _contact(world)
+    rows = FamilyContactChange.objects.filter(pupil=world.pupil)
+    assert rows.count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.update(contact_name="Someone else")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.delete()
 
 
 def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None:  # noqa: ANN001

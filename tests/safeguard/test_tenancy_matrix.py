@@ -37,9 +37,10 @@ class Route:
 
     `kwargs(world, records, which)` builds the URL arguments from school A's record ("own") or
     school B's ("other"); the test flips them for B's DSL, so "own" is always the actor's own
-    school. `allowed` roles (and AUTHOR, the record's writer) get `ok`; other signed-in roles get
-    `denied` (403 for a page of the acting school, 404 for a record); anonymous gets `anon`. For
-    records of the other school every signed-in role gets 404.
+    school. `allowed` roles (and AUTHOR, the record's writer) get `ok`; `forbidden` roles get 403
+    (they may see the record, but not this page of it); other signed-in roles get `denied` (403
+    for a page of the acting school, 404 for a record); anonymous gets `anon`. For records of the
+    other school every signed-in role gets 404.
     """
 
     kwargs: Callable[[World, dict[str, Records], str], dict[str, Any]] | None = None
@@ -51,6 +52,7 @@ class Route:
     data: Callable[[World, str], dict[str, Any]] | None = None
     record: bool = False
     public: int | None = None  # the same status for everyone, signed in or not
+    forbidden: set[str] = field(default_factory=set)
 
 
 def _pupil(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
@@ -175,13 +177,27 @@ ROUTES: dict[str, Route] = {
     "agency-list": Route(allowed={"tso"}),
     "agency-add": Route(allowed={"tso"}),
     "agency-edit": Route(kwargs=_agency, allowed={"tso"}, denied=404, record=True),
-    "family-contacts": Route(kwargs=_pupil, allowed=FAMILY_CONTACTS, denied=404, record=True),
-    "family-contact-add": Route(
-        kwargs=_pupil, allowed=MANAGE_CP | {"admin"}, denied=404, record=True
+    # A pupil the person may see (VIEW_PUPILS) but whose family contacts they may not: 403.
+    "family-contacts": Route(
+        kwargs=_pupil,
+        allowed=FAMILY_CONTACTS,
+        denied=404,
+        forbidden=VIEW_PUPILS - FAMILY_CONTACTS,
+        record=True,
     ),
-    "family-contact-edit": _record_route("family_contact", MANAGE_CP | {"admin"}),
+    "family-contact-add": Route(
+        kwargs=_pupil,
+        allowed=MANAGE_CP | {"admin"},
+        denied=404,
+        forbidden=VIEW_PUPILS - MANAGE_CP - {"admin"},
+        record=True,
+    ),
+    # The headteacher reads a contact but does not keep it: 403; who cannot see it: 404.
+    "family-contact-edit": _record_route(
+        "family_contact", MANAGE_CP | {"admin"}, forbidden={"head"}
+    ),
     "family-contact-remove": _record_route(
-        "family_contact", MANAGE_CP | {"admin"}, method="post", ok=302
+        "family_contact", MANAGE_CP | {"admin"}, method="post", ok=302, forbidden={"head"}
     ),
     # Referrals
     "referral-list": Route(allowed=READ_CP),
@@ -251,7 +267,9 @@ def _expected(route: Route, role: str, which: str) -> int:
         held = {"dsl", AUTHOR}  # B's DSL, acting in B, is like any DSL, and wrote B's records
     elif role == "staff":
         held.add(AUTHOR)
-    return route.ok if held & route.allowed else route.denied
+    if held & route.allowed:
+        return route.ok
+    return 403 if held & route.forbidden else route.denied
 
 
 CASES = [
