@@ -18,6 +18,7 @@ from .models import (
     Relationship,
     SchoolKeyContact,
 )
+from .services import OPEN_ALL_HOURS_WITH_HOURS, out_of_hours_problem
 from .validators import validate_phone
 
 PHONE_HINT = "For example, 0116 305 0005"
@@ -83,7 +84,10 @@ class AgencyForm(GovukFormMixin, forms.Form):
         queryset=Agency.objects.none(),
         required=False,
         empty_label="None",
-        help_text="Who to call when this office is closed.",
+        help_text=(
+            "Who to call when this office is closed: a service of the same local authority, "
+            "or a national one."
+        ),
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
     guidance = forms.CharField(
@@ -173,10 +177,12 @@ class AgencyForm(GovukFormMixin, forms.Form):
             else:
                 hours[str(n)] = [f"{opens:%H:%M}", f"{closes:%H:%M}"]
         if data.get("open_all_hours") and hours:
-            self.add_error(
-                "open_all_hours",
-                "Clear the office hours, or untick 'Answers 24 hours a day'",
-            )
+            self.add_error("open_all_hours", OPEN_ALL_HOURS_WITH_HOURS)
+        alternative = data.get("out_of_hours")
+        if alternative is not None and "local_authority" not in self.errors:
+            problem = out_of_hours_problem(data.get("local_authority") or "", alternative)
+            if problem:
+                self.add_error("out_of_hours", problem)
         data["hours"] = hours
         return data
 

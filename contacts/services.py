@@ -113,6 +113,23 @@ def _require_trust(actor: Any, trust_id: int) -> None:
         raise Http404("No such record.")
 
 
+OPEN_ALL_HOURS_WITH_HOURS = "Clear the office hours, or untick 'Answers 24 hours a day'"
+
+
+def out_of_hours_problem(local_authority: str, alternative: Agency) -> str:
+    """Why `alternative` cannot answer out of hours for an agency of `local_authority` ("" if it
+    can): it must be of the same local authority, or a national service."""
+    if not alternative.local_authority:
+        return ""
+    if alternative.local_authority.casefold() == (local_authority or "").casefold():
+        return ""
+    where = f"{local_authority}'s" if local_authority else "a national service's"
+    return (
+        f"{alternative.name} is in {alternative.local_authority}: choose {where} own "
+        "out-of-hours service, or a national service"
+    )
+
+
 def _clean_agency(agency: Agency) -> None:
     problems: dict[str, list[str]] = {}
     if agency.out_of_hours_id is not None:
@@ -121,6 +138,10 @@ def _clean_agency(agency: Agency) -> None:
             problems["out_of_hours"] = ["Choose an agency of your trust"]
         elif agency.pk is not None and alternative.pk == agency.pk:
             problems["out_of_hours"] = ["An agency cannot be its own out-of-hours alternative"]
+        elif problem := out_of_hours_problem(agency.local_authority, alternative):
+            problems["out_of_hours"] = [problem]
+    if agency.open_all_hours and agency.hours:
+        problems["open_all_hours"] = [OPEN_ALL_HOURS_WITH_HOURS]
     try:
         agency.full_clean()
     except ValidationError as error:

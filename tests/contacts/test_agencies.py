@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from contacts import services
 from contacts.models import Agency
 from contacts.selectors import agency_get_for, agency_list_for
 from tests.conftest import World
@@ -123,6 +126,56 @@ def test_out_of_hours_alternative_must_be_the_trusts_own(
     assert "Choose an agency from the list" in response.content.decode()
     lado.refresh_from_db()
     assert lado.out_of_hours.trust_id == world.school.trust_id
+
+
+def test_answers_24_hours_with_office_hours_is_refused(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    lado = _lado(world)
+    client.force_login(world.users["tso"])
+    response = client.post(
+        reverse("agency-edit", kwargs={"pk": lado.pk}), _post_data(lado, open_all_hours="on")
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="id_open_all_hours-error"' in body
+    assert "Clear the office hours, or untick" in body
+    lado.refresh_from_db()
+    assert not lado.open_all_hours
+    # The service refuses it too, whoever calls it.
+    with pytest.raises(ValidationError) as error:
+        services.agency_update(actor=world.users["tso"], agency=lado, open_all_hours=True)
+    assert "open_all_hours" in error.value.message_dict
+
+
+def test_out_of_hours_alternative_from_another_local_authority_is_refused(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    lado = _lado(world)  # Leicestershire
+    southend_ooh = Agency.objects.get(
+        trust=world.school.trust, name="Southend out-of-hours social care"
+    )
+    client.force_login(world.users["tso"])
+    url = reverse("agency-edit", kwargs={"pk": lado.pk})
+    response = client.post(url, _post_data(lado, out_of_hours=southend_ooh.pk))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="id_out_of_hours-error"' in body
+    assert (
+        "Southend out-of-hours social care is in Southend-on-Sea: choose Leicestershire&#x27;s own "
+        "out-of-hours service, or a national service" in body
+    )
+    lado.refresh_from_db()
+    assert lado.out_of_hours.local_authority == "Leicestershire"
+    # A national service is accepted.
+    nspcc = Agency.objects.get(trust=world.school.trust, name="NSPCC helpline")
+    response = client.post(url, _post_data(lado, out_of_hours=nspcc.pk))
+    assert response.status_code == 302
+    # The service refuses it too; and a national service may not point to a local one.
+    with pytest.raises(ValidationError, match="in Southend-on-Sea"):
+        services.agency_update(actor=world.users["tso"], agency=lado, out_of_hours=southend_ooh)
+    with pytest.raises(ValidationError, match="a national service's own"):
+        services.agency_update(actor=world.users["tso"], agency=nspcc, out_of_hours=southend_ooh)
 
 
 def test_add_an_agency(client, world: World, authorities: Authorities) -> None:  # noqa: ANN001
