@@ -68,7 +68,10 @@ def agency_seed_defaults(*, trust: Trust) -> int:
     """Load the seed agencies for the trust's schools' local authorities and the national services.
 
     Idempotent, and it never overwrites what the trust has edited: an agency already there (same
-    local authority and name) is left as it is. Returns how many agencies were created.
+    local authority and name) is left as it is. An agency still called by one of the row's
+    `former_names` (an earlier seed's name the trust never changed) takes the new name and
+    nothing else, unless the trust already has an agency of the new name there. Returns how many
+    agencies were created.
     """
     authorities = {
         la.casefold(): la
@@ -84,9 +87,13 @@ def agency_seed_defaults(*, trust: Trust) -> int:
     for row in wanted:
         key = (row["local_authority"].casefold(), row["name"])
         la = authorities.get(key[0], "")
-        agency = Agency.objects.filter(
-            trust=trust, local_authority__iexact=la, name=row["name"]
-        ).first()
+        here = Agency.objects.filter(trust=trust, local_authority__iexact=la)
+        agency = here.filter(name=row["name"]).first()
+        if agency is None and row.get("former_names"):
+            agency = here.filter(name__in=row["former_names"]).order_by("pk").first()
+            if agency is not None:
+                agency.name = row["name"]
+                agency.save(update_fields=["name", "updated_at"])
         if agency is None:
             values = {k: v for k, v in row.items() if k in AGENCY_FIELDS and k != "out_of_hours"}
             agency = Agency(

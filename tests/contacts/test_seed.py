@@ -23,6 +23,62 @@ def test_every_seed_agency_says_where_it_comes_from() -> None:
             assert "confirm" in row["source"].lower(), row["name"]
 
 
+def test_seed_names_read_well_beside_their_number() -> None:
+    for row in seed_agencies():
+        name = row["name"]
+        if row.get("phone"):
+            assert row["phone"] not in name, name
+        assert "(999)" not in name, name
+        assert "(101)" not in name, name
+        assert name not in row.get("former_names", []), name
+    names = {r["name"] for r in seed_agencies()}
+    assert {"Police: emergency", "Police: non-emergency"} <= names
+    assert "Essex LADO (Children's Workforce Allegations Management Team)" in names
+
+
+def test_agency_choices_read_name_then_number(authorities: Authorities) -> None:
+    from referrals.forms import AgencyChoiceField
+
+    field = AgencyChoiceField(queryset=Agency.objects.filter(trust=authorities.essex.trust))
+    label = {a.name: field.label_from_instance(a) for a in field.queryset}
+    assert label["Police: emergency"] == "Police: emergency, 999"
+    assert label["Police: non-emergency"] == "Police: non-emergency, 101"
+    assert label["Essex LADO (Children's Workforce Allegations Management Team)"] == (
+        "Essex LADO (Children's Workforce Allegations Management Team), 03330 139 797"
+    )
+
+
+def test_agencies_of_an_earlier_seed_take_the_new_names_once(world: World) -> None:
+    trust = world.school.trust
+    agency_seed_defaults(trust=trust)
+    police = Agency.objects.get(trust=trust, name="Police: non-emergency")
+    emergency = Agency.objects.get(trust=trust, name="Police: emergency")
+    # As an earlier seed left them, one with the trust's own edit of another detail.
+    Agency.objects.filter(pk=police.pk).update(name="Police non-emergency (101)")
+    Agency.objects.filter(pk=emergency.pk).update(
+        name="Police and ambulance: emergency (999)", guidance="The trust's own words"
+    )
+    count = Agency.objects.filter(trust=trust).count()
+    assert agency_seed_defaults(trust=trust) == 0
+    assert agency_seed_defaults(trust=trust) == 0
+    assert Agency.objects.filter(trust=trust).count() == count  # renamed, not loaded twice
+    police.refresh_from_db()
+    emergency.refresh_from_db()
+    assert police.name == "Police: non-emergency"
+    assert (emergency.name, emergency.guidance) == ("Police: emergency", "The trust's own words")
+
+
+def test_a_former_name_beside_the_new_one_is_left_alone(world: World) -> None:
+    trust = world.school.trust
+    agency_seed_defaults(trust=trust)
+    # The trust added its own agency under the old name after the new one was loaded.
+    kept = Agency.objects.create(trust=trust, kind="police", name="Police non-emergency (101)")
+    assert agency_seed_defaults(trust=trust) == 0
+    kept.refresh_from_db()
+    assert kept.name == "Police non-emergency (101)"
+    assert Agency.objects.filter(trust=trust, name="Police: non-emergency").count() == 1
+
+
 def test_the_seed_numbers_are_the_seed_documents(authorities: Authorities) -> None:
     trust = authorities.essex.trust
     by_name = {a.name: a for a in Agency.objects.filter(trust=trust)}
