@@ -25,6 +25,22 @@ def _at(today: datetime.date, days_ago: int, hour: int, minute: int = 0) -> date
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
+def _parent_of(pupil: Pupil | None) -> tuple[str, str] | None:
+    """The pupil's first emergency contact with parental responsibility: (name, relationship)."""
+    if pupil is None:
+        return None
+    from contacts.models import FamilyContact
+
+    contact = (
+        FamilyContact.objects.filter(pupil=pupil, parental_responsibility=True)
+        .order_by("emergency_priority", "name")
+        .first()
+    )
+    if contact is None:
+        return None
+    return contact.name, contact.get_relationship_display()
+
+
 @transaction.atomic
 def seed_demo_allegations(*, today: datetime.date) -> int:
     """Seed Alderbrook's allegations and low-level concerns; returns how many records exist."""
@@ -36,19 +52,25 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
     pupil = Pupil.objects.filter(school=school, year_group="4").order_by("legal_last_name").first()
 
     if "Daniel Price" not in existing:
+        # The story fits whichever pupil is linked: told by their own parent (from the family
+        # contacts, when seeded), with nothing that assumes the child is a boy or a girl.
+        parent = _parent_of(pupil)
+        child = (pupil.preferred_first_name or pupil.legal_first_name) if pupil else "The child"
+        relation = parent[1].lower() if parent else "parent"
         open_one = services.allegation_record(
             actor=head,
             school=school,
             subject_name="Daniel Price",
             subject_role="Year 4 teaching assistant",
             subject_type="staff",
-            reported_by_name="Mrs Lorraine Ahmed",
-            reported_by_role="Parent",
+            reported_by_name=parent[0] if parent else "A parent",
+            reported_by_role=parent[1] if parent else "Parent",
             reported_at=_at(today, 2, 8, 40),
             account=(
-                "A parent came to the office at 08:40 and said her son told her last night that "
-                "the teaching assistant grabbed him by the wrist in the cloakroom and pulled him "
-                "along, and that it hurt. She said there was a red mark on his wrist at bedtime."
+                f"{child}'s {relation} came to the office at 08:40 and said {child} had told "
+                f"them last night that the teaching assistant grabbed {child} by the wrist in "
+                "the cloakroom and pulled hard, and that it hurt. At bedtime there was a red "
+                "mark on the wrist."
             ),
             pupils_involved="One Year 4 pupil",
             pupils=[pupil] if pupil else [],
@@ -65,7 +87,9 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
                 "parent the school has made a referral. Speak to HR today."
             ),
         )
-        services.allegation_police(actor=head, allegation=open_one, involved=False)
+        services.allegation_police(
+            actor=head, allegation=open_one, involved=False, occurred_at=_at(today, 2, 10, 15)
+        )
         services.allegation_step_add(
             actor=head,
             allegation=open_one,

@@ -92,10 +92,13 @@ class AllegationForm(GovukFormMixin, _SubjectFields):
         required=False,
         help_text="Names or initials. This record never appears on a pupil's pages.",
     )
+    # Ticked one by one (keyboard and touch alike); `_pupils.html` adds a search box that narrows
+    # the list as the handler types.
     pupils = forms.MultipleChoiceField(
         label="Link pupils on the roll (optional)",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick each pupil involved. This record never appears on a pupil's pages.",
     )
     named_user = forms.ChoiceField(
         label="Name someone to handle it with you (optional)",

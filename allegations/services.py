@@ -427,12 +427,22 @@ def allegation_lado_contact(
 
 @transaction.atomic
 def allegation_police(
-    *, actor: Any, allegation: Allegation, involved: bool, reference: str = ""
+    *,
+    actor: Any,
+    allegation: Allegation,
+    involved: bool,
+    reference: str = "",
+    occurred_at: datetime.datetime | None = None,
 ) -> Allegation:
-    """Record whether the police are involved, and their reference."""
+    """Record whether the police are involved, and their reference (as of now, unless told
+    when it was decided)."""
     _require_handler(actor, allegation)
     allegation = Allegation.objects.select_for_update().get(pk=allegation.pk)
     _require_open(allegation, "involved")
+    occurred_at = occurred_at or timezone.now()
+    _not_future("involved", occurred_at, "date and time")
+    if occurred_at < allegation.reported_at:
+        raise ValidationError({"involved": "This must be on or after the time it was reported"})
     if not involved and reference.strip():
         raise ValidationError(
             {"reference": "Leave the reference empty when the police are not involved"}
@@ -444,7 +454,13 @@ def allegation_police(
     details = "Police involved." if involved else "Police not involved."
     if reference.strip():
         details += f" Reference: {reference.strip()}."
-    _step(allegation=allegation, actor=actor, kind=StepKind.POLICE, details=details)
+    _step(
+        allegation=allegation,
+        actor=actor,
+        kind=StepKind.POLICE,
+        occurred_at=occurred_at,
+        details=details,
+    )
     return allegation
 
 

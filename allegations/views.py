@@ -135,6 +135,7 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
             "low_level": low_level,
             "lado": lado_contact_for(school),
             "chairs": chairs,
+            "pupils": pupils,
         },
     )
 

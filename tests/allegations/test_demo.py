@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 
-from allegations.models import Allegation, LowLevelConcern
+from allegations.models import Allegation, LowLevelConcern, StepKind
 from chronology.models import ChronologyEntry
+from contacts.models import FamilyContact
 
 
 @pytest.mark.django_db
@@ -22,7 +23,25 @@ def test_demo_allegations_at_alderbrook_are_idempotent() -> None:
     open_one = allegations.get(closed_at__isnull=True)
     assert open_one.lado_contacted_at is not None
     assert open_one.school.local_authority == "Essex"
-    assert open_one.steps.count() == 4
+    # The history reads in the order things happened: the report, then the LADO, and so on.
+    steps = list(open_one.steps.all())
+    assert [s.kind for s in steps] == [
+        StepKind.RECORDED,
+        StepKind.LADO_CONTACTED,
+        StepKind.POLICE,
+        StepKind.NOTE,
+    ]
+    times = [s.occurred_at for s in steps]
+    assert times == sorted(times)
+    assert times[0] == open_one.reported_at
+    # The story fits the pupil linked to it, told by that pupil's own parent.
+    pupil = open_one.pupils.get().pupil
+    first_name = pupil.preferred_first_name or pupil.legal_first_name
+    assert f"said {first_name} had told them" in open_one.account
+    for word in [" son", " daughter", " him", " his ", " he ", " her ", " she "]:
+        assert word not in open_one.account, word
+    parent = FamilyContact.objects.get(pupil=pupil, name=open_one.reported_by_name)
+    assert parent.parental_responsibility
     closed = allegations.get(closed_at__isnull=False)
     assert closed.outcome == "unfounded"
     assert closed.refer_in_references is False

@@ -538,3 +538,28 @@ def test_a_report_nobody_could_read_is_refused_with_what_to_do(world: World) -> 
     )
     assert Notification.objects.get().recipient == governor
     assert record.named_people.get().user == governor
+
+
+def test_steps_read_in_the_order_they_happened_whenever_they_were_entered(world: World) -> None:
+    """An allegation entered after its LADO call: the report still comes first."""
+    head = world.users["head"]
+    now = timezone.now()
+    a = allegation(head, world.school, reported_at=now - datetime.timedelta(hours=3))
+    services.allegation_step_add(
+        actor=head,
+        allegation=a,
+        occurred_at=now - datetime.timedelta(hours=1),
+        details="Spoke to HR.",
+    )
+    services.allegation_lado_contact(
+        actor=head, allegation=a, contacted_at=now - datetime.timedelta(hours=2), officer="Kim"
+    )
+    services.allegation_police(
+        actor=head, allegation=a, involved=False, occurred_at=now - datetime.timedelta(minutes=90)
+    )
+    with pytest.raises(ValidationError):
+        services.allegation_police(
+            actor=head, allegation=a, involved=False, occurred_at=now - datetime.timedelta(hours=4)
+        )
+    kinds = [s.kind for s in Allegation.objects.get(pk=a.pk).steps.all()]
+    assert kinds == [StepKind.RECORDED, StepKind.LADO_CONTACTED, StepKind.POLICE, StepKind.NOTE]

@@ -77,7 +77,15 @@ def test_dsl_deputy_staff_get_404_on_every_allegation_route(
     assert concern.response == ""
 
 
-@pytest.mark.parametrize("role", ["dsl", "deputy", "staff"])
+# What each role gets on the pupil's pages: a trace can only be looked for where the page opens.
+PUPIL_PAGE_STATUS = {
+    "dsl": dict.fromkeys(PUPIL_PAGES, 200),
+    "deputy": dict.fromkeys(PUPIL_PAGES, 200),
+    "staff": {**dict.fromkeys(PUPIL_PAGES, 404), "pupil-detail": 200},
+}
+
+
+@pytest.mark.parametrize("role", list(PUPIL_PAGE_STATUS))
 def test_no_trace_on_the_pupil_pages(
     client,  # noqa: ANN001
     world: World,
@@ -87,11 +95,18 @@ def test_no_trace_on_the_pupil_pages(
     """Nothing of the allegation shows on the pages of the pupil it involves."""
     client.force_login(world.users[role])
     assert not ChronologyEntry.objects.filter(pupil=world.pupil).exists()
+    opened = 0
     for name in PUPIL_PAGES:
         response = client.get(reverse(name, kwargs={"pk": world.pupil.pk}))
+        assert response.status_code == PUPIL_PAGE_STATUS[role][name], name
+        if response.status_code != 200:
+            continue
+        opened += 1
         body = response.content.decode()
+        assert world.pupil.legal_last_name in body  # the pupil's own page, not an error page
         for trace in ["Quentin", "Zebedee", "LX9", "Kim Lado", "llegation", str(linked.pk)]:
             assert trace not in body, (name, trace)
+    assert opened >= 1
     home = client.get(reverse("home")).content.decode()
     assert reverse("allegation-list") not in home
 
@@ -534,3 +549,41 @@ def test_name_someone_shows_the_chair_of_governors_and_marks_their_account(
     form = client.get(reverse("allegation-new")).content.decode()
     assert "Margaret Hollis" in _reveal(form)
     assert f"{governor.full_name}, Teacher (Chair of Governors)</option>" in form
+
+
+def test_pages_say_confidential_once_and_wrap_their_tables(
+    client,  # noqa: ANN001
+    world: World,
+    linked: Allegation,
+) -> None:
+    head = world.users["head"]
+    low_level(head, world.school)
+    client.force_login(head)
+    for url in [
+        reverse("allegation-list"),
+        reverse("allegation-detail", kwargs={"pk": linked.pk}),
+        reverse("low-level-concern-list"),
+        reverse("allegation-new"),
+    ]:
+        page = client.get(url).content.decode()
+        notice = page.split('data-testid="allegation-confidential">')[1].split("</div>")[0]
+        assert notice.lower().count("confidential") == 1, url
+        # Every table scrolls inside its own wrapper on a phone, never the page.
+        assert page.count("<table") == page.count('<div class="app-table-wrap">\n<table'), url
+
+
+def test_pupils_are_ticked_not_ctrl_clicked(client, world: World) -> None:  # noqa: ANN001
+    client.force_login(world.users["head"])
+    page = client.get(reverse("allegation-new")).content.decode()
+    chooser = page.split('data-testid="allegation-pupils">')[1].split("</fieldset>")[0]
+    assert "<select" not in chooser
+    assert f'type="checkbox" value="{world.pupil.pk}"' in chooser
+    assert 'id="pupil-filter"' in chooser  # the search box that narrows the list (with JS)
+    assert "js/pupil-filter.js" in page
+    assert world.other_pupil.legal_last_name not in page
+    # A ticked pupil stays ticked when the form comes back with an error.
+    response = client.post(
+        reverse("allegation-new"), {"pupils": [str(world.pupil.pk)], "account": "Kept"}
+    )
+    chooser = response.content.decode().split('data-testid="allegation-pupils">')[1]
+    assert f'type="checkbox" value="{world.pupil.pk}" checked' in chooser
