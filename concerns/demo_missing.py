@@ -121,6 +121,9 @@ def _short_episode(
         person="Father, by phone",
     )  # fmt: skip
     services.missing_step_record(
+        actor=dsl, episode=episode, step="social_worker_told", not_applicable=True,
+    )  # fmt: skip
+    services.missing_step_record(
         actor=dsl, episode=episode, step="found", done_at=_minutes(since, 35),
         person="Site manager", place=place,
     )  # fmt: skip

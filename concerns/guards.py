@@ -34,7 +34,42 @@ COLUMNS = {
         "content_hash",
         "created_at",
     ],
+    # What the "Reported missing" chronology entry signed: fixed from the moment it is written.
+    "missing_start": [
+        "school_id",
+        "pupil_id",
+        "reported_by_id",
+        "reporter_name",
+        "reporter_job_title",
+        "missing_since",
+        "last_seen_at",
+        "last_seen_details",
+        "circumstances",
+        "significant_harm_believed",
+        "created_at",
+    ],
+    # A continuous absence: its start is fixed; the local authority being told and its end are
+    # each written once.
+    "absence_start": [
+        "school_id",
+        "pupil_id",
+        "first_day",
+        "contact_attempts",
+        "reason_known",
+        "recorded_by_id",
+        "recorder_name",
+        "created_at",
+    ],
+    "absence_la_told": ["la_told_at", "la_told_whom", "la_reference", "la_told_by_id"],
+    "absence_ended": ["ended_on", "end_reason", "ended_by_id"],
 }
+
+# The absence's hash changes only with the step it signs: the local authority told, or the end.
+ABSENCE_HASH_CHANGED_ALONE = (
+    "(OLD.content_hash <> NEW.content_hash AND NOT ("
+    "(OLD.la_told_at IS NULL AND NEW.la_told_at IS NOT NULL) "
+    "OR (OLD.ended_on IS NULL AND NEW.ended_on IS NOT NULL)))"
+)
 
 
 def _child_guards(short: str, table: str, signed: str) -> list[Guard]:
@@ -63,9 +98,26 @@ GUARDS = [
     *_child_guards("attachment", "concerns_attachment", PARENT_SIGNED),
     *_child_guards("involvementcategory", "concerns_involvementcategory", INVOLVEMENT_SIGNED),
     *_child_guards("advicesought", "concerns_advicesought", DSL_SIGNED),
-    # Missing episodes: each recorded step is fixed; a closed (signed) episode never changes.
+    # Missing episodes: each recorded step is fixed; what was reported never changes; a closed
+    # (signed) episode never changes at all.
     Guard("missingstep_update", "concerns_missingepisodestep", "UPDATE", "(1 = 1)"),
     Guard("missingstep_delete", "concerns_missingepisodestep", "DELETE", "(1 = 1)"),
-    Guard("missingepisode_update", "concerns_missingepisode", "UPDATE", "(OLD.content_hash <> '')"),
+    Guard(
+        "missingepisode_update",
+        "concerns_missingepisode",
+        "UPDATE",
+        "(OLD.content_hash <> '' OR {changed:missing_start})",
+    ),
     Guard("missingepisode_delete", "concerns_missingepisode", "DELETE", "(1 = 1)"),
+    # Continuous absences: never deleted; the start never changes; each later fact written once.
+    Guard(
+        "absence_update",
+        "concerns_continuousabsence",
+        "UPDATE",
+        "({changed:absence_start} "
+        "OR (OLD.la_told_at IS NOT NULL AND {changed:absence_la_told}) "
+        "OR (OLD.ended_on IS NOT NULL AND {changed:absence_ended}) "
+        "OR " + ABSENCE_HASH_CHANGED_ALONE + ")",
+    ),
+    Guard("absence_delete", "concerns_continuousabsence", "DELETE", "(1 = 1)"),
 ]

@@ -11,6 +11,8 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import from_current_timezone
 from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
@@ -56,9 +58,50 @@ def _time_field(label: str, *, what: str, required: bool = True) -> forms.TimeFi
 
 
 def _moment(day: datetime.date | None, time: datetime.time | None) -> datetime.datetime | None:
+    """The date and time as typed, in UK time; a time the clocks skipped or repeated that night
+    is refused (Django's own check), with what happened in plain words."""
     if day is None or time is None:
         return None
-    return timezone.make_aware(datetime.datetime.combine(day, time))
+    naive = datetime.datetime.combine(day, time)
+    try:
+        return from_current_timezone(naive)
+    except ValidationError:
+        zone = timezone.get_current_timezone()
+        first, second = naive.replace(tzinfo=zone), naive.replace(tzinfo=zone, fold=1)
+        at = f"{time:%H:%M} on {day:%d/%m/%Y}"
+        zero = datetime.timedelta()
+        if (second.utcoffset() or zero) > (first.utcoffset() or zero):  # the hour skipped
+            raise ValidationError(
+                f"There was no {at} in the UK: the clocks went forward an hour that night. "
+                "Check the time, and enter it as the clock showed after the change",
+                code="no_such_time",
+            ) from None
+        raise ValidationError(
+            f"{at} happened twice in the UK: the clocks went back an hour that night. Enter the "
+            "nearest time you are sure of before or after the hour that was repeated",
+            code="ambiguous_time",
+        ) from None
+
+
+class MomentsMixin:
+    """Each date and time pair (`MOMENTS`) is read as one moment when the form is cleaned; a
+    time that did not exist, or happened twice, is shown beside the time."""
+
+    MOMENTS: dict[str, tuple[str, str]]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
+        self.moments: dict[str, datetime.datetime | None] = {}
+        for name, (date_name, time_name) in self.MOMENTS.items():
+            try:
+                self.moments[name] = _moment(data.get(date_name), data.get(time_name))
+            except ValidationError as error:
+                self.moments[name] = None
+                self.add_error(time_name, error)  # type: ignore[attr-defined]
+        return data
+
+    def moment(self, name: str) -> datetime.datetime | None:
+        return getattr(self, "moments", {}).get(name)
 
 
 def now_initial(prefix: str) -> dict[str, Any]:
@@ -67,7 +110,7 @@ def now_initial(prefix: str) -> dict[str, Any]:
     return {f"{prefix}_date": now.date(), f"{prefix}_time": now.strftime("%H:%M")}
 
 
-class MissingStartForm(GovukFormMixin, forms.Form):
+class MissingStartForm(MomentsMixin, GovukFormMixin, forms.Form):
     missing_since_date = _date_field(
         "Date you found the pupil was missing", what="you found the pupil was missing"
     )
@@ -95,18 +138,19 @@ class MissingStartForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Select yes if the pupil is suffering significant harm now"},
     )
 
-    # Where each of the service's problems is shown: beside the last of the inputs it is about,
-    # unless one of them already shows what is wrong with it.
-    FIELD_FOR = {
+    MOMENTS = {
         "missing_since": ("missing_since_date", "missing_since_time"),
         "last_seen_at": ("last_seen_date", "last_seen_time"),
     }
+    # Where each of the service's problems is shown: beside the last of the inputs it is about,
+    # unless one of them already shows what is wrong with it.
+    FIELD_FOR: dict[str, tuple[str, ...]] = dict(MOMENTS)
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "missing_since": _moment(d.get("missing_since_date"), d.get("missing_since_time")),
-            "last_seen_at": _moment(d.get("last_seen_date"), d.get("last_seen_time")),
+            "missing_since": self.moment("missing_since"),
+            "last_seen_at": self.moment("last_seen_at"),
             "last_seen_details": d.get("last_seen_details", ""),
             "circumstances": d.get("circumstances", ""),
             "significant_harm_believed": d.get("significant_harm") == "yes",
@@ -117,7 +161,12 @@ class MissingStartForm(GovukFormMixin, forms.Form):
 STEP_FIELDS: dict[str, dict[str, str]] = {
     MissingStep.SEARCHED: {"notes": "Where was searched, and by whom?"},
     MissingStep.CONTACTED: {"notes": "How was the pupil contacted, and was there any reply?"},
-    MissingStep.PARENTS_TOLD: {"person": "Who was told?", "notes": "What they said (optional)"},
+    MissingStep.PARENTS_TOLD: {
+        "told": "Were the parents or carers told?",
+        "person": "Who was told?",
+        "reason": "If they were not told, why not?",
+        "notes": "What they said (optional)",
+    },
     MissingStep.POLICE_REPORTED: {
         "police_line": "Which number did you call?",
         "incident_number": "Police incident number",
@@ -145,9 +194,14 @@ STEP_TIME_LABEL = {
 }
 
 
-class MissingStepForm(GovukFormMixin, forms.Form):
+class MissingStepForm(MomentsMixin, GovukFormMixin, forms.Form):
     done_date = _date_field("Date", what="it was done")
     done_time = _time_field("Time", what="it was done")
+    told = forms.ChoiceField(
+        choices=YES_NO,
+        widget=Radios,
+        error_messages={"required": "Select yes if the parents or carers were told"},
+    )
     allocated = forms.ChoiceField(
         choices=YES_NO,
         widget=Radios,
@@ -166,19 +220,35 @@ class MissingStepForm(GovukFormMixin, forms.Form):
     )
     person = forms.CharField(required=False, max_length=200)
     place = forms.CharField(required=False, max_length=200)
+    reason = forms.CharField(
+        required=False,
+        help_text="For example, the pupil was with them",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELD_FOR = {"done_at": ("done_date", "done_time")}
+    MOMENTS = {"done_at": ("done_date", "done_time")}
+    OPTIONAL_FIELDS = ["told", "allocated", "police_line", "incident_number", "person", "place",
+                       "reason", "notes"]  # fmt: skip
 
     def __init__(self, *args: Any, step: MissingStep, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.step = step
         wanted = STEP_FIELDS[step]
-        for name in ["allocated", "police_line", "incident_number", "person", "place", "notes"]:
+        for name in self.OPTIONAL_FIELDS:
             if name in wanted:
                 self.fields[name].label = wanted[name]
             else:
                 del self.fields[name]
+        # Where the service's problems are shown: "not done" beside its yes/no question; the
+        # parents' missing reason beside the reason.
+        self.FIELD_FOR: dict[str, tuple[str, ...]] = dict(self.MOMENTS)
+        if step == MissingStep.PARENTS_TOLD:
+            self.FIELD_FOR |= {"not_applicable": ("told",), "notes": ("reason",)}
+            self.fields["done_date"].required = False
+            self.fields["done_time"].required = False
+        elif step == MissingStep.SOCIAL_WORKER_TOLD:
+            self.FIELD_FOR["not_applicable"] = ("allocated",)
         what = STEP_TIME_LABEL.get(step, "it was done")
         self.fields["done_date"].label = f"Date {what}" if step in STEP_TIME_LABEL else "Date"
         self.fields["done_time"].label = f"Time {what}" if step in STEP_TIME_LABEL else "Time"
@@ -188,20 +258,32 @@ class MissingStepForm(GovukFormMixin, forms.Form):
             self.fields["done_time"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.step == MissingStep.SOCIAL_WORKER_TOLD and data.get("allocated") == "yes":
+        data = super().clean()
+        when = {
+            MissingStep.SOCIAL_WORKER_TOLD: ("allocated", "the social worker was told"),
+            MissingStep.PARENTS_TOLD: ("told", "the parents or carers were told"),
+        }.get(self.step)
+        if when and data.get(when[0]) == "yes":
             for name, what in [("done_date", "date"), ("done_time", "time")]:
                 if data.get(name) is None and name not in self.errors:
-                    self.add_error(name, f"Enter the {what} the social worker was told")
+                    self.add_error(name, f"Enter the {what} {when[1]}")
         return data
+
+    @property
+    def not_done(self) -> bool:
+        d = getattr(self, "cleaned_data", {})
+        return d.get("allocated") == "no" or d.get("told") == "no"
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
-        not_applicable = d.get("allocated") == "no"
+        not_applicable = self.not_done
+        notes = d.get("notes", "")
+        if self.step == MissingStep.PARENTS_TOLD and not_applicable:
+            notes = d.get("reason", "")
         return {
-            "done_at": None if not_applicable else _moment(d.get("done_date"), d.get("done_time")),
+            "done_at": None if not_applicable else self.moment("done_at"),
             "not_applicable": not_applicable,
-            "notes": d.get("notes", ""),
+            "notes": notes,
             "person": "" if not_applicable else d.get("person", ""),
             "place": d.get("place", ""),
             "police_line": d.get("police_line", ""),
@@ -237,7 +319,7 @@ class AbsenceStartForm(GovukFormMixin, forms.Form):
         }
 
 
-class AbsenceLaToldForm(GovukFormMixin, forms.Form):
+class AbsenceLaToldForm(MomentsMixin, GovukFormMixin, forms.Form):
     told_date = _date_field(
         "Date the local authority was told", what="the local authority was told"
     )
@@ -257,12 +339,13 @@ class AbsenceLaToldForm(GovukFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20"}),
     )
 
-    FIELD_FOR = {"told_at": ("told_date", "told_time")}
+    MOMENTS = {"told_at": ("told_date", "told_time")}
+    FIELD_FOR: dict[str, tuple[str, ...]] = dict(MOMENTS)
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
-            "told_at": _moment(d.get("told_date"), d.get("told_time")),
+            "told_at": self.moment("told_at"),
             "whom": d.get("whom", ""),
             "reference": d.get("reference", ""),
         }

@@ -72,6 +72,24 @@ def missing_episode_list_for(
     )
 
 
+def open_missing_episodes_for(*, actor: Any, school: School) -> QuerySet[MissingEpisode]:
+    """The school's episodes not yet closed, longest missing first (the home page)."""
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, school):
+        return MissingEpisode.objects.none()
+    return (
+        MissingEpisode.objects.filter(school=school, closed_at__isnull=True)
+        .select_related("pupil")
+        .order_by("missing_since")
+    )
+
+
+def open_missing_count(*, actor: Any, school: School) -> int:
+    """How many of the school's pupils are missing now (the navigation badge): one query."""
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, school):
+        return 0
+    return MissingEpisode.objects.filter(school=school, closed_at__isnull=True).count()
+
+
 def missing_count_last_12_months(*, pupil: Pupil, now: datetime.datetime | None = None) -> int:
     """How many times the pupil went missing in the last 12 months (the caller checked access)."""
     return MissingEpisode.objects.filter(pupil=pupil, missing_since__gte=_window_start(now)).count()

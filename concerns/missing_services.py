@@ -14,16 +14,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from chronology.models import EntryKind
+from chronology.models import EntryKind, PupilStatus, StatusKind
 from chronology.services import _on_day, chronology_append
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
-from safeguard.workdays import school_day_number
+from safeguard.workdays import bank_holiday_name, is_working_day, school_day_number
 from schools.models import Pupil, User
 
 from .models import (
@@ -40,6 +41,16 @@ CLOCK_SLACK = datetime.timedelta(minutes=5)
 # Steps that can still be recorded after the episode is closed (the LA offers the missing chat
 # later, often days after the child is back).
 AFTER_CLOSE = {MissingStep.RETURN_INTERVIEW}
+# Steps that may be recorded as not done, with why: no social worker is allocated; the parents or
+# carers were not told (for example, the pupil was with them).
+MAY_BE_NOT_DONE = {MissingStep.SOCIAL_WORKER_TOLD, MissingStep.PARENTS_TOLD}
+# Steps whose notes say what was done, so they cannot be left blank.
+NOTES_REQUIRED = {
+    MissingStep.SEARCHED: "Enter where was searched, and by whom",
+    MissingStep.CONTACTED: "Enter how the pupil was contacted, and whether there was any reply",
+}
+# A Child in Need, on a Child Protection plan or looked after: a social worker is allocated.
+SOCIAL_WORKER_STATUSES = {StatusKind.CHILD_IN_NEED, StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER}
 LA_DEADLINE_SCHOOL_DAY = 10
 
 
@@ -51,6 +62,42 @@ def _require(actor: User, school_id: int, *perms: Perm) -> None:
     access = access_for(actor)
     if not any(access.has(p, school_id) for p in perms):
         raise PermissionDenied("You cannot record this in this school.")
+
+
+def _not_on_roll(pupil: Pupil, on: datetime.date) -> str:
+    """Why a pupil who is not on the roll cannot be recorded here ("" if they are on it): a
+    pupil who has left is for their new school, the local authority or the police to look for."""
+    if pupil.is_on_roll(on):
+        return ""
+    left = f" (left {pupil.left_on:%d/%m/%Y})" if pupil.left_on else ""
+    return (
+        f"{pupil.display_name} is not on the school's roll{left}. If you are worried the child "
+        "is missing, tell the Designated Safeguarding Lead, and the police on 999 if the child "
+        "is in danger now."
+    )
+
+
+def allocated_social_workers(*, pupil: Pupil, on: datetime.date | None = None) -> list[str]:
+    """Who the pupil's records show as an allocated social worker: the lead professional of a
+    current status or plan, a current Child in Need or CP plan or looked-after status (which
+    always has one, named or not), and family contacts who are the pupil's social worker."""
+    from contacts.models import FamilyContact, Relationship
+
+    on = on or timezone.localdate()
+    current = PupilStatus.objects.filter(pupil=pupil, start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=on)
+    )
+    found: list[str] = []
+    for status in current.order_by("-start_date"):
+        if status.lead_professional:
+            contact = status.lead_professional_contact
+            found.append(status.lead_professional + (f" ({contact})" if contact else ""))
+        elif status.kind in SOCIAL_WORKER_STATUSES:
+            found.append(f"a social worker, not named ({status.get_kind_display()})")
+    contacts = FamilyContact.objects.filter(pupil=pupil, relationship=Relationship.SOCIAL_WORKER)
+    for person in contacts.order_by("name"):
+        found.append(person.name + (f" ({person.phone})" if person.phone else ""))
+    return list(dict.fromkeys(found))
 
 
 # --- Missing episodes ---------------------------------------------------------------------------
@@ -85,6 +132,8 @@ def missing_start_problems(
         )
     if not last_seen_details.strip():
         problems["last_seen_details"] = "Enter where the pupil was last seen and by whom"
+    if off_roll := _not_on_roll(pupil, timezone.localtime(now).date()):
+        return {"__all__": off_roll}
     episodes = MissingEpisode.objects.filter(pupil=pupil, closed_at__isnull=True)
     open_episode = (episodes.select_for_update() if lock else episodes).first()
     if open_episode is not None:
@@ -199,6 +248,7 @@ def missing_step_problems(
     police_line: str = "",
     incident_number: str = "",
     not_applicable: bool = False,
+    notes: str = "",
     now: datetime.datetime | None = None,
     **_: Any,
 ) -> dict[str, str]:
@@ -212,8 +262,9 @@ def missing_step_problems(
     if step in done:
         return {"__all__": "This step has already been recorded."}
     person, place, incident_number = person.strip(), place.strip(), incident_number.strip()
-    if not_applicable and step != MissingStep.SOCIAL_WORKER_TOLD:
-        return {"__all__": "Only the social worker step can be not applicable."}
+    notes = notes.strip()
+    if not_applicable and step not in MAY_BE_NOT_DONE:
+        return {"__all__": "Only the parents and social worker steps can be recorded as not done."}
     problems: dict[str, str] = {}
     if not not_applicable:
         if done_at is None:
@@ -226,14 +277,28 @@ def missing_step_problems(
                 f"({_when(episode.missing_since)})"
             )
     found = done.get(MissingStep.FOUND)
-    if step == MissingStep.PARENTS_TOLD and not person:
+    if step in NOTES_REQUIRED and not notes:
+        problems["notes"] = NOTES_REQUIRED[MissingStep(step)]
+    if step == MissingStep.PARENTS_TOLD and not_applicable:
+        if not notes:
+            problems["notes"] = (
+                "Enter why the parents or carers were not told, for example, the pupil was with "
+                "them"
+            )
+    elif step == MissingStep.PARENTS_TOLD and not person:
         problems["person"] = "Enter who was told"
     elif step == MissingStep.POLICE_REPORTED:
         if police_line not in PoliceLine.values:
             problems["police_line"] = "Select whether you called 101 or 999"
         if not incident_number:
             problems["incident_number"] = "Enter the police incident number"
-    elif step == MissingStep.SOCIAL_WORKER_TOLD and not not_applicable and not person:
+    elif step == MissingStep.SOCIAL_WORKER_TOLD and not_applicable:
+        if allocated := allocated_social_workers(pupil=episode.pupil):
+            problems["not_applicable"] = (
+                f"The pupil's records show an allocated social worker: {'; '.join(allocated)}. "
+                "Tell them the pupil is missing, and record it"
+            )
+    elif step == MissingStep.SOCIAL_WORKER_TOLD and not person:
         problems["person"] = "Enter the name of the social worker who was told"
     elif step == MissingStep.FOUND:
         if not person:
@@ -286,6 +351,7 @@ def missing_step_record(
         police_line=police_line,
         incident_number=incident_number,
         not_applicable=not_applicable,
+        notes=notes,
         now=now,
     )
     if problems:
@@ -306,19 +372,78 @@ def missing_step_record(
     )
     row.full_clean()
     row.save()
+    if not episode.is_open:
+        # The closed episode's signed content has every step up to closing; a later step (the
+        # return interview) goes into the chronology on its own, with its own hash.
+        chronology_append(
+            school_id=episode.school_id,
+            pupil_id=episode.pupil_id,
+            kind=EntryKind.MISSING_CLOSED,
+            occurred_at=row.done_at or timezone.now(),
+            details=_after_close_details(episode, row),
+            people_involved=row.person,
+            significant=True,
+            author=actor,
+            source_label=MissingEpisodeStep._meta.label,
+            source_id=row.pk,
+            source_hash=content_hash(step_content(row)),
+        )
     return row
 
 
+def step_content(step: MissingEpisodeStep) -> dict[str, Any]:
+    """The signed content of one recorded step."""
+    return {
+        "type": "missing_episode_step",
+        "id": step.pk,
+        "school_id": step.school_id,
+        "episode_id": step.episode_id,
+        "step": step.step,
+        "done_at": step.done_at,
+        "not_applicable": step.not_applicable,
+        "notes": step.notes,
+        "person": step.person,
+        "place": step.place,
+        "police_line": step.police_line,
+        "incident_number": step.incident_number,
+        "recorded_by": step.recorded_by_id,
+        "recorder_name": step.recorder_name,
+    }
+
+
+def _after_close_details(episode: MissingEpisode, step: MissingEpisodeStep) -> str:
+    assert step.done_at is not None  # noqa: S101 (only steps with a time follow closing)
+    by = f" by {step.person}" if step.person else ""
+    notes = f" {step.notes}" if step.notes else ""
+    return (
+        f"{MissingStep(step.step).label} at {_when(step.done_at)}{by}, after going missing "
+        f"from {_when(episode.missing_since)}.{notes}"
+    )
+
+
 def missing_close_problems(
-    *, episode: MissingEpisode, steps: dict[str, MissingEpisodeStep] | None = None
-) -> list[str]:
-    """What must be recorded before the episode can be closed, in plain words."""
+    *,
+    episode: MissingEpisode,
+    steps: dict[str, MissingEpisodeStep] | None = None,
+) -> dict[str, str]:
+    """What must be recorded before the episode can be closed, as {step: plain words}, in the
+    protocol's order."""
     steps = _steps_of(episode) if steps is None else steps
-    problems = []
+    problems: dict[str, str] = {}
+    if MissingStep.PARENTS_TOLD not in steps:
+        problems[MissingStep.PARENTS_TOLD] = (
+            "Record that the parents or carers were told, or why they were not (for example, "
+            "the pupil was with them)"
+        )
+    # (Marking it "no social worker allocated" is refused while the records show one.)
+    if MissingStep.SOCIAL_WORKER_TOLD not in steps:
+        problems[MissingStep.SOCIAL_WORKER_TOLD] = (
+            "Record that the social worker was told, or that no social worker is allocated"
+        )
     if MissingStep.FOUND not in steps:
-        problems.append("Record when, where and by whom the pupil was found")
+        problems[MissingStep.FOUND] = "Record when, where and by whom the pupil was found"
     if MissingStep.POLICE_REPORTED in steps and MissingStep.POLICE_TOLD_OF_RETURN not in steps:
-        problems.append(
+        problems[MissingStep.POLICE_TOLD_OF_RETURN] = (
             "Tell the police the pupil has returned, and record it: the police keep searching "
             "until they are told"
         )
@@ -375,6 +500,9 @@ def _summary(episode: MissingEpisode, steps: dict[str, MissingEpisodeStep]) -> s
         if s is None or key == MissingStep.FOUND:
             continue
         label = str(MissingStep(key).label)
+        if s.not_applicable and key == MissingStep.PARENTS_TOLD:
+            done.append(f"{label}: not told ({s.notes})")
+            continue
         if s.not_applicable:
             done.append(f"{label}: not applicable (no social worker allocated)")
             continue
@@ -436,6 +564,33 @@ def la_deadline(first_day: datetime.date) -> datetime.date:
 _ABSENCE_PERMS = (Perm.MANAGE_CP_RECORDS, Perm.MANAGE_PUPIL_ROLL)
 
 
+def absence_content(absence: ContinuousAbsence) -> dict[str, Any]:
+    """The signed content of an absence as recorded so far (start, then LA told, then end)."""
+    return {
+        "type": "continuous_absence",
+        "id": absence.pk,
+        "school_id": absence.school_id,
+        "pupil_id": absence.pupil_id,
+        "first_day": absence.first_day,
+        "contact_attempts": absence.contact_attempts,
+        "reason_known": absence.reason_known,
+        "recorded_by": absence.recorded_by_id,
+        "recorder_name": absence.recorder_name,
+        "la_told_at": absence.la_told_at,
+        "la_told_whom": absence.la_told_whom,
+        "la_reference": absence.la_reference,
+        "la_told_by": absence.la_told_by_id,
+        "ended_on": absence.ended_on,
+        "end_reason": absence.end_reason,
+        "ended_by": absence.ended_by_id,
+    }
+
+
+def current_absence_of(pupil: Pupil) -> ContinuousAbsence | None:
+    """The pupil's absence that has not ended, if any (the caller has checked access)."""
+    return ContinuousAbsence.objects.filter(pupil=pupil, ended_on__isnull=True).first()
+
+
 def absence_start_problems(
     *,
     pupil: Pupil,
@@ -454,6 +609,14 @@ def absence_start_problems(
         problems["first_day"] = "The first day of the absence must be today or in the past"
     elif first_day < pupil.joined_on:
         problems["first_day"] = "The first day of the absence must be after the pupil joined"
+    elif not is_working_day(first_day):
+        holiday = bank_holiday_name(first_day)
+        why = f"{holiday}, a bank holiday" if holiday else f"a {first_day:%A}"
+        problems["first_day"] = (
+            f"The first day of the absence must be a school day: {first_day:%d/%m/%Y} was {why}"
+        )
+    if off_roll := _not_on_roll(pupil, today):
+        return {"__all__": off_roll}
     if not contact_attempts.strip():
         problems["contact_attempts"] = (
             "Enter how the school tried to contact the family (both emergency contacts, home "
@@ -496,6 +659,7 @@ def absence_start(
         recorded_by=actor,
         recorder_name=actor.full_name,
     )
+    absence.content_hash = content_hash(absence_content(absence))
     absence.full_clean()
     absence.save()
     deadline = la_deadline(first_day)
@@ -514,6 +678,7 @@ def absence_start(
         author=actor,
         source_label=ContinuousAbsence._meta.label,
         source_id=absence.pk,
+        source_hash=absence.content_hash,
     )
     if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, pupil.school_id):
         notify(
@@ -574,6 +739,7 @@ def absence_la_told(
     assert told_at is not None  # noqa: S101
     absence.la_told_at, absence.la_told_whom = told_at, whom.strip()
     absence.la_reference, absence.la_told_by = reference.strip(), actor
+    absence.content_hash = content_hash(absence_content(absence))
     absence.full_clean()
     absence.save()
     ref = f", reference {absence.la_reference}" if absence.la_reference else ""
@@ -591,6 +757,7 @@ def absence_la_told(
         author=actor,
         source_label=ContinuousAbsence._meta.label,
         source_id=absence.pk,
+        source_hash=absence.content_hash,
     )
     return absence
 
@@ -638,6 +805,7 @@ def absence_end(
         raise ValidationError(problems)
     assert ended_on is not None  # noqa: S101
     absence.ended_on, absence.end_reason, absence.ended_by = ended_on, reason.strip(), actor
+    absence.content_hash = content_hash(absence_content(absence))
     absence.full_clean()
     absence.save()
     chronology_append(
@@ -652,5 +820,6 @@ def absence_end(
         author=actor,
         source_label=ContinuousAbsence._meta.label,
         source_id=absence.pk,
+        source_hash=absence.content_hash,
     )
     return absence

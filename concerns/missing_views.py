@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
 from safeguard.access import access_for
@@ -127,6 +127,13 @@ def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
             except ValidationError as error:
                 _show_problems(form, error)
             else:
+                if episode.significant_harm_believed:
+                    # The alert is not a 999 call: say so where the reporter will read it.
+                    messages.warning(
+                        request,
+                        "You said the child may be suffering significant harm now: if nobody "
+                        "has called the police yet, call 999 now.",
+                    )
                 messages.success(
                     request,
                     f"{pupil.display_name} is reported missing. The Designated Safeguarding "
@@ -142,39 +149,33 @@ def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, "concerns/missing/start.html", {"pupil": pupil, "form": form})
 
 
-def _episode_context(request: HttpRequest, episode: Any) -> dict[str, Any]:
+def _episode_context(
+    request: HttpRequest, episode: Any, close_errors: dict[str, str] | None = None
+) -> dict[str, Any]:
     checklist = missing_checklist(episode=episode)
     steps = {line.step.value: line.record for line in checklist if line.record is not None}
     police = steps.get(MissingStep.POLICE_REPORTED)
+    close_problems = (
+        services.missing_close_problems(episode=episode, steps=steps) if episode.is_open else {}
+    )
+    errors = close_errors or {}
     return {
         "episode": episode,
         "pupil": episode.pupil,
-        "checklist": checklist,
+        "checklist": [(line, errors.get(line.step.value, "")) for line in checklist],
         "remaining": [line for line in checklist if not line.done],
         "police_step": police,
-        "close_problems": services.missing_close_problems(episode=episode, steps=steps)
-        if episode.is_open
-        else [],
+        "close_problems": close_problems,
+        # A refused close: an error summary linking to each step still to record.
+        "close_errors": errors,
         "recent_count": missing_count_last_12_months(pupil=episode.pupil),
         "frequent": FREQUENT_EPISODES,
         "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id),
-        "social_workers": _social_workers(episode.pupil),
+        "social_workers": services.allocated_social_workers(pupil=episode.pupil),
         "record_school": episode.school,
         "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
         or request.schools.acting.pk != episode.school_id,  # type: ignore[attr-defined]
     }
-
-
-def _social_workers(pupil: Any) -> list[str]:
-    """The lead professionals of the pupil's current statuses (an allocated social worker)."""
-    from chronology.selectors import statuses_for
-
-    return [
-        s.lead_professional
-        + (f" ({s.lead_professional_contact})" if s.lead_professional_contact else "")
-        for s in statuses_for(pupil=pupil)
-        if s.is_current() and s.lead_professional
-    ]
 
 
 @login_required
@@ -229,17 +230,29 @@ def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def missing_close(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Close the episode; if a step is still to record, the episode page says which, beside it.
+    (A GET, say after signing in again, goes to the episode page.)"""
     episode = missing_episode_get_for(actor=request.user, pk=pk)
     if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id):
         raise Http404("No such record.")
+    if request.method == "GET":
+        return redirect("missing-detail", pk=episode.pk)
     try:
         services.missing_episode_close(actor=request.user, episode=episode)
     except ValidationError as error:
-        messages.error(request, "The episode cannot be closed yet. " + " ".join(error.messages))
-    else:
-        messages.success(request, "The missing episode is closed and in the pupil's chronology.")
+        access_log_write(
+            request=request,
+            school_id=episode.school_id,
+            what="missing_episode",
+            pupil_ids=[episode.pupil_id],
+            record_id=episode.pk,
+        )
+        errors = {key: " ".join(messages_) for key, messages_ in error.message_dict.items()}
+        context = _episode_context(request, episode, close_errors=errors)
+        return render(request, "concerns/missing/detail.html", context)
+    messages.success(request, "The missing episode is closed and in the pupil's chronology.")
     return redirect("missing-detail", pk=episode.pk)
 
 
@@ -290,6 +303,9 @@ def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
                 "(the 10th school day) if it continues.",
             )
             return redirect("absence-detail", pk=absence.pk)
+    if form.non_field_errors() and (current := services.current_absence_of(pupil)) is not None:
+        # Already absent: the error summary links to the absence that has not ended.
+        form.non_field_error_href = reverse("absence-detail", kwargs={"pk": current.pk})
     return render(request, "concerns/missing/absence_start.html", {"pupil": pupil, "form": form})
 
 

@@ -564,6 +564,9 @@ class ContinuousAbsence(TenantModel):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # SHA-256 of what is recorded so far (the start; then the local authority told; then the
+    # end): each chronology entry of the absence carries the hash of the record as it then stood.
+    content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-first_day"]

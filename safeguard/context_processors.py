@@ -22,10 +22,16 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
         from concerns.selectors import untriaged_count
 
         triage_count = untriaged_count(actor=user, school=school)
+    missing_count = 0
+    if can.get("read_cp_records"):
+        from concerns.missing_selectors import open_missing_count
+
+        missing_count = open_missing_count(actor=user, school=school)
     return {
         "product_name": settings.PRODUCT_NAME,
         "acting_school": school,
         "available_schools": schools.available,
         "can": can,
         "triage_count": triage_count,
+        "missing_count": missing_count,
     }

@@ -29,7 +29,24 @@ def home(request: HttpRequest) -> HttpResponse:
         from referrals.selectors import referral_counts
 
         context["referrals"] = referral_counts(actor=request.user, school=school)
+        context["missing_now"] = _missing_now(request, school)
     return render(request, "safeguard/home.html", context)
+
+
+def _missing_now(request: HttpRequest, school: Any) -> list[Any]:
+    """The pupils missing now, for the people who read CP records (their view is logged)."""
+    from audit.services import access_log_write
+    from concerns.missing_selectors import open_missing_episodes_for
+
+    episodes = list(open_missing_episodes_for(actor=request.user, school=school))
+    if episodes:
+        access_log_write(
+            request=request,
+            school_id=school.pk,
+            what="missing_list",
+            pupil_ids=sorted({e.pupil_id for e in episodes}, key=str),
+        )
+    return episodes
 
 
 @require_POST

@@ -9,7 +9,20 @@ from django.utils import timezone
 
 from concerns import missing_services
 from concerns.models import ContinuousAbsence, MissingEpisode
+from safeguard.workdays import is_working_day
 from schools.models import Pupil, User
+
+
+def school_day(days_back: int = 0) -> datetime.date:
+    """The school day `days_back` school days before the last one on or before today (an
+    absence starts on a school day, whatever day the tests run)."""
+    day = timezone.localdate()
+    while not is_working_day(day):
+        day -= datetime.timedelta(days=1)
+    while days_back:
+        day -= datetime.timedelta(days=1)
+        days_back -= is_working_day(day)
+    return day
 
 
 def missing_records(author: User, manager: User, pupil: Pupil) -> tuple[Any, Any]:
@@ -33,7 +46,7 @@ def missing_records(author: User, manager: User, pupil: Pupil) -> tuple[Any, Any
     absence: ContinuousAbsence = missing_services.absence_start(
         actor=manager,
         pupil=pupil,
-        first_day=timezone.localdate() - datetime.timedelta(days=3),
+        first_day=school_day(3),
         contact_attempts="Both emergency contacts called twice; no answer",
     )
     return episode, absence

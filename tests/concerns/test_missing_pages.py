@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from audit.models import AccessLog
 from concerns import missing_services as services
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
+from tests.concerns.missing_records import school_day
 from tests.conftest import World
 from tests.factories import PupilFactory
 
@@ -31,7 +33,19 @@ def _start(world: World, pupil=None, at=None) -> MissingEpisode:  # noqa: ANN001
     )
 
 
+def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) -> None:
+    dsl = world.users["dsl"]
+    services.missing_step_record(
+        actor=dsl, episode=episode, step="parents_told", done_at=episode.missing_since + MINUTE,
+        person="Father",
+    )  # fmt: skip
+    services.missing_step_record(
+        actor=dsl, episode=episode, step="social_worker_told", not_applicable=True
+    )
+
+
 def _close(world: World, episode: MissingEpisode) -> MissingEpisode:
+    _told_parents_and_no_social_worker(world, episode)
     services.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
@@ -249,10 +263,27 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
     episode = _start(world)
     client.force_login(world.users["dsl"])
     detail = reverse("missing-detail", kwargs={"pk": episode.pk})
+    close = reverse("missing-close", kwargs={"pk": episode.pk})
     page = _text(client.get(detail))
     assert "Record when, where and by whom the pupil was found" in page
-    response = client.post(reverse("missing-close", kwargs={"pk": episode.pk}), follow=True)
-    assert "cannot be closed yet" in _text(response)
+    # The close address is not a page of its own: a GET (a reload, a bookmark) goes to the
+    # episode, never a blank 405.
+    response = client.get(close)
+    assert (response.status_code, response["Location"]) == (302, detail)
+    response = client.post(close)
+    page = _text(response)
+    assert response.status_code == 200
+    assert "<title>Error: Missing:" in page
+    assert "The episode cannot be closed yet" in page
+    # Each step still to record is in the error summary, linked to the step, and beside it.
+    for step, message in [
+        ("parents_told", "Record that the parents or carers were told, or why they were not"),
+        ("social_worker_told", "or that no social worker is allocated"),
+        ("found", "Record when, where and by whom the pupil was found"),
+    ]:
+        assert re.search(rf'<a href="#step-{step}">[^<]*{re.escape(message)}', page), step
+        assert f'id="step-{step}-error"' in page
+    assert 'id="step-searched-error"' not in page
     services.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
@@ -261,7 +292,8 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
         person="Mr Jones",
         place="The bus stop",
     )
-    response = client.post(reverse("missing-close", kwargs={"pk": episode.pk}), follow=True)
+    _told_parents_and_no_social_worker(world, episode)
+    response = client.post(close, follow=True)
     assert "closed and in the pupil&#x27;s chronology" in _text(response)
     chronology = _text(client.get(reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})))
     assert "by Mr Jones, at The bus stop" in chronology
@@ -324,14 +356,50 @@ def test_the_missing_list_query_count_does_not_grow(
     world: World,
     django_assert_max_num_queries,  # noqa: ANN001
 ) -> None:
+    _close(world, _start(world, at=timezone.now() - 2 * HOUR))
     _start(world)
     client.force_login(world.users["dsl"])
+    client.get(reverse("missing-list"))
     with django_assert_max_num_queries(20) as few:
         client.get(reverse("missing-list"))
     for _ in range(4):
-        _start(world, pupil=PupilFactory(school=world.school))
+        pupil = PupilFactory(school=world.school)
+        _close(world, _start(world, pupil=pupil, at=timezone.now() - 3 * HOUR))
+        _start(world, pupil=pupil)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(reverse("missing-list")).status_code == 200
+        page = _text(client.get(reverse("missing-list")))
+    assert page.count('data-testid="missing-row"') == 10
+
+
+def test_the_absence_list_query_count_does_not_grow(
+    client,
+    world: World,
+    django_assert_max_num_queries,  # noqa: ANN001
+) -> None:
+    def absent(pupil, first: int, ended: bool) -> None:  # noqa: ANN001
+        absence = services.absence_start(
+            actor=world.users["dsl"], pupil=pupil, first_day=school_day(first),
+            contact_attempts="Phoned",
+        )  # fmt: skip
+        if ended:
+            services.absence_la_told(actor=world.users["dsl"], absence=absence,
+                                     told_at=timezone.now() - HOUR, whom="CME")  # fmt: skip
+            services.absence_end(actor=world.users["dsl"], absence=absence,
+                                 ended_on=school_day(first - 2), reason="Back")  # fmt: skip
+
+    absent(world.pupil, 12, ended=True)
+    absent(world.pupil, 1, ended=False)
+    client.force_login(world.users["admin"])
+    client.get(reverse("absence-list"))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("absence-list"))
+    for _ in range(4):
+        pupil = PupilFactory(school=world.school)
+        absent(pupil, 12, ended=True)
+        absent(pupil, 1, ended=False)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = _text(client.get(reverse("absence-list")))
+    assert page.count('data-testid="absence-row"') == 10
 
 
 # --- Children missing education -------------------------------------------------------------------
@@ -393,13 +461,13 @@ def test_the_absence_list_never_returns_another_schools(client, world: World) ->
     services.absence_start(
         actor=world.users["dsl"],
         pupil=world.pupil,
-        first_day=timezone.localdate(),
+        first_day=school_day(),
         contact_attempts="Phoned",
     )
     theirs = services.absence_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
-        first_day=timezone.localdate(),
+        first_day=school_day(),
         contact_attempts="Phoned",
     )
     client.force_login(world.users["admin"])
@@ -416,7 +484,7 @@ def test_the_safeguarding_page_links_to_reporting_and_lists_absences(
     absence = services.absence_start(
         actor=world.users["dsl"],
         pupil=world.pupil,
-        first_day=timezone.localdate(),
+        first_day=school_day(),
         contact_attempts="Phoned",
     )
     client.force_login(world.users["dsl"])
@@ -426,3 +494,288 @@ def test_the_safeguarding_page_links_to_reporting_and_lists_absences(
     assert "0 missing episodes in the last 12 months." in page
     home = _text(client.get(reverse("home")))
     assert f'href="{reverse("missing-list")}"' in home  # in the navigation
+
+
+# --- Review findings: the clock change, significant harm, the home page, left pupils --------------
+
+
+def _report(client, world: World, missing: dict[str, str], seen: dict[str, str], harm="no"):  # noqa: ANN001, ANN202
+    return client.post(
+        reverse("missing-start", kwargs={"pk": world.pupil.pk}),
+        {
+            "missing_since_date": missing["date"],
+            "missing_since_time": missing["time"],
+            "last_seen_date": seen["date"],
+            "last_seen_time": seen["time"],
+            "last_seen_details": "Leaving the dining hall",
+            "significant_harm": harm,
+        },
+        follow=True,
+    )
+
+
+def test_a_time_the_clocks_skipped_or_repeated_is_refused_beside_the_time(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    client.force_login(world.users["dsl"])
+    # 01:30 on 29 March 2026 never happened in London; 01:30 on 25 October 2026 happened twice.
+    response = _report(
+        client,
+        world,
+        {"date": "29/03/2026", "time": "01:30"},
+        {"date": "25/10/2026", "time": "01:30"},
+    )
+    page = _text(response)
+    assert 'id="id_missing_since_time-error"' in page
+    assert "There was no 01:30 on 29/03/2026 in the UK: the clocks went forward" in page
+    assert 'id="id_last_seen_time-error"' in page
+    assert "01:30 on 25/10/2026 happened twice in the UK: the clocks went back" in page
+    assert 'href="#id_missing_since_time"' in page
+    assert not MissingEpisode.objects.exists()
+    # An hour either side is fine.
+    response = _report(
+        client,
+        world,
+        {"date": "25/10/2026", "time": "02:30"},
+        {"date": "25/10/2026", "time": "00:30"},
+    )
+    episode = MissingEpisode.objects.get()
+    assert timezone.localtime(episode.missing_since).strftime("%H:%M %Z") == "02:30 GMT"
+    assert timezone.localtime(episode.last_seen_at).strftime("%H:%M %Z") == "00:30 BST"
+
+
+def test_a_clock_change_time_is_refused_on_a_step_and_to_the_local_authority(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    with time_machine.travel(datetime.datetime(2026, 3, 29, 12, tzinfo=LONDON), tick=False):
+        episode = _start(world, at=timezone.now() - 12 * HOUR)  # 23:00 the night before
+        client.force_login(world.users["dsl"])
+        url = reverse("missing-step", kwargs={"pk": episode.pk, "step": "searched"})
+        response = client.post(
+            url, {"done_date": "29/03/2026", "done_time": "01:15", "notes": "Whole site"}
+        )
+        assert 'id="id_done_time-error"' in _text(response)
+        assert "There was no 01:15 on 29/03/2026" in _text(response)
+    with time_machine.travel(datetime.datetime(2026, 10, 26, 12, tzinfo=LONDON), tick=False):
+        absence = services.absence_start(
+            actor=world.users["dsl"], pupil=world.pupil, first_day=datetime.date(2026, 10, 12),
+            contact_attempts="Phoned",
+        )  # fmt: skip
+        client.force_login(world.users["dsl"])
+        response = client.post(
+            reverse("absence-la-told", kwargs={"pk": absence.pk}),
+            {"told_date": "25/10/2026", "told_time": "01:05", "whom": "CME team"},
+        )
+        assert 'id="id_told_time-error"' in _text(response)
+        assert "happened twice" in _text(response)
+
+
+def test_a_teacher_who_says_significant_harm_is_told_to_call_999_now(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    client.force_login(world.users["staff"])
+    missing, seen = _when(timezone.now() - 5 * MINUTE), _when(timezone.now() - 25 * MINUTE)
+    page = _text(_report(client, world, missing, seen, harm="yes"))
+    assert "if nobody has called the police yet, call 999 now" in page
+    assert "have been alerted" in page
+    # Another pupil, no harm believed: no 999 line.
+    client.force_login(world.users["admin"])
+    second = PupilFactory(school=world.school)
+    response = client.post(
+        reverse("missing-start", kwargs={"pk": second.pk}),
+        {
+            "missing_since_date": missing["date"], "missing_since_time": missing["time"],
+            "last_seen_date": seen["date"], "last_seen_time": seen["time"],
+            "last_seen_details": "Corridor", "significant_harm": "no",
+        },
+        follow=True,
+    )  # fmt: skip
+    assert "have been alerted" in _text(response)
+    assert "call 999 now" not in _text(response)
+
+
+def test_the_home_page_and_navigation_show_the_dsl_who_is_missing_now(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    client.force_login(world.users["dsl"])
+    home = _text(client.get(reverse("home")))
+    assert 'data-testid="home-missing"' not in home
+    assert 'data-testid="missing-badge"' not in home
+    harmed = services.missing_episode_start(
+        actor=world.users["staff"], pupil=world.pupil, missing_since=timezone.now() - HOUR,
+        last_seen_at=timezone.now() - 2 * HOUR, last_seen_details="Gate",
+        significant_harm_believed=True,
+    )  # fmt: skip
+    second = PupilFactory(school=world.school, legal_last_name="Secondperson")
+    other = _start(world, pupil=second)
+    _close(
+        world, _start(world, pupil=PupilFactory(school=world.school, legal_last_name="Foundone"))
+    )
+    services.missing_episode_start(
+        actor=world.users["other_dsl"], pupil=world.other_pupil,
+        missing_since=timezone.now() - HOUR, last_seen_at=timezone.now() - 2 * HOUR,
+        last_seen_details="Gate",
+    )  # fmt: skip
+    home = _text(client.get(reverse("home")))
+    block = home[home.index('data-testid="home-missing"') :]
+    block = block[: block.index("</ul>")]
+    assert "2 pupils missing now" in block
+    assert f'href="{reverse("missing-list")}"' in block
+    assert reverse("missing-detail", kwargs={"pk": harmed.pk}) in block
+    assert reverse("missing-detail", kwargs={"pk": other.pk}) in block
+    assert "Foundone" not in block
+    assert world.other_pupil.legal_last_name not in home
+    assert block.count('data-testid="home-missing-harm"') == 1
+    harm_at = block.index('data-testid="home-missing-harm"')
+    assert block.index(world.pupil.display_name) < harm_at < block.index("Secondperson")
+    assert 'data-testid="missing-badge">2<' in home
+    assert AccessLog.objects.filter(what="missing_list", user=world.users["dsl"]).count() == 2
+    # The head reads CP records: the same; a teacher sees neither.
+    client.force_login(world.users["head"])
+    assert "2 pupils missing now" in _text(client.get(reverse("home")))
+    client.force_login(world.users["staff"])
+    home = _text(client.get(reverse("home")))
+    assert 'data-testid="home-missing"' not in home
+    assert 'data-testid="missing-badge"' not in home
+    assert "Secondperson" not in home
+
+
+def test_the_missing_badge_and_home_block_cost_the_same_queries_however_many_are_missing(
+    client,
+    world: World,
+    django_assert_max_num_queries,  # noqa: ANN001
+) -> None:
+    _start(world)
+    client.force_login(world.users["head"])
+    for url in (reverse("home"), reverse("who-to-call")):
+        client.get(url)
+        with django_assert_max_num_queries(40) as few:
+            client.get(url)
+        counted = len(few.captured_queries)
+        badge = [q for q in few.captured_queries if "concerns_missingepisode" in q["sql"]]
+        assert len(badge) == (2 if url == reverse("home") else 1)
+        for _ in range(3):
+            _start(world, pupil=PupilFactory(school=world.school))
+        with django_assert_max_num_queries(counted):
+            assert client.get(url).status_code == 200
+
+
+def test_a_pupil_who_has_left_cannot_be_reported_missing_or_absent_by_url(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    from schools.models import Pupil
+
+    Pupil.objects.filter(pk=world.pupil.pk).update(left_on=school_day(5))
+    client.force_login(world.users["dsl"])
+    missing, seen = _when(timezone.now() - 5 * MINUTE), _when(timezone.now() - 25 * MINUTE)
+    page = _text(_report(client, world, missing, seen))
+    assert "is not on the school&#x27;s roll" in page
+    response = client.post(
+        reverse("absence-start", kwargs={"pk": world.pupil.pk}),
+        {"first_day": school_day().strftime("%d/%m/%Y"), "contact_attempts": "Phoned"},
+    )
+    assert "is not on the school&#x27;s roll" in _text(response)
+    assert not MissingEpisode.objects.exists()
+    assert not ContinuousAbsence.objects.exists()
+
+
+def test_an_absence_from_a_saturday_or_while_one_is_open_is_refused_with_a_link(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    client.force_login(world.users["admin"])
+    start = reverse("absence-start", kwargs={"pk": world.pupil.pk})
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=LONDON), tick=False):
+        client.force_login(world.users["admin"])
+        response = client.post(start, {"first_day": "21/11/2026", "contact_attempts": "Phoned"})
+        page = _text(response)
+        assert 'id="id_first_day-error"' in page
+        assert "must be a school day: 21/11/2026 was a Saturday" in page
+        current = services.absence_start(
+            actor=world.users["admin"], pupil=world.pupil, first_day=datetime.date(2026, 11, 23),
+            contact_attempts="Phoned",
+        )  # fmt: skip
+        page = _text(client.post(start, {"first_day": "24/11/2026", "contact_attempts": "X"}))
+        detail = reverse("absence-detail", kwargs={"pk": current.pk})
+        assert f'<a href="{detail}">An absence from 23/11/2026 is already recorded' in page
+        assert '<a href="#main-content">An absence' not in page
+
+
+# --- Required and optional fields of each step -----------------------------------------------------
+
+
+STEP_CASES = {
+    # step: (what is typed, the fields that must not be left blank)
+    "searched": ({"notes": "Whole site"}, ["done_date", "done_time", "notes"]),
+    "contacted": ({"notes": "Phoned: no reply"}, ["done_date", "done_time", "notes"]),
+    "parents_told": (
+        {"told": "yes", "person": "Mother"},
+        ["told", "done_date", "done_time", "person"],
+    ),  # fmt: skip
+    "parents_not_told": ({"told": "no", "reason": "With the pupil"}, ["told", "reason"]),
+    "police_reported": (
+        {"police_line": "101", "incident_number": "CAD 1"},
+        ["police_line", "done_date", "done_time", "incident_number"],
+    ),
+    "social_worker_told": (
+        {"allocated": "yes", "person": "Jo"},
+        ["allocated", "done_date", "done_time", "person"],
+    ),  # fmt: skip
+    "no_social_worker": ({"allocated": "no"}, ["allocated"]),
+    "found": (
+        {"person": "Mr Jones", "place": "Park"},
+        ["done_date", "done_time", "person", "place"],
+    ),  # fmt: skip
+    "police_told_of_return": ({}, ["done_date", "done_time"]),
+    "return_interview": ({}, ["done_date", "done_time"]),
+}
+STEP_OF = {"parents_not_told": "parents_told", "no_social_worker": "social_worker_told"}
+
+
+def test_every_case_covers_a_step() -> None:
+    from concerns.models import MissingStep
+
+    assert {STEP_OF.get(case, case) for case in STEP_CASES} == set(MissingStep.values)
+
+
+@pytest.mark.parametrize("case", list(STEP_CASES))
+def test_a_field_not_marked_optional_cannot_be_left_blank(
+    client,
+    world: World,
+    case: str,  # noqa: ANN001
+) -> None:
+    step = STEP_OF.get(case, case)
+    episode = _start(world)
+    dsl = world.users["dsl"]
+    if step in ("police_told_of_return", "return_interview"):
+        services.missing_step_record(
+            actor=dsl, episode=episode, step="police_reported",
+            done_at=episode.missing_since + MINUTE, police_line="101", incident_number="1",
+        )  # fmt: skip
+        services.missing_step_record(
+            actor=dsl, episode=episode, step="found", done_at=episode.missing_since + 2 * MINUTE,
+            person="Mum", place="Home",
+        )  # fmt: skip
+    typed, required = STEP_CASES[case]
+    at = _when(episode.missing_since + 5 * MINUTE)
+    data = {"done_date": at["date"], "done_time": at["time"], **typed}
+    client.force_login(dsl)
+    url = reverse("missing-step", kwargs={"pk": episode.pk, "step": step})
+    form = client.get(url).context["form"]
+    for name, field in form.fields.items():
+        # Every field is either asked for here or labelled "(optional)" (or is asked only on
+        # the other answer to the yes/no question).
+        assert name in required or str(field.label).endswith("(optional)") or name in {
+            "reason", "person", "done_date", "done_time",
+        }, (name, field.label)  # fmt: skip
+    for name in required:
+        page = _text(client.post(url, {**data, name: ""}))
+        assert f'id="id_{name}-error"' in page, name
+        assert f'href="#id_{name}' in page, name  # in the error summary too
+    # Everything else may be left blank.
+    assert client.post(url, {k: v for k, v in data.items() if k in required}).status_code == 302

@@ -23,6 +23,7 @@ from concerns.missing_selectors import (
 from concerns.models import MissingEpisode, MissingStep
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
+from tests.concerns.missing_records import school_day
 from tests.conftest import World
 from tests.factories import PupilFactory, member
 
@@ -213,11 +214,11 @@ def test_a_step_is_recorded_once_and_only_by_the_dsl_or_a_deputy(world: World) -
     for role in ["staff", "head", "admin", "tso", "other_dsl"]:
         with pytest.raises(PermissionDenied):
             services.missing_step_record(
-                actor=world.users[role], episode=episode, step="searched", done_at=at
+                actor=world.users[role], episode=episode, step="searched", done_at=at, notes="Hall"
             )
-    _step(world, episode, "searched", at)
+    _step(world, episode, "searched", at, notes="Hall")
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "searched", at)
+        _step(world, episode, "searched", at, notes="Hall")
     assert _problems(excinfo)["__all__"] == ["This step has already been recorded."]
 
 
@@ -280,19 +281,28 @@ def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(wor
 
 def test_an_episode_found_before_the_police_were_called_closes_without_them(world: World) -> None:
     episode = _start(world)
-    _step(world, episode, "searched", episode.missing_since + MINUTE)
+    _step(world, episode, "searched", episode.missing_since + MINUTE, notes="Hall and field")
+    _told_parents_and_no_social_worker(world, episode)
     _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="Caretaker",
           place="Behind the sports hall")  # fmt: skip
     services.missing_episode_close(actor=world.users["deputy"], episode=episode)
     with pytest.raises(ValidationError, match="closed"):
-        _step(world, episode, "contacted", episode.missing_since + 4 * MINUTE)
+        _step(world, episode, "contacted", episode.missing_since + 4 * MINUTE, notes="Texted")
 
 
 # --- Frequent episodes ----------------------------------------------------------------------------
 
 
+def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) -> None:
+    _step(world, episode, "parents_told", episode.missing_since + MINUTE, person="Mother")
+    services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step="social_worker_told", not_applicable=True
+    )
+
+
 def _closed_episode(world: World, at: datetime.datetime) -> MissingEpisode:
     episode = _start(world, at=at)
+    _told_parents_and_no_social_worker(world, episode)
     _step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
     return services.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
@@ -378,7 +388,7 @@ def test_an_absence_shows_its_deadline_and_when_it_is_due_today_or_overdue(world
 def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chronology(
     world: World,
 ) -> None:
-    first = timezone.localdate() - datetime.timedelta(days=16)
+    first = school_day(12)
     absence = _absence(world, first)
     now = timezone.now()
     with pytest.raises(ValidationError) as excinfo:
@@ -409,7 +419,7 @@ def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chron
 
 
 def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world: World) -> None:
-    first = timezone.localdate() - datetime.timedelta(days=10)
+    first = school_day(8)
     absence = _absence(world, first)
     with pytest.raises(ValidationError, match="already recorded"):
         _absence(world, first)
@@ -428,15 +438,15 @@ def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world:
     )
     assert absence_state(ended).state == "ended"
     assert ChronologyEntry.objects.filter(kind=EntryKind.ABSENCE_ENDED).count() == 1
-    _absence(world, timezone.localdate())  # a new absence may start
+    _absence(world, school_day())  # a new absence may start
     assert verify_chain(school_id=world.school.pk).ok
 
 
 def test_absences_are_recorded_by_the_dsl_deputy_and_admin_only(world: World) -> None:
     for role in ["staff", "head", "governor", "tso", "other_dsl"]:
         with pytest.raises(PermissionDenied):
-            _absence(world, timezone.localdate(), actor=role)
-    absence = _absence(world, timezone.localdate(), actor="admin")
+            _absence(world, school_day(), actor=role)
+    absence = _absence(world, school_day(), actor="admin")
     # The admin is not a DSL: the DSLs are told an absence was recorded (no name in the title).
     alerts = Notification.objects.filter(kind="absence_recorded")
     assert {n.recipient for n in alerts} == {world.users["dsl"], world.users["deputy"]}
@@ -447,11 +457,11 @@ def test_absences_are_recorded_by_the_dsl_deputy_and_admin_only(world: World) ->
 
 
 def test_the_absence_list_never_returns_another_schools_record(world: World) -> None:
-    mine = _absence(world, timezone.localdate())
+    mine = _absence(world, school_day())
     theirs = services.absence_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
-        first_day=timezone.localdate(),
+        first_day=school_day(),
         contact_attempts="Phoned",
     )
     assert list(absence_list_for(actor=world.users["admin"], school=world.school)) == [mine]
@@ -475,3 +485,238 @@ def test_recorded_steps_and_closed_episodes_cannot_be_changed_even_in_sql(world:
     services.missing_episode_close(actor=world.users["dsl"], episode=episode)
     with pytest.raises(IntegrityError), transaction.atomic():
         MissingEpisode.objects.filter(pk=episode.pk).update(last_seen_details="Rewritten")
+
+
+# --- Closing needs the parents and the social worker (review findings) ---------------------------
+
+
+def test_closing_needs_the_parents_told_or_why_not_and_the_social_worker_step(
+    world: World,
+) -> None:
+    episode = _start(world)
+    t = episode.missing_since
+    _step(world, episode, "found", t + 30 * MINUTE, person="Mr Jones", place="Bus stop")
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    problems = _problems(excinfo)
+    assert set(problems) == {"parents_told", "social_worker_told"}
+    assert "or why they were not" in problems["parents_told"][0]
+    assert "no social worker is allocated" in problems["social_worker_told"][0]
+    # Not told needs the reason why.
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_step_record(
+            actor=world.users["dsl"], episode=episode, step="parents_told", not_applicable=True
+        )
+    assert "Enter why the parents or carers were not told" in _problems(excinfo)["notes"][0]
+    services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step="parents_told", not_applicable=True,
+        notes="The pupil was with their mother all along",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    assert set(_problems(excinfo)) == {"social_worker_told"}
+    services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step="social_worker_told", not_applicable=True
+    )
+    services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
+    assert "Parents or carers told: not told (The pupil was with their mother all along)" in (
+        entry.details
+    )
+
+
+@pytest.mark.parametrize("source", ["status_lead", "cin_status", "family_contact"])
+def test_no_social_worker_is_refused_when_the_records_show_one(world: World, source: str) -> None:
+    from chronology import services as chronology_services
+    from contacts.models import FamilyContact
+
+    pupil = world.pupil
+    started = timezone.localdate() - datetime.timedelta(days=30)
+    if source == "status_lead":
+        chronology_services.status_add(actor=world.users["dsl"], pupil=pupil, kind="early_help",
+                                       start_date=started, lead_professional="Sam Lee")  # fmt: skip
+        shown = "Sam Lee"
+    elif source == "cin_status":
+        chronology_services.status_add(
+            actor=world.users["dsl"], pupil=pupil, kind="child_in_need", start_date=started
+        )
+        shown = "not named (Child in Need)"
+    else:
+        FamilyContact.objects.create(school=world.school, pupil=pupil, name="Kim Ray",
+                                     relationship="social_worker", phone="01632 960000")  # fmt: skip
+        shown = "Kim Ray (01632 960000)"
+    episode = _start(world)
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_step_record(
+            actor=world.users["dsl"], episode=episode, step="social_worker_told",
+            not_applicable=True,
+        )  # fmt: skip
+    message = _problems(excinfo)["not_applicable"][0]
+    assert "records show an allocated social worker" in message
+    assert shown in message
+    told = _step(world, episode, "social_worker_told", episode.missing_since + 5 * MINUTE,
+                 person="Sam Lee, by phone")  # fmt: skip
+    assert not told.not_applicable
+
+
+def test_an_ended_status_is_no_allocated_social_worker(world: World) -> None:
+    from chronology import services as chronology_services
+
+    chronology_services.status_add(
+        actor=world.users["dsl"], pupil=world.pupil, kind="cp_plan",
+        start_date=timezone.localdate() - datetime.timedelta(days=300),
+        end_date=timezone.localdate() - datetime.timedelta(days=10), lead_professional="Old SW",
+    )  # fmt: skip
+    assert services.allocated_social_workers(pupil=world.pupil) == []
+
+
+def test_a_step_after_closing_goes_into_the_chronology_with_its_own_hash(world: World) -> None:
+    from concerns.models import MissingEpisodeStep
+    from safeguard.signing import content_hash
+
+    episode = _start(world)
+    _all_steps(world, episode)
+    closed = services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    offered_at = timezone.now() - MINUTE
+    row = services.missing_step_record(
+        actor=world.users["deputy"], episode=closed, step="return_interview", done_at=offered_at,
+        person="LA missing co-ordinator", notes="The pupil agreed to meet on Thursday",
+    )  # fmt: skip
+    entry = ChronologyEntry.objects.get(source_id=str(row.pk))
+    assert entry.source_label == MissingEpisodeStep._meta.label
+    assert entry.source_hash == content_hash(services.step_content(row))
+    assert entry.source_hash != closed.content_hash
+    assert entry.occurred_at == offered_at
+    assert entry.pupil == world.pupil
+    assert "Return interview (“missing chat”) offered at" in entry.details
+    assert "by LA missing co-ordinator" in entry.details
+    assert "The pupil agreed to meet on Thursday" in entry.details
+    assert verify_chain(school_id=world.school.pk).ok
+    # Steps recorded while it was open are in the closing entry, not entries of their own.
+    assert ChronologyEntry.objects.filter(source_label=MissingEpisodeStep._meta.label).count() == 1
+
+
+@pytest.mark.parametrize("step", ["searched", "contacted"])
+def test_what_was_searched_or_how_the_pupil_was_contacted_is_required(
+    world: World, step: str
+) -> None:
+    episode = _start(world)
+    with pytest.raises(ValidationError) as excinfo:
+        _step(world, episode, step, episode.missing_since + MINUTE, notes="  ")
+    assert _problems(excinfo)["notes"][0].startswith("Enter ")
+
+
+# --- Pupils not on roll; absences start on a school day --------------------------------------------
+
+
+def test_a_pupil_who_has_left_is_not_reported_missing_nor_recorded_absent(world: World) -> None:
+    from schools.models import Pupil
+
+    left = school_day(20)
+    Pupil.objects.filter(pk=world.pupil.pk).update(left_on=left)
+    world.pupil.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        _start(world)
+    assert f"is not on the school's roll (left {left:%d/%m/%Y})" in _problems(excinfo)["__all__"][0]
+    with pytest.raises(ValidationError, match="not on the school's roll"):
+        _absence(world, school_day())
+    assert not MissingEpisode.objects.exists()
+    assert not ChronologyEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        (datetime.date(2026, 11, 21), "21/11/2026 was a Saturday"),
+        (datetime.date(2026, 8, 31), "31/08/2026 was Late Summer Bank Holiday, a bank holiday"),
+    ],
+)
+def test_an_absence_starts_on_a_school_day(world: World, day: datetime.date, why: str) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        _absence(world, day, today=datetime.date(2026, 11, 23))
+    message = _problems(excinfo)["first_day"][0]
+    assert message == f"The first day of the absence must be a school day: {why}"
+
+
+# --- Database guards ----------------------------------------------------------------------------------
+
+
+def _sql(statement: str, *params: Any) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [str(p) for p in params])
+
+
+REFUSED = "signed record cannot be changed"
+
+
+def test_the_database_keeps_what_was_reported_even_while_the_episode_is_open(world: World) -> None:
+    from django.db import IntegrityError, InternalError, transaction
+
+    episode = _start(world)
+    rows = MissingEpisode.objects.filter(pk=episode.pk)
+    for attempt in (
+        lambda: rows.update(missing_since=episode.missing_since + HOUR),
+        lambda: rows.update(last_seen_at=episode.last_seen_at - HOUR),
+        lambda: rows.update(last_seen_details="Rewritten"),
+        lambda: rows.update(pupil=PupilFactory(school=world.school)),
+        lambda: rows.update(reported_by=world.users["dsl"]),
+        lambda: rows.update(significant_harm_believed=True),
+        lambda: _sql("DELETE FROM concerns_missingepisode WHERE id = %s", episode.pk),
+    ):
+        with pytest.raises((IntegrityError, InternalError), match=REFUSED), transaction.atomic():
+            attempt()
+    # Closing (through the service) is still possible.
+    _told_parents_and_no_social_worker(world, episode)
+    _step(world, episode, "found", episode.missing_since + HOUR / 2, person="Mum", place="Home")
+    assert services.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
+
+
+def test_the_database_refuses_to_change_or_delete_a_continuous_absence(world: World) -> None:
+    from django.db import IntegrityError, InternalError, transaction
+
+    from concerns.models import ContinuousAbsence
+    from safeguard.signing import content_hash
+
+    absence = _absence(world, school_day(12))
+    started = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_STARTED)
+    assert started.source_hash == absence.content_hash
+    assert absence.content_hash == content_hash(services.absence_content(absence))
+    rows = ContinuousAbsence.objects.filter(pk=absence.pk)
+
+    def refused(*attempts: Any) -> None:
+        for attempt in attempts:
+            with pytest.raises((IntegrityError, InternalError), match=REFUSED):
+                with transaction.atomic():
+                    attempt()
+
+    refused(
+        lambda: rows.update(first_day=absence.first_day - datetime.timedelta(days=7)),
+        lambda: rows.update(contact_attempts="Rewritten"),
+        lambda: rows.update(reason_known="Rewritten"),
+        lambda: rows.update(recorded_by=world.users["admin"]),
+        lambda: rows.update(content_hash="0" * 64),  # the hash alone never changes
+        lambda: _sql("DELETE FROM concerns_continuousabsence WHERE id = %s", absence.pk),
+    )
+    told = services.absence_la_told(actor=world.users["dsl"], absence=absence,
+                                    told_at=timezone.now() - HOUR, whom="CME team")  # fmt: skip
+    la_entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_LA_TOLD)
+    assert la_entry.source_hash == told.content_hash != started.source_hash
+    refused(
+        lambda: rows.update(la_told_whom="Someone else"),
+        lambda: rows.update(la_told_at=timezone.now()),
+        lambda: rows.update(la_told_at=None),
+    )
+    ended = services.absence_end(actor=world.users["dsl"], absence=told,
+                                 ended_on=timezone.localdate(), reason="Back at school")  # fmt: skip
+    end_entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_ENDED)
+    assert (
+        end_entry.source_hash == ended.content_hash == content_hash(services.absence_content(ended))
+    )
+    refused(
+        lambda: rows.update(end_reason="Rewritten"),
+        lambda: rows.update(ended_on=None),
+        lambda: _sql("DELETE FROM concerns_continuousabsence WHERE id = %s", absence.pk),
+    )
+    assert verify_chain(school_id=world.school.pk).ok

@@ -161,7 +161,8 @@ ROUTES: dict[str, Route] = {
         denied=404,
         record=True,
     ),
-    "missing-close": _record_route("missing_episode", MANAGE_CP, method="post", ok=302),
+    # Steps still to record: the episode page again, saying which (200).
+    "missing-close": _record_route("missing_episode", MANAGE_CP, method="post"),
     "absence-list": Route(allowed=READ_CP | {"admin"}),
     "absence-start": Route(kwargs=_pupil, allowed=MANAGE_CP | {"admin"}, denied=404, record=True),
     "absence-detail": _record_route("absence", READ_CP | {"admin"}),
