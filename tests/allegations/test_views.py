@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from allegations import services
 from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
@@ -449,7 +450,7 @@ def test_report_about_the_head_shows_the_named_chair_only_when_it_is_about_the_h
     # The in-product choice is a governor with an account, named as what they are.
     assert 'name="governor"' in reveal
     assert "Also send it in Safeguard to a governor" in reveal
-    assert f"{governor.full_name}, Teacher</option>" in reveal
+    assert f"{escape(governor.full_name)}, Teacher</option>" in reveal
     assert page.count('name="governor"') == 1
     assert "Chair of Governors (only if" not in page
 
@@ -471,7 +472,7 @@ def test_the_confirmation_says_where_a_report_about_the_head_went(
     route = sent.split('data-testid="report-sent-route">')[1].split("</p>")[0]
     assert (
         f"It has gone to the trust safeguarding officer for Alpha School and to "
-        f"{governor.full_name}, never to the headteacher." in route
+        f"{escape(governor.full_name)}, never to the headteacher." in route
     )
     assert "if you chose them" not in sent
     assert "Margaret Hollis" in sent
@@ -545,10 +546,10 @@ def test_name_someone_shows_the_chair_of_governors_and_marks_their_account(
     chair.save()
     page = client.get(reverse("allegation-named", kwargs={"pk": a.pk})).content.decode()
     governor = world.users["governor"]
-    assert f"{governor.full_name}, Teacher (Chair of Governors)</option>" in page
+    assert f"{escape(governor.full_name)}, Teacher (Chair of Governors)</option>" in page
     form = client.get(reverse("allegation-new")).content.decode()
     assert "Margaret Hollis" in _reveal(form)
-    assert f"{governor.full_name}, Teacher (Chair of Governors)</option>" in form
+    assert f"{escape(governor.full_name)}, Teacher (Chair of Governors)</option>" in form
 
 
 def test_pages_say_confidential_once_and_wrap_their_tables(
