@@ -98,7 +98,7 @@ class AllegationForm(GovukFormMixin, _SubjectFields):
         label="Link pupils on the roll (optional)",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick each pupil involved. This record never appears on a pupil's pages.",
+        help_text="Tick each pupil involved.",
     )
     named_user = forms.ChoiceField(
         label="Name someone to handle it with you (optional)",
