@@ -185,9 +185,12 @@ def untriaged_count(*, actor: Any, school: School) -> int:
     """How many concerns no DSL has opened yet (the header badge)."""
     if not access_for(actor).has(Perm.MANAGE_CP_RECORDS, school):
         return 0
-    return Concern.objects.filter(
-        cp_visible_q(actor), school=school, opened_at__isnull=True
-    ).count()
+    return untriaged_for(actor=actor, school=school).count()
+
+
+def untriaged_for(*, actor: Any, school: School) -> QuerySet[Concern]:
+    """The concerns no DSL has opened yet (the caller has checked the actor manages them)."""
+    return Concern.objects.filter(cp_visible_q(actor), school=school, opened_at__isnull=True)
 
 
 def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:

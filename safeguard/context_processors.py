@@ -17,16 +17,12 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
     school = schools.acting
     access = access_for(user)
     can = {p.name.lower(): access.has(p, school) for p in Perm} if school else {}
-    triage_count = 0
-    if can.get("manage_cp_records"):
-        from concerns.selectors import untriaged_count
-
-        triage_count = untriaged_count(actor=user, school=school)
-    missing_count = 0
+    triage_count = missing_count = 0
     if can.get("read_cp_records"):
-        from concerns.missing_selectors import open_missing_count
+        # The triage and missing-children badges, in one query.
+        from concerns.missing_selectors import header_counts
 
-        missing_count = open_missing_count(actor=user, school=school)
+        triage_count, missing_count = header_counts(actor=user, school=school)
     return {
         "product_name": settings.PRODUCT_NAME,
         "acting_school": school,

@@ -662,6 +662,15 @@ def test_the_missing_badge_and_home_block_cost_the_same_queries_however_many_are
             _start(world, pupil=PupilFactory(school=world.school))
         with django_assert_max_num_queries(counted):
             assert client.get(url).status_code == 200
+    # For the DSL the missing badge shares the triage badge's query: no page costs more.
+    client.force_login(world.users["dsl"])
+    client.get(reverse("who-to-call"))
+    with django_assert_max_num_queries(40) as dsl_page:
+        page = _text(client.get(reverse("who-to-call")))
+    badge = [q["sql"] for q in dsl_page.captured_queries if "concerns_missingepisode" in q["sql"]]
+    assert len(badge) == 1
+    assert "concerns_concern" in badge[0]
+    assert 'data-testid="missing-badge">7<' in page
 
 
 def test_a_pupil_who_has_left_cannot_be_reported_missing_or_absent_by_url(
