@@ -641,11 +641,13 @@ def test_an_absence_starts_on_a_school_day(world: World, day: datetime.date, why
 # --- Database guards ----------------------------------------------------------------------------------
 
 
-def _sql(statement: str, *params: Any) -> None:
+def _sql(statement: str, *pks: Any) -> None:
+    """Raw SQL on rows by id, as the database stores ids (PostgreSQL uuid, SQLite hex)."""
     from django.db import connection
 
+    stored = [MissingEpisode._meta.pk.get_db_prep_value(pk, connection) for pk in pks]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [str(p) for p in params])
+        cursor.execute(statement, stored)
 
 
 REFUSED = "signed record cannot be changed"
