@@ -93,9 +93,10 @@ check-deploy: python-packages
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 PYTEST_WORKERS ?= 2
+# loadgroup: the tenancy matrix (one xdist group) runs on one worker, so its world is built once.
 
 test: install services lint
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install services
 	$(TEST_ENV) $(BIN)/python -m pytest benchmarks -q -s

@@ -65,7 +65,7 @@ SLACK = datetime.timedelta(minutes=5)  # a clock a little fast is not "in the fu
 # How long before a referral without an outcome is overdue (ADR 9). Children's social care should
 # decide within one working day (Working Together); the police are asked for the same; other
 # agencies have no statutory timescale, so a DSL chases after a school week.
-RESPONSE_WORKING_DAYS = {ReferralType.SOCIAL_CARE: 1, ReferralType.POLICE: 1}
+RESPONSE_WORKING_DAYS: dict[str, int] = {ReferralType.SOCIAL_CARE: 1, ReferralType.POLICE: 1}
 OTHER_RESPONSE_WORKING_DAYS = 5
 
 

@@ -26,6 +26,11 @@ class World:
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001
     """School A (trust 1) with every role and its TSO; school B (trust 2) with its own DSL."""
+    return make_world()
+
+
+def make_world() -> World:
+    """The two schools and their people (see the `world` fixture)."""
     trust = TrustFactory(name="Northgate", slug="northgate-test")
     other_trust = TrustFactory(name="Elsewhere", slug="elsewhere-test")
     school = SchoolFactory(trust=trust, name="Alpha School", slug="alpha")
@@ -135,6 +140,11 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def records(world: World) -> dict[str, Records]:
     """School A's records (written by its staff member) and school B's (by B's DSL)."""
+    return make_records(world)
+
+
+def make_records(world: World) -> dict[str, Records]:
+    """The records of the `records` fixture."""
     return {
         "own": _records_for(world.school, world.users["staff"], world.users["dsl"], world.pupil),
         "other": _records_for(

@@ -7,14 +7,17 @@ accept POST are called with POST (and sample data), so their permissions are tes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import ALL_ROLES, Records, World
+from tests.conftest import ALL_ROLES, Records, World, make_records, make_world
+
+# One worker runs the whole matrix (`--dist loadgroup`), so its module-scoped world is built once.
+pytestmark = pytest.mark.xdist_group("tenancy-matrix")
 
 ANON = "anonymous"
 ROLES = [ANON, *ALL_ROLES]
@@ -279,6 +282,44 @@ CASES = [
     for role in ROLES
     for which in (["own", "other"] if route.record else ["own"])
 ]
+
+
+@pytest.fixture(scope="module")
+def matrix_data(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dict[str, Records]]]:  # noqa: ANN001
+    """One world and its records for the whole matrix, committed once; each case runs in its own
+    transaction, rolled back after it, so a POST in one case never reaches the next. Building the
+    records for every one of ~1,200 cases took most of the suite's time."""
+    with django_db_blocker.unblock():
+        world = make_world()
+        data = (world, make_records(world))
+    yield data
+    with django_db_blocker.unblock():
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    """Remove what the module committed. TRUNCATE fires no row triggers, so the guards on signed
+    records (which refuse DELETE) do not stand in the way; content types and permissions stay."""
+    from django.db import connection
+
+    keep = {"django_migrations", "django_content_type", "auth_permission"}
+    tables = [
+        connection.ops.quote_name(t)
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if t not in keep
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+
+
+@pytest.fixture
+def world(matrix_data: tuple[World, dict[str, Records]], db) -> World:  # noqa: ANN001
+    return matrix_data[0]
+
+
+@pytest.fixture
+def records(matrix_data: tuple[World, dict[str, Records]]) -> dict[str, Records]:
+    return matrix_data[1]
 
 
 @pytest.mark.parametrize(("name", "role", "which"), CASES)
