@@ -82,6 +82,7 @@ lint: python-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=safeguard.settings.test DATABASE_URL=sqlite:// $(BIN)/mypy
+	mkdir -p var
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
 
