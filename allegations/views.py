@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
+from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 from schools.selectors import pupil_list_for
 
@@ -43,13 +44,6 @@ def _recording_school(request: HttpRequest) -> Any:
     if not selectors.can_record_in(actor=request.user, school=school):
         raise PermissionDenied
     return school
-
-
-def _apply_errors(form: Any, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Put a service's refusal next to the field it is about; the typed answers stay."""
-    for field, problems in error.message_dict.items():
-        field = (rename or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, problems)
 
 
 def _log_view(request: HttpRequest, record: Any, what: str) -> None:
@@ -121,7 +115,7 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, school=school, low_level=low_level, **form.service_values()
             )
         except ValidationError as error:
-            _apply_errors(form, error, rename={"user": "named_user"})
+            add_service_errors(form, error, rename={"user": "named_user"})
         except PermissionDenied as error:
             form.add_error("subject_type", str(error))
         else:
@@ -178,7 +172,7 @@ def _allegation_form_page(
         try:
             act(allegation, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("allegation-detail", pk=allegation.pk)
@@ -273,7 +267,7 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
                     actor=request.user, allegation=allegation, **form.cleaned_data
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{form.cleaned_data['user'].full_name} is named.")
                 return redirect("allegation-named", pk=allegation.pk)
@@ -307,7 +301,7 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
         try:
             services.concern_about_adult_report(actor=request.user, school=school, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             # What the confirmation says: where it went, never what was written.
             request.session["allegations_report_sent"] = {
@@ -372,7 +366,7 @@ def low_level_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, school=school, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error("subject_type", str(error))
         else:
@@ -392,7 +386,7 @@ def low_level_detail(request: HttpRequest, pk: Any) -> HttpResponse:
                 actor=request.user, concern=concern, response=form.cleaned_data["response"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your response is recorded.")
             return redirect("low-level-concern-detail", pk=concern.pk)

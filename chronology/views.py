@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.selectors import access_log_for_pupil
 from audit.services import access_log_write
 from safeguard.access import access_for
+from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 
 from . import services
@@ -152,8 +153,7 @@ def chronology_entry_add(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.chronology_add_entry(actor=request.user, pupil=pupil, **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The entry was added to the chronology.")
             return redirect("pupil-chronology", pk=pupil.pk)
@@ -271,8 +271,7 @@ def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.status_end(actor=request.user, status=status, **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{status.get_kind_display()} ended.")
             return redirect(
@@ -328,8 +327,7 @@ def risk_assessment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
                     actor=request.user, assessment=assessment, **form.cleaned_data
                 )
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "The review is recorded.")
                 return redirect("risk-assessment-detail", pk=assessment.pk)

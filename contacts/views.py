@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.access import access_for
+from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 from schools.models import School
 
@@ -44,12 +45,6 @@ def _acting_school(request: HttpRequest) -> School:
     if school is None or not is_member(request.user, school):
         raise PermissionDenied
     return school
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's validation errors next to the fields they belong to."""
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
 
 
 # Who to call now -------------------------------------------------------------------------------
@@ -98,7 +93,7 @@ def key_contact_add(request: HttpRequest) -> HttpResponse:
         try:
             services.key_contact_create(actor=request.user, school=school, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{form.cleaned_data['name']} was added.")
             return redirect("school-key-roles")
@@ -114,7 +109,7 @@ def key_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.key_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{contact.name}'s details were changed.")
             return redirect("school-key-roles")
@@ -195,7 +190,7 @@ def agency_add(request: HttpRequest) -> HttpResponse:
         try:
             agency = services.agency_create(actor=request.user, trust=trust, **form.values())
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{agency.name} was added.")
             return redirect("agency-list")
@@ -217,7 +212,7 @@ def agency_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.agency_update(actor=request.user, agency=agency, **form.values())
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{agency.name}'s details were saved.")
             return redirect("agency-list")
@@ -269,7 +264,7 @@ def family_contact_add(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.family_contact_create(actor=request.user, pupil=pupil, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{form.cleaned_data['name']} was added.")
             return redirect("family-contacts", pk=pupil.pk)
@@ -297,7 +292,7 @@ def family_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         try:
             services.family_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{contact.name}'s details were saved.")
             return redirect("family-contacts", pk=contact.pupil_id)

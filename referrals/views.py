@@ -19,6 +19,7 @@ from audit.services import access_log_write
 from chronology.selectors import cp_pupil_get_for
 from concerns.selectors import concern_view_for
 from safeguard.access import access_for
+from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 
 from . import services
@@ -33,12 +34,6 @@ from .selectors import (
 )
 
 PER_PAGE = 50
-
-
-def _apply(form: Form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it is about."""
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
 
 
 @login_required
@@ -98,7 +93,7 @@ def _make(
                 **data,
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             if referral.follow_up_due_at:
                 messages.warning(
@@ -184,7 +179,7 @@ def _step(
         try:
             service(actor=request.user, referral=referral, **form.cleaned_data)
         except ValidationError as error:
-            _apply(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("referral-detail", pk=referral.pk)

@@ -45,3 +45,11 @@ class GovukFormMixin:
             if self.errors[name]:  # type: ignore[attr-defined]
                 described = [widget.attrs.get("aria-describedby", ""), f"id_{name}-error"]
                 widget.attrs["aria-describedby"] = " ".join(d for d in described if d)
+
+
+def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = None) -> None:
+    """Put a service's refusal (a ValidationError) next to the field it is about; a message for
+    no field of the form goes to the top. What the person typed stays in the form."""
+    for field, problems in error.message_dict.items():
+        field = (rename or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, problems)
