@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "transfers",
     "oversight",
     "audit",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,14 @@ CELERY_BEAT_SCHEDULE = {
     "relay-unsent-notifications": {
         "task": "safeguard.notifications_relay",
         "schedule": 60,
+    },
+    "raise-due-reminders": {
+        "task": "reminders.reviews_run",
+        "schedule": 5 * 60,
+    },
+    "notifications-digest-daily": {
+        "task": "safeguard.notifications_digest",
+        "schedule": crontab(hour=7, minute=0),  # Europe/London (CELERY_TIMEZONE)
     },
     "verify-record-integrity-nightly": {
         "task": "chronology.verify_all_chains",

@@ -1,0 +1,360 @@
+"""The scheduled review: find what is due and raise each reminder once (DESIGN.md section 7).
+
+Each check is one query over every school (indexed columns), returning what is due now. For each
+item the review knows who to tell and a key naming what is due and when; a person is told once per
+key (a `Reminder` row, unique per person and key), so the review can run every few minutes, twice
+at once, or again after a crash without telling anyone twice. Reminders are notifications: written
+to the outbox in the same transaction as their `Reminder` rows, delivered in the product and by
+email. Titles never carry a child's or an adult's name: the link does, behind sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard import workdays
+from safeguard.notifications import notify
+
+from .models import Reminder
+
+# The triage target (issue 6): a concern not opened by a DSL within this time escalates to the
+# deputies, and after the same time again to the headteacher.
+IMMEDIATE_DANGER_TARGET = datetime.timedelta(minutes=15)
+TRIAGE_TARGET = datetime.timedelta(hours=1)  # of school hours
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something due now: who to tell, once per key."""
+
+    school_id: int
+    key: str
+    title: str
+    link: str
+    recipient_ids: frozenset[int]
+    urgent: bool = False
+
+
+@dataclass
+class ReviewReport:
+    checked: dict[str, int] = field(default_factory=dict)
+    raised: int = 0
+
+
+# --- Who to tell -------------------------------------------------------------------------------
+
+
+class People:
+    """The DSLs, deputies and headteachers of every school, from one query."""
+
+    def __init__(self) -> None:
+        from schools.models import SchoolMembership
+
+        self.by_role: dict[tuple[int, str], set[int]] = defaultdict(set)
+        rows = SchoolMembership.objects.filter(
+            role__in=["dsl", "deputy", "head"], user__is_active=True
+        ).values_list("school_id", "role", "user_id")
+        for school_id, role, user_id in rows:
+            self.by_role[(school_id, role)].add(user_id)
+
+    def of(self, school_id: int, *roles: str) -> set[int]:
+        return set().union(*(self.by_role[(school_id, r)] for r in roles))
+
+    def managers(self, school_id: int) -> set[int]:
+        """The DSL and deputies: who keeps the school's CP records."""
+        return self.of(school_id, "dsl", "deputy")
+
+
+# --- The checks --------------------------------------------------------------------------------
+
+
+SCHOOL_DAY = (datetime.time(8, 30), datetime.time(15, 30))
+
+
+def _school_hours_after(moment: datetime.datetime, span: datetime.timedelta) -> datetime.datetime:
+    """`span` of school hours after `moment`: only time inside the school day on a working day
+    counts (a concern at 15:10 on Friday with one hour to run is due at 09:10 on Monday)."""
+    opens, closes = SCHOOL_DAY
+    local = moment.astimezone(workdays.LONDON)
+    day, remaining = local.date(), span
+    start = max(local.time(), opens)
+    while True:
+        if workdays.is_working_day(day) and start < closes:
+            begin = datetime.datetime.combine(day, start, tzinfo=workdays.LONDON)
+            end = datetime.datetime.combine(day, closes, tzinfo=workdays.LONDON)
+            if begin + remaining <= end:
+                return begin + remaining
+            remaining -= end - begin
+        day += datetime.timedelta(days=1)
+        start = opens
+
+
+def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """New concerns no DSL has opened within the target: the deputies, then the headteacher."""
+    from concerns.models import Concern, ConcernStatus
+
+    candidates = Concern.objects.filter(
+        status=ConcernStatus.RECEIVED,
+        opened_at__isnull=True,
+        written_at__lte=now - IMMEDIATE_DANGER_TARGET,
+    ).values_list("pk", "school_id", "written_at", "immediate_danger")
+    for pk, school_id, written_at, danger in candidates.iterator():
+        assert written_at is not None  # submitted concerns are written  # noqa: S101
+        first: datetime.datetime
+        second: datetime.datetime
+        if danger:
+            first = written_at + IMMEDIATE_DANGER_TARGET
+            second = first + IMMEDIATE_DANGER_TARGET
+            target = "15 minutes"
+        else:
+            first = _school_hours_after(written_at, TRIAGE_TARGET)
+            second = _school_hours_after(first, TRIAGE_TARGET)
+            target = "an hour of the school day"
+        link = reverse("concern-detail", kwargs={"pk": pk})
+        prefix = "A concern about a child in immediate danger" if danger else "A concern"
+        if now >= first:
+            yield Due(
+                school_id,
+                f"triage:{pk}:deputies",
+                f"{prefix} has not been opened by a DSL within {target}",
+                link,
+                frozenset(people.of(school_id, "deputy")),
+                urgent=bool(danger),
+            )
+        if now >= second:
+            yield Due(
+                school_id,
+                f"triage:{pk}:head",
+                f"{prefix} is still not opened by a DSL or deputy",
+                link,
+                frozenset(people.of(school_id, "head")),
+                urgent=bool(danger),
+            )
+
+
+def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """Follow-up actions due tomorrow (to their owner) and overdue (to the owner and the DSL)."""
+    from concerns.models import Action
+
+    today = workdays.local_date(now)
+    tomorrow = today + datetime.timedelta(days=1)
+    rows = Action.objects.filter(done_at__isnull=True, due_on__lte=tomorrow).values_list(
+        "pk", "school_id", "owner_id", "due_on"
+    )
+    for pk, school_id, owner_id, due_on in rows.iterator():
+        link = reverse("action-list")
+        if due_on == tomorrow:
+            yield Due(
+                school_id,
+                f"action-due:{pk}:{due_on}",
+                "A safeguarding action of yours is due tomorrow",
+                link,
+                frozenset({owner_id}),
+            )
+        elif due_on < today:
+            yield Due(
+                school_id,
+                f"action-overdue:{pk}:{due_on}",
+                "A safeguarding action is overdue",
+                link,
+                frozenset({owner_id} | people.of(school_id, "dsl")),
+            )
+
+
+def referrals_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """Written follow-ups not sent by the end of the day; no outcome by the expected date."""
+    from referrals.models import Referral
+    from referrals.selectors import follow_up_outstanding_q, overdue_q
+
+    late_follow_up = Referral.objects.filter(
+        follow_up_outstanding_q(), follow_up_due_at__lt=now
+    ).values_list("pk", "school_id", "made_by_id")
+    for pk, school_id, made_by_id in late_follow_up.iterator():
+        yield Due(
+            school_id,
+            f"referral-follow-up:{pk}",
+            "A phone referral's written follow-up was not recorded the same day",
+            reverse("referral-detail", kwargs={"pk": pk}),
+            frozenset({made_by_id} | people.managers(school_id)),
+            urgent=True,
+        )
+    overdue = Referral.objects.filter(overdue_q(now)).values_list(
+        "pk", "school_id", "response_due_at"
+    )
+    for pk, school_id, due_at in overdue.iterator():
+        yield Due(
+            school_id,
+            f"referral-overdue:{pk}:{workdays.local_date(due_at)}",
+            "A referral has no outcome by the expected date: chase it, or escalate",
+            reverse("referral-detail", kwargs={"pk": pk}),
+            frozenset(people.managers(school_id)),
+        )
+
+
+def reviews_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """Risk-assessment reviews and plan or status reviews that have come round; statuses ending."""
+    from chronology.models import PupilStatus, RiskAssessment
+
+    today = workdays.local_date(now)
+    assessments = RiskAssessment.objects.filter(
+        closed_at__isnull=True, review_date__lte=today
+    ).values_list("pk", "school_id", "review_date")
+    for pk, school_id, review_date in assessments.iterator():
+        yield Due(
+            school_id,
+            f"ra-review:{pk}:{review_date}",
+            "A risk assessment is due for review",
+            reverse("risk-assessment-detail", kwargs={"pk": pk}),
+            frozenset(people.managers(school_id)),
+        )
+    statuses = PupilStatus.objects.filter(end_date__isnull=True, review_date__lte=today)
+    for pk, school_id, pupil_id, status_review in statuses.values_list(
+        "pk", "school_id", "pupil_id", "review_date"
+    ).iterator():
+        yield Due(
+            school_id,
+            f"status-review:{pk}:{status_review}",
+            "A pupil's plan or status is due for review",
+            reverse("pupil-safeguarding", kwargs={"pk": pupil_id}) + "#statuses",
+            frozenset(people.managers(school_id)),
+        )
+    ending = PupilStatus.objects.filter(
+        end_date__gte=today, end_date__lte=today + datetime.timedelta(days=1)
+    )
+    for pk, school_id, pupil_id, ends in ending.values_list(
+        "pk", "school_id", "pupil_id", "end_date"
+    ).iterator():
+        yield Due(
+            school_id,
+            f"status-ends:{pk}:{ends}",
+            "A pupil's plan or status ends today or tomorrow",
+            reverse("pupil-safeguarding", kwargs={"pk": pupil_id}) + "#statuses",
+            frozenset(people.managers(school_id)),
+        )
+
+
+def lado_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """Allegations whose LADO contact is not recorded within one working day: their handlers."""
+    from allegations.models import Allegation
+    from allegations.selectors import handlers_for
+    from schools.models import School
+
+    rows = Allegation.objects.filter(
+        closed_at__isnull=True, lado_contacted_at__isnull=True, lado_due_at__lt=now
+    ).values_list("pk", "school_id", "subject_type")
+    schools: dict[int, Any] = {}
+    for pk, school_id, subject_type in rows.iterator():
+        school = schools.get(school_id) or School.objects.get(pk=school_id)
+        schools[school_id] = school
+        handlers = handlers_for(school=school, about_headteacher=subject_type == "headteacher")
+        yield Due(
+            school_id,
+            f"lado-overdue:{pk}",
+            "The LADO has not been told of an allegation within one working day",
+            reverse("allegation-detail", kwargs={"pk": pk}),
+            frozenset(u.pk for u in handlers),
+            urgent=True,
+        )
+
+
+def absences_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """Continuous absences at their 10th school day with the local authority not yet told."""
+    from concerns.models import ContinuousAbsence
+
+    today = workdays.local_date(now)
+    rows = ContinuousAbsence.objects.filter(
+        ended_on__isnull=True, la_told_at__isnull=True, first_day__lte=today
+    ).values_list("pk", "school_id", "first_day")
+    for pk, school_id, first_day in rows.iterator():
+        if workdays.school_day_number(first_day, 10) <= today:
+            yield Due(
+                school_id,
+                f"absence-la:{pk}",
+                "Tell the local authority: a pupil has missed 10 school days without permission",
+                reverse("absence-detail", kwargs={"pk": pk}),
+                frozenset(people.managers(school_id)),
+                urgent=True,
+            )
+
+
+CHECKS = {
+    "triage": triage_overdue,
+    "actions": actions_due,
+    "referrals": referrals_due,
+    "reviews": reviews_due,
+    "lado": lado_overdue,
+    "absences": absences_due,
+}
+
+
+# --- Raising reminders once --------------------------------------------------------------------
+
+
+def _already_told(items: list[Due]) -> set[tuple[int, str]]:
+    keys = {d.key for d in items}
+    told: set[tuple[int, str]] = set()
+    key_list = sorted(keys)
+    for start in range(0, len(key_list), 5000):
+        told.update(
+            Reminder.objects.filter(key__in=key_list[start : start + 5000]).values_list(
+                "recipient_id", "key"
+            )
+        )
+    return told
+
+
+def _raise(item: Due, recipient_ids: Iterable[int]) -> int:
+    from schools.models import School, User
+
+    recipients = list(User.objects.filter(pk__in=recipient_ids, is_active=True))
+    if not recipients:
+        return 0
+    school = School.objects.get(pk=item.school_id)
+    try:
+        with transaction.atomic():
+            rows = notify(
+                school=school,
+                recipients=recipients,
+                kind="reminder",
+                title=item.title,
+                link=item.link,
+                urgent=item.urgent,
+            )
+            Reminder.objects.bulk_create(
+                [
+                    Reminder(
+                        school_id=item.school_id,
+                        recipient=n.recipient,
+                        key=item.key,
+                        notification=n,
+                    )
+                    for n in rows
+                ]
+            )
+    except IntegrityError:  # another run told them at the same moment: nothing more to do
+        return 0
+    return len(recipients)
+
+
+def reviews_run(*, now: datetime.datetime | None = None) -> ReviewReport:
+    """Run every check and raise what is due (idempotent)."""
+    now = now or timezone.now()
+    people = People()
+    report = ReviewReport()
+    for name, check in CHECKS.items():
+        items = [d for d in check(now, people) if d.recipient_ids]
+        report.checked[name] = len(items)
+        told = _already_told(items)
+        for item in items:
+            new = [r for r in item.recipient_ids if (r, item.key) not in told]
+            if new:
+                report.raised += _raise(item, new)
+    return report
