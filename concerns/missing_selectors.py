@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -83,32 +83,38 @@ def open_missing_episodes_for(*, actor: Any, school: School) -> QuerySet[Missing
     )
 
 
-def header_counts(*, actor: Any, school: School) -> tuple[int, int]:
-    """The navigation badges: (concerns not yet triaged, pupils missing now). For a DSL both
-    come from one query (no page pays a query more for the missing badge than it did for the
-    triage badge alone); a reader of CP records who does not triage gets the missing count."""
-    access = access_for(actor)
-    if not access.has(Perm.READ_CP_RECORDS, school):
-        return 0, 0
-    missing = MissingEpisode.objects.filter(school=school, closed_at__isnull=True)
-    if not access.has(Perm.MANAGE_CP_RECORDS, school):
-        return 0, missing.count()
+class HeaderCounts(NamedTuple):
+    """The navigation badges."""
+
+    triage: int  # concerns not yet triaged (for who triages)
+    missing: int  # pupils missing now (for readers of CP records)
+    unread: int  # the person's own unread notifications in the school (for everyone)
+
+
+def header_counts(*, actor: Any, school: School) -> HeaderCounts:
+    """The navigation badges, all from one query on every page (the notification badge rides on
+    the triage badge's query for a DSL; a reader of CP records who does not triage gets the
+    missing count in it, and everyone else the unread count alone)."""
+    from safeguard.notifications import unread_notifications_for
+
     from .selectors import untriaged_for
 
     def count_of(rows: QuerySet[Any]) -> Coalesce:
         counted = rows.order_by().values("school").annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-    triage, missing_now = (
-        School.objects.filter(pk=school.pk)
-        .annotate(
-            triage=count_of(untriaged_for(actor=actor, school=school)),
-            missing_now=count_of(missing),
+    access = access_for(actor)
+    counts = {"unread": count_of(unread_notifications_for(actor=actor, school=school))}
+    if access.has(Perm.READ_CP_RECORDS, school):
+        counts["missing_now"] = count_of(
+            MissingEpisode.objects.filter(school=school, closed_at__isnull=True)
         )
-        .values_list("triage", "missing_now")
-        .get()
+    if access.has(Perm.MANAGE_CP_RECORDS, school):
+        counts["triage"] = count_of(untriaged_for(actor=actor, school=school))
+    row = School.objects.filter(pk=school.pk).annotate(**counts).values(*counts).get()
+    return HeaderCounts(
+        triage=row.get("triage", 0), missing=row.get("missing_now", 0), unread=row["unread"]
     )
-    return triage, missing_now
 
 
 def missing_count_last_12_months(*, pupil: Pupil, now: datetime.datetime | None = None) -> int:

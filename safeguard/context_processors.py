@@ -17,12 +17,12 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
     school = schools.acting
     access = access_for(user)
     can = {p.name.lower(): access.has(p, school) for p in Perm} if school else {}
-    triage_count = missing_count = 0
-    if can.get("read_cp_records"):
-        # The triage and missing-children badges, in one query.
+    triage_count = missing_count = unread_count = 0
+    if school is not None:
+        # Every badge (triage, missing children, unread notifications) in one query.
         from concerns.missing_selectors import header_counts
 
-        triage_count, missing_count = header_counts(actor=user, school=school)
+        triage_count, missing_count, unread_count = header_counts(actor=user, school=school)
     return {
         "product_name": settings.PRODUCT_NAME,
         "acting_school": school,
@@ -30,4 +30,5 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
         "can": can,
         "triage_count": triage_count,
         "missing_count": missing_count,
+        "unread_count": unread_count,
     }

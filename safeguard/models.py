@@ -48,3 +48,28 @@ class Notification(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DigestSent(models.Model):
+    """That one person was sent their daily digest on one day, so a second run sends nothing.
+
+    Global, not tenant-owned: one digest covers every school where the person is a safeguarding
+    lead, and the row holds no school's data and no child's, only who was emailed on which day.
+    """
+
+    recipient = models.ForeignKey(
+        "schools.User", on_delete=models.CASCADE, related_name="digests_sent"
+    )
+    day = models.DateField()
+    unread = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "day"], name="digest_once_per_person_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for user {self.recipient_id} on {self.day:%Y-%m-%d}"

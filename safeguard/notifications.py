@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import Notification
+from .access import access_for, get_or_404
+from .models import DigestSent, Notification
+from .roles import Perm
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +85,174 @@ def notification_deliver_email(*, notification_id: str) -> bool:
         n.email_sent_at = timezone.now()
         n.save(update_fields=["email_attempts", "email_sent_at", "updated_at"])
         return True
+
+
+# The notification centre: a person reads only their own notifications, and only of the schools
+# they still work in (someone who has left a school no longer sees its notifications).
+
+# How the digest and the centre name each kind; a kind not listed here is shown by its key.
+KIND_LABELS: dict[str, str] = {
+    "immediate_danger": "child may be in immediate danger",
+    "concern_submitted": "new concern to triage",
+    "action_assigned": "action assigned to you",
+    "missing_child": "pupil reported missing",
+    "absence_recorded": "continuous absence recorded",
+    "allegation_reported": "concern about an adult",
+    "low_level_concern_reported": "low-level concern about an adult",
+    "allegation_named": "confidential matter",
+}
+
+
+def kind_label(kind: str) -> str:
+    """What a person reads for a notification's kind."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def notifications_for(*, actor: Any, school: Any | None) -> QuerySet[Notification]:
+    """The actor's notifications, newest first: of one school, or of every school they work in."""
+    rows = Notification.objects.filter(
+        recipient_id=actor.pk, school_id__in=access_for(actor).school_ids()
+    )
+    if school is not None:
+        rows = rows.filter(school_id=school.pk)
+    return rows.order_by("-created_at", "-pk")
+
+
+def unread_notifications_for(*, actor: Any, school: Any | None) -> QuerySet[Notification]:
+    """The actor's notifications not yet read (the header badge counts these)."""
+    return notifications_for(actor=actor, school=school).filter(read_at__isnull=True)
+
+
+def notification_get_for(*, actor: Any, pk: Any) -> Notification:
+    """One of the actor's notifications; anyone else's, or a missing one, is the same 404."""
+    return get_or_404(notifications_for(actor=actor, school=None), pk=pk)
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> None:
+    """Mark one of the actor's notifications read (reading it twice keeps the first time)."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied("Not this person's notification.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at, updated_at=notification.read_at
+        )
+
+
+def notifications_mark_all_read(*, actor: Any, school: Any | None) -> int:
+    """Mark every unread notification of the actor read, in one school or all; how many."""
+    now = timezone.now()
+    return unread_notifications_for(actor=actor, school=school).update(read_at=now, updated_at=now)
+
+
+def notification_safe_link(link: str) -> str | None:
+    """The notification's link if it is a page of this site (a path, never another host)."""
+    if not link.startswith("/") or link.startswith(("//", "/\\")):
+        return None
+    if any(c in link for c in "\\\r\n\t") or not url_has_allowed_host_and_scheme(
+        link, allowed_hosts=set()
+    ):
+        return None
+    try:
+        resolve(urlsplit(link).path)
+    except Resolver404:
+        return None
+    return link
+
+
+# The daily digest: one email a day to each safeguarding lead (MANAGE_CP_RECORDS) with unread
+# notifications, giving counts and one link; never a title, so never a child's details.
+
+
+def digest_recipient_ids() -> list[int]:
+    """The people with an unread notification (whether each leads safeguarding is asked later)."""
+    return sorted(
+        set(
+            Notification.objects.filter(read_at__isnull=True)
+            .order_by()
+            .values_list("recipient_id", flat=True)
+            .distinct()
+        )
+    )
+
+
+def notification_digest_send(*, recipient_id: int, day: datetime.date) -> bool:
+    """Email one person their digest for `day`, once; True when this call sent it.
+
+    Counts only the schools where they triage and keep CP records (the DSL and deputies). The
+    DigestSent row is written before the email in the same transaction: a second run waits for
+    the first to commit, then finds the row and sends nothing; a failed send rolls it back.
+    """
+    from schools.models import School, User
+
+    user = User.objects.filter(pk=recipient_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    schools = access_for(user).schools_with(Perm.MANAGE_CP_RECORDS)
+    if not schools:
+        return False
+    counts = list(
+        Notification.objects.filter(
+            recipient_id=user.pk, school_id__in=schools, read_at__isnull=True
+        )
+        .order_by()
+        .values_list("school_id", "kind")
+        .annotate(n=Count("pk"))
+    )
+    total = sum(n for _, _, n in counts)
+    if not total:
+        return False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                DigestSent.objects.create(recipient=user, day=day, unread=total)
+        except IntegrityError:
+            return False
+        names = dict(
+            School.objects.filter(pk__in={s for s, _, _ in counts}).values_list("pk", "name")
+        )
+        subject, body = _digest_text(counts=counts, names=names, day=day)
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+    return True
+
+
+def _digest_text(
+    *, counts: list[tuple[int, str, int]], names: dict[int, str], day: datetime.date
+) -> tuple[str, str]:
+    total = sum(n for _, _, n in counts)
+    noun = "notification" if total == 1 else "notifications"
+    by_school: dict[int, list[tuple[str, int]]] = {}
+    for school_id, kind, n in counts:
+        by_school.setdefault(school_id, []).append((kind, n))
+    if len(by_school) == 1:
+        (school_id,) = by_school
+        subject = f"Safeguard: {total} unread {noun} at {names[school_id]}"
+        link = reverse("notification-list")
+    else:
+        subject = f"Safeguard: {total} unread {noun} in {len(by_school)} schools"
+        link = reverse("notification-list") + "?all=1"
+    lines = [f"Your unread notifications on {day:%-d %B %Y}:", ""]
+    for school_id in sorted(by_school, key=lambda s: names[s]):
+        if len(by_school) > 1:
+            lines.append(f"{names[school_id]}:")
+        for kind, n in sorted(by_school[school_id], key=lambda kn: (-kn[1], kn[0])):
+            lines.append(f"  {n} × {kind_label(kind)}")
+        lines.append("")
+    lines += [
+        "Open your notifications in Safeguard (you will be asked to sign in):",
+        f"{settings.SITE_URL.rstrip('/')}{link}",
+        "",
+        "This email does not contain any details about a child.",
+    ]
+    return subject, "\n".join(lines)
+
+
+def notifications_digest_send_all(*, day: datetime.date) -> int:
+    """Send the day's digest to every safeguarding lead with unread notifications; how many."""
+    sent = 0
+    for recipient_id in digest_recipient_ids():
+        try:
+            sent += notification_digest_send(recipient_id=recipient_id, day=day)
+        except Exception:  # one failed email does not stop the others; a re-run sends it
+            logger.exception("digest for user %s not sent", recipient_id)
+    return sent

@@ -38,3 +38,14 @@ def notifications_relay() -> int:
     for pk in Notification.objects.filter(email_sent_at__isnull=True).values_list("pk", flat=True):
         sent += notification_deliver_email(notification_id=str(pk))
     return sent
+
+
+@shared_task(name="safeguard.notifications_digest")
+def notifications_digest(day: str | None = None) -> int:
+    """Email each safeguarding lead with unread notifications their digest, once a day."""
+    import datetime
+
+    from .notifications import notifications_digest_send_all
+
+    on = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    return notifications_digest_send_all(day=on)

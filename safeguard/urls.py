@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from schools.urls import auth_urlpatterns
 
-from . import views
+from . import notification_views, views
 
 admin.site.site_header = "Safeguard platform administration"
 admin.site.site_title = "Safeguard platform administration"
@@ -14,6 +14,22 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("school/switch/", views.school_switch, name="school-switch"),
     path("healthz/", views.healthz, name="healthz"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<uuid:pk>/read/",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/<uuid:pk>/open/",
+        notification_views.notification_open,
+        name="notification-open",
+    ),
     path("", include(auth_urlpatterns)),
     path("", include("schools.urls")),
     path("", include("concerns.urls")),

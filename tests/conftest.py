@@ -65,6 +65,7 @@ class Records:
     absence: Any = None
     allegation: Any = None
     low_level_concern: Any = None
+    notification: Any = None  # the author's own, in the notification centre
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -131,6 +132,11 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.allegations.records import allegation_records
 
     records.allegation, records.low_level_concern = allegation_records(school)
+    from safeguard.notifications import notify
+
+    (records.notification,) = notify(
+        school=school, recipients=[author], kind="reminder", title="A reminder", link="/actions/"
+    )
     return records
 
 

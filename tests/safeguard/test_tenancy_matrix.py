@@ -226,6 +226,11 @@ ROUTES: dict[str, Route] = {
     "low-level-concern-list": Route(allowed=ALLEGATIONS),
     "low-level-concern-new": Route(allowed=ALLEGATIONS),
     "low-level-concern-detail": _record_route("low_level_concern", ALLEGATIONS),
+    # The notification centre: everyone has one; a notification is its recipient's alone.
+    "notification-list": Route(allowed=EVERYONE),
+    "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
+    "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
+    "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
 }
 
 
