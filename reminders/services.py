@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,13 +311,10 @@ def _already_told(items: list[Due]) -> set[tuple[int, str]]:
     return told
 
 
-def _raise(item: Due, recipient_ids: Iterable[int]) -> int:
-    from schools.models import School, User
-
-    recipients = list(User.objects.filter(pk__in=recipient_ids, is_active=True))
+def _raise(item: Due, recipients: list[Any], school: Any) -> int:
+    """Tell these people of the item, once: the outbox rows and their `Reminder` rows together."""
     if not recipients:
         return 0
-    school = School.objects.get(pk=item.school_id)
     try:
         with transaction.atomic():
             rows = notify(
@@ -346,9 +343,12 @@ def _raise(item: Due, recipient_ids: Iterable[int]) -> int:
 
 def reviews_run(*, now: datetime.datetime | None = None) -> ReviewReport:
     """Run every check and raise what is due (idempotent)."""
+    from schools.models import School, User
+
     now = now or timezone.now()
     people = People()
     report = ReviewReport()
+    pending: list[tuple[Due, list[int]]] = []
     for name, check in CHECKS.items():
         items = [d for d in check(now, people) if d.recipient_ids]
         report.checked[name] = len(items)
@@ -356,5 +356,12 @@ def reviews_run(*, now: datetime.datetime | None = None) -> ReviewReport:
         for item in items:
             new = [r for r in item.recipient_ids if (r, item.key) not in told]
             if new:
-                report.raised += _raise(item, new)
+                pending.append((item, new))
+    if not pending:
+        return report
+    users = User.objects.filter(is_active=True).in_bulk({r for _, new in pending for r in new})
+    schools = School.objects.in_bulk({item.school_id for item, _ in pending})
+    for item, new in pending:
+        recipients = [users[r] for r in new if r in users]
+        report.raised += _raise(item, recipients, schools[item.school_id])
     return report
