@@ -1,6 +1,9 @@
-"""Sign-in and pupil search forms."""
+"""Sign-in, pupil search, and term dates and school hours forms."""
 
 from __future__ import annotations
+
+import datetime
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
@@ -68,3 +71,77 @@ class PupilSearchForm(GovukFormMixin, forms.Form):
         help_text="Type part of a legal or preferred name, or a UPN",
     )
     include_left = forms.BooleanField(label="Include pupils who have left", required=False)
+
+
+class SchoolClosureForm(GovukFormMixin, forms.Form):
+    """Days the school is closed; the service checks the dates (order, overlap, range)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="For example, October half term, Christmas holiday or INSET day",
+        error_messages={"required": "Enter a name, like October half term or INSET day"},
+    )
+    first_day = forms.DateField(
+        label="First day closed",
+        help_text="For example, 26/10/2026",
+        error_messages={
+            "required": "Enter the first day the school is closed",
+            "invalid": "Enter the date like 26/10/2026",
+        },
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    last_day = forms.DateField(
+        label="Last day closed",
+        help_text="The same as the first day for a single day, like an INSET day",
+        error_messages={
+            "required": "Enter the last day the school is closed",
+            "invalid": "Enter the date like 30/10/2026",
+        },
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+    )
+
+    @staticmethod
+    def initial_for(closure: Any) -> dict[str, Any]:
+        return {f: getattr(closure, f) for f in ["name", "first_day", "last_day"]}
+
+
+def _school_time(label: str, what: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        error_messages={
+            "required": f"Enter the time the school day {what}",
+            "invalid": "Enter a time like 08:30 or 15:30",
+        },
+        widget=forms.TimeInput(
+            format="%H:%M",
+            attrs={"class": "govuk-input govuk-input--width-5", "inputmode": "numeric"},
+        ),
+    )
+
+
+class SchoolHoursForm(GovukFormMixin, forms.Form):
+    """When the school day starts and ends, Monday to Friday."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import SCHOOL_WEEKDAYS
+
+        self.day_rows = []
+        for n, day in enumerate(SCHOOL_WEEKDAYS):
+            self.fields[f"opens_{n}"] = _school_time(f"{day}: starts", f"starts on {day}")
+            self.fields[f"closes_{n}"] = _school_time(f"{day}: ends", f"ends on {day}")
+            self.day_rows.append((day, self[f"opens_{n}"], self[f"closes_{n}"]))
+
+    @staticmethod
+    def initial_for(hours: dict[int, tuple[datetime.time, datetime.time]]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for n, (opens, closes) in hours.items():
+            initial[f"opens_{n}"], initial[f"closes_{n}"] = opens, closes
+        return initial
+
+    def hours(self) -> dict[int, tuple[datetime.time, datetime.time]]:
+        """What the service takes: {weekday: (starts, ends)}."""
+        data = self.cleaned_data
+        return {n: (data[f"opens_{n}"], data[f"closes_{n}"]) for n in range(5)}

@@ -305,3 +305,59 @@ class Pupil(TenantModel):
             self.upn,
         ]
         return " ".join(search_key(p) for p in parts if p and p.strip())
+
+
+class SchoolClosure(TenantModel):
+    """Days a school is closed on working days: holidays, half terms, INSET days.
+
+    Every working day not inside a closure is a school day, so a closure forgotten makes a
+    reminder early, never late (docs/adr/0012).
+    """
+
+    name = models.CharField(max_length=100)
+    first_day = models.DateField("first day closed")
+    last_day = models.DateField("last day closed")
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="school_closure_last_day_not_before_first",
+            )
+        ]
+        indexes = [models.Index(fields=["school", "first_day"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.first_day:%d/%m/%Y} to {self.last_day:%d/%m/%Y})"
+
+
+SCHOOL_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+class SchoolHours(TenantModel):
+    """When the school day starts and ends on one weekday (Monday is 0). A weekday with no row
+    keeps the default, 08:30 to 15:30."""
+
+    weekday = models.PositiveSmallIntegerField(
+        choices=[(n, day) for n, day in enumerate(SCHOOL_WEEKDAYS)]
+    )
+    opens = models.TimeField("school day starts")
+    closes = models.TimeField("school day ends")
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name_plural = "school hours"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "weekday"], name="school_hours_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=4), name="school_hours_monday_to_friday"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="school_hours_close_after_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{SCHOOL_WEEKDAYS[self.weekday]} {self.opens:%H:%M} to {self.closes:%H:%M}"

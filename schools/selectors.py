@@ -10,7 +10,7 @@ from django.utils import timezone
 from safeguard.access import access_for, get_for_actor_or_404, scope
 from safeguard.roles import Perm
 
-from .models import Pupil, School, search_key
+from .models import Pupil, School, SchoolClosure, search_key
 
 
 def school_list_for(*, actor: Any) -> QuerySet[School]:
@@ -53,3 +53,17 @@ def role_labels_for(*, actor: Any, school: School) -> list[str]:
         )
     )
     return [ROLES[k].label for k in keys if k in ROLES]
+
+
+def school_closure_list_for(*, actor: Any, school: School) -> QuerySet[SchoolClosure]:
+    """The school's closures, in date order, for whoever keeps its term dates."""
+    return scope(SchoolClosure.objects.all(), actor=actor, perm=Perm.MANAGE_STAFF).filter(
+        school=school
+    )
+
+
+def school_closure_get_for(*, actor: Any, pk: Any) -> SchoolClosure:
+    """One closure the actor keeps (the school administrator), else 404."""
+    return get_for_actor_or_404(
+        SchoolClosure.objects.select_related("school"), actor=actor, perm=Perm.MANAGE_STAFF, pk=pk
+    )

@@ -7,13 +7,25 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
-from safeguard.access import forget_access
-from safeguard.roles import ROLES, Scope
+from safeguard.access import access_for, forget_access
+from safeguard.roles import ROLES, Perm, Scope
 
-from .models import Pupil, School, SchoolMembership, Trust, TrustMembership, User
+from .models import (
+    SCHOOL_WEEKDAYS,
+    Pupil,
+    School,
+    SchoolClosure,
+    SchoolHours,
+    SchoolMembership,
+    Trust,
+    TrustMembership,
+    User,
+)
 
 
 def _grant_role_perms(user: User, role_key: str, target: School | Trust) -> None:
@@ -107,3 +119,172 @@ def pupil_create(
     pupil.full_clean()
     pupil.save()
     return pupil
+
+
+# --- Term dates: closures and school hours --------------------------------------------------------
+
+# A closure longer than this is almost always a mistyped year, and would stop every school-day
+# deadline for months: refuse it (the summer holiday is about 6 weeks).
+CLOSURE_LONGEST_DAYS = 92
+# How far from today a closure may be recorded: last year's (for absences still open) to a few
+# years ahead; a date outside this is a typing mistake.
+CLOSURE_YEARS_BACK = 2
+CLOSURE_YEARS_AHEAD = 3
+
+
+def school_closure_problems(
+    *,
+    school: School,
+    name: str,
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    closure: SchoolClosure | None = None,
+    today: datetime.date | None = None,
+) -> dict[str, str]:
+    """What is wrong with a closure as typed, as {field: plain-English message}."""
+    today = today or timezone.localdate()
+    earliest = datetime.date(today.year - CLOSURE_YEARS_BACK, 1, 1)
+    latest = datetime.date(today.year + CLOSURE_YEARS_AHEAD, 12, 31)
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "Enter a name, like October half term or INSET day"
+    for field, day, what in [("first_day", first_day, "first"), ("last_day", last_day, "last")]:
+        if day is None:
+            problems[field] = f"Enter the {what} day the school is closed"
+        elif not earliest <= day <= latest:
+            problems[field] = (
+                f"Enter a date between {earliest:%d/%m/%Y} and {latest:%d/%m/%Y}: check the year"
+            )
+    if problems or first_day is None or last_day is None:
+        return problems
+    if last_day < first_day:
+        return {"last_day": "The last day closed must be the same as or after the first day"}
+    if (last_day - first_day).days + 1 > CLOSURE_LONGEST_DAYS:
+        return {
+            "last_day": (
+                f"A closure can be at most {CLOSURE_LONGEST_DAYS} days long: check the dates, "
+                "or record each holiday separately"
+            )
+        }
+    overlapping = SchoolClosure.objects.filter(
+        school=school, first_day__lte=last_day, last_day__gte=first_day
+    )
+    if closure is not None and closure.pk:
+        overlapping = overlapping.exclude(pk=closure.pk)
+    other = overlapping.order_by("first_day").first()
+    if other is not None:
+        problems["first_day"] = (
+            f"These dates overlap {other.name} ({other.first_day:%d/%m/%Y} to "
+            f"{other.last_day:%d/%m/%Y}): change the dates or change that closure"
+        )
+    return problems
+
+
+def _require_manager(actor: Any, school: School) -> None:
+    if actor is not None and not access_for(actor).has(Perm.MANAGE_STAFF, school):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def _save_closure(
+    *,
+    actor: Any,
+    school: School,
+    closure: SchoolClosure,
+    name: str,
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    today: datetime.date | None,
+) -> SchoolClosure:
+    _require_manager(actor, school)
+    # Serialise a school's closure changes, so two people cannot save overlapping closures.
+    School.objects.select_for_update().filter(pk=school.pk).first()
+    problems = school_closure_problems(
+        school=school,
+        name=name,
+        first_day=first_day,
+        last_day=last_day,
+        closure=closure,
+        today=today,
+    )
+    if problems:
+        raise ValidationError(problems)
+    assert first_day is not None  # noqa: S101 (the problems say so otherwise)
+    assert last_day is not None  # noqa: S101
+    closure.name, closure.first_day, closure.last_day = name.strip(), first_day, last_day
+    closure.full_clean()
+    closure.save()
+    return closure
+
+
+def school_closure_create(
+    *,
+    actor: Any,
+    school: School,
+    name: str,
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    today: datetime.date | None = None,
+) -> SchoolClosure:
+    """Record days the school is closed (the school administrator; `actor=None` for seeding)."""
+    return _save_closure(
+        actor=actor,
+        school=school,
+        closure=SchoolClosure(school=school),
+        name=name,
+        first_day=first_day,
+        last_day=last_day,
+        today=today,
+    )
+
+
+def school_closure_update(
+    *,
+    actor: Any,
+    closure: SchoolClosure,
+    name: str,
+    first_day: datetime.date | None,
+    last_day: datetime.date | None,
+    today: datetime.date | None = None,
+) -> SchoolClosure:
+    """Change a closure's name or dates."""
+    return _save_closure(
+        actor=actor,
+        school=closure.school,
+        closure=closure,
+        name=name,
+        first_day=first_day,
+        last_day=last_day,
+        today=today,
+    )
+
+
+@transaction.atomic
+def school_closure_remove(*, actor: Any, closure: SchoolClosure) -> None:
+    """Remove a closure: its days count as school days again."""
+    _require_manager(actor, closure.school)
+    closure.delete()
+
+
+@transaction.atomic
+def school_hours_set(
+    *, actor: Any, school: School, hours: dict[int, tuple[datetime.time, datetime.time]]
+) -> None:
+    """Set when the school day starts and ends, Monday (0) to Friday (4)."""
+    _require_manager(actor, school)
+    problems = {
+        f"closes_{n}": (
+            f"On {SCHOOL_WEEKDAYS[n]} the school day ends before it starts: enter an end "
+            f"later than {opens:%H:%M}"
+        )
+        for n, (opens, closes) in hours.items()
+        if closes <= opens
+    }
+    if set(hours) - set(range(5)):
+        problems["__all__"] = "School hours are for Monday to Friday only"
+    if problems:
+        raise ValidationError(problems)
+    for n, (opens, closes) in hours.items():
+        SchoolHours.objects.update_or_create(
+            school=school, weekday=n, defaults={"opens": opens, "closes": closes}
+        )

@@ -27,4 +27,9 @@ auth_urlpatterns = [
 urlpatterns = [
     path("pupils/", views.PupilListView.as_view(), name="pupil-list"),
     path("pupils/<uuid:pk>/", views.PupilDetailView.as_view(), name="pupil-detail"),
+    path("school/term-dates/", views.term_dates, name="term-dates"),
+    path("school/term-dates/new/", views.closure_add, name="closure-add"),
+    path("school/term-dates/<uuid:pk>/edit/", views.closure_edit, name="closure-edit"),
+    path("school/term-dates/<uuid:pk>/remove/", views.closure_remove, name="closure-remove"),
+    path("school/hours/", views.school_hours, name="school-hours"),
 ]

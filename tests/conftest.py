@@ -65,6 +65,7 @@ class Records:
     absence: Any = None
     allegation: Any = None
     low_level_concern: Any = None
+    closure: Any = None
     notification: Any = None  # the author's own, in the notification centre
 
 
@@ -132,6 +133,15 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.allegations.records import allegation_records
 
     records.allegation, records.low_level_concern = allegation_records(school)
+    from schools.models import SchoolClosure
+
+    # Written directly: the service wants the school administrator, whom school B lacks.
+    records.closure = SchoolClosure.objects.create(
+        school=school,
+        name="October half term",
+        first_day=datetime.date(2026, 10, 26),
+        last_day=datetime.date(2026, 10, 30),
+    )
     from safeguard.notifications import notify
 
     (records.notification,) = notify(

@@ -178,6 +178,12 @@ ROUTES: dict[str, Route] = {
     "key-contact-add": Route(allowed={"admin"}),
     "key-contact-edit": _record_route("key_contact", {"admin"}),
     "key-contact-remove": _record_route("key_contact", {"admin"}, method="post", ok=302),
+    # Term dates and school hours: the school administrator of that school.
+    "term-dates": Route(allowed={"admin"}),
+    "closure-add": Route(allowed={"admin"}),
+    "closure-edit": _record_route("closure", {"admin"}),
+    "closure-remove": _record_route("closure", {"admin"}),
+    "school-hours": Route(allowed={"admin"}),
     "agency-list": Route(allowed={"tso"}),
     "agency-add": Route(allowed={"tso"}),
     "agency-edit": Route(kwargs=_agency, allowed={"tso"}, denied=404, record=True),
