@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from safeguard.access import access_for, get_for_actor_or_404, get_or_404
 from safeguard.roles import Perm
-from safeguard.workdays import working_day_on_or_after, working_days_between
+from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School
 
 from .missing_services import la_deadline
@@ -225,15 +225,21 @@ class AbsenceState:
         }[self.state]
 
 
-def absence_state(absence: ContinuousAbsence, today: datetime.date | None = None) -> AbsenceState:
-    """The deadline, the school days absent so far and what is due."""
+def absence_state(
+    absence: ContinuousAbsence,
+    today: datetime.date | None = None,
+    calendar: SchoolCalendar | None = None,
+) -> AbsenceState:
+    """The deadline, the school days absent so far and what is due, by the school's calendar
+    (pass it when showing many absences of one school, so it is loaded once)."""
     today = today or timezone.localdate()
-    deadline = la_deadline(absence.first_day)
-    start = working_day_on_or_after(absence.first_day)
+    calendar = calendar or SchoolCalendar.load(absence.school_id)
+    deadline = la_deadline(absence.first_day, calendar)
+    start = calendar.school_day_on_or_after(absence.first_day)
     until = today
     if absence.ended_on is not None:
         until = min(today, absence.ended_on - datetime.timedelta(days=1))
-    school_days = working_days_between(start - datetime.timedelta(days=1), until)
+    school_days = calendar.school_days_between(start - datetime.timedelta(days=1), until)
     if absence.ended_on is not None:
         state = "ended"
     elif absence.la_told_at is not None:

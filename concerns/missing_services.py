@@ -556,9 +556,10 @@ def missing_episode_close(
 # --- Children missing education ------------------------------------------------------------------
 
 
-def la_deadline(first_day: datetime.date) -> datetime.date:
-    """The 10th school day of the absence: the local authority must be told by then."""
-    return school_day_number(first_day, LA_DEADLINE_SCHOOL_DAY)
+def la_deadline(first_day: datetime.date, school: Any = None) -> datetime.date:
+    """The 10th school day of the absence: the local authority must be told by then. Pass the
+    school (or its id, or its calendar) so its closures count; without one, every working day."""
+    return school_day_number(first_day, LA_DEADLINE_SCHOOL_DAY, school=school)
 
 
 _ABSENCE_PERMS = (Perm.MANAGE_CP_RECORDS, Perm.MANAGE_PUPIL_ROLL)
@@ -662,7 +663,7 @@ def absence_start(
     absence.content_hash = content_hash(absence_content(absence))
     absence.full_clean()
     absence.save()
-    deadline = la_deadline(first_day)
+    deadline = la_deadline(first_day, pupil.school_id)
     reason = f" What is known: {absence.reason_known}" if absence.reason_known else ""
     chronology_append(
         school_id=pupil.school_id,

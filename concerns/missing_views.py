@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.services import access_log_write
 from safeguard.access import access_for
 from safeguard.roles import Perm
+from safeguard.workdays import SchoolCalendar
 from schools.selectors import pupil_get_for
 
 from . import missing_services as services
@@ -267,6 +268,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     absences = list(absence_list_for(actor=request.user, school=school)[:LIST_LIMIT])
+    calendar = SchoolCalendar.load(school)
     access_log_write(
         request=request,
         school_id=school.pk,
@@ -277,7 +279,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
         request,
         "concerns/missing/absence_list.html",
         {
-            "rows": [(a, absence_state(a, today)) for a in absences],
+            "rows": [(a, absence_state(a, today, calendar)) for a in absences],
             "can_record": can_record_absences(request.user, school),
         },
     )
@@ -296,7 +298,7 @@ def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             _show_problems(form, error)
         else:
-            deadline = services.la_deadline(absence.first_day)
+            deadline = services.la_deadline(absence.first_day, absence.school_id)
             messages.success(
                 request,
                 f"The absence is recorded. Tell the local authority by {deadline:%-d %B %Y} "

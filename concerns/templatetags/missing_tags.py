@@ -8,6 +8,7 @@ from django import template
 
 from safeguard.access import access_for
 from safeguard.roles import Perm
+from safeguard.workdays import SchoolCalendar
 
 from ..missing_selectors import (
     FREQUENT_EPISODES,
@@ -18,6 +19,13 @@ from ..missing_selectors import (
 )
 
 register = template.Library()
+
+
+def _absences_with_state(pupil: Any) -> list[tuple[Any, Any]]:
+    """The pupil's absences, each with its state by the school's calendar (loaded once)."""
+    absences = absences_of(pupil=pupil)
+    calendar = SchoolCalendar.load(pupil.school_id) if absences else None
+    return [(a, absence_state(a, calendar=calendar)) for a in absences]
 
 
 @register.inclusion_tag("concerns/missing/_pupil_section.html", takes_context=True)
@@ -34,7 +42,7 @@ def missing_children_section(context: template.Context, pupil: Any) -> dict[str,
         "episodes": episodes,
         "recent_count": recent_in(episodes),
         "frequent": FREQUENT_EPISODES,
-        "absences": [(a, absence_state(a)) for a in absences_of(pupil=pupil)],
+        "absences": _absences_with_state(pupil),
         "can_report": access.has(Perm.LOG_CONCERN, pupil.school_id),
         "can_record_absence": access.has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
         or access.has(Perm.MANAGE_PUPIL_ROLL, pupil.school_id),

@@ -356,7 +356,7 @@ def test_the_10th_school_day_skips_weekends_and_a_bank_holiday() -> None:
     # An absence first noticed on a Saturday counts from the Monday.
     assert services.la_deadline(datetime.date(2026, 5, 16)) == datetime.date(2026, 6, 1)
     # Christmas 2026: Friday 25 and Monday 28 December (Boxing Day's substitute) and Friday
-    # 1 January are bank holidays (school term dates join this with the reminders, issue 6).
+    # 1 January are bank holidays; the school's own holidays count when it is given.
     assert services.la_deadline(datetime.date(2026, 12, 21)) == datetime.date(2027, 1, 6)
 
 
@@ -383,6 +383,34 @@ def test_an_absence_shows_its_deadline_and_when_it_is_due_today_or_overdue(world
     assert (on_the_day.state, on_the_day.school_days) == ("today", 10)
     assert on_the_day.label == "Tell the local authority today"
     assert absence_state(absence, datetime.date(2026, 6, 2)).state == "overdue"
+
+
+def test_the_10th_school_day_skips_the_schools_half_term(world: World) -> None:
+    from schools.services import school_closure_create
+
+    school_closure_create(
+        actor=None,
+        school=world.school,
+        name="May half term",
+        first_day=datetime.date(2026, 5, 26),
+        last_day=datetime.date(2026, 5, 29),
+        today=datetime.date(2026, 5, 18),
+    )
+    # From Monday 18 May: 5 days, the bank holiday, half term, then 5 more to Friday 5 June.
+    assert services.la_deadline(datetime.date(2026, 5, 18), world.school) == datetime.date(
+        2026, 6, 5
+    )
+    assert services.la_deadline(datetime.date(2026, 5, 18), world.other_school) == (
+        datetime.date(2026, 6, 1)
+    )
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, tzinfo=LONDON), tick=False):
+        absence = _absence(world, datetime.date(2026, 5, 18))
+        entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_STARTED)
+        assert "must be told by 05/06/2026 (the 10th school day)" in entry.details
+    state = absence_state(absence, datetime.date(2026, 6, 1))
+    assert (state.state, state.school_days, state.deadline) == ("due", 6, datetime.date(2026, 6, 5))
+    assert absence_state(absence, datetime.date(2026, 6, 5)).state == "today"
+    assert absence_state(absence, datetime.date(2026, 6, 8)).state == "overdue"
 
 
 def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chronology(
