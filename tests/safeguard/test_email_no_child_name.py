@@ -1,0 +1,102 @@
+"""No email names a child (DESIGN.md section 7): every email path, over the demo trust's data."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard.models import Notification
+from safeguard.notifications import notification_deliver_email
+from safeguard.tasks import notifications_digest
+
+
+def _pupil_names() -> tuple[set[str], set[str]]:
+    """Every demo pupil's names: single names, and first-and-last pairs."""
+    from schools.models import Pupil
+
+    words: set[str] = set()
+    pairs: set[str] = set()
+    for p in Pupil.objects.all():
+        firsts = {p.legal_first_name, p.preferred_first_name} - {""}
+        lasts = {p.legal_last_name, p.preferred_last_name} - {""}
+        words |= firsts | lasts | set(p.legal_middle_names.split())
+        pairs |= {f"{f} {last}" for f in firsts for last in lasts}
+    return words, pairs
+
+
+def _not_children() -> list[str]:
+    """Names that rightly appear in emails and may share a word with a pupil's name: the
+    adults' (a title says who reported a pupil missing) and the schools' and the trust's."""
+    from schools.models import School, Trust, User
+
+    names = [*User.objects.values_list("full_name", flat=True)]
+    names += [*School.objects.values_list("name", flat=True)]
+    names += [*Trust.objects.values_list("name", flat=True)]
+    return sorted({n for n in names if n}, key=len, reverse=True)
+
+
+def _children_named(text: str, words: set[str], pairs: set[str], adults: list[str]) -> set[str]:
+    found = {pair for pair in pairs if pair in text}
+    for name in adults:  # "Sam Taylor" the teacher is not a pupil called Taylor
+        text = text.replace(name, " ")
+    found |= {w for w in words if re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", text)}
+    return found
+
+
+@pytest.fixture
+def demo(db, settings) -> None:  # noqa: ANN001
+    from schools.demo import seed_demo
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    seed_demo(password="demo-password-123", today=timezone.localdate())
+
+
+def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001
+    from reminders.services import reviews_run
+
+    # Everything the demo and the scheduled reviews raise: today, and a month on (all overdue).
+    reviews_run(now=timezone.now())
+    reviews_run(now=timezone.now() + datetime.timedelta(days=30))
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert len(ids) > 10, "the demo should raise notifications of many kinds"
+    for pk in ids:
+        assert notification_deliver_email(notification_id=str(pk)) is True
+    notification_emails = len(mail.outbox)
+    assert notifications_digest() > 0
+    assert len(mail.outbox) > notification_emails, "the digest sent nothing"
+    from schools.models import User
+
+    for user in User.objects.filter(is_active=True).order_by("email")[:3]:
+        assert client.post(reverse("password_reset"), {"email": user.email}).status_code == 302
+    assert any("password" in m.subject.lower() for m in mail.outbox)
+
+    words, pairs = _pupil_names()
+    adults = _not_children()
+    assert len(words) > 30
+    named = {
+        f"{m.subject!r} to {m.to}: {sorted(children)}"
+        for m in mail.outbox
+        if (children := _children_named(f"{m.subject}\n{m.body}", words, pairs, adults))
+    }
+    assert not named, "\n".join(sorted(named))
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert len(kinds) >= 4, kinds  # concerns, danger, missing pupils, actions, reminders...
+
+
+def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:  # noqa: ANN001
+    """The scan above is not blind: a title naming a pupil is caught, and a teacher sharing a
+    pupil's surname is not mistaken for one."""
+    from schools.models import Pupil
+
+    words, pairs = _pupil_names()
+    adults = _not_children()
+    pupil: Any = Pupil.objects.order_by("legal_last_name").first()
+    leak = f"Concern about {pupil.legal_first_name} raised"
+    assert _children_named(leak, words, pairs, adults) == {pupil.legal_first_name}
+    assert _children_named(f"Reported by {adults[0]}", words, pairs, adults) == set()
