@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from safeguard.workdays import is_working_day
+from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School, SchoolMembership, User
 
 from . import missing_services as services
@@ -33,14 +33,14 @@ def _minutes(moment: datetime.datetime, n: int) -> datetime.datetime:
     return moment + datetime.timedelta(minutes=n)
 
 
-def _school_days_back(today: datetime.date, n: int) -> datetime.date:
+def _school_days_back(today: datetime.date, n: int, calendar: SchoolCalendar) -> datetime.date:
     """The school day that makes `today` (or the last school day before it) the (n+1)-th."""
     day = today
-    while not is_working_day(day):
+    while not calendar.is_school_day(day):
         day -= datetime.timedelta(days=1)
     while n:
         day -= datetime.timedelta(days=1)
-        n -= is_working_day(day)
+        n -= calendar.is_school_day(day)
     return day
 
 
@@ -164,7 +164,8 @@ def seed_demo_missing(*, today: datetime.date) -> int:
                     created += 1
         absent = ContinuousAbsence.objects.filter(school=school).exists()
         if spec.slug == FREQUENT_SCHOOL and not absent:
-            first_day = _school_days_back(today, 7)  # today is the 8th school day
+            # Today is the 8th school day, by the school's own term dates.
+            first_day = _school_days_back(today, 7, SchoolCalendar.load(school))
             pupil = next(p for p in pupils[26:] if p.joined_on <= first_day)
             services.absence_start(
                 actor=people["admin"],

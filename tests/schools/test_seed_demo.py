@@ -11,7 +11,15 @@ from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for
 from safeguard.roles import Perm
-from schools.models import Pupil, School, SchoolMembership, Trust, TrustMembership, User
+from schools.models import (
+    Pupil,
+    School,
+    SchoolClosure,
+    SchoolMembership,
+    Trust,
+    TrustMembership,
+    User,
+)
 
 CONTRACT_EMAILS = {
     f"{role}@{slug}.example"
@@ -29,6 +37,7 @@ def _counts() -> tuple[int, ...]:
         SchoolMembership.objects.count(),
         TrustMembership.objects.count(),
         UserObjectPermission.objects.count(),
+        SchoolClosure.objects.count(),
     )
 
 
