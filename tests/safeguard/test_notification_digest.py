@@ -140,3 +140,54 @@ def test_the_digest_day_defaults_to_today_in_london(world: World) -> None:
     _notify(world, "dsl", "reminder")
     assert notifications_digest() == 1
     assert DigestSent.objects.get().day == timezone.localdate()
+
+
+def test_a_school_where_the_person_is_not_a_lead_is_left_out_of_their_digest(
+    world: World,
+) -> None:
+    """A DSL of school A who is also a member of staff in school B: B's notifications (and its
+    name) stay out of the digest; with nothing unread in A, no digest at all."""
+    user = member(world.school, "dsl", email="lead@alpha.example")
+    school_services.school_membership_grant(user=user, school=world.other_school, role="staff")
+    world.users["lead"] = user
+    _notify(world, "lead", "action_assigned", 2, school=world.other_school)
+    assert notifications_digest(DAY.isoformat()) == 0
+    _notify(world, "lead", "reminder")
+    assert notifications_digest(DAY.isoformat()) == 1
+    (email,) = _mail_to("lead@alpha.example")
+    assert email.subject == "Safeguard: 1 unread notification at Alpha School"
+    assert "Beta" not in email.body
+    assert "action" not in email.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_digest_once_when_the_task_is_queued_twice(world: World) -> None:
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from safeguard.celery import app
+
+    returned: list[int] = []
+
+    def done(sender: Any = None, retval: Any = None, **kwargs: Any) -> None:
+        if getattr(sender, "name", None) == "safeguard.notifications_digest":
+            returned.append(retval)
+
+    task_postrun.connect(done, weak=False)
+    _notify(world, "dsl", "reminder", 2)  # committed: their own emails are queued too
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+            notifications_digest.delay(DAY.isoformat())
+            notifications_digest.delay(DAY.isoformat())
+            deadline = time.monotonic() + 30
+            while len(returned) < 2 or Notification.objects.filter(email_sent_at=None).exists():
+                assert time.monotonic() < deadline, f"the worker did not finish: {returned}"
+                time.sleep(0.2)
+    finally:
+        task_postrun.disconnect(done)
+    assert sorted(returned) == [0, 1]
+    digests = [m for m in _mail_to("dsl@alpha.example") if m.subject.startswith("Safeguard: 2")]
+    assert len(digests) == 1
+    assert DigestSent.objects.filter(recipient=world.users["dsl"], day=DAY).count() == 1
