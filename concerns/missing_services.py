@@ -24,7 +24,7 @@ from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
-from safeguard.workdays import bank_holiday_name, is_working_day, school_day_number
+from safeguard.workdays import SchoolCalendar, bank_holiday_name, school_day_number
 from schools.models import Pupil, User
 
 from .models import (
@@ -610,9 +610,14 @@ def absence_start_problems(
         problems["first_day"] = "The first day of the absence must be today or in the past"
     elif first_day < pupil.joined_on:
         problems["first_day"] = "The first day of the absence must be after the pupil joined"
-    elif not is_working_day(first_day):
-        holiday = bank_holiday_name(first_day)
-        why = f"{holiday}, a bank holiday" if holiday else f"a {first_day:%A}"
+    elif not (calendar := SchoolCalendar.load(pupil.school_id)).is_school_day(first_day):
+        holiday, closure = bank_holiday_name(first_day), calendar.closure_on(first_day)
+        if holiday:
+            why = f"{holiday}, a bank holiday"
+        elif first_day.weekday() >= 5 or closure is None:
+            why = f"a {first_day:%A}"
+        else:
+            why = f"in {closure.name}, when the school was closed"
         problems["first_day"] = (
             f"The first day of the absence must be a school day: {first_day:%d/%m/%Y} was {why}"
         )

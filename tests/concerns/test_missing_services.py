@@ -657,9 +657,22 @@ def test_a_pupil_who_has_left_is_not_reported_missing_nor_recorded_absent(world:
     [
         (datetime.date(2026, 11, 21), "21/11/2026 was a Saturday"),
         (datetime.date(2026, 8, 31), "31/08/2026 was Late Summer Bank Holiday, a bank holiday"),
+        (
+            datetime.date(2026, 10, 27),
+            "27/10/2026 was in October half term, when the school was closed",
+        ),
     ],
 )
 def test_an_absence_starts_on_a_school_day(world: World, day: datetime.date, why: str) -> None:
+    from schools.services import school_closure_create
+
+    school_closure_create(
+        actor=None,
+        school=world.school,
+        name="October half term",
+        first_day=datetime.date(2026, 10, 26),
+        last_day=datetime.date(2026, 10, 30),
+    )
     with pytest.raises(ValidationError) as excinfo:
         _absence(world, day, today=datetime.date(2026, 11, 23))
     message = _problems(excinfo)["first_day"][0]
