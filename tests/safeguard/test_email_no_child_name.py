@@ -100,3 +100,15 @@ def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:  # noqa:
     leak = f"Concern about {pupil.legal_first_name} raised"
     assert _children_named(leak, words, pairs, adults) == {pupil.legal_first_name}
     assert _children_named(f"Reported by {adults[0]}", words, pairs, adults) == set()
+
+
+def test_every_notification_raised_links_to_a_page_of_ours(demo) -> None:  # noqa: ANN001
+    """Opening a notification goes only to a page of this site: every link the services and the
+    scheduled reviews write passes that check, so none is left stranded in the centre."""
+    from reminders.services import reviews_run
+    from safeguard.notifications import notification_safe_link
+
+    reviews_run(now=timezone.now() + datetime.timedelta(days=30))
+    links = set(Notification.objects.values_list("link", flat=True))
+    assert len(links) > 10
+    assert {link for link in links if notification_safe_link(link) != link} == set()
