@@ -74,7 +74,8 @@ class PupilSearchForm(GovukFormMixin, forms.Form):
 
 
 class SchoolClosureForm(GovukFormMixin, forms.Form):
-    """Days the school is closed; the service checks the dates (order, overlap, range)."""
+    """Days the school is closed. The service's rules (order, overlap, range) run here too, so
+    every problem shows by its field, styled, at once; the service checks again on saving."""
 
     name = forms.CharField(
         label="Name",
@@ -101,9 +102,29 @@ class SchoolClosureForm(GovukFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
     )
 
+    def __init__(self, *args: Any, school: Any, closure: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.school, self.closure = school, closure
+
     @staticmethod
     def initial_for(closure: Any) -> dict[str, Any]:
         return {f: getattr(closure, f) for f in ["name", "first_day", "last_day"]}
+
+    def clean(self) -> dict[str, Any]:
+        from .services import school_closure_problems
+
+        data: dict[str, Any] = super().clean() or {}
+        if not self.errors:
+            problems = school_closure_problems(
+                school=self.school,
+                name=data.get("name", ""),
+                first_day=data.get("first_day"),
+                last_day=data.get("last_day"),
+                closure=self.closure,
+            )
+            for field, message in problems.items():
+                self.add_error(field if field in self.fields else None, message)
+        return data
 
 
 def _school_time(label: str, what: str) -> forms.TimeField:
@@ -140,6 +161,16 @@ class SchoolHoursForm(GovukFormMixin, forms.Form):
         for n, (opens, closes) in hours.items():
             initial[f"opens_{n}"], initial[f"closes_{n}"] = opens, closes
         return initial
+
+    def clean(self) -> dict[str, Any]:
+        from .services import school_hours_problems
+
+        data: dict[str, Any] = super().clean() or {}
+        complete = all(f"opens_{n}" in data and f"closes_{n}" in data for n in range(5))
+        if complete:
+            for field, message in school_hours_problems(self.hours()).items():
+                self.add_error(field, message)
+        return data
 
     def hours(self) -> dict[int, tuple[datetime.time, datetime.time]]:
         """What the service takes: {weekday: (starts, ends)}."""

@@ -266,22 +266,30 @@ def school_closure_remove(*, actor: Any, closure: SchoolClosure) -> None:
     closure.delete()
 
 
-@transaction.atomic
-def school_hours_set(
-    *, actor: Any, school: School, hours: dict[int, tuple[datetime.time, datetime.time]]
-) -> None:
-    """Set when the school day starts and ends, Monday (0) to Friday (4)."""
-    _require_manager(actor, school)
+def school_hours_problems(
+    hours: dict[int, tuple[datetime.time, datetime.time]],
+) -> dict[str, str]:
+    """What is wrong with school hours as typed, as {field: plain-English message}."""
     problems = {
         f"closes_{n}": (
             f"On {SCHOOL_WEEKDAYS[n]} the school day ends before it starts: enter an end "
             f"later than {opens:%H:%M}"
         )
         for n, (opens, closes) in hours.items()
-        if closes <= opens
+        if n in range(5) and closes <= opens
     }
     if set(hours) - set(range(5)):
         problems["__all__"] = "School hours are for Monday to Friday only"
+    return problems
+
+
+@transaction.atomic
+def school_hours_set(
+    *, actor: Any, school: School, hours: dict[int, tuple[datetime.time, datetime.time]]
+) -> None:
+    """Set when the school day starts and ends, Monday (0) to Friday (4)."""
+    _require_manager(actor, school)
+    problems = school_hours_problems(hours)
     if problems:
         raise ValidationError(problems)
     for n, (opens, closes) in hours.items():

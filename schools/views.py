@@ -166,7 +166,7 @@ def term_dates(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def closure_add(request: HttpRequest) -> HttpResponse:
     school = _managed_school(request)
-    form = SchoolClosureForm(request.POST or None)
+    form = SchoolClosureForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             closure = services.school_closure_create(
@@ -184,7 +184,12 @@ def closure_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def closure_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     closure = school_closure_get_for(actor=request.user, pk=pk)
-    form = SchoolClosureForm(request.POST or None, initial=SchoolClosureForm.initial_for(closure))
+    form = SchoolClosureForm(
+        request.POST or None,
+        school=closure.school,
+        closure=closure,
+        initial=SchoolClosureForm.initial_for(closure),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.school_closure_update(actor=request.user, closure=closure, **form.cleaned_data)

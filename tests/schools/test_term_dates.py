@@ -4,6 +4,7 @@ is typed, and the calendar every school-day deadline counts with."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -220,6 +221,9 @@ def test_a_mistyped_closure_shows_the_problem_by_its_field(
     assert message in form.errors[field][0]
     body = response.content.decode()
     assert f'id="id_{field}-error"' in body
+    # The input is marked and points at its message, as GOV.UK Frontend expects.
+    assert re.search(rf'class="[^"]*govuk-input--error[^"]*"[^>]*id="id_{field}"', body)
+    assert re.search(rf'aria-describedby="[^"]*id_{field}-error"', body)
     assert "There is a problem" in body
     assert 'value="Mistyped"' in body  # what was typed is kept
     assert f'value="{data["last_day"]}"' in body
@@ -237,6 +241,7 @@ def test_school_hours_page(client, world: World) -> None:  # noqa: ANN001
     body = refused.content.decode()
     assert "On Thursday the school day ends before it starts" in body
     assert 'id="id_closes_3-error"' in body
+    assert 'aria-describedby="id_closes_3-error"' in body
     assert 'value="07:00"' in body  # kept as typed
     assert not SchoolHours.objects.exists()
     assert client.post(reverse("school-hours"), data | {"closes_4": "13:00"}).status_code == 302
