@@ -294,6 +294,16 @@ def referral_record_response(
             )
         if outcome not in Outcome.values:
             raise ValidationError({"outcome": "Choose the outcome"})
+        escalated = referral.updates.filter(kind=UpdateKind.ESCALATED).order_by("-occurred_at")
+        latest = escalated.values_list("occurred_at", flat=True).first()
+        if referral.outcome_at and latest and occurred_at < latest:
+            when = timezone.localtime(latest)
+            raise ValidationError(
+                {
+                    "occurred_at": "The new outcome cannot be before the escalation "
+                    f"({when:%d/%m/%Y %H:%M})"
+                }
+            )
         if outcome == Outcome.OTHER and not notes.strip():
             raise ValidationError({"notes": "Describe the outcome"})
     else:
@@ -351,6 +361,22 @@ def referral_escalate(
     _when("occurred_at", occurred_at, after=referral.made_at, what="The escalation")
     if escalation_reason not in EscalationReason.values:
         raise ValidationError({"escalation_reason": "Choose why you are escalating"})
+    if escalation_reason == EscalationReason.DISAGREE and not referral.outcome:
+        raise ValidationError(
+            {
+                "escalation_reason": "There is no decision to disagree with yet: record the "
+                "outcome first, or escalate because nothing has come back"
+            }
+        )
+    if referral.outcome_at and occurred_at < referral.outcome_at:
+        when = timezone.localtime(referral.outcome_at)
+        raise ValidationError(
+            {"occurred_at": f"The escalation cannot be before the outcome ({when:%d/%m/%Y %H:%M})"}
+        )
+    if referral.status == ReferralStatus.ESCALATED:
+        raise ValidationError(
+            {"escalation_reason": "This referral is already escalated: record what came back"}
+        )
     if not escalated_to.strip():
         raise ValidationError({"escalated_to": "Enter who you escalated to"})
     if not notes.strip():

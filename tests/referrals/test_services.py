@@ -371,3 +371,73 @@ def test_the_follow_up_and_acknowledgement_times_are_recorded_once(world: World)
         ):
             with transaction.atomic():
                 Referral.objects.filter(pk=referral.pk).update(**{column: None})
+
+
+def test_escalations_follow_the_decision_they_challenge(world: World) -> None:
+    dsl = world.users["dsl"]
+    referral = make_referral(dsl, world.pupil)
+    escalate = {
+        "actor": dsl,
+        "referral": referral,
+        "escalated_to": "Team manager",
+        "notes": "We ask for the decision to be reviewed.",
+    }
+    with pytest.raises(ValidationError, match="no decision to disagree with"):
+        services.referral_escalate(**escalate, occurred_at=FRIDAY_4PM, escalation_reason="disagree")
+    services.referral_record_response(
+        actor=dsl,
+        referral=referral,
+        kind="outcome",
+        occurred_at=FRIDAY_4PM + datetime.timedelta(days=1),
+        source="Hub",
+        outcome="nfa",
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.referral_escalate(
+            **escalate,
+            occurred_at=FRIDAY_4PM + datetime.timedelta(hours=2),
+            escalation_reason="disagree",
+        )
+    assert caught.value.message_dict["occurred_at"][0].startswith(
+        "The escalation cannot be before the outcome"
+    )
+    services.referral_escalate(
+        **escalate,
+        occurred_at=FRIDAY_4PM + datetime.timedelta(days=2),
+        escalation_reason="disagree",
+    )
+    with pytest.raises(ValidationError, match="already escalated"):
+        services.referral_escalate(
+            **escalate,
+            occurred_at=FRIDAY_4PM + datetime.timedelta(days=2, hours=1),
+            escalation_reason="no_response",
+        )
+    with pytest.raises(ValidationError) as caught:
+        services.referral_record_response(
+            actor=dsl,
+            referral=referral,
+            kind="outcome",
+            occurred_at=FRIDAY_4PM + datetime.timedelta(days=1, hours=1),
+            source="Hub",
+            outcome="cin_assessment",
+        )
+    assert caught.value.message_dict["occurred_at"][0].startswith(
+        "The new outcome cannot be before the escalation"
+    )
+    services.referral_record_response(
+        actor=dsl,
+        referral=referral,
+        kind="outcome",
+        occurred_at=FRIDAY_4PM + datetime.timedelta(days=3),
+        source="Hub",
+        outcome="cin_assessment",
+    )
+    with pytest.raises(ValidationError, match="escalate it first"):
+        services.referral_record_response(
+            actor=dsl,
+            referral=referral,
+            kind="outcome",
+            occurred_at=FRIDAY_4PM + datetime.timedelta(days=4),
+            source="Hub",
+            outcome="section_47",
+        )
