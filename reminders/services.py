@@ -53,10 +53,13 @@ class ReviewReport:
 
 
 class People:
-    """The DSLs, deputies and headteachers of every school, from one query."""
+    """The DSLs, deputies and headteachers of every school, from one query; and every school's
+    calendar (term dates and school hours), from one more."""
 
     def __init__(self) -> None:
-        from schools.models import SchoolMembership
+        from schools.models import School, SchoolMembership
+
+        self.calendars = workdays.calendars_for(School.objects.values_list("pk", flat=True))
 
         self.by_role: dict[tuple[int, str], set[int]] = defaultdict(set)
         rows = SchoolMembership.objects.filter(
@@ -68,33 +71,15 @@ class People:
     def of(self, school_id: int, *roles: str) -> set[int]:
         return set().union(*(self.by_role[(school_id, r)] for r in roles))
 
+    def calendar(self, school_id: int) -> workdays.SchoolCalendar:
+        return self.calendars.get(school_id, workdays.DEFAULT_CALENDAR)
+
     def managers(self, school_id: int) -> set[int]:
         """The DSL and deputies: who keeps the school's CP records."""
         return self.of(school_id, "dsl", "deputy")
 
 
 # --- The checks --------------------------------------------------------------------------------
-
-
-SCHOOL_DAY = (datetime.time(8, 30), datetime.time(15, 30))
-
-
-def _school_hours_after(moment: datetime.datetime, span: datetime.timedelta) -> datetime.datetime:
-    """`span` of school hours after `moment`: only time inside the school day on a working day
-    counts (a concern at 15:10 on Friday with one hour to run is due at 09:10 on Monday)."""
-    opens, closes = SCHOOL_DAY
-    local = moment.astimezone(workdays.LONDON)
-    day, remaining = local.date(), span
-    start = max(local.time(), opens)
-    while True:
-        if workdays.is_working_day(day) and start < closes:
-            begin = datetime.datetime.combine(day, start, tzinfo=workdays.LONDON)
-            end = datetime.datetime.combine(day, closes, tzinfo=workdays.LONDON)
-            if begin + remaining <= end:
-                return begin + remaining
-            remaining -= end - begin
-        day += datetime.timedelta(days=1)
-        start = opens
 
 
 def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
@@ -115,8 +100,9 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
             second = first + IMMEDIATE_DANGER_TARGET
             target = "15 minutes"
         else:
-            first = _school_hours_after(written_at, TRIAGE_TARGET)
-            second = _school_hours_after(first, TRIAGE_TARGET)
+            calendar = people.calendar(school_id)
+            first = calendar.add_school_hours(written_at, TRIAGE_TARGET)
+            second = calendar.add_school_hours(first, TRIAGE_TARGET)
             target = "an hour of the school day"
         link = reverse("concern-detail", kwargs={"pk": pk})
         prefix = "A concern about a child in immediate danger" if danger else "A concern"
@@ -274,7 +260,7 @@ def absences_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         ended_on__isnull=True, la_told_at__isnull=True, first_day__lte=today
     ).values_list("pk", "school_id", "first_day")
     for pk, school_id, first_day in rows.iterator():
-        if workdays.school_day_number(first_day, 10) <= today:
+        if people.calendar(school_id).school_day_number(first_day, 10) <= today:
             yield Due(
                 school_id,
                 f"absence-la:{pk}",

@@ -10,6 +10,7 @@ import pytest
 from concerns.models import Concern
 from reminders import services
 from reminders.models import Reminder
+from safeguard import workdays
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
 from tests.conftest import World
@@ -43,7 +44,8 @@ def told(key_start: str) -> set[str]:
 def test_the_triage_target_counts_school_hours(
     written: datetime.datetime, due: datetime.datetime
 ) -> None:
-    assert services._school_hours_after(written, services.TRIAGE_TARGET) == due
+    calendar = workdays.DEFAULT_CALENDAR  # school 08:30 to 15:30, every working day
+    assert calendar.add_school_hours(written, services.TRIAGE_TARGET) == due
 
 
 def _submitted(records: dict[str, Any]) -> Concern:
@@ -57,13 +59,14 @@ def test_an_unopened_concern_escalates_to_the_deputies_then_the_head(
 ) -> None:
     concern = _submitted(records)
     written = concern.written_at
-    first = services._school_hours_after(written, services.TRIAGE_TARGET)
+    calendar = workdays.calendar_for(world.school)
+    first = calendar.add_school_hours(written, services.TRIAGE_TARGET)
     services.reviews_run(now=first - datetime.timedelta(minutes=1))
     assert not told(f"triage:{concern.pk}")
     services.reviews_run(now=first)
     assert told(f"triage:{concern.pk}:deputies") == {world.users["deputy"].email}
     assert not told(f"triage:{concern.pk}:head")
-    second = services._school_hours_after(first, services.TRIAGE_TARGET)
+    second = calendar.add_school_hours(first, services.TRIAGE_TARGET)
     services.reviews_run(now=second)
     heads = told(f"triage:{concern.pk}:head")
     assert world.users["head"].email in heads
@@ -174,3 +177,25 @@ def test_a_race_with_another_run_tells_nobody_twice(world: World, records: dict[
     assert services._raise(item, [world.users["dsl"]], world.school) == 1
     assert services._raise(item, [world.users["dsl"]], world.school) == 0
     assert Notification.objects.filter(title="A test reminder").count() == 1
+
+
+def test_the_triage_target_waits_for_the_school_after_half_term(world: World) -> None:
+    from schools.models import SchoolClosure
+
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="October half term",
+        first_day=datetime.date(2026, 10, 26),
+        last_day=datetime.date(2026, 10, 30),
+    )
+    people = services.People()
+    calendar = people.calendar(world.school.pk)
+    # Friday 23 October 15:10, school ends 15:30: 40 minutes left, on Monday 2 November.
+    assert calendar.add_school_hours(at(2026, 10, 23, 15, 10), services.TRIAGE_TARGET) == at(
+        2026, 11, 2, 9, 10
+    )
+    # The other school has no half term recorded: Monday 26 October.
+    other = people.calendar(world.other_school.pk)
+    assert other.add_school_hours(at(2026, 10, 23, 15, 10), services.TRIAGE_TARGET) == at(
+        2026, 10, 26, 9, 10
+    )
