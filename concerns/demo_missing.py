@@ -121,6 +121,10 @@ def _short_episode(
         person="Father, by phone",
     )  # fmt: skip
     services.missing_step_record(
+        actor=dsl, episode=episode, step="police_reported", not_applicable=True,
+        notes="Found by the site manager during the search, before the police were needed.",
+    )  # fmt: skip
+    services.missing_step_record(
         actor=dsl, episode=episode, step="social_worker_told", not_applicable=True,
     )  # fmt: skip
     services.missing_step_record(

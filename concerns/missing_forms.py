@@ -168,8 +168,10 @@ STEP_FIELDS: dict[str, dict[str, str]] = {
         "notes": "What they said (optional)",
     },
     MissingStep.POLICE_REPORTED: {
+        "called": "Was the pupil reported missing to the police?",
         "police_line": "Which number did you call?",
         "incident_number": "Police incident number",
+        "reason": "If the police were not called, why not?",
         "notes": "What the police were told of the checks already made (optional)",
     },
     MissingStep.SOCIAL_WORKER_TOLD: {
@@ -187,6 +189,21 @@ STEP_FIELDS: dict[str, dict[str, str]] = {
         "person": "Who offered it (optional)",
         "notes": "Notes (optional)",
     },
+}
+# Per step with a yes/no question: the question's field, the "yes" answer's words for the time,
+# and the reason's hint.
+STEP_QUESTION: dict[str, tuple[str, str, str]] = {
+    MissingStep.PARENTS_TOLD: (
+        "told",
+        "the parents or carers were told",
+        "For example, the pupil was with them",
+    ),
+    MissingStep.POLICE_REPORTED: (
+        "called",
+        "the police were called",
+        "For example, the pupil was found on the premises within minutes",
+    ),
+    MissingStep.SOCIAL_WORKER_TOLD: ("allocated", "the social worker was told", ""),
 }
 STEP_TIME_LABEL = {
     MissingStep.FOUND: "found",
@@ -206,6 +223,11 @@ class MissingStepForm(MomentsMixin, GovukFormMixin, forms.Form):
         choices=YES_NO,
         widget=Radios,
         error_messages={"required": "Select yes if the pupil has an allocated social worker"},
+    )
+    called = forms.ChoiceField(
+        choices=YES_NO,
+        widget=Radios,
+        error_messages={"required": "Select yes if the pupil was reported missing to the police"},
     )
     police_line = forms.ChoiceField(
         choices=PoliceLine.choices,
@@ -228,8 +250,8 @@ class MissingStepForm(MomentsMixin, GovukFormMixin, forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     MOMENTS = {"done_at": ("done_date", "done_time")}
-    OPTIONAL_FIELDS = ["told", "allocated", "police_line", "incident_number", "person", "place",
-                       "reason", "notes"]  # fmt: skip
+    OPTIONAL_FIELDS = ["told", "allocated", "called", "police_line", "incident_number", "person",
+                       "place", "reason", "notes"]  # fmt: skip
 
     def __init__(self, *args: Any, step: MissingStep, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -241,53 +263,60 @@ class MissingStepForm(MomentsMixin, GovukFormMixin, forms.Form):
             else:
                 del self.fields[name]
         # Where the service's problems are shown: "not done" beside its yes/no question; the
-        # parents' missing reason beside the reason.
+        # missing reason beside the reason. While the question is unanswered, what the "yes"
+        # answer needs (the time, who was told, the incident number) is not asked: the question's
+        # own error says what to do first.
         self.FIELD_FOR: dict[str, tuple[str, ...]] = dict(self.MOMENTS)
-        if step == MissingStep.PARENTS_TOLD:
-            self.FIELD_FOR |= {"not_applicable": ("told",), "notes": ("reason",)}
+        question = STEP_QUESTION.get(step)
+        if question is not None:
+            name, _, reason_hint = question
+            self.FIELD_FOR |= {
+                "not_applicable": (name,),
+                "notes": (name, "reason"),
+                "done_at": (name, *self.MOMENTS["done_at"]),
+                "person": (name, "person"),
+                "police_line": (name, "police_line"),
+                "incident_number": (name, "incident_number"),
+            }
+            if "reason" in self.fields:
+                self.fields["reason"].help_text = reason_hint
+            # "No": no time to enter.
             self.fields["done_date"].required = False
             self.fields["done_time"].required = False
-        elif step == MissingStep.SOCIAL_WORKER_TOLD:
-            self.FIELD_FOR["not_applicable"] = ("allocated",)
         what = STEP_TIME_LABEL.get(step, "it was done")
         self.fields["done_date"].label = f"Date {what}" if step in STEP_TIME_LABEL else "Date"
         self.fields["done_time"].label = f"Time {what}" if step in STEP_TIME_LABEL else "Time"
-        if step == MissingStep.SOCIAL_WORKER_TOLD:
-            # No social worker: nothing else to enter.
-            self.fields["done_date"].required = False
-            self.fields["done_time"].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        when = {
-            MissingStep.SOCIAL_WORKER_TOLD: ("allocated", "the social worker was told"),
-            MissingStep.PARENTS_TOLD: ("told", "the parents or carers were told"),
-        }.get(self.step)
-        if when and data.get(when[0]) == "yes":
+        question = STEP_QUESTION.get(self.step)
+        if question and data.get(question[0]) == "yes":
             for name, what in [("done_date", "date"), ("done_time", "time")]:
                 if data.get(name) is None and name not in self.errors:
-                    self.add_error(name, f"Enter the {what} {when[1]}")
+                    self.add_error(name, f"Enter the {what} {question[1]}")
         return data
 
     @property
     def not_done(self) -> bool:
+        question = STEP_QUESTION.get(self.step)
         d = getattr(self, "cleaned_data", {})
-        return d.get("allocated") == "no" or d.get("told") == "no"
+        return question is not None and d.get(question[0]) == "no"
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         not_applicable = self.not_done
         notes = d.get("notes", "")
-        if self.step == MissingStep.PARENTS_TOLD and not_applicable:
+        if not_applicable and "reason" in self.fields:
             notes = d.get("reason", "")
+        called = not not_applicable
         return {
             "done_at": None if not_applicable else self.moment("done_at"),
             "not_applicable": not_applicable,
             "notes": notes,
             "person": "" if not_applicable else d.get("person", ""),
             "place": d.get("place", ""),
-            "police_line": d.get("police_line", ""),
-            "incident_number": d.get("incident_number", ""),
+            "police_line": d.get("police_line", "") if called else "",
+            "incident_number": d.get("incident_number", "") if called else "",
         }
 
 

@@ -21,7 +21,7 @@ from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School
 
-from .missing_services import la_deadline
+from .missing_services import la_deadline, police_were_called
 from .models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
 
 FREQUENT_EPISODES = 3  # Appendix C: going missing frequently may indicate exploitation
@@ -154,7 +154,7 @@ def missing_checklist(*, episode: MissingEpisode) -> list[StepLine]:
         record = rows.get(step.value)
         can = record is None and (episode.is_open or step == MissingStep.RETURN_INTERVIEW)
         if step == MissingStep.POLICE_TOLD_OF_RETURN:
-            can = can and MissingStep.POLICE_REPORTED in rows and MissingStep.FOUND in rows
+            can = can and police_were_called(rows) and MissingStep.FOUND in rows
         elif step == MissingStep.RETURN_INTERVIEW:
             can = can and MissingStep.FOUND in rows
         lines.append(StepLine(step=step, record=record, can_record=can))

@@ -42,8 +42,27 @@ CLOCK_SLACK = datetime.timedelta(minutes=5)
 # later, often days after the child is back).
 AFTER_CLOSE = {MissingStep.RETURN_INTERVIEW}
 # Steps that may be recorded as not done, with why: no social worker is allocated; the parents or
-# carers were not told (for example, the pupil was with them).
-MAY_BE_NOT_DONE = {MissingStep.SOCIAL_WORKER_TOLD, MissingStep.PARENTS_TOLD}
+# carers were not told (for example, the pupil was with them); the police were not called (for
+# example, the pupil was found on the premises within minutes), never when significant harm is
+# believed (Appendix C: 999).
+MAY_BE_NOT_DONE = {
+    MissingStep.SOCIAL_WORKER_TOLD,
+    MissingStep.PARENTS_TOLD,
+    MissingStep.POLICE_REPORTED,
+}
+NOT_DONE_NEEDS_REASON = {
+    MissingStep.PARENTS_TOLD: (
+        "Enter why the parents or carers were not told, for example, the pupil was with them"
+    ),
+    MissingStep.POLICE_REPORTED: (
+        "Enter why the police were not called, for example, the pupil was found on the "
+        "premises within minutes"
+    ),
+}
+HARM_NEEDS_POLICE = (
+    "The child is believed to be suffering significant harm: report them missing to the police "
+    "on 999 now, and record it"
+)
 # Steps whose notes say what was done, so they cannot be left blank.
 NOTES_REQUIRED = {
     MissingStep.SEARCHED: "Enter where was searched, and by whom",
@@ -238,6 +257,12 @@ def _steps_of(episode: MissingEpisode) -> dict[str, MissingEpisodeStep]:
     return {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
 
 
+def police_were_called(steps: dict[str, MissingEpisodeStep]) -> bool:
+    """Whether the pupil was reported missing to the police (not recorded as "not called")."""
+    police = steps.get(MissingStep.POLICE_REPORTED)
+    return police is not None and not police.not_applicable
+
+
 def missing_step_problems(
     *,
     episode: MissingEpisode,
@@ -264,7 +289,11 @@ def missing_step_problems(
     person, place, incident_number = person.strip(), place.strip(), incident_number.strip()
     notes = notes.strip()
     if not_applicable and step not in MAY_BE_NOT_DONE:
-        return {"__all__": "Only the parents and social worker steps can be recorded as not done."}
+        return {
+            "__all__": (
+                "Only the parents, police and social worker steps can be recorded as not done."
+            )
+        }
     problems: dict[str, str] = {}
     if not not_applicable:
         if done_at is None:
@@ -279,12 +308,11 @@ def missing_step_problems(
     found = done.get(MissingStep.FOUND)
     if step in NOTES_REQUIRED and not notes:
         problems["notes"] = NOTES_REQUIRED[MissingStep(step)]
-    if step == MissingStep.PARENTS_TOLD and not_applicable:
-        if not notes:
-            problems["notes"] = (
-                "Enter why the parents or carers were not told, for example, the pupil was with "
-                "them"
-            )
+    if step in NOT_DONE_NEEDS_REASON and not_applicable:
+        if step == MissingStep.POLICE_REPORTED and episode.significant_harm_believed:
+            problems["not_applicable"] = HARM_NEEDS_POLICE
+        elif not notes:
+            problems["notes"] = NOT_DONE_NEEDS_REASON[MissingStep(step)]
     elif step == MissingStep.PARENTS_TOLD and not person:
         problems["person"] = "Enter who was told"
     elif step == MissingStep.POLICE_REPORTED:
@@ -311,7 +339,7 @@ def missing_step_problems(
                 f"The time found must be after the pupil was last seen ({last_seen})"
             )
     elif step in (MissingStep.POLICE_TOLD_OF_RETURN, MissingStep.RETURN_INTERVIEW):
-        if step == MissingStep.POLICE_TOLD_OF_RETURN and MissingStep.POLICE_REPORTED not in done:
+        if step == MissingStep.POLICE_TOLD_OF_RETURN and not police_were_called(done):
             return {"__all__": "The police were not told the pupil was missing: record that first."}
         if found is None:
             return {"__all__": "Record when the pupil was found first."}
@@ -356,6 +384,7 @@ def missing_step_record(
     )
     if problems:
         raise ValidationError(problems)
+    called = step == MissingStep.POLICE_REPORTED and not not_applicable
     row = MissingEpisodeStep(
         school_id=episode.school_id,
         episode=episode,
@@ -365,8 +394,8 @@ def missing_step_record(
         notes=notes,
         person=person,
         place=place if step == MissingStep.FOUND else "",
-        police_line=police_line if step == MissingStep.POLICE_REPORTED else "",
-        incident_number=incident_number if step == MissingStep.POLICE_REPORTED else "",
+        police_line=police_line if called else "",
+        incident_number=incident_number if called else "",
         recorded_by=actor,
         recorder_name=actor.full_name,
     )
@@ -425,9 +454,10 @@ def missing_close_problems(
     *,
     episode: MissingEpisode,
     steps: dict[str, MissingEpisodeStep] | None = None,
+    social_workers: list[str] | None = None,
 ) -> dict[str, str]:
     """What must be recorded before the episode can be closed, as {step: plain words}, in the
-    protocol's order."""
+    protocol's order. Pass `social_workers` (`allocated_social_workers`) if already known."""
     steps = _steps_of(episode) if steps is None else steps
     problems: dict[str, str] = {}
     if MissingStep.PARENTS_TOLD not in steps:
@@ -435,14 +465,29 @@ def missing_close_problems(
             "Record that the parents or carers were told, or why they were not (for example, "
             "the pupil was with them)"
         )
-    # (Marking it "no social worker allocated" is refused while the records show one.)
+    police = steps.get(MissingStep.POLICE_REPORTED)
+    if episode.significant_harm_believed and (police is None or police.not_applicable):
+        # Recording "not called" is refused then; a row written any other way owes the report.
+        problems[MissingStep.POLICE_REPORTED] = HARM_NEEDS_POLICE
+    elif police is None:
+        problems[MissingStep.POLICE_REPORTED] = (
+            "Record the report to the police, or why the police were not called (for example, "
+            "the pupil was found on the premises within minutes)"
+        )
     if MissingStep.SOCIAL_WORKER_TOLD not in steps:
+        # Marking it "no social worker allocated" is refused while the records show one, so
+        # offer it only when they do not.
+        if social_workers is None:
+            social_workers = allocated_social_workers(pupil=episode.pupil)
         problems[MissingStep.SOCIAL_WORKER_TOLD] = (
-            "Record that the social worker was told, or that no social worker is allocated"
+            f"Tell the allocated social worker ({'; '.join(social_workers)}) that the pupil is "
+            "missing, and record it"
+            if social_workers
+            else "Record that the social worker was told, or that no social worker is allocated"
         )
     if MissingStep.FOUND not in steps:
         problems[MissingStep.FOUND] = "Record when, where and by whom the pupil was found"
-    if MissingStep.POLICE_REPORTED in steps and MissingStep.POLICE_TOLD_OF_RETURN not in steps:
+    if police_were_called(steps) and MissingStep.POLICE_TOLD_OF_RETURN not in steps:
         problems[MissingStep.POLICE_TOLD_OF_RETURN] = (
             "Tell the police the pupil has returned, and record it: the police keep searching "
             "until they are told"
@@ -503,6 +548,9 @@ def _summary(episode: MissingEpisode, steps: dict[str, MissingEpisodeStep]) -> s
         if s.not_applicable and key == MissingStep.PARENTS_TOLD:
             done.append(f"{label}: not told ({s.notes})")
             continue
+        if s.not_applicable and key == MissingStep.POLICE_REPORTED:
+            done.append(f"Police: not called ({s.notes})")
+            continue
         if s.not_applicable:
             done.append(f"{label}: not applicable (no social worker allocated)")
             continue
@@ -522,8 +570,9 @@ def _summary(episode: MissingEpisode, steps: dict[str, MissingEpisodeStep]) -> s
 def missing_episode_close(
     *, actor: User, episode: MissingEpisode, now: datetime.datetime | None = None
 ) -> MissingEpisode:
-    """Close the episode once the pupil is found (and the police told of the return, if they
-    were told the pupil was missing); signed, and written into the chronology."""
+    """Close the episode once the pupil is found, the parents, the police and the social worker
+    steps are recorded (each done, or why not), and the police told of the return if they were
+    told the pupil was missing; signed, and written into the chronology."""
     _require(actor, episode.school_id, Perm.MANAGE_CP_RECORDS)
     episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
     if not episode.is_open:

@@ -156,8 +156,11 @@ def _episode_context(
     checklist = missing_checklist(episode=episode)
     steps = {line.step.value: line.record for line in checklist if line.record is not None}
     police = steps.get(MissingStep.POLICE_REPORTED)
+    social_workers = services.allocated_social_workers(pupil=episode.pupil)
     close_problems = (
-        services.missing_close_problems(episode=episode, steps=steps) if episode.is_open else {}
+        services.missing_close_problems(episode=episode, steps=steps, social_workers=social_workers)
+        if episode.is_open
+        else {}
     )
     errors = close_errors or {}
     return {
@@ -165,14 +168,15 @@ def _episode_context(
         "pupil": episode.pupil,
         "checklist": [(line, errors.get(line.step.value, "")) for line in checklist],
         "remaining": [line for line in checklist if not line.done],
-        "police_step": police,
+        # The report to the police, if they were called (not a step recorded as "not called").
+        "police_step": police if services.police_were_called(steps) else None,
         "close_problems": close_problems,
         # A refused close: an error summary linking to each step still to record.
         "close_errors": errors,
         "recent_count": missing_count_last_12_months(pupil=episode.pupil),
         "frequent": FREQUENT_EPISODES,
         "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id),
-        "social_workers": services.allocated_social_workers(pupil=episode.pupil),
+        "social_workers": social_workers,
         "record_school": episode.school,
         "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
         or request.schools.acting.pk != episode.school_id,  # type: ignore[attr-defined]

@@ -514,7 +514,8 @@ class MissingEpisodeStep(TenantModel):
     episode = models.ForeignKey(MissingEpisode, on_delete=models.PROTECT, related_name="steps")
     step = models.CharField(max_length=30, choices=MissingStep.choices)
     done_at = models.DateTimeField("when", null=True, blank=True)
-    not_applicable = models.BooleanField(default=False)  # no social worker is allocated
+    # Not done, with why in the notes (parents not told, police not called); or no social worker.
+    not_applicable = models.BooleanField(default=False)
     notes = models.TextField("what was done", blank=True)
     person = models.CharField("who was told, or who found the pupil", max_length=200, blank=True)
     place = models.CharField("where the pupil was found", max_length=200, blank=True)

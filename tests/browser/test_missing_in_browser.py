@@ -53,6 +53,12 @@ def test_dsl_records_a_missing_episode_step_by_step_and_closes_it(
     page.get_by_role("button", name="Record it").click()
 
     _record(page, "police_reported")
+    page.get_by_role("button", name="Record it").click()  # did not say whether they called
+    expect(page.locator("#id_called-error")).to_contain_text(
+        "Select yes if the pupil was reported missing to the police"
+    )
+    expect(page.locator("#id_incident_number-error")).to_have_count(0)
+    page.get_by_role("radio", name="Yes").check()
     page.get_by_label("101 (non-emergency)").check()
     page.get_by_role("button", name="Record it").click()  # forgot the incident number
     expect(page.locator("#id_incident_number-error")).to_contain_text(

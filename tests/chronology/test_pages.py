@@ -138,6 +138,10 @@ def _missing_and_absent(world: World, *, days_ago: int) -> None:
     missing.missing_step_record(
         actor=dsl, episode=episode, step="social_worker_told", not_applicable=True
     )
+    missing.missing_step_record(
+        actor=dsl, episode=episode, step="police_reported", not_applicable=True,
+        notes="Found on the premises within minutes",
+    )  # fmt: skip
     missing.missing_episode_close(actor=dsl, episode=episode)
     first = working_day_on_or_after(timezone.localdate() - datetime.timedelta(days=days_ago))
     absence = missing.absence_start(

@@ -31,7 +31,7 @@ def test_demo_missing_children_in_every_school_and_seeding_twice_adds_nothing() 
     assert ChronologyEntry.objects.count() == counts[2]
     assert not MissingEpisode.objects.filter(closed_at__isnull=True).exists()
     for slug in ["alderbrook", "southend-bay", "leicester-road"]:
-        full = MissingEpisode.objects.get(school__slug=slug, steps__step="police_reported")
+        full = MissingEpisode.objects.get(school__slug=slug, steps__step="police_told_of_return")
         assert set(full.steps.values_list("step", flat=True)) == {
             "searched",
             "contacted",
@@ -44,8 +44,10 @@ def test_demo_missing_children_in_every_school_and_seeding_twice_adds_nothing() 
         }
         assert verify_chain(school_id=full.school_id).ok
     frequent = MissingEpisode.objects.filter(school__slug="alderbrook").exclude(
-        steps__step="police_reported"
+        steps__step="police_told_of_return"
     )
+    # Found during the search: each records why the police were not called.
+    assert all(e.steps.get(step="police_reported", not_applicable=True).notes for e in frequent)
     pupil = frequent.first().pupil
     now = datetime.datetime(2026, 11, 20, 16, tzinfo=LONDON)
     assert missing_count_last_12_months(pupil=pupil, now=now) == 3

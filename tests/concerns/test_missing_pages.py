@@ -44,8 +44,16 @@ def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) ->
     )
 
 
+def _police_not_called(world: World, episode: MissingEpisode) -> None:
+    services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step="police_reported", not_applicable=True,
+        notes="Found by the school within minutes",
+    )  # fmt: skip
+
+
 def _close(world: World, episode: MissingEpisode) -> MissingEpisode:
     _told_parents_and_no_social_worker(world, episode)
+    _police_not_called(world, episode)
     services.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
@@ -206,6 +214,7 @@ def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world
         {
             "done_date": at["date"],
             "done_time": at["time"],
+            "called": "yes",
             "police_line": "101",
             "incident_number": "",
             "notes": "Told them we searched the field and phoned her",
@@ -223,6 +232,7 @@ def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world
         {
             "done_date": early["date"],
             "done_time": early["time"],
+            "called": "yes",
             "police_line": "101",
             "incident_number": "CAD 77",
         },  # fmt: skip
@@ -233,6 +243,7 @@ def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world
         {
             "done_date": at["date"],
             "done_time": at["time"],
+            "called": "yes",
             "police_line": "999",
             "incident_number": "CAD 77",
         },  # fmt: skip
@@ -259,6 +270,90 @@ def test_no_social_worker_marks_the_step_not_applicable(client, world: World) ->
     assert "Not applicable" in page
 
 
+def test_a_yes_no_step_left_unanswered_shows_only_the_question_error(client, world: World) -> None:  # noqa: ANN001
+    episode = _start(world)
+    client.force_login(world.users["dsl"])
+    at = _when(episode.missing_since + 5 * MINUTE)
+    for step, asked, not_asked in [
+        ("parents_told", "Select yes if the parents or carers were told", "Enter who was told"),
+        (
+            "police_reported",
+            "Select yes if the pupil was reported missing to the police",
+            "Enter the police incident number",
+        ),
+        (
+            "social_worker_told",
+            "Select yes if the pupil has an allocated social worker",
+            "Enter the name of the social worker",
+        ),
+    ]:
+        url = reverse("missing-step", kwargs={"pk": episode.pk, "step": step})
+        page = _text(client.post(url, {"done_date": at["date"], "done_time": at["time"]}))
+        assert page.count(asked) == 2, step  # in the summary and beside the question
+        assert not_asked not in page, step
+        assert "Select whether you called 101 or 999" not in page
+        assert "Enter why" not in page
+
+
+def test_the_police_not_called_is_recorded_with_why_unless_harm_is_believed(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    episode = _start(world)
+    client.force_login(world.users["dsl"])
+    url = reverse("missing-step", kwargs={"pk": episode.pk, "step": "police_reported"})
+    assert "Was the pupil reported missing to the police?" in _text(client.get(url))
+    page = _text(client.post(url, {"called": "no"}))
+    assert 'id="id_reason-error"' in page
+    assert "Enter why the police were not called" in page
+    response = client.post(url, {"called": "no", "reason": "Found in the library within minutes"})
+    assert response.status_code == 302
+    page = _text(client.get(reverse("missing-detail", kwargs={"pk": episode.pk})))
+    assert "Not called: Found in the library within minutes" in page
+    assert '<strong class="govuk-tag govuk-tag--grey">Not called</strong>' in page
+    assert "Record the report to the police" not in page
+    told_of_return = reverse(
+        "missing-step", kwargs={"pk": episode.pk, "step": "police_told_of_return"}
+    )
+    assert told_of_return not in page  # nothing to tell the police of
+    harmed = services.missing_episode_start(
+        actor=world.users["staff"], pupil=PupilFactory(school=world.school),
+        missing_since=timezone.now() - HOUR, last_seen_at=timezone.now() - 2 * HOUR,
+        last_seen_details="Gate", significant_harm_believed=True,
+    )  # fmt: skip
+    url = reverse("missing-step", kwargs={"pk": harmed.pk, "step": "police_reported"})
+    page = _text(client.post(url, {"called": "no", "reason": "Found in the library"}))
+    assert 'id="id_called-error"' in page
+    assert "believed to be suffering significant harm: report them missing to the police on " \
+        "999 now" in page  # fmt: skip
+    page = _text(client.get(reverse("missing-detail", kwargs={"pk": harmed.pk})))
+    assert "report them missing to the police on 999 now, and record it" in page
+
+
+def test_the_close_checklist_asks_to_tell_an_allocated_social_worker_and_no_more(
+    client,
+    world: World,  # noqa: ANN001
+) -> None:
+    from contacts.models import FamilyContact
+
+    episode = _start(world)
+    client.force_login(world.users["dsl"])
+    detail = reverse("missing-detail", kwargs={"pk": episode.pk})
+    assert "or that no social worker is allocated" in _text(client.get(detail))
+    FamilyContact.objects.create(school=world.school, pupil=world.pupil, name="Kim Ray",
+                                 relationship="social_worker", phone="01632 960000")  # fmt: skip
+    page = _text(client.get(detail))
+    assert re.search(
+        r'href="#step-social_worker_told">Tell the allocated social worker '
+        r"\(Kim Ray \(01632 960000\)\) that the pupil is missing, and record it<",
+        page,
+    )
+    assert "no social worker is allocated" not in page
+    page = _text(client.post(reverse("missing-close", kwargs={"pk": episode.pk})))
+    assert "Tell the allocated social worker (Kim Ray" in page
+    assert "no social worker is allocated" not in page
+
+
 def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world: World) -> None:  # noqa: ANN001
     episode = _start(world)
     client.force_login(world.users["dsl"])
@@ -278,6 +373,7 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
     # Each step still to record is in the error summary, linked to the step, and beside it.
     for step, message in [
         ("parents_told", "Record that the parents or carers were told, or why they were not"),
+        ("police_reported", "Record the report to the police, or why the police were not called"),
         ("social_worker_told", "or that no social worker is allocated"),
         ("found", "Record when, where and by whom the pupil was found"),
     ]:
@@ -293,6 +389,7 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
         place="The bus stop",
     )
     _told_parents_and_no_social_worker(world, episode)
+    _police_not_called(world, episode)
     response = client.post(close, follow=True)
     assert "closed and in the pupil&#x27;s chronology" in _text(response)
     chronology = _text(client.get(reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})))
@@ -728,9 +825,10 @@ STEP_CASES = {
     ),  # fmt: skip
     "parents_not_told": ({"told": "no", "reason": "With the pupil"}, ["told", "reason"]),
     "police_reported": (
-        {"police_line": "101", "incident_number": "CAD 1"},
-        ["police_line", "done_date", "done_time", "incident_number"],
+        {"called": "yes", "police_line": "101", "incident_number": "CAD 1"},
+        ["called", "police_line", "done_date", "done_time", "incident_number"],
     ),
+    "police_not_called": ({"called": "no", "reason": "Found in the hall"}, ["called", "reason"]),
     "social_worker_told": (
         {"allocated": "yes", "person": "Jo"},
         ["allocated", "done_date", "done_time", "person"],
@@ -743,7 +841,11 @@ STEP_CASES = {
     "police_told_of_return": ({}, ["done_date", "done_time"]),
     "return_interview": ({}, ["done_date", "done_time"]),
 }
-STEP_OF = {"parents_not_told": "parents_told", "no_social_worker": "social_worker_told"}
+STEP_OF = {
+    "parents_not_told": "parents_told",
+    "police_not_called": "police_reported",
+    "no_social_worker": "social_worker_told",
+}
 
 
 def test_every_case_covers_a_step() -> None:
@@ -780,7 +882,7 @@ def test_a_field_not_marked_optional_cannot_be_left_blank(
         # Every field is either asked for here or labelled "(optional)" (or is asked only on
         # the other answer to the yes/no question).
         assert name in required or str(field.label).endswith("(optional)") or name in {
-            "reason", "person", "done_date", "done_time",
+            "reason", "person", "done_date", "done_time", "police_line", "incident_number",
         }, (name, field.label)  # fmt: skip
     for name in required:
         page = _text(client.post(url, {**data, name: ""}))

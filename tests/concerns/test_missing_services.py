@@ -279,15 +279,91 @@ def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(wor
     assert offered.step == "return_interview"
 
 
-def test_an_episode_found_before_the_police_were_called_closes_without_them(world: World) -> None:
+def test_an_episode_found_before_the_police_were_called_closes_with_why_they_were_not(
+    world: World,
+) -> None:
     episode = _start(world)
     _step(world, episode, "searched", episode.missing_since + MINUTE, notes="Hall and field")
     _told_parents_and_no_social_worker(world, episode)
     _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="Caretaker",
           place="Behind the sports hall")  # fmt: skip
+    # Step 4 never recorded, and no reason given: the episode stays open.
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_episode_close(actor=world.users["deputy"], episode=episode)
+    assert _problems(excinfo) == {
+        "police_reported": [
+            "Record the report to the police, or why the police were not called (for example, "
+            "the pupil was found on the premises within minutes)"
+        ]
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_step_record(
+            actor=world.users["deputy"], episode=episode, step="police_reported",
+            not_applicable=True, notes="  ",
+        )  # fmt: skip
+    assert _problems(excinfo) == {
+        "notes": [
+            "Enter why the police were not called, for example, the pupil was found on the "
+            "premises within minutes"
+        ]
+    }
+    not_called = services.missing_step_record(
+        actor=world.users["deputy"], episode=episode, step="police_reported",
+        not_applicable=True, notes="Found on the premises within minutes",
+        police_line="101", incident_number="typed, then not called",
+    )  # fmt: skip
+    assert (not_called.done_at, not_called.police_line, not_called.incident_number) == (
+        None, "", ""
+    )  # fmt: skip
+    # Not called: there is no return to tell them of.
+    with pytest.raises(ValidationError, match="were not told"):
+        _step(world, episode, "police_told_of_return", episode.missing_since + 4 * MINUTE)
+    assert not missing_checklist(episode=episode)[6].can_record
     services.missing_episode_close(actor=world.users["deputy"], episode=episode)
+    entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
+    assert "Police: not called (Found on the premises within minutes)" in entry.details
     with pytest.raises(ValidationError, match="closed"):
         _step(world, episode, "contacted", episode.missing_since + 4 * MINUTE, notes="Texted")
+
+
+def test_when_significant_harm_is_believed_the_police_must_be_called_before_closing(
+    world: World,
+) -> None:
+    episode = _start(world, significant_harm_believed=True)
+    t = episode.missing_since
+    _told_parents_and_no_social_worker(world, episode)
+    _step(world, episode, "found", t + 3 * MINUTE, person="Caretaker", place="The field")
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    assert "on 999 now" in _problems(excinfo)["police_reported"][0]
+    # No reason is enough: Appendix C says 999.
+    with pytest.raises(ValidationError) as excinfo:
+        services.missing_step_record(
+            actor=world.users["dsl"], episode=episode, step="police_reported",
+            not_applicable=True, notes="Found on the premises within minutes",
+        )  # fmt: skip
+    assert _problems(excinfo) == {"not_applicable": [services.HARM_NEEDS_POLICE]}
+    _step(world, episode, "police_reported", t + 2 * MINUTE, police_line="999",
+          incident_number="CAD 9")  # fmt: skip
+    with pytest.raises(ValidationError, match="Tell the police"):
+        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    _step(world, episode, "police_told_of_return", t + 4 * MINUTE)
+    assert services.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
+
+
+def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_open(
+    world: World,
+) -> None:
+    from concerns.models import MissingEpisodeStep
+
+    episode = _start(world, significant_harm_believed=True)
+    _told_parents_and_no_social_worker(world, episode)
+    _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="A", place="B")
+    MissingEpisodeStep.objects.create(
+        school=world.school, episode=episode, step="police_reported", not_applicable=True,
+        notes="Found quickly", recorded_by=world.users["dsl"], recorder_name="DSL",
+    )  # fmt: skip
+    assert set(services.missing_close_problems(episode=episode)) == {"police_reported"}
 
 
 # --- Frequent episodes ----------------------------------------------------------------------------
@@ -300,9 +376,17 @@ def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) ->
     )
 
 
+def _police_not_called(world: World, episode: MissingEpisode) -> None:
+    services.missing_step_record(
+        actor=world.users["dsl"], episode=episode, step="police_reported", not_applicable=True,
+        notes="Found by the school within minutes",
+    )  # fmt: skip
+
+
 def _closed_episode(world: World, at: datetime.datetime) -> MissingEpisode:
     episode = _start(world, at=at)
     _told_parents_and_no_social_worker(world, episode)
+    _police_not_called(world, episode)
     _step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
     return services.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
@@ -527,9 +611,10 @@ def test_closing_needs_the_parents_told_or_why_not_and_the_social_worker_step(
     with pytest.raises(ValidationError) as excinfo:
         services.missing_episode_close(actor=world.users["dsl"], episode=episode)
     problems = _problems(excinfo)
-    assert set(problems) == {"parents_told", "social_worker_told"}
+    assert set(problems) == {"parents_told", "police_reported", "social_worker_told"}
     assert "or why they were not" in problems["parents_told"][0]
     assert "no social worker is allocated" in problems["social_worker_told"][0]
+    _police_not_called(world, episode)
     # Not told needs the reason why.
     with pytest.raises(ValidationError) as excinfo:
         services.missing_step_record(
@@ -563,16 +648,17 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
     if source == "status_lead":
         chronology_services.status_add(actor=world.users["dsl"], pupil=pupil, kind="early_help",
                                        start_date=started, lead_professional="Sam Lee")  # fmt: skip
-        shown = "Sam Lee"
+        shown = shown_in_full = "Sam Lee"
     elif source == "cin_status":
         chronology_services.status_add(
             actor=world.users["dsl"], pupil=pupil, kind="child_in_need", start_date=started
         )
         shown = "not named (Child in Need)"
+        shown_in_full = "a social worker, not named (Child in Need)"
     else:
         FamilyContact.objects.create(school=world.school, pupil=pupil, name="Kim Ray",
                                      relationship="social_worker", phone="01632 960000")  # fmt: skip
-        shown = "Kim Ray (01632 960000)"
+        shown = shown_in_full = "Kim Ray (01632 960000)"
     episode = _start(world)
     with pytest.raises(ValidationError) as excinfo:
         services.missing_step_record(
@@ -582,6 +668,11 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
     message = _problems(excinfo)["not_applicable"][0]
     assert "records show an allocated social worker" in message
     assert shown in message
+    # Closing asks only for what applies: telling the allocated social worker.
+    to_close = services.missing_close_problems(episode=episode)["social_worker_told"]
+    assert to_close == f"Tell the allocated social worker ({shown_in_full}) that the pupil is " \
+        "missing, and record it"  # fmt: skip
+    assert "no social worker is allocated" not in to_close
     told = _step(world, episode, "social_worker_told", episode.missing_since + 5 * MINUTE,
                  person="Sam Lee, by phone")  # fmt: skip
     assert not told.not_applicable
@@ -712,6 +803,7 @@ def test_the_database_keeps_what_was_reported_even_while_the_episode_is_open(wor
             attempt()
     # Closing (through the service) is still possible.
     _told_parents_and_no_social_worker(world, episode)
+    _police_not_called(world, episode)
     _step(world, episode, "found", episode.missing_since + HOUR / 2, person="Mum", place="Home")
     assert services.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
 
