@@ -15,6 +15,9 @@ from .models import Outcome, SubjectType
 DATETIME_HINT = "For example, 21/11/2026 14:30"
 DATETIME_ERRORS = {"invalid": "Enter the date and time like 21/11/2026 14:30"}
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# A choice not in the list (someone of another school, say, typed into the page): plain words,
+# never Django's "<uuid> is not one of the available choices".
+PERSON_NOT_LISTED = "Choose someone from the list"
 
 
 def _yes(value: str) -> bool:
@@ -22,11 +25,13 @@ def _yes(value: str) -> bool:
 
 
 def _datetime(label: str, *, required: bool = True, hint: str = DATETIME_HINT) -> Any:
+    # "Enter the date and time the LADO was contacted": only the label's first letter is lowered.
+    what = label[:1].lower() + label[1:]
     return forms.DateTimeField(
         label=label,
         required=required,
         help_text=hint,
-        error_messages={"required": f"Enter the {label.lower()}", **DATETIME_ERRORS},
+        error_messages={"required": f"Enter the {what}", **DATETIME_ERRORS},
     )
 
 
@@ -64,7 +69,10 @@ class _SubjectFields(forms.Form):
         label="They are",
         choices=SubjectType.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose who the adult is"},
+        error_messages={
+            "required": "Choose who the adult is",
+            "invalid_choice": "Choose who the adult is",
+        },
     )
 
 
@@ -73,6 +81,7 @@ class AllegationForm(GovukFormMixin, _SubjectFields):
         label="Their account in Safeguard (optional)",
         required=False,
         help_text="If they have one, they can never see this record.",
+        error_messages={"invalid_choice": PERSON_NOT_LISTED},
     )
     reported_by_name = forms.CharField(
         label="Reported by", max_length=150, error_messages={"required": "Enter who reported it"}
@@ -99,12 +108,16 @@ class AllegationForm(GovukFormMixin, _SubjectFields):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick each pupil involved.",
+        # A pupil not on this school's list (another school's, or one who has gone): never the
+        # raw "<uuid> is not one of the available choices".
+        error_messages={"invalid_choice": "Choose pupils from this school"},
     )
     named_user = forms.ChoiceField(
         label="Name someone to handle it with you (optional)",
         required=False,
         help_text="Only people with an account here are listed: a deputy headteacher, say, or "
         "a governor. They see the allegation and act on it as you do.",
+        error_messages={"invalid_choice": PERSON_NOT_LISTED},
     )
     named_capacity = forms.CharField(
         label="Why they are named (optional)",
@@ -231,7 +244,7 @@ class NameForm(GovukFormMixin, forms.Form):
     user = forms.ChoiceField(
         label="Person",
         help_text="Only people with an account here are listed.",
-        error_messages={"required": "Choose a person"},
+        error_messages={"required": "Choose a person", "invalid_choice": PERSON_NOT_LISTED},
     )
     capacity = forms.CharField(
         label="Why they are named (optional)",
@@ -287,6 +300,7 @@ class ReportForm(GovukFormMixin, _SubjectFields):
         required=False,
         help_text="Only governors with an account here are listed. It goes to the trust "
         "safeguarding officer either way.",
+        error_messages={"invalid_choice": "Choose one of the school's governors listed"},
     )
 
     def __init__(
@@ -316,6 +330,7 @@ class LowLevelForm(GovukFormMixin, _SubjectFields):
         label="Their account in Safeguard (optional)",
         required=False,
         help_text="If they have one, they can never see this record.",
+        error_messages={"invalid_choice": PERSON_NOT_LISTED},
     )
     observed = forms.CharField(
         label="What was observed",

@@ -472,6 +472,13 @@ def allegation_step_add(
     if not details.strip():
         raise ValidationError({"details": "Enter what was done"})
     _not_future("occurred_at", occurred_at, "date and time")
+    if occurred_at < allegation.reported_at:
+        raise ValidationError(
+            {
+                "occurred_at": "The step must be on or after the time it was reported "
+                f"({_when(allegation.reported_at)})"
+            }
+        )
     return _step(
         allegation=allegation,
         actor=actor,

@@ -147,6 +147,13 @@ def allegation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "overdue": allegation.lado_overdue(),
             "lado": lado_contact_for(allegation.school),
             "from_low_level": list(allegation.from_low_level_concerns.all()),
+            # About the headteacher: handled with the chair of governors, who may have no
+            # account here, so the page names them with how to reach them.
+            "chairs": (
+                selectors.chairs_for(actor=request.user, school=allegation.school)
+                if allegation.about_headteacher
+                else []
+            ),
         },
     )
 

@@ -115,6 +115,23 @@ def test_lado_contact_before_the_report_is_refused_with_the_field(world: World) 
     assert not AllegationStep.objects.filter(kind=StepKind.LADO_CONTACTED).exists()
 
 
+def test_a_step_before_the_report_is_refused_with_the_field(world: World) -> None:
+    a = allegation(world.users["head"], world.school)
+    with pytest.raises(ValidationError) as error:
+        services.allegation_step_add(
+            actor=world.users["head"],
+            allegation=a,
+            occurred_at=a.reported_at - datetime.timedelta(minutes=1),
+            details="Advice from HR",
+        )
+    assert "on or after the time it was reported" in error.value.message_dict["occurred_at"][0]
+    assert not AllegationStep.objects.filter(kind=StepKind.NOTE).exists()
+    step = services.allegation_step_add(
+        actor=world.users["head"], allegation=a, occurred_at=a.reported_at, details="Advice"
+    )
+    assert step.kind == StepKind.NOTE
+
+
 def test_outcome_before_the_report_or_without_notes_is_refused(world: World) -> None:
     head = world.users["head"]
     a = allegation(head, world.school)
