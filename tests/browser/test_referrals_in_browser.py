@@ -39,7 +39,7 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
     page.get_by_role("button", name="Record the referral").click()
 
     expect(page.get_by_test_id("follow-up-warning")).to_be_visible()
-    expect(page.get_by_test_id("follow-up-outstanding")).to_contain_text("due today")
+    expect(page.get_by_test_id("follow-up-outstanding")).to_have_text("Follow-up due today")
     page.get_by_role("link", name="Record the written follow-up").click()
     page.get_by_label("Who it was sent to").fill("Essex Effective Support portal")
     page.get_by_role("button", name="Save").click()
@@ -54,7 +54,8 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
     )
     page.get_by_label("Notes").fill("A social worker will visit the family this week.")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_test_id("referral-status")).to_have_text("Closed: Child in Need assessment")
+    expect(page.get_by_test_id("referral-status")).to_have_text("Closed")
+    expect(page.get_by_test_id("referral-outcome")).to_have_text("Child in Need assessment")
 
     page.goto(f"{base}/pupils/{pupil.pk}/chronology/")
     entries = page.get_by_test_id("chronology-entry")
@@ -75,3 +76,19 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
         EntryKind.REFERRAL_FOLLOW_UP,
         EntryKind.REFERRAL_RESPONSE,
     }
+
+
+def test_the_referrals_pages_fit_a_phone(page: Page, live_server, demo) -> None:  # noqa: ANN001
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, base, "dsl@alderbrook.example")
+    closed = Referral.objects.filter(school__slug="alderbrook", outcome="section_47").get()
+    for path in ("/referrals/", f"/referrals/{closed.pk}/"):
+        page.goto(f"{base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+    page.goto(f"{base}/referrals/")
+    status = page.get_by_test_id("referral-status").first
+    box = status.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390  # the status column is on screen, not scrolled away
