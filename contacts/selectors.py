@@ -88,6 +88,13 @@ class CallNow:
         return self.agency.get_kind_display()
 
     @property
+    def name_if_other(self) -> str:
+        """The agency's name, or "" when it only repeats what kind of service it is (the seeds'
+        "Police: non-emergency" is both), so a line never reads "X (X)"."""
+        same = self.agency.name.strip().casefold() == self.kind_label.strip().casefold()
+        return "" if same else self.agency.name
+
+    @property
     def answering(self) -> bool:
         return self.state.opening in (Opening.OPEN, Opening.ALWAYS)
 
@@ -157,9 +164,11 @@ class CallNow:
             return [self._missing("No telephone number is recorded", f"Telephone {NOT_RECORDED}.")]
         if self.state.opening == Opening.UNKNOWN and alternative and alternative.phone:
             return [
+                # "first" after the number: read aloud or copied, the number's link ends at a
+                # word, never at a lone ";" ("Call 0345 603 7627 ; if ...").
                 ("text", "Call "),
                 ("tel", agency.phone),
-                ("text", "; if there is no answer, call "),
+                ("text", " first; if there is no answer, call "),
                 ("tel", alternative.phone),
                 ("text", f" ({alternative.name})."),
             ]

@@ -287,6 +287,18 @@ def _clean_family_contact(contact: FamilyContact) -> None:
         raise ValidationError(problems)
 
 
+def _one_line_ending(value: Any) -> Any:
+    """Text with "\n" line endings: a browser sends a textarea's lines with "\r\n", the seeds and
+    imports use "\n", and the same address must read as the same address."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def _family_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _one_line_ending(v) for k, v in values.items() if k in FAMILY_CONTACT_FIELDS}
+
+
 def _shown(field: str, value: Any) -> str:
     if field == "parental_responsibility":
         return "Yes" if value else "No"
@@ -303,7 +315,12 @@ def _record_change(
 ) -> FamilyContactChange | None:
     """Append one row to the pupil's family-contact history (nothing when nothing changed)."""
     before, after = before or {}, after or {}
-    changed = [f for f in FAMILY_CONTACT_FIELDS if before.get(f) != after.get(f)]
+    # A row stored before line endings were made one ("\r\n") has not changed if only they differ.
+    changed = [
+        f
+        for f in FAMILY_CONTACT_FIELDS
+        if _one_line_ending(before.get(f)) != _one_line_ending(after.get(f))
+    ]
     if kind == FamilyContactChangeKind.CHANGED and not changed:
         return None
     labels = {f.name: str(f.verbose_name) for f in FamilyContact._meta.concrete_fields}
@@ -349,11 +366,7 @@ def family_contact_create(*, actor: Any, pupil: Pupil, **values: Any) -> FamilyC
     _require_family_editor(actor, pupil.school_id)
     # Lock the pupil so two people adding "emergency contact 1" at once cannot both succeed.
     Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
-    contact = FamilyContact(
-        school_id=pupil.school_id,
-        pupil=pupil,
-        **{k: v for k, v in values.items() if k in FAMILY_CONTACT_FIELDS},
-    )
+    contact = FamilyContact(school_id=pupil.school_id, pupil=pupil, **_family_values(values))
     _clean_family_contact(contact)
     contact.save()
     _record_change(
@@ -372,9 +385,8 @@ def family_contact_update(*, actor: Any, contact: FamilyContact, **values: Any) 
     Pupil.objects.select_for_update().filter(pk=contact.pupil_id).first()
     # As stored, not as the caller's instance may already have been changed.
     before = _snapshot(FamilyContact.objects.get(pk=contact.pk))
-    for field, value in values.items():
-        if field in FAMILY_CONTACT_FIELDS:
-            setattr(contact, field, value)
+    for field, value in _family_values(values).items():
+        setattr(contact, field, value)
     _clean_family_contact(contact)
     contact.save()
     _record_change(

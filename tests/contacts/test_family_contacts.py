@@ -337,3 +337,54 @@ def test_family_contacts_page_query_count_does_not_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(url).content.decode()
     assert "Contact 7" in body
+
+
+def test_a_browsers_line_endings_are_not_a_change_of_address(client, world: World) -> None:  # noqa: ANN001
+    # Seeded (and imported) addresses end their lines with "\n"; a browser sends a textarea's
+    # lines back with "\r\n".
+    contact = _contact(world, address="12 Mill Lane\nColchester\nCO1 1AA", notes="Works days")
+    client.force_login(world.users["admin"])
+    edit = reverse("family-contact-edit", kwargs={"pk": contact.pk})
+    form = client.get(edit).context["form"]
+    response = client.post(
+        edit,
+        {
+            **{k: v for k, v in form.initial.items() if v not in (None, False)},
+            "parental_responsibility": "on",
+            "address": "12 Mill Lane\r\nColchester\r\nCO1 1AA",
+            "notes": "Works nights\r\nCall after 4pm",
+        },
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.address == "12 Mill Lane\nColchester\nCO1 1AA"
+    assert contact.notes == "Works nights\nCall after 4pm"
+    change = FamilyContactChange.objects.filter(kind="changed").get()
+    assert change.also_changed == ["Notes"]
+    assert change.values == []
+    # Sent again exactly as before: nothing changed, nothing written.
+    client.post(
+        edit,
+        {
+            **{k: v for k, v in form.initial.items() if v not in (None, False)},
+            "parental_responsibility": "on",
+            "address": "12 Mill Lane\r\nColchester\r\nCO1 1AA",
+            "notes": "Works nights\r\nCall after 4pm",
+        },
+    )
+    assert FamilyContactChange.objects.filter(kind="changed").count() == 1
+    page = client.get(reverse("family-contacts", kwargs={"pk": world.pupil.pk})).content.decode()
+    assert "Also changed: Notes</p>" in page
+    assert "Address" not in page.split('data-testid="family-contact-history"')[1]
+
+
+def test_a_contact_added_with_a_browsers_line_endings_is_kept_with_one_kind(world: World) -> None:
+    contact = _contact(world, address="1 High Street\r\nTown\rAB1 2CD")
+    assert contact.address == "1 High Street\nTown\nAB1 2CD"
+    # An address stored before line endings were made one is no change when only they differ.
+    FamilyContact.objects.filter(pk=contact.pk).update(address="1 High Street\r\nTown\r\nAB1 2CD")
+    contact.refresh_from_db()
+    services.family_contact_update(
+        actor=world.users["admin"], contact=contact, address="1 High Street\nTown\nAB1 2CD"
+    )
+    assert not FamilyContactChange.objects.filter(kind="changed").exists()

@@ -7,6 +7,7 @@ time (or the other way round) gives the wrong answer and fails.
 from __future__ import annotations
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
@@ -161,7 +162,7 @@ def test_hours_not_recorded_on_a_weekday_morning_office_first_then_out_of_hours(
     assert spoc.status == "Probably open now (weekday working hours)"
     assert spoc.number == "01702 215007"
     assert spoc.advice == (
-        f"Call 01702 215007; if there is no answer, call {SOUTHEND_OOH} "
+        f"Call 01702 215007 first; if there is no answer, call {SOUTHEND_OOH} "
         "(Southend out-of-hours social care)."
     )
     assert 'href="tel:01702215007"' in spoc.advice_html
@@ -220,7 +221,7 @@ def test_hours_not_recorded_within_the_weekday_window_office_first(
     hub = _call(who_to_call_now(school=authorities.essex, at=at), AgencyKind.SOCIAL_CARE)
     assert hub.status == "Probably open now (weekday working hours)"
     assert hub.advice == (
-        f"Call 0345 603 7627; if there is no answer, call {SOUTHEND_OOH} "
+        f"Call 0345 603 7627 first; if there is no answer, call {SOUTHEND_OOH} "
         "(Essex out-of-hours Emergency Duty Service)."
     )
 
@@ -335,3 +336,44 @@ def test_concern_form_danger_panel_shows_local_numbers(
     assert "0345 603 7627" not in panel
     assert "101" in panel
     assert "the trust must add" not in panel
+
+
+def _read_piece_by_piece(html: str) -> str:
+    """The text as a screen reader or an accessibility tree gives it: each link a piece of its
+    own, the pieces joined by spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_danger_panel_on_a_weekday_names_each_service_once_and_no_lone_semicolon(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    from concerns import services as concern_services
+
+    staff = world.users["staff"]
+    client.force_login(staff)
+    concern = concern_services.concern_start(actor=staff, school=world.school)
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 24, 10, 0)):
+        body = client.get(reverse("concern-draft", kwargs={"pk": concern.pk})).content.decode()
+    panel = body[body.index('data-testid="who-to-call-panel"') :]
+    panel = panel[: panel.index("</ul>")]
+    police = panel[panel.index('data-testid="panel-police"') :].split("</li>")[0]
+    assert "<strong>Police: non-emergency</strong>: Open now" in police
+    assert "(Police: non-emergency)" not in panel
+    hub = panel[panel.index('data-testid="panel-social_care"') :].split("</li>")[0]
+    assert "(Essex Children and Families Hub)" in hub  # a name that says more is kept
+    assert '0345 603 7627</a> first; if there is no answer, call <a class="govuk-link"' in hub
+    text = _read_piece_by_piece(panel)
+    assert "Call 0345 603 7627 first; if there is no answer, call 0345 606 1212" in text
+    assert " ;" not in text
+
+
+def test_a_who_to_call_card_does_not_repeat_a_name_that_is_its_kind(
+    client, world: World, authorities: Authorities
+) -> None:  # noqa: ANN001
+    client.force_login(world.users["staff"])
+    with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 24, 10, 0)):
+        body = client.get(reverse("who-to-call")).content.decode()
+    card = body[body.index('data-testid="call-police"') :].split("</h3>")[0]
+    assert card.count("Police: non-emergency") == 1
+    hub = body[body.index('data-testid="call-social_care"') :].split("</h3>")[0]
+    assert "Children&#x27;s social care front door</span>Essex Children and Families Hub" in hub
