@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,27 @@ class World:
     users: dict[str, User]
     pupil: Pupil
     other_pupil: Pupil
+
+
+@pytest.fixture
+def empty_queue() -> Iterator[None]:
+    """For tests that start a real Celery worker: one at a time across the test processes (two
+    in-process workers started at the same moment in two xdist workers took no tasks at all), and
+    each begins with its broker queue empty (tasks other tests queued after commit, with no worker
+    to run them, would otherwise run first)."""
+    import fcntl
+    import tempfile
+    from pathlib import Path
+
+    from safeguard.celery import app
+
+    with open(Path(tempfile.gettempdir()) / "safeguard-real-celery-worker.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            app.control.purge()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

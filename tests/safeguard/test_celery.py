@@ -24,6 +24,7 @@ def test_settings_make_delivery_safe() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_queue")
 def test_worker_clears_expired_sessions() -> None:
     live = SessionStore()
     live.create()
@@ -42,6 +43,7 @@ def test_worker_clears_expired_sessions() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_queue")
 def test_worker_delivers_the_immediate_danger_alert_once(world, categories) -> None:  # noqa: ANN001
     from django.core import mail
 

@@ -161,6 +161,7 @@ def test_a_school_where_the_person_is_not_a_lead_is_left_out_of_their_digest(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("empty_queue")
 def test_a_real_worker_sends_the_digest_once_when_the_task_is_queued_twice(world: World) -> None:
     import time
 
