@@ -14,7 +14,7 @@ A school day is a working day on which the school is open: each school records i
 (holidays, half terms, INSET days) and the hours of its school day (default 08:30 to 15:30).
 `SchoolCalendar` holds one school's closures and hours, loaded in one query, and answers every
 school-day question without touching the database again; the module functions taking a `school`
-load one for the call. See docs/adr/0012.
+load one for the call. See docs/adr/0011.
 """
 
 from __future__ import annotations

@@ -311,7 +311,7 @@ class SchoolClosure(TenantModel):
     """Days a school is closed on working days: holidays, half terms, INSET days.
 
     Every working day not inside a closure is a school day, so a closure forgotten makes a
-    reminder early, never late (docs/adr/0012).
+    reminder early, never late (docs/adr/0011).
     """
 
     name = models.CharField(max_length=100)
