@@ -236,17 +236,19 @@ def lado_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
     rows = Allegation.objects.filter(
         closed_at__isnull=True, lado_contacted_at__isnull=True, lado_due_at__lt=now
     ).values_list("pk", "school_id", "subject_type")
-    schools: dict[int, Any] = {}
+    handlers: dict[tuple[int, bool], frozenset[int]] = {}  # one query per school and kind
     for pk, school_id, subject_type in rows.iterator():
-        school = schools.get(school_id) or School.objects.get(pk=school_id)
-        schools[school_id] = school
-        handlers = handlers_for(school=school, about_headteacher=subject_type == "headteacher")
+        about_head = subject_type == "headteacher"
+        if (school_id, about_head) not in handlers:
+            school = School.objects.get(pk=school_id)
+            people_told = handlers_for(school=school, about_headteacher=about_head)
+            handlers[(school_id, about_head)] = frozenset(u.pk for u in people_told)
         yield Due(
             school_id,
             f"lado-overdue:{pk}",
             "The LADO has not been told of an allegation within one working day",
             reverse("allegation-detail", kwargs={"pk": pk}),
-            frozenset(u.pk for u in handlers),
+            handlers[(school_id, about_head)],
             urgent=True,
         )
 
