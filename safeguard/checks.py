@@ -21,6 +21,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "concerns.Category",
         # Agencies' contact details: kept by the trust, hold no child's data.
         "contacts.Agency",
+        # A trust's certificate authority (issues its schools' signing keys): no child's data.
+        "transfers.TrustCertificateAuthority",
         # That a person was emailed their daily digest on a day: no school's data, no child's.
         "safeguard.DigestSent",
     }
