@@ -39,6 +39,9 @@ class EntryKind(models.TextChoices):
     ABSENCE_STARTED = "absence_started", "Continuous unauthorised absence"
     ABSENCE_LA_TOLD = "absence_la_told", "Local authority told of absence"
     ABSENCE_ENDED = "absence_ended", "Continuous absence ended"
+    TRANSFER_SENT = "cp_file_sent", "Child-protection file sent to a new school"
+    TRANSFER_RECEIVED = "cp_file_received", "Child-protection file received"
+    TRANSFER_RECEIPT = "cp_file_receipt", "Receipt of the child-protection file confirmed"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"

@@ -113,3 +113,224 @@ class SigningKey(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.subject_common_name} ({self.fingerprint_sha256[:16]})"
+
+
+# --- The export, the transfer out and the file received -----------------------------------------
+
+
+def transfer_file_path(instance: models.Model, filename: str) -> str:
+    """Under the owning school's folder, one folder per record; never under the web root."""
+    kind = "incoming" if isinstance(instance, IncomingTransfer) else "exports"
+    return f"schools/{instance.school_id}/transfers/{kind}/{instance.pk}/{filename}"  # type: ignore[attr-defined]
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RENDERING = "rendering", "Being prepared"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Could not be prepared"
+
+
+class Export(TenantModel):
+    """One export of a pupil's CP file: the signed PDF and the open bundle, made by a task."""
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_school = models.CharField("for the attention of the DSL of", max_length=200)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    stage = models.CharField(max_length=200, blank=True)
+    pdf = models.FileField(upload_to=transfer_file_path, max_length=300, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    bundle = models.FileField(upload_to=transfer_file_path, max_length=300, blank=True)
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="export_progress_at_most_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.get_state_display()})"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class TransferState(models.TextChoices):
+    PREPARING = "preparing", "Preparing the file"
+    READY = "ready", "Ready to send"
+    SENT = "sent", "Sent: awaiting receipt"
+    RECEIVED = "received", "Receipt confirmed"
+    REJECTED = "rejected", "Returned by the receiving school"
+
+
+OPEN_TRANSFER_STATES = [TransferState.PREPARING, TransferState.READY, TransferState.SENT]
+
+
+class SentHow(models.TextChoices):
+    PLATFORM = "platform", "Delivered in this service"
+    SECURE_EMAIL = "secure_email", "Secure email"
+    SECURE_UPLOAD = "secure_upload", "Secure file transfer or portal"
+    BY_HAND = "by_hand", "By hand to the receiving DSL"
+    RECORDED_POST = "recorded_post", "Recorded or special delivery post"
+    OTHER = "other", "Another way"
+
+
+class ReceiptHow(models.TextChoices):
+    PLATFORM = "platform", "Accepted in this service"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call"
+    SIGNED_SLIP = "signed_slip", "Signed receipt slip"
+    OTHER = "other", "Another way"
+
+
+class Transfer(TenantModel):
+    """A pupil's CP file sent to their new school (`school` is the sending school)."""
+
+    pupil = models.ForeignKey(
+        "schools.Pupil", on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    leaving_date = models.DateField("date the pupil leaves")
+    end_of_term = models.BooleanField(default=False)  # leaves at the end of a term
+    deadline = models.DateField("send by")
+    # On the platform: the receiving school; elsewhere: null, with its name and address typed.
+    destination_school = models.ForeignKey(
+        "schools.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destination_name = models.CharField("new school", max_length=200)
+    destination_address = models.TextField("new school's address", blank=True)
+    destination_dsl = models.CharField("new school's DSL", max_length=150, blank=True)
+    state = models.CharField(
+        max_length=10, choices=TransferState.choices, default=TransferState.PREPARING
+    )
+    export = models.ForeignKey(
+        Export, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_how = models.CharField(max_length=20, choices=SentHow.choices, blank=True)
+    sent_note = models.CharField("details of how it was sent", max_length=300, blank=True)
+    received_at = models.DateTimeField("receipt confirmed at", null=True, blank=True)
+    receipt_by = models.CharField("receipt confirmed by", max_length=200, blank=True)
+    receipt_how = models.CharField(max_length=20, choices=ReceiptHow.choices, blank=True)
+    receipt_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.CharField(max_length=200, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil"],
+                condition=Q(state__in=OPEN_TRANSFER_STATES),
+                name="one_open_transfer_per_pupil",
+            ),
+            models.CheckConstraint(
+                condition=~Q(destination_school=models.F("school")),
+                name="transfer_not_to_its_own_school",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "state", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"Transfer of {self.pupil_id} to {self.destination_name}"
+
+    @property
+    def on_platform(self) -> bool:
+        return self.destination_school_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_TRANSFER_STATES
+
+
+class IncomingSource(models.TextChoices):
+    PLATFORM = "platform", "Sent in this service"
+    IMPORT = "import", "Imported bundle"
+
+
+class IncomingState(models.TextChoices):
+    WAITING = "waiting", "Waiting for you"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Returned"
+
+
+class IncomingTransfer(TenantModel):
+    """A CP file received by `school`: sent in the service, or a bundle imported from elsewhere.
+
+    The receiving school keeps its own copy of the files, so nothing it holds depends on the
+    sender's copy (which passes to retention once receipt is confirmed).
+    """
+
+    source = models.CharField(max_length=10, choices=IncomingSource.choices)
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="incoming"
+    )
+    from_school_name = models.CharField("sent by", max_length=200)
+    from_school_address = models.TextField("return address", blank=True)
+    # Who the file is about, as the sender recorded them (what the match uses).
+    legal_first_name = models.CharField(max_length=100)
+    legal_middle_names = models.CharField(max_length=150, blank=True)
+    legal_last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    upn = models.CharField(max_length=13, blank=True)
+    year_group = models.CharField(max_length=2, blank=True)
+    leaving_date = models.DateField(null=True, blank=True)
+    pdf = models.FileField(upload_to=transfer_file_path, max_length=300)
+    pdf_sha256 = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    bundle = models.FileField(upload_to=transfer_file_path, max_length=300, blank=True)
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField(
+        max_length=10, choices=IncomingState.choices, default=IncomingState.WAITING
+    )
+    pupil = models.ForeignKey(
+        "schools.Pupil",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_files",
+    )
+    pupil_created = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"CP file from {self.from_school_name}"
+
+    @property
+    def legal_name(self) -> str:
+        names = [self.legal_first_name, self.legal_middle_names, self.legal_last_name]
+        return " ".join(n for n in names if n)
