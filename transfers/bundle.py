@@ -1,0 +1,943 @@
+"""The open bundle: one pupil's child-protection file as documented JSON, zipped with its
+attachments and the signed PDF, under a signed manifest (`docs/bundle/README.md`).
+
+`bundle_build` turns the pupil's records into the JSON document (format version "1");
+`bundle_package` zips it with the attachments and the PDF, lists every file's SHA-256 and size in
+`manifest.json` and signs the manifest with the school's key (detached CMS); `bundle_open` checks
+a received zip from the outside in (a safe zip, the manifest's signature, every file's hash, the
+schema, every record's content hash, the chronology's hashes and links, the PDF's signature) and
+refuses with a plain-English reason naming what is wrong.
+
+The signed content of each record is carried exactly as it was hashed (`safeguard/signing.py`:
+canonical JSON), so any reader recomputes a record's hash from the bundle alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import io
+import json
+import re
+import stat
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from safeguard.signing import canonical_json, content_hash
+
+if TYPE_CHECKING:
+    from schools.models import Pupil, School, User
+    from transfers.signing import SignatureCheck
+
+FORMAT = "safeguard-cp-file-bundle"
+VERSION = "1"
+SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "bundle" / "cp-file-bundle.schema.json"
+GENESIS_HASH = "0" * 64
+
+BUNDLE_JSON = "bundle.json"
+PDF_NAME = "cp-file.pdf"
+MANIFEST = "manifest.json"
+MANIFEST_SIGNATURE = "manifest.json.p7s"
+REQUIRED_FILES = (BUNDLE_JSON, PDF_NAME, MANIFEST, MANIFEST_SIGNATURE)
+
+# Zip-bomb and size limits (ADR 0012). A concern holds at most 10 files of 10 MB each.
+MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # the zip as received
+MAX_FILES = 5_000
+MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file, uncompressed
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # every file together, uncompressed
+MAX_RATIO = 200  # uncompressed / compressed, for files over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+
+
+class BundleRefused(Exception):  # noqa: N818 (the shared interface's name)
+    """A received bundle that cannot be trusted, with the reason in plain English."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BundleBuildError(Exception):
+    """The pupil's records cannot be exported as they stand (a signed record no longer matches
+    its hash); the message says which."""
+
+
+@dataclass(frozen=True)
+class OpenedBundle:
+    """A received bundle that passed every check."""
+
+    bundle: dict[str, Any]
+    pdf: bytes
+    attachments: dict[str, bytes]  # path in the zip -> bytes
+    manifest_signature: SignatureCheck
+    pdf_signature: SignatureCheck
+    pupil: dict[str, Any]
+    sending_school: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def trusted(self) -> bool:
+        """Both signatures chain to a certificate the platform issued or registered."""
+        return self.manifest_signature.trusted and self.pdf_signature.trusted
+
+
+# --- Serialising the records ----------------------------------------------------------------------
+
+
+def _json(content: dict[str, Any]) -> dict[str, Any]:
+    """The content as JSON values, exactly as `canonical_json` writes them (times in UTC)."""
+    result: dict[str, Any] = json.loads(canonical_json(content))
+    return result
+
+
+def _time(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(datetime.UTC).isoformat()
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _signed(content: dict[str, Any], stored_hash: str, what: str) -> dict[str, Any]:
+    """`signed` and `content_hash` for a record, refusing to export one whose hash is wrong."""
+    if content_hash(content) != stored_hash:
+        raise BundleBuildError(
+            f"{what} no longer matches its signature, so it cannot be exported. "
+            "Run verify_records and tell the platform administrator."
+        )
+    return {"signed": _json(content), "content_hash": stored_hash}
+
+
+def _name(user: Any) -> str:
+    return user.full_name if user is not None else ""
+
+
+def concern_content(
+    concern: Any, involvements: Iterable[Any], body_marks: Iterable[Any], attachments: Iterable[Any]
+) -> dict[str, Any]:
+    """`concerns.services.concern_signed_content` from rows already read (the involvements with
+    their `involvementcategory_set` prefetched), without a query per concern."""
+    return {
+        "type": "concern",
+        "id": concern.pk,
+        "school_id": concern.school_id,
+        "reference": concern.reference,
+        "author_id": concern.author_id,
+        "reporter_name": concern.reporter_name,
+        "reporter_job_title": concern.reporter_job_title,
+        "written_at": concern.written_at,
+        "incident_at": concern.incident_at,
+        "location": concern.location,
+        "reason_for_recording": concern.reason_for_recording,
+        "account": concern.account,
+        "professional_opinion": concern.professional_opinion,
+        "actions_taken": concern.actions_taken,
+        "other_information": concern.other_information,
+        "immediate_danger": concern.immediate_danger,
+        "pupils": sorted(
+            (
+                {
+                    "pupil_id": i.pupil_id,
+                    "name": i.pupil_legal_name,
+                    "known_as": i.pupil_known_as,
+                    "date_of_birth": i.pupil_date_of_birth,
+                    "upn": i.pupil_upn,
+                    "year_group": i.pupil_year_group,
+                    "registration_group": i.pupil_registration_group,
+                    "involvement": i.involvement,
+                    "involvement_other": i.involvement_other,
+                    "categories": sorted(c.label for c in i.involvementcategory_set.all()),
+                }
+                for i in involvements
+            ),
+            key=lambda p: str(p["pupil_id"]),
+        ),
+        "body_map": [
+            {
+                "side": m.side,
+                "x": m.x,
+                "y": m.y,
+                "description": m.description,
+                "pupil_id": m.pupil_id,
+            }
+            for m in sorted(body_marks, key=lambda m: (m.created_at, m.pk))
+        ],
+        "attachments": [
+            {"name": a.original_name, "content_type": a.content_type, "sha256": a.sha256}
+            for a in _in_order(attachments)
+        ],
+    }
+
+
+def _in_order(attachments: Iterable[Any]) -> list[Any]:
+    return sorted(attachments, key=lambda a: (a.created_at, a.pk))
+
+
+def addendum_content(addendum: Any, concern: Any) -> dict[str, Any]:
+    """As `concerns.services.addendum_add` signs it."""
+    return {
+        "type": "addendum",
+        "concern_id": concern.pk,
+        "concern_hash": concern.content_hash,
+        "author_id": addendum.author_id,
+        "author_name": addendum.author_name,
+        "author_job_title": addendum.author_job_title,
+        "text": addendum.text,
+        "signed_at": addendum.signed_at,
+    }
+
+
+def dsl_record_content(record: Any, concern: Any, advice: Iterable[Any]) -> dict[str, Any]:
+    """`concerns.services.dsl_record_signed_content` from rows already read."""
+    from concerns.services import DSL_FIELDS
+
+    return {
+        "type": "dsl_record",
+        "id": record.pk,
+        "concern_id": record.concern_id,
+        "concern_hash": concern.content_hash,
+        "received_at": record.received_at,
+        **{f: getattr(record, f) for f in DSL_FIELDS},
+        "advice": [
+            {
+                "sought_at": a.sought_at,
+                "name": a.name,
+                "role": a.role,
+                "organisation": a.organisation,
+                "advice": a.advice,
+            }
+            for a in sorted(advice, key=lambda a: (a.sought_at, a.pk))
+        ],
+        "signed_by": record.signed_by_id,
+        "signer_name": record.signer_name,
+        "signer_role": record.signer_role,
+        "signed_at": record.signed_at,
+    }
+
+
+def action_done_content(action: Any) -> dict[str, Any]:
+    """As `concerns.services.action_complete` signs a completed action (its chronology entry
+    carries the hash)."""
+    return {
+        "type": "action_done",
+        "id": action.pk,
+        "description": action.description,
+        "done_at": action.done_at,
+        "done_by": action.done_by_id,
+        "done_note": action.done_note,
+    }
+
+
+def attachment_path(attachment: Any) -> str:
+    """Where an attachment sits in the zip: its id and a safe version of its name."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", attachment.original_name).strip(".-")[:80]
+    return f"attachments/{attachment.pk}/{safe or 'file'}"
+
+
+def _concern(record: Any) -> dict[str, Any]:
+    """One `transfers.records.ConcernRecord`: only this pupil's involvement and body-map marks
+    (ADR 0013), so a concern that involves other children is exported `redacted`."""
+    concern = record.concern
+    reference = concern.reference
+    content = concern_content(concern, [record.involvement], record.body_marks, record.attachments)
+    redacted = record.other_pupils > 0
+    if redacted:  # the other children's part of the signed content stays behind
+        signed = {"signed": _json(content), "content_hash": concern.content_hash}
+    else:
+        signed = _signed(content, concern.content_hash, f"Concern {reference}")
+    dsl: dict[str, Any] | None = None
+    if record.dsl_record is not None:
+        dsl = {
+            "id": str(record.dsl_record.pk),
+            **_signed(
+                dsl_record_content(record.dsl_record, concern, record.advice),
+                record.dsl_record.content_hash,
+                f"The DSL record of concern {reference}",
+            ),
+        }
+    return {
+        "id": str(concern.pk),
+        "reference": reference,
+        "status": concern.status,
+        "restricted": concern.restricted,
+        "opened_at": _time(concern.opened_at),
+        "closed_at": _time(concern.closed_at),
+        "other_pupils": record.other_pupils,
+        "redacted": redacted,
+        **signed,
+        "attachments": [
+            {
+                "id": str(a.pk),
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "path": attachment_path(a),
+            }
+            for a in _in_order(record.attachments)
+        ],
+        "addenda": [
+            {
+                "id": str(a.pk),
+                **_signed(
+                    addendum_content(a, concern),
+                    a.content_hash,
+                    f"An addendum to concern {reference}",
+                ),
+            }
+            for a in sorted(record.addenda, key=lambda a: (a.signed_at, a.pk))
+        ],
+        "dsl_record": dsl,
+        "dsl_record_in_draft": record.dsl_record_in_draft,
+        "actions": [_action(a) for a in sorted(record.actions, key=_action_order)],
+    }
+
+
+def _action_order(action: Any) -> tuple[Any, ...]:
+    return (action.due_on, action.created_at, action.pk)
+
+
+def _action(action: Any) -> dict[str, Any]:
+    done = action.done_at is not None
+    content = action_done_content(action) if done else None
+    return {
+        "id": str(action.pk),
+        "description": action.description,
+        "owner_name": _name(action.owner),
+        "due_on": _date(action.due_on),
+        "created_by_name": _name(action.created_by),
+        "done_at": _time(action.done_at),
+        "done_by_name": _name(action.done_by),
+        "done_note": action.done_note,
+        "signed": _json(content) if content is not None else None,
+        "content_hash": content_hash(content) if content is not None else None,
+    }
+
+
+def chronology_entry(entry: Any) -> dict[str, Any]:
+    from chronology.services import SIGNED_FIELDS, entry_content
+
+    content = entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS})
+    if content_hash(content) != entry.entry_hash:
+        raise BundleBuildError(
+            f"Chronology entry {entry.sequence} no longer matches its hash, so the file cannot "
+            "be exported. Run verify_records and tell the platform administrator."
+        )
+    return {
+        "id": str(entry.pk),
+        "kind_label": str(entry.get_kind_display()),
+        "signed": _json(content),
+        "entry_hash": entry.entry_hash,
+    }
+
+
+def _cp_file(cp_file: Any) -> dict[str, Any]:
+    return {
+        "id": str(cp_file.pk),
+        "opened_at": _time(cp_file.opened_at),
+        "opened_by_name": _name(cp_file.opened_by),
+        "open_reason": cp_file.open_reason,
+        "closed_at": _time(cp_file.closed_at),
+        "closed_by_name": _name(cp_file.closed_by),
+        "close_reason": cp_file.close_reason,
+    }
+
+
+def _status(status: Any) -> dict[str, Any]:
+    return {
+        "id": str(status.pk),
+        "kind": status.kind,
+        "kind_label": str(status.get_kind_display()),
+        "start_date": _date(status.start_date),
+        "end_date": _date(status.end_date),
+        "review_date": _date(status.review_date),
+        "lead_professional": status.lead_professional,
+        "lead_professional_contact": status.lead_professional_contact,
+        "notes": status.notes,
+        "recorded_by_name": _name(status.created_by),
+        "recorded_at": _time(status.created_at),
+    }
+
+
+def _risk_assessment(record: Any) -> dict[str, Any]:
+    assessment = record.assessment
+    return {
+        "id": str(assessment.pk),
+        "concern_id": str(assessment.concern_id) if assessment.concern_id else None,
+        "title": assessment.title,
+        "risks": assessment.risks,
+        "measures": assessment.measures,
+        "other_pupils_considered": assessment.other_pupils_considered,
+        "pupil_contributed": assessment.pupil_contributed,
+        "parents_contributed": assessment.parents_contributed,
+        "other_contributors": assessment.other_contributors,
+        "review_date": _date(assessment.review_date),
+        "closed_at": _time(assessment.closed_at),
+        "created_by_name": _name(assessment.created_by),
+        "created_at": _time(assessment.created_at),
+        "other_pupils": record.other_pupils,
+        "reviews": [
+            {
+                "id": str(r.pk),
+                "reviewed_on": _date(r.reviewed_on),
+                "reviewed_by_name": _name(r.reviewed_by),
+                "notes": r.notes,
+                "outcome": r.outcome,
+                "next_review_date": _date(r.next_review_date),
+            }
+            for r in record.reviews
+        ],
+    }
+
+
+def _referral(record: Any) -> dict[str, Any]:
+    from referrals.services import SIGNED_FIELDS, UPDATE_SIGNED_FIELDS
+
+    referral = record.referral
+    made_on = timezone.localtime(referral.made_at)
+    made = f"The referral to {referral.agency_name} of {made_on:%d/%m/%Y}"
+    return {
+        "id": str(referral.pk),
+        "status": referral.status,
+        "follow_up_at": _time(referral.follow_up_at),
+        "acknowledged_at": _time(referral.acknowledged_at),
+        "outcome": referral.outcome,
+        "outcome_at": _time(referral.outcome_at),
+        **_signed({f: getattr(referral, f) for f in SIGNED_FIELDS}, referral.content_hash, made),
+        "updates": [
+            {
+                "id": str(u.pk),
+                **_signed(
+                    {f: getattr(u, f) for f in UPDATE_SIGNED_FIELDS},
+                    u.content_hash,
+                    f"An update to {made[0].lower()}{made[1:]}",
+                ),
+            }
+            for u in record.updates
+        ],
+    }
+
+
+def _missing_episode(record: Any) -> dict[str, Any]:
+    from concerns import missing_services
+
+    episode = record.episode
+    steps = {s.step: s for s in record.steps}
+    if episode.content_hash:
+        content = missing_services._closed_content(episode, steps)  # noqa: SLF001
+        signed = _signed(content, episode.content_hash, "A closed missing episode")
+    else:
+        content = missing_services._start_content(episode)  # noqa: SLF001
+        signed = {"signed": _json(content), "content_hash": content_hash(content)}
+    return {
+        "id": str(episode.pk),
+        "closed_at": _time(episode.closed_at),
+        **signed,
+        "steps": [
+            {
+                "id": str(s.pk),
+                "signed": _json(missing_services.step_content(s)),
+                "content_hash": content_hash(missing_services.step_content(s)),
+            }
+            for s in record.steps
+        ],
+    }
+
+
+def _absence(absence: Any) -> dict[str, Any]:
+    from concerns.missing_services import absence_content
+
+    return {
+        "id": str(absence.pk),
+        **_signed(absence_content(absence), absence.content_hash, "A continuous absence"),
+    }
+
+
+def _pupil(pupil: Pupil) -> dict[str, Any]:
+    return {
+        "id": str(pupil.pk),
+        "legal_first_name": pupil.legal_first_name,
+        "legal_middle_names": pupil.legal_middle_names,
+        "legal_last_name": pupil.legal_last_name,
+        "preferred_first_name": pupil.preferred_first_name,
+        "preferred_last_name": pupil.preferred_last_name,
+        "date_of_birth": _date(pupil.date_of_birth),
+        "upn": pupil.upn,
+        "year_group": pupil.year_group,
+        "year_group_label": str(pupil.get_year_group_display()),
+        "registration_group": pupil.registration_group,
+        "joined_on": _date(pupil.joined_on),
+        "left_on": _date(pupil.left_on),
+    }
+
+
+def _school(school: School) -> dict[str, Any]:
+    return {
+        "name": school.name,
+        "urn": school.urn or None,
+        "local_authority": school.local_authority,
+        "return_address": school.return_address,
+        "phone": school.phone,
+        "email": school.email,
+    }
+
+
+def _sorted(rows: Iterable[Any], *key: str) -> list[Any]:
+    return sorted(rows, key=lambda r: tuple(str(getattr(r, k)) for k in key))
+
+
+# --- Build -------------------------------------------------------------------------------------
+
+
+def bundle_build(*, actor: User, pupil: Pupil) -> dict[str, Any]:
+    """The pupil's whole CP file as a format-"1" bundle document (JSON values only).
+
+    Who may: as `transfers.records.cp_records_for_export` (the DSL and deputies of the pupil's
+    school; anyone else gets a 404, and `ExportRefused` when a restricted record is hidden)."""
+    from transfers.records import cp_records_for_export
+
+    records = cp_records_for_export(actor=actor, pupil=pupil)
+    return bundle_from_records(records=records, actor=actor)
+
+
+def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
+    """The bundle document from the gathered records (`transfers.records.CpRecords`)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _time(records.produced_at),
+        "exported_by": {"name": actor.full_name, "job_title": actor.job_title},
+        "sending_school": _school(records.school),
+        "pupil": _pupil(records.pupil),
+        "concerns": [_concern(c) for c in records.concerns],
+        "chronology": [chronology_entry(e) for e in sorted(records.chronology, key=_sequence)],
+        "cp_files": [_cp_file(f) for f in records.cp_files],
+        "statuses": [_status(s) for s in records.statuses],
+        "risk_assessments": [_risk_assessment(a) for a in records.risk_assessments],
+        "referrals": [_referral(r) for r in records.referrals],
+        "missing_episodes": [_missing_episode(e) for e in records.missing_episodes],
+        "absences": [_absence(a) for a in records.absences],
+    }
+
+
+def _sequence(entry: Any) -> int:
+    return int(entry.sequence)
+
+
+# --- Package -------------------------------------------------------------------------------------
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def bundle_package(*, school: School, bundle: dict[str, Any], pdf: bytes) -> bytes:
+    """The zip: bundle.json, attachments/..., cp-file.pdf, manifest.json (SHA-256 and size of
+    every other file) and manifest.json.p7s (the manifest signed with the school's key)."""
+    from concerns.models import Attachment
+    from transfers.signing import data_sign
+
+    files: dict[str, bytes] = {
+        BUNDLE_JSON: json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8"),
+        PDF_NAME: pdf,
+    }
+    wanted = {
+        a["id"]: a for concern in bundle.get("concerns", []) for a in concern.get("attachments", [])
+    }
+    # Only the school's own attachments: the school is the tenant, never the document's say-so.
+    stored = Attachment.objects.filter(school=school, pk__in=list(wanted))
+    found = {str(a.pk): a for a in stored}
+    for attachment_id, meta in wanted.items():
+        row = found.get(attachment_id)
+        if row is None:
+            raise BundleBuildError(f"The attachment {meta['name']} is not one of this school's.")
+        with row.file.open("rb") as handle:
+            data = handle.read()
+        if _sha256(data) != meta["sha256"]:
+            raise BundleBuildError(
+                f"The stored file of the attachment {meta['name']} no longer matches its SHA-256."
+            )
+        files[meta["path"]] = data
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "files": [
+            {"path": path, "sha256": _sha256(data), "size": len(data)}
+            for path, data in sorted(files.items())
+        ],
+    }
+    manifest_bytes = json.dumps(manifest, indent=2).encode("utf-8")
+    signature = data_sign(school=school, data=manifest_bytes)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, manifest_bytes)
+        archive.writestr(MANIFEST_SIGNATURE, signature)
+        for path, data in sorted(files.items()):
+            kind = zipfile.ZIP_STORED if path == PDF_NAME else zipfile.ZIP_DEFLATED
+            archive.writestr(path, data, compress_type=kind)
+    return out.getvalue()
+
+
+# --- Open --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def bundle_schema() -> dict[str, Any]:
+    """The JSON Schema of format version "1" (the file in docs/bundle is the one enforced)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_MB = 1024 * 1024
+
+
+def _check_name(name: str) -> None:
+    parts = name.split("/")
+    if (
+        name.startswith("/")
+        or "\\" in name
+        or _DRIVE.match(name)
+        or any(p in ("..", ".") for p in parts)
+        or "\x00" in name
+    ):
+        raise BundleRefused(
+            f"The zip contains an unsafe path ({name!r}): a file that would be written outside "
+            "the bundle. It was refused."
+        )
+
+
+def _safe_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    members = [i for i in archive.infolist() if not i.is_dir()]
+    if len(archive.infolist()) > MAX_FILES:
+        raise BundleRefused(
+            f"The zip contains {len(archive.infolist())} files; a bundle may hold at most "
+            f"{MAX_FILES}."
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in members:
+        _check_name(info.filename)
+        if info.filename in seen:
+            raise BundleRefused(f"The zip contains {info.filename} twice.")
+        seen.add(info.filename)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise BundleRefused(f"The zip contains a link ({info.filename}), not a file.")
+        if info.flag_bits & 0x1:
+            raise BundleRefused(f"{info.filename} in the zip is encrypted; it cannot be checked.")
+        if info.file_size > MAX_FILE_BYTES:
+            raise BundleRefused(
+                f"{info.filename} would be {info.file_size // _MB} MB once unzipped; "
+                f"a file may be at most {MAX_FILE_BYTES // _MB} MB."
+            )
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BundleRefused(
+                f"{info.filename} unzips to more than {MAX_RATIO} times its packed size, like a "
+                "zip bomb. It was refused."
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise BundleRefused(
+            f"The zip would be {total // _MB} MB once unzipped; a bundle may be at most "
+            f"{MAX_TOTAL_BYTES // _MB} MB."
+        )
+    return members
+
+
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes, never more than its header declared (a lying header is refused)."""
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise BundleRefused(f"{info.filename} in the zip is damaged ({exc}).") from exc
+    except NotImplementedError as exc:
+        raise BundleRefused(
+            f"{info.filename} in the zip is packed in a way that is not supported ({exc})."
+        ) from exc
+    if len(data) != info.file_size:
+        raise BundleRefused(f"{info.filename} is not the size the zip says it is.")
+    return data
+
+
+def _json_file(name: str, data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleRefused(f"{name} is not valid JSON ({exc}).") from exc
+
+
+def _check_manifest(manifest: Any, files: dict[str, bytes]) -> None:
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("files"), list)
+    ):
+        raise BundleRefused(f"{MANIFEST} is not a manifest of a {FORMAT} bundle.")
+    if manifest.get("version") != VERSION:
+        raise BundleRefused(
+            f"The bundle is format version {manifest.get('version')!r}; this system reads "
+            f"version {VERSION!r}."
+        )
+    listed: dict[str, dict[str, Any]] = {}
+    for item in manifest["files"]:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("path"), str)
+            or not isinstance(item.get("sha256"), str)
+            or not isinstance(item.get("size"), int)
+        ):
+            raise BundleRefused(f"{MANIFEST} lists a file without its path, SHA-256 and size.")
+        listed[item["path"]] = item
+    for path, item in listed.items():
+        if path not in files:
+            raise BundleRefused(f"{path} is listed in the manifest but missing from the zip.")
+        data = files[path]
+        if len(data) != item["size"] or _sha256(data) != item["sha256"]:
+            raise BundleRefused(
+                f"{path} has been changed: its SHA-256 does not match the signed manifest."
+            )
+    for path in files:
+        if path not in listed and path not in (MANIFEST, MANIFEST_SIGNATURE):
+            raise BundleRefused(f"{path} is in the zip but not in its signed manifest.")
+
+
+def _field_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the top level"
+
+
+def bundle_schema_problems(bundle: Any) -> list[str]:
+    """Every place the document breaks the schema, as "field: what is wrong" (empty when fine)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(
+        bundle_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(bundle), key=lambda e: list(e.absolute_path))
+    return [f"{_field_path(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def _check_signed(record: dict[str, Any], what: str) -> None:
+    if content_hash(record["signed"]) != record["content_hash"]:
+        raise BundleRefused(f"{what} has been changed: its content does not match its hash.")
+
+
+def bundle_verify_records(bundle: dict[str, Any]) -> None:
+    """Recompute every record's content hash and the chronology's hashes and links; refuse the
+    first that does not match. Assumes the document already follows the schema."""
+    known: dict[str, set[str]] = {}  # record id -> hashes a chronology entry may cite
+
+    def remember(record: dict[str, Any], *hashes: str) -> None:
+        known.setdefault(record["signed"].get("id", record["id"]), set()).update(hashes)
+        known.setdefault(record["id"], set()).update(hashes)
+
+    for concern in bundle["concerns"]:
+        name = f"Concern {concern['reference']}"
+        _check_signed(concern, name)
+        if concern["signed"]["id"] != concern["id"]:
+            raise BundleRefused(f"{name} carries the signed content of another concern.")
+        remember(concern, concern["content_hash"])
+        signed_files = {(a["name"], a["sha256"]) for a in concern["signed"]["attachments"]}
+        for attachment in concern["attachments"]:
+            if (attachment["name"], attachment["sha256"]) not in signed_files:
+                raise BundleRefused(
+                    f"The attachment {attachment['name']} of {name} is not the file the "
+                    "reporter signed."
+                )
+        for addendum in concern["addenda"]:
+            _check_signed(addendum, f"An addendum to {name}")
+            if addendum["signed"]["concern_hash"] != concern["content_hash"]:
+                raise BundleRefused(f"An addendum to {name} was signed for different words.")
+            remember(addendum, addendum["content_hash"])
+        dsl = concern["dsl_record"]
+        if dsl is not None:
+            _check_signed(dsl, f"The DSL record (Part 2) of {name}")
+            if dsl["signed"]["concern_hash"] != concern["content_hash"]:
+                raise BundleRefused(
+                    f"The DSL record (Part 2) of {name} was signed for different words."
+                )
+            remember(dsl, dsl["content_hash"])
+        for action in concern["actions"]:
+            if action["signed"] is not None:
+                _check_signed(action, f"A completed action on {name}")
+                remember(action, action["content_hash"])
+    for referral in bundle["referrals"]:
+        name = f"The referral to {referral['signed']['agency_name']}"
+        _check_signed(referral, name)
+        remember(referral, referral["content_hash"])
+        for update in referral["updates"]:
+            _check_signed(update, f"An update to {name[0].lower()}{name[1:]}")
+            remember(update, update["content_hash"])
+    for episode in bundle["missing_episodes"]:
+        _check_signed(episode, "A missing episode")
+        start = {k: v for k, v in episode["signed"].items() if k not in _CLOSED_ONLY}
+        remember(episode, episode["content_hash"], content_hash(start))
+        for step in episode["steps"]:
+            _check_signed(step, "A step of a missing episode")
+            remember(step, step["content_hash"])
+    for absence in bundle["absences"]:
+        _check_signed(absence, "A continuous absence")
+    _verify_chronology(bundle["chronology"], known, bundle["pupil"]["id"])
+
+
+_CLOSED_ONLY = ("steps", "closed_at", "closed_by")
+# Sources whose chronology entries cite the hash of the record as exported.
+_SINGLE_HASH_SOURCES = {
+    "concerns.Concern",
+    "concerns.Addendum",
+    "concerns.DslRecord",
+    "concerns.Action",
+    "concerns.MissingEpisode",
+    "concerns.MissingEpisodeStep",
+    "referrals.Referral",
+    "referrals.ReferralUpdate",
+}
+
+
+def _verify_chronology(
+    entries: list[dict[str, Any]], known: dict[str, set[str]], pupil_id: str
+) -> None:
+    previous: dict[str, Any] | None = None
+    hashes: dict[str, str] = {}
+    for entry in entries:
+        signed = entry["signed"]
+        number = signed["sequence"]
+        if content_hash(signed) != entry["entry_hash"]:
+            raise BundleRefused(
+                f"Chronology entry {number} has been changed: its content does not match its hash."
+            )
+        if signed["pupil_id"] != pupil_id:
+            raise BundleRefused(f"Chronology entry {number} belongs to another pupil.")
+        if previous is not None:
+            if number <= previous["signed"]["sequence"]:
+                raise BundleRefused(
+                    f"Chronology entry {number} is out of order: the entries must be in the "
+                    "order of their sequence numbers."
+                )
+            if number == previous["signed"]["sequence"] + 1 and (
+                signed["previous_hash"] != previous["entry_hash"]
+            ):
+                raise BundleRefused(
+                    f"Chronology entry {number} does not link to entry {number - 1}: "
+                    "its previous hash does not match."
+                )
+        elif number == 1 and signed["previous_hash"] != GENESIS_HASH:
+            raise BundleRefused("Chronology entry 1 does not start the chain.")
+        label, source_id = signed["source_label"], signed["source_id"]
+        if label in _SINGLE_HASH_SOURCES and signed["source_hash"] and source_id in known:
+            if signed["source_hash"] not in known[source_id]:
+                raise BundleRefused(
+                    f"Chronology entry {number} cites a different version of its record "
+                    f"({label.split('.')[-1]} {source_id}) than the one in the bundle."
+                )
+        corrects = signed["corrects_id"]
+        if corrects and corrects in hashes and signed["source_hash"] != hashes[corrects]:
+            raise BundleRefused(
+                f"Chronology entry {number} corrects an entry that is not the one in the bundle."
+            )
+        hashes[entry["id"]] = entry["entry_hash"]
+        previous = entry
+
+
+def bundle_open(data: bytes) -> OpenedBundle:
+    """Check a received bundle from the outside in; refuse with the first problem found."""
+    from transfers.signing import data_signature_check, pdf_signature_check
+
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(
+            f"The file is {len(data) // _MB} MB; a bundle may be at most "
+            f"{MAX_BUNDLE_BYTES // _MB} MB."
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise BundleRefused(
+            "This is not a zip file, so it is not a CP-file bundle. Upload the .zip you were sent."
+        ) from exc
+    with archive:
+        members = _safe_members(archive)
+        names = {i.filename for i in members}
+        for required in REQUIRED_FILES:
+            if required not in names:
+                raise BundleRefused(f"The bundle has no {required}: it is incomplete.")
+        files = {i.filename: _read(archive, i) for i in members}
+    manifest_bytes = files[MANIFEST]
+    manifest_signature = data_signature_check(
+        data=manifest_bytes, signature=files[MANIFEST_SIGNATURE]
+    )
+    if not manifest_signature.valid:
+        raise BundleRefused(
+            "The signature on the bundle's manifest is not valid"
+            + (f": {manifest_signature.problem}" if manifest_signature.problem else ".")
+        )
+    _check_manifest(_json_file(MANIFEST, manifest_bytes), files)
+    bundle = _json_file(BUNDLE_JSON, files[BUNDLE_JSON])
+    if isinstance(bundle, dict) and bundle.get("version") not in (None, VERSION):
+        raise BundleRefused(
+            f"bundle.json is format version {bundle.get('version')!r}; this system reads "
+            f"version {VERSION!r}."
+        )
+    problems = bundle_schema_problems(bundle)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise BundleRefused(f"bundle.json does not follow the format at {problems[0]}{more}.")
+    bundle_verify_records(bundle)
+    attachments: dict[str, bytes] = {}
+    for concern in bundle["concerns"]:
+        for attachment in concern["attachments"]:
+            path = attachment["path"]
+            if path not in files:
+                raise BundleRefused(f"The attachment {attachment['name']} ({path}) is missing.")
+            content = files[path]
+            if _sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
+                raise BundleRefused(
+                    f"The attachment {attachment['name']} has been changed: its SHA-256 does "
+                    "not match the record."
+                )
+            attachments[path] = content
+    pdf_signature = pdf_signature_check(files[PDF_NAME])
+    if not pdf_signature.valid:
+        raise BundleRefused(
+            "The PDF's signature is not valid"
+            + (f": {pdf_signature.problem}" if pdf_signature.problem else ".")
+        )
+    return OpenedBundle(
+        bundle=bundle,
+        pdf=files[PDF_NAME],
+        attachments=attachments,
+        manifest_signature=manifest_signature,
+        pdf_signature=pdf_signature,
+        pupil=bundle["pupil"],
+        sending_school=bundle["sending_school"],
+        warnings=_warnings(bundle, manifest_signature, pdf_signature),
+    )
+
+
+def _warnings(bundle: dict[str, Any], manifest: SignatureCheck, pdf: SignatureCheck) -> list[str]:
+    """What a receiving DSL should know that is not a reason to refuse."""
+    notes: list[str] = []
+    for what, check in (("bundle", manifest), ("PDF", pdf)):
+        if not check.trusted:
+            notes.append(
+                f"The {what} is signed by {check.signer or 'an unknown signer'}, whose "
+                "certificate this platform did not issue or register: check with the sending "
+                "school that it is theirs."
+            )
+    if manifest.signer and pdf.signer and manifest.signer != pdf.signer:
+        notes.append(f"The bundle is signed by {manifest.signer} but the PDF by {pdf.signer}.")
+    sender = bundle["sending_school"]["name"]
+    if manifest.school_name and manifest.school_name != sender:
+        notes.append(
+            f"The bundle says it is from {sender} but its signature names {manifest.school_name}."
+        )
+    return notes
