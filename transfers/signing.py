@@ -1,0 +1,752 @@
+"""School signing keys, and PAdES signatures on exported CP files (pyHanko).
+
+Every school signs with its own key. Keys are made here (issued by the trust's certificate
+authority, which the platform creates, or self-signed) or uploaded as PKCS#12. The private key is
+kept encrypted at rest (AES-256-GCM; the key-encryption key comes from the environment in
+production) and is only ever decrypted in memory to sign. A signature is "trusted" when its
+certificate chains to a certificate this platform issued or registered. docs/adr/0012.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from io import BytesIO
+from typing import TYPE_CHECKING, Any, Literal
+
+from asn1crypto import cms as asn1_cms
+from asn1crypto import keys as asn1_keys
+from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
+
+if TYPE_CHECKING:
+    from schools.models import School, Trust
+
+KEY_BITS = 3072
+SCHOOL_KEY_YEARS = 3
+CA_YEARS = 10
+PKCS12_MAX_BYTES = 100_000
+SIGNATURE_FIELD = "SafeguardSignature"
+
+# Extended key usages that allow signing documents (as Adobe Acrobat reads them); a certificate
+# with an extended key usage extension must name one of them.
+_DOCUMENT_SIGNING_EKUS = {
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string,
+    ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string,
+    ExtendedKeyUsageOID.CODE_SIGNING.dotted_string,
+    "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
+    "1.2.840.113583.1.1.5",  # Adobe Authentic Documents Trust
+    "1.3.6.1.4.1.311.10.3.12",  # Microsoft document signing
+}
+
+
+class SigningKeyUnreadableError(Exception):
+    """The stored private key cannot be decrypted with this server's key-encryption key."""
+
+
+# Key encryption at rest -------------------------------------------------------------------------
+
+
+def _key_encryption_key() -> bytes:
+    """The 32-byte key that encrypts private keys at rest.
+
+    Production sets SIGNING_KEY_ENCRYPTION_KEY (32 random bytes, URL-safe base64) from the
+    environment and refuses to start without it; elsewhere it is derived from SECRET_KEY.
+    """
+    configured = getattr(settings, "SIGNING_KEY_ENCRYPTION_KEY", "")
+    if configured:
+        try:
+            key = base64.urlsafe_b64decode(configured.encode() + b"=" * (-len(configured) % 4))
+        except ValueError as exc:
+            raise ImproperlyConfigured("SIGNING_KEY_ENCRYPTION_KEY is not base64.") from exc
+        if len(key) != 32:
+            raise ImproperlyConfigured("SIGNING_KEY_ENCRYPTION_KEY must encode 32 bytes.")
+        return key
+    if not settings.SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY or SIGNING_KEY_ENCRYPTION_KEY must be set.")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"safeguard signing-key encryption"
+    ).derive(settings.SECRET_KEY.encode())
+
+
+def _key_id(kek: bytes) -> str:
+    """A short name for a key-encryption key, stored beside what it encrypted (for rotation)."""
+    return hashlib.sha256(b"safeguard kek id" + kek).hexdigest()[:16]
+
+
+def private_key_encrypt(*, private_key_der: bytes, bound_to: str) -> tuple[bytes, str]:
+    """AES-256-GCM ciphertext (nonce first) of a PKCS#8 DER key, bound to one row's identity."""
+    kek = _key_encryption_key()
+    nonce = os.urandom(12)
+    return nonce + AESGCM(kek).encrypt(nonce, private_key_der, bound_to.encode()), _key_id(kek)
+
+
+def private_key_decrypt(
+    *, ciphertext: bytes | memoryview, bound_to: str, kek: bytes | None = None
+) -> bytes:
+    """The PKCS#8 DER key, or SigningKeyUnreadableError when the key or the binding is wrong."""
+    kek = kek if kek is not None else _key_encryption_key()
+    data = bytes(ciphertext)
+    try:
+        return AESGCM(kek).decrypt(data[:12], data[12:], bound_to.encode())
+    except (InvalidTag, ValueError) as exc:
+        raise SigningKeyUnreadableError(
+            "The signing key cannot be read with this server's key-encryption key "
+            "(SIGNING_KEY_ENCRYPTION_KEY changed?). Make or upload a new signing certificate."
+        ) from exc
+
+
+def _binding(obj: SigningKey | TrustCertificateAuthority) -> str:
+    return f"{obj._meta.label}:{obj.pk}"
+
+
+# Certificates ---------------------------------------------------------------------------------
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _name_part(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def _readable_name(name: x509.Name) -> str:
+    return _name_part(name, NameOID.COMMON_NAME) or name.rfc4514_string()
+
+
+def _fit(text: str, limit: int = 64) -> str:
+    """X.520 upper bound for a common name: 64 characters."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def school_signer_name(school: School) -> str:
+    """The certificate's common name: "<School name> Designated Safeguarding Lead"."""
+    full = f"{school.name} Designated Safeguarding Lead"
+    return full if len(full) <= 64 else f"{_fit(school.name, 60)} DSL"
+
+
+def _new_private_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+
+
+def _pkcs8(key: Any) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _load_private_key(der: bytes) -> Any:
+    return serialization.load_der_private_key(der, password=None)
+
+
+@transaction.atomic
+def trust_ca_get_or_create(*, trust: Trust, actor: Any = None) -> TrustCertificateAuthority:
+    """The trust's active certificate authority, created (10 years, RSA 3072) the first time."""
+    from schools.models import Trust
+
+    Trust.objects.select_for_update().filter(pk=trust.pk).first()  # one CA made at a time
+    existing = TrustCertificateAuthority.objects.filter(trust=trust, active=True).first()
+    if existing is not None:
+        return existing
+    key = _new_private_key()
+    now = timezone.now()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(trust.name)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(f"{trust.name} Safeguarding Signing CA")),
+        ]
+    )
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    ca = TrustCertificateAuthority(
+        id=uuid.uuid4(),
+        trust=trust,
+        subject=_readable_name(cert.subject),
+        certificate_pem=_pem(cert),
+        fingerprint_sha256=_fingerprint(cert),
+        valid_from=cert.not_valid_before_utc,
+        valid_until=cert.not_valid_after_utc,
+        created_by=actor,
+    )
+    ca.private_key_encrypted, ca.encryption_key_id = private_key_encrypt(
+        private_key_der=_pkcs8(key), bound_to=_binding(ca)
+    )
+    ca.full_clean()
+    ca.save()
+    return ca
+
+
+def _school_subject(school: School) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(school.name)),
+    ]
+    if getattr(school, "urn", ""):
+        attributes.append(
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"DfE URN {school.urn}")
+        )
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, school_signer_name(school)))
+    return x509.Name(attributes)
+
+
+def _school_certificate(
+    *, school: School, key: rsa.RSAPrivateKey, ca: TrustCertificateAuthority | None
+) -> x509.Certificate:
+    now = timezone.now()
+    subject = _school_subject(school)
+    not_after = now + dt.timedelta(days=365 * SCHOOL_KEY_YEARS)
+    if ca is not None:
+        ca_cert = x509.load_pem_x509_certificate(ca.certificate_pem.encode())
+        ca_key = _load_private_key(
+            private_key_decrypt(ciphertext=ca.private_key_encrypted, bound_to=_binding(ca))
+        )
+        issuer_name, signing_key = ca_cert.subject, ca_key
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
+        not_after = min(not_after, ca_cert.not_valid_after_utc)
+    else:
+        issuer_name, signing_key = subject, key
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(aki, critical=False)
+        .sign(signing_key, hashes.SHA256())
+    )
+
+
+def _signing_key_store(
+    *,
+    actor: Any,
+    school: School,
+    origin: str,
+    cert: x509.Certificate,
+    private_key_der: bytes,
+    issuer_ca: TrustCertificateAuthority | None = None,
+    chain: Iterable[x509.Certificate] = (),
+) -> SigningKey:
+    """Save a new active key for the school; the previous active key is retired, not removed."""
+    from schools.models import School
+
+    School.objects.select_for_update().filter(pk=school.pk).first()  # one new key at a time
+    now = timezone.now()
+    fingerprint = _fingerprint(cert)
+    if SigningKey.objects.filter(school=school, fingerprint_sha256=fingerprint).exists():
+        raise ValidationError({"pkcs12": "This certificate is already registered for this school."})
+    SigningKey.objects.filter(school=school, active=True).update(active=False, retired_at=now)
+    key = SigningKey(
+        id=uuid.uuid4(),
+        school=school,
+        origin=origin,
+        issuer_ca=issuer_ca,
+        certificate_pem=_pem(cert),
+        chain_pem="".join(_pem(c) for c in chain),
+        subject_common_name=_readable_name(cert.subject)[:300],
+        organisation=_name_part(cert.subject, NameOID.ORGANIZATION_NAME)[:300],
+        issuer_name=_readable_name(cert.issuer)[:300],
+        serial_number=format(cert.serial_number, "x")[:64],
+        fingerprint_sha256=fingerprint,
+        valid_from=cert.not_valid_before_utc,
+        valid_until=cert.not_valid_after_utc,
+        active=True,
+        created_by=actor,
+    )
+    key.private_key_encrypted, key.encryption_key_id = private_key_encrypt(
+        private_key_der=private_key_der, bound_to=_binding(key)
+    )
+    key.full_clean()
+    key.save()
+    return key
+
+
+@transaction.atomic
+def signing_key_generate(
+    *, actor: Any, school: School, issuer: Literal["self", "trust"]
+) -> SigningKey:
+    """A new RSA key and certificate for the school, which becomes its active signing key.
+
+    `issuer="trust"`: issued by the trust's certificate authority (created if need be), so every
+    school of the trust checks the others' signatures against one authority; `"self"`: a
+    self-signed certificate, trusted on this platform because it is registered here.
+    """
+    if issuer not in ("self", "trust"):
+        raise ValidationError({"issuer": "Choose who issues the certificate."})
+    ca = trust_ca_get_or_create(trust=school.trust, actor=actor) if issuer == "trust" else None
+    key = _new_private_key()
+    cert = _school_certificate(school=school, key=key, ca=ca)
+    return _signing_key_store(
+        actor=actor,
+        school=school,
+        origin=SigningKeyOrigin.TRUST_CA if ca else SigningKeyOrigin.SELF_SIGNED,
+        cert=cert,
+        private_key_der=_pkcs8(key),
+        issuer_ca=ca,
+    )
+
+
+def _is_pkcs12(data: bytes) -> bool:
+    try:
+        asn1_pkcs12.Pfx.load(data).native  # noqa: B018 (parse it all)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _signing_problem(cert: x509.Certificate) -> str:
+    """Why this certificate cannot sign documents, or "" when it can."""
+    not_for_signing = (
+        "This certificate is not for signing documents ({why}). Ask your certificate provider "
+        "for a document-signing certificate."
+    )
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = None
+    if constraints is not None and constraints.ca:
+        return not_for_signing.format(why="it is a certificate authority's certificate")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+        return not_for_signing.format(why="its key usage does not allow digital signatures")
+    try:
+        extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        extended = None
+    if extended is not None and not {o.dotted_string for o in extended} & _DOCUMENT_SIGNING_EKUS:
+        return not_for_signing.format(why="its extended key usage is for other purposes")
+    return ""
+
+
+@transaction.atomic
+def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:
+    """Register a key and certificate from a PKCS#12 file (.p12 or .pfx) as the active key.
+
+    Refused with a plain reason on the `pkcs12` or `password` field: not a PKCS#12 file, wrong
+    password, no private key, a key that does not match, an expired or not-yet-valid
+    certificate, or a certificate not meant for signing.
+    """
+    if not pkcs12:
+        raise ValidationError({"pkcs12": "Choose a PKCS#12 file (.p12 or .pfx)."})
+    if len(pkcs12) > PKCS12_MAX_BYTES:
+        raise ValidationError({"pkcs12": "The file must be smaller than 100 KB."})
+    if not _is_pkcs12(pkcs12):
+        raise ValidationError(
+            {"pkcs12": "The file is not a PKCS#12 file: choose the .p12 or .pfx file."}
+        )
+    loaded = None
+    for candidate in [password.encode()] + ([None] if not password else []):
+        try:
+            loaded = crypto_pkcs12.load_key_and_certificates(pkcs12, candidate)
+            break
+        except ValueError:
+            continue
+    if loaded is None:
+        raise ValidationError(
+            {"password": "The password is wrong: enter the password the file was exported with."}
+        )
+    private_key, cert, extra = loaded
+    if private_key is None:
+        raise ValidationError(
+            {
+                "pkcs12": "The file has no private key in it: export the certificate together "
+                "with its private key."
+            }
+        )
+    if cert is None:
+        raise ValidationError({"pkcs12": "The file has no certificate for its private key."})
+    if not isinstance(private_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValidationError({"pkcs12": "The key must be an RSA or elliptic-curve key."})
+    if isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size < 2048:
+        raise ValidationError(
+            {"pkcs12": f"The key is too short ({private_key.key_size} bits): use 2048 or more."}
+        )
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if private_key.public_key().public_bytes(serialization.Encoding.DER, public) != (
+        cert.public_key().public_bytes(serialization.Encoding.DER, public)
+    ):
+        raise ValidationError({"pkcs12": "The private key in the file is not the certificate's."})
+    now = timezone.now()
+    if cert.not_valid_after_utc <= now:
+        raise ValidationError(
+            {
+                "pkcs12": f"The certificate expired on "
+                f"{timezone.localtime(cert.not_valid_after_utc):%d/%m/%Y}: upload a current one."
+            }
+        )
+    if cert.not_valid_before_utc > now:
+        raise ValidationError(
+            {
+                "pkcs12": f"The certificate is not valid until "
+                f"{timezone.localtime(cert.not_valid_before_utc):%d/%m/%Y}: upload it then."
+            }
+        )
+    problem = _signing_problem(cert)
+    if problem:
+        raise ValidationError({"pkcs12": problem})
+    return _signing_key_store(
+        actor=actor,
+        school=school,
+        origin=SigningKeyOrigin.UPLOADED,
+        cert=cert,
+        private_key_der=_pkcs8(private_key),
+        chain=[c for c in extra if _fingerprint(c) != _fingerprint(cert)],
+    )
+
+
+def signing_key_active(*, school: School) -> SigningKey | None:
+    """The school's active signing key, if it has one."""
+    return SigningKey.objects.filter(school=school, active=True).first()
+
+
+def _signing_key_for_use(school: School) -> SigningKey:
+    """The active key; a school without one gets a key from its trust's authority first."""
+    key = signing_key_active(school=school)
+    if key is None:
+        key = signing_key_generate(actor=None, school=school, issuer="trust")
+    return key
+
+
+# Signing ----------------------------------------------------------------------------------------
+
+
+def _asn1_cert(pem: str | bytes) -> asn1_x509.Certificate:
+    data = pem.encode() if isinstance(pem, str) else pem
+    der = x509.load_pem_x509_certificate(data).public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+def _pem_blocks(text: str) -> list[str]:
+    end = "-----END CERTIFICATE-----"
+    return [block + end + "\n" for block in text.split(end) if "BEGIN CERTIFICATE" in block]
+
+
+def _signer(key: SigningKey) -> Any:
+    """A pyHanko signer holding the decrypted key in memory only."""
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = private_key_decrypt(ciphertext=key.private_key_encrypted, bound_to=_binding(key))
+    chain = [_asn1_cert(block) for block in _pem_blocks(key.chain_pem)]
+    if key.issuer_ca_id is not None:
+        chain.append(_asn1_cert(key.issuer_ca.certificate_pem))  # type: ignore[union-attr]
+    return signers.SimpleSigner(
+        signing_cert=_asn1_cert(key.certificate_pem),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der),
+        cert_registry=SimpleCertificateStore.from_certs(chain),
+    )
+
+
+def pdf_sign(*, school: School, pdf: bytes, reason: str) -> bytes:
+    """The PDF with a PAdES baseline B-B signature (SHA-256) by the school's active key."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    key = _signing_key_for_use(school)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        name=key.subject_common_name,
+        location=", ".join(p for p in [school.name, getattr(school, "town", "")] if p),
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    out = signers.PdfSigner(meta, signer=_signer(key)).sign_pdf(writer)
+    return out.getvalue()
+
+
+def data_sign(*, school: School, data: bytes) -> bytes:
+    """A detached CMS signature (DER, SHA-256) of `data` by the school's active key."""
+    key = _signing_key_for_use(school)
+    signed = asyncio.run(
+        _signer(key).async_sign_general_data(data, "sha256", detached=True, use_cades=True)
+    )
+    return bytes(signed.dump())
+
+
+# Checking ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a signature check found, in words a DSL can act on."""
+
+    valid: bool  # intact and cryptographically valid
+    intact: bool  # the content is exactly what was signed
+    trusted: bool  # the certificate was issued or registered on this platform
+    signer: str = ""  # the certificate's common name
+    school_name: str = ""  # the certificate's organisation
+    signed_at: dt.datetime | None = None  # as the signer's clock reported it
+    problem: str = ""  # plain English; "" when all is well
+    note: str = ""  # something worth knowing that is not a problem
+
+    @property
+    def summary(self) -> str:
+        """One or two sentences for the page that shows the check."""
+        who = self.signer + (
+            f" ({self.school_name})"
+            if self.school_name and self.school_name not in self.signer
+            else ""
+        )
+        when = (
+            f" on {timezone.localtime(self.signed_at):%d/%m/%Y at %H:%M}" if self.signed_at else ""
+        )
+        if self.valid and self.trusted:
+            text = (
+                f"Valid signature by {who}{when}. The file has not changed since it was signed, "
+                "and the signing certificate is registered on this platform."
+            )
+        elif self.valid:
+            text = (
+                f"The file has not changed since it was signed{when}, but the signing "
+                f"certificate ({who}) is not one this platform issued or registered, so who "
+                f"signed it is not confirmed. {self.problem}"
+            ).strip()
+        else:
+            text = f"Not a valid signature: {self.problem}"
+        return f"{text} {self.note}".strip()
+
+
+_NOT_INTACT = "the file was changed after it was signed, so its content is not what {who} signed."
+
+
+def _trust_roots_for(certs: Iterable[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
+    """Every trust CA, and every registered school certificate among those in the signature."""
+    fingerprints = [hashlib.sha256(c.dump()).hexdigest() for c in certs]
+    pems = list(TrustCertificateAuthority.objects.values_list("certificate_pem", flat=True))
+    pems += list(
+        SigningKey.objects.filter(fingerprint_sha256__in=fingerprints)
+        .values_list("certificate_pem", flat=True)
+        .distinct()
+    )
+    return [_asn1_cert(pem) for pem in pems]
+
+
+def _validation_context(
+    roots: list[asn1_x509.Certificate], moment: dt.datetime | None = None
+) -> Any:
+    from pyhanko_certvalidator import ValidationContext
+
+    # No certificate we issue names a revocation service, and checks never go to the network.
+    return ValidationContext(
+        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
+    )
+
+
+def _key_usage() -> Any:
+    from pyhanko.sign.validation import KeyUsageConstraints
+
+    return KeyUsageConstraints(
+        key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False
+    )
+
+
+def _trust_problem(status: Any) -> str:
+    from pyhanko.sign.ades.report import AdESIndeterminate
+
+    indic = getattr(status, "trust_problem_indic", None)
+    if indic in (AdESIndeterminate.OUT_OF_BOUNDS_NO_POE, AdESIndeterminate.EXPIRED):
+        return "The signing certificate has expired."
+    if indic == AdESIndeterminate.NOT_YET_VALID:
+        return "The signing certificate was not yet valid."
+    if indic is not None and "REVOKED" in getattr(indic, "name", ""):
+        return "The signing certificate has been revoked."
+    if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        return ""
+    if indic is not None:
+        return "The signing certificate could not be checked."
+    return ""
+
+
+def _from_status(status: Any, *, whole_file: bool = True, recheck: Any = None) -> SignatureCheck:
+    """Turn a pyHanko status into a SignatureCheck; `recheck(moment)` re-validates at a time."""
+    cert = status.signing_cert
+    signer = cert.subject.native.get("common_name", "") or cert.subject.human_friendly
+    school_name = cert.subject.native.get("organization_name", "")
+    if isinstance(school_name, list):
+        school_name = ", ".join(school_name)
+    intact = bool(status.intact) and whole_file
+    valid = bool(status.valid) and intact
+    trusted = bool(status.trusted)
+    signed_at = status.signer_reported_dt
+    note = ""
+    problem = ""
+    if not status.intact or not status.valid:
+        problem = _NOT_INTACT.format(who=signer).capitalize()
+        if status.intact and not status.valid:
+            problem = "The signature itself is damaged: it does not match the signer's key."
+    elif not whole_file:
+        problem = (
+            "Something was added to the file after it was signed, so what you see may not be "
+            "what was signed."
+        )
+    elif not trusted:
+        problem = _trust_problem(status)
+        # An old key that has since expired: did it hold when the signature says it was made?
+        if problem == "The signing certificate has expired." and signed_at and recheck:
+            again = recheck(signed_at)
+            if again is not None and again.trusted:
+                trusted, problem = True, ""
+                note = (
+                    "The certificate has expired since; it was valid when the signer's clock "
+                    "says the file was signed."
+                )
+    return SignatureCheck(
+        valid=valid,
+        intact=intact,
+        trusted=trusted,
+        signer=str(signer),
+        school_name=str(school_name),
+        signed_at=signed_at,
+        problem=problem,
+        note=note,
+    )
+
+
+def _refused(problem: str) -> SignatureCheck:
+    return SignatureCheck(valid=False, intact=False, trusted=False, problem=problem)
+
+
+def pdf_signature_check(pdf: bytes) -> SignatureCheck:
+    """Check the last signature of a PDF: intact, valid, and made by a key this platform knows."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError):
+        return _refused("The file is not a PDF that can be read, or it is damaged.")
+    if not signatures:
+        return _refused("The PDF is not signed.")
+    embedded = signatures[-1]
+    try:
+        certs = [embedded.signer_cert, *embedded.other_embedded_certs]
+    except (ValueError, KeyError, TypeError):
+        return _refused("The signature in the PDF cannot be read.")
+    roots = _trust_roots_for(certs)
+
+    def validate(moment: dt.datetime | None) -> Any:
+        return validate_pdf_signature(
+            embedded,
+            signer_validation_context=_validation_context(roots, moment),
+            key_usage_settings=_key_usage(),
+        )
+
+    try:
+        status = validate(None)
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        return _refused(f"The signature in the PDF cannot be checked ({exc.__class__.__name__}).")
+    return _from_status(
+        status,
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        recheck=validate,
+    )
+
+
+def data_signature_check(*, data: bytes, signature: bytes) -> SignatureCheck:
+    """Check a detached CMS signature (DER) of `data`, as `data_sign` makes."""
+    from pyhanko.sign.validation import async_validate_detached_cms
+
+    try:
+        content = asn1_cms.ContentInfo.load(bytes(signature))
+        signed_data = content["content"]
+        if content["content_type"].native != "signed_data":
+            raise ValueError("not signed data")
+        certs = [c.chosen for c in signed_data["certificates"]]
+    except (ValueError, TypeError, KeyError):
+        return _refused("The signature file cannot be read: it is not a CMS signature.")
+    roots = _trust_roots_for(certs)
+
+    def validate(moment: dt.datetime | None) -> Any:
+        return asyncio.run(
+            async_validate_detached_cms(
+                data,
+                signed_data,
+                signer_validation_context=_validation_context(roots, moment),
+                key_usage_settings=_key_usage(),
+            )
+        )
+
+    try:
+        status = validate(None)
+    except (ValueError, TypeError, KeyError) as exc:
+        return _refused(f"The signature cannot be checked ({exc.__class__.__name__}).")
+    return _from_status(status, recheck=validate)
