@@ -1,5 +1,7 @@
 """Production: no default secret, HTTPS only, PostgreSQL and Redis from the environment."""
 
+import base64
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -20,6 +22,21 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL to postgres://...")
 if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production.")
+
+# Encrypts schools' signing keys at rest (transfers/signing.py): 32 random bytes, URL-safe base64.
+# Kept apart from SECRET_KEY so rotating the one does not make every signing key unreadable.
+SIGNING_KEY_ENCRYPTION_KEY = env("SIGNING_KEY_ENCRYPTION_KEY", default="")
+try:
+    _kek = base64.urlsafe_b64decode(
+        SIGNING_KEY_ENCRYPTION_KEY + "=" * (-len(SIGNING_KEY_ENCRYPTION_KEY) % 4)
+    )
+except ValueError:
+    _kek = b""
+if len(_kek) != 32:
+    raise ImproperlyConfigured(
+        "SIGNING_KEY_ENCRYPTION_KEY must be set to 32 random bytes in URL-safe base64 in "
+        "production (see the README, Configuration)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -17,6 +17,7 @@ GOOD = {
     "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db",
     "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     "EMAIL_URL": "smtp+tls://u:p@127.0.0.1:1",
+    "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktZW5jcnlwdGlvbi1rZXktMzJieXQ=",
 }
 
 
@@ -48,6 +49,8 @@ def test_production_starts_with_everything_set() -> None:
         ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL must be set"),
         ({"EMAIL_URL": ""}, "EMAIL_URL must be set"),
         ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL must name a real mail server"),
+        ({"SIGNING_KEY_ENCRYPTION_KEY": ""}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
+        ({"SIGNING_KEY_ENCRYPTION_KEY": "dG9vIHNob3J0"}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
     ],
 )
 def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
