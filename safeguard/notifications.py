@@ -60,10 +60,17 @@ def _enqueue(ids: list[str]) -> None:
 
 
 def notification_deliver_email(*, notification_id: str) -> bool:
-    """Send the email of one notification once; True when this call sent it."""
+    """Send the email of one notification once; True when this call sent it.
+
+    The row stays locked while the email goes out and is marked sent in the same transaction. A
+    second delivery of the same notification waits for the first: if it sent, the row no longer
+    matches (PostgreSQL re-checks the condition after the wait) and nothing is sent twice; if its
+    worker died, the database rolled its transaction back and this one sends. (Skipping the locked
+    row instead would leave a dead worker's notification for the relay, a minute later.)
+    """
     with transaction.atomic():
         n = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update()
             .select_related("recipient", "school")
             .filter(pk=notification_id, email_sent_at__isnull=True)
             .first()

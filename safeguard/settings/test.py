@@ -7,7 +7,9 @@ from .base import env
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Email stays in memory, unless a test's worker process is given a real SMTP server (EMAIL_URL).
+if not os.environ.get("EMAIL_URL"):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 # Parallel test workers (pytest-xdist) each get their own Redis database, so one worker's Celery
 # tasks are never taken by another's test worker (each has its own PostgreSQL database too).
