@@ -75,6 +75,7 @@ def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001
     for user in User.objects.filter(is_active=True).order_by("email")[:3]:
         assert client.post(reverse("password_reset"), {"email": user.email}).status_code == 302
     assert any("password" in m.subject.lower() for m in mail.outbox)
+    _break_a_chain_and_run_the_nightly_check()
 
     words, pairs = _pupil_names()
     adults = _not_children()
@@ -87,6 +88,29 @@ def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001
     assert not named, "\n".join(sorted(named))
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert len(kinds) >= 4, kinds  # concerns, danger, missing pupils, actions, reminders...
+
+
+def _break_a_chain_and_run_the_nightly_check() -> None:
+    """The nightly integrity email, for a demo chain altered behind the guards' back."""
+    from django.db import connection
+
+    from chronology.models import ChronologyEntry
+    from chronology.tasks import verify_all_chains
+    from tests.factories import UserFactory
+
+    UserFactory(email="platform@safeguard.example", is_superuser=True, is_staff=True)
+    entry = ChronologyEntry.objects.order_by("school_id", "sequence")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "UPDATE chronology_chronologyentry SET details = details || '.' WHERE id = %s",
+                [entry.pk],
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    assert verify_all_chains()
+    assert any("integrity" in m.subject for m in mail.outbox)
 
 
 def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:  # noqa: ANN001
