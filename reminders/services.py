@@ -273,6 +273,55 @@ def absences_due(now: datetime.datetime, people: People) -> Iterator[Due]:
             )
 
 
+def transfers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """A CP file not sent the day before and by its deadline (KCSIE Annex C), and a receipt not
+    confirmed some school days after sending: the DSL."""
+    from transfers.models import Transfer, TransferState
+    from transfers.services import RECEIPT_CHASE_SCHOOL_DAYS
+
+    today = workdays.local_date(now)
+    tomorrow = today + datetime.timedelta(days=1)
+    unsent = Transfer.objects.filter(
+        state__in=[TransferState.PREPARING, TransferState.READY], deadline__lte=tomorrow
+    ).values_list("pk", "school_id", "deadline")
+    for pk, school_id, deadline in unsent.iterator():
+        link = reverse("transfer-detail", kwargs={"pk": pk})
+        if deadline == tomorrow:
+            yield Due(
+                school_id,
+                f"transfer-due:{pk}:{deadline}",
+                "A child-protection file must be sent to a pupil's new school by tomorrow",
+                link,
+                frozenset(people.of(school_id, "dsl")),
+            )
+        elif deadline < today:
+            yield Due(
+                school_id,
+                f"transfer-overdue:{pk}:{deadline}",
+                "A child-protection file was not sent to a pupil's new school by its deadline",
+                link,
+                frozenset(people.of(school_id, "dsl")),
+                urgent=True,
+            )
+    # Five school days are at least a week of calendar days: only those can be due.
+    sent = Transfer.objects.filter(
+        state=TransferState.SENT,
+        sent_at__lte=now - datetime.timedelta(days=RECEIPT_CHASE_SCHOOL_DAYS),
+    ).values_list("pk", "school_id", "sent_at")
+    for pk, school_id, sent_at in sent.iterator():
+        assert sent_at is not None  # filtered on it  # noqa: S101
+        calendar = people.calendar(school_id)
+        chase_on = calendar.add_school_days(workdays.local_date(sent_at), RECEIPT_CHASE_SCHOOL_DAYS)
+        if chase_on <= today:
+            yield Due(
+                school_id,
+                f"transfer-receipt:{pk}",
+                "The new school has not confirmed receipt of a child-protection file: chase it",
+                reverse("transfer-detail", kwargs={"pk": pk}),
+                frozenset(people.of(school_id, "dsl")),
+            )
+
+
 CHECKS = {
     "triage": triage_overdue,
     "actions": actions_due,
@@ -280,6 +329,7 @@ CHECKS = {
     "reviews": reviews_due,
     "lado": lado_overdue,
     "absences": absences_due,
+    "transfers": transfers_due,
 }
 
 

@@ -37,5 +37,7 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("referrals.urls")),
     path("", include("allegations.urls")),
+    path("", include("transfers.signing_urls")),
+    path("", include("transfers.urls")),
     path("platform-admin/", admin.site.urls),
 ]

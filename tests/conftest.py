@@ -89,6 +89,8 @@ class Records:
     low_level_concern: Any = None
     closure: Any = None
     notification: Any = None  # the author's own, in the notification centre
+    transfer: Any = None  # a transfer out, its file ready (the sending school's)
+    incoming: Any = None  # a file received, waiting to be accepted (the receiving school's)
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -169,6 +171,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     (records.notification,) = notify(
         school=school, recipients=[author], kind="reminder", title="A reminder", link="/actions/"
     )
+    from tests.transfers.flow_records import transfer_records
+
+    records.transfer, records.incoming = transfer_records(school, manager, pupil)
     return records
 
 

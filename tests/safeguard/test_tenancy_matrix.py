@@ -232,6 +232,33 @@ ROUTES: dict[str, Route] = {
     "low-level-concern-list": Route(allowed=ALLEGATIONS),
     "low-level-concern-new": Route(allowed=ALLEGATIONS),
     "low-level-concern-detail": _record_route("low_level_concern", ALLEGATIONS),
+    # Transfers of CP files: the DSL and deputies of the school holding the row (the sender's
+    # transfer, the receiver's own copy); every file URL 404s for anyone else.
+    "transfer-list": Route(allowed=MANAGE_CP),
+    "transfer-start": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
+    "transfer-detail": _record_route("transfer", MANAGE_CP),
+    "transfer-progress": _record_route("transfer", MANAGE_CP),
+    "transfer-retry": _record_route("transfer", MANAGE_CP, method="post", ok=302),
+    "transfer-send": _record_route("transfer", MANAGE_CP, method="post", ok=302),
+    "transfer-sent": _record_route("transfer", MANAGE_CP),
+    "transfer-receipt": _record_route("transfer", MANAGE_CP),
+    "transfer-file": Route(
+        kwargs=lambda w, r, which: {"pk": r[which].transfer.pk, "kind": "pdf"},
+        allowed=MANAGE_CP,
+        denied=404,
+        record=True,
+    ),
+    "incoming-list": Route(allowed=MANAGE_CP),
+    "incoming-detail": _record_route("incoming", MANAGE_CP),
+    "incoming-accept": _record_route("incoming", MANAGE_CP, method="post", ok=302),
+    "incoming-reject": _record_route("incoming", MANAGE_CP),
+    "incoming-file": Route(
+        kwargs=lambda w, r, which: {"pk": r[which].incoming.pk, "kind": "bundle"},
+        allowed=MANAGE_CP,
+        denied=404,
+        record=True,
+    ),
+    "transfer-import": Route(allowed=MANAGE_CP),
     # The notification centre: everyone has one; a notification is its recipient's alone.
     "notification-list": Route(allowed=EVERYONE),
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),

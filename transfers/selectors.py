@@ -1,0 +1,109 @@
+"""Reads of transfers, scoped to the DSL and deputies of the school that owns each row.
+
+A transfer out belongs to the sending school; a file received belongs to the receiving school,
+which holds its own copy. Nobody else (a third school, a headteacher, the trust) reads either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from safeguard.access import access_for, get_for_actor_or_404, scope
+from safeguard.roles import Perm
+from schools.models import Pupil, School
+
+from .models import (
+    OPEN_TRANSFER_STATES,
+    IncomingState,
+    IncomingTransfer,
+    Transfer,
+)
+
+
+def transfer_get_for(*, actor: Any, pk: Any) -> Transfer:
+    """A transfer out of a school where the actor transfers files (else the same 404)."""
+    return get_for_actor_or_404(
+        Transfer.objects.select_related("pupil", "school", "export", "destination_school"),
+        actor=actor,
+        perm=Perm.TRANSFER_CP_FILES,
+        pk=pk,
+    )
+
+
+def transfers_out_for(*, actor: Any, school: School) -> QuerySet[Transfer]:
+    """The school's transfers out: open ones first, soonest deadline first."""
+    open_first = Case(
+        When(state__in=OPEN_TRANSFER_STATES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        scope(Transfer.objects.all(), actor=actor, perm=Perm.TRANSFER_CP_FILES)
+        .filter(school=school)
+        .select_related("pupil", "export")
+        .order_by(open_first, "deadline", "-created_at")
+    )
+
+
+def open_transfer_of(*, actor: Any, pupil: Pupil) -> Transfer | None:
+    """The pupil's transfer under way, or their latest one, for the pupil's pages."""
+    if not access_for(actor).has(Perm.TRANSFER_CP_FILES, pupil.school_id):
+        return None
+    return (
+        Transfer.objects.filter(pupil=pupil)
+        .select_related("export")
+        .order_by(
+            Case(
+                When(state__in=OPEN_TRANSFER_STATES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            "-created_at",
+        )
+        .first()
+    )
+
+
+def incoming_get_for(*, actor: Any, pk: Any) -> IncomingTransfer:
+    """A file received by a school where the actor transfers files (else the same 404)."""
+    return get_for_actor_or_404(
+        IncomingTransfer.objects.select_related("school", "pupil", "decided_by", "uploaded_by"),
+        actor=actor,
+        perm=Perm.TRANSFER_CP_FILES,
+        pk=pk,
+    )
+
+
+def incoming_for(*, actor: Any, school: School) -> QuerySet[IncomingTransfer]:
+    """Files received by the school: those waiting first, newest first."""
+    waiting_first = Case(
+        When(state=IncomingState.WAITING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        scope(IncomingTransfer.objects.all(), actor=actor, perm=Perm.TRANSFER_CP_FILES)
+        .filter(school=school)
+        .select_related("pupil")
+        .order_by(waiting_first, "-created_at")
+    )
+
+
+def incoming_waiting_count(*, actor: Any, school: School) -> int:
+    return incoming_for(actor=actor, school=school).filter(state=IncomingState.WAITING).count()
+
+
+def received_files_of(*, actor: Any, pupil: Pupil) -> list[IncomingTransfer]:
+    """The files received for this pupil and accepted: part of their CP file. CP readers see
+    that they exist; only the DSL and deputies open them."""
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, pupil.school_id):
+        return []
+    return list(
+        IncomingTransfer.objects.filter(
+            school_id=pupil.school_id, pupil=pupil, state=IncomingState.ACCEPTED
+        )
+        .select_related("decided_by")
+        .order_by("-decided_at")
+    )

@@ -1,0 +1,763 @@
+"""Writes of the transfer flow: a pupil leaving, the export of their CP file, sending it, the
+receipt, and at the new school accepting, returning or importing a file (DESIGN.md section 8).
+
+The export runs in a Celery task (`transfers.tasks.export_render`) that calls `export_run`; the
+request only queues it. Every change that belongs in a chronology is appended in the same
+transaction as the change; a notification goes to the outbox in it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from chronology.models import EntryKind
+from chronology.services import chronology_append
+from safeguard import workdays
+from safeguard.access import access_for
+from safeguard.notifications import notify
+from safeguard.roles import Perm
+from schools.models import Pupil, School, SchoolMembership, User, YearGroup
+
+from .models import (
+    Export,
+    ExportState,
+    IncomingSource,
+    IncomingState,
+    IncomingTransfer,
+    ReceiptHow,
+    SentHow,
+    Transfer,
+    TransferState,
+)
+
+log = logging.getLogger(__name__)
+
+# KCSIE Annex C: within 5 school days of leaving, or the first 5 days of the new term.
+DEADLINE_SCHOOL_DAYS = 5
+# A receipt not confirmed this many school days after sending is chased (reminders).
+RECEIPT_CHASE_SCHOOL_DAYS = 5
+# A leaving date further ahead than this is almost always a mistyped year.
+LEAVING_DATE_AHEAD = datetime.timedelta(days=366)
+PDF_NAME = "cp-file.pdf"
+BUNDLE_NAME = "cp-file-bundle.zip"
+LARGEST_IMPORT = 200 * 1024 * 1024
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _require(actor: Any, school: Any) -> None:
+    if not access_for(actor).has(Perm.TRANSFER_CP_FILES, school):
+        raise PermissionDenied("Only the DSL and deputies can transfer child-protection files.")
+
+
+def _managers(school_id: int) -> list[User]:
+    """The school's DSL and deputies (who transfer files), active ones only."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            school_memberships__school_id=school_id,
+            school_memberships__role__in=["dsl", "deputy"],
+        ).distinct()
+    )
+
+
+def _role_at(user: Any, school_id: int) -> str:
+    roles = dict(
+        SchoolMembership.objects.filter(user=user, school_id=school_id).values_list("role", "role")
+    )
+    if "dsl" in roles:
+        return "Designated Safeguarding Lead"
+    if "deputy" in roles:
+        return "Deputy Designated Safeguarding Lead"
+    return user.job_title
+
+
+# --- The deadline --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: datetime.date
+    end_of_term: bool  # the pupil leaves at the end of a term: the first 5 days of the next
+
+    @property
+    def rule(self) -> str:
+        if self.end_of_term:
+            return "within the first 5 school days of the new term"
+        return "within 5 school days of leaving"
+
+
+def transfer_deadline(*, school: Any, leaving_date: datetime.date) -> Deadline:
+    """When the file must be sent by (KCSIE Annex C), by the sending school's calendar.
+
+    The 5 school days after the leaving date: school closures are skipped, so a pupil who leaves
+    on the last day of a term is due within the first 5 days of the next one (docs/adr)."""
+    calendar = workdays.calendar_for(school)
+    next_working_day = workdays.next_working_day(leaving_date)
+    end_of_term = calendar.closure_on(next_working_day) is not None
+    return Deadline(calendar.add_school_days(leaving_date, DEADLINE_SCHOOL_DAYS), end_of_term)
+
+
+# --- Transfer out --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transfer_start(
+    *,
+    actor: Any,
+    pupil: Pupil,
+    leaving_date: datetime.date,
+    destination_school: School | None = None,
+    destination_name: str = "",
+    destination_address: str = "",
+    destination_dsl: str = "",
+) -> Transfer:
+    """Mark the pupil leaving for a new school and queue the export of their CP file."""
+    _require(actor, pupil.school_id)
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if leaving_date < pupil.joined_on:
+        errors["leaving_date"] = (
+            f"The leaving date must be on or after the day they joined, {pupil.joined_on:%d/%m/%Y}"
+        )
+    elif leaving_date > today + LEAVING_DATE_AHEAD:
+        errors["leaving_date"] = "The leaving date must be within the next year"
+    if destination_school is not None:
+        if destination_school.pk == pupil.school_id:
+            errors["destination_school"] = "Choose the school the pupil is moving to, not this one"
+        destination_name = destination_school.name
+        destination_address = "\n".join(destination_school.return_address[1:])
+    else:
+        destination_name = destination_name.strip()
+        destination_address = destination_address.strip()
+        if not destination_name:
+            errors["destination_name"] = "Enter the name of the new school"
+        if not destination_address:
+            errors["destination_address"] = "Enter the new school's address"
+    if errors:
+        raise ValidationError(errors)
+    locked = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    if Transfer.objects.filter(pupil=locked, state__in=_open_states()).exists():
+        raise ValidationError(
+            {"leaving_date": "This pupil's file is already being transferred: see below"}
+        )
+    deadline = transfer_deadline(school=pupil.school_id, leaving_date=leaving_date)
+    export = Export.objects.create(
+        school_id=pupil.school_id,
+        pupil=locked,
+        requested_by=actor,
+        receiving_school=destination_name,
+        stage="Waiting to start",
+    )
+    transfer = Transfer(
+        school_id=pupil.school_id,
+        pupil=locked,
+        leaving_date=leaving_date,
+        end_of_term=deadline.end_of_term,
+        deadline=deadline.due,
+        destination_school=destination_school,
+        destination_name=destination_name,
+        destination_address=destination_address,
+        destination_dsl=destination_dsl.strip(),
+        export=export,
+        created_by=actor,
+    )
+    transfer.full_clean()
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError as exc:  # another DSL started one at the same moment
+        raise ValidationError(
+            {"leaving_date": "This pupil's file is already being transferred"}
+        ) from exc
+    if locked.left_on is None or locked.left_on != leaving_date:
+        Pupil.objects.filter(pk=locked.pk).update(left_on=leaving_date)
+    _queue(export)
+    return transfer
+
+
+def _open_states() -> list[str]:
+    return [TransferState.PREPARING, TransferState.READY, TransferState.SENT]
+
+
+def _queue(export: Export) -> None:
+    from .tasks import export_render
+
+    export_id = str(export.pk)
+    transaction.on_commit(lambda: export_render.delay(export_id))
+
+
+@transaction.atomic
+def export_retry(*, actor: Any, transfer: Transfer) -> Export:
+    """Queue a failed export again."""
+    _require(actor, transfer.school_id)
+    export = Export.objects.select_for_update().get(pk=_export_of(transfer).pk)
+    if export.state != ExportState.FAILED:
+        raise ValidationError("The file is not in need of preparing again.")
+    export.state, export.progress, export.stage, export.error = (
+        ExportState.QUEUED,
+        0,
+        "Waiting to start",
+        "",
+    )
+    export.save(update_fields=["state", "progress", "stage", "error", "updated_at"])
+    _queue(export)
+    return export
+
+
+# --- The export (run by the task) ----------------------------------------------------------------
+
+Progress = Callable[[int, str], None]
+
+
+def _progress_writer(export_id: Any) -> Progress:
+    """Record progress as the work goes (autocommit: the page polling it sees it at once)."""
+
+    def write(percent: int, stage: str) -> None:
+        percent = max(0, min(99, int(percent)))
+        Export.objects.filter(pk=export_id, state=ExportState.RENDERING).filter(
+            progress__lte=percent
+        ).update(progress=percent, stage=stage[:200], updated_at=timezone.now())
+
+    return write
+
+
+def export_run(*, export_id: Any) -> Export:
+    """Render, sign and package one export (idempotent: a finished export is left alone)."""
+    from .bundle import bundle_build, bundle_package
+    from .pdf import cp_file_pdf
+    from .signing import pdf_sign
+
+    with transaction.atomic():
+        export = (
+            Export.objects.select_for_update(of=("self",))
+            .select_related("school", "pupil", "requested_by")
+            .get(pk=export_id)
+        )
+        if export.state == ExportState.DONE:
+            return export
+        export.state, export.progress, export.stage = ExportState.RENDERING, 1, "Gathering records"
+        export.started_at, export.finished_at, export.error = timezone.now(), None, ""
+        export.attempts += 1
+        export.save()
+    write = _progress_writer(export.pk)
+    actor, pupil = export.requested_by, export.pupil
+    try:
+        # The PDF is most of the work: 0 to 80 per cent.
+        rendered = cp_file_pdf(
+            actor=actor,
+            pupil=pupil,
+            receiving_school=export.receiving_school,
+            progress=lambda p, stage: write(1 + p * 79 // 100, stage),
+        )
+        write(82, "Signing the PDF with the school's key")
+        signed = pdf_sign(
+            school=export.school,
+            pdf=rendered.data,
+            reason=f"Child-protection file sent to the DSL of {export.receiving_school}",
+        )
+        write(88, "Building the open bundle")
+        bundle = bundle_build(actor=actor, pupil=pupil)
+        packaged = bundle_package(school=export.school, bundle=bundle, pdf=signed)
+        write(96, "Storing the files")
+    except Exception as exc:
+        log.exception("Export %s failed", export.pk)
+        problem = _plain_problem(exc)
+        Export.objects.filter(pk=export.pk).update(
+            state=ExportState.FAILED,
+            stage="Stopped",
+            finished_at=timezone.now(),
+            error=problem
+            or "Something went wrong while preparing the file. Try again; if it happens again, "
+            "tell your system administrator.",
+        )
+        export.refresh_from_db()
+        return export
+    with transaction.atomic():
+        export = Export.objects.select_for_update().get(pk=export.pk)
+        if export.state == ExportState.DONE:  # another delivery of the task finished first
+            return export
+        export.pdf.save(PDF_NAME, ContentFile(signed), save=False)
+        export.bundle.save(BUNDLE_NAME, ContentFile(packaged), save=False)
+        export.pdf_sha256, export.bundle_sha256 = sha256(signed), sha256(packaged)
+        export.pages = rendered.pages
+        export.state, export.progress, export.stage = ExportState.DONE, 100, "Ready"
+        export.finished_at = timezone.now()
+        export.save()
+        Transfer.objects.filter(export=export, state=TransferState.PREPARING).update(
+            state=TransferState.READY, updated_at=timezone.now()
+        )
+    return export
+
+
+def _plain_problem(exc: Exception) -> str:
+    """What a refusal says in plain English; other failures get a generic message."""
+    from .bundle import BundleBuildError
+    from .records import ExportRefused
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, ExportRefused | BundleBuildError):
+        return str(exc)
+    return ""
+
+
+# --- Sending -------------------------------------------------------------------------------------
+
+
+def _export_of(transfer: Transfer) -> Export:
+    if transfer.export is None:  # every transfer is made with its export
+        raise ValidationError("This transfer has no file.")
+    return transfer.export
+
+
+def _locked_transfer(transfer: Transfer) -> Transfer:
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("export", "pupil", "school", "destination_school")
+        .get(pk=transfer.pk)
+    )
+
+
+def _append_sent(transfer: Transfer, actor: Any, when: datetime.datetime) -> None:
+    export = _export_of(transfer)
+    how = transfer.get_sent_how_display().lower()
+    note = f" ({transfer.sent_note})" if transfer.sent_note else ""
+    chronology_append(
+        school_id=transfer.school_id,
+        pupil_id=transfer.pupil_id,
+        kind=EntryKind.TRANSFER_SENT,
+        occurred_at=when,
+        details=(
+            f"Child-protection file sent to the DSL of {transfer.destination_name}: "
+            f"{how}{note}. Signed PDF SHA-256 {export.pdf_sha256}."
+        ),
+        significant=True,
+        author=actor,
+        source_label="transfers.Transfer",
+        source_id=transfer.pk,
+        source_hash=export.pdf_sha256,
+    )
+
+
+@transaction.atomic
+def transfer_send(*, actor: Any, transfer: Transfer) -> IncomingTransfer:
+    """Deliver the file to the new school in the service: its DSLs see it at once."""
+    _require(actor, transfer.school_id)
+    transfer = _locked_transfer(transfer)
+    if transfer.destination_school is None:
+        raise ValidationError(
+            "The new school is not on this service: download the files and record how you sent "
+            "them."
+        )
+    if transfer.state != TransferState.READY:
+        raise ValidationError(_not_ready(transfer))
+    export = _export_of(transfer)
+    now = timezone.now()
+    pupil = transfer.pupil
+    incoming = IncomingTransfer(
+        school=transfer.destination_school,
+        source=IncomingSource.PLATFORM,
+        transfer=transfer,
+        from_school_name=transfer.school.name,
+        from_school_address="\n".join(transfer.school.return_address[1:]),
+        legal_first_name=pupil.legal_first_name,
+        legal_middle_names=pupil.legal_middle_names,
+        legal_last_name=pupil.legal_last_name,
+        date_of_birth=pupil.date_of_birth,
+        upn=pupil.upn,
+        year_group=pupil.year_group,
+        leaving_date=transfer.leaving_date,
+        pages=export.pages,
+        pdf_sha256=export.pdf_sha256,
+        bundle_sha256=export.bundle_sha256,
+    )
+    # The receiving school's own copy, under its own folder.
+    with export.pdf.open("rb") as pdf:
+        incoming.pdf.save(PDF_NAME, ContentFile(pdf.read()), save=False)
+    with export.bundle.open("rb") as bundle:
+        incoming.bundle.save(BUNDLE_NAME, ContentFile(bundle.read()), save=False)
+    incoming.full_clean()
+    incoming.save()
+    transfer.state, transfer.sent_at, transfer.sent_by = TransferState.SENT, now, actor
+    transfer.sent_how = SentHow.PLATFORM
+    transfer.save()
+    _append_sent(transfer, actor, now)
+    notify(
+        school=transfer.destination_school,
+        recipients=_managers(transfer.destination_school.pk),
+        kind="transfer_incoming",
+        title="A child-protection file has been sent to your school",
+        link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
+    )
+    return incoming
+
+
+def _not_ready(transfer: Transfer) -> str:
+    if transfer.state == TransferState.PREPARING:
+        return "The file is still being prepared."
+    return f"This file has already been dealt with ({transfer.get_state_display().lower()})."
+
+
+def _not_future(when: datetime.datetime, field: str) -> None:
+    if when > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({field: "The date and time must not be in the future"})
+
+
+@transaction.atomic
+def transfer_record_sent(
+    *,
+    actor: Any,
+    transfer: Transfer,
+    sent_how: str,
+    sent_at: datetime.datetime,
+    sent_note: str = "",
+) -> Transfer:
+    """Record how the downloaded file was sent to a school that is not on this service."""
+    _require(actor, transfer.school_id)
+    transfer = _locked_transfer(transfer)
+    if transfer.destination_school is not None:
+        raise ValidationError("Send this file in the service: the new school uses it too.")
+    if transfer.state != TransferState.READY:
+        raise ValidationError(_not_ready(transfer))
+    if sent_how not in SentHow.values or sent_how == SentHow.PLATFORM:
+        raise ValidationError({"sent_how": "Choose how the file was sent"})
+    _not_future(sent_at, "sent_at")
+    if sent_at < _export_of(transfer).created_at - datetime.timedelta(minutes=5):
+        raise ValidationError({"sent_at": "The file cannot have been sent before it was prepared"})
+    transfer.state, transfer.sent_at, transfer.sent_by = TransferState.SENT, sent_at, actor
+    transfer.sent_how, transfer.sent_note = sent_how, sent_note.strip()
+    transfer.full_clean()
+    transfer.save()
+    _append_sent(transfer, actor, sent_at)
+    return transfer
+
+
+def _append_receipt(
+    transfer: Transfer, author: Any, when: datetime.datetime, by: str, how: str
+) -> None:
+    chronology_append(
+        school_id=transfer.school_id,
+        pupil_id=transfer.pupil_id,
+        kind=EntryKind.TRANSFER_RECEIPT,
+        occurred_at=when,
+        details=(
+            f"Receipt of the child-protection file confirmed by {by} of "
+            f"{transfer.destination_name} ({how.lower()})."
+        ),
+        significant=True,
+        author=author,
+        source_label="transfers.Transfer",
+        source_id=transfer.pk,
+        source_hash=transfer.export.pdf_sha256 if transfer.export else "",
+    )
+
+
+@transaction.atomic
+def transfer_record_receipt(
+    *,
+    actor: Any,
+    transfer: Transfer,
+    receipt_by: str,
+    received_at: datetime.datetime,
+    receipt_how: str,
+) -> Transfer:
+    """Record who at the new school confirmed receipt, when and how (not on this service)."""
+    _require(actor, transfer.school_id)
+    transfer = _locked_transfer(transfer)
+    if transfer.destination_school is not None:
+        raise ValidationError("The new school confirms receipt in the service.")
+    if transfer.state != TransferState.SENT:
+        raise ValidationError("Record how the file was sent first.")
+    errors = {}
+    if not receipt_by.strip():
+        errors["receipt_by"] = "Enter the name and role of the person who confirmed receipt"
+    if receipt_how not in ReceiptHow.values or receipt_how == ReceiptHow.PLATFORM:
+        errors["receipt_how"] = "Choose how receipt was confirmed"
+    if errors:
+        raise ValidationError(errors)
+    _not_future(received_at, "received_at")
+    assert transfer.sent_at is not None  # noqa: S101  (state SENT)
+    if received_at < transfer.sent_at - datetime.timedelta(minutes=1):
+        raise ValidationError(
+            {"received_at": f"Receipt must be after the file was sent, {transfer.sent_at:%d/%m/%Y}"}
+        )
+    transfer.state, transfer.received_at = TransferState.RECEIVED, received_at
+    transfer.receipt_by, transfer.receipt_how = receipt_by.strip(), receipt_how
+    transfer.receipt_recorded_by = actor
+    transfer.save()
+    _append_receipt(
+        transfer, actor, received_at, transfer.receipt_by, transfer.get_receipt_how_display()
+    )
+    return transfer
+
+
+# --- At the new school ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    pupil: Pupil | None
+    by: str  # "UPN", "legal name and date of birth", or "" (a new pupil is added)
+
+
+def incoming_match(*, incoming: IncomingTransfer) -> Match:
+    """The pupil of the receiving school the file belongs to: by UPN, then by legal name and date
+    of birth (only when exactly one pupil fits); none means the pupil is added to the roll."""
+    pupils = Pupil.objects.filter(school_id=incoming.school_id)
+    if incoming.pupil_id:
+        return Match(incoming.pupil, "accepted")
+    if incoming.upn:
+        found = pupils.filter(upn=incoming.upn).first()
+        if found is not None:
+            return Match(found, "UPN")
+    same = list(
+        pupils.filter(
+            date_of_birth=incoming.date_of_birth,
+            legal_first_name__iexact=incoming.legal_first_name.strip(),
+            legal_last_name__iexact=incoming.legal_last_name.strip(),
+        ).filter(Q(upn="") | Q(upn=incoming.upn))[:2]
+    )
+    if len(same) == 1:
+        return Match(same[0], "legal name and date of birth")
+    return Match(None, "")
+
+
+def year_group_for(date_of_birth: datetime.date, on: datetime.date) -> str:
+    """The English year group of a child born on that day, in the school year of `on`."""
+    school_year_start = on.year if on.month >= 9 else on.year - 1
+    # Age on 31 August before the school year: 4 is Reception, 5 is Year 1.
+    age = school_year_start - date_of_birth.year - (date_of_birth.month >= 9)
+    year = age - 4
+    if year < 0:
+        return YearGroup.NURSERY
+    if year == 0:
+        return YearGroup.RECEPTION
+    return str(min(year, 13))
+
+
+def _pupil_for(incoming: IncomingTransfer, actor: Any) -> tuple[Pupil, bool]:
+    from schools.services import pupil_create
+
+    match = incoming_match(incoming=incoming)
+    if match.pupil is not None:
+        return match.pupil, False
+    today = timezone.localdate()
+    year_group = incoming.year_group
+    if year_group not in YearGroup.values:
+        year_group = year_group_for(incoming.date_of_birth, today)
+    joined = today
+    if incoming.leaving_date and incoming.leaving_date > today:
+        joined = incoming.leaving_date + datetime.timedelta(days=1)
+    pupil = pupil_create(
+        school=incoming.school,
+        legal_first_name=incoming.legal_first_name,
+        legal_middle_names=incoming.legal_middle_names,
+        legal_last_name=incoming.legal_last_name,
+        date_of_birth=incoming.date_of_birth,
+        upn=incoming.upn,
+        year_group=year_group,
+        joined_on=joined,
+    )
+    return pupil, True
+
+
+@transaction.atomic
+def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransfer:
+    """Accept a received file: attach it to the matched (or new) pupil's CP file, record it in
+    their chronology and, for a file sent in the service, confirm receipt to the sender."""
+    from chronology.models import CpFile
+    from chronology.services import cp_file_open
+
+    _require(actor, incoming.school_id)
+    incoming = (
+        IncomingTransfer.objects.select_for_update().select_related("school").get(pk=incoming.pk)
+    )
+    if incoming.state != IncomingState.WAITING:
+        raise ValidationError(f"This file has already been {incoming.get_state_display().lower()}.")
+    pupil, created = _pupil_for(incoming, actor)
+    now = timezone.now()
+    incoming.state, incoming.pupil, incoming.pupil_created = IncomingState.ACCEPTED, pupil, created
+    incoming.decided_at, incoming.decided_by = now, actor
+    incoming.save()
+    if not CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).exists():
+        cp_file_open(
+            actor=actor,
+            pupil=pupil,
+            reason=f"Child-protection file received from {incoming.from_school_name}",
+        )
+    chronology_append(
+        school_id=incoming.school_id,
+        pupil_id=pupil.pk,
+        kind=EntryKind.TRANSFER_RECEIVED,
+        occurred_at=now,
+        details=(
+            f"Child-protection file received from {incoming.from_school_name} "
+            f"({incoming.get_source_display().lower()}) and accepted. "
+            f"Signed PDF SHA-256 {incoming.pdf_sha256}."
+        ),
+        significant=True,
+        author=actor,
+        source_label="transfers.IncomingTransfer",
+        source_id=incoming.pk,
+        source_hash=incoming.pdf_sha256,
+    )
+    if incoming.transfer_id:
+        transfer = _locked_transfer(incoming.transfer)  # type: ignore[arg-type]
+        if transfer.state == TransferState.SENT:
+            by = f"{actor.full_name}, {_role_at(actor, incoming.school_id)}".strip(", ")
+            transfer.state, transfer.received_at, transfer.receipt_by = (
+                TransferState.RECEIVED,
+                now,
+                by,
+            )
+            transfer.receipt_how = ReceiptHow.PLATFORM
+            transfer.save()
+            _append_receipt(transfer, actor, now, by, ReceiptHow.PLATFORM.label)
+            notify(
+                school=transfer.school,
+                recipients=_managers(transfer.school_id),
+                kind="transfer_receipt",
+                title="The new school has confirmed receipt of a child-protection file",
+                link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
+            )
+    return incoming
+
+
+@transaction.atomic
+def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> IncomingTransfer:
+    """Return a file that is not for this school (the wrong pupil), with the reason."""
+    _require(actor, incoming.school_id)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why you are returning the file"})
+    incoming = IncomingTransfer.objects.select_for_update().get(pk=incoming.pk)
+    if incoming.state != IncomingState.WAITING:
+        raise ValidationError(f"This file has already been {incoming.get_state_display().lower()}.")
+    now = timezone.now()
+    incoming.state, incoming.decided_at, incoming.decided_by = IncomingState.REJECTED, now, actor
+    incoming.rejection_reason = reason.strip()
+    incoming.save()
+    if incoming.transfer_id:
+        transfer = _locked_transfer(incoming.transfer)  # type: ignore[arg-type]
+        receiving_school = incoming.school_id
+        transfer.state, transfer.rejected_at = TransferState.REJECTED, now
+        transfer.rejected_by = f"{actor.full_name}, {_role_at(actor, receiving_school)}".strip(", ")
+        transfer.rejection_reason = incoming.rejection_reason
+        transfer.save()
+        chronology_append(
+            school_id=transfer.school_id,
+            pupil_id=transfer.pupil_id,
+            kind=EntryKind.INFORMATION_RECEIVED,
+            occurred_at=now,
+            details=(
+                f"{transfer.destination_name} returned the child-protection file sent to them: "
+                f"{transfer.rejection_reason}"
+            ),
+            significant=True,
+            author=actor,
+            source_label="transfers.Transfer",
+            source_id=transfer.pk,
+        )
+        notify(
+            school=transfer.school,
+            recipients=_managers(transfer.school_id),
+            kind="transfer_returned",
+            title="A child-protection file you sent was returned by the new school",
+            link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
+            urgent=True,
+        )
+    return incoming
+
+
+@transaction.atomic
+def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTransfer:
+    """A bundle received from a school outside this service: verified (signature and hashes),
+    then waiting to be accepted like a file sent in the service. A bundle that fails any check
+    is refused with the reason."""
+    from .bundle import BundleRefused, bundle_open
+
+    _require(actor, school.pk)
+    if not data:
+        raise ValidationError({"bundle": "Choose the bundle file (a .zip) to upload"})
+    if len(data) > LARGEST_IMPORT:
+        raise ValidationError({"bundle": "The bundle must be smaller than 200 MB"})
+    try:
+        opened = bundle_open(data)
+    except BundleRefused as refused:
+        raise ValidationError({"bundle": f"This bundle was refused: {refused.reason}"}) from None
+    identity = _bundle_pupil(opened)
+    incoming = IncomingTransfer(
+        school=school,
+        source=IncomingSource.IMPORT,
+        uploaded_by=actor,
+        from_school_name=identity["from_school_name"] or "A school outside this service",
+        from_school_address=identity["from_school_address"],
+        legal_first_name=identity["legal_first_name"],
+        legal_middle_names=identity["legal_middle_names"],
+        legal_last_name=identity["legal_last_name"],
+        date_of_birth=identity["date_of_birth"],
+        upn=identity["upn"],
+        year_group=identity["year_group"],
+        leaving_date=identity["leaving_date"],
+        pdf_sha256=sha256(opened.pdf),
+        bundle_sha256=sha256(data),
+    )
+    incoming.pdf.save(PDF_NAME, ContentFile(opened.pdf), save=False)
+    incoming.bundle.save(BUNDLE_NAME, ContentFile(data), save=False)
+    try:
+        incoming.full_clean(exclude=["pupil", "transfer"])
+    except ValidationError as exc:
+        raise ValidationError(
+            {"bundle": "The bundle's pupil details are incomplete: " + "; ".join(exc.messages)}
+        ) from None
+    incoming.save()
+    return incoming
+
+
+def _date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _bundle_pupil(opened: Any) -> dict[str, Any]:
+    """Who an opened bundle is about, and who sent it (its documented JSON, docs/)."""
+    pupil, school = opened.pupil or {}, opened.sending_school or {}
+    address = school.get("return_address") or []
+    if isinstance(address, str):
+        address = address.splitlines()
+    name = str(school.get("name") or "")
+    lines = [str(line) for line in address if line and str(line) != name]
+    dob = _date(pupil.get("date_of_birth"))
+    if dob is None:
+        raise ValidationError({"bundle": "The bundle does not give the pupil's date of birth"})
+    return {
+        "from_school_name": name[:200],
+        "from_school_address": "\n".join(lines),
+        "legal_first_name": str(pupil.get("legal_first_name") or "")[:100],
+        "legal_middle_names": str(pupil.get("legal_middle_names") or "")[:150],
+        "legal_last_name": str(pupil.get("legal_last_name") or "")[:100],
+        "date_of_birth": dob,
+        "upn": str(pupil.get("upn") or "")[:13].upper(),
+        "year_group": str(pupil.get("year_group") or "")[:2],
+        "leaving_date": _date(pupil.get("left_on")),
+    }

@@ -1,0 +1,13 @@
+"""The export of a CP file runs here, never in a request: the task takes the export's id."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="transfers.export_render")
+def export_render(export_id: str) -> str:
+    """Render, sign and package one export (idempotent; `task_acks_late` may deliver it twice)."""
+    from .services import export_run
+
+    return str(export_run(export_id=export_id).state)

@@ -1,0 +1,402 @@
+"""Transfer pages: the school's transfers, a pupil leaving, the export's progress, sending and the
+receipt; at the new school the files received, accepting or returning one, and importing a bundle.
+Every file is served through a permission-checked view that writes the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import access_log_write
+from safeguard.access import access_for, get_for_actor_or_404
+from safeguard.forms import add_service_errors
+from safeguard.roles import Perm
+from schools.models import Pupil, School
+
+from . import services
+from .forms import ImportForm, ReceiptForm, RejectForm, SentForm, TransferStartForm
+from .models import ExportState, IncomingState
+from .selectors import (
+    incoming_for,
+    incoming_get_for,
+    open_transfer_of,
+    transfer_get_for,
+    transfers_out_for,
+)
+
+FILE_KINDS = {"pdf": ("application/pdf", "pdf"), "bundle": ("application/zip", "zip")}
+
+
+def _acting_school(request: HttpRequest) -> School:
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
+        raise PermissionDenied
+    return school  # type: ignore[no-any-return]
+
+
+def _error_message(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- Transfers out ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """The school's transfers out with their deadlines, and what is waiting to be received."""
+    school = _acting_school(request)
+    transfers = list(transfers_out_for(actor=request.user, school=school)[:200])
+    incoming = list(incoming_for(actor=request.user, school=school)[:200])
+    return render(
+        request,
+        "transfers/list.html",
+        {
+            "transfers": transfers,
+            "incoming": incoming,
+            "waiting": sum(1 for i in incoming if i.state == IncomingState.WAITING),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _transfer_pupil(request: HttpRequest, pk: Any) -> Pupil:
+    return get_for_actor_or_404(
+        Pupil.objects.select_related("school"),
+        actor=request.user,
+        perm=Perm.TRANSFER_CP_FILES,
+        pk=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_start(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The DSL marks the pupil leaving, chooses the new school, and the file starts preparing."""
+    pupil = _transfer_pupil(request, pk)
+    current = open_transfer_of(actor=request.user, pupil=pupil)
+    if current is not None and not current.is_open:
+        current = None
+    schools = School.objects.exclude(pk=pupil.school_id)
+    form = TransferStartForm(request.POST or None, schools=schools)
+    if request.method == "POST" and current is None and form.is_valid():
+        try:
+            transfer = services.transfer_start(
+                actor=request.user, pupil=pupil, **form.service_arguments()
+            )
+        except ValidationError as error:
+            add_service_errors(
+                form,
+                error,
+                rename={"destination_school": "destination_search"},
+            )
+        else:
+            messages.success(request, "The file is being prepared. You can leave this page.")
+            return redirect("transfer-detail", pk=transfer.pk)
+    return render(
+        request,
+        "transfers/start.html",
+        {"pupil": pupil, "form": form, "current": current},
+    )
+
+
+def _transfer(request: HttpRequest, pk: Any, what: str = "transfer") -> Any:
+    transfer = transfer_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=transfer.school_id,
+        what=what,
+        pupil_ids=[transfer.pupil_id],
+        record_id=transfer.pk,
+    )
+    return transfer
+
+
+@login_required
+@require_GET
+def transfer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    transfer = _transfer(request, pk)
+    return render(
+        request,
+        "transfers/detail.html",
+        {
+            "transfer": transfer,
+            "export": transfer.export,
+            "pupil": transfer.pupil,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def transfer_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The export's progress, polled by the page (htmx) until the file is ready or stopped."""
+    transfer = transfer_get_for(actor=request.user, pk=pk)
+    export = transfer.export
+    response = render(request, "transfers/_progress.html", {"transfer": transfer, "export": export})
+    finished = export is None or export.state in (ExportState.DONE, ExportState.FAILED)
+    if finished and request.htmx:  # type: ignore[attr-defined]
+        response["HX-Refresh"] = "true"  # the whole page: what can be done next has changed
+    return response
+
+
+@login_required
+@require_POST
+def transfer_retry(request: HttpRequest, pk: Any) -> HttpResponse:
+    transfer = transfer_get_for(actor=request.user, pk=pk)
+    try:
+        services.export_retry(actor=request.user, transfer=transfer)
+    except ValidationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, "The file is being prepared again.")
+    return redirect("transfer-detail", pk=transfer.pk)
+
+
+@login_required
+@require_POST
+def transfer_send(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Deliver the file to a school on the service."""
+    transfer = transfer_get_for(actor=request.user, pk=pk)
+    try:
+        services.transfer_send(actor=request.user, transfer=transfer)
+    except ValidationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(
+            request,
+            f"File sent. The DSLs of {transfer.destination_name} can see it now; "
+            "you will see here when they confirm receipt.",
+        )
+    return redirect("transfer-detail", pk=transfer.pk)
+
+
+def _transfer_step(
+    request: HttpRequest,
+    pk: Any,
+    *,
+    form_class: Any,
+    service: Any,
+    title: str,
+    done: str,
+    initial_field: str,
+) -> HttpResponse:
+    transfer = _transfer(request, pk)
+    form = form_class(request.POST or None)
+    if not form.is_bound:
+        form.initial[initial_field] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, transfer=transfer, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("transfer-detail", pk=transfer.pk)
+    return render(
+        request,
+        "transfers/step.html",
+        {"form": form, "transfer": transfer, "pupil": transfer.pupil, "title": title},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_record_sent(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _transfer_step(
+        request,
+        pk,
+        form_class=SentForm,
+        service=services.transfer_record_sent,
+        title="Record how the file was sent",
+        done="Recorded. Record the receipt when the new school confirms it.",
+        initial_field="sent_at",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_record_receipt(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _transfer_step(
+        request,
+        pk,
+        form_class=ReceiptForm,
+        service=services.transfer_record_receipt,
+        title="Record the receipt",
+        done="Receipt recorded.",
+        initial_field="received_at",
+    )
+
+
+def _file_response(record: Any, kind: str, filename: str) -> FileResponse:
+    content_type, extension = FILE_KINDS[kind]
+    stored = getattr(record, kind)
+    if not stored:
+        raise Http404("No such file.")
+    response = FileResponse(
+        stored.open("rb"),
+        content_type=content_type,
+        as_attachment=True,
+        filename=f"{filename}.{extension}",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _file_name(pupil_name: str, kind: str) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in pupil_name).strip("-")
+    return f"CONFIDENTIAL-cp-file-{safe}" + ("-bundle" if kind == "bundle" else "")
+
+
+@login_required
+@require_GET
+def transfer_file(request: HttpRequest, pk: Any, kind: str) -> FileResponse:
+    """The signed PDF or the bundle of a transfer out, for the sending school's DSL and deputies."""
+    if kind not in FILE_KINDS:
+        raise Http404("No such file.")
+    transfer = transfer_get_for(actor=request.user, pk=pk)
+    export = transfer.export
+    if export is None or export.state != ExportState.DONE:
+        raise Http404("No such file.")
+    access_log_write(
+        request=request,
+        school_id=transfer.school_id,
+        what=f"transfer_{kind}",
+        pupil_ids=[transfer.pupil_id],
+        record_id=export.pk,
+    )
+    name = f"{transfer.pupil.legal_first_name} {transfer.pupil.legal_last_name}"
+    return _file_response(export, kind, _file_name(name, kind))
+
+
+# --- Files received --------------------------------------------------------------------------
+
+
+def _incoming(request: HttpRequest, pk: Any, what: str = "incoming") -> Any:
+    incoming = incoming_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=incoming.school_id,
+        what=what,
+        pupil_ids=[incoming.pupil_id] if incoming.pupil_id else [],
+        record_id=incoming.pk,
+    )
+    return incoming
+
+
+@login_required
+@require_GET
+def incoming_list(request: HttpRequest) -> HttpResponse:
+    school = _acting_school(request)
+    incoming = list(incoming_for(actor=request.user, school=school)[:200])
+    return render(request, "transfers/incoming_list.html", {"incoming": incoming})
+
+
+def _signature_check(incoming: Any) -> Any:
+    from .signing import pdf_signature_check
+
+    with incoming.pdf.open("rb") as stored:
+        data = stored.read()
+    unchanged = services.sha256(data) == incoming.pdf_sha256
+    return pdf_signature_check(data), unchanged
+
+
+@login_required
+@require_GET
+def incoming_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A file received: the signature check in plain words, who it is about, accept or return."""
+    incoming = _incoming(request, pk)
+    check, unchanged = _signature_check(incoming)
+    return render(
+        request,
+        "transfers/incoming_detail.html",
+        {
+            "incoming": incoming,
+            "check": check,
+            "unchanged": unchanged,
+            "match": services.incoming_match(incoming=incoming),
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def incoming_accept(request: HttpRequest, pk: Any) -> HttpResponse:
+    incoming = incoming_get_for(actor=request.user, pk=pk)
+    try:
+        incoming = services.incoming_accept(actor=request.user, incoming=incoming)
+    except ValidationError as error:
+        _error_message(request, error)
+        return redirect("incoming-detail", pk=incoming.pk)
+    added = " (added to the roll)" if incoming.pupil_created else ""
+    name = incoming.pupil.display_name if incoming.pupil else incoming.legal_name
+    messages.success(
+        request,
+        f"File accepted and attached to {name}'s child-protection file"
+        f"{added}. {incoming.from_school_name} can see your receipt.",
+    )
+    return redirect("pupil-safeguarding", pk=incoming.pupil_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incoming_reject(request: HttpRequest, pk: Any) -> HttpResponse:
+    incoming = _incoming(request, pk)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incoming_reject(
+                actor=request.user, incoming=incoming, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"File returned to {incoming.from_school_name}.")
+            return redirect("incoming-list")
+    return render(request, "transfers/reject.html", {"incoming": incoming, "form": form})
+
+
+@login_required
+@require_GET
+def incoming_file(request: HttpRequest, pk: Any, kind: str) -> FileResponse:
+    """The receiving school's own copy of a file, for its DSL and deputies."""
+    if kind not in FILE_KINDS:
+        raise Http404("No such file.")
+    incoming = _incoming(request, pk, what=f"incoming_{kind}")
+    name = f"{incoming.legal_first_name} {incoming.legal_last_name}"
+    return _file_response(incoming, kind, _file_name(name, kind))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_import(request: HttpRequest) -> HttpResponse:
+    """Upload a bundle a school outside the service sent: verified before anything is kept."""
+    school = _acting_school(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["bundle"]
+        if upload.size > services.LARGEST_IMPORT:
+            form.add_error("bundle", "The bundle must be smaller than 200 MB")
+        else:
+            try:
+                incoming = services.incoming_import(
+                    actor=request.user, school=school, data=upload.read()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The bundle passed every check. Accept it below.")
+                return redirect("incoming-detail", pk=incoming.pk)
+    return render(request, "transfers/import.html", {"form": form})
