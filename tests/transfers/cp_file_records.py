@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from chronology import services as chronology_services
+from chronology.models import CpFile
 from concerns import missing_services
 from concerns import services as concern_services
 from concerns.models import Attachment, Concern
@@ -26,6 +27,12 @@ PART_1_WORDS = "Sam said the bruise came from a fall on the stairs at his aunt's
 PART_2_REASONS = "Bruising with an account that changed twice in one morning"
 ADDENDUM_WORDS = "Sam's aunt telephoned to say he stays with her on Tuesdays"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def seed_categories(world: World) -> dict[str, Any]:
+    """The trust's category list (the default one), by label."""
+    concern_services.category_seed_defaults(trust=world.school.trust)
+    return {c.label: c for c in concern_services.categories_for(school=world.school)}
 
 
 def png_bytes(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -129,6 +136,7 @@ def full_file(
     concerns: int = 1,
     entries: int = 0,
     referrals: int = 1,
+    missing: bool = True,
 ) -> FileRecords:
     """Every kind of record in the pupil's CP file."""
     pupil = pupil or world.pupil
@@ -138,6 +146,9 @@ def full_file(
         files.concerns.append(
             concern_with_part_2(world, pupil, categories, n=n, attachments=n == 1, files=files)
         )
+    earlier = CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).first()
+    if earlier is not None:
+        chronology_services.cp_file_close(actor=dsl, cp_file=earlier, reason="Moved to a new file")
     chronology_services.cp_file_open(actor=dsl, pupil=pupil, reason="Disclosure of physical harm")
     chronology_services.status_add(
         actor=dsl,
@@ -180,15 +191,6 @@ def full_file(
             outcome="section_47",
             agency_reference=f"CFH-{1000 + n}",
         )
-    episode, _absence = missing_records(world.users["staff"], dsl, pupil)
-    missing_services.missing_step_record(
-        actor=dsl,
-        episode=episode,
-        step="parents_told",
-        done_at=timezone.now() - datetime.timedelta(minutes=10),
-        notes="Mother told by phone",
-        person="Mother",
-    )
     start = timezone.now() - datetime.timedelta(days=400)
     for n in range(entries):
         chronology_services.chronology_add_entry(
@@ -200,4 +202,15 @@ def full_file(
             "Agreed to share the attendance figures every Friday and to meet again next week.",
             people_involved="Priya Shah (social worker)",
         )
+    if not missing:
+        return files
+    episode, _absence = missing_records(world.users["staff"], dsl, pupil)
+    missing_services.missing_step_record(
+        actor=dsl,
+        episode=episode,
+        step="parents_told",
+        done_at=timezone.now() - datetime.timedelta(minutes=10),
+        notes="Mother told by phone",
+        person="Mother",
+    )
     return files

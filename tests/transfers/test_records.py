@@ -1,0 +1,187 @@
+"""Everything in a pupil's CP file, gathered for export: complete, in a fixed number of queries,
+and only for the DSL and deputies of the pupil's school."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from concerns import services as concern_services
+from concerns.models import Concern
+from schools.models import User
+from tests.concerns.conftest import draft
+from tests.conftest import World
+from tests.factories import PupilFactory
+from tests.transfers.cp_file_records import (
+    PART_1_WORDS,
+    concern_with_part_2,
+    full_file,
+    seed_categories,
+)
+from transfers.records import CpRecords, ExportRefused, cp_records_for_export
+
+
+def _fresh(user: User) -> User:
+    """The same person with nothing cached (permissions are cached on the user object)."""
+    return User.objects.get(pk=user.pk)
+
+
+def test_every_kind_of_record_is_gathered(world: World) -> None:
+    categories = seed_categories(world)
+    files = full_file(world, categories, entries=3)
+    records = cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil)
+
+    assert records.pupil == world.pupil
+    assert records.school == world.school
+    (concern,) = records.concerns
+    assert concern.concern.pk == files.concerns[0].pk
+    assert PART_1_WORDS in concern.concern.account
+    assert concern.involvement.pupil_id == world.pupil.pk
+    assert concern.categories == ["Physical abuse"]
+    assert [m.description for m in concern.body_marks] == ["Round bruise"]
+    assert [a.original_name for a in concern.attachments] == ["arm.png", "letter.pdf"]
+    assert len(concern.addenda) == 1
+    assert concern.dsl_record is not None
+    assert concern.dsl_record.content_hash
+    assert [a.name for a in concern.advice] == ["Charlotte Davis"]
+    assert [a.done_note for a in concern.actions] == ["Sam was cheerful"]
+    assert len(records.cp_files) == 1
+    assert [s.kind for s in records.statuses] == ["cp_plan"]
+    assert [(len(r.updates), r.referral.outcome) for r in records.referrals] == [(1, "section_47")]
+    assert [len(r.reviews) for r in records.risk_assessments] == [1]
+    assert [len(m.steps) for m in records.missing_episodes] == [2]
+    assert len(records.absences) == 1
+    assert [a.original_name for _, a in records.attachments] == ["arm.png", "letter.pdf"]
+    # Every signed event and the three calls, oldest first.
+    kinds = [e.kind for e in records.chronology]
+    assert kinds.count("phone_call") == 3
+    assert {"concern_submitted", "dsl_record_signed", "referral_made"} <= set(kinds)
+    times = [e.occurred_at for e in records.chronology]
+    assert times == sorted(times)
+    # From the oldest call (400 days ago) to today's records.
+    assert records.first_date == timezone.localdate(times[0])
+    assert records.last_date == timezone.localdate()
+    assert not records.is_empty
+
+
+def test_a_pupil_with_no_records_gives_an_empty_file(world: World) -> None:
+    records = cp_records_for_export(actor=world.users["deputy"], pupil=world.pupil)
+    assert records.is_empty
+    assert records.first_date is None
+    assert records.attachments == []
+
+
+def test_drafts_are_not_records_and_part_2_in_draft_is_left_out(world: World) -> None:
+    categories = seed_categories(world)
+    draft(world.users["staff"], [world.pupil], categories)
+    submitted = concern_services.concern_submit(
+        actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
+    )
+    concern_services.concern_open(actor=world.users["dsl"], concern=submitted)
+
+    records = cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil)
+
+    (only,) = records.concerns
+    assert only.concern.pk == submitted.pk
+    assert only.dsl_record is None
+    assert only.dsl_record_in_draft
+    assert only.advice == []
+
+
+def test_another_child_in_the_same_concern_is_counted_not_named(world: World) -> None:
+    categories = seed_categories(world)
+    classmate = PupilFactory(school=world.school, legal_first_name="Cressida")
+    concern_with_part_2(world, world.pupil, categories, others=[classmate])
+
+    (concern,) = cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil).concerns
+
+    assert concern.other_pupils == 1
+    assert concern.involvement.pupil_id == world.pupil.pk
+    assert [m.description for m in concern.body_marks] == ["Round bruise"]
+
+
+def _queries(world: World) -> int:
+    cp_records_for_export(actor=_fresh(world.users["dsl"]), pupil=world.pupil)  # warm caches
+    actor = _fresh(world.users["dsl"])
+    with CaptureQueriesContext(connection) as captured:
+        records = cp_records_for_export(actor=actor, pupil=world.pupil)
+        # Reading everything a PDF or bundle reads must not query again.
+        for c in records.concerns:
+            _ = [c.concern.reference, c.involvement.pupil_legal_name, c.categories]
+            _ = [(a.owner.full_name, a.created_by.full_name) for a in c.actions]
+        _ = [(f.opened_by.full_name, f.closed_by) for f in records.cp_files]
+        _ = [(e.corrects, e.corrected) for e in records.chronology]
+        _ = [r.referral.concern for r in records.referrals]
+        _ = [
+            (a.assessment.created_by.full_name, a.assessment.concern)
+            for a in records.risk_assessments
+        ]
+        _ = [r.reviewed_by.full_name for a in records.risk_assessments for r in a.reviews]
+        _ = [m.episode.closed_by for m in records.missing_episodes]
+    return len(captured.captured_queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_records(world: World) -> None:
+    categories = seed_categories(world)
+    full_file(world, categories, concerns=1, entries=1, referrals=1)
+    small = _queries(world)
+    for n in range(2, 5):
+        concern_with_part_2(world, world.pupil, categories, n=n)
+    full_file(world, categories, concerns=2, entries=10, referrals=3, missing=False)
+    large = _queries(world)
+    assert len(cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil).concerns) == 6
+    assert large == small
+    # The pupil, the actor's permissions, then one query per kind of record (24 in all).
+    assert small <= 25
+
+
+@pytest.mark.parametrize("role", ["dsl", "deputy"])
+def test_the_dsl_and_deputies_export(world: World, role: str) -> None:
+    assert isinstance(cp_records_for_export(actor=world.users[role], pupil=world.pupil), CpRecords)
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "admin", "governor", "tso", "other_dsl"])
+def test_nobody_else_exports_and_another_school_gets_404(world: World, role: str) -> None:
+    with pytest.raises(Http404):
+        cp_records_for_export(actor=world.users[role], pupil=world.pupil)
+
+
+def test_a_pupil_of_another_school_is_404_even_for_a_dsl(world: World) -> None:
+    with pytest.raises(Http404):
+        cp_records_for_export(actor=world.users["dsl"], pupil=world.other_pupil)
+
+
+def _restricted(world: World, categories: dict[str, Any], named: list[User]) -> Concern:
+    concern = concern_with_part_2(world, world.pupil, categories)
+    return concern_services.concern_restrict(actor=world.users["dsl"], concern=concern, named=named)
+
+
+def test_restricted_concerns_are_in_the_dsls_export(world: World) -> None:
+    categories = seed_categories(world)
+    concern = _restricted(world, categories, named=[])
+    records = cp_records_for_export(actor=_fresh(world.users["dsl"]), pupil=world.pupil)
+    assert [c.concern.pk for c in records.concerns] == [concern.pk]
+    assert records.concerns[0].concern.restricted
+    assert any(e.concern_ref == concern.pk for e in records.chronology)
+
+
+def test_a_deputy_not_named_on_a_restricted_concern_is_refused_not_given_a_partial_file(
+    world: World,
+) -> None:
+    categories = seed_categories(world)
+    _restricted(world, categories, named=[])
+    with pytest.raises(ExportRefused) as refused:
+        cp_records_for_export(actor=_fresh(world.users["deputy"]), pupil=world.pupil)
+    assert "Ask the Designated Safeguarding Lead to export it" in str(refused.value)
+
+
+def test_a_deputy_named_on_the_restricted_concern_exports_it(world: World) -> None:
+    categories = seed_categories(world)
+    concern = _restricted(world, categories, named=[world.users["deputy"]])
+    records = cp_records_for_export(actor=_fresh(world.users["deputy"]), pupil=world.pupil)
+    assert [c.concern.pk for c in records.concerns] == [concern.pk]
