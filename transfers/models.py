@@ -114,6 +114,12 @@ class SigningKey(TenantModel):
     def __str__(self) -> str:
         return f"{self.subject_common_name} ({self.fingerprint_sha256[:16]})"
 
+    @property
+    def fingerprint_display(self) -> str:
+        """The SHA-256 fingerprint as people compare it: AB:CD:..."""
+        digits = self.fingerprint_sha256.upper()
+        return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
 
 # --- The export, the transfer out and the file received -----------------------------------------
 

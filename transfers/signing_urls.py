@@ -1,0 +1,28 @@
+"""The school's signing certificate pages (issue 7); each has a row in the tenancy matrix."""
+
+from django.urls import path
+
+from . import signing_views
+
+urlpatterns = [
+    path(
+        "school/signing-certificate/",
+        signing_views.signing_certificate,
+        name="signing-certificate",
+    ),
+    path(
+        "school/signing-certificate/new/",
+        signing_views.signing_key_new,
+        name="signing-key-new",
+    ),
+    path(
+        "school/signing-certificate/upload/",
+        signing_views.signing_key_upload_page,
+        name="signing-key-upload",
+    ),
+    path(
+        "school/signing-certificate/<uuid:pk>/certificate.pem",
+        signing_views.signing_certificate_download,
+        name="signing-certificate-download",
+    ),
+]

@@ -1,0 +1,124 @@
+"""The school's "Signing certificate" page: see the key that signs CP files, make or upload one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from safeguard.access import access_for
+from safeguard.forms import add_service_errors
+from safeguard.roles import Perm
+from schools.models import School
+
+from . import signing
+from .signing_forms import SigningKeyGenerateForm, SigningKeyUploadForm
+from .signing_selectors import signing_key_get_for, signing_key_list_for
+
+EXPIRY_WARNING = dt.timedelta(days=90)
+
+
+def _sending_school(request: HttpRequest) -> School:
+    """The acting school, when the person sends its CP files (the DSL and deputies)."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
+        raise PermissionDenied
+    return school
+
+
+@login_required
+@require_GET
+def signing_certificate(request: HttpRequest) -> HttpResponse:
+    """The active key, how long it lasts, and every key the school has signed with."""
+    school = _sending_school(request)
+    keys = list(signing_key_list_for(actor=request.user, school=school))
+    active = next((k for k in keys if k.active), None)
+    now = timezone.now()
+    return render(
+        request,
+        "transfers/signing_certificate.html",
+        {
+            "school": school,
+            "keys": keys,
+            "active": active,
+            "expired": active is not None and active.valid_until <= now,
+            "expires_soon": active is not None and now < active.valid_until <= now + EXPIRY_WARNING,
+            "days_left": (active.valid_until - now).days if active else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signing_key_new(request: HttpRequest) -> HttpResponse:
+    school = _sending_school(request)
+    form = SigningKeyGenerateForm(
+        request.POST if request.method == "POST" else None, trust_name=school.trust.name
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = signing.signing_key_generate(
+                actor=request.user, school=school, issuer=form.cleaned_data["issuer"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"The new signing certificate ({key.subject_common_name}) signs every file "
+                "sent from now on.",
+            )
+            return redirect("signing-certificate")
+    return render(
+        request,
+        "transfers/signing_key_new.html",
+        {"form": form, "school": school, "has_key": signing.signing_key_active(school=school)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signing_key_upload_page(request: HttpRequest) -> HttpResponse:
+    school = _sending_school(request)
+    form = SigningKeyUploadForm(
+        *((request.POST, request.FILES) if request.method == "POST" else ())
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = signing.signing_key_upload(
+                actor=request.user,
+                school=school,
+                pkcs12=form.cleaned_data["pkcs12"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"The uploaded certificate ({key.subject_common_name}) signs every file sent "
+                "from now on.",
+            )
+            return redirect("signing-certificate")
+    return render(request, "transfers/signing_key_upload.html", {"form": form, "school": school})
+
+
+@login_required
+@require_GET
+def signing_certificate_download(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The certificate and its issuers (PEM), for a school elsewhere to check signatures with."""
+    key = signing_key_get_for(actor=request.user, pk=pk)
+    chain = key.certificate_pem + key.chain_pem
+    if key.issuer_ca is not None:
+        chain += key.issuer_ca.certificate_pem
+    response = HttpResponse(chain, content_type="application/x-pem-file")
+    filename = f"{key.school.slug}-signing-certificate-{key.fingerprint_sha256[:8]}.pem"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
