@@ -1,0 +1,282 @@
+"""The CP file as a PDF, read back as the receiving DSL would: the text of each page (poppler's
+`pdftotext`), its page count (`pdfinfo`) and its images (`pdfimages`)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.http import Http404
+from weasyprint import HTML
+
+from concerns import services as concern_services
+from schools.models import User
+from tests.conftest import World
+from tests.factories import PupilFactory
+from tests.transfers.cp_file_records import (
+    ADDENDUM_WORDS,
+    PART_1_WORDS,
+    PART_2_REASONS,
+    concern_with_part_2,
+    full_file,
+    seed_categories,
+)
+from transfers.pdf import FetchRefusedError, LocalOnlyFetcher, RenderedPdf, cp_file_pdf
+from transfers.records import ExportRefused
+
+RECEIVING = "Southend Bay Academy"
+SECTIONS = [
+    "Child-protection files",
+    "Statuses and plans",
+    "Chronology",
+    "Concerns and the DSL's records",
+    "Referrals",
+    "Risk assessments",
+    "Missing episodes and absences",
+    "Attachments",
+]
+
+
+class ReadPdf:
+    """A rendered PDF as poppler reads it."""
+
+    def __init__(self, rendered: RenderedPdf) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cp-file-pdf-"))
+        self.path = self.folder / "file.pdf"
+        self.path.write_bytes(rendered.data)
+        info = self._run("pdfinfo", str(self.path))
+        self.pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)[1])  # type: ignore[index]
+        self.page_texts = [
+            " ".join(
+                self._run("pdftotext", "-f", str(n), "-l", str(n), str(self.path), "-").split()
+            )
+            for n in range(1, self.pages + 1)
+        ]
+        self.text = " ".join(self.page_texts)
+        # Hashes wrap inside narrow table cells: search them with the spaces taken out.
+        self.squeezed = "".join(self.text.split())
+
+    @staticmethod
+    def _run(*command: str) -> str:
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+
+    def images(self) -> int:
+        listing = self._run("pdfimages", "-list", str(self.path)).splitlines()
+        return len(listing) - 2  # two header lines
+
+
+def _render(actor: User, pupil: Any, progress: Any = None) -> tuple[RenderedPdf, ReadPdf]:
+    rendered = cp_file_pdf(actor=actor, pupil=pupil, receiving_school=RECEIVING, progress=progress)
+    return rendered, ReadPdf(rendered)
+
+
+@pytest.fixture
+def full(world: World) -> tuple[Any, RenderedPdf, ReadPdf]:
+    world.pupil.upn = "A123456789012"
+    world.pupil.legal_middle_names = "Grace"
+    world.pupil.preferred_first_name = "Ali"
+    world.pupil.save()
+    files = full_file(world, seed_categories(world), concerns=2, entries=40)
+    rendered, read = _render(world.users["dsl"], world.pupil)
+    return files, rendered, read
+
+
+def test_every_page_has_the_pupils_name_and_page_n_of_n(full: Any) -> None:
+    _files, rendered, read = full
+    assert read.pages == rendered.pages
+    assert read.pages >= 10
+    for n, text in enumerate(read.page_texts, start=1):
+        assert "Aaliyah Grace Alphason" in text, f"page {n}"
+        assert f"Page {n} of {read.pages}" in text, f"page {n}"
+        assert "CONFIDENTIAL" in text, f"page {n}"
+
+
+def test_the_cover_sheet(world: World, full: Any) -> None:
+    cover = full[2].page_texts[0]
+    assert "CONFIDENTIAL Child-protection file" in cover
+    assert f"For the attention of the Designated Safeguarding Lead {RECEIVING}" in cover
+    # The sending school's return address.
+    assert "Return it to the sending school" in cover
+    assert "Alpha School 1 High Street Chelmsford CM1 1AA" in cover
+    # Who the file is about.
+    assert "Legal name Aaliyah Grace Alphason" in cover
+    assert "Known as Ali Alphason" in cover
+    assert "Date of birth 14 March 2015" in cover
+    assert "A123456789012" in cover
+    assert re.search(r"Records dated \d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}", cover)
+    assert f"Produced by {world.users['dsl'].full_name}, Designated Safeguarding Lead" in cover
+    assert "This file holds 2 concerns" in cover
+
+
+def test_the_contents_give_the_page_each_section_starts_on(full: Any) -> None:
+    files, _rendered, read = full
+    contents = read.page_texts[1]
+    for concern in files.concerns:
+        assert f"Concern {concern.reference}" in contents
+    for heading in SECTIONS:
+        found = re.search(re.escape(heading) + r"[ .]+(\d+)", contents)
+        assert found, heading
+        page = int(found[1])
+        assert heading in read.page_texts[page - 1], f"{heading} is not on page {page}"
+
+
+def test_every_section_and_the_records_in_it(full: Any) -> None:
+    files, _rendered, read = full
+    for heading in SECTIONS:
+        assert heading in read.text
+    # Appendix 2's layout.
+    assert "Case Record/Chronology" in read.text
+    assert "Date Information/Details of concerns or contact Print Name and Signature" in read.text
+    assert "Call 40 with the social worker" in read.text
+    # Each concern: Part 1 in the reporter's words, Part 2's decision with its reasons.
+    concern = files.concerns[0]
+    assert f"Concern {concern.reference}" in read.text
+    assert "Part 1 (for use by any staff)" in read.text
+    assert f"{PART_1_WORDS} (1)." in read.text
+    assert f"{PART_1_WORDS} (2)." in read.text
+    assert "Part 2 (for use by the Designated Safeguarding Lead)" in read.text
+    assert "Referral to children's social care; Monitoring in school" in read.text
+    assert f"{PART_2_REASONS} (1)" in read.text
+    assert "Specialist: Risk of significant harm" in read.text
+    assert f"{ADDENDUM_WORDS} (1)" in read.text
+    assert "Check in with Sam at morning break" in read.text
+    assert "1. Front: Round bruise" in read.text
+    assert concern.content_hash in read.squeezed
+    # Referrals with their outcome, plans, risk assessments and reviews, missing episodes.
+    assert "Referral to Children and Families Hub" in read.text
+    assert "Outcome received: Strategy discussion / section 47 enquiry" in read.text
+    assert "Child Protection plan" in read.text
+    assert "Priya Shah, social worker" in read.text
+    assert "Playground supervision" in read.text
+    assert "Working well; keep separate breaks" in read.text
+    assert "Leaving the science lesson, seen by the class teacher" in read.text
+    assert "Continuous absence from" in read.text
+    assert "No records." not in read.text
+
+
+def test_attachments_are_listed_with_their_sha256_and_photos_embedded(full: Any) -> None:
+    files, _rendered, read = full
+    assert files.image.sha256 in read.squeezed
+    assert files.document.sha256 in read.squeezed
+    assert read.text.count("Matches the stored file") == 2
+    assert "arm.png" in read.text
+    assert "letter.pdf" in read.text
+    assert read.images() == 1  # the photo; the PDF document is listed, not reproduced
+
+
+def test_a_stored_file_that_no_longer_matches_its_hash_is_flagged(world: World) -> None:
+    files = full_file(world, seed_categories(world), missing=False)
+    stored = files.image.file
+    with stored.storage.open(stored.name, "wb") as changed:
+        changed.write(b"not the photo that was uploaded")
+    files.document.file.storage.delete(files.document.file.name)
+
+    _rendered, read = _render(world.users["dsl"], world.pupil)
+
+    assert "The stored file does not match this SHA-256" in read.text
+    assert "The stored file is missing" in read.text
+    assert read.images() == 0
+
+
+def test_a_pupil_with_no_records_gets_a_valid_pdf_saying_so(world: World) -> None:
+    rendered, read = _render(world.users["deputy"], world.pupil)
+    assert rendered.data.startswith(b"%PDF-")
+    assert read.pages == rendered.pages
+    assert "Records dated No records" in read.page_texts[0]
+    # Each section (after the contents page) says so.
+    body = " ".join(read.page_texts[2:])
+    starts = [body.index(heading) for heading in SECTIONS]
+    assert starts == sorted(starts)
+    for heading, start, end in zip(SECTIONS, starts, [*starts[1:], len(body)], strict=True):
+        assert "No records." in body[start:end], heading
+    assert read.text.count("No records.") == len(SECTIONS)
+    for n, text in enumerate(read.page_texts, start=1):
+        assert f"Page {n} of {read.pages}" in text
+        assert "Aaliyah Alphason" in text
+
+
+def test_other_children_in_a_concern_are_not_named(world: World) -> None:
+    classmate = PupilFactory(
+        school=world.school, legal_first_name="Cressida", legal_last_name="Quennell"
+    )
+    concern_with_part_2(world, world.pupil, seed_categories(world), others=[classmate])
+    _rendered, read = _render(world.users["dsl"], world.pupil)
+    assert "1 other pupil involved, not named in this file" in read.text
+    assert "Cressida" not in read.text
+    assert "Quennell" not in read.text
+    assert "Graze on the other child's back" not in read.text
+
+
+def test_the_task_is_told_each_stage(world: World) -> None:
+    stages: list[tuple[int, str]] = []
+    _render(world.users["dsl"], world.pupil, progress=lambda p, s: stages.append((p, s)))
+    assert [s for _, s in stages] == ["gathering", "laying out", "writing", "done"]
+    percents = [p for p, _ in stages]
+    assert percents == sorted(percents)
+    assert percents[-1] == 100
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "tso", "other_dsl"])
+def test_only_the_schools_dsl_and_deputies_may_export(world: World, role: str) -> None:
+    with pytest.raises(Http404):
+        cp_file_pdf(actor=world.users[role], pupil=world.pupil, receiving_school=RECEIVING)
+
+
+def test_another_schools_pupil_is_refused(world: World) -> None:
+    with pytest.raises(Http404):
+        cp_file_pdf(actor=world.users["dsl"], pupil=world.other_pupil, receiving_school=RECEIVING)
+
+
+def test_a_deputy_cannot_export_a_file_with_restricted_records_hidden_from_them(
+    world: World,
+) -> None:
+    concern = concern_with_part_2(world, world.pupil, seed_categories(world))
+    concern_services.concern_restrict(actor=world.users["dsl"], concern=concern, named=[])
+    with pytest.raises(ExportRefused):
+        cp_file_pdf(actor=world.users["deputy"], pupil=world.pupil, receiving_school=RECEIVING)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/tracker.png",
+        "https://example.org/logo.png",
+        "file:///etc/passwd",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "cp-static:../../../etc/passwd",
+        "cp-static:/etc/passwd",
+        "cp-attachment:00000000-0000-0000-0000-000000000000",
+    ],
+)
+def test_the_renderer_fetches_nothing_it_was_not_given(url: str) -> None:
+    with pytest.raises((FetchRefusedError, ValueError)):
+        LocalOnlyFetcher(images={}).fetch(url)
+
+
+def test_the_renderer_serves_the_apps_static_files_and_the_images_it_was_given() -> None:
+    fetcher = LocalOnlyFetcher(images={"abc": (b"\x89PNG...", "image/png")})
+    assert fetcher.fetch("cp-static:images/favicon.svg").read().startswith(b"<svg")
+    assert fetcher.fetch("cp-attachment:abc").read() == b"\x89PNG..."
+
+
+def test_rendering_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        attempts.append(args)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    html = (
+        '<img src="http://127.0.0.1:9/a.png"><link rel="stylesheet" href="https://example.org/a.css">'
+        '<p style="background: url(http://127.0.0.1:9/b.png)">Text</p>'
+    )
+    pdf = HTML(string=html, url_fetcher=LocalOnlyFetcher(images={})).write_pdf()
+    assert pdf.startswith(b"%PDF-")
+    assert attempts == []
