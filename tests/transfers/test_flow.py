@@ -1,0 +1,586 @@
+"""The transfer flow's services: the KCSIE deadline, a pupil leaving, the export task's service,
+sending in the service, accepting (pupil matched or added), returning, the route for a school
+outside the service, import, and the reminders that chase it all."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import zipfile
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from chronology.models import ChronologyEntry, CpFile, EntryKind
+from chronology.services import verify_chain
+from reminders.models import Reminder
+from reminders.services import reviews_run
+from safeguard.models import Notification
+from schools.models import Pupil, SchoolClosure
+from tests.conftest import World
+from tests.factories import PupilFactory, SchoolFactory, member
+from tests.transfers.cp_file_records import full_file, seed_categories
+from transfers import services
+from transfers.models import (
+    Export,
+    ExportState,
+    IncomingSource,
+    IncomingState,
+    IncomingTransfer,
+    ReceiptHow,
+    SentHow,
+    Transfer,
+    TransferState,
+)
+from transfers.selectors import incoming_get_for, transfer_get_for
+from transfers.signing import pdf_signature_check
+
+LEAVING = datetime.date(2026, 11, 18)  # a Wednesday in term
+
+
+# --- The deadline ------------------------------------------------------------------------------
+
+
+def test_in_year_deadline_is_five_school_days_after_leaving(world: World) -> None:
+    deadline = services.transfer_deadline(school=world.school, leaving_date=LEAVING)
+    assert deadline.due == datetime.date(2026, 11, 25)  # Thu, Fri, Mon, Tue, Wed
+    assert not deadline.end_of_term
+
+
+def test_a_closure_inside_the_five_days_is_skipped(world: World) -> None:
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="INSET days",
+        first_day=datetime.date(2026, 11, 23),
+        last_day=datetime.date(2026, 11, 24),
+    )
+    deadline = services.transfer_deadline(school=world.school, leaving_date=LEAVING)
+    assert deadline.due == datetime.date(2026, 11, 27)
+    assert not deadline.end_of_term
+
+
+def test_leaving_at_the_end_of_term_is_due_in_the_first_five_days_of_the_next(
+    world: World,
+) -> None:
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="Christmas holiday",
+        first_day=datetime.date(2026, 12, 21),
+        last_day=datetime.date(2027, 1, 1),
+    )
+    deadline = services.transfer_deadline(
+        school=world.school, leaving_date=datetime.date(2026, 12, 18)
+    )
+    assert deadline.end_of_term
+    # Term starts Monday 4 January 2027: its fifth day is Friday 8 January.
+    assert deadline.due == datetime.date(2027, 1, 8)
+    assert "first 5 school days of the new term" in deadline.rule
+
+
+# --- A pupil leaving ---------------------------------------------------------------------------
+
+
+def _start(world: World, django_capture_on_commit_callbacks: Any, **kwargs: Any) -> Transfer:
+    arguments: dict[str, Any] = {
+        "actor": world.users["dsl"],
+        "pupil": world.pupil,
+        "leaving_date": LEAVING,
+        "destination_school": world.other_school,
+    }
+    arguments.update(kwargs)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        transfer = services.transfer_start(**arguments)
+    assert len(callbacks) == 1  # the export task, queued after commit
+    return transfer
+
+
+def test_marking_a_pupil_leaving_queues_the_export(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with mock.patch("transfers.tasks.export_render.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            transfer = services.transfer_start(
+                actor=world.users["deputy"],
+                pupil=world.pupil,
+                leaving_date=LEAVING,
+                destination_school=world.other_school,
+            )
+    delay.assert_called_once_with(str(transfer.export_id))
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.PREPARING
+    assert transfer.export.state == ExportState.QUEUED  # nothing rendered in the request
+    assert transfer.destination_name == "Beta School"
+    assert transfer.deadline == datetime.date(2026, 11, 25)
+    world.pupil.refresh_from_db()
+    assert world.pupil.left_on == LEAVING
+
+
+@pytest.mark.parametrize("role", ["staff", "head", "admin", "tso", "other_dsl"])
+def test_only_the_dsl_and_deputies_transfer(world: World, role: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.transfer_start(
+            actor=world.users[role],
+            pupil=world.pupil,
+            leaving_date=LEAVING,
+            destination_school=world.other_school,
+        )
+    assert not Transfer.objects.exists()
+
+
+def test_one_transfer_at_a_time(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    _start(world, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_start(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            leaving_date=LEAVING,
+            destination_name="Somewhere Primary",
+            destination_address="1 Road",
+        )
+    assert "already being transferred" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"destination_name": "", "destination_address": "1 Road"}, "destination_name", "name"),
+        ({"destination_name": "Elm School", "destination_address": " "}, "destination_address", ""),
+        (
+            {"destination_name": "Elm School", "destination_address": "1 Road",
+             "leaving_date": datetime.date(2020, 1, 1)},
+            "leaving_date",
+            "on or after the day they joined",
+        ),
+        (
+            {"destination_name": "Elm School", "destination_address": "1 Road",
+             "leaving_date": timezone.localdate() + datetime.timedelta(days=400)},
+            "leaving_date",
+            "within the next year",
+        ),
+    ],
+)  # fmt: skip
+def test_what_a_transfer_needs(
+    world: World, kwargs: dict[str, Any], field: str, message: str
+) -> None:
+    arguments = {"actor": world.users["dsl"], "pupil": world.pupil, "leaving_date": LEAVING}
+    arguments.update(kwargs)
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_start(**arguments)
+    assert field in refused.value.message_dict
+    assert message in " ".join(refused.value.message_dict[field])
+
+
+def test_not_to_the_pupils_own_school(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_start(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            leaving_date=LEAVING,
+            destination_school=world.school,
+        )
+    assert "destination_school" in refused.value.message_dict
+
+
+# --- The export --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready(world: World, django_capture_on_commit_callbacks: Any) -> Transfer:
+    """A pupil with a full CP file, leaving for school B; the export run as the task runs it."""
+    full_file(world, seed_categories(world), concerns=1)
+    transfer = _start(world, django_capture_on_commit_callbacks)
+    export = services.export_run(export_id=transfer.export_id)
+    assert export.state == ExportState.DONE, export.error
+    transfer.refresh_from_db()
+    return transfer
+
+
+def test_the_export_is_a_signed_pdf_and_a_bundle_in_the_schools_folder(
+    world: World, ready: Transfer
+) -> None:
+    export = ready.export
+    assert ready.state == TransferState.READY
+    assert export.progress == 100
+    assert export.pages
+    assert export.pages >= 3
+    assert export.started_at
+    assert export.finished_at
+    assert export.attempts == 1
+    pdf = export.pdf.read()
+    assert services.sha256(pdf) == export.pdf_sha256
+    check = pdf_signature_check(pdf)
+    assert check.valid, check.problem
+    assert check.intact
+    assert check.trusted
+    assert check.school_name == "Alpha School"
+    with zipfile.ZipFile(export.bundle.open("rb")) as bundle:
+        assert any(name.endswith(".pdf") for name in bundle.namelist())
+    for stored in (export.pdf.name, export.bundle.name):
+        assert stored.startswith(f"schools/{world.school.pk}/transfers/exports/{export.pk}/")
+
+
+def test_running_the_export_again_changes_nothing(ready: Transfer) -> None:
+    export = ready.export
+    with mock.patch("transfers.pdf.cp_file_pdf") as render:
+        again = services.export_run(export_id=export.pk)
+    render.assert_not_called()
+    assert again.pdf_sha256 == export.pdf_sha256
+    assert again.attempts == 1
+
+
+def test_a_failed_export_says_so_and_can_be_tried_again(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    transfer = _start(world, django_capture_on_commit_callbacks)
+    with mock.patch("transfers.pdf.cp_file_pdf", side_effect=RuntimeError("disk full")):
+        export = services.export_run(export_id=transfer.export_id)
+    assert export.state == ExportState.FAILED
+    assert "Something went wrong while preparing the file" in export.error
+    assert "disk full" not in export.error  # no technical detail on the page
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.PREPARING
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.export_retry(actor=world.users["dsl"], transfer=transfer)
+    assert len(callbacks) == 1
+    export.refresh_from_db()
+    assert export.state == ExportState.QUEUED
+    assert export.error == ""
+    assert services.export_run(export_id=export.pk).state == ExportState.DONE
+
+
+def test_a_refusal_is_shown_in_its_own_words(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from transfers.records import ExportRefused
+
+    transfer = _start(world, django_capture_on_commit_callbacks)
+    refusal = ExportRefused("This child-protection file includes restricted records")
+    with mock.patch("transfers.pdf.cp_file_pdf", side_effect=refusal):
+        export = services.export_run(export_id=transfer.export_id)
+    assert export.error == "This child-protection file includes restricted records"
+
+
+def test_progress_only_moves_forward(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    transfer = _start(world, django_capture_on_commit_callbacks)
+    Export.objects.filter(pk=transfer.export_id).update(state=ExportState.RENDERING, progress=40)
+    write = services._progress_writer(transfer.export_id)
+    write(30, "Earlier stage")
+    assert Export.objects.get(pk=transfer.export_id).progress == 40
+    write(60, "Laying out pages")
+    export = Export.objects.get(pk=transfer.export_id)
+    assert (export.progress, export.stage) == (60, "Laying out pages")
+
+
+# --- Sending in the service and accepting ------------------------------------------------------
+
+
+def _entries(pupil: Pupil, kind: str) -> list[ChronologyEntry]:
+    return list(ChronologyEntry.objects.filter(pupil=pupil, kind=kind))
+
+
+def test_sending_gives_the_new_school_its_own_copy(world: World, ready: Transfer) -> None:
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    ready.refresh_from_db()
+    assert ready.state == TransferState.SENT
+    assert ready.sent_how == SentHow.PLATFORM
+    assert incoming.school == world.other_school
+    assert incoming.state == IncomingState.WAITING
+    assert incoming.pdf.name.startswith(f"schools/{world.other_school.pk}/transfers/incoming/")
+    assert incoming.pdf.read() == ready.export.pdf.read()
+    assert incoming.pdf_sha256 == ready.export.pdf_sha256
+    (sent,) = _entries(world.pupil, EntryKind.TRANSFER_SENT)
+    assert "Beta School" in sent.details
+    assert sent.source_hash == ready.export.pdf_sha256
+    told = Notification.objects.filter(kind="transfer_incoming")
+    assert [n.recipient for n in told] == [world.users["other_dsl"]]
+    assert world.pupil.legal_last_name not in told[0].title
+    with pytest.raises(ValidationError):
+        services.transfer_send(actor=world.users["dsl"], transfer=ready)  # not twice
+
+
+def test_accepting_attaches_the_file_and_confirms_receipt(world: World, ready: Transfer) -> None:
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    receiver = world.users["other_dsl"]
+    incoming = services.incoming_accept(actor=receiver, incoming=incoming)
+    assert incoming.state == IncomingState.ACCEPTED
+    assert incoming.pupil_created
+    pupil = incoming.pupil
+    assert pupil.school == world.other_school
+    assert (pupil.legal_name, pupil.date_of_birth) == (
+        world.pupil.legal_name,
+        world.pupil.date_of_birth,
+    )
+    assert CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).exists()
+    (received,) = _entries(pupil, EntryKind.TRANSFER_RECEIVED)
+    assert "Alpha School" in received.details
+    assert received.school == world.other_school
+    ready.refresh_from_db()
+    assert ready.state == TransferState.RECEIVED
+    assert ready.receipt_how == ReceiptHow.PLATFORM
+    assert ready.receipt_by == f"{receiver.full_name}, Designated Safeguarding Lead"
+    (receipt,) = _entries(world.pupil, EntryKind.TRANSFER_RECEIPT)
+    assert receipt.school == world.school
+    assert receiver.full_name in receipt.details
+    assert Notification.objects.filter(
+        kind="transfer_receipt", recipient=world.users["dsl"]
+    ).exists()
+    for school in (world.school, world.other_school):
+        assert verify_chain(school_id=school.pk).broken_at is None
+    with pytest.raises(ValidationError):
+        services.incoming_accept(actor=receiver, incoming=incoming)
+
+
+def test_the_pupil_is_matched_by_upn_first(world: World, ready: Transfer) -> None:
+    Pupil.objects.filter(pk=world.pupil.pk).update(upn="A123456789012")
+    joined = PupilFactory(
+        school=world.other_school, legal_first_name="Someone", legal_last_name="Else",
+        upn="A123456789012",
+    )  # fmt: skip
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    assert services.incoming_match(incoming=incoming).by == "UPN"
+    incoming = services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
+    assert incoming.pupil == joined
+    assert not incoming.pupil_created
+
+
+def test_then_by_legal_name_and_date_of_birth(world: World, ready: Transfer) -> None:
+    joined = PupilFactory(
+        school=world.other_school,
+        legal_first_name=world.pupil.legal_first_name.upper(),
+        legal_last_name=world.pupil.legal_last_name,
+        date_of_birth=world.pupil.date_of_birth,
+    )
+    PupilFactory(  # same name, another birthday: not a match
+        school=world.other_school,
+        legal_first_name=world.pupil.legal_first_name,
+        legal_last_name=world.pupil.legal_last_name,
+        date_of_birth=world.pupil.date_of_birth + datetime.timedelta(days=1),
+    )
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    match = services.incoming_match(incoming=incoming)
+    assert (match.pupil, match.by) == (joined, "legal name and date of birth")
+
+
+def test_returning_the_file_tells_the_sender_and_frees_the_pupil(
+    world: World, ready: Transfer, django_capture_on_commit_callbacks: Any
+) -> None:
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    with pytest.raises(ValidationError) as refused:
+        services.incoming_reject(actor=world.users["other_dsl"], incoming=incoming, reason=" ")
+    assert "reason" in refused.value.message_dict
+    services.incoming_reject(
+        actor=world.users["other_dsl"], incoming=incoming, reason="Not joining us"
+    )
+    ready.refresh_from_db()
+    assert ready.state == TransferState.REJECTED
+    assert ready.rejection_reason == "Not joining us"
+    assert Notification.objects.filter(kind="transfer_returned", urgent=True).count() == 2
+    assert any("returned" in e.details for e in _entries(world.pupil, "information_received"))
+    _start(world, django_capture_on_commit_callbacks, destination_school=None,
+           destination_name="Elm School", destination_address="1 Road")  # fmt: skip
+
+
+def test_a_third_school_sees_neither_side(world: World, ready: Transfer) -> None:
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    third = SchoolFactory(name="Gamma School")
+    outsider = member(third, "dsl")
+    with pytest.raises(Http404):
+        transfer_get_for(actor=outsider, pk=ready.pk)
+    with pytest.raises(Http404):
+        incoming_get_for(actor=outsider, pk=incoming.pk)
+    with pytest.raises(PermissionDenied):
+        services.incoming_accept(actor=outsider, incoming=incoming)
+    # Each side reads only its own row.
+    with pytest.raises(Http404):
+        transfer_get_for(actor=world.users["other_dsl"], pk=ready.pk)
+    with pytest.raises(Http404):
+        incoming_get_for(actor=world.users["dsl"], pk=incoming.pk)
+
+
+# --- A school outside the service --------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_elsewhere(world: World, django_capture_on_commit_callbacks: Any) -> Transfer:
+    transfer = _start(
+        world, django_capture_on_commit_callbacks, destination_school=None,
+        destination_name="Elm Tree Primary", destination_address="2 Elm Road\nLeigh",
+        destination_dsl="Jo Reed",
+    )  # fmt: skip
+    assert services.export_run(export_id=transfer.export_id).state == ExportState.DONE
+    transfer.refresh_from_db()
+    return transfer
+
+
+def test_recording_how_it_was_sent_and_the_receipt(world: World, ready_elsewhere: Transfer) -> None:
+    dsl, now = world.users["dsl"], timezone.now()
+    with pytest.raises(ValidationError):
+        services.transfer_send(actor=dsl, transfer=ready_elsewhere)
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_record_receipt(
+            actor=dsl, transfer=ready_elsewhere, receipt_by="Jo", received_at=now,
+            receipt_how=ReceiptHow.EMAIL,
+        )  # fmt: skip
+    assert "sent first" in str(refused.value)
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_record_sent(
+            actor=dsl, transfer=ready_elsewhere, sent_how=SentHow.SECURE_EMAIL,
+            sent_at=now + datetime.timedelta(days=1),
+        )  # fmt: skip
+    assert "sent_at" in refused.value.message_dict
+    sent_at = now - datetime.timedelta(minutes=1)
+    services.transfer_record_sent(
+        actor=dsl, transfer=ready_elsewhere, sent_how=SentHow.SECURE_EMAIL, sent_at=sent_at,
+        sent_note="to dsl@elmtree.example",
+    )  # fmt: skip
+    (sent,) = _entries(world.pupil, EntryKind.TRANSFER_SENT)
+    assert "secure email" in sent.details
+    assert "dsl@elmtree.example" in sent.details
+    with pytest.raises(ValidationError) as refused:
+        services.transfer_record_receipt(
+            actor=dsl, transfer=ready_elsewhere, receipt_by="Jo Reed, DSL",
+            received_at=sent_at - datetime.timedelta(days=1), receipt_how=ReceiptHow.EMAIL,
+        )  # fmt: skip
+    assert "received_at" in refused.value.message_dict
+    services.transfer_record_receipt(
+        actor=dsl, transfer=ready_elsewhere, receipt_by="Jo Reed, DSL", received_at=now,
+        receipt_how=ReceiptHow.SIGNED_SLIP,
+    )  # fmt: skip
+    ready_elsewhere.refresh_from_db()
+    assert ready_elsewhere.state == TransferState.RECEIVED
+    assert ready_elsewhere.receipt_recorded_by == dsl
+    (receipt,) = _entries(world.pupil, EntryKind.TRANSFER_RECEIPT)
+    assert "Jo Reed, DSL of Elm Tree Primary" in receipt.details
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+
+def test_an_imported_bundle_is_checked_then_accepted(
+    world: World, ready_elsewhere: Transfer
+) -> None:
+    data = ready_elsewhere.export.bundle.read()
+    receiver = world.users["other_dsl"]
+    incoming = services.incoming_import(actor=receiver, school=world.other_school, data=data)
+    assert incoming.source == IncomingSource.IMPORT
+    assert incoming.state == IncomingState.WAITING
+    assert incoming.from_school_name == "Alpha School"
+    assert "1 High Street" in incoming.from_school_address
+    assert incoming.legal_last_name == world.pupil.legal_last_name
+    assert incoming.pdf_sha256 == ready_elsewhere.export.pdf_sha256
+    assert pdf_signature_check(incoming.pdf.read()).valid
+    incoming = services.incoming_accept(actor=receiver, incoming=incoming)
+    assert incoming.pupil.school == world.other_school
+    assert _entries(incoming.pupil, EntryKind.TRANSFER_RECEIVED)
+
+
+def _tampered(data: bytes) -> bytes:
+    """The bundle with one record's text changed after it was signed."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.endswith(".json") and b"legal_last_name" in content:
+                document = json.loads(content)
+                document["pupil"]["legal_last_name"] = "Changed"
+                content = json.dumps(document).encode()
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_a_tampered_bundle_is_refused_with_the_reason(
+    world: World, ready_elsewhere: Transfer
+) -> None:
+    data = _tampered(ready_elsewhere.export.bundle.read())
+    with pytest.raises(ValidationError) as refused:
+        services.incoming_import(
+            actor=world.users["other_dsl"], school=world.other_school, data=data
+        )
+    (message,) = refused.value.message_dict["bundle"]
+    assert message.startswith("This bundle was refused: ")
+    assert len(message) > len("This bundle was refused: ") + 10
+    assert not IncomingTransfer.objects.exists()
+
+
+def test_something_that_is_not_a_bundle_is_refused(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.incoming_import(
+            actor=world.users["dsl"], school=world.school, data=b"not a zip file at all"
+        )
+    assert refused.value.message_dict["bundle"][0].startswith("This bundle was refused")
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def _transfer_row(world: World, **fields: Any) -> Transfer:
+    export = Export.objects.create(
+        school=world.school, pupil=world.pupil, requested_by=world.users["dsl"],
+        receiving_school="Elm School",
+    )  # fmt: skip
+    values: dict[str, Any] = {
+        "school": world.school, "pupil": world.pupil, "leaving_date": LEAVING,
+        "deadline": datetime.date(2026, 11, 25), "destination_name": "Elm School",
+        "export": export, "created_by": world.users["dsl"],
+    }  # fmt: skip
+    values.update(fields)
+    return Transfer.objects.create(**values)
+
+
+def _told(key_start: str) -> list[Any]:
+    return sorted(
+        Reminder.objects.filter(key__startswith=key_start).values_list(
+            "recipient__email", flat=True
+        )
+    )
+
+
+def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def test_the_dsl_is_told_the_day_before_and_after_the_deadline_once(world: World) -> None:
+    _transfer_row(world, state=TransferState.READY)
+    reviews_run(now=_at(datetime.date(2026, 11, 23)))
+    assert _told("transfer-") == []
+    reviews_run(now=_at(datetime.date(2026, 11, 24)))
+    reviews_run(now=_at(datetime.date(2026, 11, 24), 15))
+    assert _told("transfer-due:") == ["dsl@alpha.example"]
+    reviews_run(now=_at(datetime.date(2026, 11, 25)))  # due today: nothing new
+    assert _told("transfer-overdue:") == []
+    reviews_run(now=_at(datetime.date(2026, 11, 26)))
+    reviews_run(now=_at(datetime.date(2026, 11, 27)))
+    assert _told("transfer-overdue:") == ["dsl@alpha.example"]
+    overdue = Reminder.objects.get(key__startswith="transfer-overdue:").notification
+    assert overdue.urgent
+    assert world.pupil.legal_last_name not in overdue.title
+
+
+def test_a_file_sent_in_time_is_not_chased(world: World) -> None:
+    _transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
+    reviews_run(now=_at(datetime.date(2026, 11, 26)))
+    assert _told("transfer-due:") == []
+    assert _told("transfer-overdue:") == []
+
+
+def test_a_receipt_not_confirmed_in_five_school_days_is_chased(world: World) -> None:
+    _transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
+    reviews_run(now=_at(datetime.date(2026, 11, 26)))  # Fri 20 + 4 school days
+    assert _told("transfer-receipt:") == []
+    reviews_run(now=_at(datetime.date(2026, 11, 27)))
+    reviews_run(now=_at(datetime.date(2026, 11, 30)))
+    assert _told("transfer-receipt:") == ["dsl@alpha.example"]
+
+
+def test_a_received_file_is_not_chased(world: World) -> None:
+    _transfer_row(
+        world, state=TransferState.RECEIVED, sent_at=_at(datetime.date(2026, 11, 20)),
+        received_at=_at(datetime.date(2026, 11, 21)),
+    )  # fmt: skip
+    reviews_run(now=_at(datetime.date(2026, 12, 10)))
+    assert _told("transfer-") == []
