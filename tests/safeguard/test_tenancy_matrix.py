@@ -74,6 +74,13 @@ def _agency(world: World, records: dict[str, Records], which: str) -> dict[str, 
     return {"pk": Agency.objects.filter(trust=school.trust).order_by("pk").first().pk}
 
 
+def _signing_key(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """A signing key of school A ("own") or school B ("other")."""
+    from tests.transfers.signing_records import signing_key_record
+
+    return {"pk": signing_key_record(world.school if which == "own" else world.other_school).pk}
+
+
 def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
     return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
@@ -259,6 +266,13 @@ ROUTES: dict[str, Route] = {
         record=True,
     ),
     "transfer-import": Route(allowed=MANAGE_CP),
+    # The school's signing certificate: the DSL and deputies, who send the files it signs.
+    "signing-certificate": Route(allowed=MANAGE_CP),
+    "signing-key-new": Route(allowed=MANAGE_CP),
+    "signing-key-upload": Route(allowed=MANAGE_CP),
+    "signing-certificate-download": Route(
+        kwargs=_signing_key, allowed=MANAGE_CP, denied=404, record=True
+    ),
     # The notification centre: everyone has one; a notification is its recipient's alone.
     "notification-list": Route(allowed=EVERYONE),
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
