@@ -1,0 +1,37 @@
+"""The platform admin sees trust CAs and school signing keys read-only, never the private key."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import World
+from tests.factories import UserFactory
+from transfers import signing
+from transfers.models import SigningKey, TrustCertificateAuthority
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_shows_keys_without_key_material(client, world: World) -> None:  # noqa: ANN001
+    key = signing.signing_key_generate(actor=None, school=world.school, issuer="trust")
+    ca = TrustCertificateAuthority.objects.get()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    listing = client.get(reverse("admin:transfers_signingkey_changelist"))
+    assert listing.status_code == 200
+    assert "Alpha School Designated Safeguarding Lead" in listing.content.decode()
+    for url in (
+        reverse("admin:transfers_signingkey_change", args=[key.pk]),
+        reverse("admin:transfers_trustcertificateauthority_change", args=[ca.pk]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "BEGIN CERTIFICATE" in body
+        assert "PRIVATE KEY" not in body
+        assert "private_key_encrypted" not in body
+        assert 'name="_save"' not in body  # read-only
+    assert client.get(reverse("admin:transfers_signingkey_add")).status_code == 403
+    ca_delete = reverse("admin:transfers_trustcertificateauthority_delete", args=[ca.pk])
+    assert client.post(ca_delete, {"post": "yes"}).status_code == 403
+    assert SigningKey.objects.filter(pk=key.pk).exists()
