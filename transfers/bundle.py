@@ -47,7 +47,7 @@ MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.p7s"
 REQUIRED_FILES = (BUNDLE_JSON, PDF_NAME, MANIFEST, MANIFEST_SIGNATURE)
 
-# Zip-bomb and size limits (ADR 0012). A concern holds at most 10 files of 10 MB each.
+# Zip-bomb and size limits (ADR 0014). A concern holds at most 10 files of 10 MB each.
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # the zip as received
 MAX_FILES = 5_000
 MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file, uncompressed
