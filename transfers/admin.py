@@ -42,7 +42,7 @@ class _ReadOnly(admin.ModelAdmin):
 class TrustCertificateAuthorityAdmin(_ReadOnly):
     list_display = ["subject", "trust", "active", "valid_until", "fingerprint_sha256"]
     list_filter = ["trust", "active"]
-    fields = [
+    fields: list[str] = [
         "trust",
         "subject",
         "fingerprint_sha256",
@@ -54,7 +54,7 @@ class TrustCertificateAuthorityAdmin(_ReadOnly):
         "encryption_key_id",
         "certificate_pem",
     ]
-    readonly_fields = fields
+    readonly_fields: list[str] = fields
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False  # the schools' certificates it issued would no longer check as trusted
@@ -69,5 +69,5 @@ class SigningKeyAdmin(_ReadOnly):
     list_filter = ["origin", "active", "school__trust"]
     search_fields = ["subject_common_name", "fingerprint_sha256", "school__name"]
     list_select_related = ["school"]
-    fields = ["school", *_KEY_FIELDS]
-    readonly_fields = fields
+    fields: list[str] = ["school", *_KEY_FIELDS]
+    readonly_fields: list[str] = fields
