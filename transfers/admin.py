@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from .models import SigningKey, TrustCertificateAuthority
 
-_KEY_FIELDS = [
+_KEY_FIELDS: tuple[str, ...] = (
     "subject_common_name",
     "organisation",
     "issuer_name",
@@ -25,7 +25,19 @@ _KEY_FIELDS = [
     "encryption_key_id",
     "certificate_pem",
     "chain_pem",
-]
+)
+_CA_FIELDS: tuple[str, ...] = (
+    "trust",
+    "subject",
+    "fingerprint_sha256",
+    "valid_from",
+    "valid_until",
+    "active",
+    "created_by",
+    "created_at",
+    "encryption_key_id",
+    "certificate_pem",
+)
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -42,19 +54,8 @@ class _ReadOnly(admin.ModelAdmin):
 class TrustCertificateAuthorityAdmin(_ReadOnly):
     list_display = ["subject", "trust", "active", "valid_until", "fingerprint_sha256"]
     list_filter = ["trust", "active"]
-    fields: list[str] = [
-        "trust",
-        "subject",
-        "fingerprint_sha256",
-        "valid_from",
-        "valid_until",
-        "active",
-        "created_by",
-        "created_at",
-        "encryption_key_id",
-        "certificate_pem",
-    ]
-    readonly_fields: list[str] = fields
+    fields = _CA_FIELDS
+    readonly_fields = _CA_FIELDS
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False  # the schools' certificates it issued would no longer check as trusted
@@ -69,5 +70,5 @@ class SigningKeyAdmin(_ReadOnly):
     list_filter = ["origin", "active", "school__trust"]
     search_fields = ["subject_common_name", "fingerprint_sha256", "school__name"]
     list_select_related = ["school"]
-    fields: list[str] = ["school", *_KEY_FIELDS]
-    readonly_fields: list[str] = fields
+    fields = ("school", *_KEY_FIELDS)
+    readonly_fields = ("school", *_KEY_FIELDS)
