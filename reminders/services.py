@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard import workdays
-from safeguard.notifications import notify
+from safeguard.models import Notification
+from safeguard.notifications import notify, notify_all
 
 from .models import Reminder
 
@@ -349,6 +350,53 @@ def _already_told(items: list[Due]) -> set[tuple[int, str]]:
     return told
 
 
+RAISE_BATCH = 500  # items written in one transaction
+
+
+def _raise_all(pending: list[tuple[Due, list[Any], Any]]) -> int:
+    """Raise every pending item, a batch to a transaction. If another run told someone in the
+    meantime, the batch's insert meets its row and backs out whole; the batch is then raised
+    one person at a time, skipping whoever was already told."""
+    raised = 0
+    for start in range(0, len(pending), RAISE_BATCH):
+        batch = pending[start : start + RAISE_BATCH]
+        try:
+            with transaction.atomic():
+                raised += _raise_batch(batch)
+        except IntegrityError:
+            raised += sum(
+                _raise(item, [r], school) for item, recipients, school in batch for r in recipients
+            )
+    return raised
+
+
+def _raise_batch(batch: list[tuple[Due, list[Any], Any]]) -> int:
+    notifications = []
+    keys = []
+    for item, recipients, school in batch:
+        for r in {r.pk: r for r in recipients}.values():
+            notifications.append(
+                Notification(
+                    school=school,
+                    recipient=r,
+                    kind="reminder",
+                    title=item.title,
+                    link=item.link,
+                    urgent=item.urgent,
+                )
+            )
+            keys.append(item.key)
+    rows = notify_all(notifications)
+    Reminder.objects.bulk_create(
+        [
+            Reminder(school_id=n.school_id, recipient=n.recipient, key=key, notification=n)
+            for n, key in zip(rows, keys, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
 def _raise(item: Due, recipients: list[Any], school: Any) -> int:
     """Tell these people of the item, once: the outbox rows and their `Reminder` rows together."""
     if not recipients:
@@ -399,7 +447,10 @@ def reviews_run(*, now: datetime.datetime | None = None) -> ReviewReport:
         return report
     users = User.objects.filter(is_active=True).in_bulk({r for _, new in pending for r in new})
     schools = School.objects.in_bulk({item.school_id for item, _ in pending})
-    for item, new in pending:
-        recipients = [users[r] for r in new if r in users]
-        report.raised += _raise(item, recipients, schools[item.school_id])
+    report.raised = _raise_all(
+        [
+            (item, [users[r] for r in new if r in users], schools[item.school_id])
+            for item, new in pending
+        ]
+    )
     return report

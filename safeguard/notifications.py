@@ -34,7 +34,7 @@ def notify(
     urgent: bool = False,
 ) -> list[Notification]:
     """Queue a notification for each recipient, in the caller's transaction."""
-    rows = Notification.objects.bulk_create(
+    return notify_all(
         [
             Notification(
                 school=school, recipient=r, kind=kind, title=title, link=link, urgent=urgent
@@ -42,6 +42,12 @@ def notify(
             for r in {r.pk: r for r in recipients}.values()
         ]
     )
+
+
+def notify_all(notifications: list[Notification]) -> list[Notification]:
+    """Queue these (unsaved) notifications in one insert, in the caller's transaction; their
+    emails are handed to the worker once it commits."""
+    rows = Notification.objects.bulk_create(notifications, batch_size=1000)
     ids = [str(n.pk) for n in rows]
     transaction.on_commit(lambda: _enqueue(ids))
     return rows

@@ -179,6 +179,34 @@ def test_a_race_with_another_run_tells_nobody_twice(world: World, records: dict[
     assert Notification.objects.filter(title="A test reminder").count() == 1
 
 
+def test_a_batch_meeting_another_runs_reminder_falls_back_to_one_item_at_a_time(
+    world: World,
+) -> None:
+    """Another run told the DSL of the second item between this run's check and its insert: the
+    batch backs out whole, then each item is raised alone and only the DSL's second is skipped."""
+    dsl, deputy = world.users["dsl"], world.users["deputy"]
+    items = [
+        services.Due(world.school.pk, f"test:batch:{n}", f"Reminder {n}", "/", frozenset())
+        for n in (1, 2, 3)
+    ]
+    assert services._raise(items[1], [dsl], world.school) == 1  # the other run
+    raised = services._raise_all([(item, [dsl, deputy], world.school) for item in items])
+    assert raised == 5
+    assert sorted(
+        Reminder.objects.filter(key__startswith="test:batch:").values_list(
+            "key", "recipient__email"
+        )
+    ) == [
+        ("test:batch:1", "deputy@alpha.example"),
+        ("test:batch:1", "dsl@alpha.example"),
+        ("test:batch:2", "deputy@alpha.example"),
+        ("test:batch:2", "dsl@alpha.example"),
+        ("test:batch:3", "deputy@alpha.example"),
+        ("test:batch:3", "dsl@alpha.example"),
+    ]
+    assert Notification.objects.filter(title="Reminder 2", recipient=dsl).count() == 1
+
+
 def test_the_triage_target_waits_for_the_school_after_half_term(world: World) -> None:
     from schools.models import SchoolClosure
 
