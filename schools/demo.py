@@ -324,6 +324,11 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
             services.pupil_create(school=school, **row)
             pupils_created += 1
         _seed_term_dates(school)
+        from transfers.signing import signing_key_active, signing_key_generate
+
+        if signing_key_active(school=school) is None:  # issued by the trust's CA, once
+            dsl = User.objects.get(email=f"dsl@{spec.slug}.example")
+            signing_key_generate(actor=dsl, school=school, issuer="trust")
     from concerns.demo import seed_demo_concerns
     from concerns.services import category_seed_defaults
     from contacts.demo import seed_demo_contacts

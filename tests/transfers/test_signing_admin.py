@@ -35,3 +35,23 @@ def test_admin_shows_keys_without_key_material(client, world: World) -> None:  #
     ca_delete = reverse("admin:transfers_trustcertificateauthority_delete", args=[ca.pk])
     assert client.post(ca_delete, {"post": "yes"}).status_code == 403
     assert SigningKey.objects.filter(pk=key.pk).exists()
+
+
+def test_seed_demo_gives_every_school_a_key_from_the_trust_ca_once() -> None:
+    from django.utils import timezone
+
+    from schools.demo import seed_demo
+    from schools.models import School
+
+    seed_demo(password="demo-password-123", today=timezone.localdate())
+    keys = {k.school.slug: k for k in SigningKey.objects.select_related("school", "created_by")}
+    assert set(keys) == set(School.objects.values_list("slug", flat=True))
+    ca = TrustCertificateAuthority.objects.get()
+    for slug, key in keys.items():
+        assert key.active
+        assert key.issuer_ca == ca
+        assert key.created_by.email == f"dsl@{slug}.example"
+        assert key.subject_common_name == f"{key.school.name} Designated Safeguarding Lead"
+    seed_demo(password="demo-password-123", today=timezone.localdate())
+    assert SigningKey.objects.count() == len(keys)
+    assert TrustCertificateAuthority.objects.count() == 1
