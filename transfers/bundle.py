@@ -742,7 +742,6 @@ def bundle_verify_records(bundle: dict[str, Any]) -> None:
     known: dict[str, set[str]] = {}  # record id -> hashes a chronology entry may cite
 
     def remember(record: dict[str, Any], *hashes: str) -> None:
-        known.setdefault(record["signed"].get("id", record["id"]), set()).update(hashes)
         known.setdefault(record["id"], set()).update(hashes)
 
     for concern in bundle["concerns"]:
@@ -758,12 +757,15 @@ def bundle_verify_records(bundle: dict[str, Any]) -> None:
             raise BundleRefused(f"{name} carries the signed content of another concern.")
         remember(concern, concern["content_hash"])
         signed_files = {(a["name"], a["sha256"]) for a in concern["signed"]["attachments"]}
+        exported_files = {(a["name"], a["sha256"]) for a in concern["attachments"]}
         for attachment in concern["attachments"]:
             if (attachment["name"], attachment["sha256"]) not in signed_files:
                 raise BundleRefused(
                     f"The attachment {attachment['name']} of {name} is not the file the "
                     "reporter signed."
                 )
+        for missing_name, _ in sorted(signed_files - exported_files):
+            raise BundleRefused(f"The attachment {missing_name} of {name} is not in the bundle.")
         for addendum in concern["addenda"]:
             _check_signed(addendum, f"An addendum to {name}")
             if addendum["signed"]["concern_hash"] != concern["content_hash"]:
@@ -828,6 +830,8 @@ def _verify_chronology(
             )
         if signed["pupil_id"] != pupil_id:
             raise BundleRefused(f"Chronology entry {number} belongs to another pupil.")
+        if previous is not None and signed["school_id"] != previous["signed"]["school_id"]:
+            raise BundleRefused(f"Chronology entry {number} comes from another school's chain.")
         if previous is not None:
             if number <= previous["signed"]["sequence"]:
                 raise BundleRefused(

@@ -371,12 +371,13 @@ def test_a_file_that_is_not_a_zip_is_refused() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "name", ["../outside.txt", "attachments/../../etc/passwd", "/etc/passwd", "C:/x", "a\\b"]
-)
-def test_a_path_outside_the_bundle_is_refused(exported: Exported, name: str) -> None:
-    files = {**_files(exported.zipped), name: b"x"}
-    assert "unsafe path" in _refused(_zip(files))
+def test_a_path_outside_the_bundle_is_refused(exported: Exported) -> None:
+    for name in ("../outside.txt", "attachments/../../etc/passwd", "/etc/passwd", "C:/x", "a\\b"):
+        files = {**_files(exported.zipped), name: b"x"}
+        assert _refused(_zip(files)) == (
+            f"The zip contains an unsafe path ({name!r}): a file that would be written outside "
+            "the bundle. It was refused."
+        )
 
 
 def test_a_zip_bomb_is_refused(exported: Exported) -> None:
@@ -409,6 +410,24 @@ def test_a_missing_file_is_refused(exported: Exported) -> None:
     # Even re-signed, the record still names its attachment.
     assert _refused(_resigned(exported.world, files)) == (
         f"The attachment note.pdf ({path}) is missing."
+    )
+
+
+def test_a_file_the_manifest_does_not_list_is_refused(exported: Exported) -> None:
+    files = {**_files(exported.zipped), "attachments/extra/readme.txt": b"Open me"}
+    assert _refused(_zip(files)) == (
+        "attachments/extra/readme.txt is in the zip but not in its signed manifest."
+    )
+
+
+def test_an_attachment_left_out_of_the_record_is_refused(exported: Exported) -> None:
+    def drop(bundle: dict[str, Any]) -> None:
+        concern = next(c for c in bundle["concerns"] if c["attachments"])
+        concern["attachments"] = []
+
+    assert _refused(_with_json(exported.world, exported.zipped, drop)) == (
+        f"The attachment note.pdf of Concern {exported.records.concern.reference} is not in the "
+        "bundle."
     )
 
 
