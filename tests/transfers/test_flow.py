@@ -2,6 +2,8 @@
 sending in the service, accepting (pupil matched or added), returning, the route for a school
 outside the service, import, and the reminders that chase it all."""
 
+# ruff: noqa: F811 (fixtures imported from flow_fixtures are arguments of the tests)
+
 from __future__ import annotations
 
 import datetime
@@ -24,7 +26,12 @@ from safeguard.models import Notification
 from schools.models import Pupil, SchoolClosure
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
-from tests.transfers.cp_file_records import full_file, seed_categories
+from tests.transfers.flow_fixtures import (  # the fixtures, by name
+    LEAVING,
+    _start,
+    ready,  # noqa: F401
+    ready_elsewhere,  # noqa: F401
+)
 from transfers import services
 from transfers.models import (
     Export,
@@ -39,9 +46,6 @@ from transfers.models import (
 )
 from transfers.selectors import incoming_get_for, transfer_get_for
 from transfers.signing import pdf_signature_check
-
-LEAVING = datetime.date(2026, 11, 18)  # a Wednesday in term
-
 
 # --- The deadline ------------------------------------------------------------------------------
 
@@ -83,20 +87,6 @@ def test_leaving_at_the_end_of_term_is_due_in_the_first_five_days_of_the_next(
 
 
 # --- A pupil leaving ---------------------------------------------------------------------------
-
-
-def _start(world: World, django_capture_on_commit_callbacks: Any, **kwargs: Any) -> Transfer:
-    arguments: dict[str, Any] = {
-        "actor": world.users["dsl"],
-        "pupil": world.pupil,
-        "leaving_date": LEAVING,
-        "destination_school": world.other_school,
-    }
-    arguments.update(kwargs)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        transfer = services.transfer_start(**arguments)
-    assert len(callbacks) == 1  # the export task, queued after commit
-    return transfer
 
 
 def test_marking_a_pupil_leaving_queues_the_export(
@@ -187,17 +177,6 @@ def test_not_to_the_pupils_own_school(world: World) -> None:
 
 
 # --- The export --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ready(world: World, django_capture_on_commit_callbacks: Any) -> Transfer:
-    """A pupil with a full CP file, leaving for school B; the export run as the task runs it."""
-    full_file(world, seed_categories(world), concerns=1)
-    transfer = _start(world, django_capture_on_commit_callbacks)
-    export = services.export_run(export_id=transfer.export_id)
-    assert export.state == ExportState.DONE, export.error
-    transfer.refresh_from_db()
-    return transfer
 
 
 def test_the_export_is_a_signed_pdf_and_a_bundle_in_the_schools_folder(
@@ -403,18 +382,6 @@ def test_a_third_school_sees_neither_side(world: World, ready: Transfer) -> None
 
 
 # --- A school outside the service --------------------------------------------------------------
-
-
-@pytest.fixture
-def ready_elsewhere(world: World, django_capture_on_commit_callbacks: Any) -> Transfer:
-    transfer = _start(
-        world, django_capture_on_commit_callbacks, destination_school=None,
-        destination_name="Elm Tree Primary", destination_address="2 Elm Road\nLeigh",
-        destination_dsl="Jo Reed",
-    )  # fmt: skip
-    assert services.export_run(export_id=transfer.export_id).state == ExportState.DONE
-    transfer.refresh_from_db()
-    return transfer
 
 
 def test_recording_how_it_was_sent_and_the_receipt(world: World, ready_elsewhere: Transfer) -> None:
