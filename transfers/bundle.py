@@ -425,11 +425,13 @@ def _referral(record: Any) -> dict[str, Any]:
     }
 
 
-def _missing_episode(record: Any) -> dict[str, Any]:
+def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
+    """A missing episode; once closed, its signed content holds the steps recorded by then (a
+    step recorded after closing, the return interview, has a chronology entry of its own)."""
     from concerns import missing_services
 
     episode = record.episode
-    steps = {s.step: s for s in record.steps}
+    steps = {s.step: s for s in record.steps if str(s.pk) not in chronicled_steps}
     if episode.content_hash:
         content = missing_services._closed_content(episode, steps)  # noqa: SLF001
         signed = _signed(content, episode.content_hash, "A closed missing episode")
@@ -509,6 +511,9 @@ def bundle_build(*, actor: User, pupil: Pupil) -> dict[str, Any]:
 
 def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
     """The bundle document from the gathered records (`transfers.records.CpRecords`)."""
+    chronicled_steps = {
+        e.source_id for e in records.chronology if e.source_label == "concerns.MissingEpisodeStep"
+    }
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -522,7 +527,9 @@ def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
         "statuses": [_status(s) for s in records.statuses],
         "risk_assessments": [_risk_assessment(a) for a in records.risk_assessments],
         "referrals": [_referral(r) for r in records.referrals],
-        "missing_episodes": [_missing_episode(e) for e in records.missing_episodes],
+        "missing_episodes": [
+            _missing_episode(e, chronicled_steps) for e in records.missing_episodes
+        ],
         "absences": [_absence(a) for a in records.absences],
     }
 

@@ -320,6 +320,32 @@ def test_with_the_rendered_pdf_of_the_same_file(world: World) -> None:
     assert records.concern.reference in {c["reference"] for c in opened.bundle["concerns"]}
 
 
+def test_a_closed_missing_episode_carries_every_step_and_opens(world: World) -> None:
+    from concerns import missing_services
+    from tests.concerns.test_missing_services import _all_steps, _start, _step
+
+    episode = _start(world)
+    _all_steps(world, episode)
+    episode = missing_services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    _step(world, episode, "return_interview", timezone.now(), person="LA return worker")
+    bundle = bundle_build(actor=world.users["dsl"], pupil=world.pupil)
+    (exported,) = bundle["missing_episodes"]
+    assert exported["content_hash"] == episode.content_hash
+    assert content_hash(exported["signed"]) == episode.content_hash
+    assert [s["step"] for s in exported["signed"]["steps"]][-1] == "police_told_of_return"
+    assert len(exported["steps"]) == len(exported["signed"]["steps"]) + 1
+    assert "return_interview" in {s["signed"]["step"] for s in exported["steps"]}
+    cited = {
+        e["signed"]["source_hash"]
+        for e in bundle["chronology"]
+        if e["signed"]["source_label"].startswith("concerns.Missing")
+    }
+    # The report, the closed episode and the return interview after closing: each checked.
+    assert len(cited) == 3
+    opened = bundle_open(_package(world, bundle))
+    assert opened.bundle["missing_episodes"][0]["closed_at"] is not None
+
+
 def test_only_the_dsl_and_deputies_of_the_school_build_it(world: World) -> None:
     from django.http import Http404
 
