@@ -28,6 +28,9 @@ from schools.models import Pupil, SchoolMembership
 from .records import CpRecords, cp_records_for_export
 
 logger = logging.getLogger(__name__)
+# WeasyPrint logs a line per page per layout pass at INFO: hundreds of lines for one file in the
+# worker's log. Its warnings (a refused fetch, an unsupported property) still show.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 Progress = Callable[[int, str], None]
 

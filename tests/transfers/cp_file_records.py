@@ -191,17 +191,7 @@ def full_file(
             outcome="section_47",
             agency_reference=f"CFH-{1000 + n}",
         )
-    start = timezone.now() - datetime.timedelta(days=400)
-    for n in range(entries):
-        chronology_services.chronology_add_entry(
-            actor=dsl,
-            pupil=pupil,
-            kind="phone_call",
-            occurred_at=start + datetime.timedelta(hours=12 * n),
-            details=f"Call {n + 1} with the social worker about attendance, home and friends. "
-            "Agreed to share the attendance figures every Friday and to meet again next week.",
-            people_involved="Priya Shah (social worker)",
-        )
+    add_calls(world, pupil, entries)
     if not missing:
         return files
     episode, _absence = missing_records(world.users["staff"], dsl, pupil)
@@ -214,3 +204,19 @@ def full_file(
         person="Mother",
     )
     return files
+
+
+def add_calls(world: World, pupil: Pupil, count: int) -> None:
+    """`count` hand-written chronology entries, twelve hours apart, starting 400 days ago."""
+    dsl = world.users["dsl"]
+    start = timezone.now() - datetime.timedelta(days=400)
+    for n in range(count):
+        chronology_services.chronology_add_entry(
+            actor=dsl,
+            pupil=pupil,
+            kind="phone_call",
+            occurred_at=start + datetime.timedelta(hours=12 * n),
+            details=f"Call {n + 1} with the social worker about attendance, home and friends. "
+            "Agreed to share the attendance figures every Friday and to meet again next week.",
+            people_involved="Priya Shah (social worker)",
+        )
