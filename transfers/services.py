@@ -594,12 +594,6 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     incoming.state, incoming.pupil, incoming.pupil_created = IncomingState.ACCEPTED, pupil, created
     incoming.decided_at, incoming.decided_by = now, actor
     incoming.save()
-    if not CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).exists():
-        cp_file_open(
-            actor=actor,
-            pupil=pupil,
-            reason=f"Child-protection file received from {incoming.from_school_name}",
-        )
     chronology_append(
         school_id=incoming.school_id,
         pupil_id=pupil.pk,
@@ -616,6 +610,13 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
         source_id=incoming.pk,
         source_hash=incoming.pdf_sha256,
     )
+    # The received file is part of a CP file: open one if the pupil has none open.
+    if not CpFile.objects.filter(pupil=pupil, closed_at__isnull=True).exists():
+        cp_file_open(
+            actor=actor,
+            pupil=pupil,
+            reason=f"Child-protection file received from {incoming.from_school_name}",
+        )
     if incoming.transfer_id:
         transfer = _locked_transfer(incoming.transfer)  # type: ignore[arg-type]
         if transfer.state == TransferState.SENT:
