@@ -18,6 +18,7 @@ import datetime
 import functools
 import hashlib
 import io
+import itertools
 import json
 import re
 import stat
@@ -54,6 +55,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file, uncompressed
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # every file together, uncompressed
 MAX_RATIO = 200  # uncompressed / compressed, for files over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
+MAX_SCHEMA_ERRORS = 1_000  # a hostile document is not searched for every last error
 
 
 class BundleRefused(Exception):  # noqa: N818 (the shared interface's name)
@@ -683,6 +685,8 @@ def _json_file(name: str, data: bytes) -> Any:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleRefused(f"{name} is not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        raise BundleRefused(f"{name} is nested too deeply to be a bundle.") from exc
 
 
 def _check_manifest(manifest: Any, files: dict[str, bytes]) -> None:
@@ -734,7 +738,12 @@ def bundle_schema_problems(bundle: Any) -> list[str]:
     validator = Draft202012Validator(
         bundle_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
-    errors = sorted(validator.iter_errors(bundle), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        itertools.islice(validator.iter_errors(bundle), MAX_SCHEMA_ERRORS),
+        key=lambda e: [
+            (0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path
+        ],
+    )
     return [f"{_field_path(e.absolute_path)}: {e.message}" for e in errors]
 
 

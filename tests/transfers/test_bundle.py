@@ -560,6 +560,16 @@ def test_a_schema_violation_names_the_field(exported: Exported) -> None:
     )
 
 
+def test_json_that_is_not_json_or_nested_without_end_is_refused(exported: Exported) -> None:
+    files = _files(exported.zipped)
+    files["bundle.json"] = b"{" + b'"a":[' * 100_000
+    assert _refused(_resigned(exported.world, files)).startswith("bundle.json is not valid JSON")
+    files["bundle.json"] = b"[" * 100_000 + b"]" * 100_000
+    assert _refused(_resigned(exported.world, files)) == (
+        "bundle.json is nested too deeply to be a bundle."
+    )
+
+
 def test_a_changed_pdf_is_refused(exported: Exported) -> None:
     files = _files(exported.zipped)
     pdf = bytearray(files[PDF_NAME])
