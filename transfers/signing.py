@@ -475,10 +475,18 @@ def signing_key_active(*, school: School) -> SigningKey | None:
 
 
 def _signing_key_for_use(school: School) -> SigningKey:
-    """The active key; a school without one gets a key from its trust's authority first."""
+    """The active key. A school without one, or whose key has expired, is first given a key by
+    its trust's authority (made by no person): a file is never sent unsigned, nor held up."""
     key = signing_key_active(school=school)
-    if key is None:
-        key = signing_key_generate(actor=None, school=school, issuer="trust")
+    if key is not None and key.valid_until > timezone.now():
+        return key
+    from schools.models import School
+
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()  # one new key, not two
+        key = signing_key_active(school=school)
+        if key is None or key.valid_until <= timezone.now():
+            key = signing_key_generate(actor=None, school=school, issuer="trust")
     return key
 
 
@@ -514,10 +522,14 @@ def _signer(key: SigningKey) -> Any:
 
 def pdf_sign(*, school: School, pdf: bytes, reason: str) -> bytes:
     """The PDF with a PAdES baseline B-B signature (SHA-256) by the school's active key."""
+    return _pdf_sign_with(key=_signing_key_for_use(school), pdf=pdf, reason=reason)
+
+
+def _pdf_sign_with(*, key: SigningKey, pdf: bytes, reason: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    key = _signing_key_for_use(school)
+    school = key.school
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -572,12 +584,17 @@ class SignatureCheck:
                 f"Valid signature by {who}{when}. The file has not changed since it was signed, "
                 "and the signing certificate is registered on this platform."
             )
+        elif self.valid and self.problem:
+            text = (
+                f"The file has not changed since it was signed{when}, but the signature by "
+                f"{who} cannot be relied on. {self.problem}"
+            )
         elif self.valid:
             text = (
                 f"The file has not changed since it was signed{when}, but the signing "
                 f"certificate ({who}) is not one this platform issued or registered, so who "
-                f"signed it is not confirmed. {self.problem}"
-            ).strip()
+                "signed it is not confirmed."
+            )
         else:
             text = f"Not a valid signature: {self.problem}"
         return f"{text} {self.note}".strip()
@@ -598,15 +615,11 @@ def _trust_roots_for(certs: Iterable[asn1_x509.Certificate]) -> list[asn1_x509.C
     return [_asn1_cert(pem) for pem in pems]
 
 
-def _validation_context(
-    roots: list[asn1_x509.Certificate], moment: dt.datetime | None = None
-) -> Any:
+def _validation_context(roots: list[asn1_x509.Certificate]) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
     # No certificate we issue names a revocation service, and checks never go to the network.
-    return ValidationContext(
-        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
-    )
+    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
 
 def _key_usage() -> Any:
@@ -618,6 +631,7 @@ def _key_usage() -> Any:
 
 
 def _trust_problem(status: Any) -> str:
+    """Why a signature is not trusted, when there is more to say than "not registered here"."""
     from pyhanko.sign.ades.report import AdESIndeterminate
 
     indic = getattr(status, "trust_problem_indic", None)
@@ -627,15 +641,50 @@ def _trust_problem(status: Any) -> str:
         return "The signing certificate was not yet valid."
     if indic is not None and "REVOKED" in getattr(indic, "name", ""):
         return "The signing certificate has been revoked."
-    if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        return ""
-    if indic is not None:
-        return "The signing certificate could not be checked."
+    fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest()
+    if SigningKey.objects.filter(fingerprint_sha256=fingerprint).exists():
+        return (
+            "The signing certificate is registered on this platform but failed its checks "
+            "(for example, it is not meant for signing documents)."
+        )
     return ""
 
 
-def _from_status(status: Any, *, whole_file: bool = True, recheck: Any = None) -> SignatureCheck:
-    """Turn a pyHanko status into a SignatureCheck; `recheck(moment)` re-validates at a time."""
+def _certificate_problem(
+    cert: asn1_x509.Certificate, signed_at: dt.datetime | None
+) -> tuple[str, str]:
+    """(problem, note) about the certificate's use and dates at the time the signature claims.
+
+    A registered certificate is its own trust anchor, and path validation does not look at an
+    anchor's dates or key usage, so they are checked here: the dates against the claimed signing
+    time (an old file signed before its certificate expired still checks), else against now.
+    """
+    if _signing_problem(x509.load_der_x509_certificate(cert.dump())):
+        # Path validation does not apply key usage to an anchor either.
+        return "The signing certificate is not meant for signing documents.", ""
+    validity = cert["tbs_certificate"]["validity"]
+    not_before, not_after = validity["not_before"].native, validity["not_after"].native
+    now = timezone.now()
+    moment = signed_at or now
+    slack = dt.timedelta(minutes=5)  # clocks differ a little
+    if not (not_before - slack <= moment <= not_after + slack):
+        when = timezone.localtime(moment)
+        return (
+            f"The signing certificate was not valid on {when:%d/%m/%Y}, when the file says it "
+            f"was signed: it was valid from {timezone.localtime(not_before):%d/%m/%Y} to "
+            f"{timezone.localtime(not_after):%d/%m/%Y}.",
+            "",
+        )
+    if now > not_after:
+        return "", (
+            f"The certificate expired on {timezone.localtime(not_after):%d/%m/%Y}, after the "
+            "file was signed; it was valid when the signer's clock says the file was signed."
+        )
+    return "", ""
+
+
+def _from_status(status: Any, *, whole_file: bool = True) -> SignatureCheck:
+    """Turn a pyHanko status into a SignatureCheck."""
     cert = status.signing_cert
     signer = cert.subject.native.get("common_name", "") or cert.subject.human_friendly
     school_name = cert.subject.native.get("organization_name", "")
@@ -658,15 +707,9 @@ def _from_status(status: Any, *, whole_file: bool = True, recheck: Any = None) -
         )
     elif not trusted:
         problem = _trust_problem(status)
-        # An old key that has since expired: did it hold when the signature says it was made?
-        if problem == "The signing certificate has expired." and signed_at and recheck:
-            again = recheck(signed_at)
-            if again is not None and again.trusted:
-                trusted, problem = True, ""
-                note = (
-                    "The certificate has expired since; it was valid when the signer's clock "
-                    "says the file was signed."
-                )
+    else:
+        problem, note = _certificate_problem(cert, signed_at)
+        trusted = not problem
     return SignatureCheck(
         valid=valid,
         intact=intact,
@@ -701,24 +744,15 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck:
         certs = [embedded.signer_cert, *embedded.other_embedded_certs]
     except (ValueError, KeyError, TypeError):
         return _refused("The signature in the PDF cannot be read.")
-    roots = _trust_roots_for(certs)
-
-    def validate(moment: dt.datetime | None) -> Any:
-        return validate_pdf_signature(
+    try:
+        status = validate_pdf_signature(
             embedded,
-            signer_validation_context=_validation_context(roots, moment),
+            signer_validation_context=_validation_context(_trust_roots_for(certs)),
             key_usage_settings=_key_usage(),
         )
-
-    try:
-        status = validate(None)
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         return _refused(f"The signature in the PDF cannot be checked ({exc.__class__.__name__}).")
-    return _from_status(
-        status,
-        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        recheck=validate,
-    )
+    return _from_status(status, whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
 
 
 def data_signature_check(*, data: bytes, signature: bytes) -> SignatureCheck:
@@ -733,20 +767,15 @@ def data_signature_check(*, data: bytes, signature: bytes) -> SignatureCheck:
         certs = [c.chosen for c in signed_data["certificates"]]
     except (ValueError, TypeError, KeyError):
         return _refused("The signature file cannot be read: it is not a CMS signature.")
-    roots = _trust_roots_for(certs)
-
-    def validate(moment: dt.datetime | None) -> Any:
-        return asyncio.run(
+    try:
+        status = asyncio.run(
             async_validate_detached_cms(
                 data,
                 signed_data,
-                signer_validation_context=_validation_context(roots, moment),
+                signer_validation_context=_validation_context(_trust_roots_for(certs)),
                 key_usage_settings=_key_usage(),
             )
         )
-
-    try:
-        status = validate(None)
     except (ValueError, TypeError, KeyError) as exc:
         return _refused(f"The signature cannot be checked ({exc.__class__.__name__}).")
-    return _from_status(status, recheck=validate)
+    return _from_status(status)

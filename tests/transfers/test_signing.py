@@ -514,3 +514,161 @@ def test_the_same_certificate_twice_is_refused(world: World) -> None:
         signing.signing_key_upload(
             actor=None, school=world.school, pkcs12=data, password="correct horse"
         )
+
+
+def test_an_expired_key_is_replaced_before_signing(
+    world: World, school_key: SigningKey, weasy_pdf: bytes
+) -> None:
+    SigningKey.objects.filter(pk=school_key.pk).update(
+        valid_until=timezone.now() - dt.timedelta(days=1)
+    )
+    signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+    school_key.refresh_from_db()
+    assert not school_key.active
+    fresh = signing.signing_key_active(school=world.school)
+    assert fresh is not None
+    assert fresh.pk != school_key.pk
+    assert fresh.created_by is None
+    assert signing.pdf_signature_check(signed).trusted
+
+
+def test_a_signature_made_before_its_certificate_expired_still_checks(
+    world: World, school_key: SigningKey, weasy_pdf: bytes
+) -> None:
+    import time_machine
+
+    signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+    with time_machine.travel(school_key.valid_until + dt.timedelta(days=30)):
+        check = signing.pdf_signature_check(signed)
+    assert (check.valid, check.trusted, check.problem) == (True, True, ""), check
+    assert "after the file was signed" in check.summary
+
+
+def test_a_signature_claiming_a_time_outside_the_certificate_is_not_trusted(
+    world: World, weasy_pdf: bytes
+) -> None:
+    """A registered key used after its certificate ended (say, a copy kept by someone who left)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School DSL (2020)")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=2000))
+        .not_valid_after(now - dt.timedelta(days=900))
+        .sign(key, hashes.SHA256())
+    )
+    stored = signing._signing_key_store(
+        actor=None,
+        school=world.school,
+        origin=SigningKeyOrigin.UPLOADED,
+        cert=cert,
+        private_key_der=signing._pkcs8(key),
+    )
+    signed = signing._pdf_sign_with(key=stored, pdf=weasy_pdf, reason="CP file")
+    check = signing.pdf_signature_check(signed)
+    assert (check.valid, check.intact, check.trusted) == (True, True, False), check
+    assert check.problem.startswith("The signing certificate was not valid on")
+
+
+def test_an_uploaded_certificate_from_an_outside_authority_is_trusted_once_registered(
+    world: World, weasy_pdf: bytes
+) -> None:
+    """A school's own provider's CA is not on the platform; registering the certificate is what
+    makes its signatures count as registered here."""
+    now = timezone.now()
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Outside Provider CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School DSL"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha School"),
+                ]
+            )
+        )
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"dsl", key, cert, [ca_cert], serialization.BestAvailableEncryption(b"pw")
+    )
+    stored = signing.signing_key_upload(actor=None, school=world.school, pkcs12=data, password="pw")
+    assert stored.issuer_name == "Outside Provider CA"
+    assert "Outside Provider CA" not in stored.certificate_pem
+    assert len(x509.load_pem_x509_certificates(stored.chain_pem.encode())) == 1
+    signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+    check = signing.pdf_signature_check(signed)
+    assert (check.valid, check.trusted, check.signer) == (True, True, "Alpha School DSL"), check
+    # Removed from the platform, the same signature is intact but no longer confirmed.
+    SigningKey.objects.all().delete()
+    assert not signing.pdf_signature_check(signed).trusted
+
+
+def test_a_registered_certificate_not_meant_for_signing_is_not_trusted(
+    world: World, weasy_pdf: bytes
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School mail server")])
+    now = timezone.now()
+    usage = dict.fromkeys(
+        [
+            "digital_signature",
+            "content_commitment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ],
+        False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=90))
+        .add_extension(x509.KeyUsage(key_encipherment=True, **usage), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    stored = signing._signing_key_store(
+        actor=None,
+        school=world.school,
+        origin=SigningKeyOrigin.UPLOADED,
+        cert=cert,
+        private_key_der=signing._pkcs8(key),
+    )
+    check = signing.pdf_signature_check(
+        signing._pdf_sign_with(key=stored, pdf=weasy_pdf, reason="CP file")
+    )
+    assert (check.valid, check.trusted) == (True, False), check
+    assert check.problem == "The signing certificate is not meant for signing documents."
+    assert "cannot be relied on" in check.summary
