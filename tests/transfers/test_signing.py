@@ -672,3 +672,32 @@ def test_a_registered_certificate_not_meant_for_signing_is_not_trusted(
     assert (check.valid, check.trusted) == (True, False), check
     assert check.problem == "The signing certificate is not meant for signing documents."
     assert "cannot be relied on" in check.summary
+
+
+@pytest.mark.skipif(PDFSIG is None, reason="poppler-utils (pdfsig) is not installed")
+def test_an_uploaded_elliptic_curve_key_signs_for_pdfsig_too(
+    world: World, weasy_pdf: bytes, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School DSL (EC)")])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"dsl", key, cert, None, serialization.BestAvailableEncryption(b"pw")
+    )
+    signing.signing_key_upload(actor=None, school=world.school, pkcs12=data, password="pw")
+    signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+    check = signing.pdf_signature_check(signed)
+    assert (check.valid, check.trusted, check.signer) == (True, True, "Alpha School DSL (EC)")
+    assert "Signature is Valid." in _pdfsig(signed, tmp_path)
