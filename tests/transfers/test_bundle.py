@@ -69,6 +69,8 @@ def _full_history(world: World) -> tuple[Records, Concern]:
     """make_records' records for the pupil, then Part 2 signed, an addendum, a completed action,
     a referral's follow-up, a chronology correction, and a concern shared with another child
     with body-map marks on both."""
+    world.pupil.upn = "A12345678901B"
+    world.pupil.save(update_fields=["upn"])
     records = make_records(world)["own"]
     dsl, staff = world.users["dsl"], world.users["staff"]
     concern = records.concern
@@ -188,6 +190,7 @@ def test_round_trip_gives_the_same_records_and_hashes_as_the_source_rows(
     assert opened.sending_school["urn"] == world.school.urn
     assert opened.pupil["legal_last_name"] == "Alphason"
     assert opened.pupil["date_of_birth"] == world.pupil.date_of_birth.isoformat()
+    assert opened.pupil["upn"] == "A12345678901B"
 
     concerns = {c["id"]: c for c in bundle["concerns"]}
     source = Concern.objects.filter(involvements__pupil=world.pupil, content_hash__gt="")
