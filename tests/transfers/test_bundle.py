@@ -391,6 +391,46 @@ def test_build_takes_the_same_few_queries_however_many_records(world: World) -> 
     assert len(first) <= 25
 
 
+def _reference_check(zipped: bytes, folder: Any, *args: str) -> tuple[int, str]:
+    """docs/bundle/verify_bundle.py (standard library and openssl only) on the zip."""
+    import subprocess
+    import sys
+
+    path = folder / "bundle.zip"
+    path.write_bytes(zipped)
+    script = bundles.SCHEMA_PATH.parent / "verify_bundle.py"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-I", str(script), str(path), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.strip()
+
+
+def test_the_reference_checker_in_the_docs_agrees(exported: Exported, tmp_path: Any) -> None:
+    from transfers.signing import signing_key_active
+
+    key = signing_key_active(school=exported.world.school)
+    assert key is not None
+    ca = tmp_path / "sender.pem"
+    ca.write_text(key.issuer_ca.certificate_pem if key.issuer_ca else key.certificate_pem)
+    status, said = _reference_check(exported.zipped, tmp_path, "--ca", str(ca))
+    assert status == 0, said
+    assert said.startswith("OK: Aaliyah Alphason from Alpha School; ")
+    assert "(1 redacted); manifest signature verified" in said
+    files = _files(exported.zipped)
+    files["bundle.json"] = files["bundle.json"].replace(b"my dad hit me", b"my dad saw me")
+    assert _reference_check(_resigned(exported.world, files), tmp_path) == (
+        1,
+        "REFUSED: concerns[0]: its content does not match its hash",
+    )
+    stranger = _resigned(exported.world, _files(exported.zipped), signer=_stranger())
+    status, said = _reference_check(stranger, tmp_path, "--ca", str(ca))
+    assert status == 1
+    assert said.startswith("REFUSED: the manifest's signature does not verify")
+
+
 # --- Refusals -----------------------------------------------------------------------------------
 
 
