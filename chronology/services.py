@@ -131,6 +131,10 @@ def chronology_append(
     corrects: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Append one entry to the school's chain (under the school's lock)."""
+    from transfers.retention import READ_ONLY, retention_read_only
+
+    if retention_read_only(school_id=school_id, pupil_id=pupil_id):
+        raise ValidationError(READ_ONLY)
     head = _head_for_update(school_id)
     entry = ChronologyEntry(
         school_id=school_id,
@@ -316,7 +320,7 @@ class ChainReport:
 
 
 def _rows(school_id: int) -> Iterator[dict[str, Any]]:
-    fields = [*SIGNED_FIELDS, "entry_hash"]
+    fields = [*SIGNED_FIELDS, "entry_hash", "id"]
     return (
         ChronologyEntry.objects.filter(school_id=school_id)
         .order_by("sequence")
@@ -326,7 +330,13 @@ def _rows(school_id: int) -> Iterator[dict[str, Any]]:
 
 
 def verify_chain(*, school_id: int) -> ChainReport:
-    """Recompute every entry's hash and link; report the first entry where the chain breaks."""
+    """Recompute every entry's hash and link; report the first entry where the chain breaks.
+
+    An entry whose content retention destroyed cannot be recomputed: its hash must be the one its
+    file's tombstone recorded at destruction, and it must still link the chain."""
+    from transfers.retention import destroyed_entries
+
+    destroyed = destroyed_entries(school_id)
     previous = GENESIS_HASH
     expected_sequence = 1
     checked = 0
@@ -340,7 +350,13 @@ def verify_chain(*, school_id: int) -> ChainReport:
             return ChainReport(
                 school_id, checked, sequence, "its link to the previous entry does not match"
             )
-        if content_hash(entry_content(row)) != row["entry_hash"]:
+        tombstone_hash = destroyed.get(str(row["id"]))
+        if tombstone_hash is not None:
+            if tombstone_hash != row["entry_hash"]:
+                return ChainReport(
+                    school_id, checked, sequence, "its hash differs from its tombstone"
+                )
+        elif content_hash(entry_content(row)) != row["entry_hash"]:
             return ChainReport(school_id, checked, sequence, "its content does not match its hash")
         previous = row["entry_hash"]
         expected_sequence += 1

@@ -23,6 +23,7 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "contacts.Agency",
         # A trust's certificate authority (issues its schools' signing keys): no child's data.
         "transfers.TrustCertificateAuthority",
+        "transfers.RetentionPolicy",  # a trust's setting, owned by the trust
         # That a person was emailed their daily digest on a day: no school's data, no child's.
         "safeguard.DigestSent",
     }

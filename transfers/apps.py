@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class TransfersConfig(AppConfig):
     name = "transfers"
+
+    def ready(self) -> None:
+        from .guards import register_all
+
+        register_all()

@@ -340,3 +340,94 @@ class IncomingTransfer(TenantModel):
     def legal_name(self) -> str:
         names = [self.legal_first_name, self.legal_middle_names, self.legal_last_name]
         return " ".join(n for n in names if n)
+
+
+# --- Retention (docs/adr/0016) -----------------------------------------------------------------
+
+
+class RetentionPolicy(models.Model):
+    """A trust's retention setting (global: trust-owned, one row per trust; defaults apply when
+    a trust has none). The last school keeps a CP file until the pupil's date of birth plus
+    `years_after_birth`; a school that sent the file on keeps its copy `days_after_receipt` days
+    after the new school confirmed receipt, read-only, then it is destroyed."""
+
+    trust = models.OneToOneField(
+        "schools.Trust", on_delete=models.CASCADE, related_name="retention_policy"
+    )
+    years_after_birth = models.PositiveSmallIntegerField(
+        "keep the last school's file until date of birth plus (years)", default=25
+    )
+    days_after_receipt = models.PositiveSmallIntegerField(
+        "keep a sent file's copy after receipt (days)", default=30
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "retention policies"
+
+    def __str__(self) -> str:
+        return f"Retention policy of {self.trust}"
+
+
+class RetentionBasis(models.TextChoices):
+    SENT = "sent", "Sent to the new school, receipt confirmed"
+    LAST_SCHOOL = "last_school", "The last school: kept to date of birth plus the trust's years"
+
+
+class RetentionState(models.TextChoices):
+    KEPT = "kept", "Kept read-only"
+    DESTROYING = "destroying", "Being destroyed"  # only ever inside the destroying transaction
+    DESTROYED = "destroyed", "Destroyed"
+
+
+class Retention(TenantModel):
+    """One pupil's CP file at one school on its way to destruction: until when it is kept, any
+    legal hold, and, once destroyed, the tombstone (what was there: each record's id and hash)."""
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=12, choices=RetentionBasis.choices)
+    transfer = models.ForeignKey(
+        "transfers.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    destroy_on = models.DateField("to be destroyed on")
+    state = models.CharField(
+        max_length=10, choices=RetentionState.choices, default=RetentionState.KEPT
+    )
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.TextField(blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    tombstone = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "pupil"], name="retention_once_per_pupil")
+        ]
+        indexes = [models.Index(fields=["state", "destroy_on"])]
+
+    def __str__(self) -> str:
+        return f"Retention of a CP file until {self.destroy_on}"
+
+
+class RetentionEventKind(models.TextChoices):
+    SCHEDULED = "scheduled", "Kept until the policy date"
+    HOLD_SET = "hold_set", "Legal hold set"
+    HOLD_LIFTED = "hold_lifted", "Legal hold lifted"
+    DESTROYED = "destroyed", "Content destroyed"
+
+
+class RetentionEvent(TenantModel):
+    """What happened to a file in retention, by whom and why (append-only, guarded)."""
+
+    retention = models.ForeignKey(Retention, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=RetentionEventKind.choices)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_name = models.CharField(max_length=150, blank=True)  # "the scheduled job" when by is None
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -1,0 +1,224 @@
+"""Retention: a file is kept read-only until its date, then the scheduled job removes its content,
+keeps every hash and a tombstone, and the chain still verifies; a legal hold stops it; the database
+refuses destruction any other way."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from chronology import services as chronology_services
+from chronology.models import ChronologyEntry
+from concerns.models import Concern, ConcernPupil, DslRecord
+from referrals.models import Referral
+from safeguard.workdays import LONDON
+from tests.conftest import World
+from transfers import retention as svc
+from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
+
+pytestmark = pytest.mark.django_db
+
+DESTROY_ON = datetime.date(2027, 1, 4)
+
+
+def after(day: datetime.date, hour: int = 3) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=LONDON)
+
+
+def kept(world: World, pupil: Any = None, **extra: Any) -> Retention:
+    return Retention.objects.create(
+        school=world.school,
+        pupil=pupil or world.pupil,
+        basis=RetentionBasis.LAST_SCHOOL,
+        destroy_on=DESTROY_ON,
+        **extra,
+    )
+
+
+def run_at(moment: datetime.datetime) -> svc.RetentionReport:
+    with time_machine.travel(moment, tick=False):
+        return svc.retention_run()
+
+
+def test_the_job_destroys_content_at_its_date_keeps_hashes_and_the_chain_verifies(
+    world: World, records: dict[str, Any]
+) -> None:
+    own = records["own"]
+    concern: Concern = own.concern
+    attachment_path = Path(own.attachment.file.path)
+    assert attachment_path.exists()
+    entries_before = dict(
+        ChronologyEntry.objects.filter(pupil=world.pupil).values_list("pk", "entry_hash")
+    )
+    hash_before = concern.content_hash
+    retention = kept(world)
+
+    assert run_at(after(DESTROY_ON - datetime.timedelta(days=1))).destroyed == 0
+    assert Concern.objects.get(pk=concern.pk).account  # the day before: still there
+    assert run_at(after(DESTROY_ON)).destroyed == 1
+
+    retention.refresh_from_db()
+    assert retention.state == RetentionState.DESTROYED
+    concern.refresh_from_db()
+    assert concern.account == ""
+    assert concern.reason_for_recording == ""
+    assert concern.content_hash == hash_before
+    assert not attachment_path.exists()
+    involvement = ConcernPupil.objects.get(concern=concern, pupil=world.pupil)
+    assert involvement.pupil_legal_name == ""
+    assert set(
+        ChronologyEntry.objects.filter(pupil=world.pupil).values_list("details", flat=True)
+    ) == {""}
+    assert (
+        dict(ChronologyEntry.objects.filter(pupil=world.pupil).values_list("pk", "entry_hash"))
+        == entries_before
+    )
+    referral = Referral.objects.get(pk=own.referral.pk)
+    assert referral.reason == ""
+    assert referral.content_hash
+    # The tombstone says what was there.
+    tomb = retention.tombstone
+    assert tomb["counts"]["chronology_entries"] == len(entries_before)
+    assert [str(concern.pk), concern.reference, hash_before] in tomb["concerns"]
+    assert [str(own.attachment.pk), own.attachment.sha256] in tomb["attachments"]
+    assert [e.kind for e in retention.events.all()] == ["destroyed"]
+    # The chain still verifies, for this school and the other.
+    assert chronology_services.verify_chain(school_id=world.school.pk).ok
+    assert chronology_services.verify_chain(school_id=world.other_school.pk).ok
+    # The other school's pupil is untouched.
+    other = records["other"].concern
+    other.refresh_from_db()
+    assert other.account
+    # Running again changes nothing.
+    assert run_at(after(DESTROY_ON + datetime.timedelta(days=1))).destroyed == 0
+
+
+def test_a_legal_hold_stops_destruction_until_lifted(world: World, records: dict[str, Any]) -> None:
+    retention = kept(world)
+    dsl = world.users["dsl"]
+    with pytest.raises(ValidationError):
+        svc.legal_hold_set(actor=dsl, retention=retention, reason="  ")
+    with pytest.raises(ValidationError):
+        svc.legal_hold_set(actor=world.users["staff"], retention=retention, reason="Court case")
+    svc.legal_hold_set(actor=dsl, retention=retention, reason="Family court proceedings")
+    report = run_at(after(DESTROY_ON + datetime.timedelta(days=400)))
+    assert (report.destroyed, report.held) == (0, 1)
+    assert Concern.objects.get(pk=records["own"].concern.pk).account
+    # The database refuses too, whatever the code does.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Retention.objects.filter(pk=retention.pk).update(state=RetentionState.DESTROYING)
+    svc.legal_hold_lift(actor=dsl, retention=retention, reason="Proceedings concluded")
+    assert run_at(after(DESTROY_ON + datetime.timedelta(days=400))).destroyed == 1
+    assert [e.kind for e in retention.events.all()] == ["hold_set", "hold_lifted", "destroyed"]
+
+
+def test_content_cannot_be_blanked_outside_a_destruction(
+    world: World, records: dict[str, Any]
+) -> None:
+    """A file merely kept (not being destroyed) is still guarded; so is one already destroyed."""
+    kept(world)
+    concern = records["own"].concern
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Concern.objects.filter(pk=concern.pk).update(account="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChronologyEntry.objects.filter(pupil=world.pupil).update(details="")
+    run_at(after(DESTROY_ON))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Concern.objects.filter(pk=concern.pk).update(account="Rewritten")
+    retention = Retention.objects.get(pupil=world.pupil)
+    for change in ({"state": RetentionState.KEPT}, {"destroy_on": DESTROY_ON}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Retention.objects.filter(pk=retention.pk).update(**change)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Retention.objects.filter(pk=retention.pk).delete()
+
+
+def test_a_destroyed_entry_whose_hash_is_changed_breaks_the_chain(
+    world: World, records: dict[str, Any]
+) -> None:
+    kept(world)
+    run_at(after(DESTROY_ON))
+    entry = ChronologyEntry.objects.filter(pupil=world.pupil).order_by("sequence").first()
+    assert entry is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "UPDATE chronology_chronologyentry SET entry_hash = %s WHERE id = %s",
+                ["0" * 64, entry.pk],
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    report = chronology_services.verify_chain(school_id=world.school.pk)
+    assert not report.ok
+    assert report.broken_at == entry.sequence
+
+
+def test_a_concern_shared_with_a_child_still_kept_keeps_its_words(
+    world: World, categories: dict[str, Any]
+) -> None:
+    from concerns import services as concern_services
+    from tests.concerns.conftest import draft
+    from tests.factories import PupilFactory
+
+    sibling = PupilFactory(school=world.school, legal_first_name="Sibling")
+    concern = concern_services.concern_submit(
+        actor=world.users["staff"],
+        concern=draft(world.users["staff"], [world.pupil, sibling], categories),
+    )
+    kept(world)
+    run_at(after(DESTROY_ON))
+    concern.refresh_from_db()
+    assert concern.account  # the sibling's file still holds it
+    mine = ConcernPupil.objects.get(concern=concern, pupil=world.pupil)
+    theirs = ConcernPupil.objects.get(concern=concern, pupil=sibling)
+    assert mine.pupil_legal_name == ""
+    assert theirs.pupil_legal_name
+    # When the sibling's file goes too, so do the concern's words.
+    Retention.objects.create(
+        school=world.school, pupil=sibling, basis=RetentionBasis.LAST_SCHOOL, destroy_on=DESTROY_ON
+    )
+    run_at(after(DESTROY_ON))
+    concern.refresh_from_db()
+    assert concern.account == ""
+    assert chronology_services.verify_chain(school_id=world.school.pk).ok
+
+
+def test_a_file_in_retention_is_read_only(world: World, records: dict[str, Any]) -> None:
+    kept(world)
+    with pytest.raises(ValidationError, match="read-only"):
+        chronology_services.chronology_add_entry(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            kind="note",
+            occurred_at=after(datetime.date(2026, 11, 2), 10),
+            details="A later note",
+        )
+
+
+def test_the_last_school_keeps_the_file_until_date_of_birth_plus_the_trusts_years(
+    world: World, records: dict[str, Any]
+) -> None:
+    pupil = world.pupil
+    pupil.date_of_birth = datetime.date(2010, 2, 28)
+    pupil.save()
+    RetentionPolicy.objects.create(trust=world.school.trust, years_after_birth=20)
+    assert run_at(after(datetime.date(2030, 2, 27))).scheduled == 0
+    report = run_at(after(datetime.date(2030, 2, 28)))
+    assert (report.scheduled, report.destroyed) == (1, 1)
+    retention = Retention.objects.get(pupil=pupil)
+    assert (retention.basis, retention.destroy_on) == (
+        RetentionBasis.LAST_SCHOOL,
+        datetime.date(2030, 2, 28),
+    )
+    assert (
+        DslRecord.objects.filter(concern__involvements__pupil=pupil).exclude(outcome="").count()
+        == 0
+    )
+    assert chronology_services.verify_chain(school_id=world.school.pk).ok

@@ -1,0 +1,429 @@
+"""Retention (docs/adr/0016): how long a school keeps a child-protection file, legal holds, and the
+scheduled destruction that removes content while keeping each record's hash and a tombstone.
+
+- A school that sent the file on and has the new school's receipt keeps its copy read-only for the
+  trust's `days_after_receipt` (default 30), then it is destroyed.
+- The last school keeps the file until the pupil's date of birth plus the trust's
+  `years_after_birth` (default 25), then it is destroyed.
+- A legal hold (with a reason) stops destruction until it is lifted (with a reason).
+
+Destruction blanks the narrative of every record of the pupil's file at that school (the pupil
+record itself, the school roll entry, is not part of the CP file), deletes stored files (photos,
+exports, received files), and keeps every row with its hash: the chronology chain still links, and
+`verify_records` checks each destroyed entry's hash against the tombstone. A record shared with
+other children (a concern, a risk assessment) is blanked when the last of them is destroyed; until
+then only this child's part of it (their name, categories, body-map marks) goes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from safeguard import workdays
+from safeguard.access import access_for, get_for_actor_or_404
+from safeguard.roles import Perm
+
+from .models import (
+    Export,
+    IncomingTransfer,
+    Retention,
+    RetentionBasis,
+    RetentionEvent,
+    RetentionEventKind,
+    RetentionPolicy,
+    RetentionState,
+    Transfer,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEDULED_JOB = "the scheduled retention job"
+READ_ONLY = (
+    "This child's child-protection file is kept read-only under the retention policy "
+    "(it was sent to their new school, or it is due to be destroyed), so nothing can be added."
+)
+
+
+def policy_for(trust_id: int) -> RetentionPolicy:
+    """The trust's retention policy (its defaults when it has not set one)."""
+    return RetentionPolicy.objects.filter(trust_id=trust_id).first() or RetentionPolicy(
+        trust_id=trust_id
+    )
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (29 February becomes 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _event(retention: Retention, kind: str, reason: str = "", by: Any = None) -> None:
+    RetentionEvent.objects.create(
+        school_id=retention.school_id,
+        retention=retention,
+        kind=kind,
+        reason=reason,
+        by=by,
+        by_name=by.full_name if by is not None else SCHEDULED_JOB,
+    )
+
+
+def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention:
+    """The sending school's copy, once the new school has confirmed receipt: kept read-only for
+    the trust's days, then destroyed. Called in the transaction that records the receipt."""
+    assert transfer.received_at is not None  # noqa: S101  (receipt recorded)
+    days = policy_for(transfer.school.trust_id).days_after_receipt
+    destroy_on = workdays.local_date(transfer.received_at) + datetime.timedelta(days=days)
+    retention, created = Retention.objects.get_or_create(
+        school_id=transfer.school_id,
+        pupil_id=transfer.pupil_id,
+        defaults={"basis": RetentionBasis.SENT, "transfer": transfer, "destroy_on": destroy_on},
+    )
+    if created:
+        _event(retention, RetentionEventKind.SCHEDULED, f"Receipt confirmed; kept {days} days", by)
+    return retention
+
+
+def retention_read_only(*, school_id: int, pupil_id: Any) -> bool:
+    """Whether the pupil's CP file at this school is in retention (nothing may be added)."""
+    return Retention.objects.filter(school_id=school_id, pupil_id=pupil_id).exists()
+
+
+# --- Legal holds ---------------------------------------------------------------------------------
+
+
+def _require(actor: Any, school_id: int) -> None:
+    if not access_for(actor).has(Perm.TRANSFER_CP_FILES, school_id):
+        raise ValidationError("Only the school's DSL and deputies manage retention.")
+
+
+@transaction.atomic
+def legal_hold_set(*, actor: Any, retention: Retention, reason: str) -> Retention:
+    """Stop the file being destroyed (a court case, an inquiry, a subject access request)."""
+    _require(actor, retention.school_id)
+    retention = Retention.objects.select_for_update().get(pk=retention.pk)
+    if retention.state != RetentionState.KEPT:
+        raise ValidationError("This file has already been destroyed.")
+    if retention.legal_hold:
+        raise ValidationError("A legal hold is already set on this file.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the file must be kept"})
+    retention.legal_hold, retention.legal_hold_reason = True, reason.strip()
+    retention.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
+    _event(retention, RetentionEventKind.HOLD_SET, reason.strip(), actor)
+    return retention
+
+
+@transaction.atomic
+def legal_hold_lift(*, actor: Any, retention: Retention, reason: str) -> Retention:
+    """Let the policy date apply again (the scheduled job destroys the file once it has passed)."""
+    _require(actor, retention.school_id)
+    retention = Retention.objects.select_for_update().get(pk=retention.pk)
+    if not retention.legal_hold:
+        raise ValidationError("There is no legal hold on this file.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the hold is no longer needed"})
+    retention.legal_hold, retention.legal_hold_reason = False, ""
+    retention.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
+    _event(retention, RetentionEventKind.HOLD_LIFTED, reason.strip(), actor)
+    return retention
+
+
+def retentions_for(*, actor: Any, school: Any) -> QuerySet[Retention]:
+    """The school's files in retention, soonest to be destroyed first (DSL and deputies)."""
+    if not access_for(actor).has(Perm.TRANSFER_CP_FILES, school.pk):
+        return Retention.objects.none()
+    return (
+        Retention.objects.filter(school=school)
+        .select_related("pupil", "transfer")
+        .order_by("state", "destroy_on", "pk")
+    )
+
+
+def retention_get(*, actor: Any, pk: Any) -> Retention:
+    """One file in retention; another school's, or a missing one, is the same 404."""
+    return get_for_actor_or_404(
+        Retention.objects.select_related("pupil", "transfer", "school"),
+        actor=actor,
+        perm=Perm.TRANSFER_CP_FILES,
+        pk=pk,
+    )
+
+
+# --- Destruction ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    scheduled: int = 0
+    destroyed: int = 0
+    held: int = 0
+
+
+def _shared_gone(links: QuerySet[Any], field: str, pupil_id: Any, school_id: int) -> Q:
+    """Records (by `field` on the link table) whose every child is this one or already destroyed."""
+    gone = Retention.objects.filter(
+        school_id=school_id, pupil_id=OuterRef("pupil_id"), state=RetentionState.DESTROYED
+    )
+    others = (
+        links.filter(**{field: OuterRef("pk")}).exclude(pupil_id=pupil_id).filter(~Exists(gone))
+    )
+    return Q(~Exists(others))
+
+
+def _destroy_content(retention: Retention) -> dict[str, Any]:
+    """Blank the file's content (the guards allow it only while the row says "destroying");
+    return the tombstone: each record's id and hash, as they were."""
+    from chronology.models import (
+        ChronologyEntry,
+        CpFile,
+        PupilStatus,
+        RiskAssessment,
+        RiskAssessmentPupil,
+        RiskAssessmentReview,
+    )
+    from concerns.models import (
+        Action,
+        Addendum,
+        AdviceSought,
+        Attachment,
+        BodyMapMark,
+        Concern,
+        ConcernPupil,
+        ContinuousAbsence,
+        DslRecord,
+        InvolvementCategory,
+        MissingEpisode,
+        MissingEpisodeStep,
+    )
+    from referrals.models import Referral, ReferralUpdate
+
+    school_id, pupil_id = retention.school_id, retention.pupil_id
+    mine = {"school_id": school_id, "pupil_id": pupil_id}
+    concern_ids = list(
+        Concern.objects.filter(school_id=school_id, involvements__pupil_id=pupil_id)
+        .filter(_shared_gone(ConcernPupil.objects.all(), "concern_id", pupil_id, school_id))
+        .values_list("pk", flat=True)
+    )
+    assessment_ids = list(
+        RiskAssessment.objects.filter(school_id=school_id, covered__pupil_id=pupil_id)
+        .filter(
+            _shared_gone(RiskAssessmentPupil.objects.all(), "assessment_id", pupil_id, school_id)
+        )
+        .values_list("pk", flat=True)
+    )
+    tomb: dict[str, Any] = {
+        "chronology_entries": [
+            [str(pk), seq, h]
+            for pk, seq, h in ChronologyEntry.objects.filter(**mine)
+            .order_by("sequence")
+            .values_list("pk", "sequence", "entry_hash")
+        ],
+        "concerns": [
+            [str(pk), ref, h]
+            for pk, ref, h in Concern.objects.filter(pk__in=concern_ids)
+            .order_by("reference")
+            .values_list("pk", "reference", "content_hash")
+        ],
+        "addenda": _hashes(Addendum.objects.filter(concern_id__in=concern_ids), "content_hash"),
+        "dsl_records": _hashes(
+            DslRecord.objects.filter(concern_id__in=concern_ids), "content_hash"
+        ),
+        "attachments": _hashes(Attachment.objects.filter(concern_id__in=concern_ids), "sha256"),
+        "referrals": _hashes(Referral.objects.filter(**mine), "content_hash"),
+        "referral_updates": _hashes(
+            ReferralUpdate.objects.filter(referral__pupil_id=pupil_id, school_id=school_id),
+            "content_hash",
+        ),
+        "missing_episodes": _hashes(MissingEpisode.objects.filter(**mine), "content_hash"),
+        "absences": _hashes(ContinuousAbsence.objects.filter(**mine), "content_hash"),
+        "exports": _hashes(Export.objects.filter(**mine), "pdf_sha256"),
+        "received_files": _hashes(IncomingTransfer.objects.filter(**mine), "pdf_sha256"),
+    }
+    # Stored files first: a file that cannot be deleted stops the destruction (and rolls it back).
+    for attachment in Attachment.objects.filter(concern_id__in=concern_ids).exclude(file=""):
+        attachment.file.delete(save=False)
+    for model, fields in ((Export, ("pdf", "bundle")), (IncomingTransfer, ("pdf", "bundle"))):
+        for row in model.objects.filter(**mine):  # type: ignore[attr-defined]
+            for name in fields:
+                if getattr(row, name):
+                    getattr(row, name).delete(save=False)
+    Export.objects.filter(**mine).update(pdf="", bundle="", error="")
+    IncomingTransfer.objects.filter(**mine).update(pdf="", bundle="")
+
+    # This child's own records.
+    ChronologyEntry.objects.filter(**mine).update(details="", people_involved="")
+    CpFile.objects.filter(**mine).update(open_reason="", close_reason="")
+    PupilStatus.objects.filter(**mine).update(
+        lead_professional="", lead_professional_contact="", notes=""
+    )
+    ConcernPupil.objects.filter(**mine).update(
+        involvement_other="",
+        pupil_legal_name="",
+        pupil_known_as="",
+        pupil_upn="",
+        pupil_registration_group="",
+    )
+    InvolvementCategory.objects.filter(school_id=school_id, involvement__pupil_id=pupil_id).update(
+        label=""
+    )
+    BodyMapMark.objects.filter(**mine).update(description="")
+    MissingEpisode.objects.filter(**mine).update(last_seen_details="", circumstances="")
+    MissingEpisodeStep.objects.filter(school_id=school_id, episode__pupil_id=pupil_id).update(
+        notes="", person="", place=""
+    )
+    ContinuousAbsence.objects.filter(**mine).update(
+        contact_attempts="", reason_known="", end_reason="", la_told_whom=""
+    )
+    Referral.objects.filter(**mine).update(spoken_to="", reason="", parents_reason="")
+    ReferralUpdate.objects.filter(school_id=school_id, referral__pupil_id=pupil_id).update(notes="")
+    # Records shared with other children, once the last of them goes.
+    Concern.objects.filter(pk__in=concern_ids).update(
+        location="",
+        reason_for_recording="",
+        account="",
+        professional_opinion="",
+        actions_taken="",
+        other_information="",
+    )
+    Addendum.objects.filter(concern_id__in=concern_ids).update(text="")
+    Attachment.objects.filter(concern_id__in=concern_ids).update(file="", original_name="")
+    DslRecord.objects.filter(concern_id__in=concern_ids).update(
+        received_from="",
+        actions=[],
+        action_reasons="",
+        action_details="",
+        level_of_need_reason="",
+        parents_informed_reason="",
+        outcome="",
+        outcome_given_by="",
+        information_held_elsewhere="",
+        cp_file_reason="",
+    )
+    AdviceSought.objects.filter(dsl_record__concern_id__in=concern_ids).update(advice="")
+    Action.objects.filter(concern_id__in=concern_ids).update(description="", done_note="")
+    RiskAssessment.objects.filter(pk__in=assessment_ids).update(
+        title="", risks="", measures="", other_pupils_considered="", other_contributors=""
+    )
+    RiskAssessmentReview.objects.filter(assessment_id__in=assessment_ids).update(notes="")
+    tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
+    tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
+    return tomb
+
+
+def _hashes(rows: QuerySet[Any], field: str) -> list[list[str]]:
+    return [[str(pk), h] for pk, h in rows.order_by("pk").values_list("pk", field)]
+
+
+def retention_destroy(*, retention: Retention, now: datetime.datetime | None = None) -> bool:
+    """Destroy one file whose date has come (never under a legal hold); True when destroyed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        retention = Retention.objects.select_for_update().get(pk=retention.pk)
+        if (
+            retention.state != RetentionState.KEPT
+            or retention.legal_hold
+            or retention.destroy_on > workdays.local_date(now)
+        ):
+            return False
+        Retention.objects.filter(pk=retention.pk).update(state=RetentionState.DESTROYING)
+        tombstone = _destroy_content(retention)
+        Retention.objects.filter(pk=retention.pk).update(
+            state=RetentionState.DESTROYED, destroyed_at=now, tombstone=tombstone, updated_at=now
+        )
+        counts = ", ".join(
+            f"{n} {k.replace('_', ' ')}" for k, n in tombstone["counts"].items() if n
+        )
+        _event(retention, RetentionEventKind.DESTROYED, f"Content removed: {counts or 'nothing'}")
+    return True
+
+
+def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
+    """The nightly job: schedule what the policy now covers, destroy what is due (idempotent)."""
+    from chronology.models import ChronologyEntry
+    from schools.models import Pupil
+
+    now = now or timezone.now()
+    today = workdays.local_date(now)
+    scheduled = 0
+    # Files sent on whose receipt was recorded without a retention row (before this job existed).
+    for transfer in (
+        Transfer.objects.filter(state="received")
+        .exclude(
+            Exists(
+                Retention.objects.filter(
+                    school_id=OuterRef("school_id"), pupil_id=OuterRef("pupil_id")
+                )
+            )
+        )
+        .select_related("school")
+    ):
+        with transaction.atomic():
+            retention_after_receipt(transfer=transfer)
+        scheduled += 1
+    # The last school's files, once date of birth plus the trust's years has come.
+    policies = {p.trust_id: p for p in RetentionPolicy.objects.all()}
+    with_records = ChronologyEntry.objects.filter(
+        school_id=OuterRef("school_id"), pupil_id=OuterRef("pk")
+    )
+    untouched = Retention.objects.filter(school_id=OuterRef("school_id"), pupil_id=OuterRef("pk"))
+    oldest = add_years(today, -min([p.years_after_birth for p in policies.values()] + [25]))
+    candidates = (
+        Pupil.objects.filter(date_of_birth__lte=oldest)
+        .filter(Exists(with_records))
+        .exclude(Exists(untouched))
+        .select_related("school")
+    )
+    for pupil in candidates:
+        policy = policies.get(pupil.school.trust_id) or RetentionPolicy()
+        destroy_on = add_years(pupil.date_of_birth, policy.years_after_birth)
+        if destroy_on > today:
+            continue
+        with transaction.atomic():
+            retention = Retention.objects.create(
+                school_id=pupil.school_id,
+                pupil=pupil,
+                basis=RetentionBasis.LAST_SCHOOL,
+                destroy_on=destroy_on,
+            )
+            _event(
+                retention,
+                RetentionEventKind.SCHEDULED,
+                f"Date of birth plus {policy.years_after_birth} years",
+            )
+        scheduled += 1
+    due = Retention.objects.filter(state=RetentionState.KEPT, destroy_on__lte=today).values_list(
+        "pk", "legal_hold"
+    )
+    destroyed = held = 0
+    for pk, hold in list(due):
+        if hold:
+            held += 1
+            continue
+        try:
+            destroyed += retention_destroy(retention=Retention(pk=pk), now=now)
+        except Exception:  # one file that cannot be destroyed does not stop the others
+            logger.exception("retention %s not destroyed", pk)
+    return RetentionReport(scheduled=scheduled, destroyed=destroyed, held=held)
+
+
+def destroyed_entries(school_id: int) -> dict[str, str]:
+    """Chronology entry id -> its hash when destroyed, for every destroyed file of the school
+    (the chain check compares a destroyed entry with this instead of recomputing it)."""
+    entries: dict[str, str] = {}
+    for tombstone in Retention.objects.filter(
+        school_id=school_id, state=RetentionState.DESTROYED
+    ).values_list("tombstone", flat=True):
+        for pk, _sequence, entry_hash in tombstone.get("chronology_entries", []):
+            entries[pk] = entry_hash
+    return entries
