@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("allegations.urls")),
     path("", include("transfers.signing_urls")),
+    path("", include("transfers.retention_urls")),
     path("", include("transfers.urls")),
     path("platform-admin/", admin.site.urls),
 ]

@@ -91,6 +91,7 @@ class Records:
     notification: Any = None  # the author's own, in the notification centre
     transfer: Any = None  # a transfer out, its file ready (the sending school's)
     incoming: Any = None  # a file received, waiting to be accepted (the receiving school's)
+    retention: Any = None  # a file kept until its date (a pupil who has left)
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -174,6 +175,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.transfers.flow_records import transfer_records
 
     records.transfer, records.incoming = transfer_records(school, manager, pupil)
+    from tests.transfers.retention_records import retention_record
+
+    records.retention = retention_record(school)
     return records
 
 

@@ -266,6 +266,8 @@ ROUTES: dict[str, Route] = {
         record=True,
     ),
     "transfer-import": Route(allowed=MANAGE_CP),
+    "retention-list": Route(allowed=MANAGE_CP),
+    "retention-detail": _record_route("retention", MANAGE_CP),
     # The school's signing certificate: the DSL and deputies, who send the files it signs.
     "signing-certificate": Route(allowed=MANAGE_CP),
     "signing-key-new": Route(allowed=MANAGE_CP),
