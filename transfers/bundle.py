@@ -493,10 +493,6 @@ def _school(school: School) -> dict[str, Any]:
     }
 
 
-def _sorted(rows: Iterable[Any], *key: str) -> list[Any]:
-    return sorted(rows, key=lambda r: tuple(str(getattr(r, k)) for k in key))
-
-
 # --- Build -------------------------------------------------------------------------------------
 
 
