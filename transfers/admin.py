@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from .models import SigningKey, TrustCertificateAuthority
+from .models import RetentionPolicy, SigningKey, TrustCertificateAuthority
 
 _KEY_FIELDS: tuple[str, ...] = (
     "subject_common_name",
@@ -72,3 +72,10 @@ class SigningKeyAdmin(_ReadOnly):
     list_select_related = ["school"]
     fields = ("school", *_KEY_FIELDS)
     readonly_fields = ("school", *_KEY_FIELDS)
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """A trust's retention setting; the platform administrator sets it (ADR 0016)."""
+
+    list_display = ("trust", "years_after_birth", "days_after_receipt", "updated_at")

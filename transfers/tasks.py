@@ -11,3 +11,12 @@ def export_render(export_id: str) -> str:
     from .services import export_run
 
     return str(export_run(export_id=export_id).state)
+
+
+@shared_task(name="transfers.retention_run")
+def retention_run() -> dict[str, int]:
+    """Nightly: schedule what the retention policy now covers and destroy what is due, once."""
+    from .retention import retention_run as run
+
+    report = run()
+    return {"scheduled": report.scheduled, "destroyed": report.destroyed, "held": report.held}

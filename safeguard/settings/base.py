@@ -242,4 +242,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chronology.verify_all_chains",
         "schedule": crontab(hour=2, minute=30),
     },
+    "destroy-files-past-retention-nightly": {
+        "task": "transfers.retention_run",
+        "schedule": crontab(hour=3, minute=0),  # after the integrity check
+    },
 }

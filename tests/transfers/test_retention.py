@@ -222,3 +222,18 @@ def test_the_last_school_keeps_the_file_until_date_of_birth_plus_the_trusts_year
         == 0
     )
     assert chronology_services.verify_chain(school_id=world.school.pk).ok
+
+
+def test_the_nightly_job_is_scheduled_and_runs_as_a_task(
+    settings,  # noqa: ANN001
+    world: World,
+    records: dict[str, Any],
+) -> None:
+    from transfers.tasks import retention_run
+
+    entry = settings.CELERY_BEAT_SCHEDULE["destroy-files-past-retention-nightly"]
+    assert entry["task"] == retention_run.name == "transfers.retention_run"
+    kept(world)
+    with time_machine.travel(after(DESTROY_ON), tick=False):
+        assert retention_run() == {"scheduled": 0, "destroyed": 1, "held": 0}
+        assert retention_run() == {"scheduled": 0, "destroyed": 0, "held": 0}
