@@ -94,6 +94,11 @@ def _key_id(kek: bytes) -> str:
     return hashlib.sha256(b"safeguard kek id" + kek).hexdigest()[:16]
 
 
+def private_key_readable(obj: SigningKey | TrustCertificateAuthority) -> bool:
+    """Whether this server's key-encryption key is the one that sealed the private key."""
+    return obj.encryption_key_id == _key_id(_key_encryption_key())
+
+
 def private_key_encrypt(*, private_key_der: bytes, bound_to: str) -> tuple[bytes, str]:
     """AES-256-GCM ciphertext (nonce first) of a PKCS#8 DER key, bound to one row's identity."""
     kek = _key_encryption_key()
@@ -346,6 +351,14 @@ def signing_key_generate(
     if issuer not in ("self", "trust"):
         raise ValidationError({"issuer": "Choose who issues the certificate."})
     ca = trust_ca_get_or_create(trust=school.trust, actor=actor) if issuer == "trust" else None
+    if ca is not None and not private_key_readable(ca):
+        raise ValidationError(
+            {
+                "issuer": "The trust's certificate authority cannot issue certificates on this "
+                "server (its key cannot be read). Choose self-signed, or ask the platform "
+                "administrator."
+            }
+        )
     key = _new_private_key()
     cert = _school_certificate(school=school, key=key, ca=ca)
     return _signing_key_store(

@@ -51,6 +51,7 @@ def signing_certificate(request: HttpRequest) -> HttpResponse:
             "expired": active is not None and active.valid_until <= now,
             "expires_soon": active is not None and now < active.valid_until <= now + EXPIRY_WARNING,
             "days_left": (active.valid_until - now).days if active else None,
+            "unreadable": active is not None and not signing.private_key_readable(active),
         },
     )
 

@@ -177,3 +177,19 @@ def test_page_query_count_does_not_grow_with_the_history(client, world: World) -
     assert _page_queries(client) == one
     # Session, user, permissions, schools, keys, header counts, session save (+ savepoints).
     assert one <= 12, one
+
+
+def test_a_key_this_server_cannot_read_is_flagged_and_the_trust_ca_refused(
+    client, world: World, settings
+) -> None:  # noqa: ANN001
+    import base64
+
+    signing.signing_key_generate(actor=None, school=world.school, issuer="trust")
+    settings.SIGNING_KEY_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
+    page = _login(client, world).get(reverse(PAGE)).content.decode()
+    assert "private key cannot be read on this server" in page
+    response = client.post(reverse("signing-key-new"), {"issuer": "trust"})
+    assert response.status_code == 200
+    assert "cannot issue certificates on this server" in response.content.decode()
+    assert client.post(reverse("signing-key-new"), {"issuer": "self"}).status_code == 302
+    assert "private key cannot be read" not in client.get(reverse(PAGE)).content.decode()
