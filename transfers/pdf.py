@@ -34,11 +34,11 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 Progress = Callable[[int, str], None]
 
-# The stages reported to `progress(percent, stage)`, in order.
-STAGE_GATHERING = "gathering"
-STAGE_LAYING_OUT = "laying out"
-STAGE_WRITING = "writing"
-STAGE_DONE = "done"
+# The stages reported to `progress(percent, stage)`, in order, worded to be shown as they are.
+STAGE_GATHERING = "Gathering the records"
+STAGE_LAYING_OUT = "Laying out the pages"
+STAGE_WRITING = "Writing the PDF"
+STAGE_DONE = "PDF written"
 
 ATTACHMENT_SCHEME = "cp-attachment"
 STATIC_SCHEME = "cp-static"

@@ -215,7 +215,12 @@ def test_other_children_in_a_concern_are_not_named(world: World) -> None:
 def test_the_task_is_told_each_stage(world: World) -> None:
     stages: list[tuple[int, str]] = []
     _render(world.users["dsl"], world.pupil, progress=lambda p, s: stages.append((p, s)))
-    assert [s for _, s in stages] == ["gathering", "laying out", "writing", "done"]
+    assert [s for _, s in stages] == [
+        "Gathering the records",
+        "Laying out the pages",
+        "Writing the PDF",
+        "PDF written",
+    ]
     percents = [p for p, _ in stages]
     assert percents == sorted(percents)
     assert percents[-1] == 100
