@@ -53,6 +53,8 @@ LEAVING_DATE_AHEAD = datetime.timedelta(days=366)
 PDF_NAME = "cp-file.pdf"
 BUNDLE_NAME = "cp-file-bundle.zip"
 LARGEST_IMPORT = 200 * 1024 * 1024
+# An export with no progress for this long has lost its task: it may be queued again.
+STALE_EXPORT = datetime.timedelta(minutes=10)
 
 
 def sha256(data: bytes) -> str:
@@ -198,15 +200,29 @@ def _queue(export: Export) -> None:
     from .tasks import export_render
 
     export_id = str(export.pk)
-    transaction.on_commit(lambda: export_render.delay(export_id))
+
+    def enqueue() -> None:
+        try:
+            export_render.delay(export_id)
+        except Exception:  # the broker is down: the page offers "Try again" once it is stale
+            log.exception("Export %s could not be queued", export_id)
+
+    transaction.on_commit(enqueue)
+
+
+def export_is_stale(export: Export, now: datetime.datetime | None = None) -> bool:
+    """Waiting or working with no progress for a while: its task was lost (a broker outage)."""
+    now = now or timezone.now()
+    waiting = export.state in (ExportState.QUEUED, ExportState.RENDERING)
+    return waiting and export.updated_at < now - STALE_EXPORT
 
 
 @transaction.atomic
 def export_retry(*, actor: Any, transfer: Transfer) -> Export:
-    """Queue a failed export again."""
+    """Queue a failed export again, or one whose task was lost."""
     _require(actor, transfer.school_id)
     export = Export.objects.select_for_update().get(pk=_export_of(transfer).pk)
-    if export.state != ExportState.FAILED:
+    if export.state != ExportState.FAILED and not export_is_stale(export):
         raise ValidationError("The file is not in need of preparing again.")
     export.state, export.progress, export.stage, export.error = (
         ExportState.QUEUED,

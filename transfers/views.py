@@ -130,6 +130,7 @@ def transfer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "transfer": transfer,
             "export": transfer.export,
+            "stale": transfer.export is not None and services.export_is_stale(transfer.export),
             "pupil": transfer.pupil,
             "today": timezone.localdate(),
         },

@@ -232,6 +232,32 @@ def test_a_failed_export_says_so_and_can_be_tried_again(
     assert services.export_run(export_id=export.pk).state == ExportState.DONE
 
 
+def test_a_task_lost_to_a_broker_outage_can_be_queued_again(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    down = ConnectionError("broker down")
+    with mock.patch("transfers.tasks.export_render.delay", side_effect=down):
+        with django_capture_on_commit_callbacks(execute=True):
+            transfer = services.transfer_start(  # the request still succeeds
+                actor=world.users["dsl"],
+                pupil=world.pupil,
+                leaving_date=LEAVING,
+                destination_school=world.other_school,
+            )
+    export = Export.objects.get(pk=transfer.export_id)
+    assert export.state == ExportState.QUEUED
+    assert not services.export_is_stale(export)
+    with pytest.raises(ValidationError):
+        services.export_retry(actor=world.users["dsl"], transfer=transfer)
+    Export.objects.filter(pk=export.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    assert services.export_is_stale(Export.objects.get(pk=export.pk))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.export_retry(actor=world.users["dsl"], transfer=transfer)
+    assert len(queued) == 1
+
+
 def test_a_refusal_is_shown_in_its_own_words(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -343,6 +369,22 @@ def test_then_by_legal_name_and_date_of_birth(world: World, ready: Transfer) -> 
     incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
     match = services.incoming_match(incoming=incoming)
     assert (match.pupil, match.by) == (joined, "legal name and date of birth")
+
+
+@pytest.mark.parametrize(
+    ("born", "year_group"),
+    [
+        (datetime.date(2022, 7, 25), "R"),  # 4 on 31 August 2026
+        (datetime.date(2022, 9, 1), "N"),  # 3 on 31 August 2026
+        (datetime.date(2015, 3, 14), "7"),
+        (datetime.date(2015, 9, 1), "6"),  # the youngest in the year, not the oldest
+        (datetime.date(2005, 1, 1), "13"),
+    ],
+)
+def test_a_pupil_added_from_a_bundle_without_a_year_group_gets_one(
+    born: datetime.date, year_group: str
+) -> None:
+    assert services.year_group_for(born, datetime.date(2026, 11, 22)) == year_group
 
 
 def test_returning_the_file_tells_the_sender_and_frees_the_pupil(

@@ -7,6 +7,7 @@ query counts."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AccessLog
 from tests.conftest import World
@@ -137,6 +139,21 @@ def test_a_failed_export_shows_why_and_offers_to_try_again(
         client.post(reverse("transfer-retry", kwargs={"pk": transfer.pk}))
     assert len(queued) == 1
     assert Export.objects.get(pk=transfer.export_id).state == ExportState.QUEUED
+
+
+def test_an_export_with_no_progress_for_long_offers_to_try_again(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    transfer = _start(world, django_capture_on_commit_callbacks)
+    client.force_login(world.users["dsl"])
+    url = reverse("transfer-detail", kwargs={"pk": transfer.pk})
+    assert 'data-testid="export-stale"' not in client.get(url).content.decode()
+    Export.objects.filter(pk=transfer.export_id).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=30)
+    )
+    body = client.get(url).content.decode()
+    assert 'data-testid="export-stale"' in body
+    assert reverse("transfer-retry", kwargs={"pk": transfer.pk}) in body
 
 
 # --- Downloads ---------------------------------------------------------------------------------
@@ -285,8 +302,6 @@ def test_recording_sent_and_receipt_for_a_school_outside_the_service(
 
 
 def _now_text() -> str:
-    from django.utils import timezone
-
     return timezone.localtime().strftime("%d/%m/%Y %H:%M")
 
 
