@@ -20,6 +20,9 @@ from schools.models import User
 from tests.browser.conftest import sign_in
 from transfers.models import IncomingTransfer, Transfer, TransferState
 
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+
 
 @pytest.mark.usefixtures("empty_queue")
 def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
@@ -32,7 +35,7 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
         school__slug="alderbrook", reason_for_recording="Injury and fear of going home."
     )
     pupil = concern.involvements.get().pupil
-    sender, receiver = new_page(), new_page()
+    sender, receiver = new_page(viewport=DESK), new_page(viewport=DESK)
     sign_in(sender, base, "dsl@alderbrook.example")
     sign_in(receiver, base, "dsl@southend-bay.example")
     started = time.monotonic()
@@ -64,6 +67,9 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
     )
     expect(receiver.get_by_test_id("signature-check")).to_contain_text("Alderbrook Primary")
     expect(receiver.get_by_test_id("signature-trusted")).to_be_visible()
+    receiver.set_viewport_size(PHONE)  # the signature check and its hash fit a phone
+    assert receiver.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    receiver.set_viewport_size(DESK)
     receiver.get_by_role("button", name="Accept and confirm receipt").click()
     expect(receiver.get_by_test_id("received-files")).to_contain_text(
         "Child-protection file from Alderbrook Primary"
@@ -72,8 +78,10 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
     # Alderbrook sees the receipt at once.
     incoming = IncomingTransfer.objects.get()
     southend_dsl = User.objects.get(email="dsl@southend-bay.example")
+    sender.set_viewport_size(PHONE)
     sender.reload()
     expect(sender.get_by_test_id("transfer-state")).to_have_text("Receipt confirmed")
+    assert sender.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(sender.get_by_test_id("receipt")).to_contain_text(southend_dsl.full_name)
     elapsed = time.monotonic() - started
     assert elapsed < 120, f"the transfer took {elapsed:.0f} s"
