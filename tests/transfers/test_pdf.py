@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,11 @@ SECTIONS = [
 class ReadPdf:
     """A rendered PDF as poppler reads it."""
 
-    def __init__(self, rendered: RenderedPdf) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="cp-file-pdf-"))
-        self.path = self.folder / "file.pdf"
+    def __init__(self, rendered: RenderedPdf, folder: Path) -> None:
+        self.path = folder / "file.pdf"
         self.path.write_bytes(rendered.data)
         info = self._run("pdfinfo", str(self.path))
+        self.info = info
         self.pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)[1])  # type: ignore[index]
         self.page_texts = [
             " ".join(
@@ -70,19 +69,21 @@ class ReadPdf:
         return len(listing) - 2  # two header lines
 
 
-def _render(actor: User, pupil: Any, progress: Any = None) -> tuple[RenderedPdf, ReadPdf]:
+def _render(
+    actor: User, pupil: Any, folder: Path, progress: Any = None
+) -> tuple[RenderedPdf, ReadPdf]:
     rendered = cp_file_pdf(actor=actor, pupil=pupil, receiving_school=RECEIVING, progress=progress)
-    return rendered, ReadPdf(rendered)
+    return rendered, ReadPdf(rendered, folder)
 
 
 @pytest.fixture
-def full(world: World) -> tuple[Any, RenderedPdf, ReadPdf]:
+def full(world: World, tmp_path: Path) -> tuple[Any, RenderedPdf, ReadPdf]:
     world.pupil.upn = "A123456789012"
     world.pupil.legal_middle_names = "Grace"
     world.pupil.preferred_first_name = "Ali"
     world.pupil.save()
     files = full_file(world, seed_categories(world), concerns=2, entries=40)
-    rendered, read = _render(world.users["dsl"], world.pupil)
+    rendered, read = _render(world.users["dsl"], world.pupil, tmp_path)
     return files, rendered, read
 
 
@@ -94,6 +95,15 @@ def test_every_page_has_the_pupils_name_and_page_n_of_n(full: Any) -> None:
         assert "Aaliyah Grace Alphason" in text, f"page {n}"
         assert f"Page {n} of {read.pages}" in text, f"page {n}"
         assert "CONFIDENTIAL" in text, f"page {n}"
+
+
+def test_the_pdf_is_tagged_for_screen_readers_and_titled(full: Any) -> None:
+    read = full[2]
+    assert re.search(r"^Tagged:\s+yes$", read.info, re.MULTILINE)
+    assert re.search(
+        r"^Title:\s+Child-protection file: Aaliyah Grace Alphason$", read.info, re.MULTILINE
+    )
+    assert re.search(r"^Page size:.*\(A4\)$", read.info, re.MULTILINE)
 
 
 def test_the_cover_sheet(world: World, full: Any) -> None:
@@ -169,22 +179,24 @@ def test_attachments_are_listed_with_their_sha256_and_photos_embedded(full: Any)
     assert read.images() == 1  # the photo; the PDF document is listed, not reproduced
 
 
-def test_a_stored_file_that_no_longer_matches_its_hash_is_flagged(world: World) -> None:
+def test_a_stored_file_that_no_longer_matches_its_hash_is_flagged(
+    world: World, tmp_path: Path
+) -> None:
     files = full_file(world, seed_categories(world), missing=False)
     stored = files.image.file
     with stored.storage.open(stored.name, "wb") as changed:
         changed.write(b"not the photo that was uploaded")
     files.document.file.storage.delete(files.document.file.name)
 
-    _rendered, read = _render(world.users["dsl"], world.pupil)
+    _rendered, read = _render(world.users["dsl"], world.pupil, tmp_path)
 
     assert "The stored file does not match this SHA-256" in read.text
     assert "The stored file is missing" in read.text
     assert read.images() == 0
 
 
-def test_a_pupil_with_no_records_gets_a_valid_pdf_saying_so(world: World) -> None:
-    rendered, read = _render(world.users["deputy"], world.pupil)
+def test_a_pupil_with_no_records_gets_a_valid_pdf_saying_so(world: World, tmp_path: Path) -> None:
+    rendered, read = _render(world.users["deputy"], world.pupil, tmp_path)
     assert rendered.data.startswith(b"%PDF-")
     assert read.pages == rendered.pages
     assert "Records dated No records" in read.page_texts[0]
@@ -200,21 +212,21 @@ def test_a_pupil_with_no_records_gets_a_valid_pdf_saying_so(world: World) -> Non
         assert "Aaliyah Alphason" in text
 
 
-def test_other_children_in_a_concern_are_not_named(world: World) -> None:
+def test_other_children_in_a_concern_are_not_named(world: World, tmp_path: Path) -> None:
     classmate = PupilFactory(
         school=world.school, legal_first_name="Cressida", legal_last_name="Quennell"
     )
     concern_with_part_2(world, world.pupil, seed_categories(world), others=[classmate])
-    _rendered, read = _render(world.users["dsl"], world.pupil)
+    _rendered, read = _render(world.users["dsl"], world.pupil, tmp_path)
     assert "1 other pupil involved, not named in this file" in read.text
     assert "Cressida" not in read.text
     assert "Quennell" not in read.text
     assert "Graze on the other child's back" not in read.text
 
 
-def test_the_task_is_told_each_stage(world: World) -> None:
+def test_the_task_is_told_each_stage(world: World, tmp_path: Path) -> None:
     stages: list[tuple[int, str]] = []
-    _render(world.users["dsl"], world.pupil, progress=lambda p, s: stages.append((p, s)))
+    _render(world.users["dsl"], world.pupil, tmp_path, lambda p, s: stages.append((p, s)))
     assert [s for _, s in stages] == [
         "Gathering the records",
         "Laying out the pages",
@@ -285,3 +297,20 @@ def test_rendering_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) 
     pdf = HTML(string=html, url_fetcher=LocalOnlyFetcher(images={})).write_pdf()
     assert pdf.startswith(b"%PDF-")
     assert attempts == []
+
+
+def test_the_real_file_signs_and_both_validators_accept_it(
+    world: World, full: Any, tmp_path: Path
+) -> None:
+    """Tagged, with an embedded photo and 12+ pages: the school's signature holds on it."""
+    from transfers import signing
+
+    _files, rendered, _read = full
+    signing.signing_key_generate(actor=world.users["dsl"], school=world.school, issuer="trust")
+    signed = signing.pdf_sign(school=world.school, pdf=rendered.data, reason="CP file transfer")
+    check = signing.pdf_signature_check(signed)
+    assert (check.valid, check.intact, check.trusted) == (True, True, True), check.problem
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    report = ReadPdf._run("pdfsig", str(path))
+    assert "Signature is Valid." in report, report
