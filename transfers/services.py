@@ -359,8 +359,7 @@ def _append_sent(transfer: Transfer, actor: Any, when: datetime.datetime) -> Non
         kind=EntryKind.TRANSFER_SENT,
         occurred_at=when,
         details=(
-            f"Child-protection file sent to the DSL of {transfer.destination_name}: "
-            f"{how}{note}. Signed PDF SHA-256 {export.pdf_sha256}."
+            f"Child-protection file sent to the DSL of {transfer.destination_name}: {how}{note}."
         ),
         significant=True,
         author=actor,
@@ -617,8 +616,7 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
         occurred_at=now,
         details=(
             f"Child-protection file received from {incoming.from_school_name} "
-            f"({incoming.get_source_display().lower()}) and accepted. "
-            f"Signed PDF SHA-256 {incoming.pdf_sha256}."
+            f"({incoming.get_source_display().lower()}) and accepted."
         ),
         significant=True,
         author=actor,
