@@ -15,7 +15,6 @@ import pickle
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,12 +44,11 @@ print(len(document.pages), round(time.perf_counter() - start, 2), len(data))
 """
 
 
-def _child_peak(world: World) -> tuple[float, str]:
+def _child_peak(world: World, folder: Path) -> tuple[float, str]:
     """Lay out and write the same HTML in a fresh process: its peak RSS in MB, and its report."""
     records = cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil)
     items, images = _attachments(records)
     html = cp_file_html(records=records, receiving_school="Southend Bay Academy", attachments=items)
-    folder = Path(tempfile.mkdtemp(prefix="pdf-bench-"))
     (folder / "file.html").write_text(html, encoding="utf-8")
     (folder / "images.pickle").write_bytes(pickle.dumps(images))
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -67,7 +65,7 @@ def _child_peak(world: World) -> tuple[float, str]:
     return peak_kb / 1024, done.stdout.strip()
 
 
-def test_the_pdf_of_a_pupil_with_500_entries_and_50_concerns(world: World) -> None:
+def test_the_pdf_of_a_pupil_with_500_entries_and_50_concerns(world: World, tmp_path: Path) -> None:
     categories = seed_categories(world)
     start = time.perf_counter()
     full_file(world, categories, concerns=CONCERNS, entries=0)
@@ -82,7 +80,7 @@ def test_the_pdf_of_a_pupil_with_500_entries_and_50_concerns(world: World) -> No
         actor=world.users["dsl"], pupil=world.pupil, receiving_school="Southend Bay Academy"
     )
     elapsed = time.perf_counter() - start
-    child_peak_mb, child_report = _child_peak(world)
+    child_peak_mb, child_report = _child_peak(world, tmp_path)
     child_pages, child_seconds, _size = child_report.split()
 
     print(
