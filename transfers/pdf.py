@@ -117,7 +117,12 @@ class AttachmentItem:
 def _read_attachment(attachment: Attachment, school_id: int) -> bytes | None:
     """The stored file, read by the path the record holds; only under its own school's folder."""
     name = attachment.file.name or ""
-    if attachment.school_id != school_id or not name.startswith(f"schools/{school_id}/"):
+    inside = posixpath.normpath(name) == name and ".." not in name.split("/")
+    if (
+        attachment.school_id != school_id
+        or not inside
+        or not name.startswith(f"schools/{school_id}/")
+    ):
         return None
     try:
         with attachment.file.storage.open(name, "rb") as stored:

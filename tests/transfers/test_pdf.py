@@ -314,3 +314,38 @@ def test_the_real_file_signs_and_both_validators_accept_it(
     path.write_bytes(signed)
     report = ReadPdf._run("pdfsig", str(path))
     assert "Signature is Valid." in report, report
+
+
+def test_a_stored_file_is_read_only_from_its_own_schools_folder(world: World) -> None:
+    """Paths come from the record, never from a request, and only under the school's folder."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from concerns.models import Attachment
+    from transfers.pdf import _read_attachment
+
+    elsewhere = f"schools/{world.other_school.pk}/concerns/x/photo"
+    own = f"schools/{world.school.pk}/concerns/x/photo"
+    for name in (elsewhere, own):
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(b"a stored photo"))
+    try:
+        assert _read_attachment(Attachment(school=world.school, file=own), world.school.pk) == (
+            b"a stored photo"
+        )
+        assert (
+            _read_attachment(Attachment(school=world.school, file=elsewhere), world.school.pk)
+            is None
+        )
+        assert (
+            _read_attachment(Attachment(school=world.other_school, file=own), world.school.pk)
+            is None
+        )
+        traversal = f"schools/{world.school.pk}/../{world.other_school.pk}/concerns/x/photo"
+        assert (
+            _read_attachment(Attachment(school=world.school, file=traversal), world.school.pk)
+            is None
+        )
+    finally:
+        for name in (elsewhere, own):
+            default_storage.delete(name)
