@@ -37,8 +37,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per module. Not per session: Playwright's sync API keeps an asyncio loop
+    running in the test process while it is started, and code that calls `asyncio.run()` (pyHanko
+    signing and checking PDFs) in a later non-browser test of the same process would fail."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make install`")
     with sync_playwright() as playwright:
