@@ -480,6 +480,10 @@ def _append_receipt(
         source_id=transfer.pk,
         source_hash=transfer.export.pdf_sha256 if transfer.export else "",
     )
+    # The sender's copy now passes to retention: read-only, destroyed after the trust's days.
+    from .retention import retention_after_receipt
+
+    retention_after_receipt(transfer=transfer, by=author)
 
 
 @transaction.atomic

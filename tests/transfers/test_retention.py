@@ -237,3 +237,43 @@ def test_the_nightly_job_is_scheduled_and_runs_as_a_task(
     with time_machine.travel(after(DESTROY_ON), tick=False):
         assert retention_run() == {"scheduled": 0, "destroyed": 1, "held": 0}
         assert retention_run() == {"scheduled": 0, "destroyed": 0, "held": 0}
+
+
+def test_a_receipt_in_the_service_starts_retention_and_the_copy_is_destroyed_after_30_days(
+    world: World, ready: Any
+) -> None:
+    """End to end: sent, accepted at the new school, the sender's copy kept read-only for the
+    trust's 30 days, then destroyed; both schools' chains still verify; the receiver's file is
+    untouched."""
+    from transfers import services as transfer_services
+
+    incoming = transfer_services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    incoming = transfer_services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
+    ready.refresh_from_db()
+    retention = Retention.objects.get(school=world.school, pupil=world.pupil)
+    received_on = ready.received_at.astimezone(LONDON).date()
+    assert retention.basis == RetentionBasis.SENT
+    assert retention.transfer == ready
+    assert retention.destroy_on == received_on + datetime.timedelta(days=30)
+    with pytest.raises(ValidationError, match="read-only"):
+        chronology_services.chronology_add_entry(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            kind="note",
+            occurred_at=ready.received_at,
+            details="After the file left",
+        )
+    ready.export.refresh_from_db()
+    pdf_path = Path(ready.export.pdf.path)
+    assert pdf_path.exists()
+    run_at(after(retention.destroy_on))
+    retention.refresh_from_db()
+    assert retention.state == RetentionState.DESTROYED
+    assert not pdf_path.exists()
+    assert [str(ready.export.pk), ready.export.pdf_sha256] in retention.tombstone["exports"]
+    for school in (world.school, world.other_school):
+        assert chronology_services.verify_chain(school_id=school.pk).ok
+    received = ChronologyEntry.objects.filter(school=world.other_school, pupil=incoming.pupil)
+    assert all(entry.details for entry in received)
+    incoming.refresh_from_db()
+    assert incoming.pdf
