@@ -92,3 +92,22 @@ def test_the_list_query_count_does_not_grow(client, world: World) -> None:  # no
             destroy_on=datetime.date(2050, 1, 2 + n),
         )
     assert count() == few
+
+
+def test_the_pupils_page_says_the_file_is_read_only_then_destroyed(
+    client,  # noqa: ANN001
+    world: World,
+) -> None:
+    retention = Retention.objects.create(
+        school=world.school,
+        pupil=world.pupil,
+        basis=RetentionBasis.LAST_SCHOOL,
+        destroy_on=datetime.date(2027, 1, 4),
+    )
+    client.force_login(world.users["dsl"])
+    url = reverse("pupil-safeguarding", kwargs={"pk": world.pupil.pk})
+    page = client.get(url).content.decode()
+    assert "kept read-only under the retention policy" in page
+    assert "It will be destroyed on 4 January 2027." in page
+    assert "Transfer the CP file" not in page
+    assert reverse("retention-detail", kwargs={"pk": retention.pk}) in page

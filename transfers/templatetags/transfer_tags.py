@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from safeguard.access import access_for
 from safeguard.roles import Perm
+from transfers.models import Retention
 
 from ..selectors import open_transfer_of, received_files_of
 
@@ -29,4 +30,5 @@ def pupil_transfer_section(context: template.Context, pupil: Any) -> dict[str, A
         "received": received_files_of(actor=user, pupil=pupil),
         "can_transfer": access.has(Perm.TRANSFER_CP_FILES, pupil.school_id),
         "today": timezone.localdate(),
+        "retention": Retention.objects.filter(school_id=pupil.school_id, pupil_id=pupil.pk).first(),
     }
