@@ -216,7 +216,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # pyHanko logs a warning with a traceback for every signature from an unknown signer;
+        # transfers.signing reports each problem in words to the person checking instead.
+        "pyhanko": {"level": "ERROR"},
+    },
 }
 
 # The scheduler's standing jobs; django-celery-beat copies them into its tables, where a platform
