@@ -127,8 +127,12 @@ def transfer_start(
     destination_name: str = "",
     destination_address: str = "",
     destination_dsl: str = "",
+    queue_export: bool = True,
 ) -> Transfer:
-    """Mark the pupil leaving for a new school and queue the export of their CP file."""
+    """Mark the pupil leaving for a new school and queue the export of their CP file.
+
+    With `queue_export=False` nothing is queued: the caller runs `export_run` itself (the demo
+    seed does, so that it needs no worker and leaves no task behind)."""
     _require(actor, pupil.school_id)
     errors: dict[str, str] = {}
     today = timezone.localdate()
@@ -188,7 +192,8 @@ def transfer_start(
         ) from exc
     if locked.left_on is None or locked.left_on != leaving_date:
         Pupil.objects.filter(pk=locked.pk).update(left_on=leaving_date)
-    _queue(export)
+    if queue_export:
+        _queue(export)
     return transfer
 
 

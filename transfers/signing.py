@@ -15,10 +15,11 @@ import datetime as dt
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import keys as asn1_keys
@@ -41,6 +42,21 @@ from .models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
 
 if TYPE_CHECKING:
     from schools.models import School, Trust
+
+T = TypeVar("T")
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """Run `call`, which uses `asyncio.run` (pyHanko's signing and validation do), also where this
+    thread already runs an event loop (Playwright's sync API around the demo seed in the browser
+    tests, an async server): there, in a thread of its own. The call touches no database."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="signing") as pool:
+        return pool.submit(call).result()
+
 
 KEY_BITS = 3072
 SCHOOL_KEY_YEARS = 3
@@ -574,15 +590,19 @@ def _pdf_sign_with(*, key: SigningKey, pdf: bytes, reason: str) -> bytes:
         location=", ".join(p for p in [school.name, getattr(school, "town", "")] if p),
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    out = signers.PdfSigner(meta, signer=_signer(key)).sign_pdf(writer)
+    pdf_signer = signers.PdfSigner(meta, signer=_signer(key))
+    out = _outside_event_loop(lambda: pdf_signer.sign_pdf(writer))
     return out.getvalue()
 
 
 def data_sign(*, school: School, data: bytes) -> bytes:
     """A detached CMS signature (DER, SHA-256) of `data` by the school's active key."""
     key = _signing_key_for_use(school)
-    signed = asyncio.run(
-        _signer(key).async_sign_general_data(data, "sha256", detached=True, use_cades=True)
+    signer = _signer(key)
+    signed = _outside_event_loop(
+        lambda: asyncio.run(
+            signer.async_sign_general_data(data, "sha256", detached=True, use_cades=True)
+        )
     )
     return bytes(signed.dump())
 
@@ -780,10 +800,11 @@ def pdf_signature_check(pdf: bytes) -> SignatureCheck:
     except (ValueError, KeyError, TypeError):
         return _refused("The signature in the PDF cannot be read.")
     try:
-        status = validate_pdf_signature(
-            embedded,
-            signer_validation_context=_validation_context(_trust_roots_for(certs)),
-            key_usage_settings=_key_usage(),
+        context = _validation_context(_trust_roots_for(certs))
+        status = _outside_event_loop(
+            lambda: validate_pdf_signature(
+                embedded, signer_validation_context=context, key_usage_settings=_key_usage()
+            )
         )
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         return _refused(f"The signature in the PDF cannot be checked ({exc.__class__.__name__}).")
@@ -803,12 +824,15 @@ def data_signature_check(*, data: bytes, signature: bytes) -> SignatureCheck:
     except (ValueError, TypeError, KeyError):
         return _refused("The signature file cannot be read: it is not a CMS signature.")
     try:
-        status = asyncio.run(
-            async_validate_detached_cms(
-                data,
-                signed_data,
-                signer_validation_context=_validation_context(_trust_roots_for(certs)),
-                key_usage_settings=_key_usage(),
+        context = _validation_context(_trust_roots_for(certs))
+        status = _outside_event_loop(
+            lambda: asyncio.run(
+                async_validate_detached_cms(
+                    data,
+                    signed_data,
+                    signer_validation_context=context,
+                    key_usage_settings=_key_usage(),
+                )
             )
         )
     except (ValueError, TypeError, KeyError) as exc:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from chronology.models import ChronologyEntry, EntryKind
+from concerns.models import Concern
 from safeguard.access import access_for
+from safeguard.models import Notification
 from safeguard.roles import Perm
 from schools.models import (
     Pupil,
@@ -20,6 +26,18 @@ from schools.models import (
     TrustMembership,
     User,
 )
+from transfers import selectors as transfer_selectors
+from transfers.models import (
+    Export,
+    ExportState,
+    IncomingState,
+    IncomingTransfer,
+    SentHow,
+    Transfer,
+    TransferState,
+)
+from transfers.services import sha256
+from transfers.signing import pdf_signature_check
 
 CONTRACT_EMAILS = {
     f"{role}@{slug}.example"
@@ -38,6 +56,10 @@ def _counts() -> tuple[int, ...]:
         TrustMembership.objects.count(),
         UserObjectPermission.objects.count(),
         SchoolClosure.objects.count(),
+        Transfer.objects.count(),
+        IncomingTransfer.objects.count(),
+        Export.objects.count(),
+        ChronologyEntry.objects.count(),
     )
 
 
@@ -69,6 +91,64 @@ def test_seed_demo_creates_the_contract_and_is_idempotent() -> None:
     assert len(access_for(tso).schools_with(Perm.READ_CP_RECORDS)) == 3
     dsl = User.objects.get(email="dsl@alderbrook.example")
     assert access_for(dsl).schools_with(Perm.READ_CP_RECORDS) == [schools["alderbrook"].pk]
+    _assert_the_demo_transfer(schools)
+
+
+def _assert_the_demo_transfer(schools: dict[str, School]) -> None:
+    """One pupil of Alderbrook left a few school days ago for Southend Bay: the signed file was
+    sent through the service and waits at Southend Bay for its DSL (once, however many runs)."""
+    transfer = Transfer.objects.select_related("export", "pupil").get()
+    pupil = transfer.pupil
+    assert transfer.school == schools["alderbrook"]
+    assert transfer.destination_school == schools["southend-bay"]
+    assert (transfer.state, transfer.sent_how) == (TransferState.SENT, SentHow.PLATFORM)
+    today = timezone.localdate()
+    assert today - datetime.timedelta(days=14) < transfer.leaving_date < today
+    assert pupil.left_on == transfer.leaving_date
+    assert transfer.leaving_date < transfer.deadline
+    # A pupil with a history (concerns, a referral), not the one the browser test sends.
+    browser_concern = Concern.objects.get(
+        school__slug="alderbrook", reason_for_recording="Injury and fear of going home."
+    )
+    browser_pupil = browser_concern.involvements.get().pupil
+    assert pupil != browser_pupil
+    assert pupil.involvements.filter(concern__status="closed").exists()
+    assert pupil.referrals.exists()
+    export = transfer.export
+    assert export is not None
+    assert export.state == ExportState.DONE
+    assert (export.pages or 0) > 1
+    sent = ChronologyEntry.objects.get(pupil=pupil, kind=EntryKind.TRANSFER_SENT)
+    assert "Southend Bay Academy" in sent.details
+    assert sent.source_hash == export.pdf_sha256
+
+    incoming = IncomingTransfer.objects.get()
+    assert incoming.transfer == transfer
+    assert incoming.school == schools["southend-bay"]
+    assert incoming.state == IncomingState.WAITING
+    assert incoming.pupil is None  # Southend Bay's DSL has not accepted it yet
+    with incoming.pdf.open("rb") as f:
+        pdf = f.read()
+    assert sha256(pdf) == incoming.pdf_sha256 == export.pdf_sha256
+    check = pdf_signature_check(pdf)
+    assert (check.valid, check.trusted) == (True, True), check.problem
+    assert check.school_name == "Alderbrook Primary"
+
+    # Southend Bay's DSL sees it waiting and was told; Alderbrook's DSL cannot open the copy.
+    southend_dsl = User.objects.get(email="dsl@southend-bay.example")
+    waiting = transfer_selectors.incoming_waiting_count(
+        actor=southend_dsl, school=schools["southend-bay"]
+    )
+    assert waiting == 1
+    assert Notification.objects.filter(
+        recipient=southend_dsl, kind="transfer_incoming", school=schools["southend-bay"]
+    ).exists()
+    alderbrook_dsl = User.objects.get(email="dsl@alderbrook.example")
+    with pytest.raises(Http404):
+        transfer_selectors.incoming_get_for(actor=alderbrook_dsl, pk=incoming.pk)
+    assert transfer_selectors.transfer_get_for(actor=alderbrook_dsl, pk=transfer.pk) == transfer
+    with pytest.raises(Http404):
+        transfer_selectors.transfer_get_for(actor=southend_dsl, pk=transfer.pk)
 
 
 @pytest.mark.django_db
@@ -96,8 +176,6 @@ def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:  # noqa: AN
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_across_the_new_school_year() -> None:
-    import datetime
-
     from schools.demo import seed_demo
 
     seed_demo(password="demo-password-123", today=datetime.date(2026, 8, 31))

@@ -701,3 +701,35 @@ def test_an_uploaded_elliptic_curve_key_signs_for_pdfsig_too(
     check = signing.pdf_signature_check(signed)
     assert (check.valid, check.trusted, check.signer) == (True, True, "Alpha School DSL (EC)")
     assert "Signature is Valid." in _pdfsig(signed, tmp_path)
+
+
+# Committed data: code inside the loop may use another database connection than the test's.
+@pytest.mark.django_db(transaction=True)
+def test_signing_and_checking_work_where_an_event_loop_is_running(
+    world: World,
+    school_key: SigningKey,
+    weasy_pdf: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pyHanko calls asyncio.run(): from a thread already running an event loop (the demo seed
+    under Playwright's sync API in the browser tests) signing and checking still work."""
+    import asyncio
+
+    from django.db import connections
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM from inside the loop
+
+    async def inside_a_running_loop() -> tuple[signing.SignatureCheck, signing.SignatureCheck]:
+        try:
+            signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+            signature = signing.data_sign(school=world.school, data=b"{}")
+            return (
+                signing.pdf_signature_check(signed),
+                signing.data_signature_check(data=b"{}", signature=signature),
+            )
+        finally:
+            connections.close_all()  # the loop's own connection, so the test database can go
+
+    pdf_check, data_check = asyncio.run(inside_a_running_loop())
+    assert (pdf_check.valid, pdf_check.trusted) == (True, True), pdf_check
+    assert (data_check.valid, data_check.trusted) == (True, True), data_check
