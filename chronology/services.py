@@ -131,11 +131,12 @@ def chronology_append(
     corrects: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Append one entry to the school's chain (under the school's lock)."""
-    from transfers.retention import READ_ONLY, retention_read_only
+    from transfers.retention import read_only_error, retention_read_only
 
-    if retention_read_only(school_id=school_id, pupil_id=pupil_id):
-        raise ValidationError(READ_ONLY)
     head = _head_for_update(school_id)
+    # Under the chain lock, which destruction takes too: no entry slips past it unblanked.
+    if retention_read_only(school_id=school_id, pupil_id=pupil_id):
+        raise read_only_error(pupil_id)
     entry = ChronologyEntry(
         school_id=school_id,
         pupil_id=pupil_id,
@@ -167,9 +168,16 @@ def chronology_append(
 def chronology_record_signed_event(*, event: SignedEvent) -> None:
     """Append the event to each pupil's chronology, linked to its source and its hash."""
     from schools.models import User
+    from transfers.retention import pupils_in_retention, read_only_error
 
     author = User.objects.get(pk=event.author_id)
-    for pupil_id in event.pupil_ids:
+    pupil_ids = list(event.pupil_ids)
+    # A record shared with a child whose file is in retention goes on for the others: only that
+    # child's chronology is left alone. A record about such children alone is refused.
+    kept = {str(p) for p in pupils_in_retention(school_id=event.school_id, pupil_ids=pupil_ids)}
+    if kept and kept >= {str(p) for p in pupil_ids}:
+        raise read_only_error(pupil_ids[0])
+    for pupil_id in (p for p in pupil_ids if str(p) not in kept):
         chronology_append(
             school_id=event.school_id,
             pupil_id=pupil_id,

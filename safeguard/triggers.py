@@ -28,6 +28,13 @@ class Guard:
 _GUARDS: dict[str, Guard] = {}
 _COLUMNS: dict[str, list[str]] = {}
 _EXEMPT: dict[str, str] = {}
+_POSTGRESQL_ONLY: dict[str, tuple[str, list[str]]] = {}
+
+
+def register_postgresql(name: str, table: str, statements: list[str]) -> None:
+    """Extra SQL on `table`, (re)installed after every migrate on PostgreSQL only, for rules the
+    portable guards cannot express (a deferred constraint trigger checked at commit)."""
+    _POSTGRESQL_ONLY[name] = (table, statements)
 
 
 def register_exemption(table: str, condition: str) -> None:
@@ -54,11 +61,11 @@ def _changed(vendor: str, columns: Iterable[str]) -> str:
 
 def _condition(vendor: str, guard: Guard) -> str:
     condition = guard.condition
-    for key, cols in _COLUMNS.items():
-        condition = condition.replace("{changed:" + key + "}", _changed(vendor, cols))
     exempt = _EXEMPT.get(guard.table)
     if exempt and guard.operation == "UPDATE":
         condition = f"({condition} AND NOT ({exempt}))"
+    for key, cols in _COLUMNS.items():
+        condition = condition.replace("{changed:" + key + "}", _changed(vendor, cols))
     return condition
 
 
@@ -107,6 +114,11 @@ def install_all(connection: Any) -> int:
                 # No parameters: the "%" of RAISE EXCEPTION is not a placeholder.
                 cursor.execute(sql)
             installed += 1
+        if connection.vendor == "postgresql":
+            for table, statements in _POSTGRESQL_ONLY.values():
+                if table in tables:
+                    for sql in statements:
+                        cursor.execute(sql)
     return installed
 
 

@@ -2,14 +2,88 @@
 `Retention` row, and only that row, inside the destroying transaction, lets signed content go.
 
 The retention row moves kept -> destroying -> destroyed in one transaction, never back, and never
-to destroying while a legal hold is set; it is never deleted. While (and only while) a pupil's row
-says "destroying", the UPDATE guards of that pupil's records stand aside, so the service can blank
-their content; every other transaction sees "kept" or "destroyed", never "destroying". A record
-shared with other children (a concern, a risk assessment) is blanked only when every child on it
-is destroyed or being destroyed at that school.
+to destroying while a legal hold is (or was, in the same statement) set; its date, basis and
+transfer never change; it is never deleted; and on PostgreSQL a deferred trigger refuses to commit
+a row still "destroying". While (and only while) a pupil's row says "destroying", the UPDATE guards
+of that pupil's records stand aside for one kind of change: the narrative columns listed in
+`BLANKED` set to '' (or left as they are); every other column, hashes included, stays as it is.
+A record shared with other children (a concern, a risk assessment) is blanked only when every child
+on it is destroyed or being destroyed at that school.
 """
 
-from safeguard.triggers import Guard, register_exemption
+from __future__ import annotations
+
+from safeguard.triggers import Guard, register, register_exemption, register_postgresql
+
+# What destruction blanks, table by table: the words. Ids, dates, choices and hashes stay.
+BLANKED: dict[str, tuple[str, ...]] = {
+    "chronology_chronologyentry": ("details", "people_involved"),
+    "chronology_cpfile": ("open_reason", "close_reason"),
+    "chronology_pupilstatus": ("lead_professional", "lead_professional_contact", "notes"),
+    "chronology_riskassessment": (
+        "title",
+        "risks",
+        "measures",
+        "other_pupils_considered",
+        "other_contributors",
+    ),
+    "chronology_riskassessmentreview": ("notes",),
+    "concerns_concern": (
+        "location",
+        "reason_for_recording",
+        "account",
+        "professional_opinion",
+        "actions_taken",
+        "other_information",
+    ),
+    "concerns_concernpupil": (
+        "involvement_other",
+        "pupil_legal_name",
+        "pupil_known_as",
+        "pupil_upn",
+        "pupil_registration_group",
+    ),
+    "concerns_involvementcategory": ("label",),
+    "concerns_bodymapmark": ("description",),
+    "concerns_attachment": ("file", "original_name"),
+    "concerns_addendum": ("text",),
+    "concerns_dslrecord": (
+        "received_from",
+        "action_reasons",
+        "action_details",
+        "level_of_need_reason",
+        "parents_informed_reason",
+        "outcome",
+        "outcome_given_by",
+        "information_held_elsewhere",
+        "cp_file_reason",
+    ),
+    "concerns_advicesought": ("advice",),
+    "concerns_action": ("description", "done_note"),
+    "concerns_missingepisode": ("last_seen_details", "circumstances"),
+    "concerns_missingepisodestep": ("notes", "person", "place"),
+    "concerns_continuousabsence": (
+        "contact_attempts",
+        "reason_known",
+        "end_reason",
+        "la_told_whom",
+    ),
+    "referrals_referral": ("spoken_to", "reason", "parents_reason"),
+    "referrals_referralupdate": ("notes",),
+}
+
+# Whose file each table's row belongs to (SQL on OLD).
+PUPIL_OF = {
+    "concerns_involvementcategory": (
+        "(SELECT i.pupil_id FROM concerns_concernpupil i WHERE i.id = OLD.involvement_id)"
+    ),
+    "concerns_missingepisodestep": (
+        "(SELECT e.pupil_id FROM concerns_missingepisode e WHERE e.id = OLD.episode_id)"
+    ),
+    "referrals_referralupdate": (
+        "(SELECT x.pupil_id FROM referrals_referral x WHERE x.id = OLD.referral_id)"
+    ),
+}
 
 
 def _retention(pupil: str, states: str) -> str:
@@ -41,46 +115,38 @@ def assessment_gone(assessment: str) -> str:
     return _all_gone("chronology_riskassessmentpupil", "assessment_id", assessment)
 
 
-EXEMPTIONS = {
-    "chronology_chronologyentry": destroying("OLD.pupil_id"),
-    "chronology_cpfile": destroying("OLD.pupil_id"),
-    "chronology_pupilstatus": destroying("OLD.pupil_id"),
+WHEN = {
     "chronology_riskassessment": assessment_gone("OLD.id"),
     "chronology_riskassessmentreview": assessment_gone("OLD.assessment_id"),
     "concerns_concern": concern_gone("OLD.id"),
     "concerns_addendum": concern_gone("OLD.concern_id"),
     "concerns_attachment": concern_gone("OLD.concern_id"),
     "concerns_dslrecord": concern_gone("OLD.concern_id"),
+    "concerns_action": concern_gone("OLD.concern_id"),
     "concerns_advicesought": concern_gone(
         "(SELECT d.concern_id FROM concerns_dslrecord d WHERE d.id = OLD.dsl_record_id)"
     ),
-    "concerns_concernpupil": destroying("OLD.pupil_id"),
-    "concerns_bodymapmark": destroying("OLD.pupil_id"),
-    "concerns_involvementcategory": destroying(
-        "(SELECT i.pupil_id FROM concerns_concernpupil i WHERE i.id = OLD.involvement_id)"
-    ),
-    "concerns_missingepisode": destroying("OLD.pupil_id"),
-    "concerns_missingepisodestep": destroying(
-        "(SELECT e.pupil_id FROM concerns_missingepisode e WHERE e.id = OLD.episode_id)"
-    ),
-    "concerns_continuousabsence": destroying("OLD.pupil_id"),
-    "referrals_referral": destroying("OLD.pupil_id"),
-    "referrals_referralupdate": destroying(
-        "(SELECT x.pupil_id FROM referrals_referral x WHERE x.id = OLD.referral_id)"
-    ),
 }
+
+
+def exemption(table: str) -> str:
+    """SQL: this UPDATE is the destruction of the row's words, and nothing else."""
+    when = WHEN.get(table) or destroying(PUPIL_OF.get(table, "OLD.pupil_id"))
+    blank_only = " AND ".join(f"(NEW.{c} = OLD.{c} OR NEW.{c} = '')" for c in BLANKED[table])
+    return f"({when} AND NOT {{changed:kept_{table}}} AND {blank_only})"
+
 
 GUARDS = [
     # A retention row starts kept; it is never removed; destroyed is final; a legal hold stops
-    # destruction; the pupil and school it is about never change.
+    # destruction; its pupil, school, date, basis and transfer never change.
     Guard("retention_insert", "transfers_retention", "INSERT", "(NEW.state <> 'kept')"),
     Guard(
         "retention_update",
         "transfers_retention",
         "UPDATE",
-        "(OLD.state = 'destroyed' OR NEW.school_id <> OLD.school_id "
-        "OR NEW.pupil_id <> OLD.pupil_id "
-        "OR (NEW.state = 'destroying' AND (OLD.state <> 'kept' OR NEW.legal_hold)) "
+        "(OLD.state = 'destroyed' OR {changed:retention_fixed} "
+        "OR (NEW.state = 'destroying' AND (OLD.state <> 'kept' OR OLD.legal_hold "
+        "OR NEW.legal_hold)) "
         "OR (NEW.state = 'destroyed' AND OLD.state <> 'destroying') "
         "OR (NEW.state = 'kept' AND OLD.state <> 'kept'))",
     ),
@@ -89,10 +155,40 @@ GUARDS = [
     Guard("retentionevent_delete", "transfers_retentionevent", "DELETE", "(1 = 1)"),
 ]
 
+# At commit, no retention row may still say "destroying" (PostgreSQL: a deferred trigger).
+NOT_LEFT_DESTROYING = [
+    """CREATE OR REPLACE FUNCTION sg_deferred_retention_not_destroying() RETURNS trigger AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM transfers_retention WHERE id = NEW.id AND state = 'destroying')
+        THEN
+            RAISE EXCEPTION 'a retention row cannot be committed while being destroyed'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS sg_deferred_retention_not_destroying ON transfers_retention",
+    """CREATE CONSTRAINT TRIGGER sg_deferred_retention_not_destroying
+        AFTER INSERT OR UPDATE ON transfers_retention DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION sg_deferred_retention_not_destroying()""",
+]
+
 
 def register_all() -> None:
-    from safeguard.triggers import register
+    """Called from the app's ready(): the models are loaded, so each table's other columns are
+    known (every column but the blanked ones must stay as it is)."""
+    from django.apps import apps
 
-    register(GUARDS)
-    for table, condition in EXEMPTIONS.items():
-        register_exemption(table, condition)
+    tables = {m._meta.db_table: m for m in apps.get_models()}
+    columns = {
+        "retention_fixed": ["school_id", "pupil_id", "destroy_on", "basis", "transfer_id"],
+    }
+    for table, blanked in BLANKED.items():
+        kept = [
+            str(f.column)
+            for f in tables[table]._meta.concrete_fields
+            if f.column not in blanked and f.column != "updated_at"
+        ]
+        columns[f"kept_{table}"] = kept
+        register_exemption(table, exemption(table))
+    register(GUARDS, columns)
+    register_postgresql("retention_not_left_destroying", "transfers_retention", NOT_LEFT_DESTROYING)

@@ -25,12 +25,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguard import workdays
 from safeguard.access import access_for, get_for_actor_or_404
 from safeguard.roles import Perm
 
+from .guards import BLANKED
 from .models import (
     Export,
     IncomingTransfer,
@@ -47,9 +49,14 @@ logger = logging.getLogger(__name__)
 
 SCHEDULED_JOB = "the scheduled retention job"
 READ_ONLY = (
-    "This child's child-protection file is kept read-only under the retention policy "
-    "(it was sent to their new school, or it is due to be destroyed), so nothing can be added."
+    "{name}'s child-protection file is kept read-only under the retention policy (it was sent "
+    "to their new school, or it is due to be destroyed), so nothing can be added to it."
 )
+# A file entering retention is never destroyed sooner than this: the DSL and deputies are told,
+# and can set a legal hold first.
+NOTICE_DAYS = 14
+# The last school's files enter retention this long before their date.
+LOOKAHEAD_DAYS = 30
 
 
 def policy_for(trust_id: int) -> RetentionPolicy:
@@ -82,21 +89,83 @@ def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention:
     """The sending school's copy, once the new school has confirmed receipt: kept read-only for
     the trust's days, then destroyed. Called in the transaction that records the receipt."""
     assert transfer.received_at is not None  # noqa: S101  (receipt recorded)
+    existing = Retention.objects.filter(
+        school_id=transfer.school_id, pupil_id=transfer.pupil_id
+    ).first()
+    if existing is not None:
+        return existing
     days = policy_for(transfer.school.trust_id).days_after_receipt
-    destroy_on = workdays.local_date(transfer.received_at) + datetime.timedelta(days=days)
-    retention, created = Retention.objects.get_or_create(
-        school_id=transfer.school_id,
+    return _schedule(
+        school=transfer.school,
         pupil_id=transfer.pupil_id,
-        defaults={"basis": RetentionBasis.SENT, "transfer": transfer, "destroy_on": destroy_on},
+        basis=RetentionBasis.SENT,
+        destroy_on=workdays.local_date(transfer.received_at) + datetime.timedelta(days=days),
+        today=timezone.localdate(),
+        reason=f"Receipt confirmed by the new school; this copy is kept {days} days",
+        by=by,
+        transfer=transfer,
     )
-    if created:
-        _event(retention, RetentionEventKind.SCHEDULED, f"Receipt confirmed; kept {days} days", by)
-    return retention
 
 
 def retention_read_only(*, school_id: int, pupil_id: Any) -> bool:
     """Whether the pupil's CP file at this school is in retention (nothing may be added)."""
     return Retention.objects.filter(school_id=school_id, pupil_id=pupil_id).exists()
+
+
+def pupils_in_retention(*, school_id: int, pupil_ids: list[Any]) -> set[Any]:
+    """Which of these pupils' files at the school are in retention."""
+    return set(
+        Retention.objects.filter(school_id=school_id, pupil_id__in=pupil_ids).values_list(
+            "pupil_id", flat=True
+        )
+    )
+
+
+def read_only_error(pupil_id: Any) -> ValidationError:
+    """The refusal to add to a file in retention, naming the child (the DSL is the reader)."""
+    from schools.models import Pupil
+
+    pupil = Pupil.objects.filter(pk=pupil_id).first()
+    return ValidationError(READ_ONLY.format(name=pupil.display_name if pupil else "This child"))
+
+
+def _schedule(
+    *,
+    school: Any,
+    pupil_id: Any,
+    basis: str,
+    destroy_on: datetime.date,
+    today: datetime.date,
+    reason: str,
+    by: Any = None,
+    transfer: Transfer | None = None,
+) -> Retention:
+    """A new retention row, never due sooner than NOTICE_DAYS from today; the school's DSL and
+    deputies are told (no child's name in the notification)."""
+    from safeguard.notifications import notify
+
+    from .services import _managers
+
+    destroy_on = max(destroy_on, today + datetime.timedelta(days=NOTICE_DAYS))
+    retention = Retention.objects.create(
+        school_id=school.pk,
+        pupil_id=pupil_id,
+        basis=basis,
+        transfer=transfer,
+        destroy_on=destroy_on,
+    )
+    _event(retention, RetentionEventKind.SCHEDULED, reason, by)
+    notify(
+        school=school,
+        recipients=_managers(school.pk),
+        kind="retention_scheduled",
+        title=(
+            f"A child-protection file will be destroyed on {destroy_on:%-d %B %Y} under the "
+            "retention policy unless a legal hold is set"
+        ),
+        link=reverse("retention-detail", kwargs={"pk": retention.pk}),
+    )
+    return retention
 
 
 # --- Legal holds ---------------------------------------------------------------------------------
@@ -261,64 +330,41 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
     Export.objects.filter(**mine).update(pdf="", bundle="", error="")
     IncomingTransfer.objects.filter(**mine).update(pdf="", bundle="")
 
-    # This child's own records.
-    ChronologyEntry.objects.filter(**mine).update(details="", people_involved="")
-    CpFile.objects.filter(**mine).update(open_reason="", close_reason="")
-    PupilStatus.objects.filter(**mine).update(
-        lead_professional="", lead_professional_contact="", notes=""
-    )
-    ConcernPupil.objects.filter(**mine).update(
-        involvement_other="",
-        pupil_legal_name="",
-        pupil_known_as="",
-        pupil_upn="",
-        pupil_registration_group="",
-    )
-    InvolvementCategory.objects.filter(school_id=school_id, involvement__pupil_id=pupil_id).update(
-        label=""
-    )
-    BodyMapMark.objects.filter(**mine).update(description="")
-    MissingEpisode.objects.filter(**mine).update(last_seen_details="", circumstances="")
-    MissingEpisodeStep.objects.filter(school_id=school_id, episode__pupil_id=pupil_id).update(
-        notes="", person="", place=""
-    )
-    ContinuousAbsence.objects.filter(**mine).update(
-        contact_attempts="", reason_known="", end_reason="", la_told_whom=""
-    )
-    Referral.objects.filter(**mine).update(spoken_to="", reason="", parents_reason="")
-    ReferralUpdate.objects.filter(school_id=school_id, referral__pupil_id=pupil_id).update(notes="")
-    # Records shared with other children, once the last of them goes.
-    Concern.objects.filter(pk__in=concern_ids).update(
-        location="",
-        reason_for_recording="",
-        account="",
-        professional_opinion="",
-        actions_taken="",
-        other_information="",
-    )
-    Addendum.objects.filter(concern_id__in=concern_ids).update(text="")
-    Attachment.objects.filter(concern_id__in=concern_ids).update(file="", original_name="")
-    DslRecord.objects.filter(concern_id__in=concern_ids).update(
-        received_from="",
-        actions=[],
-        action_reasons="",
-        action_details="",
-        level_of_need_reason="",
-        parents_informed_reason="",
-        outcome="",
-        outcome_given_by="",
-        information_held_elsewhere="",
-        cp_file_reason="",
-    )
-    AdviceSought.objects.filter(dsl_record__concern_id__in=concern_ids).update(advice="")
-    Action.objects.filter(concern_id__in=concern_ids).update(description="", done_note="")
-    RiskAssessment.objects.filter(pk__in=assessment_ids).update(
-        title="", risks="", measures="", other_pupils_considered="", other_contributors=""
-    )
-    RiskAssessmentReview.objects.filter(assessment_id__in=assessment_ids).update(notes="")
+    # This child's own records, then records shared with other children once the last goes:
+    # each table's words (transfers.guards.BLANKED, the only change the guards then allow).
+    own_rows: dict[Any, Q] = {
+        ChronologyEntry: Q(**mine),
+        CpFile: Q(**mine),
+        PupilStatus: Q(**mine),
+        ConcernPupil: Q(**mine),
+        InvolvementCategory: Q(school_id=school_id, involvement__pupil_id=pupil_id),
+        BodyMapMark: Q(**mine),
+        MissingEpisode: Q(**mine),
+        MissingEpisodeStep: Q(school_id=school_id, episode__pupil_id=pupil_id),
+        ContinuousAbsence: Q(**mine),
+        Referral: Q(**mine),
+        ReferralUpdate: Q(school_id=school_id, referral__pupil_id=pupil_id),
+        Concern: Q(pk__in=concern_ids),
+        Addendum: Q(concern_id__in=concern_ids),
+        Attachment: Q(concern_id__in=concern_ids),
+        DslRecord: Q(concern_id__in=concern_ids),
+        AdviceSought: Q(dsl_record__concern_id__in=concern_ids),
+        Action: Q(concern_id__in=concern_ids),
+        RiskAssessment: Q(pk__in=assessment_ids),
+        RiskAssessmentReview: Q(assessment_id__in=assessment_ids),
+    }
+    for model, rows in own_rows.items():
+        model.objects.filter(rows).update(
+            **dict.fromkeys(_model_columns(model, BLANKED[model._meta.db_table]), "")
+        )
     tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
     tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
     return tomb
+
+
+def _model_columns(model: Any, columns: tuple[str, ...]) -> list[str]:
+    """The model's field names for these database columns (a foreign key's column ends in _id)."""
+    return [f.name for f in model._meta.concrete_fields if f.column in columns]
 
 
 def _hashes(rows: QuerySet[Any], field: str) -> list[list[str]]:
@@ -327,9 +373,14 @@ def _hashes(rows: QuerySet[Any], field: str) -> list[list[str]]:
 
 def retention_destroy(*, retention: Retention, now: datetime.datetime | None = None) -> bool:
     """Destroy one file whose date has come (never under a legal hold); True when destroyed."""
+    from chronology.services import _head_for_update
+
     now = now or timezone.now()
     with transaction.atomic():
         retention = Retention.objects.select_for_update().get(pk=retention.pk)
+        # The school's chain lock: an entry being appended for this child finishes first (and is
+        # blanked with the rest), or waits and is then refused as read-only.
+        _head_for_update(retention.school_id)
         if (
             retention.state != RetentionState.KEPT
             or retention.legal_hold
@@ -357,29 +408,26 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     today = workdays.local_date(now)
     scheduled = 0
     # Files sent on whose receipt was recorded without a retention row (before this job existed).
-    for transfer in (
-        Transfer.objects.filter(state="received")
-        .exclude(
-            Exists(
-                Retention.objects.filter(
-                    school_id=OuterRef("school_id"), pupil_id=OuterRef("pupil_id")
-                )
-            )
+    backlog = Transfer.objects.filter(state="received").exclude(
+        Exists(
+            Retention.objects.filter(school_id=OuterRef("school_id"), pupil_id=OuterRef("pupil_id"))
         )
-        .select_related("school")
-    ):
+    )
+    for transfer in backlog.select_related("school"):
         with transaction.atomic():
             retention_after_receipt(transfer=transfer)
         scheduled += 1
-    # The last school's files, once date of birth plus the trust's years has come.
+    # The last school's files: scheduled LOOKAHEAD_DAYS before date of birth plus the trust's
+    # years, so the DSL is told and can set a legal hold before the date.
     policies = {p.trust_id: p for p in RetentionPolicy.objects.all()}
     with_records = ChronologyEntry.objects.filter(
         school_id=OuterRef("school_id"), pupil_id=OuterRef("pk")
     )
     untouched = Retention.objects.filter(school_id=OuterRef("school_id"), pupil_id=OuterRef("pk"))
-    oldest = add_years(today, -min([p.years_after_birth for p in policies.values()] + [25]))
+    horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
+    fewest_years = min([p.years_after_birth for p in policies.values()] + [25])
     candidates = (
-        Pupil.objects.filter(date_of_birth__lte=oldest)
+        Pupil.objects.filter(date_of_birth__lte=add_years(horizon, -fewest_years))
         .filter(Exists(with_records))
         .exclude(Exists(untouched))
         .select_related("school")
@@ -387,19 +435,16 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     for pupil in candidates:
         policy = policies.get(pupil.school.trust_id) or RetentionPolicy()
         destroy_on = add_years(pupil.date_of_birth, policy.years_after_birth)
-        if destroy_on > today:
+        if destroy_on > horizon:
             continue
         with transaction.atomic():
-            retention = Retention.objects.create(
-                school_id=pupil.school_id,
-                pupil=pupil,
+            _schedule(
+                school=pupil.school,
+                pupil_id=pupil.pk,
                 basis=RetentionBasis.LAST_SCHOOL,
                 destroy_on=destroy_on,
-            )
-            _event(
-                retention,
-                RetentionEventKind.SCHEDULED,
-                f"Date of birth plus {policy.years_after_birth} years",
+                today=today,
+                reason=f"Date of birth plus {policy.years_after_birth} years",
             )
         scheduled += 1
     due = Retention.objects.filter(state=RetentionState.KEPT, destroy_on__lte=today).values_list(

@@ -8,6 +8,9 @@ from safeguard.forms import GovukFormMixin
 
 
 class LegalHoldForm(GovukFormMixin, forms.Form):
+    # What the person meant (the page they saw): a second click, or a colleague acting first,
+    # must never turn "set" into "lift".
+    action = forms.ChoiceField(choices=[("set", "Set"), ("lift", "Lift")], widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -50,6 +50,14 @@ def retention_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     lifting = retention.legal_hold
     form = LegalHoldForm(request.POST if request.method == "POST" else None, lifting=lifting)
     if request.method == "POST" and retention.state == RetentionState.KEPT and form.is_valid():
+        if form.cleaned_data["action"] != ("lift" if lifting else "set"):
+            messages.info(
+                request,
+                "Nothing was changed: the legal hold had already been "
+                + ("set" if lifting else "lifted")
+                + ". Check it below.",
+            )
+            return redirect("retention-detail", pk=retention.pk)
         change = svc.legal_hold_lift if lifting else svc.legal_hold_set
         try:
             change(actor=request.user, retention=retention, reason=form.cleaned_data["reason"])

@@ -110,9 +110,13 @@ def test_a_legal_hold_stops_destruction_until_lifted(world: World, records: dict
     report = run_at(after(DESTROY_ON + datetime.timedelta(days=400)))
     assert (report.destroyed, report.held) == (0, 1)
     assert Concern.objects.get(pk=records["own"].concern.pk).account
-    # The database refuses too, whatever the code does.
+    # The database refuses too, whatever the code does: even lifting the hold in the same stroke.
     with pytest.raises(IntegrityError), transaction.atomic():
         Retention.objects.filter(pk=retention.pk).update(state=RetentionState.DESTROYING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Retention.objects.filter(pk=retention.pk).update(
+            legal_hold=False, state=RetentionState.DESTROYING
+        )
     svc.legal_hold_lift(actor=dsl, retention=retention, reason="Proceedings concluded")
     assert run_at(after(DESTROY_ON + datetime.timedelta(days=400))).destroyed == 1
     assert [e.kind for e in retention.events.all()] == ["hold_set", "hold_lifted", "destroyed"]
@@ -205,23 +209,100 @@ def test_a_file_in_retention_is_read_only(world: World, records: dict[str, Any])
 def test_the_last_school_keeps_the_file_until_date_of_birth_plus_the_trusts_years(
     world: World, records: dict[str, Any]
 ) -> None:
+    """Scheduled 30 days ahead (the DSL and deputies told, no child named), destroyed on the day."""
+    from safeguard.models import Notification
+
     pupil = world.pupil
     pupil.date_of_birth = datetime.date(2010, 2, 28)
     pupil.save()
     RetentionPolicy.objects.create(trust=world.school.trust, years_after_birth=20)
-    assert run_at(after(datetime.date(2030, 2, 27))).scheduled == 0
-    report = run_at(after(datetime.date(2030, 2, 28)))
-    assert (report.scheduled, report.destroyed) == (1, 1)
+    assert run_at(after(datetime.date(2030, 1, 28))).scheduled == 0
+    report = run_at(after(datetime.date(2030, 1, 29)))
+    assert (report.scheduled, report.destroyed) == (1, 0)
     retention = Retention.objects.get(pupil=pupil)
     assert (retention.basis, retention.destroy_on) == (
         RetentionBasis.LAST_SCHOOL,
         datetime.date(2030, 2, 28),
     )
+    told = Notification.objects.filter(kind="retention_scheduled")
+    assert set(told.values_list("recipient__email", flat=True)) == {
+        "dsl@alpha.example",
+        "deputy@alpha.example",
+    }
+    assert all(pupil.legal_last_name not in n.title for n in told)
+    assert "28 February 2030" in told.first().title
+    assert run_at(after(datetime.date(2030, 2, 27))).destroyed == 0
+    assert run_at(after(datetime.date(2030, 2, 28))).destroyed == 1
     assert (
         DslRecord.objects.filter(concern__involvements__pupil=pupil).exclude(outcome="").count()
         == 0
     )
     assert chronology_services.verify_chain(school_id=world.school.pk).ok
+
+
+def test_a_file_long_past_its_date_still_gets_14_days_notice(
+    world: World, records: dict[str, Any]
+) -> None:
+    world.pupil.date_of_birth = datetime.date(1990, 5, 1)
+    world.pupil.save()
+    report = run_at(after(datetime.date(2026, 12, 1)))
+    assert (report.scheduled, report.destroyed) == (1, 0)
+    retention = Retention.objects.get(pupil=world.pupil)
+    assert retention.destroy_on == datetime.date(2026, 12, 15)
+    assert run_at(after(datetime.date(2026, 12, 14))).destroyed == 0
+    assert run_at(after(datetime.date(2026, 12, 15))).destroyed == 1
+
+
+def test_the_database_allows_only_blanking_and_only_while_destroying(
+    world: World, records: dict[str, Any]
+) -> None:
+    """Inside a destruction the guards stand aside for words set to '' and nothing else; a row
+    left "destroying" cannot be committed; a kept row's date and basis never change."""
+    retention = kept(world)
+    concern = records["own"].concern
+    for change in ({"destroy_on": datetime.date(2026, 12, 1)}, {"basis": RetentionBasis.SENT}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Retention.objects.filter(pk=retention.pk).update(**change)
+    with transaction.atomic():
+        Retention.objects.filter(pk=retention.pk).update(state=RetentionState.DESTROYING)
+        for change in ({"account": "Rewritten"}, {"content_hash": "0" * 64}, {"author_id": None}):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Concern.objects.filter(pk=concern.pk).update(**change)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ChronologyEntry.objects.filter(pupil=world.pupil).update(entry_hash="0" * 64)
+        assert Concern.objects.filter(pk=concern.pk).update(account="") == 1
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as at commit
+        transaction.set_rollback(True)
+    concern.refresh_from_db()
+    assert concern.account
+
+
+def test_a_concern_shared_with_a_child_in_retention_goes_on_for_the_other(
+    world: World, categories: dict[str, Any]
+) -> None:
+    from concerns import services as concern_services
+    from tests.concerns.conftest import draft
+    from tests.factories import PupilFactory
+
+    sibling = PupilFactory(school=world.school, legal_first_name="Sibling")
+    concern = concern_services.concern_submit(
+        actor=world.users["staff"],
+        concern=draft(world.users["staff"], [world.pupil, sibling], categories),
+    )
+    kept(world)  # world.pupil has left: their file is read-only
+    concern_services.addendum_add(actor=world.users["dsl"], concern=concern, text="Later fact")
+    entries = ChronologyEntry.objects.filter(source_label__icontains="addend")
+    assert set(entries.values_list("pupil_id", flat=True)) == {sibling.pk}
+    alone = concern_services.concern_submit(
+        actor=world.users["staff"], concern=draft(world.users["staff"], [sibling], categories)
+    )
+    assert alone.content_hash
+    with pytest.raises(ValidationError, match=world.pupil.legal_first_name):
+        concern_services.concern_submit(
+            actor=world.users["staff"],
+            concern=draft(world.users["staff"], [world.pupil], categories),
+        )
 
 
 def test_the_nightly_job_is_scheduled_and_runs_as_a_task(

@@ -32,12 +32,17 @@ def test_the_dsl_sees_the_schools_files_and_sets_then_lifts_a_legal_hold(
     assert "1 January 2050" in page
 
     url = reverse("retention-detail", kwargs={"pk": retention.pk})
-    blank = client.post(url, {"reason": "   "})
+    blank = client.post(url, {"action": "set", "reason": "   "})
     assert blank.status_code == 200
     body = blank.content.decode()
     assert "Enter the reason" in body or "Enter why the file must be kept" in body
     assert "govuk-error-summary" in body
-    response = client.post(url, {"reason": "Family court proceedings"})
+    response = client.post(url, {"action": "set", "reason": "Family court proceedings"})
+    # A second click of "Set the hold" (or a colleague's page from before) lifts nothing.
+    again = client.post(url, {"action": "set", "reason": "Family court proceedings"})
+    assert again.status_code == 302
+    retention.refresh_from_db()
+    assert retention.legal_hold
     assert response.status_code == 302
     retention.refresh_from_db()
     assert retention.legal_hold
@@ -45,7 +50,7 @@ def test_the_dsl_sees_the_schools_files_and_sets_then_lifts_a_legal_hold(
     assert "Legal hold" in detail
     assert "Family court proceedings" in detail
     assert "Lift the hold" in detail
-    assert client.post(url, {"reason": "Concluded"}).status_code == 302
+    assert client.post(url, {"action": "lift", "reason": "Concluded"}).status_code == 302
     retention.refresh_from_db()
     assert not retention.legal_hold
     history = client.get(url).content.decode()
@@ -60,7 +65,7 @@ def test_other_roles_may_not_see_retention(client, world: World, role: str) -> N
     client.force_login(world.users[role])
     assert client.get(reverse("retention-list")).status_code == 403
     detail = reverse("retention-detail", kwargs={"pk": retention.pk})
-    assert client.post(detail, {"reason": "x"}).status_code == 404
+    assert client.post(detail, {"action": "set", "reason": "x"}).status_code == 404
     retention.refresh_from_db()
     assert not retention.legal_hold
 
@@ -70,7 +75,7 @@ def test_another_schools_file_is_not_found(client, world: World) -> None:  # noq
     client.force_login(world.users["dsl"])
     url = reverse("retention-detail", kwargs={"pk": theirs.pk})
     assert client.get(url).status_code == 404
-    assert client.post(url, {"reason": "Court"}).status_code == 404
+    assert client.post(url, {"action": "set", "reason": "Court"}).status_code == 404
 
 
 def test_the_list_query_count_does_not_grow(client, world: World) -> None:  # noqa: ANN001
