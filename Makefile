@@ -62,7 +62,7 @@ demo: migrate
 	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo
 
 run: demo
-	mkdir -p var/broker/queue var/broker/processed
+	mkdir -p var/broker/queue var/broker/processed var/broker/control
 	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "Safeguard is starting at http://127.0.0.1:8000 (web, Celery worker and scheduler)."
