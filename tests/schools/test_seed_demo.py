@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 from io import StringIO
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -64,9 +66,19 @@ def _counts() -> tuple[int, ...]:
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_contract_and_is_idempotent() -> None:
+def test_seed_demo_creates_the_contract_and_is_idempotent(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    # `make run` seeds before any worker runs: the demo transfer's file is prepared at once, and
+    # no export task is queued (notifications are, as ever, for the worker to email later).
+    with (
+        mock.patch("transfers.tasks.export_render.delay") as export_queued,
+        mock.patch("safeguard.notifications._enqueue"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("seed_demo", stdout=out)
+    assert not export_queued.called
     first = _counts()
     call_command("seed_demo", stdout=StringIO())
     assert _counts() == first
