@@ -318,6 +318,18 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
     involvements = list(concern.involvements.prefetch_related("categories"))
     if not involvements:
         problems["pupils"] = "Add the pupil or pupils this concern is about"
+    else:
+        from transfers.retention import pupils_in_retention, read_only_error
+
+        kept = pupils_in_retention(
+            school_id=concern.school_id, pupil_ids=[i.pupil_id for i in involvements]
+        )
+        if len(kept) == len({i.pupil_id for i in involvements}):
+            problems["pupils"] = (
+                read_only_error(involvements[0].pupil_id).messages[0]
+                + " Tell the Designated Safeguarding Lead what you know: they will pass it to the"
+                " child's new school."
+            )
     for involvement in involvements:
         name = involvement.pupil.display_name
         if not involvement.involvement:

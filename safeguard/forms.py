@@ -50,6 +50,9 @@ class GovukFormMixin:
 def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = None) -> None:
     """Put a service's refusal (a ValidationError) next to the field it is about; a message for
     no field of the form goes to the top. What the person typed stays in the form."""
+    if not hasattr(error, "error_dict"):  # a refusal about no field: the top of the form
+        form.add_error(None, error.messages)
+        return
     for field, problems in error.message_dict.items():
         field = (rename or {}).get(field, field)
         form.add_error(field if field in form.fields else None, problems)

@@ -85,22 +85,29 @@ def _event(retention: Retention, kind: str, reason: str = "", by: Any = None) ->
     )
 
 
-def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention:
-    """The sending school's copy, once the new school has confirmed receipt: kept read-only for
-    the trust's days, then destroyed. Called in the transaction that records the receipt."""
+def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention | None:
+    """The sending school's copy, once the new school has confirmed receipt and the pupil has
+    left: kept read-only for the trust's days, then destroyed. Called in the transaction that
+    records the receipt; when the pupil has not left yet (a file sent ahead of the move) nothing
+    happens until the nightly job finds the leaving date has come, so the school can still record
+    what happens before the pupil goes (and send it on)."""
     assert transfer.received_at is not None  # noqa: S101  (receipt recorded)
+    today = timezone.localdate()
+    if transfer.leaving_date > today:
+        return None
     existing = Retention.objects.filter(
         school_id=transfer.school_id, pupil_id=transfer.pupil_id
     ).first()
     if existing is not None:
         return existing
     days = policy_for(transfer.school.trust_id).days_after_receipt
+    start = max(workdays.local_date(transfer.received_at), transfer.leaving_date)
     return _schedule(
         school=transfer.school,
         pupil_id=transfer.pupil_id,
         basis=RetentionBasis.SENT,
-        destroy_on=workdays.local_date(transfer.received_at) + datetime.timedelta(days=days),
-        today=timezone.localdate(),
+        destroy_on=start + datetime.timedelta(days=days),
+        today=today,
         reason=f"Receipt confirmed by the new school; this copy is kept {days} days",
         by=by,
         transfer=transfer,
@@ -408,7 +415,7 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     today = workdays.local_date(now)
     scheduled = 0
     # Files sent on whose receipt was recorded without a retention row (before this job existed).
-    backlog = Transfer.objects.filter(state="received").exclude(
+    backlog = Transfer.objects.filter(state="received", leaving_date__lte=today).exclude(
         Exists(
             Retention.objects.filter(school_id=OuterRef("school_id"), pupil_id=OuterRef("pupil_id"))
         )

@@ -358,3 +358,61 @@ def test_a_receipt_in_the_service_starts_retention_and_the_copy_is_destroyed_aft
     assert all(entry.details for entry in received)
     incoming.refresh_from_db()
     assert incoming.pdf
+
+
+def test_a_file_sent_ahead_of_the_move_stays_live_until_the_pupil_leaves(
+    world: World, categories: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """Receipt confirmed before the leaving date: the school can still record concerns until the
+    pupil goes; the nightly job after the leaving date starts the retention."""
+    from concerns import services as concern_services
+    from tests.concerns.conftest import draft
+    from tests.transfers.flow_fixtures import _start
+    from transfers import services as transfer_services
+
+    leaving = datetime.date(2026, 12, 18)
+    with time_machine.travel(after(datetime.date(2026, 11, 23), 10), tick=False):
+        transfer = _start(world, django_capture_on_commit_callbacks, leaving_date=leaving)
+        transfer_services.export_run(export_id=transfer.export_id)
+        transfer.refresh_from_db()
+        incoming = transfer_services.transfer_send(actor=world.users["dsl"], transfer=transfer)
+        transfer_services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
+        assert not Retention.objects.filter(school=world.school).exists()
+        staff = world.users["staff"]
+        concern = concern_services.concern_submit(
+            actor=staff, concern=draft(staff, [world.pupil], categories)
+        )
+        assert concern.content_hash
+    assert run_at(after(datetime.date(2026, 12, 17))).scheduled == 0
+    assert run_at(after(leaving)).scheduled == 1
+    retention = Retention.objects.get(school=world.school, pupil=world.pupil)
+    assert retention.destroy_on == leaving + datetime.timedelta(days=30)
+
+
+def test_pages_refuse_additions_to_a_read_only_file_in_words_not_errors(
+    client,  # noqa: ANN001
+    world: World,
+    categories: dict[str, Any],
+) -> None:
+    from django.urls import reverse
+
+    from tests.concerns.conftest import draft
+
+    kept(world)
+    client.force_login(world.users["dsl"])
+    url = reverse("chronology-add", kwargs={"pk": world.pupil.pk})
+    response = client.post(
+        url, {"kind": "note", "occurred_at": "02/11/2026 10:00", "details": "A later note"}
+    )
+    assert response.status_code == 200
+    assert "kept read-only under the retention policy" in response.content.decode()
+    # A draft about the child cannot be submitted, and the check page says why.
+    staff = world.users["staff"]
+    concern = draft(staff, [world.pupil], categories)
+    client.force_login(staff)
+    check = reverse("concern-check", kwargs={"pk": concern.pk})
+    page = client.post(check).content.decode()
+    assert "kept read-only under the retention policy" in page
+    assert "Tell the Designated Safeguarding Lead" in page
+    concern.refresh_from_db()
+    assert concern.is_draft
