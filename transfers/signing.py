@@ -328,6 +328,9 @@ def _signing_key_store(
     fingerprint = _fingerprint(cert)
     if SigningKey.objects.filter(school=school, fingerprint_sha256=fingerprint).exists():
         raise ValidationError({"pkcs12": "This certificate is already registered for this school."})
+    if SigningKey.objects.filter(fingerprint_sha256=fingerprint).exclude(school=school).exists():
+        # A signature names the school that registered its certificate: one school per certificate.
+        raise ValidationError({"pkcs12": "This certificate is registered to another school."})
     SigningKey.objects.filter(school=school, active=True).update(active=False, retired_at=now)
     key = SigningKey(
         id=uuid.uuid4(),
@@ -422,6 +425,26 @@ def _signing_problem(cert: x509.Certificate) -> str:
     return ""
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _organisation_problem(cert: x509.Certificate, school: School) -> str:
+    """Why the certificate may not sign for this school: its organisation is another's name.
+
+    A received file is shown as coming from the school that registered its certificate, so a
+    school may only register a certificate issued to itself (its name, or the name cut to the
+    64 characters a certificate holds)."""
+    organisation = _name_part(cert.subject, NameOID.ORGANIZATION_NAME)
+    if _same_name(organisation, school.name) or _same_name(organisation, _fit(school.name)):
+        return ""
+    named = f'issued to "{organisation}"' if organisation else "issued to no organisation"
+    return (
+        f"The certificate is {named}, not to {school.name}. Upload a certificate whose "
+        f"organisation is {school.name}."
+    )
+
+
 @transaction.atomic
 def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:
     """Register a key and certificate from a PKCS#12 file (.p12 or .pfx) as the active key.
@@ -485,7 +508,7 @@ def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: s
                 f"{timezone.localtime(cert.not_valid_before_utc):%d/%m/%Y}: upload it then."
             }
         )
-    problem = _signing_problem(cert)
+    problem = _signing_problem(cert) or _organisation_problem(cert, school)
     if problem:
         raise ValidationError({"pkcs12": problem})
     return _signing_key_store(
@@ -618,10 +641,13 @@ class SignatureCheck:
     intact: bool  # the content is exactly what was signed
     trusted: bool  # the certificate was issued or registered on this platform
     signer: str = ""  # the certificate's common name
-    school_name: str = ""  # the certificate's organisation
+    # The school that registered the certificate on this platform; for a certificate no school
+    # registered, the organisation it names (which nobody has confirmed: `trusted` is False).
+    school_name: str = ""
     signed_at: dt.datetime | None = None  # as the signer's clock reported it
     problem: str = ""  # plain English; "" when all is well
     note: str = ""  # something worth knowing that is not a problem
+    fingerprint: str = ""  # SHA-256 of the signing certificate (hex), "" when none was read
 
     @property
     def summary(self) -> str:
@@ -738,9 +764,38 @@ def _certificate_problem(
     return "", ""
 
 
+def _registration(fingerprint: str, signed_at: dt.datetime | None) -> tuple[str, str]:
+    """(the name of the school that registered the certificate, why it cannot be relied on).
+
+    The school is the one whose `SigningKey` row holds the certificate, never the organisation
+    the certificate names (anyone can write any name in a certificate). A retired key counts only
+    for signatures it claims to have made before it was retired."""
+    keys = list(
+        SigningKey.objects.filter(fingerprint_sha256=fingerprint).select_related("school")[:2]
+    )
+    if not keys:
+        return "", "The signing certificate is not registered to any school on this platform."
+    if len({k.school_id for k in keys}) > 1:
+        return "", (
+            "The signing certificate is registered to more than one school, so which school "
+            "signed the file is not confirmed."
+        )
+    key = keys[0]
+    name = key.school.name
+    if not key.active and key.retired_at is not None:
+        if signed_at is None or signed_at >= key.retired_at:
+            return name, (
+                f"{name} retired this signing certificate on "
+                f"{timezone.localtime(key.retired_at):%d/%m/%Y at %H:%M}, and the file says it "
+                "was signed after that."
+            )
+    return name, ""
+
+
 def _from_status(status: Any, *, whole_file: bool = True) -> SignatureCheck:
     """Turn a pyHanko status into a SignatureCheck."""
     cert = status.signing_cert
+    fingerprint = hashlib.sha256(cert.dump()).hexdigest()
     signer = cert.subject.native.get("common_name", "") or cert.subject.human_friendly
     school_name = cert.subject.native.get("organization_name", "")
     if isinstance(school_name, list):
@@ -764,7 +819,13 @@ def _from_status(status: Any, *, whole_file: bool = True) -> SignatureCheck:
         problem = _trust_problem(status)
     else:
         problem, note = _certificate_problem(cert, signed_at)
+        if not problem:
+            registered_by, problem = _registration(fingerprint, signed_at)
+            school_name = registered_by or school_name
         trusted = not problem
+    if not trusted:
+        registered_by, _ = _registration(fingerprint, signed_at)
+        school_name = registered_by or school_name
     return SignatureCheck(
         valid=valid,
         intact=intact,
@@ -774,6 +835,7 @@ def _from_status(status: Any, *, whole_file: bool = True) -> SignatureCheck:
         signed_at=signed_at,
         problem=problem,
         note=note,
+        fingerprint=fingerprint,
     )
 
 

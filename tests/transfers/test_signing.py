@@ -681,7 +681,12 @@ def test_an_uploaded_elliptic_curve_key_signs_for_pdfsig_too(
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School DSL (EC)")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Alpha School DSL (EC)"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha School"),
+        ]
+    )
     now = timezone.now()
     cert = (
         x509.CertificateBuilder()
