@@ -309,6 +309,11 @@ class IncomingTransfer(TenantModel):
     pages = models.PositiveIntegerField(null=True, blank=True)
     bundle = models.FileField(upload_to=transfer_file_path, max_length=300, blank=True)
     bundle_sha256 = models.CharField(max_length=64, blank=True)
+    # An imported bundle: what its checks found worth knowing (not reasons to refuse it), and
+    # whether both its signatures were made with certificates registered on this platform.
+    # A file sent in the service: no warnings, and None (its signature is checked on the page).
+    check_warnings = models.JSONField("what the checks found", default=list, blank=True)
+    signatures_trusted = models.BooleanField(null=True, blank=True)
     state = models.CharField(
         max_length=10, choices=IncomingState.choices, default=IncomingState.WAITING
     )

@@ -6,6 +6,7 @@ which holds its own copy. Nobody else (a third school, a headteacher, the trust)
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -73,6 +74,23 @@ def incoming_get_for(*, actor: Any, pk: Any) -> IncomingTransfer:
         actor=actor,
         perm=Perm.TRANSFER_CP_FILES,
         pk=pk,
+    )
+
+
+def received_file_destroyed_at(*, incoming: IncomingTransfer) -> datetime.datetime | None:
+    """When retention destroyed the pupil's file at the receiving school (with this copy)."""
+    from .models import Retention, RetentionState
+
+    if incoming.pupil_id is None:
+        return None
+    return (
+        Retention.objects.filter(
+            school_id=incoming.school_id,
+            pupil_id=incoming.pupil_id,
+            state=RetentionState.DESTROYED,
+        )
+        .values_list("destroyed_at", flat=True)
+        .first()
     )
 
 

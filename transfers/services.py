@@ -103,14 +103,26 @@ class Deadline:
         return "within 5 school days of leaving"
 
 
+# A closure is a break between terms when the school stays shut for more than a week after the
+# leaving date, or when it is named as a holiday or half term; an INSET day is neither.
+TERM_BREAK = datetime.timedelta(days=7)
+TERM_BREAK_NAMES = ("holiday", "half term", "half-term", "halfterm", "end of term")
+
+
 def transfer_deadline(*, school: Any, leaving_date: datetime.date) -> Deadline:
     """When the file must be sent by (KCSIE Annex C), by the sending school's calendar.
 
     The 5 school days after the leaving date: school closures are skipped, so a pupil who leaves
-    on the last day of a term is due within the first 5 days of the next one (docs/adr)."""
+    on the last day of a term is due within the first 5 days of the next one (docs/adr/0015).
+    Only a closure that is a break between terms makes it an end-of-term move: one that keeps
+    the school shut for more than a week after the leaving date, or one named as a holiday or
+    half term (not a one-day INSET closure)."""
     calendar = workdays.calendar_for(school)
-    next_working_day = workdays.next_working_day(leaving_date)
-    end_of_term = calendar.closure_on(next_working_day) is not None
+    closure = calendar.closure_on(workdays.next_working_day(leaving_date))
+    end_of_term = closure is not None and (
+        calendar.add_school_days(leaving_date, 1) - leaving_date > TERM_BREAK
+        or any(word in closure.name.casefold() for word in TERM_BREAK_NAMES)
+    )
     return Deadline(calendar.add_school_days(leaving_date, DEADLINE_SCHOOL_DAYS), end_of_term)
 
 
@@ -298,7 +310,8 @@ def export_run(*, export_id: Any) -> Export:
     except Exception as exc:
         log.exception("Export %s failed", export.pk)
         problem = _plain_problem(exc)
-        Export.objects.filter(pk=export.pk).update(
+        # Another delivery of the task may have finished meanwhile: its result stands.
+        Export.objects.filter(pk=export.pk).exclude(state=ExportState.DONE).update(
             state=ExportState.FAILED,
             stage="Stopped",
             finished_at=timezone.now(),
@@ -536,19 +549,27 @@ def transfer_record_receipt(
 @dataclass(frozen=True)
 class Match:
     pupil: Pupil | None
-    by: str  # "UPN", "legal name and date of birth", or "" (a new pupil is added)
+    # "UPN and date of birth", "legal name and date of birth", or "" (a new pupil is added)
+    by: str
+    # A pupil on the roll with the file's UPN but another date of birth: the DSL must check
+    # before the file can be accepted (correct the roll, or return the file).
+    upn_conflict: Pupil | None = None
 
 
 def incoming_match(*, incoming: IncomingTransfer) -> Match:
-    """The pupil of the receiving school the file belongs to: by UPN, then by legal name and date
-    of birth (only when exactly one pupil fits); none means the pupil is added to the roll."""
+    """The pupil of the receiving school the file belongs to: by UPN and date of birth, then by
+    legal name and date of birth (only when exactly one pupil fits); none means the pupil is
+    added to the roll. A pupil with the UPN but another date of birth matches nobody: it is
+    reported as `upn_conflict`, and accepting is refused until someone checks."""
     pupils = Pupil.objects.filter(school_id=incoming.school_id)
     if incoming.pupil_id:
         return Match(incoming.pupil, "accepted")
     if incoming.upn:
         found = pupils.filter(upn=incoming.upn).first()
         if found is not None:
-            return Match(found, "UPN")
+            if found.date_of_birth == incoming.date_of_birth:
+                return Match(found, "UPN and date of birth")
+            return Match(None, "", upn_conflict=found)
     same = list(
         pupils.filter(
             date_of_birth=incoming.date_of_birth,
@@ -580,6 +601,12 @@ def _pupil_for(incoming: IncomingTransfer, actor: Any) -> tuple[Pupil, bool]:
     match = incoming_match(incoming=incoming)
     if match.pupil is not None:
         return match.pupil, False
+    if match.upn_conflict is not None:
+        raise ValidationError(
+            f"A pupil on your roll has UPN {incoming.upn} but a different date of birth from "
+            "the file's: check which is right. Correct your roll, or return the file to the "
+            "sender."
+        )
     today = timezone.localdate()
     year_group = incoming.year_group
     if year_group not in YearGroup.values:
@@ -662,6 +689,20 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     return incoming
 
 
+def _delete_after_commit(names: list[str]) -> None:
+    """Delete stored files once the transaction that stops pointing at them commits."""
+    from django.core.files.storage import default_storage
+
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                log.exception("A returned file could not be deleted: %s", name)
+
+    transaction.on_commit(delete)
+
+
 @transaction.atomic
 def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> IncomingTransfer:
     """Return a file that is not for this school (the wrong pupil), with the reason."""
@@ -674,6 +715,9 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
     now = timezone.now()
     incoming.state, incoming.decided_at, incoming.decided_by = IncomingState.REJECTED, now, actor
     incoming.rejection_reason = reason.strip()
+    # The file is not this school's to keep: its copies go (after commit), their hashes stay.
+    _delete_after_commit([str(f.name) for f in (incoming.pdf, incoming.bundle) if f])
+    incoming.pdf, incoming.bundle = "", ""  # type: ignore[assignment]
     incoming.save()
     if incoming.transfer_id:
         transfer = _locked_transfer(incoming.transfer)  # type: ignore[arg-type]
@@ -723,6 +767,17 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
         opened = bundle_open(data)
     except BundleRefused as refused:
         raise ValidationError({"bundle": f"This bundle was refused: {refused.reason}"}) from None
+    manifest, pdf = opened.manifest_signature, opened.pdf_signature
+    if not manifest.fingerprint or manifest.fingerprint != pdf.fingerprint:
+        # A genuine PDF about one child, repackaged with records about another, signed anew.
+        raise ValidationError(
+            {
+                "bundle": "This bundle was refused: its records were signed with one "
+                f"certificate ({manifest.signer or 'an unknown signer'}) and its PDF with "
+                f"another ({pdf.signer or 'an unknown signer'}), so the records may not be "
+                "about the child the PDF is about. Ask the sending school to send it again."
+            }
+        )
     identity = _bundle_pupil(opened)
     incoming = IncomingTransfer(
         school=school,
@@ -739,6 +794,8 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
         leaving_date=identity["leaving_date"],
         pdf_sha256=sha256(opened.pdf),
         bundle_sha256=sha256(data),
+        check_warnings=[str(w) for w in opened.warnings],
+        signatures_trusted=opened.trusted,
     )
     incoming.pdf.save(PDF_NAME, ContentFile(opened.pdf), save=False)
     incoming.bundle.save(BUNDLE_NAME, ContentFile(data), save=False)

@@ -27,6 +27,7 @@ from .selectors import (
     incoming_for,
     incoming_get_for,
     open_transfer_of,
+    received_file_destroyed_at,
     transfer_get_for,
     transfers_out_for,
 )
@@ -243,8 +244,12 @@ def _file_response(record: Any, kind: str, filename: str) -> FileResponse:
     stored = getattr(record, kind)
     if not stored:
         raise Http404("No such file.")
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:  # removed from storage (destroyed, returned) under the row
+        raise Http404("No such file.") from None
     response = FileResponse(
-        stored.open("rb"),
+        handle,
         content_type=content_type,
         as_attachment=True,
         filename=f"{filename}.{extension}",
@@ -305,10 +310,16 @@ def incoming_list(request: HttpRequest) -> HttpResponse:
 
 
 def _signature_check(incoming: Any) -> Any:
+    """(the check, unchanged) of the stored PDF; (None, True) when no PDF is held any more."""
     from .signing import pdf_signature_check
 
-    with incoming.pdf.open("rb") as stored:
-        data = stored.read()
+    if not incoming.pdf:
+        return None, True
+    try:
+        with incoming.pdf.open("rb") as stored:
+            data = stored.read()
+    except FileNotFoundError:
+        return None, True
     unchanged = services.sha256(data) == incoming.pdf_sha256
     return pdf_signature_check(data), unchanged
 
@@ -316,15 +327,20 @@ def _signature_check(incoming: Any) -> Any:
 @login_required
 @require_GET
 def incoming_detail(request: HttpRequest, pk: Any) -> HttpResponse:
-    """A file received: the signature check in plain words, who it is about, accept or return."""
+    """A file received: the signature check in plain words, who it is about, accept or return.
+    Once its PDF is gone (returned, or destroyed by retention) the page says so instead."""
     incoming = _incoming(request, pk)
     check, unchanged = _signature_check(incoming)
+    destroyed_at = None
+    if check is None and incoming.state != IncomingState.REJECTED:
+        destroyed_at = received_file_destroyed_at(incoming=incoming)
     return render(
         request,
         "transfers/incoming_detail.html",
         {
             "incoming": incoming,
             "check": check,
+            "destroyed_at": destroyed_at,
             "unchanged": unchanged,
             "match": services.incoming_match(incoming=incoming),
             "reject_form": RejectForm(),
@@ -376,6 +392,8 @@ def incoming_file(request: HttpRequest, pk: Any, kind: str) -> FileResponse:
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
     incoming = _incoming(request, pk, what=f"incoming_{kind}")
+    if incoming.state == IncomingState.REJECTED:  # returned: its copies are not kept here
+        raise Http404("No such file.")
     name = f"{incoming.legal_first_name} {incoming.legal_last_name}"
     return _file_response(incoming, kind, _file_name(name, kind))
 
@@ -398,6 +416,15 @@ def transfer_import(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "The bundle passed every check. Accept it below.")
+                warned = (
+                    " Read what the checks found before you accept it."
+                    if incoming.check_warnings
+                    else " Check who it is about before you accept it."
+                )
+                messages.success(
+                    request,
+                    "The bundle's signatures and hashes were checked and it was not refused."
+                    + warned,
+                )
                 return redirect("incoming-detail", pk=incoming.pk)
     return render(request, "transfers/import.html", {"form": form})

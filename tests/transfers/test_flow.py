@@ -344,10 +344,10 @@ def test_the_pupil_is_matched_by_upn_first(world: World, ready: Transfer) -> Non
     Pupil.objects.filter(pk=world.pupil.pk).update(upn="A123456789012")
     joined = PupilFactory(
         school=world.other_school, legal_first_name="Someone", legal_last_name="Else",
-        upn="A123456789012",
+        upn="A123456789012", date_of_birth=world.pupil.date_of_birth,
     )  # fmt: skip
     incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
-    assert services.incoming_match(incoming=incoming).by == "UPN"
+    assert services.incoming_match(incoming=incoming).by == "UPN and date of birth"
     incoming = services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
     assert incoming.pupil == joined
     assert not incoming.pupil_created
@@ -553,19 +553,21 @@ def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def test_the_dsl_is_told_the_day_before_and_after_the_deadline_once(world: World) -> None:
+def test_the_dsl_and_deputies_are_told_the_day_before_and_after_the_deadline_once(
+    world: World,
+) -> None:
     _transfer_row(world, state=TransferState.READY)
     reviews_run(now=_at(datetime.date(2026, 11, 23)))
     assert _told("transfer-") == []
     reviews_run(now=_at(datetime.date(2026, 11, 24)))
     reviews_run(now=_at(datetime.date(2026, 11, 24), 15))
-    assert _told("transfer-due:") == ["dsl@alpha.example"]
+    assert _told("transfer-due:") == ["deputy@alpha.example", "dsl@alpha.example"]
     reviews_run(now=_at(datetime.date(2026, 11, 25)))  # due today: nothing new
     assert _told("transfer-overdue:") == []
     reviews_run(now=_at(datetime.date(2026, 11, 26)))
     reviews_run(now=_at(datetime.date(2026, 11, 27)))
-    assert _told("transfer-overdue:") == ["dsl@alpha.example"]
-    overdue = Reminder.objects.get(key__startswith="transfer-overdue:").notification
+    assert _told("transfer-overdue:") == ["deputy@alpha.example", "dsl@alpha.example"]
+    overdue = Reminder.objects.filter(key__startswith="transfer-overdue:")[0].notification
     assert overdue.urgent
     assert world.pupil.legal_last_name not in overdue.title
 
@@ -583,7 +585,7 @@ def test_a_receipt_not_confirmed_in_five_school_days_is_chased(world: World) -> 
     assert _told("transfer-receipt:") == []
     reviews_run(now=_at(datetime.date(2026, 11, 27)))
     reviews_run(now=_at(datetime.date(2026, 11, 30)))
-    assert _told("transfer-receipt:") == ["dsl@alpha.example"]
+    assert _told("transfer-receipt:") == ["deputy@alpha.example", "dsl@alpha.example"]
 
 
 def test_a_received_file_is_not_chased(world: World) -> None:
