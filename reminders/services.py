@@ -274,35 +274,53 @@ def absences_due(now: datetime.datetime, people: People) -> Iterator[Due]:
             )
 
 
+def _school_day_before(calendar: workdays.SchoolCalendar, day: datetime.date) -> datetime.date:
+    """The last school day before `day` (a year back at most: a calendar closed for longer is
+    mistyped, and then the day before is as good as any)."""
+    earlier = day - datetime.timedelta(days=1)
+    for _ in range(366):
+        if calendar.is_school_day(earlier):
+            return earlier
+        earlier -= datetime.timedelta(days=1)
+    return day - datetime.timedelta(days=1)
+
+
+# A send-by reminder is due on the school day before the deadline, which a holiday can put weeks
+# before it: transfers due further ahead than this cannot be due for one yet.
+TRANSFER_REMINDER_AHEAD = datetime.timedelta(days=62)
+
+
 def transfers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
-    """A CP file not sent the day before and by its deadline (KCSIE Annex C), and a receipt not
-    confirmed some school days after sending: the DSL."""
+    """A CP file not sent by the school day before its deadline, and by its deadline (KCSIE
+    Annex C), and a receipt not confirmed some school days after sending: the DSL and deputies
+    (who transfer files), by the school's own calendar."""
     from transfers.models import Transfer, TransferState
     from transfers.services import RECEIPT_CHASE_SCHOOL_DAYS
 
     today = workdays.local_date(now)
-    tomorrow = today + datetime.timedelta(days=1)
     unsent = Transfer.objects.filter(
-        state__in=[TransferState.PREPARING, TransferState.READY], deadline__lte=tomorrow
+        state__in=[TransferState.PREPARING, TransferState.READY],
+        deadline__lte=today + TRANSFER_REMINDER_AHEAD,
     ).values_list("pk", "school_id", "deadline")
     for pk, school_id, deadline in unsent.iterator():
         link = reverse("transfer-detail", kwargs={"pk": pk})
-        if deadline == tomorrow:
-            yield Due(
-                school_id,
-                f"transfer-due:{pk}:{deadline}",
-                "A child-protection file must be sent to a pupil's new school by tomorrow",
-                link,
-                frozenset(people.of(school_id, "dsl")),
-            )
-        elif deadline < today:
+        if deadline < today:
             yield Due(
                 school_id,
                 f"transfer-overdue:{pk}:{deadline}",
                 "A child-protection file was not sent to a pupil's new school by its deadline",
                 link,
-                frozenset(people.of(school_id, "dsl")),
+                frozenset(people.managers(school_id)),
                 urgent=True,
+            )
+        elif _school_day_before(people.calendar(school_id), deadline) <= today < deadline:
+            yield Due(
+                school_id,
+                f"transfer-due:{pk}:{deadline}",
+                "A child-protection file must be sent to a pupil's new school by "
+                f"{deadline:%A %-d %B}",
+                link,
+                frozenset(people.managers(school_id)),
             )
     # Five school days are at least a week of calendar days: only those can be due.
     sent = Transfer.objects.filter(
@@ -319,7 +337,7 @@ def transfers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
                 f"transfer-receipt:{pk}",
                 "The new school has not confirmed receipt of a child-protection file: chase it",
                 reverse("transfer-detail", kwargs={"pk": pk}),
-                frozenset(people.of(school_id, "dsl")),
+                frozenset(people.managers(school_id)),
             )
 
 
