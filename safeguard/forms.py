@@ -20,7 +20,7 @@ class GovukFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
+        for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             for widget_type, css, _ in _WIDGET_CLASSES:
                 if isinstance(widget, widget_type):
@@ -28,8 +28,22 @@ class GovukFormMixin:
                         c for c in [widget.attrs.get("class", ""), css] if c
                     )
                     break
-            if field.help_text:
-                widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def __getitem__(self, name: str) -> Any:
+        """The bound field, its input described by its hint and its error (as the template ids
+        them), whenever the hint was set: in a form's __init__ after this mixin's runs too."""
+        bound = super().__getitem__(name)  # type: ignore[misc]
+        widget = bound.field.widget
+        if not isinstance(widget, forms.RadioSelect):  # radios: the fieldset is described
+            ids = [f"{bound.id_for_label}-hint"] if bound.field.help_text else []
+            errors = self._errors  # type: ignore[attr-defined]  # only once validated: never
+            if errors is not None and errors.get(name):  # validate from here (half-built forms)
+                ids.append(f"{bound.id_for_label}-error")
+            if ids:
+                widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                widget.attrs.pop("aria-describedby", None)
+        return bound
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
@@ -42,9 +56,6 @@ class GovukFormMixin:
                     if error_css:
                         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_css}"
                     break
-            if self.errors[name]:  # type: ignore[attr-defined]
-                described = [widget.attrs.get("aria-describedby", ""), f"id_{name}-error"]
-                widget.attrs["aria-describedby"] = " ".join(d for d in described if d)
 
 
 def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = None) -> None:

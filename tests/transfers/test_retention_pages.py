@@ -37,6 +37,8 @@ def test_the_dsl_sees_the_schools_files_and_sets_then_lifts_a_legal_hold(
     body = blank.content.decode()
     assert "Enter the reason" in body or "Enter why the file must be kept" in body
     assert "govuk-error-summary" in body
+    assert 'aria-describedby="id_reason-hint id_reason-error"' in body
+    assert 'id="id_reason-hint"' in body
     response = client.post(url, {"action": "set", "reason": "Family court proceedings"})
     # A second click of "Set the hold" (or a colleague's page from before) lifts nothing.
     again = client.post(url, {"action": "set", "reason": "Family court proceedings"})
