@@ -2,10 +2,12 @@
 attachments and the signed PDF, under a signed manifest (`docs/bundle/README.md`).
 
 `bundle_build` turns the pupil's records into the JSON document (format version "1");
-`bundle_package` zips it with the attachments and the PDF, lists every file's SHA-256 and size in
-`manifest.json` and signs the manifest with the school's key (detached CMS); `bundle_open` checks
-a received zip from the outside in (a safe zip, the manifest's signature, every file's hash, the
-schema, every record's content hash, the chronology's hashes and links, the PDF's signature) and
+`bundle_package` zips it with the attachments, the PDF and the files received from the pupil's
+previous schools (`previous/<id>/...`, byte for byte as received), lists every file's SHA-256
+and size in `manifest.json` and signs the manifest with the school's key (detached CMS);
+`bundle_open` checks a received zip from the outside in (a safe zip, the manifest's signature,
+every file's hash, the schema, every record's content hash, the chronology's hashes and links,
+the received files against their descriptions, the PDF's signature) and
 refuses with a plain-English reason naming what is wrong.
 
 The signed content of each record is carried exactly as it was hashed (`safeguard/signing.py`:
@@ -47,6 +49,8 @@ PDF_NAME = "cp-file.pdf"
 MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.p7s"
 REQUIRED_FILES = (BUNDLE_JSON, PDF_NAME, MANIFEST, MANIFEST_SIGNATURE)
+PREVIOUS_FOLDER = "previous/"
+PREVIOUS_NAMES = {"pdf": "cp-file.pdf", "bundle": "cp-file-bundle.zip"}
 
 # Zip-bomb and size limits (ADR 0014). A concern holds at most 10 files of 10 MB each.
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # the zip as received
@@ -83,6 +87,8 @@ class OpenedBundle:
     pupil: dict[str, Any]
     sending_school: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    # The files received from previous schools (`previous_files`): path in the zip -> bytes.
+    previous: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def trusted(self) -> bool:
@@ -482,6 +488,88 @@ def _pupil(pupil: Pupil) -> dict[str, Any]:
     }
 
 
+def previous_path(incoming: Any, which: str) -> str:
+    """Where a received file's "pdf" or "bundle" sits in the zip: previous/<its id>/..."""
+    return f"{PREVIOUS_FOLDER}{incoming.pk}/{PREVIOUS_NAMES[which]}"
+
+
+def _received_copy(incoming: Any, which: str) -> Any:
+    """The stored copy, refusing to export one that is missing or changed since receipt."""
+    from transfers.records import received_copy_read
+
+    copy = received_copy_read(incoming, which)
+    what = "PDF" if which == "pdf" else "bundle"
+    if copy is not None and copy.state != "ok":
+        problem = "is missing" if copy.state == "missing" else "no longer matches its SHA-256"
+        raise BundleBuildError(
+            f"The stored {what} of the file received from {incoming.from_school_name} {problem}, "
+            "so the file cannot be exported. Tell the platform administrator."
+        )
+    return copy
+
+
+def _signature(check: SignatureCheck) -> dict[str, Any]:
+    return {
+        "valid": check.valid,
+        "intact": check.intact,
+        "trusted": check.trusted,
+        "signer": check.signer,
+        "school_name": check.school_name,
+        "signed_at": _time(check.signed_at),
+        "problem": check.problem,
+        "summary": check.summary,
+    }
+
+
+def _previous_file(incoming: Any) -> dict[str, Any]:
+    """A file this school received from a previous school and accepted (ADR 0014): described
+    here, carried under previous/ byte for byte as received, its PDF's signature checked now."""
+    from transfers.pdf import pdf_page_count
+    from transfers.signing import pdf_signature_check
+
+    pdf = _received_copy(incoming, "pdf")
+    if pdf is None or pdf.data is None:
+        raise BundleBuildError(
+            f"The file received from {incoming.from_school_name} has no stored PDF, so the file "
+            "cannot be exported. Tell the platform administrator."
+        )
+    bundle = _received_copy(incoming, "bundle")
+    decided_by = incoming.decided_by
+    return {
+        "id": str(incoming.pk),
+        "from_school_name": incoming.from_school_name,
+        "from_school_address": [
+            line for line in incoming.from_school_address.splitlines() if line.strip()
+        ],
+        "source": incoming.source,
+        "received_at": _time(incoming.created_at),
+        "accepted_at": _time(incoming.decided_at),
+        "accepted_by_name": _name(decided_by),
+        "accepted_by_job_title": decided_by.job_title if decided_by is not None else "",
+        "pupil_as_sent": {
+            "legal_first_name": incoming.legal_first_name,
+            "legal_middle_names": incoming.legal_middle_names,
+            "legal_last_name": incoming.legal_last_name,
+            "date_of_birth": _date(incoming.date_of_birth),
+            "upn": incoming.upn,
+        },
+        "pdf": {
+            "path": previous_path(incoming, "pdf"),
+            "sha256": pdf.recorded_sha256,
+            "size": len(pdf.data),
+            "pages": pdf_page_count(pdf.data) or incoming.pages,
+            "signature_at_export": _signature(pdf_signature_check(pdf.data)),
+        },
+        "bundle": None
+        if bundle is None or bundle.data is None
+        else {
+            "path": previous_path(incoming, "bundle"),
+            "sha256": bundle.recorded_sha256,
+            "size": len(bundle.data),
+        },
+    }
+
+
 def _school(school: School) -> dict[str, Any]:
     return {
         "name": school.name,
@@ -529,6 +617,7 @@ def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
             _missing_episode(e, chronicled_steps) for e in records.missing_episodes
         ],
         "absences": [_absence(a) for a in records.absences],
+        "previous_files": [_previous_file(f) for f in records.received_files],
     }
 
 
@@ -570,6 +659,7 @@ def bundle_package(*, school: School, bundle: dict[str, Any], pdf: bytes) -> byt
                 f"The stored file of the attachment {meta['name']} no longer matches its SHA-256."
             )
         files[meta["path"]] = data
+    files.update(_previous_files(school, bundle.get("previous_files", [])))
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -585,9 +675,42 @@ def bundle_package(*, school: School, bundle: dict[str, Any], pdf: bytes) -> byt
         archive.writestr(MANIFEST, manifest_bytes)
         archive.writestr(MANIFEST_SIGNATURE, signature)
         for path, data in sorted(files.items()):
-            kind = zipfile.ZIP_STORED if path == PDF_NAME else zipfile.ZIP_DEFLATED
+            packed = path == PDF_NAME or path.startswith(PREVIOUS_FOLDER)  # already compressed
+            kind = zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
             archive.writestr(path, data, compress_type=kind)
     return out.getvalue()
+
+
+def _previous_files(school: School, described: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The received files the document describes, read from this school's own storage and
+    checked against the SHA-256 it gives."""
+    from transfers.models import IncomingState, IncomingTransfer
+
+    # Only files this school accepted: the school is the tenant, never the document's say-so.
+    stored = IncomingTransfer.objects.filter(
+        school=school, state=IncomingState.ACCEPTED, pk__in=[d["id"] for d in described]
+    )
+    found = {str(i.pk): i for i in stored}
+    files: dict[str, bytes] = {}
+    for meta in described:
+        incoming = found.get(meta["id"])
+        if incoming is None:
+            raise BundleBuildError(
+                f"The file received from {meta['from_school_name']} is not one this school "
+                "accepted."
+            )
+        for which in ("pdf", "bundle"):
+            if meta[which] is None:
+                continue
+            copy = _received_copy(incoming, which)
+            if copy is None or copy.data is None or copy.sha256 != meta[which]["sha256"]:
+                what = "PDF" if which == "pdf" else "bundle"
+                raise BundleBuildError(
+                    f"The stored {what} of the file received from {incoming.from_school_name} "
+                    "no longer matches its SHA-256."
+                )
+            files[meta[which]["path"]] = copy.data
+    return files
 
 
 # --- Open --------------------------------------------------------------------------------------
@@ -930,6 +1053,7 @@ def bundle_open(data: bytes) -> OpenedBundle:
                     "not match the record."
                 )
             attachments[path] = content
+    previous = _open_previous(bundle["previous_files"], files)
     pdf_signature = pdf_signature_check(files[PDF_NAME])
     if not pdf_signature.valid:
         raise BundleRefused(
@@ -944,8 +1068,56 @@ def bundle_open(data: bytes) -> OpenedBundle:
         pdf_signature=pdf_signature,
         pupil=bundle["pupil"],
         sending_school=bundle["sending_school"],
-        warnings=_warnings(bundle, manifest_signature, pdf_signature),
+        warnings=_warnings(bundle, manifest_signature, pdf_signature)
+        + _previous_warnings(bundle["previous_files"], previous),
+        previous=previous,
     )
+
+
+def _open_previous(described: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, bytes]:
+    """Each file received from a previous school, checked against its description; a file under
+    previous/ that the document does not describe is refused."""
+    previous: dict[str, bytes] = {}
+    for item in described:
+        name = f"The file received from {item['from_school_name']}"
+        for which in ("pdf", "bundle"):
+            meta = item[which]
+            if meta is None:
+                continue
+            what = "PDF" if which == "pdf" else "bundle"
+            path = meta["path"]
+            if path != f"{PREVIOUS_FOLDER}{item['id']}/{PREVIOUS_NAMES[which]}":
+                raise BundleRefused(f"{name} gives its {what} a path of another file ({path}).")
+            if path not in files:
+                raise BundleRefused(f"{name}: its {what} ({path}) is missing.")
+            content = files[path]
+            if _sha256(content) != meta["sha256"] or len(content) != meta["size"]:
+                raise BundleRefused(
+                    f"{name}: its {what} has been changed: its SHA-256 does not match the record."
+                )
+            previous[path] = content
+    for path in files:
+        if path.startswith(PREVIOUS_FOLDER) and path not in previous:
+            raise BundleRefused(
+                f"{path} is in the zip but no file received from a previous school is described "
+                "by it."
+            )
+    return previous
+
+
+def _previous_warnings(described: list[dict[str, Any]], previous: dict[str, bytes]) -> list[str]:
+    """A received PDF whose signature no longer checks out is carried as it was, and said."""
+    from transfers.signing import pdf_signature_check
+
+    notes = []
+    for item in described:
+        check = pdf_signature_check(previous[item["pdf"]["path"]])
+        if not check.valid:
+            notes.append(
+                f"The PDF received from {item['from_school_name']} ({item['pdf']['path']}) does "
+                f"not carry a valid signature: {check.problem or 'it could not be checked'}"
+            )
+    return notes
 
 
 def _warnings(bundle: dict[str, Any], manifest: SignatureCheck, pdf: SignatureCheck) -> list[str]:

@@ -4,6 +4,9 @@ Rendering is slow work (seconds for a long file), so it runs only in a Celery ta
 request. The HTML is `templates/transfers/pdf/cp_file.html`; WeasyPrint fetches nothing from the
 network: `LocalOnlyFetcher` serves this file's own image attachments (read from storage by the
 record's school-scoped path) and the app's static files, and refuses every other address.
+
+Files received from previous schools are listed (their SHA-256, pages and signature check at the
+time of export), never merged in: their signed PDFs and bundles travel in the open bundle.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from concerns.models import Attachment
 from schools.models import Pupil, SchoolMembership
 
-from .records import CpRecords, cp_records_for_export
+from .records import CpRecords, ReceivedCopy, cp_records_for_export, received_copy_read
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs a line per page per layout pass at INFO: hundreds of lines for one file in the
@@ -149,6 +152,62 @@ def _attachments(records: CpRecords) -> tuple[list[AttachmentItem], dict[str, tu
     return items, images
 
 
+@dataclass(frozen=True)
+class ReceivedItem:
+    """A file received from a previous school, as the PDF lists it."""
+
+    incoming: Any  # transfers.models.IncomingTransfer, `decided_by` read
+    pdf: ReceivedCopy | None
+    bundle: ReceivedCopy | None
+    pages: int | None
+    signature: Any  # transfers.signing.SignatureCheck, None when the PDF could not be read
+
+    @property
+    def pdf_path(self) -> str:
+        from .bundle import previous_path
+
+        return previous_path(self.incoming, "pdf")
+
+    @property
+    def bundle_path(self) -> str:
+        from .bundle import previous_path
+
+        return previous_path(self.incoming, "bundle")
+
+
+def pdf_page_count(data: bytes) -> int | None:
+    """How many pages a PDF has (None when it cannot be read)."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        count = PdfFileReader(io.BytesIO(data), strict=False).root["/Pages"]["/Count"]
+        return int(count)
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+
+
+def received_items(records: CpRecords) -> list[ReceivedItem]:
+    """Each file received from a previous school: its stored copies read and checked against
+    their SHA-256, its pages counted and its PDF's signature checked now."""
+    from .signing import pdf_signature_check
+
+    items = []
+    for incoming in records.received_files:
+        pdf = received_copy_read(incoming, "pdf")
+        data = pdf.data if pdf is not None and pdf.state == "ok" else None
+        items.append(
+            ReceivedItem(
+                incoming=incoming,
+                pdf=pdf,
+                bundle=received_copy_read(incoming, "bundle"),
+                pages=(pdf_page_count(data) if data is not None else None) or incoming.pages,
+                signature=pdf_signature_check(data) if data is not None else None,
+            )
+        )
+    return items
+
+
 def _producer(records: CpRecords) -> tuple[str, str]:
     actor = records.produced_by
     membership = (
@@ -162,9 +221,16 @@ def _producer(records: CpRecords) -> tuple[str, str]:
     return actor.full_name, str(role or "")
 
 
-def cp_file_html(*, records: CpRecords, receiving_school: str, attachments: list[Any]) -> str:
+def cp_file_html(
+    *,
+    records: CpRecords,
+    receiving_school: str,
+    attachments: list[Any],
+    received: list[ReceivedItem] | None = None,
+) -> str:
     """The HTML WeasyPrint lays out (also useful to look at in a browser while designing)."""
     name, role = _producer(records)
+    received = received if received is not None else received_items(records)
     return render_to_string(
         "transfers/pdf/cp_file.html",
         {
@@ -173,12 +239,14 @@ def cp_file_html(*, records: CpRecords, receiving_school: str, attachments: list
             "produced_by_name": name,
             "produced_by_role": role,
             "attachments": attachments,
+            "received": received,
             "sides": [("front", "Front"), ("back", "Back")],
             "counts": {
                 "concerns": len(records.concerns),
                 "chronology": len(records.chronology),
                 "referrals": len(records.referrals),
                 "attachments": len(attachments),
+                "received": len(received),
             },
         },
     )

@@ -16,7 +16,9 @@ left out; a DSL record (Part 2) still in draft is left out too and shown as "not
 Concerns involving several pupils keep only this pupil's involvement, categories and body-map
 marks: the other children are counted, not named or labelled (their own files carry them).
 Allegations against adults and low-level concerns never reach a pupil's file; family contacts
-belong to the pupil file, not the CP file.
+belong to the pupil file, not the CP file. The files this school received from the pupil's
+previous schools and accepted are part of the file too (KCSIE Annex C: the whole file moves on):
+`received_files`, whose stored PDF and bundle each export reads with `received_copy_read`.
 
 Writing the access log is the caller's job (the transfer views log the request and each
 download); a Celery task renders with no request to log.
@@ -25,10 +27,13 @@ download); a Celery task renders with no request to log.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import Storage
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
@@ -62,6 +67,7 @@ from referrals.selectors import referrals_visible_to
 from safeguard.access import access_for, get_for_actor_or_404
 from safeguard.roles import Perm
 from schools.models import Pupil, School
+from transfers.models import IncomingState, IncomingTransfer
 
 
 class ExportRefused(PermissionDenied):
@@ -126,6 +132,8 @@ class CpRecords:
     risk_assessments: list[RiskAssessmentRecord]  # oldest first
     missing_episodes: list[MissingEpisodeRecord]  # oldest first
     absences: list[ContinuousAbsence]  # continuous absences (children missing education)
+    # Files received from previous schools and accepted here, oldest first (`decided_by` read).
+    received_files: list[IncomingTransfer] = field(default_factory=list)
     dates: list[datetime.date] = field(default_factory=list, repr=False)  # every record's date
 
     @property
@@ -144,6 +152,7 @@ class CpRecords:
             or self.risk_assessments
             or self.missing_episodes
             or self.absences
+            or self.received_files
         )
 
     @property
@@ -355,6 +364,13 @@ def cp_records_for_export(*, actor: Any, pupil: Pupil) -> CpRecords:
             "first_day"
         )
     )
+    received = list(
+        IncomingTransfer.objects.filter(
+            school_id=pupil.school_id, pupil=pupil, state=IncomingState.ACCEPTED
+        )
+        .select_related("decided_by")
+        .order_by("decided_at", "created_at")
+    )
     moments: list[Any] = [
         *(f.opened_at for f in cp_files),
         *(f.closed_at for f in cp_files),
@@ -368,6 +384,7 @@ def cp_records_for_export(*, actor: Any, pupil: Pupil) -> CpRecords:
         *(m.episode.missing_since for m in missing),
         *(a.first_day for a in absences),
         *(a.ended_on for a in absences),
+        *(r.decided_at for r in received),
     ]
     return CpRecords(
         school=pupil.school,
@@ -382,5 +399,56 @@ def cp_records_for_export(*, actor: Any, pupil: Pupil) -> CpRecords:
         risk_assessments=risk_assessments,
         missing_episodes=missing,
         absences=absences,
+        received_files=received,
         dates=[d for d in (_day(m) for m in moments) if d is not None],
     )
+
+
+# --- The stored copies of a received file ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedCopy:
+    """One stored file of a received CP file (its signed PDF or its bundle), read for export.
+
+    `state` is "ok" (read, and its SHA-256 is the one recorded when it was received), "missing"
+    (no stored file, or not under the school's own folder) or "mismatch" (changed since)."""
+
+    name: str
+    recorded_sha256: str
+    data: bytes | None
+    state: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest() if self.data is not None else ""
+
+
+def _read_stored(storage: Storage, name: str, school_id: int) -> bytes | None:
+    """A stored file, read only by a normalised path under its own school's folder."""
+    inside = posixpath.normpath(name) == name and ".." not in name.split("/")
+    if not name or not inside or not name.startswith(f"schools/{school_id}/"):
+        return None
+    try:
+        with storage.open(name, "rb") as stored:
+            data: bytes = stored.read()
+            return data
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def received_copy_read(incoming: IncomingTransfer, which: str) -> ReceivedCopy | None:
+    """The received file's stored "pdf" or "bundle" and whether it still matches its SHA-256;
+    None when the file came without one (a bundle is optional)."""
+    stored = getattr(incoming, which)
+    recorded = getattr(incoming, f"{which}_sha256")
+    if not stored.name and not recorded:
+        return None
+    data = _read_stored(stored.storage, stored.name or "", incoming.school_id)
+    if data is None:
+        state = "missing"
+    elif hashlib.sha256(data).hexdigest() != recorded:
+        state = "mismatch"
+    else:
+        state = "ok"
+    return ReceivedCopy(name=stored.name or "", recorded_sha256=recorded, data=data, state=state)

@@ -6,9 +6,11 @@ for the signature, the `openssl` command.
 
 A reference for other systems: it follows docs/bundle/README.md, not this product's code. It
 checks the zip's paths, the manifest's signature (with --ca), every file's SHA-256, every record's
-content hash, the chronology's hashes and the links between consecutive entries, and each
-attachment against its record. It does not validate the JSON Schema (use any 2020-12 validator
-with cp-file-bundle.schema.json) or the PDF's signature (use any PAdES validator, e.g. pdfsig).
+content hash, the chronology's hashes and the links between consecutive entries, each attachment
+against its record, and each file received from a previous school (`previous/`) against its
+SHA-256 and size in `previous_files`. It does not validate the JSON Schema (use any 2020-12
+validator with cp-file-bundle.schema.json) or the PDF's signature (use any PAdES validator, e.g.
+pdfsig).
 Exit status 0 when every check passes, 1 with the reason when one fails.
 """
 
@@ -144,6 +146,28 @@ def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int,
     return checked, cited_only, len(bundle["chronology"])
 
 
+def check_previous(bundle: dict[str, Any], files: dict[str, bytes]) -> int:
+    """Each received file under previous/ against its record; none undescribed. Nested bundles
+    are not opened: check one by running this script on it (with its own sender's --ca)."""
+    described = set()
+    for i, item in enumerate(bundle["previous_files"]):
+        for which, name in (("pdf", "cp-file.pdf"), ("bundle", "cp-file-bundle.zip")):
+            meta = item[which]
+            if meta is None:
+                continue
+            path = meta["path"]
+            if path != f"previous/{item['id']}/{name}":
+                raise Refused(f"previous_files[{i}].{which} has the path of another file")
+            data = files.get(path)
+            if data is None or sha256(data) != meta["sha256"] or len(data) != meta["size"]:
+                raise Refused(f"{path} does not match its record in previous_files")
+            described.add(path)
+    extra = sorted(p for p in files if p.startswith("previous/") and p not in described)
+    if extra:
+        raise Refused(f"{extra[0]} is not described in previous_files")
+    return len(bundle["previous_files"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bundle", type=Path)
@@ -156,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         check_manifest(files)
         bundle = json.loads(files["bundle.json"])
         checked, cited_only, entries = check_records(bundle, files)
+        previous = check_previous(bundle, files)
     except (Refused, KeyError, TypeError, ValueError) as exc:
         print(f"REFUSED: {exc}")
         return 1
@@ -165,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{bundle['sending_school']['name']}; {checked} signed records and {entries} chronology "
         f"entries match their hashes ({cited_only} redacted); manifest signature "
         + ("verified" if args.ca else "NOT checked (give --ca)")
+        + f"; files received from previous schools, matching their records: {previous}"
     )
     return 0
 

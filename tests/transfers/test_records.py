@@ -23,6 +23,7 @@ from tests.transfers.cp_file_records import (
     full_file,
     seed_categories,
 )
+from transfers.models import IncomingSource, IncomingState, IncomingTransfer
 from transfers.records import CpRecords, ExportRefused, cp_records_for_export
 
 
@@ -123,6 +124,7 @@ def _queries(world: World) -> int:
         ]
         _ = [r.reviewed_by.full_name for a in records.risk_assessments for r in a.reviews]
         _ = [m.episode.closed_by for m in records.missing_episodes]
+        _ = [f.decided_by.full_name for f in records.received_files if f.decided_by]
     return len(captured.captured_queries)
 
 
@@ -133,10 +135,21 @@ def test_the_number_of_queries_does_not_grow_with_the_records(world: World) -> N
     for n in range(2, 5):
         concern_with_part_2(world, world.pupil, categories, n=n)
     full_file(world, categories, concerns=2, entries=10, referrals=3, missing=False)
+    for name in ("Oak Primary", "Elm Infants"):  # files received from previous schools
+        IncomingTransfer.objects.create(
+            school=world.school, source=IncomingSource.IMPORT, from_school_name=name,
+            legal_first_name=world.pupil.legal_first_name,
+            legal_last_name=world.pupil.legal_last_name, date_of_birth=world.pupil.date_of_birth,
+            pdf_sha256="0" * 64, state=IncomingState.ACCEPTED, pupil=world.pupil,
+            decided_at=timezone.now(), decided_by=world.users["dsl"],
+        )  # fmt: skip
     large = _queries(world)
-    assert len(cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil).concerns) == 6
+    gathered = cp_records_for_export(actor=world.users["dsl"], pupil=world.pupil)
+    assert len(gathered.concerns) == 6
+    assert [f.from_school_name for f in gathered.received_files] == ["Oak Primary", "Elm Infants"]
     assert large == small
-    # The pupil, the actor's permissions, then one query per kind of record (24 in all).
+    # The pupil, the actor's permissions, then one query per kind of record (25 in all, the
+    # files received from previous schools included).
     assert small <= 25
 
 
