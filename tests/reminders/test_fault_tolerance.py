@@ -126,17 +126,24 @@ def raise_deputy_reminder(world: World, concern: Concern) -> Notification:
     return Notification.objects.get(kind="reminder", recipient=world.users["deputy"])
 
 
+def reminder_being_sent(
+    world: World, categories: dict[str, Category], smtp: SmtpServer, worker: Worker
+) -> Notification:
+    """The worker is in the middle of emailing the deputy's reminder: the server holds it."""
+    worker.start()
+    concern = submit_danger_concern(world, categories)
+    wait_for("the immediate-danger alerts", all_delivered)
+    smtp.hold_next()
+    reminder = raise_deputy_reminder(world, concern)  # committed: queued for the worker
+    assert smtp.holding.wait(30), "the worker did not start sending the reminder"
+    return reminder
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_pool_process_killed_mid_delivery_is_replaced_and_the_reminder_delivered_once(
     world: World, categories: dict[str, Category], smtp: SmtpServer, worker: Worker
 ) -> None:
-    worker.start()
-    concern = submit_danger_concern(world, categories)
-    wait_for("the immediate-danger alerts", all_delivered)
-
-    smtp.hold_next()
-    reminder = raise_deputy_reminder(world, concern)  # committed: queued for the worker
-    assert smtp.holding.wait(30), "the worker did not start sending the reminder"
+    reminder = reminder_being_sent(world, categories, smtp, worker)
     killed = worker.kill_child()  # SIGKILL, with the message sent but not yet accepted
     wait_for(
         "the worker to replace its pool process", lambda: worker.child_pids() not in ([], [killed])
@@ -156,13 +163,7 @@ def test_a_pool_process_killed_mid_delivery_is_replaced_and_the_reminder_deliver
 def test_a_worker_killed_mid_delivery_delivers_the_reminder_once_after_restart(
     world: World, categories: dict[str, Category], smtp: SmtpServer, worker: Worker
 ) -> None:
-    worker.start()
-    concern = submit_danger_concern(world, categories)
-    wait_for("the immediate-danger alerts", all_delivered)
-
-    smtp.hold_next()
-    reminder = raise_deputy_reminder(world, concern)
-    assert smtp.holding.wait(30), "the worker did not start sending the reminder"
+    reminder = reminder_being_sent(world, categories, smtp, worker)
     worker.kill()  # the whole worker, as when a machine loses power
     smtp.release()
     reminder.refresh_from_db()
