@@ -1053,7 +1053,9 @@ def bundle_open(data: bytes) -> OpenedBundle:
                     "not match the record."
                 )
             attachments[path] = content
-    previous = _open_previous(bundle["previous_files"], files)
+    # Optional in format 1: bundles made before it existed carry no files from earlier schools.
+    previous_files = bundle.get("previous_files", [])
+    previous = _open_previous(previous_files, files)
     pdf_signature = pdf_signature_check(files[PDF_NAME])
     if not pdf_signature.valid:
         raise BundleRefused(
@@ -1069,7 +1071,7 @@ def bundle_open(data: bytes) -> OpenedBundle:
         pupil=bundle["pupil"],
         sending_school=bundle["sending_school"],
         warnings=_warnings(bundle, manifest_signature, pdf_signature)
-        + _previous_warnings(bundle["previous_files"], previous),
+        + _previous_warnings(previous_files, previous),
         previous=previous,
     )
 

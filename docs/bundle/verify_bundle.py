@@ -150,7 +150,7 @@ def check_previous(bundle: dict[str, Any], files: dict[str, bytes]) -> int:
     """Each received file under previous/ against its record; none undescribed. Nested bundles
     are not opened: check one by running this script on it (with its own sender's --ca)."""
     described = set()
-    for i, item in enumerate(bundle["previous_files"]):
+    for i, item in enumerate(bundle.get("previous_files", [])):
         for which, name in (("pdf", "cp-file.pdf"), ("bundle", "cp-file-bundle.zip")):
             meta = item[which]
             if meta is None:
@@ -165,7 +165,7 @@ def check_previous(bundle: dict[str, Any], files: dict[str, bytes]) -> int:
     extra = sorted(p for p in files if p.startswith("previous/") and p not in described)
     if extra:
         raise Refused(f"{extra[0]} is not described in previous_files")
-    return len(bundle["previous_files"])
+    return len(bundle.get("previous_files", []))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -688,3 +688,14 @@ def test_a_bundle_signed_by_an_unknown_key_opens_untrusted_with_a_warning(
         "register: check with the sending school that it is theirs."
     )
     assert "The bundle is signed by Someone Else but the PDF by " in opened.warnings[1]
+
+
+def test_a_bundle_made_before_previous_files_existed_still_opens(exported: Exported) -> None:
+    """`previous_files` is optional in format 1: a bundle without it (made before it was added)
+    carries no earlier schools' files and opens; a file under previous/ in it is still refused."""
+    older = _with_json(exported.world, exported.zipped, lambda b: b.pop("previous_files"))
+    opened = bundle_open(older)
+    assert opened.previous == {}
+    files = _files(older)
+    files["previous/x/cp-file.pdf"] = b"%PDF-1.4 smuggled"
+    assert "previous/" in _refused(_resigned(exported.world, files))
