@@ -25,6 +25,28 @@ def _when(label: str) -> forms.DateTimeField:
     )
 
 
+OTHER_CHILDREN_LABEL = "I have read the file and checked what it says about other children"
+OTHER_CHILDREN_HINT = (
+    "Other children involved are not named in the file's records, but free text written by staff "
+    "(what was seen and heard, notes and updates) may still name them. Be content that what it "
+    "says about them can be shared: Keeping children safe in education allows sharing "
+    "information to keep a child safe."
+)
+OTHER_CHILDREN_REQUIRED = (
+    "Confirm you have read the file and checked what it says about other children"
+)
+
+
+def _other_children_checked() -> forms.BooleanField:
+    """The DSL's confirmation, before a file leaves the school, that they have read what staff
+    wrote about other children in it (ADR 0013: free text can still name them)."""
+    return forms.BooleanField(
+        label=OTHER_CHILDREN_LABEL,
+        help_text=OTHER_CHILDREN_HINT,
+        error_messages={"required": OTHER_CHILDREN_REQUIRED},
+    )
+
+
 class TransferStartForm(GovukFormMixin, forms.Form):
     PLATFORM, ELSEWHERE = "platform", "elsewhere"
 
@@ -69,9 +91,17 @@ class TransferStartForm(GovukFormMixin, forms.Form):
         label="Name of the new school's DSL (optional)", required=False, max_length=150
     )
 
-    def __init__(self, *args: Any, schools: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: Any, own_school: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schools = schools  # the schools the pupil may go to (not their own)
+        self.own_school = own_school  # the school the pupil is leaving
+
+    def _is_own_school(self, text: str) -> bool:
+        own = self.own_school
+        if own is None:
+            return False
+        folded = text.casefold()
+        return text == (own.urn or "") or folded in own.name.casefold()
 
     def _school_for(self, text: str) -> Any:
         """The one school on the service that the text names (URN, or part of its name)."""
@@ -86,7 +116,12 @@ class TransferStartForm(GovukFormMixin, forms.Form):
             found = list(self.schools.filter(name__icontains=text).order_by("name")[:6])
         if len(found) == 1:
             return found[0]
-        if not found:
+        if not found and self._is_own_school(text):
+            self.add_error(
+                "destination_search",
+                "That is this school: choose the school the pupil is moving to",
+            )
+        elif not found:
             self.add_error(
                 "destination_search",
                 f"No school on this service is called {text!r}: check the name or URN, or "
@@ -148,6 +183,16 @@ class SentForm(GovukFormMixin, forms.Form):
         max_length=300,
         help_text="For example, the tracking number or the email address it went to",
     )
+    other_children_checked = _other_children_checked()
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "other_children_checked"}
+
+
+class SendForm(GovukFormMixin, forms.Form):
+    """Sending the file in the service to a school that uses it."""
+
+    other_children_checked = _other_children_checked()
 
 
 class ReceiptForm(GovukFormMixin, forms.Form):

@@ -17,10 +17,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from chronology.models import EntryKind
 from chronology.services import chronology_append
@@ -53,6 +54,7 @@ LEAVING_DATE_AHEAD = datetime.timedelta(days=366)
 PDF_NAME = "cp-file.pdf"
 BUNDLE_NAME = "cp-file-bundle.zip"
 LARGEST_IMPORT = 200 * 1024 * 1024
+IMPORT_LOCK = 7007  # the first key of the advisory lock that takes a school's imports in turn
 # An export with no progress for this long has lost its task: it may be queued again.
 STALE_EXPORT = datetime.timedelta(minutes=10)
 
@@ -766,7 +768,7 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
     try:
         opened = bundle_open(data)
     except BundleRefused as refused:
-        raise ValidationError({"bundle": f"This bundle was refused: {refused.reason}"}) from None
+        raise ValidationError({"bundle": import_refusal(refused.reason)}) from None
     manifest, pdf = opened.manifest_signature, opened.pdf_signature
     if not manifest.fingerprint or manifest.fingerprint != pdf.fingerprint:
         # A genuine PDF about one child, repackaged with records about another, signed anew.
@@ -779,6 +781,8 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
             }
         )
     identity = _bundle_pupil(opened)
+    pdf_sha256 = sha256(opened.pdf)
+    _refuse_a_file_held(school=school, pdf_sha256=pdf_sha256)
     incoming = IncomingTransfer(
         school=school,
         source=IncomingSource.IMPORT,
@@ -792,7 +796,7 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
         upn=identity["upn"],
         year_group=identity["year_group"],
         leaving_date=identity["leaving_date"],
-        pdf_sha256=sha256(opened.pdf),
+        pdf_sha256=pdf_sha256,
         bundle_sha256=sha256(data),
         check_warnings=[str(w) for w in opened.warnings],
         signatures_trusted=opened.trusted,
@@ -807,6 +811,54 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
         ) from None
     incoming.save()
     return incoming
+
+
+_NOT_A_BUNDLE = ("not a zip file",)
+
+
+def import_refusal(reason: str) -> str:
+    """A refused bundle's reason in plain English first, with a next step, then the detail."""
+    detail = " ".join(reason.split()).rstrip(".")
+    if len(detail) > 1 and detail[0].isupper() and detail[1].islower():
+        detail = detail[0].lower() + detail[1:]  # "This is ..." reads on after "Detail:"
+    if any(words in reason.lower() for words in _NOT_A_BUNDLE):
+        lead = (
+            "This file is not a CP-file bundle, so it cannot be imported. Upload the .zip file "
+            "the sending school sent you"
+        )
+    else:
+        lead = (
+            "This bundle is damaged or has been changed, so it cannot be trusted. Ask the "
+            "school that sent it to send it again"
+        )
+    return f"{lead}. (Detail: {detail}.)" if detail else f"{lead}."
+
+
+def _refuse_a_file_held(*, school: School, pdf_sha256: str) -> None:
+    """A file this school already holds (waiting or accepted) is not imported a second time.
+    Imports to one school are taken one at a time (a transaction-scoped lock) so two uploads of
+    the same bundle at once cannot both pass."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, school.pk])
+    earlier = (
+        IncomingTransfer.objects.filter(
+            school=school,
+            pdf_sha256=pdf_sha256,
+            state__in=[IncomingState.WAITING, IncomingState.ACCEPTED],
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    when = date_format(timezone.localtime(earlier.created_at), "j F Y")
+    how = "imported" if earlier.source == IncomingSource.IMPORT else "received in the service"
+    where = (
+        "it is waiting in Incoming CP files"
+        if earlier.state == IncomingState.WAITING
+        else "it was accepted, and is in the pupil's child-protection file"
+    )
+    raise ValidationError({"bundle": f"This file was already {how} on {when}: {where}."})
 
 
 def _date(value: Any) -> datetime.date | None:

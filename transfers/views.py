@@ -21,8 +21,8 @@ from safeguard.roles import Perm
 from schools.models import Pupil, School
 
 from . import services
-from .forms import ImportForm, ReceiptForm, RejectForm, SentForm, TransferStartForm
-from .models import ExportState, IncomingState
+from .forms import ImportForm, ReceiptForm, RejectForm, SendForm, SentForm, TransferStartForm
+from .models import ExportState, IncomingSource, IncomingState
 from .selectors import (
     incoming_for,
     incoming_get_for,
@@ -87,7 +87,7 @@ def transfer_start(request: HttpRequest, pk: Any) -> HttpResponse:
     if current is not None and not current.is_open:
         current = None
     schools = School.objects.exclude(pk=pupil.school_id)
-    form = TransferStartForm(request.POST or None, schools=schools)
+    form = TransferStartForm(request.POST or None, schools=schools, own_school=pupil.school)
     if request.method == "POST" and current is None and form.is_valid():
         try:
             transfer = services.transfer_start(
@@ -121,33 +121,40 @@ def _transfer(request: HttpRequest, pk: Any, what: str = "transfer") -> Any:
     return transfer
 
 
+def _detail_context(transfer: Any, send_form: SendForm | None = None) -> dict[str, Any]:
+    return {
+        "transfer": transfer,
+        "export": transfer.export,
+        "stale": transfer.export is not None and services.export_is_stale(transfer.export),
+        "pupil": transfer.pupil,
+        "today": timezone.localdate(),
+        "send_form": send_form or SendForm(),
+    }
+
+
 @login_required
 @require_GET
 def transfer_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     transfer = _transfer(request, pk)
-    return render(
-        request,
-        "transfers/detail.html",
-        {
-            "transfer": transfer,
-            "export": transfer.export,
-            "stale": transfer.export is not None and services.export_is_stale(transfer.export),
-            "pupil": transfer.pupil,
-            "today": timezone.localdate(),
-        },
-    )
+    return render(request, "transfers/detail.html", _detail_context(transfer))
+
+
+HTMX_STOP_POLLING = 286  # htmx swaps the response and stops the element's polling
 
 
 @login_required
 @require_GET
 def transfer_progress(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The export's progress, polled by the page (htmx) until the file is ready or stopped."""
+    """The export's progress, polled by the page (htmx) until the file is ready or stopped: the
+    text of the page's one live region (so each stage and the finish are announced), the progress
+    bar, and once finished what can be done next, swapped in out of band."""
     transfer = transfer_get_for(actor=request.user, pk=pk)
     export = transfer.export
-    response = render(request, "transfers/_progress.html", {"transfer": transfer, "export": export})
     finished = export is None or export.state in (ExportState.DONE, ExportState.FAILED)
+    context = {**_detail_context(transfer), "finished": finished}
+    response = render(request, "transfers/progress_poll.html", context)
     if finished and request.htmx:  # type: ignore[attr-defined]
-        response["HX-Refresh"] = "true"  # the whole page: what can be done next has changed
+        response.status_code = HTMX_STOP_POLLING
     return response
 
 
@@ -169,6 +176,10 @@ def transfer_retry(request: HttpRequest, pk: Any) -> HttpResponse:
 def transfer_send(request: HttpRequest, pk: Any) -> HttpResponse:
     """Deliver the file to a school on the service."""
     transfer = transfer_get_for(actor=request.user, pk=pk)
+    form = SendForm(request.POST)
+    if not form.is_valid():  # the DSL has not confirmed what the file says about other children
+        transfer = _transfer(request, pk)
+        return render(request, "transfers/detail.html", _detail_context(transfer, form))
     try:
         services.transfer_send(actor=request.user, transfer=transfer)
     except ValidationError as error:
@@ -198,7 +209,8 @@ def _transfer_step(
         form.initial[initial_field] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
     if request.method == "POST" and form.is_valid():
         try:
-            service(actor=request.user, transfer=transfer, **form.cleaned_data)
+            arguments = getattr(form, "service_arguments", lambda: form.cleaned_data)()
+            service(actor=request.user, transfer=transfer, **arguments)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -359,10 +371,15 @@ def incoming_accept(request: HttpRequest, pk: Any) -> HttpResponse:
         return redirect("incoming-detail", pk=incoming.pk)
     added = " (added to the roll)" if incoming.pupil_created else ""
     name = incoming.pupil.display_name if incoming.pupil else incoming.legal_name
+    sender = incoming.from_school_name
+    told = (
+        f"{sender} does not use this service: tell them you have received it."
+        if incoming.source == IncomingSource.IMPORT
+        else f"{sender} can see your receipt."
+    )
     messages.success(
         request,
-        f"File accepted and attached to {name}'s child-protection file"
-        f"{added}. {incoming.from_school_name} can see your receipt.",
+        f"File accepted and attached to {name}'s child-protection file{added}. {told}",
     )
     return redirect("pupil-safeguarding", pk=incoming.pupil_id)
 
@@ -372,6 +389,13 @@ def incoming_accept(request: HttpRequest, pk: Any) -> HttpResponse:
 def incoming_reject(request: HttpRequest, pk: Any) -> HttpResponse:
     incoming = _incoming(request, pk)
     form = RejectForm(request.POST or None)
+    imported = incoming.source == IncomingSource.IMPORT
+    if imported:  # the sender is not on the service: nothing is sent back to them
+        form.fields["reason"].help_text = (
+            "For example, the pupil is not joining this school. It is kept with this school's "
+            f"record of the file; {incoming.from_school_name} does not use this service and is "
+            "not told."
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.incoming_reject(
@@ -380,9 +404,21 @@ def incoming_reject(request: HttpRequest, pk: Any) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"File returned to {incoming.from_school_name}.")
+            messages.success(
+                request,
+                (
+                    f"The files have been removed from this service. Tell "
+                    f"{incoming.from_school_name} the file is not for this school."
+                )
+                if imported
+                else f"File returned to {incoming.from_school_name}.",
+            )
             return redirect("incoming-list")
-    return render(request, "transfers/reject.html", {"incoming": incoming, "form": form})
+    return render(
+        request,
+        "transfers/reject.html",
+        {"incoming": incoming, "form": form, "imported": imported},
+    )
 
 
 @login_required

@@ -51,11 +51,22 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
         sender.get_by_label("New school's name or DfE URN").fill("Southend Bay Academy")
         sender.get_by_role("button", name="Prepare the file").click()
         expect(sender.get_by_test_id("transfer-deadline")).to_be_visible()
-        # The page polls the export and refreshes when the signed file is ready.
+        # The page polls the export; when the signed file is ready its one live region says so
+        # (announced, the region is not replaced) and the Send button is swapped in.
         send = sender.get_by_role("button", name="Send to Southend Bay Academy")
         expect(send).to_be_visible(timeout=90_000)
-        expect(sender.get_by_test_id("export-ready")).to_contain_text("Signed PDF of")
+        live = sender.locator('#export-progress[aria-live="polite"]')
+        expect(live.get_by_test_id("export-ready")).to_contain_text("Signed PDF of")
+        # The DSL must confirm they have checked what the file says about other children.
         send.click()
+        expect(sender.locator("#id_other_children_checked-error")).to_contain_text(
+            "Confirm you have read the file and checked what it says about other children"
+        )
+        expect(sender.get_by_test_id("transfer-state")).to_have_text("Ready to send")
+        sender.get_by_label(
+            "I have read the file and checked what it says about other children"
+        ).check()
+        sender.get_by_role("button", name="Send to Southend Bay Academy").click()
         expect(sender.get_by_test_id("transfer-state")).to_have_text("Sent: awaiting receipt")
 
     # Southend Bay: the incoming file, its signature, accept.
@@ -70,6 +81,13 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
     expect(receiver.get_by_test_id("signature-trusted")).to_be_visible()
     receiver.set_viewport_size(PHONE)  # the signature check and its hash fit a phone
     assert receiver.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Accept and Return sit in one button group: the same full width on a phone.
+    accept = receiver.get_by_role("button", name="Accept and confirm receipt").bounding_box()
+    give_back = receiver.get_by_role("link", name="Return it: wrong pupil or school")
+    back = give_back.bounding_box()
+    assert accept is not None
+    assert back is not None
+    assert accept["width"] == back["width"]
     receiver.set_viewport_size(DESK)
     receiver.get_by_role("button", name="Accept and confirm receipt").click()
     expect(receiver.get_by_test_id("received-files")).to_contain_text(

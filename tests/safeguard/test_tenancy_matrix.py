@@ -246,7 +246,13 @@ ROUTES: dict[str, Route] = {
     "transfer-detail": _record_route("transfer", MANAGE_CP),
     "transfer-progress": _record_route("transfer", MANAGE_CP),
     "transfer-retry": _record_route("transfer", MANAGE_CP, method="post", ok=302),
-    "transfer-send": _record_route("transfer", MANAGE_CP, method="post", ok=302),
+    "transfer-send": _record_route(
+        "transfer",
+        MANAGE_CP,
+        method="post",
+        ok=302,
+        data=lambda w, which: {"other_children_checked": "on"},
+    ),
     "transfer-sent": _record_route("transfer", MANAGE_CP),
     "transfer-receipt": _record_route("transfer", MANAGE_CP),
     "transfer-file": Route(

@@ -511,8 +511,10 @@ def test_a_tampered_bundle_is_refused_with_the_reason(
             actor=world.users["other_dsl"], school=world.other_school, data=data
         )
     (message,) = refused.value.message_dict["bundle"]
-    assert message.startswith("This bundle was refused: ")
-    assert len(message) > len("This bundle was refused: ") + 10
+    lead = "This bundle is damaged or has been changed, so it cannot be trusted. "
+    assert message.startswith(lead)
+    assert "(Detail: " in message
+    assert len(message) > len(lead) + 60
     assert not IncomingTransfer.objects.exists()
 
 
@@ -521,7 +523,7 @@ def test_something_that_is_not_a_bundle_is_refused(world: World) -> None:
         services.incoming_import(
             actor=world.users["dsl"], school=world.school, data=b"not a zip file at all"
         )
-    assert refused.value.message_dict["bundle"][0].startswith("This bundle was refused")
+    assert refused.value.message_dict["bundle"][0].startswith("This file is not a CP-file bundle")
 
 
 # --- Reminders ---------------------------------------------------------------------------------
