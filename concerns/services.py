@@ -353,7 +353,19 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
 
 def concern_signed_content(concern: Concern) -> dict[str, Any]:
     """The canonical content of a concern: what its signature covers."""
-    involvements = concern.involvements.prefetch_related("involvementcategory_set")
+    return concern_content(
+        concern,
+        concern.involvements.prefetch_related("involvementcategory_set"),
+        concern.body_marks.all(),
+        concern.attachments.all(),
+    )
+
+
+def concern_content(
+    concern: Any, involvements: Iterable[Any], body_marks: Iterable[Any], attachments: Iterable[Any]
+) -> dict[str, Any]:
+    """A concern's canonical content from its rows (involvements with their
+    `involvementcategory_set`): the one definition, used to sign and by the open bundle to check."""
     return {
         "type": "concern",
         "id": concern.pk,
@@ -397,12 +409,38 @@ def concern_signed_content(concern: Concern) -> dict[str, Any]:
                 "description": m.description,
                 "pupil_id": m.pupil_id,
             }
-            for m in concern.body_marks.order_by("created_at", "id")
+            for m in sorted(body_marks, key=lambda m: (m.created_at, m.pk))
         ],
         "attachments": [
             {"name": a.original_name, "content_type": a.content_type, "sha256": a.sha256}
-            for a in concern.attachments.order_by("created_at", "id")
+            for a in sorted(attachments, key=lambda a: (a.created_at, a.pk))
         ],
+    }
+
+
+def addendum_content(addendum: Any, concern: Any) -> dict[str, Any]:
+    """An addendum's canonical content, bound to the concern's hash."""
+    return {
+        "type": "addendum",
+        "concern_id": concern.pk,
+        "concern_hash": concern.content_hash,
+        "author_id": addendum.author_id,
+        "author_name": addendum.author_name,
+        "author_job_title": addendum.author_job_title,
+        "text": addendum.text,
+        "signed_at": addendum.signed_at,
+    }
+
+
+def action_done_content(action: Any) -> dict[str, Any]:
+    """What a completed action's chronology entry signs."""
+    return {
+        "type": "action_done",
+        "id": action.pk,
+        "description": action.description,
+        "done_at": action.done_at,
+        "done_by": action.done_by_id,
+        "done_note": action.done_note,
     }
 
 
@@ -531,18 +569,7 @@ def addendum_add(*, actor: User, concern: Concern, text: str) -> Addendum:
         text=text.strip(),
         signed_at=now,
     )
-    addendum.content_hash = content_hash(
-        {
-            "type": "addendum",
-            "concern_id": concern.pk,
-            "concern_hash": concern.content_hash,
-            "author_id": actor.pk,
-            "author_name": addendum.author_name,
-            "author_job_title": addendum.author_job_title,
-            "text": addendum.text,
-            "signed_at": now,
-        }
-    )
+    addendum.content_hash = content_hash(addendum_content(addendum, concern))
     addendum.full_clean()
     addendum.save()
     _chronicle(
@@ -693,11 +720,16 @@ def dsl_record_problems(record: DslRecord) -> dict[str, str]:
 
 
 def dsl_record_signed_content(record: DslRecord) -> dict[str, Any]:
+    return dsl_record_content(record, record.concern, record.advice.all())
+
+
+def dsl_record_content(record: Any, concern: Any, advice: Iterable[Any]) -> dict[str, Any]:
+    """The DSL record's (Part 2) canonical content from its rows, bound to the concern's hash."""
     return {
         "type": "dsl_record",
         "id": record.pk,
         "concern_id": record.concern_id,
-        "concern_hash": record.concern.content_hash,
+        "concern_hash": concern.content_hash,
         "received_at": record.received_at,
         **{f: getattr(record, f) for f in DSL_FIELDS},
         "advice": [
@@ -708,7 +740,7 @@ def dsl_record_signed_content(record: DslRecord) -> dict[str, Any]:
                 "organisation": a.organisation,
                 "advice": a.advice,
             }
-            for a in record.advice.order_by("sought_at", "id")
+            for a in sorted(advice, key=lambda a: (a.sought_at, a.pk))
         ],
         "signed_by": record.signed_by_id,
         "signer_name": record.signer_name,
@@ -809,16 +841,7 @@ def action_complete(*, actor: User, action: Action, note: str) -> Action:
         action.concern,
         kind="action_done",
         source=action,
-        source_hash=content_hash(
-            {
-                "type": "action_done",
-                "id": action.pk,
-                "description": action.description,
-                "done_at": action.done_at,
-                "done_by": actor.pk,
-                "done_note": action.done_note,
-            }
-        ),
+        source_hash=content_hash(action_done_content(action)),
         occurred_at=action.done_at,
         summary=f"Action on {action.concern.reference} done by {actor.full_name}",
         actor=actor,

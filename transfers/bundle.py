@@ -33,6 +33,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
+from concerns.services import (  # the records' canonical content: defined once, where signed
+    action_done_content,
+    addendum_content,
+    concern_content,
+    dsl_record_content,
+)
 from safeguard.signing import canonical_json, content_hash
 
 if TYPE_CHECKING:
@@ -127,120 +133,8 @@ def _name(user: Any) -> str:
     return user.full_name if user is not None else ""
 
 
-def concern_content(
-    concern: Any, involvements: Iterable[Any], body_marks: Iterable[Any], attachments: Iterable[Any]
-) -> dict[str, Any]:
-    """`concerns.services.concern_signed_content` from rows already read (the involvements with
-    their `involvementcategory_set` prefetched), without a query per concern."""
-    return {
-        "type": "concern",
-        "id": concern.pk,
-        "school_id": concern.school_id,
-        "reference": concern.reference,
-        "author_id": concern.author_id,
-        "reporter_name": concern.reporter_name,
-        "reporter_job_title": concern.reporter_job_title,
-        "written_at": concern.written_at,
-        "incident_at": concern.incident_at,
-        "location": concern.location,
-        "reason_for_recording": concern.reason_for_recording,
-        "account": concern.account,
-        "professional_opinion": concern.professional_opinion,
-        "actions_taken": concern.actions_taken,
-        "other_information": concern.other_information,
-        "immediate_danger": concern.immediate_danger,
-        "pupils": sorted(
-            (
-                {
-                    "pupil_id": i.pupil_id,
-                    "name": i.pupil_legal_name,
-                    "known_as": i.pupil_known_as,
-                    "date_of_birth": i.pupil_date_of_birth,
-                    "upn": i.pupil_upn,
-                    "year_group": i.pupil_year_group,
-                    "registration_group": i.pupil_registration_group,
-                    "involvement": i.involvement,
-                    "involvement_other": i.involvement_other,
-                    "categories": sorted(c.label for c in i.involvementcategory_set.all()),
-                }
-                for i in involvements
-            ),
-            key=lambda p: str(p["pupil_id"]),
-        ),
-        "body_map": [
-            {
-                "side": m.side,
-                "x": m.x,
-                "y": m.y,
-                "description": m.description,
-                "pupil_id": m.pupil_id,
-            }
-            for m in sorted(body_marks, key=lambda m: (m.created_at, m.pk))
-        ],
-        "attachments": [
-            {"name": a.original_name, "content_type": a.content_type, "sha256": a.sha256}
-            for a in _in_order(attachments)
-        ],
-    }
-
-
 def _in_order(attachments: Iterable[Any]) -> list[Any]:
     return sorted(attachments, key=lambda a: (a.created_at, a.pk))
-
-
-def addendum_content(addendum: Any, concern: Any) -> dict[str, Any]:
-    """As `concerns.services.addendum_add` signs it."""
-    return {
-        "type": "addendum",
-        "concern_id": concern.pk,
-        "concern_hash": concern.content_hash,
-        "author_id": addendum.author_id,
-        "author_name": addendum.author_name,
-        "author_job_title": addendum.author_job_title,
-        "text": addendum.text,
-        "signed_at": addendum.signed_at,
-    }
-
-
-def dsl_record_content(record: Any, concern: Any, advice: Iterable[Any]) -> dict[str, Any]:
-    """`concerns.services.dsl_record_signed_content` from rows already read."""
-    from concerns.services import DSL_FIELDS
-
-    return {
-        "type": "dsl_record",
-        "id": record.pk,
-        "concern_id": record.concern_id,
-        "concern_hash": concern.content_hash,
-        "received_at": record.received_at,
-        **{f: getattr(record, f) for f in DSL_FIELDS},
-        "advice": [
-            {
-                "sought_at": a.sought_at,
-                "name": a.name,
-                "role": a.role,
-                "organisation": a.organisation,
-                "advice": a.advice,
-            }
-            for a in sorted(advice, key=lambda a: (a.sought_at, a.pk))
-        ],
-        "signed_by": record.signed_by_id,
-        "signer_name": record.signer_name,
-        "signer_role": record.signer_role,
-        "signed_at": record.signed_at,
-    }
-
-
-def action_done_content(action: Any) -> dict[str, Any]:
-    """As `concerns.services.action_complete` signs a completed action (its chronology entry
-    carries the hash)."""
-    return {
-        "type": "action_done",
-        "id": action.pk,
-        "description": action.description,
-        "done_at": action.done_at,
-        "done_by": action.done_by_id,
-        "done_note": action.done_note,
-    }
 
 
 def attachment_path(attachment: Any) -> str:
