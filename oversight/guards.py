@@ -11,3 +11,9 @@ GUARDS = [
     Guard("qaresponse_update", "oversight_qaresponse", "UPDATE", "(1 = 1)"),
     Guard("qaresponse_delete", "oversight_qaresponse", "DELETE", "(1 = 1)"),
 ]
+
+# The history of a trust's category list is append-only.
+GUARDS += [
+    Guard("categorychange_update", "oversight_categorychange", "UPDATE", "(1 = 1)"),
+    Guard("categorychange_delete", "oversight_categorychange", "DELETE", "(1 = 1)"),
+]
