@@ -92,6 +92,8 @@ class Records:
     transfer: Any = None  # a transfer out, its file ready (the sending school's)
     incoming: Any = None  # a file received, waiting to be accepted (the receiving school's)
     retention: Any = None  # a file kept until its date (a pupil who has left)
+    category: Any = None  # a category of the school's trust's list (trust-level)
+    category_request: Any = None  # the school DSL's request for a new category
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -178,6 +180,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.transfers.retention_records import retention_record
 
     records.retention = retention_record(school)
+    from tests.oversight.category_records import category_records
+
+    records.category, records.category_request = category_records(school, manager)
     return records
 
 

@@ -81,6 +81,11 @@ def _signing_key(world: World, records: dict[str, Records], which: str) -> dict[
     return {"pk": signing_key_record(world.school if which == "own" else world.other_school).pk}
 
 
+def _category(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """A category of the list of school A's trust ("own") or school B's ("other")."""
+    return {"pk": records[which].category.pk}
+
+
 def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
     return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
@@ -280,6 +285,28 @@ ROUTES: dict[str, Route] = {
     "signing-key-upload": Route(allowed=MANAGE_CP),
     "signing-certificate-download": Route(
         kwargs=_signing_key, allowed=MANAGE_CP, denied=404, record=True
+    ),
+    # Category governance: the TSO keeps the trust's list (another trust's category is a 404);
+    # the school's DSL and deputies ask for categories, read their requests and the outcome; the
+    # TSO of the school's trust decides (the DSL who can read a request may not decide it: 403).
+    "category-list": Route(allowed={"tso"}),
+    "category-add": Route(allowed={"tso"}),
+    "category-history": Route(allowed={"tso"}),
+    "category-rename": Route(kwargs=_category, allowed={"tso"}, denied=404, record=True),
+    "category-retire": Route(kwargs=_category, allowed={"tso"}, denied=404, record=True),
+    # Restoring a category in use is refused with a message: back to the list (302).
+    "category-restore": Route(
+        kwargs=_category, allowed={"tso"}, denied=404, record=True, method="post", ok=302
+    ),
+    "category-request-list": Route(allowed=MANAGE_CP),
+    "category-request-new": Route(allowed=MANAGE_CP),
+    "category-request-detail": _record_route("category_request", MANAGE_CP | {"tso"}),
+    # An empty decision: the request page again with the error beside the field (200).
+    "category-request-approve": _record_route(
+        "category_request", {"tso"}, method="post", forbidden=MANAGE_CP
+    ),
+    "category-request-decline": _record_route(
+        "category_request", {"tso"}, method="post", forbidden=MANAGE_CP
     ),
     # The notification centre: everyone has one; a notification is its recipient's alone.
     "notification-list": Route(allowed=EVERYONE),
