@@ -113,6 +113,8 @@ KIND_LABELS: dict[str, str] = {
     "allegation_reported": "concern about an adult",
     "low_level_concern_reported": "low-level concern about an adult",
     "allegation_named": "confidential matter",
+    "qa_review": "quality-assurance feedback",
+    "qa_response": "response to quality-assurance feedback",
     "category_requested": "new category requested",
     "category_request_decided": "category request decided",
 }

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("transfers.signing_urls")),
     path("", include("transfers.retention_urls")),
     path("", include("transfers.urls")),
+    path("", include("oversight.qa_urls")),
     path("", include("oversight.category_urls")),
     path("platform-admin/", admin.site.urls),
 ]

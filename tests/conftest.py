@@ -92,6 +92,7 @@ class Records:
     transfer: Any = None  # a transfer out, its file ready (the sending school's)
     incoming: Any = None  # a file received, waiting to be accepted (the receiving school's)
     retention: Any = None  # a file kept until its date (a pupil who has left)
+    qa_review: Any = None  # a submitted QA review of the concern, by the trust's TSO
     category: Any = None  # a category of the school's trust's list (trust-level)
     category_request: Any = None  # the school DSL's request for a new category
 
@@ -180,6 +181,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.transfers.retention_records import retention_record
 
     records.retention = retention_record(school)
+    from tests.oversight.qa_records import qa_review_record
+
+    records.qa_review = qa_review_record(school, concern)
     from tests.oversight.category_records import category_records
 
     records.category, records.category_request = category_records(school, manager)

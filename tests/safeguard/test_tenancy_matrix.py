@@ -86,6 +86,11 @@ def _category(world: World, records: dict[str, Records], which: str) -> dict[str
     return {"pk": records[which].category.pk}
 
 
+def _qa_school(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """School A ("own") or school B ("other"), to draw a QA sample of."""
+    return {"school_id": (world.school if which == "own" else world.other_school).pk}
+
+
 def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
     return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
@@ -308,6 +313,24 @@ ROUTES: dict[str, Route] = {
     "category-request-decline": _record_route(
         "category_request", {"tso"}, method="post", forbidden=MANAGE_CP
     ),
+    # Quality assurance: the TSO samples, chooses and reviews their trust's schools' concerns
+    # (another trust's school or review is a 404); the school's DSL and deputies read the
+    # submitted feedback and respond. The head reads CP records but not QA feedback (404).
+    "qa-overview": Route(allowed={"tso"}),
+    "qa-choose": Route(allowed={"tso"}),
+    "qa-sample-new": Route(kwargs=_qa_school, allowed={"tso"}, denied=404, record=True),
+    "qa-review": _record_route("qa_review", MANAGE_CP | {"tso"}),
+    "qa-respond": _record_route(
+        "qa_review",
+        MANAGE_CP,
+        method="post",
+        ok=302,
+        data=lambda w, which: {"text": "Noted"},
+        forbidden={"tso"},
+    ),
+    # Removing a submitted review is refused with a message (302); the school may not (403).
+    "qa-remove": _record_route("qa_review", {"tso"}, method="post", ok=302, forbidden=MANAGE_CP),
+    "qa-school-list": Route(allowed=MANAGE_CP),
     # The notification centre: everyone has one; a notification is its recipient's alone.
     "notification-list": Route(allowed=EVERYONE),
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
