@@ -1,0 +1,662 @@
+"""The figures behind the school and trust dashboards (issue 8), read in the database.
+
+Every figure is an aggregate: counts grouped by school, category, year group, week or 28-day
+window, computed with GROUP BY and filtered counts in a fixed number of queries whatever the
+number of schools or concerns (the tests pin them). Nothing here carries a child's name, so the
+governor's view is built from the same figures.
+
+Who may read what (DESIGN section 4): `school_figures` needs `VIEW_SCHOOL_AGGREGATES` in the
+school (DSL, deputy, head, governor, and the trust's TSO); `trust_figures` needs
+`VIEW_TRUST_DASHBOARD` on the trust (the TSO) and covers only that trust's schools. Anyone else
+gets the same 404 as for a school that does not exist.
+
+The rules the issue left open (what counts, the periods, the outlier rule) are in docs/adr/0019.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncWeek
+from django.http import Http404
+from django.utils import timezone
+
+from chronology.models import CpFile, PupilStatus, RiskAssessment
+from concerns.models import (
+    Action,
+    Category,
+    Concern,
+    ConcernPupil,
+    ConcernStatus,
+    InvolvementCategory,
+)
+from oversight import terms
+from referrals.models import Referral, ReferralStatus
+from referrals.selectors import follow_up_outstanding_q, overdue_q
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import School, Trust, YearGroup
+
+# --- Periods ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `start` to `end`, both included, in the school's time zone (London)."""
+
+    start: datetime.date
+    end: datetime.date
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A period cannot end before it starts.")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The first moment of the period and the first moment after it."""
+        return _midnight(self.start), _midnight(self.end + datetime.timedelta(days=1))
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def term_of(day: datetime.date) -> Period:
+    """The school term a day falls in, as quality assurance counts terms (`oversight.terms`):
+    autumn September to December, spring January to March, summer April to August."""
+    term = terms.term_of(day)
+    return Period(term.start, term.end, term.label)
+
+
+def previous_period(period: Period) -> Period:
+    """The term before, when the period is a term; else as many days just before it."""
+    term = term_of(period.start)
+    if (term.start, term.end) == (period.start, period.end):
+        return term_of(period.start - datetime.timedelta(days=1))
+    end = period.start - datetime.timedelta(days=1)
+    return Period(end - datetime.timedelta(days=period.days - 1), end, "the period before")
+
+
+def period_for(
+    start: datetime.date | None, end: datetime.date | None, today: datetime.date
+) -> Period:
+    """The period a dashboard shows: the dates given, else the current term (to today)."""
+    if start is None and end is None:
+        return term_of(today)
+    if start is None or end is None:
+        term = term_of(start or end or today)
+        start, end = start or term.start, end or term.end
+    if end < start:
+        raise ValueError("The end date must be the same as or after the start date.")
+    return Period(start, end, "")
+
+
+# --- Result shapes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category_id: int
+    label: str
+    count: int  # concerns in the period with this category (or one of its subcategories)
+    previous: int  # the same in the previous period
+
+
+@dataclass(frozen=True)
+class YearGroupCount:
+    label: str  # as signed on the concern ("Year 7")
+    count: int
+    previous: int
+
+
+UNTRIAGED_AGE_BANDS = [
+    ("under_1_hour", "Under 1 hour"),
+    ("1_hour_to_1_day", "1 hour to 1 day"),
+    ("1_to_3_days", "1 to 3 days"),
+    ("over_3_days", "More than 3 days"),
+]
+
+
+@dataclass
+class SchoolFigures:
+    """One school's dashboard figures: aggregates only, never a child's name."""
+
+    school_id: int
+    school_name: str
+    concerns: int = 0
+    concerns_previous: int = 0
+    by_category: list[CategoryCount] = field(default_factory=list)
+    by_year_group: list[YearGroupCount] = field(default_factory=list)
+    open_cp_files: int = 0
+    referrals_open: int = 0
+    referrals_overdue: int = 0
+    follow_ups_outstanding: int = 0
+    actions_open: int = 0
+    actions_overdue: int = 0
+    untriaged: int = 0
+    untriaged_ages: dict[str, int] = field(
+        default_factory=lambda: {key: 0 for key, _ in UNTRIAGED_AGE_BANDS}
+    )
+    oldest_untriaged_since: datetime.datetime | None = None
+    opened: int = 0  # concerns of the period a DSL has opened
+    time_to_open_median: datetime.timedelta | None = None
+    time_to_open_p90: datetime.timedelta | None = None
+    time_to_open_median_previous: datetime.timedelta | None = None
+    time_to_open_p90_previous: datetime.timedelta | None = None
+    reviews_due: int = 0  # review date today or passed: risk assessments and plans or statuses
+    reviews_upcoming: int = 0  # review date in the next REVIEW_HORIZON days
+
+    @property
+    def triage_slipping(self) -> bool:
+        """The median time to open is longer than last period's (both known)."""
+        now, before = self.time_to_open_median, self.time_to_open_median_previous
+        return now is not None and before is not None and now > before
+
+
+@dataclass(frozen=True)
+class Outlier:
+    """A count well above its own trailing average (the rule of ADR 0018)."""
+
+    kind: str  # "school", "category" or "school_category"
+    school_id: int | None
+    category_id: int | None
+    label: str
+    count: int
+    mean: float
+    stdev: float
+    threshold: float
+
+
+@dataclass
+class TrustFigures:
+    trust_id: int
+    period: Period
+    previous: Period
+    schools: list[SchoolFigures]
+    categories: list[tuple[int, str]]  # the trust's top-level categories, in list order
+    weeks: list[datetime.date]  # the Mondays of the weekly trend, oldest first
+    weekly: dict[int, list[int]]  # category id -> concerns per week, aligned with `weeks`
+    outliers: list[Outlier]
+    outlier_windows: list[Period]  # this window first, then the six before it
+
+
+REVIEW_HORIZON = datetime.timedelta(days=14)
+TREND_WEEKS = 52
+OUTLIER_WINDOW_DAYS = 28
+OUTLIER_BASELINE_WINDOWS = 6
+OUTLIER_SIGMAS = 2
+OUTLIER_MIN_EXCESS = 3
+
+
+# --- Access --------------------------------------------------------------------------------
+
+
+def dashboard_trusts_for(*, actor: Any) -> QuerySet[Trust]:
+    """The trusts whose dashboard the actor may see."""
+    return Trust.objects.filter(pk__in=access_for(actor).trust_ids_with(Perm.VIEW_TRUST_DASHBOARD))
+
+
+def school_figures(
+    *,
+    actor: Any,
+    school: School,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[Period, Period, SchoolFigures]:
+    """One school's figures for the period (default: this term) and the period before."""
+    if not access_for(actor).has(Perm.VIEW_SCHOOL_AGGREGATES, school):
+        raise Http404("No such record.")
+    now = now or timezone.now()
+    period = period_for(start, end, timezone.localdate(now))
+    previous = previous_period(period)
+    categories = _top_categories(school.trust_id)
+    figures = _figures_for([school], period, previous, now, categories)
+    return period, previous, figures[0]
+
+
+def trust_figures(
+    *,
+    actor: Any,
+    trust: Trust,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    school_ids: Iterable[int] | None = None,
+    now: datetime.datetime | None = None,
+) -> TrustFigures:
+    """Every school of the trust side by side, the weekly trend per category over the 12 months
+    to the period's end, and the outliers of the last 28 days. `school_ids` narrows the schools
+    (ids of other trusts' schools are ignored)."""
+    access = access_for(actor)
+    if trust.pk not in access.trust_ids_with(Perm.VIEW_TRUST_DASHBOARD):
+        raise Http404("No such record.")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    period = period_for(start, end, today)
+    previous = previous_period(period)
+    allowed = set(access.schools_with(Perm.VIEW_TRUST_DASHBOARD))
+    if school_ids is not None:
+        allowed &= {int(s) for s in school_ids}
+    schools = list(School.objects.filter(trust=trust, pk__in=allowed).order_by("name"))
+    categories = _top_categories(trust.pk)
+    ids = [s.pk for s in schools]
+    weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories)
+    windows, outliers = _outliers(ids, {s.pk: s.name for s in schools}, today, categories)
+    return TrustFigures(
+        trust_id=trust.pk,
+        period=period,
+        previous=previous,
+        schools=_figures_for(schools, period, previous, now, categories),
+        categories=categories,
+        weeks=weeks,
+        weekly=weekly,
+        outliers=outliers,
+        outlier_windows=windows,
+    )
+
+
+# --- The queries ---------------------------------------------------------------------------
+
+
+def _top_categories(trust_id: int) -> list[tuple[int, str]]:
+    """The trust's top-level categories, retired ones too (they stay on old records)."""
+    return list(
+        Category.objects.filter(trust_id=trust_id, parent__isnull=True)
+        .order_by("position", "name")
+        .values_list("pk", "name")
+    )
+
+
+def _top_category() -> Coalesce:
+    """An involvement category's top-level category: its parent, or itself."""
+    return Coalesce(F("category__parent_id"), F("category_id"))
+
+
+def _submitted() -> Q:
+    return ~Q(status=ConcernStatus.DRAFT)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(f) WITHIN GROUP (ORDER BY expr)`: continuous percentile."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("A percentile is a fraction from 0 to 1.")
+        super().__init__(
+            expression, fraction=repr(float(fraction)), output_field=DurationField(), **extra
+        )
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The continuous percentile of `values` exactly as PostgreSQL's percentile_cont computes
+    it (linear interpolation between the two nearest ranks), for databases without it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower = math.floor(position)
+    upper = math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def _figures_for(
+    schools: list[School],
+    period: Period,
+    previous: Period,
+    now: datetime.datetime,
+    categories: list[tuple[int, str]],
+) -> list[SchoolFigures]:
+    ids = [s.pk for s in schools]
+    rows: Any  # each query's rows have their own keys
+    row: Any
+    out = {s.pk: SchoolFigures(school_id=s.pk, school_name=s.name) for s in schools}
+    if not ids:
+        return []
+    cur_start, cur_end = period.bounds()
+    prev_start, prev_end = previous.bounds()
+    in_cur = Q(written_at__gte=cur_start, written_at__lt=cur_end)
+    in_prev = Q(written_at__gte=prev_start, written_at__lt=prev_end)
+    either = Q(written_at__gte=min(cur_start, prev_start), written_at__lt=max(cur_end, prev_end))
+    today = timezone.localdate(now)
+
+    # 1. Concerns in each period, and the untriaged ones (whenever written) by age.
+    untriaged = Q(opened_at__isnull=True)
+    bands = [now - datetime.timedelta(hours=1), now - datetime.timedelta(days=1)]
+    bands.append(now - datetime.timedelta(days=3))
+    rows = (
+        Concern.objects.filter(_submitted(), either | untriaged, school_id__in=ids)
+        .values("school_id")
+        .annotate(
+            cur=Count("pk", filter=in_cur),
+            prev=Count("pk", filter=in_prev),
+            untriaged=Count("pk", filter=untriaged),
+            u0=Count("pk", filter=untriaged & Q(written_at__gt=bands[0])),
+            u1=Count("pk", filter=untriaged & Q(written_at__lte=bands[0], written_at__gt=bands[1])),
+            u2=Count("pk", filter=untriaged & Q(written_at__lte=bands[1], written_at__gt=bands[2])),
+            u3=Count("pk", filter=untriaged & Q(written_at__lte=bands[2])),
+            oldest=Min("written_at", filter=untriaged),
+        )
+        .order_by()
+    )
+    for row in rows:
+        f = out[row["school_id"]]
+        f.concerns, f.concerns_previous, f.untriaged = row["cur"], row["prev"], row["untriaged"]
+        f.untriaged_ages = {key: row[f"u{n}"] for n, (key, _) in enumerate(UNTRIAGED_AGE_BANDS)}
+        f.oldest_untriaged_since = row["oldest"]
+
+    # 2. By top-level category: concerns (not pupils) with the category, in each period.
+    concern_q = Q(involvement__concern__status=ConcernStatus.DRAFT)
+    ic_cur = Q(
+        involvement__concern__written_at__gte=cur_start,
+        involvement__concern__written_at__lt=cur_end,
+    )
+    ic_prev = Q(
+        involvement__concern__written_at__gte=prev_start,
+        involvement__concern__written_at__lt=prev_end,
+    )
+    by_cat: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    rows = (
+        InvolvementCategory.objects.filter(ic_cur | ic_prev, school_id__in=ids)
+        .exclude(concern_q)
+        .values("school_id", top=_top_category())
+        .annotate(
+            cur=Count("involvement__concern_id", distinct=True, filter=ic_cur),
+            prev=Count("involvement__concern_id", distinct=True, filter=ic_prev),
+        )
+        .order_by()
+    )
+    for row in rows:
+        by_cat[row["school_id"]][row["top"]] = (row["cur"], row["prev"])
+    for sid, f in out.items():
+        counts = by_cat.get(sid, {})
+        f.by_category = [
+            CategoryCount(cid, label, *counts.get(cid, (0, 0))) for cid, label in categories
+        ]
+
+    # 3. By year group, as signed on the concern: concerns with a pupil of that year group.
+    cp_cur = Q(concern__written_at__gte=cur_start, concern__written_at__lt=cur_end)
+    cp_prev = Q(concern__written_at__gte=prev_start, concern__written_at__lt=prev_end)
+    by_year: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    rows = (
+        ConcernPupil.objects.filter(cp_cur | cp_prev, school_id__in=ids)
+        .exclude(concern__status=ConcernStatus.DRAFT)
+        .values("school_id", "pupil_year_group")
+        .annotate(
+            cur=Count("concern_id", distinct=True, filter=cp_cur),
+            prev=Count("concern_id", distinct=True, filter=cp_prev),
+        )
+        .order_by()
+    )
+    for row in rows:
+        by_year[row["school_id"]][row["pupil_year_group"]] = (row["cur"], row["prev"])
+    order = {str(label): n for n, label in enumerate(YearGroup.labels)}
+    for sid, f in out.items():
+        f.by_year_group = [
+            YearGroupCount(label or "Not recorded", cur, prev)
+            for label, (cur, prev) in sorted(
+                by_year.get(sid, {}).items(), key=lambda kv: (order.get(kv[0], 99), kv[0])
+            )
+        ]
+
+    # 4. Time from submission to a DSL opening it, for the concerns of each period.
+    _time_to_open(out, ids, in_cur, in_prev, either)
+
+    # 5. Open CP files; referrals; actions; reviews.
+    for row in (
+        CpFile.objects.filter(school_id__in=ids, closed_at__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        out[row["school_id"]].open_cp_files = row["n"]
+    for row in (
+        Referral.objects.filter(school_id__in=ids)
+        .exclude(status=ReferralStatus.CLOSED)
+        .values("school_id")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=overdue_q(now)),
+            follow_up=Count("pk", filter=follow_up_outstanding_q()),
+        )
+        .order_by()
+    ):
+        f = out[row["school_id"]]
+        f.referrals_open, f.referrals_overdue = row["open"], row["overdue"]
+        f.follow_ups_outstanding = row["follow_up"]
+    for row in (
+        Action.objects.filter(school_id__in=ids, done_at__isnull=True)
+        .values("school_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .order_by()
+    ):
+        f = out[row["school_id"]]
+        f.actions_open, f.actions_overdue = row["open"], row["overdue"]
+    horizon = today + REVIEW_HORIZON
+    reviews = (
+        RiskAssessment.objects.filter(
+            school_id__in=ids, closed_at__isnull=True, review_date__lte=horizon
+        )
+        .values("school_id")
+        .annotate(
+            due=Count("pk", filter=Q(review_date__lte=today)),
+            upcoming=Count("pk", filter=Q(review_date__gt=today)),
+        )
+        .order_by()
+        .union(
+            PupilStatus.objects.filter(
+                school_id__in=ids, end_date__isnull=True, review_date__lte=horizon
+            )
+            .values("school_id")
+            .annotate(
+                due=Count("pk", filter=Q(review_date__lte=today)),
+                upcoming=Count("pk", filter=Q(review_date__gt=today)),
+            )
+            .order_by(),
+            all=True,
+        )
+    )
+    for row in reviews:
+        f = out[row["school_id"]]
+        f.reviews_due += row["due"]
+        f.reviews_upcoming += row["upcoming"]
+    return [out[sid] for sid in ids]
+
+
+def _time_to_open(
+    out: dict[int, SchoolFigures], ids: list[int], in_cur: Q, in_prev: Q, either: Q
+) -> None:
+    opened = Concern.objects.filter(
+        _submitted(), either, school_id__in=ids, opened_at__isnull=False
+    )
+    if connection.vendor == "postgresql":
+        wait = ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
+        rows = (
+            opened.values("school_id")
+            .annotate(
+                n=Count("pk", filter=in_cur),
+                med=PercentileCont(wait, 0.5, filter=in_cur),
+                p90=PercentileCont(wait, 0.9, filter=in_cur),
+                med_prev=PercentileCont(wait, 0.5, filter=in_prev),
+                p90_prev=PercentileCont(wait, 0.9, filter=in_prev),
+            )
+            .order_by()
+        )
+        for row in rows:
+            f = out[row["school_id"]]
+            f.opened = row["n"]
+            f.time_to_open_median, f.time_to_open_p90 = row["med"], row["p90"]
+            f.time_to_open_median_previous, f.time_to_open_p90_previous = (
+                row["med_prev"],
+                row["p90_prev"],
+            )
+        return
+    # Elsewhere (SQLite for `make run`): the same interpolation over one ordered query.
+    waits: dict[tuple[int, bool], list[float]] = defaultdict(list)
+    rows2 = opened.annotate(
+        current=Case(When(in_cur, then=Value(1)), default=Value(0), output_field=IntegerField())
+    ).values_list("school_id", "current", "written_at", "opened_at")
+    for school_id, current, written_at, opened_at in rows2:
+        if written_at is None or opened_at is None:  # never: filtered on both
+            continue
+        waits[(school_id, bool(current))].append((opened_at - written_at).total_seconds())
+    for (school_id, current), values in waits.items():
+        f = out[school_id]
+        med, p90 = _as_delta(percentile(values, 0.5)), _as_delta(percentile(values, 0.9))
+        if current:
+            f.opened, f.time_to_open_median, f.time_to_open_p90 = len(values), med, p90
+        else:
+            f.time_to_open_median_previous, f.time_to_open_p90_previous = med, p90
+
+
+def _as_delta(seconds: float | None) -> datetime.timedelta | None:
+    return None if seconds is None else datetime.timedelta(seconds=seconds)
+
+
+def _weekly_by_category(
+    ids: list[int], last_day: datetime.date, categories: list[tuple[int, str]]
+) -> tuple[list[datetime.date], dict[int, list[int]]]:
+    """Concerns per top-level category per week (Monday to Sunday) for the 52 weeks ending with
+    the week of `last_day`."""
+    last_monday = last_day - datetime.timedelta(days=last_day.weekday())
+    weeks = [last_monday - datetime.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
+    start, end = _midnight(weeks[0]), _midnight(last_day + datetime.timedelta(days=1))
+    weekly = {cid: [0] * TREND_WEEKS for cid, _ in categories}
+    if not ids:
+        return weeks, weekly
+    index = {monday: n for n, monday in enumerate(weeks)}
+    rows = (
+        InvolvementCategory.objects.filter(
+            school_id__in=ids,
+            involvement__concern__written_at__gte=start,
+            involvement__concern__written_at__lt=end,
+        )
+        .exclude(involvement__concern__status=ConcernStatus.DRAFT)
+        .values(week=TruncWeek("involvement__concern__written_at"), top=_top_category())
+        .annotate(n=Count("involvement__concern_id", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        monday = (
+            timezone.localtime(row["week"]).date()
+            if isinstance(row["week"], datetime.datetime)
+            else row["week"]
+        )
+        if row["top"] in weekly and monday in index:
+            weekly[row["top"]][index[monday]] = row["n"]
+    return weeks, weekly
+
+
+def outlier_rule(current: int, baseline: Sequence[int]) -> tuple[bool, float, float, float]:
+    """The outlier rule (ADR 0018): flagged when this window's count is above the mean of the
+    six windows before it by more than two (population) standard deviations AND by at least
+    three concerns. Returns (flagged, mean, standard deviation, threshold)."""
+    mean = statistics.fmean(baseline) if baseline else 0.0
+    stdev = statistics.pstdev(baseline) if len(baseline) > 1 else 0.0
+    threshold = max(mean + OUTLIER_SIGMAS * stdev, mean + OUTLIER_MIN_EXCESS)
+    return current > mean + OUTLIER_SIGMAS * stdev and current >= threshold, mean, stdev, threshold
+
+
+def _window_case(field_name: str, windows: list[Period]) -> Case:
+    whens = []
+    for n, window in enumerate(windows):
+        start, _ = window.bounds()
+        whens.append(When(**{f"{field_name}__gte": start}, then=Value(n)))
+    return Case(*whens, default=Value(-1), output_field=IntegerField())
+
+
+def _outliers(
+    ids: list[int], names: dict[int, str], today: datetime.date, categories: list[tuple[int, str]]
+) -> tuple[list[Period], list[Outlier]]:
+    """Schools, categories (across the schools shown) and a category in one school whose count
+    in the last 28 days is well above their own trailing six 28-day windows."""
+    windows = []
+    for n in range(OUTLIER_BASELINE_WINDOWS + 1):
+        end = today - datetime.timedelta(days=OUTLIER_WINDOW_DAYS * n)
+        windows.append(Period(end - datetime.timedelta(days=OUTLIER_WINDOW_DAYS - 1), end))
+    if not ids:
+        return windows, []
+    start, end = windows[-1].bounds()[0], windows[0].bounds()[1]
+    size = len(windows)
+    rows: Any
+
+    by_school: dict[int, list[int]] = {sid: [0] * size for sid in ids}
+    rows = (
+        Concern.objects.filter(
+            _submitted(), school_id__in=ids, written_at__gte=start, written_at__lt=end
+        )
+        .values("school_id", w=_window_case("written_at", windows))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        if row["w"] >= 0:
+            by_school[row["school_id"]][row["w"]] = row["n"]
+
+    labels = dict(categories)
+    by_pair: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * size)
+    rows = (
+        InvolvementCategory.objects.filter(
+            school_id__in=ids,
+            involvement__concern__written_at__gte=start,
+            involvement__concern__written_at__lt=end,
+        )
+        .exclude(involvement__concern__status=ConcernStatus.DRAFT)
+        .values(
+            "school_id",
+            top=_top_category(),
+            w=_window_case("involvement__concern__written_at", windows),
+        )
+        .annotate(n=Count("involvement__concern_id", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        if row["w"] >= 0 and row["top"] in labels:
+            by_pair[(row["school_id"], row["top"])][row["w"]] = row["n"]
+    by_category: dict[int, list[int]] = {cid: [0] * size for cid in labels}
+    for (_, cid), counts in by_pair.items():  # a concern belongs to one school: sums are exact
+        by_category[cid] = [a + b for a, b in zip(by_category[cid], counts, strict=True)]
+
+    found: list[Outlier] = []
+
+    def check(kind: str, sid: int | None, cid: int | None, label: str, counts: list[int]) -> None:
+        flagged, mean, stdev, threshold = outlier_rule(counts[0], counts[1:])
+        if flagged:
+            found.append(Outlier(kind, sid, cid, label, counts[0], mean, stdev, threshold))
+
+    for sid in ids:
+        check("school", sid, None, names[sid], by_school[sid])
+    for cid, label in categories:
+        check("category", None, cid, label, by_category[cid])
+    for (sid, cid), counts in sorted(by_pair.items()):
+        check("school_category", sid, cid, f"{labels[cid]} at {names[sid]}", counts)
+    found.sort(key=lambda o: -(o.count - o.mean))
+    return windows, found
