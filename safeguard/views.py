@@ -30,6 +30,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
         context["referrals"] = referral_counts(actor=request.user, school=school)
         context["missing_now"] = _missing_now(request, school)
+    if school is not None and access_for(request.user).has(Perm.MANAGE_CATEGORIES, school):
+        from oversight.category_selectors import trust_category_requests_for
+
+        context["category_requests_waiting"] = trust_category_requests_for(
+            actor=request.user, trust_id=school.trust_id, pending=True
+        ).count()
     return render(request, "safeguard/home.html", context)
 
 

@@ -484,3 +484,26 @@ def test_query_counts_do_not_grow_with_rows(
     assert _count(client, url) == QUERIES[name]
     _grow(world, 5, start=1)
     assert _count(client, url) == QUERIES[name]
+
+
+def test_home_links_the_tso_to_the_list_and_the_dsl_to_requests(
+    client: Any, world: World, trust_list: dict[str, Category]
+) -> None:
+    client.force_login(world.users["tso"])
+    body = client.get(reverse("home")).content.decode()
+    assert reverse("category-list") in body
+    assert 'data-testid="home-category-requests"' not in body  # nothing waiting
+    services.category_request_create(
+        actor=world.users["dsl"], school=world.school, name="Health", parent=None, reason="x"
+    )
+    body = client.get(reverse("home")).content.decode()
+    assert "1 request from schools for a new category" in body
+    client.force_login(world.users["dsl"])
+    body = client.get(reverse("home")).content.decode()
+    assert reverse("category-request-list") in body
+    assert reverse("category-list") not in body
+    for role in ("staff", "governor", "head"):
+        client.force_login(world.users[role])
+        body = client.get(reverse("home")).content.decode()
+        assert "category-request" not in body
+        assert reverse("category-list") not in body
