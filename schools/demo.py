@@ -353,6 +353,9 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
 
     for spec in SCHOOLS:
         seed_demo_referrals(school=School.objects.get(slug=spec.slug), today=today)
+    from oversight.category_demo import seed_demo_categories
+
+    seed_demo_categories(tso=tso)
     from transfers.demo import seed_demo_transfer
 
     seed_demo_transfer(today=today)  # last: the pupil leaves the roll the seeds above pick from
