@@ -356,6 +356,9 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
     from oversight.category_demo import seed_demo_categories
 
     seed_demo_categories(tso=tso)
+    from oversight.qa_demo import seed_demo_qa
+
+    seed_demo_qa(tso=tso, today=today)
     from transfers.demo import seed_demo_transfer
 
     seed_demo_transfer(today=today)  # last: the pupil leaves the roll the seeds above pick from
