@@ -358,11 +358,16 @@ def verify_chain(*, school_id: int) -> ChainReport:
             return ChainReport(
                 school_id, checked, sequence, "its link to the previous entry does not match"
             )
-        tombstone_hash = destroyed.get(str(row["id"]))
-        if tombstone_hash is not None:
+        tombstone = destroyed.get(str(row["id"]))
+        if tombstone is not None:
+            tombstone_hash, tombstone_pupil = tombstone
             if tombstone_hash != row["entry_hash"]:
                 return ChainReport(
                     school_id, checked, sequence, "its hash differs from its tombstone"
+                )
+            if str(row["pupil_id"]) != tombstone_pupil or row["details"] or row["people_involved"]:
+                return ChainReport(
+                    school_id, checked, sequence, "it was destroyed, yet it holds words again"
                 )
         elif content_hash(entry_content(row)) != row["entry_hash"]:
             return ChainReport(school_id, checked, sequence, "its content does not match its hash")

@@ -90,6 +90,8 @@ GUARDS = [
     ),
     Guard("concern_delete", "concerns_concern", "DELETE", "(OLD.content_hash <> '')"),
     Guard("addendum_update", "concerns_addendum", "UPDATE", "(1 = 1)"),
+    # A completed action's chronology entry signs its words: once done, it never changes.
+    Guard("action_update", "concerns_action", "UPDATE", "(OLD.done_at IS NOT NULL)"),
     Guard("addendum_delete", "concerns_addendum", "DELETE", "(1 = 1)"),
     Guard("dslrecord_update", "concerns_dslrecord", "UPDATE", "(OLD.status = 'signed')"),
     Guard("dslrecord_delete", "concerns_dslrecord", "DELETE", "(OLD.status = 'signed')"),

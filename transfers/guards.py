@@ -137,14 +137,16 @@ def exemption(table: str) -> str:
 
 
 GUARDS = [
-    # A retention row starts kept; it is never removed; destroyed is final; a legal hold stops
-    # destruction; its pupil, school, date, basis and transfer never change.
+    # A retention row starts kept; it is never removed; destroyed and ended are final (ended only
+    # from kept); a legal hold stops destruction; its pupil, school, date, basis and transfer never
+    # change.
     Guard("retention_insert", "transfers_retention", "INSERT", "(NEW.state <> 'kept')"),
     Guard(
         "retention_update",
         "transfers_retention",
         "UPDATE",
-        "(OLD.state = 'destroyed' OR {changed:retention_fixed} "
+        "(OLD.state IN ('destroyed', 'ended') OR {changed:retention_fixed} "
+        "OR (NEW.state = 'ended' AND OLD.state <> 'kept') "
         "OR (NEW.state = 'destroying' AND (OLD.state <> 'kept' OR OLD.legal_hold "
         "OR NEW.legal_hold)) "
         "OR (NEW.state = 'destroyed' AND OLD.state <> 'destroying') "

@@ -383,6 +383,7 @@ class RetentionState(models.TextChoices):
     KEPT = "kept", "Kept read-only"
     DESTROYING = "destroying", "Being destroyed"  # only ever inside the destroying transaction
     DESTROYED = "destroyed", "Destroyed"
+    ENDED = "ended", "Ended: the pupil came back or did not leave"
 
 
 class Retention(TenantModel):
@@ -405,7 +406,12 @@ class Retention(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["school", "pupil"], name="retention_once_per_pupil")
+            # One file in retention at a time per pupil and school; ended and destroyed rows stay.
+            models.UniqueConstraint(
+                fields=["school", "pupil"],
+                condition=Q(state__in=["kept", "destroying"]),
+                name="retention_once_per_pupil",
+            )
         ]
         indexes = [models.Index(fields=["state", "destroy_on"])]
 
@@ -418,6 +424,7 @@ class RetentionEventKind(models.TextChoices):
     HOLD_SET = "hold_set", "Legal hold set"
     HOLD_LIFTED = "hold_lifted", "Legal hold lifted"
     DESTROYED = "destroyed", "Content destroyed"
+    ENDED = "ended", "Retention ended"
 
 
 class RetentionEvent(TenantModel):

@@ -57,6 +57,8 @@ READ_ONLY = (
 NOTICE_DAYS = 14
 # The last school's files enter retention this long before their date.
 LOOKAHEAD_DAYS = 30
+# A file in these states is read-only (afterwards it is destroyed, or the pupil came back).
+LIVE_STATES = ("kept", "destroying")
 
 
 def policy_for(trust_id: int) -> RetentionPolicy:
@@ -96,7 +98,7 @@ def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention 
     if transfer.leaving_date > today:
         return None
     existing = Retention.objects.filter(
-        school_id=transfer.school_id, pupil_id=transfer.pupil_id
+        school_id=transfer.school_id, pupil_id=transfer.pupil_id, state__in=LIVE_STATES
     ).first()
     if existing is not None:
         return existing
@@ -116,15 +118,17 @@ def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention 
 
 def retention_read_only(*, school_id: int, pupil_id: Any) -> bool:
     """Whether the pupil's CP file at this school is in retention (nothing may be added)."""
-    return Retention.objects.filter(school_id=school_id, pupil_id=pupil_id).exists()
+    return Retention.objects.filter(
+        school_id=school_id, pupil_id=pupil_id, state__in=LIVE_STATES
+    ).exists()
 
 
 def pupils_in_retention(*, school_id: int, pupil_ids: list[Any]) -> set[Any]:
     """Which of these pupils' files at the school are in retention."""
     return set(
-        Retention.objects.filter(school_id=school_id, pupil_id__in=pupil_ids).values_list(
-            "pupil_id", flat=True
-        )
+        Retention.objects.filter(
+            school_id=school_id, pupil_id__in=pupil_ids, state__in=LIVE_STATES
+        ).values_list("pupil_id", flat=True)
     )
 
 
@@ -213,6 +217,44 @@ def legal_hold_lift(*, actor: Any, retention: Retention, reason: str) -> Retenti
     retention.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
     _event(retention, RetentionEventKind.HOLD_LIFTED, reason.strip(), actor)
     return retention
+
+
+@transaction.atomic
+def retention_end(*, actor: Any, retention: Retention, reason: str) -> Retention:
+    """The pupil came back, or never left (the move fell through): the file is live again and
+    will not be destroyed. Ended is final; a later move starts a new retention."""
+    _require(actor, retention.school_id)
+    retention = Retention.objects.select_for_update().get(pk=retention.pk)
+    if retention.state != RetentionState.KEPT:
+        raise ValidationError("Only a file kept until its date can be taken out of retention.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the file is needed again"})
+    Retention.objects.filter(pk=retention.pk).update(
+        state=RetentionState.ENDED, updated_at=timezone.now()
+    )
+    retention.state = RetentionState.ENDED
+    _event(retention, RetentionEventKind.ENDED, reason.strip(), actor)
+    return retention
+
+
+def retention_end_for_returning_pupil(
+    *, actor: Any, school_id: int, pupil: Any, source: str
+) -> None:
+    """A file received for a pupil whose earlier file here is kept until its date: they have
+    come back, so that file is live again (and the received one joins it)."""
+    kept = Retention.objects.filter(
+        school_id=school_id, pupil_id=pupil.pk, state=RetentionState.KEPT
+    ).first()
+    if kept is not None:
+        Retention.objects.filter(pk=kept.pk).update(
+            state=RetentionState.ENDED, updated_at=timezone.now()
+        )
+        _event(
+            kept,
+            RetentionEventKind.ENDED,
+            f"The pupil has come back: a child-protection file was received from {source}",
+            actor,
+        )
 
 
 def retentions_for(*, actor: Any, school: Any) -> QuerySet[Retention]:
@@ -326,14 +368,17 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
         "exports": _hashes(Export.objects.filter(**mine), "pdf_sha256"),
         "received_files": _hashes(IncomingTransfer.objects.filter(**mine), "pdf_sha256"),
     }
-    # Stored files first: a file that cannot be deleted stops the destruction (and rolls it back).
-    for attachment in Attachment.objects.filter(concern_id__in=concern_ids).exclude(file=""):
-        attachment.file.delete(save=False)
+    # Stored files go once the blanking has committed: a destruction rolled back (and perhaps
+    # then put under a legal hold) must not have lost its files already.
+    stored = [
+        a.file for a in Attachment.objects.filter(concern_id__in=concern_ids).exclude(file="")
+    ]
     for model, fields in ((Export, ("pdf", "bundle")), (IncomingTransfer, ("pdf", "bundle"))):
         for row in model.objects.filter(**mine):  # type: ignore[attr-defined]
-            for name in fields:
-                if getattr(row, name):
-                    getattr(row, name).delete(save=False)
+            stored += [getattr(row, name) for name in fields if getattr(row, name)]
+    names = [(f.storage, str(f.name)) for f in stored]
+    tomb["stored_files_removed"] = len(names)
+    transaction.on_commit(lambda: _delete_stored(names, retention_id=retention.pk))
     Export.objects.filter(**mine).update(pdf="", bundle="", error="")
     IncomingTransfer.objects.filter(**mine).update(pdf="", bundle="")
 
@@ -367,6 +412,16 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
     tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
     tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
     return tomb
+
+
+def _delete_stored(names: list[tuple[Any, str]], *, retention_id: Any) -> None:
+    """Delete a destroyed file's stored files; one that cannot be deleted is logged as an error
+    (its record no longer points at it) for the platform administrator to remove."""
+    for storage, name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("retention %s: stored file %s not deleted", retention_id, name)
 
 
 def _model_columns(model: Any, columns: tuple[str, ...]) -> list[str]:
@@ -430,7 +485,11 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     with_records = ChronologyEntry.objects.filter(
         school_id=OuterRef("school_id"), pupil_id=OuterRef("pk")
     )
-    untouched = Retention.objects.filter(school_id=OuterRef("school_id"), pupil_id=OuterRef("pk"))
+    untouched = Retention.objects.filter(
+        school_id=OuterRef("school_id"),
+        pupil_id=OuterRef("pk"),
+        state__in=[*LIVE_STATES, RetentionState.DESTROYED],
+    )
     horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
     fewest_years = min([p.years_after_birth for p in policies.values()] + [25])
     candidates = (
@@ -469,13 +528,14 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     return RetentionReport(scheduled=scheduled, destroyed=destroyed, held=held)
 
 
-def destroyed_entries(school_id: int) -> dict[str, str]:
-    """Chronology entry id -> its hash when destroyed, for every destroyed file of the school
-    (the chain check compares a destroyed entry with this instead of recomputing it)."""
-    entries: dict[str, str] = {}
-    for tombstone in Retention.objects.filter(
+def destroyed_entries(school_id: int) -> dict[str, tuple[str, str]]:
+    """Chronology entry id -> (its hash when destroyed, its pupil), for every destroyed file of
+    the school: the chain check compares a destroyed entry with this instead of recomputing it,
+    and requires its words blank and its pupil the file's."""
+    entries: dict[str, tuple[str, str]] = {}
+    for pupil_id, tombstone in Retention.objects.filter(
         school_id=school_id, state=RetentionState.DESTROYED
-    ).values_list("tombstone", flat=True):
+    ).values_list("pupil_id", "tombstone"):
         for pk, _sequence, entry_hash in tombstone.get("chronology_entries", []):
-            entries[pk] = entry_hash
+            entries[pk] = (entry_hash, str(pupil_id))
     return entries

@@ -31,3 +31,16 @@ class LegalHoldForm(GovukFormMixin, forms.Form):
                 "or a subject access request. The file is not destroyed while the hold is set."
             )
             reason.error_messages["required"] = "Enter why the file must be kept"
+
+
+class RetentionEndForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is the file needed again?",
+        help_text=(
+            "For example, the pupil has come back to this school, or the move did not happen. "
+            "The file becomes live again and will not be destroyed."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why the file is needed again"},
+    )

@@ -18,7 +18,7 @@ from safeguard.roles import Perm
 
 from . import retention as svc
 from .models import RetentionState
-from .retention_forms import LegalHoldForm
+from .retention_forms import LegalHoldForm, RetentionEndForm
 
 
 @login_required
@@ -48,8 +48,21 @@ def retention_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     """One file in retention: its date, its history, and the legal hold (set or lift it)."""
     retention = svc.retention_get(actor=request.user, pk=pk)
     lifting = retention.legal_hold
-    form = LegalHoldForm(request.POST if request.method == "POST" else None, lifting=lifting)
-    if request.method == "POST" and retention.state == RetentionState.KEPT and form.is_valid():
+    ending = request.method == "POST" and "end-reason" in request.POST
+    posted = request.POST if request.method == "POST" else None
+    form = LegalHoldForm(None if ending else posted, lifting=lifting)
+    end_form = RetentionEndForm(posted if ending else None, prefix="end")
+    if ending and retention.state == RetentionState.KEPT and end_form.is_valid():
+        try:
+            svc.retention_end(
+                actor=request.user, retention=retention, reason=end_form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(end_form, error)
+        else:
+            messages.success(request, "The file is live again: it will not be destroyed.")
+            return redirect("retention-detail", pk=retention.pk)
+    if posted and not ending and retention.state == RetentionState.KEPT and form.is_valid():
         if form.cleaned_data["action"] != ("lift" if lifting else "set"):
             messages.info(
                 request,
@@ -85,6 +98,7 @@ def retention_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "retention": retention,
             "events": list(retention.events.all()),
             "form": form,
+            "end_form": end_form,
             "lifting": lifting,
             "counts": [
                 (kind.replace("_", " "), n)

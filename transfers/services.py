@@ -643,6 +643,12 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     if incoming.state != IncomingState.WAITING:
         raise ValidationError(f"This file has already been {incoming.get_state_display().lower()}.")
     pupil, created = _pupil_for(incoming, actor)
+    if not created:  # a pupil coming back: their earlier file here is live again
+        from .retention import retention_end_for_returning_pupil
+
+        retention_end_for_returning_pupil(
+            actor=actor, school_id=incoming.school_id, pupil=pupil, source=incoming.from_school_name
+        )
     now = timezone.now()
     incoming.state, incoming.pupil, incoming.pupil_created = IncomingState.ACCEPTED, pupil, created
     incoming.decided_at, incoming.decided_by = now, actor
@@ -838,8 +844,9 @@ def _refuse_a_file_held(*, school: School, pdf_sha256: str) -> None:
     """A file this school already holds (waiting or accepted) is not imported a second time.
     Imports to one school are taken one at a time (a transaction-scoped lock) so two uploads of
     the same bundle at once cannot both pass."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, school.pk])
+    if connection.vendor == "postgresql":  # SQLite (make run) already takes writers one at a time
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, school.pk])
     earlier = (
         IncomingTransfer.objects.filter(
             school=school,

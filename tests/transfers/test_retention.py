@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test import TestCase
 
 from chronology import services as chronology_services
 from chronology.models import ChronologyEntry
@@ -42,7 +43,8 @@ def kept(world: World, pupil: Any = None, **extra: Any) -> Retention:
 
 
 def run_at(moment: datetime.datetime) -> svc.RetentionReport:
-    with time_machine.travel(moment, tick=False):
+    """The nightly job at `moment`, its after-commit work (deleting stored files) done."""
+    with time_machine.travel(moment, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
         return svc.retention_run()
 
 
@@ -416,3 +418,106 @@ def test_pages_refuse_additions_to_a_read_only_file_in_words_not_errors(
     assert "Tell the Designated Safeguarding Lead" in page
     concern.refresh_from_db()
     assert concern.is_draft
+
+
+def test_a_pupil_who_comes_back_has_their_file_live_again(
+    world: World, ready: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Sent from A to B and accepted; later B sends the file back and A accepts it: A's kept
+    copy is taken out of retention (ended, recorded), so A can add to it again."""
+    from transfers import services as transfer_services
+
+    incoming = transfer_services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    incoming = transfer_services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
+    kept_copy = Retention.objects.get(school=world.school, pupil=world.pupil)
+    assert kept_copy.state == RetentionState.KEPT
+    at_b = incoming.pupil
+    with django_capture_on_commit_callbacks(execute=False):
+        back = transfer_services.transfer_start(
+            actor=world.users["other_dsl"],
+            pupil=at_b,
+            leaving_date=max(at_b.joined_on, datetime.date(2026, 11, 20)),
+            destination_school=world.school,
+        )
+    transfer_services.export_run(export_id=back.export_id)
+    back.refresh_from_db()
+    returned = transfer_services.transfer_send(actor=world.users["other_dsl"], transfer=back)
+    accepted = transfer_services.incoming_accept(actor=world.users["dsl"], incoming=returned)
+    assert accepted.pupil == world.pupil  # matched to their old record
+    kept_copy.refresh_from_db()
+    assert kept_copy.state == RetentionState.ENDED
+    assert [e.kind for e in kept_copy.events.all()] == ["scheduled", "ended"]
+    assert not svc.retention_read_only(school_id=world.school.pk, pupil_id=world.pupil.pk)
+    run_at(after(kept_copy.destroy_on))  # B's copy goes (B sent it back); A's stays
+    kept_copy.refresh_from_db()
+    assert kept_copy.state == RetentionState.ENDED
+    assert (
+        ChronologyEntry.objects.filter(school=world.school, pupil=world.pupil)
+        .exclude(details="")
+        .count()
+        == ChronologyEntry.objects.filter(school=world.school, pupil=world.pupil).count()
+    )
+    assert Retention.objects.get(school=world.other_school).state == RetentionState.DESTROYED
+    for school in (world.school, world.other_school):
+        assert chronology_services.verify_chain(school_id=school.pk).ok
+
+
+def test_the_dsl_takes_a_file_out_of_retention_when_the_move_falls_through(
+    client,  # noqa: ANN001
+    world: World,
+    records: dict[str, Any],
+) -> None:
+    from django.urls import reverse
+
+    retention = kept(world)
+    client.force_login(world.users["dsl"])
+    url = reverse("retention-detail", kwargs={"pk": retention.pk})
+    blank = client.post(url, {"end-reason": " "})
+    assert "Enter why the file is needed again" in blank.content.decode()
+    assert client.post(url, {"end-reason": "The family did not move"}).status_code == 302
+    retention.refresh_from_db()
+    assert retention.state == RetentionState.ENDED
+    chronology_services.chronology_add_entry(
+        actor=world.users["dsl"],
+        pupil=world.pupil,
+        kind="note",
+        occurred_at=after(datetime.date(2026, 11, 2), 10),
+        details="The move did not happen",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Retention.objects.filter(pk=retention.pk).update(state=RetentionState.KEPT)
+    # A later move starts a new retention beside the ended one.
+    kept(world)
+    assert Retention.objects.filter(school=world.school, pupil=world.pupil).count() == 2
+
+
+def test_a_completed_action_never_changes(world: World, records: dict[str, Any]) -> None:
+    from concerns import services as concern_services
+    from concerns.models import Action
+
+    action = concern_services.action_complete(
+        actor=world.users["staff"], action=records["own"].action, note="Spoke with the pupil"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(done_note="Rewritten")
+
+
+def test_words_planted_in_a_destroyed_entry_break_the_chain(
+    world: World, records: dict[str, Any]
+) -> None:
+    kept(world)
+    run_at(after(DESTROY_ON))
+    entry = ChronologyEntry.objects.filter(pupil=world.pupil).order_by("sequence").first()
+    assert entry is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "UPDATE chronology_chronologyentry SET details = %s WHERE id = %s",
+                ["Fabricated allegation", entry.pk],
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    report = chronology_services.verify_chain(school_id=world.school.pk)
+    assert report.broken_at == entry.sequence
+    assert "holds words again" in report.problem
