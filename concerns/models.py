@@ -138,6 +138,12 @@ class Concern(TenantModel):
         indexes = [
             models.Index(fields=["school", "status", "written_at"]),
             models.Index(fields=["author", "status"]),
+            # The dashboards: a school's concerns written in a date range, read from the index
+            # alone (status and opening time too: docs/adr/0019).
+            models.Index(
+                fields=["school", "written_at", "status", "opened_at"],
+                name="concern_school_written",
+            ),
         ]
 
     def __str__(self) -> str:

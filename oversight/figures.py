@@ -35,6 +35,7 @@ from django.db.models import (
     Min,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -52,6 +53,7 @@ from concerns.models import (
     InvolvementCategory,
 )
 from oversight import terms
+from oversight.models import ConcernTally, ConcernTallyMark, TallyDimension
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
@@ -236,7 +238,9 @@ def school_figures(
     period = period_for(start, end, timezone.localdate(now))
     previous = previous_period(period)
     categories = _top_categories(school.trust_id)
-    figures = _figures_for([school], period, previous, now, categories)
+    ids = [school.pk]
+    counts = _counts(ids, [period, previous], _tally_mark(ids))
+    figures = _figures_for([school], period, previous, now, categories, counts)
     return period, previous, figures[0]
 
 
@@ -265,13 +269,17 @@ def trust_figures(
     schools = list(School.objects.filter(trust=trust, pk__in=allowed).order_by("name"))
     categories = _top_categories(trust.pk)
     ids = [s.pk for s in schools]
-    weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories)
-    windows, outliers = _outliers(ids, {s.pk: s.name for s in schools}, today, categories)
+    mark = _tally_mark(ids)
+    windows = outlier_windows(today)
+    # The two periods and the seven outlier windows in one pass over tallies and concerns.
+    counts = _counts(ids, [period, previous, *windows], mark)
+    weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories, mark)
+    outliers = _outliers(ids, {s.pk: s.name for s in schools}, categories, counts, first=2)
     return TrustFigures(
         trust_id=trust.pk,
         period=period,
         previous=previous,
-        schools=_figures_for(schools, period, previous, now, categories),
+        schools=_figures_for(schools, period, previous, now, categories, counts),
         categories=categories,
         weeks=weeks,
         weekly=weekly,
@@ -299,6 +307,137 @@ def _top_category() -> Coalesce:
 
 def _submitted() -> Q:
     return ~Q(status=ConcernStatus.DRAFT)
+
+
+# Counts of concerns per (period index, school id, dimension, key): "all" with key "", "category"
+# with the top-level category's id as text, "year_group" with the year group as signed.
+Counts = dict[tuple[int, int, str, str], int]
+
+
+def _tally_mark(ids: list[int]) -> datetime.date | None:
+    """The last day every one of the schools has weekly tallies for (None: not all have any)."""
+    marks = list(
+        ConcernTallyMark.objects.filter(school_id__in=ids).values_list("through", flat=True)
+    )
+    return min(marks) if ids and len(marks) == len(ids) else None
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A period as whole weeks read from the tallies and the days around them read live."""
+
+    weeks: list[datetime.date]  # Mondays
+    live: list[tuple[datetime.datetime, datetime.datetime]]  # [from, to) ranges
+
+
+def _split(period: Period, mark: datetime.date | None) -> _Split:
+    first_monday = period.start + datetime.timedelta(days=(7 - period.start.weekday()) % 7)
+    last_sunday = period.end - datetime.timedelta(days=(period.end.weekday() + 1) % 7)
+    limit = min(last_sunday, mark) if mark is not None else None
+    if limit is None or limit < first_monday + datetime.timedelta(days=6):
+        return _Split([], [period.bounds()])
+    weeks = []
+    monday = first_monday
+    while monday + datetime.timedelta(days=6) <= limit:
+        weeks.append(monday)
+        monday += datetime.timedelta(weeks=1)
+    live = []
+    if period.start < first_monday:
+        live.append((_midnight(period.start), _midnight(first_monday)))
+    if monday <= period.end:
+        live.append((_midnight(monday), _midnight(period.end + datetime.timedelta(days=1))))
+    return _Split(weeks, live)
+
+
+def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.datetime]]) -> Q:
+    """`field_name` in any of the [from, to) ranges (at least one)."""
+    parts = [Q(**{f"{field_name}__gte": a, f"{field_name}__lt": b}) for a, b in ranges]
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -> Counts:
+    """Concerns per period, school and dimension: whole weeks up to the tally mark from the
+    weekly tallies, the other days from the concerns (one query each, whatever the periods)."""
+    counts: Counts = defaultdict(int)
+    if not ids:
+        return counts
+    splits = [_split(p, mark) for p in periods]
+    tallied = [i for i, sp in enumerate(splits) if sp.weeks]
+    if tallied:
+        all_weeks = sorted({w for i in tallied for w in splits[i].weeks})
+        rows: Any = (
+            ConcernTally.objects.filter(school_id__in=ids, week__in=all_weeks)
+            .values("school_id", "dimension", "key")
+            .annotate(
+                **{f"p{i}": Sum("concerns", filter=Q(week__in=splits[i].weeks)) for i in tallied}
+            )
+            .order_by()
+        )
+        for row in rows:
+            for i in tallied:
+                if row[f"p{i}"]:
+                    counts[(i, row["school_id"], row["dimension"], row["key"])] += row[f"p{i}"]
+    live = [i for i, sp in enumerate(splits) if sp.live]
+    if not live:
+        return counts
+    every = [r for i in live for r in splits[i].live]
+
+    concerns: Any = (
+        Concern.objects.filter(_submitted(), _in_ranges("written_at", every), school_id__in=ids)
+        .values("school_id")
+        .annotate(
+            **{f"p{i}": Count("pk", filter=_in_ranges("written_at", splits[i].live)) for i in live}
+        )
+        .order_by()
+    )
+    for row in concerns:
+        for i in live:
+            counts[(i, row["school_id"], TallyDimension.ALL, "")] += row[f"p{i}"]
+
+    field = "involvement__concern__written_at"
+    cats: Any = (
+        InvolvementCategory.objects.filter(_in_ranges(field, every), school_id__in=ids)
+        .exclude(involvement__concern__status=ConcernStatus.DRAFT)
+        .values("school_id", top=_top_category())
+        .annotate(
+            **{
+                f"p{i}": Count(
+                    "involvement__concern_id",
+                    distinct=True,
+                    filter=_in_ranges(field, splits[i].live),
+                )
+                for i in live
+            }
+        )
+        .order_by()
+    )
+    for row in cats:
+        for i in live:
+            counts[(i, row["school_id"], TallyDimension.CATEGORY, str(row["top"]))] += row[f"p{i}"]
+
+    field = "concern__written_at"
+    years: Any = (
+        ConcernPupil.objects.filter(_in_ranges(field, every), school_id__in=ids)
+        .exclude(concern__status=ConcernStatus.DRAFT)
+        .values("school_id", "pupil_year_group")
+        .annotate(
+            **{
+                f"p{i}": Count(
+                    "concern_id", distinct=True, filter=_in_ranges(field, splits[i].live)
+                )
+                for i in live
+            }
+        )
+        .order_by()
+    )
+    for row in years:
+        for i in live:
+            key = row["pupil_year_group"]
+            counts[(i, row["school_id"], TallyDimension.YEAR_GROUP, key)] += row[f"p{i}"]
+    return counts
 
 
 class PercentileCont(Aggregate):
@@ -334,7 +473,9 @@ def _figures_for(
     previous: Period,
     now: datetime.datetime,
     categories: list[tuple[int, str]],
+    counts: Counts,
 ) -> list[SchoolFigures]:
+    """The figures of each school; `counts` holds the period (index 0) and the one before (1)."""
     ids = [s.pk for s in schools]
     rows: Any  # each query's rows have their own keys
     row: Any
@@ -348,89 +489,61 @@ def _figures_for(
     either = Q(written_at__gte=min(cur_start, prev_start), written_at__lt=max(cur_end, prev_end))
     today = timezone.localdate(now)
 
-    # 1. Concerns in each period, and the untriaged ones (whenever written) by age.
-    untriaged = Q(opened_at__isnull=True)
+    # 1. Concerns, by top-level category and by year group as signed, in each period. A concern
+    # counts once under a category or year group however many of its pupils share it.
+    years: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    by_cat: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for (i, sid, dimension, key), n in counts.items():
+        if i > 1 or sid not in out:
+            continue
+        if dimension == TallyDimension.ALL:
+            if i == 0:
+                out[sid].concerns += n
+            else:
+                out[sid].concerns_previous += n
+        elif dimension == TallyDimension.CATEGORY:
+            by_cat[sid][int(key)][i] += n
+        else:
+            years[sid][key][i] += n
+    order = {str(label): n for n, label in enumerate(YearGroup.labels)}
+    for sid, f in out.items():
+        f.by_category = [
+            CategoryCount(cid, label, *by_cat[sid].get(cid, [0, 0])) for cid, label in categories
+        ]
+        f.by_year_group = [
+            YearGroupCount(label or "Not recorded", cur, prev)
+            for label, (cur, prev) in sorted(
+                years[sid].items(), key=lambda kv: (order.get(kv[0], 99), kv[0])
+            )
+            if cur or prev
+        ]
+
+    # 2. The untriaged concerns (whenever written), by age.
     bands = [now - datetime.timedelta(hours=1), now - datetime.timedelta(days=1)]
     bands.append(now - datetime.timedelta(days=3))
     rows = (
-        Concern.objects.filter(_submitted(), either | untriaged, school_id__in=ids)
+        Concern.objects.filter(_submitted(), school_id__in=ids, opened_at__isnull=True)
         .values("school_id")
         .annotate(
-            cur=Count("pk", filter=in_cur),
-            prev=Count("pk", filter=in_prev),
-            untriaged=Count("pk", filter=untriaged),
-            u0=Count("pk", filter=untriaged & Q(written_at__gt=bands[0])),
-            u1=Count("pk", filter=untriaged & Q(written_at__lte=bands[0], written_at__gt=bands[1])),
-            u2=Count("pk", filter=untriaged & Q(written_at__lte=bands[1], written_at__gt=bands[2])),
-            u3=Count("pk", filter=untriaged & Q(written_at__lte=bands[2])),
-            oldest=Min("written_at", filter=untriaged),
+            untriaged=Count("pk"),
+            u0=Count("pk", filter=Q(written_at__gt=bands[0])),
+            u1=Count("pk", filter=Q(written_at__lte=bands[0], written_at__gt=bands[1])),
+            u2=Count("pk", filter=Q(written_at__lte=bands[1], written_at__gt=bands[2])),
+            u3=Count("pk", filter=Q(written_at__lte=bands[2])),
+            oldest=Min("written_at"),
         )
         .order_by()
     )
     for row in rows:
         f = out[row["school_id"]]
-        f.concerns, f.concerns_previous, f.untriaged = row["cur"], row["prev"], row["untriaged"]
+        f.untriaged = row["untriaged"]
         f.untriaged_ages = {key: row[f"u{n}"] for n, (key, _) in enumerate(UNTRIAGED_AGE_BANDS)}
         f.oldest_untriaged_since = row["oldest"]
 
-    # 2. By top-level category: concerns (not pupils) with the category, in each period.
-    concern_q = Q(involvement__concern__status=ConcernStatus.DRAFT)
-    ic_cur = Q(
-        involvement__concern__written_at__gte=cur_start,
-        involvement__concern__written_at__lt=cur_end,
-    )
-    ic_prev = Q(
-        involvement__concern__written_at__gte=prev_start,
-        involvement__concern__written_at__lt=prev_end,
-    )
-    by_cat: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-    rows = (
-        InvolvementCategory.objects.filter(ic_cur | ic_prev, school_id__in=ids)
-        .exclude(concern_q)
-        .values("school_id", top=_top_category())
-        .annotate(
-            cur=Count("involvement__concern_id", distinct=True, filter=ic_cur),
-            prev=Count("involvement__concern_id", distinct=True, filter=ic_prev),
-        )
-        .order_by()
-    )
-    for row in rows:
-        by_cat[row["school_id"]][row["top"]] = (row["cur"], row["prev"])
-    for sid, f in out.items():
-        counts = by_cat.get(sid, {})
-        f.by_category = [
-            CategoryCount(cid, label, *counts.get(cid, (0, 0))) for cid, label in categories
-        ]
-
-    # 3. By year group, as signed on the concern: concerns with a pupil of that year group.
-    cp_cur = Q(concern__written_at__gte=cur_start, concern__written_at__lt=cur_end)
-    cp_prev = Q(concern__written_at__gte=prev_start, concern__written_at__lt=prev_end)
-    by_year: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    rows = (
-        ConcernPupil.objects.filter(cp_cur | cp_prev, school_id__in=ids)
-        .exclude(concern__status=ConcernStatus.DRAFT)
-        .values("school_id", "pupil_year_group")
-        .annotate(
-            cur=Count("concern_id", distinct=True, filter=cp_cur),
-            prev=Count("concern_id", distinct=True, filter=cp_prev),
-        )
-        .order_by()
-    )
-    for row in rows:
-        by_year[row["school_id"]][row["pupil_year_group"]] = (row["cur"], row["prev"])
-    order = {str(label): n for n, label in enumerate(YearGroup.labels)}
-    for sid, f in out.items():
-        f.by_year_group = [
-            YearGroupCount(label or "Not recorded", cur, prev)
-            for label, (cur, prev) in sorted(
-                by_year.get(sid, {}).items(), key=lambda kv: (order.get(kv[0], 99), kv[0])
-            )
-        ]
-
-    # 4. Time from submission to a DSL opening it, for the concerns of each period.
+    # 3. Time from submission to a DSL opening it, for the concerns of each period.
     _time_to_open(out, ids, in_cur, in_prev, either)
 
-    # 5. Open CP files; referrals; actions; reviews.
+    # 4. Open CP files; referrals; actions; reviews.
     for row in (
         CpFile.objects.filter(school_id__in=ids, closed_at__isnull=True)
         .values("school_id")
@@ -542,18 +655,36 @@ def _as_delta(seconds: float | None) -> datetime.timedelta | None:
 
 
 def _weekly_by_category(
-    ids: list[int], last_day: datetime.date, categories: list[tuple[int, str]]
+    ids: list[int],
+    last_day: datetime.date,
+    categories: list[tuple[int, str]],
+    mark: datetime.date | None,
 ) -> tuple[list[datetime.date], dict[int, list[int]]]:
     """Concerns per top-level category per week (Monday to Sunday) for the 52 weeks ending with
-    the week of `last_day`."""
+    the week of `last_day`: tallied weeks from the tallies, the rest from the concerns."""
     last_monday = last_day - datetime.timedelta(days=last_day.weekday())
     weeks = [last_monday - datetime.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
-    start, end = _midnight(weeks[0]), _midnight(last_day + datetime.timedelta(days=1))
     weekly = {cid: [0] * TREND_WEEKS for cid, _ in categories}
     if not ids:
         return weeks, weekly
     index = {monday: n for n, monday in enumerate(weeks)}
-    rows = (
+    tallied = [w for w in weeks if mark is not None and w + datetime.timedelta(days=6) <= mark]
+    if tallied:
+        for week, key, n in (
+            ConcernTally.objects.filter(
+                school_id__in=ids, dimension=TallyDimension.CATEGORY, week__in=tallied
+            )
+            .values_list("week", "key")
+            .annotate(n=Sum("concerns"))
+            .order_by()
+        ):
+            if int(key) in weekly:
+                weekly[int(key)][index[week]] += n
+    live_from = weeks[len(tallied)] if len(tallied) < len(weeks) else None
+    if live_from is None:
+        return weeks, weekly
+    start, end = _midnight(live_from), _midnight(last_day + datetime.timedelta(days=1))
+    rows: Any = (
         InvolvementCategory.objects.filter(
             school_id__in=ids,
             involvement__concern__written_at__gte=start,
@@ -565,13 +696,10 @@ def _weekly_by_category(
         .order_by()
     )
     for row in rows:
-        monday = (
-            timezone.localtime(row["week"]).date()
-            if isinstance(row["week"], datetime.datetime)
-            else row["week"]
-        )
+        week = row["week"]
+        monday = timezone.localtime(week).date() if isinstance(week, datetime.datetime) else week
         if row["top"] in weekly and monday in index:
-            weekly[row["top"]][index[monday]] = row["n"]
+            weekly[row["top"]][index[monday]] += row["n"]
     return weeks, weekly
 
 
@@ -585,78 +713,54 @@ def outlier_rule(current: int, baseline: Sequence[int]) -> tuple[bool, float, fl
     return current > mean + OUTLIER_SIGMAS * stdev and current >= threshold, mean, stdev, threshold
 
 
-def _window_case(field_name: str, windows: list[Period]) -> Case:
-    whens = []
-    for n, window in enumerate(windows):
-        start, _ = window.bounds()
-        whens.append(When(**{f"{field_name}__gte": start}, then=Value(n)))
-    return Case(*whens, default=Value(-1), output_field=IntegerField())
-
-
-def _outliers(
-    ids: list[int], names: dict[int, str], today: datetime.date, categories: list[tuple[int, str]]
-) -> tuple[list[Period], list[Outlier]]:
-    """Schools, categories (across the schools shown) and a category in one school whose count
-    in the last 28 days is well above their own trailing six 28-day windows."""
+def outlier_windows(today: datetime.date) -> list[Period]:
+    """The 28 days to today, then the six 28-day windows before it (newest first)."""
     windows = []
     for n in range(OUTLIER_BASELINE_WINDOWS + 1):
         end = today - datetime.timedelta(days=OUTLIER_WINDOW_DAYS * n)
         windows.append(Period(end - datetime.timedelta(days=OUTLIER_WINDOW_DAYS - 1), end))
-    if not ids:
-        return windows, []
-    start, end = windows[-1].bounds()[0], windows[0].bounds()[1]
-    size = len(windows)
-    rows: Any
+    return windows
 
-    by_school: dict[int, list[int]] = {sid: [0] * size for sid in ids}
-    rows = (
-        Concern.objects.filter(
-            _submitted(), school_id__in=ids, written_at__gte=start, written_at__lt=end
-        )
-        .values("school_id", w=_window_case("written_at", windows))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        if row["w"] >= 0:
-            by_school[row["school_id"]][row["w"]] = row["n"]
 
+def _outliers(
+    ids: list[int],
+    names: dict[int, str],
+    categories: list[tuple[int, str]],
+    counts: Counts,
+    *,
+    first: int,
+) -> list[Outlier]:
+    """Schools, categories (across the schools shown) and a category in one school whose count
+    in the last 28 days is well above their own six 28-day windows before; `counts` holds the
+    windows from index `first`, newest first."""
+    size = OUTLIER_BASELINE_WINDOWS + 1
     labels = dict(categories)
+    by_school: dict[int, list[int]] = {sid: [0] * size for sid in ids}
     by_pair: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * size)
-    rows = (
-        InvolvementCategory.objects.filter(
-            school_id__in=ids,
-            involvement__concern__written_at__gte=start,
-            involvement__concern__written_at__lt=end,
-        )
-        .exclude(involvement__concern__status=ConcernStatus.DRAFT)
-        .values(
-            "school_id",
-            top=_top_category(),
-            w=_window_case("involvement__concern__written_at", windows),
-        )
-        .annotate(n=Count("involvement__concern_id", distinct=True))
-        .order_by()
-    )
-    for row in rows:
-        if row["w"] >= 0 and row["top"] in labels:
-            by_pair[(row["school_id"], row["top"])][row["w"]] = row["n"]
+    for (i, sid, dimension, key), n in counts.items():
+        w = i - first
+        if not 0 <= w < size or sid not in by_school:
+            continue
+        if dimension == TallyDimension.ALL:
+            by_school[sid][w] += n
+        elif dimension == TallyDimension.CATEGORY and int(key) in labels:
+            by_pair[(sid, int(key))][w] += n
     by_category: dict[int, list[int]] = {cid: [0] * size for cid in labels}
-    for (_, cid), counts in by_pair.items():  # a concern belongs to one school: sums are exact
-        by_category[cid] = [a + b for a, b in zip(by_category[cid], counts, strict=True)]
+    for (_, cid), series in by_pair.items():  # a concern belongs to one school: sums are exact
+        by_category[cid] = [a + b for a, b in zip(by_category[cid], series, strict=True)]
 
     found: list[Outlier] = []
 
-    def check(kind: str, sid: int | None, cid: int | None, label: str, counts: list[int]) -> None:
-        flagged, mean, stdev, threshold = outlier_rule(counts[0], counts[1:])
+    def check(kind: str, sid: int | None, cid: int | None, label: str, series: list[int]) -> None:
+        flagged, mean, stdev, threshold = outlier_rule(series[0], series[1:])
         if flagged:
-            found.append(Outlier(kind, sid, cid, label, counts[0], mean, stdev, threshold))
+            found.append(Outlier(kind, sid, cid, label, series[0], mean, stdev, threshold))
 
     for sid in ids:
         check("school", sid, None, names[sid], by_school[sid])
     for cid, label in categories:
         check("category", None, cid, label, by_category[cid])
-    for (sid, cid), counts in sorted(by_pair.items()):
-        check("school_category", sid, cid, f"{labels[cid]} at {names[sid]}", counts)
+    for (sid, cid), series in sorted(by_pair.items()):
+        check("school_category", sid, cid, f"{labels[cid]} at {names[sid]}", series)
     found.sort(key=lambda o: -(o.count - o.mean))
-    return windows, found
+    return found

@@ -274,3 +274,49 @@ class CategoryChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.to_label or self.from_label}"
+
+
+class TallyDimension(models.TextChoices):
+    ALL = "all", "All concerns"
+    CATEGORY = "category", "Top-level category"
+    YEAR_GROUP = "year_group", "Year group"
+
+
+class ConcernTally(TenantModel):
+    """How many signed concerns a school had in one week (Monday to Sunday, London time): in all,
+    per top-level category (key: its id) and per year group as signed (key: "Year 7").
+
+    Written by `oversight.tally_services.tally_refresh` for weeks that are over. A concern's week
+    is its time of writing, set by the server when it is signed, and its pupils' categories and
+    year groups are signed with it, so a past week's counts never change (docs/adr/0019). The
+    dashboards read these rows for whole weeks and the concerns themselves for the rest.
+    """
+
+    week = models.DateField("week beginning")
+    dimension = models.CharField(max_length=10, choices=TallyDimension.choices)
+    key = models.CharField(max_length=40, blank=True)
+    concerns = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "dimension", "week", "key"], name="concern_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.week:%Y-%m-%d} {self.dimension} {self.key}: {self.concerns}"
+
+
+class ConcernTallyMark(TenantModel):
+    """The last day (a Sunday) up to which a school's weekly tallies are complete."""
+
+    through = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school"], name="concern_tally_mark_one_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} tallied through {self.through:%Y-%m-%d}"

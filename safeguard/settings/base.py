@@ -256,4 +256,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transfers.retention_run",
         "schedule": crontab(hour=3, minute=0),  # after the integrity check
     },
+    "tally-dashboard-weeks-nightly": {
+        "task": "oversight.tally_refresh",
+        "schedule": crontab(hour=1, minute=30),  # a week is tallied once it is an hour over
+    },
 }
