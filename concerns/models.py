@@ -139,7 +139,7 @@ class Concern(TenantModel):
             models.Index(fields=["school", "status", "written_at"]),
             models.Index(fields=["author", "status"]),
             # The dashboards: a school's concerns written in a date range, read from the index
-            # alone (status and opening time too: docs/adr/0019).
+            # alone (status and opening time too: docs/adr/0020).
             models.Index(
                 fields=["school", "written_at", "status", "opened_at"],
                 name="concern_school_written",

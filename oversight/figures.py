@@ -10,7 +10,7 @@ school (DSL, deputy, head, governor, and the trust's TSO); `trust_figures` needs
 `VIEW_TRUST_DASHBOARD` on the trust (the TSO) and covers only that trust's schools. Anyone else
 gets the same 404 as for a school that does not exist.
 
-The rules the issue left open (what counts, the periods, the outlier rule) are in docs/adr/0019.
+The rules the issue left open (what counts, the periods, the outlier rule) are in docs/adr/0020.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ class SchoolFigures:
 
 @dataclass(frozen=True)
 class Outlier:
-    """A count well above its own trailing average (the rule of ADR 0018)."""
+    """A count well above its own trailing average (the rule of ADR 0020)."""
 
     kind: str  # "school", "category" or "school_category"
     school_id: int | None
@@ -704,7 +704,7 @@ def _weekly_by_category(
 
 
 def outlier_rule(current: int, baseline: Sequence[int]) -> tuple[bool, float, float, float]:
-    """The outlier rule (ADR 0018): flagged when this window's count is above the mean of the
+    """The outlier rule (ADR 0020): flagged when this window's count is above the mean of the
     six windows before it by more than two (population) standard deviations AND by at least
     three concerns. Returns (flagged, mean, standard deviation, threshold)."""
     mean = statistics.fmean(baseline) if baseline else 0.0

@@ -288,7 +288,7 @@ class ConcernTally(TenantModel):
 
     Written by `oversight.tally_services.tally_refresh` for weeks that are over. A concern's week
     is its time of writing, set by the server when it is signed, and its pupils' categories and
-    year groups are signed with it, so a past week's counts never change (docs/adr/0019). The
+    year groups are signed with it, so a past week's counts never change (docs/adr/0020). The
     dashboards read these rows for whole weeks and the concerns themselves for the rest.
     """
 

@@ -1,4 +1,4 @@
-"""The weekly concern tallies behind the dashboards (docs/adr/0019).
+"""The weekly concern tallies behind the dashboards (docs/adr/0020).
 
 `tally_refresh` counts, for every school, the signed concerns of each week that is over: in all,
 per top-level category and per year group as signed. It runs nightly (Celery beat) and after the

@@ -1,5 +1,5 @@
 """The weekly tallies: the dashboards read whole past weeks from them and the rest live, and the
-figures are the same either way (docs/adr/0019)."""
+figures are the same either way (docs/adr/0020)."""
 
 from __future__ import annotations
 
