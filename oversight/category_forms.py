@@ -20,7 +20,16 @@ class _ParentChoice(forms.ChoiceField):
         self.headings = {str(h.pk): h for h in headings}
         choices = [(TOP_LEVEL, "A new heading (top level)")]
         choices += [(pk, f"Under {h.name}") for pk, h in self.headings.items()]
-        super().__init__(choices=choices, required=False, widget=forms.RadioSelect, **kwargs)
+        super().__init__(
+            choices=choices,
+            required=False,
+            widget=forms.RadioSelect,
+            error_messages={
+                "invalid_choice": "Choose a heading in use, or a new heading (that heading "
+                "may have been retired since the page was opened)"
+            },
+            **kwargs,
+        )
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)

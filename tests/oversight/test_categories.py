@@ -99,6 +99,11 @@ def test_a_name_is_required_and_cannot_look_like_two_levels(
     response = client.post(reverse("category-add"), {"name": "Health > Diet", "parent": ""})
     _error_beside(response.content.decode(), "id_name", "cannot contain")
     assert not CategoryChange.objects.exists()
+    retired = trust_list["Neglect"]
+    services.category_retire(actor=world.users["tso"], category=retired)
+    response = client.post(reverse("category-add"), {"name": "Diet", "parent": retired.pk})
+    _error_beside(response.content.decode(), "id_parent", "Choose a heading in use")
+    assert not Category.objects.filter(name="Diet").exists()
 
 
 def test_rename_keeps_what_a_signed_concern_says_and_records_from_and_to(
