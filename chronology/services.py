@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.access import access_for
@@ -177,6 +178,25 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
     kept = {str(p) for p in pupils_in_retention(school_id=event.school_id, pupil_ids=pupil_ids)}
     if kept and kept >= {str(p) for p in pupil_ids}:
         raise read_only_error(pupil_ids[0])
+    if kept:  # the record names a child who has left: the DSL passes it on
+        from safeguard.notifications import notify
+        from schools.models import School
+        from transfers.services import _managers
+
+        notify(
+            school=School.objects.get(pk=event.school_id),
+            recipients=_managers(event.school_id),
+            kind="record_names_leaver",
+            title=(
+                "A new record also names a child whose file has left this school: pass what "
+                "concerns them to their new school"
+            ),
+            link=(
+                reverse("concern-detail", kwargs={"pk": event.concern_id})
+                if event.concern_id
+                else reverse("retention-list")
+            ),
+        )
     for pupil_id in (p for p in pupil_ids if str(p) not in kept):
         chronology_append(
             school_id=event.school_id,

@@ -87,6 +87,28 @@ def _event(retention: Retention, kind: str, reason: str = "", by: Any = None) ->
     )
 
 
+def _added_since_sent(transfer: Transfer) -> int:
+    """Chronology entries written for the pupil after their file was prepared for sending (a file
+    sent ahead of the move): the new school has not got them."""
+    from chronology.models import ChronologyEntry, EntryKind
+
+    prepared = transfer.export.finished_at if transfer.export else None
+    if prepared is None:
+        return 0
+    transfer_kinds = [
+        EntryKind.TRANSFER_SENT,
+        EntryKind.TRANSFER_RECEIVED,
+        EntryKind.TRANSFER_RECEIPT,
+    ]
+    return (
+        ChronologyEntry.objects.filter(
+            school_id=transfer.school_id, pupil_id=transfer.pupil_id, recorded_at__gt=prepared
+        )
+        .exclude(kind__in=transfer_kinds)
+        .count()
+    )
+
+
 def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention | None:
     """The sending school's copy, once the new school has confirmed receipt and the pupil has
     left: kept read-only for the trust's days, then destroyed. Called in the transaction that
@@ -158,6 +180,7 @@ def _schedule(
     from .services import _managers
 
     destroy_on = max(destroy_on, today + datetime.timedelta(days=NOTICE_DAYS))
+    added = _added_since_sent(transfer) if transfer is not None else 0
     retention = Retention.objects.create(
         school_id=school.pk,
         pupil_id=pupil_id,
@@ -171,9 +194,14 @@ def _schedule(
         recipients=_managers(school.pk),
         kind="retention_scheduled",
         title=(
-            f"A child-protection file will be destroyed on {destroy_on:%-d %B %Y} under the "
+            f"{added} record{'s were' if added != 1 else ' was'} added to a child-protection file "
+            f"after it was sent: send {'them' if added != 1 else 'it'} to the new school before "
+            f"{destroy_on:%-d %B %Y}, when this copy is destroyed"
+            if added
+            else f"A child-protection file will be destroyed on {destroy_on:%-d %B %Y} under the "
             "retention policy unless a legal hold is set"
         ),
+        urgent=bool(added),
         link=reverse("retention-detail", kwargs={"pk": retention.pk}),
     )
     return retention

@@ -296,6 +296,14 @@ def test_a_concern_shared_with_a_child_in_retention_goes_on_for_the_other(
     concern_services.addendum_add(actor=world.users["dsl"], concern=concern, text="Later fact")
     entries = ChronologyEntry.objects.filter(source_label__icontains="addend")
     assert set(entries.values_list("pupil_id", flat=True)) == {sibling.pk}
+    from safeguard.models import Notification
+
+    told = Notification.objects.filter(kind="record_names_leaver")
+    assert set(told.values_list("recipient__email", flat=True)) == {
+        "dsl@alpha.example",
+        "deputy@alpha.example",
+    }
+    assert world.pupil.legal_last_name not in told.first().title
     alone = concern_services.concern_submit(
         actor=world.users["staff"], concern=draft(world.users["staff"], [sibling], categories)
     )
@@ -380,6 +388,7 @@ def test_a_file_sent_ahead_of_the_move_stays_live_until_the_pupil_leaves(
         incoming = transfer_services.transfer_send(actor=world.users["dsl"], transfer=transfer)
         transfer_services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
         assert not Retention.objects.filter(school=world.school).exists()
+    with time_machine.travel(after(datetime.date(2026, 11, 24), 10), tick=False):
         staff = world.users["staff"]
         concern = concern_services.concern_submit(
             actor=staff, concern=draft(staff, [world.pupil], categories)
@@ -389,6 +398,12 @@ def test_a_file_sent_ahead_of_the_move_stays_live_until_the_pupil_leaves(
     assert run_at(after(leaving)).scheduled == 1
     retention = Retention.objects.get(school=world.school, pupil=world.pupil)
     assert retention.destroy_on == leaving + datetime.timedelta(days=30)
+    # The concern written after the file was prepared: the DSL is told to send it on.
+    from safeguard.models import Notification
+
+    told = Notification.objects.get(kind="retention_scheduled", recipient=world.users["dsl"])
+    assert told.urgent
+    assert "added to a child-protection file after it was sent" in told.title
 
 
 def test_pages_refuse_additions_to_a_read_only_file_in_words_not_errors(
