@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from concerns.models import Concern, ConcernStatus
+from concerns.selectors import cp_visible_q
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import School
@@ -21,12 +22,21 @@ from .models import QaReview, QaReviewStatus, QaSample, Rating
 from .terms import Term
 
 
+def _readable(actor: Any) -> Any:  # noqa: ANN401 (a values() subquery)
+    """The concerns the actor may read: a review of a restricted concern is seen only by those
+    who may read the concern (the DSL, and the people named on it)."""
+    return Concern.objects.filter(cp_visible_q(actor)).values("pk")
+
+
 def _visible_q(actor: Any) -> Q:
     access = access_for(actor)
-    return Q(school_id__in=access.schools_with(Perm.QA_REVIEW)) | Q(
-        school_id__in=access.schools_with(Perm.MANAGE_CP_RECORDS),
-        status=QaReviewStatus.SUBMITTED,
-    )
+    return (
+        Q(school_id__in=access.schools_with(Perm.QA_REVIEW))
+        | Q(
+            school_id__in=access.schools_with(Perm.MANAGE_CP_RECORDS),
+            status=QaReviewStatus.SUBMITTED,
+        )
+    ) & Q(concern__in=_readable(actor))
 
 
 def _reviews() -> QuerySet[QaReview]:
@@ -60,7 +70,9 @@ def qa_reviews_for_school(*, actor: Any, school: School) -> QuerySet[QaReview]:
     if not (access.has(Perm.MANAGE_CP_RECORDS, school) or access.has(Perm.QA_REVIEW, school)):
         return QaReview.objects.none()
     return (
-        _reviews().filter(school=school, status=QaReviewStatus.SUBMITTED).order_by("-submitted_at")
+        _reviews()
+        .filter(school=school, status=QaReviewStatus.SUBMITTED, concern__in=_readable(actor))
+        .order_by("-submitted_at")
     )
 
 
@@ -71,6 +83,7 @@ def qa_to_review_for(*, actor: Any) -> QuerySet[QaReview]:
         .filter(
             school_id__in=access_for(actor).schools_with(Perm.QA_REVIEW),
             status=QaReviewStatus.DRAFT,
+            concern__in=_readable(actor),
         )
         .order_by("school__name", "concern__written_at")
     )
@@ -84,6 +97,7 @@ def qa_submitted_for(*, actor: Any, term: Term) -> QuerySet[QaReview]:
             school_id__in=access_for(actor).schools_with(Perm.QA_REVIEW),
             status=QaReviewStatus.SUBMITTED,
             term=term.key,
+            concern__in=_readable(actor),
         )
         .order_by("school__name", "-submitted_at")
     )

@@ -196,12 +196,36 @@ def test_list_pages_take_a_fixed_number_of_queries(client, world: World) -> None
     many_overview = _queries(client, reverse("qa-overview"))
     assert many_overview == few_overview
     # Sign-in, permissions and the header's badges, then the page's own: coverage (schools,
-    # concerns grouped, reviews grouped, samples), the list to review and the reviews submitted.
-    assert few_overview == 17
-    assert few_school == 12
+    # concerns grouped, reviews grouped, samples), the list to review and the reviews submitted
+    # (each with the restricted concerns the actor is named on).
+    assert few_overview == 19
+    assert few_school == 13
     page = client.get(reverse("qa-overview")).content.decode()
     assert "Gamma School" in page
     assert len(re.findall(r"/oversight/qa/reviews/[0-9a-f-]+/", page)) == 7
     client.force_login(dsl)
     client.get(reverse("home"))
     assert _queries(client, reverse("qa-school-list")) == few_school
+
+
+def test_a_review_of_a_restricted_concern_is_seen_only_by_its_readers(
+    client,  # noqa: ANN001
+    world: World,
+) -> None:
+    from concerns import services as concern_services
+
+    review = _review(world)
+    url = reverse("qa-review", kwargs={"pk": review.pk})
+    concern_services.concern_restrict(
+        actor=world.users["dsl"], concern=review.concern, named=[world.users["head"]]
+    )
+    for role in ("tso", "deputy"):  # not named: neither the review nor the list shows it
+        client.force_login(world.users[role])
+        assert client.get(url).status_code == 404, role
+    client.force_login(world.users["deputy"])
+    assert review.concern.reference not in client.get(reverse("qa-school-list")).content.decode()
+    client.force_login(world.users["tso"])
+    assert review.concern.reference not in client.get(reverse("qa-overview")).content.decode()
+    client.force_login(world.users["dsl"])  # the DSL reads every restricted record
+    assert client.get(url).status_code == 200
+    assert review.concern.reference in client.get(reverse("qa-school-list")).content.decode()
