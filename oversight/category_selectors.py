@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from concerns.models import Category
+from concerns.models import Category, ConcernStatus, InvolvementCategory
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 
@@ -102,3 +102,17 @@ def trust_category_requests_for(
     if pending:
         return rows.filter(status=CategoryRequestStatus.PENDING).order_by("created_at", "id")
     return rows.exclude(status=CategoryRequestStatus.PENDING).order_by("-decided_at", "-id")
+
+
+def category_use_for(*, actor: Any, category: Category) -> int:
+    """How many pupils' involvements in submitted concerns, in the schools of the category's
+    trust, chose it or one of its categories (a count: no child's details)."""
+    return (
+        InvolvementCategory.objects.filter(
+            school_id__in=access_for(actor).schools_with(Perm.MANAGE_CATEGORIES),
+            category__trust_id=category.trust_id,
+        )
+        .filter(Q(category_id=category.pk) | Q(category__parent_id=category.pk))
+        .exclude(involvement__concern__status=ConcernStatus.DRAFT)
+        .count()
+    )

@@ -23,6 +23,7 @@ from .category_selectors import (
     category_history_for,
     category_request_get_for,
     category_tree_for,
+    category_use_for,
     school_category_requests_for,
     trust_category_requests_for,
 )
@@ -142,7 +143,13 @@ def category_retire(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "oversight/category_retire.html",
-        {"category": category, "children": children, "trust": category.trust, "error": error},
+        {
+            "category": category,
+            "children": children,
+            "trust": category.trust,
+            "error": error,
+            "in_use": category_use_for(actor=request.user, category=category),
+        },
     )
 
 

@@ -162,6 +162,11 @@ def test_retiring_a_heading_retires_its_categories_and_old_records_keep_them(
     client.force_login(tso)
     page = client.get(reverse("category-retire", kwargs={"pk": exploitation.pk})).content.decode()
     assert "Its 3 categories are retired with it" in page
+    assert "It or one of its categories was chosen for 1 pupil in concerns" in page
+    # A draft that chose it is not yet a record.
+    make_draft(world.users["staff"], [world.pupil], {"Physical abuse": trust_list["Neglect"]})
+    page = client.get(reverse("category-retire", kwargs={"pk": trust_list["Neglect"].pk}))
+    assert "No concern recorded in the trust's schools has chosen it." in page.content.decode()
     response = client.post(reverse("category-retire", kwargs={"pk": exploitation.pk}))
     assert response.status_code == 302
     assert not {label for label in _offered(world) if label.startswith("Exploitation")}
