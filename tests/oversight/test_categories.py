@@ -517,3 +517,18 @@ def test_home_links_the_tso_to_the_list_and_the_dsl_to_requests(
         body = client.get(reverse("home")).content.decode()
         assert "category-request" not in body
         assert reverse("category-list") not in body
+
+
+def test_a_retired_category_is_not_offered_on_the_concern_form(
+    client: Any, world: World, trust_list: dict[str, Category]
+) -> None:
+    concern = make_draft(world.users["staff"], [world.pupil], trust_list)
+    url = reverse("concern-draft", kwargs={"pk": concern.pk})
+    client.force_login(world.users["staff"])
+    assert "Upskirting" in client.get(url).content.decode()
+    services.category_retire(
+        actor=world.users["tso"], category=trust_list["Child-on-child abuse > Upskirting"]
+    )
+    body = client.get(url).content.decode()
+    assert "Upskirting" not in body
+    assert "Sharing nudes and semi-nudes" in body
