@@ -152,7 +152,12 @@ def qa_coverage_for(*, actor: Any, term: Term) -> list[Coverage]:
             inadequate=Count("pk", filter=submitted & Q(rating=Rating.INADEQUATE)),
         )
     }
-    samples = {s.school_id: s for s in QaSample.objects.filter(school_id__in=ids, term=term.key)}
+    samples = {
+        s.school_id: s
+        for s in QaSample.objects.select_related("drawn_by").filter(
+            school_id__in=ids, term=term.key
+        )
+    }
     rows = []
     for school in School.objects.filter(pk__in=ids).order_by("name"):
         r = reviews.get(school.pk, {})
