@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from oversight.models import QaReview, QaReviewStatus
+from oversight.models import QaReview, QaReviewStatus, QaSample
 from tests.browser.conftest import sign_in
 
 
@@ -25,7 +25,11 @@ def test_tso_reviews_a_sampled_concern_and_the_dsl_responds(
     tso.get_by_role("link", name="Quality assurance").first.click()
     expect(tso.get_by_role("heading", name="Quality assurance", level=1)).to_be_visible()
     coverage = tso.get_by_role("region", name="QA coverage per school")
-    expect(coverage.get_by_role("row", name="Alderbrook Primary")).to_contain_text("seed")
+    expect(coverage.get_by_role("row", name="Leicester Road School")).to_contain_text("0%")
+    sample = QaSample.objects.get()
+    expect(tso.get_by_test_id("qa-samples")).to_contain_text(
+        f"3 of {sample.population} concerns, drawn"
+    )
     tso.get_by_role("region", name="Concerns to review").get_by_role("link", name=reference).click()
     expect(tso.get_by_test_id("qa-record")).to_be_visible()
 
