@@ -107,7 +107,7 @@ def _log(request: HttpRequest, review: QaReview) -> None:
     access_log_write(
         request=request,
         school_id=review.school_id,
-        what="qa_review",
+        what="quality_assurance",
         pupil_ids=[i.pupil_id for i in review.concern.involvements.all()],
         record_id=review.concern_id,
     )

@@ -62,7 +62,7 @@ def test_the_tso_draws_a_sample_and_reviews_a_concern_and_the_dsl_responds(
     assert review.concern.account.replace("“", "&ldquo;")[:10] in page or "Sam said" in page
     assert "Submit and sign the review" in page
     # The TSO reading the concern under review is in the access log.
-    log = AccessLog.objects.filter(user=tso, what="qa_review").latest("pk")
+    log = AccessLog.objects.filter(user=tso, what="quality_assurance").latest("pk")
     assert (log.pupil_id, log.record_id, log.school_id) == (
         world.pupil.pk,
         str(review.concern_id),
