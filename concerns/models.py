@@ -144,6 +144,12 @@ class Concern(TenantModel):
                 fields=["school", "written_at", "status", "opened_at"],
                 name="concern_school_written",
             ),
+            # The untriaged: signed and not yet opened by a DSL (few, whatever the history).
+            models.Index(
+                fields=["school", "written_at"],
+                condition=models.Q(opened_at__isnull=True) & ~models.Q(status="draft"),
+                name="concern_untriaged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -433,7 +439,15 @@ class Action(TenantModel):
 
     class Meta:
         ordering = ["done_at", "due_on"]
-        indexes = [models.Index(fields=["owner", "done_at", "due_on"])]
+        indexes = [
+            models.Index(fields=["owner", "done_at", "due_on"]),
+            # A school's open actions (the dashboards): few, however many are done.
+            models.Index(
+                fields=["school", "due_on"],
+                condition=models.Q(done_at__isnull=True),
+                name="action_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]

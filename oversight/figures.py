@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -324,29 +325,19 @@ def _tally_mark(ids: list[int]) -> datetime.date | None:
 
 @dataclass(frozen=True)
 class _Split:
-    """A period as whole weeks read from the tallies and the days around them read live."""
+    """A period as the days read from the tallies and the days after them read live."""
 
-    weeks: list[datetime.date]  # Mondays
+    tallied: tuple[datetime.date, datetime.date] | None  # first and last day, both included
     live: list[tuple[datetime.datetime, datetime.datetime]]  # [from, to) ranges
 
 
 def _split(period: Period, mark: datetime.date | None) -> _Split:
-    first_monday = period.start + datetime.timedelta(days=(7 - period.start.weekday()) % 7)
-    last_sunday = period.end - datetime.timedelta(days=(period.end.weekday() + 1) % 7)
-    limit = min(last_sunday, mark) if mark is not None else None
-    if limit is None or limit < first_monday + datetime.timedelta(days=6):
-        return _Split([], [period.bounds()])
-    weeks = []
-    monday = first_monday
-    while monday + datetime.timedelta(days=6) <= limit:
-        weeks.append(monday)
-        monday += datetime.timedelta(weeks=1)
-    live = []
-    if period.start < first_monday:
-        live.append((_midnight(period.start), _midnight(first_monday)))
-    if monday <= period.end:
-        live.append((_midnight(monday), _midnight(period.end + datetime.timedelta(days=1))))
-    return _Split(weeks, live)
+    if mark is None or mark < period.start:
+        return _Split(None, [period.bounds()])
+    if mark >= period.end:
+        return _Split((period.start, period.end), [])
+    after = mark + datetime.timedelta(days=1)
+    return _Split((period.start, mark), [(_midnight(after), period.bounds()[1])])
 
 
 def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.datetime]]) -> Q:
@@ -365,19 +356,23 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
     if not ids:
         return counts
     splits = [_split(p, mark) for p in periods]
-    tallied = [i for i, sp in enumerate(splits) if sp.weeks]
-    if tallied:
-        all_weeks = sorted({w for i in tallied for w in splits[i].weeks})
+    spans = {i: sp.tallied for i, sp in enumerate(splits) if sp.tallied}
+    if spans:
+        first = min(span[0] for span in spans.values())
+        last = max(span[1] for span in spans.values())
         rows: Any = (
-            ConcernTally.objects.filter(school_id__in=ids, week__in=all_weeks)
+            ConcernTally.objects.filter(school_id__in=ids, day__gte=first, day__lte=last)
             .values("school_id", "dimension", "key")
             .annotate(
-                **{f"p{i}": Sum("concerns", filter=Q(week__in=splits[i].weeks)) for i in tallied}
+                **{
+                    f"p{i}": Sum("concerns", filter=Q(day__gte=span[0], day__lte=span[1]))
+                    for i, span in spans.items()
+                }
             )
             .order_by()
         )
         for row in rows:
-            for i in tallied:
+            for i in spans:
                 if row[f"p{i}"]:
                     counts[(i, row["school_id"], row["dimension"], row["key"])] += row[f"p{i}"]
     live = [i for i, sp in enumerate(splits) if sp.live]
@@ -389,7 +384,10 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
         Concern.objects.filter(_submitted(), _in_ranges("written_at", every), school_id__in=ids)
         .values("school_id")
         .annotate(
-            **{f"p{i}": Count("pk", filter=_in_ranges("written_at", splits[i].live)) for i in live}
+            **{
+                f"p{i}": Count("written_at", filter=_in_ranges("written_at", splits[i].live))
+                for i in live
+            }
         )
         .order_by()
     )
@@ -399,7 +397,9 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
 
     field = "involvement__concern__written_at"
     cats: Any = (
-        InvolvementCategory.objects.filter(_in_ranges(field, every), school_id__in=ids)
+        InvolvementCategory.objects.filter(
+            _in_ranges(field, every), school_id__in=ids, involvement__concern__school_id__in=ids
+        )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
         .values("school_id", top=_top_category())
         .annotate(
@@ -420,7 +420,9 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
 
     field = "concern__written_at"
     years: Any = (
-        ConcernPupil.objects.filter(_in_ranges(field, every), school_id__in=ids)
+        ConcernPupil.objects.filter(
+            _in_ranges(field, every), school_id__in=ids, concern__school_id__in=ids
+        )
         .exclude(concern__status=ConcernStatus.DRAFT)
         .values("school_id", "pupil_year_group")
         .annotate(
@@ -441,17 +443,22 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(f) WITHIN GROUP (ORDER BY expr)`: continuous percentile."""
+    """PostgreSQL's `percentile_cont(ARRAY[f, ...]) WITHIN GROUP (ORDER BY expr)`: continuous
+    percentiles of durations, several from one sort."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(%(fractions)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     allow_distinct = False
 
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("A percentile is a fraction from 0 to 1.")
+    def __init__(self, expression: Any, fractions: Sequence[float], **extra: Any) -> None:
+        if not fractions or not all(0 <= f <= 1 for f in fractions):
+            raise ValueError("Percentiles are fractions from 0 to 1.")
+        literal = ", ".join(repr(float(f)) for f in fractions)
         super().__init__(
-            expression, fraction=repr(float(fraction)), output_field=DurationField(), **extra
+            expression,
+            fractions=f"ARRAY[{literal}]::double precision[]",
+            output_field=ArrayField(DurationField()),
+            **extra,
         )
 
 
@@ -521,15 +528,16 @@ def _figures_for(
     # 2. The untriaged concerns (whenever written), by age.
     bands = [now - datetime.timedelta(hours=1), now - datetime.timedelta(days=1)]
     bands.append(now - datetime.timedelta(days=3))
+    # Counting a column of the index (never null once signed) reads the index alone.
     rows = (
         Concern.objects.filter(_submitted(), school_id__in=ids, opened_at__isnull=True)
         .values("school_id")
         .annotate(
-            untriaged=Count("pk"),
-            u0=Count("pk", filter=Q(written_at__gt=bands[0])),
-            u1=Count("pk", filter=Q(written_at__lte=bands[0], written_at__gt=bands[1])),
-            u2=Count("pk", filter=Q(written_at__lte=bands[1], written_at__gt=bands[2])),
-            u3=Count("pk", filter=Q(written_at__lte=bands[2])),
+            untriaged=Count("written_at"),
+            u0=Count("written_at", filter=Q(written_at__gt=bands[0])),
+            u1=Count("written_at", filter=Q(written_at__lte=bands[0], written_at__gt=bands[1])),
+            u2=Count("written_at", filter=Q(written_at__lte=bands[1], written_at__gt=bands[2])),
+            u3=Count("written_at", filter=Q(written_at__lte=bands[2])),
             oldest=Min("written_at"),
         )
         .order_by()
@@ -552,8 +560,9 @@ def _figures_for(
     ):
         out[row["school_id"]].open_cp_files = row["n"]
     for row in (
-        Referral.objects.filter(school_id__in=ids)
-        .exclude(status=ReferralStatus.CLOSED)
+        Referral.objects.filter(
+            school_id__in=ids, status__in=[ReferralStatus.OPEN, ReferralStatus.ESCALATED]
+        )
         .values("school_id")
         .annotate(
             open=Count("pk"),
@@ -615,21 +624,19 @@ def _time_to_open(
         rows = (
             opened.values("school_id")
             .annotate(
-                n=Count("pk", filter=in_cur),
-                med=PercentileCont(wait, 0.5, filter=in_cur),
-                p90=PercentileCont(wait, 0.9, filter=in_cur),
-                med_prev=PercentileCont(wait, 0.5, filter=in_prev),
-                p90_prev=PercentileCont(wait, 0.9, filter=in_prev),
+                n=Count("opened_at", filter=in_cur),  # from the index alone
+                cur=PercentileCont(wait, [0.5, 0.9], filter=in_cur),
+                prev=PercentileCont(wait, [0.5, 0.9], filter=in_prev),
             )
             .order_by()
         )
         for row in rows:
             f = out[row["school_id"]]
             f.opened = row["n"]
-            f.time_to_open_median, f.time_to_open_p90 = row["med"], row["p90"]
-            f.time_to_open_median_previous, f.time_to_open_p90_previous = (
-                row["med_prev"],
-                row["p90_prev"],
+            f.time_to_open_median, f.time_to_open_p90 = row["cur"] or (None, None)
+            f.time_to_open_median_previous, f.time_to_open_p90_previous = row["prev"] or (
+                None,
+                None,
             )
         return
     # Elsewhere (SQLite for `make run`): the same interpolation over one ordered query.
@@ -661,32 +668,37 @@ def _weekly_by_category(
     mark: datetime.date | None,
 ) -> tuple[list[datetime.date], dict[int, list[int]]]:
     """Concerns per top-level category per week (Monday to Sunday) for the 52 weeks ending with
-    the week of `last_day`: tallied weeks from the tallies, the rest from the concerns."""
+    the week of `last_day`: tallied days from the tallies, the rest from the concerns."""
     last_monday = last_day - datetime.timedelta(days=last_day.weekday())
     weeks = [last_monday - datetime.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
     weekly = {cid: [0] * TREND_WEEKS for cid, _ in categories}
     if not ids:
         return weeks, weekly
     index = {monday: n for n, monday in enumerate(weeks)}
-    tallied = [w for w in weeks if mark is not None and w + datetime.timedelta(days=6) <= mark]
-    if tallied:
-        for week, key, n in (
+    live_from: datetime.date | None = weeks[0]
+    if mark is not None and mark >= weeks[0]:
+        for day, key, n in (
             ConcernTally.objects.filter(
-                school_id__in=ids, dimension=TallyDimension.CATEGORY, week__in=tallied
+                school_id__in=ids,
+                dimension=TallyDimension.CATEGORY,
+                day__gte=weeks[0],
+                day__lte=min(mark, last_day),
             )
-            .values_list("week", "key")
+            .values_list("day", "key")
             .annotate(n=Sum("concerns"))
             .order_by()
         ):
+            monday = day - datetime.timedelta(days=day.weekday())
             if int(key) in weekly:
-                weekly[int(key)][index[week]] += n
-    live_from = weeks[len(tallied)] if len(tallied) < len(weeks) else None
+                weekly[int(key)][index[monday]] += n
+        live_from = mark + datetime.timedelta(days=1) if mark < last_day else None
     if live_from is None:
         return weeks, weekly
     start, end = _midnight(live_from), _midnight(last_day + datetime.timedelta(days=1))
     rows: Any = (
         InvolvementCategory.objects.filter(
             school_id__in=ids,
+            involvement__concern__school_id__in=ids,  # so the concerns' index is used
             involvement__concern__written_at__gte=start,
             involvement__concern__written_at__lt=end,
         )

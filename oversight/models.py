@@ -283,16 +283,16 @@ class TallyDimension(models.TextChoices):
 
 
 class ConcernTally(TenantModel):
-    """How many signed concerns a school had in one week (Monday to Sunday, London time): in all,
-    per top-level category (key: its id) and per year group as signed (key: "Year 7").
+    """How many signed concerns a school had on one day (London time): in all, per top-level
+    category (key: its id) and per year group as signed (key: "Year 7").
 
-    Written by `oversight.tally_services.tally_refresh` for weeks that are over. A concern's week
+    Written by `oversight.tally_services.tally_refresh` for days that are over. A concern's day
     is its time of writing, set by the server when it is signed, and its pupils' categories and
-    year groups are signed with it, so a past week's counts never change (docs/adr/0020). The
-    dashboards read these rows for whole weeks and the concerns themselves for the rest.
+    year groups are signed with it, so a past day's counts never change (docs/adr/0020). The
+    dashboards read these rows up to the school's mark and the concerns themselves after it.
     """
 
-    week = models.DateField("week beginning")
+    day = models.DateField()
     dimension = models.CharField(max_length=10, choices=TallyDimension.choices)
     key = models.CharField(max_length=40, blank=True)
     concerns = models.PositiveIntegerField()
@@ -300,16 +300,16 @@ class ConcernTally(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "dimension", "week", "key"], name="concern_tally_unique"
+                fields=["school", "day", "dimension", "key"], name="concern_tally_one_per_day"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.school_id} {self.week:%Y-%m-%d} {self.dimension} {self.key}: {self.concerns}"
+        return f"{self.school_id} {self.day:%Y-%m-%d} {self.dimension} {self.key}: {self.concerns}"
 
 
 class ConcernTallyMark(TenantModel):
-    """The last day (a Sunday) up to which a school's weekly tallies are complete."""
+    """The last day up to which a school's tallies are complete."""
 
     through = models.DateField()
 

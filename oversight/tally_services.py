@@ -1,21 +1,19 @@
-"""The weekly concern tallies behind the dashboards (docs/adr/0020).
+"""The daily concern tallies behind the dashboards (docs/adr/0020).
 
-`tally_refresh` counts, for every school, the signed concerns of each week that is over: in all,
+`tally_refresh` counts, for every school, the signed concerns of each day that is over: in all,
 per top-level category and per year group as signed. It runs nightly (Celery beat) and after the
-benchmark seed; the dashboards read the tallies for whole weeks up to a school's mark and the
-concerns themselves for everything after, so a refresh that has not run yet makes a dashboard
-slower, never wrong.
+benchmark seed; the dashboards read the tallies up to a school's mark and the concerns themselves
+after it, so a refresh that has not run yet makes a dashboard slower, never wrong.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from concerns.models import Concern, ConcernPupil, ConcernStatus, InvolvementCategory
@@ -23,29 +21,21 @@ from schools.models import School
 
 from .models import ConcernTally, ConcernTallyMark, TallyDimension
 
-# A concern is signed and committed in one transaction, moments after its time of writing; a week
+# A concern is signed and committed in one transaction, moments after its time of writing; a day
 # is tallied only when it ended at least this long ago, so no commit can still be on its way.
 SETTLE = datetime.timedelta(hours=1)
-BATCH = 5000
+BATCH = 10_000
 
 
-def last_complete_sunday(now: datetime.datetime) -> datetime.date:
-    """The last Sunday whose week ended at least `SETTLE` before `now` (London time)."""
-    settled = timezone.localtime(now - SETTLE).date()
-    last_day = settled - datetime.timedelta(days=1)  # the last day wholly over
-    return last_day - datetime.timedelta(days=(last_day.weekday() + 1) % 7)
+def last_complete_day(now: datetime.datetime) -> datetime.date:
+    """The last day (London time) that ended at least `SETTLE` before `now`."""
+    return timezone.localtime(now - SETTLE).date() - datetime.timedelta(days=1)
 
 
-def _monday(moment: Any) -> datetime.date:
-    if isinstance(moment, datetime.datetime):
-        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-    return moment
-
-
-def _count_weeks(
+def _count_days(
     school_ids: list[int], start: datetime.date | None, through: datetime.date
 ) -> list[ConcernTally]:
-    """The tallies of the weeks from `start` (a Monday; None for the first) to `through`."""
+    """The tallies of the days from `start` (None: the first) to `through`."""
     end = timezone.make_aware(
         datetime.datetime.combine(through + datetime.timedelta(days=1), datetime.time.min)
     )
@@ -59,33 +49,31 @@ def _count_weeks(
     )
     rows: dict[tuple[int, datetime.date, str, str], int] = defaultdict(int)
     for r in (
-        concerns.values("school_id", week=TruncWeek("written_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
+        concerns.values("school_id", day=TruncDate("written_at")).annotate(n=Count("pk")).order_by()
     ):
-        rows[(r["school_id"], _monday(r["week"]), TallyDimension.ALL, "")] += r["n"]
+        rows[(r["school_id"], r["day"], TallyDimension.ALL, "")] += r["n"]
     for r in (
         InvolvementCategory.objects.filter(involvement__concern__in=concerns)
         .values(
             "school_id",
-            week=TruncWeek("involvement__concern__written_at"),
+            day=TruncDate("involvement__concern__written_at"),
             top=Coalesce(F("category__parent_id"), F("category_id")),
         )
         .annotate(n=Count("involvement__concern_id", distinct=True))
         .order_by()
     ):
-        rows[(r["school_id"], _monday(r["week"]), TallyDimension.CATEGORY, str(r["top"]))] += r["n"]
+        rows[(r["school_id"], r["day"], TallyDimension.CATEGORY, str(r["top"]))] += r["n"]
     for r in (
         ConcernPupil.objects.filter(concern__in=concerns)
-        .values("school_id", "pupil_year_group", week=TruncWeek("concern__written_at"))
+        .values("school_id", "pupil_year_group", day=TruncDate("concern__written_at"))
         .annotate(n=Count("concern_id", distinct=True))
         .order_by()
     ):
         key = r["pupil_year_group"]
-        rows[(r["school_id"], _monday(r["week"]), TallyDimension.YEAR_GROUP, key)] += r["n"]
+        rows[(r["school_id"], r["day"], TallyDimension.YEAR_GROUP, key)] += r["n"]
     return [
-        ConcernTally(school_id=sid, week=week, dimension=dim, key=key, concerns=n)
-        for (sid, week, dim, key), n in rows.items()
+        ConcernTally(school_id=sid, day=day, dimension=dim, key=key, concerns=n)
+        for (sid, day, dim, key), n in rows.items()
     ]
 
 
@@ -93,9 +81,9 @@ def _count_weeks(
 def tally_refresh(
     *, now: datetime.datetime | None = None, school_ids: list[int] | None = None
 ) -> int:
-    """Tally every complete week not yet tallied, for every school (or those given); returns how
-    many tally rows were written. Idempotent: a second run finds nothing new."""
-    through = last_complete_sunday(now or timezone.now())
+    """Tally every day that is over and not yet tallied, for every school (or those given);
+    returns how many tally rows were written. Idempotent: a second run finds nothing new."""
+    through = last_complete_day(now or timezone.now())
     schools = School.objects.order_by("pk")
     if school_ids is not None:
         schools = schools.filter(pk__in=school_ids)
@@ -114,11 +102,11 @@ def tally_refresh(
             by_start[mark.through + datetime.timedelta(days=1)].append(sid)
     written = 0
     for start, group in by_start.items():
-        stale = ConcernTally.objects.filter(school_id__in=group, week__lte=through)
+        stale = ConcernTally.objects.filter(school_id__in=group, day__lte=through)
         if start is not None:
-            stale = stale.filter(week__gte=start)
+            stale = stale.filter(day__gte=start)
         stale.delete()
-        tallies = _count_weeks(group, start, through)
+        tallies = _count_days(group, start, through)
         ConcernTally.objects.bulk_create(tallies, batch_size=BATCH)
         written += len(tallies)
     ConcernTallyMark.objects.bulk_create(

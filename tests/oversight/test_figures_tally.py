@@ -1,5 +1,5 @@
-"""The weekly tallies: the dashboards read whole past weeks from them and the rest live, and the
-figures are the same either way (docs/adr/0020)."""
+"""The daily tallies: the dashboards read past days from them and the rest live, and the figures
+are the same either way (docs/adr/0020)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from oversight.figures import school_figures, trust_figures
 from oversight.models import ConcernTally, ConcernTallyMark
-from oversight.tally_services import last_complete_sunday, tally_refresh
+from oversight.tally_services import last_complete_day, tally_refresh
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
 from tests.oversight.test_figures import (
@@ -30,23 +30,23 @@ def fx(world: World) -> Fixture:
     return make_fixture(world)
 
 
-def test_the_last_complete_week() -> None:
-    # Friday 20 November: the week to Sunday 15 November is over.
-    assert last_complete_sunday(NOW) == datetime.date(2026, 11, 15)
-    # Just after midnight on Monday a concern signed at 23:59 may still be committing: wait.
+def test_the_last_complete_day() -> None:
+    # Friday 20 November at noon: Thursday is over.
+    assert last_complete_day(NOW) == datetime.date(2026, 11, 19)
+    # Just after midnight a concern signed at 23:59 may still be committing: wait an hour.
     monday = datetime.datetime(2026, 11, 23, 0, 30, tzinfo=LONDON)
-    assert last_complete_sunday(monday) == datetime.date(2026, 11, 15)
-    assert last_complete_sunday(monday + datetime.timedelta(hours=1)) == datetime.date(2026, 11, 22)
+    assert last_complete_day(monday) == datetime.date(2026, 11, 21)
+    assert last_complete_day(monday + datetime.timedelta(hours=1)) == datetime.date(2026, 11, 22)
 
 
-def test_tallies_count_each_past_week_by_hand(fx: Fixture) -> None:
+def test_tallies_count_each_past_day_by_hand(fx: Fixture) -> None:
     seed_school_a(fx)
     seed_gamma(fx)
     assert tally_refresh(now=NOW) > 0
     school = fx.world.school
     rows = {
         (t.dimension, t.key): t.concerns
-        for t in ConcernTally.objects.filter(school=school, week=datetime.date(2026, 10, 5))
+        for t in ConcernTally.objects.filter(school=school, day=datetime.date(2026, 10, 5))
     }
     cats = fx.cats
     # Monday 5 October: one concern, two pupils (Year 7 bullying; Year 8 bullying and physical).
@@ -57,10 +57,10 @@ def test_tallies_count_each_past_week_by_hand(fx: Fixture) -> None:
         ("year_group", "Year 7"): 1,
         ("year_group", "Year 8"): 1,
     }
-    # Nothing after the week to Sunday 15 November is tallied (17, 18 and 20 November).
-    assert not ConcernTally.objects.filter(week__gt=datetime.date(2026, 11, 9)).exists()
+    # Nothing after Thursday 19 November is tallied (the concern of 20 November is read live).
+    assert not ConcernTally.objects.filter(day__gt=datetime.date(2026, 11, 19)).exists()
     assert set(ConcernTallyMark.objects.values_list("through", flat=True)) == {
-        datetime.date(2026, 11, 15)
+        datetime.date(2026, 11, 19)
     }
     # The draft and the other trust's school's concern of 19 November are in no tally of A.
     assert (
@@ -69,8 +69,8 @@ def test_tallies_count_each_past_week_by_hand(fx: Fixture) -> None:
                 "concerns", flat=True
             )
         )
-        == 7
-    )  # 9 submitted concerns of A, less 18 and 20 November
+        == 8  # the 9 submitted concerns of A, less 20 November's
+    )
     assert tally_refresh(now=NOW) == 0  # idempotent
 
 
