@@ -1,0 +1,68 @@
+"""Benchmark (not part of `make test`): the trust dashboard's figures at 50 schools and 1,000,000
+concerns on PostgreSQL (issue 8: "well under a second").
+
+Run with `make bench`. Seeds the benchmark trust with `manage.py seed_oversight_benchmark` (COPY;
+about seven minutes here, tallies included), then times `trust_figures` for the TSO over the
+current term 20 times (its permissions re-read each time, as on a new request) and one school's
+figures, and prints p50 and p95. `BENCH_CONCERNS` sets a smaller size for a quick look.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import pytest
+from django.core.management import call_command
+
+from oversight.figures import school_figures, trust_figures
+from oversight.management.commands.seed_oversight_benchmark import TRUST_SLUG, TSO_EMAIL
+from safeguard.access import forget_access
+from schools.models import Trust, User
+
+CONCERNS = int(os.environ.get("BENCH_CONCERNS", "1000000"))
+SCHOOLS = 50
+RUNS = 20
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), statistics.quantiles(times, n=20)[18]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trust_dashboard_at_a_million_concerns() -> None:
+    start = time.perf_counter()
+    call_command("seed_oversight_benchmark", schools=SCHOOLS, concerns=CONCERNS)
+    seeded = time.perf_counter() - start
+    tso = User.objects.get(email=TSO_EMAIL)
+    trust = Trust.objects.get(slug=TRUST_SLUG)
+    figures = trust_figures(actor=tso, trust=trust)  # the first run warms the cache
+    assert len(figures.schools) == SCHOOLS
+    assert sum(s.concerns for s in figures.schools) > CONCERNS // 40
+
+    def trust_view() -> None:
+        forget_access(tso)
+        trust_figures(actor=tso, trust=trust)
+
+    school = trust.schools.order_by("name").first()
+    assert school is not None
+
+    def school_view() -> None:
+        forget_access(tso)
+        school_figures(actor=tso, school=school)
+
+    trust_p50, trust_p95 = _timed(trust_view)
+    school_p50, school_p95 = _timed(school_view)
+    print(
+        f"\nTrust dashboard, {SCHOOLS} schools, {CONCERNS:,} concerns (seeded in {seeded:.0f} s):"
+        f" trust figures p50 {trust_p50 * 1000:.0f} ms, p95 {trust_p95 * 1000:.0f} ms;"
+        f" one school's figures p50 {school_p50 * 1000:.0f} ms, p95 {school_p95 * 1000:.0f} ms"
+    )
+    assert trust_p95 < 1.0
