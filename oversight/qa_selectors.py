@@ -182,3 +182,23 @@ def qa_school_for(*, actor: Any, school_id: Any) -> School:
         School.objects.filter(pk__in=access_for(actor).schools_with(Perm.QA_REVIEW)),
         pk=school_id,
     )
+
+
+def qa_home_count(*, actor: Any, school: School) -> int | None:
+    """For the home page: concerns waiting for the TSO's review (across their schools), or the
+    school's reviews waiting for a response from its DSL and deputies; None for anyone else."""
+    access = access_for(actor)
+    if access.has(Perm.QA_REVIEW, school):
+        return qa_to_review_for(actor=actor).count()
+    if access.has(Perm.MANAGE_CP_RECORDS, school):
+        return (
+            QaReview.objects.filter(
+                school=school,
+                status=QaReviewStatus.SUBMITTED,
+                responses__isnull=True,
+                concern__in=_readable(actor),
+            )
+            .distinct()
+            .count()
+        )
+    return None

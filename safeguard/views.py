@@ -36,6 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["category_requests_waiting"] = trust_category_requests_for(
             actor=request.user, trust_id=school.trust_id, pending=True
         ).count()
+    if school is not None:
+        from oversight.qa_selectors import qa_home_count
+
+        context["qa_waiting"] = qa_home_count(actor=request.user, school=school)
     return render(request, "safeguard/home.html", context)
 
 

@@ -229,3 +229,23 @@ def test_a_review_of_a_restricted_concern_is_seen_only_by_its_readers(
     client.force_login(world.users["dsl"])  # the DSL reads every restricted record
     assert client.get(url).status_code == 200
     assert review.concern.reference in client.get(reverse("qa-school-list")).content.decode()
+
+
+def test_the_home_page_says_what_waits(client, world: World) -> None:  # noqa: ANN001
+    review = _review(world)
+    _review(world, submit=False)
+    _review(world, submit=False)
+    client.force_login(world.users["tso"])
+    home = client.get(reverse("home")).content.decode()
+    assert 'data-testid="home-qa"' in home
+    assert "2 concerns waiting for your review." in home
+    client.force_login(world.users["dsl"])
+    home = client.get(reverse("home")).content.decode()
+    assert "1 review waiting for your response." in home
+    qa_services.qa_response_add(actor=world.users["dsl"], review=review, text="Noted")
+    home = client.get(reverse("home")).content.decode()
+    assert 'data-testid="home-qa"' in home
+    assert "waiting for your response" not in home
+    for role in ("head", "governor", "staff"):
+        client.force_login(world.users[role])
+        assert 'data-testid="home-qa"' not in client.get(reverse("home")).content.decode()
