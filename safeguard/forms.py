@@ -30,32 +30,29 @@ class GovukFormMixin:
                     break
 
     def __getitem__(self, name: str) -> Any:
-        """The bound field, its input described by its hint and its error (as the template ids
-        them), whenever the hint was set: in a form's __init__ after this mixin's runs too."""
+        """The bound field as it is shown: its input described by its hint and its error (as the
+        template ids them) and given the error style, whenever they apply: a hint set in a form's
+        own __init__, an error a service added after validation (`add_service_errors`)."""
         bound = super().__getitem__(name)  # type: ignore[misc]
         widget = bound.field.widget
+        errors = self._errors  # type: ignore[attr-defined]  # only once validated: never
+        has_error = errors is not None and bool(errors.get(name))  # validate from here
         if not isinstance(widget, forms.RadioSelect):  # radios: the fieldset is described
             ids = [f"{bound.id_for_label}-hint"] if bound.field.help_text else []
-            errors = self._errors  # type: ignore[attr-defined]  # only once validated: never
-            if errors is not None and errors.get(name):  # validate from here (half-built forms)
+            if has_error:
                 ids.append(f"{bound.id_for_label}-error")
             if ids:
                 widget.attrs["aria-describedby"] = " ".join(ids)
             else:
                 widget.attrs.pop("aria-describedby", None)
+        for widget_type, _, error_css in _WIDGET_CLASSES:
+            if isinstance(widget, widget_type):
+                classes = [c for c in widget.attrs.get("class", "").split() if c != error_css]
+                if has_error and error_css:
+                    classes.append(error_css)
+                widget.attrs["class"] = " ".join(classes)
+                break
         return bound
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in self.errors:  # type: ignore[attr-defined]
-            if name not in self.fields:  # type: ignore[attr-defined]
-                continue
-            widget = self.fields[name].widget  # type: ignore[attr-defined]
-            for widget_type, _, error_css in _WIDGET_CLASSES:
-                if isinstance(widget, widget_type):
-                    if error_css:
-                        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_css}"
-                    break
 
 
 def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = None) -> None:
