@@ -90,7 +90,9 @@ def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
 def qa_choose(request: HttpRequest) -> HttpResponse:
     """Choose a concern to review by its reference."""
     _require_tso(request)
-    form = ChooseForm(request.POST if request.method == "POST" else None)
+    # A link from a list of concerns (the dashboards' drill-down) may name the reference.
+    initial = {"reference": request.GET.get("reference", "")[:24]}
+    form = ChooseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             review = svc.qa_review_choose(

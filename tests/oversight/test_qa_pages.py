@@ -126,6 +126,8 @@ def test_the_tso_chooses_a_concern_by_reference(client, world: World) -> None:  
     other = concern_in(world, world.other_school)
     client.force_login(world.users["tso"])
     url = reverse("qa-choose")
+    linked = client.get(f"{url}?reference={concern.reference}").content.decode()
+    assert f'value="{concern.reference}"' in linked
     refused = client.post(url, {"reference": other.reference}).content.decode()
     assert f"There is no concern {other.reference} in your trust&#x27;s schools" in refused
     response = client.post(url, {"reference": concern.reference})
