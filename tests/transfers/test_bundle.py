@@ -359,10 +359,20 @@ def test_only_the_dsl_and_deputies_of_the_school_build_it(world: World) -> None:
 
 
 def test_a_record_changed_in_the_database_is_not_exported(exported: Exported) -> None:
+    # A completed action is guarded; someone with the database owner's password switches the
+    # guards off and rewrites it. Its chronology entry holds the hash of what it said.
+    from django.db import connection
+
     from concerns.models import Action
 
-    # An action's completion has no database guard; its chronology entry holds the hash.
-    Action.objects.filter(pk=exported.records.action.pk).update(done_note="Never spoke to her")
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            Action.objects.filter(pk=exported.records.action.pk).update(
+                done_note="Never spoke to her"
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
     bundle = bundle_build(actor=exported.world.users["dsl"], pupil=exported.world.pupil)
     with pytest.raises(BundleRefused, match="cites a different version of its record"):
         bundles.bundle_verify_records(bundle)
