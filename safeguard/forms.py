@@ -36,10 +36,11 @@ class GovukFormMixin:
         bound = super().__getitem__(name)  # type: ignore[misc]
         widget = bound.field.widget
         errors = self._errors  # type: ignore[attr-defined]  # only once validated: never
-        has_error = errors is not None and bool(errors.get(name))  # validate from here
+        # A field may be marked wrong with no message of its own (the sign-in password).
+        marked = errors is not None and name in errors  # validate from here
         if not isinstance(widget, forms.RadioSelect):  # radios: the fieldset is described
             ids = [f"{bound.id_for_label}-hint"] if bound.field.help_text else []
-            if has_error:
+            if marked and errors[name]:
                 ids.append(f"{bound.id_for_label}-error")
             if ids:
                 widget.attrs["aria-describedby"] = " ".join(ids)
@@ -48,7 +49,7 @@ class GovukFormMixin:
         for widget_type, _, error_css in _WIDGET_CLASSES:
             if isinstance(widget, widget_type):
                 classes = [c for c in widget.attrs.get("class", "").split() if c != error_css]
-                if has_error and error_css:
+                if marked and error_css:
                     classes.append(error_css)
                 widget.attrs["class"] = " ".join(classes)
                 break
