@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from audit.models import AccessLog
 from chronology import services
@@ -71,7 +72,7 @@ def test_only_the_dsl_and_deputies_read_the_access_log_and_it_has_no_narrative(
     assert client.get(reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})).status_code == 404
     client.force_login(world.users["dsl"])
     page = client.get(reverse("pupil-access-log", kwargs={"pk": world.pupil.pk})).content.decode()
-    assert world.users["head"].full_name in page
+    assert escape(world.users["head"].full_name) in page
     assert "Note number 0" not in page
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from concerns import services as concern_services
 from concerns.models import Category, InvolvementCategory
@@ -62,7 +63,7 @@ def test_tso_adds_a_heading_and_a_category_under_it_and_both_are_offered(
     assert change.changed_by_name == tso.full_name
     page = client.get(reverse("category-history")).content.decode()
     assert "Health &gt; Fabricated or induced illness" in page
-    assert tso.full_name in page
+    assert escape(tso.full_name) in page
 
 
 def test_names_are_unique_within_a_heading_whatever_their_case(

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AccessLog
 from oversight import qa_services
@@ -79,7 +80,7 @@ def test_the_tso_draws_a_sample_and_reviews_a_concern_and_the_dsl_responds(
     review.refresh_from_db()
     assert review.status == QaReviewStatus.SUBMITTED
     signed = client.get(url).content.decode()
-    assert "Reviewed by " + tso.full_name in signed
+    assert "Reviewed by " + escape(tso.full_name) in signed
     assert "Submit and sign the review" not in signed
     assert "Your response" not in signed  # the TSO does not respond to their own review
     # A second post changes nothing.
@@ -117,7 +118,7 @@ def test_the_tso_draws_a_sample_and_reviews_a_concern_and_the_dsl_responds(
     client.force_login(tso)
     seen = client.get(url).content.decode()
     assert "We now ask parents for their views and record them." in seen
-    assert dsl.full_name in seen
+    assert escape(dsl.full_name) in seen
     assert "Responded" in client.get(reverse("qa-overview")).content.decode()
 
 

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from audit.models import AccessLog
 from tests.conftest import World
@@ -238,7 +239,7 @@ def test_the_receiving_dsl_sees_the_signature_and_accepts(
     client.force_login(world.users["dsl"])
     body = _text(client.get(reverse("transfer-detail", kwargs={"pk": ready.pk})))
     assert "Receipt confirmed" in body
-    assert world.users["other_dsl"].full_name in body
+    assert escape(world.users["other_dsl"].full_name) in body
 
 
 def test_a_changed_file_is_shown_as_not_valid(world: World, client: Any, ready: Transfer) -> None:
