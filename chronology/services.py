@@ -179,13 +179,13 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
     if kept and kept >= {str(p) for p in pupil_ids}:
         raise read_only_error(pupil_ids[0])
     if kept:  # the record names a child who has left: the DSL passes it on
+        from concerns.services import safeguarding_leads
         from safeguard.notifications import notify
         from schools.models import School
-        from transfers.services import _managers
 
         notify(
             school=School.objects.get(pk=event.school_id),
-            recipients=_managers(event.school_id),
+            recipients=safeguarding_leads(event.school_id),
             kind="record_names_leaver",
             title=(
                 "A new record also names a child whose file has left this school: pass what "

@@ -480,8 +480,8 @@ def _next_reference(school: School, year: int) -> str:
     return f"{school.reference_prefix}-{year}-{sequence.last_number:04d}"
 
 
-def safeguarding_leads(school: School) -> list[User]:
-    """The DSLs and deputies of a school (who triage and are alerted)."""
+def safeguarding_leads(school: School | int) -> list[User]:
+    """The DSLs and deputies of a school, or of a school id (who triage and are alerted)."""
     return list(
         User.objects.filter(
             school_memberships__school=school,

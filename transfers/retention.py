@@ -175,9 +175,8 @@ def _schedule(
 ) -> Retention:
     """A new retention row, never due sooner than NOTICE_DAYS from today; the school's DSL and
     deputies are told (no child's name in the notification)."""
+    from concerns.services import safeguarding_leads
     from safeguard.notifications import notify
-
-    from .services import _managers
 
     destroy_on = max(destroy_on, today + datetime.timedelta(days=NOTICE_DAYS))
     added = _added_since_sent(transfer) if transfer is not None else 0
@@ -191,7 +190,7 @@ def _schedule(
     _event(retention, RetentionEventKind.SCHEDULED, reason, by)
     notify(
         school=school,
-        recipients=_managers(school.pk),
+        recipients=safeguarding_leads(school.pk),
         kind="retention_scheduled",
         title=(
             f"{added} record{'s were' if added != 1 else ' was'} added to a child-protection file "
@@ -257,11 +256,15 @@ def retention_end(*, actor: Any, retention: Retention, reason: str) -> Retention
         raise ValidationError("Only a file kept until its date can be taken out of retention.")
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the file is needed again"})
+    return _end(retention, reason.strip(), actor)
+
+
+def _end(retention: Retention, reason: str, by: Any) -> Retention:
     Retention.objects.filter(pk=retention.pk).update(
         state=RetentionState.ENDED, updated_at=timezone.now()
     )
     retention.state = RetentionState.ENDED
-    _event(retention, RetentionEventKind.ENDED, reason.strip(), actor)
+    _event(retention, RetentionEventKind.ENDED, reason, by)
     return retention
 
 
@@ -274,12 +277,8 @@ def retention_end_for_returning_pupil(
         school_id=school_id, pupil_id=pupil.pk, state=RetentionState.KEPT
     ).first()
     if kept is not None:
-        Retention.objects.filter(pk=kept.pk).update(
-            state=RetentionState.ENDED, updated_at=timezone.now()
-        )
-        _event(
+        _end(
             kept,
-            RetentionEventKind.ENDED,
             f"The pupil has come back: a child-protection file was received from {source}",
             actor,
         )

@@ -25,11 +25,12 @@ from django.utils.formats import date_format
 
 from chronology.models import EntryKind
 from chronology.services import chronology_append
+from concerns.services import safeguarding_leads
 from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
-from schools.models import Pupil, School, SchoolMembership, User, YearGroup
+from schools.models import Pupil, School, SchoolMembership, YearGroup
 
 from .models import (
     Export,
@@ -66,17 +67,6 @@ def sha256(data: bytes) -> str:
 def _require(actor: Any, school: Any) -> None:
     if not access_for(actor).has(Perm.TRANSFER_CP_FILES, school):
         raise PermissionDenied("Only the DSL and deputies can transfer child-protection files.")
-
-
-def _managers(school_id: int) -> list[User]:
-    """The school's DSL and deputies (who transfer files), active ones only."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            school_memberships__school_id=school_id,
-            school_memberships__role__in=["dsl", "deputy"],
-        ).distinct()
-    )
 
 
 def _role_at(user: Any, school_id: int) -> str:
@@ -434,7 +424,7 @@ def transfer_send(*, actor: Any, transfer: Transfer) -> IncomingTransfer:
     _append_sent(transfer, actor, now)
     notify(
         school=transfer.destination_school,
-        recipients=_managers(transfer.destination_school.pk),
+        recipients=safeguarding_leads(transfer.destination_school.pk),
         kind="transfer_incoming",
         title="A child-protection file has been sent to your school",
         link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
@@ -689,7 +679,7 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
             _append_receipt(transfer, actor, now, by, ReceiptHow.PLATFORM.label)
             notify(
                 school=transfer.school,
-                recipients=_managers(transfer.school_id),
+                recipients=safeguarding_leads(transfer.school_id),
                 kind="transfer_receipt",
                 title="The new school has confirmed receipt of a child-protection file",
                 link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
@@ -750,7 +740,7 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
         )
         notify(
             school=transfer.school,
-            recipients=_managers(transfer.school_id),
+            recipients=safeguarding_leads(transfer.school_id),
             kind="transfer_returned",
             title="A child-protection file you sent was returned by the new school",
             link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
