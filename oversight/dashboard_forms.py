@@ -1,0 +1,76 @@
+"""The dashboards' filters: a date range (both dashboards) and the schools (the trust's)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from safeguard.forms import GovukFormMixin
+
+EARLIEST = datetime.date(2000, 1, 1)
+LONGEST = datetime.timedelta(days=5 * 366)  # five years: longer ranges say little and read slowly
+
+
+class PeriodForm(GovukFormMixin, forms.Form):
+    """From and to dates, both included; left empty, the dashboard shows this term."""
+
+    start = forms.DateField(
+        label="From",
+        required=False,
+        help_text="For example, 1/9/2026",
+        error_messages={"invalid": "Enter the first day like 1/9/2026"},
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        help_text="For example, 20/11/2026",
+        error_messages={"invalid": "Enter the last day like 20/11/2026"},
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        today = timezone.localdate()
+        if start and start < EARLIEST:
+            self.add_error("start", "Enter a first day in 2000 or later")
+        if start and start > today:
+            self.add_error("start", "The first day must be today or in the past")
+        if start and end and end < start:
+            self.add_error("end", "The last day must be the same as or after the first day")
+        elif start and end and end - start > LONGEST:
+            self.add_error("end", "Choose a range of five years or less")
+        return data
+
+    def dates(self) -> tuple[datetime.date | None, datetime.date | None]:
+        """The chosen dates once valid (None for either left empty, or for an invalid form)."""
+        if not self.is_valid():
+            return None, None
+        return self.cleaned_data.get("start"), self.cleaned_data.get("end")
+
+
+class TrustFilterForm(PeriodForm):
+    """The date range and which of the trust's schools to show (none ticked: all of them)."""
+
+    school = forms.TypedMultipleChoiceField(
+        label="Schools",
+        required=False,
+        coerce=int,
+        help_text="Leave them all unticked to see every school",
+        error_messages={"invalid_choice": "Choose schools from the list"},
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, schools: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = schools  # type: ignore[attr-defined]
+
+    def school_ids(self) -> list[int] | None:
+        """The schools ticked (None: all of them, or the form is invalid)."""
+        if not self.is_valid():
+            return None
+        return list(self.cleaned_data.get("school") or []) or None
