@@ -331,6 +331,11 @@ ROUTES: dict[str, Route] = {
     # Removing a submitted review is refused with a message (302); the school may not (403).
     "qa-remove": _record_route("qa_review", {"tso"}, method="post", ok=302, forbidden=MANAGE_CP),
     "qa-school-list": Route(allowed=MANAGE_CP),
+    # The dashboards (issue 8): the school's for those who see its figures (the governor's
+    # without names), the trust's and its drill-down for the TSO of that trust only.
+    "school-dashboard": Route(allowed=READ_CP | {"governor"}),
+    "trust-dashboard": Route(allowed={"tso"}),
+    "trust-drilldown": Route(kwargs=_qa_school, allowed={"tso"}, denied=404, record=True),
     # The notification centre: everyone has one; a notification is its recipient's alone.
     "notification-list": Route(allowed=EVERYONE),
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
