@@ -1,0 +1,338 @@
+"""The school dashboard's tiles, tables and charts, built from one school's figures (issue 8).
+
+Every figure on the page is in a table (so it can be read by a screen reader, sorted and
+downloaded as CSV) and every chart is drawn from the same rows as the table beside it. Nothing
+here names a child or a member of staff: the governor's page is built from the same parts, with
+no links to records (`links=False`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from .charts import Bar, bar_chart
+from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures, term_of
+from .tables import Cell, Column, Table, duration, human_duration, number, text
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line under a tile's figure, with a link to the list behind it where there is one."""
+
+    text: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure at the top of the page: the figure, what it counts, and lines beneath."""
+
+    key: str
+    figure: str
+    label: str
+    href: str = ""
+    notes: tuple[Note, ...] = ()
+    warning: str = ""  # said in words beside the figure ("Slipping: ...")
+
+
+@dataclass
+class SchoolDashboard:
+    period: Period
+    previous: Period
+    heading: str  # the period as a column heading: "Autumn term 2026"
+    previous_heading: str
+    phrase: str  # the period in a sentence: "in the autumn term 2026"
+    previous_phrase: str
+    figures: SchoolFigures
+    tiles: list[Tile]
+    tables: list[Table]
+    charts: dict[str, SafeString] = field(default_factory=dict)
+
+
+def period_names(period: Period) -> tuple[str, str]:
+    """A period as a heading and in a sentence: a whole term by its name, else by its dates."""
+    term = term_of(period.start)
+    if (term.start, term.end) == (period.start, period.end):
+        return term.label, f"in the {term.label[0].lower()}{term.label[1:]}"
+    dates = f"{_day(period.start)} to {_day(period.end)}"
+    return dates, f"from {dates}"
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _triage_href() -> str:
+    return reverse("triage-inbox") + "?status=new"
+
+
+def _referrals_href(state: str) -> str:
+    return reverse("referral-list") + f"?state={state}"
+
+
+def school_dashboard_build(
+    *,
+    figures: SchoolFigures,
+    period: Period,
+    previous: Period,
+    now: datetime.datetime,
+    links: bool,
+) -> SchoolDashboard:
+    """The page's parts. `links`: figures link to the school's lists (the triage inbox, the
+    referrals), for people who may read them; the governor's page has none."""
+    f = figures
+    heading, phrase = period_names(period)
+    previous_heading, previous_phrase = period_names(previous)
+    waiting = now - f.oldest_untriaged_since if f.oldest_untriaged_since else None
+
+    def link(href: str) -> str:
+        return href if links else ""
+
+    slipping = ""
+    if f.triage_slipping and f.time_to_open_median_previous is not None:
+        slipping = (
+            "Slipping: the median time to open a concern is longer than "
+            f"{previous_phrase} ({human_duration(f.time_to_open_median_previous)})"
+        )
+
+    def when(d: datetime.timedelta | None) -> str:
+        return human_duration(d) if d is not None else "none opened"
+
+    tiles = [
+        Tile(
+            "concerns",
+            f"{f.concerns:,}",
+            f"concern{'' if f.concerns == 1 else 's'} {phrase}",
+            notes=(Note(f"{f.concerns_previous:,} {previous_phrase}"),),
+        ),
+        Tile(
+            "untriaged",
+            f"{f.untriaged:,}",
+            "not yet opened by a DSL",
+            href=link(_triage_href()),
+            notes=(
+                Note(
+                    f"the oldest waiting {human_duration(waiting)}"
+                    if waiting is not None
+                    else "none waiting"
+                ),
+            ),
+        ),
+        Tile(
+            "time-to-open",
+            human_duration(f.time_to_open_median) if f.time_to_open_median is not None else "–",
+            f"median time from submission to a DSL opening it, {phrase}",
+            notes=(
+                Note(f"90th percentile: {when(f.time_to_open_p90)}"),
+                Note(
+                    f"{previous_heading}: median {when(f.time_to_open_median_previous)}, "
+                    f"90th percentile {when(f.time_to_open_p90_previous)}"
+                ),
+            ),
+            warning=slipping,
+        ),
+        Tile("cp-files", f"{f.open_cp_files:,}", "open child-protection files"),
+        Tile(
+            "referrals",
+            f"{f.referrals_open:,}",
+            f"referral{'' if f.referrals_open == 1 else 's'} open",
+            href=link(_referrals_href("open")),
+            notes=(
+                Note(f"{f.referrals_overdue:,} overdue", link(_referrals_href("overdue"))),
+                Note(
+                    f"{f.follow_ups_outstanding:,} written follow-up"
+                    f"{'' if f.follow_ups_outstanding == 1 else 's'} outstanding",
+                    link(_referrals_href("follow_up")),
+                ),
+            ),
+        ),
+        Tile(
+            "actions",
+            f"{f.actions_open:,}",
+            f"action{'' if f.actions_open == 1 else 's'} open",
+            notes=(Note(f"{f.actions_overdue:,} overdue"),),
+        ),
+        Tile(
+            "reviews",
+            f"{f.reviews_due:,}",
+            f"review{'' if f.reviews_due == 1 else 's'} due",
+            notes=(Note(f"{f.reviews_upcoming:,} due in the next 14 days"),),
+        ),
+    ]
+
+    dash = SchoolDashboard(
+        period=period,
+        previous=previous,
+        heading=heading,
+        previous_heading=previous_heading,
+        phrase=phrase,
+        previous_phrase=previous_phrase,
+        figures=f,
+        tiles=tiles,
+        tables=[],
+    )
+    dash.tables = [
+        _figures_table(dash, links=links),
+        _times_table(dash, waiting),
+        _categories_table(dash),
+        _year_groups_table(dash),
+        _ages_table(dash),
+    ]
+    dash.charts = _charts(dash)
+    return dash
+
+
+def _columns(dash: SchoolDashboard, first: str) -> list[Column]:
+    return [
+        Column(first),
+        Column(dash.heading, numeric=True),
+        Column(dash.previous_heading, numeric=True),
+    ]
+
+
+NOW_NOTE = (
+    "Figures marked (now) are as they stand today, whatever the dates chosen; "
+    "the period before has none."
+)
+
+
+def _figures_table(dash: SchoolDashboard, *, links: bool) -> Table:
+    f = dash.figures
+
+    def now_row(label: str, n: int, href: str = "") -> list[Cell]:
+        return [text(f"{label} (now)"), number(n, href=href if links else ""), number(None)]
+
+    return Table(
+        key="figures",
+        caption="The figures",
+        columns=_columns(dash, "Figure"),
+        rows=[
+            [text("Concerns written"), number(f.concerns), number(f.concerns_previous)],
+            [text("Concerns opened by a DSL"), number(f.opened), number(None)],
+            now_row("Not yet opened by a DSL", f.untriaged, _triage_href()),
+            now_row("Open child-protection files", f.open_cp_files),
+            now_row("Referrals open", f.referrals_open, _referrals_href("open")),
+            now_row("Referrals overdue", f.referrals_overdue, _referrals_href("overdue")),
+            now_row(
+                "Written follow-ups outstanding",
+                f.follow_ups_outstanding,
+                _referrals_href("follow_up"),
+            ),
+            now_row("Actions open", f.actions_open),
+            now_row("Actions overdue", f.actions_overdue),
+            now_row("Reviews due", f.reviews_due),
+            now_row("Reviews due in the next 14 days", f.reviews_upcoming),
+        ],
+        notes=(NOW_NOTE,),
+    )
+
+
+def _times_table(dash: SchoolDashboard, waiting: datetime.timedelta | None) -> Table:
+    f = dash.figures
+    median = duration(f.time_to_open_median)
+    if f.triage_slipping:
+        median = Cell(median.text, median.value, flag="Slipping", csv=median.csv)
+    return Table(
+        key="time-to-open",
+        caption="Time from submission to a DSL opening the concern",
+        columns=_columns(dash, "Measure"),
+        rows=[
+            [text("Median"), median, duration(f.time_to_open_median_previous)],
+            [
+                text("90th percentile"),
+                duration(f.time_to_open_p90),
+                duration(f.time_to_open_p90_previous),
+            ],
+            [text("Oldest not yet opened, waiting (now)"), duration(waiting), duration(None)],
+        ],
+        empty="No concerns.",
+        notes=(
+            "Over the concerns written in each period that a DSL has opened. "
+            "The CSV gives the times in hours.",
+        ),
+    )
+
+
+_SEVERAL = (
+    "A concern with several {} counts under each, so these can add up to more than the "
+    "concerns written."
+)
+
+
+def _categories_table(dash: SchoolDashboard) -> Table:
+    return Table(
+        key="categories",
+        caption="Concerns by category",
+        columns=_columns(dash, "Category"),
+        rows=[
+            [text(c.label), number(c.count), number(c.previous)] for c in dash.figures.by_category
+        ],
+        empty="The trust has no categories yet.",
+        notes=(_SEVERAL.format("categories"),),
+    )
+
+
+def _year_groups_table(dash: SchoolDashboard) -> Table:
+    return Table(
+        key="year-groups",
+        caption="Concerns by year group",
+        columns=_columns(dash, "Year group"),
+        rows=[
+            [Cell(y.label, n, csv=y.label), number(y.count), number(y.previous)]
+            for n, y in enumerate(dash.figures.by_year_group)  # sorted as the school's years
+        ],
+        empty="No concerns in either period.",
+        notes=(_SEVERAL.format("pupils in different year groups"),),
+    )
+
+
+def _ages_table(dash: SchoolDashboard) -> Table:
+    ages = dash.figures.untriaged_ages
+    return Table(
+        key="untriaged-ages",
+        caption="Concerns not yet opened by a DSL, by how long they have waited (now)",
+        columns=[Column("Waiting"), Column("Concerns", numeric=True)],
+        rows=[
+            [Cell(label, n, csv=label), number(ages.get(key, 0))]
+            for n, (key, label) in enumerate(UNTRIAGED_AGE_BANDS)  # youngest first
+        ],
+        foot=[text("All"), number(dash.figures.untriaged)],
+    )
+
+
+def _charts(dash: SchoolDashboard) -> dict[str, SafeString]:
+    """One chart per table that has a series, drawn from the table's own rows."""
+    f = dash.figures
+
+    def compared(title: str, rows: list[tuple[str, int, int]]) -> SafeString:
+        return bar_chart(
+            title=title,
+            bars=[Bar(label, count, previous) for label, count, previous in rows],
+            previous_label=dash.previous_heading,
+            description="; ".join(
+                f"{label}: {count} ({previous} {dash.previous_phrase})"
+                for label, count, previous in rows
+            )
+            or "No concerns.",
+        )
+
+    charts = {
+        "categories": compared(
+            f"Concerns by category {dash.phrase}, with {dash.previous_phrase}",
+            [(c.label, c.count, c.previous) for c in f.by_category],
+        ),
+        "untriaged-ages": bar_chart(
+            title="Concerns not yet opened by a DSL, by how long they have waited",
+            bars=[Bar(label, f.untriaged_ages.get(key, 0)) for key, label in UNTRIAGED_AGE_BANDS],
+        ),
+    }
+    if f.by_year_group:
+        charts["year-groups"] = compared(
+            f"Concerns by year group {dash.phrase}, with {dash.previous_phrase}",
+            [(y.label, y.count, y.previous) for y in f.by_year_group],
+        )
+    return charts

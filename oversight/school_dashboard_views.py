@@ -1,0 +1,62 @@
+"""The school dashboard (issue 8): the acting school's figures for the DSL, deputies, head and
+the trust's TSO, with links to the school's lists; the governor's page has the same figures and
+no links, never a child's name."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+
+from .dashboard_forms import PeriodForm
+from .figures import school_figures
+from .school_dashboard import school_dashboard_build
+from .tables import csv_download, sort_all
+
+
+@login_required
+@require_GET
+def school_dashboard(request: HttpRequest) -> HttpResponse:
+    """The acting school's dashboard for the dates chosen (this term when none are)."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    access = access_for(request.user)
+    if school is None or not access.has(Perm.VIEW_SCHOOL_AGGREGATES, school):
+        raise PermissionDenied
+    asked = "start" in request.GET or "end" in request.GET
+    form = PeriodForm(request.GET if asked else None)
+    start, end = form.dates()  # an invalid form: this term, with its errors shown
+    now = timezone.now()
+    period, previous, figures = school_figures(
+        actor=request.user, school=school, start=start, end=end, now=now
+    )
+    links = access.has(Perm.VIEW_SCHOOL_DASHBOARD, school) and access.has(
+        Perm.READ_CP_RECORDS, school
+    )
+    dashboard = school_dashboard_build(
+        figures=figures, period=period, previous=previous, now=now, links=links
+    )
+    stem = f"{school.slug}-dashboard-{period.start:%Y-%m-%d}-to-{period.end:%Y-%m-%d}"
+    download = csv_download(request, dashboard.tables, stem)
+    if download is not None:
+        return download
+    # Keyed for the template, which cannot look up a name with a dash in it.
+    tables = {t.key.replace("-", "_"): t for t in sort_all(request, dashboard.tables)}
+    return render(
+        request,
+        "oversight/school_dashboard.html",
+        {
+            "school": school,
+            "form": form,
+            "dashboard": dashboard,
+            "tables": tables,
+            "charts": {k.replace("-", "_"): v for k, v in dashboard.charts.items()},
+            "links": links,
+            "aggregates_only": not access.has(Perm.VIEW_SCHOOL_DASHBOARD, school),
+        },
+    )
