@@ -1,0 +1,429 @@
+"""The trust dashboard's page (issue 8), built from the trust's figures (`oversight.figures`).
+
+Everything the TSO sees is made here from one `TrustFigures`: the "needs attention" tables at the
+top (counts well above usual, by the rule of ADR 0020; schools whose triage is slower or whose
+items are overdue), every school side by side, concerns by category and school, and the weekly
+trend per category. Each table is a `Table` (sortable, downloadable as CSV) and each chart is drawn
+from the same numbers as the table beside it, so the picture, the table and the download agree.
+Every figure for one school links to the drill-down behind it (`oversight.drilldown`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import School, Trust
+
+from .charts import Bar, bar_chart, trend_chart
+from .drilldown import Show, drilldown_url
+from .figures import Outlier, Period, SchoolFigures, TrustFigures, term_of
+from .tables import Cell, Column, Table, duration, number, text
+
+OUTLIER_RULE = (
+    "Flagged when the last 28 days are more than two standard deviations and at least 3 "
+    "concerns above the average of the six 28-day periods before."
+)
+ABOVE_USUAL = "Above usual"
+SLOWER = "Slower"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One category's weekly trend, drawn as a small chart."""
+
+    category_id: int
+    label: str
+    flagged: bool
+    chart: SafeString
+
+
+@dataclass(frozen=True)
+class TrustDashboard:
+    """What the trust dashboard shows, for one trust, period and choice of schools."""
+
+    trust_name: str
+    figures: TrustFigures
+    period_words: str  # "Autumn term 2026, compared with the summer term 2026"
+    window_words: str  # "24 October to 20 November 2026"
+    outliers: Table
+    follow_up: Table
+    schools: Table
+    categories: Table
+    weekly: Table
+    schools_chart: SafeString
+    trends: list[Trend]
+
+    @property
+    def tables(self) -> list[Table]:
+        """Every table of the page, in page order (each downloads as CSV)."""
+        return [self.outliers, self.follow_up, self.schools, self.categories, self.weekly]
+
+    @property
+    def nothing_needs_attention(self) -> bool:
+        return not self.outliers.rows and not self.follow_up.rows
+
+
+def trust_dashboard_schools(*, actor: Any, trust: Trust) -> QuerySet[School]:
+    """The trust's schools whose figures the actor may see, by name (the school filter's list)."""
+    allowed = access_for(actor).schools_with(Perm.VIEW_TRUST_DASHBOARD)
+    return School.objects.filter(trust=trust, pk__in=allowed).order_by("name")
+
+
+# --- Words ------------------------------------------------------------------------------------
+
+
+def _day(d: datetime.date) -> str:
+    return f"{d:%-d %B %Y}"
+
+
+def _range(start: datetime.date, end: datetime.date) -> str:
+    """ "24 October to 20 November 2026" (the year twice only when the years differ)."""
+    if start == end:
+        return _day(end)
+    if start.year != end.year:
+        return f"{_day(start)} to {_day(end)}"
+    return f"{start:%-d %B} to {_day(end)}"
+
+
+def _term_label(period: Period) -> str | None:
+    """The term's name ("Autumn term 2026") when the period is a whole term."""
+    term = term_of(period.start)
+    return term.label if (term.start, term.end) == (period.start, period.end) else None
+
+
+def period_name(period: Period) -> str:
+    """A term's name when the period is a whole term, else its dates."""
+    return _term_label(period) or _range(period.start, period.end)
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:]
+
+
+def period_words(period: Period, previous: Period) -> str:
+    """ "Autumn term 2026, compared with the summer term 2026" (or the dates of each)."""
+    term = _term_label(previous)
+    before = f"the {_lower_first(term)}" if term else period_name(previous)
+    return f"{period_name(period)}, compared with {before}"
+
+
+def _concerns_column(period: Period, otherwise: str) -> str:
+    """ "Concerns, autumn term 2026" for a whole term, else `otherwise`."""
+    term = _term_label(period)
+    return f"Concerns, {_lower_first(term)}" if term else otherwise
+
+
+# --- Building the page ------------------------------------------------------------------------
+
+
+def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashboard:
+    """The page's tables and charts from the trust's figures."""
+    window = figures.outlier_windows[0]
+    outlier_schools = {o.school_id or 0 for o in figures.outliers if o.kind == "school"}
+    outlier_categories = {o.category_id or 0 for o in figures.outliers if o.kind == "category"}
+    outlier_pairs = {
+        (o.school_id or 0, o.category_id or 0)
+        for o in figures.outliers
+        if o.kind == "school_category"
+    }
+    trends_scale = max([max(v, default=0) for v in figures.weekly.values()] + [1])
+    names = dict(figures.categories)
+    trends = [
+        Trend(
+            category_id=cid,
+            label=label,
+            flagged=cid in outlier_categories,
+            chart=trend_chart(
+                title=f"{label}: concerns per week, last 12 months",
+                weeks=figures.weeks,
+                values=figures.weekly[cid],
+                scale=trends_scale,
+                flag=cid in outlier_categories,
+            ),
+        )
+        for cid, label in figures.categories
+    ]
+    return TrustDashboard(
+        trust_name=trust.name,
+        figures=figures,
+        period_words=period_words(figures.period, figures.previous),
+        window_words=_range(window.start, window.end),
+        outliers=_outliers_table(figures.outliers, window, names),
+        follow_up=_follow_up_table(figures),
+        schools=_schools_table(figures, outlier_schools),
+        categories=_categories_table(figures, outlier_categories, outlier_pairs),
+        weekly=_weekly_table(figures),
+        schools_chart=bar_chart(
+            title=f"Concerns per school, {period_name(figures.period)}",
+            bars=[
+                Bar(s.school_name, s.concerns, s.concerns_previous, s.school_id in outlier_schools)
+                for s in figures.schools
+            ],
+            previous_label=period_name(figures.previous),
+        ),
+        trends=trends,
+    )
+
+
+def _outlier_href(outlier: Outlier, window: Period) -> str:
+    if outlier.school_id is None:  # a category across the schools: compare them in its table
+        return "#table-categories"
+    return drilldown_url(
+        school_id=outlier.school_id,
+        category_id=outlier.category_id,
+        start=window.start,
+        end=window.end,
+    )
+
+
+_KIND = {
+    "school": "A school, all its concerns",
+    "category": "A category, all the schools shown",
+    "school_category": "A category at one school",
+}
+
+
+def _outliers_table(outliers: Sequence[Outlier], window: Period, names: dict[int, str]) -> Table:
+    rows = []
+    for o in outliers:
+        href = _outlier_href(o, window)
+        rows.append(
+            [
+                text(o.label, href=href),
+                text(_KIND[o.kind]),
+                number(o.count, href=href),
+                Cell(f"{o.mean:.1f}", o.mean, csv=round(o.mean, 2)),
+                Cell(f"{o.count - o.mean:.1f}", o.count - o.mean, csv=round(o.count - o.mean, 2)),
+            ]
+        )
+    return Table(
+        key="outliers",
+        caption=f"Well above usual in the last 28 days ({_range(window.start, window.end)})",
+        columns=[
+            Column("Which"),
+            Column("What is counted"),
+            Column("Concerns, last 28 days", numeric=True),
+            Column("Usual: average of the six 28-day periods before", numeric=True),
+            Column("More than usual", numeric=True),
+        ],
+        rows=rows,
+        empty="No school or category is well above its usual in the last 28 days.",
+    )
+
+
+def _untriaged_over_a_day(f: SchoolFigures) -> int:
+    return f.untriaged_ages["1_to_3_days"] + f.untriaged_ages["over_3_days"]
+
+
+def _follow_up_table(figures: TrustFigures) -> Table:
+    period = figures.period
+    rows = []
+    for f in figures.schools:
+        waiting = _untriaged_over_a_day(f)
+        if not (f.triage_slipping or f.referrals_overdue or f.actions_overdue or waiting):
+            continue
+        sid = f.school_id
+        median = duration(f.time_to_open_median)
+        if f.triage_slipping:
+            median = Cell(
+                median.text,
+                median.value,
+                href=drilldown_url(school_id=sid, start=period.start, end=period.end),
+                flag=SLOWER,
+                csv=median.csv,
+            )
+        rows.append(
+            [
+                text(f.school_name),
+                median,
+                duration(f.time_to_open_median_previous),
+                number(
+                    f.referrals_overdue,
+                    href=drilldown_url(school_id=sid, show=Show.REFERRALS_OVERDUE),
+                ),
+                number(
+                    f.actions_overdue, href=drilldown_url(school_id=sid, show=Show.ACTIONS_OVERDUE)
+                ),
+                number(waiting, href=drilldown_url(school_id=sid, show=Show.UNTRIAGED)),
+            ]
+        )
+    return Table(
+        key="follow-up",
+        caption="Schools to follow up: triage slower than the period before, or work overdue",
+        columns=[
+            Column("School"),
+            Column("Time to open, median", numeric=True, csv_label="Time to open, median (hours)"),
+            Column(
+                "Median, the period before",
+                numeric=True,
+                csv_label="Median, the period before (hours)",
+            ),
+            Column("Referrals overdue", numeric=True),
+            Column("Actions overdue", numeric=True),
+            Column("Concerns waiting more than a day to be opened", numeric=True),
+        ],
+        rows=rows,
+        empty="No school's triage is slower than the period before, and nothing is overdue.",
+    )
+
+
+def _schools_table(figures: TrustFigures, outlier_schools: set[int]) -> Table:
+    period, previous = figures.period, figures.previous
+
+    def link(sid: int, show: Show) -> str:
+        return drilldown_url(school_id=sid, show=show)
+
+    rows = []
+    for f in figures.schools:
+        sid = f.school_id
+        rows.append(
+            [
+                text(f.school_name, flag=ABOVE_USUAL if sid in outlier_schools else ""),
+                number(
+                    f.concerns,
+                    href=drilldown_url(school_id=sid, start=period.start, end=period.end),
+                ),
+                number(
+                    f.concerns_previous,
+                    href=drilldown_url(school_id=sid, start=previous.start, end=previous.end),
+                ),
+                number(f.open_cp_files, href=link(sid, Show.OPEN_CP_FILES)),
+                number(f.referrals_open, href=link(sid, Show.REFERRALS_OPEN)),
+                number(f.referrals_overdue, href=link(sid, Show.REFERRALS_OVERDUE)),
+                number(f.follow_ups_outstanding, href=link(sid, Show.FOLLOW_UPS)),
+                number(f.actions_open, href=link(sid, Show.ACTIONS_OPEN)),
+                number(f.actions_overdue, href=link(sid, Show.ACTIONS_OVERDUE)),
+                number(f.untriaged, href=link(sid, Show.UNTRIAGED)),
+                _flagged(duration(f.time_to_open_median), SLOWER if f.triage_slipping else ""),
+                duration(f.time_to_open_p90),
+                number(f.reviews_due, href=link(sid, Show.REVIEWS_DUE)),
+            ]
+        )
+    s = figures.schools
+
+    def total(values: Sequence[int]) -> Cell:
+        return number(sum(values))
+
+    foot = [
+        text("All schools shown"),
+        total([f.concerns for f in s]),
+        total([f.concerns_previous for f in s]),
+        total([f.open_cp_files for f in s]),
+        total([f.referrals_open for f in s]),
+        total([f.referrals_overdue for f in s]),
+        total([f.follow_ups_outstanding for f in s]),
+        total([f.actions_open for f in s]),
+        total([f.actions_overdue for f in s]),
+        total([f.untriaged for f in s]),
+        Cell("–", None, csv=""),  # a median of medians means nothing
+        Cell("–", None, csv=""),
+        total([f.reviews_due for f in s]),
+    ]
+    return Table(
+        key="schools",
+        caption=f"Every school side by side, {period_name(period)}",
+        columns=[
+            Column("School"),
+            Column(_concerns_column(period, "Concerns in these dates"), numeric=True),
+            Column(_concerns_column(previous, "Concerns, as many days before"), numeric=True),
+            Column("Open CP files", numeric=True),
+            Column("Referrals open", numeric=True),
+            Column("Referrals overdue", numeric=True),
+            Column("Written follow-ups outstanding", numeric=True),
+            Column("Actions open", numeric=True),
+            Column("Actions overdue", numeric=True),
+            Column("Not yet opened by a DSL", numeric=True),
+            Column(
+                "Time to open, median",
+                numeric=True,
+                csv_label="Time to open, median (hours)",
+            ),
+            Column(
+                "Time to open, 90th percentile",
+                numeric=True,
+                csv_label="Time to open, 90th percentile (hours)",
+            ),
+            Column("Reviews due", numeric=True),
+        ],
+        rows=rows,
+        foot=foot if s else None,
+        empty="No schools to show.",
+        notes=(
+            f"{ABOVE_USUAL}: the school's concerns in the last 28 days are well above its usual "
+            "(see Needs attention). Open files, referrals, actions, untriaged concerns and "
+            "reviews are as they stand today. Time to open is from a concern's submission to a "
+            "DSL opening it, over the period's concerns that have been opened.",
+        ),
+    )
+
+
+def _flagged(cell: Cell, flag: str) -> Cell:
+    if not flag:
+        return cell
+    return Cell(cell.text, cell.value, href=cell.href, flag=flag, csv=cell.csv)
+
+
+def _categories_table(
+    figures: TrustFigures, outlier_categories: set[int], outlier_pairs: set[tuple[int, int]]
+) -> Table:
+    period = figures.period
+    counts = {(f.school_id, c.category_id): c.count for f in figures.schools for c in f.by_category}
+    rows = []
+    for cid, label in figures.categories:
+        row = [text(label, flag=ABOVE_USUAL if cid in outlier_categories else "")]
+        for f in figures.schools:
+            row.append(
+                number(
+                    counts.get((f.school_id, cid), 0),
+                    href=drilldown_url(
+                        school_id=f.school_id, category_id=cid, start=period.start, end=period.end
+                    ),
+                    flag=ABOVE_USUAL if (f.school_id, cid) in outlier_pairs else "",
+                )
+            )
+        row.append(number(sum(counts.get((f.school_id, cid), 0) for f in figures.schools)))
+        rows.append(row)
+    return Table(
+        key="categories",
+        caption=f"Concerns by category and school, {period_name(period)}",
+        columns=[
+            Column("Category"),
+            *[Column(f.school_name, numeric=True) for f in figures.schools],
+            Column("All schools shown", numeric=True),
+        ],
+        rows=rows,
+        empty="The trust has no categories yet.",
+        notes=(
+            "A concern counts once under each category it has, so the categories can add up to "
+            "more than the concerns. A subcategory counts under its heading.",
+        ),
+    )
+
+
+def _weekly_table(figures: TrustFigures) -> Table:
+    rows = []
+    for n, monday in enumerate(figures.weeks):
+        rows.append(
+            [
+                Cell(f"Week of {_day(monday)}", monday.toordinal(), csv=monday.isoformat()),
+                *[number(figures.weekly[cid][n]) for cid, _ in figures.categories],
+            ]
+        )
+    return Table(
+        key="weekly",
+        caption="Concerns per week by category, last 12 months",
+        columns=[
+            Column("Week", csv_label="Week beginning (Monday)"),
+            *[Column(label, numeric=True) for _, label in figures.categories],
+        ],
+        rows=rows,
+        empty="No weeks to show.",
+    )

@@ -1,0 +1,64 @@
+"""The trust dashboard (issue 8): the TSO's one screen of every school's figures."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from schools.models import Trust
+
+from .dashboard_forms import TrustFilterForm
+from .figures import dashboard_trusts_for, trust_figures
+from .tables import csv_download, sort_all
+from .trust_dashboard import OUTLIER_RULE, trust_dashboard_build, trust_dashboard_schools
+
+
+def _trust_for(request: HttpRequest) -> Trust:
+    """The acting school's trust when the user may see its dashboard, else the first by name."""
+    trusts = list(dashboard_trusts_for(actor=request.user).order_by("name"))
+    if not trusts:
+        raise PermissionDenied
+    acting = request.schools.acting  # type: ignore[attr-defined]
+    for trust in trusts:
+        if acting is not None and trust.pk == acting.trust_id:
+            return trust
+    return trusts[0]
+
+
+@login_required
+@require_GET
+def trust_dashboard(request: HttpRequest) -> HttpResponse:
+    """Every school of the trust side by side, what needs attention first; `?csv=` downloads a
+    table (filtered and sorted as shown)."""
+    trust = _trust_for(request)
+    schools = list(trust_dashboard_schools(actor=request.user, trust=trust))
+    form = TrustFilterForm(request.GET or None, schools=[(s.pk, s.name) for s in schools])
+    # An invalid filter shows its errors over the unfiltered figures (dates() and school_ids()
+    # give None for an invalid form).
+    start, end = form.dates()
+    figures = trust_figures(
+        actor=request.user, trust=trust, start=start, end=end, school_ids=form.school_ids()
+    )
+    page = trust_dashboard_build(trust=trust, figures=figures)
+    download = csv_download(request, page.tables, f"{trust.name} dashboard")
+    if download is not None:
+        return download
+    # Keyed for the template, which cannot read "follow-up".
+    tables = {t.key.replace("-", "_"): t for t in sort_all(request, page.tables)}
+    return render(
+        request,
+        "oversight/trust_dashboard.html",
+        {
+            "trust": trust,
+            "form": form,
+            "page": page,
+            "tables": tables,
+            "school_count": len(schools),
+            "filtered": bool(start or end or form.school_ids()),
+            "rule": OUTLIER_RULE,
+            "weekly_sorted": request.GET.get("sort", "").startswith("weekly."),
+        },
+    )
