@@ -24,7 +24,7 @@ def frozen() -> Iterator[None]:
 
 def _errors(form: PeriodForm) -> dict[str, list[str]]:
     form.is_valid()
-    return {k: list(v) for k, v in form.errors.items()}
+    return {k: [str(e) for e in v] for k, v in form.errors.items()}
 
 
 def test_empty_dates_mean_this_term() -> None:
