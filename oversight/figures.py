@@ -176,9 +176,20 @@ class SchoolFigures:
 
     @property
     def triage_slipping(self) -> bool:
-        """The median time to open is longer than last period's (both known)."""
-        now, before = self.time_to_open_median, self.time_to_open_median_previous
-        return now is not None and before is not None and now > before
+        """The median time to open is a quarter longer than last period's and at least an hour
+        longer (both known): a few minutes either way is noise, not a school falling behind."""
+        return triage_slipped(self.time_to_open_median, self.time_to_open_median_previous)
+
+
+SLIPPING_FACTOR = 1.25
+SLIPPING_AT_LEAST = datetime.timedelta(hours=1)
+
+
+def triage_slipped(now: datetime.timedelta | None, before: datetime.timedelta | None) -> bool:
+    """The rule for "triage slipping" (ADR 0020)."""
+    if now is None or before is None:
+        return False
+    return now >= before * SLIPPING_FACTOR and now - before >= SLIPPING_AT_LEAST
 
 
 @dataclass(frozen=True)
@@ -301,13 +312,55 @@ def _top_categories(trust_id: int) -> list[tuple[int, str]]:
     )
 
 
-def _top_category() -> Coalesce:
+# What each figure counts, shared with the lists behind the figures (oversight.drilldown_selectors)
+# so a list and its figure cannot disagree.
+
+
+def top_category() -> Coalesce:
     """An involvement category's top-level category: its parent, or itself."""
     return Coalesce(F("category__parent_id"), F("category_id"))
 
 
-def _submitted() -> Q:
+def submitted_q() -> Q:
+    """Concerns that count: signed ones (drafts never count)."""
     return ~Q(status=ConcernStatus.DRAFT)
+
+
+def untriaged_q() -> Q:
+    """Concerns submitted and not yet opened by a DSL."""
+    return submitted_q() & Q(opened_at__isnull=True)
+
+
+def open_cp_file_q() -> Q:
+    return Q(closed_at__isnull=True)
+
+
+def open_referral_q() -> Q:
+    """Referrals still waiting (open or escalated)."""
+    return Q(status__in=[ReferralStatus.OPEN, ReferralStatus.ESCALATED])
+
+
+def open_action_q() -> Q:
+    return Q(done_at__isnull=True)
+
+
+def overdue_action_q(today: datetime.date) -> Q:
+    """Of the open actions, those due before today."""
+    return Q(due_on__lt=today)
+
+
+def open_risk_assessment_q() -> Q:
+    return Q(closed_at__isnull=True)
+
+
+def current_status_q() -> Q:
+    """Plans and statuses with no end date."""
+    return Q(end_date__isnull=True)
+
+
+def review_due_q(today: datetime.date) -> Q:
+    """A review date today or passed."""
+    return Q(review_date__lte=today)
 
 
 # Counts of concerns per (period index, school id, dimension, key): "all" with key "", "category"
@@ -381,7 +434,7 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
     every = [r for i in live for r in splits[i].live]
 
     concerns: Any = (
-        Concern.objects.filter(_submitted(), _in_ranges("written_at", every), school_id__in=ids)
+        Concern.objects.filter(submitted_q(), _in_ranges("written_at", every), school_id__in=ids)
         .values("school_id")
         .annotate(
             **{
@@ -401,7 +454,7 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
             _in_ranges(field, every), school_id__in=ids, involvement__concern__school_id__in=ids
         )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
-        .values("school_id", top=_top_category())
+        .values("school_id", top=top_category())
         .annotate(
             **{
                 f"p{i}": Count(
@@ -530,7 +583,7 @@ def _figures_for(
     bands.append(now - datetime.timedelta(days=3))
     # Counting a column of the index (never null once signed) reads the index alone.
     rows = (
-        Concern.objects.filter(_submitted(), school_id__in=ids, opened_at__isnull=True)
+        Concern.objects.filter(untriaged_q(), school_id__in=ids)
         .values("school_id")
         .annotate(
             untriaged=Count("written_at"),
@@ -553,16 +606,14 @@ def _figures_for(
 
     # 4. Open CP files; referrals; actions; reviews.
     for row in (
-        CpFile.objects.filter(school_id__in=ids, closed_at__isnull=True)
+        CpFile.objects.filter(open_cp_file_q(), school_id__in=ids)
         .values("school_id")
         .annotate(n=Count("pk"))
         .order_by()
     ):
         out[row["school_id"]].open_cp_files = row["n"]
     for row in (
-        Referral.objects.filter(
-            school_id__in=ids, status__in=[ReferralStatus.OPEN, ReferralStatus.ESCALATED]
-        )
+        Referral.objects.filter(open_referral_q(), school_id__in=ids)
         .values("school_id")
         .annotate(
             open=Count("pk"),
@@ -575,9 +626,9 @@ def _figures_for(
         f.referrals_open, f.referrals_overdue = row["open"], row["overdue"]
         f.follow_ups_outstanding = row["follow_up"]
     for row in (
-        Action.objects.filter(school_id__in=ids, done_at__isnull=True)
+        Action.objects.filter(open_action_q(), school_id__in=ids)
         .values("school_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_action_q(today)))
         .order_by()
     ):
         f = out[row["school_id"]]
@@ -585,21 +636,21 @@ def _figures_for(
     horizon = today + REVIEW_HORIZON
     reviews = (
         RiskAssessment.objects.filter(
-            school_id__in=ids, closed_at__isnull=True, review_date__lte=horizon
+            open_risk_assessment_q(), school_id__in=ids, review_date__lte=horizon
         )
         .values("school_id")
         .annotate(
-            due=Count("pk", filter=Q(review_date__lte=today)),
+            due=Count("pk", filter=review_due_q(today)),
             upcoming=Count("pk", filter=Q(review_date__gt=today)),
         )
         .order_by()
         .union(
             PupilStatus.objects.filter(
-                school_id__in=ids, end_date__isnull=True, review_date__lte=horizon
+                current_status_q(), school_id__in=ids, review_date__lte=horizon
             )
             .values("school_id")
             .annotate(
-                due=Count("pk", filter=Q(review_date__lte=today)),
+                due=Count("pk", filter=review_due_q(today)),
                 upcoming=Count("pk", filter=Q(review_date__gt=today)),
             )
             .order_by(),
@@ -617,7 +668,7 @@ def _time_to_open(
     out: dict[int, SchoolFigures], ids: list[int], in_cur: Q, in_prev: Q, either: Q
 ) -> None:
     opened = Concern.objects.filter(
-        _submitted(), either, school_id__in=ids, opened_at__isnull=False
+        submitted_q(), either, school_id__in=ids, opened_at__isnull=False
     )
     if connection.vendor == "postgresql":
         wait = ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
@@ -703,7 +754,7 @@ def _weekly_by_category(
             involvement__concern__written_at__lt=end,
         )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
-        .values(week=TruncWeek("involvement__concern__written_at"), top=_top_category())
+        .values(week=TruncWeek("involvement__concern__written_at"), top=top_category())
         .annotate(n=Count("involvement__concern_id", distinct=True))
         .order_by()
     )

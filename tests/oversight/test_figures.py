@@ -33,6 +33,7 @@ LONDON = timezone.get_default_timezone()
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=LONDON)
 TODAY = NOW.date()
 H = datetime.timedelta(hours=1)
+M = datetime.timedelta(minutes=1)
 _numbers = itertools.count(1)
 
 
@@ -275,6 +276,25 @@ def test_school_figures_match_the_hand_count(fx: Fixture) -> None:
     assert f.time_to_open_median_previous == 3 * H
     assert f.time_to_open_p90_previous == datetime.timedelta(hours=3, minutes=48)
     assert not f.triage_slipping  # 3 h against 3 h
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "slipping"),
+    [
+        (5 * H, 4 * H, True),  # a quarter and an hour longer
+        (4 * H + 59 * M, 4 * H, False),  # under an hour longer
+        (10 * M, 2 * M, False),  # five times as long, but minutes
+        (3 * H, 3 * H, False),
+        (13 * H, 10 * H, True),  # 30% and 3 hours
+        (12 * H, 10 * H, False),  # 2 hours, but only 20%
+        (None, 4 * H, False),
+        (4 * H, None, False),
+    ],
+)
+def test_triage_slipping_rule(
+    now: datetime.timedelta | None, before: datetime.timedelta | None, slipping: bool
+) -> None:
+    assert figures.triage_slipped(now, before) is slipping
 
 
 def test_a_date_range_compares_with_as_many_days_before(fx: Fixture) -> None:
