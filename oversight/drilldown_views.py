@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, OrderBy
+from django.db.models import Case, F, IntegerField, OrderBy, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from audit.services import access_log_write
 from concerns.models import Category
+from referrals.models import Urgency
 
 from . import drilldown_selectors as sel
 from .dashboard_forms import PeriodForm
@@ -79,7 +80,7 @@ class Listing:
     (None: not sortable), the default order, a record's cells and the pupils it shows."""
 
     columns: Sequence[Column]
-    order: Sequence[tuple[str, ...] | None]
+    order: Sequence[tuple[str | Any, ...] | None]  # field names ("-" reverses) or expressions
     default: tuple[int, bool]  # column, descending
     row: Callable[[Any], list[Cell]]
     pupils: Callable[[Any], list[Any]]
@@ -187,6 +188,14 @@ def _follow_up(referral: Any) -> Cell:
     return Cell(f"Outstanding, due {date_format(due, 'j M Y H:i')}", None)
 
 
+# Most pressing first: the order the database sorts by and the cells' values agree.
+_URGENCY_ORDER = [Urgency.IMMEDIATE, Urgency.URGENT, Urgency.ROUTINE]
+_URGENCY_RANK = Case(
+    *[When(urgency=u, then=Value(n)) for n, u in enumerate(_URGENCY_ORDER)],
+    output_field=IntegerField(),
+)
+
+
 def _referrals_listing() -> Listing:
     return Listing(
         columns=[
@@ -201,7 +210,7 @@ def _referrals_listing() -> Listing:
         order=[
             ("made_at",),
             ("pupil__legal_last_name", "pupil__legal_first_name"),
-            ("urgency",),
+            (_URGENCY_RANK,),
             ("status",),
             ("response_due_at",),
             None,
@@ -215,7 +224,10 @@ def _referrals_listing() -> Listing:
                 href=reverse("referral-detail", kwargs={"pk": r.pk}),
             ),
             _pupil(r.pupil),
-            text(str(r.get_urgency_display())),
+            Cell(
+                str(r.get_urgency_display()).split(":")[0],
+                _URGENCY_ORDER.index(r.urgency) if r.urgency in _URGENCY_ORDER else None,
+            ),
             text(str(r.get_status_display())),
             _when(r.response_due_at),
             _follow_up(r),
@@ -369,8 +381,8 @@ def _ordered(records: Any, listing: Listing, column: int, descending: bool) -> A
     fields = listing.order[column] or ()
     terms: list[OrderBy] = []
     for name in fields:
-        flip = name.startswith("-")
-        expression = F(name.lstrip("-"))
+        flip = isinstance(name, str) and name.startswith("-")
+        expression = F(name.lstrip("-")) if isinstance(name, str) else name
         down = descending != flip
         terms.append(expression.desc(nulls_last=True) if down else expression.asc(nulls_last=True))
     return records.order_by(*terms, "pk")
