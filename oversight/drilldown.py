@@ -19,6 +19,9 @@ class Show(StrEnum):
 
     CONCERNS = "concerns"  # concerns written in the period (narrowed by category or year group)
     UNTRIAGED = "untriaged"  # submitted, not yet opened by a DSL, now
+    # Of those, the ones written more than a day ago (the "1 to 3 days" and "more than 3 days"
+    # bands of `SchoolFigures.untriaged_ages`).
+    UNTRIAGED_OVER_A_DAY = "untriaged-over-a-day"
     OPEN_CP_FILES = "cp-files"
     REFERRALS_OPEN = "referrals-open"
     REFERRALS_OVERDUE = "referrals-overdue"

@@ -119,14 +119,18 @@ def concerns_drilldown(
     school: School,
     period: figures.Period | None,
     untriaged: bool = False,
+    waiting_since: datetime.datetime | None = None,
     category: Category | None = None,
     year_group: str | None = None,
 ) -> Drilldown:
     """Concerns of the period (the concerns figure, by category or by year group as signed), or
-    the concerns not yet opened by a DSL whenever written (the untriaged figure)."""
+    the concerns not yet opened by a DSL whenever written (the untriaged figure; with
+    `waiting_since`, those written then or before: the age bands past that point)."""
     qs = Concern.objects.filter(school=school)
     if untriaged:
         qs = qs.filter(figures.untriaged_q())
+        if waiting_since is not None:
+            qs = qs.filter(written_at__lte=waiting_since)
     else:
         assert period is not None  # noqa: S101 (the view always passes one for this list)
         start, end = period.bounds()

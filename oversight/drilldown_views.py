@@ -333,6 +333,7 @@ def _heading(
         return f"{words} at {school_name}, {period_words(period)}"
     return {
         Show.UNTRIAGED: "Concerns not yet opened by a DSL",
+        Show.UNTRIAGED_OVER_A_DAY: "Concerns waiting more than a day to be opened by a DSL",
         Show.OPEN_CP_FILES: "Open child-protection files",
         Show.REFERRALS_OPEN: "Open referrals",
         Show.REFERRALS_OVERDUE: "Overdue referrals",
@@ -346,6 +347,10 @@ def _heading(
 _NOUNS = {
     Show.CONCERNS: ("concern", "concerns"),
     Show.UNTRIAGED: ("concern not yet opened", "concerns not yet opened"),
+    Show.UNTRIAGED_OVER_A_DAY: (
+        "concern waiting more than a day",
+        "concerns waiting more than a day",
+    ),
     Show.OPEN_CP_FILES: ("open file", "open files"),
     Show.REFERRALS_OPEN: ("open referral", "open referrals"),
     Show.REFERRALS_OVERDUE: ("overdue referral", "overdue referrals"),
@@ -391,10 +396,13 @@ def _ordered(records: Any, listing: Listing, column: int, descending: bool) -> A
 # --- The view ----------------------------------------------------------------------------------
 
 
+_CONCERN_LISTS = (Show.CONCERNS, Show.UNTRIAGED, Show.UNTRIAGED_OVER_A_DAY)
+
+
 def _listing_for(show: Show, now: datetime.datetime) -> Listing:
     today = timezone.localdate(now)
-    if show in (Show.CONCERNS, Show.UNTRIAGED):
-        return _concerns_listing(now, untriaged=show == Show.UNTRIAGED)
+    if show in _CONCERN_LISTS:
+        return _concerns_listing(now, untriaged=show != Show.CONCERNS)
     if show == Show.OPEN_CP_FILES:
         return _cp_files_listing(now)
     if show in (Show.REFERRALS_OPEN, Show.REFERRALS_OVERDUE, Show.FOLLOW_UPS):
@@ -414,13 +422,15 @@ def _drilldown(
     now: datetime.datetime,
 ) -> sel.Drilldown:
     actor, today = request.user, timezone.localdate(now)
-    if show in (Show.CONCERNS, Show.UNTRIAGED):
-        untriaged = show == Show.UNTRIAGED
+    if show in _CONCERN_LISTS:
+        untriaged = show != Show.CONCERNS
+        over_a_day = show == Show.UNTRIAGED_OVER_A_DAY
         return sel.concerns_drilldown(
             actor=actor,
             school=school,
             period=None if untriaged else period,
             untriaged=untriaged,
+            waiting_since=now - datetime.timedelta(days=1) if over_a_day else None,
             category=None if untriaged else category,
             year_group=None if untriaged else year_group,
         )

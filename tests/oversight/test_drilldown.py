@@ -162,6 +162,11 @@ def test_every_list_holds_exactly_what_its_figure_counts(client: Any, fx: Fixtur
     # Untriaged: three, one of them restricted (counted, not listed to a TSO not named on it).
     untriaged = check(f.untriaged, 2, hidden=1, show=Show.UNTRIAGED)
     assert set(untriaged) == _refs(w.school, at(2026, 11, 20, 11, 30), at(2026, 11, 18, 12))
+    # Waiting more than a day: the bands "1 to 3 days" (18 November) and "more than 3 days"
+    # (15 June, restricted).
+    over_a_day = f.untriaged_ages["1_to_3_days"] + f.untriaged_ages["over_3_days"]
+    waiting = check(over_a_day, 1, hidden=1, show=Show.UNTRIAGED_OVER_A_DAY)
+    assert set(waiting) == _refs(w.school, at(2026, 11, 18, 12))
     check(f.open_cp_files, 2, show=Show.OPEN_CP_FILES)
     check(f.referrals_open, 3, show=Show.REFERRALS_OPEN)
     check(f.referrals_overdue, 1, show=Show.REFERRALS_OVERDUE)
