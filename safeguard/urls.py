@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("transfers.urls")),
     path("", include("oversight.qa_urls")),
     path("", include("oversight.category_urls")),
+    path("", include("oversight.dashboard_urls")),
     path("platform-admin/", admin.site.urls),
 ]
