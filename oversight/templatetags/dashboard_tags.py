@@ -16,6 +16,8 @@ def _query(request: Any, **changes: str) -> str:
     """The page's query string with `changes` made (and no `csv`), for links that keep filters."""
     params: QueryDict = request.GET.copy()
     params.pop("csv", None)
+    if "sort" in changes:  # a new order starts at its first page
+        params.pop("page", None)
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()

@@ -108,3 +108,15 @@ def test_trend_chart_describes_the_weeks() -> None:
     assert 'points="0,54.00 1,0.00 2,36.00"' in svg
     with pytest.raises(ValueError, match="one value per week"):
         trend_chart(title="x", weeks=weeks, values=[1])
+
+
+def test_sort_links_keep_the_filters_and_start_at_the_first_page() -> None:
+    from django.template import Context, Template
+
+    request = RequestFactory().get("/?start=1%2F9%2F2026&page=3&csv=schools")
+    html = Template("{% load dashboard_tags %}{% data_table table %}").render(
+        Context({"table": _table().sorted_by("schools.1.desc"), "request": request})
+    )
+    assert 'aria-sort="descending"' in html
+    assert 'href="?start=1%2F9%2F2026&amp;sort=schools.1.asc#table-schools"' in html
+    assert 'href="?start=1%2F9%2F2026&amp;page=3&amp;csv=schools"' in html
