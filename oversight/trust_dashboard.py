@@ -1,7 +1,7 @@
 """The trust dashboard's page (issue 8), built from the trust's figures (`oversight.figures`).
 
 Everything the TSO sees is made here from one `TrustFigures`: the "needs attention" tables at the
-top (counts well above usual, by the rule of ADR 0020; schools whose triage is slower or whose
+top (counts well above usual, by the rule of ADR 0020; schools whose triage is slipping or whose
 items are overdue), every school side by side, concerns by category and school, and the weekly
 trend per category. Each table is a `Table` (sortable, downloadable as CSV) and each chart is drawn
 from the same numbers as the table beside it, so the picture, the table and the download agree.
@@ -31,8 +31,12 @@ OUTLIER_RULE = (
     "Flagged when the last 28 days are more than two standard deviations and at least 3 "
     "concerns above the average of the six 28-day periods before."
 )
+SLIPPING_RULE = (
+    "Triage is slipping when the median time from a concern's submission to a DSL opening it "
+    "is at least a quarter longer, and at least an hour longer, than in the period before."
+)
 ABOVE_USUAL = "Above usual"
-SLOWER = "Slower"
+SLIPPING = "Slipping"
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,7 @@ def _follow_up_table(figures: TrustFigures) -> Table:
                 median.text,
                 median.value,
                 href=drilldown_url(school_id=sid, start=period.start, end=period.end),
-                flag=SLOWER,
+                flag=SLIPPING,
                 csv=median.csv,
             )
         rows.append(
@@ -252,12 +256,12 @@ def _follow_up_table(figures: TrustFigures) -> Table:
                 number(
                     f.actions_overdue, href=drilldown_url(school_id=sid, show=Show.ACTIONS_OVERDUE)
                 ),
-                number(waiting, href=drilldown_url(school_id=sid, show=Show.UNTRIAGED)),
+                number(waiting, href=drilldown_url(school_id=sid, show=Show.UNTRIAGED_OVER_A_DAY)),
             ]
         )
     return Table(
         key="follow-up",
-        caption="Schools to follow up: triage slower than the period before, or work overdue",
+        caption="Schools to follow up: triage slipping, or work overdue",
         columns=[
             Column("School"),
             Column("Time to open, median", numeric=True, csv_label="Time to open, median (hours)"),
@@ -271,7 +275,7 @@ def _follow_up_table(figures: TrustFigures) -> Table:
             Column("Concerns waiting more than a day to be opened", numeric=True),
         ],
         rows=rows,
-        empty="No school's triage is slower than the period before, and nothing is overdue.",
+        empty="No school's triage is slipping, and nothing is overdue.",
     )
 
 
@@ -302,7 +306,7 @@ def _schools_table(figures: TrustFigures, outlier_schools: set[int]) -> Table:
                 number(f.actions_open, href=link(sid, Show.ACTIONS_OPEN)),
                 number(f.actions_overdue, href=link(sid, Show.ACTIONS_OVERDUE)),
                 number(f.untriaged, href=link(sid, Show.UNTRIAGED)),
-                _flagged(duration(f.time_to_open_median), SLOWER if f.triage_slipping else ""),
+                _flagged(duration(f.time_to_open_median), SLIPPING if f.triage_slipping else ""),
                 duration(f.time_to_open_p90),
                 number(f.reviews_due, href=link(sid, Show.REVIEWS_DUE)),
             ]

@@ -13,7 +13,12 @@ from schools.models import Trust
 from .dashboard_forms import TrustFilterForm
 from .figures import dashboard_trusts_for, trust_figures
 from .tables import csv_download, sort_all
-from .trust_dashboard import OUTLIER_RULE, trust_dashboard_build, trust_dashboard_schools
+from .trust_dashboard import (
+    OUTLIER_RULE,
+    SLIPPING_RULE,
+    trust_dashboard_build,
+    trust_dashboard_schools,
+)
 
 
 def _trust_for(request: HttpRequest) -> Trust:
@@ -59,6 +64,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
             "school_count": len(schools),
             "filtered": bool(start or end or form.school_ids()),
             "rule": OUTLIER_RULE,
+            "slipping_rule": SLIPPING_RULE,
             "weekly_sorted": request.GET.get("sort", "").startswith("weekly."),
         },
     )

@@ -236,7 +236,7 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
         "All schools shown",
         *["6", "3", "2", "3", "1", "1", "2", "1", "3", "–", "–", "2"],
     ]
-    assert not any(c.flag for row in schools.rows for c in row)  # no outlier, no slower triage
+    assert not any(c.flag for row in schools.rows for c in row)  # no outlier, no slipping triage
 
     a, g = fx.world.school.pk, fx.gamma.pk
     alpha = schools.rows[0]
@@ -285,7 +285,7 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
     assert [c.href for c in follow.rows[0][3:]] == [
         _drill(a, Show.REFERRALS_OVERDUE),
         _drill(a, Show.ACTIONS_OVERDUE),
-        _drill(a, Show.UNTRIAGED),
+        _drill(a, Show.UNTRIAGED_OVER_A_DAY),
     ]
 
     weekly = t["weekly"]
@@ -516,12 +516,12 @@ def test_a_date_range_and_a_school_whose_triage_slips(fx: Fixture, tso: Client) 
     assert [c.text for c in alpha[:3]] == ["Alpha School", "4", "1"]
     dates = {"start": datetime.date(2026, 10, 1), "end": datetime.date(2026, 11, 30)}
     assert alpha[1].href == _drill(fx.world.school.pk, **dates)
-    # Opened after 3 h and 5 h (median 4 h) against 1 h before: slower.
-    assert (alpha[10].text, alpha[10].flag) == ("4 hours", "Slower")
+    # Opened after 3 h and 5 h (median 4 h) against 1 h before: a quarter and an hour longer, slipping.
+    assert (alpha[10].text, alpha[10].flag) == ("4 hours", "Slipping")
     follow = t["follow-up"].rows[0]
     assert [(c.text, c.flag) for c in follow[:3]] == [
         ("Alpha School", ""),
-        ("4 hours", "Slower"),
+        ("4 hours", "Slipping"),
         ("1 hour", ""),
     ]
     assert follow[1].href == _drill(fx.world.school.pk, **dates)
