@@ -45,21 +45,25 @@ class SchoolDashboard:
     previous: Period
     heading: str  # the period as a column heading: "Autumn term 2026"
     previous_heading: str
-    phrase: str  # the period in a sentence: "in the autumn term 2026"
-    previous_phrase: str
+    phrase: str  # the period after a verb: "in the autumn term 2026"
+    subject: str  # the period as a noun: "the autumn term 2026"
+    previous_subject: str
     figures: SchoolFigures
     tiles: list[Tile]
     tables: list[Table]
     charts: dict[str, SafeString] = field(default_factory=dict)
 
 
-def period_names(period: Period) -> tuple[str, str]:
-    """A period as a heading and in a sentence: a whole term by its name, else by its dates."""
+def period_names(period: Period) -> tuple[str, str, str]:
+    """A period as a heading, after a verb and as a noun: a whole term by its name ("Autumn
+    term 2026", "in the autumn term 2026", "the autumn term 2026"), else by its dates."""
     term = term_of(period.start)
     if (term.start, term.end) == (period.start, period.end):
-        return term.label, f"in the {term.label[0].lower()}{term.label[1:]}"
+        subject = f"the {term.label[0].lower()}{term.label[1:]}"
+        return term.label, f"in {subject}", subject
     dates = f"{_day(period.start)} to {_day(period.end)}"
-    return dates, f"from {dates}"
+    days = f"{period.days} day{'' if period.days == 1 else 's'}"
+    return dates, f"from {dates}", f"the {days} from {dates}"
 
 
 def _day(day: datetime.date) -> str:
@@ -85,18 +89,19 @@ def school_dashboard_build(
     """The page's parts. `links`: figures link to the school's lists (the triage inbox, the
     referrals), for people who may read them; the governor's page has none."""
     f = figures
-    heading, phrase = period_names(period)
-    previous_heading, previous_phrase = period_names(previous)
+    heading, phrase, subject = period_names(period)
+    previous_heading, _, previous_subject = period_names(previous)
     waiting = now - f.oldest_untriaged_since if f.oldest_untriaged_since else None
 
     def link(href: str) -> str:
         return href if links else ""
 
     slipping = ""
-    if f.triage_slipping and f.time_to_open_median_previous is not None:
+    median, before = f.time_to_open_median, f.time_to_open_median_previous
+    if f.triage_slipping and median is not None and before is not None:
         slipping = (
-            "Slipping: the median time to open a concern is longer than "
-            f"{previous_phrase} ({human_duration(f.time_to_open_median_previous)})"
+            f"the median time to open a concern is {human_duration(median)}, "
+            f"up from {human_duration(before)} in {previous_subject}"
         )
 
     def when(d: datetime.timedelta | None) -> str:
@@ -107,7 +112,7 @@ def school_dashboard_build(
             "concerns",
             f"{f.concerns:,}",
             f"concern{'' if f.concerns == 1 else 's'} {phrase}",
-            notes=(Note(f"{f.concerns_previous:,} {previous_phrase}"),),
+            notes=(Note(f"{f.concerns_previous:,} in {previous_subject}"),),
         ),
         Tile(
             "untriaged",
@@ -125,7 +130,7 @@ def school_dashboard_build(
         Tile(
             "time-to-open",
             human_duration(f.time_to_open_median) if f.time_to_open_median is not None else "–",
-            f"median time from submission to a DSL opening it, {phrase}",
+            "median time from submission to a DSL opening it",
             notes=(
                 Note(f"90th percentile: {when(f.time_to_open_p90)}"),
                 Note(
@@ -170,7 +175,8 @@ def school_dashboard_build(
         heading=heading,
         previous_heading=previous_heading,
         phrase=phrase,
-        previous_phrase=previous_phrase,
+        subject=subject,
+        previous_subject=previous_subject,
         figures=f,
         tiles=tiles,
         tables=[],
@@ -314,7 +320,7 @@ def _charts(dash: SchoolDashboard) -> dict[str, SafeString]:
             bars=[Bar(label, count, previous) for label, count, previous in rows],
             previous_label=dash.previous_heading,
             description="; ".join(
-                f"{label}: {count} ({previous} {dash.previous_phrase})"
+                f"{label}: {count} ({previous} in {dash.previous_subject})"
                 for label, count, previous in rows
             )
             or "No concerns.",
@@ -322,7 +328,7 @@ def _charts(dash: SchoolDashboard) -> dict[str, SafeString]:
 
     charts = {
         "categories": compared(
-            f"Concerns by category {dash.phrase}, with {dash.previous_phrase}",
+            f"Concerns by category {dash.phrase}, compared with {dash.previous_subject}",
             [(c.label, c.count, c.previous) for c in f.by_category],
         ),
         "untriaged-ages": bar_chart(
@@ -332,7 +338,7 @@ def _charts(dash: SchoolDashboard) -> dict[str, SafeString]:
     }
     if f.by_year_group:
         charts["year-groups"] = compared(
-            f"Concerns by year group {dash.phrase}, with {dash.previous_phrase}",
+            f"Concerns by year group {dash.phrase}, compared with {dash.previous_subject}",
             [(y.label, y.count, y.previous) for y in f.by_year_group],
         )
     return charts

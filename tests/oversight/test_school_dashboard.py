@@ -110,14 +110,14 @@ def _csv(user: User, key: str, **params: str) -> list[list[str]]:
 def test_the_tiles_show_the_hand_counted_figures(seeded: Fixture) -> None:
     doc = _doc(_get(seeded.world.users["dsl"]))
     assert _text(doc.xpath('//*[@data-testid="dashboard-period"]')[0]).startswith(
-        "Concerns in the autumn term 2026, compared with in the summer term 2026"
+        "Concerns in the autumn term 2026 compared with the summer term 2026, and the figures"
     )
     assert _tile(doc, "concerns") == "5 concerns in the autumn term 2026 3 in the summer term 2026"
     assert _tile(doc, "untriaged") == (
         "3 not yet opened by a DSL the oldest waiting 158 days 3 hours"
     )
     assert _tile(doc, "time-to-open") == (
-        "3 hours median time from submission to a DSL opening it, in the autumn term 2026 "
+        "3 hours median time from submission to a DSL opening it "
         "90th percentile: 4 hours 36 minutes "
         "Summer term 2026: median 3 hours, 90th percentile 3 hours 48 minutes"
     )
@@ -304,8 +304,12 @@ def test_chosen_dates_are_compared_with_as_many_days_before(seeded: Fixture) -> 
     # Median 4 hours (3 h and 5 h) against 1 hour: slipping, said in words.
     assert _rows(doc, "time-to-open")[0] == ["Median", "4 hours Slipping", "1 hour"]
     assert _text(doc.xpath('//*[@data-testid="slipping"]')[0]) == (
-        "Slipping Slipping: the median time to open a concern is longer than "
-        "from 1 August 2026 to 30 September 2026 (1 hour)"
+        "Slipping The median time to open a concern is 4 hours, up from 1 hour in the 61 days "
+        "from 1 August 2026 to 30 September 2026"
+    )
+    assert _tile(doc, "concerns") == (
+        "4 concerns from 1 October 2026 to 30 November 2026 "
+        "1 in the 61 days from 1 August 2026 to 30 September 2026"
     )
     rows = _csv(seeded.world.users["dsl"], "time-to-open", start="1/10/2026", end="30/11/2026")
     assert rows[1] == ["Median", "4.0 (Slipping)", "1.0"]
