@@ -177,6 +177,15 @@ def csv_of(client: Client, key: str, query: str = "") -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def _count_behind(client: Client, href: str) -> str:
+    """Follow a figure's link to the drill-down and read how many records it lists."""
+    response = client.get(href)
+    assert response.status_code == 200
+    found = re.search(r'data-testid="drilldown-count">([^<]*)<', response.content.decode())
+    assert found
+    return found[1]
+
+
 def _drill(sid: int, show: Show = Show.CONCERNS, **kw: Any) -> str:
     return drilldown_url(school_id=sid, show=show, **kw)
 
@@ -263,6 +272,10 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
         "start": ["2026-09-01"],
         "end": ["2026-12-31"],
     }
+    # Each figure is the number of records on the list its link opens.
+    for cell in [*alpha, *schools.rows[1]]:
+        if cell.href:
+            assert _count_behind(tso, cell.href) == cell.text, cell.href
 
     categories = t["categories"]
     assert categories.headings == ["Category", "Alpha School", "Gamma School", "All schools shown"]
@@ -276,6 +289,9 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
     bullying = fx.cats["Bullying"].pk
     assert categories.rows[1][2].href == _drill(g, category_id=bullying, **AUTUMN)
     assert categories.rows[1][3].href == ""
+    for row in categories.rows:
+        for cell in row[1:3]:
+            assert _count_behind(tso, cell.href) == cell.text, cell.href
 
     # Needs attention: nothing above usual; Alpha has a referral and an action overdue and two
     # concerns unopened for more than a day (18 Nov and 15 Jun); its median is 3 h as before.
@@ -287,6 +303,7 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
         _drill(a, Show.ACTIONS_OVERDUE),
         _drill(a, Show.UNTRIAGED_OVER_A_DAY),
     ]
+    assert [_count_behind(tso, c.href) for c in follow.rows[0][3:]] == ["1", "1", "2"]
 
     weekly = t["weekly"]
     assert weekly.headings == ["Week", "Abuse", "Bullying", "Online safety"]
@@ -583,6 +600,8 @@ def test_a_spike_is_in_needs_attention_with_a_link_to_act(fx: Fixture, tso: Clie
         "start": ["2026-10-24"],
         "end": ["2026-11-20"],
     }
+    assert _count_behind(tso, link) == "10"
+    assert _count_behind(tso, links["Alpha School"]) == "10"
     assert 'id="table-categories"' in page  # where the category's link lands
     # The flags elsewhere on the page.
     schools = {row[0].text: row[0].flag for row in t["schools"].rows}
