@@ -408,6 +408,8 @@ def _categories_table(
         notes=(
             "A concern counts once under each category it has, so the categories can add up to "
             "more than the concerns. A subcategory counts under its heading.",
+            f"{ABOVE_USUAL}: the category's concerns in the last 28 days, in all the schools shown "
+            "or in one school, are well above its usual (see Needs attention).",
         ),
     )
 
