@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from ..tables import Table
 
@@ -49,7 +51,58 @@ def data_table(context: Any, table: Table, download: bool = True) -> dict[str, A
     return {
         "table": table,
         "headers": headers,
-        "rows": [list(zip(table.columns, row, strict=True)) for row in table.rows],
-        "foot": list(zip(table.columns, table.foot, strict=True)) if table.foot else None,
+        "body": _body(table),
         "csv_href": "?" + _query(request, csv=table.key) if download else "",
     }
+
+
+def _body(table: Table) -> SafeString:
+    """The rows and the totals row, drawn in Python: a trust's tables hold thousands of cells,
+    and the template language took 60 microseconds a cell (a fifth of a second a page)."""
+    esc = conditional_escape
+    numeric = [c.numeric for c in table.columns]
+    labels = [esc(c.label) for c in table.columns]
+    out = ['<tbody class="govuk-table__body">']
+    for row in table.rows:
+        out.append('<tr class="govuk-table__row">')
+        name = esc(row[0].text) if row else ""
+        for n, cell in enumerate(row):
+            if n == 0:
+                out.append('<th scope="row" class="govuk-table__header">')
+            elif numeric[n]:
+                out.append('<td class="govuk-table__cell govuk-table__cell--numeric">')
+            else:
+                out.append('<td class="govuk-table__cell">')
+            if cell.href:
+                about = f"{labels[n]}, {name}" if n else labels[n]
+                out.append(
+                    f'<a class="govuk-link" href="{esc(cell.href)}">{esc(cell.text)}'
+                    f'<span class="govuk-visually-hidden">: {about}</span></a>'
+                )
+            else:
+                out.append(str(esc(cell.text)))
+            if cell.flag:
+                out.append(
+                    f' <strong class="govuk-tag govuk-tag--red app-flag">{esc(cell.flag)}</strong>'
+                )
+            out.append("</th>" if n == 0 else "</td>")
+        out.append("</tr>")
+    if not table.rows:
+        out.append(
+            f'<tr class="govuk-table__row"><td class="govuk-table__cell" '
+            f'colspan="{len(table.columns)}">{esc(table.empty)}</td></tr>'
+        )
+    out.append("</tbody>")
+    if table.foot:
+        out.append('<tfoot><tr class="govuk-table__row">')
+        for n, cell in enumerate(table.foot):
+            if n == 0:
+                out.append(f'<th scope="row" class="govuk-table__header">{esc(cell.text)}</th>')
+            else:
+                css = " govuk-table__cell--numeric" if numeric[n] else ""
+                out.append(
+                    f'<td class="govuk-table__cell govuk-!-font-weight-bold{css}">'
+                    f"{esc(cell.text)}</td>"
+                )
+        out.append("</tr></tfoot>")
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
