@@ -40,11 +40,12 @@ def _write(
     concern = services.concern_start(actor=author, school=pupils[0][0].school)
     for pupil, kind, category_labels in pupils:
         involvement = services.concern_pupil_add(actor=author, concern=concern, pupil=pupil)
-        ids = set()
+        ids: set[int] = set()
         for label in category_labels:
-            ids.add(labels[label].pk)
-            if labels[label].parent_id:
-                ids.add(labels[label].parent_id)
+            category = labels[label]
+            ids.add(category.pk)
+            if category.parent_id is not None:
+                ids.add(category.parent_id)
         services.involvement_update(
             actor=author, involvement=involvement, kind=kind, category_ids=sorted(ids)
         )
