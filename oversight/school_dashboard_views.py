@@ -45,8 +45,7 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
     download = csv_download(request, dashboard.tables, stem)
     if download is not None:
         return download
-    # Keyed for the template, which cannot look up a name with a dash in it.
-    tables = {t.key.replace("-", "_"): t for t in sort_all(request, dashboard.tables)}
+    tables = sort_all(request, dashboard.tables)
     return render(
         request,
         "oversight/school_dashboard.html",

@@ -157,7 +157,8 @@ def csv_download(request: HttpRequest, tables: Iterable[Table], stem: str) -> Ht
     return None
 
 
-def sort_all(request: HttpRequest, tables: Iterable[Table]) -> list[Table]:
-    """Every table, the one `?sort=` names sorted as asked."""
+def sort_all(request: HttpRequest, tables: Iterable[Table]) -> dict[str, Table]:
+    """Every table, the one `?sort=` names sorted as asked, by key for a template (which cannot
+    look up a name with a dash in it: "follow-up" is `tables.follow_up`)."""
     sort = request.GET.get("sort")
-    return [t.sorted_by(sort) for t in tables]
+    return {t.key.replace("-", "_"): t.sorted_by(sort) for t in tables}

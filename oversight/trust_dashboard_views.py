@@ -51,8 +51,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     download = csv_download(request, page.tables, f"{trust.name} dashboard")
     if download is not None:
         return download
-    # Keyed for the template, which cannot read "follow-up".
-    tables = {t.key.replace("-", "_"): t for t in sort_all(request, page.tables)}
+    tables = sort_all(request, page.tables)
     return render(
         request,
         "oversight/trust_dashboard.html",
