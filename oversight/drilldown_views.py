@@ -310,14 +310,6 @@ def _lower_first(name: str) -> str:
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
-def period_words(period: Period) -> str:
-    """ "1 September to 20 November 2026" (the year once when both ends share it)."""
-    start_format = "j F" if period.start.year == period.end.year else "j F Y"
-    if period.start == period.end:
-        return date_format(period.end, "j F Y")
-    return f"{date_format(period.start, start_format)} to {date_format(period.end, 'j F Y')}"
-
-
 def _heading(
     show: Show, school_name: str, period: Period, category: Category | None, year: str | None
 ) -> str:
@@ -330,7 +322,7 @@ def _heading(
         elif year is not None:
             about.append(f"about pupils in {year}")
         words = " ".join(["Concerns", " and ".join(about)]).strip()
-        return f"{words} at {school_name}, {period_words(period)}"
+        return f"{words} at {school_name}, {period.dates}"
     return {
         Show.UNTRIAGED: "Concerns not yet opened by a DSL",
         Show.UNTRIAGED_OVER_A_DAY: "Concerns waiting more than a day to be opened by a DSL",
@@ -525,7 +517,7 @@ def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
             "show": show,
             "heading": heading,
             "period": period,
-            "period_words": period_words(period),
+            "period_words": period.dates,
             "dated": show == Show.CONCERNS,
             "total": found.total,
             "hidden": found.hidden,

@@ -84,6 +84,30 @@ class Period:
         """The first moment of the period and the first moment after it."""
         return _midnight(self.start), _midnight(self.end + datetime.timedelta(days=1))
 
+    @property
+    def term_label(self) -> str | None:
+        """The term's name ("Autumn term 2026") when the period is a whole term."""
+        term = terms.term_of(self.start)
+        return term.label if (term.start, term.end) == (self.start, self.end) else None
+
+    @property
+    def dates(self) -> str:
+        """ "1 September to 20 November 2026" (the year once when both ends share it)."""
+        if self.start == self.end:
+            return _day_words(self.end)
+        if self.start.year != self.end.year:
+            return f"{_day_words(self.start)} to {_day_words(self.end)}"
+        return f"{self.start.day} {self.start:%B} to {_day_words(self.end)}"
+
+    @property
+    def name(self) -> str:
+        """Its term's name when the period is a whole term, else its dates."""
+        return self.term_label or self.dates
+
+
+def _day_words(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
 
 def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

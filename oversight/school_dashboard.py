@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from .charts import Bar, bar_chart
-from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures, term_of
+from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures
 from .tables import Cell, Column, Table, duration, human_duration, number, text
 
 
@@ -57,17 +57,13 @@ class SchoolDashboard:
 def period_names(period: Period) -> tuple[str, str, str]:
     """A period as a heading, after a verb and as a noun: a whole term by its name ("Autumn
     term 2026", "in the autumn term 2026", "the autumn term 2026"), else by its dates."""
-    term = term_of(period.start)
-    if (term.start, term.end) == (period.start, period.end):
-        subject = f"the {term.label[0].lower()}{term.label[1:]}"
-        return term.label, f"in {subject}", subject
-    dates = f"{_day(period.start)} to {_day(period.end)}"
+    term = period.term_label
+    if term:
+        subject = f"the {term[0].lower()}{term[1:]}"
+        return term, f"in {subject}", subject
+    dates = period.dates
     days = f"{period.days} day{'' if period.days == 1 else 's'}"
     return dates, f"from {dates}", f"the {days} from {dates}"
-
-
-def _day(day: datetime.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _triage_href() -> str:

@@ -10,7 +10,6 @@ Every figure for one school links to the drill-down behind it (`oversight.drilld
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from schools.models import School, Trust
 
 from .charts import Bar, bar_chart, trend_chart
 from .drilldown import Show, drilldown_url
-from .figures import Outlier, Period, SchoolFigures, TrustFigures, term_of
+from .figures import Outlier, Period, SchoolFigures, TrustFigures
 from .tables import Cell, Column, Table, duration, number, text
 
 OUTLIER_RULE = (
@@ -84,44 +83,20 @@ def trust_dashboard_schools(*, actor: Any, trust: Trust) -> QuerySet[School]:
 # --- Words ------------------------------------------------------------------------------------
 
 
-def _day(d: datetime.date) -> str:
-    return f"{d:%-d %B %Y}"
-
-
-def _range(start: datetime.date, end: datetime.date) -> str:
-    """ "24 October to 20 November 2026" (the year twice only when the years differ)."""
-    if start == end:
-        return _day(end)
-    if start.year != end.year:
-        return f"{_day(start)} to {_day(end)}"
-    return f"{start:%-d %B} to {_day(end)}"
-
-
-def _term_label(period: Period) -> str | None:
-    """The term's name ("Autumn term 2026") when the period is a whole term."""
-    term = term_of(period.start)
-    return term.label if (term.start, term.end) == (period.start, period.end) else None
-
-
-def period_name(period: Period) -> str:
-    """A term's name when the period is a whole term, else its dates."""
-    return _term_label(period) or _range(period.start, period.end)
-
-
 def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:]
 
 
 def period_words(period: Period, previous: Period) -> str:
     """ "Autumn term 2026, compared with the summer term 2026" (or the dates of each)."""
-    term = _term_label(previous)
-    before = f"the {_lower_first(term)}" if term else period_name(previous)
-    return f"{period_name(period)}, compared with {before}"
+    term = previous.term_label
+    before = f"the {_lower_first(term)}" if term else previous.name
+    return f"{period.name}, compared with {before}"
 
 
 def _concerns_column(period: Period, otherwise: str) -> str:
     """ "Concerns, autumn term 2026" for a whole term, else `otherwise`."""
-    term = _term_label(period)
+    term = period.term_label
     return f"Concerns, {_lower_first(term)}" if term else otherwise
 
 
@@ -159,19 +134,19 @@ def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashbo
         trust_name=trust.name,
         figures=figures,
         period_words=period_words(figures.period, figures.previous),
-        window_words=_range(window.start, window.end),
+        window_words=window.dates,
         outliers=_outliers_table(figures.outliers, window, names),
         follow_up=_follow_up_table(figures),
         schools=_schools_table(figures, outlier_schools),
         categories=_categories_table(figures, outlier_categories, outlier_pairs),
         weekly=_weekly_table(figures),
         schools_chart=bar_chart(
-            title=f"Concerns per school, {period_name(figures.period)}",
+            title=f"Concerns per school, {figures.period.name}",
             bars=[
                 Bar(s.school_name, s.concerns, s.concerns_previous, s.school_id in outlier_schools)
                 for s in figures.schools
             ],
-            previous_label=period_name(figures.previous),
+            previous_label=figures.previous.name,
         ),
         trends=trends,
     )
@@ -210,7 +185,7 @@ def _outliers_table(outliers: Sequence[Outlier], window: Period, names: dict[int
         )
     return Table(
         key="outliers",
-        caption=f"Well above usual in the last 28 days ({_range(window.start, window.end)})",
+        caption=f"Well above usual in the last 28 days ({window.dates})",
         columns=[
             Column("Which"),
             Column("What is counted"),
@@ -333,7 +308,7 @@ def _schools_table(figures: TrustFigures, outlier_schools: set[int]) -> Table:
     ]
     return Table(
         key="schools",
-        caption=f"Every school side by side, {period_name(period)}",
+        caption=f"Every school side by side, {period.name}",
         columns=[
             Column("School"),
             Column(_concerns_column(period, "Concerns in these dates"), numeric=True),
@@ -397,7 +372,7 @@ def _categories_table(
         rows.append(row)
     return Table(
         key="categories",
-        caption=f"Concerns by category and school, {period_name(period)}",
+        caption=f"Concerns by category and school, {period.name}",
         columns=[
             Column("Category"),
             *[Column(f.school_name, numeric=True) for f in figures.schools],
@@ -419,7 +394,11 @@ def _weekly_table(figures: TrustFigures) -> Table:
     for n, monday in enumerate(figures.weeks):
         rows.append(
             [
-                Cell(f"Week of {_day(monday)}", monday.toordinal(), csv=monday.isoformat()),
+                Cell(
+                    f"Week of {Period(monday, monday).dates}",
+                    monday.toordinal(),
+                    csv=monday.isoformat(),
+                ),
                 *[number(figures.weekly[cid][n]) for cid, _ in figures.categories],
             ]
         )
