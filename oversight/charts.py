@@ -172,7 +172,8 @@ def trend_chart(
         title,
         cid,
         description,
-        f"Most in a week: {top:,}" if scale else f"Most in a week: {max(values, default=0):,}",
+        f"Most in a week: {max(values, default=0):,}"
+        + (f" (scale 0 to {top:,}, as every chart here)" if scale else ""),
         TREND_HEIGHT,
         width,
         TREND_HEIGHT,

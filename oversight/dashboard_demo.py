@@ -29,6 +29,8 @@ from concerns.models import Category, Concern
 from safeguard.models import Notification
 from schools.models import Pupil, School, SchoolMembership
 
+from .terms import term_of
+
 HISTORY_WEEKS = 52
 RECENT_DAYS = 28  # the newest weeks are left to the rest of the demo (and the spike below)
 SPIKE_SCHOOL, SPIKE_CATEGORY, SPIKE_CONCERNS = (
@@ -192,8 +194,7 @@ def _history_concern(
     today: datetime.date,
 ) -> None:
     category, kind, location, what = story
-    this_term_start = datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    slow = school.slug == SLOW_SCHOOL and moment.date() >= this_term_start
+    slow = school.slug == SLOW_SCHOOL and moment.date() >= term_of(today).start
     wait = datetime.timedelta(minutes=rng.randint(15, 240) * (6 if slow else 1))
     with time_machine.travel(moment, tick=False):
         concern = _write(

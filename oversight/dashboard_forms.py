@@ -12,10 +12,13 @@ from safeguard.forms import GovukFormMixin
 
 EARLIEST = datetime.date(2000, 1, 1)
 LONGEST = datetime.timedelta(days=5 * 366)  # five years: longer ranges say little and read slowly
+AHEAD = datetime.timedelta(days=366)  # a term can end in the future; a year ahead is the most
 
 
 class PeriodForm(GovukFormMixin, forms.Form):
     """From and to dates, both included; left empty, the dashboard shows this term."""
+
+    earliest = EARLIEST
 
     start = forms.DateField(
         label="From",
@@ -36,11 +39,17 @@ class PeriodForm(GovukFormMixin, forms.Form):
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         today = timezone.localdate()
-        if start and start < EARLIEST:
-            self.add_error("start", "Enter a first day in 2000 or later")
+        earliest = f"{self.earliest.day} {self.earliest:%B %Y}"
+        if start and start < self.earliest:
+            self.add_error("start", f"Enter a first day on or after {earliest}")
         if start and start > today:
             self.add_error("start", "The first day must be today or in the past")
-        if start and end and end < start:
+        latest = today + AHEAD
+        if end and end < self.earliest:
+            self.add_error("end", f"Enter a last day on or after {earliest}")
+        elif end and end > latest:
+            self.add_error("end", f"Enter a last day no later than {latest.day} {latest:%B %Y}")
+        elif start and end and end < start:
             self.add_error("end", "The last day must be the same as or after the first day")
         elif start and end and end - start > LONGEST:
             self.add_error("end", "Choose a range of five years or less")

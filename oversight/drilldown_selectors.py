@@ -170,12 +170,15 @@ def cp_files_drilldown(*, school: School) -> Drilldown:
 def referrals_drilldown(
     *, actor: Any, school: School, show: Show, now: datetime.datetime
 ) -> Drilldown:
-    """Open referrals, the overdue ones, or those whose written follow-up is outstanding."""
-    qs = Referral.objects.filter(figures.open_referral_q(), school=school)
+    """Open referrals, the overdue ones, or those whose written follow-up is outstanding (open
+    or not: the follow-up is owed whatever has happened since)."""
+    qs = Referral.objects.filter(school=school)
+    if show == Show.FOLLOW_UPS:
+        qs = qs.filter(follow_up_outstanding_q())
+    else:
+        qs = qs.filter(figures.open_referral_q())
     if show == Show.REFERRALS_OVERDUE:
         qs = qs.filter(overdue_q(now))
-    elif show == Show.FOLLOW_UPS:
-        qs = qs.filter(follow_up_outstanding_q())
     visible = ~Q(concern_id__in=hidden_concerns(actor=actor, school_id=school.pk))
     records, total, hidden = _counted(qs, visible)
     return Drilldown(records.select_related("pupil", "concern"), total, hidden)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,13 +23,25 @@ from django.views.decorators.http import require_GET
 from audit.services import access_log_write
 from concerns.models import Category
 from referrals.models import Urgency
+from schools.models import YearGroup
 
 from . import drilldown_selectors as sel
-from .dashboard_forms import PeriodForm
+from .dashboard_forms import EARLIEST, LONGEST, PeriodForm
 from .drilldown import Show
 from .figures import Period, period_for
 from .models import QaReviewStatus
 from .tables import Cell, Column, Table, csv_download, duration, text
+
+# The year groups a concern can be signed with, and the dashboards' word for none.
+YEAR_GROUPS = {str(label) for _, label in YearGroup.choices} | {sel.NOT_RECORDED}
+
+
+class LinkPeriodForm(PeriodForm):
+    """The dates of a link from a dashboard: its period, or the period before it (which can
+    start up to five years before the earliest first day a dashboard accepts)."""
+
+    earliest = EARLIEST - LONGEST - datetime.timedelta(days=1)
+
 
 PER_PAGE = 50
 TABLE_KEY = "records"
@@ -447,6 +459,19 @@ def _log(request: HttpRequest, school_id: int, listing: Listing, records: Sequen
     access_log_write(request=request, school_id=school_id, what=WHAT, pupil_ids=pupil_ids)
 
 
+def _back_to_dashboard(
+    request: HttpRequest, start: datetime.date | None, end: datetime.date | None
+) -> str:
+    """The trust dashboard as the TSO left it (its filters and order, from the page they came
+    from when that was the dashboard), else with this list's dates."""
+    dashboard = reverse("trust-dashboard")
+    came_from = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if came_from.netloc == request.get_host() and came_from.path == dashboard:
+        return dashboard + (f"?{came_from.query}" if came_from.query else "")
+    dates = {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v is not None}
+    return dashboard + (f"?{urlencode(dates)}" if dates else "")
+
+
 @login_required
 @require_GET
 def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -458,11 +483,11 @@ def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
         raise Http404("No such list.") from None
     category = sel.drilldown_category_for(school=school, category_id=request.GET.get("category"))
     year_group = request.GET.get("year_group") or None
-    if year_group is not None and len(year_group) > 20:
+    if year_group is not None and year_group not in YEAR_GROUPS:
         raise Http404("No such list.")
     # The links come from the dashboards, whose form checked the dates: a link with dates the
     # form refuses (badly written, the wrong way round, too long a range) is no list at all.
-    dates = PeriodForm(request.GET)
+    dates = LinkPeriodForm(request.GET)
     if not dates.is_valid():
         raise Http404("No such list.")
     start, end = dates.dates()
@@ -504,11 +529,7 @@ def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("csv", None)
-    back: dict[str, Any] = {"school": school.pk}
-    if start is not None:
-        back["start"] = start.isoformat()
-    if end is not None:
-        back["end"] = end.isoformat()
+    back = _back_to_dashboard(request, start, end)
     return render(
         request,
         "oversight/drilldown.html",
@@ -525,7 +546,7 @@ def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
             "page": page,
             "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2),
             "query_string": params.urlencode(),
-            "back": reverse("trust-dashboard") + "?" + urlencode(back),
+            "back": back,
             "noun": _NOUNS[show][0] if found.total == 1 else _NOUNS[show][1],
             "today": timezone.localdate(now),
         },

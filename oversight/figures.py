@@ -637,11 +637,13 @@ def _figures_for(
     ):
         out[row["school_id"]].open_cp_files = row["n"]
     for row in (
-        Referral.objects.filter(open_referral_q(), school_id__in=ids)
+        # A written follow-up is owed whatever has happened since (the referral list and the
+        # home page count it so): closed referrals count there too.
+        Referral.objects.filter(open_referral_q() | follow_up_outstanding_q(), school_id__in=ids)
         .values("school_id")
         .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=overdue_q(now)),
+            open=Count("pk", filter=open_referral_q()),
+            overdue=Count("pk", filter=open_referral_q() & overdue_q(now)),
             follow_up=Count("pk", filter=follow_up_outstanding_q()),
         )
         .order_by()

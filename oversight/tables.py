@@ -43,9 +43,14 @@ class Cell:
             out = self.text
         if self.flag:
             out = f"{out} ({self.flag})"
-        if isinstance(out, str) and out.startswith(_FORMULA_START):
-            return "'" + out
-        return out
+        return _not_a_formula(out)
+
+
+def _not_a_formula(out: Any) -> Any:
+    """Text a spreadsheet would run as a formula, with an apostrophe before it."""
+    if isinstance(out, str) and out.startswith(_FORMULA_START):
+        return "'" + out
+    return out
 
 
 def number(n: int | None, *, href: str = "", flag: str = "") -> Cell:
@@ -136,7 +141,7 @@ class Table:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")  # so Excel reads the file as UTF-8 (names with accents)
         writer = csv.writer(response)
-        writer.writerow([c.heading for c in self.columns])
+        writer.writerow([_not_a_formula(c.heading) for c in self.columns])
         for row in self.rows:
             writer.writerow([cell.csv_value() for cell in row])
         if self.foot:
@@ -151,7 +156,10 @@ def csv_download(request: HttpRequest, tables: Iterable[Table], stem: str) -> Ht
         return None
     for table in tables:
         if table.key == key:
-            chosen = table.sorted_by(request.GET.get("sort"))
+            # A table its maker sorted already (the drill-down's, in the database) stays as is.
+            chosen = table
+            if table.sort_column is None:
+                chosen = table.sorted_by(request.GET.get("sort"))
             safe_stem = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
             return chosen.csv_response(f"{safe_stem}-{table.key}.csv")
     return None

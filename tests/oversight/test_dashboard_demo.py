@@ -5,8 +5,10 @@ services (signed, chained) and none of it in the future."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,14 +18,31 @@ from safeguard.models import Notification
 from schools.demo import TSO_EMAIL, seed_demo
 from schools.models import Trust, User
 
+LONDON = timezone.get_default_timezone()
+
 
 @pytest.mark.django_db
-def test_the_demo_year_has_trends_a_spike_and_a_slipping_school() -> None:
-    seed_demo(password="demo-password-123", today=timezone.localdate())
-    trust = Trust.objects.get(schools__slug="alderbrook")
-    tso = User.objects.get(email=TSO_EMAIL)
-    figures = trust_figures(actor=tso, trust=trust)
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 20, 12, tzinfo=LONDON),  # autumn: the summer term before
+        datetime.datetime(2027, 3, 10, 12, tzinfo=LONDON),  # spring: the autumn term before
+        datetime.datetime(2027, 6, 16, 12, tzinfo=LONDON),  # summer: the spring term before
+    ],
+    ids=["autumn", "spring", "summer"],
+)
+def test_the_demo_year_has_trends_a_spike_and_a_slipping_school(
+    moment: datetime.datetime,
+) -> None:
+    with time_machine.travel(moment, tick=True):
+        seed_demo(password="demo-password-123", today=timezone.localdate())
+        trust = Trust.objects.get(schools__slug="alderbrook")
+        tso = User.objects.get(email=TSO_EMAIL)
+        figures = trust_figures(actor=tso, trust=trust)
+        _check(trust, figures)
 
+
+def _check(trust: Trust, figures: Any) -> None:
     # A year of weekly concerns in every school, none dated in the future.
     weeks_with_concerns = sum(
         1 for n in range(len(figures.weeks)) if any(v[n] for v in figures.weekly.values())

@@ -65,7 +65,10 @@ def test_dates_are_read_day_first(typed: str, day: datetime.date) -> None:
         ({"start": "yesterday"}, {"start": ["Enter the first day like 1/9/2026"]}),
         ({"end": "11/31/2026"}, {"end": ["Enter the last day like 20/11/2026"]}),
         ({"start": "21/11/2026"}, {"start": ["The first day must be today or in the past"]}),
-        ({"start": "31/12/1999"}, {"start": ["Enter a first day in 2000 or later"]}),
+        ({"start": "31/12/1999"}, {"start": ["Enter a first day on or after 1 January 2000"]}),
+        ({"end": "1/1/0001"}, {"end": ["Enter a last day on or after 1 January 2000"]}),
+        ({"end": "31/12/9999"}, {"end": ["Enter a last day no later than 21 November 2027"]}),
+        ({"end": "9999-12-31"}, {"end": ["Enter a last day no later than 21 November 2027"]}),
         (
             {"start": "1/1/2020", "end": "20/11/2026"},
             {"end": ["Choose a range of five years or less"]},

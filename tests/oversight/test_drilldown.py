@@ -206,9 +206,14 @@ def test_the_page_says_what_the_list_is_and_links_onwards(client: Any, fx: Fixtu
     choose = reverse("qa-choose") + f"?reference={concern.reference}"
     assert escape(choose) in row
     assert client.get(choose).content.decode().count(f'value="{concern.reference}"') == 1
-    # Back to the dashboard with the dates and the school.
-    back = reverse("trust-dashboard") + f"?school={w.school.pk}&start=2026-09-01&end=2026-11-20"
-    assert escape(back) in page
+    # Back to the dashboard with the list's dates; or as the TSO left it, when they came from it.
+    back = reverse("trust-dashboard") + "?start=2026-09-01&end=2026-11-20"
+    assert f'href="{escape(back)}"' in page
+    left = reverse("trust-dashboard") + f"?school={w.school.pk}&sort=schools.1.desc"
+    came_from = client.get(url, HTTP_REFERER=f"http://testserver{left}").content.decode()
+    assert f'href="{escape(left)}"' in came_from
+    elsewhere = client.get(url, HTTP_REFERER=f"http://evil.example{left}").content.decode()
+    assert f'href="{escape(back)}"' in elsewhere
     # Once reviewed, the rating links to the review.
     review = qa_services.qa_review_choose(actor=w.users["tso"], reference=concern.reference)
     page = _page(client, url)
@@ -320,8 +325,15 @@ def test_bad_parameters_get_404(client: Any, fx: Fixture) -> None:
         "start=2026-10-02&end=2026-10-01",  # the wrong way round
         "start=1-2-2026x",
         "start=2027-01-01",  # in the future
+        "end=9999-12-31",  # beyond any term
+        "end=0001-01-01",
+        "year_group=%00",  # not a year group (a NUL byte PostgreSQL refuses)
+        "year_group=Year%2099",
     ]:
         assert client.get(f"{base}?{query}").status_code == 404, query
+    # The period before a dashboard's earliest: a link from its "before" column works.
+    assert client.get(f"{base}?start=1998-12-31&end=1999-12-31").status_code == 200
+    assert client.get(f"{base}?year_group=Not+recorded").status_code == 200
     assert client.get(f"{base}?category={fx.cats['Abuse'].pk}").status_code == 200
     assert client.get(base).status_code == 200  # this term's concerns
 
@@ -402,3 +414,40 @@ def test_every_list_sorts_by_every_sortable_column_and_downloads(client: Any, fx
     # Referrals by urgency: most pressing first, as the cells read.
     url = drilldown_url(school_id=w.school.pk, show=Show.REFERRALS_OPEN) + "&sort=records.2.asc"
     assert "Urgent" in _table(_page(client, url))
+
+
+def test_a_follow_up_owed_on_a_closed_referral_counts_as_the_referral_list_counts_it(
+    client: Any, fx: Fixture
+) -> None:
+    """A phone referral can get its outcome before its written follow-up is recorded: the
+    follow-up is still owed, and the dashboards, the drill-down and the referral list agree."""
+    from referrals.models import Referral
+    from referrals.selectors import referral_counts
+
+    w = fx.world
+    seed_school_a(fx)
+    closed = Referral.objects.filter(school=w.school, status="closed").get()
+    closed.pk, closed.follow_up_due_at = None, NOW - datetime.timedelta(days=3)
+    closed.save(force_insert=True)  # another like it, its written follow-up still owed
+    _, _, f = school_figures(actor=w.users["tso"], school=w.school)
+    assert (f.referrals_open, f.referrals_overdue, f.follow_ups_outstanding) == (3, 1, 2)
+    assert referral_counts(actor=w.users["dsl"], school=w.school)["follow_up"] == 2
+    client.force_login(w.users["tso"])
+    page = _page(client, drilldown_url(school_id=w.school.pk, show=Show.FOLLOW_UPS))
+    assert _count(page) == 2
+
+
+def test_the_csv_of_a_list_is_in_the_pages_order(client: Any, fx: Fixture) -> None:
+    """The list is sorted in the database; its download is not sorted again in memory (where a
+    cell's value, like "Not yet", would put it in another order)."""
+    w = fx.world
+    seed_school_a(fx)
+    client.force_login(w.users["tso"])
+    for column in range(1, 5):
+        for order in ("asc", "desc"):
+            url = drilldown_url(school_id=w.school.pk, show=Show.ACTIONS_OPEN)
+            url += f"&sort=records.{column}.{order}"
+            page_rows = _rows(_page(client, url))
+            body = client.get(url + "&csv=records").content.decode("utf-8-sig")
+            csv_rows = [r[0] for r in csv.reader(io.StringIO(body))][1:]
+            assert csv_rows == page_rows, (column, order)

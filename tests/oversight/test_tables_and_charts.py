@@ -68,6 +68,18 @@ def test_csv_holds_numbers_hours_and_neutralised_formulas() -> None:
     ]
 
 
+def test_csv_headings_are_neutralised_too() -> None:
+    """A school's or category's name heads a column (the weekly and category tables)."""
+    table = Table(
+        key="weekly",
+        caption="Weekly",
+        columns=[Column("Week"), Column('=HYPERLINK("http://x","y")', numeric=True)],
+        rows=[[text("Week of 2 November 2026"), number(3)]],
+    )
+    body = table.csv_response("x.csv").content.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(body))) == ["Week", '\'=HYPERLINK("http://x","y")']
+
+
 def test_no_csv_parameter_or_an_unknown_table_gives_the_page() -> None:
     factory = RequestFactory()
     assert csv_download(factory.get("/"), [_table()], "x") is None
@@ -106,6 +118,10 @@ def test_trend_chart_describes_the_weeks() -> None:
     assert "7 concerns in 3 weeks from the week of 7 September 2026" in svg
     assert "the most, 4, in the week of 14 September 2026; 2 in the latest week" in svg
     assert 'points="0,54.00 1,0.00 2,36.00"' in svg
+    assert "Most in a week: 4<" in svg
+    shared = str(trend_chart(title="Neglect", weeks=weeks, values=[1, 4, 2], scale=9))
+    assert "Most in a week: 4 (scale 0 to 9, as every chart here)" in shared
+    assert 'points="0,64.00 1,40.00 2,56.00"' in shared
     with pytest.raises(ValueError, match="one value per week"):
         trend_chart(title="x", weeks=weeks, values=[1])
 

@@ -387,7 +387,7 @@ def _trends(response: Any) -> dict[str, tuple[list[int], bool]]:
     out = {}
     for item in re.findall(r'<div class="app-trends__item".*?</div>', page, flags=re.S):
         label = re.search(r"<h3[^>]*>([^<]*)", item)
-        top = re.search(r"Most in a week: (\d+)", item)
+        top = re.search(r"scale 0 to (\d+)", item)
         line = re.search(r'<polyline class="app-trend__line" points="([^"]*)"', item)
         assert label
         assert top
