@@ -56,6 +56,7 @@ class TrustDashboard:
     figures: TrustFigures
     period_words: str  # "Autumn term 2026, compared with the summer term 2026"
     window_words: str  # "24 October to 20 November 2026"
+    trend_words: str  # "the 12 months to the week of 16 November 2026"
     outliers: Table
     follow_up: Table
     schools: Table
@@ -115,13 +116,16 @@ def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashbo
     }
     trends_scale = max([max(v, default=0) for v in figures.weekly.values()] + [1])
     names = dict(figures.categories)
+    # The 52 weeks end with the week of the period's end (or today): say which, not "last 12".
+    last_week = figures.weeks[-1]
+    trend_words = f"the 12 months to the week of {Period(last_week, last_week).dates}"
     trends = [
         Trend(
             category_id=cid,
             label=label,
             flagged=cid in outlier_categories,
             chart=trend_chart(
-                title=f"{label}: concerns per week, last 12 months",
+                title=f"{label}: concerns per week, {trend_words}",
                 weeks=figures.weeks,
                 values=figures.weekly[cid],
                 scale=trends_scale,
@@ -135,11 +139,12 @@ def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashbo
         figures=figures,
         period_words=period_words(figures.period, figures.previous),
         window_words=window.dates,
+        trend_words=trend_words,
         outliers=_outliers_table(figures.outliers, window, names),
         follow_up=_follow_up_table(figures),
         schools=_schools_table(figures, outlier_schools),
         categories=_categories_table(figures, outlier_categories, outlier_pairs),
-        weekly=_weekly_table(figures),
+        weekly=_weekly_table(figures, trend_words),
         schools_chart=bar_chart(
             title=f"Concerns per school, {figures.period.name}",
             bars=[
@@ -389,7 +394,7 @@ def _categories_table(
     )
 
 
-def _weekly_table(figures: TrustFigures) -> Table:
+def _weekly_table(figures: TrustFigures, trend_words: str) -> Table:
     rows = []
     for n, monday in enumerate(figures.weeks):
         rows.append(
@@ -404,7 +409,7 @@ def _weekly_table(figures: TrustFigures) -> Table:
         )
     return Table(
         key="weekly",
-        caption="Concerns per week by category, last 12 months",
+        caption=f"Concerns per week by category, {trend_words}",
         columns=[
             Column("Week", csv_label="Week beginning (Monday)"),
             *[Column(label, numeric=True) for _, label in figures.categories],

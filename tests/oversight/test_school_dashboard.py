@@ -358,6 +358,7 @@ def test_the_governor_sees_figures_and_no_names_or_links_to_records(seeded: Fixt
     assert not [h for h in hrefs if "/trust/" in h]
     # Not even the figures in the tables link anywhere.
     assert not doc.xpath("//*[@data-table]//td//a | //*[@data-tile]//a")
+    assert not doc.xpath('//*[@data-testid="restricted-note"]')  # no lists to explain
 
 
 def test_the_dsl_sees_no_names_either_but_figures_link_to_the_lists(seeded: Fixture) -> None:
@@ -377,6 +378,8 @@ def test_the_dsl_sees_no_names_either_but_figures_link_to_the_lists(seeded: Fixt
     } <= (hrefs)
     assert not doc.xpath('//*[@data-testid="aggregates-only"]')
     assert not doc.xpath('//*[@data-testid="trust-dashboard-link"]')
+    # The untriaged tile counts a restricted concern the deputy's inbox will not list: said so.
+    assert "restricted" in _text(doc.xpath('//*[@data-testid="restricted-note"]')[0])
 
 
 @pytest.mark.parametrize("role", ["dsl", "deputy", "head", "governor", "tso"])

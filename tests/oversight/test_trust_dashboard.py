@@ -524,6 +524,8 @@ def test_a_date_range_and_a_school_whose_triage_slips(fx: Fixture, tso: Client) 
     response = _get(tso, "?start=1/10/2026&end=30/11/2026")
     page = response.content.decode()
     assert "1 October to 30 November 2026, compared with 1 August to 30 September 2026." in page
+    # The weekly trend ends with the week of the period's end, or of today (20 November) if sooner.
+    assert "The 12 months to the week of 16 November 2026." in page
     t = tables_of(response)
     assert t["schools"].headings[1:3] == [
         "Concerns in these dates",
