@@ -62,6 +62,13 @@ class PeriodForm(GovukFormMixin, forms.Form):
         return self.cleaned_data.get("start"), self.cleaned_data.get("end")
 
 
+class LinkPeriodForm(PeriodForm):
+    """The dates of a link from a dashboard (the drill-down's): its period, or the period before
+    it, which can start up to five years before the earliest first day a dashboard accepts."""
+
+    earliest = EARLIEST - LONGEST - datetime.timedelta(days=1)
+
+
 class TrustFilterForm(PeriodForm):
     """The date range and which of the trust's schools to show (none ticked: all of them)."""
 
