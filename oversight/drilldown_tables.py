@@ -5,7 +5,6 @@ list, reads it through drilldown_selectors, and logs who saw which pupils."""
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from . import drilldown_selectors as sel
 from .drilldown import Show
 from .figures import Period
 from .models import QaReviewStatus
-from .tables import Cell, Column, duration, text
+from .tables import Cell, Column, duration, sort_parsed, text
 
 TABLE_KEY = "records"
 
@@ -351,12 +350,7 @@ NOUNS = {
 
 def sort_asked(request: HttpRequest, listing: Listing) -> tuple[int, bool]:
     """The column and direction `?sort=records.<n>.<asc|desc>` asks for, else the default."""
-    match = re.fullmatch(r"([a-z0-9-]+)\.(\d+)\.(asc|desc)", request.GET.get("sort", ""))
-    if match and match[1] == TABLE_KEY:
-        column = int(match[2])
-        if column < len(listing.columns) and listing.columns[column].sortable:
-            return column, match[3] == "desc"
-    return listing.default
+    return sort_parsed(request.GET.get("sort"), TABLE_KEY, listing.columns) or listing.default
 
 
 def ordered(records: Any, listing: Listing, column: int, descending: bool) -> Any:

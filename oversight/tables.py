@@ -123,14 +123,10 @@ class Table:
     def sorted_by(self, sort: str | None) -> Table:
         """The table sorted as `?sort=<key>.<column>.<asc|desc>` asks (other tables' sort
         parameters and bad values leave it as built)."""
-        if not sort:
+        asked = sort_parsed(sort, self.key, self.columns)
+        if asked is None:
             return self
-        match = re.fullmatch(r"([a-z0-9-]+)\.(\d+)\.(asc|desc)", sort)
-        if not match or match[1] != self.key:
-            return self
-        column, descending = int(match[2]), match[3] == "desc"
-        if column >= len(self.columns) or not self.columns[column].sortable:
-            return self
+        column, descending = asked
         present = [r for r in self.rows if r[column].value is not None]
         missing = [r for r in self.rows if r[column].value is None]
         present.sort(key=lambda r: r[column].value, reverse=descending)
@@ -147,6 +143,18 @@ class Table:
         if self.foot:
             writer.writerow([cell.csv_value() for cell in self.foot])
         return response
+
+
+def sort_parsed(sort: str | None, key: str, columns: Sequence[Column]) -> tuple[int, bool] | None:
+    """The column and direction `sort` ("<table key>.<column>.<asc|desc>") asks of the table
+    `key`, if it names a sortable column of it (a column number and whether descending)."""
+    match = re.fullmatch(r"([a-z0-9-]+)\.(\d+)\.(asc|desc)", sort or "")
+    if not match or match[1] != key:
+        return None
+    column = int(match[2])
+    if column >= len(columns) or not columns[column].sortable:
+        return None
+    return column, match[3] == "desc"
 
 
 def csv_download(request: HttpRequest, tables: Iterable[Table], stem: str) -> HttpResponse | None:
