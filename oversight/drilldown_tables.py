@@ -98,9 +98,11 @@ def _concerns_listing(now: datetime.datetime, *, untriaged: bool) -> Listing:
             timing = duration(concern.wait)
         review = getattr(concern, "qa_review", None)
         if review is None:
-            qa = text(
+            qa = Cell(
                 "Review",
+                "review",
                 href=reverse("qa-choose") + "?" + urlencode({"reference": concern.reference}),
+                csv="Not reviewed",
             )
         else:
             href = reverse("qa-review", kwargs={"pk": review.pk})
@@ -113,7 +115,8 @@ def _concerns_listing(now: datetime.datetime, *, untriaged: bool) -> Listing:
             _when(concern.written_at),
             Cell("; ".join(labels), None),
             _names([i.pupil for i in involvements]),
-            text(str(concern.get_status_display())),
+            # As the DSL's inbox says it: "New" until a DSL opens it.
+            text("New" if concern.opened_at is None else str(concern.get_status_display())),
             timing,
             qa,
         ]
@@ -297,18 +300,15 @@ def _reviews_listing(today: datetime.date) -> Listing:
 # --- Headings --------------------------------------------------------------------------------
 
 
-def _lower_first(name: str) -> str:
-    """ "Neglect" reads "neglect" mid-sentence; "FGM" stays as it is."""
-    return name if name[:2].isupper() else name[:1].lower() + name[1:]
-
-
 def heading_for(
     show: Show, school_name: str, period: Period, category: Category | None, year: str | None
 ) -> str:
     if show == Show.CONCERNS:
         about = []
         if category is not None:
-            about.append(f"about {_lower_first(category.name)}")
+            # Quoted as the trust named it: "about other" or "about at risk of suspension" would
+            # not read, and a name is not always a noun.
+            about.append(f"in the category “{category.name}”")
         if year == sel.NOT_RECORDED:
             about.append("about pupils with no year group recorded")
         elif year is not None:

@@ -848,7 +848,8 @@ def _outliers(
     for sid in ids:
         check("school", sid, None, names[sid], by_school[sid])
     for cid, label in categories:
-        check("category", None, cid, label, by_category[cid])
+        if len(ids) > 1:  # across one school, a category is that school's: flagged below
+            check("category", None, cid, label, by_category[cid])
     for (sid, cid), series in sorted(by_pair.items()):
         check("school_category", sid, cid, f"{labels[cid]} at {names[sid]}", series)
     found.sort(key=lambda o: -(o.count - o.mean))

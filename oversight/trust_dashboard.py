@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from safeguard.access import access_for
@@ -104,15 +106,19 @@ def _concerns_column(period: Period, otherwise: str) -> str:
 # --- Building the page ------------------------------------------------------------------------
 
 
-def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashboard:
-    """The page's tables and charts from the trust's figures."""
+def trust_dashboard_build(
+    *, trust: Trust, figures: TrustFigures, school_ids: Sequence[int] | None = None
+) -> TrustDashboard:
+    """The page's tables and charts from the trust's figures (`school_ids`: the schools the
+    page is filtered to, if it is)."""
     window = figures.outlier_windows[0]
-    outlier_schools = {o.school_id or 0 for o in figures.outliers if o.kind == "school"}
-    outlier_categories = {o.category_id or 0 for o in figures.outliers if o.kind == "category"}
+    # The flags are about the last 28 days: on figures for other dates (October, last year) a
+    # flag beside a count would say that count is unusual, which nobody has measured.
+    flagged = [o for o in figures.outliers if figures.period.end >= window.end]
+    outlier_schools = {o.school_id or 0 for o in flagged if o.kind == "school"}
+    outlier_categories = {o.category_id or 0 for o in flagged if o.kind == "category"}
     outlier_pairs = {
-        (o.school_id or 0, o.category_id or 0)
-        for o in figures.outliers
-        if o.kind == "school_category"
+        (o.school_id or 0, o.category_id or 0) for o in flagged if o.kind == "school_category"
     }
     trends_scale = max([max(v, default=0) for v in figures.weekly.values()] + [1])
     names = dict(figures.categories)
@@ -140,7 +146,7 @@ def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashbo
         period_words=period_words(figures.period, figures.previous),
         window_words=window.dates,
         trend_words=trend_words,
-        outliers=_outliers_table(figures.outliers, window, names),
+        outliers=_outliers_table(figures.outliers, window, names, school_ids),
         follow_up=_follow_up_table(figures),
         schools=_schools_table(figures, outlier_schools),
         categories=_categories_table(figures, outlier_categories, outlier_pairs),
@@ -157,9 +163,13 @@ def trust_dashboard_build(*, trust: Trust, figures: TrustFigures) -> TrustDashbo
     )
 
 
-def _outlier_href(outlier: Outlier, window: Period) -> str:
-    if outlier.school_id is None:  # a category across the schools: compare them in its table
-        return "#table-categories"
+def _outlier_href(outlier: Outlier, window: Period, school_ids: Sequence[int] | None) -> str:
+    if outlier.school_id is None:
+        # A category across the schools: the category table for the same 28 days, where each
+        # school's count links on to its concerns.
+        query = [("start", window.start.isoformat()), ("end", window.end.isoformat())]
+        query += [("school", str(sid)) for sid in school_ids or []]
+        return reverse("trust-dashboard") + "?" + urlencode(query) + "#table-categories"
     return drilldown_url(
         school_id=outlier.school_id,
         category_id=outlier.category_id,
@@ -175,10 +185,15 @@ _KIND = {
 }
 
 
-def _outliers_table(outliers: Sequence[Outlier], window: Period, names: dict[int, str]) -> Table:
+def _outliers_table(
+    outliers: Sequence[Outlier],
+    window: Period,
+    names: dict[int, str],
+    school_ids: Sequence[int] | None,
+) -> Table:
     rows = []
     for o in outliers:
-        href = _outlier_href(o, window)
+        href = _outlier_href(o, window, school_ids)
         rows.append(
             [
                 text(o.label, href=href),

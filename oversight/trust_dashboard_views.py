@@ -47,7 +47,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     figures = trust_figures(
         actor=request.user, trust=trust, start=start, end=end, school_ids=form.school_ids()
     )
-    page = trust_dashboard_build(trust=trust, figures=figures)
+    page = trust_dashboard_build(trust=trust, figures=figures, school_ids=form.school_ids())
     download = csv_download(request, page.tables, f"{trust.name} dashboard")
     if download is not None:
         return download

@@ -162,6 +162,10 @@ def test_every_list_holds_exactly_what_its_figure_counts(client: Any, fx: Fixtur
     # Untriaged: three, one of them restricted (counted, not listed to a TSO not named on it).
     untriaged = check(f.untriaged, 2, hidden=1, show=Show.UNTRIAGED)
     assert set(untriaged) == _refs(w.school, at(2026, 11, 20, 11, 30), at(2026, 11, 18, 12))
+    # Their status as the DSL's inbox says it: "New" until a DSL opens them.
+    body = _table(_page(client, drilldown_url(school_id=w.school.pk, show=Show.UNTRIAGED)))
+    assert body.count(">New<") == 2
+    assert "Received" not in body
     # Waiting more than a day: the bands "1 to 3 days" (18 November) and "more than 3 days"
     # (15 June, restricted).
     over_a_day = f.untriaged_ages["1_to_3_days"] + f.untriaged_ages["over_3_days"]
@@ -192,7 +196,8 @@ def test_the_page_says_what_the_list_is_and_links_onwards(client: Any, fx: Fixtu
         end=datetime.date(2026, 11, 20),
     )
     page = _page(client, url)
-    assert "Concerns about bullying at Alpha School, 1 September to 20 November 2026" in page
+    heading = "Concerns in the category “Bullying” at Alpha School, 1 September to 20 November 2026"
+    assert heading in page
     concern = Concern.objects.get(written_at=at(2026, 10, 5, 9))
     assert reverse("concern-detail", kwargs={"pk": concern.pk}) in page
     # Categories as signed (the heading's subcategory shows as itself) and both pupils by name.

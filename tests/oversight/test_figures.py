@@ -457,6 +457,14 @@ def test_outliers_flag_the_spike_and_not_the_steady(fx: Fixture) -> None:
     assert (spike.count, spike.mean, spike.stdev) == (10, 2.5, 0.5)
     assert spike.school_id == w.school.pk
     assert spike.category_id == online.pk
+    # Filtered to Alpha alone, the category across "the schools shown" is Alpha's: said once.
+    alone = trust_figures(
+        actor=w.users["tso"], trust=w.school.trust, school_ids=[w.school.pk], now=NOW
+    )
+    assert {(o.kind, o.label) for o in alone.outliers} == {
+        ("school", "Alpha School"),
+        ("school_category", "Online safety at Alpha School"),
+    }
 
 
 # --- Tenancy ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.utils.html import escape
 
 from concerns.models import Concern
@@ -589,7 +589,8 @@ def test_a_spike_is_in_needs_attention_with_a_link_to_act(fx: Fixture, tso: Clie
     links = {row[0].text: row[0].href for row in outliers.rows}
     assert links == {
         "Alpha School": _drill(a, **window),
-        "Online safety": "#table-categories",
+        "Online safety": reverse("trust-dashboard")
+        + "?start=2026-10-24&end=2026-11-20#table-categories",
         "Online safety at Alpha School": _drill(a, category_id=online, **window),
     }
     link = links["Online safety at Alpha School"]
@@ -605,6 +606,14 @@ def test_a_spike_is_in_needs_attention_with_a_link_to_act(fx: Fixture, tso: Clie
     assert _count_behind(tso, link) == "10"
     assert _count_behind(tso, links["Alpha School"]) == "10"
     assert 'id="table-categories"' in page  # where the category's link lands
+    # ... with the same 28 days, so the category's row there adds up to the flagged count.
+    same_days = tables_of(tso.get(links["Online safety"]))["categories"]
+    online_row = next(r for r in same_days.rows if r[0].text == "Online safety")
+    assert online_row[-1].text == "10"
+    # Figures for other dates carry no flags: nobody measured October against its usual.
+    october = tables_of(_get(tso, "?start=1/10/2026&end=31/10/2026"))
+    assert not any(c.flag for row in october["categories"].rows for c in row)
+    assert not any(c.flag for row in october["schools"].rows for c in row)
     # The flags elsewhere on the page.
     schools = {row[0].text: row[0].flag for row in t["schools"].rows}
     assert schools == {"Alpha School": "Above usual", "Gamma School": ""}
