@@ -136,7 +136,11 @@ def school_dashboard_build(
             ),
             warning=slipping,
         ),
-        Tile("cp-files", f"{f.open_cp_files:,}", "open child-protection files"),
+        Tile(
+            "cp-files",
+            f"{f.open_cp_files:,}",
+            f"open child-protection file{'' if f.open_cp_files == 1 else 's'}",
+        ),
         Tile(
             "referrals",
             f"{f.referrals_open:,}",

@@ -31,8 +31,9 @@ class Cell:
     text: str
     value: Any = None  # compared when sorting; None sorts last
     href: str = ""
-    flag: str = ""  # shown as a tag beside the text, and in the CSV after it
+    flag: str = ""  # shown as a tag beside the text; in the CSV, in a column of its own
     csv: str | int | float | None = None  # default: the value if a number, else the text
+    unit: str = ""  # what the CSV's number counts ("hours"), said in the column's heading
 
     def csv_value(self) -> str | int | float:
         if self.csv is not None:
@@ -41,8 +42,6 @@ class Cell:
             out = self.value
         else:
             out = self.text
-        if self.flag:
-            out = f"{out} ({self.flag})"
         return _not_a_formula(out)
 
 
@@ -69,7 +68,9 @@ def duration(d: datetime.timedelta | None) -> Cell:
     holds hours to one decimal place so a spreadsheet can sum and sort it."""
     if d is None:
         return Cell("–", None, csv="")
-    return Cell(human_duration(d), d.total_seconds(), csv=round(d.total_seconds() / 3600, 1))
+    return Cell(
+        human_duration(d), d.total_seconds(), csv=round(d.total_seconds() / 3600, 1), unit="hours"
+    )
 
 
 def human_duration(d: datetime.timedelta) -> str:
@@ -137,9 +138,26 @@ class Table:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")  # so Excel reads the file as UTF-8 (names with accents)
         writer = csv.writer(response)
-        writer.writerow([_not_a_formula(c.heading) for c in self.columns])
+        headings = []
+        for n, column in enumerate(self.columns):
+            unit = next((row[n].unit for row in self.rows if row[n].unit), "")
+            heading = column.heading
+            if unit and f"({unit})" not in heading:
+                heading = f"{heading} ({unit})"
+            headings.append(_not_a_formula(heading))
+        # Flags go in a column of their own, so a column of numbers stays numbers.
+        flagged = any(cell.flag for row in self.rows for cell in row)
+        writer.writerow([*headings, "Flags"] if flagged else headings)
         for row in self.rows:
-            writer.writerow([cell.csv_value() for cell in row])
+            values = [cell.csv_value() for cell in row]
+            if flagged:
+                flags = [
+                    cell.flag if n == 0 else f"{self.columns[n].heading}: {cell.flag}"
+                    for n, cell in enumerate(row)
+                    if cell.flag
+                ]
+                values.append(_not_a_formula("; ".join(flags)))
+            writer.writerow(values)
         if self.foot:
             writer.writerow([cell.csv_value() for cell in self.foot])
         return response

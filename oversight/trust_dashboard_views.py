@@ -48,7 +48,11 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
         actor=request.user, trust=trust, start=start, end=end, school_ids=form.school_ids()
     )
     page = trust_dashboard_build(trust=trust, figures=figures, school_ids=form.school_ids())
-    download = csv_download(request, page.tables, f"{trust.name} dashboard")
+    period = figures.period
+    stem = f"{trust.name} dashboard {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"
+    if form.school_ids():
+        stem += f" {len(figures.schools)} of {len(schools)} schools"
+    download = csv_download(request, page.tables, stem)
     if download is not None:
         return download
     tables = sort_all(request, page.tables)

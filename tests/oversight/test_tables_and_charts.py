@@ -61,7 +61,7 @@ def test_csv_holds_numbers_hours_and_neutralised_formulas() -> None:
     body = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows == [
-        ["School", "Concerns", "Wait"],
+        ["School", "Concerns", "Wait (hours)"],
         ["alpha", "10", ""],
         ["Beta", "3", "26.0"],
         ["'=cmd|' /C calc'!A0", "", "0.1"],
@@ -90,7 +90,25 @@ def test_durations_read_as_words() -> None:
     assert duration(datetime.timedelta(days=2, hours=3, minutes=10)).text == "2 days 3 hours"
     assert duration(datetime.timedelta(hours=1, minutes=1)).text == "1 hour 1 minute"
     assert duration(datetime.timedelta(seconds=20)).text == "0 minutes"
-    assert Cell("x", flag="Outlier").csv_value() == "x (Outlier)"
+    assert Cell("x", flag="Outlier").csv_value() == "x"  # the flag has a column of its own
+
+
+def test_flags_have_a_column_of_their_own_and_hours_say_so() -> None:
+    table = Table(
+        key="t",
+        caption="T",
+        columns=[Column("School"), Column("Concerns", numeric=True), Column("Wait")],
+        rows=[
+            [text("Alpha", flag="Above usual"), number(7, flag="Above usual"), duration(None)],
+            [text("Beta"), number(2), duration(datetime.timedelta(minutes=90))],
+        ],
+    )
+    body = table.csv_response("t.csv").content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(body))) == [
+        ["School", "Concerns", "Wait (hours)", "Flags"],
+        ["Alpha", "7", "", "Above usual; Concerns: Above usual"],
+        ["Beta", "2", "1.5", ""],
+    ]
 
 
 def test_bar_chart_is_a_labelled_image_with_bars_to_scale() -> None:

@@ -364,7 +364,7 @@ def test_each_table_downloads_as_the_hand_counted_csv(fx: Fixture, tso: Client) 
     assert len(weekly) == 53
     response = _get(tso, "?csv=schools")
     assert response["Content-Disposition"] == (
-        'attachment; filename="northgate-dashboard-schools.csv"'
+        'attachment; filename="northgate-dashboard-2026-09-01-to-2026-12-31-schools.csv"'
     )
 
 
