@@ -63,7 +63,8 @@ def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001
     # Everything the demo and the scheduled reviews raise: today, and a month on (all overdue).
     reviews_run(now=timezone.now())
     reviews_run(now=timezone.now() + datetime.timedelta(days=30))
-    ids = list(Notification.objects.values_list("pk", flat=True))
+    # The demo's year of history was emailed when it happened (its rows say so): the rest now.
+    ids = list(Notification.objects.filter(email_sent_at__isnull=True).values_list("pk", flat=True))
     assert len(ids) > 10, "the demo should raise notifications of many kinds"
     for pk in ids:
         assert notification_deliver_email(notification_id=str(pk)) is True
