@@ -124,13 +124,14 @@ def _chronology_history(
 
 
 @transaction.atomic
-def seed_demo_concerns(*, school: School, today: datetime.date) -> int:
+def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = True) -> int:
     """Write the demo concerns of one school, once (a school that has concerns is left alone)."""
     if Concern.objects.filter(school=school).exists():
         return 0
     from oversight.dashboard_demo import seed_demo_history
 
-    seed_demo_history(school=school, today=today)  # the year before, for the dashboards
+    if history:
+        seed_demo_history(school=school, today=today)  # the year before, for the dashboards
     from schools.models import SchoolMembership
 
     people = {

@@ -293,8 +293,10 @@ def _user(email: str, full_name: str, job_title: str, password: str) -> User:
 
 
 @transaction.atomic
-def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
-    """Create or bring up to date the demo trust; running it again changes nothing."""
+def seed_demo(*, password: str, today: datetime.date, history: bool = True) -> dict[str, int]:
+    """Create or bring up to date the demo trust; running it again changes nothing. `history`:
+    write each new school's year of concerns for the dashboards first (about 7 seconds; tests
+    that never look at a dashboard leave it out)."""
     trust, _ = Trust.objects.get_or_create(slug=TRUST_SLUG, defaults={"name": TRUST_NAME})
     pupils_created = 0
     for spec in SCHOOLS:
@@ -340,7 +342,7 @@ def seed_demo(*, password: str, today: datetime.date) -> dict[str, int]:
     tso = _user(TSO_EMAIL, "Dr Anne Fielding", "Trust Safeguarding Officer", password)
     services.trust_membership_grant(user=tso, trust=trust, role="tso")
     concerns_created = sum(
-        seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today)
+        seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today, history=history)
         for spec in SCHOOLS
     )
     from concerns.demo_missing import seed_demo_missing

@@ -15,9 +15,9 @@ from contacts.models import FamilyContact
 def test_demo_allegations_at_alderbrook_are_idempotent() -> None:
     from schools.demo import seed_demo
 
-    seed_demo(password="demo-password-123", today=datetime.date(2026, 11, 20))
+    seed_demo(password="demo-password-123", today=datetime.date(2026, 11, 20), history=False)
     entries = ChronologyEntry.objects.count()
-    seed_demo(password="demo-password-123", today=datetime.date(2026, 11, 20))
+    seed_demo(password="demo-password-123", today=datetime.date(2026, 11, 20), history=False)
     assert ChronologyEntry.objects.count() == entries
     allegations = Allegation.objects.filter(school__slug="alderbrook")
     open_one = allegations.get(closed_at__isnull=True)

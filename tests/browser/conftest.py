@@ -74,6 +74,12 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 @pytest.fixture
 def demo(transactional_db) -> None:  # noqa: ANN001
+    call_command("seed_demo", "--no-history", stdout=StringIO())
+
+
+@pytest.fixture
+def demo_with_history(transactional_db) -> None:  # noqa: ANN001
+    """The demo as `make run` loads it, with the year of history the dashboards show."""
     call_command("seed_demo", stdout=StringIO())
 
 

@@ -18,7 +18,7 @@ from tests.browser.conftest import sign_in
 def test_tso_finds_a_spike_drills_in_and_reviews_and_the_dsl_sees_the_feedback(
     new_page: Callable[..., Page],
     live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    demo_with_history,  # noqa: ANN001
 ) -> None:
     base = live_server.url
     southend = School.objects.get(slug="southend-bay")

@@ -16,7 +16,7 @@ from schools.models import School
 @pytest.mark.django_db
 def test_demo_referrals_in_every_state_and_seeding_twice_adds_nothing() -> None:
     today = datetime.date(2026, 11, 18)
-    seed_demo(password="demo-password-123", today=today)
+    seed_demo(password="demo-password-123", today=today, history=False)
     for school in School.objects.all():
         referrals = Referral.objects.filter(school=school)
         assert referrals.filter(status="closed", outcome="section_47").count() == 1

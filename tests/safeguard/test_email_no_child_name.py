@@ -54,7 +54,7 @@ def demo(db, settings) -> None:  # noqa: ANN001
     from schools.demo import seed_demo
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    seed_demo(password="demo-password-123", today=timezone.localdate())
+    seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)
 
 
 def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001

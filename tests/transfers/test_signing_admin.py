@@ -43,7 +43,7 @@ def test_seed_demo_gives_every_school_a_key_from_the_trust_ca_once() -> None:
     from schools.demo import seed_demo
     from schools.models import School
 
-    seed_demo(password="demo-password-123", today=timezone.localdate())
+    seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)
     keys = {k.school.slug: k for k in SigningKey.objects.select_related("school", "created_by")}
     assert set(keys) == set(School.objects.values_list("slug", flat=True))
     ca = TrustCertificateAuthority.objects.get()
@@ -52,6 +52,6 @@ def test_seed_demo_gives_every_school_a_key_from_the_trust_ca_once() -> None:
         assert key.issuer_ca == ca
         assert key.created_by.email == f"dsl@{slug}.example"
         assert key.subject_common_name == f"{key.school.name} Designated Safeguarding Lead"
-    seed_demo(password="demo-password-123", today=timezone.localdate())
+    seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)
     assert SigningKey.objects.count() == len(keys)
     assert TrustCertificateAuthority.objects.count() == 1
