@@ -44,17 +44,31 @@ def _percent(value: float, scale: float) -> str:
 
 
 def bar_chart(
-    *, title: str, bars: Sequence[Bar], description: str = "", previous_label: str = ""
+    *,
+    title: str,
+    bars: Sequence[Bar],
+    description: str = "",
+    previous_label: str = "",
+    current_label: str = "This period",
+    flag_label: str = "Well above usual",
 ) -> SafeString:
     """Horizontal bars, a label above each and the figure at its end; with `previous_label`,
-    a thin grey bar under each shows the period before."""
+    a thin grey bar under each shows the period before. The key names the periods, and the
+    red of a flagged bar when there is one (the description says which, in words)."""
     cid = _chart_id()
     comparing = bool(previous_label) and any(b.previous is not None for b in bars)
     scale = max([b.value for b in bars] + [b.previous or 0 for b in bars] + [1])
     step = BAR_LABEL_HEIGHT + BAR_HEIGHT + (BAR_PREVIOUS_HEIGHT + 2 if comparing else 0) + BAR_GAP
     height = max(step * len(bars), BAR_LABEL_HEIGHT)
     if not description:
-        description = "; ".join(f"{b.label}: {b.value}" for b in bars) or "No figures."
+        before = comparing and previous_label
+        description = "; ".join(
+            f"{b.label}: {b.value}"
+            + (f" ({b.previous} in {previous_label})" if before and b.previous is not None else "")
+            + (f", {flag_label.lower()}" if b.flag else "")
+            for b in bars
+        )
+        description = description or "No figures."
     rows = []
     for n, bar in enumerate(bars):
         top = n * step
@@ -86,15 +100,25 @@ def bar_chart(
                     BAR_PREVIOUS_HEIGHT,
                 )
             )
+    flagged = any(b.flag for b in bars)
     key = (
         format_html(
-            '<p class="govuk-body-s app-chart__key"><span class="app-chart__swatch" '
-            'aria-hidden="true"></span> {} <span class="app-chart__swatch '
-            'app-chart__swatch--previous" aria-hidden="true"></span> {}</p>',
-            "This period",
-            previous_label,
+            '<p class="govuk-body-s app-chart__key" aria-hidden="true">'
+            '<span class="app-chart__swatch"></span> {}{}{}</p>',
+            current_label,
+            format_html(
+                ' <span class="app-chart__swatch app-chart__swatch--previous"></span> {}',
+                previous_label,
+            )
+            if comparing
+            else "",
+            format_html(
+                ' <span class="app-chart__swatch app-chart__swatch--flag"></span> {}', flag_label
+            )
+            if flagged
+            else "",
         )
-        if comparing
+        if comparing or flagged
         else ""
     )
     return format_html(

@@ -319,6 +319,7 @@ def _charts(dash: SchoolDashboard) -> dict[str, SafeString]:
             title=title,
             bars=[Bar(label, count, previous) for label, count, previous in rows],
             previous_label=dash.previous_heading,
+            current_label=dash.heading,
             description="; ".join(
                 f"{label}: {count} ({previous} in {dash.previous_subject})"
                 for label, count, previous in rows

@@ -158,6 +158,7 @@ def trust_dashboard_build(
                 for s in figures.schools
             ],
             previous_label=figures.previous.name,
+            current_label=figures.period.name,
         ),
         trends=trends,
     )

@@ -122,7 +122,9 @@ def test_bar_chart_is_a_labelled_image_with_bars_to_scale() -> None:
     assert 'role="img"' in svg
     assert '<title id="chart-' in svg
     assert "Concerns by category" in svg
-    assert "Neglect: 10; Bullying &lt;online&gt;: 4" in svg  # the description, escaped
+    # The description says in words what the colours say (escaped).
+    assert "Neglect: 10 (5 in Last term); Bullying &lt;online&gt;: 4, well above usual" in svg
+    assert "app-chart__swatch--flag" in svg  # the key explains the red
     assert 'width="86.00%"' in svg  # the longest bar fills the room left of its figure
     assert 'width="34.40%"' in svg  # 4 of 10
     assert 'width="43.00%"' in svg  # last term's 5 of 10
