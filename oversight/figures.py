@@ -191,6 +191,7 @@ class SchoolFigures:
     )
     oldest_untriaged_since: datetime.datetime | None = None
     opened: int = 0  # concerns of the period a DSL has opened
+    opened_previous: int = 0  # the same in the period before
     time_to_open_median: datetime.timedelta | None = None
     time_to_open_p90: datetime.timedelta | None = None
     time_to_open_median_previous: datetime.timedelta | None = None
@@ -702,6 +703,7 @@ def _time_to_open(
             opened.values("school_id")
             .annotate(
                 n=Count("opened_at", filter=in_cur),  # from the index alone
+                n_prev=Count("opened_at", filter=in_prev),
                 cur=PercentileCont(wait, [0.5, 0.9], filter=in_cur),
                 prev=PercentileCont(wait, [0.5, 0.9], filter=in_prev),
             )
@@ -709,7 +711,7 @@ def _time_to_open(
         )
         for row in rows:
             f = out[row["school_id"]]
-            f.opened = row["n"]
+            f.opened, f.opened_previous = row["n"], row["n_prev"]
             f.time_to_open_median, f.time_to_open_p90 = row["cur"] or (None, None)
             f.time_to_open_median_previous, f.time_to_open_p90_previous = row["prev"] or (
                 None,
@@ -731,6 +733,7 @@ def _time_to_open(
         if current:
             f.opened, f.time_to_open_median, f.time_to_open_p90 = len(values), med, p90
         else:
+            f.opened_previous = len(values)
             f.time_to_open_median_previous, f.time_to_open_p90_previous = med, p90
 
 

@@ -218,7 +218,7 @@ def _figures_table(dash: SchoolDashboard, *, links: bool) -> Table:
         columns=_columns(dash, "Figure"),
         rows=[
             [text("Concerns written"), number(f.concerns), number(f.concerns_previous)],
-            [text("Concerns opened by a DSL"), number(f.opened), number(None)],
+            [text("Concerns opened by a DSL"), number(f.opened), number(f.opened_previous)],
             now_row("Not yet opened by a DSL", f.untriaged, _triage_href()),
             now_row("Open child-protection files", f.open_cp_files),
             now_row("Referrals open", f.referrals_open, _referrals_href("open")),

@@ -273,6 +273,7 @@ def test_school_figures_match_the_hand_count(fx: Fixture) -> None:
     assert f.time_to_open_median == 3 * H
     assert f.time_to_open_p90 == datetime.timedelta(hours=4, minutes=36)
     # Last term 2 h and 4 h: median 3 h; 90th percentile 2 h + 0.9 x 2 h = 3 h 48 min.
+    assert f.opened_previous == 2
     assert f.time_to_open_median_previous == 3 * H
     assert f.time_to_open_p90_previous == datetime.timedelta(hours=3, minutes=48)
     assert not f.triage_slipping  # 3 h against 3 h

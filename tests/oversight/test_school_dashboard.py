@@ -137,7 +137,7 @@ def test_the_tables_show_the_hand_counted_figures(seeded: Fixture) -> None:
     ]
     assert _rows(doc, "figures") == [
         ["Concerns written", "5", "3"],
-        ["Concerns opened by a DSL", "3", "–"],
+        ["Concerns opened by a DSL", "3", "2"],
         [
             "Not yet opened by a DSL (now)",
             "3: Autumn term 2026, Not yet opened by a DSL (now)",
@@ -227,7 +227,7 @@ def test_every_table_downloads_as_csv_with_the_same_figures(seeded: Fixture) -> 
     assert _csv(dsl, "figures") == [
         ["Figure", *terms],
         ["Concerns written", "5", "3"],
-        ["Concerns opened by a DSL", "3", ""],
+        ["Concerns opened by a DSL", "3", "2"],
         ["Not yet opened by a DSL (now)", "3", ""],
         ["Open child-protection files (now)", "2", ""],
         ["Referrals open (now)", "3", ""],
