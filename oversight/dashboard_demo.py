@@ -8,7 +8,8 @@ in order). Two stories for a new user to find on the trust dashboard:
 - Southend Bay Academy has had a run of online-safety concerns in the last four weeks: the outlier
   rule (ADR 0020) flags the category there.
 - Leicester Road School's DSL has been slower to open concerns this term than last: its triage is
-  "slipping".
+  "slipping". (From about four weeks into a term: the newest four weeks are the rest of the
+  demo's concerns, which its DSLs open at once, so early in a term the median is theirs.)
 
 The history is written once, for a school with no concerns yet, and is random but the same on
 every machine (a fixed seed per school).

@@ -19,6 +19,7 @@ class PeriodForm(GovukFormMixin, forms.Form):
     """From and to dates, both included; left empty, the dashboard shows this term."""
 
     earliest = EARLIEST
+    future_start = False  # a person choosing dates starts with a day that has happened
 
     start = forms.DateField(
         label="From",
@@ -42,7 +43,7 @@ class PeriodForm(GovukFormMixin, forms.Form):
         earliest = f"{self.earliest.day} {self.earliest:%B %Y}"
         if start and start < self.earliest:
             self.add_error("start", f"Enter a first day on or after {earliest}")
-        if start and start > today:
+        if start and start > today and not self.future_start:
             self.add_error("start", "The first day must be today or in the past")
         latest = today + AHEAD
         if end and end < self.earliest:
@@ -67,6 +68,7 @@ class LinkPeriodForm(PeriodForm):
     it, which can start up to five years before the earliest first day a dashboard accepts."""
 
     earliest = EARLIEST - LONGEST - datetime.timedelta(days=1)
+    future_start = True  # "To 30/6/2027" alone is the summer term, from 1 April 2027
 
 
 class TrustFilterForm(PeriodForm):

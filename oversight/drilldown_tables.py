@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Case, F, IntegerField, OrderBy, Value, When
+from django.db.models import Case, CharField, F, IntegerField, OrderBy, Value, When
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +81,14 @@ class Listing:
         assert len(self.columns) == len(self.order)  # noqa: S101 (a programming error)
 
 
+# The status as the list shows it ("New" until a DSL opens a concern), for sorting by it.
+_SHOWN_STATUS = Case(
+    When(opened_at__isnull=True, then=Value("new")),
+    default=F("status"),
+    output_field=CharField(),
+)
+
+
 def _concerns_listing(now: datetime.datetime, *, untriaged: bool) -> Listing:
     def row(concern: Any) -> list[Cell]:
         involvements = list(concern.involvements.all())
@@ -136,7 +144,7 @@ def _concerns_listing(now: datetime.datetime, *, untriaged: bool) -> Listing:
             ("written_at",),
             None,
             None,
-            ("status",),
+            (_SHOWN_STATUS,),
             ("-written_at",) if untriaged else ("wait",),
             None,
         ],

@@ -159,7 +159,8 @@ class Table:
                 values.append(_not_a_formula("; ".join(flags)))
             writer.writerow(values)
         if self.foot:
-            writer.writerow([cell.csv_value() for cell in self.foot])
+            totals = [cell.csv_value() for cell in self.foot]
+            writer.writerow([*totals, ""] if flagged else totals)
         return response
 
 

@@ -125,17 +125,21 @@ def trust_dashboard_build(
     # The 52 weeks end with the week of the period's end (or today): say which, not "last 12".
     last_week = figures.weeks[-1]
     trend_words = f"the 12 months to the week of {Period(last_week, last_week).dates}"
+    # With one school shown, its flagged categories are the trust-wide picture of the page.
+    trend_flags = set(outlier_categories)
+    if len(figures.schools) == 1:
+        trend_flags |= {cid for _, cid in outlier_pairs}
     trends = [
         Trend(
             category_id=cid,
             label=label,
-            flagged=cid in outlier_categories,
+            flagged=cid in trend_flags,
             chart=trend_chart(
                 title=f"{label}: concerns per week, {trend_words}",
                 weeks=figures.weeks,
                 values=figures.weekly[cid],
                 scale=trends_scale,
-                flag=cid in outlier_categories,
+                flag=cid in trend_flags,
             ),
         )
         for cid, label in figures.categories

@@ -626,6 +626,10 @@ def test_a_spike_is_in_needs_attention_with_a_link_to_act(fx: Fixture, tso: Clie
     trends = _trends(response)
     assert trends["Online safety"][1]
     assert not trends["Bullying"][1]
+    # Filtered to Alpha alone, its flagged category is still drawn red.
+    alone = _trends(_get(tso, f"?school={a}"))
+    assert alone["Online safety"][1]
+    assert not alone["Bullying"][1]
     assert csv_of(tso, "outliers")[1:] == [
         ["Alpha School", "A school, all its concerns", "10", "2.5", "7.5"],
         ["Online safety", "A category, all the schools shown", "10", "2.5", "7.5"],
