@@ -51,6 +51,7 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
         "oversight/school_dashboard.html",
         {
             "school": school,
+            "today": timezone.localdate(now),
             "form": form,
             "dashboard": dashboard,
             "tables": tables,

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from schools.models import Trust
@@ -61,6 +62,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
         "oversight/trust_dashboard.html",
         {
             "trust": trust,
+            "today": timezone.localdate(),
             "form": form,
             "page": page,
             "tables": tables,

@@ -113,6 +113,9 @@ def test_the_tiles_show_the_hand_counted_figures(seeded: Fixture) -> None:
         "Concerns in the autumn term 2026 compared with the summer term 2026, and the figures"
     )
     assert _tile(doc, "concerns") == "5 concerns in the autumn term 2026 3 in the summer term 2026"
+    assert _text(doc.xpath('//*[@data-testid="so-far"]')[0]).startswith(
+        "Counted to today, 20 November 2026"
+    )
     assert _tile(doc, "untriaged") == (
         "3 not yet opened by a DSL the oldest waiting 158 days 3 hours"
     )
@@ -297,6 +300,9 @@ def test_a_table_sorts_on_the_page_and_in_its_csv(seeded: Fixture) -> None:
 def test_chosen_dates_are_compared_with_as_many_days_before(seeded: Fixture) -> None:
     doc = _doc(_get(seeded.world.users["dsl"], start="1/10/2026", end="30/11/2026"))
     assert _rows(doc, "figures")[0] == ["Concerns written", "4", "1"]  # 5 Oct, 2, 18, 20 Nov
+    assert doc.xpath('//*[@data-testid="so-far"]')  # to 30 November: not over on 20 November
+    october = _doc(_get(seeded.world.users["dsl"], start="1/10/2026", end="31/10/2026"))
+    assert not october.xpath('//*[@data-testid="so-far"]')  # over: counted in full
     assert _headings(doc, "categories")[1:] == [
         "1 October to 30 November 2026: sort",
         "1 August to 30 September 2026: sort",

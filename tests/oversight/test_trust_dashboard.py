@@ -226,6 +226,8 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
     page = response.content.decode()
     assert '<h1 class="govuk-heading-xl govuk-!-margin-bottom-4">Northgate</h1>' in page
     assert "Autumn term 2026, compared with the summer term 2026." in page
+    # The term is not over: its counts are to today, the summer term's in full.
+    assert "Counted to today, 20 November 2026: the period is not over yet" in page
     t = tables_of(response)
     assert set(t) == {"follow-up", "schools", "categories", "weekly"}  # no outliers: no table
 
