@@ -91,6 +91,25 @@ def sign_in(page: Page, base_url: str, email: str, password: str = "demo-passwor
     page.wait_for_url(f"{base_url}/")
 
 
+QA_CRITERIA = [
+    "Clarity of the account",
+    "Child's voice recorded",
+    "Decision and reasons recorded",
+    "Timeliness",
+    "Outcome recorded",
+]
+
+
+def qa_review_fill(page: Page, answers: list[str], rating: str, feedback: str) -> None:
+    """Answer the five QA criteria in order, choose the rating and write the feedback."""
+    for group, answer in zip(QA_CRITERIA, answers, strict=True):
+        page.get_by_role("group", name=group).get_by_role("radio", name=answer, exact=True).check()
+    page.get_by_role("group", name="Overall rating").get_by_role(
+        "radio", name=rating, exact=True
+    ).check()
+    page.get_by_label("Feedback for the school").fill(feedback)
+
+
 @pytest.fixture
 def new_page(
     browser: Browser,

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from audit.models import AccessLog
 from oversight.models import QaReview, QaReviewStatus
 from schools.models import School
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import qa_review_fill, sign_in
 
 
 def test_tso_finds_a_spike_drills_in_and_reviews_and_the_dsl_sees_the_feedback(
@@ -65,19 +65,11 @@ def test_tso_finds_a_spike_drills_in_and_reviews_and_the_dsl_sees_the_feedback(
     assert reference.startswith(southend.reference_prefix)
     tso.get_by_role("button", name="Continue").click()
     expect(tso.get_by_test_id("qa-record")).to_be_visible()
-    for group, answer in [
-        ("Clarity of the account", "Met"),
-        ("Child's voice recorded", "Not met"),
-        ("Decision and reasons recorded", "Met"),
-        ("Timeliness", "Met"),
-        ("Outcome recorded", "Partly met"),
-    ]:
-        tso.get_by_role("group", name=group).get_by_role("radio", name=answer, exact=True).check()
-    tso.get_by_role("group", name="Overall rating").get_by_role(
-        "radio", name="Requires improvement", exact=True
-    ).check()
-    tso.get_by_label("Feedback for the school").fill(
-        "Six online-safety concerns in four weeks: record what the pupil said, in their words."
+    qa_review_fill(
+        tso,
+        ["Met", "Not met", "Met", "Met", "Partly met"],
+        "Requires improvement",
+        "Six online-safety concerns in four weeks: record what the pupil said, in their words.",
     )
     tso.get_by_role("button", name="Submit and sign the review").click()
     expect(tso.get_by_test_id("qa-signed")).to_contain_text("Dr Anne Fielding")

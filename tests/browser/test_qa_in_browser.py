@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from oversight.models import QaReview, QaReviewStatus, QaSample
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import qa_review_fill, sign_in
 
 
 def test_tso_reviews_a_sampled_concern_and_the_dsl_responds(
@@ -39,19 +39,11 @@ def test_tso_reviews_a_sampled_concern_and_the_dsl_responds(
     summary.get_by_role("link", name="Select whether the account is clear").click()
     expect(tso.locator("#id_clarity")).to_be_focused()
 
-    for group, answer in [
-        ("Clarity of the account", "Met"),
-        ("Child's voice recorded", "Partly met"),
-        ("Decision and reasons recorded", "Met"),
-        ("Timeliness", "Met"),
-        ("Outcome recorded", "Met"),
-    ]:
-        tso.get_by_role("group", name=group).get_by_role("radio", name=answer, exact=True).check()
-    tso.get_by_role("group", name="Overall rating").get_by_role(
-        "radio", name="Good", exact=True
-    ).check()
-    tso.get_by_label("Feedback for the school").fill(
-        "Clear and prompt. Quote the child's own words in the account."
+    qa_review_fill(
+        tso,
+        ["Met", "Partly met", "Met", "Met", "Met"],
+        "Good",
+        "Clear and prompt. Quote the child's own words in the account.",
     )
     tso.get_by_role("button", name="Submit and sign the review").click()
     expect(tso.get_by_test_id("qa-signed")).to_contain_text("Dr Anne Fielding")
