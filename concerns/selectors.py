@@ -54,13 +54,16 @@ def cp_visible_q(actor: Any) -> Q:
     )
 
 
-def _pupils_prefetch() -> Prefetch:
+def concern_pupils_prefetch() -> Prefetch:
+    """A concern's pupils involved, each with their categories in the order they were given."""
     return Prefetch(
         "involvements",
         queryset=ConcernPupil.objects.select_related("pupil").prefetch_related(
             Prefetch(
                 "involvementcategory_set",
-                queryset=InvolvementCategory.objects.select_related("category__parent"),
+                queryset=InvolvementCategory.objects.select_related("category__parent").order_by(
+                    "pk"
+                ),
             )
         ),
     )
@@ -82,7 +85,7 @@ def concern_view_for(*, actor: Any, pk: Any) -> ConcernView:
     own = Q(author_id=actor.pk, school_id__in=access.school_ids())
     concern = get_or_404(
         Concern.objects.select_related("school", "author")
-        .prefetch_related(_pupils_prefetch(), "body_marks", "attachments", "addenda")
+        .prefetch_related(concern_pupils_prefetch(), "body_marks", "attachments", "addenda")
         .filter(cp_visible_q(actor) | own)
         .exclude(status=ConcernStatus.DRAFT),
         pk=pk,
@@ -100,7 +103,7 @@ def draft_get_for(*, actor: Any, pk: Any) -> Concern:
     """One of the actor's own drafts (drafts are visible only to their author)."""
     return get_or_404(
         Concern.objects.select_related("school").prefetch_related(
-            _pupils_prefetch(), "body_marks", "attachments"
+            concern_pupils_prefetch(), "body_marks", "attachments"
         ),
         pk=pk,
         author_id=actor.pk,
@@ -113,7 +116,7 @@ def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
     """The actor's own concerns in the school: drafts first, then newest."""
     return (
         Concern.objects.filter(author_id=actor.pk, school=school)
-        .prefetch_related(_pupils_prefetch())
+        .prefetch_related(concern_pupils_prefetch())
         .order_by("-status", "-written_at", "-created_at")
     )
 
@@ -145,7 +148,7 @@ def inbox_for(
     return (
         concerns.distinct()
         .select_related("author")
-        .prefetch_related(_pupils_prefetch())
+        .prefetch_related(concern_pupils_prefetch())
         .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
         .order_by(
             Case(When(opened_at__isnull=True, then=Value(0)), default=Value(1)),

@@ -34,7 +34,7 @@ from django.http import Http404
 from chronology.models import CpFile, PupilStatus, RiskAssessment
 from chronology.selectors import hidden_concerns
 from concerns.models import Action, Category, Concern, ConcernPupil, InvolvementCategory
-from concerns.selectors import cp_visible_q
+from concerns.selectors import concern_pupils_prefetch, cp_visible_q
 from referrals.models import Referral
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
@@ -99,20 +99,6 @@ def _counted(qs: QuerySet[Any], visible: Q | None) -> tuple[QuerySet[Any], int, 
     return qs.filter(visible), counts["total"], counts["total"] - counts["shown"]
 
 
-def _concern_pupils() -> Prefetch:
-    return Prefetch(
-        "involvements",
-        queryset=ConcernPupil.objects.select_related("pupil").prefetch_related(
-            Prefetch(
-                "involvementcategory_set",
-                queryset=InvolvementCategory.objects.select_related("category__parent").order_by(
-                    "pk"
-                ),
-            )
-        ),
-    )
-
-
 def concerns_drilldown(
     *,
     actor: Any,
@@ -152,7 +138,7 @@ def concerns_drilldown(
     records, total, hidden = _counted(qs, cp_visible_q(actor))
     records = (
         records.select_related("qa_review")
-        .prefetch_related(_concern_pupils())
+        .prefetch_related(concern_pupils_prefetch())
         .annotate(
             wait=ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
         )
