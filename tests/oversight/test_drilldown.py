@@ -472,3 +472,49 @@ def test_sorting_by_status_sorts_what_the_list_shows(client: Any, fx: Fixture) -
         )
         assert len(set(shown)) > 1
         assert shown == sorted(shown, key=str.casefold, reverse=order == "desc"), shown
+
+
+def _copy(rows: Any, times: int, **changes: Any) -> None:
+    """Insert `times` copies of each row (a new id; `changes` applied, callables per copy)."""
+    for row in list(rows):
+        for _ in range(times):
+            row.pk = None
+            for name, value in changes.items():
+                setattr(row, name, value() if callable(value) else value)
+            row.save(force_insert=True)
+
+
+@pytest.mark.parametrize(
+    "show",
+    [s for s in Show if s != Show.CONCERNS],  # the concerns' list: pinned above
+)
+def test_every_other_list_has_constant_query_counts(client: Any, fx: Fixture, show: Show) -> None:
+    """Each list reads the same number of queries with three times the records behind it."""
+    from chronology.models import CpFile, PupilStatus, RiskAssessment, RiskAssessmentPupil
+    from concerns.models import Action
+    from referrals.models import Referral
+
+    w = fx.world
+    seed_school_a(fx)
+    tso = w.users["tso"]
+    client.force_login(tso)
+    url = drilldown_url(school_id=w.school.pk, show=show)
+    before = _count(_page(client, url))  # the first view also settles the session
+    few = _queries(client, url, tso)
+    # Three times the records of every kind (new pupils for the open files: one each).
+    _copy(
+        CpFile.objects.filter(school=w.school, closed_at__isnull=True),
+        2,
+        pupil=lambda: PupilFactory(school=w.school),
+    )
+    _copy(Referral.objects.filter(school=w.school), 2)
+    _copy(Action.objects.filter(school=w.school), 2)
+    _copy(PupilStatus.objects.filter(school=w.school), 2)
+    for assessment in RiskAssessment.objects.filter(school=w.school):
+        pupils = list(RiskAssessmentPupil.objects.filter(assessment=assessment))
+        _copy([assessment], 1)
+        _copy(pupils, 1, assessment=assessment)
+    _many(fx, 10)  # half of them never opened
+    after = _count(_page(client, url))
+    assert after > before, (show, before, after)
+    assert _queries(client, url, tso) == few, show
