@@ -17,6 +17,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "schools.Trust",
         "schools.School",
         "schools.TrustMembership",
+        # The history of a trust's roles: names people, never a child.
+        "schools.TrustMembershipEvent",
         # The trust's category list: owned by the trust, holds no child's data.
         "concerns.Category",
         # Agencies' contact details: kept by the trust, hold no child's data.

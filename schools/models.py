@@ -127,6 +127,13 @@ class School(models.Model):
         unique=True,
         validators=[RegexValidator(r"^\d{6}$", "Enter the URN as 6 digits, like 123456.")],
     )
+    dfe_number = models.CharField(
+        "DfE number (LAESTAB)",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^\d{7}$", "Enter the DfE number as 7 digits, like 8812001.")],
+        help_text="The local authority number and establishment number together, as in a CTF.",
+    )
     local_authority = models.CharField("local authority", max_length=100)
     reference_prefix = models.CharField(
         "reference prefix",
@@ -211,6 +218,22 @@ class YearGroup(models.TextChoices):
     Y13 = "13", "Year 13"
 
 
+class Gender(models.TextChoices):
+    """As the DfE's Common Basic Data Set codes it (CTF `Gender`)."""
+
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    UNKNOWN = "U", "Not known"
+
+
+class SenProvision(models.TextChoices):
+    """Special educational needs provision, as the school census codes it (CTF `SENprovision`)."""
+
+    NONE = "N", "No special educational needs"
+    SEN_SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "Education, health and care plan"
+
+
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`"), None)
 
 
@@ -247,6 +270,25 @@ class Pupil(TenantModel):
     registration_group = models.CharField("registration group", max_length=20, blank=True)
     joined_on = models.DateField("date joined")
     left_on = models.DateField("date left", null=True, blank=True)
+    leaving_destination = models.CharField(
+        "where the pupil went",
+        max_length=200,
+        blank=True,
+        help_text="The new school, or another destination such as elective home education.",
+    )
+    admission_number = models.CharField("admission number", max_length=20, blank=True)
+    # Characteristics from the roll (the MIS), for the dashboards' breakdowns. Blank or null is
+    # "not recorded", which the dashboards count as such.
+    gender = models.CharField("gender", max_length=1, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(
+        "ethnicity", max_length=4, blank=True, help_text="The DfE ethnicity code, like WBRI."
+    )
+    sen_provision = models.CharField(
+        "special educational needs", max_length=1, choices=SenProvision.choices, blank=True
+    )
+    fsm_eligible = models.BooleanField("eligible for free school meals", null=True, blank=True)
+    pupil_premium = models.BooleanField("pupil premium", null=True, blank=True)
+    looked_after = models.BooleanField("looked after (from the roll)", null=True, blank=True)
     # Lower-case names and UPN in one column, so search is one indexed predicate per word.
     search_text = models.CharField(max_length=600, editable=False)
 
@@ -361,3 +403,169 @@ class SchoolHours(TenantModel):
 
     def __str__(self) -> str:
         return f"{SCHOOL_WEEKDAYS[self.weekday]} {self.opens:%H:%M} to {self.closes:%H:%M}"
+
+
+# --- Bringing the roll in: imports from a CSV or a Common Transfer File -------------------------
+
+
+class RollImportMapping(TenantModel):
+    """How a school's CSV export names its columns, remembered for the next import.
+
+    `columns` maps a roll field (like "upn") to the heading of the column that holds it.
+    """
+
+    columns = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school"], name="roll_import_mapping_one_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll import columns of school {self.school_id}"
+
+
+class RollImport(TenantModel):
+    """One file brought in: previewed (joiners, changes, leavers), then applied or discarded.
+
+    What was read is kept in `rows` between the preview and the apply, so the apply writes exactly
+    what was previewed; the rows are emptied once the import is applied or discarded.
+    """
+
+    class Source(models.TextChoices):
+        CSV = "csv", "CSV file"
+        CTF = "ctf", "Common Transfer File"
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting to be applied"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    source = models.CharField(max_length=3, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # A whole-roll file marks the pupils on roll who are not in it as leavers; a joiner's file
+    # (a single pupil's CTF) does not.
+    whole_roll = models.BooleanField(default=True)
+    header = models.JSONField(default=dict, blank=True)
+    rows = models.JSONField(default=list, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    joiners = models.PositiveIntegerField(default=0)
+    changes = models.PositiveIntegerField(default=0)
+    leavers = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    applied_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.file_name}"
+
+
+# --- Staff accounts and roles -------------------------------------------------------------------
+
+
+class RoleRequest(TenantModel):
+    """A child-protection role (DSL, deputy, headteacher) given by the school administrator,
+    waiting for the headteacher or the DSL to confirm it before it takes effect."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_requests")
+    role = models.CharField(max_length=20, choices=SCHOOL_ROLE_CHOICES)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("reason", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "user", "role"],
+                condition=models.Q(status="pending"),
+                name="role_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} for user {self.user_id} ({self.status})"
+
+
+class MembershipAction(models.TextChoices):
+    INVITED = "invited", "Invited"
+    INVITE_RESENT = "invite_resent", "Invitation sent again"
+    ROLE_REQUESTED = "role_requested", "Role given, waiting for confirmation"
+    ROLE_CONFIRMED = "role_confirmed", "Role confirmed"
+    ROLE_DECLINED = "role_declined", "Role declined"
+    ROLE_WITHDRAWN = "role_withdrawn", "Role request withdrawn"
+    ROLE_GRANTED = "role_granted", "Role given"
+    ROLE_REVOKED = "role_revoked", "Role taken away"
+    DEACTIVATED = "deactivated", "Left the school: every role taken away"
+    ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
+    ACCOUNT_REACTIVATED = "account_reactivated", "Account reactivated"
+    PASSWORD_RESET_SENT = "password_reset_sent", "Password reset link sent"
+    DETAILS_CHANGED = "details_changed", "Name or job title changed"
+
+
+class MembershipEvent(TenantModel):
+    """One change to who holds which role in a school: append-only (a database guard refuses
+    updates and deletes). Names are copied at the time, so the history reads as it happened."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    actor_name = models.CharField("changed by", max_length=200)
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    person_name = models.CharField("person", max_length=200)
+    person_email = models.EmailField("email address")
+    action = models.CharField(max_length=30, choices=MembershipAction.choices)
+    role = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.person_name}"
+
+
+class TrustMembershipEvent(models.Model):
+    """One change to who holds a trust role (the trust safeguarding officer): append-only."""
+
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    actor_name = models.CharField("changed by", max_length=200)
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    person_name = models.CharField("person", max_length=200)
+    person_email = models.EmailField("email address")
+    action = models.CharField(max_length=30, choices=MembershipAction.choices)
+    role = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.person_name}"

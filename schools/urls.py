@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("school/term-dates/<uuid:pk>/edit/", views.closure_edit, name="closure-edit"),
     path("school/term-dates/<uuid:pk>/remove/", views.closure_remove, name="closure-remove"),
     path("school/hours/", views.school_hours, name="school-hours"),
+    path("", include("schools.roll.urls")),
+    path("", include("schools.staff.urls")),
 ]

@@ -95,6 +95,9 @@ class Records:
     qa_review: Any = None  # a submitted QA review of the concern, by the trust's TSO
     category: Any = None  # a category of the school's trust's list (trust-level)
     category_request: Any = None  # the school DSL's request for a new category
+    roll_import: Any = None  # a roll import previewed and not yet applied (the school's admin's)
+    role_request: Any = None  # a CP role given by the admin, waiting for the head or DSL
+    membership_event: Any = None  # a row of the school's role history
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -187,6 +190,8 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.oversight.category_records import category_records
 
     records.category, records.category_request = category_records(school, manager)
+    # Roll imports (tests/schools/roll_records.py) and staff roles (tests/schools/staff_records.py)
+    # fill in records.roll_import, records.role_request and records.membership_event here.
     return records
 
 

@@ -341,6 +341,10 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
     "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
+    # --- Roll by hand (schools/roll) ---
+    # --- Roll import, CSV and CTF (schools/roll) ---
+    # --- Staff accounts and roles (schools/staff) ---
+    # --- Dashboards' breakdowns by characteristic ---
 }
 
 
