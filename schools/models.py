@@ -455,6 +455,9 @@ class RollImport(TenantModel):
     header = models.JSONField(default=dict, blank=True)
     rows = models.JSONField(default=list, blank=True)
     plan = models.JSONField(default=dict, blank=True)
+    # Rows that cannot be applied: [{"row": n, "field": ..., "message": ...}]. While there are any,
+    # nothing is applied.
+    problems = models.JSONField(default=list, blank=True)
     joiners = models.PositiveIntegerField(default=0)
     changes = models.PositiveIntegerField(default=0)
     leavers = models.PositiveIntegerField(default=0)
