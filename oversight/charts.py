@@ -30,9 +30,14 @@ VALUE_ROOM = 14  # per cent of the width kept right of the longest bar for its f
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
+    value: float  # a count, or a rate
     previous: int | None = None  # drawn as a thin grey bar under it, when comparing periods
     flag: bool = False  # drawn red (an outlier)
+    shown: str = ""  # the figure as written at the bar's end (default: the value, "1,234")
+
+    @property
+    def figure(self) -> str:
+        return self.shown or f"{self.value:,}"
 
 
 def _chart_id() -> str:
@@ -87,7 +92,7 @@ def bar_chart(
                 BAR_HEIGHT,
                 width,
                 bar_top + BAR_HEIGHT - 2,
-                f"{bar.value:,}",
+                bar.figure,
             )
         )
         if comparing and bar.previous is not None:

@@ -1,4 +1,5 @@
-"""The dashboards' filters: a date range (both dashboards) and the schools (the trust's)."""
+"""The dashboards' filters: a date range and a group of pupils (both dashboards), the schools and
+the characteristic to break down by school (the trust's)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
+
+from .pupil_groups import CHARACTERISTICS, GROUPS, PupilGroup, group_choices
 
 EARLIEST = datetime.date(2000, 1, 1)
 LONGEST = datetime.timedelta(days=5 * 366)  # five years: longer ranges say little and read slowly
@@ -63,6 +66,29 @@ class PeriodForm(GovukFormMixin, forms.Form):
         return self.cleaned_data.get("start"), self.cleaned_data.get("end")
 
 
+def _pupils_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Pupils",
+        required=False,
+        choices=group_choices,
+        help_text="Count only the concerns about pupils in this group (and their files, "
+        "referrals, actions and reviews)",
+        error_messages={"invalid_choice": "Choose a group of pupils from the list"},
+    )
+
+
+class SchoolFilterForm(PeriodForm):
+    """The school dashboard's dates and group of pupils."""
+
+    pupils = _pupils_field()
+
+    def pupil_group(self) -> PupilGroup | None:
+        """The group chosen once valid (None: all pupils, or an invalid form)."""
+        if not self.is_valid():
+            return None
+        return GROUPS.get(self.cleaned_data.get("pupils") or "")
+
+
 class LinkPeriodForm(PeriodForm):
     """The dates of a link from a dashboard (the drill-down's): its period, or the period before
     it, which can start up to five years before the earliest first day a dashboard accepts."""
@@ -83,9 +109,30 @@ class TrustFilterForm(PeriodForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    pupils = _pupils_field()
+    by = forms.ChoiceField(
+        label="Each school's pupils by",
+        required=False,
+        choices=list(CHARACTERISTICS.items()),
+        help_text="The characteristic the table of schools breaks down by",
+        error_messages={"invalid_choice": "Choose a characteristic from the list"},
+    )
+
     def __init__(self, *args: Any, schools: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = schools  # type: ignore[attr-defined]
+
+    def pupil_group(self) -> PupilGroup | None:
+        """The group chosen once valid (None: all pupils, or an invalid form)."""
+        if not self.is_valid():
+            return None
+        return GROUPS.get(self.cleaned_data.get("pupils") or "")
+
+    def characteristic(self) -> str:
+        """The characteristic the schools' breakdown is by (SEN when none or invalid)."""
+        if not self.is_valid():
+            return "sen"
+        return self.cleaned_data.get("by") or "sen"
 
     def school_ids(self) -> list[int] | None:
         """The schools ticked (None: all of them, or the form is invalid)."""

@@ -30,10 +30,13 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -44,7 +47,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from chronology.models import CpFile, PupilStatus, RiskAssessment
+from chronology.models import CpFile, PupilStatus, RiskAssessment, RiskAssessmentPupil
 from concerns.models import (
     Action,
     Category,
@@ -55,11 +58,12 @@ from concerns.models import (
 )
 from oversight import terms
 from oversight.models import ConcernTally, ConcernTallyMark, TallyDimension
+from oversight.pupil_groups import ALL_PUPILS, BREAKDOWN, PupilGroup
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
 from safeguard.roles import Perm
-from schools.models import School, Trust, YearGroup
+from schools.models import Pupil, School, Trust, YearGroup
 
 # --- Periods ----------------------------------------------------------------------------------
 
@@ -161,6 +165,15 @@ class YearGroupCount:
     previous: int
 
 
+@dataclass(frozen=True)
+class PupilGroupCounts:
+    """One group of pupils in a period (docs/adr/0026)."""
+
+    on_roll: int = 0  # pupils on the roll on any day of the period
+    with_concerns: int = 0  # pupils of the group named on a concern written in the period
+    concerns: int = 0  # concerns of the period naming at least one pupil of the group
+
+
 UNTRIAGED_AGE_BANDS = [
     ("under_1_hour", "Under 1 hour"),
     ("1_hour_to_1_day", "1 hour to 1 day"),
@@ -198,6 +211,8 @@ class SchoolFigures:
     time_to_open_p90_previous: datetime.timedelta | None = None
     reviews_due: int = 0  # review date today or passed: risk assessments and plans or statuses
     reviews_upcoming: int = 0  # review date in the next REVIEW_HORIZON days
+    # The period's figures per group of pupils (`pupil_groups.BREAKDOWN`, and "all"), by key.
+    by_pupil_group: dict[str, PupilGroupCounts] = field(default_factory=dict)
 
     @property
     def triage_slipping(self) -> bool:
@@ -242,6 +257,7 @@ class TrustFigures:
     weekly: dict[int, list[int]]  # category id -> concerns per week, aligned with `weeks`
     outliers: list[Outlier]
     outlier_windows: list[Period]  # this window first, then the six before it
+    pupils: PupilGroup | None = None  # the group of pupils the figures are narrowed to
 
 
 REVIEW_HORIZON = datetime.timedelta(days=14)
@@ -267,8 +283,11 @@ def school_figures(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     now: datetime.datetime | None = None,
+    pupils: PupilGroup | None = None,
 ) -> tuple[Period, Period, SchoolFigures]:
-    """One school's figures for the period (default: this term) and the period before."""
+    """One school's figures for the period (default: this term) and the period before, and the
+    period's breakdown by pupil characteristic. `pupils` narrows the figures to that group of
+    pupils (the breakdown stays whole)."""
     if not access_for(actor).has(Perm.VIEW_SCHOOL_AGGREGATES, school):
         raise Http404("No such record.")
     now = now or timezone.now()
@@ -276,8 +295,8 @@ def school_figures(
     previous = previous_period(period)
     categories = _top_categories(school.trust_id)
     ids = [school.pk]
-    counts = _counts(ids, [period, previous], _tally_mark(ids))
-    figures = _figures_for([school], period, previous, now, categories, counts)
+    counts = _counts(ids, [period, previous], _mark_for(ids, pupils), pupils)
+    figures = _figures_for([school], period, previous, now, categories, counts, pupils)
     return period, previous, figures[0]
 
 
@@ -289,10 +308,12 @@ def trust_figures(
     end: datetime.date | None = None,
     school_ids: Iterable[int] | None = None,
     now: datetime.datetime | None = None,
+    pupils: PupilGroup | None = None,
 ) -> TrustFigures:
     """Every school of the trust side by side, the weekly trend per category over the 12 months
     to the period's end, and the outliers of the last 28 days. `school_ids` narrows the schools
-    (ids of other trusts' schools are ignored)."""
+    (ids of other trusts' schools are ignored); `pupils` narrows the figures to a group of
+    pupils."""
     access = access_for(actor)
     if trust.pk not in access.trust_ids_with(Perm.VIEW_TRUST_DASHBOARD):
         raise Http404("No such record.")
@@ -306,22 +327,23 @@ def trust_figures(
     schools = list(School.objects.filter(trust=trust, pk__in=allowed).order_by("name"))
     categories = _top_categories(trust.pk)
     ids = [s.pk for s in schools]
-    mark = _tally_mark(ids)
+    mark = _mark_for(ids, pupils)
     windows = outlier_windows(today)
     # The two periods and the seven outlier windows in one pass over tallies and concerns.
-    counts = _counts(ids, [period, previous, *windows], mark)
-    weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories, mark)
+    counts = _counts(ids, [period, previous, *windows], mark, pupils)
+    weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories, mark, pupils)
     outliers = _outliers(ids, {s.pk: s.name for s in schools}, categories, counts, first=2)
     return TrustFigures(
         trust_id=trust.pk,
         period=period,
         previous=previous,
-        schools=_figures_for(schools, period, previous, now, categories, counts),
+        schools=_figures_for(schools, period, previous, now, categories, counts, pupils),
         categories=categories,
         weeks=weeks,
         weekly=weekly,
         outliers=outliers,
         outlier_windows=windows,
+        pupils=pupils,
     )
 
 
@@ -393,6 +415,27 @@ def review_due_q(today: datetime.date) -> Q:
 Counts = dict[tuple[int, int, str, str], int]
 
 
+def _mark_for(ids: list[int], pupils: PupilGroup | None) -> datetime.date | None:
+    """The tally mark, or None (read everything live) for figures narrowed to a group of
+    pupils: the tallies do not hold characteristics, which change (ADR 0026)."""
+    mark = _tally_mark(ids)  # read either way, so the number of queries does not change
+    return None if pupils is not None else mark
+
+
+def _involving(pupils: PupilGroup | None, concern: str = "pk") -> Q:
+    """Concerns (or rows whose `concern` field is a concern) naming at least one pupil of the
+    group; everything when there is no group."""
+    if pupils is None:
+        return Q()
+    named = ConcernPupil.objects.filter(pupils.q("pupil__"), concern_id=OuterRef(concern))
+    return Q(Exists(named))
+
+
+def _of(pupils: PupilGroup | None, path: str) -> Q:
+    """Rows about a pupil of the group (the pupil at `path`); everything when there is none."""
+    return Q() if pupils is None else pupils.q(path)
+
+
 def _tally_mark(ids: list[int]) -> datetime.date | None:
     """The last day every one of the schools has weekly tallies for (None: not all have any)."""
     marks = list(
@@ -427,9 +470,16 @@ def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.d
     return q
 
 
-def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -> Counts:
+def _counts(
+    ids: list[int],
+    periods: list[Period],
+    mark: datetime.date | None,
+    pupils: PupilGroup | None = None,
+) -> Counts:
     """Concerns per period, school and dimension: whole weeks up to the tally mark from the
-    weekly tallies, the other days from the concerns (one query each, whatever the periods)."""
+    weekly tallies, the other days from the concerns (one query each, whatever the periods).
+    With `pupils`, the concerns naming a pupil of the group, and under a category or year group
+    only that group's pupils' categories and year groups."""
     counts: Counts = defaultdict(int)
     if not ids:
         return counts
@@ -459,7 +509,9 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
     every = [r for i in live for r in splits[i].live]
 
     concerns: Any = (
-        Concern.objects.filter(submitted_q(), _in_ranges("written_at", every), school_id__in=ids)
+        Concern.objects.filter(
+            submitted_q(), _in_ranges("written_at", every), _involving(pupils), school_id__in=ids
+        )
         .values("school_id")
         .annotate(
             **{
@@ -476,7 +528,10 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
     field = "involvement__concern__written_at"
     cats: Any = (
         InvolvementCategory.objects.filter(
-            _in_ranges(field, every), school_id__in=ids, involvement__concern__school_id__in=ids
+            _in_ranges(field, every),
+            _of(pupils, "involvement__pupil__"),
+            school_id__in=ids,
+            involvement__concern__school_id__in=ids,
         )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
         .values("school_id", top=top_category())
@@ -499,7 +554,10 @@ def _counts(ids: list[int], periods: list[Period], mark: datetime.date | None) -
     field = "concern__written_at"
     years: Any = (
         ConcernPupil.objects.filter(
-            _in_ranges(field, every), school_id__in=ids, concern__school_id__in=ids
+            _in_ranges(field, every),
+            _of(pupils, "pupil__"),
+            school_id__in=ids,
+            concern__school_id__in=ids,
         )
         .exclude(concern__status=ConcernStatus.DRAFT)
         .values("school_id", "pupil_year_group")
@@ -559,8 +617,10 @@ def _figures_for(
     now: datetime.datetime,
     categories: list[tuple[int, str]],
     counts: Counts,
+    pupils: PupilGroup | None = None,
 ) -> list[SchoolFigures]:
-    """The figures of each school; `counts` holds the period (index 0) and the one before (1)."""
+    """The figures of each school; `counts` holds the period (index 0) and the one before (1).
+    With `pupils`, every figure about concerns or pupils is narrowed to that group (ADR 0026)."""
     ids = [s.pk for s in schools]
     rows: Any  # each query's rows have their own keys
     row: Any
@@ -608,7 +668,7 @@ def _figures_for(
     bands.append(now - datetime.timedelta(days=3))
     # Counting a column of the index (never null once signed) reads the index alone.
     rows = (
-        Concern.objects.filter(untriaged_q(), school_id__in=ids)
+        Concern.objects.filter(untriaged_q(), _involving(pupils), school_id__in=ids)
         .values("school_id")
         .annotate(
             untriaged=Count("written_at"),
@@ -627,11 +687,11 @@ def _figures_for(
         f.oldest_untriaged_since = row["oldest"]
 
     # 3. Time from submission to a DSL opening it, for the concerns of each period.
-    _time_to_open(out, ids, in_cur, in_prev, either)
+    _time_to_open(out, ids, in_cur, in_prev, either & _involving(pupils))
 
     # 4. Open CP files; referrals; actions; reviews.
     for row in (
-        CpFile.objects.filter(open_cp_file_q(), school_id__in=ids)
+        CpFile.objects.filter(open_cp_file_q(), _of(pupils, "pupil__"), school_id__in=ids)
         .values("school_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -640,7 +700,9 @@ def _figures_for(
     for row in (
         # A written follow-up is owed whatever has happened since (the referral list and the
         # home page count it so): closed referrals count there too.
-        Referral.objects.filter(open_referral_q() | follow_up_outstanding_q(), school_id__in=ids)
+        Referral.objects.filter(
+            open_referral_q() | follow_up_outstanding_q(), _of(pupils, "pupil__"), school_id__in=ids
+        )
         .values("school_id")
         .annotate(
             open=Count("pk", filter=open_referral_q()),
@@ -653,7 +715,7 @@ def _figures_for(
         f.referrals_open, f.referrals_overdue = row["open"], row["overdue"]
         f.follow_ups_outstanding = row["follow_up"]
     for row in (
-        Action.objects.filter(open_action_q(), school_id__in=ids)
+        Action.objects.filter(open_action_q(), _involving(pupils, "concern_id"), school_id__in=ids)
         .values("school_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_action_q(today)))
         .order_by()
@@ -663,7 +725,7 @@ def _figures_for(
     horizon = today + REVIEW_HORIZON
     reviews = (
         RiskAssessment.objects.filter(
-            open_risk_assessment_q(), school_id__in=ids, review_date__lte=horizon
+            open_risk_assessment_q(), _covering(pupils), school_id__in=ids, review_date__lte=horizon
         )
         .values("school_id")
         .annotate(
@@ -673,7 +735,10 @@ def _figures_for(
         .order_by()
         .union(
             PupilStatus.objects.filter(
-                current_status_q(), school_id__in=ids, review_date__lte=horizon
+                current_status_q(),
+                _of(pupils, "pupil__"),
+                school_id__in=ids,
+                review_date__lte=horizon,
             )
             .values("school_id")
             .annotate(
@@ -688,7 +753,90 @@ def _figures_for(
         f = out[row["school_id"]]
         f.reviews_due += row["due"]
         f.reviews_upcoming += row["upcoming"]
+
+    # 5. The period's breakdown by pupil characteristic (never narrowed: it is the whole school).
+    for sid, groups in pupil_breakdown(ids, period).items():
+        out[sid].by_pupil_group = groups
     return [out[sid] for sid in ids]
+
+
+def _covering(pupils: PupilGroup | None) -> Q:
+    """Risk assessments covering a pupil of the group."""
+    if pupils is None:
+        return Q()
+    covered = RiskAssessmentPupil.objects.filter(pupils.q("pupil__"), assessment_id=OuterRef("pk"))
+    return Q(Exists(covered))
+
+
+def breakdown_groups() -> list[PupilGroup]:
+    """All pupils, then every group of every characteristic, in page order."""
+    return [ALL_PUPILS, *(g for groups in BREAKDOWN.values() for g in groups)]
+
+
+def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, PupilGroupCounts]]:
+    """Per school and group of pupils: the pupils on roll in the period, those named on a
+    concern written in it, and those concerns (a concern counts under every group one of its
+    pupils is in). Two queries whatever the schools, groups and concerns (ADR 0026)."""
+    groups = breakdown_groups()
+    out: dict[int, dict[str, PupilGroupCounts]] = {
+        sid: {g.key: PupilGroupCounts() for g in groups} for sid in ids
+    }
+    if not ids:
+        return out
+    start, end = period.bounds()
+    named = (
+        ConcernPupil.objects.filter(
+            school_id__in=ids,
+            concern__school_id__in=ids,  # so the concerns' index is used
+            concern__written_at__gte=start,
+            concern__written_at__lt=end,
+        )
+        .exclude(concern__status=ConcernStatus.DRAFT)
+        .order_by()
+    )
+    # On roll on any day of the period: joined by its end, and not left by its start.
+    on_roll = Q(joined_on__lte=period.end) & (Q(left_on__isnull=True) | Q(left_on__gt=period.start))
+    # An uncorrelated IN: PostgreSQL hashes the period's pupils once.
+    involved = Q(pk__in=named.values("pupil_id"))
+    rows: Any = (
+        Pupil.objects.filter(school_id__in=ids)
+        .values("school_id")
+        .annotate(
+            **{f"r{n}": Count("pk", filter=on_roll & g.q()) for n, g in enumerate(groups)},
+            **{f"c{n}": Count("pk", filter=involved & g.q()) for n, g in enumerate(groups)},
+        )
+        .order_by()
+    )
+    roll: dict[tuple[int, int], tuple[int, int]] = {}
+    for row in rows:
+        for n in range(len(groups)):
+            roll[(row["school_id"], n)] = (row[f"r{n}"], row[f"c{n}"])
+    # Concerns per group: one row per concern with a 1 for each group one of its pupils is in,
+    # then summed per school (distinct counts per group would sort the rows once per group).
+    flag = IntegerField()
+    per_concern = named.values("school_id", "concern_id").annotate(
+        **{
+            f"g{n}": Max(
+                Case(When(g.q("pupil__"), then=Value(1)), default=Value(0)), output_field=flag
+            )
+            for n, g in enumerate(groups)
+        }
+    )
+    inner, params = per_concern.query.sql_with_params()
+    sums = ", ".join(f'SUM("g{n}")' for n in range(len(groups)))
+    # Built from the ORM's own SQL (its parameters kept apart) and column numbers only.
+    sql = f'SELECT "school_id", {sums} FROM ({inner}) AS "per_concern" GROUP BY "school_id"'  # noqa: S608
+    concerns: dict[tuple[int, int], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for school_id, *counts in cursor.fetchall():
+            for n, c in enumerate(counts):
+                concerns[(school_id, n)] = int(c or 0)
+    for sid in ids:
+        for n, g in enumerate(groups):
+            r, c = roll.get((sid, n), (0, 0))
+            out[sid][g.key] = PupilGroupCounts(r, c, concerns.get((sid, n), 0))
+    return out
 
 
 def _time_to_open(
@@ -746,6 +894,7 @@ def _weekly_by_category(
     last_day: datetime.date,
     categories: list[tuple[int, str]],
     mark: datetime.date | None,
+    pupils: PupilGroup | None = None,
 ) -> tuple[list[datetime.date], dict[int, list[int]]]:
     """Concerns per top-level category per week (Monday to Sunday) for the 52 weeks ending with
     the week of `last_day`: tallied days from the tallies, the rest from the concerns."""
@@ -777,6 +926,7 @@ def _weekly_by_category(
     start, end = _midnight(live_from), _midnight(last_day + datetime.timedelta(days=1))
     rows: Any = (
         InvolvementCategory.objects.filter(
+            _of(pupils, "involvement__pupil__"),
             school_id__in=ids,
             involvement__concern__school_id__in=ids,  # so the concerns' index is used
             involvement__concern__written_at__gte=start,

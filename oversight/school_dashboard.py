@@ -3,19 +3,30 @@
 Every figure on the page is in a table (so it can be read by a screen reader, sorted and
 downloaded as CSV) and every chart is drawn from the same rows as the table beside it. Nothing
 here names a child or a member of staff: the governor's page is built from the same parts, with
-no links to records (`links=False`).
+no links to records (`links=False`), and with counts of 1 or 2 hidden wherever the figures are
+about a group of pupils (`aggregates_only`: the breakdown by characteristic always, every figure
+when the page is narrowed to a group; ADR 0026).
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from .charts import Bar, bar_chart
 from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures
+from .pupil_groups import SUPPRESSED, PupilGroup, hidden, hide_parts
+from .pupil_tables import (
+    RATE_NOTE,
+    SUPPRESSED_NOTE,
+    breakdown_charts,
+    breakdown_columns,
+    breakdown_rows,
+    suppressed,
+)
 from .tables import Cell, Column, Table, duration, human_duration, number, text
 
 
@@ -52,6 +63,21 @@ class SchoolDashboard:
     tiles: list[Tile]
     tables: list[Table]
     charts: dict[str, SafeString] = field(default_factory=dict)
+    pupils: PupilGroup | None = None  # the group of pupils the figures are narrowed to
+    hide_small: bool = False  # counts of 1 or 2 hidden from every figure (a governor, narrowed)
+    pupil_charts: list[tuple[str, SafeString]] = field(default_factory=list)
+
+    def count(self, n: int) -> str:
+        """A count as the page writes it ("fewer than 3" when hidden)."""
+        return SUPPRESSED if self.hide_small and hidden(n) else f"{n:,}"
+
+    def cell(self, n: int | None, href: str = "") -> Cell:
+        if n is not None and self.hide_small and hidden(n):
+            return suppressed()
+        return number(n, href=href)
+
+    def hides(self, n: int) -> bool:
+        return self.hide_small and hidden(n)
 
 
 def period_names(period: Period) -> tuple[str, str, str]:
@@ -81,13 +107,43 @@ def school_dashboard_build(
     previous: Period,
     now: datetime.datetime,
     links: bool,
+    aggregates_only: bool = False,
+    pupils: PupilGroup | None = None,
 ) -> SchoolDashboard:
     """The page's parts. `links`: figures link to the school's lists (the triage inbox, the
-    referrals), for people who may read them; the governor's page has none."""
+    referrals), for people who may read them; the governor's page has none. `aggregates_only`
+    (the governor): small counts hidden where the figures are about a group of pupils.
+    `pupils`: the group the figures are narrowed to."""
     f = figures
     heading, phrase, subject = period_names(period)
     previous_heading, _, previous_subject = period_names(previous)
+    hide_small = aggregates_only and pupils is not None
+    # A median or a wait from one or two concerns is a fact about those concerns: not given.
+    if hide_small and hidden(f.untriaged):
+        f = replace(f, oldest_untriaged_since=None)
+    if hide_small and hidden(f.opened):
+        f = replace(f, time_to_open_median=None, time_to_open_p90=None)
+    if hide_small and hidden(f.opened_previous):
+        f = replace(f, time_to_open_median_previous=None, time_to_open_p90_previous=None)
     waiting = now - f.oldest_untriaged_since if f.oldest_untriaged_since else None
+    dash = SchoolDashboard(
+        period=period,
+        previous=previous,
+        heading=heading,
+        previous_heading=previous_heading,
+        phrase=phrase,
+        subject=subject,
+        previous_subject=previous_subject,
+        figures=f,
+        tiles=[],
+        tables=[],
+        pupils=pupils,
+        hide_small=hide_small,
+    )
+    count = dash.count
+
+    def plural(n: int) -> str:
+        return "" if n == 1 and not dash.hides(n) else "s"
 
     def link(href: str) -> str:
         return href if links else ""
@@ -100,95 +156,90 @@ def school_dashboard_build(
             f"up from {human_duration(before)} in {previous_subject}"
         )
 
-    def when(d: datetime.timedelta | None) -> str:
+    def when(d: datetime.timedelta | None, opened: int) -> str:
+        if d is None and dash.hides(opened):
+            return f"not given for {SUPPRESSED}"
         return human_duration(d) if d is not None else "none opened"
 
-    tiles = [
+    if waiting is not None:
+        oldest = f"the oldest waiting {human_duration(waiting)}"
+    else:
+        oldest = (
+            f"how long: not given for {SUPPRESSED}" if dash.hides(f.untriaged) else "none waiting"
+        )
+
+    dash.tiles = [
         Tile(
             "concerns",
-            f"{f.concerns:,}",
-            f"concern{'' if f.concerns == 1 else 's'} {phrase}",
-            notes=(Note(f"{f.concerns_previous:,} in {previous_subject}"),),
+            count(f.concerns),
+            f"concern{plural(f.concerns)} {phrase}",
+            notes=(Note(f"{count(f.concerns_previous)} in {previous_subject}"),),
         ),
         Tile(
             "untriaged",
-            f"{f.untriaged:,}",
+            count(f.untriaged),
             "not yet opened by a DSL",
             href=link(_triage_href()),
-            notes=(
-                Note(
-                    f"the oldest waiting {human_duration(waiting)}"
-                    if waiting is not None
-                    else "none waiting"
-                ),
-            ),
+            notes=(Note(oldest),),
         ),
         Tile(
             "time-to-open",
             human_duration(f.time_to_open_median) if f.time_to_open_median is not None else "–",
             "median time from submission to a DSL opening it",
             notes=(
-                Note(f"90th percentile: {when(f.time_to_open_p90)}"),
+                Note(f"90th percentile: {when(f.time_to_open_p90, f.opened)}"),
                 Note(
-                    f"{previous_heading}: median {when(f.time_to_open_median_previous)}, "
-                    f"90th percentile {when(f.time_to_open_p90_previous)}"
+                    f"{previous_heading}: median "
+                    f"{when(f.time_to_open_median_previous, f.opened_previous)}, "
+                    f"90th percentile {when(f.time_to_open_p90_previous, f.opened_previous)}"
                 ),
             ),
             warning=slipping,
         ),
         Tile(
             "cp-files",
-            f"{f.open_cp_files:,}",
-            f"open child-protection file{'' if f.open_cp_files == 1 else 's'}",
+            count(f.open_cp_files),
+            f"open child-protection file{plural(f.open_cp_files)}",
         ),
         Tile(
             "referrals",
-            f"{f.referrals_open:,}",
-            f"referral{'' if f.referrals_open == 1 else 's'} open",
+            count(f.referrals_open),
+            f"referral{plural(f.referrals_open)} open",
             href=link(_referrals_href("open")),
             notes=(
-                Note(f"{f.referrals_overdue:,} overdue", link(_referrals_href("overdue"))),
+                Note(f"{count(f.referrals_overdue)} overdue", link(_referrals_href("overdue"))),
                 Note(
-                    f"{f.follow_ups_outstanding:,} written follow-up"
-                    f"{'' if f.follow_ups_outstanding == 1 else 's'} outstanding",
+                    f"{count(f.follow_ups_outstanding)} written follow-up"
+                    f"{plural(f.follow_ups_outstanding)} outstanding",
                     link(_referrals_href("follow_up")),
                 ),
             ),
         ),
         Tile(
             "actions",
-            f"{f.actions_open:,}",
-            f"action{'' if f.actions_open == 1 else 's'} open",
-            notes=(Note(f"{f.actions_overdue:,} overdue"),),
+            count(f.actions_open),
+            f"action{plural(f.actions_open)} open",
+            notes=(Note(f"{count(f.actions_overdue)} overdue"),),
         ),
         Tile(
             "reviews",
-            f"{f.reviews_due:,}",
-            f"review{'' if f.reviews_due == 1 else 's'} due",
-            notes=(Note(f"{f.reviews_upcoming:,} due in the next 14 days"),),
+            count(f.reviews_due),
+            f"review{plural(f.reviews_due)} due",
+            notes=(Note(f"{count(f.reviews_upcoming)} due in the next 14 days"),),
         ),
     ]
-
-    dash = SchoolDashboard(
-        period=period,
-        previous=previous,
-        heading=heading,
-        previous_heading=previous_heading,
-        phrase=phrase,
-        subject=subject,
-        previous_subject=previous_subject,
-        figures=f,
-        tiles=tiles,
-        tables=[],
-    )
     dash.tables = [
         _figures_table(dash, links=links),
         _times_table(dash, waiting),
         _categories_table(dash),
         _year_groups_table(dash),
         _ages_table(dash),
+        _pupils_table(dash, suppress=aggregates_only),
     ]
-    dash.charts = _charts(dash)
+    # A bar's length would give a hidden count away: no charts where counts are hidden.
+    dash.charts = {} if hide_small else _charts(dash)
+    if not aggregates_only:
+        dash.pupil_charts = breakdown_charts(f.by_pupil_group, phrase=phrase)
     return dash
 
 
@@ -210,15 +261,15 @@ def _figures_table(dash: SchoolDashboard, *, links: bool) -> Table:
     f = dash.figures
 
     def now_row(label: str, n: int, href: str = "") -> list[Cell]:
-        return [text(f"{label} (now)"), number(n, href=href if links else ""), number(None)]
+        return [text(f"{label} (now)"), dash.cell(n, href=href if links else ""), number(None)]
 
     return Table(
         key="figures",
         caption="The figures",
         columns=_columns(dash, "Figure"),
         rows=[
-            [text("Concerns written"), number(f.concerns), number(f.concerns_previous)],
-            [text("Concerns opened by a DSL"), number(f.opened), number(f.opened_previous)],
+            [text("Concerns written"), dash.cell(f.concerns), dash.cell(f.concerns_previous)],
+            [text("Concerns opened by a DSL"), dash.cell(f.opened), dash.cell(f.opened_previous)],
             now_row("Not yet opened by a DSL", f.untriaged, _triage_href()),
             now_row("Open child-protection files", f.open_cp_files),
             now_row("Referrals open", f.referrals_open, _referrals_href("open")),
@@ -275,7 +326,8 @@ def _categories_table(dash: SchoolDashboard) -> Table:
         caption="Concerns by category",
         columns=_columns(dash, "Category"),
         rows=[
-            [text(c.label), number(c.count), number(c.previous)] for c in dash.figures.by_category
+            [text(c.label), dash.cell(c.count), dash.cell(c.previous)]
+            for c in dash.figures.by_category
         ],
         empty="The trust has no categories yet.",
         notes=(_SEVERAL.format("categories"),),
@@ -288,7 +340,7 @@ def _year_groups_table(dash: SchoolDashboard) -> Table:
         caption="Concerns by year group",
         columns=_columns(dash, "Year group"),
         rows=[
-            [Cell(y.label, n, csv=y.label), number(y.count), number(y.previous)]
+            [Cell(y.label, n, csv=y.label), dash.cell(y.count), dash.cell(y.previous)]
             for n, y in enumerate(dash.figures.by_year_group)  # sorted as the school's years
         ],
         empty="No concerns in either period.",
@@ -297,16 +349,31 @@ def _year_groups_table(dash: SchoolDashboard) -> Table:
 
 
 def _ages_table(dash: SchoolDashboard) -> Table:
-    ages = dash.figures.untriaged_ages
+    ages = [dash.figures.untriaged_ages.get(key, 0) for key, _ in UNTRIAGED_AGE_BANDS]
+    # The bands add up to the total beside them: one hidden band would be the total less the rest.
+    hide = hide_parts(ages) if dash.hide_small else [False] * len(ages)
     return Table(
         key="untriaged-ages",
         caption="Concerns not yet opened by a DSL, by how long they have waited (now)",
         columns=[Column("Waiting"), Column("Concerns", numeric=True)],
         rows=[
-            [Cell(label, n, csv=label), number(ages.get(key, 0))]
-            for n, (key, label) in enumerate(UNTRIAGED_AGE_BANDS)  # youngest first
+            [Cell(label, n, csv=label), suppressed() if hide[n] else number(ages[n])]
+            for n, (_, label) in enumerate(UNTRIAGED_AGE_BANDS)  # youngest first
         ],
-        foot=[text("All"), number(dash.figures.untriaged)],
+        foot=[text("All"), dash.cell(dash.figures.untriaged)],
+    )
+
+
+def _pupils_table(dash: SchoolDashboard, *, suppress: bool) -> Table:
+    notes = [RATE_NOTE]
+    if suppress:
+        notes.append(SUPPRESSED_NOTE)
+    return Table(
+        key="pupils",
+        caption=f"Pupils and concerns by pupil characteristic, {dash.heading}",
+        columns=breakdown_columns(),
+        rows=breakdown_rows(dash.figures.by_pupil_group, suppress=suppress),
+        notes=tuple(notes),
     )
 
 

@@ -14,34 +14,57 @@ from django.views.decorators.http import require_GET
 from safeguard.access import access_for
 from safeguard.roles import Perm
 
-from .dashboard_forms import PeriodForm
+from .dashboard_forms import SchoolFilterForm
 from .figures import school_figures
 from .school_dashboard import school_dashboard_build
 from .tables import csv_download, sort_all
 
 
+def all_pupils_href(request: HttpRequest) -> str:
+    """The page as it is, for all pupils (the dates and schools kept)."""
+    params = request.GET.copy()
+    for name in ("pupils", "csv"):
+        params.pop(name, None)
+    return "?" + params.urlencode()
+
+
 @login_required
 @require_GET
 def school_dashboard(request: HttpRequest) -> HttpResponse:
-    """The acting school's dashboard for the dates chosen (this term when none are)."""
+    """The acting school's dashboard for the dates and group of pupils chosen (this term and
+    all pupils when none are)."""
     school = request.schools.acting  # type: ignore[attr-defined]
     access = access_for(request.user)
     if school is None or not access.has(Perm.VIEW_SCHOOL_AGGREGATES, school):
         raise PermissionDenied
-    asked = "start" in request.GET or "end" in request.GET
-    form = PeriodForm(request.GET if asked else None)
+    asked = any(name in request.GET for name in ("start", "end", "pupils"))
+    form = SchoolFilterForm(request.GET if asked else None)
     start, end = form.dates()  # an invalid form: this term, with its errors shown
+    pupils = form.pupil_group()
     now = timezone.now()
     period, previous, figures = school_figures(
-        actor=request.user, school=school, start=start, end=end, now=now
+        actor=request.user, school=school, start=start, end=end, now=now, pupils=pupils
     )
-    links = access.has(Perm.VIEW_SCHOOL_DASHBOARD, school) and access.has(
-        Perm.READ_CP_RECORDS, school
+    # The lists behind the figures are not narrowed to a group of pupils: no links from
+    # narrowed figures, whose lists would not agree with them.
+    links = (
+        pupils is None
+        and access.has(Perm.VIEW_SCHOOL_DASHBOARD, school)
+        and access.has(Perm.READ_CP_RECORDS, school)
     )
+    aggregates_only = not access.has(Perm.VIEW_SCHOOL_DASHBOARD, school)
     dashboard = school_dashboard_build(
-        figures=figures, period=period, previous=previous, now=now, links=links
+        figures=figures,
+        period=period,
+        previous=previous,
+        now=now,
+        links=links,
+        aggregates_only=aggregates_only,
+        pupils=pupils,
     )
     stem = f"{school.slug}-dashboard-{period.start:%Y-%m-%d}-to-{period.end:%Y-%m-%d}"
+    if pupils is not None:
+        stem += f"-{pupils.key}"
     download = csv_download(request, dashboard.tables, stem)
     if download is not None:
         return download
@@ -57,6 +80,8 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
             "tables": tables,
             "charts": {k.replace("-", "_"): v for k, v in dashboard.charts.items()},
             "links": links,
-            "aggregates_only": not access.has(Perm.VIEW_SCHOOL_DASHBOARD, school),
+            "aggregates_only": aggregates_only,
+            "pupils": pupils,
+            "all_pupils_href": all_pupils_href(request),
         },
     )

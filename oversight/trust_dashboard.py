@@ -11,7 +11,7 @@ Every figure for one school links to the drill-down behind it (`oversight.drilld
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +26,16 @@ from schools.models import School, Trust
 from .charts import Bar, bar_chart, trend_chart
 from .drilldown import Show, drilldown_url
 from .figures import Outlier, Period, SchoolFigures, TrustFigures
+from .pupil_groups import CHARACTERISTICS
+from .pupil_tables import (
+    COUNT_COLUMNS,
+    RATE_NOTE,
+    breakdown_charts,
+    breakdown_columns,
+    breakdown_rows,
+    group_rows,
+    sum_counts,
+)
 from .tables import Cell, Column, Table, duration, number, text
 
 OUTLIER_RULE = (
@@ -66,11 +76,23 @@ class TrustDashboard:
     weekly: Table
     schools_chart: SafeString
     trends: list[Trend]
+    pupils: Table  # the schools shown together, by pupil characteristic
+    pupils_by_school: Table  # each school, by the characteristic chosen
+    pupil_charts: list[tuple[str, SafeString]]
+    characteristic: str  # the name of the characteristic `pupils_by_school` is by
 
     @property
     def tables(self) -> list[Table]:
         """Every table of the page, in page order (each downloads as CSV)."""
-        return [self.outliers, self.follow_up, self.schools, self.categories, self.weekly]
+        return [
+            self.outliers,
+            self.follow_up,
+            self.schools,
+            self.categories,
+            self.weekly,
+            self.pupils,
+            self.pupils_by_school,
+        ]
 
     @property
     def nothing_needs_attention(self) -> bool:
@@ -107,10 +129,15 @@ def _concerns_column(period: Period, otherwise: str) -> str:
 
 
 def trust_dashboard_build(
-    *, trust: Trust, figures: TrustFigures, school_ids: Sequence[int] | None = None
+    *,
+    trust: Trust,
+    figures: TrustFigures,
+    school_ids: Sequence[int] | None = None,
+    characteristic: str = "sen",
 ) -> TrustDashboard:
     """The page's tables and charts from the trust's figures (`school_ids`: the schools the
-    page is filtered to, if it is)."""
+    page is filtered to, if it is; `characteristic`: what each school's pupils are broken down
+    by). Figures narrowed to a group of pupils link nowhere: the lists are not narrowed."""
     window = figures.outlier_windows[0]
     # The flags are about the last 28 days: on figures for other dates (October, last year) a
     # flag beside a count would say that count is unusual, which nobody has measured.
@@ -144,7 +171,8 @@ def trust_dashboard_build(
         )
         for cid, label in figures.categories
     ]
-    return TrustDashboard(
+    total = sum_counts([f.by_pupil_group for f in figures.schools])
+    page = TrustDashboard(
         trust_name=trust.name,
         figures=figures,
         period_words=period_words(figures.period, figures.previous),
@@ -165,6 +193,58 @@ def trust_dashboard_build(
             current_label=figures.period.name,
         ),
         trends=trends,
+        pupils=Table(
+            key="pupils",
+            caption=f"Pupils and concerns by pupil characteristic, all the schools shown, "
+            f"{figures.period.name}",
+            columns=breakdown_columns(),
+            rows=breakdown_rows(total, suppress=False),
+            notes=(RATE_NOTE,),
+        ),
+        pupils_by_school=_pupils_by_school_table(figures, characteristic),
+        pupil_charts=breakdown_charts(total, phrase=figures.period.name),
+        characteristic=CHARACTERISTICS[characteristic],
+    )
+    if figures.pupils is None:
+        return page
+    return replace(
+        page,
+        outliers=_unlinked(page.outliers),
+        follow_up=_unlinked(page.follow_up),
+        schools=_unlinked(page.schools),
+        categories=_unlinked(page.categories),
+    )
+
+
+def _unlinked(table: Table) -> Table:
+    """The table with no links (its lists would not be narrowed to the group of pupils)."""
+
+    def plain(cell: Cell) -> Cell:
+        return replace(cell, href="") if cell.href else cell
+
+    return replace(
+        table,
+        rows=[[plain(c) for c in row] for row in table.rows],
+        foot=[plain(c) for c in table.foot] if table.foot else table.foot,
+    )
+
+
+def _pupils_by_school_table(figures: TrustFigures, characteristic: str) -> Table:
+    name = CHARACTERISTICS[characteristic]
+    rows = []
+    for f in figures.schools:
+        for row in group_rows(f.by_pupil_group, characteristic, suppress=False):
+            rows.append([text(f.school_name), text(row.group.label), *row.cells])
+    return Table(
+        key="pupils-by-school",
+        caption=f"Each school's pupils and concerns by {name.lower()}, {figures.period.name}",
+        columns=[Column("School"), Column(name), *COUNT_COLUMNS],
+        rows=rows,
+        empty="No schools to show.",
+        notes=(
+            "Sort by a rate to see where a group is named on concerns most often against its "
+            "share of the roll. " + RATE_NOTE,
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from schools.models import Trust
 
 from .dashboard_forms import TrustFilterForm
 from .figures import dashboard_trusts_for, trust_figures
+from .school_dashboard_views import all_pupils_href
 from .tables import csv_download, sort_all
 from .trust_dashboard import (
     OUTLIER_RULE,
@@ -45,14 +46,29 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     # An invalid filter shows its errors over the unfiltered figures (dates() and school_ids()
     # give None for an invalid form).
     start, end = form.dates()
+    pupils = form.pupil_group()
     figures = trust_figures(
-        actor=request.user, trust=trust, start=start, end=end, school_ids=form.school_ids()
+        actor=request.user,
+        trust=trust,
+        start=start,
+        end=end,
+        school_ids=form.school_ids(),
+        pupils=pupils,
     )
-    page = trust_dashboard_build(trust=trust, figures=figures, school_ids=form.school_ids())
+    page = trust_dashboard_build(
+        trust=trust,
+        figures=figures,
+        school_ids=form.school_ids(),
+        characteristic=form.characteristic(),
+    )
     period = figures.period
     stem = f"{trust.name} dashboard {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"
     if form.school_ids():
         stem += f" {len(figures.schools)} of {len(schools)} schools"
+    if pupils is not None:
+        stem += f" {pupils.key}"
+    if request.GET.get("csv") == "pupils-by-school":
+        stem += f" by {form.characteristic()}"
     download = csv_download(request, page.tables, stem)
     if download is not None:
         return download
@@ -67,7 +83,9 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tables": tables,
             "school_count": len(schools),
-            "filtered": bool(start or end or form.school_ids()),
+            "filtered": bool(start or end or form.school_ids() or pupils),
+            "pupils": pupils,
+            "all_pupils_href": all_pupils_href(request),
             "rule": OUTLIER_RULE,
             "slipping_rule": SLIPPING_RULE,
             "weekly_sorted": request.GET.get("sort", "").startswith("weekly."),

@@ -117,6 +117,11 @@ KIND_LABELS: dict[str, str] = {
     "qa_response": "response to quality-assurance feedback",
     "category_requested": "new category requested",
     "category_request_decided": "category request decided",
+    "cp_role_requested": "child-protection role to confirm",
+    "cp_role_confirmed": "child-protection role confirmed",
+    "cp_role_declined": "child-protection role declined",
+    "cp_role_withdrawn": "child-protection role withdrawn",
+    "cp_role_revoked": "child-protection role taken away",
 }
 
 

@@ -34,6 +34,9 @@ class Perm(StrEnum):
     MANAGE_CATEGORIES = "manage_categories"
     MANAGE_CONTACTS = "manage_contacts"
     VIEW_FAMILY_CONTACTS = "view_family_contacts"
+    CONFIRM_CP_ROLES = "confirm_cp_roles"
+    VIEW_STAFF_HISTORY = "view_staff_history"
+    MANAGE_TRUST_ROLES = "manage_trust_roles"
 
     @property
     def full(self) -> str:
@@ -58,6 +61,9 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
     Perm.MANAGE_CATEGORIES: "Own the trust's category list",
     Perm.MANAGE_CONTACTS: "Keep the trust's list of agencies and their contact details",
     Perm.VIEW_FAMILY_CONTACTS: "See pupils' parents, carers and emergency contacts",
+    Perm.CONFIRM_CP_ROLES: "Confirm or decline a child-protection role given to a member of staff",
+    Perm.VIEW_STAFF_HISTORY: "Read the school's history of who was given which role",
+    Perm.MANAGE_TRUST_ROLES: "Give and take away the trust's roles (trust safeguarding officers)",
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
@@ -101,6 +107,8 @@ ROLES: dict[str, Role] = {
             Perm.READ_CP_RECORDS,
             Perm.MANAGE_CP_RECORDS,
             Perm.VIEW_ALL_RESTRICTED,
+            Perm.CONFIRM_CP_ROLES,
+            Perm.VIEW_STAFF_HISTORY,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
             Perm.VIEW_FAMILY_CONTACTS,
@@ -123,6 +131,8 @@ ROLES: dict[str, Role] = {
             "head",
             "Headteacher",
             Scope.SCHOOL,
+            Perm.CONFIRM_CP_ROLES,
+            Perm.VIEW_STAFF_HISTORY,
             Perm.LOG_CONCERN,
             Perm.VIEW_PUPILS,
             Perm.READ_CP_RECORDS,
@@ -139,6 +149,7 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_PUPILS,
             Perm.MANAGE_PUPIL_ROLL,
             Perm.MANAGE_STAFF,
+            Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_FAMILY_CONTACTS,
         ),
         _role("governor", "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
@@ -155,6 +166,7 @@ ROLES: dict[str, Role] = {
             Perm.QA_REVIEW,
             Perm.MANAGE_CATEGORIES,
             Perm.MANAGE_CONTACTS,
+            Perm.MANAGE_TRUST_ROLES,
         ),
     ]
 }

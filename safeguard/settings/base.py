@@ -122,6 +122,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # an hour: a reset link in a shared inbox should not live long
+# An invitation to set a first password (schools/staff/tokens.py): a new member of staff may not
+# read it the day it is sent, so it lives longer than a reset link, and is single use.
+STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
 
 # Sessions end after 30 minutes idle (the cookie is renewed on every request) and after 12 hours
 # in all (SessionLifetimeMiddleware). Closing the browser ends them too.

@@ -34,6 +34,11 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     # trust admin edits them"); family contacts are for the school's office and CP roles.
     Perm.MANAGE_CONTACTS: (N, N, N, N, N, N, Y),
     Perm.VIEW_FAMILY_CONTACTS: (N, Y, Y, Y, Y, N, N),
+    # Issue 14: a CP role given by the administrator starts once the head or the DSL confirms
+    # it; they and the administrator read the role history; the TSO keeps the trust's roles.
+    Perm.CONFIRM_CP_ROLES: (N, Y, N, Y, N, N, N),
+    Perm.VIEW_STAFF_HISTORY: (N, Y, N, Y, Y, N, N),
+    Perm.MANAGE_TRUST_ROLES: (N, N, N, N, N, N, Y),
 }
 COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
 

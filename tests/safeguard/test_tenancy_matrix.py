@@ -91,6 +91,16 @@ def _qa_school(world: World, records: dict[str, Records], which: str) -> dict[st
     return {"school_id": (world.school if which == "own" else world.other_school).pk}
 
 
+def _staff_person(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """A person of school A ("own") or school B ("other"): the one given a CP role to confirm."""
+    return {"pk": records[which].role_request.user_id}
+
+
+def _trust_person(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
+    """School A's trust's TSO ("own"), or a person with no role in that trust ("other")."""
+    return {"pk": (world.users["tso"] if which == "own" else world.users["other_dsl"]).pk}
+
+
 def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
     return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
@@ -344,6 +354,35 @@ ROUTES: dict[str, Route] = {
     # --- Roll by hand (schools/roll) ---
     # --- Roll import, CSV and CTF (schools/roll) ---
     # --- Staff accounts and roles (schools/staff) ---
+    # The school administrator keeps the acting school's staff; a person is a record of the
+    # school (another school's person, or a page the role may not use, is the same 404). The head
+    # and the DSL confirm CP roles and read the history (the administrator too); the TSO keeps the
+    # trust's roles, and sees the requests of schools with no head or DSL (none here).
+    "staff-list": Route(allowed={"admin"}),
+    "staff-invite": Route(allowed={"admin"}),
+    "staff-history": Route(allowed={"dsl", "head", "admin"}),
+    "staff-detail": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
+    "staff-roles": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
+    "staff-leaver": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
+    "staff-invite-resend": Route(
+        kwargs=_staff_person, allowed={"admin"}, denied=404, record=True, method="post", ok=302
+    ),
+    # They have not chosen a password yet: refused with a message, back to their page (302).
+    "staff-password-reset": Route(
+        kwargs=_staff_person, allowed={"admin"}, denied=404, record=True, method="post", ok=302
+    ),
+    "role-request-list": Route(allowed={"dsl", "head", "tso"}),
+    "role-request-detail": _record_route("role_request", {"dsl", "head"}),
+    "role-request-confirm": _record_route("role_request", {"dsl", "head"}, method="post", ok=302),
+    # No reason given: the request page again with the error beside the field (200).
+    "role-request-decline": _record_route("role_request", {"dsl", "head"}, method="post"),
+    "trust-staff-list": Route(allowed={"tso"}),
+    "trust-staff-invite": Route(allowed={"tso"}),
+    "trust-role-remove": Route(kwargs=_trust_person, allowed={"tso"}, denied=404, record=True),
+    "invitation-accept": Route(
+        kwargs=lambda w, r, which: {"uidb64": "MQ", "token": "not-a-token"}, public=200
+    ),
+    "invitation-done": Route(public=200),
     # --- Dashboards' breakdowns by characteristic ---
 }
 

@@ -69,6 +69,52 @@ SECONDARY_YEARS = [YearGroup.Y7, YearGroup.Y8, YearGroup.Y9, YearGroup.Y10, Year
 SIXTH_FORM = [YearGroup.Y12, YearGroup.Y13]
 
 
+CHARACTERISTIC_COLUMNS = [
+    "gender",
+    "ethnicity",
+    "sen_provision",
+    "fsm_eligible",
+    "pupil_premium",
+    "looked_after",
+]
+# Roughly England's secondary schools (DfE statistics), with a few not recorded.
+ETHNICITIES = [
+    ("WBRI", 62),
+    ("WOTH", 6),
+    ("WIRI", 1),
+    ("MWBC", 2),
+    ("MOTH", 3),
+    ("AIND", 4),
+    ("APKN", 4),
+    ("ABAN", 2),
+    ("BAFR", 4),
+    ("BCRB", 1),
+    ("CHNE", 1),
+    ("OOTH", 2),
+    ("REFU", 1),
+    ("NOBT", 1),
+    ("", 6),
+]
+
+
+def pupil_characteristics(rng: random.Random) -> tuple[Any, ...]:
+    """A pupil's gender, ethnicity, SEN provision, FSM, pupil premium and looked-after, in the
+    order of CHARACTERISTIC_COLUMNS (None is "not recorded")."""
+    codes, weights = zip(*ETHNICITIES, strict=True)
+    r = rng.random()
+    sen = "E" if r < 0.03 else "K" if r < 0.16 else "" if r < 0.17 else "N"
+    fsm = None if rng.random() < 0.02 else rng.random() < 0.25
+    premium = None if fsm is None else fsm or rng.random() < 0.05
+    return (
+        rng.choices(["F", "M", "U", ""], weights=[49, 49, 1, 1])[0],
+        rng.choices(codes, weights=weights)[0],
+        sen,
+        fsm,
+        premium,
+        rng.random() < 0.01,
+    )
+
+
 class Copier:
     """COPY rows into a model's table: the columns given, every other column its default."""
 
@@ -252,8 +298,12 @@ class Seeder:
                 "year_group",
                 "joined_on",
                 "search_text",
+                *CHARACTERISTIC_COLUMNS,
             ],
         )
+        # Characteristics from a generator of their own, so the pupils' years and the concerns
+        # are the same as before characteristics were seeded (and the timings compare).
+        traits = random.Random("pupil characteristics")  # noqa: S311  (repeatable, not secret)
         rows = []
         for school in self.schools:
             pupils[school.pk] = []
@@ -275,6 +325,7 @@ class Seeder:
                         year.value,
                         datetime.date(self.today.year - 1, 9, 1),
                         f"{first.lower()} {last.lower()}",
+                        *pupil_characteristics(traits),
                     )
                 )
         self._count("pupils", copier.copy(rows))

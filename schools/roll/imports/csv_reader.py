@@ -1,0 +1,107 @@
+"""Reading a CSV export of the roll: its encoding, its delimiter, its headings and its rows.
+
+Row numbers are the spreadsheet's: the heading is row 1, and a blank line is a row too, so the
+number in a problem is the row the school business manager sees when the file is opened in Excel.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+
+from .fields import UNREADABLE
+
+# Longest cell read: a 1 MB "name" is not a name. Python's csv module refuses cells over its own
+# limit (128 KB) with an error we turn into a plain message.
+DELIMITERS = [",", ";", "\t"]
+
+
+class FileRefused(ValueError):
+    """A file that cannot be read at all; the message says why, in plain English."""
+
+
+@dataclass
+class CsvTable:
+    headings: list[str]
+    rows: list[list]  # [spreadsheet row number, [cells]]
+    encoding: str
+    delimiter: str
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the name of its encoding: UTF-8 (with or without a byte-order mark),
+    UTF-16 with a byte-order mark, else Windows-1252 (what Excel saves as "CSV" in England)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8-sig"), "UTF-8"
+        except UnicodeDecodeError:
+            pass
+        try:
+            return data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            pass
+    raise FileRefused(
+        "The file's text could not be read: it is not UTF-8 or Windows-1252. Save it from the "
+        "MIS or Excel as “CSV UTF-8 (comma delimited)” and upload it again"
+    )
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """Comma, semicolon or tab: whichever the heading row has most of (outside quotes)."""
+    outside, quoted = [], False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(data: bytes) -> CsvTable:
+    """The headings and rows of a CSV file; refuses (FileRefused) what cannot be read."""
+    if not data.strip():
+        raise FileRefused("The file is empty")
+    text, encoding = decode(data)
+    # NULs are kept as a visible mark, so the row that held one is reported, not the file refused.
+    text = text.replace("\x00", UNREADABLE)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as error:
+        row = len(records) + 1
+        if "field larger than field limit" in str(error):
+            raise FileRefused(
+                f"Row {row} has a cell over {csv.field_size_limit() // 1024} KB long: this is "
+                "not a roll export. Check the file"
+            ) from None
+        raise FileRefused(f"Row {row} could not be read: {error}") from None
+    heading_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if heading_index is None:
+        raise FileRefused("The file is empty")
+    headings = [" ".join(h.replace("\ufeff", "").split()) for h in records[heading_index]]
+    if len(headings) < 2:
+        raise FileRefused(
+            "The file has only one column: it may not be a CSV file. Export the roll from the "
+            "MIS as CSV, with a heading row and one pupil per row"
+        )
+    rows: list[list] = []
+    for index in range(heading_index + 1, len(records)):
+        cells = records[index]
+        if not any(c.strip() for c in cells):
+            continue  # a blank line: still counted, so later row numbers match the spreadsheet
+        cells = (cells + [""] * len(headings))[: len(headings)]
+        rows.append([index + 1, cells])
+    return CsvTable(headings=headings, rows=rows, encoding=encoding, delimiter=delimiter)

@@ -1,0 +1,57 @@
+"""Reads of roll imports, always scoped by the acting person (the roll keepers of a school)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from safeguard.access import get_for_actor_or_404, scope
+from safeguard.roles import Perm
+from schools.models import RollImport, RollImportMapping, School
+
+from .fields import REQUIRED, heading_key, suggest_columns
+
+
+def roll_import_list_for(*, actor: Any, school: School) -> QuerySet[RollImport]:
+    """The school's imports, newest first, without the rows and plans (the history list)."""
+    return (
+        scope(RollImport.objects.all(), actor=actor, perm=Perm.MANAGE_PUPIL_ROLL)
+        .filter(school=school)
+        .select_related("uploaded_by", "applied_by")
+        .defer("rows", "plan", "problems", "header")
+        .order_by("-created_at")
+    )
+
+
+def roll_import_get_for(*, actor: Any, pk: Any) -> RollImport:
+    """One import the actor may keep, or the same 404 for missing, other-school and forbidden."""
+    return get_for_actor_or_404(
+        RollImport.objects.select_related("school", "uploaded_by", "applied_by"),
+        actor=actor,
+        perm=Perm.MANAGE_PUPIL_ROLL,
+        pk=pk,
+    )
+
+
+def roll_import_columns_for(*, roll_import: RollImport) -> dict[str, int]:
+    """The columns to offer: those already chosen for this import, else the school's remembered
+    headings where the file has them, else the headings MIS exports usually use."""
+    headings: list[str] = roll_import.header.get("headings", [])
+    if roll_import.header.get("columns"):
+        return dict(roll_import.header["columns"])
+    suggested = suggest_columns(headings)
+    mapping = RollImportMapping.objects.filter(school_id=roll_import.school_id).first()
+    if mapping is None:
+        return suggested
+    # Remembered: a field left out last time stays out, unless the form needs it.
+    keys = [heading_key(h) for h in headings]
+    chosen = {
+        field: keys.index(heading_key(heading))
+        for field, heading in mapping.columns.items()
+        if heading_key(heading) in keys
+    }
+    for field, index in suggested.items():
+        if field in REQUIRED and field not in chosen and index not in chosen.values():
+            chosen[field] = index
+    return chosen

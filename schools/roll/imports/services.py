@@ -1,0 +1,318 @@
+"""Every write of a roll import: the upload read and previewed, the CSV's columns chosen, the
+preview applied in one transaction, or discarded. docs/adr/0023."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import Pupil, RollImport, RollImportMapping, School
+
+from . import ctf_reader
+from .csv_reader import FileRefused, read_csv
+from .fields import FIELDS, REQUIRED
+from .plan import build_plan, roll_fingerprint
+
+# Largest file read: a roll of 3,000 pupils with every column is under 2 MB as CSV; a whole-school
+# CTF with contacts and attendance can be several MB.
+LARGEST_FILE = 10 * 1024 * 1024
+BATCH = 500
+
+
+def _require_roll_keeper(actor: Any, school: School) -> None:
+    if not access_for(actor).has(Perm.MANAGE_PUPIL_ROLL, school):
+        raise PermissionDenied
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def roll_import_start(
+    *,
+    actor: Any,
+    school: School,
+    source: str,
+    file_name: str,
+    data: bytes,
+    whole_roll: bool,
+) -> RollImport:
+    """Read an uploaded file. A CTF is previewed at once; a CSV waits for its columns."""
+    _require_roll_keeper(actor, school)
+    if source not in RollImport.Source.values:
+        raise ValidationError({"source": "Choose CSV or Common Transfer File"})
+    if len(data) > LARGEST_FILE:
+        raise ValidationError({"file": "The file must be smaller than 10 MB"})
+    roll_import = RollImport(
+        school=school,
+        source=source,
+        file_name="".join(c for c in file_name if c.isprintable())[:255] or "upload",
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+        whole_roll=whole_roll,
+    )
+    try:
+        if source == RollImport.Source.CSV:
+            table = read_csv(data)
+            roll_import.header = {
+                "headings": table.headings,
+                "encoding": table.encoding,
+                "delimiter": {"\t": "tab", ",": "comma", ";": "semicolon"}[table.delimiter],
+            }
+            roll_import.rows = table.rows
+        else:
+            ctf = ctf_reader.read_ctf(data)
+            _check_ctf_school(ctf.header, school=school, whole_roll=whole_roll)
+            roll_import.header = ctf.header
+            roll_import.rows = ctf.pupils
+    except FileRefused as refused:
+        raise ValidationError({"file": str(refused)}) from None
+    if not roll_import.rows:
+        raise ValidationError({"file": "The file has no pupils in it"})
+    roll_import.full_clean()
+    roll_import.save()
+    if source == RollImport.Source.CTF:
+        _preview(roll_import)
+    return roll_import
+
+
+def _laestab(school_header: dict[str, str]) -> str:
+    return (school_header.get("lea") or "") + (school_header.get("estab") or "")
+
+
+def _is_this_school(school_header: dict[str, str], school: School) -> bool:
+    urn = (school_header.get("urn") or "").strip()
+    laestab = _laestab(school_header)
+    return bool(urn and urn == school.urn) or bool(
+        school.dfe_number and laestab == school.dfe_number
+    )
+
+
+def _describe(school_header: dict[str, str]) -> str:
+    name = school_header.get("name") or "a school"
+    numbers = [
+        f"DfE number {_laestab(school_header)}" if _laestab(school_header) else "",
+        f"URN {school_header['urn']}" if school_header.get("urn") else "",
+    ]
+    numbers = [n for n in numbers if n]
+    return f"{name} ({', '.join(numbers)})" if numbers else name
+
+
+def _check_ctf_school(header: dict[str, Any], *, school: School, whole_roll: bool) -> None:
+    """Refuse a CTF that is not this school's: a joiner's file is addressed to it (DestSchool), a
+    whole-school export comes from it (SourceSchool)."""
+    source, dest = header["source"], header["dest"]
+    from_here, to_here = _is_this_school(source, school), _is_this_school(dest, school)
+    if not from_here and not to_here:
+        destination = f" to {_describe(dest)}" if any(dest.values()) else ""
+        raise FileRefused(
+            f"This file is from {_describe(source)}{destination}, not for {school.name} (URN "
+            f"{school.urn}{', DfE number ' + school.dfe_number if school.dfe_number else ''}): "
+            "it was not imported"
+        )
+    if whole_roll and not from_here:
+        raise FileRefused(
+            f"This file was sent to {school.name} by {_describe(source)}: it holds pupils joining "
+            "the school, not the whole roll. Choose “Joiners only” to import them"
+        )
+
+
+def _preview(roll_import: RollImport) -> None:
+    """Work out the plan from the rows read (and, for a CSV, the columns chosen)."""
+    today = _today()
+    if roll_import.source == RollImport.Source.CTF:
+        rows = roll_import.rows
+        file_date = ctf_reader.file_date(roll_import.header) or today
+        file_date = min(file_date, today)
+    else:
+        columns = roll_import.header.get("columns") or {}
+        rows = [
+            {
+                "row": number,
+                "where": f"Row {number}",
+                "values": {key: cells[index] for key, index in columns.items()},
+            }
+            for number, cells in roll_import.rows
+        ]
+        file_date = today
+    plan, problems = build_plan(
+        school=roll_import.school,
+        rows=rows,
+        whole_roll=roll_import.whole_roll,
+        file_date=file_date,
+        today=today,
+    )
+    roll_import.plan = plan
+    roll_import.problems = problems
+    roll_import.joiners = len(plan["joiners"])
+    roll_import.changes = len(plan["changes"])
+    roll_import.leavers = len(plan["leavers"])
+    roll_import.unchanged = plan["unchanged"]
+    roll_import.save()
+
+
+def _require_preview(roll_import: RollImport) -> None:
+    if roll_import.status != RollImport.Status.PREVIEW:
+        raise ValidationError(
+            f"This import was already {roll_import.get_status_display().lower()}: upload the "
+            "file again to make a new preview"
+        )
+
+
+@transaction.atomic
+def roll_import_columns_set(
+    *, actor: Any, roll_import: RollImport, columns: dict[str, int]
+) -> RollImport:
+    """Choose which CSV column holds each roll field, remember it for the school, and preview."""
+    _require_roll_keeper(actor, roll_import.school)
+    _require_preview(roll_import)
+    if roll_import.source != RollImport.Source.CSV:
+        raise ValidationError("Only a CSV file has columns to choose")
+    headings: list[str] = roll_import.header["headings"]
+    errors: dict[str, str] = {}
+    seen: dict[int, str] = {}
+    for key in FIELDS:
+        index = columns.get(key)
+        if index is None:
+            if key in REQUIRED:
+                errors[key] = f"Choose the column that holds the {FIELDS[key].label.lower()}"
+            continue
+        if not 0 <= index < len(headings):
+            errors[key] = "Choose a column of the file"
+        elif index in seen:
+            errors[key] = (
+                f"The column “{headings[index]}” is already chosen for the "
+                f"{FIELDS[seen[index]].label.lower()}"
+            )
+        else:
+            seen[index] = key
+    if errors:
+        raise ValidationError(errors)
+    roll_import.header = {**roll_import.header, "columns": {k: i for k, i in columns.items()}}
+    mapping, _ = RollImportMapping.objects.get_or_create(school=roll_import.school)
+    mapping.columns = {key: headings[index] for key, index in columns.items()}
+    mapping.updated_by = actor
+    mapping.full_clean()
+    mapping.save()
+    _preview(roll_import)
+    return roll_import
+
+
+@transaction.atomic
+def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
+    """Write exactly what was previewed, in one transaction, or nothing at all."""
+    _require_roll_keeper(actor, roll_import.school)
+    # One import at a time per school, and nobody else's edit between the check and the writes.
+    School.objects.select_for_update().get(pk=roll_import.school_id)
+    roll_import = RollImport.objects.select_for_update().get(pk=roll_import.pk)
+    _require_preview(roll_import)
+    if not roll_import.plan:
+        raise ValidationError("Choose the file's columns before applying it")
+    if roll_import.problems:
+        raise ValidationError(
+            "The file has problems: correct them in the MIS, export it again and upload it. "
+            "Nothing was changed"
+        )
+    plan = roll_import.plan
+    school = roll_import.school
+    if roll_fingerprint(school) != plan["fingerprint"]:
+        raise ValidationError(
+            "The roll has changed since this preview was made: upload the file again to see "
+            "what it would do now. Nothing was changed"
+        )
+    now = timezone.now()
+    joined_on = datetime.date.fromisoformat(plan["joined_on"])
+    joiners = []
+    for joiner in plan["joiners"]:
+        values = _typed(joiner["values"])
+        if not values.get("joined_on"):
+            values["joined_on"] = joined_on
+        pupil = Pupil(school=school, **values)
+        pupil.clean()  # the UPN upper-cased, the search text built
+        # Uniqueness and constraints were checked in the preview against this same roll
+        # (the fingerprint proves it unchanged); the database constraints still stand behind it.
+        pupil.full_clean(validate_unique=False, validate_constraints=False)
+        joiners.append(pupil)
+    Pupil.objects.bulk_create(joiners, batch_size=BATCH)
+
+    changed: dict[str, Pupil] = {}
+    ids = [c["pupil"] for c in plan["changes"]] + [leaver["pupil"] for leaver in plan["leavers"]]
+    pupils = Pupil.objects.filter(school=school).in_bulk(ids)
+    updated_fields: set[str] = {"updated_at", "search_text"}
+    left_ids = []
+    for change in plan["changes"]:
+        pupil = pupils[_uuid(change["pupil"])]
+        for key, field in change["fields"].items():
+            setattr(pupil, key, _typed({key: field["value"]})[key])
+            updated_fields.add(key)
+            if key == "left_on" and field["value"]:
+                left_ids.append(pupil.pk)
+        changed[change["pupil"]] = pupil
+    for leaver in plan["leavers"]:
+        pupil = pupils[_uuid(leaver["pupil"])]
+        pupil.left_on = datetime.date.fromisoformat(leaver["left_on"])
+        updated_fields.add("left_on")
+        left_ids.append(pupil.pk)
+        changed[leaver["pupil"]] = pupil
+    for pupil in changed.values():
+        pupil.updated_at = now  # bulk_update skips auto_now
+        pupil.clean()
+        pupil.full_clean(validate_unique=False, validate_constraints=False)
+    Pupil.objects.bulk_update(list(changed.values()), sorted(updated_fields), batch_size=BATCH)
+
+    roll_import.status = RollImport.Status.APPLIED
+    roll_import.applied_by = actor
+    roll_import.applied_at = now
+    roll_import.rows = []
+    roll_import.save()
+    if left_ids:
+        _leavers_notify(school=school, pupil_ids=left_ids, actor=actor)
+    return roll_import
+
+
+def _leavers_notify(*, school: School, pupil_ids: list[Any], actor: Any) -> None:
+    """Tell the DSL when pupils who left have safeguarding records (schools/roll/services.py)."""
+    try:
+        from schools.roll.services import pupils_left_notify
+    except ImportError:  # the roll kept by hand (and its notification) not there yet
+        return
+    pupils_left_notify(school=school, pupil_ids=pupil_ids, actor=actor)
+
+
+@transaction.atomic
+def roll_import_discard(*, actor: Any, roll_import: RollImport) -> RollImport:
+    """Throw a preview away: nothing is written to the roll, and the rows read are removed."""
+    _require_roll_keeper(actor, roll_import.school)
+    _require_preview(roll_import)
+    roll_import.status = RollImport.Status.DISCARDED
+    roll_import.rows = []
+    roll_import.plan = {}
+    roll_import.save()
+    return roll_import
+
+
+def _uuid(text: str) -> Any:
+    import uuid
+
+    return uuid.UUID(text)
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON values as the Pupil model takes them (dates from ISO text)."""
+    typed: dict[str, Any] = {}
+    for key, value in values.items():
+        if FIELDS[key].kind == "date":
+            typed[key] = datetime.date.fromisoformat(value) if value else None
+        elif value is None and FIELDS[key].kind != "bool":
+            typed[key] = ""
+        else:
+            typed[key] = value
+    return typed

@@ -1,0 +1,202 @@
+"""Reads of staff accounts, roles and their history, always scoped by the acting person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from safeguard.access import access_for, get_or_404
+from safeguard.roles import ROLES, Perm
+from schools.models import (
+    MembershipEvent,
+    RoleRequest,
+    School,
+    SchoolMembership,
+    Trust,
+    TrustMembership,
+    TrustMembershipEvent,
+    User,
+)
+
+from .services import SCHOOL_ROLES, may_decide, tso_confirms
+
+HISTORY_PAGE = 100
+
+
+@dataclass
+class StaffRow:
+    """A person as the staff list shows them: only their roles in this school."""
+
+    person: User
+    roles: list[str] = field(default_factory=list)
+    pending: list[RoleRequest] = field(default_factory=list)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [ROLES[r].label for r in self.roles]
+
+    @property
+    def status(self) -> str:
+        if not self.roles and not self.pending:
+            return "Left" if self.person.is_active else "Deactivated"
+        if not self.person.has_usable_password():
+            return "Invited"
+        return "Active"
+
+    @property
+    def works_here(self) -> bool:
+        return bool(self.roles or self.pending)
+
+
+def _people_of(school: School) -> QuerySet[User]:
+    """Everyone who holds, is waiting for, or once held a role in the school."""
+    return User.objects.filter(
+        Q(school_memberships__school=school)
+        | Q(role_requests__school=school, role_requests__status=RoleRequest.Status.PENDING)
+        | Q(pk__in=MembershipEvent.objects.filter(school=school).values("person_id"))
+    ).distinct()
+
+
+def _with_roles_here(people: QuerySet[User], school: School) -> QuerySet[User]:
+    return people.prefetch_related(
+        Prefetch(
+            "school_memberships",
+            queryset=SchoolMembership.objects.filter(school=school),
+            to_attr="memberships_here",
+        ),
+        Prefetch(
+            "role_requests",
+            queryset=RoleRequest.objects.filter(
+                school=school, status=RoleRequest.Status.PENDING
+            ).order_by("created_at"),
+            to_attr="pending_here",
+        ),
+    )
+
+
+def _row(person: User) -> StaffRow:
+    roles = sorted({m.role for m in person.memberships_here}, key=SCHOOL_ROLES.index)  # type: ignore[attr-defined]
+    return StaffRow(person=person, roles=roles, pending=list(person.pending_here))  # type: ignore[attr-defined]
+
+
+def _require(actor: Any, perm: Perm, school: School | None) -> School:
+    if school is None or not access_for(actor).has(perm, school):
+        raise Http404("No such record.")
+    return school
+
+
+def staff_list_for(*, actor: Any, school: School) -> list[StaffRow]:
+    """The school's people, with their roles here only: working here first, then leavers."""
+    _require(actor, Perm.MANAGE_STAFF, school)
+    people = _with_roles_here(_people_of(school), school).order_by("full_name", "email", "pk")
+    rows = [_row(p) for p in people]
+    return sorted(rows, key=lambda r: not r.works_here)
+
+
+def staff_get_for(*, actor: Any, school: School, pk: Any) -> StaffRow:
+    """One person of the school; missing, another school's and forbidden are the same 404."""
+    _require(actor, Perm.MANAGE_STAFF, school)
+    try:
+        person = _with_roles_here(_people_of(school), school).get(pk=int(pk))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404("No such record.") from exc
+    return _row(person)
+
+
+def staff_history_for(
+    *, actor: Any, school: School, person: User | None = None
+) -> QuerySet[MembershipEvent]:
+    """The school's role history, newest first (the head, the DSL and the administrator)."""
+    _require(actor, Perm.VIEW_STAFF_HISTORY, school)
+    events = MembershipEvent.objects.filter(school=school)
+    if person is not None:
+        events = events.filter(person=person)
+    return events.order_by("-created_at", "-pk")
+
+
+def role_requests_waiting_for(*, actor: Any, school: School | None) -> list[RoleRequest]:
+    """The CP-role requests the actor may decide: their acting school's (head, DSL), and the
+    trust's schools that have neither a head nor a DSL yet (the TSO)."""
+    access = access_for(actor)
+    school_ids = set()
+    if school is not None and access.has(Perm.CONFIRM_CP_ROLES, school):
+        school_ids.add(school.pk)
+    trust_ids = access.trust_ids_with(Perm.MANAGE_TRUST_ROLES)
+    requests = (
+        RoleRequest.objects.filter(status=RoleRequest.Status.PENDING)
+        .filter(Q(school_id__in=school_ids) | Q(school__trust_id__in=trust_ids))
+        .exclude(user_id=actor.pk)
+        .select_related("school", "user", "requested_by")
+        .order_by("created_at")
+    )
+    return [
+        r
+        for r in requests
+        if r.school_id in school_ids or (r.school.trust_id in trust_ids and tso_confirms(r))
+    ]
+
+
+def may_see_role_requests(*, actor: Any, school: School | None) -> bool:
+    access = access_for(actor)
+    return (school is not None and access.has(Perm.CONFIRM_CP_ROLES, school)) or bool(
+        access.trust_ids_with(Perm.MANAGE_TRUST_ROLES)
+    )
+
+
+def role_request_get_for(*, actor: Any, pk: Any) -> RoleRequest:
+    """One request the actor may decide; anything else is the same 404."""
+    request = get_or_404(
+        RoleRequest.objects.select_related("school", "user", "requested_by"), pk=pk
+    )
+    if request.status != RoleRequest.Status.PENDING:
+        # A decided request is read in the history; only the deciders ever saw it here.
+        if not access_for(actor).has(Perm.CONFIRM_CP_ROLES, request.school_id):
+            raise Http404("No such record.")
+        return request
+    if not may_decide(actor, request):
+        raise Http404("No such record.")
+    return request
+
+
+# --- Trust roles ----------------------------------------------------------------------------------
+
+
+def managed_trust_for(*, actor: Any, school: School | None) -> Trust:
+    """The trust whose roles the actor keeps: the acting school's trust, else their first."""
+    trust_ids = access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES)
+    if not trust_ids:
+        raise Http404("No such record.")
+    trust_id = (
+        school.trust_id if school is not None and school.trust_id in trust_ids else trust_ids[0]
+    )
+    return Trust.objects.get(pk=trust_id)
+
+
+def trust_staff_for(*, actor: Any, trust: Trust) -> list[TrustMembership]:
+    """The trust's role holders."""
+    if trust.pk not in access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
+        raise Http404("No such record.")
+    return list(
+        TrustMembership.objects.filter(trust=trust)
+        .select_related("user")
+        .order_by("user__full_name", "user__email", "pk")
+    )
+
+
+def trust_member_get_for(*, actor: Any, trust: Trust, pk: Any) -> User:
+    """A person holding a role in the actor's trust, or the same 404."""
+    if trust.pk not in access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
+        raise Http404("No such record.")
+    try:
+        return User.objects.filter(trust_memberships__trust=trust).distinct().get(pk=int(pk))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404("No such record.") from exc
+
+
+def trust_history_for(*, actor: Any, trust: Trust) -> QuerySet[TrustMembershipEvent]:
+    if trust.pk not in access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
+        raise Http404("No such record.")
+    return TrustMembershipEvent.objects.filter(trust=trust).order_by("-created_at", "-pk")
