@@ -1,12 +1,15 @@
-"""Writing the access log: who viewed which child's CP records, when, from where."""
+"""Writing the audit: who viewed which child's CP records (the access log), and what the platform
+administrator did to a school."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from django.db import transaction
 from django.http import HttpRequest
 
-from .models import AccessLog
+from .models import AccessLog, PlatformAdminAction, PlatformAdminEvent
 
 if TYPE_CHECKING:
     from schools.models import User
@@ -29,3 +32,60 @@ def access_log_write(
         for pupil_id in (pupil_ids or [None])
     ]
     AccessLog.objects.bulk_create(rows)
+
+
+# --- What the platform administrator did to a school (docs/adr/0025) ------------------------------
+
+# Who is told, and reads the list: the school's headteacher and DSL.
+PLATFORM_WATCHER_ROLES = ("head", "dsl")
+SUBJECT_MAX = 300
+DETAIL_MAX = 2000
+
+
+def _platform_watchers(school_id: int) -> list[User]:
+    from schools.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            school_memberships__school_id=school_id,
+            school_memberships__role__in=PLATFORM_WATCHER_ROLES,
+        ).distinct()
+    )
+
+
+@transaction.atomic
+def platform_admin_event_record(
+    *, actor: Any, schools: Iterable[Any], action: str, subject: str, detail: str = ""
+) -> list[PlatformAdminEvent]:
+    """Record one platform-administration action for each school it touches, and tell each
+    school's head and DSL (the title names the school and the action, never a child)."""
+    from django.urls import reverse
+
+    from safeguard.notifications import notify
+
+    label = PlatformAdminAction(action).label
+    subject = str(subject).replace("\x00", "")[:SUBJECT_MAX]
+    detail = str(detail).replace("\x00", "")[:DETAIL_MAX]
+    events: list[PlatformAdminEvent] = []
+    for school in {s.pk: s for s in schools}.values():
+        event = PlatformAdminEvent(
+            school=school,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_name=(getattr(actor, "full_name", "") or "Platform administrator")[:150],
+            actor_email=(getattr(actor, "email", "") or "")[:254],
+            action=action,
+            subject=subject,
+            detail=detail,
+        )
+        event.full_clean()
+        event.save()
+        events.append(event)
+        notify(
+            school=school,
+            recipients=_platform_watchers(school.pk),
+            kind="platform_admin_action",
+            title=f"The platform administrator: {label.lower()} ({school.name})",
+            link=reverse("platform-admin-event-list"),
+        )
+    return events

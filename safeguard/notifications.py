@@ -122,6 +122,7 @@ KIND_LABELS: dict[str, str] = {
     "cp_role_declined": "child-protection role declined",
     "cp_role_withdrawn": "child-protection role withdrawn",
     "cp_role_revoked": "child-protection role taken away",
+    "platform_admin_action": "the platform administrator changed something",
 }
 
 

@@ -37,6 +37,7 @@ class Perm(StrEnum):
     CONFIRM_CP_ROLES = "confirm_cp_roles"
     VIEW_STAFF_HISTORY = "view_staff_history"
     MANAGE_TRUST_ROLES = "manage_trust_roles"
+    VIEW_PLATFORM_ADMIN_EVENTS = "view_platform_admin_events"
 
     @property
     def full(self) -> str:
@@ -64,6 +65,7 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
     Perm.CONFIRM_CP_ROLES: "Confirm or decline a child-protection role given to a member of staff",
     Perm.VIEW_STAFF_HISTORY: "Read the school's history of who was given which role",
     Perm.MANAGE_TRUST_ROLES: "Give and take away the trust's roles (trust safeguarding officers)",
+    Perm.VIEW_PLATFORM_ADMIN_EVENTS: "Read what the platform administrator changed at the school",
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
@@ -109,9 +111,12 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_ALL_RESTRICTED,
             Perm.CONFIRM_CP_ROLES,
             Perm.VIEW_STAFF_HISTORY,
+            Perm.VIEW_PLATFORM_ADMIN_EVENTS,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
             Perm.VIEW_FAMILY_CONTACTS,
+            # Issue 14: the DSL keeps the roll with the administrator (docs/adr/0022).
+            Perm.MANAGE_PUPIL_ROLL,
             _AGGREGATES,
         ),
         _role(
@@ -133,6 +138,7 @@ ROLES: dict[str, Role] = {
             Scope.SCHOOL,
             Perm.CONFIRM_CP_ROLES,
             Perm.VIEW_STAFF_HISTORY,
+            Perm.VIEW_PLATFORM_ADMIN_EVENTS,
             Perm.LOG_CONCERN,
             Perm.VIEW_PUPILS,
             Perm.READ_CP_RECORDS,

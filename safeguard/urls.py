@@ -43,5 +43,6 @@ urlpatterns = [
     path("", include("oversight.qa_urls")),
     path("", include("oversight.category_urls")),
     path("", include("oversight.dashboard_urls")),
+    path("", include("audit.urls")),
     path("platform-admin/", admin.site.urls),
 ]

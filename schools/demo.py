@@ -306,6 +306,8 @@ def seed_demo(*, password: str, today: datetime.date, history: bool = True) -> d
                 "trust": trust,
                 "name": spec.name,
                 "urn": spec.urn,
+                # LAESTAB, as a CTF's header names the school: the same digits as its UPNs start.
+                "dfe_number": f"{spec.la_code}{spec.urn[-4:]}",
                 "local_authority": spec.local_authority,
                 "reference_prefix": spec.prefix,
                 "address_line_1": spec.address_line_1,
@@ -364,9 +366,17 @@ def seed_demo(*, password: str, today: datetime.date, history: bool = True) -> d
     from transfers.demo import seed_demo_transfer
 
     seed_demo_transfer(today=today)  # last: the pupil leaves the roll the seeds above pick from
+    from schools.staff.demo import seed_demo_shared_deputy
+
+    seed_demo_shared_deputy(password=password)  # one person with roles in two schools
     return {"schools": len(SCHOOLS), "pupils_created": pupils_created, "concerns": concerns_created}
 
 
 def demo_emails() -> list[str]:
     """Every sign-in the demo contract promises."""
-    return [f"{role}@{s.slug}.example" for s in SCHOOLS for role in SCHOOL_ROLE_KEYS] + [TSO_EMAIL]
+    from schools.staff.demo import SHARED_DEPUTY_EMAIL
+
+    return [f"{role}@{s.slug}.example" for s in SCHOOLS for role in SCHOOL_ROLE_KEYS] + [
+        TSO_EMAIL,
+        SHARED_DEPUTY_EMAIL,
+    ]

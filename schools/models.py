@@ -103,9 +103,7 @@ class Trust(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(unique=True)
-    retention_years_after_birth = models.PositiveSmallIntegerField(
-        "keep child-protection files until the pupil's age", default=25
-    )
+    # How long files are kept is the trust's `transfers.RetentionPolicy` (docs/adr/0025).
 
     class Meta:
         ordering = ["name"]

@@ -94,3 +94,48 @@ def usual_year_group(age_on_31_august: int) -> str:
 
 def _year_label(year_group: str) -> str:
     return {"N": "Nursery", "R": "Reception"}.get(year_group, f"Year {year_group}")
+
+
+# A joining or leaving date further ahead than this is almost always a mistyped year (a pupil's
+# place is offered months ahead, never years); the same limit as a transfer's leaving date.
+DAYS_AHEAD = 366
+# How far back a joining date may go: no pupil on a roll joined before they could have been born
+# into it (OLDEST_AGE years).
+_YEARS_BACK = OLDEST_AGE
+
+
+def joined_on_problem(
+    joined_on: datetime.date | None,
+    *,
+    date_of_birth: datetime.date | None,
+    today: datetime.date,
+    left_on: datetime.date | None = None,
+) -> str | None:
+    """Why a date joined is not plausible (before the child was 2, years ahead), or None."""
+    if joined_on is None:
+        return "Enter the date the pupil joined the school"
+    if joined_on > today + datetime.timedelta(days=DAYS_AHEAD):
+        return "The date joined must be within the next year: check the year"
+    if joined_on.year < today.year - _YEARS_BACK:
+        return "The date joined is too long ago: check the year"
+    if date_of_birth is not None and _age_on(date_of_birth, joined_on) < YOUNGEST_AGE:
+        return (
+            f"The pupil would have been under {YOUNGEST_AGE} when they joined: check the date "
+            "joined and the date of birth"
+        )
+    if left_on is not None and joined_on > left_on:
+        return f"The date joined must be on or before the date they left, {left_on:%d/%m/%Y}"
+    return None
+
+
+def left_on_problem(
+    left_on: datetime.date | None, *, joined_on: datetime.date, today: datetime.date
+) -> str | None:
+    """Why a leaving date cannot be right (before joining, years ahead), or None."""
+    if left_on is None:
+        return "Enter the date the pupil left, or will leave, the school"
+    if left_on < joined_on:
+        return f"The leaving date must be on or after the date they joined, {joined_on:%d/%m/%Y}"
+    if left_on > today + datetime.timedelta(days=DAYS_AHEAD):
+        return "The leaving date must be within the next year: check the year"
+    return None

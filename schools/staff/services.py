@@ -426,13 +426,11 @@ def staff_invite(
             action=MembershipAction.ACCOUNT_REACTIVATED,
             platform=platform,
         )
-    given, waiting = [], []
+    given: list[str] = []
+    waiting: list[str] = []
     for role in chosen:
-        (
-            waiting
-            if _give_role(actor=actor, school=school, person=person, role=role, platform=platform)
-            else given
-        ).append(role)
+        waits = _give_role(actor=actor, school=school, person=person, role=role, platform=platform)
+        (waiting if waits else given).append(role)
     if needs_password:
         _email_invitation(user=person, place=school.name, roles=given, waiting=waiting)
     else:

@@ -23,7 +23,8 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.VIEW_ALL_RESTRICTED: (N, Y, N, N, N, N, N),
     Perm.TRANSFER_CP_FILES: (N, Y, Y, N, N, N, N),
     Perm.MANAGE_ALLEGATIONS: (N, N, N, Y, N, N, Y),
-    Perm.MANAGE_PUPIL_ROLL: (N, N, N, N, Y, N, N),
+    # Issue 14: the DSL keeps the roll with the administrator; the deputy does not (ADR 0022).
+    Perm.MANAGE_PUPIL_ROLL: (N, Y, N, N, Y, N, N),
     Perm.MANAGE_STAFF: (N, N, N, N, Y, N, N),
     Perm.VIEW_SCHOOL_DASHBOARD: (N, Y, Y, Y, N, N, Y),
     Perm.VIEW_SCHOOL_AGGREGATES: (N, Y, Y, Y, N, Y, Y),
@@ -39,6 +40,8 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.CONFIRM_CP_ROLES: (N, Y, N, Y, N, N, N),
     Perm.VIEW_STAFF_HISTORY: (N, Y, N, Y, Y, N, N),
     Perm.MANAGE_TRUST_ROLES: (N, N, N, N, N, N, Y),
+    # Issue 14: what the platform administrator did at the school is told to the head and DSL.
+    Perm.VIEW_PLATFORM_ADMIN_EVENTS: (N, Y, N, Y, N, N, N),
 }
 COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
 

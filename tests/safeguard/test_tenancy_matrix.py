@@ -105,6 +105,15 @@ def _record_route(attr: str, allowed: set[str], **kwargs: Any) -> Route:
     return Route(kwargs=_rec(attr), allowed=allowed, denied=404, record=True, **kwargs)
 
 
+def _roll_keepers() -> set[str]:
+    """The school roles that keep the pupil roll (safeguard/roles.py)."""
+    from safeguard.roles import ROLES, Perm, Scope
+
+    return {
+        k for k, r in ROLES.items() if r.scope is Scope.SCHOOL and Perm.MANAGE_PUPIL_ROLL in r.perms
+    }
+
+
 ROUTES: dict[str, Route] = {
     "home": Route(allowed=EVERYONE),
     "healthz": Route(public=200),
@@ -353,6 +362,14 @@ ROUTES: dict[str, Route] = {
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
     # --- Roll by hand (schools/roll) ---
     # --- Roll import, CSV and CTF (schools/roll) ---
+    # The roll's keepers import into the acting school; an import is a record of its school. Apply
+    # and discard go back to a page (302), whether the apply is refused or done.
+    "roll-import-list": Route(allowed=_roll_keepers()),
+    "roll-import-upload": Route(allowed=_roll_keepers()),
+    "roll-import-detail": _record_route("roll_import", _roll_keepers()),
+    "roll-import-columns": _record_route("roll_import", _roll_keepers()),
+    "roll-import-apply": _record_route("roll_import", _roll_keepers(), method="post", ok=302),
+    "roll-import-discard": _record_route("roll_import", _roll_keepers(), method="post", ok=302),
     # --- Staff accounts and roles (schools/staff) ---
     # The school administrator keeps the acting school's staff; a person is a record of the
     # school (another school's person, or a page the role may not use, is the same 404). The head
@@ -383,6 +400,9 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w, r, which: {"uidb64": "MQ", "token": "not-a-token"}, public=200
     ),
     "invitation-done": Route(public=200),
+    # --- Platform admin events ---
+    # What the platform administrator did at the acting school: its head and DSL read it.
+    "platform-admin-event-list": Route(allowed={"dsl", "head"}),
     # --- Dashboards' breakdowns by characteristic ---
 }
 

@@ -45,7 +45,7 @@ CONTRACT_EMAILS = {
     f"{role}@{slug}.example"
     for slug in ["alderbrook", "southend-bay", "leicester-road"]
     for role in ["staff", "dsl", "deputy", "head", "admin", "governor"]
-} | {"tso@northgate.example"}
+} | {"tso@northgate.example", "deputy.shared@northgate.example"}
 
 
 def _counts() -> tuple[int, ...]:
@@ -104,6 +104,29 @@ def test_seed_demo_creates_the_contract_and_is_idempotent(
     dsl = User.objects.get(email="dsl@alderbrook.example")
     assert access_for(dsl).schools_with(Perm.READ_CP_RECORDS) == [schools["alderbrook"].pk]
     _assert_the_demo_transfer(schools)
+    _assert_the_person_in_two_schools(schools)
+
+
+def _assert_the_person_in_two_schools(schools: dict[str, School]) -> None:
+    """Issue 14: one account, deputy DSL at Alderbrook and Southend Bay, each role given by the
+    school's administrator and confirmed by its head, in each school's history (once)."""
+    from schools.models import MembershipAction, MembershipEvent, RoleRequest
+
+    shared = User.objects.get(email="deputy.shared@northgate.example")
+    assert sorted(access_for(shared).schools_with(Perm.MANAGE_CP_RECORDS)) == sorted(
+        [schools["alderbrook"].pk, schools["southend-bay"].pk]
+    )
+    assert not access_for(shared).has(Perm.READ_CP_RECORDS, schools["leicester-road"])
+    for slug in ["alderbrook", "southend-bay"]:
+        request = RoleRequest.objects.get(user=shared, school=schools[slug])
+        assert request.status == RoleRequest.Status.CONFIRMED
+        assert request.decided_by.email == f"head@{slug}.example"
+        actions = set(
+            MembershipEvent.objects.filter(person=shared, school=schools[slug]).values_list(
+                "action", flat=True
+            )
+        )
+        assert {MembershipAction.ROLE_REQUESTED, MembershipAction.ROLE_CONFIRMED} <= actions
 
 
 def _assert_the_demo_transfer(schools: dict[str, School]) -> None:

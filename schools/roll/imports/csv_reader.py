@@ -18,7 +18,7 @@ from .fields import UNREADABLE
 DELIMITERS = [",", ";", "\t"]
 
 
-class FileRefused(ValueError):
+class FileRefusedError(ValueError):
     """A file that cannot be read at all; the message says why, in plain English."""
 
 
@@ -47,7 +47,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:
             pass
-    raise FileRefused(
+    raise FileRefusedError(
         "The file's text could not be read: it is not UTF-8 or Windows-1252. Save it from the "
         "MIS or Excel as “CSV UTF-8 (comma delimited)” and upload it again"
     )
@@ -67,9 +67,9 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def read_csv(data: bytes) -> CsvTable:
-    """The headings and rows of a CSV file; refuses (FileRefused) what cannot be read."""
+    """The headings and rows of a CSV file; refuses (FileRefusedError) what cannot be read."""
     if not data.strip():
-        raise FileRefused("The file is empty")
+        raise FileRefusedError("The file is empty")
     text, encoding = decode(data)
     # NULs are kept as a visible mark, so the row that held one is reported, not the file refused.
     text = text.replace("\x00", UNREADABLE)
@@ -83,17 +83,17 @@ def read_csv(data: bytes) -> CsvTable:
     except csv.Error as error:
         row = len(records) + 1
         if "field larger than field limit" in str(error):
-            raise FileRefused(
+            raise FileRefusedError(
                 f"Row {row} has a cell over {csv.field_size_limit() // 1024} KB long: this is "
                 "not a roll export. Check the file"
             ) from None
-        raise FileRefused(f"Row {row} could not be read: {error}") from None
+        raise FileRefusedError(f"Row {row} could not be read: {error}") from None
     heading_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if heading_index is None:
-        raise FileRefused("The file is empty")
+        raise FileRefusedError("The file is empty")
     headings = [" ".join(h.replace("\ufeff", "").split()) for h in records[heading_index]]
     if len(headings) < 2:
-        raise FileRefused(
+        raise FileRefusedError(
             "The file has only one column: it may not be a CSV file. Export the roll from the "
             "MIS as CSV, with a heading row and one pupil per row"
         )

@@ -15,8 +15,9 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
+from django.utils import timezone
 
-from .csv_reader import FileRefused
+from .csv_reader import FileRefusedError
 
 # Contacts and schools shown per joiner in the preview: enough for a real file, bounded for a
 # hostile one.
@@ -80,31 +81,31 @@ def _first_text(element: Element | None, *paths: tuple[str, ...]) -> str | None:
 
 
 def parse_xml(data: bytes) -> Element:
-    """The document's root element, or FileRefused with the reason in plain English."""
+    """The document's root element, or FileRefusedError with the reason in plain English."""
     if not data.strip():
-        raise FileRefused("The file is empty")
+        raise FileRefusedError("The file is empty")
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DTDForbidden:
-        raise FileRefused(
+        raise FileRefusedError(
             "The file has a document type declaration (DTD). A Common Transfer File never has "
             "one, and a DTD can make a reader expand entities without limit (an “XML bomb”) or "
             "read files from the server, so the file was refused"
         ) from None
     except EntitiesForbidden:
-        raise FileRefused(
+        raise FileRefusedError(
             "The file declares XML entities, which a Common Transfer File never does (they can "
             "expand without limit: an “XML bomb”), so the file was refused"
         ) from None
     except ExternalReferenceForbidden:
-        raise FileRefused(
+        raise FileRefusedError(
             "The file refers to an external entity (another file or a web address), which a "
             "Common Transfer File never does, so the file was refused"
         ) from None
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))
         reason = str(error).split(":")[0]
-        raise FileRefused(
+        raise FileRefusedError(
             f"The file is not well-formed XML ({reason}) at line {line}, column {column + 1}: "
             "export the CTF from the MIS again"
         ) from None
@@ -119,13 +120,15 @@ def read_ctf(data: bytes) -> CtfFile:
     """The header and pupils of a Common Transfer File."""
     root = parse_xml(data)
     if _local(root.tag) != "CTfile":
-        raise FileRefused(
-            f"This XML file is not a Common Transfer File: it starts with “{_local(root.tag)[:40]}”, "
-            "not “CTfile”"
+        raise FileRefusedError(
+            "This XML file is not a Common Transfer File: it starts with "
+            f"“{_local(root.tag)[:40]}”, not “CTfile”"
         )
     header_element = _child(root, "Header")
     if header_element is None:
-        raise FileRefused("This Common Transfer File has no Header, so its school is not known")
+        raise FileRefusedError(
+            "This Common Transfer File has no Header, so its school is not known"
+        )
     header = {
         "document_name": _text(header_element, "DocumentName") or "",
         "version": _text(header_element, "CTFversion") or "",
@@ -157,7 +160,9 @@ def _pupil(pupil: Element, number: int) -> dict[str, Any]:
         "legal_first_name": _text(pupil, "Forename"),
         "date_of_birth": _text(pupil, "DOB"),
         # CTF 15 to 19 call it Gender; later versions Sex. Some MIS put either in BasicDetails.
-        "gender": _first_text(pupil, ("Sex",), ("Gender",), ("BasicDetails", "Sex"), ("BasicDetails", "Gender")),
+        "gender": _first_text(
+            pupil, ("Sex",), ("Gender",), ("BasicDetails", "Sex"), ("BasicDetails", "Gender")
+        ),
         "legal_middle_names": _text(basic, "MiddleNames"),
         "preferred_first_name": _text(basic, "PreferredForename"),
         "preferred_last_name": _text(basic, "PreferredSurname"),
@@ -188,7 +193,10 @@ def _sen_provision(pupil: Element) -> str | None:
     history = _child(pupil, "SENhistory")
     if history is None:
         return None
-    records = [(_text(sen, "StartDate") or "", _text(sen, "SENprovision")) for sen in _children(history, "SEN")]
+    records = [
+        (_text(sen, "StartDate") or "", _text(sen, "SENprovision"))
+        for sen in _children(history, "SEN")
+    ]
     records = [r for r in records if r[1] is not None]
     if not records:
         return _text(history, "SENprovision")
@@ -200,7 +208,7 @@ def _fsm(pupil: Element) -> str | None:
     history = _child(pupil, "FSMhistory")
     if history is None:
         return None
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     for instance in _children(history, "FSMinstance"):
         start = _text(instance, "FSMstartDate")
         end = _text(instance, "FSMendDate") or ""

@@ -202,11 +202,12 @@ _SEN = {
     "s": "E",
     "statement": "E",
 }
+_YEAR_GROUPS = frozenset(YearGroup.values)
 OLDEST_DATE = datetime.date(1900, 1, 1)
 LATEST_DATE = datetime.date(2100, 12, 31)
 
 
-class ValueProblem(ValueError):
+class ValueProblemError(ValueError):
     """A cell that cannot be read as its field; the message is for the person importing."""
 
 
@@ -214,19 +215,19 @@ def parse_date(text: str) -> datetime.date:
     """A date written dd/mm/yyyy, d/m/yyyy or yyyy-mm-dd (ASCII digits only)."""
     text = text.strip()
     if not text.isascii():
-        raise ValueProblem("Write the date with the digits 0 to 9, like 25/12/2015")
+        raise ValueProblemError("Write the date with the digits 0 to 9, like 25/12/2015")
     if match := _DATE_DMY.match(text):
         day, month, year = (int(g) for g in match.groups())
     elif match := _DATE_ISO.match(text):
         year, month, day = (int(g) for g in match.groups())
     else:
-        raise ValueProblem(f"“{_short(text)}” is not a date: write it like 25/12/2015")
+        raise ValueProblemError(f"“{_short(text)}” is not a date: write it like 25/12/2015")
     try:
         value = datetime.date(year, month, day)
     except ValueError:
-        raise ValueProblem(f"“{_short(text)}” is not a real date") from None
+        raise ValueProblemError(f"“{_short(text)}” is not a real date") from None
     if not OLDEST_DATE <= value <= LATEST_DATE:
-        raise ValueProblem(f"“{_short(text)}” is not a plausible date: check the year")
+        raise ValueProblemError(f"“{_short(text)}” is not a plausible date: check the year")
     return value
 
 
@@ -239,9 +240,9 @@ def parse_year_group(text: str) -> str:
         return "N"
     if words.isascii() and (match := _YEAR.match(words)):
         number = str(int(match.group(1)))
-        if number in YearGroup.values:
+        if number in _YEAR_GROUPS:
             return number
-    raise ValueProblem(
+    raise ValueProblemError(
         f"“{_short(text)}” is not a year group: use Nursery, Reception or Year 1 to Year 13"
     )
 
@@ -255,7 +256,9 @@ def parse_yes_no(text: str) -> bool | None:
         return True
     if word in _FALSE:
         return False
-    raise ValueProblem(f"“{_short(text)}” is not yes or no: use Yes, No, Y, N, 1, 0 or leave blank")
+    raise ValueProblemError(
+        f"“{_short(text)}” is not yes or no: use Yes, No, Y, N, 1, 0 or leave blank"
+    )
 
 
 def parse_gender(text: str) -> str:
@@ -264,7 +267,7 @@ def parse_gender(text: str) -> str:
         return ""
     if word in _GENDERS:
         return _GENDERS[word]
-    raise ValueProblem(f"“{_short(text)}” is not a gender the DfE codes: use M, F or U")
+    raise ValueProblemError(f"“{_short(text)}” is not a gender the DfE codes: use M, F or U")
 
 
 def parse_sen(text: str) -> str:
@@ -273,7 +276,7 @@ def parse_sen(text: str) -> str:
         return ""
     if word in _SEN:
         return _SEN[word]
-    raise ValueProblem(
+    raise ValueProblemError(
         f"“{_short(text)}” is not an SEN provision: use N (none), K (SEN support) or E (EHC plan)"
     )
 
@@ -286,33 +289,35 @@ def _short(text: str, limit: int = 40) -> str:
 def _clean_one(field: RollField, raw: str) -> Any:
     text = raw.strip()
     if UNREADABLE in text:
-        raise ValueProblem("This cell holds a character that is not text (a NUL or unreadable byte)")
+        raise ValueProblemError(
+            "This cell holds a character that is not text (a NUL or unreadable byte)"
+        )
     if field.kind == "text":
         if text.startswith(FORMULA_STARTS):
-            raise ValueProblem(
+            raise ValueProblemError(
                 f"“{_short(text)}” looks like a spreadsheet formula, not a {field.label.lower()}"
             )
         if field.max_length and len(text) > field.max_length:
-            raise ValueProblem(
+            raise ValueProblemError(
                 f"The {field.label.lower()} is longer than {field.max_length} characters"
             )
         if field.required and not text:
-            raise ValueProblem(f"Enter the {field.label.lower()}")
+            raise ValueProblemError(f"Enter the {field.label.lower()}")
         return " ".join(text.split())
     if field.kind == "upn":
         upn = text.upper()
         if problem := upn_problem(upn):
-            raise ValueProblem(problem)
+            raise ValueProblemError(problem)
         return upn
     if field.kind == "date":
         if not text:
             if field.required:
-                raise ValueProblem(f"Enter the {field.label.lower()}")
+                raise ValueProblemError(f"Enter the {field.label.lower()}")
             return None
         return parse_date(text).isoformat()
     if field.kind == "year":
         if not text:
-            raise ValueProblem("Enter the year group")
+            raise ValueProblemError("Enter the year group")
         return parse_year_group(text)
     if field.kind == "gender":
         return parse_gender(text)
@@ -320,7 +325,7 @@ def _clean_one(field: RollField, raw: str) -> Any:
         return parse_sen(text)
     if field.kind == "ethnicity":
         if problem := ethnicity_problem(text):
-            raise ValueProblem(problem)
+            raise ValueProblemError(problem)
         return text.upper()
     if field.kind == "bool":
         return parse_yes_no(text)
@@ -339,7 +344,7 @@ def clean_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, s
         field = FIELDS[key]
         try:
             values[key] = _clean_one(field, text or "")
-        except ValueProblem as problem:
+        except ValueProblemError as problem:
             problems.append((key, str(problem)))
     return values, problems
 

@@ -55,7 +55,7 @@ class RollImportUploadForm(GovukFormMixin, forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         upload = data.get("file")
         source = data.get("source")
         if upload is None:
@@ -101,7 +101,8 @@ class RollImportColumnsForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: Any, headings: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "Not in the file")] + [
-            (str(i), heading or f"Column {i + 1} (no heading)") for i, heading in enumerate(headings)
+            (str(i), heading or f"Column {i + 1} (no heading)")
+            for i, heading in enumerate(headings)
         ]
         for field in ROLL_FIELDS:
             self.fields[field.key] = forms.TypedChoiceField(
@@ -118,4 +119,4 @@ class RollImportColumnsForm(GovukFormMixin, forms.Form):
             bound.widget.attrs["class"] = "govuk-select"
 
     def columns(self) -> dict[str, int]:
-        return {key: index for key, index in self.cleaned_data.items() if index is not None}
+        return {key: index for key, index in (self.cleaned_data or {}).items() if index is not None}

@@ -65,13 +65,13 @@ def build_plan(
     by_upn = {p.upn: p for p in pupils if p.upn}
     by_admission: dict[str, list[Pupil]] = defaultdict(list)
     by_name: dict[tuple[str, str, str], list[Pupil]] = defaultdict(list)
-    for pupil in pupils:
-        if pupil.admission_number:
-            by_admission[pupil.admission_number.upper()].append(pupil)
-        key = _name_key(
-            pupil.legal_first_name, pupil.legal_last_name, pupil.date_of_birth.isoformat()
+    for existing in pupils:
+        if existing.admission_number:
+            by_admission[existing.admission_number.upper()].append(existing)
+        name_key = _name_key(
+            existing.legal_first_name, existing.legal_last_name, existing.date_of_birth.isoformat()
         )
-        by_name[key].append(pupil)
+        by_name[name_key].append(existing)
 
     upn_rows: dict[str, list[int]] = defaultdict(list)
     for row in rows:
@@ -119,9 +119,11 @@ def build_plan(
             continue
         if pupil is None:
             missing = [key for key in REQUIRED if not values.get(key)]
-            for key in missing:
-                if key not in row["values"]:  # blank cells were reported by clean_values
-                    problem(row, key, f"The file does not give the {FIELDS[key].label.lower()}")
+            for absent in missing:
+                if absent not in row["values"]:  # blank cells were reported by clean_values
+                    problem(
+                        row, absent, f"The file does not give the {FIELDS[absent].label.lower()}"
+                    )
             if values.get("left_on"):
                 problem(
                     row,
@@ -133,22 +135,32 @@ def build_plan(
                 {
                     "where": row["where"],
                     "name": _pupil_name(values),
-                    "values": {key: values[key] for key in FIELDS if key in values},
+                    "values": {k: values[k] for k in FIELDS if k in values},
                     "extra": row.get("extra") or {},
                 }
             )
             continue
         matched[pupil.pk] = row
         fields: dict[str, Any] = {}
-        for key, new in values.items():
-            old = stored(pupil, key)
-            if key == "left_on" and new is None:
-                continue  # a blank leaving date in the file never brings a leaver back by itself
-            if _differs(key, old, new):
-                fields[key] = {"old": display(key, old), "new": display(key, new), "value": new}
+        for field_key, new in values.items():
+            old = stored(pupil, field_key)
+            if field_key in ("left_on", "joined_on") and new is None:
+                # A blank date of admission keeps the roll's; a blank leaving date never brings
+                # a leaver back by itself.
+                continue
+            if _differs(field_key, old, new):
+                fields[field_key] = {
+                    "old": display(field_key, old),
+                    "new": display(field_key, new),
+                    "value": new,
+                }
         if pupil.left_on and "left_on" not in values and pupil.left_on <= today:
             # In the file but marked as left here: the pupil is back on the roll.
-            fields["left_on"] = {"old": display("left_on", stored(pupil, "left_on")), "new": "(blank)", "value": None}
+            fields["left_on"] = {
+                "old": display("left_on", stored(pupil, "left_on")),
+                "new": "(blank)",
+                "value": None,
+            }
         if fields:
             changes.append(
                 {
@@ -164,16 +176,16 @@ def build_plan(
 
     leavers: list[dict[str, Any]] = []
     if whole_roll:
-        for pupil in pupils:
-            on_roll = pupil.left_on is None and pupil.joined_on <= file_date
-            if on_roll and pupil.pk not in matched:
-                left_on = max(file_date, pupil.joined_on)
+        for existing in pupils:
+            on_roll = existing.left_on is None and existing.joined_on <= file_date
+            if on_roll and existing.pk not in matched:
+                left_on = max(file_date, existing.joined_on)
                 leavers.append(
                     {
-                        "pupil": str(pupil.pk),
-                        "name": pupil.display_name,
-                        "upn": pupil.upn,
-                        "year_group": display("year_group", pupil.year_group),
+                        "pupil": str(existing.pk),
+                        "name": existing.display_name,
+                        "upn": existing.upn,
+                        "year_group": display("year_group", existing.year_group),
                         "left_on": left_on.isoformat(),
                     }
                 )

@@ -16,7 +16,7 @@ from safeguard.roles import Perm
 from schools.models import Pupil, RollImport, RollImportMapping, School
 
 from . import ctf_reader
-from .csv_reader import FileRefused, read_csv
+from .csv_reader import FileRefusedError, read_csv
 from .fields import FIELDS, REQUIRED
 from .plan import build_plan, roll_fingerprint
 
@@ -73,7 +73,7 @@ def roll_import_start(
             _check_ctf_school(ctf.header, school=school, whole_roll=whole_roll)
             roll_import.header = ctf.header
             roll_import.rows = ctf.pupils
-    except FileRefused as refused:
+    except FileRefusedError as refused:
         raise ValidationError({"file": str(refused)}) from None
     if not roll_import.rows:
         raise ValidationError({"file": "The file has no pupils in it"})
@@ -113,13 +113,13 @@ def _check_ctf_school(header: dict[str, Any], *, school: School, whole_roll: boo
     from_here, to_here = _is_this_school(source, school), _is_this_school(dest, school)
     if not from_here and not to_here:
         destination = f" to {_describe(dest)}" if any(dest.values()) else ""
-        raise FileRefused(
+        raise FileRefusedError(
             f"This file is from {_describe(source)}{destination}, not for {school.name} (URN "
             f"{school.urn}{', DfE number ' + school.dfe_number if school.dfe_number else ''}): "
             "it was not imported"
         )
     if whole_roll and not from_here:
-        raise FileRefused(
+        raise FileRefusedError(
             f"This file was sent to {school.name} by {_describe(source)}: it holds pupils joining "
             "the school, not the whole roll. Choose “Joiners only” to import them"
         )
@@ -237,9 +237,10 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
             values["joined_on"] = joined_on
         pupil = Pupil(school=school, **values)
         pupil.clean()  # the UPN upper-cased, the search text built
-        # Uniqueness and constraints were checked in the preview against this same roll
-        # (the fingerprint proves it unchanged); the database constraints still stand behind it.
-        pupil.full_clean(validate_unique=False, validate_constraints=False)
+        # Uniqueness and constraints were checked in the preview against this same roll (the
+        # fingerprint proves it unchanged), and the school is the locked row above: checking them
+        # again costs a query per pupil. The database constraints still stand behind it.
+        pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
         joiners.append(pupil)
     Pupil.objects.bulk_create(joiners, batch_size=BATCH)
 
@@ -265,7 +266,7 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
     for pupil in changed.values():
         pupil.updated_at = now  # bulk_update skips auto_now
         pupil.clean()
-        pupil.full_clean(validate_unique=False, validate_constraints=False)
+        pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     Pupil.objects.bulk_update(list(changed.values()), sorted(updated_fields), batch_size=BATCH)
 
     roll_import.status = RollImport.Status.APPLIED

@@ -1,0 +1,63 @@
+"""Import a roll, in real Chromium: the school administrator uploads the sample CSV, matches the
+columns, checks the preview, applies it and finds a new pupil in the pupil list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from schools.models import Pupil
+from tests.browser.conftest import sign_in
+
+SAMPLE = Path(settings.BASE_DIR) / "fixtures" / "roll-sample.csv"
+
+
+def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:  # noqa: ANN001
+    base = live_server.url
+    sign_in(page, base, "admin@alderbrook.example")
+    page.goto(f"{base}/pupils/import/")
+    expect(page.get_by_role("heading", name="Import the pupil roll")).to_be_visible()
+    page.get_by_role("link", name="Upload a file").click()
+
+    # Nothing chosen: the errors beside the fields, in the summary too.
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.locator("#id_file-error")).to_contain_text("Choose the file to upload")
+
+    page.get_by_label("CSV file (a spreadsheet export from the MIS)").check()
+    page.get_by_label("Joiners only", exact=False).check()
+    page.get_by_label("Upload the file").set_input_files(str(SAMPLE))
+    page.get_by_role("button", name="Upload and check").click()
+
+    expect(page.get_by_role("heading", name="Match the columns")).to_be_visible()
+    # Suggested from the MIS's headings.
+    expect(page.get_by_label("Legal surname")).to_have_value("1")
+    expect(page.get_by_label("Date of birth")).to_have_value("5")
+    expect(page.get_by_label("Looked after")).to_have_value("14")
+    page.get_by_role("button", name="Check the file").click()
+
+    expect(
+        page.get_by_role("heading", name="Check the changes before you apply them")
+    ).to_be_visible()
+    expect(page.get_by_test_id("count-joiners")).to_have_text("3")
+    expect(page.get_by_test_id("count-changes")).to_have_text("3")
+    expect(page.get_by_test_id("count-leavers")).to_have_text("0")
+    expect(page.get_by_test_id("import-joiners")).to_contain_text("Zoë O’Brien")
+    expect(page.get_by_test_id("import-changes")).to_contain_text("Registration group: 1B")
+    assert not Pupil.objects.filter(legal_first_name="Zoë").exists()
+
+    page.get_by_role("button", name="Apply the changes").click()
+    expect(page.get_by_text("The roll was updated: 3 joined, 3 changed, 0 left.")).to_be_visible()
+    expect(page.get_by_role("heading", name="What the import changed")).to_be_visible()
+
+    page.goto(f"{base}/pupils/?q=Zoe")
+    expect(page.get_by_role("link", name="O’BRIEN, Zoë")).to_be_visible()
+    zoe = Pupil.objects.get(legal_first_name="Zoë")
+    assert zoe.school.slug == "alderbrook"
+    assert zoe.upn == "X881245619001"
+
+    page.goto(f"{base}/pupils/import/")
+    expect(page.get_by_test_id("roll-imports")).to_contain_text("roll-sample.csv")
+    expect(page.get_by_test_id("roll-imports")).to_contain_text("Applied")

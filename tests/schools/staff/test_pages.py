@@ -1,0 +1,259 @@
+"""The staff pages: what each person sees, errors beside fields, hostile input, query counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from schools.models import MembershipEvent, RoleRequest, User
+from schools.staff import services
+from tests.conftest import World
+from tests.factories import member
+
+
+def _signed_in(client: Any, user: User, school: Any = None) -> Any:
+    client.force_login(user)
+    if school is not None:
+        session = client.session
+        session["safeguard_acting_school_id"] = school.pk
+        session.save()
+    return client
+
+
+def test_the_admin_has_a_staff_link_and_others_do_not(world: World, client) -> None:  # noqa: ANN001
+    body = _signed_in(client, world.users["admin"]).get(reverse("home")).content.decode()
+    assert f'href="{reverse("staff-list")}"' in body
+    body = _signed_in(client, world.users["dsl"]).get(reverse("home")).content.decode()
+    assert f'href="{reverse("staff-list")}"' not in body
+    assert f'href="{reverse("role-request-list")}"' in body
+
+
+def test_invite_page_shows_errors_beside_fields_and_keeps_what_was_typed(
+    world: World,
+    client,  # noqa: ANN001
+) -> None:
+    _signed_in(client, world.users["admin"])
+    response = client.post(
+        reverse("staff-invite"),
+        {"full_name": "Jo Bloggs", "email": "not-an-email", "job_title": "TA"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert 'href="#id_email"' in body
+    assert 'href="#id_roles_0"' in body
+    assert 'id="roles-error"' in body
+    assert "Choose at least one role" in body
+    assert 'value="Jo Bloggs"' in body
+    assert 'value="not-an-email"' in body
+    assert not User.objects.filter(full_name="Jo Bloggs").exists()
+
+
+def test_a_service_refusal_lands_beside_its_field(world: World, client) -> None:  # noqa: ANN001
+    _signed_in(client, world.users["admin"])
+    response = client.post(
+        reverse("staff-invite"),
+        {"full_name": "Sam", "email": world.users["dsl"].email, "roles": ["staff"]},
+    )
+    assert response.status_code == 200
+    assert "already works at Alpha School" in response.content.decode()
+    assert 'id="id_email-error"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"full_name": "A\x00B", "email": "a@b.example", "roles": ["staff"]},
+        {"full_name": "x" * 1_000_000, "email": "a@b.example", "roles": ["staff"]},
+        {"full_name": "١٢٣", "email": "x" * 1_000_000 + "@b.example", "roles": ["staff"]},
+        {"full_name": "Jo", "email": "a@b.example", "roles": ["superuser", "tso"]},
+        {"full_name": "Jo", "email": "a@b.example\x00", "roles": ["staff"]},
+        {"full_name": "Jo", "email": "a@b.example", "job_title": "\x00" * 10, "roles": ["dsl"]},
+    ],
+)
+def test_hostile_input_is_refused_without_a_500(world: World, client, data: dict) -> None:  # noqa: ANN001
+    _signed_in(client, world.users["admin"])
+    response = client.post(reverse("staff-invite"), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not RoleRequest.objects.filter(user__email="a@b.example").exists()
+
+
+def test_unicode_digits_in_a_name_are_just_a_name(world: World, client) -> None:  # noqa: ANN001
+    _signed_in(client, world.users["admin"])
+    response = client.post(
+        reverse("staff-invite"),
+        {"full_name": "Zoë O’Brien ١٢٣", "email": "zoe@alpha.example", "roles": ["governor"]},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="zoe@alpha.example").full_name == "Zoë O’Brien ١٢٣"
+
+
+def test_a_person_in_two_schools_is_shown_with_this_schools_roles_only(
+    world: World,
+    client,  # noqa: ANN001
+) -> None:
+    shared = world.users["other_dsl"]
+    services.staff_invite(
+        actor=world.users["admin"],
+        school=world.school,
+        email=shared.email,
+        full_name=shared.full_name,
+        roles=["governor"],
+    )
+    _signed_in(client, world.users["admin"])
+    listing = client.get(reverse("staff-list")).content.decode()
+    assert shared.full_name in listing
+    assert "Designated Safeguarding Governor" in listing
+    page = client.get(reverse("staff-detail", kwargs={"pk": shared.pk})).content.decode()
+    assert "Designated Safeguarding Governor" in page
+    assert "Designated Safeguarding Lead" not in page
+    assert "Beta School" not in page
+    assert "Beta School" not in listing
+
+
+def test_an_admin_of_one_school_never_reaches_another_schools_people(
+    world: World,
+    client,  # noqa: ANN001
+) -> None:
+    other_admin = member(world.other_school, "admin", email="admin@beta.example")
+    _signed_in(client, other_admin)
+    beta_listing = client.get(reverse("staff-list")).content.decode()
+    assert world.users["dsl"].email not in beta_listing
+    for name in ["staff-detail", "staff-roles", "staff-leaver"]:
+        url = reverse(name, kwargs={"pk": world.users["dsl"].pk})
+        assert client.get(url).status_code == 404
+    for name in ["staff-invite-resend", "staff-password-reset", "staff-leaver"]:
+        url = reverse(name, kwargs={"pk": world.users["dsl"].pk})
+        assert client.post(url).status_code == 404
+    assert world.users["dsl"].school_memberships.count() == 1
+    assert client.get(reverse("staff-detail", kwargs={"pk": 10**30})).status_code == 404
+
+
+def test_changing_roles_on_the_page(world: World, client) -> None:  # noqa: ANN001
+    staff = world.users["staff"]
+    _signed_in(client, world.users["admin"])
+    url = reverse("staff-roles", kwargs={"pk": staff.pk})
+    form = client.get(url).content.decode()
+    assert 'value="staff" aria-describedby="id_roles_0-hint" checked' in form
+    response = client.post(url, {"roles": ["staff", "deputy"]}, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Waiting for the headteacher or the DSL to confirm" in body
+    assert client.post(url, {"roles": []}).status_code == 200  # error beside the checkboxes
+
+
+def test_leaver_page_then_list(world: World, client) -> None:  # noqa: ANN001
+    staff = world.users["staff"]
+    _signed_in(client, world.users["admin"])
+    url = reverse("staff-leaver", kwargs={"pk": staff.pk})
+    assert "Mark as a leaver" in client.get(url).content.decode()
+    response = client.post(url, {"note": "Moved away"}, follow=True)
+    body = response.content.decode()
+    assert "their account is switched off" in body
+    assert 'data-testid="staff-leavers"' in body
+    assert staff.full_name in body
+    assert client.post(url, {"note": "x" * 501}).status_code == 200  # refused beside the note
+
+
+def test_confirm_and_decline_pages(world: World, client) -> None:  # noqa: ANN001
+    admin = world.users["admin"]
+    first = services.staff_invite(
+        actor=admin, school=world.school, email="a@alpha.example", full_name="A A", roles=["dsl"]
+    )
+    second = services.staff_invite(
+        actor=admin, school=world.school, email="b@alpha.example", full_name="B B", roles=["head"]
+    )
+    _signed_in(client, world.users["head"])
+    waiting = client.get(reverse("role-request-list")).content.decode()
+    assert "A A" in waiting
+    assert "B B" in waiting
+    first_request = RoleRequest.objects.get(user=first)
+    response = client.post(reverse("role-request-confirm", kwargs={"pk": first_request.pk}))
+    assert response.status_code == 302
+    second_request = RoleRequest.objects.get(user=second)
+    decline = reverse("role-request-decline", kwargs={"pk": second_request.pk})
+    empty = client.post(decline, {"reason": ""})
+    assert empty.status_code == 200
+    assert "Enter why the role is declined" in empty.content.decode()
+    assert client.post(decline, {"reason": "Not agreed by governors"}).status_code == 302
+    history = client.get(reverse("staff-history")).content.decode()
+    assert "Role confirmed: Designated Safeguarding Lead" in history
+    assert "Not agreed by governors" in history
+    # The person whose role was declined holds no role: the request is a 404 to them.
+    _signed_in(client, second)
+    detail = reverse("role-request-detail", kwargs={"pk": second_request.pk})
+    assert client.get(detail).status_code == 404
+
+
+def test_history_is_for_the_head_dsl_and_admin(world: World, client) -> None:  # noqa: ANN001
+    for role, status in [
+        ("head", 200),
+        ("dsl", 200),
+        ("admin", 200),
+        ("deputy", 403),
+        ("staff", 403),
+        ("tso", 403),
+    ]:
+        _signed_in(client, world.users[role])
+        assert client.get(reverse("staff-history")).status_code == status, role
+
+
+def test_trust_pages(world: World, client) -> None:  # noqa: ANN001
+    tso = world.users["tso"]
+    _signed_in(client, tso)
+    assert tso.full_name in client.get(reverse("trust-staff-list")).content.decode()
+    bad = client.post(reverse("trust-staff-invite"), {"full_name": "", "email": "x"})
+    assert bad.status_code == 200
+    assert "There is a problem" in bad.content.decode()
+    ok = client.post(
+        reverse("trust-staff-invite"),
+        {"full_name": "Second Officer", "email": "second@northgate-test.example"},
+    )
+    assert ok.status_code == 302
+    own = client.post(reverse("trust-role-remove", kwargs={"pk": tso.pk}), follow=True)
+    assert "own last trust role" in own.content.decode()
+    second = User.objects.get(email="second@northgate-test.example")
+    client.post(reverse("trust-role-remove", kwargs={"pk": second.pk}))
+    assert not second.trust_memberships.exists()
+
+
+def test_staff_list_query_count_is_constant(world: World, client) -> None:  # noqa: ANN001
+    admin = world.users["admin"]
+    _signed_in(client, admin)
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("staff-list"))
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    def add_people(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            services.staff_invite(
+                actor=admin,
+                school=world.school,
+                email=f"p{i}@alpha.example",
+                full_name=f"Person Number{i}",
+                roles=["staff", "deputy"] if i % 2 else ["governor"],
+            )
+
+    add_people(3, 0)
+    count()  # the first request warms caches (content types)
+    few, body = count()
+    assert "Person Number0" in body
+    assert body.count('data-testid="staff-row"') == 6 + 3
+    add_people(9, 3)
+    services.staff_deactivate(
+        actor=admin, school=world.school, person=User.objects.get(email="p1@alpha.example")
+    )
+    many, body = count()
+    assert body.count('data-testid="staff-row"') == 6 + 12 - 1
+    assert "Person Number11" in body
+    assert 'data-testid="staff-leavers"' in body
+    assert many == few
+    assert MembershipEvent.objects.filter(school=world.school).count() > 20
