@@ -22,9 +22,7 @@ EVENTS_PER_PAGE = 50
 def platform_admin_event_list(request: HttpRequest) -> HttpResponse:
     """Every platform-administration action that touched the acting school, newest first."""
     school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(
-        Perm.VIEW_PLATFORM_ADMIN_EVENTS, school
-    ):
+    if school is None or not access_for(request.user).has(Perm.VIEW_PLATFORM_ADMIN_EVENTS, school):
         raise PermissionDenied
     events = selectors.platform_admin_events_for(actor=request.user, school=school)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -43,7 +43,13 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
     pupils = form.pupil_group()
     now = timezone.now()
     period, previous, figures = school_figures(
-        actor=request.user, school=school, start=start, end=end, now=now, pupils=pupils
+        actor=request.user,
+        school=school,
+        start=start,
+        end=end,
+        now=now,
+        pupils=pupils,
+        breakdown=True,
     )
     # The lists behind the figures are not narrowed to a group of pupils: no links from
     # narrowed figures, whose lists would not agree with them.

@@ -54,6 +54,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
         end=end,
         school_ids=form.school_ids(),
         pupils=pupils,
+        breakdown=True,
     )
     page = trust_dashboard_build(
         trust=trust,

@@ -271,9 +271,29 @@ def _demo_pupils(school: DemoSchool, today: datetime.date) -> list[dict]:
                 "registration_group": reg,
                 "joined_on": joined,
                 "left_on": left_on,
+                **_demo_characteristics(school.slug, n),
             }
         )
     return rows
+
+
+def _demo_characteristics(slug: str, n: int) -> dict[str, object]:
+    """A pupil's characteristics from the roll, in proportions like England's schools, from a
+    generator of their own (so the names and dates above are as before); a few not recorded."""
+    rng = random.Random(f"safeguard-demo-characteristics-{slug}-{n}")  # noqa: S311 (demo data)
+    r = rng.random()
+    fsm = None if rng.random() < 0.03 else rng.random() < 0.24
+    codes = "WBRI WOTH MWBC MOTH AIND APKN BAFR BCRB CHNE OOTH REFU -".split()
+    weights = [62, 6, 2, 3, 4, 4, 4, 1, 1, 2, 1, 10]
+    ethnicity = rng.choices(codes, weights=weights)[0].strip("-")  # "-": not recorded
+    return {
+        "gender": rng.choices(["F", "M", "U", ""], weights=[49, 49, 1, 1])[0],
+        "ethnicity": ethnicity,
+        "sen_provision": "E" if r < 0.04 else "K" if r < 0.17 else "" if r < 0.19 else "N",
+        "fsm_eligible": fsm,
+        "pupil_premium": None if fsm is None else fsm or rng.random() < 0.05,
+        "looked_after": rng.random() < 0.02,
+    }
 
 
 def _user(email: str, full_name: str, job_title: str, password: str) -> User:

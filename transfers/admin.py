@@ -1,12 +1,20 @@
-"""Platform administration of signing keys: read-only, and never the (encrypted) private key."""
+"""Platform administration of signing keys (read-only, and never the (encrypted) private key) and
+of the trusts' retention policies (bounded, recorded, and reversible: docs/adr/0025)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest
+
+from audit.models import PlatformAdminAction
+from audit.services import platform_admin_event_record
+from schools.admin import NoRelatedListingMixin
 
 from .models import RetentionPolicy, SigningKey, TrustCertificateAuthority
+from .retention import retention_policy_set
 
 _KEY_FIELDS: tuple[str, ...] = (
     "subject_common_name",
@@ -40,7 +48,7 @@ _CA_FIELDS: tuple[str, ...] = (
 )
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(NoRelatedListingMixin, admin.ModelAdmin):
     """Keys are made and replaced by the school's DSL through the services, never here."""
 
     def has_add_permission(self, request: Any) -> bool:
@@ -73,9 +81,52 @@ class SigningKeyAdmin(_ReadOnly):
     fields = ("school", *_KEY_FIELDS)
     readonly_fields = ("school", *_KEY_FIELDS)
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one key at a time, each recorded
+        return actions
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: SigningKey) -> None:
+        platform_admin_event_record(
+            actor=request.user,
+            schools=[obj.school],
+            action=PlatformAdminAction.SIGNING_KEY_DELETED,
+            subject=str(obj),
+            detail="Signatures made with this key no longer check as trusted",
+        )
+        super().delete_model(request, obj)
+
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(admin.ModelAdmin):
-    """A trust's retention setting; the platform administrator sets it (ADR 0016)."""
+class RetentionPolicyAdmin(NoRelatedListingMixin, admin.ModelAdmin):
+    """A trust's retention setting; the platform administrator sets it (ADR 0016, 0025). Values
+    that would destroy or freeze files early are refused beside the field (the model's bounds);
+    a correction brings back out of retention the files the old value moved in too early."""
 
     list_display = ("trust", "years_after_birth", "days_after_receipt", "updated_at")
+    fields = ("trust", "years_after_birth", "days_after_receipt")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("trust",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # without a row the defaults apply; change the values instead
+
+    def save_model(
+        self, request: HttpRequest, obj: RetentionPolicy, form: Any, change: bool
+    ) -> None:
+        policy, corrected = retention_policy_set(
+            actor=request.user,
+            trust=obj.trust,
+            years_after_birth=obj.years_after_birth,
+            days_after_receipt=obj.days_after_receipt,
+        )
+        obj.pk = policy.pk
+        if corrected.released or corrected.redated:
+            messages.info(
+                request,
+                f"{corrected.released} files are no longer due to be destroyed and are live "
+                f"again; {corrected.redated} files are kept until their later date. Their DSLs "
+                "have been told. Files already destroyed cannot be brought back.",
+            )

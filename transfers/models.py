@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -350,6 +351,14 @@ class IncomingTransfer(TenantModel):
 # --- Retention (docs/adr/0016) -----------------------------------------------------------------
 
 
+# The bounds of a trust's retention setting (docs/adr/0025). Statutory: date of birth + 25 years
+# (KCSIE Annex C); a sent file's copy stays long enough for the new school's questions (ADR 0016).
+YEARS_AFTER_BIRTH_MIN = 25
+YEARS_AFTER_BIRTH_MAX = 100
+DAYS_AFTER_RECEIPT_MIN = 30
+DAYS_AFTER_RECEIPT_MAX = 365
+
+
 class RetentionPolicy(models.Model):
     """A trust's retention setting (global: trust-owned, one row per trust; defaults apply when
     a trust has none). The last school keeps a CP file until the pupil's date of birth plus
@@ -360,10 +369,34 @@ class RetentionPolicy(models.Model):
         "schools.Trust", on_delete=models.CASCADE, related_name="retention_policy"
     )
     years_after_birth = models.PositiveSmallIntegerField(
-        "keep the last school's file until date of birth plus (years)", default=25
+        "keep the last school's file until date of birth plus (years)",
+        default=YEARS_AFTER_BIRTH_MIN,
+        validators=[
+            MinValueValidator(
+                YEARS_AFTER_BIRTH_MIN,
+                "Enter 25 or more: a child-protection file is kept until the pupil's date of "
+                "birth plus 25 years (KCSIE), so a smaller number would destroy files early",
+            ),
+            MaxValueValidator(YEARS_AFTER_BIRTH_MAX, "Enter a number of years of 100 or fewer"),
+        ],
+        help_text="25 or more: the statutory minimum is date of birth plus 25 years.",
     )
     days_after_receipt = models.PositiveSmallIntegerField(
-        "keep a sent file's copy after receipt (days)", default=30
+        "keep a sent file's copy after receipt (days)",
+        default=DAYS_AFTER_RECEIPT_MIN,
+        validators=[
+            MinValueValidator(
+                DAYS_AFTER_RECEIPT_MIN,
+                "Enter 30 or more: the copy of a file sent on is kept at least 30 days after the "
+                "new school confirms receipt, so its questions can still be answered",
+            ),
+            MaxValueValidator(
+                DAYS_AFTER_RECEIPT_MAX,
+                "Enter 365 or fewer: the policy is to destroy copies once the new school has "
+                "the file",
+            ),
+        ],
+        help_text="From 30 to 365 days after the new school confirms receipt.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,6 +34,9 @@ from safeguard.roles import Perm
 
 from .guards import BLANKED
 from .models import (
+    DAYS_AFTER_RECEIPT_MIN,
+    YEARS_AFTER_BIRTH_MAX,
+    YEARS_AFTER_BIRTH_MIN,
     Export,
     IncomingTransfer,
     Retention,
@@ -66,6 +69,17 @@ def policy_for(trust_id: int) -> RetentionPolicy:
     return RetentionPolicy.objects.filter(trust_id=trust_id).first() or RetentionPolicy(
         trust_id=trust_id
     )
+
+
+def years_after_birth(policy: RetentionPolicy) -> int:
+    """The policy's years, never under the statutory 25 (a value set below it before the admin
+    refused one, or from a shell, must not destroy a file early) nor over the form's maximum."""
+    return min(max(policy.years_after_birth, YEARS_AFTER_BIRTH_MIN), YEARS_AFTER_BIRTH_MAX)
+
+
+def days_after_receipt(policy: RetentionPolicy) -> int:
+    """The policy's days after receipt, never under the minimum (see `years_after_birth`)."""
+    return max(policy.days_after_receipt, DAYS_AFTER_RECEIPT_MIN)
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -124,8 +138,8 @@ def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention 
     ).first()
     if existing is not None:
         return existing
-    days = policy_for(transfer.school.trust_id).days_after_receipt
-    start = max(workdays.local_date(transfer.received_at), transfer.leaving_date)
+    days = days_after_receipt(policy_for(transfer.school.trust_id))
+    start = _sent_start(transfer)
     return _schedule(
         school=transfer.school,
         pupil_id=transfer.pupil_id,
@@ -136,6 +150,12 @@ def retention_after_receipt(*, transfer: Transfer, by: Any = None) -> Retention 
         by=by,
         transfer=transfer,
     )
+
+
+def _sent_start(transfer: Transfer) -> datetime.date:
+    """A sent file's copy is kept from the later of receipt and the pupil's leaving date."""
+    assert transfer.received_at is not None  # noqa: S101  (receipt recorded)
+    return max(workdays.local_date(transfer.received_at), transfer.leaving_date)
 
 
 def retention_read_only(*, school_id: int, pupil_id: Any) -> bool:
@@ -303,6 +323,137 @@ def retention_get(*, actor: Any, pk: Any) -> Retention:
         perm=Perm.TRANSFER_CP_FILES,
         pk=pk,
     )
+
+
+# --- A corrected policy (docs/adr/0025) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyCorrection:
+    released: int = 0  # files no longer due: out of retention, read-only lifted
+    redated: int = 0  # files still in retention, now kept until a later date
+
+
+def _policy_date(retention: Retention, policy: RetentionPolicy) -> datetime.date | None:
+    """The date the policy now gives this file, or None when it cannot say."""
+    if retention.basis == RetentionBasis.LAST_SCHOOL:
+        return add_years(retention.pupil.date_of_birth, years_after_birth(policy))
+    transfer = retention.transfer
+    if transfer is None or transfer.received_at is None:
+        return None
+    return _sent_start(transfer) + datetime.timedelta(days=days_after_receipt(policy))
+
+
+def retention_policy_reconcile(
+    *, trust_id: int | None = None, today: datetime.date | None = None, by: Any = None
+) -> PolicyCorrection:
+    """Files kept until their date under an earlier setting, put right by the current one.
+
+    A last school's file whose date is now more than LOOKAHEAD_DAYS away leaves retention (it is
+    live again, so no longer read-only; the nightly job schedules it again when its date comes).
+    A file whose date is now later gets it: its retention ends and a new one starts with the later
+    date (a retention's date never changes, database guard), carrying any legal hold. A date the
+    policy now makes earlier is left as it is: the DSL was told the later one. A file under a legal
+    hold stays in retention (nothing is destroyed while held). Destroyed files cannot come back.
+    """
+    from concerns.services import safeguarding_leads
+    from safeguard.notifications import notify
+
+    today = today or timezone.localdate()
+    policies = {p.trust_id: p for p in RetentionPolicy.objects.all()}
+    kept = Retention.objects.filter(state=RetentionState.KEPT).select_related(
+        "pupil", "transfer", "school"
+    )
+    if trust_id is not None:
+        kept = kept.filter(school__trust_id=trust_id)
+    released = redated = 0
+    horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
+    for retention in kept.order_by("pk"):
+        policy = policies.get(retention.school.trust_id) or RetentionPolicy()
+        due = _policy_date(retention, policy)
+        if due is None or due <= retention.destroy_on:
+            continue
+        with transaction.atomic():
+            locked = Retention.objects.select_for_update().get(pk=retention.pk)
+            if locked.state != RetentionState.KEPT:
+                continue
+            if retention.basis == RetentionBasis.LAST_SCHOOL and due > horizon:
+                if locked.legal_hold:
+                    continue
+                _end(
+                    locked,
+                    "The trust's retention policy was corrected: this file is not due to be "
+                    f"destroyed until {due:%-d %B %Y}, so it is live again",
+                    by,
+                )
+                notify(
+                    school=retention.school,
+                    recipients=safeguarding_leads(retention.school_id),
+                    kind="retention_released",
+                    title="A child-protection file is no longer due to be destroyed: the "
+                    "trust's retention policy was corrected",
+                    link=reverse("retention-detail", kwargs={"pk": locked.pk}),
+                )
+                released += 1
+                continue
+            _end(
+                locked,
+                f"The trust's retention policy was corrected: kept until {due:%-d %B %Y} instead",
+                by,
+            )
+            renewed = _schedule(
+                school=retention.school,
+                pupil_id=retention.pupil_id,
+                basis=retention.basis,
+                destroy_on=due,
+                today=today,
+                reason="The trust's retention policy was corrected",
+                by=by,
+                transfer=retention.transfer,
+            )
+            if locked.legal_hold:
+                renewed.legal_hold = True
+                renewed.legal_hold_reason = locked.legal_hold_reason
+                renewed.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
+                _event(renewed, RetentionEventKind.HOLD_SET, locked.legal_hold_reason, by)
+            redated += 1
+    return PolicyCorrection(released=released, redated=redated)
+
+
+@transaction.atomic
+def retention_policy_set(
+    *, actor: Any, trust: Any, years_after_birth: Any, days_after_receipt: Any
+) -> tuple[RetentionPolicy, PolicyCorrection]:
+    """The platform administrator sets a trust's retention policy: refused below the minimums
+    (beside the field); recorded and told to each of the trust's schools' head and DSL; files the
+    old setting moved into retention too early come out at once (`retention_policy_reconcile`)."""
+    from audit.models import PlatformAdminAction
+    from audit.services import platform_admin_event_record
+
+    policy = RetentionPolicy.objects.select_for_update().filter(trust=trust).first()
+    if policy is None:
+        policy = RetentionPolicy(trust=trust)
+    before = (policy.years_after_birth, policy.days_after_receipt) if policy.pk else None
+    policy.years_after_birth = years_after_birth
+    policy.days_after_receipt = days_after_receipt
+    policy.full_clean()
+    policy.save()
+    after = (policy.years_after_birth, policy.days_after_receipt)
+    if before != after:
+        was = (
+            f"was date of birth plus {before[0]} years and {before[1]} days after receipt; "
+            if before
+            else ""
+        )
+        platform_admin_event_record(
+            actor=actor,
+            schools=trust.schools.all(),
+            action=PlatformAdminAction.RETENTION_CHANGED,
+            subject=f"Retention policy of {trust.name}",
+            detail=f"{was}now date of birth plus {after[0]} years and {after[1]} days after "
+            "receipt",
+        )
+    return policy, retention_policy_reconcile(trust_id=trust.pk, by=actor)
 
 
 # --- Destruction ---------------------------------------------------------------------------------
@@ -496,6 +647,10 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     now = now or timezone.now()
     today = workdays.local_date(now)
     scheduled = 0
+    # A policy corrected since the last run (or raised to its minimum by a migration): files it
+    # moved into retention too early come back out, or get their later date, before anything is
+    # destroyed.
+    retention_policy_reconcile(today=today)
     # Files sent on whose receipt was recorded without a retention row (before this job existed).
     backlog = Transfer.objects.filter(state="received", leaving_date__lte=today).exclude(
         Exists(
@@ -518,7 +673,7 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
         state__in=[*LIVE_STATES, RetentionState.DESTROYED],
     )
     horizon = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
-    fewest_years = min([p.years_after_birth for p in policies.values()] + [25])
+    fewest_years = min([years_after_birth(p) for p in policies.values()] + [25])
     candidates = (
         Pupil.objects.filter(date_of_birth__lte=add_years(horizon, -fewest_years))
         .filter(Exists(with_records))
@@ -527,7 +682,8 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     )
     for pupil in candidates:
         policy = policies.get(pupil.school.trust_id) or RetentionPolicy()
-        destroy_on = add_years(pupil.date_of_birth, policy.years_after_birth)
+        years = years_after_birth(policy)
+        destroy_on = add_years(pupil.date_of_birth, years)
         if destroy_on > horizon:
             continue
         with transaction.atomic():
@@ -537,7 +693,7 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
                 basis=RetentionBasis.LAST_SCHOOL,
                 destroy_on=destroy_on,
                 today=today,
-                reason=f"Date of birth plus {policy.years_after_birth} years",
+                reason=f"Date of birth plus {years} years",
             )
         scheduled += 1
     due = Retention.objects.filter(state=RetentionState.KEPT, destroy_on__lte=today).values_list(

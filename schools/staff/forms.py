@@ -106,3 +106,20 @@ class StaffLeaverForm(GovukFormMixin, forms.Form):
 
 class TrustInviteForm(_PersonFields):
     pass
+
+
+class StaffDetailsForm(GovukFormMixin, forms.Form):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        error_messages={
+            "required": "Enter their full name",
+            "max_length": "Enter a name of 150 characters or fewer",
+        },
+    )
+    job_title = forms.CharField(
+        label="Job title (optional)",
+        max_length=150,
+        required=False,
+        error_messages={"max_length": "Enter a job title of 150 characters or fewer"},
+    )

@@ -484,6 +484,49 @@ def staff_password_reset_send(*, actor: Any, school: School, person: User) -> No
     _send_after_commit("Choose a new password for Safeguard", body, person.email)
 
 
+def works_elsewhere(*, person: User, school: School) -> bool:
+    """Whether the person holds or waits for a role anywhere but this school (a trust role too)."""
+    return (
+        SchoolMembership.objects.filter(user=person).exclude(school=school).exists()
+        or RoleRequest.objects.filter(user=person, status=RoleRequest.Status.PENDING)
+        .exclude(school=school)
+        .exists()
+        or TrustMembership.objects.filter(user=person).exists()
+    )
+
+
+@transaction.atomic
+def staff_details_change(
+    *, actor: Any, school: School, person: User, full_name: str, job_title: str = ""
+) -> User:
+    """Correct a person's name or job title. Only for someone who works in this school alone:
+    the account of a person shared with another school is not one school's to rename."""
+    _require_staff_manager(actor, school)
+    _, full_name, job_title = _clean_person(person.email, full_name, job_title)
+    held, pending = _held_here(person, school)
+    if not (held or pending) or not person.is_active:
+        raise ValidationError("They no longer work at this school")
+    if works_elsewhere(person=person, school=school):
+        raise ValidationError(
+            "They also work elsewhere in Safeguard, so their name and job title are not this "
+            "school's to change: ask them to tell the platform administrator"
+        )
+    before = f"{person.full_name}, {person.job_title or 'no job title'}"
+    if (person.full_name, person.job_title) == (full_name, job_title):
+        return person
+    person.full_name, person.job_title = full_name, job_title
+    person.full_clean(exclude=["password"])
+    person.save(update_fields=["full_name", "job_title"])
+    _event(
+        school=school,
+        actor=actor,
+        person=person,
+        action=MembershipAction.DETAILS_CHANGED,
+        note=f"Was {before}",
+    )
+    return person
+
+
 # --- Changing roles -------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("school/staff/history/", views.staff_history, name="staff-history"),
     path("school/staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("school/staff/<int:pk>/roles/", views.staff_roles, name="staff-roles"),
+    path("school/staff/<int:pk>/details/", views.staff_details, name="staff-details"),
     path("school/staff/<int:pk>/resend/", views.staff_invite_resend, name="staff-invite-resend"),
     path(
         "school/staff/<int:pk>/password-reset/",

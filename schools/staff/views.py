@@ -27,6 +27,7 @@ from . import selectors, services
 from .forms import (
     ROLE_HINTS,
     RoleDeclineForm,
+    StaffDetailsForm,
     StaffInviteForm,
     StaffLeaverForm,
     StaffRolesForm,
@@ -172,6 +173,32 @@ def staff_roles(request: HttpRequest, pk: Any) -> HttpResponse:
             "person": row.person,
             "role_options": _role_options(form),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_details(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Correct the name or job title of someone who works only in this school."""
+    school, row = _person(request, pk)
+    person = row.person
+    shared = services.works_elsewhere(person=person, school=school)
+    initial = {"full_name": person.full_name, "job_title": person.job_title}
+    form = StaffDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_details_change(
+                actor=request.user, school=school, person=person, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Their name and job title were saved.")
+            return redirect("staff-detail", pk=person.pk)
+    return render(
+        request,
+        "schools/staff/staff_details.html",
+        {"form": form, "school": school, "person": person, "shared": shared},
     )
 
 

@@ -17,7 +17,7 @@ SAMPLE = Path(settings.BASE_DIR) / "fixtures" / "roll-sample.csv"
 def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:  # noqa: ANN001
     base = live_server.url
     sign_in(page, base, "admin@alderbrook.example")
-    page.goto(f"{base}/pupils/import/")
+    page.get_by_test_id("home-roll-import").click()
     expect(page.get_by_role("heading", name="Import the pupil roll")).to_be_visible()
     page.get_by_role("link", name="Upload a file").click()
 

@@ -515,10 +515,10 @@ def _queries(fn: Any) -> int:
 
 # Permissions 1, categories 1, tally marks 1; concerns, by category, by year group 3 (no
 # tallies yet: all live); untriaged 1, time to open 1, CP files 1, referrals 1, actions 1,
-# reviews 1 (the two kinds in one union); the breakdown by pupil characteristic 2 (pupils on
-# roll and with concerns 1, concerns per group 1: added on purpose, issue 14, ADR 0026).
-SCHOOL_QUERIES = 14
-TRUST_QUERIES = 17  # as the school (permissions 2), and schools 1, weekly trend 1
+# reviews 1 (the two kinds in one union). The breakdown by pupil characteristic, when asked
+# for, adds 2 (issue 14, ADR 0026: tests/oversight/test_pupil_groups.py).
+SCHOOL_QUERIES = 12
+TRUST_QUERIES = 15  # as the school (permissions 2), and schools 1, weekly trend 1
 
 
 def test_query_counts_are_pinned_and_constant(fx: Fixture) -> None:

@@ -135,10 +135,8 @@ def test_a_new_school_without_tallies_is_read_live(fx: Fixture) -> None:
     ]
 
 
-# As without tallies, and one reading the tallies (the breakdown by pupil characteristic's 2
-# included: ADR 0026).
-SCHOOL_QUERIES_TALLIED = 15
-TRUST_QUERIES_TALLIED = 19
+SCHOOL_QUERIES_TALLIED = 13  # as without tallies, and one reading the tallies
+TRUST_QUERIES_TALLIED = 17
 
 
 def test_query_counts_with_tallies(fx: Fixture) -> None:

@@ -728,8 +728,8 @@ def _count(client: Client, query: str = "") -> int:
 
 
 # The request's own (session, user, access, acting school, header badges) plus the trust, its
-# schools for the filter, and the trust's figures (17, see test_figures.py: issue 14 added the
-# breakdown by pupil characteristic's 2 on purpose, ADR 0026).
+# schools for the filter, and the trust's figures (15, see test_figures.py) with the breakdown
+# by pupil characteristic (2: added on purpose by issue 14, ADR 0026).
 PAGE_QUERIES = 28
 CSV_QUERIES = 27
 

@@ -361,6 +361,31 @@ ROUTES: dict[str, Route] = {
     "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
     # --- Roll by hand (schools/roll) ---
+    # The roll's keepers (administrator and DSL) add pupils to the acting school (others: 403)
+    # and change a pupil of their school; whoever sees the pupil but does not keep the roll gets
+    # 403, whoever cannot see the pupil (another school, the governor) 404.
+    "pupil-add": Route(allowed=_roll_keepers()),
+    "pupil-edit": Route(
+        kwargs=_pupil,
+        allowed=_roll_keepers(),
+        denied=404,
+        forbidden=VIEW_PUPILS - _roll_keepers(),
+        record=True,
+    ),
+    "pupil-leave": Route(
+        kwargs=_pupil,
+        allowed=_roll_keepers(),
+        denied=404,
+        forbidden=VIEW_PUPILS - _roll_keepers(),
+        record=True,
+    ),
+    "pupil-leaving-undo": Route(
+        kwargs=_pupil,
+        allowed=_roll_keepers(),
+        denied=404,
+        forbidden=VIEW_PUPILS - _roll_keepers(),
+        record=True,
+    ),
     # --- Roll import, CSV and CTF (schools/roll) ---
     # The roll's keepers import into the acting school; an import is a record of its school. Apply
     # and discard go back to a page (302), whether the apply is refused or done.
@@ -380,6 +405,7 @@ ROUTES: dict[str, Route] = {
     "staff-history": Route(allowed={"dsl", "head", "admin"}),
     "staff-detail": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
     "staff-roles": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
+    "staff-details": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
     "staff-leaver": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),
     "staff-invite-resend": Route(
         kwargs=_staff_person, allowed={"admin"}, denied=404, record=True, method="post", ok=302

@@ -215,9 +215,9 @@ def test_the_last_school_keeps_the_file_until_date_of_birth_plus_the_trusts_year
     from safeguard.models import Notification
 
     pupil = world.pupil
-    pupil.date_of_birth = datetime.date(2010, 2, 28)
+    pupil.date_of_birth = datetime.date(2004, 2, 28)
     pupil.save()
-    RetentionPolicy.objects.create(trust=world.school.trust, years_after_birth=20)
+    RetentionPolicy.objects.create(trust=world.school.trust, years_after_birth=26)
     assert run_at(after(datetime.date(2030, 1, 28))).scheduled == 0
     report = run_at(after(datetime.date(2030, 1, 29)))
     assert (report.scheduled, report.destroyed) == (1, 0)

@@ -13,9 +13,14 @@ from dataclasses import dataclass
 
 from .fields import UNREADABLE
 
-# Longest cell read: a 1 MB "name" is not a name. Python's csv module refuses cells over its own
-# limit (128 KB) with an error we turn into a plain message.
+# Python's csv module refuses a cell over its limit (128 KB: a 1 MB "name" is not a name) with an
+# error turned into a plain message here.
 DELIMITERS = [",", ";", "\t"]
+# A roll export has a few dozen columns and at most a few thousand pupils; far more is not a roll
+# (and would make the column chooser and the preview unusable).
+MOST_COLUMNS = 200
+MOST_ROWS = 20_000
+LONGEST_HEADING = 100
 
 
 class FileRefusedError(ValueError):
@@ -91,7 +96,14 @@ def read_csv(data: bytes) -> CsvTable:
     heading_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if heading_index is None:
         raise FileRefusedError("The file is empty")
-    headings = [" ".join(h.replace("\ufeff", "").split()) for h in records[heading_index]]
+    headings = [
+        " ".join(h.replace("\ufeff", "").split())[:LONGEST_HEADING] for h in records[heading_index]
+    ]
+    if len(headings) > MOST_COLUMNS:
+        raise FileRefusedError(
+            f"The file has {len(headings)} columns: a roll export has far fewer. Check it is the "
+            "right file"
+        )
     if len(headings) < 2:
         raise FileRefusedError(
             "The file has only one column: it may not be a CSV file. Export the roll from the "
@@ -104,4 +116,9 @@ def read_csv(data: bytes) -> CsvTable:
             continue  # a blank line: still counted, so later row numbers match the spreadsheet
         cells = (cells + [""] * len(headings))[: len(headings)]
         rows.append([index + 1, cells])
+        if len(rows) > MOST_ROWS:
+            raise FileRefusedError(
+                f"The file has more than {MOST_ROWS:,} pupil rows: a school's roll is smaller. "
+                "Check it is the right file"
+            )
     return CsvTable(headings=headings, rows=rows, encoding=encoding, delimiter=delimiter)

@@ -17,7 +17,7 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
-from .csv_reader import FileRefusedError
+from .csv_reader import MOST_ROWS, FileRefusedError
 
 # Contacts and schools shown per joiner in the preview: enough for a real file, bounded for a
 # hostile one.
@@ -137,9 +137,13 @@ def read_ctf(data: bytes) -> CtfFile:
         "source": _school(_child(header_element, "SourceSchool")),
         "dest": _school(_child(header_element, "DestSchool")),
     }
-    pupils = []
-    for number, pupil in enumerate(_children(_child(root, "CTFpupilData"), "Pupil"), start=1):
-        pupils.append(_pupil(pupil, number))
+    elements = _children(_child(root, "CTFpupilData"), "Pupil")
+    if len(elements) > MOST_ROWS:
+        raise FileRefusedError(
+            f"The file has more than {MOST_ROWS:,} pupils: a school's roll is smaller. Check it is "
+            "the right file"
+        )
+    pupils = [_pupil(pupil, number) for number, pupil in enumerate(elements, start=1)]
     return CtfFile(header=header, pupils=pupils)
 
 

@@ -24,10 +24,12 @@ def roll_import_list_for(*, actor: Any, school: School) -> QuerySet[RollImport]:
     )
 
 
-def roll_import_get_for(*, actor: Any, pk: Any) -> RollImport:
-    """One import the actor may keep, or the same 404 for missing, other-school and forbidden."""
+def roll_import_get_for(*, actor: Any, pk: Any, with_rows: bool = False) -> RollImport:
+    """One import the actor may keep, or the same 404 for missing, other-school and forbidden.
+    The rows read (up to 10 MB) are loaded only when asked for: the preview shows the plan."""
+    imports = RollImport.objects.select_related("school", "uploaded_by", "applied_by")
     return get_for_actor_or_404(
-        RollImport.objects.select_related("school", "uploaded_by", "applied_by"),
+        imports if with_rows else imports.defer("rows"),
         actor=actor,
         perm=Perm.MANAGE_PUPIL_ROLL,
         pk=pk,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import Pupil, RollImport, RollImportMapping, School
+from schools.roll.services import pupils_left_notify
 
 from . import ctf_reader
 from .csv_reader import FileRefusedError, read_csv
@@ -212,7 +213,7 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
     _require_roll_keeper(actor, roll_import.school)
     # One import at a time per school, and nobody else's edit between the check and the writes.
     School.objects.select_for_update().get(pk=roll_import.school_id)
-    roll_import = RollImport.objects.select_for_update().get(pk=roll_import.pk)
+    roll_import = RollImport.objects.select_for_update().defer("rows").get(pk=roll_import.pk)
     _require_preview(roll_import)
     if not roll_import.plan:
         raise ValidationError("Choose the file's columns before applying it")
@@ -275,17 +276,9 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
     roll_import.rows = []
     roll_import.save()
     if left_ids:
-        _leavers_notify(school=school, pupil_ids=left_ids, actor=actor)
+        # The DSLs are told about leavers with safeguarding records (their CP file must follow).
+        pupils_left_notify(school=school, pupil_ids=left_ids, actor=actor)
     return roll_import
-
-
-def _leavers_notify(*, school: School, pupil_ids: list[Any], actor: Any) -> None:
-    """Tell the DSL when pupils who left have safeguarding records (schools/roll/services.py)."""
-    try:
-        from schools.roll.services import pupils_left_notify
-    except ImportError:  # the roll kept by hand (and its notification) not there yet
-        return
-    pupils_left_notify(school=school, pupil_ids=pupil_ids, actor=actor)
 
 
 @transaction.atomic

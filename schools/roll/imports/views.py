@@ -72,7 +72,7 @@ def roll_import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roll_import_columns(request: HttpRequest, pk: Any) -> HttpResponse:
-    roll_import = roll_import_get_for(actor=request.user, pk=pk)
+    roll_import = roll_import_get_for(actor=request.user, pk=pk, with_rows=True)
     if (
         roll_import.source != RollImport.Source.CSV
         or roll_import.status != RollImport.Status.PREVIEW
@@ -147,7 +147,12 @@ def roll_import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _joiner_details(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(f.label, display(f.key, values[f.key])) for f in ROLL_FIELDS if f.key in values]
+    """A joiner's details in words, leaving out what the file left blank."""
+    return [
+        (f.label, display(f.key, values[f.key]))
+        for f in ROLL_FIELDS
+        if values.get(f.key) not in ("", None)
+    ]
 
 
 @login_required

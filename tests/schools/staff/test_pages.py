@@ -257,3 +257,29 @@ def test_staff_list_query_count_is_constant(world: World, client) -> None:  # no
     assert 'data-testid="staff-leavers"' in body
     assert many == few
     assert MembershipEvent.objects.filter(school=world.school).count() > 20
+
+
+def test_details_page_corrects_a_name_and_says_why_not_for_a_shared_person(
+    world: World,
+    client,  # noqa: ANN001
+) -> None:
+    _signed_in(client, world.users["admin"])
+    staff = world.users["staff"]
+    url = reverse("staff-details", kwargs={"pk": staff.pk})
+    empty = client.post(url, {"full_name": "", "job_title": "\x00"})
+    assert empty.status_code == 200
+    assert "Enter their full name" in empty.content.decode()
+    assert client.post(url, {"full_name": "Robin Fixed", "job_title": "TA"}).status_code == 302
+    staff.refresh_from_db()
+    assert staff.full_name == "Robin Fixed"
+    shared = world.users["other_dsl"]
+    services.staff_invite(
+        actor=world.users["admin"],
+        school=world.school,
+        email=shared.email,
+        full_name=shared.full_name,
+        roles=["staff"],
+    )
+    page = client.get(reverse("staff-details", kwargs={"pk": shared.pk})).content.decode()
+    assert 'data-testid="staff-details-shared"' in page
+    assert "<form" not in page.split('id="main-content"')[-1]

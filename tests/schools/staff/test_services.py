@@ -546,3 +546,35 @@ def test_history_keeps_names_as_they_were(world: World) -> None:
     event = MembershipEvent.objects.filter(person=person).first()
     assert event.person_name == "Jo Bloggs"
     assert event.actor_name == world.users["admin"].full_name
+
+
+# --- Name and job title ---------------------------------------------------------------------------
+
+
+def test_the_administrator_corrects_a_name_only_of_someone_working_here_alone(
+    world: World,
+) -> None:
+    admin, staff = world.users["admin"], world.users["staff"]
+    old_name = staff.full_name
+    services.staff_details_change(
+        actor=admin, school=world.school, person=staff, full_name="Sam  Corrected ", job_title=""
+    )
+    staff.refresh_from_db()
+    assert (staff.full_name, staff.job_title) == ("Sam Corrected", "")
+    event = MembershipEvent.objects.get(person=staff, action=MembershipAction.DETAILS_CHANGED)
+    assert event.note.startswith(f"Was {old_name}")
+    with pytest.raises(ValidationError) as error:
+        services.staff_details_change(
+            actor=admin, school=world.school, person=staff, full_name="", job_title=""
+        )
+    assert "full_name" in error.value.message_dict
+    shared = world.users["other_dsl"]
+    _invite(world, email=shared.email, roles=["staff"])
+    with pytest.raises(ValidationError, match="also work elsewhere"):
+        services.staff_details_change(
+            actor=admin, school=world.school, person=shared, full_name="Renamed", job_title=""
+        )
+    with pytest.raises(PermissionDenied):
+        services.staff_details_change(
+            actor=world.users["dsl"], school=world.school, person=staff, full_name="X"
+        )

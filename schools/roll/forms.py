@@ -1,0 +1,403 @@
+"""Forms of the roll kept by hand: a pupil's details, a leaver, a leaving undone (docs/adr/0022).
+
+Every rule is the service's (`schools.roll.services.pupil_problems`), asked here too so each
+problem shows beside its field at once; the service asks again when saving.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+
+from safeguard.forms import GovukFormMixin
+from schools.characteristics import ETHNICITY_MAIN
+from schools.models import Gender, Pupil, School, SenProvision, YearGroup
+
+NOT_RECORDED = "not_recorded"
+YES_NO = [("yes", "Yes"), ("no", "No"), (NOT_RECORDED, "Not recorded")]
+_YES_NO_VALUES = {"yes": True, "no": False, NOT_RECORDED: None, "": None}
+_NUL_MESSAGE = "Remove the unusual character (a null character) from this answer"
+
+# The date inputs: (field name, what the date is, as the messages say it).
+DATE_PARTS = ("day", "month", "year")
+
+
+def _text(
+    label: str, max_length: int, *, required: str = "", help_text: str = "", width: str = ""
+) -> forms.CharField:
+    field = forms.CharField(
+        label=label,
+        required=bool(required),
+        help_text=help_text,
+        error_messages={
+            "required": required,
+            "max_length": f"{label} must be {max_length} characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"class": width} if width else {}),
+    )
+    # Checked in clean(), so a 1 MB answer is told once, briefly, and never stored.
+    field.max_length_limit = max_length  # type: ignore[attr-defined]
+    field.validators = [ProhibitNullCharactersValidator(message=_NUL_MESSAGE)]
+    return field
+
+
+def _date_part(part: str) -> forms.CharField:
+    field = forms.CharField(label=part.capitalize(), required=False, strip=True)
+    field.validators = []  # the whole date is checked together in clean()
+    field.widget.attrs.update({"inputmode": "numeric"})
+    return field
+
+
+def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=YES_NO,
+        required=False,
+        help_text=help_text,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose yes, no or not recorded"},
+    )
+
+
+def _choices_or_not_recorded(
+    label: str, choices: list[tuple[str, str]], help_text: str = ""
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=[*choices, ("", "Not recorded")],
+        required=False,
+        help_text=help_text,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": f"Choose one of the answers for {label.lower()}"},
+    )
+
+
+def parse_date_parts(day: str, month: str, year: str, what: str) -> tuple[datetime.date | None, str]:
+    """A date from the GOV.UK date input's three boxes, or the message saying what is wrong
+    (GOV.UK's words). Only the digits 0 to 9 count, so "١٢" or a 1 MB answer is refused."""
+    given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(given.values()):
+        return None, f"Enter {what}"
+    missing = [p for p in DATE_PARTS if not given[p]]
+    if missing:
+        return None, f"{what.capitalize()} must include a {' and a '.join(missing)}"
+    if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in given.values()):
+        return None, f"{what.capitalize()} must be a real date, in numbers, like 27 3 2015"
+    if len(given["year"]) != 4:
+        return None, "Year must include 4 numbers"
+    try:
+        return datetime.date(int(given["year"]), int(given["month"]), int(given["day"])), ""
+    except ValueError:
+        return None, f"{what.capitalize()} must be a real date"
+
+
+class RollDatesMixin:
+    """Turns each date's three boxes (`<name>_day`, `_month`, `_year`) into `<name>`, putting any
+    problem on the day box (where the error summary's link lands, as GOV.UK does)."""
+
+    dates: dict[str, str] = {}
+
+    @classmethod
+    def date_fields(cls, name: str) -> dict[str, forms.CharField]:
+        return {f"{name}_{part}": _date_part(part) for part in DATE_PARTS}
+
+    def clean_dates(self, data: dict[str, Any]) -> None:
+        for name, what in self.dates.items():
+            raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]  # type: ignore[attr-defined]
+            day, problem = parse_date_parts(*raw, what=what)
+            if problem:
+                self.add_error(f"{name}_day", problem)  # type: ignore[attr-defined]
+            data[name] = day
+
+    def date_input(self, name: str) -> dict[str, Any]:
+        """What the date input template needs: its three bound boxes and any error."""
+        boxes = [self[f"{name}_{p}"] for p in DATE_PARTS]  # type: ignore[index]
+        return {"name": name, "boxes": boxes, "errors": boxes[0].errors}
+
+    @staticmethod
+    def date_initial(name: str, value: datetime.date | None) -> dict[str, Any]:
+        if value is None:
+            return {}
+        return {f"{name}_day": value.day, f"{name}_month": value.month, f"{name}_year": value.year}
+
+
+class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
+    """A pupil's details as the roll keeps them (add and change)."""
+
+    dates = {"date_of_birth": "the date of birth", "joined_on": "the date the pupil joined"}
+
+    legal_first_name = _text(
+        "Legal first name", 100, required="Enter the pupil's legal first name"
+    )
+    legal_middle_names = _text("Legal middle names", 150)
+    legal_last_name = _text("Legal last name", 100, required="Enter the pupil's legal last name")
+    preferred_first_name = _text(
+        "Preferred first name",
+        100,
+        help_text="Only if the pupil is known by a different first name",
+    )
+    preferred_last_name = _text(
+        "Preferred last name", 100, help_text="Only if the pupil is known by a different last name"
+    )
+    different_child = forms.BooleanField(
+        label="I have checked: this is a different child", required=False
+    )
+    date_of_birth_day, date_of_birth_month, date_of_birth_year = (
+        RollDatesMixin.date_fields("date_of_birth").values()
+    )
+    upn = _text(
+        "Unique pupil number (UPN)",
+        100,
+        help_text="13 characters, from the MIS, like H820200100001. Leave it blank if not known",
+        width="govuk-input--width-20",
+    )
+    admission_number = _text(
+        "Admission number", 20, help_text="The school's own number for the pupil, if it uses one",
+        width="govuk-input--width-10",
+    )
+    year_group = forms.ChoiceField(
+        label="Year group",
+        choices=[("", "Choose a year group"), *YearGroup.choices],
+        error_messages={
+            "required": "Choose the pupil's year group",
+            "invalid_choice": "Choose the pupil's year group",
+        },
+    )
+    registration_group = _text(
+        "Registration group", 20, help_text="The form or class, like 7B", width="govuk-input--width-10"
+    )
+    joined_on_day, joined_on_month, joined_on_year = RollDatesMixin.date_fields(
+        "joined_on"
+    ).values()
+    gender = _choices_or_not_recorded("Gender", list(Gender.choices))
+    ethnicity = _text(
+        "Ethnicity",
+        100,
+        help_text="The DfE ethnicity code from the MIS, like WBRI. Leave it blank if not recorded",
+        width="govuk-input--width-5",
+    )
+    sen_provision = _choices_or_not_recorded(
+        "Special educational needs (SEN) provision", list(SenProvision.choices)
+    )
+    fsm_eligible = _yes_no("Eligible for free school meals")
+    pupil_premium = _yes_no("Pupil premium")
+    looked_after = _yes_no(
+        "Looked after",
+        help_text="As the MIS records it. The DSL keeps a looked-after status in the pupil's "
+        "safeguarding records",
+    )
+
+    def __init__(self, *args: Any, school: School, pupil: Pupil | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.school, self.pupil = school, pupil
+        self.duplicates: Any = None
+        for name in ("upn", "ethnicity"):
+            self.fields[name].widget.attrs.update({"spellcheck": "false", "autocomplete": "off"})
+        for name in ("legal_first_name", "legal_last_name", "legal_middle_names"):
+            self.fields[name].widget.attrs.update({"spellcheck": "false", "autocomplete": "off"})
+
+    @classmethod
+    def initial_for(cls, pupil: Pupil) -> dict[str, Any]:
+        """The form's answers for a pupil already on the roll."""
+        from .services import ROLL_FIELDS
+
+        initial: dict[str, Any] = {}
+        for name in ROLL_FIELDS:
+            value = getattr(pupil, name)
+            if name in cls.dates:
+                initial.update(cls.date_initial(name, value))
+            elif isinstance(value, bool) or (value is None and name in _BOOLEANS):
+                initial[name] = {True: "yes", False: "no", None: NOT_RECORDED}[value]
+            else:
+                initial[name] = value
+        return initial
+
+    @property
+    def date_of_birth(self) -> dict[str, Any]:
+        return self.date_input("date_of_birth")
+
+    @property
+    def joined_on(self) -> dict[str, Any]:
+        return self.date_input("joined_on")
+
+    @property
+    def ethnicity_codes(self) -> list[tuple[str, str]]:
+        return list(ETHNICITY_MAIN.items())
+
+    def clean(self) -> dict[str, Any]:
+        from .services import pupil_problems
+
+        data: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            limit = getattr(field, "max_length_limit", None)
+            if limit and len(data.get(name) or "") > limit:
+                self.add_error(name, field.error_messages["max_length"])
+        self.clean_dates(data)
+        for name in _BOOLEANS:
+            data[name] = _YES_NO_VALUES.get(data.get(name) or "", None)
+        # The service's rules run even when a field is already wrong, so every problem shows at
+        # once; a field already marked keeps its first message.
+        fields = self.service_fields(data)
+        problems = pupil_problems(
+            school=self.school,
+            fields=fields,
+            pupil=self.pupil,
+            different_child=data.get("different_child", False)
+            or not self._name_or_birth_changed(fields),
+        )
+        for field_name, message in problems.items():
+            shown_at = _FORM_FIELD.get(field_name, field_name)
+            if shown_at not in self.errors:
+                self.add_error(shown_at, message)
+        if problems:
+            self._find_duplicates(fields)
+        return data
+
+    def _name_or_birth_changed(self, fields: dict[str, Any]) -> bool:
+        if self.pupil is None:
+            return True
+        from schools.models import search_key
+
+        return (
+            search_key(fields["legal_first_name"] or "") != search_key(self.pupil.legal_first_name)
+            or search_key(fields["legal_last_name"] or "") != search_key(self.pupil.legal_last_name)
+            or fields["date_of_birth"] != self.pupil.date_of_birth
+        )
+
+    def _find_duplicates(self, fields: dict[str, Any]) -> None:
+        """The pupils the duplicate messages name, so the page can link to them."""
+        from .selectors import pupil_duplicates_for
+
+        self.duplicates = pupil_duplicates_for(
+            school=self.school,
+            upn=fields.get("upn") or "",
+            legal_first_name=fields.get("legal_first_name") or "",
+            legal_last_name=fields.get("legal_last_name") or "",
+            date_of_birth=fields.get("date_of_birth"),
+            exclude=self.pupil,
+        )
+
+    @property
+    def name_duplicate(self) -> Pupil | None:
+        if self.duplicates and "legal_first_name" in self.errors:
+            return next(iter(self.duplicates.same_name_and_birth), None)
+        return None
+
+    @property
+    def upn_duplicate(self) -> Pupil | None:
+        if self.duplicates and "upn" in self.errors:
+            return self.duplicates.upn
+        return None
+
+    @property
+    def ask_different_child(self) -> bool:
+        """Show the checkbox once a namesake was found (or it was ticked already)."""
+        return self.name_duplicate is not None or bool(self.data.get("different_child"))
+
+    def service_fields(self, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What `pupil_add` and `pupil_update` take."""
+        from .services import ROLL_FIELDS
+
+        data = self.cleaned_data if data is None else data
+        return {name: data.get(name) for name in ROLL_FIELDS} | {
+            name: data.get(name) or "" for name in _TEXT_FIELDS
+        }
+
+
+_BOOLEANS = ("fsm_eligible", "pupil_premium", "looked_after")
+_TEXT_FIELDS = (
+    "legal_middle_names",
+    "preferred_first_name",
+    "preferred_last_name",
+    "upn",
+    "admission_number",
+    "registration_group",
+    "gender",
+    "ethnicity",
+    "sen_provision",
+)
+# Where a service's message about a date shows: on the date input's first box.
+_FORM_FIELD = {"date_of_birth": "date_of_birth_day", "joined_on": "joined_on_day"}
+SERVICE_RENAME = _FORM_FIELD
+
+
+class DestinationKind:
+    SCHOOL = "school"
+    HOME_EDUCATION = "home_education"
+    ABROAD = "abroad"
+    OTHER = "other"
+    NOT_KNOWN = "not_known"
+
+
+DESTINATIONS = [
+    (DestinationKind.SCHOOL, "Another school"),
+    (DestinationKind.HOME_EDUCATION, "Elective home education"),
+    (DestinationKind.ABROAD, "Moved abroad"),
+    (DestinationKind.OTHER, "Somewhere else"),
+    (DestinationKind.NOT_KNOWN, "Not known"),
+]
+_DESTINATION_WORDS = dict(DESTINATIONS)
+
+
+class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
+    """When the pupil left (or will leave) and where they went."""
+
+    dates = {"left_on": "the leaving date"}
+
+    left_on_day, left_on_month, left_on_year = RollDatesMixin.date_fields("left_on").values()
+    destination = forms.ChoiceField(
+        label="Where did the pupil go?",
+        choices=DESTINATIONS,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose where the pupil went",
+            "invalid_choice": "Choose where the pupil went",
+        },
+    )
+    new_school = _text("Name of the new school", 200, help_text="And its town, like Oak Academy, Chelmsford")
+    other_destination = _text("Where the pupil went", 200)
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pupil = pupil
+
+    @property
+    def left_on(self) -> dict[str, Any]:
+        return self.date_input("left_on")
+
+    def clean(self) -> dict[str, Any]:
+        from . import rules
+
+        data: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            limit = getattr(field, "max_length_limit", None)
+            if limit and len(data.get(name) or "") > limit:
+                self.add_error(name, field.error_messages["max_length"])
+        self.clean_dates(data)
+        kind = data.get("destination")
+        if kind == DestinationKind.SCHOOL and not (data.get("new_school") or "").strip():
+            self.add_error("new_school", "Enter the name of the new school")
+        if kind == DestinationKind.OTHER and not (data.get("other_destination") or "").strip():
+            self.add_error("other_destination", "Enter where the pupil went")
+        if data.get("left_on") is not None and "left_on_day" not in self.errors:
+            from django.utils import timezone
+
+            problem = rules.left_on_problem(
+                data["left_on"], joined_on=self.pupil.joined_on, today=timezone.localdate()
+            )
+            if problem:
+                self.add_error("left_on_day", problem)
+        return data
+
+    def leaving_destination(self) -> str:
+        """Where the pupil went, in words, as the roll keeps it."""
+        data = self.cleaned_data
+        kind = data["destination"]
+        if kind == DestinationKind.SCHOOL:
+            return " ".join(data["new_school"].split())
+        if kind == DestinationKind.OTHER:
+            return " ".join(data["other_destination"].split())
+        return _DESTINATION_WORDS[kind]
