@@ -803,6 +803,7 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
     # On roll on any day of the period: joined by its end, and not left by its start.
     on_roll = Q(joined_on__lte=period.end) & (Q(left_on__isnull=True) | Q(left_on__gt=period.start))
     roll: dict[tuple[int, int], int] = {}
+    row: Any  # the annotations are named by number
     for row in (
         Pupil.objects.filter(on_roll, school_id__in=ids)
         .values("school_id")

@@ -647,10 +647,6 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     now = now or timezone.now()
     today = workdays.local_date(now)
     scheduled = 0
-    # A policy corrected since the last run (or raised to its minimum by a migration): files it
-    # moved into retention too early come back out, or get their later date, before anything is
-    # destroyed.
-    retention_policy_reconcile(today=today)
     # Files sent on whose receipt was recorded without a retention row (before this job existed).
     backlog = Transfer.objects.filter(state="received", leaving_date__lte=today).exclude(
         Exists(

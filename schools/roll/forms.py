@@ -21,7 +21,7 @@ YES_NO = [("yes", "Yes"), ("no", "No"), (NOT_RECORDED, "Not recorded")]
 _YES_NO_VALUES = {"yes": True, "no": False, NOT_RECORDED: None, "": None}
 _NUL_MESSAGE = "Remove the unusual character (a null character) from this answer"
 
-# The date inputs: (field name, what the date is, as the messages say it).
+# The boxes of a GOV.UK date input, in order.
 DATE_PARTS = ("day", "month", "year")
 
 
@@ -75,7 +75,9 @@ def _choices_or_not_recorded(
     )
 
 
-def parse_date_parts(day: str, month: str, year: str, what: str) -> tuple[datetime.date | None, str]:
+def parse_date_parts(
+    day: str, month: str, year: str, what: str
+) -> tuple[datetime.date | None, str]:
     """A date from the GOV.UK date input's three boxes, or the message saying what is wrong
     (GOV.UK's words). Only the digits 0 to 9 count, so "١٢" or a 1 MB answer is refused."""
     given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
@@ -107,7 +109,7 @@ class RollDatesMixin:
     def clean_dates(self, data: dict[str, Any]) -> None:
         for name, what in self.dates.items():
             raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]  # type: ignore[attr-defined]
-            day, problem = parse_date_parts(*raw, what=what)
+            day, problem = parse_date_parts(raw[0], raw[1], raw[2], what=what)
             if problem:
                 self.add_error(f"{name}_day", problem)  # type: ignore[attr-defined]
             data[name] = day
@@ -129,9 +131,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
 
     dates = {"date_of_birth": "the date of birth", "joined_on": "the date the pupil joined"}
 
-    legal_first_name = _text(
-        "Legal first name", 100, required="Enter the pupil's legal first name"
-    )
+    legal_first_name = _text("Legal first name", 100, required="Enter the pupil's legal first name")
     legal_middle_names = _text("Legal middle names", 150)
     legal_last_name = _text("Legal last name", 100, required="Enter the pupil's legal last name")
     preferred_first_name = _text(
@@ -145,9 +145,9 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
     different_child = forms.BooleanField(
         label="I have checked: this is a different child", required=False
     )
-    date_of_birth_day, date_of_birth_month, date_of_birth_year = (
-        RollDatesMixin.date_fields("date_of_birth").values()
-    )
+    date_of_birth_day, date_of_birth_month, date_of_birth_year = RollDatesMixin.date_fields(
+        "date_of_birth"
+    ).values()
     upn = _text(
         "Unique pupil number (UPN)",
         100,
@@ -155,7 +155,9 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
         width="govuk-input--width-20",
     )
     admission_number = _text(
-        "Admission number", 20, help_text="The school's own number for the pupil, if it uses one",
+        "Admission number",
+        20,
+        help_text="The school's own number for the pupil, if it uses one",
         width="govuk-input--width-10",
     )
     year_group = forms.ChoiceField(
@@ -167,7 +169,10 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
         },
     )
     registration_group = _text(
-        "Registration group", 20, help_text="The form or class, like 7B", width="govuk-input--width-10"
+        "Registration group",
+        20,
+        help_text="The form or class, like 7B",
+        width="govuk-input--width-10",
     )
     joined_on_day, joined_on_month, joined_on_year = RollDatesMixin.date_fields(
         "joined_on"
@@ -340,6 +345,8 @@ DESTINATIONS = [
     (DestinationKind.NOT_KNOWN, "Not known"),
 ]
 _DESTINATION_WORDS = dict(DESTINATIONS)
+# Answers whose words the person types (the new school's name, somewhere else).
+_NAMED = (DestinationKind.SCHOOL, DestinationKind.OTHER)
 
 
 class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
@@ -357,7 +364,9 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
             "invalid_choice": "Choose where the pupil went",
         },
     )
-    new_school = _text("Name of the new school", 200, help_text="And its town, like Oak Academy, Chelmsford")
+    new_school = _text(
+        "Name of the new school", 200, help_text="And its town, like Oak Academy, Chelmsford"
+    )
     other_destination = _text("Where the pupil went", 200)
 
     def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
@@ -367,6 +376,15 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
     @property
     def left_on(self) -> dict[str, Any]:
         return self.date_input("left_on")
+
+    @classmethod
+    def initial_for(cls, pupil: Pupil) -> dict[str, Any]:
+        """A leaver's date and, when it was one of the listed answers, where they went."""
+        initial = cls.date_initial("left_on", pupil.left_on)
+        kinds = {words: kind for kind, words in DESTINATIONS if kind not in _NAMED}
+        if pupil.leaving_destination in kinds:
+            initial["destination"] = kinds[pupil.leaving_destination]
+        return initial
 
     def clean(self) -> dict[str, Any]:
         from . import rules

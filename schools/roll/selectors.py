@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 from safeguard.access import access_for, get_for_actor_or_404
 from safeguard.roles import Perm
@@ -32,7 +33,7 @@ def pupil_for_roll_keeper(*, actor: Any, pk: Any) -> Pupil:
 
 @dataclass
 class Duplicates:
-    """Pupils of the same school already on the roll (or who have left) that match what was typed."""
+    """Pupils of the school, on the roll or who have left, that match what was typed."""
 
     upn: Pupil | None = None
     same_name_and_birth: list[Pupil] = field(default_factory=list)
@@ -67,9 +68,7 @@ def pupil_duplicates_for(
     return found
 
 
-def pupils_with_safeguarding_records(
-    *, school: School | int, pupil_ids: Iterable[Any]
-) -> set[Any]:
+def pupils_with_safeguarding_records(*, school: School | int, pupil_ids: Iterable[Any]) -> set[Any]:
     """Which of these pupils have any safeguarding record at this school: a submitted concern
     about them, a CP file (open or closed), a chronology entry, a status or plan, a referral, a
     missing episode, a continuous absence, a risk assessment or a CP file received for them.
@@ -82,7 +81,7 @@ def pupils_with_safeguarding_records(
 
     remaining = set(pupil_ids)
     found: set[Any] = set()
-    kinds = [
+    kinds: list[QuerySet[Any]] = [
         ChronologyEntry.objects.all(),
         CpFile.objects.all(),
         ConcernPupil.objects.exclude(concern__status=ConcernStatus.DRAFT),

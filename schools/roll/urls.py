@@ -7,8 +7,6 @@ urlpatterns: list = [
     path("pupils/new/", views.pupil_add, name="pupil-add"),
     path("pupils/<uuid:pk>/edit/", views.pupil_edit, name="pupil-edit"),
     path("pupils/<uuid:pk>/leave/", views.pupil_leave, name="pupil-leave"),
-    path(
-        "pupils/<uuid:pk>/leave/undo/", views.pupil_leaving_undo, name="pupil-leaving-undo"
-    ),
+    path("pupils/<uuid:pk>/leave/undo/", views.pupil_leaving_undo, name="pupil-leaving-undo"),
     path("", include("schools.roll.imports.urls")),
 ]

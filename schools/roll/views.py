@@ -80,7 +80,12 @@ def pupil_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "schools/roll/pupil_form.html",
-        {"form": form, "school": pupil.school, "pupil": pupil, **_record_school(request, pupil.school)},
+        {
+            "form": form,
+            "school": pupil.school,
+            "pupil": pupil,
+            **_record_school(request, pupil.school),
+        },
     )
 
 
@@ -88,7 +93,11 @@ def pupil_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pupil_leave(request: HttpRequest, pk: Any) -> HttpResponse:
     pupil = pupil_for_roll_keeper(actor=request.user, pk=pk)
-    form = LeaverForm(request.POST if request.method == "POST" else None, pupil=pupil)
+    form = LeaverForm(
+        request.POST if request.method == "POST" else None,
+        pupil=pupil,
+        initial=LeaverForm.initial_for(pupil),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             pupil = services.pupil_leave(

@@ -152,8 +152,13 @@ def role_request_get_for(*, actor: Any, pk: Any) -> RoleRequest:
         RoleRequest.objects.select_related("school", "user", "requested_by"), pk=pk
     )
     if request.status != RoleRequest.Status.PENDING:
-        # A decided request is read in the history; only the deciders ever saw it here.
-        if not access_for(actor).has(Perm.CONFIRM_CP_ROLES, request.school_id):
+        # A decided request is read in the history; only the deciders ever saw it here (the
+        # TSO who decided one too: a second click on "Confirm" says it is done, not 404).
+        access = access_for(actor)
+        tso_decided_it = request.decided_by_id == getattr(
+            actor, "pk", None
+        ) and request.school.trust_id in access.trust_ids_with(Perm.MANAGE_TRUST_ROLES)
+        if not (tso_decided_it or access.has(Perm.CONFIRM_CP_ROLES, request.school_id)):
             raise Http404("No such record.")
         return request
     if not may_decide(actor, request):

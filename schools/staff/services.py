@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
@@ -178,11 +178,24 @@ def _trust_officers(trust_id: int) -> list[User]:
 def _notify_cp_change(
     *, school: School, kind: str, title: str, link_name: str, extra: Iterable[User] = ()
 ) -> None:
-    recipients = [*_cp_watchers(school), *extra]
-    if recipients:
-        notify(
-            school=school, recipients=recipients, kind=kind, title=title, link=reverse(link_name)
+    watchers = {u.pk: u for u in _cp_watchers(school)}
+    officers = {u.pk: u for u in _trust_officers(school.trust_id)}
+    others = {u.pk: u for u in extra if u.pk not in watchers}
+    if not watchers:
+        # A school with no head or DSL (going live, or the last one just taken away): its trust
+        # safeguarding officers are told instead, so no CP-role change goes unseen.
+        others.update(officers)
+    # Each recipient gets a link they may open: the head and DSL the page named; a TSO the
+    # roles waiting (they read no staff history); someone who just lost the role, home.
+    links: dict[str, list[User]] = {}
+    links.setdefault(reverse(link_name), []).extend(watchers.values())
+    for pk, user in others.items():
+        links.setdefault(reverse("role-request-list" if pk in officers else "home"), []).append(
+            user
         )
+    for link, recipients in links.items():
+        if recipients:
+            notify(school=school, recipients=recipients, kind=kind, title=title, link=link)
 
 
 def _site_link(path: str) -> str:
@@ -296,6 +309,15 @@ def _account_for(*, email: str, full_name: str, job_title: str) -> tuple[User, b
             }
         )
     reactivated = not user.is_active
+    if reactivated and _holds_any_role(user):
+        # Switched off while still holding roles (the platform suspended the account): an
+        # invitation from one school must not switch it back on everywhere.
+        raise ValidationError(
+            {
+                "email": "This account is switched off: ask the platform administrator before "
+                "inviting this person"
+            }
+        )
     if reactivated:
         # A leaver coming back: their old password was withdrawn when they left.
         user.is_active = True
@@ -303,6 +325,16 @@ def _account_for(*, email: str, full_name: str, job_title: str) -> tuple[User, b
         user.set_unusable_password()
         user.save(update_fields=["is_active", "full_name", "job_title", "password"])
     return user, False, reactivated
+
+
+def _refuse_platform_account(person: User, *, field: str) -> None:
+    if person.is_staff or person.is_superuser:
+        raise ValidationError(
+            {
+                field: "This is a platform administrator's account, which cannot hold a role "
+                "in a school or trust"
+            }
+        )
 
 
 def _held_here(user: User, school: School) -> tuple[set[str], set[str]]:
@@ -331,6 +363,7 @@ def _give_role(
     *, actor: Any, school: School, person: User, role: str, platform: bool = False
 ) -> bool:
     """Give one role now, or ask for confirmation when it is a CP role; True when it waits."""
+    _refuse_platform_account(person, field="roles")
     if role in CP_ROLES:
         request = RoleRequest(school=school, user=person, role=role, requested_by=actor)
         request.full_clean()
@@ -531,6 +564,8 @@ def staff_details_change(
 
 
 def _revoke_role(*, actor: Any, school: School, person: User, role: str, note: str = "") -> None:
+    # Who watched CP roles before the change: a head or DSL losing their own role is told too.
+    watchers_before = _cp_watchers(school) if role in CP_ROLES else []
     for membership in SchoolMembership.objects.filter(user=person, school=school, role=role):
         school_services.school_membership_revoke(membership=membership)
     _event(
@@ -547,6 +582,7 @@ def _revoke_role(*, actor: Any, school: School, person: User, role: str, note: s
             kind="cp_role_revoked",
             title=f"{_label(role)} role taken away from {_name(person)} at {school.name}",
             link_name="staff-history",
+            extra=watchers_before,
         )
 
 
@@ -604,6 +640,9 @@ def staff_roles_set(*, actor: Any, school: School, person: User, roles: list[str
 
 
 def _decidable(actor: Any, role_request: RoleRequest) -> RoleRequest:
+    # The school's row first, as `staff_roles_set` and `staff_deactivate` take it: a confirmation
+    # racing an untick or a leaver waits for it, then sees the request withdrawn.
+    School.objects.select_for_update().filter(pk=role_request.school_id).first()
     locked = (
         RoleRequest.objects.select_for_update()
         .select_related("school", "user")
@@ -627,6 +666,7 @@ def role_request_confirm(*, actor: Any, role_request: RoleRequest) -> SchoolMemb
     request = _decidable(actor, role_request)
     if not request.user.is_active:
         raise ValidationError("Their account is deactivated: the school must invite them again")
+    _refuse_platform_account(request.user, field=NON_FIELD_ERRORS)
     request.status = RoleRequest.Status.CONFIRMED
     request.decided_by = actor
     request.decided_at = timezone.now()

@@ -20,6 +20,10 @@ from .fields import FIELDS, REQUIRED, clean_values, display, stored
 # Pupil fields an import may change, and that the roll fingerprint covers.
 COMPARED = [key for key in FIELDS if key != "left_on"]
 FINGERPRINT_FIELDS = ["id", "updated_at", "left_on", *COMPARED]
+# A blank cell in these never wipes what the roll holds: a blank UPN keeps the pupil's UPN (the
+# MIS may not have it yet), a blank date of admission keeps the roll's, and a blank leaving date
+# is not a leaving date.
+KEPT_WHEN_BLANK = ("upn", "joined_on", "left_on")
 # How many joiners, changes and leavers the preview lists in full (the counts are always whole).
 SHOWN = 500
 
@@ -83,6 +87,7 @@ def build_plan(
     changes: list[dict[str, Any]] = []
     unchanged = 0
     matched: dict[Any, dict[str, Any]] = {}
+    joiner_names: dict[tuple[str, str, str], str] = {}
     for row in rows:
         values, value_problems = clean_values(row["values"])
         for key, message in value_problems:
@@ -118,6 +123,19 @@ def build_plan(
             )
             continue
         if pupil is None:
+            same = _name_key(
+                values.get("legal_first_name") or "",
+                values.get("legal_last_name") or "",
+                values.get("date_of_birth") or "",
+            )
+            if all(same) and same in joiner_names:
+                problem(
+                    row,
+                    None,
+                    f"This row and {joiner_names[same]} are the same pupil (the same legal name "
+                    "and date of birth): a pupil can be in the file only once",
+                )
+            joiner_names.setdefault(same, row["where"])
             missing = [key for key in REQUIRED if not values.get(key)]
             for absent in missing:
                 if absent not in row["values"]:  # blank cells were reported by clean_values
@@ -144,9 +162,7 @@ def build_plan(
         fields: dict[str, Any] = {}
         for field_key, new in values.items():
             old = stored(pupil, field_key)
-            if field_key in ("left_on", "joined_on") and new is None:
-                # A blank date of admission keeps the roll's; a blank leaving date never brings
-                # a leaver back by itself.
+            if field_key in KEPT_WHEN_BLANK and new in (None, ""):
                 continue
             if _differs(field_key, old, new):
                 fields[field_key] = {
@@ -154,8 +170,8 @@ def build_plan(
                     "new": display(field_key, new),
                     "value": new,
                 }
-        if pupil.left_on and "left_on" not in values and pupil.left_on <= today:
-            # In the file but marked as left here: the pupil is back on the roll.
+        if pupil.left_on and not values.get("left_on") and pupil.left_on <= today:
+            # In the file, with no leaving date, but marked as left here: back on the roll.
             fields["left_on"] = {
                 "old": display("left_on", stored(pupil, "left_on")),
                 "new": "(blank)",

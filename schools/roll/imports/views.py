@@ -100,7 +100,9 @@ def roll_import_columns(request: HttpRequest, pk: Any) -> HttpResponse:
             "form": form,
             "roll_import": roll_import,
             "school": roll_import.school,
-            "columns": [(h, [row[i] for row in sample]) for i, h in enumerate(headings)],
+            "columns": [
+                (h, [row[i] for row in sample if row[i].strip()]) for i, h in enumerate(headings)
+            ],
         },
     )
 

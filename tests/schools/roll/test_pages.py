@@ -76,11 +76,23 @@ def test_the_pupil_list_offers_add_a_pupil_to_roll_keepers_only(client: Any, wor
 
 def test_adding_a_pupil(admin: Any, world: World) -> None:
     html = page(admin.get(reverse("pupil-add")))
-    for label in ["Legal first name", "Date of birth", "Unique pupil number (UPN)", "Year group",
-                  "Registration group", "Date joined", "Ethnicity", "Eligible for free school meals",
-                  "Pupil premium", "Looked after", "Admission number", "Gender"]:
+    for label in [
+        "Legal first name",
+        "Date of birth",
+        "Unique pupil number (UPN)",
+        "Year group",
+        "Registration group",
+        "Date joined",
+        "Ethnicity",
+        "Eligible for free school meals",
+        "Pupil premium",
+        "Looked after",
+        "Admission number",
+        "Gender",
+    ]:
         assert label in html
-    assert 'name="date_of_birth_day"' in html and 'name="date_of_birth_year"' in html
+    assert 'name="date_of_birth_day"' in html
+    assert 'name="date_of_birth_year"' in html
     response = admin.post(reverse("pupil-add"), form_data())
     pupil = Pupil.objects.get(school=world.school, upn=UPN_A)
     assert response.status_code == 302
@@ -105,35 +117,60 @@ def test_an_empty_form_shows_each_problem_beside_its_field_and_in_the_summary(
     assert error_beside(html, "joined_on") == "Enter the date the pupil joined"
     assert error_beside(html, "id_year_group") == "Choose the pupil&#x27;s year group"
     links = summary_links(html)
-    assert {"id_legal_first_name", "id_legal_last_name", "id_date_of_birth_day",
-            "id_joined_on_day", "id_year_group"} <= set(links)
+    assert {
+        "id_legal_first_name",
+        "id_legal_last_name",
+        "id_date_of_birth_day",
+        "id_joined_on_day",
+        "id_year_group",
+    } <= set(links)
     assert not Pupil.objects.filter(school=world.school).exclude(pk=world.pupil.pk).exists()
 
 
 def test_nothing_typed_is_lost_on_error(admin: Any, world: World) -> None:
-    data = form_data(upn="Z" + UPN_A[1:], date_of_birth_day="31", date_of_birth_month="2",
-                     legal_middle_names="Rose Ann", registration_group="4K")
+    data = form_data(
+        upn="Z" + UPN_A[1:],
+        date_of_birth_day="31",
+        date_of_birth_month="2",
+        legal_middle_names="Rose Ann",
+        registration_group="4K",
+    )
     html = page(admin.post(reverse("pupil-add"), data))
     assert error_beside(html, "date_of_birth") == "The date of birth must be a real date"
     for value in ["Zoë", "O&#x27;Brien", "Rose Ann", "4K", "Z" + UPN_A[1:], "WBRI"]:
         assert f'value="{value}"' in html, value
     assert 'name="date_of_birth_day" type="text" inputmode="numeric" value="31"' in html
-    assert re.search(r'value="4"\s+selected|value="4" selected', html) or 'value="4" selected' in html
+    assert (
+        re.search(r'value="4"\s+selected|value="4" selected', html) or 'value="4" selected' in html
+    )
     assert re.search(r'value="K"\s*checked', html)  # SEN support stays chosen
-    assert re.search(r'id="id_fsm_eligible" name="fsm_eligible" type="radio" value="yes" checked', html)
+    assert re.search(
+        r'id="id_fsm_eligible" name="fsm_eligible" type="radio" value="yes" checked', html
+    )
 
 
 def test_every_problem_shows_at_once(admin: Any, world: World) -> None:
-    html = page(admin.post(reverse("pupil-add"), form_data(
-        date_of_birth_day="31", date_of_birth_month="2", ethnicity="XX", upn="Z" + UPN_A[1:],
-        legal_last_name="",
-    )))
+    html = page(
+        admin.post(
+            reverse("pupil-add"),
+            form_data(
+                date_of_birth_day="31",
+                date_of_birth_month="2",
+                ethnicity="XX",
+                upn="Z" + UPN_A[1:],
+                legal_last_name="",
+            ),
+        )
+    )
     assert error_beside(html, "date_of_birth") == "The date of birth must be a real date"
     assert "Enter a DfE ethnicity code" in error_beside(html, "id_ethnicity")
     assert "check letter" in error_beside(html, "id_upn")
     assert error_beside(html, "id_legal_last_name") == "Enter the pupil&#x27;s legal last name"
     assert summary_links(html) == [
-        "id_legal_last_name", "id_date_of_birth_day", "id_upn", "id_ethnicity"
+        "id_legal_last_name",
+        "id_date_of_birth_day",
+        "id_upn",
+        "id_ethnicity",
     ]
 
 
@@ -145,8 +182,11 @@ def test_every_problem_shows_at_once(admin: Any, world: World) -> None:
         ({"upn": "A" * 1_000_000}, "id_upn", "100 characters or fewer"),
         ({"date_of_birth_day": "١٢"}, "date_of_birth", "must be a real date, in numbers"),
         ({"date_of_birth_year": "9" * 1_000_000}, "date_of_birth", "must be a real date"),
-        ({"date_of_birth_day": "31", "date_of_birth_month": "2"}, "date_of_birth",
-         "must be a real date"),
+        (
+            {"date_of_birth_day": "31", "date_of_birth_month": "2"},
+            "date_of_birth",
+            "must be a real date",
+        ),
         ({"date_of_birth_year": "9999"}, "date_of_birth", "must be in the past"),
         ({"date_of_birth_year": "15"}, "date_of_birth", "Year must include 4 numbers"),
         ({"date_of_birth_month": ""}, "date_of_birth", "must include a month"),
@@ -184,25 +224,37 @@ def test_a_namesake_born_the_same_day_asks_for_a_check_then_saves(admin: Any, wo
     admin.post(reverse("pupil-add"), form_data(upn=""))
     first = Pupil.objects.get(school=world.school, legal_last_name="O'Brien")
     response = admin.post(
-        reverse("pupil-add"), form_data(upn=UPN_B, legal_first_name="ZOE", legal_last_name="O’Brien")
+        reverse("pupil-add"),
+        form_data(upn=UPN_B, legal_first_name="ZOE", legal_last_name="O’Brien"),
     )
     html = page(response)
-    assert "born on the same day, is already on the roll" in error_beside(html, "id_legal_first_name")
+    assert "born on the same day, is already on the roll" in error_beside(
+        html, "id_legal_first_name"
+    )
     assert "I have checked: this is a different child" in html
     assert 'name="different_child"' in html
     link = html.split('data-testid="name-duplicate"', 1)[1].split("</p>", 1)[0]
     assert reverse("pupil-detail", kwargs={"pk": first.pk}) in link
     response = admin.post(
         reverse("pupil-add"),
-        form_data(upn=UPN_B, legal_first_name="ZOE", legal_last_name="O’Brien", different_child="on"),
+        form_data(
+            upn=UPN_B, legal_first_name="ZOE", legal_last_name="O’Brien", different_child="on"
+        ),
     )
     assert response.status_code == 302
     assert Pupil.objects.filter(school=world.school, date_of_birth=first.date_of_birth).count() == 2
 
 
 def test_the_add_page_is_for_roll_keepers_of_the_acting_school(client: Any, world: World) -> None:
-    for role, status in [("staff", 403), ("deputy", 403), ("head", 403), ("governor", 403),
-                         ("tso", 403), ("dsl", 200), ("admin", 200)]:
+    for role, status in [
+        ("staff", 403),
+        ("deputy", 403),
+        ("head", 403),
+        ("governor", 403),
+        ("tso", 403),
+        ("dsl", 200),
+        ("admin", 200),
+    ]:
         client.force_login(world.users[role])
         assert client.get(reverse("pupil-add")).status_code == status, role
     # School B's DSL adds to school B, never to A.
@@ -217,26 +269,43 @@ def test_the_add_page_is_for_roll_keepers_of_the_acting_school(client: Any, worl
 def test_changing_details_starts_from_the_pupils_details(admin: Any, world: World) -> None:
     url = reverse("pupil-edit", kwargs={"pk": world.pupil.pk})
     html = page(admin.get(url))
-    assert 'value="Aaliyah"' in html and 'value="Alphason"' in html
+    assert 'value="Aaliyah"' in html
+    assert 'value="Alphason"' in html
     assert 'name="date_of_birth_day" type="text" inputmode="numeric" value="14"' in html
     assert re.search(r'id="id_fsm_eligible" name="fsm_eligible" type="radio" value="yes"', html)
     assert re.search(r'value="not_recorded" checked', html)  # not recorded, as on the roll
-    data = form_data(**{
-        "legal_first_name": "Aaliyah", "legal_last_name": "Alphason", "upn": "",
-        "date_of_birth_day": "14", "date_of_birth_month": "3", "date_of_birth_year": "2015",
-        "year_group": "5", "joined_on_day": "1", "joined_on_month": "9", "joined_on_year": "2021",
-        "preferred_first_name": "Liya", "looked_after": "yes",
-    })
+    data = form_data(
+        **{
+            "legal_first_name": "Aaliyah",
+            "legal_last_name": "Alphason",
+            "upn": "",
+            "date_of_birth_day": "14",
+            "date_of_birth_month": "3",
+            "date_of_birth_year": "2015",
+            "year_group": "5",
+            "joined_on_day": "1",
+            "joined_on_month": "9",
+            "joined_on_year": "2021",
+            "preferred_first_name": "Liya",
+            "looked_after": "yes",
+        }
+    )
     response = admin.post(url, data)
     assert response.status_code == 302
     world.pupil.refresh_from_db()
-    assert world.pupil.display_name == "Liya Alphason" and world.pupil.looked_after is True
+    assert world.pupil.display_name == "Liya Alphason"
+    assert world.pupil.looked_after is True
 
 
 def test_the_pupil_page_links_to_the_roll_pages_for_roll_keepers(client: Any, world: World) -> None:
     url = reverse("pupil-detail", kwargs={"pk": world.pupil.pk})
-    for role, shown in [("admin", True), ("dsl", True), ("deputy", False), ("staff", False),
-                        ("head", False)]:
+    for role, shown in [
+        ("admin", True),
+        ("dsl", True),
+        ("deputy", False),
+        ("staff", False),
+        ("head", False),
+    ]:
         client.force_login(world.users[role])
         html = page(client.get(url))
         assert ("Change details" in html) is shown, role
@@ -261,7 +330,8 @@ def leave_data(**overrides: str) -> dict[str, str]:
 def test_recording_a_leaver_and_putting_them_back(admin: Any, world: World) -> None:
     url = reverse("pupil-leave", kwargs={"pk": world.pupil.pk})
     html = page(admin.get(url))
-    assert "Where did the pupil go?" in html and "Leaving date" in html
+    assert "Where did the pupil go?" in html
+    assert "Leaving date" in html
     response = admin.post(url, leave_data())
     assert response.status_code == 302
     world.pupil.refresh_from_db()
@@ -300,7 +370,9 @@ def test_recording_a_leaver_and_putting_them_back(admin: Any, world: World) -> N
 def test_leaver_problems_are_shown_beside_the_field(
     admin: Any, world: World, overrides: dict[str, str], field_id: str, words: str, stored: Any
 ) -> None:
-    response = admin.post(reverse("pupil-leave", kwargs={"pk": world.pupil.pk}), leave_data(**overrides))
+    response = admin.post(
+        reverse("pupil-leave", kwargs={"pk": world.pupil.pk}), leave_data(**overrides)
+    )
     assert response.status_code == 200
     html = page(response)
     assert words in error_beside(html, field_id)
@@ -314,6 +386,12 @@ def test_other_destinations_are_kept_in_words(admin: Any, world: World) -> None:
     admin.post(url, leave_data(destination="not_known", new_school=""))
     world.pupil.refresh_from_db()
     assert world.pupil.leaving_destination == "Not known"
+    html = page(admin.get(url))  # changing it later starts from what was recorded
+    assert re.search(r'value="not_known"\s*checked', html)
+    assert (
+        f'name="left_on_year" type="text" inputmode="numeric" value="{timezone.localdate().year}"'
+        in html
+    )
     admin.post(url, leave_data(destination="other", other_destination="Moved to Wales  "))
     world.pupil.refresh_from_db()
     assert world.pupil.leaving_destination == "Moved to Wales"
@@ -322,9 +400,7 @@ def test_other_destinations_are_kept_in_words(admin: Any, world: World) -> None:
 # --- The administrator never sees CP records ----------------------------------------------------
 
 
-def test_the_administrator_never_sees_cp_records_on_these_pages(
-    client: Any, world: World
-) -> None:
+def test_the_administrator_never_sees_cp_records_on_these_pages(client: Any, world: World) -> None:
     from chronology import services as chronology_services
     from safeguard.models import Notification
 
@@ -341,17 +417,29 @@ def test_the_administrator_never_sees_cp_records_on_these_pages(
     ]
     for url in pages:
         html = page(client.get(url))
-        for secret in ["Child-protection file open", "Child in Need", "cp-file-open",
-                       "status-badge", "Safeguarding records and chronology", "Secret"]:
+        for secret in [
+            "Child-protection file open",
+            "Child in Need",
+            "cp-file-open",
+            "status-badge",
+            "Safeguarding records and chronology",
+            "Secret",
+        ]:
             assert secret not in html, (url, secret)
     # The leaver's confirmation reads the same whether or not the child has records.
     response = client.post(pages[2], leave_data(), follow=True)
     with_records = page(response).split("was recorded as leaving", 1)[1].split("</", 1)[0]
     other = Pupil.objects.create(
-        school=world.school, legal_first_name="Ben", legal_last_name="Clear",
-        date_of_birth=D(2015, 3, 14), year_group="5", joined_on=D(2021, 9, 1),
+        school=world.school,
+        legal_first_name="Ben",
+        legal_last_name="Clear",
+        date_of_birth=D(2015, 3, 14),
+        year_group="5",
+        joined_on=D(2021, 9, 1),
     )
-    response = client.post(reverse("pupil-leave", kwargs={"pk": other.pk}), leave_data(), follow=True)
+    response = client.post(
+        reverse("pupil-leave", kwargs={"pk": other.pk}), leave_data(), follow=True
+    )
     without_records = page(response).split("was recorded as leaving", 1)[1].split("</", 1)[0]
     assert with_records == without_records
     # The administrator is never among those told (the DSL and deputies are).
@@ -362,7 +450,7 @@ def test_the_administrator_never_sees_cp_records_on_these_pages(
 def test_year_group_check_uses_the_school_year(admin: Any, world: World) -> None:
     start = rules.academic_year_start(timezone.localdate())
     html = page(admin.post(reverse("pupil-add"), form_data(year_group="R")))
-    assert f"would usually be in Year 4 this school year, not Reception" in error_beside(
+    assert "would usually be in Year 4 this school year, not Reception" in error_beside(
         html, "date_of_birth"
     )
     assert start  # the school year the message counts from

@@ -76,8 +76,10 @@ def test_the_administrator_adds_a_pupil_with_every_detail(world: World) -> None:
     assert pupil.school == world.school
     assert (pupil.upn, pupil.ethnicity, pupil.registration_group) == (UPN_A, "WBRI", "4K")
     assert (pupil.fsm_eligible, pupil.pupil_premium, pupil.looked_after) == (True, None, False)
-    assert pupil.sen_provision == "K" and pupil.gender == "F"
-    assert "zoe" in pupil.search_text and "obrien" in pupil.search_text  # found by search
+    assert pupil.sen_provision == "K"
+    assert pupil.gender == "F"
+    assert "zoe" in pupil.search_text
+    assert "obrien" in pupil.search_text
 
 
 def test_the_dsl_keeps_the_roll_too_and_no_one_else_does(world: World) -> None:
@@ -104,7 +106,8 @@ def test_a_roll_keeper_of_another_school_cannot_change_this_schools_pupil(world:
             school=world.school, pupil_ids=[world.pupil.pk], actor=world.users["other_dsl"]
         )
     world.pupil.refresh_from_db()
-    assert world.pupil.legal_first_name == "Aaliyah" and world.pupil.left_on is None
+    assert world.pupil.legal_first_name == "Aaliyah"
+    assert world.pupil.left_on is None
 
 
 @pytest.mark.parametrize(
@@ -198,7 +201,9 @@ def test_the_same_name_and_birthday_asks_for_a_check_whatever_the_spelling(
     # Ticked: the save goes ahead, and the namesake is untouched.
     twin = add(world, upn=UPN_B, legal_first_name=first, legal_last_name=last, different_child=True)
     assert twin.pk != existing.pk
-    assert Pupil.objects.filter(school=world.school, date_of_birth=existing.date_of_birth).count() == 2
+    assert (
+        Pupil.objects.filter(school=world.school, date_of_birth=existing.date_of_birth).count() == 2
+    )
 
 
 def test_a_different_birthday_or_middle_name_only_is_no_duplicate(world: World) -> None:
@@ -230,7 +235,8 @@ def test_a_pupil_is_not_their_own_duplicate(world: World) -> None:
     changed = services.pupil_update(
         actor=world.users["dsl"], pupil=pupil, preferred_first_name="Zo", upn=UPN_A
     )
-    assert changed.preferred_first_name == "Zo" and changed.display_name == "Zo O'Brien"
+    assert changed.preferred_first_name == "Zo"
+    assert changed.display_name == "Zo O'Brien"
 
 
 def test_changing_details_never_changes_leaving_or_school(world: World) -> None:
@@ -378,11 +384,16 @@ def test_pupils_left_notify_for_a_bulk_import(world: World) -> None:
         found = pupils_with_safeguarding_records(school=world.school, pupil_ids=ids)
     assert found == {p.pk for p in with_records}
     assert len(queries) <= 9
-    told = services.pupils_left_notify(school=world.school, pupil_ids=ids, actor=world.users["admin"])
+    told = services.pupils_left_notify(
+        school=world.school, pupil_ids=ids, actor=world.users["admin"]
+    )
     assert told == 3
     links = set(Notification.objects.values_list("link", flat=True))
     assert links == {reverse("pupil-detail", kwargs={"pk": p.pk}) for p in with_records}
-    assert services.pupils_left_notify(school=world.school, pupil_ids=[], actor=world.users["admin"]) == 0
+    assert (
+        services.pupils_left_notify(school=world.school, pupil_ids=[], actor=world.users["admin"])
+        == 0
+    )
 
 
 def test_pupils_left_notify_never_reaches_another_schools_pupil(world: World) -> None:
@@ -395,7 +406,8 @@ def test_pupils_left_notify_never_reaches_another_schools_pupil(world: World) ->
     told = services.pupils_left_notify(
         school=world.school, pupil_ids=[other.pk], actor=world.users["admin"]
     )
-    assert told == 0 and not Notification.objects.exists()
+    assert told == 0
+    assert not Notification.objects.exists()
 
 
 # --- A leaving undone ---------------------------------------------------------------------------
@@ -407,7 +419,8 @@ def test_a_leaving_recorded_by_mistake_is_undone(world: World) -> None:
     Notification.objects.all().delete()
     pupil = services.pupil_leaving_undo(actor=world.users["admin"], pupil=world.pupil)
     pupil.refresh_from_db()
-    assert pupil.left_on is None and pupil.leaving_destination == ""
+    assert pupil.left_on is None
+    assert pupil.leaving_destination == ""
     assert pupil.is_on_roll()
     told = Notification.objects.filter(kind=services.RETURNER_KIND)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}

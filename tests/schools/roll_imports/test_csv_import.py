@@ -322,3 +322,38 @@ def test_leavers_with_safeguarding_records_are_told_to_the_dsl(world: World) -> 
     assert world.pupil.legal_last_name not in told[0].title
     quiet.refresh_from_db()
     assert quiet.left_on is not None
+
+
+def test_a_blank_upn_keeps_the_rolls_and_a_leaver_in_the_file_comes_back(world: World) -> None:
+    back = PupilFactory(
+        school=world.school,
+        upn=upn(28),
+        legal_first_name="Bea",
+        legal_last_name="Back",
+        date_of_birth=datetime.date(2016, 2, 1),
+        year_group="4",
+        left_on=datetime.date(2026, 10, 1),
+    )
+    world.pupil.upn = upn(29)
+    world.pupil.save()
+    data = csv_bytes(
+        ",Alphason,Aaliyah,14/03/2015,5,5A,",  # no UPN in the MIS yet: matched by name and birth
+        f"{upn(28)},Back,Bea,01/02/2016,4,4A,",
+    )
+    roll_import = preview_csv(_admin(world), world.school, data)
+    assert roll_import.problems == []
+    changes = {c["name"]: c["fields"] for c in roll_import.plan["changes"]}
+    assert "Aaliyah Alphason" not in changes  # the UPN is not wiped
+    assert changes["Bea Back"]["left_on"] == {"old": "01/10/2026", "new": "(blank)", "value": None}
+    services.roll_import_apply(actor=_admin(world), roll_import=roll_import)
+    back.refresh_from_db()
+    world.pupil.refresh_from_db()
+    assert (back.left_on, world.pupil.upn) == (None, upn(29))
+
+
+def test_the_same_new_pupil_twice_is_a_problem(world: World) -> None:
+    data = csv_bytes(",Twin,Tia,01/02/2016,4,4A,F", ",Twin,Tia,01/02/2016,4,4B,F")
+    roll_import = preview_csv(_admin(world), world.school, data)
+    assert [(p["row"], p["message"][:26]) for p in roll_import.problems] == [
+        (3, "This row and Row 2 are the")
+    ]

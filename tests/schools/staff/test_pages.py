@@ -283,3 +283,50 @@ def test_details_page_corrects_a_name_and_says_why_not_for_a_shared_person(
     page = client.get(reverse("staff-details", kwargs={"pk": shared.pk})).content.decode()
     assert 'data-testid="staff-details-shared"' in page
     assert "<form" not in page.split('id="main-content"')[-1]
+
+
+def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, client) -> None:  # noqa: ANN001
+    from tests.factories import SchoolFactory
+
+    gamma = SchoolFactory(trust=world.school.trust, name="Gamma School", slug="gamma")
+    admin = member(gamma, "admin", email="admin@gamma.example")
+    head = services.staff_invite(
+        actor=admin, school=gamma, email="head@gamma.example", full_name="G H", roles=["head"]
+    )
+    request = RoleRequest.objects.get(user=head)
+    _signed_in(client, world.users["tso"])
+    confirm = reverse("role-request-confirm", kwargs={"pk": request.pk})
+    assert client.post(confirm).status_code == 302
+    again = client.post(confirm, follow=True)
+    assert again.status_code == 200
+    assert "already confirmed" in again.content.decode()
+    assert 'data-testid="role-request-status">Confirmed' in again.content.decode()
+    assert head.school_memberships.get(school=gamma).role == "head"
+
+
+def test_a_tso_never_reaches_another_trusts_officers_or_requests(world: World, client) -> None:  # noqa: ANN001
+    from tests.factories import SchoolFactory, trust_member
+
+    other_trust = world.other_school.trust
+    assert other_trust != world.school.trust
+    other_tso = trust_member(other_trust, "tso", email="tso@other-trust.example")
+    # A school of the other trust going live: its CP roles are the other trust's TSO's to confirm.
+    delta = SchoolFactory(trust=other_trust, name="Delta School", slug="delta")
+    admin = member(delta, "admin", email="admin@delta.example")
+    head = services.staff_invite(
+        actor=admin, school=delta, email="head@delta.example", full_name="D H", roles=["head"]
+    )
+    request = RoleRequest.objects.get(user=head)
+    _signed_in(client, world.users["tso"])
+    assert "D H" not in client.get(reverse("role-request-list")).content.decode()
+    for name in ["role-request-detail", "role-request-confirm", "role-request-decline"]:
+        url = reverse(name, kwargs={"pk": request.pk})
+        response = client.get(url) if name == "role-request-detail" else client.post(url)
+        assert response.status_code == 404, name
+    remove = reverse("trust-role-remove", kwargs={"pk": other_tso.pk})
+    assert client.get(remove).status_code == 404
+    assert client.post(remove).status_code == 404
+    assert other_tso.trust_memberships.count() == 1
+    assert RoleRequest.objects.get(pk=request.pk).status == RoleRequest.Status.PENDING
+    _signed_in(client, other_tso)
+    assert "D H" in client.get(reverse("role-request-list")).content.decode()

@@ -578,3 +578,147 @@ def test_the_administrator_corrects_a_name_only_of_someone_working_here_alone(
         services.staff_details_change(
             actor=world.users["dsl"], school=world.school, person=staff, full_name="X"
         )
+
+
+# --- Review of issue 14 item 4: escalation, races and who is told -----------------------------
+
+
+def test_an_invitation_never_switches_back_on_an_account_suspended_with_roles_elsewhere(
+    world: World,
+) -> None:
+    # The platform switched the account off while it still holds Beta's DSL role: an invitation
+    # from Alpha must not turn it back on (and with it Beta's records), nor touch its password.
+    suspended = world.users["other_dsl"]
+    User.objects.filter(pk=suspended.pk).update(is_active=False)
+    with pytest.raises(ValidationError) as error:
+        _invite(world, email=suspended.email, full_name="Someone Else", roles=["staff"])
+    assert "switched off" in error.value.message_dict["email"][0]
+    suspended.refresh_from_db()
+    assert not suspended.is_active
+    assert suspended.full_name != "Someone Else"
+    assert suspended.check_password(PASSWORD)
+    assert not SchoolMembership.objects.filter(user=suspended, school=world.school).exists()
+
+
+def test_a_platform_account_gets_no_school_role_by_a_role_change_or_a_confirmation(
+    world: World,
+) -> None:
+    admin, staff = world.users["admin"], world.users["staff"]
+    User.objects.filter(pk=staff.pk).update(is_staff=True)
+    staff.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        services.staff_roles_set(
+            actor=admin, school=world.school, person=staff, roles=["staff", "governor"]
+        )
+    assert "platform administrator" in error.value.message_dict["roles"][0]
+    assert not SchoolMembership.objects.filter(user=staff, role="governor").exists()
+
+    person = _invite(world, roles=["deputy"])
+    request = RoleRequest.objects.get(user=person)
+    User.objects.filter(pk=person.pk).update(is_superuser=True)
+    with pytest.raises(ValidationError, match="platform administrator"):
+        services.role_request_confirm(actor=world.users["head"], role_request=request)
+    assert not SchoolMembership.objects.filter(user=person, role="deputy").exists()
+    assert RoleRequest.objects.get(pk=request.pk).status == RoleRequest.Status.PENDING
+
+
+def _notified_of(kind: str, name: str) -> set[str]:
+    return set(
+        Notification.objects.filter(kind=kind, title__contains=name).values_list(
+            "recipient__email", flat=True
+        )
+    )
+
+
+def test_cp_changes_in_a_school_with_no_head_or_dsl_are_told_to_the_tso(world: World) -> None:
+    new_school = SchoolFactory(trust=world.school.trust, name="Gamma School", slug="gamma")
+    admin = member(new_school, "admin", email="admin@gamma.example")
+    tso = world.users["tso"]
+    head = services.staff_invite(
+        actor=admin, school=new_school, email="head@gamma.example", full_name="G H", roles=["head"]
+    )
+    services.role_request_decline(
+        actor=tso, role_request=RoleRequest.objects.get(user=head), reason="Wrong person"
+    )
+    assert _notified_of("cp_role_declined", "G H") == {tso.email}
+    dsl = services.staff_invite(
+        actor=admin, school=new_school, email="dsl@gamma.example", full_name="G D", roles=["dsl"]
+    )
+    services.staff_deactivate(actor=admin, school=new_school, person=dsl)
+    assert _notified_of("cp_role_withdrawn", "G D") == {tso.email}
+
+
+def test_a_head_or_dsl_losing_their_role_is_told_and_the_last_one_tells_the_tso(
+    world: World,
+) -> None:
+    admin, head, dsl = world.users["admin"], world.users["head"], world.users["dsl"]
+    services.staff_roles_set(actor=admin, school=world.school, person=head, roles=["staff"])
+    assert _notified_of("cp_role_revoked", head.full_name) == {head.email, dsl.email}
+    services.staff_roles_set(actor=admin, school=world.school, person=dsl, roles=["staff"])
+    # Nobody is left to watch the school's CP roles: its TSO is told as well.
+    assert _notified_of("cp_role_revoked", dsl.full_name) == {dsl.email, world.users["tso"].email}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_racing_an_untick_waits_and_never_outlives_it(world: World) -> None:
+    """Double trouble: the administrator unticks a waiting deputy role while the head clicks
+    Confirm. Whichever wins, the person never ends up holding a role the history says was
+    withdrawn."""
+    import threading
+    import time
+
+    from django.db import close_old_connections, connection
+
+    person = _invite(world, roles=["staff", "deputy"])
+    request_pk = RoleRequest.objects.get(user=person).pk
+    untick_holds_lock, confirm_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    original = services._withdraw_request
+
+    def slow_withdraw(**kwargs: Any) -> None:
+        untick_holds_lock.set()
+        confirm_started.wait(5)
+        time.sleep(1)  # the confirmation runs now, unless it waits for the school's lock
+        original(**kwargs)
+
+    def untick() -> None:
+        try:
+            services.staff_roles_set(
+                actor=User.objects.get(pk=world.users["admin"].pk),
+                school=world.school,
+                person=User.objects.get(pk=person.pk),
+                roles=["staff"],
+            )
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def confirm() -> None:
+        confirm_started.set()
+        try:
+            services.role_request_confirm(
+                actor=User.objects.get(pk=world.users["head"].pk),
+                role_request=RoleRequest.objects.get(pk=request_pk),
+            )
+        except ValidationError:
+            pass  # it waited, and found the request withdrawn
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    with mock.patch.object(services, "_withdraw_request", slow_withdraw):
+        first = threading.Thread(target=untick)
+        first.start()
+        assert untick_holds_lock.wait(10)
+        second = threading.Thread(target=confirm)
+        second.start()
+        first.join(20)
+        second.join(20)
+    assert errors == []
+    assert RoleRequest.objects.get(pk=request_pk).status == RoleRequest.Status.WITHDRAWN
+    assert not SchoolMembership.objects.filter(user=person, role="deputy").exists()
+    assert MembershipAction.ROLE_CONFIRMED not in _actions(world.school, person)
