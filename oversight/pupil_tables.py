@@ -142,7 +142,9 @@ def characteristic_sentence(group: PupilGroup | None) -> str:
     if group is None:
         return ""
     name = CHARACTERISTICS[group.characteristic]
-    return f"{name}: {group.label}" if group.label == "Not recorded" else group.label
+    if group.label == "Not recorded":
+        return f"{name} not recorded"
+    return f"{name}: {group.label}" if group.characteristic == "ethnicity" else group.label
 
 
 def sum_counts(many: Sequence[dict[str, PupilGroupCounts]]) -> dict[str, PupilGroupCounts]:

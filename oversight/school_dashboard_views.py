@@ -16,6 +16,7 @@ from safeguard.roles import Perm
 
 from .dashboard_forms import SchoolFilterForm
 from .figures import school_figures
+from .pupil_tables import characteristic_sentence
 from .school_dashboard import school_dashboard_build
 from .tables import csv_download, sort_all
 
@@ -88,6 +89,7 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
             "links": links,
             "aggregates_only": aggregates_only,
             "pupils": pupils,
+            "pupils_label": characteristic_sentence(pupils),
             "all_pupils_href": all_pupils_href(request),
         },
     )

@@ -13,6 +13,7 @@ from schools.models import Trust
 
 from .dashboard_forms import TrustFilterForm
 from .figures import dashboard_trusts_for, trust_figures
+from .pupil_tables import characteristic_sentence
 from .school_dashboard_views import all_pupils_href
 from .tables import csv_download, sort_all
 from .trust_dashboard import (
@@ -86,6 +87,7 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
             "school_count": len(schools),
             "filtered": bool(start or end or form.school_ids() or pupils),
             "pupils": pupils,
+            "pupils_label": characteristic_sentence(pupils),
             "all_pupils_href": all_pupils_href(request),
             "rule": OUTLIER_RULE,
             "slipping_rule": SLIPPING_RULE,

@@ -123,6 +123,8 @@ KIND_LABELS: dict[str, str] = {
     "cp_role_withdrawn": "child-protection role withdrawn",
     "cp_role_revoked": "child-protection role taken away",
     "platform_admin_action": "the platform administrator changed something",
+    "pupil_left": "pupil with safeguarding records has left",
+    "pupil_returned": "pupil with safeguarding records is back on the roll",
 }
 
 

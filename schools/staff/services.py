@@ -797,6 +797,22 @@ def staff_deactivate(*, actor: Any, school: School, person: User, note: str = ""
 # --- Trust roles ----------------------------------------------------------------------------------
 
 
+def _notify_trust_role_change(*, trust: Trust, kind: str, what: str) -> None:
+    """Tell the head and DSLs of every school of the trust: a trust role reads their school's
+    child-protection records, so it is a CP-role change of each school (whoever made it, the
+    platform administrator included)."""
+    for school in School.objects.filter(trust=trust).order_by("pk"):
+        watchers = _cp_watchers(school)
+        if watchers:
+            notify(
+                school=school,
+                recipients=watchers,
+                kind=kind,
+                title=f"{what}: this role reads {school.name}'s child-protection records",
+                link=reverse("home"),
+            )
+
+
 def _require_trust_manager(actor: Any, trust: Trust) -> None:
     if actor is None or trust.pk not in access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
         raise PermissionDenied("Only the trust safeguarding officer keeps the trust's roles.")
@@ -850,6 +866,12 @@ def trust_role_invite(
             platform=platform,
         )
     school_services.trust_membership_grant(user=person, trust=trust, role=role)
+    _notify_trust_role_change(
+        trust=trust,
+        kind="cp_role_granted",
+        what=f"{_name(person)} was made {_label(role)} of {trust.name} by "
+        f"{PLATFORM_NAME if platform else _name(actor)}",
+    )
     _trust_event(
         trust=trust,
         actor=actor,
@@ -883,6 +905,12 @@ def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = "ts
             )
     memberships.delete()
     school_services.user_permissions_sync(user=person)
+    _notify_trust_role_change(
+        trust=trust,
+        kind="cp_role_revoked",
+        what=f"{_label(role)} role of {trust.name} taken away from {_name(person)} by "
+        f"{_name(actor)}",
+    )
     _trust_event(
         trust=trust, actor=actor, person=person, action=MembershipAction.ROLE_REVOKED, role=role
     )

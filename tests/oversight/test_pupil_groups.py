@@ -451,3 +451,15 @@ def test_narrowed_pages_take_a_fixed_number_of_queries(pupils: Pupils) -> None:
     ]
     assert counts[0] == SCHOOL_PAGE
     assert counts[2] == TRUST_PAGE + 3
+
+
+def test_narrowing_to_not_recorded_counts_pupils_with_no_code(pupils: Pupils) -> None:
+    dsl = _client(pupils.fx.world.users["dsl"])
+    doc = _doc(dsl.get(SCHOOL_URL, {"pupils": "ethnic-not-recorded"}))
+    assert "Pupils: Ethnic group not recorded." in _text(
+        doc.xpath('//*[@data-testid="narrowed"]')[0]
+    )
+    assert _text(doc.xpath('//*[@data-tile="concerns"]')[0]).startswith("1 concern ")  # p3's
+    # The choice stays chosen in the form.
+    (chosen,) = doc.xpath('//select[@id="id_pupils"]//option[@selected]')
+    assert chosen.get("value") == "ethnic-not-recorded"

@@ -308,3 +308,21 @@ def test_the_head_and_dsl_read_what_the_platform_did(
     assert "Beta School" not in body
     home = client.get(reverse("home")).content.decode()
     assert 'data-testid="home-platform-admin-events"' in home
+
+
+def test_an_empty_school_can_still_be_deleted(client: Client, world: World, root: User) -> None:
+    from schools.models import School
+
+    empty = SchoolFactory(trust=world.school.trust, name="Opened By Mistake", slug="mistake")
+    url = reverse("admin:schools_school_delete", args=[empty.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Are you sure" in page.content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not School.objects.filter(pk=empty.pk).exists()
+    # A school that holds anything is refused, with the kinds of rows it holds and no list.
+    refused = client.get(
+        reverse("admin:schools_school_delete", args=[world.school.pk]), follow=True
+    ).content.decode()
+    assert "Alpha School cannot be deleted: it holds" in refused
+    assert world.pupil.legal_last_name not in refused

@@ -87,7 +87,7 @@ def build_plan(
     changes: list[dict[str, Any]] = []
     unchanged = 0
     matched: dict[Any, dict[str, Any]] = {}
-    joiner_names: dict[tuple[str, str, str], str] = {}
+    joiner_names: dict[tuple[str, str, str], tuple[str, str]] = {}
     for row in rows:
         values, value_problems = clean_values(row["values"])
         for key, message in value_problems:
@@ -128,14 +128,17 @@ def build_plan(
                 values.get("legal_last_name") or "",
                 values.get("date_of_birth") or "",
             )
-            if all(same) and same in joiner_names:
+            earlier = joiner_names.get(same) if all(same) else None
+            # Two different UPNs are two children as far as the DfE knows; without one, the same
+            # name and date of birth is the same child twice.
+            if earlier is not None and not (upn and earlier[1] and upn != earlier[1]):
                 problem(
                     row,
                     None,
-                    f"This row and {joiner_names[same]} are the same pupil (the same legal name "
-                    "and date of birth): a pupil can be in the file only once",
+                    f"This row and {earlier[0]} are the same pupil (the same legal name and date "
+                    "of birth): a pupil can be in the file only once",
                 )
-            joiner_names.setdefault(same, row["where"])
+            joiner_names.setdefault(same, (row["where"], upn))
             missing = [key for key in REQUIRED if not values.get(key)]
             for absent in missing:
                 if absent not in row["values"]:  # blank cells were reported by clean_values

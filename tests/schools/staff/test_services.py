@@ -641,6 +641,9 @@ def test_cp_changes_in_a_school_with_no_head_or_dsl_are_told_to_the_tso(world: W
         actor=tso, role_request=RoleRequest.objects.get(user=head), reason="Wrong person"
     )
     assert _notified_of("cp_role_declined", "G H") == {tso.email}
+    # A link the TSO may open (they read no staff history).
+    note = Notification.objects.get(kind="cp_role_declined", recipient=tso)
+    assert note.link == reverse("role-request-list")
     dsl = services.staff_invite(
         actor=admin, school=new_school, email="dsl@gamma.example", full_name="G D", roles=["dsl"]
     )
@@ -654,6 +657,11 @@ def test_a_head_or_dsl_losing_their_role_is_told_and_the_last_one_tells_the_tso(
     admin, head, dsl = world.users["admin"], world.users["head"], world.users["dsl"]
     services.staff_roles_set(actor=admin, school=world.school, person=head, roles=["staff"])
     assert _notified_of("cp_role_revoked", head.full_name) == {head.email, dsl.email}
+    links = dict(
+        Notification.objects.filter(kind="cp_role_revoked").values_list("recipient__email", "link")
+    )
+    # The DSL reads the history; the former head may no longer, so theirs goes home.
+    assert links == {dsl.email: reverse("staff-history"), head.email: reverse("home")}
     services.staff_roles_set(actor=admin, school=world.school, person=dsl, roles=["staff"])
     # Nobody is left to watch the school's CP roles: its TSO is told as well.
     assert _notified_of("cp_role_revoked", dsl.full_name) == {dsl.email, world.users["tso"].email}
@@ -722,3 +730,31 @@ def test_a_confirmation_racing_an_untick_waits_and_never_outlives_it(world: Worl
     assert RoleRequest.objects.get(pk=request_pk).status == RoleRequest.Status.WITHDRAWN
     assert not SchoolMembership.objects.filter(user=person, role="deputy").exists()
     assert MembershipAction.ROLE_CONFIRMED not in _actions(world.school, person)
+
+
+def test_every_trust_role_given_or_taken_is_told_to_the_heads_and_dsls_of_its_schools(
+    world: World,
+) -> None:
+    # A trust role reads every school's CP records: the platform (or a TSO) making someone TSO
+    # must not go unseen by the schools.
+    root = UserFactory(is_staff=True, is_superuser=True, email="root@platform.example")
+    person = services.trust_role_invite(
+        actor=root,
+        trust=world.school.trust,
+        email="new.tso@elsewhere.example",
+        full_name="Newly Made Officer",
+        platform=True,
+    )
+    assert _notified_of("cp_role_granted", "Newly Made Officer") == {
+        "dsl@alpha.example",
+        "head@alpha.example",
+    }
+    granted = Notification.objects.filter(kind="cp_role_granted").first()
+    assert granted.school == world.school
+    assert "Platform administrator" in granted.title
+    assert "Beta School" not in "".join(Notification.objects.values_list("title", flat=True))
+    services.trust_role_revoke(actor=world.users["tso"], trust=world.school.trust, person=person)
+    assert _notified_of("cp_role_revoked", "Newly Made Officer") == {
+        "dsl@alpha.example",
+        "head@alpha.example",
+    }
