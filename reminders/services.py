@@ -341,6 +341,64 @@ def transfers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
             )
 
 
+# A leaver's transfer is due within 5 school days (or the first 5 of the next term): a pupil who
+# left longer ago than this is past any deadline the review still chases; one whose leaving is
+# recorded ahead is chased from the school day before the deadline like any other.
+LEAVER_LOOKBACK = datetime.timedelta(days=62)
+
+
+def leavers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
+    """A pupil with safeguarding records who has left (or is leaving) the roll while no transfer
+    of their CP file is under way or done: the DSL and deputies on the school day before its
+    KCSIE deadline, and once the deadline has passed (the roll keeper's one notification at
+    leaving is easy to miss: docs/adr/0022)."""
+    from schools.models import Pupil
+    from schools.roll.selectors import pupils_with_safeguarding_records
+    from transfers.models import OPEN_TRANSFER_STATES, Transfer, TransferState
+    from transfers.services import transfer_deadline
+
+    today = workdays.local_date(now)
+    transferred = Transfer.objects.filter(
+        state__in=[*OPEN_TRANSFER_STATES, TransferState.RECEIVED]
+    ).values("pupil_id")
+    leavers: dict[int, dict[Any, datetime.date]] = defaultdict(dict)
+    rows = (
+        Pupil.objects.filter(
+            left_on__gte=today - LEAVER_LOOKBACK, left_on__lte=today + TRANSFER_REMINDER_AHEAD
+        )
+        .exclude(pk__in=transferred)
+        .values_list("pk", "school_id", "left_on")
+    )
+    for pk, school_id, left_on in rows.iterator():
+        leavers[school_id][pk] = left_on
+    for school_id, pupils in leavers.items():
+        from schools.models import School
+
+        school = School.objects.get(pk=school_id)
+        for pk in pupils_with_safeguarding_records(school=school_id, pupil_ids=list(pupils)):
+            deadline = transfer_deadline(school=school, leaving_date=pupils[pk]).due
+            link = reverse("pupil-detail", kwargs={"pk": pk})
+            if deadline < today:
+                yield Due(
+                    school_id,
+                    f"leaver-overdue:{pk}:{deadline}",
+                    "A pupil with safeguarding records has left and their child-protection file "
+                    "was not sent to the new school by its deadline",
+                    link,
+                    frozenset(people.managers(school_id)),
+                    urgent=True,
+                )
+            elif _school_day_before(people.calendar(school_id), deadline) <= today:
+                yield Due(
+                    school_id,
+                    f"leaver-due:{pk}:{deadline}",
+                    "A pupil with safeguarding records has left: send their child-protection "
+                    f"file to the new school by {deadline:%A %-d %B}",
+                    link,
+                    frozenset(people.managers(school_id)),
+                )
+
+
 CHECKS = {
     "triage": triage_overdue,
     "actions": actions_due,
@@ -349,6 +407,7 @@ CHECKS = {
     "lado": lado_overdue,
     "absences": absences_due,
     "transfers": transfers_due,
+    "leavers": leavers_due,
 }
 
 

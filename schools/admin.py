@@ -196,8 +196,7 @@ class PlatformUserChangeForm(forms.ModelForm):
         fields = ["email", "full_name", "job_title", "is_active", "is_staff", "is_superuser"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        assert self.cleaned_data is not None  # noqa: S101  (after clean)
+        data = super().clean() or {}
         platform = data.get("is_staff") or data.get("is_superuser")
         if platform and self.instance.pk and schools_of(self.instance):
             raise ValidationError(

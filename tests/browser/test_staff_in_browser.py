@@ -55,13 +55,19 @@ def test_invite_a_dsl_confirm_sign_in(new_page: Callable[..., Page], live_server
     head.get_by_test_id("home-role-requests").click()
     head.get_by_role("link", name="Morgan Reyes").click()
     head.get_by_test_id("role-request-confirm").click()
-    expect(head.locator(".govuk-notification-banner, .govuk-body").first).to_be_visible()
+    expect(head.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Morgan Reyes is now Designated Safeguarding Lead"
+    )
     expect(head.get_by_test_id("role-requests")).to_contain_text("No role is waiting for you")
 
     # The invited person chooses a password from the emailed link, signs in, and is a DSL.
     person = new_page()
     person.goto(f"{base}{link.group(1)}")
     expect(person.get_by_role("heading", name="Choose your password")).to_be_visible()
+    # The token left the address bar before the page loaded anything (no Referer carries it).
+    token = link.group(1).rstrip("/").rsplit("/", 1)[-1]
+    assert person.url.endswith("/choose-password/")
+    assert token not in person.url
     person.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     person.get_by_label("New password confirmation").fill(NEW_PASSWORD)
     person.get_by_role("button", name="Save my password").click()

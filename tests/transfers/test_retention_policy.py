@@ -238,3 +238,20 @@ def test_a_value_below_the_minimum_already_in_the_database_is_never_used(
     RetentionPolicy.objects.update(years_after_birth=20, days_after_receipt=1)
     assert run_at(after(datetime.date(2026, 12, 1))).scheduled == 0
     assert not Retention.objects.filter(pupil=world.pupil).exists()
+
+
+def test_the_command_puts_right_every_trusts_files(world: World, records: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    world.pupil.date_of_birth = datetime.date(2001, 12, 20)
+    world.pupil.save()
+    wrong = kept(world)  # kept until 4 January 2027, though the policy says 20 December 2031
+    RetentionPolicy.objects.create(trust=world.school.trust, years_after_birth=30)
+    out = StringIO()
+    with time_machine.travel(after(datetime.date(2026, 12, 1), 10), tick=False):
+        call_command("retention_reconcile", stdout=out)
+    assert "1 files live again" in out.getvalue()
+    wrong.refresh_from_db()
+    assert wrong.state == RetentionState.ENDED

@@ -5,29 +5,55 @@ from django.db import migrations, models
 
 
 def raise_to_the_minimums(apps, schema_editor):
-    """A setting below the minimum would destroy files early: raise it. The nightly retention
-    job then brings out of retention the files it moved in too early (docs/adr/0025)."""
+    """A setting below the minimum would destroy files early: raise it. `manage.py
+    retention_reconcile` then brings out of retention the files it moved in too early (ADR 0025)."""
     RetentionPolicy = apps.get_model("transfers", "RetentionPolicy")
     RetentionPolicy.objects.filter(years_after_birth__lt=25).update(years_after_birth=25)
     RetentionPolicy.objects.filter(days_after_receipt__lt=30).update(days_after_receipt=30)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('transfers', '0005_retention_ended'),
+        ("transfers", "0005_retention_ended"),
     ]
 
     operations = [
         migrations.RunPython(raise_to_the_minimums, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='retentionpolicy',
-            name='days_after_receipt',
-            field=models.PositiveSmallIntegerField(default=30, help_text='From 30 to 365 days after the new school confirms receipt.', validators=[django.core.validators.MinValueValidator(30, 'Enter 30 or more: the copy of a file sent on is kept at least 30 days after the new school confirms receipt, so its questions can still be answered'), django.core.validators.MaxValueValidator(365, 'Enter 365 or fewer: the policy is to destroy copies once the new school has the file')], verbose_name="keep a sent file's copy after receipt (days)"),
+            model_name="retentionpolicy",
+            name="days_after_receipt",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                help_text="From 30 to 365 days after the new school confirms receipt.",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        30,
+                        "Enter 30 or more: the copy of a file sent on is kept at least 30 days after the new school confirms receipt, so its questions can still be answered",
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        365,
+                        "Enter 365 or fewer: the policy is to destroy copies once the new school has the file",
+                    ),
+                ],
+                verbose_name="keep a sent file's copy after receipt (days)",
+            ),
         ),
         migrations.AlterField(
-            model_name='retentionpolicy',
-            name='years_after_birth',
-            field=models.PositiveSmallIntegerField(default=25, help_text='25 or more: the statutory minimum is date of birth plus 25 years.', validators=[django.core.validators.MinValueValidator(25, "Enter 25 or more: a child-protection file is kept until the pupil's date of birth plus 25 years (KCSIE), so a smaller number would destroy files early"), django.core.validators.MaxValueValidator(100, 'Enter a number of years of 100 or fewer')], verbose_name="keep the last school's file until date of birth plus (years)"),
+            model_name="retentionpolicy",
+            name="years_after_birth",
+            field=models.PositiveSmallIntegerField(
+                default=25,
+                help_text="25 or more: the statutory minimum is date of birth plus 25 years.",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        25,
+                        "Enter 25 or more: a child-protection file is kept until the pupil's date of birth plus 25 years (KCSIE), so a smaller number would destroy files early",
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, "Enter a number of years of 100 or fewer"
+                    ),
+                ],
+                verbose_name="keep the last school's file until date of birth plus (years)",
+            ),
         ),
     ]
