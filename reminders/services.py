@@ -370,7 +370,8 @@ def leavers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         .values_list("pk", "school_id", "left_on")
     )
     for pk, school_id, left_on in rows.iterator():
-        leavers[school_id][pk] = left_on
+        if left_on is not None:  # filtered on it
+            leavers[school_id][pk] = left_on
     for school_id, pupils in leavers.items():
         from schools.models import School
 

@@ -20,7 +20,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
     def _post_clean(self) -> None:
         # A wrong email or password belongs to both fields: show it at the email address and
         # mark the password too, so the error summary link lands somewhere that explains it.
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Form._post_clean is not in the stubs
         wrong = self.errors.pop("__all__", None)
         if wrong:
             self.errors.setdefault("username", self.error_class()).extend(wrong)
