@@ -111,10 +111,12 @@ class TrustFilterForm(PeriodForm):
 
     pupils = _pupils_field()
     by = forms.ChoiceField(
-        label="Each school's pupils by",
+        label="Concerns by pupil characteristic",
         required=False,
-        choices=list(CHARACTERISTICS.items()),
-        help_text="The characteristic the table of schools breaks down by",
+        choices=[("", "Not shown"), *CHARACTERISTICS.items()],
+        help_text="The tables of pupils and concerns by characteristic, for the schools shown "
+        "together and for each school by the characteristic chosen (for a whole trust they take "
+        "a second or so longer)",
         error_messages={"invalid_choice": "Choose a characteristic from the list"},
     )
 
@@ -128,11 +130,11 @@ class TrustFilterForm(PeriodForm):
             return None
         return GROUPS.get(self.cleaned_data.get("pupils") or "")
 
-    def characteristic(self) -> str:
-        """The characteristic the schools' breakdown is by (SEN when none or invalid)."""
+    def characteristic(self) -> str | None:
+        """The characteristic each school's breakdown is by (None: no breakdown, or invalid)."""
         if not self.is_valid():
-            return "sen"
-        return self.cleaned_data.get("by") or "sen"
+            return None
+        return self.cleaned_data.get("by") or None
 
     def school_ids(self) -> list[int] | None:
         """The schools ticked (None: all of them, or the form is invalid)."""

@@ -29,6 +29,14 @@ def all_pupils_href(request: HttpRequest) -> str:
     return "?" + params.urlencode()
 
 
+def breakdown_href(request: HttpRequest) -> str:
+    """The page as it is, with the breakdown by pupil characteristic (by SEN)."""
+    params = request.GET.copy()
+    params.pop("csv", None)
+    params["by"] = "sen"
+    return "?" + params.urlencode() + "#by-pupil-characteristic"
+
+
 @login_required
 @require_GET
 def school_dashboard(request: HttpRequest) -> HttpResponse:

@@ -76,23 +76,17 @@ class TrustDashboard:
     weekly: Table
     schools_chart: SafeString
     trends: list[Trend]
-    pupils: Table  # the schools shown together, by pupil characteristic
-    pupils_by_school: Table  # each school, by the characteristic chosen
+    # The breakdown by pupil characteristic, when asked for (None otherwise).
+    pupils: Table | None  # the schools shown together
+    pupils_by_school: Table | None  # each school, by the characteristic chosen
     pupil_charts: list[tuple[str, SafeString]]
     characteristic: str  # the name of the characteristic `pupils_by_school` is by
 
     @property
     def tables(self) -> list[Table]:
         """Every table of the page, in page order (each downloads as CSV)."""
-        return [
-            self.outliers,
-            self.follow_up,
-            self.schools,
-            self.categories,
-            self.weekly,
-            self.pupils,
-            self.pupils_by_school,
-        ]
+        tables = [self.outliers, self.follow_up, self.schools, self.categories, self.weekly]
+        return tables + [t for t in (self.pupils, self.pupils_by_school) if t is not None]
 
     @property
     def nothing_needs_attention(self) -> bool:
@@ -133,11 +127,12 @@ def trust_dashboard_build(
     trust: Trust,
     figures: TrustFigures,
     school_ids: Sequence[int] | None = None,
-    characteristic: str = "sen",
+    characteristic: str | None = None,
 ) -> TrustDashboard:
     """The page's tables and charts from the trust's figures (`school_ids`: the schools the
     page is filtered to, if it is; `characteristic`: what each school's pupils are broken down
-    by). Figures narrowed to a group of pupils link nowhere: the lists are not narrowed."""
+    by, None for no breakdown). Figures narrowed to a group of pupils link nowhere: the lists
+    are not narrowed."""
     window = figures.outlier_windows[0]
     # The flags are about the last 28 days: on figures for other dates (October, last year) a
     # flag beside a count would say that count is unusual, which nobody has measured.
@@ -200,10 +195,14 @@ def trust_dashboard_build(
             columns=breakdown_columns(),
             rows=breakdown_rows(total, suppress=False),
             notes=(RATE_NOTE,),
-        ),
-        pupils_by_school=_pupils_by_school_table(figures, characteristic),
-        pupil_charts=breakdown_charts(total, phrase=figures.period.name),
-        characteristic=CHARACTERISTICS[characteristic],
+        )
+        if characteristic
+        else None,
+        pupils_by_school=_pupils_by_school_table(figures, characteristic)
+        if characteristic
+        else None,
+        pupil_charts=breakdown_charts(total, phrase=figures.period.name) if characteristic else [],
+        characteristic=CHARACTERISTICS.get(characteristic or "", ""),
     )
     if figures.pupils is None:
         return page

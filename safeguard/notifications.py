@@ -122,7 +122,9 @@ KIND_LABELS: dict[str, str] = {
     "cp_role_declined": "child-protection role declined",
     "cp_role_withdrawn": "child-protection role withdrawn",
     "cp_role_revoked": "child-protection role taken away",
+    "cp_role_granted": "trust safeguarding role given",
     "platform_admin_action": "the platform administrator changed something",
+    "retention_released": "child-protection file no longer due to be destroyed",
     "pupil_left": "pupil with safeguarding records has left",
     "pupil_returned": "pupil with safeguarding records is back on the roll",
 }

@@ -35,7 +35,7 @@ from .models import RoleRequest, School, SchoolMembership, Trust, TrustMembershi
 
 SETTING_REFUSED = (
     "Nobody sets another person's password: send them a password reset link instead "
-    "(tick them in the list of people, then choose “Send a password reset link”)."
+    "(“Send a password reset link” on their page, or in the list of people)."
 )
 
 
@@ -47,7 +47,7 @@ def holdings(obj: models.Model) -> list[str]:
     tables, never a row's content. Empty when it holds nothing at all."""
     target = type(obj)
     kinds: list[str] = []
-    for model in apps.get_models():
+    for model in apps.get_models(include_auto_created=True):
         for field in model._meta.get_fields():
             if not (field.many_to_one or field.one_to_one) or not field.concrete:
                 continue
@@ -260,7 +260,35 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.user_change_password),
             name="schools_user_password_change",
         )
-        return [refused, *urls]
+        reset = path(
+            "<id>/password-reset/",
+            self.admin_site.admin_view(self.password_reset_view),
+            name="schools_user_password_reset",
+        )
+        return [refused, reset, *urls]
+
+    def password_reset_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+        """Ask, then email the person a password reset link (the action, for one person)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        person = get_object_or_404(User, pk=id)
+        change = reverse("admin:schools_user_change", args=[person.pk])
+        if request.method == "POST":
+            if password_reset_send(actor=request.user, person=person, request=request):  # type: ignore[arg-type]
+                self.message_user(request, f"Password reset link sent to {person.email}.")
+            else:
+                self.message_user(
+                    request, "This account is deactivated: no link was sent.", messages.WARNING
+                )
+            return HttpResponseRedirect(change)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Send a password reset link to {person.email}?",
+            "opts": self.model._meta,
+            "original": person,
+            "schools": schools_of(person),
+        }
+        return TemplateResponse(request, "admin/schools/user/password_reset.html", context)
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

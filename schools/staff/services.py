@@ -9,6 +9,7 @@ See docs/adr/0024.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -40,6 +41,8 @@ from schools.models import (
 )
 
 from .tokens import invitation_tokens
+
+logger = logging.getLogger(__name__)
 
 # Roles that open children's records: given only once the headteacher or the DSL confirms.
 CP_ROLES = frozenset({"dsl", "deputy", "head"})
@@ -210,60 +213,128 @@ def invitation_link(user: User) -> str:
     )
 
 
-def _send_after_commit(subject: str, body: str, to: str) -> None:
-    # Sent once the change is saved: an invitation for an account that was rolled back would be
-    # a link to nothing.
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
-    )
+# The emails a person is sent about their account: each composed when it is sent (so a link's
+# token is made then), named by a kind a Celery task can take with ids.
+INVITATION, ROLE_ADDED, PASSWORD_RESET = "invitation", "role_added", "password_reset"
 
 
-def _email_invitation(*, user: User, place: str, roles: list[str], waiting: list[str]) -> None:
-    """Email the set-password link. Names the place and roles only: never a child."""
-    lines = [
-        f"Hello {user.full_name},",
-        "",
-        f"You have been invited to use Safeguard at {place}.",
-    ]
+def _roles_lines(roles: list[str], waiting: list[str], *, there: bool = False) -> list[str]:
+    lines = []
     if roles:
-        lines.append(f"Your role: {', '.join(_label(r) for r in roles)}.")
+        lines.append(
+            f"Your role{' there' if there else ''}: {', '.join(_label(r) for r in roles)}."
+        )
     if waiting:
         lines.append(
             f"{', '.join(_label(r) for r in waiting)}: this role starts once the headteacher "
             "or the Designated Safeguarding Lead confirms it."
         )
-    days = settings.STAFF_INVITATION_DAYS
-    lines += [
-        "",
-        f"Choose your password with this link (it works once, for {days} days):",
-        _site_link(invitation_link(user)),
-        "",
-        "If the link has expired, ask your school administrator to send a new one.",
-        "If you were not expecting this email, you can ignore it.",
-        "",
-        "This email does not contain any details about a child.",
-    ]
-    _send_after_commit(f"You are invited to Safeguard at {place}", "\n".join(lines), user.email)
+    return lines
+
+
+def staff_email_compose(
+    *, kind: str, user: User, place: str, roles: list[str], waiting: list[str]
+) -> tuple[str, str]:
+    """The subject and body of an account email. Names the place and roles only: never a child."""
+    if kind == INVITATION:
+        days = settings.STAFF_INVITATION_DAYS
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            f"You have been invited to use Safeguard at {place}.",
+            *_roles_lines(roles, waiting),
+            "",
+            f"Choose your password with this link (it works once, for {days} days):",
+            _site_link(invitation_link(user)),
+            "",
+            "If the link has expired, ask your school administrator to send a new one.",
+            "If you were not expecting this email, you can ignore it.",
+        ]
+        subject = f"You are invited to Safeguard at {place}"
+    elif kind == ROLE_ADDED:
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            f"You have been added to {place} in Safeguard.",
+            *_roles_lines(roles, waiting, there=True),
+            "",
+            "Sign in with your usual password and choose the school in the header:",
+            _site_link(reverse("login")),
+        ]
+        subject = f"You have been added to {place} in Safeguard"
+    elif kind == PASSWORD_RESET:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)},
+        )
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            f"The school administrator of {place} sent you a link to choose a new "
+            "password for Safeguard. It works once, for an hour:",
+            _site_link(path),
+            "",
+            "If you did not ask for this, you can ignore it: your password stays as it is.",
+        ]
+        subject = "Choose a new password for Safeguard"
+    else:
+        raise ValueError(f"unknown account email {kind!r}")
+    lines += ["", "This email does not contain any details about a child."]
+    return subject, "\n".join(lines)
+
+
+def staff_email_send(
+    *, kind: str, user_id: Any, place: str, roles: list[str], waiting: list[str]
+) -> None:
+    """Compose and send one account email now (raises when the mail server refuses)."""
+    user = User.objects.get(pk=user_id)
+    subject, body = staff_email_compose(
+        kind=kind, user=user, place=place, roles=roles, waiting=waiting
+    )
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+
+
+def _send_after_commit(
+    kind: str,
+    user: User,
+    place: str,
+    roles: list[str] | None = None,
+    waiting: list[str] | None = None,
+) -> None:
+    """Send once the change is saved (an invitation for an account that was rolled back would be
+    a link to nothing). A mail server that refuses does not undo the change or show an error
+    page: the email is handed to the worker, which tries again for hours."""
+    args = {
+        "kind": kind,
+        "user_id": user.pk,
+        "place": place,
+        "roles": roles or [],
+        "waiting": waiting or [],
+    }
+
+    def send() -> None:
+        try:
+            staff_email_send(**args)
+        except Exception:
+            logger.warning("account email %s to user %s failed; queued to retry", kind, user.pk)
+            from schools.tasks import staff_email_retry
+
+            try:
+                staff_email_retry.delay(**args)
+            except Exception:  # the broker is down too: "send the invitation again" remains
+                logger.exception("account email %s to user %s could not be queued", kind, user.pk)
+
+    transaction.on_commit(send)
+
+
+def _email_invitation(*, user: User, place: str, roles: list[str], waiting: list[str]) -> None:
+    _send_after_commit(INVITATION, user, place, roles, waiting)
 
 
 def _email_role_added(*, user: User, place: str, roles: list[str], waiting: list[str]) -> None:
     """Tell a person who already signs in that they now work somewhere else too."""
-    lines = [f"Hello {user.full_name},", "", f"You have been added to {place} in Safeguard."]
-    if roles:
-        lines.append(f"Your role there: {', '.join(_label(r) for r in roles)}.")
-    if waiting:
-        lines.append(
-            f"{', '.join(_label(r) for r in waiting)}: this role starts once the headteacher "
-            "or the Designated Safeguarding Lead confirms it."
-        )
-    lines += [
-        "",
-        "Sign in with your usual password and choose the school in the header:",
-        _site_link(reverse("login")),
-        "",
-        "This email does not contain any details about a child.",
-    ]
-    _send_after_commit(f"You have been added to {place} in Safeguard", "\n".join(lines), user.email)
+    _send_after_commit(ROLE_ADDED, user, place, roles, waiting)
 
 
 # --- Invitations ----------------------------------------------------------------------------------
@@ -299,7 +370,17 @@ def _account_for(*, email: str, full_name: str, job_title: str) -> tuple[User, b
     """The person's account, made if new: (user, created, reactivated)."""
     user = User.objects.select_for_update().filter(email__iexact=email).first()
     if user is None:
-        user = school_services.user_create(email=email, full_name=full_name, job_title=job_title)
+        try:
+            with transaction.atomic():
+                user = school_services.user_create(
+                    email=email, full_name=full_name, job_title=job_title
+                )
+        except IntegrityError as exc:
+            # Invited elsewhere (another school, the trust) at the same moment: no row to lock
+            # existed, so the second insert fails; say so rather than a server error.
+            raise ValidationError(
+                {"email": "This person was invited elsewhere at the same moment: try again"}
+            ) from exc
         return user, True, False
     if user.is_staff or user.is_superuser:
         raise ValidationError(
@@ -496,25 +577,7 @@ def staff_password_reset_send(*, actor: Any, school: School, person: User) -> No
     if not person.has_usable_password():
         raise ValidationError("They have not chosen a password yet: send the invitation again")
     _event(school=school, actor=actor, person=person, action=MembershipAction.PASSWORD_RESET_SENT)
-    uid = urlsafe_base64_encode(force_bytes(person.pk))
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={"uidb64": uid, "token": default_token_generator.make_token(person)},
-    )
-    body = "\n".join(
-        [
-            f"Hello {person.full_name},",
-            "",
-            f"The school administrator of {school.name} sent you a link to choose a new "
-            "password for Safeguard. It works once, for an hour:",
-            _site_link(path),
-            "",
-            "If you did not ask for this, you can ignore it: your password stays as it is.",
-            "",
-            "This email does not contain any details about a child.",
-        ]
-    )
-    _send_after_commit("Choose a new password for Safeguard", body, person.email)
+    _send_after_commit(PASSWORD_RESET, person, school.name)
 
 
 def works_elsewhere(*, person: User, school: School) -> bool:

@@ -382,7 +382,23 @@ def test_the_trust_filter_explains_bad_values(
     doc = _doc(_client(pupils.fx.world.users["tso"]).get(TRUST_URL, params))
     assert _text(doc.xpath(f'//*[@id="id_{field}-error"]')[0]) == f"Error: {message}"
     assert not doc.xpath('//*[@data-testid="narrowed"]')
-    assert doc.xpath('//*[@data-table="pupils-by-school"]')  # by SEN meanwhile
+    assert not doc.xpath('//*[@data-table="pupils-by-school"]')  # not asked for meanwhile
+    assert doc.xpath('//*[@data-testid="show-breakdown"]//a')
+
+
+def test_the_trust_breakdown_is_shown_when_asked_for(pupils: Pupils) -> None:
+    tso = _client(pupils.fx.world.users["tso"])
+    doc = _doc(tso.get(TRUST_URL, {"pupils": "fsm-yes"}))
+    assert not doc.xpath('//*[@data-table="pupils"] | //*[@data-table="pupils-by-school"]')
+    (link,) = doc.xpath('//*[@data-testid="show-breakdown"]//a')
+    assert link.get("href") == "?pupils=fsm-yes&by=sen#by-pupil-characteristic"
+    shown = _doc(tso.get(TRUST_URL + link.get("href").split("#")[0]))
+    assert _rows(shown, "pupils")[("SEN support", SEN)] == ["1", "1", "2", "100.0", "200.0"]
+    assert _plain_rows(shown, "pupils-by-school")[2][:3] == ["Alpha School", "SEN support", "1"]
+    assert len(shown.xpath('//*[@data-testid="pupil-charts"]//figure')) == 6
+    assert "Pupils: Eligible for free school meals" in _text(
+        shown.xpath('//*[@data-testid="narrowed"]')[0]
+    )
 
 
 # --- Query counts --------------------------------------------------------------------------------
@@ -425,8 +441,8 @@ def _count(client: Client, url: str, params: dict[str, str]) -> int:
 def test_narrowed_pages_take_a_fixed_number_of_queries(pupils: Pupils) -> None:
     """The school page narrowed takes as many as the whole (pinned in test_school_dashboard.py:
     the tally mark is read either way); the trust page 3 more (its two periods' concerns, by
-    category and by year group, read live apart from the outlier windows); constant in pupils
-    and concerns."""
+    category and by year group, read live apart from the outlier windows) and 2 for the
+    breakdown asked for; constant in pupils and concerns."""
     from tests.oversight.test_school_dashboard import PAGE_QUERIES as SCHOOL_PAGE
     from tests.oversight.test_trust_dashboard import PAGE_QUERIES as TRUST_PAGE
 
@@ -450,7 +466,7 @@ def test_narrowed_pages_take_a_fixed_number_of_queries(pupils: Pupils) -> None:
         _count(tso, TRUST_URL, {**narrowed, "by": "ethnicity"}),
     ]
     assert counts[0] == SCHOOL_PAGE
-    assert counts[2] == TRUST_PAGE + 3
+    assert counts[2] == TRUST_PAGE + 3 + 2
 
 
 def test_narrowing_to_not_recorded_counts_pupils_with_no_code(pupils: Pupils) -> None:

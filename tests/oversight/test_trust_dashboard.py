@@ -229,11 +229,8 @@ def test_the_page_shows_the_hand_counted_figures(fx: Fixture, tso: Client) -> No
     # The term is not over: its counts are to today, the summer term's in full.
     assert "Counted to today, 20 November 2026: the period is not over yet" in page
     t = tables_of(response)
-    # No outliers: no table. By pupil characteristic: issue 14.
-    assert set(t) == {
-        *("follow-up", "schools", "categories", "weekly"),
-        *("pupils", "pupils-by-school"),
-    }
+    # No outliers: no table. By pupil characteristic only when asked for (issue 14).
+    assert set(t) == {"follow-up", "schools", "categories", "weekly"}
 
     schools = t["schools"]
     assert schools.headings == SCHOOL_HEADINGS
@@ -728,10 +725,10 @@ def _count(client: Client, query: str = "") -> int:
 
 
 # The request's own (session, user, access, acting school, header badges) plus the trust, its
-# schools for the filter, and the trust's figures (15, see test_figures.py) with the breakdown
-# by pupil characteristic (2: added on purpose by issue 14, ADR 0026).
-PAGE_QUERIES = 28
-CSV_QUERIES = 27
+# schools for the filter, and the trust's figures (15, see test_figures.py). The breakdown by
+# pupil characteristic, when asked for, adds 2 (test_pupil_groups.py).
+PAGE_QUERIES = 26
+CSV_QUERIES = 25
 
 
 @pytest.mark.usefixtures("frozen")

@@ -42,3 +42,30 @@ def test_the_admin_cannot_move_a_trust_role(client, world: World) -> None:  # no
     assert response.status_code == 403
     assert access_for(User.objects.get(pk=old_tso.pk)).has(Perm.READ_CP_RECORDS, world.school)
     assert not access_for(User.objects.get(pk=new_tso.pk)).has(Perm.READ_CP_RECORDS, world.school)
+
+
+def test_only_models_without_childrens_data_are_registered() -> None:
+    """Registering a model in the platform admin is a decision (docs/adr/0025): none of these
+    holds a child's data; a new one must be added here on purpose, after checking it holds none."""
+    from django.contrib import admin
+
+    registered = {model._meta.label for model in admin.site._registry}
+    assert registered == {
+        "auth.Group",
+        "axes.AccessAttempt",
+        "axes.AccessLog",
+        "axes.AccessFailureLog",
+        "django_celery_beat.PeriodicTask",
+        "django_celery_beat.ClockedSchedule",
+        "django_celery_beat.CrontabSchedule",
+        "django_celery_beat.SolarSchedule",
+        "django_celery_beat.IntervalSchedule",
+        "schools.User",
+        "schools.Trust",
+        "schools.School",
+        "schools.SchoolMembership",
+        "schools.TrustMembership",
+        "transfers.TrustCertificateAuthority",
+        "transfers.SigningKey",
+        "transfers.RetentionPolicy",
+    }

@@ -62,7 +62,7 @@ def _admin_urls(client: Client) -> list[str]:
         for row in rows:
             for page in ("change", "history", "delete"):
                 urls.append(reverse(f"{name}_{page}", args=[row.pk]))
-            for extra in ("invite", "password_change"):
+            for extra in ("invite", "password_change", "password_reset"):
                 try:
                     urls.append(reverse(f"{name}_{extra}", args=[row.pk]))
                 except NoReverseMatch:

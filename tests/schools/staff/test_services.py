@@ -758,3 +758,52 @@ def test_every_trust_role_given_or_taken_is_told_to_the_heads_and_dsls_of_its_sc
         "dsl@alpha.example",
         "head@alpha.example",
     }
+
+
+def test_two_schools_inviting_the_same_new_person_at_once_is_no_server_error(
+    world: World,
+) -> None:
+    # The other invitation commits between this one's look-up (nothing to lock) and its insert.
+    taken = world.users["other_dsl"].email
+    with (
+        mock.patch.object(User.objects, "select_for_update", return_value=User.objects.none()),
+        mock.patch.object(User, "full_clean"),  # it ran before the other commit
+        pytest.raises(ValidationError) as error,
+    ):
+        _invite(world, email=taken)
+    assert "at the same moment" in error.value.message_dict["email"][0]
+    assert not MembershipEvent.objects.filter(school=world.school, person_email=taken).exists()
+
+
+def test_a_mail_server_that_refuses_keeps_the_invitation_and_queues_it(
+    world: World, emails: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invitation is saved, no error reaches the administrator, and the email is handed to
+    the worker to try again, composed afresh (its link made when it goes)."""
+    import smtplib
+
+    from schools import tasks
+
+    def refuse(**kwargs: Any) -> None:
+        raise smtplib.SMTPServerDisconnected("the relay is down")
+
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(services, "send_mail", refuse)
+    monkeypatch.setattr(tasks.staff_email_retry, "delay", lambda **kw: queued.append(kw))
+    with emails():
+        person = _invite(world)
+    assert User.objects.filter(pk=person.pk, is_active=True).exists()
+    assert queued == [
+        {
+            "kind": services.INVITATION,
+            "user_id": person.pk,
+            "place": world.school.name,
+            "roles": ["staff"],
+            "waiting": [],
+        }
+    ]
+    monkeypatch.undo()
+    tasks.staff_email_retry.run(**queued[0])  # what the worker does
+    (message,) = mail.outbox
+    assert message.to == [person.email]
+    assert "/invitation/" in message.body
