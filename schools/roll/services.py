@@ -73,6 +73,14 @@ def _require_roll_keeper(actor: Any, school: School | int) -> None:
         raise PermissionDenied("Only the school administrator and the DSL keep the pupil roll.")
 
 
+def _lock_roll(school: School | int) -> None:
+    """Take the school's roll lock (its row), as a roll import's apply does: a hand change waits
+    for an import being applied, and an import applied after it sees it and refuses a preview
+    made before it. Without it, an apply could overwrite an edit saved between its check and
+    its writes, or fail on a pupil added meanwhile with a joiner's UPN."""
+    School.objects.select_for_update().only("pk").get(pk=getattr(school, "pk", school))
+
+
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -169,6 +177,7 @@ def _save(pupil: Pupil) -> Pupil:
 def pupil_add(*, actor: Any, school: School, different_child: bool = False, **fields: Any) -> Pupil:
     """Add a pupil to the school's roll, after the roll's rules and its duplicates."""
     _require_roll_keeper(actor, school)
+    _lock_roll(school)
     unknown = set(fields) - set(ROLL_FIELDS)
     if unknown:
         raise TypeError(f"not a roll field: {sorted(unknown)}")
@@ -185,6 +194,7 @@ def pupil_update(
     """Change a pupil's details (not their leaving: `pupil_leave`). Signed records keep the
     pupil as they were when signed, so a change here rewrites none of them."""
     _require_roll_keeper(actor, pupil.school_id)
+    _lock_roll(pupil.school_id)
     unknown = set(fields) - set(ROLL_FIELDS)
     if unknown:
         raise TypeError(f"not a roll field: {sorted(unknown)}")
@@ -221,6 +231,7 @@ def pupil_leave(
     when the pupil has safeguarding records the DSL and deputies are told to transfer the CP
     file by its KCSIE deadline (`pupils_left_notify`)."""
     _require_roll_keeper(actor, pupil.school_id)
+    _lock_roll(pupil.school_id)
     locked = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
     problems: dict[str, str] = {}
     date_problem = rules.left_on_problem(left_on, joined_on=locked.joined_on, today=_today())
@@ -249,6 +260,7 @@ def pupil_leaving_undo(*, actor: Any, pupil: Pupil) -> Pupil:
     roll. The DSL and deputies are told when the pupil has safeguarding records, since a
     transfer of the CP file may have started."""
     _require_roll_keeper(actor, pupil.school_id)
+    _lock_roll(pupil.school_id)
     locked = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
     if locked.left_on is None:
         raise ValidationError("This pupil is on the roll: there is no leaving to undo.")

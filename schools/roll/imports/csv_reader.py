@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from .fields import UNREADABLE
@@ -43,11 +44,23 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             pass
+    elif (utf16 := _utf16_without_mark(data)) is not None:
+        try:
+            return data.decode(utf16), "UTF-16"
+        except UnicodeDecodeError:
+            pass
     else:
         try:
             return data.decode("utf-8-sig"), "UTF-8"
         except UnicodeDecodeError:
             pass
+        # UTF-8 text with a stray byte or two (a cell pasted from elsewhere): read as UTF-8, the
+        # bad bytes marked so their rows are reported. Read as Windows-1252 instead, every accent
+        # in the file would turn silently into two wrong letters ("Zoë" into "ZoÃ«") and be
+        # offered as a change to every such pupil's name.
+        text = data.decode("utf-8-sig", errors="replace")
+        if any(ord(c) > 127 and c != UNREADABLE for c in text):
+            return text, "UTF-8"
         try:
             return data.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:
@@ -56,6 +69,24 @@ def decode(data: bytes) -> tuple[str, str]:
         "The file's text could not be read: it is not UTF-8 or Windows-1252. Save it from the "
         "MIS or Excel as “CSV UTF-8 (comma delimited)” and upload it again"
     )
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the text is plainly UTF-16 with no byte-order mark (every
+    other byte of a heading row of Latin letters is a NUL), else None."""
+    head = data[:200]
+    if len(head) < 4 or len(head) % 2:
+        return None
+    if head[1::2].count(0) > 0.9 * (len(head) // 2) and 0 not in head[0::2]:
+        return "utf-16-le"
+    if head[0::2].count(0) > 0.9 * (len(head) // 2) and 0 not in head[1::2]:
+        return "utf-16-be"
+    return None
+
+
+# Excel's first line naming the delimiter ("sep=," or "sep=;"): Excel hides it when it opens the
+# file, so the heading is still row 1 there.
+_SEP_LINE = re.compile(r'^"?sep=(.)"?[ \t]*(?:\r\n|\r|\n|$)')
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -78,8 +109,13 @@ def read_csv(data: bytes) -> CsvTable:
     text, encoding = decode(data)
     # NULs are kept as a visible mark, so the row that held one is reported, not the file refused.
     text = text.replace("\x00", UNREADABLE)
+    sep = _SEP_LINE.match(text)
+    if sep:
+        text = text[sep.end() :]
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = sniff_delimiter(first_line)
+    if sep and sep.group(1) in DELIMITERS:
+        delimiter = sep.group(1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
     try:

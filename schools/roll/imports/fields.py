@@ -164,8 +164,10 @@ def suggest_columns(headings: list[str]) -> dict[str, int]:
 
 # --- Reading one value --------------------------------------------------------------------------
 
-_DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[0-9:.+\-Z]*)?$")
+# A time of midnight after the date is what Excel and some MIS exports add to a date column.
+_DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+00:00(?::00)?)?$")
+_EXCEL_SERIAL = re.compile(r"^\d{5}$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?$")
 _YEAR = re.compile(r"^(?:NC\s*)?(?:YEAR|YR|Y)?\s*(\d{1,2})$")
 _TRUE = {"yes", "y", "true", "t", "1"}
 _FALSE = {"no", "n", "false", "f", "0"}
@@ -220,6 +222,11 @@ def parse_date(text: str) -> datetime.date:
         day, month, year = (int(g) for g in match.groups())
     elif match := _DATE_ISO.match(text):
         year, month, day = (int(g) for g in match.groups())
+    elif _EXCEL_SERIAL.match(text):
+        raise ValueProblemError(
+            f"“{text}” is a date as Excel stores it, not as it shows it: format the column as a "
+            "date (like 25/12/2015) in Excel, save the file and upload it again"
+        )
     else:
         raise ValueProblemError(f"“{_short(text)}” is not a date: write it like 25/12/2015")
     try:

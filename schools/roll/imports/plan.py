@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from schools.models import Pupil, School, search_key
-from schools.roll.rules import date_of_birth_problem
+from schools.roll.rules import date_of_birth_problem, joined_on_problem, left_on_problem
 
 from .fields import FIELDS, REQUIRED, clean_values, display, stored
 
@@ -31,8 +31,17 @@ SHOWN = 500
 def roll_fingerprint(school: School) -> str:
     """A hash of every pupil of the school as an import sees them: it changes when the roll
     changes, so an apply can refuse a preview made before someone edited the roll."""
+    return _fingerprint_of(Pupil.objects.filter(school=school).only(*FINGERPRINT_FIELDS))
+
+
+def _fingerprint_of(pupils: Any) -> str:
+    """The fingerprint of these pupils (rows or model instances), hashed in id order."""
     digest = hashlib.sha256()
-    for row in Pupil.objects.filter(school=school).order_by("id").values_list(*FINGERPRINT_FIELDS):
+    rows = sorted(
+        (tuple(getattr(p, name) for name in FINGERPRINT_FIELDS) for p in pupils),
+        key=lambda row: row[0],
+    )
+    for row in rows:
         digest.update(repr(row).encode())
     return digest.hexdigest()
 
@@ -66,6 +75,9 @@ def build_plan(
         )
 
     pupils = list(Pupil.objects.filter(school=school))
+    # Hashed from the very pupils the plan is built on: hashing a second read would let an edit
+    # made between the two reads pass the apply's check with a plan that never saw it.
+    fingerprint = _fingerprint_of(pupils)
     by_upn = {p.upn: p for p in pupils if p.upn}
     by_admission: dict[str, list[Pupil]] = defaultdict(list)
     by_name: dict[tuple[str, str, str], list[Pupil]] = defaultdict(list)
@@ -113,6 +125,29 @@ def build_plan(
                 "MIS or on the roll",
             )
             continue
+        if pupil is not None and how == "admission number" and _another_child(pupil, values):
+            # An admission number reused, or mistyped, must never turn one child's roll entry
+            # (and every safeguarding record on it) into another child's.
+            problem(
+                row,
+                "admission_number",
+                f"The admission number {values.get('admission_number')} is "
+                f"{pupil.legal_first_name} {pupil.legal_last_name}'s on the roll, born "
+                f"{pupil.date_of_birth:%d/%m/%Y}, but this row is a different name or date of "
+                "birth: check the admission number in the MIS",
+            )
+            continue
+        if pupil is not None and how == "UPN" and _another_child(pupil, values, both=True):
+            # A UPN copied from another child's line passes the check letter: a new first name
+            # and a new date of birth at once is another child, not a correction.
+            problem(
+                row,
+                "upn",
+                f"The UPN {upn} is {pupil.legal_first_name} {pupil.legal_last_name}'s on the "
+                f"roll, born {pupil.date_of_birth:%d/%m/%Y}, but this row has another first name "
+                "and date of birth: check the UPN in the MIS",
+            )
+            continue
         if pupil is not None and pupil.pk in matched:
             problem(
                 row,
@@ -152,6 +187,17 @@ def build_plan(
                     "This pupil is not on the roll and the file gives a leaving date: leave "
                     "pupils who have left out of the file",
                 )
+            if values.get("joined_on"):
+                _dates_problems(
+                    row,
+                    problem,
+                    joined_on=_date(values["joined_on"]),
+                    left_on=None,
+                    date_of_birth=_date(values.get("date_of_birth")),
+                    check_joined=True,
+                    check_left=False,
+                    today=today,
+                )
             joiners.append(
                 {
                     "where": row["where"],
@@ -173,7 +219,21 @@ def build_plan(
                     "new": display(field_key, new),
                     "value": new,
                 }
-        if pupil.left_on and not values.get("left_on") and pupil.left_on <= today:
+        comes_back = bool(pupil.left_on and not values.get("left_on") and pupil.left_on <= today)
+        if ("joined_on" in fields or "left_on" in fields) and _dates_problems(
+            row,
+            problem,
+            joined_on=_date(values.get("joined_on")) or pupil.joined_on,
+            left_on=None if comes_back else _date(values.get("left_on")) or pupil.left_on,
+            date_of_birth=_date(values.get("date_of_birth")) or pupil.date_of_birth,
+            check_joined="joined_on" in fields,
+            check_left="left_on" in fields,
+            today=today,
+        ):
+            # The roll's own rules (and the database's: never left before joining), so a file
+            # cannot make the apply fail half-way or keep a date no person could type.
+            continue
+        if comes_back:
             # In the file, with no leaving date, but marked as left here: back on the roll.
             fields["left_on"] = {
                 "old": display("left_on", stored(pupil, "left_on")),
@@ -194,6 +254,7 @@ def build_plan(
             unchanged += 1
 
     leavers: list[dict[str, Any]] = []
+    on_roll_count = sum(1 for p in pupils if p.left_on is None and p.joined_on <= file_date)
     if whole_roll:
         for existing in pupils:
             on_roll = existing.left_on is None and existing.joined_on <= file_date
@@ -211,16 +272,58 @@ def build_plan(
         leavers.sort(key=lambda leaver: leaver["name"])
 
     plan = {
-        "fingerprint": roll_fingerprint(school),
+        "fingerprint": fingerprint,
         "file_date": file_date.isoformat(),
         "joined_on": today.isoformat(),
         "joiners": joiners,
         "changes": changes,
         "leavers": leavers,
         "unchanged": unchanged,
+        "on_roll": on_roll_count,
     }
     problems.sort(key=lambda p: p["row"])
     return plan, problems
+
+
+def _another_child(pupil: Pupil, values: dict[str, Any], *, both: bool = False) -> bool:
+    """Whether a matched row names a different child: another date of birth or another legal
+    first name (`both`: and), since a surname alone may change, as children's do."""
+    dob = values.get("date_of_birth")
+    first = values.get("legal_first_name")
+    other_birth = bool(dob and dob != pupil.date_of_birth.isoformat())
+    other_name = bool(first and search_key(first) != search_key(pupil.legal_first_name))
+    return (other_birth and other_name) if both else (other_birth or other_name)
+
+
+def _dates_problems(
+    row: dict[str, Any],
+    problem: Any,
+    *,
+    joined_on: datetime.date | None,
+    left_on: datetime.date | None,
+    date_of_birth: datetime.date | None,
+    check_joined: bool,
+    check_left: bool,
+    today: datetime.date,
+) -> bool:
+    """Report a date of admission or leaving date the roll's rules refuse; True if any was."""
+    if check_joined and joined_on is not None:
+        reason = joined_on_problem(
+            joined_on, date_of_birth=date_of_birth, today=today, left_on=left_on
+        )
+        if reason:
+            problem(row, "joined_on", reason)
+            return True
+    if check_left and left_on is not None and joined_on is not None:
+        reason = left_on_problem(left_on, joined_on=joined_on, today=today)
+        if reason:
+            problem(row, "left_on", reason)
+            return True
+    return False
+
+
+def _date(text: Any) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
 
 
 def _rows_word(row: dict[str, Any]) -> str:

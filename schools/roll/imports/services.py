@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from safeguard.access import access_for
@@ -25,6 +25,12 @@ from .plan import build_plan, roll_fingerprint
 # CTF with contacts and attendance can be several MB.
 LARGEST_FILE = 10 * 1024 * 1024
 BATCH = 500
+# A whole-roll file that would mark more than this share of the pupils on roll as left (and at
+# least LEAVERS_ASKED_FROM of them) is most likely the wrong file, a part of the roll or a single
+# pupil's CTF: the preview warns, and the apply needs a tick saying it is meant.
+LEAVERS_SHARE_ASKED = 0.25
+LEAVERS_ASKED_FROM = 10
+CONFIRM_LEAVERS = "confirm_leavers"
 
 
 def _require_roll_keeper(actor: Any, school: School) -> None:
@@ -107,11 +113,30 @@ def _describe(school_header: dict[str, str]) -> str:
     return f"{name} ({', '.join(numbers)})" if numbers else name
 
 
+def _names_a_school(school_header: dict[str, str]) -> bool:
+    """Whether a header names a real school (a URN, or a numeric LEA and Estab), not the DfE's
+    "XXX" (destination not known) or "MMM" (lost pupils) or nothing."""
+    urn = (school_header.get("urn") or "").strip()
+    lea, estab = (
+        (school_header.get("lea") or "").strip(),
+        (school_header.get("estab") or "").strip(),
+    )
+    return urn.isdigit() or (lea.isdigit() and estab.isdigit())
+
+
 def _check_ctf_school(header: dict[str, Any], *, school: School, whole_roll: bool) -> None:
     """Refuse a CTF that is not this school's: a joiner's file is addressed to it (DestSchool), a
-    whole-school export comes from it (SourceSchool)."""
+    whole-school export comes from it (SourceSchool). A file this school made for another school
+    (a leaver's CTF) is refused too: as the whole roll it would mark every other pupil as left,
+    and as joiners it would put the leaver back on the roll."""
     source, dest = header["source"], header["dest"]
     from_here, to_here = _is_this_school(source, school), _is_this_school(dest, school)
+    if from_here and not to_here and _names_a_school(dest):
+        raise FileRefusedError(
+            f"This file was made by {school.name} for {_describe(dest)}: it holds pupils leaving "
+            "for that school, not the roll. Export the whole-school CTF from the MIS instead: it "
+            "was not imported"
+        )
     if not from_here and not to_here:
         destination = f" to {_describe(dest)}" if any(dest.values()) else ""
         raise FileRefusedError(
@@ -174,6 +199,13 @@ def roll_import_columns_set(
 ) -> RollImport:
     """Choose which CSV column holds each roll field, remember it for the school, and preview."""
     _require_roll_keeper(actor, roll_import.school)
+    # Read again under a lock: an apply or a discard in another request (a second tab, a double
+    # click) must not be overwritten by this preview's save, which would make it waiting again.
+    roll_import = (
+        RollImport.objects.select_for_update(of=("self",))
+        .select_related("school")
+        .get(pk=roll_import.pk)
+    )
     _require_preview(roll_import)
     if roll_import.source != RollImport.Source.CSV:
         raise ValidationError("Only a CSV file has columns to choose")
@@ -207,8 +239,19 @@ def roll_import_columns_set(
     return roll_import
 
 
+def leavers_need_confirmation(roll_import: RollImport) -> bool:
+    """Whether the import would mark so many of the pupils on roll as left that the person must
+    say it is meant (LEAVERS_SHARE_ASKED)."""
+    plan = roll_import.plan or {}
+    leavers = len(plan.get("leavers", []))
+    on_roll = plan.get("on_roll", leavers)
+    return leavers >= LEAVERS_ASKED_FROM and leavers > LEAVERS_SHARE_ASKED * on_roll
+
+
 @transaction.atomic
-def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
+def roll_import_apply(
+    *, actor: Any, roll_import: RollImport, leavers_confirmed: bool = False
+) -> RollImport:
     """Write exactly what was previewed, in one transaction, or nothing at all."""
     _require_roll_keeper(actor, roll_import.school)
     # One import at a time per school, and nobody else's edit between the check and the writes.
@@ -224,12 +267,22 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
         )
     plan = roll_import.plan
     school = roll_import.school
+    if leavers_need_confirmation(roll_import) and not leavers_confirmed:
+        raise ValidationError(
+            {
+                CONFIRM_LEAVERS: (
+                    f"Tick to say that {len(plan['leavers'])} pupils are to be marked as left, or "
+                    "discard the file if it is not the whole roll"
+                )
+            }
+        )
     if roll_fingerprint(school) != plan["fingerprint"]:
         raise ValidationError(
             "The roll has changed since this preview was made: upload the file again to see "
             "what it would do now. Nothing was changed"
         )
     now = timezone.now()
+    left_ids: list[Any] = []
     joined_on = datetime.date.fromisoformat(plan["joined_on"])
     joiners = []
     for joiner in plan["joiners"]:
@@ -243,20 +296,51 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
         # again costs a query per pupil. The database constraints still stand behind it.
         pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
         joiners.append(pupil)
+    try:
+        # A savepoint: after the database refuses, a caller's transaction stays usable.
+        with transaction.atomic():
+            _write(joiners, plan, school=school, now=now, left_ids=left_ids)
+    except IntegrityError:
+        # A pupil written meanwhile by another route (a transfer accepted, say) that the
+        # fingerprint could not see yet: nothing of this import is written.
+        raise ValidationError(
+            "The roll has changed while this import was being applied: upload the file again "
+            "to see what it would do now. Nothing was changed"
+        ) from None
+
+    roll_import.status = RollImport.Status.APPLIED
+    roll_import.applied_by = actor
+    roll_import.applied_at = now
+    roll_import.rows = []
+    roll_import.save()
+    if left_ids:
+        # The DSLs are told about leavers with safeguarding records (their CP file must follow).
+        pupils_left_notify(school=school, pupil_ids=left_ids, actor=actor)
+    return roll_import
+
+
+def _write(
+    joiners: list[Pupil],
+    plan: dict[str, Any],
+    *,
+    school: School,
+    now: datetime.datetime,
+    left_ids: list[Any],
+) -> None:
+    """The plan's writes: joiners created, changes and leavers updated in batches."""
     Pupil.objects.bulk_create(joiners, batch_size=BATCH)
 
     changed: dict[str, Pupil] = {}
     ids = [c["pupil"] for c in plan["changes"]] + [leaver["pupil"] for leaver in plan["leavers"]]
     pupils = Pupil.objects.filter(school=school).in_bulk(ids)
     updated_fields: set[str] = {"updated_at", "search_text"}
-    left_ids = []
     for change in plan["changes"]:
         pupil = pupils[_uuid(change["pupil"])]
         for key, field in change["fields"].items():
+            if key == "left_on" and field["value"] and pupil.left_on is None:
+                left_ids.append(pupil.pk)  # newly left (a changed date was told already)
             setattr(pupil, key, _typed({key: field["value"]})[key])
             updated_fields.add(key)
-            if key == "left_on" and field["value"]:
-                left_ids.append(pupil.pk)
         changed[change["pupil"]] = pupil
     for leaver in plan["leavers"]:
         pupil = pupils[_uuid(leaver["pupil"])]
@@ -270,21 +354,13 @@ def roll_import_apply(*, actor: Any, roll_import: RollImport) -> RollImport:
         pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     Pupil.objects.bulk_update(list(changed.values()), sorted(updated_fields), batch_size=BATCH)
 
-    roll_import.status = RollImport.Status.APPLIED
-    roll_import.applied_by = actor
-    roll_import.applied_at = now
-    roll_import.rows = []
-    roll_import.save()
-    if left_ids:
-        # The DSLs are told about leavers with safeguarding records (their CP file must follow).
-        pupils_left_notify(school=school, pupil_ids=left_ids, actor=actor)
-    return roll_import
-
 
 @transaction.atomic
 def roll_import_discard(*, actor: Any, roll_import: RollImport) -> RollImport:
     """Throw a preview away: nothing is written to the roll, and the rows read are removed."""
     _require_roll_keeper(actor, roll_import.school)
+    # Read again under a lock: an import applied meanwhile must never be recorded as discarded.
+    roll_import = RollImport.objects.select_for_update().defer("rows").get(pk=roll_import.pk)
     _require_preview(roll_import)
     roll_import.status = RollImport.Status.DISCARDED
     roll_import.rows = []

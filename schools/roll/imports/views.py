@@ -118,6 +118,12 @@ def roll_import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         and not roll_import.plan
     ):
         return redirect("roll-import-columns", pk=roll_import.pk)
+    return _render_detail(request, roll_import)
+
+
+def _render_detail(
+    request: HttpRequest, roll_import: RollImport, *, confirm_error: str = ""
+) -> HttpResponse:
     plan = roll_import.plan or {}
     labels = {f.key: f.label for f in ROLL_FIELDS}
     changes = [
@@ -128,6 +134,7 @@ def roll_import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         {**joiner, "details": _joiner_details(joiner["values"])}
         for joiner in plan.get("joiners", [])[:SHOWN]
     ]
+    waiting = roll_import.status == RollImport.Status.PREVIEW
     return render(
         request,
         "schools/roll/imports/detail.html",
@@ -142,9 +149,12 @@ def roll_import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             ],
             "problems": roll_import.problems[:SHOWN],
             "shown": SHOWN,
-            "can_apply": roll_import.status == RollImport.Status.PREVIEW
-            and not roll_import.problems,
+            "can_apply": waiting and not roll_import.problems,
+            "confirm_leavers": waiting and services.leavers_need_confirmation(roll_import),
+            "on_roll": plan.get("on_roll"),
+            "confirm_error": confirm_error,
         },
+        status=400 if confirm_error else 200,
     )
 
 
@@ -162,8 +172,15 @@ def _joiner_details(values: dict[str, Any]) -> list[tuple[str, str]]:
 def roll_import_apply(request: HttpRequest, pk: Any) -> HttpResponse:
     roll_import = roll_import_get_for(actor=request.user, pk=pk)
     try:
-        roll_import = services.roll_import_apply(actor=request.user, roll_import=roll_import)
+        roll_import = services.roll_import_apply(
+            actor=request.user,
+            roll_import=roll_import,
+            leavers_confirmed=request.POST.get(services.CONFIRM_LEAVERS) == "yes",
+        )
     except ValidationError as error:
+        if hasattr(error, "error_dict") and services.CONFIRM_LEAVERS in error.error_dict:
+            # Beside the tick box, in the error summary, on the page it was asked on.
+            return _render_detail(request, roll_import, confirm_error=" ".join(error.messages))
         messages.error(request, " ".join(error.messages))
         return redirect("roll-import-detail", pk=roll_import.pk)
     messages.success(

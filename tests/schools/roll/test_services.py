@@ -449,3 +449,29 @@ def test_a_new_roll_keeper_is_told_like_any_dsl(world: World) -> None:
     Notification.objects.all().delete()
     _leave(world, world.pupil)
     assert Notification.objects.filter(recipient=second, kind=services.LEAVER_KIND).exists()
+
+
+def _locks_the_school(queries: CaptureQueriesContext, world: World) -> bool:
+    return any(
+        'FROM "schools_school"' in q["sql"]
+        and "FOR UPDATE" in q["sql"]
+        and str(world.school.pk).replace("-", "") in q["sql"].replace("-", "")
+        for q in queries.captured_queries
+    )
+
+
+def test_every_hand_change_takes_the_rolls_lock_as_an_import_apply_does(world: World) -> None:
+    """A hand change and an import's apply both lock the school's row first, so neither can
+    write between the other's check and its writes (a lost edit, or a failed apply)."""
+    admin = world.users["admin"]
+    with CaptureQueriesContext(connection) as added:
+        pupil = add(world)
+    with CaptureQueriesContext(connection) as changed:
+        services.pupil_update(actor=admin, pupil=pupil, registration_group="4C")
+    with CaptureQueriesContext(connection) as left:
+        services.pupil_leave(
+            actor=admin, pupil=pupil, left_on=timezone.localdate(), leaving_destination="Abroad"
+        )
+    with CaptureQueriesContext(connection) as undone:
+        services.pupil_leaving_undo(actor=admin, pupil=pupil)
+    assert [_locks_the_school(q, world) for q in (added, changed, left, undone)] == [True] * 4
