@@ -305,7 +305,7 @@ def _send_after_commit(
     """Send once the change is saved (an invitation for an account that was rolled back would be
     a link to nothing). A mail server that refuses does not undo the change or show an error
     page: the email is handed to the worker, which tries again for hours."""
-    args = {
+    args: dict[str, Any] = {
         "kind": kind,
         "user_id": user.pk,
         "place": place,
