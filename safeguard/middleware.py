@@ -33,6 +33,32 @@ def _stamp_sign_in(sender, request, user, **kwargs) -> None:  # noqa: ANN001
         request.session[SIGNED_IN_AT] = timezone.now().timestamp()
 
 
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than any form takes (`MAX_REQUEST_BYTES`) before anything
+    reads it: Django would otherwise spool an upload of any size to disk (and the CSRF check reads
+    a POST body) before a view could say the file is too large."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            limit = -(-settings.MAX_REQUEST_BYTES // (1024 * 1024))  # in MB, rounded up
+            return HttpResponse(
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                "<title>The file is too large - Safeguard</title></head><body>"
+                "<h1>The file is too large</h1>"
+                f"<p>Safeguard takes files of up to {limit} MB. Nothing was saved. Go back, "
+                "choose a smaller file, and try again.</p></body></html>",
+                status=413,
+            )
+        return self.get_response(request)
+
+
 class SessionLifetimeMiddleware:
     """End a session 12 hours after sign-in, however active (idle expiry is the cookie age)."""
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "safeguard.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeguard.middleware.PrivatePagesMiddleware",
@@ -64,6 +65,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "safeguard.urls"
+# The largest request body accepted: the largest upload (10 MB: an attachment, a roll file) with
+# room for the rest of its form. A larger one is refused before anything reads it.
+MAX_REQUEST_BYTES = 12 * 1024 * 1024
 WSGI_APPLICATION = "safeguard.wsgi.application"
 
 TEMPLATES = [
@@ -258,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
     "destroy-files-past-retention-nightly": {
         "task": "transfers.retention_run",
         "schedule": crontab(hour=3, minute=0),  # after the integrity check
+    },
+    "roll-import-previews-expire-nightly": {
+        "task": "schools.roll_imports_expire",
+        "schedule": crontab(hour=1, minute=0),
     },
     "tally-dashboard-weeks-nightly": {
         "task": "oversight.tally_refresh",

@@ -53,3 +53,33 @@ def test_404_page_is_styled(client, db) -> None:  # noqa: ANN001
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_a_body_larger_than_any_form_takes_is_refused_before_it_is_read(
+    client,  # noqa: ANN001
+    world: World,
+    settings,  # noqa: ANN001
+) -> None:
+    """A 413 with a plain page, the session untouched and nothing saved; a body under the limit
+    reaches the view as before."""
+    from schools.models import RollImport
+
+    settings.MAX_REQUEST_BYTES = 1024
+    client.force_login(world.users["admin"])
+    big = b"x" * 2048
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/pupils/import/new/",
+        {"source": "csv", "whole_roll": "no", "file": SimpleUploadedFile("roll.csv", big)},
+    )
+    assert response.status_code == 413
+    assert b"The file is too large" in response.content
+    assert b"up to 1 MB" in response.content
+    assert not RollImport.objects.exists()
+    assert client.get("/pupils/").status_code == 200  # still signed in
+    small = client.post(
+        "/pupils/import/new/",
+        {"source": "csv", "whole_roll": "no", "file": SimpleUploadedFile("roll.csv", b"x")},
+    )
+    assert small.status_code in (200, 302)  # the view answered (here: the form's own message)

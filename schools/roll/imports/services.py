@@ -369,6 +369,21 @@ def roll_import_discard(*, actor: Any, roll_import: RollImport) -> RollImport:
     return roll_import
 
 
+# A preview holds the rows it read (names, dates of birth, characteristics); one nobody applies
+# or discards is thrown away after this long, so a school's roll is not kept twice.
+PREVIEW_KEPT = datetime.timedelta(days=7)
+
+
+@transaction.atomic
+def roll_imports_expire(*, now: datetime.datetime | None = None) -> int:
+    """Discard every preview older than PREVIEW_KEPT, emptying the rows it read (the nightly job);
+    returns how many. Nothing is written to any roll."""
+    cutoff = (now or timezone.now()) - PREVIEW_KEPT
+    return RollImport.objects.filter(
+        status=RollImport.Status.PREVIEW, created_at__lt=cutoff
+    ).update(status=RollImport.Status.DISCARDED, rows=[], plan={}, updated_at=timezone.now())
+
+
 def _uuid(text: str) -> Any:
     import uuid
 
