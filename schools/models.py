@@ -526,9 +526,9 @@ class MembershipAction(models.TextChoices):
     DETAILS_CHANGED = "details_changed", "Name or job title changed"
 
 
-class MembershipEvent(TenantModel):
-    """One change to who holds which role in a school: append-only (a database guard refuses
-    updates and deletes). Names are copied at the time, so the history reads as it happened."""
+class MembershipHistory(models.Model):
+    """What a row of role history holds, for a school's roles and a trust's alike: who changed
+    what for whom, names copied at the time so the history reads as it happened."""
 
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -542,31 +542,23 @@ class MembershipEvent(TenantModel):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["school", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.person_name}"
+        return f"{self.get_action_display()}: {self.person_name}"  # type: ignore[attr-defined]
 
 
-class TrustMembershipEvent(models.Model):
+class MembershipEvent(TenantModel, MembershipHistory):
+    """One change to who holds which role in a school: append-only (a database guard refuses
+    updates and deletes)."""
+
+    class Meta(MembershipHistory.Meta):
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+
+class TrustMembershipEvent(MembershipHistory):
     """One change to who holds a trust role (the trust safeguarding officer): append-only."""
 
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    actor_name = models.CharField("changed by", max_length=200)
-    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    person_name = models.CharField("person", max_length=200)
-    person_email = models.EmailField("email address")
-    action = models.CharField(max_length=30, choices=MembershipAction.choices)
-    role = models.CharField(max_length=20, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.person_name}"

@@ -64,6 +64,22 @@ def _label(role: str) -> str:
     return ROLES[role].label if role in ROLES else role
 
 
+def _history(
+    *, actor: Any, person: User, action: str, role: str, note: str, platform: bool
+) -> dict[str, Any]:
+    """The columns every history row shares (school and trust alike), names copied now."""
+    return {
+        "actor": actor if actor is not None and getattr(actor, "pk", None) else None,
+        "actor_name": PLATFORM_NAME if platform else (_name(actor) if actor else "Safeguard"),
+        "person": person,
+        "person_name": _name(person),
+        "person_email": person.email,
+        "action": action,
+        "role": role,
+        "note": note[:NOTE_MAX],
+    }
+
+
 def _event(
     *,
     school: School,
@@ -74,17 +90,11 @@ def _event(
     note: str = "",
     platform: bool = False,
 ) -> MembershipEvent:
-    actor_name = PLATFORM_NAME if platform else (_name(actor) if actor else "Safeguard")
     return MembershipEvent.objects.create(
         school=school,
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_name=actor_name,
-        person=person,
-        person_name=_name(person),
-        person_email=person.email,
-        action=action,
-        role=role,
-        note=note[:NOTE_MAX],
+        **_history(
+            actor=actor, person=person, action=action, role=role, note=note, platform=platform
+        ),
     )
 
 
@@ -98,17 +108,11 @@ def _trust_event(
     note: str = "",
     platform: bool = False,
 ) -> TrustMembershipEvent:
-    actor_name = PLATFORM_NAME if platform else (_name(actor) if actor else "Safeguard")
     return TrustMembershipEvent.objects.create(
         trust=trust,
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_name=actor_name,
-        person=person,
-        person_name=_name(person),
-        person_email=person.email,
-        action=action,
-        role=role,
-        note=note[:NOTE_MAX],
+        **_history(
+            actor=actor, person=person, action=action, role=role, note=note, platform=platform
+        ),
     )
 
 
