@@ -33,13 +33,19 @@ def test_tso_finds_a_spike_drills_in_and_reviews_and_the_dsl_sees_the_feedback(
     expect(attention).to_contain_text("Online safety at Southend Bay Academy")
 
     # Filter to the one school.
-    tso.get_by_text("Change the dates or schools").click()
+    tso.get_by_text("Change the dates, schools or pupils").click()
     tso.get_by_role("checkbox", name="Southend Bay Academy").check()
     tso.get_by_role("button", name="Show the figures").click()
     expect(tso.get_by_test_id("period")).to_contain_text("Showing 1 of 3 schools")
     schools = tso.get_by_role("region", name=re.compile("side by side|per school", re.I)).first
     expect(schools).to_contain_text("Southend Bay Academy")
     expect(schools).not_to_contain_text("Alderbrook Primary")
+
+    # Concerns by pupil characteristic are shown when asked for (they cost a second at scale),
+    # for the school chosen.
+    tso.get_by_role("link", name="Show concerns by pupil characteristic").click()
+    expect(tso.get_by_role("heading", name=re.compile("^Each school, by"))).to_be_visible()
+    expect(tso.get_by_test_id("period")).to_contain_text("Showing 1 of 3 schools")
 
     # Drill into the category: the count in the table is the number of concerns listed.
     categories = tso.locator("[data-table=categories]")
