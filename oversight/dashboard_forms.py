@@ -82,6 +82,11 @@ class SchoolFilterForm(PeriodForm):
 
     pupils = _pupils_field()
 
+    def __init__(self, *args: Any, groups: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not groups:  # the governor's page: never narrowed to a group of pupils
+            del self.fields["pupils"]
+
     def pupil_group(self) -> PupilGroup | None:
         """The group chosen once valid (None: all pupils, or an invalid form)."""
         if not self.is_valid():

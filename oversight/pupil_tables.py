@@ -32,15 +32,24 @@ RATE_NOTE = (
     "up to more than all pupils'. The characteristics are the roll's as they stand now; pupils on "
     "roll are those on it on any day of the period (leavers included)."
 )
+WITHHELD = "not shown"
 SUPPRESSED_NOTE = (
-    f'Counts of 1 or 2 are shown as "{SUPPRESSED}", with one more count hidden where it would '
-    "give one away by subtraction; a rate is not given when a count behind it is hidden."
+    f'Counts of 1 or 2 are shown as "{SUPPRESSED}". Where one of them could be worked out by '
+    f'taking the others from the total, one more count is "{WITHHELD}" (it may be any size). '
+    "A rate is not given when a count behind it is hidden."
 )
 
 
 def suppressed() -> Cell:
     """A hidden count: every one sorts alike, so sorting tells nothing either."""
     return Cell(SUPPRESSED, 1.5, csv=SUPPRESSED)
+
+
+def hidden_cell(n: int) -> Cell:
+    """A count kept from a governor: "fewer than 3" when it is 1 or 2; "not shown" when it is
+    hidden only so that a small one cannot be worked out by subtraction (saying "fewer than 3"
+    of it would be untrue)."""
+    return suppressed() if hidden(n) else Cell(WITHHELD, 1.5, csv=WITHHELD)
 
 
 def per_hundred(part: int, whole: int) -> float | None:
@@ -75,7 +84,10 @@ def group_rows(
             hide[c] = [hidden(column[0]), *hide_parts(column[1:])]
     rows = []
     for i, (g, v) in enumerate(zip(groups, values, strict=True)):
-        shown = [suppressed() if hide[c][i] else number(columns[c][i]) for c in range(len(columns))]
+        shown = [
+            hidden_cell(columns[c][i]) if hide[c][i] else number(columns[c][i])
+            for c in range(len(columns))
+        ]
         pupils = None if hide[0][i] or hide[1][i] else per_hundred(v.with_concerns, v.on_roll)
         concerns = None if hide[0][i] or hide[2][i] else per_hundred(v.concerns, v.on_roll)
         rows.append(GroupRow(g, [*shown, rate_cell(pupils), rate_cell(concerns)]))

@@ -3,29 +3,28 @@
 Every figure on the page is in a table (so it can be read by a screen reader, sorted and
 downloaded as CSV) and every chart is drawn from the same rows as the table beside it. Nothing
 here names a child or a member of staff: the governor's page is built from the same parts, with
-no links to records (`links=False`), and with counts of 1 or 2 hidden wherever the figures are
-about a group of pupils (`aggregates_only`: the breakdown by characteristic always, every figure
-when the page is narrowed to a group; ADR 0026).
+no links to records (`links=False`), and with counts of 1 or 2 hidden in the breakdown by pupil
+characteristic (`aggregates_only`); the governor's page is never narrowed to a group of pupils,
+which could point to a child (ADR 0026).
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from .charts import Bar, bar_chart
 from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures
-from .pupil_groups import SUPPRESSED, PupilGroup, hidden, hide_parts
+from .pupil_groups import PupilGroup
 from .pupil_tables import (
     RATE_NOTE,
     SUPPRESSED_NOTE,
     breakdown_charts,
     breakdown_columns,
     breakdown_rows,
-    suppressed,
 )
 from .tables import Cell, Column, Table, duration, human_duration, number, text
 
@@ -64,20 +63,13 @@ class SchoolDashboard:
     tables: list[Table]
     charts: dict[str, SafeString] = field(default_factory=dict)
     pupils: PupilGroup | None = None  # the group of pupils the figures are narrowed to
-    hide_small: bool = False  # counts of 1 or 2 hidden from every figure (a governor, narrowed)
     pupil_charts: list[tuple[str, SafeString]] = field(default_factory=list)
 
     def count(self, n: int) -> str:
-        """A count as the page writes it ("fewer than 3" when hidden)."""
-        return SUPPRESSED if self.hide_small and hidden(n) else f"{n:,}"
+        return f"{n:,}"
 
     def cell(self, n: int | None, href: str = "") -> Cell:
-        if n is not None and self.hide_small and hidden(n):
-            return suppressed()
         return number(n, href=href)
-
-    def hides(self, n: int) -> bool:
-        return self.hide_small and hidden(n)
 
 
 def period_names(period: Period) -> tuple[str, str, str]:
@@ -113,18 +105,10 @@ def school_dashboard_build(
     """The page's parts. `links`: figures link to the school's lists (the triage inbox, the
     referrals), for people who may read them; the governor's page has none. `aggregates_only`
     (the governor): small counts hidden where the figures are about a group of pupils.
-    `pupils`: the group the figures are narrowed to."""
+    `pupils`: the group the figures are narrowed to (never on the governor's page)."""
     f = figures
     heading, phrase, subject = period_names(period)
     previous_heading, _, previous_subject = period_names(previous)
-    hide_small = aggregates_only and pupils is not None
-    # A median or a wait from one or two concerns is a fact about those concerns: not given.
-    if hide_small and hidden(f.untriaged):
-        f = replace(f, oldest_untriaged_since=None)
-    if hide_small and hidden(f.opened):
-        f = replace(f, time_to_open_median=None, time_to_open_p90=None)
-    if hide_small and hidden(f.opened_previous):
-        f = replace(f, time_to_open_median_previous=None, time_to_open_p90_previous=None)
     waiting = now - f.oldest_untriaged_since if f.oldest_untriaged_since else None
     dash = SchoolDashboard(
         period=period,
@@ -138,12 +122,11 @@ def school_dashboard_build(
         tiles=[],
         tables=[],
         pupils=pupils,
-        hide_small=hide_small,
     )
     count = dash.count
 
     def plural(n: int) -> str:
-        return "" if n == 1 and not dash.hides(n) else "s"
+        return "" if n == 1 else "s"
 
     def link(href: str) -> str:
         return href if links else ""
@@ -156,17 +139,13 @@ def school_dashboard_build(
             f"up from {human_duration(before)} in {previous_subject}"
         )
 
-    def when(d: datetime.timedelta | None, opened: int) -> str:
-        if d is None and dash.hides(opened):
-            return f"not given for {SUPPRESSED}"
+    def when(d: datetime.timedelta | None) -> str:
         return human_duration(d) if d is not None else "none opened"
 
     if waiting is not None:
         oldest = f"the oldest waiting {human_duration(waiting)}"
     else:
-        oldest = (
-            f"how long: not given for {SUPPRESSED}" if dash.hides(f.untriaged) else "none waiting"
-        )
+        oldest = "none waiting"
 
     dash.tiles = [
         Tile(
@@ -187,11 +166,11 @@ def school_dashboard_build(
             human_duration(f.time_to_open_median) if f.time_to_open_median is not None else "–",
             "median time from submission to a DSL opening it",
             notes=(
-                Note(f"90th percentile: {when(f.time_to_open_p90, f.opened)}"),
+                Note(f"90th percentile: {when(f.time_to_open_p90)}"),
                 Note(
                     f"{previous_heading}: median "
-                    f"{when(f.time_to_open_median_previous, f.opened_previous)}, "
-                    f"90th percentile {when(f.time_to_open_p90_previous, f.opened_previous)}"
+                    f"{when(f.time_to_open_median_previous)}, "
+                    f"90th percentile {when(f.time_to_open_p90_previous)}"
                 ),
             ),
             warning=slipping,
@@ -236,8 +215,7 @@ def school_dashboard_build(
         _ages_table(dash),
         _pupils_table(dash, suppress=aggregates_only),
     ]
-    # A bar's length would give a hidden count away: no charts where counts are hidden.
-    dash.charts = {} if hide_small else _charts(dash)
+    dash.charts = _charts(dash)
     if not aggregates_only:
         dash.pupil_charts = breakdown_charts(f.by_pupil_group, phrase=phrase)
     return dash
@@ -350,14 +328,12 @@ def _year_groups_table(dash: SchoolDashboard) -> Table:
 
 def _ages_table(dash: SchoolDashboard) -> Table:
     ages = [dash.figures.untriaged_ages.get(key, 0) for key, _ in UNTRIAGED_AGE_BANDS]
-    # The bands add up to the total beside them: one hidden band would be the total less the rest.
-    hide = hide_parts(ages) if dash.hide_small else [False] * len(ages)
     return Table(
         key="untriaged-ages",
         caption="Concerns not yet opened by a DSL, by how long they have waited (now)",
         columns=[Column("Waiting"), Column("Concerns", numeric=True)],
         rows=[
-            [Cell(label, n, csv=label), suppressed() if hide[n] else number(ages[n])]
+            [Cell(label, n, csv=label), number(ages[n])]
             for n, (_, label) in enumerate(UNTRIAGED_AGE_BANDS)  # youngest first
         ],
         foot=[text("All"), dash.cell(dash.figures.untriaged)],

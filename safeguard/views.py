@@ -40,6 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
         from oversight.qa_selectors import qa_home_count
 
         context["qa_waiting"] = qa_home_count(actor=request.user, school=school)
+    from schools.staff.selectors import role_requests_waiting_count
+
+    context["roles_waiting"] = role_requests_waiting_count(actor=request.user, school=school)
     return render(request, "safeguard/home.html", context)
 
 

@@ -37,6 +37,16 @@ SETTING_REFUSED = (
     "Nobody sets another person's password: send them a password reset link instead "
     "(“Send a password reset link” on their page, or in the list of people)."
 )
+PERSON_DELETE_REFUSED = (
+    "People are never deleted: what they wrote and the history of their roles keep pointing at "
+    "them. To stop someone signing in, untick “Active” on their page and save (deactivate "
+    "them); their school administrator marks them as a leaver in Safeguard."
+)
+MEMBERSHIP_DELETE_REFUSED = (
+    "Roles are not taken away here: the school administrator does it in Safeguard (Staff, then "
+    "the person's page), and the trust safeguarding officer for trust roles. To stop someone "
+    "signing in at all, deactivate their account on their page in People."
+)
 
 
 # --- Deleting: never a list of what is related, never a school or trust that holds anything -----
@@ -98,6 +108,23 @@ class HoldingsGuardMixin(NoRelatedListingMixin):
                     reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
                 )
         return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
+
+
+def _refuse_delete(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, why: str
+) -> HttpResponse:
+    """A delete page that is never allowed: the admin's own message saying why and what to do
+    instead, back on the object's page (or the list, for one that does not exist)."""
+    if not model_admin.has_view_or_change_permission(request):
+        raise PermissionDenied
+    opts = model_admin.model._meta
+    obj = model_admin.get_object(request, object_id)
+    messages.error(request, why)
+    if obj is None:
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    return HttpResponseRedirect(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    )
 
 
 def _changed_labels(form: forms.BaseForm) -> str:
@@ -253,6 +280,10 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
         # deactivate an account instead.
         return False
 
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        """Refused with the reason and what to do instead, on the person's page (not a 403)."""
+        return _refuse_delete(self, request, object_id, PERSON_DELETE_REFUSED)
+
     def get_urls(self) -> list[Any]:
         urls = super().get_urls()
         refused = path(
@@ -298,7 +329,11 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
         if str(id) == str(getattr(request.user, "pk", "")):
             return HttpResponseRedirect(reverse("admin:password_change"))
         messages.error(request, SETTING_REFUSED)
-        return HttpResponseRedirect(reverse("admin:schools_user_changelist"))
+        # Back to the person's page, where "Send a password reset link" is (the list, for none).
+        person = User.objects.filter(pk=id).first() if str(id).isdigit() else None
+        if person is None:
+            return HttpResponseRedirect(reverse("admin:schools_user_changelist"))
+        return HttpResponseRedirect(reverse("admin:schools_user_change", args=[person.pk]))
 
     @admin.action(description="Send a password reset link")
     def send_password_reset(self, request: HttpRequest, queryset: Any) -> None:
@@ -525,6 +560,10 @@ class _ReadOnlyMembershipAdmin(NoRelatedListingMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        """Refused with the reason and what to do instead, on the role's page (not a 403)."""
+        return _refuse_delete(self, request, object_id, MEMBERSHIP_DELETE_REFUSED)
 
 
 @admin.register(SchoolMembership)

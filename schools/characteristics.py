@@ -57,6 +57,9 @@ def ethnicity_problem(code: str) -> str | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    if len(code) != 4 or not code.isascii() or not code.isalpha() or not ethnic_group(code):
+    if len(code) != 4 or not code.isascii() or not code.isalpha():
         return "Enter a DfE ethnicity code of 4 letters, like WBRI, or leave it blank"
+    if not ethnic_group(code):
+        # Four letters, but no DfE group starts with its first letter: say so, not "4 letters".
+        return f"{code} is not a DfE ethnicity code: use a code like WBRI, or leave it blank"
     return None

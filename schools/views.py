@@ -119,7 +119,14 @@ class PupilDetailView(RecordAccessMixin, TemplateView):
         from safeguard.access import access_for
 
         pupil = self.record
-        if access_for(self.request.user).has(Perm.READ_CP_RECORDS, pupil.school_id):
+        access = access_for(self.request.user)
+        # The characteristics (SEN, FSM, looked after...) are for those who keep the roll or read
+        # CP records, not every member of staff who may look a pupil up.
+        if access.has(Perm.MANAGE_PUPIL_ROLL, pupil.school_id) or access.has(
+            Perm.READ_CP_RECORDS, pupil.school_id
+        ):
+            kwargs["characteristics"] = _pupil_characteristics(pupil)
+        if access.has(Perm.READ_CP_RECORDS, pupil.school_id):
             statuses = [s for s in statuses_for(pupil=pupil) if not s.end_date]
             kwargs.update(statuses=statuses, cp_file=open_cp_file(pupil=pupil), cp_reader=True)
             if statuses or kwargs["cp_file"]:
@@ -132,6 +139,34 @@ class PupilDetailView(RecordAccessMixin, TemplateView):
                     pupil_ids=[pupil.pk],
                 )
         return super().get_context_data(pupil=pupil, **kwargs)
+
+
+def _pupil_characteristics(pupil: Any) -> list[tuple[str, str]]:
+    """A pupil's characteristics from the roll, in words, for the pupil page's summary list."""
+    from schools.characteristics import ETHNIC_GROUPS, ETHNICITY_MAIN, ethnic_group
+
+    def yes_no(value: bool | None) -> str:
+        return "Not recorded" if value is None else "Yes" if value else "No"
+
+    code = pupil.ethnicity
+    if not code:
+        ethnicity = "Not recorded"
+    elif code in ETHNICITY_MAIN:
+        ethnicity = f"{ETHNICITY_MAIN[code]} ({code})"
+    else:
+        ethnicity = f"{ETHNIC_GROUPS.get(ethnic_group(code), 'Not recorded')} ({code})"
+    return [
+        ("Admission number", pupil.admission_number or "Not recorded"),
+        ("Gender", pupil.get_gender_display() if pupil.gender else "Not recorded"),
+        ("Ethnicity", ethnicity),
+        (
+            "Special educational needs (SEN) provision",
+            pupil.get_sen_provision_display() if pupil.sen_provision else "Not recorded",
+        ),
+        ("Eligible for free school meals", yes_no(pupil.fsm_eligible)),
+        ("Pupil premium", yes_no(pupil.pupil_premium)),
+        ("Looked after (as the MIS records it)", yes_no(pupil.looked_after)),
+    ]
 
 
 # Term dates and school hours -------------------------------------------------------------------

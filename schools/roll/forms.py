@@ -56,6 +56,8 @@ def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
         label=label,
         choices=YES_NO,
         required=False,
+        # A new pupil starts at "Not recorded", as gender and SEN provision do.
+        initial=NOT_RECORDED,
         help_text=help_text,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose yes, no or not recorded"},
@@ -287,7 +289,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
 
     @property
     def name_duplicate(self) -> Pupil | None:
-        if self.duplicates and "legal_first_name" in self.errors:
+        if self.duplicates and "different_child" in self.errors:
             return next(iter(self.duplicates.same_name_and_birth), None)
         return None
 

@@ -69,11 +69,16 @@ def date_of_birth_problem(
         age_then = _age_on(date_of_birth, datetime.date(start, 8, 31))
         if abs(age_then - usual) > YEARS_OUT_OF_GROUP:
             return (
-                f"A pupil born on {date_of_birth:%d/%m/%Y} would usually be in "
-                f"{usual_year_group(age_then)} this school year, not {_year_label(year_group)}: "
+                f"A pupil born on {long_date(date_of_birth)} is too "
+                f"{'young' if age_then < usual else 'old'} for {_year_label(year_group)}: "
                 "check the date of birth or the year group"
             )
     return None
+
+
+def long_date(day: datetime.date) -> str:
+    """A date as GOV.UK writes it: 12 November 2023."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
@@ -118,13 +123,18 @@ def joined_on_problem(
         return "The date joined must be within the next year: check the year"
     if joined_on.year < today.year - _YEARS_BACK:
         return "The date joined is too long ago: check the year"
-    if date_of_birth is not None and _age_on(date_of_birth, joined_on) < YOUNGEST_AGE:
+    # A date of birth in the future is told once, beside the date of birth, not again here.
+    if (
+        date_of_birth is not None
+        and date_of_birth <= today
+        and _age_on(date_of_birth, joined_on) < YOUNGEST_AGE
+    ):
         return (
             f"The pupil would have been under {YOUNGEST_AGE} when they joined: check the date "
             "joined and the date of birth"
         )
     if left_on is not None and joined_on > left_on:
-        return f"The date joined must be on or before the date they left, {left_on:%d/%m/%Y}"
+        return f"The date joined must be on or before the date they left, {long_date(left_on)}"
     return None
 
 
@@ -135,7 +145,7 @@ def left_on_problem(
     if left_on is None:
         return "Enter the date the pupil left, or will leave, the school"
     if left_on < joined_on:
-        return f"The leaving date must be on or after the date they joined, {joined_on:%d/%m/%Y}"
+        return f"The leaving date must be on or after the date they joined, {long_date(joined_on)}"
     if left_on > today + datetime.timedelta(days=DAYS_AHEAD):
         return "The leaving date must be within the next year: check the year"
     return None

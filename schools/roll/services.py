@@ -153,10 +153,11 @@ def pupil_problems(
         )
     if duplicates.same_name_and_birth and not different_child:
         other = duplicates.same_name_and_birth[0]
-        problems.setdefault(
-            "legal_first_name",
+        # On the tick box the message asks for, so the error summary's link lands on it and the
+        # name (which is fine) is not marked wrong.
+        problems["different_child"] = (
             f"{other.display_name}, born on the same day, is already on the roll"
-            f"{' (they have left)' if other.left_on else ''}: {DIFFERENT_CHILD}",
+            f"{' (they have left)' if other.left_on else ''}: {DIFFERENT_CHILD}"
         )
     return problems
 

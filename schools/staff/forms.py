@@ -6,6 +6,7 @@ from django import forms
 
 from safeguard.forms import GovukFormMixin
 from safeguard.roles import SCHOOL_ROLE_CHOICES
+from schools.forms import NewPasswordForm
 
 ROLE_HINTS = {
     "staff": "Logs concerns about pupils and sees what happened to them",
@@ -123,3 +124,15 @@ class StaffDetailsForm(GovukFormMixin, forms.Form):
         required=False,
         error_messages={"max_length": "Enter a job title of 150 characters or fewer"},
     )
+
+
+# Words on the page, not a password.
+PASSWORD_HINT = "At least 12 characters, not a common password, and not like your name or email"  # noqa: S105, E501
+
+
+class InvitationPasswordForm(NewPasswordForm):
+    """The first password: one short hint instead of Django's list, which repeats the page."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["new_password1"].help_text = PASSWORD_HINT

@@ -205,6 +205,33 @@ def _notify_cp_change(
             notify(school=school, recipients=recipients, kind=kind, title=title, link=link)
 
 
+def _request_title(request: RoleRequest) -> str:
+    return (
+        f"{_label(request.role)} role given to {_name(request.user)} at "
+        f"{request.school.name}: please confirm"
+    )
+
+
+def role_request_notifications_settle(*, request: RoleRequest) -> int:
+    """Mark read, for every recipient, the "please confirm" notifications a request no longer
+    needs once it is decided (or withdrawn); with nothing left waiting at the school, all of them.
+    The number marked."""
+    from safeguard.models import Notification
+
+    asked = Notification.objects.filter(
+        school=request.school,
+        kind="cp_role_requested",
+        link=reverse("role-request-list"),
+        read_at__isnull=True,
+    )
+    still_waiting = RoleRequest.objects.filter(
+        school=request.school, status=RoleRequest.Status.PENDING
+    ).exists()
+    if still_waiting:
+        asked = asked.filter(title=_request_title(request))
+    return asked.update(read_at=timezone.now())
+
+
 def _site_link(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
@@ -406,7 +433,8 @@ def _account_for(*, email: str, full_name: str, job_title: str) -> tuple[User, b
     if reactivated:
         # A leaver coming back: their old password was withdrawn when they left.
         user.is_active = True
-        user.full_name, user.job_title = full_name, job_title
+        # A blank job title on the invitation means "not given", not "none": keep the old one.
+        user.full_name, user.job_title = full_name, job_title or user.job_title
         user.set_unusable_password()
         user.save(update_fields=["is_active", "full_name", "job_title", "password"])
     return user, False, reactivated
@@ -465,7 +493,7 @@ def _give_role(
         _notify_cp_change(
             school=school,
             kind="cp_role_requested",
-            title=f"{_label(role)} role given to {_name(person)} at {school.name}: please confirm",
+            title=_request_title(request),
             link_name="role-request-list",
             extra=extra,
         )
@@ -673,6 +701,7 @@ def _withdraw_request(*, actor: Any, request: RoleRequest, note: str = "") -> No
         f"{request.school.name} withdrawn before it was confirmed",
         link_name="staff-history",
     )
+    role_request_notifications_settle(request=request)
 
 
 @transaction.atomic
@@ -756,6 +785,7 @@ def role_request_confirm(*, actor: Any, role_request: RoleRequest) -> SchoolMemb
         f"{request.school.name} confirmed by {_name(actor)}",
         link_name="staff-history",
     )
+    role_request_notifications_settle(request=request)
     role_request.status = request.status
     return membership
 
@@ -790,6 +820,7 @@ def role_request_decline(*, actor: Any, role_request: RoleRequest, reason: str) 
         f"{request.school.name} declined by {_name(actor)}",
         link_name="staff-history",
     )
+    role_request_notifications_settle(request=request)
     role_request.status = request.status
     return request
 

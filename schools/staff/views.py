@@ -20,12 +20,12 @@ from django.views.generic import TemplateView
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.roles import ROLES, Perm
-from schools.forms import NewPasswordForm
 from schools.models import School
 
 from . import selectors, services
 from .forms import (
     ROLE_HINTS,
+    InvitationPasswordForm,
     RoleDeclineForm,
     StaffDetailsForm,
     StaffInviteForm,
@@ -79,14 +79,16 @@ def _labelled(events: Any) -> list[Any]:
 @login_required
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Everyone with a role in the acting school: roles here, invited or active, and leavers."""
-    school = _school_with(request, Perm.MANAGE_STAFF)
+    """Everyone with a role in the acting school: roles here, invited or active, and leavers.
+    The head and the DSL read it without the administrator's buttons (docs/adr/0024)."""
+    school = _school_with(request, Perm.VIEW_STAFF_HISTORY)
     rows = selectors.staff_list_for(actor=request.user, school=school)
     return render(
         request,
         "schools/staff/staff_list.html",
         {
             "school": school,
+            "may_manage": access_for(request.user).has(Perm.MANAGE_STAFF, school),
             "rows": [r for r in rows if r.works_here],
             "leavers": [r for r in rows if not r.works_here],
             "waiting": sum(len(r.pending) for r in rows),
@@ -423,7 +425,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     """Choose a first password from the emailed link; an expired or used link says what to do."""
 
     token_generator = invitation_tokens
-    form_class = NewPasswordForm
+    form_class = InvitationPasswordForm
     template_name = "schools/staff/invitation_accept.html"
     success_url = reverse_lazy("invitation-done")
     reset_url_token = "choose-password"  # noqa: S105 (a URL segment, not a secret)

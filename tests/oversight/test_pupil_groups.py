@@ -42,6 +42,7 @@ from tests.oversight.test_figures import NOW, Fixture, add_concern, at, make_fix
 SCHOOL_URL = "/dashboard/"
 TRUST_URL = "/trust/dashboard/"
 FEWER = "fewer than 3"
+WITHHELD = "not shown"
 
 
 @dataclass
@@ -273,41 +274,54 @@ def test_the_governor_sees_fewer_than_3_and_no_rate_from_it(pupils: Pupils) -> N
     # No SEN: 3 on roll shown, 1 named hidden, so neither rate is given.
     assert rows[("No special educational needs", SEN)] == ["3", FEWER, FEWER, "–", "–"]
     assert rows[("SEN support", SEN)] == [FEWER, FEWER, FEWER, "–", "–"]
-    # Pupil premium: 1 on roll would be 6 less the other 5 (the total is public): the next
-    # smallest is hidden as well, though it is 5; so for those named (1 and 3) and concerns.
+    # Pupil premium: 1 on roll would be 6 less the other 5 (the total is public): the 5 is hidden
+    # as well, as "not shown" (saying "fewer than 3" of 5 would be untrue); so for those named
+    # (1 and 3) and concerns.
     assert rows[("Pupil premium", PP)] == [FEWER, FEWER, FEWER, "–", "–"]
-    assert rows[("Not pupil premium", PP)] == [FEWER, FEWER, FEWER, "–", "–"]
+    assert rows[("Not pupil premium", PP)] == [WITHHELD, WITHHELD, WITHHELD, "–", "–"]
     assert rows[("Not recorded", PP)] == ["0", "0", "0", "–", "–"]
     assert rows[("Chinese", "Ethnic group")] == ["0", "0", "0", "–", "–"]
     page = doc.text_content()
     assert "Counts of 1 or 2 are shown as" in page
     assert not doc.xpath('//*[@data-testid="pupil-charts"]')  # bars would give counts away
+    # Every hidden count is told truly: "fewer than 3" only of a 1 or a 2, as the DSL sees it.
+    dsl_rows = _rows(_doc(_client(pupils.fx.world.users["dsl"]).get(SCHOOL_URL)), "pupils")
+    for key, cells in rows.items():
+        for shown, true in zip(cells[:3], dsl_rows[key][:3], strict=True):
+            if shown == FEWER:
+                assert true in {"1", "2"}, key
+            elif shown == WITHHELD:
+                assert true not in {"1", "2"}, key
+            else:
+                assert shown == true, key
     # The CSV is the same.
     table = _csv(governor, SCHOOL_URL, csv="pupils")
     assert table[0][:3] == ["Pupils", "Characteristic", "Pupils on roll"]
     by_group = {(r[0], r[1]): r[2:] for r in table[1:]}
     assert by_group[("No special educational needs", SEN)] == ["3", FEWER, FEWER, "", ""]
     assert by_group[("SEN support", SEN)] == [FEWER, FEWER, FEWER, "", ""]
+    assert by_group[("Not pupil premium", PP)][:3] == [WITHHELD, WITHHELD, WITHHELD]
     assert by_group[("All pupils", "")] == ["6", "4", "4", "66.7", "66.7"]
     assert not [v for row in table for v in row if v in {"1", "2"}]
 
 
-def test_the_governor_narrowed_to_a_group_sees_no_small_count_anywhere(pupils: Pupils) -> None:
+def test_the_governor_cannot_narrow_the_page_to_a_group_of_pupils(pupils: Pupils) -> None:
+    """A small group's counts beside the whole school's could point to a child: the governor's
+    form offers no group, and a group asked for in the address is not applied."""
     governor = _client(pupils.fx.world.users["governor"])
-    doc = _doc(governor.get(SCHOOL_URL, {"pupils": "sen-support"}))
-    tile = _text(doc.xpath('//*[@data-tile="concerns"]')[0])
-    assert tile.startswith(f"{FEWER} concerns in the autumn term 2026 0 in the summer term")
-    assert "Pupils: SEN support" in _text(doc.xpath('//*[@data-testid="narrowed"]')[0])
-    figures = {r[0]: r[1:] for r in (list(v) for v in _plain_rows(doc, "figures"))}
-    assert figures["Concerns written"] == [FEWER, "0"]
-    assert not doc.xpath("//figure")  # no chart at all
-    # No median from two concerns.
-    times = {r[0]: r[1:] for r in _plain_rows(doc, "time-to-open")}
-    assert times["Median"] == ["–", "–"]
-    for row in _csv(governor, SCHOOL_URL, csv="year-groups", pupils="sen-support")[1:]:
-        assert row[1] in {FEWER, "0"} or int(row[1]) >= 3
+    whole = _doc(governor.get(SCHOOL_URL))
+    asked = _doc(governor.get(SCHOOL_URL, {"pupils": "sen-support"}))
+    assert not asked.xpath('//*[@data-testid="narrowed"]')
+    assert not asked.xpath('//select[@name="pupils"]')
+    tile = '//*[@data-tile="concerns"]'
+    assert _text(asked.xpath(tile)[0]) == _text(whole.xpath(tile)[0])
+    assert _plain_rows(asked, "figures") == _plain_rows(whole, "figures")
+    assert _csv(governor, SCHOOL_URL, csv="year-groups", pupils="sen-support") == _csv(
+        governor, SCHOOL_URL, csv="year-groups"
+    )
     # The DSL narrowed to the same group sees the figures, with no links to unnarrowed lists.
     dsl = _doc(_client(pupils.fx.world.users["dsl"]).get(SCHOOL_URL, {"pupils": "sen-support"}))
+    assert dsl.xpath('//select[@name="pupils"]')
     assert _text(dsl.xpath('//*[@data-tile="concerns"]')[0]).startswith("2 concerns")
     assert not dsl.xpath("//*[@data-table]//td//a | //*[@data-tile]//a")
 

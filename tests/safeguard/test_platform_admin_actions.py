@@ -58,12 +58,23 @@ def test_memberships_can_be_read_but_not_added_or_changed(
         {"user": root.pk, "school": world.school.pk, "role": "dsl"},
     )
     assert add.status_code == 403
-    assert (
-        client.post(
-            reverse("admin:schools_schoolmembership_delete", args=[dsl.pk]), {"post": "yes"}
-        ).status_code
-        == 403
+    # Deleting is refused with the admin's own message on the role's page, never the school
+    # product's 403 page ("ask your DSL"), which means nothing to the platform administrator.
+    deleted = client.post(
+        reverse("admin:schools_schoolmembership_delete", args=[dsl.pk]), {"post": "yes"}
     )
+    assert deleted["Location"] == reverse("admin:schools_schoolmembership_change", args=[dsl.pk])
+    page = client.get(
+        reverse("admin:schools_schoolmembership_delete", args=[dsl.pk]), follow=True
+    ).content.decode()
+    assert "Roles are not taken away here: the school administrator does it" in page
+    assert "You do not work in any school" not in page
+    trust_role = TrustMembership.objects.get(user=world.users["tso"])
+    trust_page = client.get(
+        reverse("admin:schools_trustmembership_delete", args=[trust_role.pk]), follow=True
+    ).content.decode()
+    assert "Roles are not taken away here" in trust_page
+    assert TrustMembership.objects.filter(pk=trust_role.pk).exists()
     assert not SchoolMembership.objects.filter(user=root).exists()
     assert not access_for(root).has(Perm.READ_CP_RECORDS, world.school)
     assert SchoolMembership.objects.filter(pk=dsl.pk, user=world.users["dsl"]).exists()
@@ -83,6 +94,8 @@ def test_another_persons_password_cannot_be_set(client: Client, world: World, ro
     before = User.objects.get(pk=dsl.pk).password
     url = reverse("admin:schools_user_password_change", args=[dsl.pk])
     page = client.get(url, follow=True)
+    # The refusal is shown, on the person's page where the reset link is sent from.
+    assert page.redirect_chain[-1][0] == reverse("admin:schools_user_change", args=[dsl.pk])
     assert "Nobody sets another person&#x27;s password" in page.content.decode()
     assert 'name="password1"' not in page.content.decode()
     client.post(url, {"password1": "taken-over-123!", "password2": "taken-over-123!"})
@@ -121,8 +134,19 @@ def test_a_new_account_gets_no_password_and_is_emailed_a_link(
 
 def test_people_are_deactivated_not_deleted(client: Client, world: World, root: User) -> None:
     dsl = world.users["dsl"]
-    assert client.get(reverse("admin:schools_user_delete", args=[dsl.pk])).status_code == 403
+    url = reverse("admin:schools_user_delete", args=[dsl.pk])
+    page = client.get(url, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("admin:schools_user_change", args=[dsl.pk])
+    body = page.content.decode()
+    assert "People are never deleted" in body
+    assert "deactivate" in body
+    assert "You do not work in any school" not in body
+    assert client.post(url, {"post": "yes"}).status_code == 302
     assert User.objects.filter(pk=dsl.pk).exists()
+    # A person who does not exist: the list of people, with the same message.
+    gone = client.get(reverse("admin:schools_user_delete", args=[999999]), follow=True)
+    assert gone.redirect_chain[-1][0] == reverse("admin:schools_user_changelist")
+    assert "People are never deleted" in gone.content.decode()
 
 
 def test_a_school_member_cannot_be_made_a_platform_administrator_nor_have_their_email_changed(
@@ -177,7 +201,19 @@ def test_the_admin_cannot_invite_itself(client: Client, world: World, root: User
     url = reverse("admin:schools_school_invite", args=[world.school.pk])
     response = client.post(url, {"full_name": "Pat Platform", "email": ROOT_EMAIL})
     assert response.status_code == 200
-    assert "You cannot give yourself a role in a school" in response.content.decode()
+    body = response.content.decode()
+    # The message sits after the email field (not between the name and the email) and in the
+    # summary at the top, which links to the field.
+    email_row = body[body.index('data-testid="invite-row-email"') :]
+    email_row = email_row[: email_row.index('data-testid="invite-row-job_title"')]
+    assert email_row.index('name="email"') < email_row.index(
+        "You cannot give yourself a role in a school"
+    )
+    name_row = body[body.index('data-testid="invite-row-full_name"') :]
+    name_row = name_row[: name_row.index('data-testid="invite-row-email"')]
+    assert "You cannot give yourself" not in name_row
+    summary = body[body.index('data-testid="invite-error-summary"') :]
+    assert '<a href="#id_email">Email address: You cannot give yourself' in summary
     assert not SchoolMembership.objects.filter(user=root).exists()
     assert not PlatformAdminEvent.objects.exists()
 

@@ -400,7 +400,8 @@ ROUTES: dict[str, Route] = {
     # school (another school's person, or a page the role may not use, is the same 404). The head
     # and the DSL confirm CP roles and read the history (the administrator too); the TSO keeps the
     # trust's roles, and sees the requests of schools with no head or DSL (none here).
-    "staff-list": Route(allowed={"admin"}),
+    # The head and the DSL read the staff list (no buttons to change it): docs/adr/0024.
+    "staff-list": Route(allowed={"dsl", "head", "admin"}),
     "staff-invite": Route(allowed={"admin"}),
     "staff-history": Route(allowed={"dsl", "head", "admin"}),
     "staff-detail": Route(kwargs=_staff_person, allowed={"admin"}, denied=404, record=True),

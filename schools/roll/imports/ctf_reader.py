@@ -9,6 +9,7 @@ on, reads the same. docs/ctf.md lists every element read.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -18,6 +19,15 @@ from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
 from .csv_reader import MOST_ROWS, FileRefusedError
+
+logger = logging.getLogger(__name__)
+
+# Said when the file has a DTD or entity declarations: plain words for a business manager; the
+# precise reason (XML bombs, reading the server's files) is in docs/adr/0023 and the log.
+_UNUSUAL_SECTION = (
+    "This file contains a section ({what}) that Common Transfer Files never have, so Safeguard "
+    "will not read it. Export the CTF from your MIS again, or ask your MIS supplier"
+)
 
 # Contacts and schools shown per joiner in the preview: enough for a real file, bounded for a
 # hostile one.
@@ -87,20 +97,17 @@ def parse_xml(data: bytes) -> Element:
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DTDForbidden:
-        raise FileRefusedError(
-            "The file has a document type declaration (DTD). A Common Transfer File never has "
-            "one, and a DTD can make a reader expand entities without limit (an “XML bomb”) or "
-            "read files from the server, so the file was refused"
-        ) from None
+        # Refused because a DTD can expand entities without limit (an "XML bomb") or read files
+        # from the server (docs/adr/0023); the person is told in a business manager's words.
+        logger.info("Roll import refused: the CTF has a DTD")
+        raise FileRefusedError(_UNUSUAL_SECTION.format(what="a DOCTYPE")) from None
     except EntitiesForbidden:
-        raise FileRefusedError(
-            "The file declares XML entities, which a Common Transfer File never does (they can "
-            "expand without limit: an “XML bomb”), so the file was refused"
-        ) from None
+        logger.info("Roll import refused: the CTF declares XML entities")
+        raise FileRefusedError(_UNUSUAL_SECTION.format(what="an ENTITY")) from None
     except ExternalReferenceForbidden:
+        logger.info("Roll import refused: the CTF refers to an external entity")
         raise FileRefusedError(
-            "The file refers to an external entity (another file or a web address), which a "
-            "Common Transfer File never does, so the file was refused"
+            _UNUSUAL_SECTION.format(what="a reference to another file")
         ) from None
     except ParseError as error:
         line, column = getattr(error, "position", (0, 0))

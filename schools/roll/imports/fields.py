@@ -14,7 +14,7 @@ from typing import Any
 
 from schools.characteristics import ethnicity_problem
 from schools.models import Gender, SenProvision, YearGroup
-from schools.roll.rules import upn_problem
+from schools.roll.rules import long_date, upn_problem
 
 # Characters a spreadsheet would treat as the start of a formula: a "name" starting with one is
 # almost always a formula or an attack on whoever opens an export later, never a real name.
@@ -367,7 +367,7 @@ def display(key: str, value: Any) -> str:
     if kind == "bool":
         return "Yes" if value else "No"
     if kind == "date":
-        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        return long_date(datetime.date.fromisoformat(value))
     if kind == "year":
         return str(YearGroup(value).label)
     if kind == "gender":

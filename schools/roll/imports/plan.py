@@ -13,7 +13,12 @@ from collections import defaultdict
 from typing import Any
 
 from schools.models import Pupil, School, search_key
-from schools.roll.rules import date_of_birth_problem, joined_on_problem, left_on_problem
+from schools.roll.rules import (
+    date_of_birth_problem,
+    joined_on_problem,
+    left_on_problem,
+    long_date,
+)
 
 from .fields import FIELDS, REQUIRED, clean_values, display, stored
 
@@ -26,6 +31,9 @@ FINGERPRINT_FIELDS = ["id", "updated_at", "left_on", *COMPARED]
 KEPT_WHEN_BLANK = ("upn", "joined_on", "left_on")
 # How many joiners, changes and leavers the preview lists in full (the counts are always whole).
 SHOWN = 500
+# A name read from a row is shown beside its problems up to this length (a hostile cell may be
+# 1 MB).
+LONGEST_NAME = 100
 
 
 def roll_fingerprint(school: School) -> str:
@@ -56,6 +64,15 @@ def _pupil_name(values: dict[str, Any]) -> str:
     return f"{first} {last}".strip() or "(no name)"
 
 
+def _as_read(raw: dict[str, Any], *keys: str) -> str:
+    """What a row gives for `keys`, as written, for its problems: control characters (a NUL,
+    which PostgreSQL's JSON refuses) dropped and the length bounded."""
+    parts = [
+        "".join(ch for ch in str(raw.get(key) or "") if ch.isprintable()).strip() for key in keys
+    ]
+    return " ".join(part for part in parts if part)[:LONGEST_NAME]
+
+
 def build_plan(
     *,
     school: School,
@@ -68,10 +85,19 @@ def build_plan(
     school's roll, and the problems ({"row", "where", "field", "message"}) that stop it."""
     problems: list[dict[str, Any]] = []
 
+    # The pupil of the row being read, as the file names them, so each problem says whose it is.
+    reading: dict[str, str] = {"name": "", "upn": ""}
+
     def problem(row: dict[str, Any], key: str | None, message: str) -> None:
         label = FIELDS[key].label if key else ""
         problems.append(
-            {"row": row["row"], "where": row["where"], "field": label, "message": message}
+            {
+                "row": row["row"],
+                "where": row["where"],
+                "field": label,
+                "message": message,
+                **reading,
+            }
         )
 
     pupils = list(Pupil.objects.filter(school=school))
@@ -102,6 +128,11 @@ def build_plan(
     joiner_names: dict[tuple[str, str, str], tuple[str, str]] = {}
     for row in rows:
         values, value_problems = clean_values(row["values"])
+        reading.update(
+            name=_as_read(row["values"], "legal_first_name", "legal_last_name"),
+            upn=_as_read(row["values"], "upn"),
+        )
+        problems_before = len(problems)
         for key, message in value_problems:
             problem(row, key, message)
         upn = values.get("upn") or ""
@@ -133,7 +164,7 @@ def build_plan(
                 "admission_number",
                 f"The admission number {values.get('admission_number')} is "
                 f"{pupil.legal_first_name} {pupil.legal_last_name}'s on the roll, born "
-                f"{pupil.date_of_birth:%d/%m/%Y}, but this row is a different name or date of "
+                f"{long_date(pupil.date_of_birth)}, but this row is a different name or date of "
                 "birth: check the admission number in the MIS",
             )
             continue
@@ -144,7 +175,7 @@ def build_plan(
                 row,
                 "upn",
                 f"The UPN {upn} is {pupil.legal_first_name} {pupil.legal_last_name}'s on the "
-                f"roll, born {pupil.date_of_birth:%d/%m/%Y}, but this row has another first name "
+                f"roll, born {long_date(pupil.date_of_birth)}, but this row has another first name "
                 "and date of birth: check the UPN in the MIS",
             )
             continue
@@ -198,6 +229,8 @@ def build_plan(
                     check_left=False,
                     today=today,
                 )
+            if len(problems) > problems_before:
+                continue  # listed under the problems only: it cannot join as it is
             joiners.append(
                 {
                     "where": row["where"],
@@ -240,6 +273,8 @@ def build_plan(
                 "new": "(blank)",
                 "value": None,
             }
+        if len(problems) > problems_before:
+            continue  # listed under the problems only, not as a change
         if fields:
             changes.append(
                 {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet
 
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
@@ -20,6 +20,12 @@ def roll_import_list_for(*, actor: Any, school: School) -> QuerySet[RollImport]:
         .filter(school=school)
         .select_related("uploaded_by", "applied_by")
         .defer("rows", "plan", "problems", "header")
+        # How many problems, counted in the database: a preview with any can never be applied.
+        .annotate(
+            problem_count=Func(
+                F("problems"), function="jsonb_array_length", output_field=IntegerField()
+            )
+        )
         .order_by("-created_at")
     )
 

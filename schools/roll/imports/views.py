@@ -19,10 +19,11 @@ from schools.models import RollImport, School
 from . import services
 from .fields import ROLL_FIELDS, display
 from .forms import RollImportColumnsForm, RollImportUploadForm
-from .plan import SHOWN
+from .plan import SHOWN, roll_fingerprint
 from .selectors import roll_import_columns_for, roll_import_get_for, roll_import_list_for
 
 HISTORY_SHOWN = 100
+CHOOSE_AGAIN = "Choose the file again"
 # Rows of the file shown above the column chooser, so the person can see what each column holds.
 SAMPLE_ROWS = 3
 
@@ -66,6 +67,9 @@ def roll_import_upload(request: HttpRequest) -> HttpResponse:
             if roll_import.source == RollImport.Source.CSV:
                 return redirect("roll-import-columns", pk=roll_import.pk)
             return redirect("roll-import-detail", pk=roll_import.pk)
+    if form.errors:
+        # Browsers drop a chosen file when the page comes back with an error: say so beside it.
+        form.fields["file"].help_text = f"{CHOOSE_AGAIN}. {form.fields['file'].help_text}"
     return render(request, "schools/roll/imports/upload.html", {"form": form, "school": school})
 
 
@@ -135,6 +139,13 @@ def _render_detail(
         for joiner in plan.get("joiners", [])[:SHOWN]
     ]
     waiting = roll_import.status == RollImport.Status.PREVIEW
+    # The roll changed since the preview was made: the apply would refuse, so it is not offered.
+    stale = bool(waiting and plan and roll_fingerprint(roll_import.school) != plan["fingerprint"])
+    nothing_to_change = bool(
+        plan
+        and not roll_import.problems
+        and not (roll_import.joiners or roll_import.changes or roll_import.leavers)
+    )
     return render(
         request,
         "schools/roll/imports/detail.html",
@@ -149,7 +160,12 @@ def _render_detail(
             ],
             "problems": roll_import.problems[:SHOWN],
             "shown": SHOWN,
-            "can_apply": waiting and not roll_import.problems,
+            "can_apply": waiting
+            and not roll_import.problems
+            and not stale
+            and not nothing_to_change,
+            "stale": stale,
+            "nothing_to_change": nothing_to_change,
             "confirm_leavers": waiting and services.leavers_need_confirmation(roll_import),
             "on_roll": plan.get("on_roll"),
             "confirm_error": confirm_error,

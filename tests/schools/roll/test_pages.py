@@ -228,9 +228,16 @@ def test_a_namesake_born_the_same_day_asks_for_a_check_then_saves(admin: Any, wo
         form_data(upn=UPN_B, legal_first_name="ZOE", legal_last_name="O’Brien"),
     )
     html = page(response)
+    # The message is on the tick box it asks for: the summary's link lands there, and the
+    # first name (which is fine) is not marked wrong.
     assert "born on the same day, is already on the roll" in error_beside(
-        html, "id_legal_first_name"
+        html, "id_different_child"
     )
+    assert summary_links(html) == ["id_different_child"]
+    assert 'id="id_legal_first_name-error"' not in html
+    first_name_input = re.search(r'<input[^>]*id="id_legal_first_name"[^>]*>', html)
+    assert first_name_input
+    assert "govuk-input--error" not in first_name_input.group(0)
     assert "I have checked: this is a different child" in html
     assert 'name="different_child"' in html
     link = html.split('data-testid="name-duplicate"', 1)[1].split("</p>", 1)[0]
@@ -358,7 +365,12 @@ def test_recording_a_leaver_and_putting_them_back(admin: Any, world: World) -> N
         ({"destination": ""}, "id_destination", "Choose where the pupil went", None),
         ({"new_school": " "}, "id_new_school", "Enter the name of the new school", None),
         ({"destination": "other"}, "id_other_destination", "Enter where the pupil went", None),
-        ({"left_on_year": "2000"}, "left_on", "on or after the date they joined, 01/09/2021", None),
+        (
+            {"left_on_year": "2000"},
+            "left_on",
+            "on or after the date they joined, 1 September 2021",
+            None,
+        ),
         ({"left_on_year": "9999"}, "left_on", "within the next year", None),
         ({"left_on_day": "31", "left_on_month": "2"}, "left_on", "must be a real date", None),
         ({"left_on_day": "٣"}, "left_on", "must be a real date", None),
@@ -450,7 +462,9 @@ def test_the_administrator_never_sees_cp_records_on_these_pages(client: Any, wor
 def test_year_group_check_uses_the_school_year(admin: Any, world: World) -> None:
     start = rules.academic_year_start(timezone.localdate())
     html = page(admin.post(reverse("pupil-add"), form_data(year_group="R")))
-    assert "would usually be in Year 4 this school year, not Reception" in error_beside(
-        html, "date_of_birth"
-    )
+    message = error_beside(html, "date_of_birth")
+    # GOV.UK's dates ("12 November 2015"), and what is wrong in plain words.
+    assert re.search(r"A pupil born on \d{1,2} [A-Z][a-z]+ \d{4} is too old for Reception", message)
+    assert "would usually be" not in message
+    assert "/" not in message
     assert start  # the school year the message counts from

@@ -28,9 +28,13 @@ def _signed_in(client: Any, user: User, school: Any = None) -> Any:
 def test_the_admin_has_a_staff_link_and_others_do_not(world: World, client) -> None:  # noqa: ANN001
     body = _signed_in(client, world.users["admin"]).get(reverse("home")).content.decode()
     assert f'href="{reverse("staff-list")}"' in body
+    # The DSL (and the head) read the list without its buttons (docs/adr/0024); a deputy not.
     body = _signed_in(client, world.users["dsl"]).get(reverse("home")).content.decode()
-    assert f'href="{reverse("staff-list")}"' not in body
+    assert f'href="{reverse("staff-list")}"' in body
+    assert "invite people, give and change their roles" not in body
     assert f'href="{reverse("role-request-list")}"' in body
+    body = _signed_in(client, world.users["deputy"]).get(reverse("home")).content.decode()
+    assert f'href="{reverse("staff-list")}"' not in body
 
 
 def test_invite_page_shows_errors_beside_fields_and_keeps_what_was_typed(
