@@ -45,6 +45,9 @@ def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:  # noqa: A
     expect(page.get_by_test_id("count-changes")).to_have_text("3")
     expect(page.get_by_test_id("count-leavers")).to_have_text("0")
     expect(page.get_by_test_id("import-joiners")).to_contain_text("Zoë O’Brien")
+    # Names wrap between words, never inside one ("O'Brie|n"): each word is on one line.
+    for word in ("Zoë", "O’Brien"):
+        assert _lines_of(page, "import-joiners", word) == 1, word
     expect(page.get_by_test_id("import-changes")).to_contain_text("Registration group: 1B")
     assert not Pupil.objects.filter(legal_first_name="Zoë").exists()
 
@@ -61,3 +64,27 @@ def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:  # noqa: A
     page.goto(f"{base}/pupils/import/")
     expect(page.get_by_test_id("roll-imports")).to_contain_text("roll-sample.csv")
     expect(page.get_by_test_id("roll-imports")).to_contain_text("Applied")
+    # On a phone the file name keeps whole, not three letters a line.
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert _lines_of(page, "roll-imports", "roll-sample.csv") == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def _lines_of(page: Page, test_id: str, word: str) -> int:
+    """How many lines the first `word` in the element takes as laid out (1 unless it breaks)."""
+    return page.evaluate(
+        """([testId, word]) => {
+          const root = document.querySelector(`[data-testid="${testId}"]`);
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) {
+            const at = walker.currentNode.data.indexOf(word);
+            if (at < 0) continue;
+            const range = document.createRange();
+            range.setStart(walker.currentNode, at);
+            range.setEnd(walker.currentNode, at + word.length);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+          }
+          return 0;
+        }""",
+        [test_id, word],
+    )

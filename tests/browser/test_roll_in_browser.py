@@ -74,3 +74,25 @@ def test_the_administrator_adds_a_pupil_and_records_them_leaving(
     pupil.refresh_from_db()
     assert pupil.left_on == timezone.localdate()
     assert Pupil.objects.filter(pk=pupil.pk).exists()
+
+
+def test_the_pupil_list_fits_a_320_px_screen(
+    page: Page,
+    live_server,  # noqa: ANN001
+    demo,  # noqa: ANN001
+) -> None:
+    """WCAG reflow: the pupils' table fits a 320 px phone, with no sideways page scroll."""
+    sign_in(page, live_server.url, "admin@alderbrook.example")
+    for width in (320, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_server.url}/pupils/")
+        table = page.get_by_role("table", name="Pupils")
+        expect(table).to_be_visible()
+        expect(table.get_by_role("row")).not_to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # The table itself fits too: name, date of birth and year group are all on the screen.
+        right = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('#pupil-results th')]"
+            ".map(c => c.getBoundingClientRect().right))"
+        )
+        assert right <= width

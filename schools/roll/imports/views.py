@@ -69,7 +69,9 @@ def roll_import_upload(request: HttpRequest) -> HttpResponse:
             return redirect("roll-import-detail", pk=roll_import.pk)
     if form.errors:
         # Browsers drop a chosen file when the page comes back with an error: say so beside it.
-        form.fields["file"].help_text = f"{CHOOSE_AGAIN}. {form.fields['file'].help_text}"
+        field = form.fields["file"]
+        field.help_text = f"{CHOOSE_AGAIN}. {field.help_text}"
+        form["file"].help_text = field.help_text  # the bound field keeps its own copy
     return render(request, "schools/roll/imports/upload.html", {"form": form, "school": school})
 
 
