@@ -8,7 +8,10 @@ figures, then the whole trust dashboard page as the TSO gets it (Django's test c
 request, the figures, the tables, the charts and the template), and prints p50 and p95.
 Then the page with the breakdown by pupil characteristic (issue 14: every benchmark pupil has
 characteristics; `?by=sen`), the breakdown alone, and the page narrowed to a group of pupils
-(read live, without the tallies: ADR 0026). `BENCH_CONCERNS` sets a smaller size for a quick look.
+(read live, without the tallies: ADR 0026). The page as it opens must stay under a second at
+p95; the page with the breakdown and the narrowed page under 1.5 s at a quiet moment (with four
+other engineers' tests running they took about 1.1 s and 1.7 s at p95; ADR 0026 has the numbers
+before and after, with and without JIT). `BENCH_CONCERNS` sets a smaller size for a quick look.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from schools.models import Trust, User
 CONCERNS = int(os.environ.get("BENCH_CONCERNS", "1000000"))
 SCHOOLS = 50
 RUNS = 20
+SLOWER_PAGES = 1.5  # seconds at p95: the pages with the breakdown or narrowed to pupils
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, float]:
@@ -106,3 +110,6 @@ def test_trust_dashboard_at_a_million_concerns() -> None:
         f" p50 {narrowed_p50 * 1000:.0f} ms, p95 {narrowed_p95 * 1000:.0f} ms"
     )
     assert trust_p95 < 1.0
+    assert page_p95 < 1.0
+    assert with_p95 < SLOWER_PAGES, f"the page with the breakdown: {with_p95 * 1000:.0f} ms at p95"
+    assert narrowed_p95 < SLOWER_PAGES, f"the page narrowed to SEN: {narrowed_p95 * 1000:.0f} ms"

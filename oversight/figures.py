@@ -44,6 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -544,13 +545,18 @@ def _counts(
         for i in live:
             counts[(i, row["school_id"], TallyDimension.ALL, "")] += row[f"p{i}"]
 
+    # Narrowed to a group of pupils, the rows are not filtered by their own school as well: that
+    # made PostgreSQL read every involvement of the schools before joining the period's concerns
+    # (half the time of each query at the benchmark's size, ADR 0026). A row's school is its
+    # concern's, so the schools are the same.
+    own = {"school_id__in": ids} if pupils is None else {}
     field = "involvement__concern__written_at"
     cats: Any = (
         InvolvementCategory.objects.filter(
             _in_ranges(field, every),
             _of(pupils, "involvement__pupil__"),
-            school_id__in=ids,
             involvement__concern__school_id__in=ids,
+            **own,
         )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
         .values("school_id", top=top_category())
@@ -575,8 +581,8 @@ def _counts(
         ConcernPupil.objects.filter(
             _in_ranges(field, every),
             _of(pupils, "pupil__"),
-            school_id__in=ids,
             concern__school_id__in=ids,
+            **own,
         )
         .exclude(concern__status=ConcernStatus.DRAFT)
         .values("school_id", "pupil_year_group")
@@ -818,41 +824,51 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
 
     def member(n: int, g: PupilGroup, bit: bool) -> Case:
         return Case(
-            When(g.q("pupil__"), then=Value(1 << n if bit else 1)),
-            default=Value(0),
-            output_field=flag,
+            When(g.q(), then=Value(1 << n if bit else 1)), default=Value(0), output_field=flag
         )
 
-    involved = (
+    # The period's involvements, found from the concerns' (school, written) index and then the
+    # involvements' (concern, pupil) index: filtering the involvements by school as well made
+    # PostgreSQL read every involvement of the schools (1.25 million at the benchmark's size)
+    # and every concern, 3 to 4 times slower (ADR 0026). A concern's involvements are its
+    # school's, so the schools are still only these; the concern's school, from the same index,
+    # lets the involvements be read from their index alone.
+    links = (
         ConcernPupil.objects.filter(
-            school_id__in=ids,
-            concern__school_id__in=ids,  # so the concerns' index is used
+            concern__school_id__in=ids,
             concern__written_at__gte=start,
             concern__written_at__lt=end,
         )
         .exclude(concern__status=ConcernStatus.DRAFT)
         .order_by()
-        .values("school_id", "concern_id", "pupil_id")
+        .values("concern_id", "pupil_id", of_school=F("concern__school_id"))
     )
-    # Each involvement once with the groups its pupil is in; then per concern (is any of its
-    # pupils in the group?) and per pupil, summed per school: the period's pupils are joined to
-    # concerns once. Distinct counts per group would sort the rows once per group. PostgreSQL
-    # carries the groups as the bits of one number (one aggregate per concern, not one per
-    # group: measured 25% faster at the benchmark's size); elsewhere (SQLite) a column each.
+    # The groups of each pupil named in the period, worked out once per pupil rather than once
+    # per involvement. PostgreSQL carries them as the bits of one number (one aggregate per
+    # concern, not one per group: measured 25% faster at the benchmark's size); elsewhere
+    # (SQLite) a column each. Distinct counts per group would sort the rows once per group.
     ns = range(len(groups))
     if len(groups) > 31:  # noqa: PLR2004 - the bits of a PostgreSQL integer
         raise ValueError("Too many groups of pupils for one number's bits.")
+    named_pupils = Pupil.objects.filter(
+        pk__in=RawSQL('SELECT "pupil_id" FROM "links"', ())
+    ).order_by()
     if connection.vendor == "postgresql":
         bits = [member(n, g, True) for n, g in enumerate(groups)]
-        involved = involved.annotate(m=reduce(operator.add, bits))
+        marks = named_pupils.annotate(m=reduce(operator.add, bits)).values("id", "m")
+        columns = '"m"'
         flags = {"concern_id": 'BIT_OR("m") AS "m"', "pupil_id": 'MAX("m") AS "m"'}
         sums = ", ".join(f'SUM(("m" >> {n}) & 1)' for n in ns)
     else:
-        involved = involved.annotate(**{f"g{n}": member(n, g, False) for n, g in enumerate(groups)})
+        marks = named_pupils.annotate(
+            **{f"g{n}": member(n, g, False) for n, g in enumerate(groups)}
+        ).values("id", *(f"g{n}" for n in ns))
+        columns = ", ".join(f'"g{n}"' for n in ns)
         each = ", ".join(f'MAX("g{n}") AS "g{n}"' for n in ns)
         flags = {"concern_id": each, "pupil_id": each}
         sums = ", ".join(f'SUM("g{n}")' for n in ns)
-    inner, params = involved.query.sql_with_params()
+    links_sql, links_params = links.query.sql_with_params()
+    marks_sql, marks_params = marks.query.sql_with_params()
 
     def per(column: str, kind: int) -> str:
         # Column names and numbers of ours only.
@@ -862,7 +878,17 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
             'GROUP BY "school_id"'
         )
 
-    sql = f'WITH "involved" AS ({inner}) {per("concern_id", 0)} UNION ALL {per("pupil_id", 1)}'
+    # Each involvement once with the groups its pupil is in; then per concern (is any of its
+    # pupils in the group?) and per pupil, summed per school. MATERIALIZED keeps PostgreSQL
+    # from folding the involvements back into one join with the pupils (the slow plan above).
+    sql = (
+        f'WITH "links" AS MATERIALIZED ({links_sql}), '  # noqa: S608 - the ORM's SQL, our names
+        f'"marks" AS MATERIALIZED ({marks_sql}), '
+        f'"involved" AS (SELECT "of_school" AS "school_id", "concern_id", "pupil_id", {columns} '
+        'FROM "links" INNER JOIN "marks" ON "marks"."id" = "links"."pupil_id") '
+        f"{per('concern_id', 0)} UNION ALL {per('pupil_id', 1)}"
+    )
+    params = (*links_params, *marks_params)
     named: dict[tuple[int, int, int], int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # the ORM's SQL and column numbers only: no text from outside
