@@ -681,27 +681,55 @@ def _revoke_role(*, actor: Any, school: School, person: User, role: str, note: s
         )
 
 
-def _withdraw_request(*, actor: Any, request: RoleRequest, note: str = "") -> None:
-    request.status = RoleRequest.Status.WITHDRAWN
+def _request_close(
+    *,
+    actor: Any,
+    request: RoleRequest,
+    status: str,
+    action: str,
+    kind: str,
+    outcome: str,
+    note: str = "",
+    before_history: Any = None,
+) -> None:
+    """Close a role request: decided by whom and when, its history row, the CP-role change told
+    to the school's leads, and the "please confirm" notifications settled. `before_history` runs
+    between the save and the history row (confirming grants the role there)."""
+    request.status = status
     request.decided_by = actor
     request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    request.full_clean()
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
+    if before_history is not None:
+        before_history()
     _event(
         school=request.school,
         actor=actor,
         person=request.user,
-        action=MembershipAction.ROLE_WITHDRAWN,
+        action=action,
         role=request.role,
         note=note,
     )
     _notify_cp_change(
         school=request.school,
-        kind="cp_role_withdrawn",
+        kind=kind,
         title=f"{_label(request.role)} role for {_name(request.user)} at "
-        f"{request.school.name} withdrawn before it was confirmed",
+        f"{request.school.name} {outcome}",
         link_name="staff-history",
     )
     role_request_notifications_settle(request=request)
+
+
+def _withdraw_request(*, actor: Any, request: RoleRequest, note: str = "") -> None:
+    _request_close(
+        actor=actor,
+        request=request,
+        status=RoleRequest.Status.WITHDRAWN,
+        action=MembershipAction.ROLE_WITHDRAWN,
+        kind="cp_role_withdrawn",
+        outcome="withdrawn before it was confirmed",
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -763,31 +791,22 @@ def role_request_confirm(*, actor: Any, role_request: RoleRequest) -> SchoolMemb
     if not request.user.is_active:
         raise ValidationError("Their account is deactivated: the school must invite them again")
     _refuse_platform_account(request.user, field=NON_FIELD_ERRORS)
-    request.status = RoleRequest.Status.CONFIRMED
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.full_clean()
-    request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    membership = school_services.school_membership_grant(
-        user=request.user, school=request.school, role=request.role
-    )
-    _event(
-        school=request.school,
+    granted: list[SchoolMembership] = []
+    _request_close(
         actor=actor,
-        person=request.user,
+        request=request,
+        status=RoleRequest.Status.CONFIRMED,
         action=MembershipAction.ROLE_CONFIRMED,
-        role=request.role,
-    )
-    _notify_cp_change(
-        school=request.school,
         kind="cp_role_confirmed",
-        title=f"{_label(request.role)} role for {_name(request.user)} at "
-        f"{request.school.name} confirmed by {_name(actor)}",
-        link_name="staff-history",
+        outcome=f"confirmed by {_name(actor)}",
+        before_history=lambda: granted.append(
+            school_services.school_membership_grant(
+                user=request.user, school=request.school, role=request.role
+            )
+        ),
     )
-    role_request_notifications_settle(request=request)
     role_request.status = request.status
-    return membership
+    return granted[0]
 
 
 @transaction.atomic
@@ -799,28 +818,16 @@ def role_request_decline(*, actor: Any, role_request: RoleRequest, reason: str) 
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"Enter a reason of {REASON_MAX} characters or fewer"})
     request = _decidable(actor, role_request)
-    request.status = RoleRequest.Status.DECLINED
-    request.decided_by = actor
-    request.decided_at = timezone.now()
     request.reason = reason
-    request.full_clean()
-    request.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
-    _event(
-        school=request.school,
+    _request_close(
         actor=actor,
-        person=request.user,
+        request=request,
+        status=RoleRequest.Status.DECLINED,
         action=MembershipAction.ROLE_DECLINED,
-        role=request.role,
+        kind="cp_role_declined",
+        outcome=f"declined by {_name(actor)}",
         note=reason,
     )
-    _notify_cp_change(
-        school=request.school,
-        kind="cp_role_declined",
-        title=f"{_label(request.role)} role for {_name(request.user)} at "
-        f"{request.school.name} declined by {_name(actor)}",
-        link_name="staff-history",
-    )
-    role_request_notifications_settle(request=request)
     role_request.status = request.status
     return request
 
