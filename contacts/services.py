@@ -314,6 +314,22 @@ def _record_change(
     after: dict[str, Any] | None,
 ) -> FamilyContactChange | None:
     """Append one row to the pupil's family-contact history (nothing when nothing changed)."""
+    change = _change_row(actor=actor, contact=contact, kind=kind, before=before, after=after)
+    if change is not None:
+        change.full_clean()
+        change.save()
+    return change
+
+
+def _change_row(
+    *,
+    actor: Any,
+    contact: FamilyContact,
+    kind: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> FamilyContactChange | None:
+    """The history row of one change, not yet saved (None when nothing changed)."""
     before, after = before or {}, after or {}
     # A row stored before line endings were made one ("\r\n") has not changed if only they differ.
     changed = [
@@ -340,7 +356,7 @@ def _record_change(
     also = []
     if kind == FamilyContactChangeKind.CHANGED:
         also = [labels[f].capitalize() for f in changed if f not in FAMILY_CONTACT_KEPT_VALUES]
-    change = FamilyContactChange(
+    return FamilyContactChange(
         school_id=contact.school_id,
         pupil_id=contact.pupil_id,
         contact_id=contact.pk,
@@ -351,9 +367,6 @@ def _record_change(
         values=values,
         also_changed=also,
     )
-    change.full_clean()
-    change.save()
-    return change
 
 
 def _snapshot(contact: FamilyContact) -> dict[str, Any]:
@@ -377,6 +390,42 @@ def family_contact_create(*, actor: Any, pupil: Pupil, **values: Any) -> FamilyC
         after=_snapshot(contact),
     )
     return contact
+
+
+def family_contacts_import(
+    *, actor: Any, school: School, contacts: list[tuple[Pupil, dict[str, Any]]], source: str
+) -> int:
+    """Family contacts read from a file the school imported (a joiner's Common Transfer File),
+    each with the history row "added" by the person who applied it; returns how many.
+
+    For pupils who have just joined: the caller holds the school's lock and wrote the pupils in
+    the same transaction, so no contact of theirs can exist yet (no emergency order is taken).
+    `source` says where the details came from, in the notes, for the school to check them."""
+    _require_family_editor(actor, school.pk)
+    written: list[FamilyContact] = []
+    for pupil, values in contacts:
+        if pupil.school_id != school.pk:
+            raise Http404("No such record.")
+        notes = "\n".join([source, *values.get("unread", [])])
+        contact = FamilyContact(
+            school_id=school.pk, pupil=pupil, **_family_values({**values, "notes": notes})
+        )
+        # Each field's own checks; the emergency order's uniqueness was kept by the reader.
+        contact.full_clean(exclude=["school", "pupil"], validate_constraints=False)
+        written.append(contact)
+    FamilyContact.objects.bulk_create(written, batch_size=500)
+    changes = [
+        _change_row(
+            actor=actor,
+            contact=contact,
+            kind=FamilyContactChangeKind.ADDED,
+            before=None,
+            after=_snapshot(contact),
+        )
+        for contact in written
+    ]
+    FamilyContactChange.objects.bulk_create([c for c in changes if c is not None], batch_size=500)
+    return len(written)
 
 
 @transaction.atomic

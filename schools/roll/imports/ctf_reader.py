@@ -19,6 +19,8 @@ from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
 from .csv_reader import MOST_ROWS, FileRefusedError
+from .ctf_contacts import family_contacts
+from .xml_text import child, children, local_name, text
 
 logger = logging.getLogger(__name__)
 
@@ -29,22 +31,8 @@ _UNUSUAL_SECTION = (
     "will not read it. Export the CTF from your MIS again, or ask your MIS supplier"
 )
 
-# Contacts and schools shown per joiner in the preview: enough for a real file, bounded for a
-# hostile one.
-MOST_CONTACTS = 10
+# Previous schools shown per joiner: enough for a real file, bounded for a hostile one.
 MOST_SCHOOLS = 20
-LONGEST_TEXT = 200
-
-RELATIONSHIPS = {
-    "PAR": "Parent",
-    "CAR": "Carer",
-    "FAM": "Other family member",
-    "REL": "Other relative",
-    "OTH": "Other contact",
-    "DOC": "Doctor",
-    "SWR": "Social worker",
-    "CHM": "Childminder",
-}
 
 
 @dataclass
@@ -53,38 +41,9 @@ class CtfFile:
     pupils: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _local(tag: Any) -> str:
-    tag = tag if isinstance(tag, str) else ""
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: Element | None, name: str) -> Element | None:
-    if element is None:
-        return None
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _children(element: Element | None, name: str) -> list[Element]:
-    if element is None:
-        return []
-    return [child for child in element if _local(child.tag) == name]
-
-
-def _text(element: Element | None, *path: str) -> str | None:
-    """The text at a path of local names under `element`; None when the element is absent."""
-    for name in path:
-        element = _child(element, name)
-    if element is None:
-        return None
-    return " ".join((element.text or "").split())[:LONGEST_TEXT]
-
-
 def _first_text(element: Element | None, *paths: tuple[str, ...]) -> str | None:
     for path in paths:
-        value = _text(element, *path)
+        value = text(element, *path)
         if value is not None:
             return value
     return None
@@ -120,31 +79,31 @@ def parse_xml(data: bytes) -> Element:
 
 def _school(element: Element | None) -> dict[str, str]:
     keys = {"LEA": "lea", "Estab": "estab", "URN": "urn", "SchoolName": "name"}
-    return {key: _text(element, name) or "" for name, key in keys.items()}
+    return {key: text(element, name) or "" for name, key in keys.items()}
 
 
 def read_ctf(data: bytes) -> CtfFile:
     """The header and pupils of a Common Transfer File."""
     root = parse_xml(data)
-    if _local(root.tag) != "CTfile":
+    if local_name(root.tag) != "CTfile":
         raise FileRefusedError(
             "This XML file is not a Common Transfer File: it starts with "
-            f"“{_local(root.tag)[:40]}”, not “CTfile”"
+            f"“{local_name(root.tag)[:40]}”, not “CTfile”"
         )
-    header_element = _child(root, "Header")
+    header_element = child(root, "Header")
     if header_element is None:
         raise FileRefusedError(
             "This Common Transfer File has no Header, so its school is not known"
         )
     header = {
-        "document_name": _text(header_element, "DocumentName") or "",
-        "version": _text(header_element, "CTFversion") or "",
-        "date_time": _text(header_element, "DateTime") or "",
-        "qualifier": _text(header_element, "DocumentQualifier") or "",
-        "source": _school(_child(header_element, "SourceSchool")),
-        "dest": _school(_child(header_element, "DestSchool")),
+        "document_name": text(header_element, "DocumentName") or "",
+        "version": text(header_element, "CTFversion") or "",
+        "date_time": text(header_element, "DateTime") or "",
+        "qualifier": text(header_element, "DocumentQualifier") or "",
+        "source": _school(child(header_element, "SourceSchool")),
+        "dest": _school(child(header_element, "DestSchool")),
     }
-    elements = _children(_child(root, "CTFpupilData"), "Pupil")
+    elements = children(child(root, "CTFpupilData"), "Pupil")
     if len(elements) > MOST_ROWS:
         raise FileRefusedError(
             f"The file has more than {MOST_ROWS:,} pupils: a school's roll is smaller. Check it is "
@@ -164,21 +123,21 @@ def file_date(header: dict[str, Any]) -> datetime.date | None:
 
 
 def _pupil(pupil: Element, number: int) -> dict[str, Any]:
-    basic = _child(pupil, "BasicDetails")
+    basic = child(pupil, "BasicDetails")
     raw: dict[str, str | None] = {
-        "upn": _text(pupil, "UPN"),
-        "legal_last_name": _text(pupil, "Surname"),
-        "legal_first_name": _text(pupil, "Forename"),
-        "date_of_birth": _text(pupil, "DOB"),
+        "upn": text(pupil, "UPN"),
+        "legal_last_name": text(pupil, "Surname"),
+        "legal_first_name": text(pupil, "Forename"),
+        "date_of_birth": text(pupil, "DOB"),
         # CTF 15 to 19 call it Gender; later versions Sex. Some MIS put either in BasicDetails.
         "gender": _first_text(
             pupil, ("Sex",), ("Gender",), ("BasicDetails", "Sex"), ("BasicDetails", "Gender")
         ),
-        "legal_middle_names": _text(basic, "MiddleNames"),
-        "preferred_first_name": _text(basic, "PreferredForename"),
-        "preferred_last_name": _text(basic, "PreferredSurname"),
+        "legal_middle_names": text(basic, "MiddleNames"),
+        "preferred_first_name": text(basic, "PreferredForename"),
+        "preferred_last_name": text(basic, "PreferredSurname"),
         "year_group": _first_text(pupil, ("BasicDetails", "NCyearActual"), ("NCyearActual",)),
-        "ethnicity": _text(basic, "Ethnicity"),
+        "ethnicity": text(basic, "Ethnicity"),
         "sen_provision": _sen_provision(pupil),
         "fsm_eligible": _fsm(pupil),
         "looked_after": _looked_after(pupil),
@@ -192,8 +151,8 @@ def _pupil(pupil: Element, number: int) -> dict[str, Any]:
         "where": where,
         "values": values,
         "extra": {
-            "former_surname": _text(basic, "FormerSurname") or "",
-            "contacts": _contacts(pupil),
+            "former_surname": text(basic, "FormerSurname") or "",
+            "contacts": family_contacts(pupil),
             "schools": _school_history(pupil),
         },
     }
@@ -201,28 +160,28 @@ def _pupil(pupil: Element, number: int) -> dict[str, Any]:
 
 def _sen_provision(pupil: Element) -> str | None:
     """The provision of the latest SEN record (SENhistory/SEN, by StartDate)."""
-    history = _child(pupil, "SENhistory")
+    history = child(pupil, "SENhistory")
     if history is None:
         return None
     records = [
-        (_text(sen, "StartDate") or "", _text(sen, "SENprovision"))
-        for sen in _children(history, "SEN")
+        (text(sen, "StartDate") or "", text(sen, "SENprovision"))
+        for sen in children(history, "SEN")
     ]
     records = [r for r in records if r[1] is not None]
     if not records:
-        return _text(history, "SENprovision")
+        return text(history, "SENprovision")
     return max(records, key=lambda r: r[0])[1]
 
 
 def _fsm(pupil: Element) -> str | None:
     """Eligible now when an FSMhistory/FSMinstance has no end date (or one in the future)."""
-    history = _child(pupil, "FSMhistory")
+    history = child(pupil, "FSMhistory")
     if history is None:
         return None
     today = timezone.localdate().isoformat()
-    for instance in _children(history, "FSMinstance"):
-        start = _text(instance, "FSMstartDate")
-        end = _text(instance, "FSMendDate") or ""
+    for instance in children(history, "FSMinstance"):
+        start = text(instance, "FSMstartDate")
+        end = text(instance, "FSMendDate") or ""
         if start and (not end or end >= today):
             return "true"
     return "false"
@@ -231,55 +190,25 @@ def _fsm(pupil: Element) -> str | None:
 def _looked_after(pupil: Element) -> str | None:
     """InCare, where the file has it: LookedAfter/InCare, InCare/InCare or a bare InCare."""
     for path in (("LookedAfter", "InCare"), ("InCare", "InCare"), ("BasicDetails", "InCare")):
-        value = _text(pupil, *path)
+        value = text(pupil, *path)
         if value is not None:
             return value
-    element = _child(pupil, "InCare")
+    element = child(pupil, "InCare")
     if element is not None and len(element) == 0:
-        return _text(pupil, "InCare")
+        return text(pupil, "InCare")
     return None
-
-
-def _contacts(pupil: Element) -> list[dict[str, str]]:
-    contacts = []
-    for contact in _children(_child(pupil, "Contacts"), "Contact")[:MOST_CONTACTS]:
-        relationship = _text(contact, "Relationship") or ""
-        phones = [
-            _text(phone, "PhoneNo") or ""
-            for phone in _children(_child(contact, "Phones"), "Phone")[:3]
-        ]
-        name = " ".join(
-            part
-            for part in [
-                _text(contact, "Title"),
-                _text(contact, "Forename"),
-                _text(contact, "Surname"),
-            ]
-            if part
-        )
-        contacts.append(
-            {
-                "order": _text(contact, "Order") or "",
-                "name": name,
-                "relationship": RELATIONSHIPS.get(relationship.upper(), relationship),
-                "responsibility": _text(contact, "Responsibility") or "",
-                "phones": ", ".join(p for p in phones if p),
-                "email": _text(contact, "Email") or "",
-            }
-        )
-    return contacts
 
 
 def _school_history(pupil: Element) -> list[dict[str, str]]:
     schools = []
-    for school in _children(_child(pupil, "SchoolHistory"), "School")[:MOST_SCHOOLS]:
+    for school in children(child(pupil, "SchoolHistory"), "School")[:MOST_SCHOOLS]:
         schools.append(
             {
-                "name": _text(school, "SchoolName") or "",
-                "laestab": (_text(school, "LEA") or "") + (_text(school, "Estab") or ""),
-                "entry": _text(school, "EntryDate") or "",
-                "leaving": _text(school, "LeavingDate") or "",
-                "reason": _text(school, "LeavingReason") or "",
+                "name": text(school, "SchoolName") or "",
+                "laestab": (text(school, "LEA") or "") + (text(school, "Estab") or ""),
+                "entry": text(school, "EntryDate") or "",
+                "leaving": text(school, "LeavingDate") or "",
+                "reason": text(school, "LeavingReason") or "",
             }
         )
     return schools

@@ -13,6 +13,16 @@ from schools.models import RollImport, RollImportMapping, School
 from .fields import REQUIRED, heading_key, suggest_columns
 
 
+class JsonArrayLength(Func):
+    """How many items a JSON array holds, in the database (PostgreSQL, and SQLite for make run)."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="json_array_length", **extra)
+
+
 def roll_import_list_for(*, actor: Any, school: School) -> QuerySet[RollImport]:
     """The school's imports, newest first, without the rows and plans (the history list)."""
     return (
@@ -21,11 +31,7 @@ def roll_import_list_for(*, actor: Any, school: School) -> QuerySet[RollImport]:
         .select_related("uploaded_by", "applied_by")
         .defer("rows", "plan", "problems", "header")
         # How many problems, counted in the database: a preview with any can never be applied.
-        .annotate(
-            problem_count=Func(
-                F("problems"), function="jsonb_array_length", output_field=IntegerField()
-            )
-        )
+        .annotate(problem_count=JsonArrayLength(F("problems")))
         .order_by("-created_at")
     )
 

@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contacts.services import family_contacts_import
 from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import Pupil, RollImport, RollImportMapping, School
+from schools.roll.rules import long_date
 from schools.roll.services import pupils_left_notify
 
 from . import ctf_reader
@@ -300,6 +302,7 @@ def roll_import_apply(
         # A savepoint: after the database refuses, a caller's transaction stays usable.
         with transaction.atomic():
             _write(joiners, plan, school=school, now=now, left_ids=left_ids)
+            _joiners_contacts(actor, roll_import, joiners, plan["joiners"])
     except IntegrityError:
         # A pupil written meanwhile by another route (a transfer accepted, say) that the
         # fingerprint could not see yet: nothing of this import is written.
@@ -353,6 +356,34 @@ def _write(
         pupil.clean()
         pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     Pupil.objects.bulk_update(list(changed.values()), sorted(updated_fields), batch_size=BATCH)
+
+
+def _joiners_contacts(
+    actor: Any, roll_import: RollImport, joiners: list[Pupil], planned: list[dict[str, Any]]
+) -> None:
+    """The contacts a CTF gives for its joiners, added to their family contacts (docs/ctf.md).
+    Pupils already on the roll keep the contacts the school keeps: a re-import adds none."""
+    contacts = [
+        (pupil, values)
+        for pupil, joiner in zip(joiners, planned, strict=True)
+        for values in (joiner.get("extra") or {}).get("contacts", [])
+        if "relationship_label" in values  # a preview made before contacts were imported: none
+    ]
+    if not contacts:
+        return
+    source = roll_import.header.get("source") or {}
+    made = ctf_reader.file_date(roll_import.header)
+    family_contacts_import(
+        actor=actor,
+        school=roll_import.school,
+        contacts=contacts,
+        source=(
+            f"From the Common Transfer File of {_describe(source)}"
+            + (f" made on {long_date(made)}" if made else "")
+            + f", imported on {long_date(timezone.localdate())}: check these details with the"
+            " family."
+        ),
+    )
 
 
 @transaction.atomic

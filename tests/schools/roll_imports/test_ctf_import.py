@@ -52,7 +52,7 @@ def test_a_joiners_ctf_adds_the_pupil_with_their_characteristics(world: World) -
     (joiner,) = roll_import.plan["joiners"]
     assert joiner["where"] == f"Pupil 1 (UPN {upn(40)})"
     assert joiner["extra"]["contacts"][0]["name"] == "Ms Ruth Quinn"
-    assert joiner["extra"]["contacts"][0]["relationship"] == "Parent"
+    assert joiner["extra"]["contacts"][0]["relationship_label"] == "Parent"
     assert joiner["extra"]["schools"][0]["name"] == "Shoreline Primary"
 
     services.roll_import_apply(actor=world.users["admin"], roll_import=roll_import)
