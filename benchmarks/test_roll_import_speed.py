@@ -3,7 +3,7 @@ applied through the services, then the same file again (nothing to do).
 
 Run with `make bench`. Prints the time of each step; the issue asks for 2,000 pupils previewed
 and applied in well under 10 seconds. A benchmark informs; the tests in
-tests/schools/roll_imports guard what the import does.
+tests/roll/imports guard what the import does.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 import time
 
+from roll.imports import services
+from roll.imports.selectors import roll_import_columns_for
 from schools.demo import upn_with_check_letter
 from schools.models import Pupil
-from schools.roll.imports import services
-from schools.roll.imports.selectors import roll_import_columns_for
 from tests.conftest import World
 from tests.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH
 

@@ -352,8 +352,8 @@ def leavers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     of their CP file is under way or done: the DSL and deputies on the school day before its
     KCSIE deadline, and once the deadline has passed (the roll keeper's one notification at
     leaving is easy to miss: docs/adr/0022)."""
+    from roll.selectors import pupils_with_safeguarding_records
     from schools.models import Pupil
-    from schools.roll.selectors import pupils_with_safeguarding_records
     from transfers.models import OPEN_TRANSFER_STATES, Transfer, TransferState
     from transfers.services import transfer_deadline
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     (forms.Textarea, "govuk-textarea", "govuk-textarea--error"),
@@ -19,7 +20,7 @@ class GovukFormMixin:
     """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             for widget_type, css, _ in _WIDGET_CLASSES:
@@ -57,11 +58,20 @@ class GovukFormMixin:
 
 
 def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = None) -> None:
-    """Put a service's refusal (a ValidationError) next to the field it is about; a message for
-    no field of the form goes to the top. What the person typed stays in the form."""
+    """Put a service's refusal (a ValidationError, or its {key: messages}) next to the field it
+    is about; a message for no field of the form goes to the top. What the person typed stays in
+    the form. A form whose one input is made of several fields (a date input's day, month and
+    year) maps the service's key to them in `FIELD_FOR`: the message goes beside the last, unless
+    one of them already says what is wrong."""
+    if isinstance(error, dict):
+        error = ValidationError(error)
     if not hasattr(error, "error_dict"):  # a refusal about no field: the top of the form
         form.add_error(None, error.messages)
         return
-    for field, problems in error.message_dict.items():
-        field = (rename or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, problems)
+    parts_for: dict[str, tuple[str, ...]] = getattr(form, "FIELD_FOR", {})
+    for key, problems in error.message_dict.items():
+        key = (rename or {}).get(key, key)
+        parts = [p for p in parts_for.get(key, (key,)) if p in form.fields]
+        if any(form.has_error(p) for p in parts):
+            continue
+        form.add_error(parts[-1] if parts else None, problems)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, TextChoices
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,11 +24,48 @@ from .roles import Perm
 logger = logging.getLogger(__name__)
 
 
+class NotificationKind(TextChoices):
+    """Every kind of notification, with what the digest and the centre call it: a kind without
+    a label cannot be raised (`notify_all` refuses one)."""
+
+    IMMEDIATE_DANGER = "immediate_danger", "child may be in immediate danger"
+    CONCERN_SUBMITTED = "concern_submitted", "new concern to triage"
+    ACTION_ASSIGNED = "action_assigned", "action assigned to you"
+    MISSING_CHILD = "missing_child", "pupil reported missing"
+    ABSENCE_RECORDED = "absence_recorded", "continuous absence recorded"
+    ALLEGATION_REPORTED = "allegation_reported", "concern about an adult"
+    LOW_LEVEL_CONCERN_REPORTED = "low_level_concern_reported", "low-level concern about an adult"
+    ALLEGATION_NAMED = "allegation_named", "confidential matter"
+    QA_REVIEW = "qa_review", "quality-assurance feedback"
+    QA_RESPONSE = "qa_response", "response to quality-assurance feedback"
+    CATEGORY_REQUESTED = "category_requested", "new category requested"
+    CATEGORY_REQUEST_DECIDED = "category_request_decided", "category request decided"
+    CP_ROLE_REQUESTED = "cp_role_requested", "child-protection role to confirm"
+    CP_ROLE_CONFIRMED = "cp_role_confirmed", "child-protection role confirmed"
+    CP_ROLE_DECLINED = "cp_role_declined", "child-protection role declined"
+    CP_ROLE_WITHDRAWN = "cp_role_withdrawn", "child-protection role withdrawn"
+    CP_ROLE_REVOKED = "cp_role_revoked", "child-protection role taken away"
+    CP_ROLE_GRANTED = "cp_role_granted", "trust safeguarding role given"
+    PLATFORM_ADMIN_ACTION = "platform_admin_action", "the platform administrator changed something"
+    RETENTION_SCHEDULED = "retention_scheduled", "child-protection file due to be destroyed"
+    RETENTION_RELEASED = (
+        "retention_released",
+        "child-protection file no longer due to be destroyed",
+    )
+    PUPIL_LEFT = "pupil_left", "pupil with safeguarding records has left"
+    PUPIL_RETURNED = "pupil_returned", "pupil with safeguarding records is back on the roll"
+    RECORD_NAMES_LEAVER = "record_names_leaver", "new record names a pupil who has left"
+    REMINDER = "reminder", "reminder"
+    TRANSFER_INCOMING = "transfer_incoming", "child-protection file sent to this school"
+    TRANSFER_RECEIPT = "transfer_receipt", "receipt of a child-protection file confirmed"
+    TRANSFER_RETURNED = "transfer_returned", "child-protection file returned"
+
+
 def notify(
     *,
     school: Any,
     recipients: Iterable[Any],
-    kind: str,
+    kind: NotificationKind | str,
     title: str,
     link: str,
     urgent: bool = False,
@@ -47,6 +84,8 @@ def notify(
 def notify_all(notifications: list[Notification]) -> list[Notification]:
     """Queue these (unsaved) notifications in one insert, in the caller's transaction; their
     emails are handed to the worker once it commits."""
+    for notification in notifications:
+        NotificationKind(notification.kind)  # ValueError for a kind nobody has named
     rows = Notification.objects.bulk_create(notifications, batch_size=1000)
     ids = [str(n.pk) for n in rows]
     transaction.on_commit(lambda: _enqueue(ids))
@@ -103,36 +142,13 @@ def notification_deliver_email(*, notification_id: str) -> bool:
 # The notification centre: a person reads only their own notifications, and only of the schools
 # they still work in (someone who has left a school no longer sees its notifications).
 
-# How the digest and the centre name each kind; a kind not listed here is shown by its key.
-KIND_LABELS: dict[str, str] = {
-    "immediate_danger": "child may be in immediate danger",
-    "concern_submitted": "new concern to triage",
-    "action_assigned": "action assigned to you",
-    "missing_child": "pupil reported missing",
-    "absence_recorded": "continuous absence recorded",
-    "allegation_reported": "concern about an adult",
-    "low_level_concern_reported": "low-level concern about an adult",
-    "allegation_named": "confidential matter",
-    "qa_review": "quality-assurance feedback",
-    "qa_response": "response to quality-assurance feedback",
-    "category_requested": "new category requested",
-    "category_request_decided": "category request decided",
-    "cp_role_requested": "child-protection role to confirm",
-    "cp_role_confirmed": "child-protection role confirmed",
-    "cp_role_declined": "child-protection role declined",
-    "cp_role_withdrawn": "child-protection role withdrawn",
-    "cp_role_revoked": "child-protection role taken away",
-    "cp_role_granted": "trust safeguarding role given",
-    "platform_admin_action": "the platform administrator changed something",
-    "retention_released": "child-protection file no longer due to be destroyed",
-    "pupil_left": "pupil with safeguarding records has left",
-    "pupil_returned": "pupil with safeguarding records is back on the roll",
-}
-
 
 def kind_label(kind: str) -> str:
-    """What a person reads for a notification's kind."""
-    return KIND_LABELS.get(kind, kind.replace("_", " "))
+    """What a person reads for a notification's kind (a kind no longer raised: its key)."""
+    try:
+        return str(NotificationKind(kind).label)
+    except ValueError:
+        return kind.replace("_", " ")
 
 
 def notifications_for(*, actor: Any, school: Any | None) -> QuerySet[Notification]:

@@ -75,6 +75,18 @@ SCHOOL_PERMISSIONS: list[tuple[str, str | Any]] = [
 TRUST_PERMISSIONS = SCHOOL_PERMISSIONS
 
 
+class RoleKey(StrEnum):
+    """The key of every role, as memberships store it: name a role by this, never by a string."""
+
+    STAFF = "staff"
+    DSL = "dsl"
+    DEPUTY = "deputy"
+    HEAD = "head"
+    ADMIN = "admin"
+    GOVERNOR = "governor"
+    TSO = "tso"
+
+
 class Scope(StrEnum):
     SCHOOL = "school"
     TRUST = "trust"
@@ -82,26 +94,30 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True)
 class Role:
-    key: str
+    key: RoleKey
     label: str
     scope: Scope
     perms: frozenset[Perm]
 
 
-def _role(key: str, label: str, scope: Scope, *perms: Perm) -> Role:
+def _role(key: RoleKey, label: str, scope: Scope, *perms: Perm) -> Role:
     return Role(key=key, label=label, scope=scope, perms=frozenset(perms))
 
 
 _AGGREGATES = Perm.VIEW_SCHOOL_AGGREGATES
 
-ROLES: dict[str, Role] = {
+ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
     r.key: r
     for r in [
         _role(
-            "staff", "Staff member or volunteer", Scope.SCHOOL, Perm.LOG_CONCERN, Perm.VIEW_PUPILS
+            RoleKey.STAFF,
+            "Staff member or volunteer",
+            Scope.SCHOOL,
+            Perm.LOG_CONCERN,
+            Perm.VIEW_PUPILS,
         ),
         _role(
-            "dsl",
+            RoleKey.DSL,
             "Designated Safeguarding Lead",
             Scope.SCHOOL,
             Perm.LOG_CONCERN,
@@ -120,7 +136,7 @@ ROLES: dict[str, Role] = {
             _AGGREGATES,
         ),
         _role(
-            "deputy",
+            RoleKey.DEPUTY,
             "Deputy Designated Safeguarding Lead",
             Scope.SCHOOL,
             Perm.LOG_CONCERN,
@@ -133,7 +149,7 @@ ROLES: dict[str, Role] = {
             _AGGREGATES,
         ),
         _role(
-            "head",
+            RoleKey.HEAD,
             "Headteacher",
             Scope.SCHOOL,
             Perm.CONFIRM_CP_ROLES,
@@ -148,7 +164,7 @@ ROLES: dict[str, Role] = {
             _AGGREGATES,
         ),
         _role(
-            "admin",
+            RoleKey.ADMIN,
             "School administrator",
             Scope.SCHOOL,
             Perm.LOG_CONCERN,
@@ -158,9 +174,9 @@ ROLES: dict[str, Role] = {
             Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_FAMILY_CONTACTS,
         ),
-        _role("governor", "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
+        _role(RoleKey.GOVERNOR, "Designated Safeguarding Governor", Scope.SCHOOL, _AGGREGATES),
         _role(
-            "tso",
+            RoleKey.TSO,
             "Trust Safeguarding Officer",
             Scope.TRUST,
             Perm.VIEW_PUPILS,
@@ -179,3 +195,15 @@ ROLES: dict[str, Role] = {
 
 SCHOOL_ROLE_CHOICES = [(r.key, r.label) for r in ROLES.values() if r.scope is Scope.SCHOOL]
 TRUST_ROLE_CHOICES = [(r.key, r.label) for r in ROLES.values() if r.scope is Scope.TRUST]
+
+
+# The school roles that read and keep child-protection records: granting one needs the
+# headteacher or the DSL to confirm it, and every change is told to them (issue 14).
+CP_ROLES = frozenset({RoleKey.DSL, RoleKey.DEPUTY, RoleKey.HEAD})
+# The roles that confirm a CP role, and are told of what the platform administrator changes.
+CP_ROLE_CONFIRMERS = frozenset({RoleKey.HEAD, RoleKey.DSL})
+
+
+def roles_with(perm: Perm, scope: Scope = Scope.SCHOOL) -> list[RoleKey]:
+    """The roles of `scope` that carry `perm`, in the order of ROLES."""
+    return [r.key for r in ROLES.values() if r.scope is scope and perm in r.perms]

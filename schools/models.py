@@ -546,7 +546,7 @@ class MembershipHistory(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.person_name}"  # type: ignore[attr-defined]
+        return f"{self.get_action_display()}: {self.person_name}"
 
 
 class MembershipEvent(TenantModel, MembershipHistory):

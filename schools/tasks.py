@@ -22,11 +22,3 @@ def staff_email_retry(
     from schools.staff.services import staff_email_send
 
     staff_email_send(kind=kind, user_id=user_id, place=place, roles=roles, waiting=waiting)
-
-
-@shared_task(name="schools.roll_imports_expire")
-def roll_imports_expire() -> int:
-    """Throw away roll-import previews nobody applied or discarded within a week."""
-    from schools.roll.imports.services import roll_imports_expire as expire
-
-    return expire()

@@ -32,6 +32,6 @@ urlpatterns = [
     path("school/term-dates/<uuid:pk>/edit/", views.closure_edit, name="closure-edit"),
     path("school/term-dates/<uuid:pk>/remove/", views.closure_remove, name="closure-remove"),
     path("school/hours/", views.school_hours, name="school-hours"),
-    path("", include("schools.roll.urls")),
+    path("", include("roll.urls")),
     path("", include("schools.staff.urls")),
 ]

@@ -190,9 +190,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.oversight.category_records import category_records
 
     records.category, records.category_request = category_records(school, manager)
-    # Roll imports (tests/schools/roll_records.py) and staff roles (tests/schools/staff_records.py)
+    # Roll imports (tests/roll/records.py) and staff roles (tests/schools/staff_records.py)
     # fill in records.roll_import, records.role_request and records.membership_event here.
-    from tests.schools.roll_records import roll_import_record
+    from tests.roll.records import roll_import_record
 
     records.roll_import = roll_import_record(school, manager)
     from tests.schools.staff_records import staff_records

@@ -134,5 +134,5 @@ class InvitationPasswordForm(NewPasswordForm):
     """The first password: one short hint instead of Django's list, which repeats the page."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = PASSWORD_HINT

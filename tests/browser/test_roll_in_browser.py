@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from stdnum.gb import upn as stdnum_upn
 
+from roll.rules import academic_year_start
 from schools.models import Pupil
-from schools.roll.rules import academic_year_start
 from tests.browser.conftest import sign_in
 
 

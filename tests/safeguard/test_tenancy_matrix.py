@@ -360,7 +360,7 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
     "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
-    # --- Roll by hand (schools/roll) ---
+    # --- Roll by hand (roll) ---
     # The roll's keepers (administrator and DSL) add pupils to the acting school (others: 403)
     # and change a pupil of their school; whoever sees the pupil but does not keep the roll gets
     # 403, whoever cannot see the pupil (another school, the governor) 404.
@@ -386,7 +386,7 @@ ROUTES: dict[str, Route] = {
         forbidden=VIEW_PUPILS - _roll_keepers(),
         record=True,
     ),
-    # --- Roll import, CSV and CTF (schools/roll) ---
+    # --- Roll import, CSV and CTF (roll) ---
     # The roll's keepers import into the acting school; an import is a record of its school. Apply
     # and discard go back to a page (302), whether the apply is refused or done.
     "roll-import-list": Route(allowed=_roll_keepers()),

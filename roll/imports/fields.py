@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from roll.rules import long_date, upn_problem
 from schools.characteristics import ethnicity_problem
 from schools.models import Gender, SenProvision, YearGroup
-from schools.roll.rules import long_date, upn_problem
 
 # Characters a spreadsheet would treat as the start of a formula: a "name" starting with one is
 # almost always a formula or an attack on whoever opens an export later, never a real name.

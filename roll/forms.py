@@ -1,6 +1,6 @@
 """Forms of the roll kept by hand: a pupil's details, a leaver, a leaving undone (docs/adr/0022).
 
-Every rule is the service's (`schools.roll.services.pupil_problems`), asked here too so each
+Every rule is the service's (`roll.services.pupil_problems`), asked here too so each
 problem shows beside its field at once; the service asks again when saving.
 """
 

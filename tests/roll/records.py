@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from roll.imports.services import _preview
 from schools.models import RollImport, School, User
-from schools.roll.imports.services import _preview
 
 
 def roll_import_record(school: School, uploaded_by: User) -> RollImport:

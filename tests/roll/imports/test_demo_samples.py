@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from roll.imports import services
 from schools.demo import seed_demo
 from schools.models import Pupil, School, User
-from schools.roll.imports import services
-from tests.schools.roll_imports.helpers import preview_csv, preview_ctf
+from tests.roll.imports.helpers import preview_csv, preview_ctf
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from roll.imports import services
+from roll.imports.selectors import roll_import_columns_for
 from schools.demo import upn_with_check_letter
 from schools.models import RollImport, School, User
-from schools.roll.imports import services
-from schools.roll.imports.selectors import roll_import_columns_for
 
 CSV_HEADING = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg,Gender"
 

@@ -8,5 +8,5 @@ urlpatterns: list = [
     path("pupils/<uuid:pk>/edit/", views.pupil_edit, name="pupil-edit"),
     path("pupils/<uuid:pk>/leave/", views.pupil_leave, name="pupil-leave"),
     path("pupils/<uuid:pk>/leave/undo/", views.pupil_leaving_undo, name="pupil-leaving-undo"),
-    path("", include("schools.roll.imports.urls")),
+    path("", include("roll.imports.urls")),
 ]

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from roll.imports import plan, services
+from roll.imports.csv_reader import read_csv
+from roll.imports.fields import ValueProblemError, parse_date
 from safeguard.models import Notification
 from schools.models import Pupil, RollImport
-from schools.roll.imports import plan, services
-from schools.roll.imports.csv_reader import read_csv
-from schools.roll.imports.fields import ValueProblemError, parse_date
 from tests.conftest import World
 from tests.factories import PupilFactory
-from tests.schools.roll_imports.helpers import (
+from tests.roll.imports.helpers import (
     csv_bytes,
     ctf_bytes,
     ctf_pupil,

@@ -10,11 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from roll.imports import services
 from schools.models import Pupil, RollImport
-from schools.roll.imports import services
 from tests.conftest import World
 from tests.factories import PupilFactory
-from tests.schools.roll_imports.helpers import csv_bytes, preview_csv, upn
+from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from roll.imports import services
 from schools.models import Pupil, RollImport
-from schools.roll.imports import services
 from tests.conftest import World
-from tests.schools.roll_imports.helpers import csv_bytes, ctf_bytes, ctf_pupil, preview_csv, upn
-from tests.schools.roll_records import roll_import_record
+from tests.roll.imports.helpers import csv_bytes, ctf_bytes, ctf_pupil, preview_csv, upn
+from tests.roll.records import roll_import_record
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from schools.roll import rules
-from schools.roll.services import pupil_problems
+from roll import rules
+from roll.services import pupil_problems
 from tests.conftest import World
-from tests.schools.roll.test_pages import error_beside, form_data, summary_links
-from tests.schools.roll.test_services import details
+from tests.roll.test_pages import error_beside, form_data, summary_links
+from tests.roll.test_services import details
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from roll.imports import services
 from schools.models import Pupil, RollImport
-from schools.roll.imports import services
 from tests.conftest import World
-from tests.schools.roll_imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from roll import rules
 from schools.models import Pupil
-from schools.roll import rules
 from tests.conftest import World
-from tests.schools.roll.test_services import UPN_A, UPN_B, details
+from tests.roll.test_services import UPN_A, UPN_B, details
 
 D = datetime.date
 

@@ -12,13 +12,13 @@ import hashlib
 from collections import defaultdict
 from typing import Any
 
-from schools.models import Pupil, School, search_key
-from schools.roll.rules import (
+from roll.rules import (
     date_of_birth_problem,
     joined_on_problem,
     left_on_problem,
     long_date,
 )
+from schools.models import Pupil, School, search_key
 
 from .fields import FIELDS, REQUIRED, clean_values, display, stored
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from stdnum.gb import upn as stdnum_upn
 
+from roll import rules, services
+from roll.selectors import pupil_duplicates_for, pupils_with_safeguarding_records
 from safeguard.models import Notification
 from schools.models import Pupil
-from schools.roll import rules, services
-from schools.roll.selectors import pupil_duplicates_for, pupils_with_safeguarding_records
 from tests.conftest import World
 from tests.factories import PupilFactory, member
 

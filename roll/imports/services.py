@@ -12,11 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.services import family_contacts_import
+from roll.rules import long_date
+from roll.services import pupils_left_notify
 from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import Pupil, RollImport, RollImportMapping, School
-from schools.roll.rules import long_date
-from schools.roll.services import pupils_left_notify
 
 from . import ctf_reader
 from .csv_reader import FileRefusedError, read_csv

@@ -8,11 +8,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from schools import tasks
+from roll import tasks
+from roll.imports.services import PREVIEW_KEPT, roll_imports_expire
 from schools.models import RollImport
-from schools.roll.imports.services import PREVIEW_KEPT, roll_imports_expire
 from tests.conftest import World
-from tests.schools.roll_imports.helpers import csv_bytes, preview_csv, upn
+from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from roll.imports import services
+from roll.imports.selectors import roll_import_columns_for
 from schools.models import Pupil, RollImport, RollImportMapping
-from schools.roll.imports import services
-from schools.roll.imports.selectors import roll_import_columns_for
 from tests.conftest import World
 from tests.factories import PupilFactory
-from tests.schools.roll_imports.helpers import csv_bytes, preview_csv, upn
+from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 
 pytestmark = pytest.mark.django_db
 

@@ -106,7 +106,7 @@ def pupil_problems(
     today: datetime.date | None = None,
 ) -> dict[str, str]:
     """What is wrong with a pupil's details as typed, as {field: plain-English message}: the
-    shared rules (schools/roll/rules.py) and the duplicates on this school's roll."""
+    shared rules (roll/rules.py) and the duplicates on this school's roll."""
     today = today or _today()
     data = _tidy(fields)
     problems: dict[str, str] = {}

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import FamilyContact, FamilyContactChange
+from roll.imports import services
 from schools.models import Pupil
-from schools.roll.imports import services
 from tests.conftest import World
-from tests.schools.roll_imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
 
 pytestmark = pytest.mark.django_db
 

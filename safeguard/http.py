@@ -1,0 +1,82 @@
+"""The request as the product's views see it, and the one way a view runs a service.
+
+Views are "access, then act" (house style): the school comes from the record or from the acting
+school, never from the request's data; a write goes through one service; a service's refusal
+(a `ValidationError`) is put beside the fields it is about, with nothing typed lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from .access import access_for
+from .forms import add_service_errors
+from .roles import Perm
+
+if TYPE_CHECKING:
+    from schools.models import School, User
+
+    from .middleware import SchoolContext
+
+
+class SafeguardRequest(HttpRequest):
+    """An `HttpRequest` after the product's middleware: `schools` is set on every request
+    (`ActingSchoolMiddleware`), and behind `login_required` the user is a signed-in `User`."""
+
+    user: User  # narrower than Django's User | AnonymousUser
+    schools: SchoolContext
+
+
+def as_safeguard(request: HttpRequest) -> SafeguardRequest:
+    """The same request, typed as the middleware made it (no check is made: a cast)."""
+    return cast(SafeguardRequest, request)
+
+
+def acting_school(request: HttpRequest) -> School | None:
+    """The school the person is acting in now, if they work in any."""
+    return as_safeguard(request).schools.acting
+
+
+def acting_school_or_403(request: HttpRequest, perm: Perm | None = None) -> School:
+    """The acting school, when the person holds `perm` there (or works there, without one);
+    otherwise 403: the page exists, and the person may not use it here."""
+    school = acting_school(request)
+    if school is None:
+        raise PermissionDenied
+    access = access_for(request.user)
+    allowed = access.has(perm, school) if perm is not None else bool(access.perms_in(school))
+    if not allowed:
+        raise PermissionDenied
+    return school
+
+
+def run_service(
+    request: HttpRequest,
+    form: Any,
+    service: Callable[..., Any],
+    *,
+    done: str | Callable[[Any], str],
+    to: str | Callable[[Any], str],
+    data: Callable[[Any], dict[str, Any]] | None = None,
+    **arguments: Any,
+) -> HttpResponse | None:
+    """A POSTed, valid form: call `service(actor=..., **arguments, **the form's data)`; its
+    refusal goes beside the fields (returns None: render the form again), else the message
+    `done` and a redirect to `to` (a URL or a URL name; either may be worked out from the
+    service's result). A GET or an invalid form returns None too."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    values = data(form) if data is not None else form.cleaned_data
+    try:
+        result = service(actor=request.user, **arguments, **values)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(to(result) if callable(to) else to)
