@@ -19,7 +19,7 @@ class LegalHoldForm(GovukFormMixin, forms.Form):
     )
 
     def __init__(self, *args: object, lifting: bool, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         reason = self.fields["reason"]
         if lifting:
             reason.label = "Why is the hold no longer needed?"
