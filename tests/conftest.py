@@ -22,6 +22,21 @@ class World:
     users: dict[str, User]
     pupil: Pupil
     other_pupil: Pupil
+    # School C, of school A's trust: set by `add_sibling` (the tenancy matrix's third column).
+    sibling_school: School | None = None
+    sibling_pupil: Pupil | None = None
+
+    def school_of(self, which: str) -> School:
+        """School A ("own"), B ("other") or C ("sibling")."""
+        school = {"own": self.school, "other": self.other_school}.get(which, self.sibling_school)
+        assert school is not None, "add_sibling(world) first"
+        return school
+
+    def pupil_of(self, which: str) -> Pupil:
+        """The pupil of school A ("own"), B ("other") or C ("sibling")."""
+        pupil = {"own": self.pupil, "other": self.other_pupil}.get(which, self.sibling_pupil)
+        assert pupil is not None, "add_sibling(world) first"
+        return pupil
 
 
 @pytest.fixture
@@ -65,6 +80,18 @@ def make_world() -> World:
         school=other_school, legal_first_name="Bartholomew", legal_last_name="Betason"
     )
     return World(school, other_school, users, pupil, other_pupil)
+
+
+def add_sibling(world: World) -> None:
+    """School C in school A's trust, with its own DSL and pupil: a school A's people do not work
+    in but A's trust safeguarding officer reaches."""
+    world.sibling_school = SchoolFactory(
+        trust=world.school.trust, name="Gamma School", slug="gamma"
+    )
+    world.users["sibling_dsl"] = member(world.sibling_school, "dsl", email="dsl@gamma.example")
+    world.sibling_pupil = PupilFactory(
+        school=world.sibling_school, legal_first_name="Gwendolyn", legal_last_name="Gammason"
+    )
 
 
 @dataclass
@@ -211,8 +238,9 @@ def records(world: World) -> dict[str, Records]:
 
 
 def make_records(world: World) -> dict[str, Records]:
-    """The records of the `records` fixture."""
-    return {
+    """The records of the `records` fixture (and school C's, written by its DSL, once
+    `add_sibling` has made it)."""
+    records = {
         "own": _records_for(world.school, world.users["staff"], world.users["dsl"], world.pupil),
         "other": _records_for(
             world.other_school,
@@ -221,3 +249,9 @@ def make_records(world: World) -> dict[str, Records]:
             world.other_pupil,
         ),
     }
+    if world.sibling_school is not None and world.sibling_pupil is not None:
+        sibling_dsl = world.users["sibling_dsl"]
+        records["sibling"] = _records_for(
+            world.sibling_school, sibling_dsl, sibling_dsl, world.sibling_pupil
+        )
+    return records

@@ -14,7 +14,8 @@ def category_records(school: Any, manager: Any) -> tuple[Any, Any]:
     request = category_services.category_request_create(
         actor=manager,
         school=school,
-        name="Fabricated or induced illness",
+        # Named after the school: two schools of one trust may not ask for the same name at once.
+        name=f"Fabricated or induced illness ({school.slug})",
         parent=None,
         reason="Two concerns this term fitted no category on the list.",
     )

@@ -1,4 +1,5 @@
-"""DESIGN.md section 4 rule 6: every route, every role, own-school and other-school objects.
+"""docs/architecture.md section 4 rule 6: every route, every role, against objects of the
+person's own school, of a school of another trust and of a sibling school of the same trust.
 
 Each named route needs a row in ROUTES. A route added without one fails
 `test_every_route_has_sample_arguments`, so no page can slip past the matrix. Routes that only
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import ALL_ROLES, Records, World, make_records, make_world
+from tests.conftest import ALL_ROLES, Records, World, add_sibling, make_records, make_world
 
 # One worker runs the whole matrix (`--dist loadgroup`), so its module-scoped world is built once.
 pytestmark = pytest.mark.xdist_group("tenancy-matrix")
@@ -56,10 +57,13 @@ class Route:
     record: bool = False
     public: int | None = None  # the same status for everyone, signed in or not
     forbidden: set[str] = field(default_factory=set)
+    # Also called with school C's record (of school A's trust); off for routes whose argument is
+    # the trust's own (an agency, a category, a trust role), the same for A and C.
+    sibling: bool = True
 
 
 def _pupil(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
-    return {"pk": (world.pupil if which == "own" else world.other_pupil).pk}
+    return {"pk": world.pupil_of(which).pk}
 
 
 def _rec(attr: str) -> Callable[[World, dict[str, Records], str], dict[str, Any]]:
@@ -70,7 +74,7 @@ def _agency(world: World, records: dict[str, Records], which: str) -> dict[str, 
     """An agency kept by the trust of school A ("own") or of school B ("other")."""
     from contacts.models import Agency
 
-    school = world.school if which == "own" else world.other_school
+    school = world.school_of(which)
     return {"pk": Agency.objects.filter(trust=school.trust).order_by("pk").first().pk}
 
 
@@ -78,7 +82,7 @@ def _signing_key(world: World, records: dict[str, Records], which: str) -> dict[
     """A signing key of school A ("own") or school B ("other")."""
     from tests.transfers.signing_records import signing_key_record
 
-    return {"pk": signing_key_record(world.school if which == "own" else world.other_school).pk}
+    return {"pk": signing_key_record(world.school_of(which)).pk}
 
 
 def _category(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
@@ -88,7 +92,7 @@ def _category(world: World, records: dict[str, Records], which: str) -> dict[str
 
 def _qa_school(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
     """School A ("own") or school B ("other"), to draw a QA sample of."""
-    return {"school_id": (world.school if which == "own" else world.other_school).pk}
+    return {"school_id": world.school_of(which).pk}
 
 
 def _staff_person(world: World, records: dict[str, Records], which: str) -> dict[str, Any]:
@@ -119,7 +123,7 @@ ROUTES: dict[str, Route] = {
     "healthz": Route(public=200),
     "school-switch": Route(
         method="post",
-        data=lambda w, which: {"school": (w.school if which == "own" else w.other_school).slug},
+        data=lambda w, which: {"school": w.school_of(which).slug},
         allowed=EVERYONE,
         ok=302,
         denied=404,
@@ -422,7 +426,9 @@ ROUTES: dict[str, Route] = {
     "role-request-decline": _record_route("role_request", {"dsl", "head"}, method="post"),
     "trust-staff-list": Route(allowed={"tso"}),
     "trust-staff-invite": Route(allowed={"tso"}),
-    "trust-role-remove": Route(kwargs=_trust_person, allowed={"tso"}, denied=404, record=True),
+    "trust-role-remove": Route(
+        kwargs=_trust_person, allowed={"tso"}, denied=404, record=True, sibling=False
+    ),
     "invitation-accept": Route(
         kwargs=lambda w, r, which: {"uidb64": "MQ", "token": "not-a-token"}, public=200
     ),
@@ -471,6 +477,12 @@ def _expected(route: Route, role: str, which: str) -> int:
         return route.anon
     if route.record and which == "other":
         return 404
+    if which == "sibling":
+        # School C, of school A's trust: its records reach A's trust safeguarding officer as A's
+        # do, and nobody else (A's people act in A, B's DSL in another trust).
+        if role != "tso":
+            return 404
+        which = "own"
     held = {role}
     if role == "other_dsl":
         held = {"dsl", AUTHOR}  # B's DSL, acting in B, is like any DSL, and wrote B's records
@@ -481,11 +493,23 @@ def _expected(route: Route, role: str, which: str) -> int:
     return 403 if held & route.forbidden else route.denied
 
 
+# School C's records are tried by the trust's officer, who must reach them, and by school A's
+# two widest roles, who must not: the other roles reach less than these, and C changes nothing
+# for them that school B does not already try.
+SIBLING_ROLES = {"tso", "dsl", "head"}
+
+
+def _schools_tried(route: Route, role: str) -> list[str]:
+    if not route.record:
+        return ["own"]
+    return ["own", "other", *(["sibling"] if route.sibling and role in SIBLING_ROLES else [])]
+
+
 CASES = [
     pytest.param(name, role, which, id=f"{name}-{role}-{which}")
     for name, route in ROUTES.items()
     for role in ROLES
-    for which in (["own", "other"] if route.record else ["own"])
+    for which in _schools_tried(route, role)
 ]
 
 
@@ -496,6 +520,7 @@ def matrix_data(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dic
     records for every one of ~1,200 cases took most of the suite's time."""
     with django_db_blocker.unblock():
         world = make_world()
+        add_sibling(world)
         data = (world, make_records(world))
     yield data
     with django_db_blocker.unblock():
