@@ -10,6 +10,7 @@ packages=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
   poppler-utils       # pdfsig and pdftoppm, to check and look at exported PDFs
+  openssl             # checks the signing certificates with a second implementation (tests)
   fonts-dejavu-core   # a font every PDF and screenshot can rely on
 )
 

@@ -10,6 +10,7 @@ import pytest
 
 from schools.models import Pupil, School, User
 from tests.factories import PupilFactory, SchoolFactory, TrustFactory, member, trust_member
+from tests.support.queries import assert_constant_queries  # noqa: F401  (a fixture for every test)
 
 SCHOOL_ROLES = ["staff", "dsl", "deputy", "head", "admin", "governor"]
 ALL_ROLES = [*SCHOOL_ROLES, "tso", "other_dsl"]
