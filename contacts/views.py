@@ -7,13 +7,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from safeguard.access import access_for
-from safeguard.forms import add_service_errors
+from safeguard.http import (
+    acting_school,
+    acting_school_or_403,
+    record_school_context,
+    run_service,
+)
 from safeguard.roles import Perm
 from schools.models import School
 
@@ -29,7 +35,6 @@ from .selectors import (
     family_contact_history_for,
     family_contacts_for,
     family_pupil_get_for,
-    is_member,
     keeps_contacts,
     key_contact_get_for,
     key_roles_for,
@@ -39,14 +44,6 @@ from .selectors import (
 MIN_EMERGENCY_CONTACTS = 2  # `003` section 4: "at least two emergency contact numbers"
 
 
-def _acting_school(request: HttpRequest) -> School:
-    """The school the person is acting in; 403 for someone who works in no school."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not is_member(request.user, school):
-        raise PermissionDenied
-    return school
-
-
 # Who to call now -------------------------------------------------------------------------------
 
 
@@ -54,7 +51,7 @@ def _acting_school(request: HttpRequest) -> School:
 @require_GET
 def who_to_call(request: HttpRequest) -> HttpResponse:
     """The numbers answering now for the acting school's local authority, 999 first."""
-    school = _acting_school(request)
+    school = acting_school_or_403(request)
     keeper = keeps_contacts(request.user, school)
     return render(
         request,
@@ -70,7 +67,7 @@ def who_to_call(request: HttpRequest) -> HttpResponse:
 @require_GET
 def school_key_roles(request: HttpRequest) -> HttpResponse:
     """Who is who in safeguarding at the school, as staff need it on their first day."""
-    school = _acting_school(request)
+    school = acting_school_or_403(request)
     return render(
         request,
         "contacts/key_roles.html",
@@ -85,19 +82,19 @@ def school_key_roles(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def key_contact_add(request: HttpRequest) -> HttpResponse:
-    school = _acting_school(request)
-    if not access_for(request.user).has(Perm.MANAGE_STAFF, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.MANAGE_STAFF)
     form = KeyContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.key_contact_create(actor=request.user, school=school, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} was added.")
-            return redirect("school-key-roles")
-    return render(request, "contacts/key_contact_form.html", {"form": form, "school": school})
+    done = run_service(
+        request,
+        form,
+        services.key_contact_create,
+        school=school,
+        done=lambda contact: f"{contact.name} was added.",
+        to="school-key-roles",
+    )
+    return done or render(
+        request, "contacts/key_contact_form.html", {"form": form, "school": school}
+    )
 
 
 @login_required
@@ -105,15 +102,15 @@ def key_contact_add(request: HttpRequest) -> HttpResponse:
 def key_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     contact = key_contact_get_for(actor=request.user, pk=pk)
     form = KeyContactForm(request.POST or None, initial=KeyContactForm.initial_for(contact))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.key_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{contact.name}'s details were changed.")
-            return redirect("school-key-roles")
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.key_contact_update,
+        contact=contact,
+        done=lambda changed: f"{changed.name}'s details were changed.",
+        to="school-key-roles",
+    )
+    return done or render(
         request,
         "contacts/key_contact_form.html",
         {"form": form, "school": contact.school, "contact": contact},
@@ -134,7 +131,7 @@ def key_contact_remove(request: HttpRequest, pk: Any) -> HttpResponse:
 
 def _contacts_trust(request: HttpRequest) -> Any:
     """The acting school's trust, when the person keeps its contacts (else 403)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
+    school = acting_school(request)
     if school is None or school.trust_id not in access_for(request.user).trust_ids_with(
         Perm.MANAGE_CONTACTS
     ):
@@ -186,15 +183,16 @@ def agency_add(request: HttpRequest) -> HttpResponse:
         authorities=_authorities(trust),
         initial={"closed_on_bank_holidays": True},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = services.agency_create(actor=request.user, trust=trust, **form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{agency.name} was added.")
-            return redirect("agency-list")
-    return render(request, "contacts/agency_form.html", {"form": form, "trust": trust})
+    done = run_service(
+        request,
+        form,
+        services.agency_create,
+        trust=trust,
+        data=lambda valid: valid.values(),
+        done=lambda agency: f"{agency.name} was added.",
+        to="agency-list",
+    )
+    return done or render(request, "contacts/agency_form.html", {"form": form, "trust": trust})
 
 
 @login_required
@@ -208,15 +206,16 @@ def agency_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         agency=agency,
         initial=AgencyForm.initial_for(agency),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agency_update(actor=request.user, agency=agency, **form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{agency.name}'s details were saved.")
-            return redirect("agency-list")
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.agency_update,
+        agency=agency,
+        data=lambda valid: valid.values(),
+        done=lambda saved: f"{saved.name}'s details were saved.",
+        to="agency-list",
+    )
+    return done or render(
         request,
         "contacts/agency_form.html",
         {"form": form, "trust": agency.trust, "agency": agency},
@@ -224,11 +223,6 @@ def agency_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 # Family contacts -------------------------------------------------------------------------------
-
-
-def _record_school(request: HttpRequest, school: School) -> dict[str, Any]:
-    acting = request.schools.acting  # type: ignore[attr-defined]
-    return {"record_school": school, "record_school_differs": acting is None or acting != school}
 
 
 @login_required
@@ -248,7 +242,7 @@ def family_contacts(request: HttpRequest, pk: Any) -> HttpResponse:
             "minimum": MIN_EMERGENCY_CONTACTS,
             "manage": services.can_edit_family_contacts(request.user, pupil.school_id),
             "history": list(family_contact_history_for(actor=request.user, pupil=pupil)),
-            **_record_school(request, pupil.school),
+            **record_school_context(request, pupil.school),
         },
     )
 
@@ -260,18 +254,18 @@ def family_contact_add(request: HttpRequest, pk: Any) -> HttpResponse:
     if not services.can_edit_family_contacts(request.user, pupil.school_id):
         raise PermissionDenied  # they see the contacts, but do not keep them
     form = FamilyContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.family_contact_create(actor=request.user, pupil=pupil, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} was added.")
-            return redirect("family-contacts", pk=pupil.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.family_contact_create,
+        pupil=pupil,
+        done=lambda contact: f"{contact.name} was added.",
+        to=reverse("family-contacts", args=[pupil.pk]),
+    )
+    return done or render(
         request,
         "contacts/family_contact_form.html",
-        {"form": form, "pupil": pupil, **_record_school(request, pupil.school)},
+        {"form": form, "pupil": pupil, **record_school_context(request, pupil.school)},
     )
 
 
@@ -288,22 +282,22 @@ def _editable_family_contact(request: HttpRequest, pk: Any) -> Any:
 def family_contact_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     contact = _editable_family_contact(request, pk)
     form = FamilyContactForm(request.POST or None, initial=FamilyContactForm.initial_for(contact))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.family_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{contact.name}'s details were saved.")
-            return redirect("family-contacts", pk=contact.pupil_id)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.family_contact_update,
+        contact=contact,
+        done=lambda saved: f"{saved.name}'s details were saved.",
+        to=reverse("family-contacts", args=[contact.pupil_id]),
+    )
+    return done or render(
         request,
         "contacts/family_contact_form.html",
         {
             "form": form,
             "pupil": contact.pupil,
             "contact": contact,
-            **_record_school(request, contact.school),
+            **record_school_context(request, contact.school),
         },
     )
 
@@ -320,5 +314,9 @@ def family_contact_remove(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "contacts/family_contact_remove.html",
-        {"contact": contact, "pupil": contact.pupil, **_record_school(request, contact.school)},
+        {
+            "contact": contact,
+            "pupil": contact.pupil,
+            **record_school_context(request, contact.school),
+        },
     )

@@ -56,6 +56,13 @@ def acting_school_or_403(request: HttpRequest, perm: Perm | None = None) -> Scho
     return school
 
 
+def record_school_context(request: HttpRequest, school: School) -> dict[str, Any]:
+    """For a record's page: its school, and whether it is not the acting one (the page then
+    names it and offers to switch; opening a record never changes the acting school)."""
+    acting = acting_school(request)
+    return {"record_school": school, "record_school_differs": acting is None or acting != school}
+
+
 def run_service(
     request: HttpRequest,
     form: Any,
