@@ -10,12 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
-from safeguard.access import access_for, get_or_404
+from safeguard.access import get_or_404
 from safeguard.forms import add_service_errors
+from safeguard.http import acting_school, acting_school_or_403, run_service
 from safeguard.roles import Perm
 from schools.selectors import pupil_list_for
 
@@ -35,12 +37,8 @@ from .lado import lado_contact_for
 from .models import SubjectType
 
 
-def _acting_school(request: HttpRequest) -> Any:
-    return request.schools.acting  # type: ignore[attr-defined]
-
-
 def _recording_school(request: HttpRequest) -> Any:
-    school = _acting_school(request)
+    school = acting_school(request)
     if not selectors.can_record_in(actor=request.user, school=school):
         raise PermissionDenied
     return school
@@ -60,8 +58,8 @@ def _log_view(request: HttpRequest, record: Any, what: str) -> None:
 @require_GET
 def allegation_list(request: HttpRequest) -> HttpResponse:
     """Open allegations with the LADO deadline (overdue first); closed ones with their outcome."""
-    school = _acting_school(request)
-    if not selectors.sees_allegations_in(actor=request.user, school=school):
+    school = acting_school(request)
+    if school is None or not selectors.sees_allegations_in(actor=request.user, school=school):
         raise PermissionDenied
     lists = selectors.allegation_list_for(actor=request.user, school=school)
     return render(
@@ -164,7 +162,7 @@ def _allegation_form_page(
     *,
     form_class: type,
     template: str,
-    act: Any,
+    service: Any,
     done: str,
     initial: dict[str, Any] | None = None,
     open_only: bool = True,
@@ -175,15 +173,10 @@ def _allegation_form_page(
         messages.info(request, "This allegation is closed.")
         return redirect("allegation-detail", pk=allegation.pk)
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            act(allegation, form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("allegation-detail", pk=allegation.pk)
-    return render(request, template, {"allegation": allegation, "form": form})
+    to = reverse("allegation-detail", args=[allegation.pk])
+    return run_service(request, form, service, allegation=allegation, done=done, to=to) or render(
+        request, template, {"allegation": allegation, "form": form}
+    )
 
 
 def _now_text() -> str:
@@ -199,9 +192,7 @@ def allegation_lado(request: HttpRequest, pk: Any) -> HttpResponse:
         form_class=LadoForm,
         template="allegations/lado.html",
         initial={"contacted_at": _now_text()},
-        act=lambda a, data: services.allegation_lado_contact(
-            actor=request.user, allegation=a, **data
-        ),
+        service=services.allegation_lado_contact,
         done="The LADO contact is recorded.",
     )
 
@@ -214,7 +205,7 @@ def allegation_police(request: HttpRequest, pk: Any) -> HttpResponse:
         pk,
         form_class=PoliceForm,
         template="allegations/police.html",
-        act=lambda a, data: services.allegation_police(actor=request.user, allegation=a, **data),
+        service=services.allegation_police,
         done="Police involvement is recorded.",
     )
 
@@ -228,7 +219,7 @@ def allegation_step(request: HttpRequest, pk: Any) -> HttpResponse:
         form_class=StepForm,
         template="allegations/step.html",
         initial={"occurred_at": _now_text()},
-        act=lambda a, data: services.allegation_step_add(actor=request.user, allegation=a, **data),
+        service=services.allegation_step_add,
         done="The step is recorded.",
         open_only=False,
     )
@@ -242,7 +233,7 @@ def allegation_outcome(request: HttpRequest, pk: Any) -> HttpResponse:
         pk,
         form_class=OutcomeForm,
         template="allegations/outcome.html",
-        act=lambda a, data: services.allegation_outcome(actor=request.user, allegation=a, **data),
+        service=services.allegation_outcome,
         done="The outcome is recorded and the allegation is closed.",
     )
 
@@ -293,9 +284,7 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
 def concern_about_adult(request: HttpRequest) -> HttpResponse:
     """`003` section 11: about staff, to the headteacher; about the headteacher, to the chair of
     governors. The reporter sees a confirmation, never the record."""
-    school = _acting_school(request)
-    if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.LOG_CONCERN)
     governors = selectors.governors_for(school=school)
     chairs = selectors.chairs_for(actor=request.user, school=school)
     form = ReportForm(
@@ -327,9 +316,7 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
 @require_GET
 def concern_about_adult_sent(request: HttpRequest) -> HttpResponse:
     """The reporter's confirmation: what happens next, nothing of what they wrote."""
-    school = _acting_school(request)
-    if school is None or not access_for(request.user).has(Perm.LOG_CONCERN, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.LOG_CONCERN)
     sent = request.session.pop("allegations_report_sent", None) or {}
     about_head = bool(sent.get("about_head"))
     tso = bool(selectors.handlers_for(school=school, about_headteacher=True))
@@ -407,6 +394,6 @@ def low_level_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "same_adult": selectors.low_level_same_adult(actor=request.user, concern=concern),
             "can_escalate": concern.escalated_to_id is None
             and selectors.can_record_in(actor=request.user, school=concern.school)
-            and (_acting_school(request) or concern.school).pk == concern.school_id,
+            and (acting_school(request) or concern.school).pk == concern.school_id,
         },
     )

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,6 +21,7 @@ from chronology.selectors import cp_pupil_get_for
 from concerns.selectors import concern_view_for
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
 
 from . import services
@@ -40,9 +42,7 @@ PER_PAGE = 50
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     """The school's referrals: open, overdue, follow-up outstanding, by agency, by outcome."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.READ_CP_RECORDS, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.READ_CP_RECORDS)
     agencies = services.agencies_for_school(school)
     filters = ReferralFilterForm(request.GET or None, agencies=agencies)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
@@ -175,14 +175,16 @@ def _step(
     form = form_class(request.POST or None)
     if not form.is_bound:
         form.initial["occurred_at"] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=request.user, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("referral-detail", pk=referral.pk)
+    done_page = run_service(
+        request,
+        form,
+        service,
+        referral=referral,
+        done=done,
+        to=reverse("referral-detail", args=[referral.pk]),
+    )
+    if done_page is not None:
+        return done_page
     return render(
         request,
         "referrals/step.html",
