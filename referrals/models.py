@@ -1,4 +1,4 @@
-"""Referrals to agencies, followed to an outcome (DESIGN.md section 5 "Referral").
+"""Referrals to agencies, followed to an outcome (docs/architecture.md section 5 "Referral").
 
 A referral's facts (agency, type, urgency, method, when, who was spoken to, parents) are signed
 when it is made and never change. What happens next is a list of append-only updates: the written

@@ -1,4 +1,5 @@
-"""The scheduled review: find what is due and raise each reminder once (DESIGN.md section 7).
+"""The scheduled review: find what is due and raise each reminder once (docs/architecture.md
+section 7).
 
 Each check is one query over every school (indexed columns), returning what is due now. For each
 item the review knows who to tell and a key naming what is due and when; a person is told once per

@@ -1,4 +1,4 @@
-"""Every role and the permissions it carries, in one place (DESIGN.md section 4).
+"""Every role and the permissions it carries, in one place (docs/architecture.md section 4).
 
 A role is a named set of permissions. A school role is held as django-guardian object permissions
 on the `School` row; a trust role on the `Trust` row. A permission granted on a trust applies to

@@ -1,4 +1,4 @@
-"""No email names a child (DESIGN.md section 7): every email path, over the demo trust's data."""
+"""No email names a child (docs/architecture.md section 7): every email path, over the demo trust's data."""
 
 from __future__ import annotations
 

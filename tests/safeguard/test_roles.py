@@ -1,4 +1,4 @@
-"""The capability table of DESIGN.md section 4, checked against what each role really holds."""
+"""The capability table of docs/architecture.md section 4, checked against what each role really holds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.factories import SchoolFactory, UserFactory, member
 
 Y = True
 N = False
-# Written out from DESIGN.md section 4 by hand, not derived from safeguard/roles.py.
+# Written out from docs/architecture.md section 4 by hand, not derived from safeguard/roles.py.
 #                         staff dsl deputy head admin governor tso
 TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.LOG_CONCERN: (Y, Y, Y, Y, Y, N, N),
@@ -31,7 +31,7 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.VIEW_TRUST_DASHBOARD: (N, N, N, N, N, N, Y),
     Perm.QA_REVIEW: (N, N, N, N, N, N, Y),
     Perm.MANAGE_CATEGORIES: (N, N, N, N, N, N, Y),
-    # Not in DESIGN.md's table: the trust keeps its agencies' contact details (issue 5, "the
+    # Not in docs/architecture.md's table: the trust keeps its agencies' contact details (issue 5, "the
     # trust admin edits them"); family contacts are for the school's office and CP roles.
     Perm.MANAGE_CONTACTS: (N, N, N, N, N, N, Y),
     Perm.VIEW_FAMILY_CONTACTS: (N, Y, Y, Y, Y, N, N),
@@ -59,7 +59,7 @@ def test_no_role_reaches_another_trusts_school(world: World, perm: Perm) -> None
 
 
 def test_guardian_holds_the_school_roles(world: World) -> None:
-    """`user.has_perm("schools.<perm>", school)` is the django-guardian check of DESIGN.md."""
+    """`user.has_perm("schools.<perm>", school)` is the django-guardian check of docs/architecture.md."""
     dsl = world.users["dsl"]
     assert dsl.has_perm(Perm.MANAGE_CP_RECORDS.full, world.school)
     assert not dsl.has_perm(Perm.MANAGE_CP_RECORDS.full, world.other_school)
