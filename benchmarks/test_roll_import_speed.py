@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 
-from schools.demo import upn_with_check_letter
+from demo.pupils import upn_with_check_letter
 from schools.models import Pupil
 from schools.roll.imports import services
 from schools.roll.imports.selectors import roll_import_columns_for

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "oversight",
     "audit",
     "reminders",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schools.demo import upn_with_check_letter
+from demo.pupils import upn_with_check_letter
 from schools.models import RollImport, School, User
 from schools.roll.imports import services
 from schools.roll.imports.selectors import roll_import_columns_for

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from schools.demo import seed_demo
+from demo.seed import seed_demo
 from schools.models import Pupil, School, User
 from schools.roll.imports import services
 from tests.schools.roll_imports.helpers import preview_csv, preview_ctf
