@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 import time
 
+from demo.pupils import upn_with_check_letter
 from roll.imports import services
 from roll.imports.selectors import roll_import_columns_for
-from schools.demo import upn_with_check_letter
 from schools.models import Pupil
 from tests.conftest import World
 from tests.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH

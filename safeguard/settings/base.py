@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "audit",
     "reminders",
     "roll",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from contacts.demo import seed_demo_contacts
-from contacts.models import Agency, FamilyContact, SchoolKeyContact
+from contacts.models import Agency
 from contacts.services import agency_seed_defaults, seed_agencies
-from schools.models import Pupil
 from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory
+from tests.factories import SchoolFactory
 
 from .conftest import Authorities
 
@@ -141,22 +137,3 @@ def test_a_new_school_in_another_authority_brings_its_agencies(world: World) -> 
     assert agency_seed_defaults(trust=trust) == 5
     lado = Agency.objects.get(trust=trust, name="Leicestershire LADO")
     assert lado.out_of_hours.name == "Leicestershire First Response Children's Duty Team"
-
-
-@pytest.mark.django_db
-def test_demo_family_contacts_mostly_two_a_few_one_and_idempotent(world: World) -> None:
-    for _ in range(20):
-        PupilFactory(school=world.school)
-    written = seed_demo_contacts(trust=world.school.trust)
-    assert written > 0
-    assert seed_demo_contacts(trust=world.school.trust) == 0
-    counts = [
-        FamilyContact.objects.filter(pupil=p, emergency_priority__isnull=False).count()
-        for p in Pupil.objects.filter(school=world.school)
-    ]
-    assert counts.count(1) >= 1
-    assert counts.count(2) > len(counts) / 2
-    assert SchoolKeyContact.objects.filter(school=world.school, role="chair_of_governors").exists()
-    # The numbers are Ofcom's drama ranges: no real person is rung from the demo.
-    for phone in FamilyContact.objects.exclude(phone="").values_list("phone", flat=True):
-        assert phone.startswith(("07700 900", "01632 960"))

@@ -51,7 +51,7 @@ def _children_named(text: str, words: set[str], pairs: set[str], adults: list[st
 
 @pytest.fixture
 def demo(db, settings) -> None:  # noqa: ANN001
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)

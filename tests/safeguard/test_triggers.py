@@ -34,7 +34,7 @@ def test_sqlite_migrates_with_guards_that_refuse_changes(tmp_path: Path) -> None
         call_command("migrate", verbosity=0)  # ...and the guards come back afterwards
         from safeguard.triggers import installed_names, registered
         assert len(installed_names(connection)) == len(registered()), installed_names(connection)
-        from schools.demo import seed_demo
+        from demo.seed import seed_demo
         seed_demo(password="x-long-password-123", today=datetime.date(2026, 11, 22), history=False)
         from concerns import services
         from concerns.models import Concern

@@ -40,7 +40,7 @@ def test_admin_shows_keys_without_key_material(client, world: World) -> None:  #
 def test_seed_demo_gives_every_school_a_key_from_the_trust_ca_once() -> None:
     from django.utils import timezone
 
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
     from schools.models import School
 
     seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from demo.pupils import upn_with_check_letter
 from roll.imports import services
 from roll.imports.selectors import roll_import_columns_for
-from schools.demo import upn_with_check_letter
 from schools.models import RollImport, School, User
 
 CSV_HEADING = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg,Gender"

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from demo.seed import seed_demo
 from roll.imports import services
-from schools.demo import seed_demo
 from schools.models import Pupil, School, User
 from tests.roll.imports.helpers import preview_csv, preview_ctf
 

@@ -7,9 +7,9 @@ import datetime
 import pytest
 
 from chronology.services import verify_chain
-from referrals.demo import seed_demo_referrals
+from demo.referrals import seed_demo_referrals
+from demo.seed import seed_demo
 from referrals.models import Referral
-from schools.demo import seed_demo
 from schools.models import School
 
 

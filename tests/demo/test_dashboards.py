@@ -1,4 +1,4 @@
-"""The demo trust's year of history (oversight/dashboard_demo.py): the dashboards have trends to
+"""The demo trust's year of history (demo/dashboards.py): the dashboards have trends to
 show, one category spike to find and one school whose triage is slipping, all written through the
 services (signed, chained) and none of it in the future."""
 
@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from concerns.models import Concern, ConcernStatus
+from demo.people import TSO_EMAIL
+from demo.seed import seed_demo
 from oversight.figures import trust_figures
 from safeguard.models import Notification
-from schools.demo import TSO_EMAIL, seed_demo
 from schools.models import Trust, User
 
 LONDON = timezone.get_default_timezone()

@@ -13,35 +13,20 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from concerns import missing_services as services
+from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School, SchoolMembership, User
 
-from . import missing_services as services
-from .models import ContinuousAbsence, MissingEpisode
+from .clock import at, school_days_back
+from .people import SCHOOLS
 
 FREQUENT_SCHOOL = "alderbrook"
 
 
-def _at(today: datetime.date, days_ago: int, hour: int, minute: int = 0) -> datetime.datetime:
-    day = today - datetime.timedelta(days=days_ago)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
 def _minutes(moment: datetime.datetime, n: int) -> datetime.datetime:
     return moment + datetime.timedelta(minutes=n)
-
-
-def _school_days_back(today: datetime.date, n: int, calendar: SchoolCalendar) -> datetime.date:
-    """The school day that makes `today` (or the last school day before it) the (n+1)-th."""
-    day = today
-    while not calendar.is_school_day(day):
-        day -= datetime.timedelta(days=1)
-    while n:
-        day -= datetime.timedelta(days=1)
-        n -= calendar.is_school_day(day)
-    return day
 
 
 def _full_episode(
@@ -49,7 +34,7 @@ def _full_episode(
 ) -> None:
     """Every step: searched, contacted, parents, police (101), social worker, found, police told
     of the return, and the missing chat offered."""
-    since = _at(today, 12, 13, 35)
+    since = at(today, 12, 13, 35)
     episode = services.missing_episode_start(
         actor=staff,
         pupil=pupil,
@@ -137,8 +122,6 @@ def _short_episode(
 @transaction.atomic
 def seed_demo_missing(*, today: datetime.date) -> int:
     """Write the demo's missing children once (a school that has any is left alone)."""
-    from schools.demo import SCHOOLS
-
     created = 0
     for spec in SCHOOLS:
         school = School.objects.get(slug=spec.slug)
@@ -162,14 +145,14 @@ def seed_demo_missing(*, today: datetime.date) -> int:
                         staff=staff,
                         dsl=dsl,
                         pupil=frequent,
-                        since=_at(today, days_ago, hour, 20),
+                        since=at(today, days_ago, hour, 20),
                         place=place,
                     )
                     created += 1
         absent = ContinuousAbsence.objects.filter(school=school).exists()
         if spec.slug == FREQUENT_SCHOOL and not absent:
             # Today is the 8th school day, by the school's own term dates.
-            first_day = _school_days_back(today, 7, SchoolCalendar.load(school))
+            first_day = school_days_back(today, 7, SchoolCalendar.load(school))
             pupil = next(p for p in pupils[26:] if p.joined_on <= first_day)
             services.absence_start(
                 actor=people["admin"],

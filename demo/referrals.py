@@ -14,12 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from concerns.demo import _at
-from concerns.models import Concern
+from concerns.models import Action, Concern
+from concerns.services import action_complete
+from referrals import services
+from referrals.models import Referral
 from schools.models import Pupil, School, SchoolMembership
 
-from . import services
-from .models import Referral
+from .clock import at
 
 
 def _agency(school: School, *kinds: str) -> Any:
@@ -61,7 +62,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         referral_type="social_care",
         urgency="immediate",
         method="phone",
-        made_at=_at(today, 3, 10, 5 + shift),
+        made_at=at(today, 3, 10, 5 + shift),
         spoken_to="Duty social worker",
         reason=(
             "Disclosure of physical harm by a parent (hit with a belt), with a recent bruise on "
@@ -73,7 +74,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
     services.referral_record_follow_up(
         actor=dsl,
         referral=phoned,
-        occurred_at=_at(today, 3, 11, 30 + shift),
+        occurred_at=at(today, 3, 11, 30 + shift),
         sent_to=social_care.email or f"{social_care.name} (written referral form)",
         notes="Written referral form sent with the concern summary and body map.",
     )
@@ -81,7 +82,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         actor=deputy,
         referral=phoned,
         kind="acknowledged",
-        occurred_at=_at(today, 2, 14, 35 + shift),
+        occurred_at=at(today, 2, 14, 35 + shift),
         source="Duty manager",
         agency_reference=f"{school.reference_prefix}-CSC-{today:%y}0417",
         notes="Referral received; a social worker is allocated.",
@@ -90,14 +91,11 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         actor=deputy,
         referral=phoned,
         kind="outcome",
-        occurred_at=_at(today, 1, 11, 30 + shift),
+        occurred_at=at(today, 1, 11, 30 + shift),
         source="Allocated social worker",
         outcome="section_47",
         notes="Strategy discussion held; section 47 enquiry agreed.",
     )
-
-    from concerns.models import Action
-    from concerns.services import action_complete
 
     chase = Action.objects.filter(concern=disclosure, done_at__isnull=True).first()
     if chase is not None:
@@ -113,7 +111,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         referral_type="camhs",
         urgency="routine",
         method="email",
-        made_at=_at(today, 1, 12, 15 + shift),
+        made_at=at(today, 1, 12, 15 + shift),
         spoken_to=camhs.email or camhs.name,
         reason="Low mood and self-harm (scratching on the forearms) seen by the form tutor; the "
         "pupil asked for help.",
@@ -121,7 +119,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         parents_reason="Mother agreed to the referral and will attend the first appointment.",
     )
     now = timezone.localtime()
-    this_morning = _at(today, 0, 8, 40 + shift) if now.hour >= 10 else _at(today, 1, 15, shift)
+    this_morning = at(today, 0, 8, 40 + shift) if now.hour >= 10 else at(today, 1, 15, shift)
     services.referral_make(
         actor=dsl,
         pupil=pupils[52],
@@ -148,7 +146,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
             referral_type="early_help",
             urgency="routine",
             method="email",
-            made_at=_at(today, 12, 9, 30),
+            made_at=at(today, 12, 9, 30),
             spoken_to=early_help.email or early_help.name,
             reason="Request for family support after repeated incidents at lunchtime.",
             parents_informed="consent_given",
@@ -157,7 +155,7 @@ def seed_demo_referrals(*, school: School, today: datetime.date) -> int:
         services.referral_escalate(
             actor=dsl,
             referral=chased,
-            occurred_at=_at(today, 5, 10, 0),
+            occurred_at=at(today, 5, 10, 0),
             escalation_reason="no_response",
             escalated_to="Early Help team manager",
             notes="No acknowledgement after a week and two chasing emails; asked for a decision.",

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from schools.demo import DEMO_PASSWORD_DEFAULT, SCHOOLS, TRUST_NAME, demo_emails, seed_demo
+from demo.people import DEMO_PASSWORD_DEFAULT, SCHOOLS, TRUST_NAME, demo_emails
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

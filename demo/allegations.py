@@ -10,27 +10,21 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
+from allegations import services
+from allegations.models import Allegation, LowLevelConcern
+from contacts.models import FamilyContact
 from schools.models import Pupil, School, User
 
-from . import services
-from .models import Allegation, LowLevelConcern
+from .clock import at
 
 DEMO_SCHOOL = "alderbrook"
-
-
-def _at(today: datetime.date, days_ago: int, hour: int, minute: int = 0) -> datetime.datetime:
-    day = today - datetime.timedelta(days=days_ago)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 def _parent_of(pupil: Pupil | None) -> tuple[str, str] | None:
     """The pupil's first emergency contact with parental responsibility: (name, relationship)."""
     if pupil is None:
         return None
-    from contacts.models import FamilyContact
-
     contact = (
         FamilyContact.objects.filter(pupil=pupil, parental_responsibility=True)
         .order_by("emergency_priority", "name")
@@ -65,7 +59,7 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             subject_type="staff",
             reported_by_name=parent[0] if parent else "A parent",
             reported_by_role=parent[1] if parent else "Parent",
-            reported_at=_at(today, 2, 8, 40),
+            reported_at=at(today, 2, 8, 40),
             account=(
                 f"{child}'s {relation} came to the office at 08:40 and said {child} had told "
                 f"them last night that the teaching assistant grabbed {child} by the wrist in "
@@ -78,7 +72,7 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
         services.allegation_lado_contact(
             actor=head,
             allegation=open_one,
-            contacted_at=_at(today, 2, 9, 55),
+            contacted_at=at(today, 2, 9, 55),
             officer="Duty LADO",
             reference="LADO/ESX/2026/0412",
             advice=(
@@ -88,12 +82,12 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             ),
         )
         services.allegation_police(
-            actor=head, allegation=open_one, involved=False, occurred_at=_at(today, 2, 10, 15)
+            actor=head, allegation=open_one, involved=False, occurred_at=at(today, 2, 10, 15)
         )
         services.allegation_step_add(
             actor=head,
             allegation=open_one,
-            occurred_at=_at(today, 2, 11, 30),
+            occurred_at=at(today, 2, 11, 30),
             details="Spoke to HR as advised; the staff member is on duties away from Year 4.",
         )
 
@@ -106,7 +100,7 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             subject_type="supply",
             reported_by_name="Sam Taylor",
             reported_by_role="Class teacher",
-            reported_at=_at(today, 45, 15, 20),
+            reported_at=at(today, 45, 15, 20),
             account=(
                 "A Year 6 pupil told the class teacher that the supply teacher had shouted at "
                 "her and pushed her chair while she was sitting on it."
@@ -115,7 +109,7 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
         services.allegation_lado_contact(
             actor=head,
             allegation=closed,
-            contacted_at=_at(today, 44, 9, 10),
+            contacted_at=at(today, 44, 9, 10),
             officer="Duty LADO",
             reference="LADO/ESX/2026/0377",
             advice="Liaise with the agency; gather accounts from the two adults present.",
@@ -123,7 +117,7 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
         services.allegation_step_add(
             actor=head,
             allegation=closed,
-            occurred_at=_at(today, 43, 14, 0),
+            occurred_at=at(today, 43, 14, 0),
             details="Agency told, as the LADO advised. Accounts from the two adults present.",
         )
         services.allegation_outcome(
@@ -145,10 +139,10 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             subject_role="Sports coach (contractor)",
             subject_type="contractor",
             observed="Gave two pupils his personal mobile number 'in case practice is cancelled'.",
-            observed_at=_at(today, 20, 16, 0),
+            observed_at=at(today, 20, 16, 0),
             reported_by_name="Sam Taylor",
             reported_by_role="Class teacher",
-            reported_at=_at(today, 20, 16, 30),
+            reported_at=at(today, 20, 16, 30),
         )
         services.low_level_respond(
             actor=head,
@@ -162,10 +156,10 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             subject_role="Sports coach (contractor)",
             subject_type="contractor",
             observed="Followed a Year 6 pupil on social media after the football tournament.",
-            observed_at=_at(today, 4, 19, 0),
+            observed_at=at(today, 4, 19, 0),
             reported_by_name="Tom Okafor",
             reported_by_role="Deputy Designated Safeguarding Lead",
-            reported_at=_at(today, 3, 8, 30),
+            reported_at=at(today, 3, 8, 30),
         )
         services.low_level_record(
             actor=head,
@@ -174,10 +168,10 @@ def seed_demo_allegations(*, today: datetime.date) -> int:
             subject_role="Volunteer reader",
             subject_type="volunteer",
             observed="Took a group of pupils to the library without telling the class teacher.",
-            observed_at=_at(today, 10, 10, 0),
+            observed_at=at(today, 10, 10, 0),
             reported_by_name="Sam Taylor",
             reported_by_role="Class teacher",
-            reported_at=_at(today, 10, 12, 0),
+            reported_at=at(today, 10, 12, 0),
         )
     return (
         Allegation.objects.filter(school=school).count()

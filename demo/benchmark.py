@@ -1,6 +1,5 @@
-"""Seed a trust of 50 schools with 1,000,000 concerns for the trust dashboard benchmark (issue 8).
-
-    python manage.py seed_oversight_benchmark [--schools 50] [--concerns 1000000] [--years 5]
+"""The trust of 50 schools with 1,000,000 concerns for the trust dashboard benchmark (issue 8),
+loaded by `python manage.py seed_oversight_benchmark` (demo/management/commands/).
 
 PostgreSQL only: rows go in with COPY, table by table, in one transaction (about five minutes on
 this 2-core machine for the full size, and two more to tally the days). What goes in, in
@@ -32,13 +31,12 @@ import itertools
 import json
 import math
 import random
-import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, models, transaction
+from django.core.management.base import CommandError
+from django.db import connection, models
 from django.utils import timezone
 
 from chronology.models import CpFile, PupilStatus, RiskAssessment
@@ -67,6 +65,16 @@ STAFF_PER_SCHOOL = 20
 PLACEHOLDER_HASH = "b" * 64
 SECONDARY_YEARS = [YearGroup.Y7, YearGroup.Y8, YearGroup.Y9, YearGroup.Y10, YearGroup.Y11]
 SIXTH_FORM = [YearGroup.Y12, YearGroup.Y13]
+# The tables the load fills most, analysed (and vacuumed) after it.
+ANALYSED_MODELS: tuple[type[models.Model], ...] = (
+    Concern,
+    ConcernPupil,
+    InvolvementCategory,
+    DslRecord,
+    Action,
+    Referral,
+    ConcernTally,
+)
 
 
 CHARACTERISTIC_COLUMNS = [
@@ -148,49 +156,6 @@ class Copier:
                     copy.write_row(row + self.defaults)
                     count += 1
         return count
-
-
-class Command(BaseCommand):
-    help = "Seed a trust of 50 schools and 1,000,000 concerns for the trust dashboard benchmark."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--schools", type=int, default=50)
-        parser.add_argument("--concerns", type=int, default=1_000_000)
-        parser.add_argument("--years", type=int, default=5)
-        parser.add_argument("--seed", type=int, default=8)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("The benchmark trust is loaded with COPY: use PostgreSQL.")
-        if Trust.objects.filter(slug=TRUST_SLUG).exists():
-            self.stdout.write(f"{TRUST_NAME} is already seeded; nothing to do.")
-            return
-        started = time.perf_counter()
-        with transaction.atomic():
-            counts = Seeder(
-                schools=options["schools"],
-                concerns=options["concerns"],
-                years=options["years"],
-                rng=random.Random(options["seed"]),  # noqa: S311  (repeatable data, not secrets)
-                log=self.stdout.write,
-            ).run()
-        # Fresh statistics, and (outside a transaction) the visibility map that lets PostgreSQL
-        # answer from an index alone, as autovacuum would leave a live database.
-        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        with connection.cursor() as cursor:
-            for model in (
-                Concern,
-                ConcernPupil,
-                InvolvementCategory,
-                DslRecord,
-                Action,
-                Referral,
-                ConcernTally,
-            ):
-                cursor.execute(f'{command} "{model._meta.db_table}"')  # noqa: S608
-        took = time.perf_counter() - started
-        summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Seeded {summary} in {took:.0f} s."))
 
 
 class Seeder:

@@ -7,78 +7,24 @@ danger), one the DSL has acted on with a referral, a restricted one, and a close
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from schools.models import Pupil, School, User
+from chronology import services as chronology
+from concerns import services
+from concerns.models import Concern
+from schools.models import Pupil, School, SchoolMembership, User
 
-from . import services
-from .models import Category, Concern
-
-
-def _at(today: datetime.date, days_ago: int, hour: int, minute: int = 0) -> datetime.datetime:
-    day = today - datetime.timedelta(days=days_ago)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-def _write(
-    author: User,
-    pupils: list[tuple[Pupil, str, list[str]]],
-    labels: dict[str, Category],
-    *,
-    incident_at: datetime.datetime,
-    location: str,
-    reason: str,
-    account: str,
-    opinion: str = "",
-    actions: str = "",
-    danger: bool = False,
-    submit: bool = True,
-) -> Concern:
-    concern = services.concern_start(actor=author, school=pupils[0][0].school)
-    for pupil, kind, category_labels in pupils:
-        involvement = services.concern_pupil_add(actor=author, concern=concern, pupil=pupil)
-        ids: set[int] = set()
-        for label in category_labels:
-            category = labels[label]
-            ids.add(category.pk)
-            if category.parent_id is not None:
-                ids.add(category.parent_id)
-        services.involvement_update(
-            actor=author, involvement=involvement, kind=kind, category_ids=sorted(ids)
-        )
-    services.concern_draft_update(
-        actor=author,
-        concern=concern,
-        values={
-            "incident_at": incident_at,
-            "location": location,
-            "reason_for_recording": reason,
-            "account": account,
-            "professional_opinion": opinion,
-            "actions_taken": actions,
-            "immediate_danger": danger,
-        },
-    )
-    return services.concern_submit(actor=author, concern=concern) if submit else concern
-
-
-def _decide(dsl: User, concern: Concern, values: dict[str, Any]) -> None:
-    record = services.concern_open(actor=dsl, concern=concern)
-    record = services.dsl_record_save(
-        actor=dsl, record=record, values=values, expected_version=record.version
-    )
-    services.dsl_record_sign(actor=dsl, record=record, expected_version=record.version)
+from .clock import at
+from .dashboards import seed_demo_history
+from .writing import decide_concern, write_concern
 
 
 def _chronology_history(
     *, dsl: User, deputy: User, pupil: Pupil, concern: Concern, today: datetime.date
 ) -> None:
     """A child-protection file with a plan, calls, a strategy discussion and a risk assessment."""
-    from chronology import services as chronology
-
     chronology.cp_file_open(
         actor=dsl,
         pupil=pupil,
@@ -88,7 +34,7 @@ def _chronology_history(
         actor=dsl,
         pupil=pupil,
         kind="phone_call",
-        occurred_at=_at(today, 2, 14, 20),
+        occurred_at=at(today, 2, 14, 20),
         details="Children's social care confirmed the referral was received and a social worker allocated.",
         people_involved="Duty manager, children's social care",
     )
@@ -96,7 +42,7 @@ def _chronology_history(
         actor=deputy,
         pupil=pupil,
         kind="strategy_discussion",
-        occurred_at=_at(today, 1, 11, 0),
+        occurred_at=at(today, 1, 11, 0),
         details="Strategy discussion held: section 47 enquiry agreed. School to monitor attendance and presentation daily.",
         people_involved="Social worker, police child abuse investigation team, DSL",
         significant=True,
@@ -128,12 +74,8 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
     """Write the demo concerns of one school, once (a school that has concerns is left alone)."""
     if Concern.objects.filter(school=school).exists():
         return 0
-    from oversight.dashboard_demo import seed_demo_history
-
     if history:
         seed_demo_history(school=school, today=today)  # the year before, for the dashboards
-    from schools.models import SchoolMembership
-
     people = {
         m.role: m.user
         for m in SchoolMembership.objects.filter(school=school).select_related("user")
@@ -143,14 +85,14 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
     pupils = list(Pupil.objects.filter(school=school, left_on__isnull=True).order_by("upn"))
     a, b, c, d, e, f = pupils[3], pupils[8], pupils[15], pupils[22], pupils[30], pupils[41]
 
-    closed = _write(
+    closed = write_concern(
         staff,
         [
             (a, "experienced", ["Child-on-child abuse > Physical abuse by another child"]),
             (b, "displayed", ["Child-on-child abuse > Physical abuse by another child"]),
         ],
         labels,
-        incident_at=_at(today, 20, 12, 35),
+        incident_at=at(today, 20, 12, 35),
         location="Playground, by the climbing frame",
         reason="A pupil was pushed over and kicked by another pupil at lunchtime.",
         account=(
@@ -160,7 +102,7 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
         ),
         actions="Separated the pupils and told the class teacher at 12:50.",
     )
-    _decide(
+    decide_concern(
         dsl,
         closed,
         {
@@ -185,11 +127,11 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
     services.action_complete(actor=staff, action=action, note="No repeat seen.")
     services.concern_close(actor=dsl, concern=closed)
 
-    referred = _write(
+    referred = write_concern(
         staff,
         [(c, "experienced", ["Physical abuse"])],
         labels,
-        incident_at=_at(today, 3, 9, 10),
+        incident_at=at(today, 3, 9, 10),
         location="Classroom, during registration",
         reason="A pupil disclosed being hit at home.",
         account=(
@@ -204,7 +146,7 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
     services.advice_add(
         actor=dsl,
         record=record,
-        sought_at=_at(today, 3, 9, 40),
+        sought_at=at(today, 3, 9, 40),
         name="Duty social worker",
         role="Consultation line",
         organisation=f"{school.local_authority} children's social care",
@@ -243,11 +185,11 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
         text=f"{c.legal_first_name} came in today in long sleeves and said their arm still hurt.",
     )
 
-    restricted = _write(
+    restricted = write_concern(
         deputy,
         [(d, "experienced", ["So-called honour-based abuse > Female genital mutilation"])],
         labels,
-        incident_at=_at(today, 5, 15, 0),
+        incident_at=at(today, 5, 15, 0),
         location="Deputy's office",
         reason="Information suggesting a risk of FGM during a planned trip abroad.",
         account=f"{d.display_name}'s older sister told me the family plan a 'special ceremony' abroad in the holidays.",
@@ -255,32 +197,30 @@ def seed_demo_concerns(*, school: School, today: datetime.date, history: bool = 
     services.concern_restrict(actor=dsl, concern=restricted, named=[head])
     services.concern_open(actor=dsl, concern=restricted)
 
-    _write(
+    write_concern(
         staff,
         [(e, "experienced", ["Neglect"])],
         labels,
-        incident_at=_at(today, 1, 8, 50),
+        incident_at=at(today, 1, 8, 50),
         location="Breakfast club",
         reason="Signs of neglect seen over several days.",
         account=f"{e.display_name} has worn the same unwashed clothes all week and ate three breakfasts today. They said there was no food at home.",
     )
-    _write(
+    write_concern(
         staff,
         [(f, "experienced", ["Physical abuse"])],
         labels,
-        incident_at=_at(today, 0, 8, 45)
-        if timezone.localtime().hour >= 9
-        else _at(today, 1, 15, 30),
+        incident_at=at(today, 0, 8, 45) if timezone.localtime().hour >= 9 else at(today, 1, 15, 30),
         location="School gate",
         reason="Injury and fear of going home.",
         account=f"{f.display_name} arrived with a cut lip and said: \"Please don't send me home, he'll be there.\"",
         danger=True,
     )
-    _write(
+    write_concern(
         staff,
         [(a, "witnessed", [])],
         labels,
-        incident_at=_at(today, 0, 8, 0),
+        incident_at=at(today, 0, 8, 0),
         location="Corridor",
         reason="",
         account="Started writing this before the bell; to finish.",

@@ -13,7 +13,7 @@ from contacts.models import FamilyContact
 
 @pytest.mark.django_db
 def test_demo_allegations_at_alderbrook_are_idempotent() -> None:
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
 
     seed_demo(password="demo-password-123", today=datetime.date(2026, 11, 20), history=False)
     entries = ChronologyEntry.objects.count()

@@ -14,17 +14,17 @@ import datetime
 
 from django.db import transaction
 
-from concerns.demo_missing import _school_days_back
 from concerns.models import Concern
 from safeguard.workdays import SchoolCalendar
 from schools.models import School, User
+from transfers import services
+from transfers.models import ExportState, Transfer
 
-from . import services
-from .models import ExportState, Transfer
+from .clock import school_days_back
 
 FROM_SCHOOL = "alderbrook"
 TO_SCHOOL = "southend-bay"
-# The concern of concerns/demo.py behind the pupil who leaves (the one who experienced it).
+# The concern of demo/concerns.py behind the pupil who leaves (the one who experienced it).
 PUPIL_CONCERN = "A pupil was pushed over and kicked by another pupil at lunchtime."
 LEFT_SCHOOL_DAYS_AGO = 3
 
@@ -41,7 +41,7 @@ def seed_demo_transfer(*, today: datetime.date) -> int:
         return 0  # the demo's concerns are not there: no history to send
     pupil = concern.involvements.get(involvement="experienced").pupil
     dsl = User.objects.get(email=f"dsl@{FROM_SCHOOL}.example")
-    leaving = _school_days_back(today, LEFT_SCHOOL_DAYS_AGO, SchoolCalendar.load(sender))
+    leaving = school_days_back(today, LEFT_SCHOOL_DAYS_AGO, SchoolCalendar.load(sender))
     transfer = services.transfer_start(
         actor=dsl,
         pupil=pupil,

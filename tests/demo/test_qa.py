@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from demo.qa import DEMO_SEED
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
-from oversight.qa_demo import DEMO_SEED
 from oversight.qa_services import sample_picks, sample_population
 from oversight.terms import term_of
 from schools.models import User
@@ -15,7 +15,7 @@ from schools.models import User
 
 @pytest.mark.django_db
 def test_demo_qa_at_alderbrook_is_reproducible_and_idempotent(client) -> None:  # noqa: ANN001
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
 
     today = timezone.localdate()
     seed_demo(password="demo-password-123", today=today, history=False)

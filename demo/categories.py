@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from concerns.models import Category
+from oversight import category_services as services
+from oversight.models import CategoryRequest
 from schools.models import School, User
-
-from . import category_services as services
-from .models import CategoryRequest
 
 # (school slug, who asks, name, heading, why, decision, the TSO's reason or corrected name)
 DEMO_REQUESTS: list[tuple[str, str, str, str | None, str, str, str]] = [

@@ -25,12 +25,12 @@ import time_machine
 from django.utils import timezone
 
 from concerns import services
-from concerns.demo import _decide, _write
 from concerns.models import Category, Concern
+from oversight.terms import term_of
 from safeguard.models import Notification
 from schools.models import Pupil, School, SchoolMembership
 
-from .terms import term_of
+from .writing import decide_concern, write_concern
 
 HISTORY_WEEKS = 52
 RECENT_DAYS = 28  # the newest weeks are left to the rest of the demo (and the spike below)
@@ -198,7 +198,7 @@ def _history_concern(
     slow = school.slug == SLOW_SCHOOL and moment.date() >= term_of(today).start
     wait = datetime.timedelta(minutes=rng.randint(15, 240) * (6 if slow else 1))
     with time_machine.travel(moment, tick=False):
-        concern = _write(
+        concern = write_concern(
             people["staff"],
             [(pupil, kind, [category])],
             labels,
@@ -210,7 +210,7 @@ def _history_concern(
             actions="Told the DSL in person.",
         )
     with time_machine.travel(moment + wait, tick=False):
-        _decide(people["dsl"], concern, _DECISION)
+        decide_concern(people["dsl"], concern, _DECISION)
     closing = moment + wait + datetime.timedelta(days=28)
     if closing < timezone.now():  # the newest stay open while the DSL monitors them
         with time_machine.travel(closing, tick=False):

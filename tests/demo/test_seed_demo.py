@@ -211,7 +211,7 @@ def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:  # noqa: AN
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_across_the_new_school_year() -> None:
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
 
     seed_demo(password="demo-password-123", today=datetime.date(2026, 8, 31))
     first = _counts()

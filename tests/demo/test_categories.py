@@ -7,10 +7,11 @@ import datetime
 import pytest
 
 from concerns.services import categories_for
-from oversight.category_demo import seed_demo_categories
+from demo.categories import seed_demo_categories
+from demo.people import TSO_EMAIL
+from demo.seed import seed_demo
 from oversight.models import CategoryChange, CategoryRequest
 from safeguard.models import Notification
-from schools.demo import TSO_EMAIL, seed_demo
 from schools.models import School, User
 
 

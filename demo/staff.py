@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from schools.models import RoleRequest, School, SchoolMembership, User
+from schools.staff.services import role_request_confirm, staff_invite, staff_roles_set
 
-SHARED_DEPUTY_EMAIL = "deputy.shared@northgate.example"
-SHARED_DEPUTY_SCHOOLS = ["alderbrook", "southend-bay"]
+from .people import SHARED_DEPUTY_EMAIL, SHARED_DEPUTY_SCHOOLS, demo_user
 
 
 def seed_demo_shared_deputy(*, password: str) -> User:
     """A deputy DSL at Alderbrook and at Southend Bay (one account, two schools): each school's
     administrator gives the role and its headteacher confirms it, so the staff history shows how.
     Running it again changes nothing."""
-    from schools.demo import _user
-
-    from .services import role_request_confirm, staff_invite, staff_roles_set
-
-    person = _user(SHARED_DEPUTY_EMAIL, "Priya Shah", "Deputy DSL (trust-wide)", password)
+    person = demo_user(SHARED_DEPUTY_EMAIL, "Priya Shah", "Deputy DSL (trust-wide)", password)
     for slug in SHARED_DEPUTY_SCHOOLS:
         school = School.objects.get(slug=slug)
         if SchoolMembership.objects.filter(user=person, school=school, role="deputy").exists():

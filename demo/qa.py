@@ -12,11 +12,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from oversight import qa_services
+from oversight.models import QaReviewStatus, QaSample
+from oversight.terms import term_of
 from schools.models import School, User
-
-from . import qa_services
-from .models import QaReviewStatus, QaSample
-from .terms import term_of
 
 DEMO_SEED = 20261122
 FEEDBACK = (

@@ -16,7 +16,7 @@ from safeguard.workdays import LONDON
 
 @pytest.mark.django_db
 def test_demo_missing_children_in_every_school_and_seeding_twice_adds_nothing() -> None:
-    from schools.demo import seed_demo
+    from demo.seed import seed_demo
 
     today = datetime.date(2026, 11, 20)  # a Friday
     with time_machine.travel(datetime.datetime(2026, 11, 20, 16, tzinfo=LONDON), tick=False):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import random
 
+from contacts import services
+from contacts.models import FamilyContact, SchoolKeyContact
 from schools.models import Pupil, School, Trust, User
-
-from . import services
-from .models import FamilyContact, SchoolKeyContact
 
 CHAIRS = {
     "alderbrook": "Margaret Hollis",
