@@ -20,7 +20,7 @@ import math
 import operator
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
@@ -298,8 +298,8 @@ def school_figures(
     previous = previous_period(period)
     categories = _top_categories(school.trust_id)
     ids = [school.pk]
-    counts = _counts(ids, [period, previous], _mark_for(ids, pupils), pupils)
-    figures = _figures_for([school], period, previous, now, categories, counts, pupils)
+    counts, opened = _period_counts(ids, [period, previous], _mark_for(ids, pupils), pupils)
+    figures = _figures_for([school], period, previous, now, categories, counts, pupils, opened)
     if breakdown:
         figures[0].by_pupil_group = pupil_breakdown(ids, period)[school.pk]
     return period, previous, figures[0]
@@ -336,6 +336,7 @@ def trust_figures(
     ids = [s.pk for s in schools]
     mark = _tally_mark(ids)
     windows = outlier_windows(today)
+    opened = None
     if pupils is None:
         # The two periods and the seven outlier windows in one pass over tallies and concerns.
         counts = _counts(ids, [period, previous, *windows], mark)
@@ -343,12 +344,12 @@ def trust_figures(
         # Narrowed to a group of pupils, the two periods are read live (the tallies hold no
         # characteristics); the outliers and the weekly trend stay those of all pupils, from
         # the tallies: live, a year of concerns joined to their pupils took 5 seconds (ADR 0026).
-        counts = _counts(ids, [period, previous], None, pupils)
+        counts, opened = _period_counts(ids, [period, previous], None, pupils)
         for (i, sid, dimension, key), n in _counts(ids, windows, mark).items():
             counts[(i + 2, sid, dimension, key)] = n
     weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories, mark)
     outliers = _outliers(ids, {s.pk: s.name for s in schools}, categories, counts, first=2)
-    figures = _figures_for(schools, period, previous, now, categories, counts, pupils)
+    figures = _figures_for(schools, period, previous, now, categories, counts, pupils, opened)
     if breakdown:
         groups = pupil_breakdown(ids, period)
         for f in figures:
@@ -603,6 +604,118 @@ def _counts(
     return counts
 
 
+def _period_counts(
+    ids: list[int],
+    periods: list[Period],
+    mark: datetime.date | None,
+    pupils: PupilGroup | None,
+) -> tuple[Counts, list[dict[str, Any]] | None]:
+    """The periods' counts (`_counts`); narrowed to a group of pupils on PostgreSQL, read with
+    the times to open (periods 0 and 1) in one pass over the group's involvements instead."""
+    if pupils is None or connection.vendor != "postgresql":
+        return _counts(ids, periods, mark, pupils), None
+    return _group_counts(ids, periods[:2], pupils)
+
+
+# The kinds of row `_group_counts` reads, numbered in its SQL.
+_GROUP_ROWS = [TallyDimension.ALL, TallyDimension.YEAR_GROUP, TallyDimension.CATEGORY]
+
+
+def _group_counts(
+    ids: list[int], periods: list[Period], pupils: PupilGroup
+) -> tuple[Counts, list[dict[str, Any]]]:
+    """`_counts` and `_time_to_open` narrowed to a group of pupils, for whole periods read live
+    (PostgreSQL), in one query (ADR 0026, third pass): the periods' involvements are found once
+    from the concerns' (school, written) index, kept for the group's pupils only, then counted
+    per concern (concerns and times to open), per year group as signed and per top-level
+    category, each only that group's pupils'. The four queries this replaces each joined two
+    terms of concerns to the pupils again. Same figures: a concern counts when one of its
+    pupils is in the group, once under a category or year group however many share it, under
+    its own school (an involvement's and its categories' school is their concern's)."""
+    counts: Counts = defaultdict(int)
+    opened: list[dict[str, Any]] = []
+    if not ids:
+        return counts, opened
+    ranges = [p.bounds() for p in periods]
+    field = "concern__written_at"
+    flag = IntegerField()
+    # The periods' involvements with their concern's school, times and a 0/1 flag per period.
+    links = (
+        ConcernPupil.objects.filter(_in_ranges(field, ranges), concern__school_id__in=ids)
+        .exclude(concern__status=ConcernStatus.DRAFT)
+        .order_by()
+        .values(
+            "id",
+            "concern_id",
+            "pupil_id",
+            "pupil_year_group",
+            of_school=F("concern__school_id"),
+            written=F("concern__written_at"),
+            opened=F("concern__opened_at"),
+            **{
+                f"p{i}": Case(
+                    When(_in_ranges(field, [r]), then=Value(1)), default=Value(0), output_field=flag
+                )
+                for i, r in enumerate(ranges)
+            },
+        )
+    )
+    members = Pupil.objects.filter(pupils.q()).order_by().values("id")
+    links_sql, links_params = links.query.sql_with_params()
+    members_sql, members_params = members.query.sql_with_params()
+    ns = range(len(ranges))
+    flags = ", ".join(f'"p{i}"' for i in ns)
+
+    def columns(count: str, with_times: bool) -> str:
+        # Per period: its concerns, those opened, and the wait's median and 90th percentile.
+        out = []
+        for i in ns:
+            out.append(count.format(i=i))
+            if with_times:
+                out.append(f'COUNT("opened") FILTER (WHERE "p{i}" = 1)')
+                out.append(
+                    "percentile_cont(ARRAY[0.5, 0.9]::double precision[]) WITHIN GROUP "
+                    f'(ORDER BY "opened" - "written") FILTER (WHERE "p{i}" = 1)'
+                )
+            else:
+                out += ["NULL::bigint", "NULL::interval[]"]
+        return ", ".join(out)
+
+    per_concern = columns('SUM("p{i}")', True)
+    per_key = columns('COUNT(DISTINCT "concern_id") FILTER (WHERE "p{i}" = 1)', False)
+    ic, cat = InvolvementCategory._meta.db_table, Category._meta.db_table
+    top = f'COALESCE("{cat}"."parent_id", "{ic}"."category_id")::text'
+    # Table and column names and numbers of ours only; the values are the ORM's parameters.
+    # MATERIALIZED keeps PostgreSQL from starting from the group's pupils, then all their
+    # involvements and each one's concern (seconds for a large group whose size it misjudges);
+    # "named" is the group's pupils' involvements only, read four times.
+    sql = (
+        f'WITH "links" AS MATERIALIZED ({links_sql}), '  # noqa: S608 - the ORM's SQL, our names
+        f'"named" AS MATERIALIZED (SELECT "links".* FROM "links" INNER JOIN ({members_sql}) '
+        'AS "members" ON "members"."id" = "links"."pupil_id") '
+        f'SELECT 0, "of_school", \'\', {per_concern} FROM (SELECT DISTINCT "concern_id", '
+        f'"of_school", "written", "opened", {flags} FROM "named") AS "concerns" '
+        'GROUP BY "of_school" '
+        f'UNION ALL SELECT 1, "of_school", "pupil_year_group", {per_key} FROM "named" '
+        'GROUP BY "of_school", "pupil_year_group" '
+        f'UNION ALL SELECT 2, "of_school", {top}, {per_key} FROM "named" '
+        f'INNER JOIN "{ic}" ON "{ic}"."involvement_id" = "named"."id" '
+        f'INNER JOIN "{cat}" ON "{cat}"."id" = "{ic}"."category_id" GROUP BY 2, 3'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*links_params, *members_params))
+        for kind, school_id, key, *values in cursor.fetchall():
+            for i in ns:
+                if values[3 * i]:
+                    counts[(i, school_id, _GROUP_ROWS[kind], key)] += int(values[3 * i])
+            if kind == 0:
+                n = [int(values[3 * i + 1] or 0) for i in ns] + [0, 0]
+                waits = [values[3 * i + 2] for i in ns] + [None, None]
+                row = {"school_id": school_id, "n": n[0], "n_prev": n[1]}
+                opened.append({**row, "cur": waits[0], "prev": waits[1]})
+    return counts, opened
+
+
 class PercentileCont(Aggregate):
     """PostgreSQL's `percentile_cont(ARRAY[f, ...]) WITHIN GROUP (ORDER BY expr)`: continuous
     percentiles of durations, several from one sort."""
@@ -643,9 +756,11 @@ def _figures_for(
     categories: list[tuple[int, str]],
     counts: Counts,
     pupils: PupilGroup | None = None,
+    opened: list[dict[str, Any]] | None = None,
 ) -> list[SchoolFigures]:
-    """The figures of each school; `counts` holds the period (index 0) and the one before (1).
-    With `pupils`, every figure about concerns or pupils is narrowed to that group (ADR 0026)."""
+    """The figures of each school; `counts` holds the period (index 0) and the one before (1),
+    `opened` their times to open when already read with them (`_period_counts`). With `pupils`,
+    every figure about concerns or pupils is narrowed to that group (ADR 0026)."""
     ids = [s.pk for s in schools]
     rows: Any  # each query's rows have their own keys
     row: Any
@@ -712,7 +827,10 @@ def _figures_for(
         f.oldest_untriaged_since = row["oldest"]
 
     # 3. Time from submission to a DSL opening it, for the concerns of each period.
-    _time_to_open(out, ids, in_cur, in_prev, either & _involving(pupils))
+    if opened is None:
+        _time_to_open(out, ids, in_cur, in_prev, either & _involving(pupils))
+    else:
+        _set_time_to_open(out, opened)
 
     # 4. Open CP files; referrals; actions; reviews.
     for row in (
@@ -850,8 +968,12 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
     ns = range(len(groups))
     if len(groups) > 31:  # noqa: PLR2004 - the bits of a PostgreSQL integer
         raise ValueError("Too many groups of pupils for one number's bits.")
+    # The schools' pupils, and any other pupil named (the services keep a concern's pupils its
+    # school's; the database does not): read in one pass over the roll. Only the pupils named,
+    # as first built, were looked up one by one by id, PostgreSQL expecting 200 of them (35,000
+    # at the benchmark's size; ADR 0026, third pass); the join below keeps those named only.
     named_pupils = Pupil.objects.filter(
-        pk__in=RawSQL('SELECT "pupil_id" FROM "links"', ())
+        Q(school_id__in=ids) | Q(pk__in=RawSQL('SELECT "pupil_id" FROM "links"', ()))
     ).order_by()
     if connection.vendor == "postgresql":
         bits = [member(n, g, True) for n, g in enumerate(groups)]
@@ -923,14 +1045,7 @@ def _time_to_open(
             )
             .order_by()
         )
-        for row in rows:
-            f = out[row["school_id"]]
-            f.opened, f.opened_previous = row["n"], row["n_prev"]
-            f.time_to_open_median, f.time_to_open_p90 = row["cur"] or (None, None)
-            f.time_to_open_median_previous, f.time_to_open_p90_previous = row["prev"] or (
-                None,
-                None,
-            )
+        _set_time_to_open(out, rows)
         return
     # Elsewhere (SQLite for `make run`): the same interpolation over one ordered query.
     waits: dict[tuple[int, bool], list[float]] = defaultdict(list)
@@ -949,6 +1064,16 @@ def _time_to_open(
         else:
             f.opened_previous = len(values)
             f.time_to_open_median_previous, f.time_to_open_p90_previous = med, p90
+
+
+def _set_time_to_open(out: dict[int, SchoolFigures], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Each school's opened concerns and percentiles of the wait, from rows with `school_id`,
+    `n` and `n_prev` (counts) and `cur` and `prev` (the median and the 90th percentile)."""
+    for row in rows:
+        f = out[row["school_id"]]
+        f.opened, f.opened_previous = row["n"], row["n_prev"]
+        f.time_to_open_median, f.time_to_open_p90 = row["cur"] or (None, None)
+        f.time_to_open_median_previous, f.time_to_open_p90_previous = row["prev"] or (None, None)
 
 
 def _as_delta(seconds: float | None) -> datetime.timedelta | None:
