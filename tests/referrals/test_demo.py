@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from chronology.services import verify_chain
+from chronology.ledger.services import verify_chain
 from referrals.demo import seed_demo_referrals
 from referrals.models import Referral
 from schools.demo import seed_demo
