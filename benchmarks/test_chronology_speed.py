@@ -10,8 +10,9 @@ import time
 from django.urls import reverse
 from django.utils import timezone
 
+from chronology.ledger.content import SIGNED_FIELDS, entry_content
+from chronology.ledger.services import verify_chain
 from chronology.models import GENESIS_HASH, ChainHead, ChronologyEntry
-from chronology.services import SIGNED_FIELDS, entry_content, verify_chain
 from safeguard.signing import content_hash
 from tests.conftest import World
 

@@ -8,5 +8,6 @@ class ChronologyConfig(AppConfig):
         from safeguard.triggers import register
 
         from .guards import COLUMNS, GUARDS
+        from .ledger import checks  # noqa: F401  (registers the ledger's system check)
 
         register(GUARDS, COLUMNS)

@@ -25,13 +25,6 @@ def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
     return concerns.exclude(cp_visible_q(actor)).values("pk")
 
 
-def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
-    """A pupil whose CP records the actor may read (else the same 404 as for anything else)."""
-    return get_for_actor_or_404(
-        Pupil.objects.select_related("school"), actor=actor, perm=Perm.READ_CP_RECORDS, pk=pk
-    )
-
-
 def chronology_for(
     *,
     actor: Any,

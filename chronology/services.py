@@ -1,30 +1,23 @@
-"""Writes to each pupil's chronology and CP file, and the check of every school's hash chain.
-
-Appends are serialised per school by locking the school's `ChainHead` row, so concurrent writers
-cannot fork the chain. Each entry's hash covers its content, the previous entry's hash, and the
-hash of the record it came from.
-"""
+"""The CP file: entries a DSL adds by hand and their corrections, CP files, statuses and plans,
+and risk assessments. Each is noted in the chronology through the chain ledger
+(`chronology.ledger.services.chronology_append`)."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.db import transaction
 from django.utils import timezone
 
 from safeguard.access import access_for
 from safeguard.roles import Perm
-from safeguard.signing import content_hash
 
+from .ledger.content import on_day
+from .ledger.services import chronology_append
 from .models import (
-    GENESIS_HASH,
     MANUAL_KINDS,
-    ChainHead,
     ChronologyEntry,
     CpFile,
     EntryKind,
@@ -34,188 +27,6 @@ from .models import (
     RiskAssessmentReview,
     RiskReviewOutcome,
 )
-
-SIGNED_FIELDS = [
-    "school_id",
-    "sequence",
-    "pupil_id",
-    "kind",
-    "occurred_at",
-    "details",
-    "people_involved",
-    "significant",
-    "source_label",
-    "source_id",
-    "source_hash",
-    "concern_ref",
-    "corrects_id",
-    "author_id",
-    "author_name",
-    "author_role",
-    "recorded_at",
-    "previous_hash",
-]
-
-
-@dataclass(frozen=True)
-class SignedEvent:
-    """A signed record that belongs in the chronology of each pupil it concerns."""
-
-    school_id: int
-    pupil_ids: list[Any]
-    kind: str  # concern_submitted, addendum_added, dsl_record_signed, action_done
-    source_label: str  # e.g. "concerns.Concern"
-    source_id: Any
-    source_hash: str
-    concern_id: Any
-    occurred_at: datetime.datetime
-    summary: str  # no more than a line; the source holds the detail
-    author_id: Any
-
-
-def entry_content(values: dict[str, Any]) -> dict[str, Any]:
-    """The canonical content of an entry (what its hash covers), from a row's field values."""
-    content = {field: values[field] for field in SIGNED_FIELDS}
-    content["pupil_id"] = str(content["pupil_id"])
-    content["corrects_id"] = str(content["corrects_id"]) if content["corrects_id"] else None
-    content["concern_ref"] = str(content["concern_ref"]) if content["concern_ref"] else None
-    return content
-
-
-def _role_of(author: Any, school_id: int) -> str:
-    from schools.models import SchoolMembership, TrustMembership
-
-    roles = [
-        m.get_role_display()
-        for m in SchoolMembership.objects.filter(user=author, school_id=school_id).order_by("role")
-    ] + [m.get_role_display() for m in TrustMembership.objects.filter(user=author)]
-    preferred = [r for r in roles if "Safeguarding" in r] or roles
-    return preferred[0] if preferred else author.job_title
-
-
-class ChainBrokenError(Exception):
-    """The school's chain cannot be appended to safely (its end is missing)."""
-
-
-def _head_for_update(school_id: int) -> ChainHead:
-    head = ChainHead.objects.select_for_update().filter(school_id=school_id).first()
-    if head is not None:
-        return head
-    if ChronologyEntry.objects.filter(school_id=school_id).exists():
-        # Entries without an end: never start a second chain over the first.
-        raise ChainBrokenError(
-            "The school's chronology chain has lost its end: run verify_records."
-        )
-    try:
-        with transaction.atomic():
-            ChainHead.objects.create(school_id=school_id)
-    except IntegrityError:  # another writer created it at the same moment
-        pass
-    return ChainHead.objects.select_for_update().get(school_id=school_id)
-
-
-@transaction.atomic
-def chronology_append(
-    *,
-    school_id: int,
-    pupil_id: Any,
-    kind: str,
-    occurred_at: datetime.datetime,
-    details: str,
-    author: Any,
-    people_involved: str = "",
-    significant: bool = False,
-    source_label: str = "",
-    source_id: Any = "",
-    source_hash: str = "",
-    concern_ref: Any = None,
-    corrects: ChronologyEntry | None = None,
-) -> ChronologyEntry:
-    """Append one entry to the school's chain (under the school's lock)."""
-    from transfers.retention import read_only_error, retention_read_only
-
-    head = _head_for_update(school_id)
-    # Under the chain lock, which destruction takes too: no entry slips past it unblanked.
-    if retention_read_only(school_id=school_id, pupil_id=pupil_id):
-        raise read_only_error(pupil_id)
-    entry = ChronologyEntry(
-        school_id=school_id,
-        pupil_id=pupil_id,
-        sequence=head.last_sequence + 1,
-        kind=kind,
-        occurred_at=occurred_at,
-        details=details.strip(),
-        people_involved=people_involved.strip(),
-        significant=significant,
-        source_label=source_label,
-        source_id=str(source_id) if source_id else "",
-        source_hash=source_hash,
-        concern_ref=concern_ref,
-        corrects=corrects,
-        author=author,
-        author_name=author.full_name,
-        author_role=_role_of(author, school_id),
-        recorded_at=timezone.now(),
-        previous_hash=head.last_hash,
-    )
-    entry.entry_hash = content_hash(entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS}))
-    entry.full_clean()
-    entry.save()
-    head.last_sequence, head.last_hash = entry.sequence, entry.entry_hash
-    head.save(update_fields=["last_sequence", "last_hash", "updated_at"])
-    return entry
-
-
-def chronology_record_signed_event(*, event: SignedEvent) -> None:
-    """Append the event to each pupil's chronology, linked to its source and its hash."""
-    from schools.models import User
-    from transfers.retention import pupils_in_retention, read_only_error
-
-    author = User.objects.get(pk=event.author_id)
-    pupil_ids = list(event.pupil_ids)
-    # A record shared with a child whose file is in retention goes on for the others: only that
-    # child's chronology is left alone. A record about such children alone is refused.
-    kept = {str(p) for p in pupils_in_retention(school_id=event.school_id, pupil_ids=pupil_ids)}
-    if kept and kept >= {str(p) for p in pupil_ids}:
-        raise read_only_error(pupil_ids[0])
-    if kept:  # the record names a child who has left: the DSL passes it on
-        from concerns.services import safeguarding_leads
-        from safeguard.notifications import notify
-        from schools.models import School
-
-        notify(
-            school=School.objects.get(pk=event.school_id),
-            recipients=safeguarding_leads(event.school_id),
-            kind="record_names_leaver",
-            title=(
-                "A new record also names a child whose file has left this school: pass what "
-                "concerns them to their new school"
-            ),
-            link=(
-                reverse("concern-detail", kwargs={"pk": event.concern_id})
-                if event.concern_id
-                else reverse("retention-list")
-            ),
-        )
-    for pupil_id in (p for p in pupil_ids if str(p) not in kept):
-        chronology_append(
-            school_id=event.school_id,
-            pupil_id=pupil_id,
-            kind=event.kind,
-            occurred_at=event.occurred_at,
-            details=event.summary,
-            author=author,
-            significant=event.kind == EntryKind.DSL_DECISION,
-            source_label=event.source_label,
-            source_id=event.source_id,
-            source_hash=event.source_hash,
-            concern_ref=event.concern_id,
-        )
-
-
-def _on_day(day: datetime.date) -> datetime.datetime:
-    """Where a date-only event (a plan starting, a review) sits in the chronology: 09:00."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
 
 
 def _require_manager(actor: Any, school_id: int) -> None:
@@ -332,80 +143,6 @@ def cp_file_close(*, actor: Any, cp_file: CpFile, reason: str) -> CpFile:
     return cp_file
 
 
-# --- Verification --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    school_id: int
-    checked: int
-    broken_at: int | None = None  # the sequence number of the first broken link
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
-
-
-def _rows(school_id: int) -> Iterator[dict[str, Any]]:
-    fields = [*SIGNED_FIELDS, "entry_hash", "id"]
-    return (
-        ChronologyEntry.objects.filter(school_id=school_id)
-        .order_by("sequence")
-        .values(*fields)
-        .iterator(chunk_size=5000)
-    )
-
-
-def verify_chain(*, school_id: int) -> ChainReport:
-    """Recompute every entry's hash and link; report the first entry where the chain breaks.
-
-    An entry whose content retention destroyed cannot be recomputed: its hash must be the one its
-    file's tombstone recorded at destruction, and it must still link the chain."""
-    from transfers.retention import destroyed_entries
-
-    destroyed = destroyed_entries(school_id)
-    previous = GENESIS_HASH
-    expected_sequence = 1
-    checked = 0
-    for row in _rows(school_id):
-        sequence = row["sequence"]
-        if sequence != expected_sequence:
-            return ChainReport(
-                school_id, checked, expected_sequence, f"entry {expected_sequence} is missing"
-            )
-        if row["previous_hash"] != previous:
-            return ChainReport(
-                school_id, checked, sequence, "its link to the previous entry does not match"
-            )
-        tombstone = destroyed.get(str(row["id"]))
-        if tombstone is not None:
-            tombstone_hash, tombstone_pupil = tombstone
-            if tombstone_hash != row["entry_hash"]:
-                return ChainReport(
-                    school_id, checked, sequence, "its hash differs from its tombstone"
-                )
-            if str(row["pupil_id"]) != tombstone_pupil or row["details"] or row["people_involved"]:
-                return ChainReport(
-                    school_id, checked, sequence, "it was destroyed, yet it holds words again"
-                )
-        elif content_hash(entry_content(row)) != row["entry_hash"]:
-            return ChainReport(school_id, checked, sequence, "its content does not match its hash")
-        previous = row["entry_hash"]
-        expected_sequence += 1
-        checked += 1
-    head = ChainHead.objects.filter(school_id=school_id).first()
-    if head is None and checked:
-        return ChainReport(
-            school_id, checked, checked + 1, "the record of the chain's end is missing"
-        )
-    if head is not None and (head.last_sequence != checked or head.last_hash != previous):
-        return ChainReport(
-            school_id, checked, checked + 1, f"the chain should end at entry {head.last_sequence}"
-        )
-    return ChainReport(school_id, checked)
-
-
 # --- Statuses and plans ---------------------------------------------------------------------------
 
 
@@ -445,7 +182,7 @@ def status_add(
         school_id=pupil.school_id,
         pupil_id=pupil.pk,
         kind=EntryKind.STATUS_STARTED,
-        occurred_at=_on_day(start_date),
+        occurred_at=on_day(start_date),
         details=f"{status.get_kind_display()} from {start_date:%d/%m/%Y}.{lead}",
         significant=True,
         author=actor,
@@ -472,7 +209,7 @@ def status_end(
         school_id=status.school_id,
         pupil_id=status.pupil_id,
         kind=EntryKind.STATUS_ENDED,
-        occurred_at=_on_day(end_date),
+        occurred_at=on_day(end_date),
         details=f"{status.get_kind_display()} ended {end_date:%d/%m/%Y}. Reason: {reason.strip()}",
         significant=True,
         author=actor,

@@ -20,6 +20,7 @@ from audit.services import access_log_write
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
+from schools.selectors import cp_pupil_get_for
 
 from . import services
 from .forms import (
@@ -36,7 +37,6 @@ from .models import EntryKind
 from .selectors import (
     chronology_for,
     cp_file_get_for,
-    cp_pupil_get_for,
     entry_get_for,
     open_cp_file,
     risk_assessment_get_for,

@@ -18,14 +18,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from chronology.ledger.content import on_day
+from chronology.ledger.services import chronology_append
 from chronology.models import EntryKind, PupilStatus, StatusKind
-from chronology.services import _on_day, chronology_append
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from safeguard.workdays import SchoolCalendar, bank_holiday_name, school_day_number
 from schools.models import Pupil, User
+from schools.selectors import safeguarding_leads
 
 from .models import (
     ContinuousAbsence,
@@ -34,7 +36,6 @@ from .models import (
     MissingStep,
     PoliceLine,
 )
-from .services import safeguarding_leads
 
 # Clocks on phones and servers differ a little: "in the future" means more than this ahead.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
@@ -723,7 +724,7 @@ def absence_start(
         school_id=pupil.school_id,
         pupil_id=pupil.pk,
         kind=EntryKind.ABSENCE_STARTED,
-        occurred_at=_on_day(first_day),
+        occurred_at=on_day(first_day),
         details=(
             f"Absent without the school's permission since {first_day:%d/%m/%Y}, reason not "
             f"known. The local authority must be told by {deadline:%d/%m/%Y} (the 10th school "
@@ -867,7 +868,7 @@ def absence_end(
         school_id=absence.school_id,
         pupil_id=absence.pupil_id,
         kind=EntryKind.ABSENCE_ENDED,
-        occurred_at=_on_day(ended_on),
+        occurred_at=on_day(ended_on),
         details=(
             f"Continuous absence since {absence.first_day:%d/%m/%Y} ended {ended_on:%d/%m/%Y}: "
             f"{absence.end_reason}"

@@ -16,12 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from chronology.services import SignedEvent, chronology_record_signed_event
+from chronology.ledger.content import SignedEvent
+from chronology.ledger.hooks import read_only_error, read_only_pupils
+from chronology.ledger.services import chronology_record_signed_event
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import Pupil, School, SchoolMembership, User
+from schools.selectors import safeguarding_leads
 
 from .categories import DEFAULT_CATEGORIES
 from .models import (
@@ -319,9 +322,7 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
     if not involvements:
         problems["pupils"] = "Add the pupil or pupils this concern is about"
     else:
-        from transfers.retention import pupils_in_retention, read_only_error
-
-        kept = pupils_in_retention(
+        kept = read_only_pupils(
             school_id=concern.school_id, pupil_ids=[i.pupil_id for i in involvements]
         )
         if len(kept) == len({i.pupil_id for i in involvements}):
@@ -478,17 +479,6 @@ def _next_reference(school: School, year: int) -> str:
     sequence.last_number += 1
     sequence.save(update_fields=["last_number", "updated_at"])
     return f"{school.reference_prefix}-{year}-{sequence.last_number:04d}"
-
-
-def safeguarding_leads(school: School | int) -> list[User]:
-    """The DSLs and deputies of a school, or of a school id (who triage and are alerted)."""
-    return list(
-        User.objects.filter(
-            school_memberships__school=school,
-            school_memberships__role__in=["dsl", "deputy"],
-            is_active=True,
-        ).distinct()
-    )
 
 
 @transaction.atomic

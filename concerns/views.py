@@ -21,7 +21,7 @@ from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import User
-from schools.selectors import pupil_get_for, pupil_list_for
+from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
 from . import services
 from .forms import (
@@ -132,7 +132,7 @@ def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str
         "marks": list(concern.body_marks.all()),
         "attachments": list(concern.attachments.all()),
         "sides": BodySide.choices,
-        "leads": services.safeguarding_leads(concern.school),
+        "leads": safeguarding_leads(concern.school),
         **extra,
     }
 

@@ -17,6 +17,7 @@ from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from schools.models import School, Trust, User
+from schools.selectors import safeguarding_leads
 
 from .models import CategoryChange, CategoryChangeKind, CategoryRequest, CategoryRequestStatus
 
@@ -295,8 +296,6 @@ def _pending_for_decision(actor: Any, request: CategoryRequest) -> CategoryReque
 
 
 def _tell_school(request: CategoryRequest, title: str) -> None:
-    from concerns.services import safeguarding_leads
-
     notify(
         school=request.school,
         recipients=[request.requested_by, *safeguarding_leads(request.school)],

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from concerns.models import Concern, ConcernStatus
 from concerns.selectors import cp_visible_q
-from concerns.services import safeguarding_leads
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import School, User
+from schools.selectors import safeguarding_leads
 
 from .models import (
     CRITERIA,

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from chronology.ledger.services import chronology_append
 from chronology.models import EntryKind
-from chronology.services import chronology_append
 from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.roles import Perm

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
-from chronology.selectors import cp_pupil_get_for
 from concerns.selectors import concern_view_for
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
+from schools.selectors import cp_pupil_get_for
 
 from . import services
 from .forms import EscalateForm, FollowUpForm, ReferralFilterForm, ReferralForm, ResponseForm

@@ -21,6 +21,7 @@ from safeguard.notifications import notify
 from safeguard.roles import Perm
 from schools.characteristics import ethnicity_problem
 from schools.models import Pupil, School, YearGroup, search_key
+from schools.selectors import safeguarding_leads
 
 from . import rules
 from .selectors import pupil_duplicates_for, pupils_with_safeguarding_records
@@ -270,7 +271,7 @@ def pupil_leaving_undo(*, actor: Any, pupil: Pupil) -> Pupil:
     if pupils_with_safeguarding_records(school=locked.school, pupil_ids=[locked.pk]):
         notify(
             school=locked.school,
-            recipients=_safeguarding_leads(locked.school),
+            recipients=safeguarding_leads(locked.school.pk),
             kind=RETURNER_KIND,
             title=(
                 "A pupil with safeguarding records who was recorded as leaving is back on the "
@@ -279,12 +280,6 @@ def pupil_leaving_undo(*, actor: Any, pupil: Pupil) -> Pupil:
             link=reverse("pupil-detail", kwargs={"pk": locked.pk}),
         )
     return locked
-
-
-def _safeguarding_leads(school: School) -> list[Any]:
-    from concerns.services import safeguarding_leads
-
-    return safeguarding_leads(school.pk)
 
 
 def pupils_left_notify(*, school: School, pupil_ids: Iterable[Any], actor: Any) -> int:
@@ -314,7 +309,7 @@ def pupils_left_notify(*, school: School, pupil_ids: Iterable[Any], actor: Any) 
     leavers = Pupil.objects.filter(
         school=school, pk__in=with_records - being_transferred, left_on__isnull=False
     ).values_list("pk", "left_on")
-    leads = _safeguarding_leads(school)
+    leads = safeguarding_leads(school.pk)
     told = 0
     for pk, left_on in leavers:
         if left_on is None:  # filtered out above; for the type checker

@@ -40,7 +40,7 @@ def register_postgresql(name: str, table: str, statements: list[str]) -> None:
 def register_exemption(table: str, condition: str) -> None:
     """While `condition` (SQL on OLD) holds for a row, the UPDATE guards of its table stand
     aside. It is the one path by which signed content is removed: retention's destruction, whose
-    condition holds only inside the destroying transaction (transfers/guards.py)."""
+    condition holds only inside the destroying transaction (transfers/retention/guards.py)."""
     _EXEMPT[table] = condition
 
 

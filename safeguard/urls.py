@@ -38,7 +38,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("allegations.urls")),
     path("", include("transfers.signing_urls")),
-    path("", include("transfers.retention_urls")),
+    path("", include("transfers.retention.urls")),
     path("", include("transfers.urls")),
     path("", include("oversight.qa_urls")),
     path("", include("oversight.category_urls")),

@@ -8,9 +8,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from safeguard.access import access_for, get_for_actor_or_404, scope
-from safeguard.roles import Perm
+from safeguard.roles import ROLES, Perm
 
-from .models import Pupil, School, SchoolClosure, search_key
+from .models import (
+    Pupil,
+    School,
+    SchoolClosure,
+    SchoolMembership,
+    TrustMembership,
+    User,
+    search_key,
+)
 
 
 def school_list_for(*, actor: Any) -> QuerySet[School]:
@@ -37,12 +45,26 @@ def pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
     )
 
 
+def cp_pupil_get_for(*, actor: Any, pk: Any) -> Pupil:
+    """A pupil whose CP records the actor may read (else the same 404 as for anything else)."""
+    return get_for_actor_or_404(
+        Pupil.objects.select_related("school"), actor=actor, perm=Perm.READ_CP_RECORDS, pk=pk
+    )
+
+
+def safeguarding_leads(school: School | int) -> list[User]:
+    """The DSLs and deputies of a school, or of a school id (who triage and are alerted)."""
+    return list(
+        User.objects.filter(
+            school_memberships__school=school,
+            school_memberships__role__in=["dsl", "deputy"],
+            is_active=True,
+        ).distinct()
+    )
+
+
 def role_labels_for(*, actor: Any, school: School) -> list[str]:
     """The roles the actor holds in `school`, directly or through its trust, in plain words."""
-    from safeguard.roles import ROLES
-
-    from .models import SchoolMembership, TrustMembership
-
     keys = list(
         SchoolMembership.objects.filter(user_id=actor.pk, school=school).values_list(
             "role", flat=True

@@ -14,7 +14,7 @@ from audit.services import platform_admin_event_record
 from schools.admin import NoRelatedListingMixin
 
 from .models import RetentionPolicy, SigningKey, TrustCertificateAuthority
-from .retention import retention_policy_set
+from .retention.services import retention_policy_set
 
 _KEY_FIELDS: tuple[str, ...] = (
     "subject_common_name",

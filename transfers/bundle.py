@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
+from chronology.ledger.content import SIGNED_FIELDS, entry_content
 from concerns.services import (  # the records' canonical content: defined once, where signed
     action_done_content,
     addendum_content,
@@ -224,8 +225,6 @@ def _action(action: Any) -> dict[str, Any]:
 
 
 def chronology_entry(entry: Any) -> dict[str, Any]:
-    from chronology.services import SIGNED_FIELDS, entry_content
-
     content = entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS})
     if content_hash(content) != entry.entry_hash:
         raise BundleBuildError(

@@ -23,14 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from chronology.models import EntryKind
-from chronology.services import chronology_append
-from concerns.services import safeguarding_leads
+from chronology.ledger.services import chronology_append
+from chronology.models import CpFile, EntryKind
+from chronology.services import cp_file_open
 from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from schools.models import Pupil, School, SchoolMembership, YearGroup
+from schools.selectors import safeguarding_leads
 
 from .models import (
     Export,
@@ -43,6 +44,7 @@ from .models import (
     Transfer,
     TransferState,
 )
+from .retention.services import retention_after_receipt, retention_end_for_returning_pupil
 
 log = logging.getLogger(__name__)
 
@@ -491,8 +493,6 @@ def _append_receipt(
         source_hash=transfer.export.pdf_sha256 if transfer.export else "",
     )
     # The sender's copy now passes to retention: read-only, destroyed after the trust's days.
-    from .retention import retention_after_receipt
-
     retention_after_receipt(transfer=transfer, by=author)
 
 
@@ -623,9 +623,6 @@ def _pupil_for(incoming: IncomingTransfer, actor: Any) -> tuple[Pupil, bool]:
 def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransfer:
     """Accept a received file: attach it to the matched (or new) pupil's CP file, record it in
     their chronology and, for a file sent in the service, confirm receipt to the sender."""
-    from chronology.models import CpFile
-    from chronology.services import cp_file_open
-
     _require(actor, incoming.school_id)
     incoming = (
         IncomingTransfer.objects.select_for_update().select_related("school").get(pk=incoming.pk)
@@ -634,8 +631,6 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
         raise ValidationError(f"This file has already been {incoming.get_state_display().lower()}.")
     pupil, created = _pupil_for(incoming, actor)
     if not created:  # a pupil coming back: their earlier file here is live again
-        from .retention import retention_end_for_returning_pupil
-
         retention_end_for_returning_pupil(
             actor=actor, school_id=incoming.school_id, pupil=pupil, source=incoming.from_school_name
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .retention.services import retention_run as run
+
 
 @shared_task(name="transfers.export_render")
 def export_render(export_id: str) -> str:
@@ -16,7 +18,5 @@ def export_render(export_id: str) -> str:
 @shared_task(name="transfers.retention_run")
 def retention_run() -> dict[str, int]:
     """Nightly: schedule what the retention policy now covers and destroy what is due, once."""
-    from .retention import retention_run as run
-
     report = run()
     return {"scheduled": report.scheduled, "destroyed": report.destroyed, "held": report.held}

@@ -13,6 +13,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.utils import timezone
 
 from chronology import services
+from chronology.ledger import services as ledger
 from chronology.models import ChronologyEntry, CpFile, EntryKind
 from concerns import services as concern_services
 from tests.concerns.conftest import draft
@@ -44,7 +45,7 @@ def test_signed_events_appear_for_every_pupil_with_their_source(world: World, ca
         assert entry.source_label == "concerns.Concern"
         assert entry.source_hash == concern.content_hash
         assert entry.author_name == staff.full_name
-    assert services.verify_chain(school_id=world.school.pk).ok
+    assert ledger.verify_chain(school_id=world.school.pk).ok
 
 
 def test_chain_links_each_entry_to_the_one_before(world: World) -> None:
@@ -52,7 +53,7 @@ def test_chain_links_each_entry_to_the_one_before(world: World) -> None:
     assert (first.sequence, second.sequence) == (1, 2)
     assert first.previous_hash == "0" * 64
     assert second.previous_hash == first.entry_hash
-    report = services.verify_chain(school_id=world.school.pk)
+    report = ledger.verify_chain(school_id=world.school.pk)
     assert report.ok
     assert report.checked == 2
 
@@ -111,7 +112,7 @@ def test_verify_reports_a_row_altered_with_raw_sql_at_that_entry(world: World) -
         "UPDATE chronology_chronologyentry SET details = %s WHERE id = %s",
         ["tampered", entries[2].pk],
     )
-    report = services.verify_chain(school_id=world.school.pk)
+    report = ledger.verify_chain(school_id=world.school.pk)
     assert report.broken_at == 3
     assert report.problem == "its content does not match its hash"
     out = StringIO()
@@ -123,7 +124,7 @@ def test_verify_reports_a_row_altered_with_raw_sql_at_that_entry(world: World) -
 def test_verify_reports_a_deleted_row(world: World) -> None:
     entries = [_note(world, f"entry {n}") for n in range(1, 6)]
     _bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[3].pk])
-    report = services.verify_chain(school_id=world.school.pk)
+    report = ledger.verify_chain(school_id=world.school.pk)
     assert report.broken_at == 4
     assert report.problem == "entry 4 is missing"
 
@@ -131,7 +132,7 @@ def test_verify_reports_a_deleted_row(world: World) -> None:
 def test_verify_reports_the_last_row_deleted(world: World) -> None:
     entries = [_note(world, f"entry {n}") for n in range(1, 4)]
     _bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[-1].pk])
-    assert services.verify_chain(school_id=world.school.pk).broken_at == 3
+    assert ledger.verify_chain(school_id=world.school.pk).broken_at == 3
 
 
 def test_verify_records_command_passes_an_intact_chain(world: World) -> None:
@@ -165,7 +166,7 @@ def test_appends_from_two_connections_never_fork_the_chain(world: World) -> None
         ChronologyEntry.objects.filter(school=world.school).values_list("sequence", flat=True)
     )
     assert sequences == list(range(1, 31))
-    assert services.verify_chain(school_id=world.school.pk).ok
+    assert ledger.verify_chain(school_id=world.school.pk).ok
 
 
 def test_only_managers_add_entries(world: World) -> None:
@@ -226,10 +227,10 @@ def test_a_lost_chain_end_is_reported_and_no_second_chain_is_started(world: Worl
     _note(world)
     _bypassing_guards("DELETE FROM chronology_chainhead WHERE school_id = %s", [world.school.pk])
     assert (
-        services.verify_chain(school_id=world.school.pk).problem
+        ledger.verify_chain(school_id=world.school.pk).problem
         == "the record of the chain's end is missing"
     )
-    with pytest.raises(services.ChainBrokenError):
+    with pytest.raises(ledger.ChainBrokenError):
         _note(world)
     assert not ChainHead.objects.filter(school=world.school).exists()
 

@@ -10,8 +10,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
-from chronology.services import verify_chain
 from concerns import missing_services as services
 from concerns.missing_selectors import (
     absence_list_for,

@@ -7,8 +7,8 @@ import datetime
 import pytest
 import time_machine
 
+from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
-from chronology.services import verify_chain
 from concerns.missing_selectors import absence_state, missing_count_last_12_months
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from chronology.services import verify_chain
+from chronology.ledger.services import verify_chain
 from demo.referrals import seed_demo_referrals
 from demo.seed import seed_demo
 from referrals.models import Referral

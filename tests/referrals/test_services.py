@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 
+from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
-from chronology.services import verify_chain
 from contacts.models import Agency
 from referrals import services
 from referrals.models import Referral, ReferralStatus, ReferralUpdate

@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, CpFile, EntryKind
-from chronology.services import verify_chain
 from reminders.models import Reminder
 from reminders.services import reviews_run
 from safeguard.models import Notification

@@ -15,13 +15,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test import TestCase
 
 from chronology import services as chronology_services
+from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry
 from concerns.models import Concern, ConcernPupil, DslRecord
 from referrals.models import Referral
 from safeguard.workdays import LONDON
 from tests.conftest import World
-from transfers import retention as svc
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
+from transfers.retention import services as svc
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +92,8 @@ def test_the_job_destroys_content_at_its_date_keeps_hashes_and_the_chain_verifie
     assert [str(own.attachment.pk), own.attachment.sha256] in tomb["attachments"]
     assert [e.kind for e in retention.events.all()] == ["destroyed"]
     # The chain still verifies, for this school and the other.
-    assert chronology_services.verify_chain(school_id=world.school.pk).ok
-    assert chronology_services.verify_chain(school_id=world.other_school.pk).ok
+    assert verify_chain(school_id=world.school.pk).ok
+    assert verify_chain(school_id=world.other_school.pk).ok
     # The other school's pupil is untouched.
     other = records["other"].concern
     other.refresh_from_db()
@@ -161,7 +162,7 @@ def test_a_destroyed_entry_whose_hash_is_changed_breaks_the_chain(
             )
         finally:
             cursor.execute("SET session_replication_role = DEFAULT")
-    report = chronology_services.verify_chain(school_id=world.school.pk)
+    report = verify_chain(school_id=world.school.pk)
     assert not report.ok
     assert report.broken_at == entry.sequence
 
@@ -193,7 +194,7 @@ def test_a_concern_shared_with_a_child_still_kept_keeps_its_words(
     run_at(after(DESTROY_ON))
     concern.refresh_from_db()
     assert concern.account == ""
-    assert chronology_services.verify_chain(school_id=world.school.pk).ok
+    assert verify_chain(school_id=world.school.pk).ok
 
 
 def test_a_file_in_retention_is_read_only(world: World, records: dict[str, Any]) -> None:
@@ -239,7 +240,7 @@ def test_the_last_school_keeps_the_file_until_date_of_birth_plus_the_trusts_year
         DslRecord.objects.filter(concern__involvements__pupil=pupil).exclude(outcome="").count()
         == 0
     )
-    assert chronology_services.verify_chain(school_id=world.school.pk).ok
+    assert verify_chain(school_id=world.school.pk).ok
 
 
 def test_a_file_long_past_its_date_still_gets_14_days_notice(
@@ -363,7 +364,7 @@ def test_a_receipt_in_the_service_starts_retention_and_the_copy_is_destroyed_aft
     assert not pdf_path.exists()
     assert [str(ready.export.pk), ready.export.pdf_sha256] in retention.tombstone["exports"]
     for school in (world.school, world.other_school):
-        assert chronology_services.verify_chain(school_id=school.pk).ok
+        assert verify_chain(school_id=school.pk).ok
     received = ChronologyEntry.objects.filter(school=world.other_school, pupil=incoming.pupil)
     assert all(entry.details for entry in received)
     incoming.refresh_from_db()
@@ -474,7 +475,7 @@ def test_a_pupil_who_comes_back_has_their_file_live_again(
     )
     assert Retention.objects.get(school=world.other_school).state == RetentionState.DESTROYED
     for school in (world.school, world.other_school):
-        assert chronology_services.verify_chain(school_id=school.pk).ok
+        assert verify_chain(school_id=school.pk).ok
 
 
 def test_the_dsl_takes_a_file_out_of_retention_when_the_move_falls_through(
@@ -533,6 +534,6 @@ def test_words_planted_in_a_destroyed_entry_break_the_chain(
             )
         finally:
             cursor.execute("SET session_replication_role = DEFAULT")
-    report = chronology_services.verify_chain(school_id=world.school.pk)
+    report = verify_chain(school_id=world.school.pk)
     assert report.broken_at == entry.sequence
     assert "holds words again" in report.problem

@@ -18,8 +18,8 @@ from safeguard.models import Notification
 from tests.conftest import World
 from tests.factories import UserFactory
 from tests.transfers.test_retention import after, kept, run_at
-from transfers import retention as svc
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
+from transfers.retention import services as svc
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chronology.services import verify_chain
+from chronology.ledger.services import verify_chain
 from schools.models import School
 
 

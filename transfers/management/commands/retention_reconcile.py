@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from transfers.retention import retention_policy_reconcile
+from transfers.retention.services import retention_policy_reconcile
 
 
 class Command(BaseCommand):

@@ -16,9 +16,10 @@ from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 
-from . import retention as svc
-from .models import RetentionState
-from .retention_forms import LegalHoldForm, RetentionEndForm
+from ..models import RetentionState
+from . import services as svc
+from .forms import LegalHoldForm, RetentionEndForm
+from .selectors import retention_get, retentions_for
 
 
 @login_required
@@ -28,7 +29,7 @@ def retention_list(request: HttpRequest) -> HttpResponse:
     school = request.schools.acting  # type: ignore[attr-defined]
     if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
         raise PermissionDenied
-    rows = list(svc.retentions_for(actor=request.user, school=school))
+    rows = list(retentions_for(actor=request.user, school=school))
     policy = svc.policy_for(school.trust_id)
     return render(
         request,
@@ -46,7 +47,7 @@ def retention_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def retention_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     """One file in retention: its date, its history, and the legal hold (set or lift it)."""
-    retention = svc.retention_get(actor=request.user, pk=pk)
+    retention = retention_get(actor=request.user, pk=pk)
     lifting = retention.legal_hold
     ending = request.method == "POST" and "end-reason" in request.POST
     posted = request.POST if request.method == "POST" else None

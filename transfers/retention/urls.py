@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import retention_views
+from . import views
 
 urlpatterns = [
-    path("transfers/retention/", retention_views.retention_list, name="retention-list"),
+    path("transfers/retention/", views.retention_list, name="retention-list"),
     path(
         "transfers/retention/<uuid:pk>/",
-        retention_views.retention_detail,
+        views.retention_detail,
         name="retention-detail",
     ),
 ]

@@ -6,70 +6,30 @@ to destroying while a legal hold is (or was, in the same statement) set; its dat
 transfer never change; it is never deleted; and on PostgreSQL a deferred trigger refuses to commit
 a row still "destroying". While (and only while) a pupil's row says "destroying", the UPDATE guards
 of that pupil's records stand aside for one kind of change: the narrative columns listed in
-`BLANKED` set to '' (or left as they are); every other column, hashes included, stays as it is.
-A record shared with other children (a concern, a risk assessment) is blanked only when every child
-on it is destroyed or being destroyed at that school.
+`BLANKED` (each app's declared narrative, `narrative.py`) set to '' (or left as they are); every
+other column, hashes included, stays as it is. A record shared with other children (a concern, a
+risk assessment) is blanked only when every child on it is destroyed or being destroyed at that
+school.
 """
 
 from __future__ import annotations
 
+from django.db.models import Model
+
 from safeguard.triggers import Guard, register, register_exemption, register_postgresql
 
-# What destruction blanks, table by table: the words. Ids, dates, choices and hashes stay.
+from .narrative import NARRATIVE
+
+
+# What destruction blanks, table by table: the words (each app's NARRATIVE fields, as columns).
+# Ids, dates, choices and hashes stay.
+def _columns(model: type[Model], fields: tuple[str, ...]) -> tuple[str, ...]:
+    column = {f.name: str(f.column) for f in model._meta.concrete_fields}
+    return tuple(column[name] for name in fields)
+
+
 BLANKED: dict[str, tuple[str, ...]] = {
-    "chronology_chronologyentry": ("details", "people_involved"),
-    "chronology_cpfile": ("open_reason", "close_reason"),
-    "chronology_pupilstatus": ("lead_professional", "lead_professional_contact", "notes"),
-    "chronology_riskassessment": (
-        "title",
-        "risks",
-        "measures",
-        "other_pupils_considered",
-        "other_contributors",
-    ),
-    "chronology_riskassessmentreview": ("notes",),
-    "concerns_concern": (
-        "location",
-        "reason_for_recording",
-        "account",
-        "professional_opinion",
-        "actions_taken",
-        "other_information",
-    ),
-    "concerns_concernpupil": (
-        "involvement_other",
-        "pupil_legal_name",
-        "pupil_known_as",
-        "pupil_upn",
-        "pupil_registration_group",
-    ),
-    "concerns_involvementcategory": ("label",),
-    "concerns_bodymapmark": ("description",),
-    "concerns_attachment": ("file", "original_name"),
-    "concerns_addendum": ("text",),
-    "concerns_dslrecord": (
-        "received_from",
-        "action_reasons",
-        "action_details",
-        "level_of_need_reason",
-        "parents_informed_reason",
-        "outcome",
-        "outcome_given_by",
-        "information_held_elsewhere",
-        "cp_file_reason",
-    ),
-    "concerns_advicesought": ("advice",),
-    "concerns_action": ("description", "done_note"),
-    "concerns_missingepisode": ("last_seen_details", "circumstances"),
-    "concerns_missingepisodestep": ("notes", "person", "place"),
-    "concerns_continuousabsence": (
-        "contact_attempts",
-        "reason_known",
-        "end_reason",
-        "la_told_whom",
-    ),
-    "referrals_referral": ("spoken_to", "reason", "parents_reason"),
-    "referrals_referralupdate": ("notes",),
+    model._meta.db_table: _columns(model, fields) for model, fields in NARRATIVE.items()
 }
 
 # Whose file each table's row belongs to (SQL on OLD).

@@ -24,16 +24,45 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import PlatformAdminAction
+from audit.services import platform_admin_event_record
+from chronology.ledger.services import chain_lock
+from chronology.models import (
+    ChronologyEntry,
+    CpFile,
+    EntryKind,
+    PupilStatus,
+    RiskAssessment,
+    RiskAssessmentPupil,
+    RiskAssessmentReview,
+)
+from concerns.models import (
+    Action,
+    Addendum,
+    AdviceSought,
+    Attachment,
+    BodyMapMark,
+    Concern,
+    ConcernPupil,
+    ContinuousAbsence,
+    DslRecord,
+    InvolvementCategory,
+    MissingEpisode,
+    MissingEpisodeStep,
+)
+from referrals.models import Referral, ReferralUpdate
 from safeguard import workdays
-from safeguard.access import access_for, get_for_actor_or_404
+from safeguard.access import access_for
+from safeguard.notifications import notify
 from safeguard.roles import Perm
+from schools.models import Pupil
+from schools.selectors import safeguarding_leads
 
-from .guards import BLANKED
-from .models import (
+from ..models import (
     DAYS_AFTER_RECEIPT_MIN,
     YEARS_AFTER_BIRTH_MAX,
     YEARS_AFTER_BIRTH_MIN,
@@ -47,6 +76,7 @@ from .models import (
     RetentionState,
     Transfer,
 )
+from .narrative import NARRATIVE
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +134,6 @@ def _event(retention: Retention, kind: str, reason: str = "", by: Any = None) ->
 def _added_since_sent(transfer: Transfer) -> int:
     """Chronology entries written for the pupil after their file was prepared for sending (a file
     sent ahead of the move): the new school has not got them."""
-    from chronology.models import ChronologyEntry, EntryKind
-
     prepared = transfer.export.finished_at if transfer.export else None
     if prepared is None:
         return 0
@@ -176,8 +204,6 @@ def pupils_in_retention(*, school_id: int, pupil_ids: list[Any]) -> set[Any]:
 
 def read_only_error(pupil_id: Any) -> ValidationError:
     """The refusal to add to a file in retention, naming the child (the DSL is the reader)."""
-    from schools.models import Pupil
-
     pupil = Pupil.objects.filter(pk=pupil_id).first()
     return ValidationError(READ_ONLY.format(name=pupil.display_name if pupil else "This child"))
 
@@ -195,9 +221,6 @@ def _schedule(
 ) -> Retention:
     """A new retention row, never due sooner than NOTICE_DAYS from today; the school's DSL and
     deputies are told (no child's name in the notification)."""
-    from concerns.services import safeguarding_leads
-    from safeguard.notifications import notify
-
     destroy_on = max(destroy_on, today + datetime.timedelta(days=NOTICE_DAYS))
     added = _added_since_sent(transfer) if transfer is not None else 0
     retention = Retention.objects.create(
@@ -304,27 +327,6 @@ def retention_end_for_returning_pupil(
         )
 
 
-def retentions_for(*, actor: Any, school: Any) -> QuerySet[Retention]:
-    """The school's files in retention, soonest to be destroyed first (DSL and deputies)."""
-    if not access_for(actor).has(Perm.TRANSFER_CP_FILES, school.pk):
-        return Retention.objects.none()
-    return (
-        Retention.objects.filter(school=school)
-        .select_related("pupil", "transfer")
-        .order_by("state", "destroy_on", "pk")
-    )
-
-
-def retention_get(*, actor: Any, pk: Any) -> Retention:
-    """One file in retention; another school's, or a missing one, is the same 404."""
-    return get_for_actor_or_404(
-        Retention.objects.select_related("pupil", "transfer", "school"),
-        actor=actor,
-        perm=Perm.TRANSFER_CP_FILES,
-        pk=pk,
-    )
-
-
 # --- A corrected policy (docs/adr/0025) ---------------------------------------------------------
 
 
@@ -356,9 +358,6 @@ def retention_policy_reconcile(
     policy now makes earlier is left as it is: the DSL was told the later one. A file under a legal
     hold stays in retention (nothing is destroyed while held). Destroyed files cannot come back.
     """
-    from concerns.services import safeguarding_leads
-    from safeguard.notifications import notify
-
     today = today or timezone.localdate()
     policies = {p.trust_id: p for p in RetentionPolicy.objects.all()}
     kept = Retention.objects.filter(state=RetentionState.KEPT).select_related(
@@ -427,9 +426,6 @@ def retention_policy_set(
     """The platform administrator sets a trust's retention policy: refused below the minimums
     (beside the field); recorded and told to each of the trust's schools' head and DSL; files the
     old setting moved into retention too early come out at once (`retention_policy_reconcile`)."""
-    from audit.models import PlatformAdminAction
-    from audit.services import platform_admin_event_record
-
     policy = RetentionPolicy.objects.select_for_update().filter(trust=trust).first()
     if policy is None:
         policy = RetentionPolicy(trust=trust)
@@ -480,30 +476,6 @@ def _shared_gone(links: QuerySet[Any], field: str, pupil_id: Any, school_id: int
 def _destroy_content(retention: Retention) -> dict[str, Any]:
     """Blank the file's content (the guards allow it only while the row says "destroying");
     return the tombstone: each record's id and hash, as they were."""
-    from chronology.models import (
-        ChronologyEntry,
-        CpFile,
-        PupilStatus,
-        RiskAssessment,
-        RiskAssessmentPupil,
-        RiskAssessmentReview,
-    )
-    from concerns.models import (
-        Action,
-        Addendum,
-        AdviceSought,
-        Attachment,
-        BodyMapMark,
-        Concern,
-        ConcernPupil,
-        ContinuousAbsence,
-        DslRecord,
-        InvolvementCategory,
-        MissingEpisode,
-        MissingEpisodeStep,
-    )
-    from referrals.models import Referral, ReferralUpdate
-
     school_id, pupil_id = retention.school_id, retention.pupil_id
     mine = {"school_id": school_id, "pupil_id": pupil_id}
     concern_ids = list(
@@ -561,8 +533,28 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
     IncomingTransfer.objects.filter(**mine).update(pdf="", bundle="")
 
     # This child's own records, then records shared with other children once the last goes:
-    # each table's words (transfers.guards.BLANKED, the only change the guards then allow).
-    own_rows: dict[Any, Q] = {
+    # each table's words (the apps' NARRATIVE fields, the only change the guards then allow).
+    rows = destroyed_rows(
+        school_id=school_id,
+        pupil_id=pupil_id,
+        concern_ids=concern_ids,
+        assessment_ids=assessment_ids,
+    )
+    for record, which in rows.items():
+        record._default_manager.filter(which).update(**dict.fromkeys(NARRATIVE[record], ""))
+    tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
+    tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
+    return tomb
+
+
+def destroyed_rows(
+    *, school_id: int, pupil_id: Any, concern_ids: list[Any], assessment_ids: list[Any]
+) -> dict[type[Model], Q]:
+    """The rows whose words destruction blanks, model by model: this child's own records, and the
+    shared records (`concern_ids`, `assessment_ids`) whose every child is gone. Every model here
+    must declare its narrative fields (system check transfers.E001)."""
+    mine = {"school_id": school_id, "pupil_id": pupil_id}
+    return {
         ChronologyEntry: Q(**mine),
         CpFile: Q(**mine),
         PupilStatus: Q(**mine),
@@ -583,13 +575,6 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
         RiskAssessment: Q(pk__in=assessment_ids),
         RiskAssessmentReview: Q(assessment_id__in=assessment_ids),
     }
-    for model, rows in own_rows.items():
-        model.objects.filter(rows).update(
-            **dict.fromkeys(_model_columns(model, BLANKED[model._meta.db_table]), "")
-        )
-    tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
-    tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
-    return tomb
 
 
 def _delete_stored(names: list[tuple[Any, str]], *, retention_id: Any) -> None:
@@ -602,25 +587,18 @@ def _delete_stored(names: list[tuple[Any, str]], *, retention_id: Any) -> None:
             logger.exception("retention %s: stored file %s not deleted", retention_id, name)
 
 
-def _model_columns(model: Any, columns: tuple[str, ...]) -> list[str]:
-    """The model's field names for these database columns (a foreign key's column ends in _id)."""
-    return [f.name for f in model._meta.concrete_fields if f.column in columns]
-
-
 def _hashes(rows: QuerySet[Any], field: str) -> list[list[str]]:
     return [[str(pk), h] for pk, h in rows.order_by("pk").values_list("pk", field)]
 
 
 def retention_destroy(*, retention: Retention, now: datetime.datetime | None = None) -> bool:
     """Destroy one file whose date has come (never under a legal hold); True when destroyed."""
-    from chronology.services import _head_for_update
-
     now = now or timezone.now()
     with transaction.atomic():
         retention = Retention.objects.select_for_update().get(pk=retention.pk)
         # The school's chain lock: an entry being appended for this child finishes first (and is
         # blanked with the rest), or waits and is then refused as read-only.
-        _head_for_update(retention.school_id)
+        chain_lock(retention.school_id)
         if (
             retention.state != RetentionState.KEPT
             or retention.legal_hold
@@ -641,9 +619,6 @@ def retention_destroy(*, retention: Retention, now: datetime.datetime | None = N
 
 def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
     """The nightly job: schedule what the policy now covers, destroy what is due (idempotent)."""
-    from chronology.models import ChronologyEntry
-    from schools.models import Pupil
-
     now = now or timezone.now()
     today = workdays.local_date(now)
     scheduled = 0
