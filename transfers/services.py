@@ -562,13 +562,18 @@ def incoming_match(*, incoming: IncomingTransfer) -> Match:
             if found.date_of_birth == incoming.date_of_birth:
                 return Match(found, "UPN and date of birth")
             return Match(None, "", upn_conflict=found)
-    same = list(
-        pupils.filter(
-            date_of_birth=incoming.date_of_birth,
-            legal_first_name__iexact=incoming.legal_first_name.strip(),
-            legal_last_name__iexact=incoming.legal_last_name.strip(),
-        ).filter(Q(upn="") | Q(upn=incoming.upn))[:2]
-    )
+    # Names compared in Python, whatever their case and accents' case ("ZOË" is "Zoë"): SQLite's
+    # case-insensitive LIKE folds only A to Z. Pupils of one date of birth are few.
+    first = incoming.legal_first_name.strip().casefold()
+    last = incoming.legal_last_name.strip().casefold()
+    same = [
+        pupil
+        for pupil in pupils.filter(date_of_birth=incoming.date_of_birth).filter(
+            Q(upn="") | Q(upn=incoming.upn)
+        )
+        if pupil.legal_first_name.strip().casefold() == first
+        and pupil.legal_last_name.strip().casefold() == last
+    ][:2]
     if len(same) == 1:
         return Match(same[0], "legal name and date of birth")
     return Match(None, "")

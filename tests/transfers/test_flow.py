@@ -371,6 +371,23 @@ def test_then_by_legal_name_and_date_of_birth(world: World, ready: Transfer) -> 
     assert (match.pupil, match.by) == (joined, "legal name and date of birth")
 
 
+def test_names_match_whatever_the_case_of_their_accents(world: World, ready: Transfer) -> None:
+    """"ZOË BRONTË" on the roll is the file's "Zoë Brontë", on every database (SQLite's LIKE
+    folds only A to Z)."""
+    world.pupil.legal_first_name, world.pupil.legal_last_name = "Zoë", "Brontë"
+    world.pupil.save()
+    joined = PupilFactory(
+        school=world.other_school,
+        legal_first_name="ZOË",
+        legal_last_name="BRONTË ",
+        date_of_birth=world.pupil.date_of_birth,
+    )
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    assert (incoming.legal_first_name, incoming.legal_last_name) == ("Zoë", "Brontë")
+    match = services.incoming_match(incoming=incoming)
+    assert (match.pupil, match.by) == (joined, "legal name and date of birth")
+
+
 @pytest.mark.parametrize(
     ("born", "year_group"),
     [
