@@ -28,7 +28,7 @@ from django.utils import timezone
 from contacts.models import KeyContactRole, SchoolKeyContact
 from contacts.selectors import key_contact_list_for
 from safeguard.access import access_for, get_or_404
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from schools.models import School, SchoolMembership, User
 
 from .models import Allegation, LowLevelConcern, NamedPerson, SubjectType
@@ -43,7 +43,9 @@ def _nobody() -> Q:
 
 def _not_for_the_head_or_subject(actor: Any) -> Q:
     """Hide what is about the headteacher from the head role, and anything from its subject."""
-    head_of = SchoolMembership.objects.filter(user_id=actor.pk, role="head").values("school_id")
+    head_of = SchoolMembership.objects.filter(user_id=actor.pk, role=RoleKey.HEAD).values(
+        "school_id"
+    )
     return ~Q(subject_type=SubjectType.HEADTEACHER, school_id__in=head_of) & ~Q(
         subject_user_id=actor.pk
     )
@@ -161,7 +163,7 @@ def allegation_is_visible_to(*, actor: Any, allegation: Allegation) -> bool:
 def _staff_of(school: School) -> QuerySet[User]:
     return User.objects.filter(
         Q(school_memberships__school=school)
-        | Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role="tso"),
+        | Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role=RoleKey.TSO),
         is_active=True,
     ).distinct()
 
@@ -174,7 +176,7 @@ def nameable_people_for(*, allegation: Allegation) -> list[User]:
         people = people.exclude(pk=allegation.subject_user_id)
     if allegation.about_headteacher:
         people = people.exclude(
-            school_memberships__school=allegation.school, school_memberships__role="head"
+            school_memberships__school=allegation.school, school_memberships__role=RoleKey.HEAD
         )
     return list(people.order_by("full_name"))
 
@@ -193,7 +195,9 @@ def governors_for(*, school: School) -> list[User]:
     sent to in the product (the chair of governors may have no account: `chairs_for`)."""
     return list(
         User.objects.filter(
-            school_memberships__school=school, school_memberships__role="governor", is_active=True
+            school_memberships__school=school,
+            school_memberships__role=RoleKey.GOVERNOR,
+            is_active=True,
         )
         .distinct()
         .order_by("full_name")
@@ -220,9 +224,9 @@ def chair_user_ids(*, chairs: list[SchoolKeyContact], people: list[User]) -> set
 def handlers_for(*, school: School, about_headteacher: bool) -> list[User]:
     """Who is told of a new report: the headteacher (unless it is about the headteacher) and the
     trust's safeguarding officers."""
-    q = Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role="tso")
+    q = Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role=RoleKey.TSO)
     if not about_headteacher:
-        q |= Q(school_memberships__school=school, school_memberships__role="head")
+        q |= Q(school_memberships__school=school, school_memberships__role=RoleKey.HEAD)
     return list(User.objects.filter(q, is_active=True).distinct().order_by("full_name"))
 
 

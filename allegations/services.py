@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from safeguard.access import access_for
 from safeguard.notifications import notify
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from safeguard.workdays import within_working_days
 from schools.models import School, SchoolMembership, User, search_key
 
@@ -65,7 +65,7 @@ def _require_open(allegation: Allegation, field: str) -> None:
 
 def _is_head_of(user: Any, school_id: int) -> bool:
     memberships = SchoolMembership.objects.filter(user_id=user.pk, school_id=school_id)
-    return memberships.filter(role="head").exists()
+    return memberships.filter(role=RoleKey.HEAD).exists()
 
 
 def _step(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import transaction
 from django.http import HttpRequest
 
+from safeguard.roles import CP_ROLE_CONFIRMERS
+
 from .models import AccessLog, PlatformAdminAction, PlatformAdminEvent
 
 if TYPE_CHECKING:
@@ -37,7 +39,8 @@ def access_log_write(
 # --- What the platform administrator did to a school (docs/adr/0025) ------------------------------
 
 # Who is told, and reads the list: the school's headteacher and DSL.
-PLATFORM_WATCHER_ROLES = ("head", "dsl")
+# The head and the DSL are told of what the platform administrator does at their school.
+PLATFORM_WATCHER_ROLES = CP_ROLE_CONFIRMERS
 SUBJECT_MAX = 300
 DETAIL_MAX = 2000
 

@@ -14,7 +14,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from safeguard.access import access_for, get_for_actor_or_404, get_or_404, scope
-from safeguard.roles import ROLES, Perm
+from safeguard.roles import ROLES, Perm, RoleKey
 from schools.models import Pupil, School, SchoolMembership, TrustMembership
 
 from .hours import Opening, OpeningState, opening_at, when_in_words
@@ -286,7 +286,7 @@ class KeyPerson:
     contact: SchoolKeyContact | None = None  # set when the person is an editable key contact
 
 
-KEY_MEMBERSHIP_ROLES = ["dsl", "deputy", "head", "governor"]
+KEY_MEMBERSHIP_ROLES = [RoleKey.DSL, RoleKey.DEPUTY, RoleKey.HEAD, RoleKey.GOVERNOR]
 
 
 def is_member(actor: Any, school: School | int | None) -> bool:
@@ -309,7 +309,7 @@ def key_roles_for(*, actor: Any, school: School) -> list[KeyPerson]:
     for m in memberships:
         by_role.setdefault(m.role, []).append(m)
     extra = list(SchoolKeyContact.objects.filter(school=school).order_by("role", "name"))
-    for role in ["dsl", "deputy", "head"]:
+    for role in [RoleKey.DSL, RoleKey.DEPUTY, RoleKey.HEAD]:
         for m in sorted(by_role.get(role, []), key=lambda m: m.user.full_name):
             people.append(
                 KeyPerson(
@@ -323,10 +323,10 @@ def key_roles_for(*, actor: Any, school: School) -> list[KeyPerson]:
             )
     for contact in [c for c in extra if c.role == "chair_of_governors"]:
         people.append(_from_contact(contact))
-    for m in sorted(by_role.get("governor", []), key=lambda m: m.user.full_name):
+    for m in sorted(by_role.get(RoleKey.GOVERNOR, []), key=lambda m: m.user.full_name):
         people.append(
             KeyPerson(
-                role=ROLES["governor"].label,
+                role=ROLES[RoleKey.GOVERNOR].label,
                 name=m.user.full_name,
                 job_title=m.user.job_title,
                 email=m.user.email,
@@ -335,12 +335,12 @@ def key_roles_for(*, actor: Any, school: School) -> list[KeyPerson]:
     for contact in [c for c in extra if c.role == "safeguarding_governor"]:
         people.append(_from_contact(contact))
     tsos = TrustMembership.objects.filter(
-        trust_id=school.trust_id, role="tso", user__is_active=True
+        trust_id=school.trust_id, role=RoleKey.TSO, user__is_active=True
     ).select_related("user")
     for tso in sorted(tsos, key=lambda t: t.user.full_name):
         people.append(
             KeyPerson(
-                role=ROLES["tso"].label,
+                role=ROLES[RoleKey.TSO].label,
                 name=tso.user.full_name,
                 job_title=tso.user.job_title,
                 email=tso.user.email,

@@ -54,6 +54,7 @@ from contacts.models import Agency
 from oversight.models import ConcernTally
 from oversight.tally_services import tally_refresh
 from referrals.models import Referral
+from safeguard.roles import RoleKey
 from schools import services as school_services
 from schools.models import Pupil, School, SchoolMembership, Trust, User, YearGroup
 
@@ -174,7 +175,7 @@ class Seeder:
         tso = school_services.user_create(email=TSO_EMAIL, full_name="Benchmark TSO")
         tso.set_unusable_password()
         tso.save(update_fields=["password"])
-        school_services.trust_membership_grant(user=tso, trust=trust, role="tso")
+        school_services.trust_membership_grant(user=tso, trust=trust, role=RoleKey.TSO)
         self.agency = Agency.objects.create(
             trust=trust, kind="social_care", name="Children's social care front door"
         )
@@ -240,8 +241,10 @@ class Seeder:
         for i, school in enumerate(self.schools):
             dsl, staff = users[i * per], users[i * per + 1 : (i + 1) * per]
             people[school.pk] = (dsl, staff)
-            memberships.append(SchoolMembership(school=school, user=dsl, role="dsl"))
-            memberships += [SchoolMembership(school=school, user=s, role="staff") for s in staff]
+            memberships.append(SchoolMembership(school=school, user=dsl, role=RoleKey.DSL))
+            memberships += [
+                SchoolMembership(school=school, user=s, role=RoleKey.STAFF) for s in staff
+            ]
         SchoolMembership.objects.bulk_create(memberships)
         self._count("people", len(users))
         return people

@@ -12,6 +12,7 @@ import random
 
 from contacts import services
 from contacts.models import FamilyContact, SchoolKeyContact
+from safeguard.roles import RoleKey
 from schools.models import Pupil, School, Trust, User
 
 CHAIRS = {
@@ -158,7 +159,7 @@ def seed_demo_contacts(*, trust: Trust) -> int:
     written = 0
     for school in School.objects.filter(trust=trust).order_by("slug"):
         admin = User.objects.filter(
-            school_memberships__school=school, school_memberships__role="admin"
+            school_memberships__school=school, school_memberships__role=RoleKey.ADMIN
         ).first()
         if admin is None:
             continue

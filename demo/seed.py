@@ -8,6 +8,7 @@ from django.db import transaction
 
 from concerns.services import category_seed_defaults
 from contacts.services import agency_seed_defaults
+from safeguard.roles import RoleKey
 from schools import services
 from schools.models import Pupil, School, Trust, User
 from transfers.signing import signing_key_active, signing_key_generate
@@ -77,7 +78,7 @@ def seed_demo(*, password: str, today: datetime.date, history: bool = True) -> d
     agency_seed_defaults(trust=trust)
     seed_demo_contacts(trust=trust)
     tso = demo_user(TSO_EMAIL, "Dr Anne Fielding", "Trust Safeguarding Officer", password)
-    services.trust_membership_grant(user=tso, trust=trust, role="tso")
+    services.trust_membership_grant(user=tso, trust=trust, role=RoleKey.TSO)
     concerns_created = sum(
         seed_demo_concerns(school=School.objects.get(slug=spec.slug), today=today, history=history)
         for spec in SCHOOLS

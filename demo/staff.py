@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safeguard.roles import RoleKey
 from schools.models import RoleRequest, School, SchoolMembership, User
 from schools.staff.services import role_request_confirm, staff_invite, staff_roles_set
 
@@ -15,13 +16,15 @@ def seed_demo_shared_deputy(*, password: str) -> User:
     person = demo_user(SHARED_DEPUTY_EMAIL, "Priya Shah", "Deputy DSL (trust-wide)", password)
     for slug in SHARED_DEPUTY_SCHOOLS:
         school = School.objects.get(slug=slug)
-        if SchoolMembership.objects.filter(user=person, school=school, role="deputy").exists():
+        if SchoolMembership.objects.filter(
+            user=person, school=school, role=RoleKey.DEPUTY
+        ).exists():
             continue
         admin = User.objects.get(email=f"admin@{slug}.example")
         head = User.objects.get(email=f"head@{slug}.example")
         works_here = SchoolMembership.objects.filter(user=person, school=school).exists()
         pending = RoleRequest.objects.filter(
-            user=person, school=school, role="deputy", status=RoleRequest.Status.PENDING
+            user=person, school=school, role=RoleKey.DEPUTY, status=RoleRequest.Status.PENDING
         ).first()
         if pending is None:
             if works_here:
@@ -39,10 +42,10 @@ def seed_demo_shared_deputy(*, password: str) -> User:
                     email=person.email,
                     full_name=person.full_name,
                     job_title=person.job_title,
-                    roles=["deputy"],
+                    roles=[RoleKey.DEPUTY],
                 )
             pending = RoleRequest.objects.get(
-                user=person, school=school, role="deputy", status=RoleRequest.Status.PENDING
+                user=person, school=school, role=RoleKey.DEPUTY, status=RoleRequest.Status.PENDING
             )
         role_request_confirm(actor=head, role_request=pending)
     return person

@@ -24,6 +24,7 @@ from django.utils import timezone
 from safeguard import workdays
 from safeguard.models import Notification
 from safeguard.notifications import notify, notify_all
+from safeguard.roles import RoleKey
 
 from .models import Reminder
 
@@ -65,7 +66,7 @@ class People:
 
         self.by_role: dict[tuple[int, str], set[int]] = defaultdict(set)
         rows = SchoolMembership.objects.filter(
-            role__in=["dsl", "deputy", "head"], user__is_active=True
+            role__in=[RoleKey.DSL, RoleKey.DEPUTY, RoleKey.HEAD], user__is_active=True
         ).values_list("school_id", "role", "user_id")
         for school_id, role, user_id in rows:
             self.by_role[(school_id, role)].add(user_id)
@@ -114,7 +115,7 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
                 f"triage:{pk}:deputies",
                 f"{prefix} has not been opened by a DSL within {target}",
                 link,
-                frozenset(people.of(school_id, "deputy")),
+                frozenset(people.of(school_id, RoleKey.DEPUTY)),
                 urgent=bool(danger),
             )
         if now >= second:
@@ -123,7 +124,7 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
                 f"triage:{pk}:head",
                 f"{prefix} is still not opened by a DSL or deputy",
                 link,
-                frozenset(people.of(school_id, "head")),
+                frozenset(people.of(school_id, RoleKey.HEAD)),
                 urgent=bool(danger),
             )
 
@@ -153,7 +154,7 @@ def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
                 f"action-overdue:{pk}:{due_on}",
                 "A safeguarding action is overdue",
                 link,
-                frozenset({owner_id} | people.of(school_id, "dsl")),
+                frozenset({owner_id} | people.of(school_id, RoleKey.DSL)),
             )
 
 

@@ -30,6 +30,7 @@ from django.utils.html import format_html
 
 from audit.models import PlatformAdminAction
 from audit.services import platform_admin_event_record
+from safeguard.roles import RoleKey
 
 from .models import RoleRequest, School, SchoolMembership, Trust, TrustMembership, User
 
@@ -475,7 +476,7 @@ class TrustAdmin(_InviteViewMixin, HoldingsGuardMixin, admin.ModelAdmin):
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 job_title=form.cleaned_data["job_title"],
-                role="tso",
+                role=RoleKey.TSO,
                 platform=True,
             )
             platform_admin_event_record(
@@ -524,7 +525,7 @@ class SchoolAdmin(_InviteViewMixin, HoldingsGuardMixin, admin.ModelAdmin):
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 job_title=form.cleaned_data["job_title"],
-                roles=["admin"],
+                roles=[RoleKey.ADMIN],
                 platform=True,
             )
             platform_admin_event_record(

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from safeguard.access import access_for, get_for_actor_or_404, scope
-from safeguard.roles import ROLES, Perm
+from safeguard.roles import ROLES, Perm, RoleKey
 
 from .models import (
     Pupil,
@@ -57,7 +57,7 @@ def safeguarding_leads(school: School | int) -> list[User]:
     return list(
         User.objects.filter(
             school_memberships__school=school,
-            school_memberships__role__in=["dsl", "deputy"],
+            school_memberships__role__in=[RoleKey.DSL, RoleKey.DEPUTY],
             is_active=True,
         ).distinct()
     )

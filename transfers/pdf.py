@@ -26,6 +26,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from concerns.models import Attachment
+from safeguard.roles import RoleKey
 from schools.models import Pupil, SchoolMembership
 
 from .records import CpRecords, ReceivedCopy, cp_records_for_export, received_copy_read
@@ -212,7 +213,7 @@ def _producer(records: CpRecords) -> tuple[str, str]:
     actor = records.produced_by
     membership = (
         SchoolMembership.objects.filter(
-            user_id=actor.pk, school_id=records.school.pk, role__in=["dsl", "deputy"]
+            user_id=actor.pk, school_id=records.school.pk, role__in=[RoleKey.DSL, RoleKey.DEPUTY]
         )
         .order_by("role")
         .first()

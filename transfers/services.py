@@ -29,7 +29,7 @@ from chronology.services import cp_file_open
 from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.notifications import notify
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from schools.models import Pupil, School, SchoolMembership, YearGroup
 from schools.selectors import safeguarding_leads
 
@@ -75,9 +75,9 @@ def _role_at(user: Any, school_id: int) -> str:
     roles = dict(
         SchoolMembership.objects.filter(user=user, school_id=school_id).values_list("role", "role")
     )
-    if "dsl" in roles:
+    if RoleKey.DSL in roles:
         return "Designated Safeguarding Lead"
-    if "deputy" in roles:
+    if RoleKey.DEPUTY in roles:
         return "Deputy Designated Safeguarding Lead"
     return user.job_title
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from django import forms
 
 from safeguard.forms import GovukFormMixin
-from safeguard.roles import SCHOOL_ROLE_CHOICES
+from safeguard.roles import SCHOOL_ROLE_CHOICES, RoleKey
 from schools.forms import NewPasswordForm
 
 ROLE_HINTS = {
-    "staff": "Logs concerns about pupils and sees what happened to them",
-    "dsl": "Needs the headteacher or the DSL to confirm it before it starts",
-    "deputy": "Needs the headteacher or the DSL to confirm it before it starts",
-    "head": "Needs the headteacher or the DSL to confirm it before it starts",
-    "admin": "Keeps the pupil roll, staff accounts and term dates; sees no child-protection files",
-    "governor": "Sees the school's figures, never a child's name",
+    RoleKey.STAFF: "Logs concerns about pupils and sees what happened to them",
+    RoleKey.DSL: "Needs the headteacher or the DSL to confirm it before it starts",
+    RoleKey.DEPUTY: "Needs the headteacher or the DSL to confirm it before it starts",
+    RoleKey.HEAD: "Needs the headteacher or the DSL to confirm it before it starts",
+    RoleKey.ADMIN: (
+        "Keeps the pupil roll, staff accounts and term dates; sees no child-protection files"
+    ),
+    RoleKey.GOVERNOR: "Sees the school's figures, never a child's name",
 }
 
 

@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from safeguard.access import access_for, forget_access
 from safeguard.notifications import notify
-from safeguard.roles import ROLES, Perm, Scope
+from safeguard.roles import CP_ROLE_CONFIRMERS, CP_ROLES, ROLES, Perm, RoleKey, Scope
 from schools import services as school_services
 from schools.models import (
     MembershipAction,
@@ -44,12 +44,11 @@ from .tokens import invitation_tokens
 
 logger = logging.getLogger(__name__)
 
-# Roles that open children's records: given only once the headteacher or the DSL confirms.
-CP_ROLES = frozenset({"dsl", "deputy", "head"})
-# Who confirms a CP role in a school (and is told of every change to one).
-CONFIRMER_ROLES = frozenset({"head", "dsl"})
+# Roles that open children's records (CP_ROLES) are given only once the headteacher or the DSL
+# confirms (CONFIRMER_ROLES), who are told of every change to one.
+CONFIRMER_ROLES = CP_ROLE_CONFIRMERS
 SCHOOL_ROLES = [key for key, role in ROLES.items() if role.scope is Scope.SCHOOL]
-PLATFORM_SCHOOL_ROLES = frozenset({"admin"})
+PLATFORM_SCHOOL_ROLES = frozenset({RoleKey.ADMIN})
 PLATFORM_NAME = "Platform administrator"
 NAME_MAX = 150
 NOTE_MAX = 500
@@ -177,7 +176,9 @@ def _cp_watchers(school: School) -> list[User]:
 def _trust_officers(trust_id: int) -> list[User]:
     return list(
         User.objects.filter(
-            is_active=True, trust_memberships__trust_id=trust_id, trust_memberships__role="tso"
+            is_active=True,
+            trust_memberships__trust_id=trust_id,
+            trust_memberships__role=RoleKey.TSO,
         ).distinct()
     )
 
@@ -742,7 +743,7 @@ def staff_roles_set(*, actor: Any, school: School, person: User, roles: list[str
     held, pending = _held_here(person, school)
     if not (held or pending) or not person.is_active:
         raise ValidationError({"roles": "They no longer work at this school: invite them again"})
-    if person.pk == actor.pk and "admin" in held and "admin" not in chosen:
+    if person.pk == actor.pk and RoleKey.ADMIN in held and RoleKey.ADMIN not in chosen:
         raise ValidationError(
             {
                 "roles": "You cannot take away your own administrator role: ask another "
@@ -931,7 +932,7 @@ def trust_role_invite(
     email: str,
     full_name: str,
     job_title: str = "",
-    role: str = "tso",
+    role: str = RoleKey.TSO,
     platform: bool = False,
 ) -> User:
     """Invite a person to a trust role (the trust safeguarding officer); an existing account gets
@@ -993,7 +994,7 @@ def trust_role_invite(
 
 
 @transaction.atomic
-def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = "tso") -> bool:
+def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = RoleKey.TSO) -> bool:
     """Take a trust role away (never the actor's own last one); deactivate the account when the
     person holds no role anywhere any more. True when the account was deactivated."""
     _require_trust_manager(actor, trust)

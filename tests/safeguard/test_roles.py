@@ -1,11 +1,16 @@
-"""The capability table of docs/architecture.md section 4, checked against what each role really holds."""
+"""The capability table of docs/architecture.md section 4, checked against what each role really
+holds; and roles named by `RoleKey`, never by a string."""
 
 from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from safeguard.access import access_for
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from schools import services
 from schools.models import SchoolMembership, User
 from tests.conftest import World
@@ -140,3 +145,57 @@ def test_a_revoke_reaches_every_copy_of_the_user_within_a_request(world: World) 
         assert access_for(request_user).has(Perm.MANAGE_CP_RECORDS, world.school)
         services.school_membership_revoke(membership=SchoolMembership.objects.get(user=person))
         assert not access_for(request_user).has(Perm.MANAGE_CP_RECORDS, world.school)
+
+
+PRODUCT_PACKAGES = [
+    "safeguard", "audit", "schools", "chronology", "concerns", "contacts", "referrals",
+    "allegations", "transfers", "oversight", "reminders", "roll", "home", "demo",
+]  # fmt: skip
+
+
+def _role_literals(tree: ast.AST) -> Iterator[int]:
+    """Lines naming a role by a string: `role="dsl"`, `...__role__in=["dsl"]`, `ROLES["tso"]`,
+    `"dsl" in roles`."""
+    keys = {str(k) for k in RoleKey}
+
+    def literal(node: ast.AST | None) -> bool:
+        if isinstance(node, ast.Constant):
+            return node.value in keys
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return any(literal(e) for e in node.elts)
+        return False
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg and literal(node.value):
+            if node.arg in ("role", "roles") or node.arg.endswith(("__role", "__role__in")):
+                yield node.value.lineno
+            elif node.arg == "role__in":
+                yield node.value.lineno
+        elif isinstance(node, ast.Subscript) and literal(node.slice):
+            if isinstance(node.value, ast.Name) and node.value.id == "ROLES":
+                yield node.lineno
+        elif isinstance(node, ast.Compare) and literal(node.left):
+            if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+                yield node.lineno
+
+
+def test_no_module_names_a_role_by_a_string() -> None:
+    """Roles are named by `RoleKey` (safeguard/roles.py), so a mistyped role is an error at
+    import, not a query that quietly finds nobody."""
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}:{line}"
+        for package in PRODUCT_PACKAGES
+        for path in sorted((root / package).rglob("*.py"))
+        if "migrations" not in path.parts and path.name != "roles.py"
+        for line in _role_literals(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not found, f"role keys written as strings (use RoleKey): {found}"
+
+
+def test_the_literal_finder_finds_what_it_is_for() -> None:
+    source = (
+        'a(role="dsl")\nb(x__role__in=["head"])\nROLES["tso"]\n"admin" in held\n'
+        'c(role=RoleKey.DSL)\nd(name="dsl")\n'
+    )
+    assert sorted(_role_literals(ast.parse(source))) == [1, 2, 3, 4]

@@ -372,7 +372,7 @@ def test_then_by_legal_name_and_date_of_birth(world: World, ready: Transfer) -> 
 
 
 def test_names_match_whatever_the_case_of_their_accents(world: World, ready: Transfer) -> None:
-    """"ZOË BRONTË" on the roll is the file's "Zoë Brontë", on every database (SQLite's LIKE
+    """ "ZOË BRONTË" on the roll is the file's "Zoë Brontë", on every database (SQLite's LIKE
     folds only A to Z)."""
     world.pupil.legal_first_name, world.pupil.legal_last_name = "Zoë", "Brontë"
     world.pupil.save()
