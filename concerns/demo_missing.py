@@ -18,7 +18,7 @@ from django.utils import timezone
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School, SchoolMembership, User
 
-from . import missing_services as services
+from .missing import episodes as services
 from .models import ContinuousAbsence, MissingEpisode
 
 FREQUENT_SCHOOL = "alderbrook"

@@ -330,7 +330,7 @@ def _referral(record: Any) -> dict[str, Any]:
 def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
     """A missing episode; once closed, its signed content holds the steps recorded by then (a
     step recorded after closing, the return interview, has a chronology entry of its own)."""
-    from concerns import missing_services
+    from concerns.missing import episodes as missing_services
 
     episode = record.episode
     steps = {s.step: s for s in record.steps if str(s.pk) not in chronicled_steps}
@@ -356,7 +356,7 @@ def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
 
 
 def _absence(absence: Any) -> dict[str, Any]:
-    from concerns.missing_services import absence_content
+    from concerns.missing.episodes import absence_content
 
     return {
         "id": str(absence.pk),

@@ -119,7 +119,7 @@ def test_safeguarding_page_query_count_does_not_grow(
 
 def _missing_and_absent(world: World, *, days_ago: int) -> None:
     """A closed missing episode with its steps and an ended absence, `days_ago` days back."""
-    from concerns import missing_services as missing
+    from concerns.missing import episodes as missing
     from safeguard.workdays import working_day_on_or_after
 
     dsl = world.users["dsl"]

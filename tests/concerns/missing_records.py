@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from concerns import missing_services
+from concerns.missing import episodes as missing_services
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import is_working_day
 from schools.models import Pupil, User

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AccessLog
-from concerns import missing_services as services
+from concerns.missing import episodes as services
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
 from tests.concerns.missing_records import school_day

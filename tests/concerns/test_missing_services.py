@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from chronology.models import ChronologyEntry, EntryKind
 from chronology.services import verify_chain
-from concerns import missing_services as services
-from concerns.missing_selectors import (
+from concerns.missing import episodes as services
+from concerns.missing.selectors import (
     absence_list_for,
     absence_state,
     missing_checklist,

@@ -14,8 +14,8 @@ from PIL import Image
 
 from chronology import services as chronology_services
 from chronology.models import CpFile
-from concerns import missing_services
 from concerns import services as concern_services
+from concerns.missing import episodes as missing_services
 from concerns.models import Attachment, Concern
 from referrals import services as referral_services
 from schools.models import Pupil, User

@@ -324,7 +324,7 @@ def test_with_the_rendered_pdf_of_the_same_file(world: World) -> None:
 
 
 def test_a_closed_missing_episode_carries_every_step_and_opens(world: World) -> None:
-    from concerns import missing_services
+    from concerns.missing import episodes as missing_services
     from tests.concerns.test_missing_services import _all_steps, _start, _step
 
     episode = _start(world)

@@ -21,8 +21,8 @@ from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School
 
-from .missing_services import la_deadline, police_were_called
-from .models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
+from ..models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
+from .episodes import la_deadline, police_were_called
 
 FREQUENT_EPISODES = 3  # Appendix C: going missing frequently may indicate exploitation
 WINDOW = datetime.timedelta(days=365)
@@ -97,7 +97,7 @@ def header_counts(*, actor: Any, school: School) -> HeaderCounts:
     missing count in it, and everyone else the unread count alone)."""
     from safeguard.notifications import unread_notifications_for
 
-    from .selectors import untriaged_for
+    from ..selectors import untriaged_for
 
     def count_of(rows: QuerySet[Any]) -> Coalesce:
         counted = rows.order_by().values("school").annotate(n=Count("pk")).values("n")

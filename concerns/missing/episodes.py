@@ -27,14 +27,14 @@ from safeguard.signing import content_hash
 from safeguard.workdays import SchoolCalendar, bank_holiday_name, school_day_number
 from schools.models import Pupil, User
 
-from .models import (
+from ..models import (
     ContinuousAbsence,
     MissingEpisode,
     MissingEpisodeStep,
     MissingStep,
     PoliceLine,
 )
-from .services import safeguarding_leads
+from ..services import safeguarding_leads
 
 # Clocks on phones and servers differ a little: "in the future" means more than this ahead.
 CLOCK_SLACK = datetime.timedelta(minutes=5)

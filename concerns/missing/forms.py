@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
-from .models import MissingStep, PoliceLine
+from ..models import MissingStep, PoliceLine
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S", "%H%M"]

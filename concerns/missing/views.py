@@ -23,8 +23,9 @@ from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.selectors import pupil_get_for
 
-from . import missing_services as services
-from .missing_forms import (
+from ..models import MissingStep, PoliceLine
+from . import episodes as services
+from .forms import (
     AbsenceEndForm,
     AbsenceLaToldForm,
     AbsenceStartForm,
@@ -32,7 +33,7 @@ from .missing_forms import (
     MissingStepForm,
     now_initial,
 )
-from .missing_selectors import (
+from .selectors import (
     FREQUENT_EPISODES,
     absence_get_for,
     absence_list_for,
@@ -44,7 +45,6 @@ from .missing_selectors import (
     missing_episode_get_for,
     missing_episode_list_for,
 )
-from .models import MissingStep, PoliceLine
 
 LIST_LIMIT = 200
 
