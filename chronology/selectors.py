@@ -6,23 +6,12 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from concerns.selectors import hidden_concerns
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
 
 from .models import ChronologyEntry, CpFile, PupilStatus, RiskAssessment
-
-
-def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
-    """Ids of restricted concerns the actor may not see: their entries, risk assessments and
-    anything else that came from them stay hidden too."""
-    from concerns.models import Concern
-    from concerns.selectors import cp_visible_q
-
-    concerns = Concern.objects.filter(restricted=True)
-    if school_id is not None:
-        concerns = concerns.filter(school_id=school_id)
-    return concerns.exclude(cp_visible_q(actor)).values("pk")
 
 
 def chronology_for(

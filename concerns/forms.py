@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
+from .content import DSL_FIELDS
 from .models import PART_1_TEXT_FIELDS, BodySide, CpFileDecision, DslAction, LevelOfNeed
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -257,8 +258,6 @@ class DslRecordForm(GovukFormMixin, forms.Form):
 
     @classmethod
     def initial_for(cls, record: Any) -> dict[str, Any]:
-        from .services import DSL_FIELDS
-
         initial = {f: getattr(record, f) for f in DSL_FIELDS}
         initial["version"] = record.version
         if record.parents_informed is not None:

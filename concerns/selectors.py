@@ -18,7 +18,7 @@ from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
-from schools.models import School
+from schools.models import School, User
 
 from .models import (
     Action,
@@ -52,6 +52,15 @@ def cp_visible_q(actor: Any) -> Q:
         & ~Q(status=ConcernStatus.DRAFT)
         & (Q(restricted=False) | visible_restricted)
     )
+
+
+def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
+    """Ids of restricted concerns the actor may not see: their entries, risk assessments and
+    anything else that came from them stay hidden too."""
+    concerns = Concern.objects.filter(restricted=True)
+    if school_id is not None:
+        concerns = concerns.filter(school_id=school_id)
+    return concerns.exclude(cp_visible_q(actor)).values("pk")
 
 
 def concern_pupils_prefetch() -> Prefetch:
@@ -160,8 +169,6 @@ def inbox_for(
 
 def reporters_for(*, actor: Any, school: School) -> QuerySet[Any]:
     """The people who wrote concerns the actor can see (for the inbox filter)."""
-    from schools.models import User
-
     visible = Concern.objects.filter(cp_visible_q(actor), school=school).values("author_id")
     return User.objects.filter(pk__in=visible).order_by("full_name")
 
@@ -171,8 +178,6 @@ def cp_readers_for(*, school: School) -> list[Any]:
 
     Deputies and the headteacher of the school, and the trust's safeguarding officers.
     """
-    from schools.models import User
-
     return list(
         User.objects.filter(
             Q(school_memberships__school=school, school_memberships__role__in=["deputy", "head"])

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import missing_views, views
+from . import views
 
 urlpatterns = [
     path("concerns/new/", views.concern_start, name="concern-start"),
@@ -25,22 +25,5 @@ urlpatterns = [
     path("actions/", views.action_list, name="action-list"),
     path("actions/<uuid:pk>/done/", views.action_done, name="action-done"),
     # Missing children (003 Appendix C) and children missing education
-    path("missing/", missing_views.missing_list, name="missing-list"),
-    path("pupils/<uuid:pk>/missing/new/", missing_views.missing_start, name="missing-start"),
-    path("missing/<uuid:pk>/", missing_views.missing_detail, name="missing-detail"),
-    path("missing/<uuid:pk>/steps/<slug:step>/", missing_views.missing_step, name="missing-step"),
-    path("missing/<uuid:pk>/close/", missing_views.missing_close, name="missing-close"),
-    path("missing-education/", missing_views.absence_list, name="absence-list"),
-    path(
-        "pupils/<uuid:pk>/missing-education/new/",
-        missing_views.absence_start,
-        name="absence-start",
-    ),
-    path("missing-education/<uuid:pk>/", missing_views.absence_detail, name="absence-detail"),
-    path(
-        "missing-education/<uuid:pk>/la-told/",
-        missing_views.absence_la_told,
-        name="absence-la-told",
-    ),
-    path("missing-education/<uuid:pk>/end/", missing_views.absence_end, name="absence-end"),
+    path("", include("concerns.missing.urls")),
 ]

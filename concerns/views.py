@@ -361,8 +361,6 @@ def _render_detail(
 ) -> HttpResponse:
     """The concern page: Part 1 and addenda for its readers; Part 2, actions and restriction for
     those who read CP records. Forms with errors are passed in to be shown again."""
-    from referrals.selectors import referrals_for_concern
-
     concern = view.concern
     acting = request.schools.acting  # type: ignore[attr-defined]
     context: dict[str, Any] = {
@@ -381,7 +379,6 @@ def _render_detail(
             if view.manage
             else None,
             readers=cp_readers_for(school=concern.school) if view.manage else [],
-            referrals=referrals_for_concern(actor=request.user, concern=concern),
             now=timezone.now(),
         )
     return render(request, "concerns/detail.html", context)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from concerns import missing_services as services
+from concerns.missing import absences, episodes
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School, SchoolMembership, User
@@ -35,7 +35,7 @@ def _full_episode(
     """Every step: searched, contacted, parents, police (101), social worker, found, police told
     of the return, and the missing chat offered."""
     since = at(today, 12, 13, 35)
-    episode = services.missing_episode_start(
+    episode = episodes.missing_episode_start(
         actor=staff,
         pupil=pupil,
         missing_since=since,
@@ -48,7 +48,7 @@ def _full_episode(
     )
 
     def step(actor: User, name: str, minutes: int, **values: Any) -> None:
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=actor, episode=episode, step=name, done_at=_minutes(since, minutes), **values
         )
 
@@ -72,7 +72,7 @@ def _full_episode(
     step(deputy, "social_worker_told", 32, person="Jo Smith, social worker")
     step(dsl, "found", 115, person="Police officer", place="Bus station in the town centre")
     step(dsl, "police_told_of_return", 125, notes="Police already aware: they found the pupil.")
-    services.missing_episode_close(actor=dsl, episode=episode, now=_minutes(since, 130))
+    episodes.missing_episode_close(actor=dsl, episode=episode, now=_minutes(since, 130))
     step(
         deputy,
         "return_interview",
@@ -86,37 +86,37 @@ def _short_episode(
     *, staff: User, dsl: User, pupil: Pupil, since: datetime.datetime, place: str
 ) -> None:
     """Found by staff during the search, before the police were needed."""
-    episode = services.missing_episode_start(
+    episode = episodes.missing_episode_start(
         actor=staff,
         pupil=pupil,
         missing_since=since,
         last_seen_at=_minutes(since, -15),
         last_seen_details="Left the classroom saying they needed the toilet.",
     )
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="searched", done_at=_minutes(since, 5),
         notes="Building and grounds searched.",
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="contacted", done_at=_minutes(since, 8),
         notes="Texted; no reply.",
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="parents_told", done_at=_minutes(since, 12),
         person="Father, by phone",
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="police_reported", not_applicable=True,
         notes="Found by the site manager during the search, before the police were needed.",
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="social_worker_told", not_applicable=True,
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="found", done_at=_minutes(since, 35),
         person="Site manager", place=place,
     )  # fmt: skip
-    services.missing_episode_close(actor=dsl, episode=episode, now=_minutes(since, 40))
+    episodes.missing_episode_close(actor=dsl, episode=episode, now=_minutes(since, 40))
 
 
 @transaction.atomic
@@ -154,7 +154,7 @@ def seed_demo_missing(*, today: datetime.date) -> int:
             # Today is the 8th school day, by the school's own term dates.
             first_day = school_days_back(today, 7, SchoolCalendar.load(school))
             pupil = next(p for p in pupils[26:] if p.joined_on <= first_day)
-            services.absence_start(
+            absences.absence_start(
                 actor=people["admin"],
                 pupil=pupil,
                 first_day=first_day,

@@ -32,9 +32,8 @@ from django.db.models import (
 from django.http import Http404
 
 from chronology.models import CpFile, PupilStatus, RiskAssessment
-from chronology.selectors import hidden_concerns
 from concerns.models import Action, Category, Concern, ConcernPupil, InvolvementCategory
-from concerns.selectors import concern_pupils_prefetch, cp_visible_q
+from concerns.selectors import concern_pupils_prefetch, cp_visible_q, hidden_concerns
 from referrals.models import Referral
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for

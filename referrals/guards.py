@@ -7,7 +7,7 @@ signed update.
 
 from safeguard.triggers import Guard
 
-from .services import SIGNED_FIELDS
+from .content import SIGNED_FIELDS
 
 COLUMNS = {
     "referral": [*SIGNED_FIELDS, "content_hash", "created_at"],

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from chronology.selectors import hidden_concerns
+from concerns.selectors import hidden_concerns
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 

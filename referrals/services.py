@@ -16,6 +16,7 @@ from safeguard.access import access_for
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 
+from .content import referral_content, referral_update_content
 from .models import (
     EscalationReason,
     Method,
@@ -27,50 +28,12 @@ from .models import (
     UpdateKind,
 )
 
-# The facts signed when a referral is made (the database guard refuses changes to them).
-SIGNED_FIELDS = [
-    "school_id",
-    "pupil_id",
-    "concern_id",
-    "agency_id",
-    "agency_name",
-    "referral_type",
-    "urgency",
-    "method",
-    "made_at",
-    "spoken_to",
-    "reason",
-    "parents_informed",
-    "parents_reason",
-    "agency_reference",
-    "made_by_id",
-    "made_by_name",
-    "follow_up_due_at",
-    "response_due_at",
-]
-UPDATE_SIGNED_FIELDS = [
-    "school_id",
-    "referral_id",
-    "kind",
-    "occurred_at",
-    "source",
-    "outcome",
-    "escalation_reason",
-    "agency_reference",
-    "notes",
-    "recorded_by_id",
-    "recorded_by_name",
-]
 SLACK = datetime.timedelta(minutes=5)  # a clock a little fast is not "in the future"
 # How long before a referral without an outcome is overdue (ADR 9). Children's social care should
 # decide within one working day (Working Together); the police are asked for the same; other
 # agencies have no statutory timescale, so a DSL chases after a school week.
 RESPONSE_WORKING_DAYS: dict[str, int] = {ReferralType.SOCIAL_CARE: 1, ReferralType.POLICE: 1}
 OTHER_RESPONSE_WORKING_DAYS = 5
-
-
-def _sign(row: Any, fields: list[str]) -> str:
-    return content_hash({f: getattr(row, f) for f in fields})
 
 
 def _require_manager(actor: Any, school_id: int) -> None:
@@ -163,7 +126,7 @@ def referral_make(
             made_at, RESPONSE_WORKING_DAYS.get(referral_type, OTHER_RESPONSE_WORKING_DAYS)
         ),
     )
-    referral.content_hash = _sign(referral, SIGNED_FIELDS)
+    referral.content_hash = content_hash(referral_content(referral))
     referral.full_clean()
     referral.save()
     spoken = f" Spoken to: {referral.spoken_to}." if referral.spoken_to else ""
@@ -200,7 +163,7 @@ def _add_update(
         recorded_by_name=actor.full_name,
         **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()},
     )
-    update.content_hash = _sign(update, UPDATE_SIGNED_FIELDS)
+    update.content_hash = content_hash(referral_update_content(update))
     update.full_clean()
     update.save()
     return update

@@ -20,7 +20,7 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
     triage_count = missing_count = unread_count = 0
     if school is not None:
         # Every badge (triage, missing children, unread notifications) in one query.
-        from concerns.missing_selectors import header_counts
+        from concerns.missing.selectors import header_counts
 
         triage_count, missing_count, unread_count = header_counts(actor=user, school=school)
     return {

@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _missing_now(request: HttpRequest, school: Any) -> list[Any]:
     """The pupils missing now, for the people who read CP records (their view is logged)."""
     from audit.services import access_log_write
-    from concerns.missing_selectors import open_missing_episodes_for
+    from concerns.missing.selectors import open_missing_episodes_for
 
     episodes = list(open_missing_episodes_for(actor=request.user, school=school))
     if episodes:

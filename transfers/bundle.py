@@ -34,12 +34,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from chronology.ledger.content import SIGNED_FIELDS, entry_content
-from concerns.services import (  # the records' canonical content: defined once, where signed
+from concerns.content import (  # the records' canonical content: defined once, used to sign
     action_done_content,
     addendum_content,
     concern_content,
     dsl_record_content,
 )
+from concerns.missing.content import (
+    absence_content,
+    episode_closed_content,
+    episode_start_content,
+    step_content,
+)
+from referrals.content import referral_content, referral_update_content
 from safeguard.signing import canonical_json, content_hash
 
 if TYPE_CHECKING:
@@ -299,8 +306,6 @@ def _risk_assessment(record: Any) -> dict[str, Any]:
 
 
 def _referral(record: Any) -> dict[str, Any]:
-    from referrals.services import SIGNED_FIELDS, UPDATE_SIGNED_FIELDS
-
     referral = record.referral
     made_on = timezone.localtime(referral.made_at)
     made = f"The referral to {referral.agency_name} of {made_on:%d/%m/%Y}"
@@ -311,12 +316,12 @@ def _referral(record: Any) -> dict[str, Any]:
         "acknowledged_at": _time(referral.acknowledged_at),
         "outcome": referral.outcome,
         "outcome_at": _time(referral.outcome_at),
-        **_signed({f: getattr(referral, f) for f in SIGNED_FIELDS}, referral.content_hash, made),
+        **_signed(referral_content(referral), referral.content_hash, made),
         "updates": [
             {
                 "id": str(u.pk),
                 **_signed(
-                    {f: getattr(u, f) for f in UPDATE_SIGNED_FIELDS},
+                    referral_update_content(u),
                     u.content_hash,
                     f"An update to {made[0].lower()}{made[1:]}",
                 ),
@@ -329,15 +334,13 @@ def _referral(record: Any) -> dict[str, Any]:
 def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
     """A missing episode; once closed, its signed content holds the steps recorded by then (a
     step recorded after closing, the return interview, has a chronology entry of its own)."""
-    from concerns import missing_services
-
     episode = record.episode
     steps = {s.step: s for s in record.steps if str(s.pk) not in chronicled_steps}
     if episode.content_hash:
-        content = missing_services._closed_content(episode, steps)  # noqa: SLF001
+        content = episode_closed_content(episode, steps)
         signed = _signed(content, episode.content_hash, "A closed missing episode")
     else:
-        content = missing_services._start_content(episode)  # noqa: SLF001
+        content = episode_start_content(episode)
         signed = {"signed": _json(content), "content_hash": content_hash(content)}
     return {
         "id": str(episode.pk),
@@ -346,8 +349,8 @@ def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
         "steps": [
             {
                 "id": str(s.pk),
-                "signed": _json(missing_services.step_content(s)),
-                "content_hash": content_hash(missing_services.step_content(s)),
+                "signed": _json(step_content(s)),
+                "content_hash": content_hash(step_content(s)),
             }
             for s in record.steps
         ],
@@ -355,8 +358,6 @@ def _missing_episode(record: Any, chronicled_steps: set[str]) -> dict[str, Any]:
 
 
 def _absence(absence: Any) -> dict[str, Any]:
-    from concerns.missing_services import absence_content
-
     return {
         "id": str(absence.pk),
         **_signed(absence_content(absence), absence.content_hash, "A continuous absence"),

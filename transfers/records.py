@@ -44,7 +44,7 @@ from chronology.models import (
     RiskAssessment,
     RiskAssessmentReview,
 )
-from chronology.selectors import chronology_for, hidden_concerns
+from chronology.selectors import chronology_for
 from concerns.models import (
     Action,
     Addendum,
@@ -61,7 +61,7 @@ from concerns.models import (
     MissingEpisode,
     MissingEpisodeStep,
 )
-from concerns.selectors import cp_visible_q
+from concerns.selectors import cp_visible_q, hidden_concerns
 from referrals.models import Referral, ReferralUpdate
 from referrals.selectors import referrals_visible_to
 from safeguard.access import access_for, get_for_actor_or_404

@@ -10,7 +10,7 @@ from safeguard.access import access_for
 from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 
-from ..missing_selectors import (
+from ..missing.selectors import (
     FREQUENT_EPISODES,
     absence_state,
     absences_of,

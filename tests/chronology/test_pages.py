@@ -119,12 +119,12 @@ def test_safeguarding_page_query_count_does_not_grow(
 
 def _missing_and_absent(world: World, *, days_ago: int) -> None:
     """A closed missing episode with its steps and an ended absence, `days_ago` days back."""
-    from concerns import missing_services as missing
+    from concerns.missing import absences, episodes
     from safeguard.workdays import working_day_on_or_after
 
     dsl = world.users["dsl"]
     since = timezone.now() - datetime.timedelta(days=days_ago)
-    episode = missing.missing_episode_start(
+    episode = episodes.missing_episode_start(
         actor=world.users["staff"], pupil=world.pupil, missing_since=since,
         last_seen_at=since - datetime.timedelta(minutes=20), last_seen_details="Lunch hall",
     )  # fmt: skip
@@ -133,23 +133,23 @@ def _missing_and_absent(world: World, *, days_ago: int) -> None:
         ("parents_told", 10, {"person": "Mother"}),
         ("found", 30, {"person": "Caretaker", "place": "Field"}),
     ]:
-        missing.missing_step_record(
+        episodes.missing_step_record(
             actor=dsl, episode=episode, step=step,
             done_at=since + datetime.timedelta(minutes=minutes), **values,
         )  # fmt: skip
-    missing.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="social_worker_told", not_applicable=True
     )
-    missing.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="police_reported", not_applicable=True,
         notes="Found on the premises within minutes",
     )  # fmt: skip
-    missing.missing_episode_close(actor=dsl, episode=episode)
+    episodes.missing_episode_close(actor=dsl, episode=episode)
     first = working_day_on_or_after(timezone.localdate() - datetime.timedelta(days=days_ago))
-    absence = missing.absence_start(
+    absence = absences.absence_start(
         actor=dsl, pupil=world.pupil, first_day=first, contact_attempts="Phoned"
     )
-    missing.absence_end(
+    absences.absence_end(
         actor=dsl, absence=absence, ended_on=first + datetime.timedelta(days=3), reason="Back"
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AccessLog
-from concerns import missing_services as services
+from concerns.missing import absences, episodes
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
 from tests.concerns.missing_records import school_day
@@ -24,7 +24,7 @@ MINUTE = datetime.timedelta(minutes=1)
 
 def _start(world: World, pupil=None, at=None) -> MissingEpisode:  # noqa: ANN001
     at = at or timezone.now() - HOUR
-    return services.missing_episode_start(
+    return episodes.missing_episode_start(
         actor=world.users["staff"],
         pupil=pupil or world.pupil,
         missing_since=at,
@@ -35,17 +35,17 @@ def _start(world: World, pupil=None, at=None) -> MissingEpisode:  # noqa: ANN001
 
 def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) -> None:
     dsl = world.users["dsl"]
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="parents_told", done_at=episode.missing_since + MINUTE,
         person="Father",
     )  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl, episode=episode, step="social_worker_told", not_applicable=True
     )
 
 
 def _police_not_called(world: World, episode: MissingEpisode) -> None:
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="police_reported", not_applicable=True,
         notes="Found by the school within minutes",
     )  # fmt: skip
@@ -54,7 +54,7 @@ def _police_not_called(world: World, episode: MissingEpisode) -> None:
 def _close(world: World, episode: MissingEpisode) -> MissingEpisode:
     _told_parents_and_no_social_worker(world, episode)
     _police_not_called(world, episode)
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
         step="found",
@@ -62,7 +62,7 @@ def _close(world: World, episode: MissingEpisode) -> MissingEpisode:
         person="Caretaker",
         place="Bike shed",
     )
-    return services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    return episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
 
 def _text(response) -> str:  # noqa: ANN001
@@ -166,7 +166,7 @@ def test_the_episode_page_shows_the_steps_in_order_done_and_remaining_and_is_log
     world: World,  # noqa: ANN001
 ) -> None:
     episode = _start(world)
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
         step="parents_told",
@@ -316,7 +316,7 @@ def test_the_police_not_called_is_recorded_with_why_unless_harm_is_believed(
         "missing-step", kwargs={"pk": episode.pk, "step": "police_told_of_return"}
     )
     assert told_of_return not in page  # nothing to tell the police of
-    harmed = services.missing_episode_start(
+    harmed = episodes.missing_episode_start(
         actor=world.users["staff"], pupil=PupilFactory(school=world.school),
         missing_since=timezone.now() - HOUR, last_seen_at=timezone.now() - 2 * HOUR,
         last_seen_details="Gate", significant_harm_believed=True,
@@ -380,7 +380,7 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
         assert re.search(rf'<a href="#step-{step}">[^<]*{re.escape(message)}', page), step
         assert f'id="step-{step}-error"' in page
     assert 'id="step-searched-error"' not in page
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"],
         episode=episode,
         step="found",
@@ -427,7 +427,7 @@ def test_the_missing_list_shows_open_first_and_never_another_schools(
     closed = _close(world, _start(world, at=timezone.now() - datetime.timedelta(days=2)))
     second = PupilFactory(school=world.school, legal_last_name="Secondperson")
     current = _start(world, pupil=second)
-    theirs = services.missing_episode_start(
+    theirs = episodes.missing_episode_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
         missing_since=timezone.now() - HOUR,
@@ -474,14 +474,14 @@ def test_the_absence_list_query_count_does_not_grow(
     django_assert_max_num_queries,  # noqa: ANN001
 ) -> None:
     def absent(pupil, first: int, ended: bool) -> None:  # noqa: ANN001
-        absence = services.absence_start(
+        absence = absences.absence_start(
             actor=world.users["dsl"], pupil=pupil, first_day=school_day(first),
             contact_attempts="Phoned",
         )  # fmt: skip
         if ended:
-            services.absence_la_told(actor=world.users["dsl"], absence=absence,
+            absences.absence_la_told(actor=world.users["dsl"], absence=absence,
                                      told_at=timezone.now() - HOUR, whom="CME")  # fmt: skip
-            services.absence_end(actor=world.users["dsl"], absence=absence,
+            absences.absence_end(actor=world.users["dsl"], absence=absence,
                                  ended_on=school_day(first - 2), reason="Back")  # fmt: skip
 
     absent(world.pupil, 12, ended=True)
@@ -555,13 +555,13 @@ def test_the_admin_records_an_absence_and_the_deadline_shows_today_then_overdue(
 
 
 def test_the_absence_list_never_returns_another_schools(client, world: World) -> None:  # noqa: ANN001
-    services.absence_start(
+    absences.absence_start(
         actor=world.users["dsl"],
         pupil=world.pupil,
         first_day=school_day(),
         contact_attempts="Phoned",
     )
-    theirs = services.absence_start(
+    theirs = absences.absence_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
         first_day=school_day(),
@@ -578,7 +578,7 @@ def test_the_safeguarding_page_links_to_reporting_and_lists_absences(
     client,
     world: World,  # noqa: ANN001
 ) -> None:
-    absence = services.absence_start(
+    absence = absences.absence_start(
         actor=world.users["dsl"],
         pupil=world.pupil,
         first_day=school_day(),
@@ -656,7 +656,7 @@ def test_a_clock_change_time_is_refused_on_a_step_and_to_the_local_authority(
         assert 'id="id_done_time-error"' in _text(response)
         assert "There was no 01:15 on 29/03/2026" in _text(response)
     with time_machine.travel(datetime.datetime(2026, 10, 26, 12, tzinfo=LONDON), tick=False):
-        absence = services.absence_start(
+        absence = absences.absence_start(
             actor=world.users["dsl"], pupil=world.pupil, first_day=datetime.date(2026, 10, 12),
             contact_attempts="Phoned",
         )  # fmt: skip
@@ -702,7 +702,7 @@ def test_the_home_page_and_navigation_show_the_dsl_who_is_missing_now(
     home = _text(client.get(reverse("home")))
     assert 'data-testid="home-missing"' not in home
     assert 'data-testid="missing-badge"' not in home
-    harmed = services.missing_episode_start(
+    harmed = episodes.missing_episode_start(
         actor=world.users["staff"], pupil=world.pupil, missing_since=timezone.now() - HOUR,
         last_seen_at=timezone.now() - 2 * HOUR, last_seen_details="Gate",
         significant_harm_believed=True,
@@ -712,7 +712,7 @@ def test_the_home_page_and_navigation_show_the_dsl_who_is_missing_now(
     _close(
         world, _start(world, pupil=PupilFactory(school=world.school, legal_last_name="Foundone"))
     )
-    services.missing_episode_start(
+    episodes.missing_episode_start(
         actor=world.users["other_dsl"], pupil=world.other_pupil,
         missing_since=timezone.now() - HOUR, last_seen_at=timezone.now() - 2 * HOUR,
         last_seen_details="Gate",
@@ -802,7 +802,7 @@ def test_an_absence_from_a_saturday_or_while_one_is_open_is_refused_with_a_link(
         page = _text(response)
         assert 'id="id_first_day-error"' in page
         assert "must be a school day: 21/11/2026 was a Saturday" in page
-        current = services.absence_start(
+        current = absences.absence_start(
             actor=world.users["admin"], pupil=world.pupil, first_day=datetime.date(2026, 11, 23),
             contact_attempts="Phoned",
         )  # fmt: skip
@@ -864,11 +864,11 @@ def test_a_field_not_marked_optional_cannot_be_left_blank(
     episode = _start(world)
     dsl = world.users["dsl"]
     if step in ("police_told_of_return", "return_interview"):
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=dsl, episode=episode, step="police_reported",
             done_at=episode.missing_since + MINUTE, police_line="101", incident_number="1",
         )  # fmt: skip
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=dsl, episode=episode, step="found", done_at=episode.missing_since + 2 * MINUTE,
             person="Mum", place="Home",
         )  # fmt: skip

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
-from concerns import missing_services as services
-from concerns.missing_selectors import (
+from concerns.missing import absences, content, episodes, rules, selectors
+from concerns.missing.selectors import (
     absence_list_for,
     absence_state,
     missing_checklist,
@@ -39,13 +39,13 @@ def _start(world: World, *, at: datetime.datetime | None = None, pupil: Any = No
         "last_seen_details": "Leaving the Year 9 science lesson, seen by Mr Jones",
     }
     values.update(kw)
-    return services.missing_episode_start(
+    return episodes.missing_episode_start(
         actor=world.users["staff"], pupil=pupil or world.pupil, **values
     )
 
 
 def _step(world: World, episode: MissingEpisode, step: str, at: datetime.datetime, **kw: Any):
-    return services.missing_step_record(
+    return episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step=step, done_at=at, **kw
     )
 
@@ -57,7 +57,7 @@ def _all_steps(world: World, episode: MissingEpisode) -> None:
     _step(world, episode, "parents_told", t + 9 * MINUTE, person="Mother, by phone")
     _step(world, episode, "police_reported", t + 15 * MINUTE, police_line="101",
           incident_number="INC-4521")  # fmt: skip
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["deputy"], episode=episode, step="social_worker_told",
         not_applicable=True,
     )  # fmt: skip
@@ -131,7 +131,7 @@ def test_only_people_who_log_concerns_in_the_pupils_school_report_missing(
     world: World, role: str
 ) -> None:
     with pytest.raises(PermissionDenied):
-        services.missing_episode_start(
+        episodes.missing_episode_start(
             actor=world.users[role],
             pupil=world.pupil,
             missing_since=timezone.now(),
@@ -213,7 +213,7 @@ def test_a_step_is_recorded_once_and_only_by_the_dsl_or_a_deputy(world: World) -
     at = episode.missing_since + MINUTE
     for role in ["staff", "head", "admin", "tso", "other_dsl"]:
         with pytest.raises(PermissionDenied):
-            services.missing_step_record(
+            episodes.missing_step_record(
                 actor=world.users[role], episode=episode, step="searched", done_at=at, notes="Hall"
             )
     _step(world, episode, "searched", at, notes="Hall")
@@ -244,12 +244,12 @@ def test_an_episode_closes_only_once_found_and_the_police_know_of_the_return(wor
     episode = _start(world)
     t = episode.missing_since
     with pytest.raises(ValidationError, match="found"):
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     _step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
           incident_number="42")  # fmt: skip
     _step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
     with pytest.raises(ValidationError, match="Tell the police"):
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert not ChronologyEntry.objects.filter(kind=EntryKind.MISSING_CLOSED).exists()
 
 
@@ -257,8 +257,8 @@ def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(wor
     episode = _start(world)
     _all_steps(world, episode)
     with pytest.raises(PermissionDenied):
-        services.missing_episode_close(actor=world.users["head"], episode=episode)
-    closed = services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["head"], episode=episode)
+    closed = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert closed.closed_by == world.users["dsl"]
     assert len(closed.content_hash) == 64
     entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
@@ -274,7 +274,7 @@ def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(wor
     assert verify_chain(school_id=world.school.pk).ok
     # Closed: the steps are fixed, except the return interview, which the LA offers later.
     with pytest.raises(ValidationError, match="closed"):
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     offered = _step(world, episode, "return_interview", timezone.now() - MINUTE, person="LA")
     assert offered.step == "return_interview"
 
@@ -289,7 +289,7 @@ def test_an_episode_found_before_the_police_were_called_closes_with_why_they_wer
           place="Behind the sports hall")  # fmt: skip
     # Step 4 never recorded, and no reason given: the episode stays open.
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_episode_close(actor=world.users["deputy"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["deputy"], episode=episode)
     assert _problems(excinfo) == {
         "police_reported": [
             "Record the report to the police, or why the police were not called (for example, "
@@ -297,7 +297,7 @@ def test_an_episode_found_before_the_police_were_called_closes_with_why_they_wer
         ]
     }
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=world.users["deputy"], episode=episode, step="police_reported",
             not_applicable=True, notes="  ",
         )  # fmt: skip
@@ -307,7 +307,7 @@ def test_an_episode_found_before_the_police_were_called_closes_with_why_they_wer
             "premises within minutes"
         ]
     }
-    not_called = services.missing_step_record(
+    not_called = episodes.missing_step_record(
         actor=world.users["deputy"], episode=episode, step="police_reported",
         not_applicable=True, notes="Found on the premises within minutes",
         police_line="101", incident_number="typed, then not called",
@@ -319,7 +319,7 @@ def test_an_episode_found_before_the_police_were_called_closes_with_why_they_wer
     with pytest.raises(ValidationError, match="were not told"):
         _step(world, episode, "police_told_of_return", episode.missing_since + 4 * MINUTE)
     assert not missing_checklist(episode=episode)[6].can_record
-    services.missing_episode_close(actor=world.users["deputy"], episode=episode)
+    episodes.missing_episode_close(actor=world.users["deputy"], episode=episode)
     entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
     assert "Police: not called (Found on the premises within minutes)" in entry.details
     with pytest.raises(ValidationError, match="closed"):
@@ -334,21 +334,21 @@ def test_when_significant_harm_is_believed_the_police_must_be_called_before_clos
     _told_parents_and_no_social_worker(world, episode)
     _step(world, episode, "found", t + 3 * MINUTE, person="Caretaker", place="The field")
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert "on 999 now" in _problems(excinfo)["police_reported"][0]
     # No reason is enough: Appendix C says 999.
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=world.users["dsl"], episode=episode, step="police_reported",
             not_applicable=True, notes="Found on the premises within minutes",
         )  # fmt: skip
-    assert _problems(excinfo) == {"not_applicable": [services.HARM_NEEDS_POLICE]}
+    assert _problems(excinfo) == {"not_applicable": [episodes.HARM_NEEDS_POLICE]}
     _step(world, episode, "police_reported", t + 2 * MINUTE, police_line="999",
           incident_number="CAD 9")  # fmt: skip
     with pytest.raises(ValidationError, match="Tell the police"):
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     _step(world, episode, "police_told_of_return", t + 4 * MINUTE)
-    assert services.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
+    assert episodes.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
 
 
 def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_open(
@@ -363,7 +363,7 @@ def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_
         school=world.school, episode=episode, step="police_reported", not_applicable=True,
         notes="Found quickly", recorded_by=world.users["dsl"], recorder_name="DSL",
     )  # fmt: skip
-    assert set(services.missing_close_problems(episode=episode)) == {"police_reported"}
+    assert set(episodes.missing_close_problems(episode=episode)) == {"police_reported"}
 
 
 # --- Frequent episodes ----------------------------------------------------------------------------
@@ -371,13 +371,13 @@ def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_
 
 def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) -> None:
     _step(world, episode, "parents_told", episode.missing_since + MINUTE, person="Mother")
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="social_worker_told", not_applicable=True
     )
 
 
 def _police_not_called(world: World, episode: MissingEpisode) -> None:
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="police_reported", not_applicable=True,
         notes="Found by the school within minutes",
     )  # fmt: skip
@@ -388,7 +388,7 @@ def _closed_episode(world: World, at: datetime.datetime) -> MissingEpisode:
     _told_parents_and_no_social_worker(world, episode)
     _police_not_called(world, episode)
     _step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
-    return services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    return episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
 
 def test_episodes_in_the_last_12_months_are_counted_per_pupil(world: World) -> None:
@@ -409,14 +409,14 @@ def test_the_list_shows_open_episodes_first_and_never_another_schools(world: Wor
     old = _closed_episode(world, now - datetime.timedelta(days=3))
     other = member(world.school, "staff")
     second = PupilFactory(school=world.school)
-    current = services.missing_episode_start(
+    current = episodes.missing_episode_start(
         actor=other,
         pupil=second,
         missing_since=now - 2 * HOUR,
         last_seen_at=now - 3 * HOUR,
         last_seen_details="Lunch",
     )
-    theirs = services.missing_episode_start(
+    theirs = episodes.missing_episode_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
         missing_since=now - HOUR,
@@ -436,16 +436,16 @@ def test_the_list_shows_open_episodes_first_and_never_another_schools(world: Wor
 
 def test_the_10th_school_day_skips_weekends_and_a_bank_holiday() -> None:
     # Monday 18 May 2026; Monday 25 May is the spring bank holiday.
-    assert services.la_deadline(datetime.date(2026, 5, 18)) == datetime.date(2026, 6, 1)
+    assert rules.la_deadline(datetime.date(2026, 5, 18)) == datetime.date(2026, 6, 1)
     # An absence first noticed on a Saturday counts from the Monday.
-    assert services.la_deadline(datetime.date(2026, 5, 16)) == datetime.date(2026, 6, 1)
+    assert rules.la_deadline(datetime.date(2026, 5, 16)) == datetime.date(2026, 6, 1)
     # Christmas 2026: Friday 25 and Monday 28 December (Boxing Day's substitute) and Friday
     # 1 January are bank holidays; the school's own holidays count when it is given.
-    assert services.la_deadline(datetime.date(2026, 12, 21)) == datetime.date(2027, 1, 6)
+    assert rules.la_deadline(datetime.date(2026, 12, 21)) == datetime.date(2027, 1, 6)
 
 
 def _absence(world: World, first_day: datetime.date, *, actor: str = "dsl", today: Any = None):
-    return services.absence_start(
+    return absences.absence_start(
         actor=world.users[actor],
         pupil=world.pupil,
         first_day=first_day,
@@ -481,10 +481,8 @@ def test_the_10th_school_day_skips_the_schools_half_term(world: World) -> None:
         today=datetime.date(2026, 5, 18),
     )
     # From Monday 18 May: 5 days, the bank holiday, half term, then 5 more to Friday 5 June.
-    assert services.la_deadline(datetime.date(2026, 5, 18), world.school) == datetime.date(
-        2026, 6, 5
-    )
-    assert services.la_deadline(datetime.date(2026, 5, 18), world.other_school) == (
+    assert rules.la_deadline(datetime.date(2026, 5, 18), world.school) == datetime.date(2026, 6, 5)
+    assert rules.la_deadline(datetime.date(2026, 5, 18), world.other_school) == (
         datetime.date(2026, 6, 1)
     )
     with time_machine.travel(datetime.datetime(2026, 6, 1, 12, tzinfo=LONDON), tick=False):
@@ -504,17 +502,17 @@ def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chron
     absence = _absence(world, first)
     now = timezone.now()
     with pytest.raises(ValidationError) as excinfo:
-        services.absence_la_told(actor=world.users["dsl"], absence=absence, told_at=now + HOUR,
+        absences.absence_la_told(actor=world.users["dsl"], absence=absence, told_at=now + HOUR,
                                  whom="")  # fmt: skip
     problems = _problems(excinfo)
     assert problems["told_at"] == ["The time must not be in the future"]
     assert problems["whom"] == ["Enter who at the local authority was told"]
     before = timezone.make_aware(datetime.datetime.combine(first, datetime.time(9)))
     with pytest.raises(ValidationError, match="before the absence began"):
-        services.absence_la_told(
+        absences.absence_la_told(
             actor=world.users["dsl"], absence=absence, told_at=before - 24 * HOUR, whom="CME"
         )
-    told = services.absence_la_told(
+    told = absences.absence_la_told(
         actor=world.users["admin"],
         absence=absence,
         told_at=now - HOUR,
@@ -527,7 +525,7 @@ def test_telling_the_local_authority_is_recorded_once_with_its_time_in_the_chron
     assert entry.significant
     assert "Jo Bloggs, Children Missing Education team, reference CME/2026/77" in entry.details
     with pytest.raises(ValidationError, match="already"):
-        services.absence_la_told(actor=world.users["dsl"], absence=told, told_at=now, whom="X")
+        absences.absence_la_told(actor=world.users["dsl"], absence=told, told_at=now, whom="X")
 
 
 def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world: World) -> None:
@@ -536,7 +534,7 @@ def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world:
     with pytest.raises(ValidationError, match="already recorded"):
         _absence(world, first)
     with pytest.raises(ValidationError) as excinfo:
-        services.absence_end(
+        absences.absence_end(
             actor=world.users["dsl"],
             absence=absence,
             ended_on=first - datetime.timedelta(days=1),
@@ -545,7 +543,7 @@ def test_an_absence_ends_on_or_after_its_first_day_and_another_can_follow(world:
     problems = _problems(excinfo)
     assert "cannot end before it began" in problems["ended_on"][0]
     assert problems["reason"][0].startswith("Enter how the absence ended")
-    ended = services.absence_end(
+    ended = absences.absence_end(
         actor=world.users["dsl"], absence=absence, ended_on=timezone.localdate(), reason="Back"
     )
     assert absence_state(ended).state == "ended"
@@ -570,7 +568,7 @@ def test_absences_are_recorded_by_the_dsl_deputy_and_admin_only(world: World) ->
 
 def test_the_absence_list_never_returns_another_schools_record(world: World) -> None:
     mine = _absence(world, school_day())
-    theirs = services.absence_start(
+    theirs = absences.absence_start(
         actor=world.users["other_dsl"],
         pupil=world.other_pupil,
         first_day=school_day(),
@@ -594,7 +592,7 @@ def test_recorded_steps_and_closed_episodes_cannot_be_changed_even_in_sql(world:
         step.update(place="Somewhere else")
     with pytest.raises(IntegrityError), transaction.atomic():
         step.delete()
-    services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     with pytest.raises(IntegrityError), transaction.atomic():
         MissingEpisode.objects.filter(pk=episode.pk).update(last_seen_details="Rewritten")
 
@@ -609,7 +607,7 @@ def test_closing_needs_the_parents_told_or_why_not_and_the_social_worker_step(
     t = episode.missing_since
     _step(world, episode, "found", t + 30 * MINUTE, person="Mr Jones", place="Bus stop")
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     problems = _problems(excinfo)
     assert set(problems) == {"parents_told", "police_reported", "social_worker_told"}
     assert "or why they were not" in problems["parents_told"][0]
@@ -617,21 +615,21 @@ def test_closing_needs_the_parents_told_or_why_not_and_the_social_worker_step(
     _police_not_called(world, episode)
     # Not told needs the reason why.
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=world.users["dsl"], episode=episode, step="parents_told", not_applicable=True
         )
     assert "Enter why the parents or carers were not told" in _problems(excinfo)["notes"][0]
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="parents_told", not_applicable=True,
         notes="The pupil was with their mother all along",
     )  # fmt: skip
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+        episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert set(_problems(excinfo)) == {"social_worker_told"}
-    services.missing_step_record(
+    episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="social_worker_told", not_applicable=True
     )
-    services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
     assert "Parents or carers told: not told (The pupil was with their mother all along)" in (
         entry.details
@@ -661,7 +659,7 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
         shown = shown_in_full = "Kim Ray (01632 960000)"
     episode = _start(world)
     with pytest.raises(ValidationError) as excinfo:
-        services.missing_step_record(
+        episodes.missing_step_record(
             actor=world.users["dsl"], episode=episode, step="social_worker_told",
             not_applicable=True,
         )  # fmt: skip
@@ -669,7 +667,7 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
     assert "records show an allocated social worker" in message
     assert shown in message
     # Closing asks only for what applies: telling the allocated social worker.
-    to_close = services.missing_close_problems(episode=episode)["social_worker_told"]
+    to_close = episodes.missing_close_problems(episode=episode)["social_worker_told"]
     assert to_close == f"Tell the allocated social worker ({shown_in_full}) that the pupil is " \
         "missing, and record it"  # fmt: skip
     assert "no social worker is allocated" not in to_close
@@ -686,7 +684,7 @@ def test_an_ended_status_is_no_allocated_social_worker(world: World) -> None:
         start_date=timezone.localdate() - datetime.timedelta(days=300),
         end_date=timezone.localdate() - datetime.timedelta(days=10), lead_professional="Old SW",
     )  # fmt: skip
-    assert services.allocated_social_workers(pupil=world.pupil) == []
+    assert selectors.allocated_social_workers(pupil=world.pupil) == []
 
 
 def test_a_step_after_closing_goes_into_the_chronology_with_its_own_hash(world: World) -> None:
@@ -695,15 +693,15 @@ def test_a_step_after_closing_goes_into_the_chronology_with_its_own_hash(world: 
 
     episode = _start(world)
     _all_steps(world, episode)
-    closed = services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    closed = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     offered_at = timezone.now() - MINUTE
-    row = services.missing_step_record(
+    row = episodes.missing_step_record(
         actor=world.users["deputy"], episode=closed, step="return_interview", done_at=offered_at,
         person="LA missing co-ordinator", notes="The pupil agreed to meet on Thursday",
     )  # fmt: skip
     entry = ChronologyEntry.objects.get(source_id=str(row.pk))
     assert entry.source_label == MissingEpisodeStep._meta.label
-    assert entry.source_hash == content_hash(services.step_content(row))
+    assert entry.source_hash == content_hash(content.step_content(row))
     assert entry.source_hash != closed.content_hash
     assert entry.occurred_at == offered_at
     assert entry.pupil == world.pupil
@@ -805,7 +803,7 @@ def test_the_database_keeps_what_was_reported_even_while_the_episode_is_open(wor
     _told_parents_and_no_social_worker(world, episode)
     _police_not_called(world, episode)
     _step(world, episode, "found", episode.missing_since + HOUR / 2, person="Mum", place="Home")
-    assert services.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
+    assert episodes.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
 
 
 def test_the_database_refuses_to_change_or_delete_a_continuous_absence(world: World) -> None:
@@ -817,7 +815,7 @@ def test_the_database_refuses_to_change_or_delete_a_continuous_absence(world: Wo
     absence = _absence(world, school_day(12))
     started = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_STARTED)
     assert started.source_hash == absence.content_hash
-    assert absence.content_hash == content_hash(services.absence_content(absence))
+    assert absence.content_hash == content_hash(content.absence_content(absence))
     rows = ContinuousAbsence.objects.filter(pk=absence.pk)
 
     def refused(*attempts: Any) -> None:
@@ -834,7 +832,7 @@ def test_the_database_refuses_to_change_or_delete_a_continuous_absence(world: Wo
         lambda: rows.update(content_hash="0" * 64),  # the hash alone never changes
         lambda: _sql("DELETE FROM concerns_continuousabsence WHERE id = %s", absence.pk),
     )
-    told = services.absence_la_told(actor=world.users["dsl"], absence=absence,
+    told = absences.absence_la_told(actor=world.users["dsl"], absence=absence,
                                     told_at=timezone.now() - HOUR, whom="CME team")  # fmt: skip
     la_entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_LA_TOLD)
     assert la_entry.source_hash == told.content_hash != started.source_hash
@@ -843,11 +841,11 @@ def test_the_database_refuses_to_change_or_delete_a_continuous_absence(world: Wo
         lambda: rows.update(la_told_at=timezone.now()),
         lambda: rows.update(la_told_at=None),
     )
-    ended = services.absence_end(actor=world.users["dsl"], absence=told,
+    ended = absences.absence_end(actor=world.users["dsl"], absence=told,
                                  ended_on=timezone.localdate(), reason="Back at school")  # fmt: skip
     end_entry = ChronologyEntry.objects.get(kind=EntryKind.ABSENCE_ENDED)
     assert (
-        end_entry.source_hash == ended.content_hash == content_hash(services.absence_content(ended))
+        end_entry.source_hash == ended.content_hash == content_hash(content.absence_content(ended))
     )
     refused(
         lambda: rows.update(end_reason="Rewritten"),

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from concerns import services
+from concerns.content import concern_signed_content
 from concerns.models import (
     Addendum,
     BodyMapMark,
@@ -47,7 +48,7 @@ def test_submit_signs_and_captures_the_reporter(world: World, categories) -> Non
     assert concern.reporter_job_title == "Year 5 teacher"
     assert abs((timezone.now() - concern.written_at).total_seconds()) < 5
     fresh = Concern.objects.get(pk=concern.pk)
-    assert fresh.content_hash == content_hash(services.concern_signed_content(fresh))
+    assert fresh.content_hash == content_hash(concern_signed_content(fresh))
     second = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
     assert second.reference.endswith("-0002")
 
@@ -151,7 +152,7 @@ def test_each_pupil_keeps_their_own_involvement_and_categories(world: World, cat
         ],
     )
     concern = services.concern_submit(actor=staff, concern=concern)
-    content = services.concern_signed_content(concern)
+    content = concern_signed_content(concern)
     by_pupil = {p["pupil_id"]: p for p in content["pupils"]}
     assert by_pupil[world.pupil.pk]["involvement"] == "experienced"
     assert by_pupil[world.pupil.pk]["categories"] == ["Physical abuse"]
@@ -355,7 +356,7 @@ def test_signed_content_survives_renaming_the_pupil_and_the_category(
     category.name = "Physical harm"
     category.save()
     fresh = Concern.objects.get(pk=submitted.pk)
-    content = services.concern_signed_content(fresh)
+    content = concern_signed_content(fresh)
     assert content_hash(content) == fresh.content_hash
     assert content["pupils"][0]["name"].endswith("Alphason")
     assert content["pupils"][0]["categories"] == ["Physical abuse"]

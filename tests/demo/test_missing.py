@@ -9,7 +9,7 @@ import time_machine
 
 from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
-from concerns.missing_selectors import absence_state, missing_count_last_12_months
+from concerns.missing.selectors import absence_state, missing_count_last_12_months
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
 

@@ -165,6 +165,28 @@ def test_viewing_a_referral_is_in_the_access_log(client: Any, world: World) -> N
     )
 
 
+def test_the_concern_page_lists_its_referrals_to_cp_readers_and_offers_one_to_managers(
+    client: Any, world: World, records: dict[str, Any]
+) -> None:
+    """The referrals section ({% concern_referrals %}, owned by referrals) on the concern page."""
+    concern, referral = records["own"].concern, records["own"].referral
+    url = reverse("concern-detail", kwargs={"pk": concern.pk})
+    link = reverse("referral-detail", kwargs={"pk": referral.pk})
+    add = reverse("concern-referral-add", kwargs={"pk": concern.pk})
+    for role, manages in [("dsl", True), ("deputy", True), ("head", False), ("tso", False)]:
+        client.force_login(world.users[role])
+        response = client.get(url)
+        assert response.status_code == 200, role
+        page = response.content.decode()
+        assert 'data-testid="concern-referrals"' in page, role
+        assert f'href="{link}">{referral.agency_name}</a> for {world.pupil.display_name}' in page
+        assert (add in page) is manages, role
+    client.force_login(world.users["staff"])  # the author: Part 1 only, no referrals
+    page = client.get(url).content.decode()
+    assert 'id="referrals"' not in page
+    assert link not in page
+
+
 def test_home_page_shows_referrals_needing_attention_to_cp_readers_only(
     client: Any, world: World
 ) -> None:

@@ -12,6 +12,7 @@ from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry, EntryKind
 from contacts.models import Agency
 from referrals import services
+from referrals.content import SIGNED_FIELDS, UPDATE_SIGNED_FIELDS
 from referrals.models import Referral, ReferralStatus, ReferralUpdate
 from referrals.selectors import referral_counts, referral_list_for, referrals_visible_to
 from safeguard.signing import content_hash
@@ -33,7 +34,7 @@ def test_phone_referral_has_a_same_day_follow_up_and_a_one_working_day_response(
     assert referral.response_due_at == MONDAY_END  # Friday 4pm: due by the end of Monday
     assert referral.follow_up_outstanding
     assert referral.status == ReferralStatus.OPEN
-    values = {f: getattr(referral, f) for f in services.SIGNED_FIELDS}
+    values = {f: getattr(referral, f) for f in SIGNED_FIELDS}
     assert referral.content_hash == content_hash(values)
     entry = ChronologyEntry.objects.get(source_id=str(referral.pk))
     assert entry.kind == EntryKind.REFERRAL_MADE
@@ -98,7 +99,7 @@ def test_each_step_is_signed_and_chronicled_and_the_chain_verifies(world: World)
     assert outcome_entry.significant
     assert "Strategy discussion / section 47 enquiry" in outcome_entry.details
     for update in referral.updates.all():
-        values = {f: getattr(update, f) for f in services.UPDATE_SIGNED_FIELDS}
+        values = {f: getattr(update, f) for f in UPDATE_SIGNED_FIELDS}
         assert update.content_hash == content_hash(values)
     assert verify_chain(school_id=world.school.pk).ok
 

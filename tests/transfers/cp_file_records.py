@@ -14,8 +14,8 @@ from PIL import Image
 
 from chronology import services as chronology_services
 from chronology.models import CpFile
-from concerns import missing_services
 from concerns import services as concern_services
+from concerns.missing import episodes
 from concerns.models import Attachment, Concern
 from referrals import services as referral_services
 from schools.models import Pupil, User
@@ -195,7 +195,7 @@ def full_file(
     if not missing:
         return files
     episode, _absence = missing_records(world.users["staff"], dsl, pupil)
-    missing_services.missing_step_record(
+    episodes.missing_step_record(
         actor=dsl,
         episode=episode,
         step="parents_told",

@@ -324,12 +324,12 @@ def test_with_the_rendered_pdf_of_the_same_file(world: World) -> None:
 
 
 def test_a_closed_missing_episode_carries_every_step_and_opens(world: World) -> None:
-    from concerns import missing_services
+    from concerns.missing import episodes
     from tests.concerns.test_missing_services import _all_steps, _start, _step
 
     episode = _start(world)
     _all_steps(world, episode)
-    episode = missing_services.missing_episode_close(actor=world.users["dsl"], episode=episode)
+    episode = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     _step(world, episode, "return_interview", timezone.now(), person="LA return worker")
     bundle = bundle_build(actor=world.users["dsl"], pupil=world.pupil)
     (exported,) = bundle["missing_episodes"]

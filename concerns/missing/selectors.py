@@ -12,20 +12,24 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from chronology.models import PupilStatus, StatusKind
+from contacts.models import FamilyContact, Relationship
 from safeguard.access import access_for, get_for_actor_or_404, get_or_404
 from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.models import Pupil, School
 
-from .missing_services import la_deadline, police_were_called
-from .models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
+from ..models import ContinuousAbsence, MissingEpisode, MissingEpisodeStep, MissingStep
+from .rules import la_deadline, police_were_called
 
 FREQUENT_EPISODES = 3  # Appendix C: going missing frequently may indicate exploitation
 WINDOW = datetime.timedelta(days=365)
+# A Child in Need, on a Child Protection plan or looked after: a social worker is allocated.
+SOCIAL_WORKER_STATUSES = {StatusKind.CHILD_IN_NEED, StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER}
 
 
 def _window_start(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -97,7 +101,7 @@ def header_counts(*, actor: Any, school: School) -> HeaderCounts:
     missing count in it, and everyone else the unread count alone)."""
     from safeguard.notifications import unread_notifications_for
 
-    from .selectors import untriaged_for
+    from ..selectors import untriaged_for
 
     def count_of(rows: QuerySet[Any]) -> Coalesce:
         counted = rows.order_by().values("school").annotate(n=Count("pk")).values("n")
@@ -159,6 +163,27 @@ def missing_checklist(*, episode: MissingEpisode) -> list[StepLine]:
             can = can and MissingStep.FOUND in rows
         lines.append(StepLine(step=step, record=record, can_record=can))
     return lines
+
+
+def allocated_social_workers(*, pupil: Pupil, on: datetime.date | None = None) -> list[str]:
+    """Who the pupil's records show as an allocated social worker: the lead professional of a
+    current status or plan, a current Child in Need or CP plan or looked-after status (which
+    always has one, named or not), and family contacts who are the pupil's social worker."""
+    on = on or timezone.localdate()
+    current = PupilStatus.objects.filter(pupil=pupil, start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=on)
+    )
+    found: list[str] = []
+    for status in current.order_by("-start_date"):
+        if status.lead_professional:
+            contact = status.lead_professional_contact
+            found.append(status.lead_professional + (f" ({contact})" if contact else ""))
+        elif status.kind in SOCIAL_WORKER_STATUSES:
+            found.append(f"a social worker, not named ({status.get_kind_display()})")
+    contacts = FamilyContact.objects.filter(pupil=pupil, relationship=Relationship.SOCIAL_WORKER)
+    for person in contacts.order_by("name"):
+        found.append(person.name + (f" ({person.phone})" if person.phone else ""))
+    return list(dict.fromkeys(found))
 
 
 # --- Continuous absences ----------------------------------------------------------------------
@@ -251,3 +276,8 @@ def absence_state(
     else:
         state = "due"
     return AbsenceState(deadline=deadline, school_days=school_days, state=state)
+
+
+def current_absence_of(pupil: Pupil) -> ContinuousAbsence | None:
+    """The pupil's absence that has not ended, if any (the caller has checked access)."""
+    return ContinuousAbsence.objects.filter(pupil=pupil, ended_on__isnull=True).first()

@@ -1,8 +1,8 @@
 """Forms for reporting a pupil missing, recording the protocol's steps, and continuous absences.
 
 The forms read what was typed (dates, times, choices); the rules (times in order, nothing in the
-future, the incident number when the police were called) live in `missing_services`, and the
-views put its messages next to the fields here.
+future, the incident number when the police were called) live in the services (`episodes.py`,
+`absences.py`), and the views put its messages next to the fields here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 
-from .models import MissingStep, PoliceLine
+from ..models import MissingStep, PoliceLine
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S", "%H%M"]

@@ -1,7 +1,7 @@
 """Pages for missing children (003 Appendix C) and children missing education.
 
 Views look the record up through a scoped selector, call one service and render; the rules live
-in `missing_services` and `missing_selectors`.
+in `episodes`, `absences` (the services), `rules` and `selectors`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.selectors import pupil_get_for
 
-from . import missing_services as services
-from .missing_forms import (
+from ..models import MissingStep, PoliceLine
+from . import absences, episodes
+from .forms import (
     AbsenceEndForm,
     AbsenceLaToldForm,
     AbsenceStartForm,
@@ -32,19 +33,21 @@ from .missing_forms import (
     MissingStepForm,
     now_initial,
 )
-from .missing_selectors import (
+from .rules import la_deadline, police_were_called
+from .selectors import (
     FREQUENT_EPISODES,
     absence_get_for,
     absence_list_for,
     absence_state,
+    allocated_social_workers,
     can_read_absences,
     can_record_absences,
+    current_absence_of,
     missing_checklist,
     missing_count_last_12_months,
     missing_episode_get_for,
     missing_episode_list_for,
 )
-from .models import MissingStep, PoliceLine
 
 LIST_LIMIT = 200
 
@@ -120,9 +123,9 @@ def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
         raise Http404("No such record.")
     if request.method == "POST":
         form = MissingStartForm(request.POST)
-        if _valid(form, services.missing_start_problems, pupil=pupil):
+        if _valid(form, episodes.missing_start_problems, pupil=pupil):
             try:
-                episode = services.missing_episode_start(
+                episode = episodes.missing_episode_start(
                     actor=request.user, pupil=pupil, **form.values()
                 )
             except ValidationError as error:
@@ -156,9 +159,9 @@ def _episode_context(
     checklist = missing_checklist(episode=episode)
     steps = {line.step.value: line.record for line in checklist if line.record is not None}
     police = steps.get(MissingStep.POLICE_REPORTED)
-    social_workers = services.allocated_social_workers(pupil=episode.pupil)
+    social_workers = allocated_social_workers(pupil=episode.pupil)
     close_problems = (
-        services.missing_close_problems(episode=episode, steps=steps, social_workers=social_workers)
+        episodes.missing_close_problems(episode=episode, steps=steps, social_workers=social_workers)
         if episode.is_open
         else {}
     )
@@ -169,7 +172,7 @@ def _episode_context(
         "checklist": [(line, errors.get(line.step.value, "")) for line in checklist],
         "remaining": [line for line in checklist if not line.done],
         # The report to the police, if they were called (not a step recorded as "not called").
-        "police_step": police if services.police_were_called(steps) else None,
+        "police_step": police if police_were_called(steps) else None,
         "close_problems": close_problems,
         # A refused close: an error summary linking to each step still to record.
         "close_errors": errors,
@@ -217,9 +220,9 @@ def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
     )
     if request.method == "POST":
         form = MissingStepForm(request.POST, step=kind)
-        if _valid(form, services.missing_step_problems, episode=episode, step=step):
+        if _valid(form, episodes.missing_step_problems, episode=episode, step=step):
             try:
-                services.missing_step_record(
+                episodes.missing_step_record(
                     actor=request.user, episode=episode, step=step, **form.values()
                 )
             except ValidationError as error:
@@ -245,7 +248,7 @@ def missing_close(request: HttpRequest, pk: Any) -> HttpResponse:
     if request.method == "GET":
         return redirect("missing-detail", pk=episode.pk)
     try:
-        services.missing_episode_close(actor=request.user, episode=episode)
+        episodes.missing_episode_close(actor=request.user, episode=episode)
     except ValidationError as error:
         access_log_write(
             request=request,
@@ -296,20 +299,20 @@ def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
     if not can_record_absences(request.user, pupil.school_id):
         raise Http404("No such record.")
     form = AbsenceStartForm(request.POST or None)
-    if request.method == "POST" and _valid(form, services.absence_start_problems, pupil=pupil):
+    if request.method == "POST" and _valid(form, absences.absence_start_problems, pupil=pupil):
         try:
-            absence = services.absence_start(actor=request.user, pupil=pupil, **form.values())
+            absence = absences.absence_start(actor=request.user, pupil=pupil, **form.values())
         except ValidationError as error:
             _show_problems(form, error)
         else:
-            deadline = services.la_deadline(absence.first_day, absence.school_id)
+            deadline = la_deadline(absence.first_day, absence.school_id)
             messages.success(
                 request,
                 f"The absence is recorded. Tell the local authority by {deadline:%-d %B %Y} "
                 "(the 10th school day) if it continues.",
             )
             return redirect("absence-detail", pk=absence.pk)
-    if form.non_field_errors() and (current := services.current_absence_of(pupil)) is not None:
+    if form.non_field_errors() and (current := current_absence_of(pupil)) is not None:
         # Already absent: the error summary links to the absence that has not ended.
         form.non_field_error_href = reverse("absence-detail", kwargs={"pk": current.pk})
     return render(request, "concerns/missing/absence_start.html", {"pupil": pupil, "form": form})
@@ -379,8 +382,8 @@ def absence_la_told(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         pk,
         form_class=AbsenceLaToldForm,
-        problems_of=services.absence_la_told_problems,
-        act=services.absence_la_told,
+        problems_of=absences.absence_la_told_problems,
+        act=absences.absence_la_told,
         done="Recorded: the local authority was told.",
         title="Record that the local authority was told",
     )
@@ -393,8 +396,8 @@ def absence_end(request: HttpRequest, pk: Any) -> HttpResponse:
         request,
         pk,
         form_class=AbsenceEndForm,
-        problems_of=services.absence_end_problems,
-        act=services.absence_end,
+        problems_of=absences.absence_end_problems,
+        act=absences.absence_end,
         done="Recorded: the absence has ended.",
         title="Record the end of the absence",
     )
