@@ -17,7 +17,7 @@ from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from schools.models import School, User
 
 from .models import (
@@ -180,8 +180,11 @@ def cp_readers_for(*, school: School) -> list[Any]:
     """
     return list(
         User.objects.filter(
-            Q(school_memberships__school=school, school_memberships__role__in=["deputy", "head"])
-            | Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role="tso"),
+            Q(
+                school_memberships__school=school,
+                school_memberships__role__in=[RoleKey.DEPUTY, RoleKey.HEAD],
+            )
+            | Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role=RoleKey.TSO),
             is_active=True,
         )
         .distinct()

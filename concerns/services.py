@@ -21,7 +21,7 @@ from chronology.ledger.hooks import read_only_error, read_only_pupils
 from chronology.ledger.services import chronology_record_signed_event
 from safeguard.access import access_for
 from safeguard.notifications import notify
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from safeguard.signing import content_hash
 from schools.models import Pupil, School, SchoolMembership, User
 from schools.selectors import safeguarding_leads
@@ -621,7 +621,7 @@ def dsl_record_sign(*, actor: User, record: DslRecord, expected_version: int) ->
     now = timezone.now()
     membership = (
         SchoolMembership.objects.filter(
-            user=actor, school_id=record.school_id, role__in=["dsl", "deputy"]
+            user=actor, school_id=record.school_id, role__in=[RoleKey.DSL, RoleKey.DEPUTY]
         )
         .order_by("role")
         .first()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
-from safeguard.roles import Perm
+from safeguard.roles import Perm, RoleKey
 from schools.models import User
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
@@ -328,7 +328,7 @@ def concern_mine(request: HttpRequest) -> HttpResponse:
 def _owners(school_id: int) -> list[User]:
     return list(
         User.objects.filter(school_memberships__school_id=school_id, is_active=True)
-        .exclude(school_memberships__role="governor")
+        .exclude(school_memberships__role=RoleKey.GOVERNOR)
         .distinct()
         .order_by("full_name")
     )
