@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "oversight",
     "audit",
     "reminders",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.context_processors.acting_school",
+                "home.context_processors.header_badges",
             ],
         },
     },
