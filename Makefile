@@ -81,6 +81,7 @@ services-stop:
 lint: python-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=safeguard.settings.test DATABASE_URL=sqlite:// $(BIN)/mypy
 	mkdir -p var
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("pupils/<uuid:pk>/safeguarding/", views.pupil_safeguarding, name="pupil-safeguarding"),
     path("pupils/<uuid:pk>/chronology/", views.pupil_chronology, name="pupil-chronology"),
     path(
         "pupils/<uuid:pk>/chronology/print/",

@@ -1,5 +1,6 @@
-"""A pupil's safeguarding page, chronology (with its Appendix 2 print view), hand-written
-entries and corrections, CP files, and the pupil's access log."""
+"""A pupil's chronology (with its Appendix 2 print view), hand-written entries and corrections,
+CP files, statuses, risk assessments, and the pupil's access log (the safeguarding page, which
+gathers other apps' records too, is in `home`)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ from .selectors import (
     entry_get_for,
     open_cp_file,
     risk_assessment_get_for,
-    risk_assessments_for,
     status_get_for,
     statuses_for,
 )
@@ -55,47 +55,6 @@ def _header(pupil: Any) -> dict[str, Any]:
 
 def _can_manage(request: HttpRequest, pupil: Any) -> bool:
     return access_for(request.user).has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
-
-
-@login_required
-@require_GET
-def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
-    """Everything the school holds on the child's safety, in one place."""
-    from concerns.models import Concern
-    from concerns.selectors import cp_visible_q
-    from referrals.selectors import referrals_for_pupil
-
-    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
-    access_log_write(
-        request=request, school_id=pupil.school_id, what="safeguarding_page", pupil_ids=[pupil.pk]
-    )
-    concerns = (
-        Concern.objects.filter(cp_visible_q(request.user), involvements__pupil=pupil)
-        .select_related("dsl_record")
-        .order_by("-written_at")
-        .distinct()
-    )
-    return render(
-        request,
-        "chronology/safeguarding.html",
-        {
-            "pupil": pupil,
-            "cp_file": open_cp_file(pupil=pupil),
-            "cp_files": list(pupil.cp_files.select_related("opened_by", "closed_by")),
-            "recent": list(chronology_for(actor=request.user, pupil=pupil)[:10]),
-            "concerns": list(concerns[:50]),
-            "manage": _can_manage(request, pupil),
-            "reason_form": ReasonForm(),
-            "statuses": statuses_for(pupil=pupil),
-            "risk_assessments": risk_assessments_for(actor=request.user, pupil=pupil),
-            "referrals": referrals_for_pupil(actor=request.user, pupil=pupil),
-            "now": timezone.now(),
-            "today": timezone.localdate(),
-            "record_school": pupil.school,
-            "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
-            or request.schools.acting.pk != pupil.school_id,  # type: ignore[attr-defined]
-        },
-    )
 
 
 @login_required

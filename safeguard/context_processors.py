@@ -1,4 +1,5 @@
-"""Template context: the acting school and the schools to switch between, on every page."""
+"""Template context: the acting school, the schools to switch between and what the person may do
+there, on every page. The header's badges are the `home` app's (`home.context_processors`)."""
 
 from typing import Any
 
@@ -17,18 +18,9 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
     school = schools.acting
     access = access_for(user)
     can = {p.name.lower(): access.has(p, school) for p in Perm} if school else {}
-    triage_count = missing_count = unread_count = 0
-    if school is not None:
-        # Every badge (triage, missing children, unread notifications) in one query.
-        from concerns.missing.selectors import header_counts
-
-        triage_count, missing_count, unread_count = header_counts(actor=user, school=school)
     return {
         "product_name": settings.PRODUCT_NAME,
         "acting_school": school,
         "available_schools": schools.available,
         "can": can,
-        "triage_count": triage_count,
-        "missing_count": missing_count,
-        "unread_count": unread_count,
     }

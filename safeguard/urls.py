@@ -11,7 +11,7 @@ admin.site.site_header = "Safeguard platform administration"
 admin.site.site_title = "Safeguard platform administration"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("home.urls")),
     path("school/switch/", views.school_switch, name="school-switch"),
     path("healthz/", views.healthz, name="healthz"),
     path("notifications/", notification_views.notification_list, name="notification-list"),

@@ -1,65 +1,17 @@
-"""Pages of the kernel: home, school switching, health check."""
+"""Pages of the kernel: school switching and the health check (the home page is in `home`)."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-
-from safeguard.access import access_for
-from safeguard.roles import Perm
-from schools.selectors import role_labels_for
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """What the signed-in person can do in the school they are acting in."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    roles = role_labels_for(actor=request.user, school=school) if school else []
-    context: dict[str, Any] = {"roles": roles}
-    if school is not None and access_for(request.user).has(Perm.READ_CP_RECORDS, school):
-        from referrals.selectors import referral_counts
-
-        context["referrals"] = referral_counts(actor=request.user, school=school)
-        context["missing_now"] = _missing_now(request, school)
-    if school is not None and access_for(request.user).has(Perm.MANAGE_CATEGORIES, school):
-        from oversight.category_selectors import trust_category_requests_for
-
-        context["category_requests_waiting"] = trust_category_requests_for(
-            actor=request.user, trust_id=school.trust_id, pending=True
-        ).count()
-    if school is not None:
-        from oversight.qa_selectors import qa_home_count
-
-        context["qa_waiting"] = qa_home_count(actor=request.user, school=school)
-    from schools.staff.selectors import role_requests_waiting_count
-
-    context["roles_waiting"] = role_requests_waiting_count(actor=request.user, school=school)
-    return render(request, "safeguard/home.html", context)
-
-
-def _missing_now(request: HttpRequest, school: Any) -> list[Any]:
-    """The pupils missing now, for the people who read CP records (their view is logged)."""
-    from audit.services import access_log_write
-    from concerns.missing.selectors import open_missing_episodes_for
-
-    episodes = list(open_missing_episodes_for(actor=request.user, school=school))
-    if episodes:
-        access_log_write(
-            request=request,
-            school_id=school.pk,
-            what="missing_list",
-            pupil_ids=sorted({e.pupil_id for e in episodes}, key=str),
-        )
-    return episodes
 
 
 @require_POST

@@ -26,7 +26,6 @@ auth_urlpatterns = [
 
 urlpatterns = [
     path("pupils/", views.PupilListView.as_view(), name="pupil-list"),
-    path("pupils/<uuid:pk>/", views.PupilDetailView.as_view(), name="pupil-detail"),
     path("school/term-dates/", views.term_dates, name="term-dates"),
     path("school/term-dates/new/", views.closure_add, name="closure-add"),
     path("school/term-dates/<uuid:pk>/edit/", views.closure_edit, name="closure-edit"),

@@ -1,4 +1,5 @@
-"""Sign-in pages, the pupil list and pupil page, and the school's term dates and hours."""
+"""Sign-in pages, the pupil list, and the school's term dates and hours (the pupil page is in
+`home`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.views.generic import TemplateView
 from safeguard.access import access_for
 from safeguard.auth import axes_username
 from safeguard.forms import add_service_errors
-from safeguard.mixins import RecordAccessMixin, SchoolPermissionRequiredMixin
+from safeguard.mixins import SchoolPermissionRequiredMixin
 from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 
@@ -33,12 +34,7 @@ from .forms import (
     SignInForm,
 )
 from .models import SCHOOL_WEEKDAYS, School
-from .selectors import (
-    pupil_get_for,
-    pupil_list_for,
-    school_closure_get_for,
-    school_closure_list_for,
-)
+from .selectors import pupil_list_for, school_closure_get_for, school_closure_list_for
 
 PUPILS_PER_PAGE = 50
 
@@ -106,67 +102,6 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
             query_string=params.urlencode(),
             **kwargs,
         )
-
-
-class PupilDetailView(RecordAccessMixin, TemplateView):
-    template_name = "schools/pupil_detail.html"
-
-    def get_record(self) -> Any:
-        return pupil_get_for(actor=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from chronology.selectors import open_cp_file, statuses_for
-        from safeguard.access import access_for
-
-        pupil = self.record
-        access = access_for(self.request.user)
-        # The characteristics (SEN, FSM, looked after...) are for those who keep the roll or read
-        # CP records, not every member of staff who may look a pupil up.
-        if access.has(Perm.MANAGE_PUPIL_ROLL, pupil.school_id) or access.has(
-            Perm.READ_CP_RECORDS, pupil.school_id
-        ):
-            kwargs["characteristics"] = _pupil_characteristics(pupil)
-        if access.has(Perm.READ_CP_RECORDS, pupil.school_id):
-            statuses = [s for s in statuses_for(pupil=pupil) if not s.end_date]
-            kwargs.update(statuses=statuses, cp_file=open_cp_file(pupil=pupil), cp_reader=True)
-            if statuses or kwargs["cp_file"]:
-                from audit.services import access_log_write
-
-                access_log_write(
-                    request=self.request,
-                    school_id=pupil.school_id,
-                    what="pupil_page",
-                    pupil_ids=[pupil.pk],
-                )
-        return super().get_context_data(pupil=pupil, **kwargs)
-
-
-def _pupil_characteristics(pupil: Any) -> list[tuple[str, str]]:
-    """A pupil's characteristics from the roll, in words, for the pupil page's summary list."""
-    from schools.characteristics import ETHNIC_GROUPS, ETHNICITY_MAIN, ethnic_group
-
-    def yes_no(value: bool | None) -> str:
-        return "Not recorded" if value is None else "Yes" if value else "No"
-
-    code = pupil.ethnicity
-    if not code:
-        ethnicity = "Not recorded"
-    elif code in ETHNICITY_MAIN:
-        ethnicity = f"{ETHNICITY_MAIN[code]} ({code})"
-    else:
-        ethnicity = f"{ETHNIC_GROUPS.get(ethnic_group(code), 'Not recorded')} ({code})"
-    return [
-        ("Admission number", pupil.admission_number or "Not recorded"),
-        ("Gender", pupil.get_gender_display() if pupil.gender else "Not recorded"),
-        ("Ethnicity", ethnicity),
-        (
-            "Special educational needs (SEN) provision",
-            pupil.get_sen_provision_display() if pupil.sen_provision else "Not recorded",
-        ),
-        ("Eligible for free school meals", yes_no(pupil.fsm_eligible)),
-        ("Pupil premium", yes_no(pupil.pupil_premium)),
-        ("Looked after (as the MIS records it)", yes_no(pupil.looked_after)),
-    ]
 
 
 # Term dates and school hours -------------------------------------------------------------------

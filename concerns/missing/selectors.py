@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -84,40 +84,6 @@ def open_missing_episodes_for(*, actor: Any, school: School) -> QuerySet[Missing
         MissingEpisode.objects.filter(school=school, closed_at__isnull=True)
         .select_related("pupil")
         .order_by("missing_since")
-    )
-
-
-class HeaderCounts(NamedTuple):
-    """The navigation badges."""
-
-    triage: int  # concerns not yet triaged (for who triages)
-    missing: int  # pupils missing now (for readers of CP records)
-    unread: int  # the person's own unread notifications in the school (for everyone)
-
-
-def header_counts(*, actor: Any, school: School) -> HeaderCounts:
-    """The navigation badges, all from one query on every page (the notification badge rides on
-    the triage badge's query for a DSL; a reader of CP records who does not triage gets the
-    missing count in it, and everyone else the unread count alone)."""
-    from safeguard.notifications import unread_notifications_for
-
-    from ..selectors import untriaged_for
-
-    def count_of(rows: QuerySet[Any]) -> Coalesce:
-        counted = rows.order_by().values("school").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-    access = access_for(actor)
-    counts = {"unread": count_of(unread_notifications_for(actor=actor, school=school))}
-    if access.has(Perm.READ_CP_RECORDS, school):
-        counts["missing_now"] = count_of(
-            MissingEpisode.objects.filter(school=school, closed_at__isnull=True)
-        )
-    if access.has(Perm.MANAGE_CP_RECORDS, school):
-        counts["triage"] = count_of(untriaged_for(actor=actor, school=school))
-    row = School.objects.filter(pk=school.pk).annotate(**counts).values(*counts).get()
-    return HeaderCounts(
-        triage=row.get("triage", 0), missing=row.get("missing_now", 0), unread=row["unread"]
     )
 
 

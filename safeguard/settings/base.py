@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reminders",
     "roll",
     "demo",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.context_processors.acting_school",
+                "home.context_processors.header_badges",
             ],
         },
     },
