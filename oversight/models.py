@@ -286,7 +286,7 @@ class ConcernTally(TenantModel):
     """How many signed concerns a school had on one day (London time): in all, per top-level
     category (key: its id) and per year group as signed (key: "Year 7").
 
-    Written by `oversight.tally_services.tally_refresh` for days that are over. A concern's day
+    Written by `oversight.dashboards.tally.tally_refresh` for days that are over. A concern's day
     is its time of writing, set by the server when it is signed, and its pupils' categories and
     year groups are signed with it, so a past day's counts never change (docs/adr/0020). The
     dashboards read these rows up to the school's mark and the concerns themselves after it.

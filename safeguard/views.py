@@ -31,13 +31,13 @@ def home(request: HttpRequest) -> HttpResponse:
         context["referrals"] = referral_counts(actor=request.user, school=school)
         context["missing_now"] = _missing_now(request, school)
     if school is not None and access_for(request.user).has(Perm.MANAGE_CATEGORIES, school):
-        from oversight.category_selectors import trust_category_requests_for
+        from oversight.categories.selectors import trust_category_requests_for
 
         context["category_requests_waiting"] = trust_category_requests_for(
             actor=request.user, trust_id=school.trust_id, pending=True
         ).count()
     if school is not None:
-        from oversight.qa_selectors import qa_home_count
+        from oversight.qa.selectors import qa_home_count
 
         context["qa_waiting"] = qa_home_count(actor=request.user, school=school)
     from schools.staff.selectors import role_requests_waiting_count

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concerns.models import Category
-from oversight import category_services
+from oversight.categories import services as category_services
 
 
 def category_records(school: Any, manager: Any) -> tuple[Any, Any]:

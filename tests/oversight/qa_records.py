@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from oversight import qa_services
 from oversight.models import QaReview
+from oversight.qa import services as qa_services
 from schools.models import School, TrustMembership
 from tests.factories import trust_member
 

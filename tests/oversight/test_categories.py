@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from concerns import services as concern_services
 from concerns.models import Category, InvolvementCategory
-from oversight import category_services as services
+from oversight.categories import services
 from oversight.models import CategoryChange, CategoryRequest, CategoryRequestStatus
 from safeguard.models import Notification
 from tests.concerns.conftest import draft as make_draft

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from oversight.dashboard_forms import PeriodForm, TrustFilterForm
+from oversight.dashboards.forms import PeriodForm, TrustFilterForm
 
 TODAY = datetime.date(2026, 11, 20)
 

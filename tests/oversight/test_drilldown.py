@@ -21,10 +21,10 @@ from django.utils.html import escape
 
 from audit.models import AccessLog
 from concerns.models import Category, Concern
-from oversight import qa_services
-from oversight.drilldown import Show, drilldown_url
-from oversight.figures import school_figures, trust_figures
+from oversight.dashboards.drilldown.links import Show, drilldown_url
+from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.models import QaReview
+from oversight.qa import services as qa_services
 from safeguard.access import forget_access
 from tests.factories import PupilFactory, trust_member
 from tests.oversight.test_figures import (

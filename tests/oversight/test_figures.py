@@ -22,8 +22,14 @@ from django.utils import timezone
 from chronology.models import CpFile, PupilStatus, RiskAssessment
 from concerns.models import Action, Category, Concern, ConcernPupil, InvolvementCategory
 from contacts.models import Agency
-from oversight import figures
-from oversight.figures import Period, outlier_rule, percentile, school_figures, trust_figures
+from oversight.dashboards import figures
+from oversight.dashboards.figures import (
+    Period,
+    outlier_rule,
+    percentile,
+    school_figures,
+    trust_figures,
+)
 from referrals.models import Referral
 from schools.models import Pupil, School, User
 from tests.conftest import World

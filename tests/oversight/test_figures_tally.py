@@ -7,9 +7,9 @@ import datetime
 
 import pytest
 
-from oversight.figures import school_figures, trust_figures
+from oversight.dashboards.figures import school_figures, trust_figures
+from oversight.dashboards.tally import last_complete_day, tally_refresh
 from oversight.models import ConcernTally, ConcernTallyMark
-from oversight.tally_services import last_complete_day, tally_refresh
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
 from tests.oversight.test_figures import (

@@ -32,8 +32,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from lxml import html as lxml_html
 
-from oversight.figures import school_figures, trust_figures
-from oversight.pupil_groups import GROUPS, hide_parts
+from oversight.dashboards.figures import school_figures, trust_figures
+from oversight.dashboards.pupil_groups import GROUPS, hide_parts
 from schools.models import Pupil
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
@@ -207,7 +207,7 @@ def test_narrowed_figures_read_in_one_query_are_those_of_the_four(
     """On PostgreSQL the narrowed periods' concerns, categories, year groups and times to open
     are read in one query (ADR 0026, third pass); SQLite keeps the four queries. Same figures,
     opened concerns in both periods and one naming two pupils of a group included."""
-    from oversight import figures
+    from oversight.dashboards import figures
 
     w, p, c = pupils.fx.world, pupils.p, pupils.fx.cats
     staff, hours = w.users["staff"], datetime.timedelta(hours=1)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from audit.models import AccessLog
-from oversight import qa_services
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
+from oversight.qa import services as qa_services
 from oversight.terms import current_term
 from tests.conftest import World
 from tests.oversight.test_qa_services import FULL, concern_in

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from concerns import services as concern_services
 from concerns.models import Concern
-from oversight import qa_selectors, qa_services
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
+from oversight.qa import selectors as qa_selectors
+from oversight.qa import services as qa_services
 from oversight.terms import Term, current_term, parse_term, term_of
 from safeguard.models import Notification
 from safeguard.signing import content_hash

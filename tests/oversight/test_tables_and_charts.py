@@ -9,8 +9,8 @@ import io
 import pytest
 from django.test import RequestFactory
 
-from oversight.charts import Bar, bar_chart, trend_chart
-from oversight.tables import Cell, Column, Table, csv_download, duration, number, text
+from oversight.dashboards.charts import Bar, bar_chart, trend_chart
+from oversight.dashboards.tables import Cell, Column, Table, csv_download, duration, number, text
 
 
 def _table() -> Table:

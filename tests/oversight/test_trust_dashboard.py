@@ -29,8 +29,8 @@ from django.urls import resolve, reverse
 from django.utils.html import escape
 
 from concerns.models import Concern
-from oversight.drilldown import Show, drilldown_url
-from oversight.figures import outlier_windows
+from oversight.dashboards.drilldown.links import Show, drilldown_url
+from oversight.dashboards.figures import outlier_windows
 from safeguard.middleware import ACTING_SCHOOL
 from schools import services as school_services
 from tests.factories import PupilFactory, SchoolFactory, member, trust_member

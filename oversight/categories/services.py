@@ -13,12 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concerns.models import Category
+from concerns.services import safeguarding_leads
+from oversight.models import (
+    CategoryChange,
+    CategoryChangeKind,
+    CategoryRequest,
+    CategoryRequestStatus,
+)
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm
 from schools.models import School, Trust, User
-
-from .models import CategoryChange, CategoryChangeKind, CategoryRequest, CategoryRequestStatus
 
 NAME_MAX = 120
 
@@ -295,8 +300,6 @@ def _pending_for_decision(actor: Any, request: CategoryRequest) -> CategoryReque
 
 
 def _tell_school(request: CategoryRequest, title: str) -> None:
-    from concerns.services import safeguarding_leads
-
     notify(
         school=request.school,
         recipients=[request.requested_by, *safeguarding_leads(request.school)],

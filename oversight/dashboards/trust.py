@@ -1,11 +1,12 @@
-"""The trust dashboard's page (issue 8), built from the trust's figures (`oversight.figures`).
+"""The trust dashboard's page (issue 8), built from the trust's figures
+(`oversight.dashboards.figures`).
 
 Everything the TSO sees is made here from one `TrustFigures`: the "needs attention" tables at the
 top (counts well above usual, by the rule of ADR 0020; schools whose triage is slipping or whose
 items are overdue), every school side by side, concerns by category and school, and the weekly
 trend per category. Each table is a `Table` (sortable, downloadable as CSV) and each chart is drawn
 from the same numbers as the table beside it, so the picture, the table and the download agree.
-Every figure for one school links to the drill-down behind it (`oversight.drilldown`).
+Every figure for one school links to the drill-down behind it (`oversight.dashboards.drilldown`).
 """
 
 from __future__ import annotations
@@ -19,15 +20,11 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from safeguard.access import access_for
-from safeguard.roles import Perm
-from schools.models import School, Trust
-
-from .charts import Bar, bar_chart, trend_chart
-from .drilldown import Show, drilldown_url
-from .figures import Outlier, Period, SchoolFigures, TrustFigures
-from .pupil_groups import CHARACTERISTICS
-from .pupil_tables import (
+from oversight.dashboards.charts import Bar, bar_chart, trend_chart
+from oversight.dashboards.drilldown.links import Show, drilldown_url
+from oversight.dashboards.figures import Outlier, Period, SchoolFigures, TrustFigures
+from oversight.dashboards.pupil_groups import CHARACTERISTICS
+from oversight.dashboards.pupil_tables import (
     COUNT_COLUMNS,
     RATE_NOTE,
     breakdown_charts,
@@ -36,7 +33,10 @@ from .pupil_tables import (
     group_rows,
     sum_counts,
 )
-from .tables import Cell, Column, Table, duration, number, text
+from oversight.dashboards.tables import Cell, Column, Table, duration, number, text
+from safeguard.access import access_for
+from safeguard.roles import Perm
+from schools.models import School, Trust
 
 OUTLIER_RULE = (
     "Flagged when the last 28 days are more than two standard deviations and at least 3 "

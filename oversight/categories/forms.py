@@ -6,9 +6,8 @@ from typing import Any
 
 from django import forms
 
+from oversight.categories.services import NAME_MAX
 from safeguard.forms import GovukFormMixin
-
-from .category_services import NAME_MAX
 
 TOP_LEVEL = ""
 

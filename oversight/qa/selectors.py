@@ -14,12 +14,11 @@ from django.db.models import Count, Q, QuerySet
 
 from concerns.models import Concern, ConcernStatus
 from concerns.selectors import cp_visible_q
+from oversight.models import QaReview, QaReviewStatus, QaSample, Rating
+from oversight.terms import Term
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import School
-
-from .models import QaReview, QaReviewStatus, QaSample, Rating
-from .terms import Term
 
 
 def _readable(actor: Any) -> Any:  # noqa: ANN401 (a values() subquery)

@@ -12,12 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguard.forms import add_service_errors
-from schools.models import School, Trust
-
-from . import category_services as services
-from .category_forms import ApproveForm, CategoryForm, CategoryRequestForm, DeclineForm
-from .category_selectors import (
+from oversight.categories import services
+from oversight.categories.forms import ApproveForm, CategoryForm, CategoryRequestForm, DeclineForm
+from oversight.categories.selectors import (
     category_get_for,
     category_headings_for,
     category_history_for,
@@ -27,6 +24,8 @@ from .category_selectors import (
     school_category_requests_for,
     trust_category_requests_for,
 )
+from safeguard.forms import add_service_errors
+from schools.models import School, Trust
 
 HISTORY_PAGE = 200
 DECIDED_SHOWN = 20

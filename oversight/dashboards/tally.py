@@ -17,9 +17,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from concerns.models import Concern, ConcernPupil, ConcernStatus, InvolvementCategory
+from oversight.models import ConcernTally, ConcernTallyMark, TallyDimension
 from schools.models import School
-
-from .models import ConcernTally, ConcernTallyMark, TallyDimension
 
 # A concern is signed and committed in one transaction, moments after its time of writing; a day
 # is tallied only when it ended at least this long ago, so no commit can still be on its way.

@@ -59,8 +59,8 @@ from concerns.models import (
     InvolvementCategory,
 )
 from oversight import terms
+from oversight.dashboards.pupil_groups import ALL_PUPILS, BREAKDOWN, PupilGroup
 from oversight.models import ConcernTally, ConcernTallyMark, TallyDimension
-from oversight.pupil_groups import ALL_PUPILS, BREAKDOWN, PupilGroup
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
@@ -380,8 +380,8 @@ def _top_categories(trust_id: int) -> list[tuple[int, str]]:
     )
 
 
-# What each figure counts, shared with the lists behind the figures (oversight.drilldown_selectors)
-# so a list and its figure cannot disagree.
+# What each figure counts, shared with the lists behind the figures
+# (oversight.dashboards.drilldown.selectors) so a list and its figure cannot disagree.
 
 
 def top_category() -> Coalesce:

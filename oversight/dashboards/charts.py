@@ -1,7 +1,7 @@
 """Server-rendered SVG charts for the dashboards: no JavaScript, no chart library, readable on a
 phone. Every chart is an image with a title and a one-sentence description; the figures behind it
-are in a data table beside it on the page (`oversight.tables`), which screen readers and the CSV
-download use.
+are in a data table beside it on the page (`oversight.dashboards.tables`), which screen readers
+and the CSV download use.
 
 Bars are laid out in percentages of the chart's width with text at a fixed size, so labels stay
 legible on a 320-pixel screen instead of shrinking with a scaled viewBox. The weekly trend is drawn

@@ -18,12 +18,9 @@ from django.views.decorators.http import require_GET
 
 from audit.services import access_log_write
 from concerns.models import Category
-from schools.models import YearGroup
-
-from . import drilldown_selectors as sel
-from .dashboard_forms import LinkPeriodForm
-from .drilldown import Show
-from .drilldown_tables import (
+from oversight.dashboards.drilldown import selectors
+from oversight.dashboards.drilldown.links import Show
+from oversight.dashboards.drilldown.tables import (
     CONCERN_LISTS,
     NOUNS,
     TABLE_KEY,
@@ -33,11 +30,13 @@ from .drilldown_tables import (
     ordered,
     sort_asked,
 )
-from .figures import Period, period_for
-from .tables import Table, csv_download
+from oversight.dashboards.figures import Period, period_for
+from oversight.dashboards.forms import LinkPeriodForm
+from oversight.dashboards.tables import Table, csv_download
+from schools.models import YearGroup
 
 # The year groups a concern can be signed with, and the dashboards' word for none.
-YEAR_GROUPS = {str(label) for _, label in YearGroup.choices} | {sel.NOT_RECORDED}
+YEAR_GROUPS = {str(label) for _, label in YearGroup.choices} | {selectors.NOT_RECORDED}
 
 
 PER_PAGE = 50
@@ -55,12 +54,12 @@ def _drilldown(
     category: Category | None,
     year_group: str | None,
     now: datetime.datetime,
-) -> sel.Drilldown:
+) -> selectors.Drilldown:
     actor, today = request.user, timezone.localdate(now)
     if show in CONCERN_LISTS:
         untriaged = show != Show.CONCERNS
         over_a_day = show == Show.UNTRIAGED_OVER_A_DAY
-        return sel.concerns_drilldown(
+        return selectors.concerns_drilldown(
             actor=actor,
             school=school,
             period=None if untriaged else period,
@@ -70,14 +69,14 @@ def _drilldown(
             year_group=None if untriaged else year_group,
         )
     if show == Show.OPEN_CP_FILES:
-        return sel.cp_files_drilldown(school=school)
+        return selectors.cp_files_drilldown(school=school)
     if show in (Show.REFERRALS_OPEN, Show.REFERRALS_OVERDUE, Show.FOLLOW_UPS):
-        return sel.referrals_drilldown(actor=actor, school=school, show=show, now=now)
+        return selectors.referrals_drilldown(actor=actor, school=school, show=show, now=now)
     if show in (Show.ACTIONS_OPEN, Show.ACTIONS_OVERDUE):
-        return sel.actions_drilldown(
+        return selectors.actions_drilldown(
             actor=actor, school=school, overdue=show == Show.ACTIONS_OVERDUE, today=today
         )
-    return sel.reviews_drilldown(actor=actor, school=school, today=today)
+    return selectors.reviews_drilldown(actor=actor, school=school, today=today)
 
 
 def _log(request: HttpRequest, school_id: int, listing: Listing, records: Sequence[Any]) -> None:
@@ -107,12 +106,14 @@ def _back_to_dashboard(
 @require_GET
 def trust_drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
     """The records behind one of a school's figures on the trust dashboard."""
-    school = sel.drilldown_school_for(actor=request.user, school_id=school_id)
+    school = selectors.drilldown_school_for(actor=request.user, school_id=school_id)
     try:
         show = Show(request.GET.get("show") or Show.CONCERNS)
     except ValueError:
         raise Http404("No such list.") from None
-    category = sel.drilldown_category_for(school=school, category_id=request.GET.get("category"))
+    category = selectors.drilldown_category_for(
+        school=school, category_id=request.GET.get("category")
+    )
     year_group = request.GET.get("year_group") or None
     if year_group is not None and year_group not in YEAR_GROUPS:
         raise Http404("No such list.")

@@ -9,10 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from concerns.models import Category, ConcernStatus, InvolvementCategory
+from oversight.models import CategoryChange, CategoryRequest, CategoryRequestStatus
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
-
-from .models import CategoryChange, CategoryRequest, CategoryRequestStatus
 
 
 def category_list_for(*, actor: Any) -> QuerySet[Category]:

@@ -6,11 +6,10 @@ from typing import Any
 
 from django import forms
 
+from oversight.models import CRITERIA, CriterionResult, Rating
+from oversight.qa.services import CRITERION_REQUIRED, MAX_SAMPLE_SIZE
+from oversight.terms import Term
 from safeguard.forms import GovukFormMixin
-
-from .models import CRITERIA, CriterionResult, Rating
-from .qa_services import CRITERION_REQUIRED, MAX_SAMPLE_SIZE
-from .terms import Term
 
 
 class SampleForm(GovukFormMixin, forms.Form):

@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from concerns.models import Category
+from oversight.dashboards.drilldown import selectors
+from oversight.dashboards.drilldown.links import Show
+from oversight.dashboards.figures import Period
+from oversight.dashboards.tables import Cell, Column, duration, sort_parsed, text
+from oversight.models import QaReviewStatus
 from referrals.models import Urgency
-
-from . import drilldown_selectors as sel
-from .drilldown import Show
-from .figures import Period
-from .models import QaReviewStatus
-from .tables import Cell, Column, duration, sort_parsed, text
 
 TABLE_KEY = "records"
 
@@ -271,7 +270,7 @@ def _actions_listing(today: datetime.date) -> Listing:
 
 
 def _reviews_listing(today: datetime.date) -> Listing:
-    def what(review: sel.ReviewDue) -> Cell:
+    def what(review: selectors.ReviewDue) -> Cell:
         if review.kind == "risk_assessment":
             href = reverse("risk-assessment-detail", kwargs={"pk": review.record.pk})
             return text(f"Risk assessment: {review.record.title}", href=href)
@@ -279,7 +278,7 @@ def _reviews_listing(today: datetime.date) -> Listing:
         href = reverse("pupil-safeguarding", kwargs={"pk": pupil.pk}) + "#statuses"
         return text(str(review.record.get_kind_display()), href=href)
 
-    def late(review: sel.ReviewDue) -> Cell:
+    def late(review: selectors.ReviewDue) -> Cell:
         days = (today - review.review_date).days
         return Cell("Due today" if days == 0 else f"{days} day{'' if days == 1 else 's'}", days)
 
@@ -317,7 +316,7 @@ def heading_for(
             # Quoted as the trust named it: "about other" or "about at risk of suspension" would
             # not read, and a name is not always a noun.
             about.append(f"in the category “{category.name}”")
-        if year == sel.NOT_RECORDED:
+        if year == selectors.NOT_RECORDED:
             about.append("about pupils with no year group recorded")
         elif year is not None:
             about.append(f"about pupils in {year}")

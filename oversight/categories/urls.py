@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import category_views as views
+from oversight.categories import views
 
 urlpatterns = [
     path("trust/categories/", views.category_list, name="category-list"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 
 class Show(StrEnum):
-    """Which list a drill-down shows; each matches one figure of `oversight.figures`."""
+    """Which list a drill-down shows; each matches one figure of `oversight.dashboards.figures`."""
 
     CONCERNS = "concerns"  # concerns written in the period (narrowed by category or year group)
     UNTRIAGED = "untriaged"  # submitted, not yet opened by a DSL, now

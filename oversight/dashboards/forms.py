@@ -9,9 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from oversight.dashboards.pupil_groups import CHARACTERISTICS, GROUPS, PupilGroup, group_choices
 from safeguard.forms import GovukFormMixin
-
-from .pupil_groups import CHARACTERISTICS, GROUPS, PupilGroup, group_choices
 
 EARLIEST = datetime.date(2000, 1, 1)
 LONGEST = datetime.timedelta(days=5 * 366)  # five years: longer ranges say little and read slowly

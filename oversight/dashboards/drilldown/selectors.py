@@ -2,10 +2,10 @@
 database and scoped to the actor.
 
 Each list holds exactly the records its figure counts: the filters are the ones
-`oversight.figures` counts with (its `*_q` functions), so a figure and its list cannot drift
-apart. A restricted concern counts in the figures (a count names no one) but only the DSL and the
-people named on it may read it: such records, and the referrals, actions and risk assessments that
-came from them, are counted in `total` and left out of the rows (`hidden` says how many).
+`oversight.dashboards.figures` counts with (its `*_q` functions), so a figure and its list cannot
+drift apart. A restricted concern counts in the figures (a count names no one) but only the DSL and
+the people named on it may read it: such records, and the referrals, actions and risk assessments
+that came from them, are counted in `total` and left out of the rows (`hidden` says how many).
 
 Who may read a list: the trust safeguarding officer, who holds `VIEW_TRUST_DASHBOARD` and
 `READ_CP_RECORDS` in the school. Anyone else, a school of another trust and a school that does
@@ -31,18 +31,17 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from chronology.models import CpFile, PupilStatus, RiskAssessment
+from chronology.models import CpFile, PupilStatus, RiskAssessment, RiskAssessmentPupil
 from chronology.selectors import hidden_concerns
 from concerns.models import Action, Category, Concern, ConcernPupil, InvolvementCategory
 from concerns.selectors import concern_pupils_prefetch, cp_visible_q
+from oversight.dashboards import figures
+from oversight.dashboards.drilldown.links import Show
 from referrals.models import Referral
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import School
-
-from . import figures
-from .drilldown import Show
 
 # The dashboards show a year group left blank at signing under this label.
 NOT_RECORDED = "Not recorded"
@@ -221,6 +220,4 @@ def reviews_drilldown(*, actor: Any, school: School, today: datetime.date) -> Dr
 
 
 def _covered_pupils() -> QuerySet[Any]:
-    from chronology.models import RiskAssessmentPupil
-
     return RiskAssessmentPupil.objects.select_related("pupil").order_by("pk")

@@ -19,13 +19,7 @@ from django.utils import timezone
 from concerns.models import Concern, ConcernStatus
 from concerns.selectors import cp_visible_q
 from concerns.services import safeguarding_leads
-from safeguard.access import access_for
-from safeguard.notifications import notify
-from safeguard.roles import Perm
-from safeguard.signing import content_hash
-from schools.models import School, User
-
-from .models import (
+from oversight.models import (
     CRITERIA,
     CriterionResult,
     QaResponse,
@@ -34,7 +28,12 @@ from .models import (
     QaSample,
     Rating,
 )
-from .terms import Term, current_term, term_of
+from oversight.terms import Term, current_term, term_of
+from safeguard.access import access_for
+from safeguard.notifications import notify
+from safeguard.roles import Perm
+from safeguard.signing import content_hash
+from schools.models import School, User
 
 MAX_SAMPLE_SIZE = 20
 

@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from .charts import Bar, bar_chart
-from .figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures
-from .pupil_groups import PupilGroup
-from .pupil_tables import (
+from oversight.dashboards.charts import Bar, bar_chart
+from oversight.dashboards.figures import UNTRIAGED_AGE_BANDS, Period, SchoolFigures
+from oversight.dashboards.pupil_groups import PupilGroup
+from oversight.dashboards.pupil_tables import (
     RATE_NOTE,
     SUPPRESSED_NOTE,
     breakdown_charts,
     breakdown_columns,
     breakdown_rows,
 )
-from .tables import Cell, Column, Table, duration, human_duration, number, text
+from oversight.dashboards.tables import Cell, Column, Table, duration, human_duration, number, text
 
 
 @dataclass(frozen=True)

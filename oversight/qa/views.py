@@ -15,15 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import access_log_write
 from concerns.models import DslRecord
+from oversight.models import CRITERIA, QaReview, QaReviewStatus
+from oversight.qa import selectors, services
+from oversight.qa.forms import ChooseForm, ResponseForm, ReviewForm, SampleForm
+from oversight.terms import current_term, parse_term, recent_terms
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
-
-from . import qa_selectors as sel
-from . import qa_services as svc
-from .models import CRITERIA, QaReview, QaReviewStatus
-from .qa_forms import ChooseForm, ResponseForm, ReviewForm, SampleForm
-from .terms import current_term, parse_term, recent_terms
 
 
 def _require_tso(request: HttpRequest) -> None:
@@ -47,9 +45,9 @@ def qa_overview(request: HttpRequest) -> HttpResponse:
         {
             "term": term,
             "terms": terms,
-            "coverage": sel.qa_coverage_for(actor=request.user, term=term),
-            "to_review": list(sel.qa_to_review_for(actor=request.user)),
-            "submitted": list(sel.qa_submitted_for(actor=request.user, term=term)),
+            "coverage": selectors.qa_coverage_for(actor=request.user, term=term),
+            "to_review": list(selectors.qa_to_review_for(actor=request.user)),
+            "submitted": list(selectors.qa_submitted_for(actor=request.user, term=term)),
         },
     )
 
@@ -58,7 +56,7 @@ def qa_overview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
     """Draw a random sample of one school's concerns for a term."""
-    school = sel.qa_school_for(actor=request.user, school_id=school_id)
+    school = selectors.qa_school_for(actor=request.user, school_id=school_id)
     terms = recent_terms()
     initial_term = parse_term(request.GET.get("term")) or current_term()
     form = SampleForm(
@@ -69,7 +67,7 @@ def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         term = parse_term(form.cleaned_data["term"]) or current_term()  # choices are terms
         try:
-            sample = svc.qa_sample_draw(
+            sample = services.qa_sample_draw(
                 actor=request.user, school=school, term=term, size=form.cleaned_data["size"]
             )
         except ValidationError as error:
@@ -95,7 +93,7 @@ def qa_choose(request: HttpRequest) -> HttpResponse:
     form = ChooseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            review = svc.qa_review_choose(
+            review = services.qa_review_choose(
                 actor=request.user, reference=form.cleaned_data["reference"]
             )
         except ValidationError as error:
@@ -149,7 +147,7 @@ def _render_review(
 def qa_review(request: HttpRequest, pk: Any) -> HttpResponse:
     """One QA review. The TSO records it (a draft) or reads it; the school's DSL and deputies
     read the feedback and respond."""
-    review = sel.qa_review_get(actor=request.user, pk=pk)
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
     _log(request, review)
     if request.method == "POST":
         if not access_for(request.user).has(Perm.QA_REVIEW, review.school_id):
@@ -161,7 +159,7 @@ def qa_review(request: HttpRequest, pk: Any) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                svc.qa_review_submit(
+                services.qa_review_submit(
                     actor=request.user,
                     review=review,
                     rating=data["rating"],
@@ -185,13 +183,15 @@ def qa_review(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def qa_respond(request: HttpRequest, pk: Any) -> HttpResponse:
     """The school's DSL or a deputy responds to a submitted review."""
-    review = sel.qa_review_get(actor=request.user, pk=pk)
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
     if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, review.school_id):
         raise PermissionDenied
     form = ResponseForm(request.POST)
     if form.is_valid():
         try:
-            svc.qa_response_add(actor=request.user, review=review, text=form.cleaned_data["text"])
+            services.qa_response_add(
+                actor=request.user, review=review, text=form.cleaned_data["text"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -205,9 +205,9 @@ def qa_respond(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def qa_remove(request: HttpRequest, pk: Any) -> HttpResponse:
     """Take a concern off the TSO's list before it is reviewed."""
-    review = sel.qa_review_get(actor=request.user, pk=pk)
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
     try:
-        svc.qa_review_remove(actor=request.user, review=review)
+        services.qa_review_remove(actor=request.user, review=review)
     except ValidationError:
         messages.info(request, "This review had already been submitted: it is kept.")
         return redirect("qa-review", pk=review.pk)
@@ -229,6 +229,6 @@ def qa_school_list(request: HttpRequest) -> HttpResponse:
         "oversight/qa_school_list.html",
         {
             "school": school,
-            "reviews": list(sel.qa_reviews_for_school(actor=request.user, school=school)),
+            "reviews": list(selectors.qa_reviews_for_school(actor=request.user, school=school)),
         },
     )

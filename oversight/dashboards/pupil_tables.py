@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 
-from .charts import Bar, bar_chart
-from .figures import PupilGroupCounts
-from .pupil_groups import (
+from oversight.dashboards.charts import Bar, bar_chart
+from oversight.dashboards.figures import PupilGroupCounts
+from oversight.dashboards.pupil_groups import (
     ALL_PUPILS,
     BREAKDOWN,
     CHARACTERISTICS,
@@ -25,7 +25,7 @@ from .pupil_groups import (
     hidden,
     hide_parts,
 )
-from .tables import Cell, Column, number, text
+from oversight.dashboards.tables import Cell, Column, number, text
 
 RATE_NOTE = (
     "A concern counts under every group one of its pupils is in, so the groups' concerns can add "

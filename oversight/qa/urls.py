@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import qa_views as views
+from oversight.qa import views
 
 urlpatterns = [
     path("oversight/qa/", views.qa_overview, name="qa-overview"),
