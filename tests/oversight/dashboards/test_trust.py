@@ -1,6 +1,6 @@
 """The trust dashboard page (issue 8) against figures worked out by hand.
 
-The fixture is the one of `test_figures.py` (school A and Gamma School in trust Northgate, school B
+The fixture is the one of `figures_fixture.py` (school A and Gamma School in trust Northgate, school B
 in another trust), with "now" fixed at Friday 20 November 2026, noon, London: this term is autumn
 2026 and the one before summer 2026. The page, each CSV and each chart are read as a person or a
 spreadsheet would read them: the table cells' visible text, the links and the flags.
@@ -34,15 +34,16 @@ from oversight.dashboards.figures import outlier_windows
 from safeguard.middleware import ACTING_SCHOOL
 from schools import services as school_services
 from tests.factories import PupilFactory, SchoolFactory, member, trust_member
-from tests.oversight.test_figures import (
+from tests.oversight.dashboards.figures_fixture import (
     NOW,
     TODAY,
     Fixture,
-    _bulk,
+    bulk_concerns,
     make_fixture,
     seed_gamma,
     seed_school_a,
 )
+from tests.oversight.dashboards.query_pins import TRUST_CSV_QUERIES, TRUST_PAGE_QUERIES
 
 URL = "/trust/dashboard/"
 WINDOW = outlier_windows(TODAY)[0]  # 24 October to 20 November 2026
@@ -428,7 +429,7 @@ def test_each_chart_draws_its_tables_figures(fx: Fixture, tso: Client) -> None:
 def test_sorting_changes_the_order_on_the_page_and_in_the_csv(fx: Fixture, tso: Client) -> None:
     _seeded(fx)
     gamma_staff = member(fx.gamma, "staff")
-    _bulk(
+    bulk_concerns(
         fx.gamma,
         gamma_staff,
         PupilFactory(school=fx.gamma),
@@ -560,12 +561,12 @@ def _spike(fx: Fixture, *, alpha_now: int) -> None:
     online, bullying = fx.cats["Online safety"], fx.cats["Bullying"]
     for n in range(1, 7):
         middle = TODAY - datetime.timedelta(days=28 * n + 14)
-        _bulk(w.school, w.users["staff"], w.pupil, online, middle, 2 + n % 2)
-        _bulk(fx.gamma, gamma_staff, gamma_pupil, bullying, middle, 3)
-    _bulk(
+        bulk_concerns(w.school, w.users["staff"], w.pupil, online, middle, 2 + n % 2)
+        bulk_concerns(fx.gamma, gamma_staff, gamma_pupil, bullying, middle, 3)
+    bulk_concerns(
         w.school, w.users["staff"], w.pupil, online, TODAY - datetime.timedelta(days=3), alpha_now
     )
-    _bulk(fx.gamma, gamma_staff, gamma_pupil, bullying, TODAY, 3)
+    bulk_concerns(fx.gamma, gamma_staff, gamma_pupil, bullying, TODAY, 3)
 
 
 @pytest.mark.usefixtures("frozen")
@@ -724,25 +725,20 @@ def _count(client: Client, query: str = "") -> int:
     return len(ctx.captured_queries)
 
 
-# The request's own (session, user, access, acting school, header badges) plus the trust, its
-# schools for the filter, and the trust's figures (15, see test_figures.py). The breakdown by
-# pupil characteristic, when asked for, adds 2 (test_pupil_groups.py).
-PAGE_QUERIES = 26
-CSV_QUERIES = 25
-
-
 @pytest.mark.usefixtures("frozen")
 def test_query_counts_are_pinned_and_constant(fx: Fixture, tso: Client) -> None:
     trust = fx.world.school.trust
     few = (_count(tso), _count(tso, "?csv=schools"))
     _seeded(fx)
-    assert (_count(tso), _count(tso, "?csv=schools")) == few == (PAGE_QUERIES, CSV_QUERIES)
+    assert (
+        (_count(tso), _count(tso, "?csv=schools")) == few == (TRUST_PAGE_QUERIES, TRUST_CSV_QUERIES)
+    )
     for n in range(4):  # six schools, each with concerns
         extra = SchoolFactory(trust=trust, name=f"Extra {n}", slug=f"extra-{uuid.uuid4()}")
-        _bulk(
+        bulk_concerns(
             extra, member(extra, "staff"), PupilFactory(school=extra), fx.cats["Bullying"], TODAY, 4
         )
     _spike(fx, alpha_now=10)  # many more concerns, and outliers
     assert len(tables_of(_get(tso))["schools"].rows) == 6
-    assert (_count(tso), _count(tso, "?csv=schools")) == (PAGE_QUERIES, CSV_QUERIES)
-    assert _count(tso, f"?school={fx.gamma.pk}&sort=schools.1.desc") == PAGE_QUERIES
+    assert (_count(tso), _count(tso, "?csv=schools")) == (TRUST_PAGE_QUERIES, TRUST_CSV_QUERIES)
+    assert _count(tso, f"?school={fx.gamma.pk}&sort=schools.1.desc") == TRUST_PAGE_QUERIES

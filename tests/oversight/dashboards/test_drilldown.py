@@ -27,7 +27,7 @@ from oversight.models import QaReview
 from oversight.qa import services as qa_services
 from safeguard.access import forget_access
 from tests.factories import PupilFactory, trust_member
-from tests.oversight.test_figures import (
+from tests.oversight.dashboards.figures_fixture import (
     NOW,
     Fixture,
     add_concern,
@@ -36,7 +36,7 @@ from tests.oversight.test_figures import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.test_qa_services import FULL
+from tests.oversight.qa.records import FULL
 
 pytestmark = pytest.mark.django_db
 
@@ -347,7 +347,7 @@ def test_bad_parameters_get_404(client: Any, fx: Fixture) -> None:
 # --- Query counts ----------------------------------------------------------------------------
 
 
-def _queries(client: Any, url: str, user: Any) -> int:
+def count_queries(client: Any, url: str, user: Any) -> int:
     forget_access(user)
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -383,18 +383,18 @@ def test_query_counts_are_pinned_and_constant_in_rows(client: Any, fx: Fixture) 
     client.force_login(tso)
     url = drilldown_url(school_id=w.school.pk, category_id=fx.cats["Abuse"].pk)
     _many(fx, 5)
-    few = _queries(client, url, tso)
+    few = count_queries(client, url, tso)
     assert _count(client.get(url).content.decode()) == 5
     _many(fx, 35)
     page = client.get(url).content.decode()
     assert _count(page) == 40 == len(_rows(page))
-    assert _queries(client, url, tso) == few == CONCERN_LIST_QUERIES
+    assert count_queries(client, url, tso) == few == CONCERN_LIST_QUERIES
     # Past one page: 50 rows on the first, the rest on the second, the same queries.
     _many(fx, 20)
     first = client.get(url).content.decode()
     assert (_count(first), len(_rows(first))) == (60, 50)
     assert len(_rows(client.get(url + "&page=2").content.decode())) == 10
-    assert _queries(client, url + "&page=2", tso) == CONCERN_LIST_QUERIES
+    assert count_queries(client, url + "&page=2", tso) == CONCERN_LIST_QUERIES
 
 
 def test_every_list_sorts_by_every_sortable_column_and_downloads(client: Any, fx: Fixture) -> None:
@@ -500,7 +500,7 @@ def test_every_other_list_has_constant_query_counts(client: Any, fx: Fixture, sh
     client.force_login(tso)
     url = drilldown_url(school_id=w.school.pk, show=show)
     before = _count(_page(client, url))  # the first view also settles the session
-    few = _queries(client, url, tso)
+    few = count_queries(client, url, tso)
     # Three times the records of every kind (new pupils for the open files: one each).
     _copy(
         CpFile.objects.filter(school=w.school, closed_at__isnull=True),
@@ -517,4 +517,4 @@ def test_every_other_list_has_constant_query_counts(client: Any, fx: Fixture, sh
     _many(fx, 10)  # half of them never opened
     after = _count(_page(client, url))
     assert after > before, (show, before, after)
-    assert _queries(client, url, tso) == few, show
+    assert count_queries(client, url, tso) == few, show

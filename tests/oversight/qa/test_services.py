@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime
 import random
-from typing import Any
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from concerns import services as concern_services
-from concerns.models import Concern
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
 from oversight.qa import selectors as qa_selectors
 from oversight.qa import services as qa_services
@@ -22,35 +19,9 @@ from safeguard.models import Notification
 from safeguard.signing import content_hash
 from tests.concerns.conftest import draft
 from tests.conftest import World
+from tests.oversight.qa.records import FULL, concern_in
 
 pytestmark = pytest.mark.django_db
-
-FULL = {
-    "clarity": "met",
-    "child_voice": "met",
-    "decision": "partly",
-    "timeliness": "met",
-    "outcome": "met",
-    "rating": "good",
-    "feedback": "A clear account in the child's words; say why parents were not told.",
-}
-
-
-def concern_in(world: World, school: Any = None, *, at: datetime.datetime | None = None) -> Concern:
-    """A submitted concern of `school` (school A by default), written at `at` (now)."""
-    school = school or world.school
-    author = world.users["staff"] if school == world.school else world.users["other_dsl"]
-    pupil = world.pupil if school == world.school else world.other_pupil
-    concern_services.category_seed_defaults(trust=school.trust)
-    categories = {c.label: c for c in concern_services.categories_for(school=school)}
-    if at is None:
-        return concern_services.concern_submit(
-            actor=author, concern=draft(author, [pupil], categories)
-        )
-    with time_machine.travel(at, tick=False):
-        return concern_services.concern_submit(
-            actor=author, concern=draft(author, [pupil], categories)
-        )
 
 
 def test_terms_are_fixed_months() -> None:

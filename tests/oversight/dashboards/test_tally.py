@@ -12,13 +12,13 @@ from oversight.dashboards.tally import last_complete_day, tally_refresh
 from oversight.models import ConcernTally, ConcernTallyMark
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
-from tests.oversight.test_figures import (
+from tests.oversight.dashboards.figures_fixture import (
     LONDON,
     NOW,
     TODAY,
     Fixture,
-    _bulk,
-    _queries,
+    bulk_concerns,
+    count_queries,
     make_fixture,
     seed_gamma,
     seed_school_a,
@@ -106,7 +106,7 @@ def test_outliers_are_the_same_from_the_tallies(fx: Fixture) -> None:
     w = fx.world
     online = fx.cats["Online safety"]
     for n in range(1, 7):
-        _bulk(
+        bulk_concerns(
             w.school,
             w.users["staff"],
             w.pupil,
@@ -114,7 +114,9 @@ def test_outliers_are_the_same_from_the_tallies(fx: Fixture) -> None:
             TODAY - datetime.timedelta(days=28 * n),
             2 + n % 2,
         )
-    _bulk(w.school, w.users["staff"], w.pupil, online, TODAY - datetime.timedelta(days=3), 10)
+    bulk_concerns(
+        w.school, w.users["staff"], w.pupil, online, TODAY - datetime.timedelta(days=3), 10
+    )
     before = trust_figures(actor=w.users["tso"], trust=w.school.trust, now=NOW)
     assert {o.kind for o in before.outliers} == {"school", "category", "school_category"}
     tally_refresh(now=NOW)
@@ -126,7 +128,9 @@ def test_a_new_school_without_tallies_is_read_live(fx: Fixture) -> None:
     tally_refresh(now=NOW)
     w = fx.world
     late = SchoolFactory(trust=w.school.trust, name="Late School", slug="late")
-    _bulk(late, member(late, "staff"), PupilFactory(school=late), fx.cats["Bullying"], TODAY, 2)
+    bulk_concerns(
+        late, member(late, "staff"), PupilFactory(school=late), fx.cats["Bullying"], TODAY, 2
+    )
     t = trust_figures(actor=w.users["tso"], trust=w.school.trust, now=NOW)
     assert [(s.school_name, s.concerns) for s in t.schools] == [
         ("Alpha School", 5),
@@ -155,8 +159,8 @@ def test_query_counts_with_tallies(fx: Fixture) -> None:
         forget_access(w.users["tso"])
         trust_figures(actor=w.users["tso"], trust=w.school.trust, now=NOW)
 
-    assert _queries(school) == SCHOOL_QUERIES_TALLIED
-    assert _queries(trust) == TRUST_QUERIES_TALLIED
+    assert count_queries(school) == SCHOOL_QUERIES_TALLIED
+    assert count_queries(trust) == TRUST_QUERIES_TALLIED
 
 
 def test_the_nightly_task_tallies_every_school(fx: Fixture) -> None:

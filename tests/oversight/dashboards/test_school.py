@@ -1,4 +1,4 @@
-"""The school dashboard page (issue 8) against the hand-worked fixture of test_figures.py.
+"""The school dashboard page (issue 8) against the hand-worked fixture of figures_fixture.py.
 
 "Now" is Friday 20 November 2026 at noon, London (time_machine), so this term is autumn 2026 and
 the term before is summer 2026. The figures worked out by hand (see test_figures.py):
@@ -31,13 +31,14 @@ from concerns.models import Category
 from schools.models import Pupil, User
 from tests.conftest import World
 from tests.factories import PupilFactory
-from tests.oversight.test_figures import (
+from tests.oversight.dashboards.figures_fixture import (
     NOW,
     Fixture,
     add_concern,
     make_fixture,
     seed_school_a,
 )
+from tests.oversight.dashboards.query_pins import SCHOOL_CSV_QUERIES, SCHOOL_PAGE_QUERIES
 
 H = datetime.timedelta(hours=1)
 URL = "/dashboard/"
@@ -541,16 +542,6 @@ def _concerns(fx: Fixture, n: int) -> None:
         )
 
 
-# The CSV: the session 1, the user 1, their permissions 1 and schools 1, the figures 11
-# (categories, tally mark, concerns in all, by category and by year group 3, untriaged, time to
-# open, CP files, referrals, actions, reviews), the session's last activity written 1, and 4
-# savepoints (each request is atomic). The page: also the menu's look-up of the allegations a
-# person may see 1 and the header's badges 1. Issue 14 added the breakdown by pupil
-# characteristic's 2 on purpose (ADR 0026): pupils on roll and named, and concerns per group.
-CSV_QUERIES = 22
-PAGE_QUERIES = 24
-
-
 def test_query_counts_are_pinned_and_constant_in_the_number_of_concerns(fx: Fixture) -> None:
     client = _client(fx.world.users["dsl"])
     client.get(URL)  # content types and the like, cached once per process
@@ -559,4 +550,4 @@ def test_query_counts_are_pinned_and_constant_in_the_number_of_concerns(fx: Fixt
     _concerns(fx, 28)
     Category.objects.create(trust=fx.world.school.trust, name="Neglect", position=4)
     many = (_count(client), _count(client, csv="categories"))
-    assert few == many == (PAGE_QUERIES, CSV_QUERIES)
+    assert few == many == (SCHOOL_PAGE_QUERIES, SCHOOL_CSV_QUERIES)

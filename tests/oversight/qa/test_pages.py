@@ -17,7 +17,7 @@ from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
 from oversight.qa import services as qa_services
 from oversight.terms import current_term
 from tests.conftest import World
-from tests.oversight.test_qa_services import FULL, concern_in
+from tests.oversight.qa.records import FULL, concern_in
 
 pytestmark = pytest.mark.django_db
 

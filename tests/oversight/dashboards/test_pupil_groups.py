@@ -37,7 +37,7 @@ from oversight.dashboards.pupil_groups import GROUPS, hide_parts
 from schools.models import Pupil
 from tests.conftest import World
 from tests.factories import PupilFactory, SchoolFactory, member
-from tests.oversight.test_figures import NOW, Fixture, add_concern, at, make_fixture
+from tests.oversight.dashboards.figures_fixture import NOW, Fixture, add_concern, at, make_fixture
 
 SCHOOL_URL = "/dashboard/"
 TRUST_URL = "/trust/dashboard/"
@@ -479,7 +479,8 @@ def test_the_breakdown_takes_two_queries_whatever_the_schools_and_concerns(
     pupils: Pupils,
 ) -> None:
     from safeguard.access import forget_access
-    from tests.oversight.test_figures import SCHOOL_QUERIES, TRUST_QUERIES, _queries
+    from tests.oversight.dashboards.figures_fixture import count_queries
+    from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
 
     w = pupils.fx.world
 
@@ -491,12 +492,12 @@ def test_the_breakdown_takes_two_queries_whatever_the_schools_and_concerns(
         forget_access(w.users["tso"])
         trust_figures(actor=w.users["tso"], trust=w.school.trust, now=NOW, breakdown=True)
 
-    assert (_queries(school), _queries(trust)) == (SCHOOL_QUERIES + 2, TRUST_QUERIES + 2)
+    assert (count_queries(school), count_queries(trust)) == (SCHOOL_QUERIES + 2, TRUST_QUERIES + 2)
     for n in range(3):
         extra = SchoolFactory(trust=w.school.trust, name=f"Extra {n}", slug=f"extra-{n}")
         pupil = _set(PupilFactory(school=extra), sen_provision="K", gender="F")
         add_concern(extra, member(extra, "staff"), at(2026, 11, 3), [(pupil, "Year 7", [])])
-    assert (_queries(school), _queries(trust)) == (SCHOOL_QUERIES + 2, TRUST_QUERIES + 2)
+    assert (count_queries(school), count_queries(trust)) == (SCHOOL_QUERIES + 2, TRUST_QUERIES + 2)
     t = trust_figures(actor=w.users["tso"], trust=w.school.trust, now=NOW, breakdown=True)
     got = {s.school_name: s.by_pupil_group["sen-support"].concerns for s in t.schools}
     assert got == {"Alpha School": 2, "Extra 0": 1, "Extra 1": 1, "Extra 2": 1, "Gamma School": 0}
@@ -512,12 +513,12 @@ def _count(client: Client, url: str, params: dict[str, str]) -> int:
 def test_narrowed_pages_take_a_fixed_number_of_queries(pupils: Pupils) -> None:
     """Narrowed, the periods' concerns, by category and by year group and their times to open
     are one query instead of four (ADR 0026, third pass): the school page takes 3 fewer than
-    the whole (pinned in test_school_dashboard.py: the tally mark is read either way), the
+    the whole (pinned in query_pins.py: the tally mark is read either way), the
     trust page as many (its two periods read live in one query, and the outlier windows from
     the tallies as before, in place of the periods' times to open), and 2 for the breakdown
     asked for; constant in pupils and concerns. On PostgreSQL only (`_period_counts`)."""
-    from tests.oversight.test_school_dashboard import PAGE_QUERIES as SCHOOL_PAGE
-    from tests.oversight.test_trust_dashboard import PAGE_QUERIES as TRUST_PAGE
+    from tests.oversight.dashboards.query_pins import SCHOOL_PAGE_QUERIES as SCHOOL_PAGE
+    from tests.oversight.dashboards.query_pins import TRUST_PAGE_QUERIES as TRUST_PAGE
 
     w = pupils.fx.world
     dsl, governor, tso = (_client(w.users[r]) for r in ("dsl", "governor", "tso"))
