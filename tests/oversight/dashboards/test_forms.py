@@ -1,4 +1,4 @@
-"""The dashboards' filters (oversight/dashboard_forms.py): dates checked on the server, in the
+"""The dashboards' filters (oversight/dashboards/forms.py): dates checked on the server, in the
 order a person types them, and the trust's schools only."""
 
 from __future__ import annotations
