@@ -29,7 +29,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from demo.benchmark import TRUST_SLUG, TSO_EMAIL
-from oversight.figures import pupil_breakdown, school_figures, trust_figures
+from oversight.dashboards.figures import pupil_breakdown, school_figures, trust_figures
 from safeguard.access import forget_access
 from schools.models import Trust, User
 

@@ -51,8 +51,8 @@ from concerns.models import (
 )
 from concerns.services import category_seed_defaults
 from contacts.models import Agency
+from oversight.dashboards.tally import tally_refresh
 from oversight.models import ConcernTally
-from oversight.tally_services import tally_refresh
 from referrals.models import Referral
 from safeguard.roles import RoleKey
 from schools import services as school_services

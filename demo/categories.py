@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concerns.models import Category
-from oversight import category_services as services
+from oversight.categories import services
 from oversight.models import CategoryRequest
 from schools.models import School, User
 

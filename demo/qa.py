@@ -12,8 +12,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from oversight import qa_services
 from oversight.models import QaReviewStatus, QaSample
+from oversight.qa import services as qa_services
 from oversight.terms import term_of
 from schools.models import School, User
 

@@ -23,8 +23,8 @@ from chronology.selectors import (
 from concerns.missing.selectors import open_missing_episodes_for
 from concerns.models import Concern
 from concerns.selectors import cp_visible_q
-from oversight.category_selectors import trust_category_requests_for
-from oversight.qa_selectors import qa_home_count
+from oversight.categories.selectors import trust_category_requests_for
+from oversight.qa.selectors import qa_home_count
 from referrals.selectors import referral_counts, referrals_for_pupil
 from safeguard.access import access_for
 from safeguard.mixins import RecordAccessMixin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .tally_services import tally_refresh
+from oversight.dashboards.tally import tally_refresh
 
 
 @shared_task(name="oversight.tally_refresh")

@@ -40,9 +40,7 @@ urlpatterns = [
     path("", include("transfers.signing_urls")),
     path("", include("transfers.retention.urls")),
     path("", include("transfers.urls")),
-    path("", include("oversight.qa_urls")),
-    path("", include("oversight.category_urls")),
-    path("", include("oversight.dashboard_urls")),
+    path("", include("oversight.urls")),
     path("", include("audit.urls")),
     path("platform-admin/", admin.site.urls),
 ]

@@ -212,10 +212,10 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.transfers.retention_records import retention_record
 
     records.retention = retention_record(school)
-    from tests.oversight.qa_records import qa_review_record
+    from tests.oversight.qa.records import qa_review_record
 
     records.qa_review = qa_review_record(school, concern)
-    from tests.oversight.category_records import category_records
+    from tests.oversight.categories.records import category_records
 
     records.category, records.category_request = category_records(school, manager)
     # Roll imports (tests/roll/records.py) and staff roles (tests/schools/staff_records.py)

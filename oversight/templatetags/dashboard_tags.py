@@ -1,4 +1,4 @@
-"""Drawing the dashboards' tables (`oversight.tables`) with their sort and download links."""
+"""Drawing the dashboards' tables (`oversight.dashboards.tables`), with sort and download links."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from ..tables import Table
+from oversight.dashboards.tables import Table
 
 register = template.Library()
 

@@ -6,10 +6,9 @@ from typing import Any
 
 from django import template
 
+from oversight.qa.selectors import qa_review_for_concern
 from safeguard.access import access_for
 from safeguard.roles import Perm
-
-from ..qa_selectors import qa_review_for_concern
 
 register = template.Library()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from oversight.figures import previous_period, term_of
+from oversight.dashboards.figures import previous_period, term_of
 from tests.browser.conftest import sign_in
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from concerns.models import Concern, ConcernStatus
 from demo.people import TSO_EMAIL
 from demo.seed import seed_demo
-from oversight.figures import trust_figures
+from oversight.dashboards.figures import trust_figures
 from safeguard.models import Notification
 from schools.models import Trust, User
 

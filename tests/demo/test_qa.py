@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from demo.qa import DEMO_SEED
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
-from oversight.qa_services import sample_picks, sample_population
+from oversight.qa.services import sample_picks, sample_population
 from oversight.terms import term_of
 from schools.models import User
 

@@ -1,0 +1,1 @@
+"""The drill-down (ADR 0021): the records behind a figure of the trust dashboard."""

@@ -1,0 +1,234 @@
+"""Quality assurance pages (issue 8): the TSO's coverage and review list, drawing a sample,
+choosing a concern, the review itself; the school's list of feedback and its responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.services import access_log_write
+from concerns.models import DslRecord
+from oversight.models import CRITERIA, QaReview, QaReviewStatus
+from oversight.qa import selectors, services
+from oversight.qa.forms import ChooseForm, ResponseForm, ReviewForm, SampleForm
+from oversight.terms import current_term, parse_term, recent_terms
+from safeguard.access import access_for
+from safeguard.forms import add_service_errors
+from safeguard.roles import Perm
+
+
+def _require_tso(request: HttpRequest) -> None:
+    if not access_for(request.user).schools_with(Perm.QA_REVIEW):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def qa_overview(request: HttpRequest) -> HttpResponse:
+    """The TSO's quality assurance: coverage per school for a term, concerns to review, reviews
+    submitted and whether the school has responded."""
+    _require_tso(request)
+    terms = recent_terms()
+    term = parse_term(request.GET.get("term")) or current_term()
+    if term not in terms:
+        term = current_term()
+    return render(
+        request,
+        "oversight/qa_overview.html",
+        {
+            "term": term,
+            "terms": terms,
+            "coverage": selectors.qa_coverage_for(actor=request.user, term=term),
+            "to_review": list(selectors.qa_to_review_for(actor=request.user)),
+            "submitted": list(selectors.qa_submitted_for(actor=request.user, term=term)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Draw a random sample of one school's concerns for a term."""
+    school = selectors.qa_school_for(actor=request.user, school_id=school_id)
+    terms = recent_terms()
+    initial_term = parse_term(request.GET.get("term")) or current_term()
+    form = SampleForm(
+        request.POST if request.method == "POST" else None,
+        terms=terms,
+        initial={"term": initial_term.key, "size": 3},
+    )
+    if request.method == "POST" and form.is_valid():
+        term = parse_term(form.cleaned_data["term"]) or current_term()  # choices are terms
+        try:
+            sample = services.qa_sample_draw(
+                actor=request.user, school=school, term=term, size=form.cleaned_data["size"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            picked = sample.reviews.count()
+            messages.success(
+                request,
+                f"{picked} of {school.name}'s {sample.population} concerns in the {term.label} "
+                f"{'is' if picked == 1 else 'are'} on your list to review.",
+            )
+            return redirect(f"{reverse('qa-overview')}?term={term.key}")
+    return render(request, "oversight/qa_sample.html", {"school": school, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qa_choose(request: HttpRequest) -> HttpResponse:
+    """Choose a concern to review by its reference."""
+    _require_tso(request)
+    # A link from a list of concerns (the dashboards' drill-down) may name the reference.
+    initial = {"reference": request.GET.get("reference", "")[:24]}
+    form = ChooseForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.qa_review_choose(
+                actor=request.user, reference=form.cleaned_data["reference"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("qa-review", pk=review.pk)
+    return render(request, "oversight/qa_choose.html", {"form": form})
+
+
+def _log(request: HttpRequest, review: QaReview) -> None:
+    access_log_write(
+        request=request,
+        school_id=review.school_id,
+        what="quality_assurance",
+        pupil_ids=[i.pupil_id for i in review.concern.involvements.all()],
+        record_id=review.concern_id,
+    )
+
+
+def _render_review(
+    request: HttpRequest,
+    review: QaReview,
+    *,
+    review_form: ReviewForm | None = None,
+    response_form: ResponseForm | None = None,
+) -> HttpResponse:
+    access = access_for(request.user)
+    reviewer = access.has(Perm.QA_REVIEW, review.school_id)
+    responder = access.has(Perm.MANAGE_CP_RECORDS, review.school_id)
+    submitted = review.status == QaReviewStatus.SUBMITTED
+    context: dict[str, Any] = {
+        "review": review,
+        "concern": review.concern,
+        "criteria": review.criteria(),
+        "responses": list(review.responses.all()),
+        "review_form": (review_form or ReviewForm()) if reviewer and not submitted else None,
+        "response_form": (response_form or ResponseForm()) if responder and submitted else None,
+        "can_remove": reviewer and not submitted,
+        "show_record": reviewer,
+        "back": reverse("qa-overview") if reviewer else reverse("qa-school-list"),
+    }
+    if reviewer:
+        # The record under review, beside the form: the concern and the DSL's record.
+        context["record"] = DslRecord.objects.filter(concern=review.concern).first()
+        context["involvement_count"] = len(review.concern.involvements.all())
+    return render(request, "oversight/qa_review.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qa_review(request: HttpRequest, pk: Any) -> HttpResponse:
+    """One QA review. The TSO records it (a draft) or reads it; the school's DSL and deputies
+    read the feedback and respond."""
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
+    _log(request, review)
+    if request.method == "POST":
+        if not access_for(request.user).has(Perm.QA_REVIEW, review.school_id):
+            raise PermissionDenied
+        if review.status != QaReviewStatus.DRAFT:
+            messages.info(request, "This review had already been submitted: nothing was changed.")
+            return redirect("qa-review", pk=review.pk)
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.qa_review_submit(
+                    actor=request.user,
+                    review=review,
+                    rating=data["rating"],
+                    feedback=data["feedback"],
+                    **{name: data[name] for name, _, _ in CRITERIA},
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Review of concern {review.concern.reference} submitted and signed. "
+                    f"{review.school.name}'s DSL and deputies have been told.",
+                )
+                return redirect("qa-review", pk=review.pk)
+        return _render_review(request, review, review_form=form)
+    return _render_review(request, review)
+
+
+@login_required
+@require_POST
+def qa_respond(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The school's DSL or a deputy responds to a submitted review."""
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
+    if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, review.school_id):
+        raise PermissionDenied
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.qa_response_add(
+                actor=request.user, review=review, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your response is signed and the reviewer has been told.")
+            return redirect("qa-review", pk=review.pk)
+    _log(request, review)
+    return _render_review(request, review, response_form=form)
+
+
+@login_required
+@require_POST
+def qa_remove(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Take a concern off the TSO's list before it is reviewed."""
+    review = selectors.qa_review_get(actor=request.user, pk=pk)
+    try:
+        services.qa_review_remove(actor=request.user, review=review)
+    except ValidationError:
+        messages.info(request, "This review had already been submitted: it is kept.")
+        return redirect("qa-review", pk=review.pk)
+    messages.success(
+        request, f"Concern {review.concern.reference} is no longer on your list to review."
+    )
+    return redirect("qa-overview")
+
+
+@login_required
+@require_GET
+def qa_school_list(request: HttpRequest) -> HttpResponse:
+    """The acting school's quality-assurance feedback, for its DSL and deputies."""
+    school = request.schools.acting  # type: ignore[attr-defined]
+    if school is None or not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, school):
+        raise PermissionDenied
+    return render(
+        request,
+        "oversight/qa_school_list.html",
+        {
+            "school": school,
+            "reviews": list(selectors.qa_reviews_for_school(actor=request.user, school=school)),
+        },
+    )
