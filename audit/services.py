@@ -4,17 +4,17 @@ administrator did to a school."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 
+from safeguard.notifications import notify
 from safeguard.roles import CP_ROLE_CONFIRMERS
+from schools.models import User
 
 from .models import AccessLog, PlatformAdminAction, PlatformAdminEvent
-
-if TYPE_CHECKING:
-    from schools.models import User
 
 
 def access_log_write(
@@ -46,8 +46,6 @@ DETAIL_MAX = 2000
 
 
 def _platform_watchers(school_id: int) -> list[User]:
-    from schools.models import User
-
     return list(
         User.objects.filter(
             is_active=True,
@@ -63,10 +61,6 @@ def platform_admin_event_record(
 ) -> list[PlatformAdminEvent]:
     """Record one platform-administration action for each school it touches, and tell each
     school's head and DSL (the title names the school and the action, never a child)."""
-    from django.urls import reverse
-
-    from safeguard.notifications import notify
-
     label = PlatformAdminAction(action).label
     subject = str(subject).replace("\x00", "")[:SUBJECT_MAX]
     detail = str(detail).replace("\x00", "")[:DETAIL_MAX]

@@ -11,10 +11,15 @@ from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
 
 from safeguard.forms import GovukFormMixin
 from schools.characteristics import ETHNICITY_MAIN
-from schools.models import Gender, Pupil, School, SenProvision, YearGroup
+from schools.models import Gender, Pupil, School, SenProvision, YearGroup, search_key
+
+from . import rules
+from .selectors import pupil_duplicates_for
+from .services import ROLL_FIELDS, pupil_problems
 
 NOT_RECORDED = "not_recorded"
 YES_NO = [("yes", "Yes"), ("no", "No"), (NOT_RECORDED, "Not recorded")]
@@ -209,7 +214,6 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
     @classmethod
     def initial_for(cls, pupil: Pupil) -> dict[str, Any]:
         """The form's answers for a pupil already on the roll."""
-        from .services import ROLL_FIELDS
 
         initial: dict[str, Any] = {}
         for name in ROLL_FIELDS:
@@ -235,7 +239,6 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
         return list(ETHNICITY_MAIN.items())
 
     def clean(self) -> dict[str, Any]:
-        from .services import pupil_problems
 
         data: dict[str, Any] = super().clean() or {}
         for name, field in self.fields.items():
@@ -266,7 +269,6 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
     def _name_or_birth_changed(self, fields: dict[str, Any]) -> bool:
         if self.pupil is None:
             return True
-        from schools.models import search_key
 
         return (
             search_key(fields["legal_first_name"] or "") != search_key(self.pupil.legal_first_name)
@@ -276,7 +278,6 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
 
     def _find_duplicates(self, fields: dict[str, Any]) -> None:
         """The pupils the duplicate messages name, so the page can link to them."""
-        from .selectors import pupil_duplicates_for
 
         self.duplicates = pupil_duplicates_for(
             school=self.school,
@@ -306,7 +307,6 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
 
     def service_fields(self, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """What `pupil_add` and `pupil_update` take."""
-        from .services import ROLL_FIELDS
 
         data = self.cleaned_data if data is None else data
         return {name: data.get(name) for name in ROLL_FIELDS} | {
@@ -389,7 +389,6 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        from . import rules
 
         data: dict[str, Any] = super().clean() or {}
         for name, field in self.fields.items():
@@ -403,8 +402,6 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
         if kind == DestinationKind.OTHER and not (data.get("other_destination") or "").strip():
             self.add_error("other_destination", "Enter where the pupil went")
         if data.get("left_on") is not None and "left_on_day" not in self.errors:
-            from django.utils import timezone
-
             problem = rules.left_on_problem(
                 data["left_on"], joined_on=self.pupil.joined_on, today=timezone.localdate()
             )

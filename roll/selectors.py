@@ -15,9 +15,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from chronology.models import ChronologyEntry, CpFile, PupilStatus, RiskAssessmentPupil
+from concerns.models import ConcernPupil, ConcernStatus, ContinuousAbsence, MissingEpisode
+from referrals.models import Referral
 from safeguard.access import access_for, get_for_actor_or_404
 from safeguard.roles import Perm
 from schools.models import Pupil, School, search_key
+from transfers.models import IncomingTransfer
 
 
 def pupil_for_roll_keeper(*, actor: Any, pk: Any) -> Pupil:
@@ -74,10 +78,6 @@ def pupils_with_safeguarding_records(*, school: School | int, pupil_ids: Iterabl
     missing episode, a continuous absence, a risk assessment or a CP file received for them.
     One query per kind of record, whatever the number of pupils. For deciding who must be told,
     never shown to someone who may not read CP records."""
-    from chronology.models import ChronologyEntry, CpFile, PupilStatus, RiskAssessmentPupil
-    from concerns.models import ConcernPupil, ConcernStatus, ContinuousAbsence, MissingEpisode
-    from referrals.models import Referral
-    from transfers.models import IncomingTransfer
 
     remaining = set(pupil_ids)
     found: set[Any] = set()

@@ -22,6 +22,8 @@ from safeguard.roles import Perm
 from schools.characteristics import ethnicity_problem
 from schools.models import Pupil, School, YearGroup, search_key
 from schools.selectors import safeguarding_leads
+from transfers.models import Transfer, TransferState
+from transfers.services import transfer_deadline
 
 from . import rules
 from .selectors import pupil_duplicates_for, pupils_with_safeguarding_records
@@ -289,8 +291,6 @@ def pupils_left_notify(*, school: School, pupil_ids: Iterable[Any], actor: Any) 
     being transferred are skipped. Call it in the transaction that marks them as leavers (a
     roll import does, for its leavers); returns how many pupils the DSLs were told about.
     The titles carry no child's name: the link does, behind sign-in."""
-    from transfers.models import Transfer, TransferState
-    from transfers.services import transfer_deadline
 
     _require_roll_keeper(actor, school)
     ids = list(pupil_ids)

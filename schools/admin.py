@@ -31,6 +31,7 @@ from django.utils.html import format_html
 from audit.models import PlatformAdminAction
 from audit.services import platform_admin_event_record
 from safeguard.roles import RoleKey
+from schools.staff.services import staff_invite, trust_role_invite
 
 from .models import RoleRequest, School, SchoolMembership, Trust, TrustMembership, User
 
@@ -467,7 +468,6 @@ class TrustAdmin(_InviteViewMixin, HoldingsGuardMixin, admin.ModelAdmin):
         )
 
     def _invite(self, *, request: HttpRequest, obj: Any, form: InviteForm) -> User:
-        from schools.staff.services import trust_role_invite
 
         with transaction.atomic():
             person = trust_role_invite(
@@ -516,7 +516,6 @@ class SchoolAdmin(_InviteViewMixin, HoldingsGuardMixin, admin.ModelAdmin):
         )
 
     def _invite(self, *, request: HttpRequest, obj: Any, form: InviteForm) -> User:
-        from schools.staff.services import staff_invite
 
         with transaction.atomic():
             person = staff_invite(

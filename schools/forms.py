@@ -10,6 +10,9 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 from safeguard.forms import GovukFormMixin
 
+from .models import SCHOOL_WEEKDAYS, User
+from .services import school_closure_problems, school_hours_problems
+
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
     error_messages = {
@@ -50,7 +53,6 @@ class ResetRequestForm(GovukFormMixin, PasswordResetForm):
 
     def get_users(self, email: str):  # noqa: ANN201
         """Active users whose email matches, ignoring case (the model stores it lower-case)."""
-        from .models import User
 
         return (
             u
@@ -111,7 +113,6 @@ class SchoolClosureForm(GovukFormMixin, forms.Form):
         return {f: getattr(closure, f) for f in ["name", "first_day", "last_day"]}
 
     def clean(self) -> dict[str, Any]:
-        from .services import school_closure_problems
 
         data: dict[str, Any] = super().clean() or {}
         if not self.errors:
@@ -147,7 +148,6 @@ class SchoolHoursForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .models import SCHOOL_WEEKDAYS
 
         self.day_rows = []
         for n, day in enumerate(SCHOOL_WEEKDAYS):
@@ -163,7 +163,6 @@ class SchoolHoursForm(GovukFormMixin, forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        from .services import school_hours_problems
 
         data: dict[str, Any] = super().clean() or {}
         complete = all(f"opens_{n}" in data and f"closes_{n}" in data for n in range(5))

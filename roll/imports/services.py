@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -416,7 +417,6 @@ def roll_imports_expire(*, now: datetime.datetime | None = None) -> int:
 
 
 def _uuid(text: str) -> Any:
-    import uuid
 
     return uuid.UUID(text)
 
