@@ -234,7 +234,7 @@ def _governor_capacity(actor: Any, school: School, governor: User) -> str:
 
 
 @transaction.atomic
-def concern_about_adult_report(
+def concern_about_adult_report(  # noqa: C901
     *,
     actor: Any,
     school: School,

@@ -51,7 +51,7 @@ def _chain(world: World, count: int, pupils: list) -> None:
     )
 
 
-def _time(client, url: str, runs: int = 15) -> tuple[float, float]:  # noqa: ANN001
+def _time(client, url: str, runs: int = 15) -> tuple[float, float]:
     client.get(url)
     timings = []
     for _ in range(runs):
@@ -61,7 +61,7 @@ def _time(client, url: str, runs: int = 15) -> tuple[float, float]:  # noqa: ANN
     return statistics.median(timings), max(timings)
 
 
-def test_open_the_chronology_of_a_pupil_with_2000_entries(client, world: World) -> None:  # noqa: ANN001
+def test_open_the_chronology_of_a_pupil_with_2000_entries(client, world: World) -> None:
     _chain(world, 2000, [world.pupil])
     client.force_login(world.users["dsl"])
     page = _time(client, reverse("pupil-chronology", kwargs={"pk": world.pupil.pk}))

@@ -22,7 +22,7 @@ EXISTING = 10_000
 SUBMISSIONS = 40
 
 
-def test_submit_a_concern_among_10000(client, world: World, categories) -> None:  # noqa: ANN001
+def test_submit_a_concern_among_10000(client, world: World, categories) -> None:
     staff = world.users["staff"]
     now = timezone.now()
     rows = [

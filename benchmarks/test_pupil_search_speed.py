@@ -21,7 +21,7 @@ ROLL = 2000
 SEARCHES = 200
 
 
-def test_pupil_search_on_a_roll_of_2000(client, world: World) -> None:  # noqa: ANN001
+def test_pupil_search_on_a_roll_of_2000(client, world: World) -> None:
     rng = random.Random(7)
     pupils = []
     for n in range(ROLL):

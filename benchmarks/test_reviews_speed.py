@@ -25,7 +25,7 @@ ACTIONS = 20_000
 ASSESSMENTS = 10_000
 
 
-def test_review_of_50000_open_items(world: World, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_review_of_50000_open_items(world: World, django_capture_on_commit_callbacks) -> None:
     staff, dsl = world.users["staff"], world.users["dsl"]
     now = timezone.now()
     written = now - datetime.timedelta(days=10)

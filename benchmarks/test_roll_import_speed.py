@@ -45,7 +45,7 @@ def _csv(rng: random.Random) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def _preview(world: World, data: bytes):  # noqa: ANN202
+def _preview(world: World, data: bytes):
     admin = world.users["admin"]
     roll_import = services.roll_import_start(
         actor=admin,

@@ -139,7 +139,7 @@ def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:  # noqa: C901
     """The Part 1 form. Every button saves what is typed first, so nothing is ever lost."""
     concern = draft_get_for(actor=request.user, pk=pk)
     if request.method == "GET":

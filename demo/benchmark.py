@@ -137,7 +137,7 @@ class Copier:
         self.defaults = tuple(self._default(fields[name]) for name in self.rest)
         self.columns = [*given, *self.rest]
 
-    def _default(self, field: models.Field) -> Any:  # type: ignore[type-arg]
+    def _default(self, field: models.Field) -> Any:
         if field.has_default():
             value = field.get_default()
             return json.dumps(value) if isinstance(field, models.JSONField) else value
@@ -152,7 +152,7 @@ class Copier:
         count = 0
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg 3
-            with raw.copy(f'COPY "{self.table}" ({cols}) FROM STDIN') as copy:  # noqa: S608
+            with raw.copy(f'COPY "{self.table}" ({cols}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row + self.defaults)
                     count += 1
@@ -325,7 +325,7 @@ class Seeder:
             cum.append(total)
         return days, cum
 
-    def _concerns(self) -> None:
+    def _concerns(self) -> None:  # noqa: C901
         rng = self.rng
         days, cum = self._days()
         rates = [rng.uniform(0.5, 1.5) for _ in self.schools]
@@ -598,7 +598,7 @@ class Seeder:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # foreign keys checked now, not later
             for model in (ConcernPupil, InvolvementCategory):
                 table = model._meta.db_table
-                cursor.execute(f'ALTER TABLE "{table}" {switch} TRIGGER USER')  # noqa: S608
+                cursor.execute(f'ALTER TABLE "{table}" {switch} TRIGGER USER')
 
     def _files_and_reviews(self) -> None:
         rng = self.rng

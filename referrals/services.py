@@ -227,7 +227,7 @@ def referral_record_follow_up(
 
 
 @transaction.atomic
-def referral_record_response(
+def referral_record_response(  # noqa: C901
     *,
     actor: Any,
     referral: Referral,

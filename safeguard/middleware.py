@@ -28,7 +28,7 @@ ACTING_SCHOOL = "safeguard_acting_school_id"
 
 
 @receiver(user_logged_in)
-def _stamp_sign_in(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+def _stamp_sign_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = timezone.now().timestamp()
 

@@ -300,7 +300,7 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
         )
         return [refused, reset, *urls]
 
-    def password_reset_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+    def password_reset_view(self, request: HttpRequest, id: str) -> HttpResponse:
         """Ask, then email the person a password reset link (the action, for one person)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
@@ -325,7 +325,7 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
-    ) -> HttpResponse:  # noqa: A002
+    ) -> HttpResponse:
         """Refused for anyone else; a platform administrator changes their own password on the
         admin's own page."""
         if str(id) == str(getattr(request.user, "pk", "")):

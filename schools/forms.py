@@ -29,7 +29,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
             self.errors.setdefault("username", self.error_class()).extend(wrong)
             self.errors.setdefault("password", self.error_class())
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
         self.fields["username"].widget.attrs.update(
@@ -41,7 +41,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
 
 
 class ResetRequestForm(GovukFormMixin, PasswordResetForm):
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].label = "Email address"
         self.fields["email"].error_messages.update(
@@ -51,7 +51,7 @@ class ResetRequestForm(GovukFormMixin, PasswordResetForm):
             }
         )
 
-    def get_users(self, email: str):  # noqa: ANN201
+    def get_users(self, email: str):
         """Active users whose email matches, ignoring case (the model stores it lower-case)."""
 
         return (

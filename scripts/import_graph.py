@@ -72,11 +72,11 @@ class _Visitor(ast.NodeVisitor):
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _nested  # noqa: N815
 
-    def visit_Import(self, node: ast.Import) -> None:  # noqa: N802
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.found.append((alias.name, [], self.depth > 0, node.lineno))
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:  # noqa: N802
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         source = _resolve(self.current_module, self.is_package, node)
         for alias in node.names:
             # "from package import module" names a module when there is one.

@@ -62,7 +62,7 @@ def empty_queue() -> Iterator[None]:
 
 
 @pytest.fixture
-def world(db) -> World:  # noqa: ANN001
+def world(db) -> World:
     """School A (trust 1) with every role and its TSO; school B (trust 2) with its own DSL."""
     return make_world()
 

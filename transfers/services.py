@@ -715,7 +715,7 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
     incoming.rejection_reason = reason.strip()
     # The file is not this school's to keep: its copies go (after commit), their hashes stay.
     _delete_after_commit([str(f.name) for f in (incoming.pdf, incoming.bundle) if f])
-    incoming.pdf, incoming.bundle = "", ""  # type: ignore[assignment]
+    incoming.pdf, incoming.bundle = "", ""
     incoming.save()
     if incoming.transfer_id:
         transfer = _locked_transfer(incoming.transfer)  # type: ignore[arg-type]

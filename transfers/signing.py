@@ -446,7 +446,7 @@ def _organisation_problem(cert: x509.Certificate, school: School) -> str:
 
 
 @transaction.atomic
-def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:
+def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:  # noqa: C901
     """Register a key and certificate from a PKCS#12 file (.p12 or .pfx) as the active key.
 
     Refused with a plain reason on the `pkcs12` or `password` field: not a PKCS#12 file, wrong

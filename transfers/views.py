@@ -39,7 +39,7 @@ def _acting_school(request: HttpRequest) -> School:
     school = request.schools.acting  # type: ignore[attr-defined]
     if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
         raise PermissionDenied
-    return school  # type: ignore[no-any-return]
+    return school
 
 
 def _error_message(request: HttpRequest, error: ValidationError) -> None:

@@ -183,7 +183,7 @@ def _steps_of(episode: MissingEpisode) -> dict[str, MissingEpisodeStep]:
     return {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
 
 
-def missing_step_problems(
+def missing_step_problems(  # noqa: C901
     *,
     episode: MissingEpisode,
     step: str,

@@ -110,7 +110,7 @@ def signed_records(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]
     return found
 
 
-def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int, int, int]:
+def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int, int, int]:  # noqa: C901
     checked = cited_only = 0
     for where, record in signed_records(bundle):
         if record.get("redacted"):

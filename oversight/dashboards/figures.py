@@ -491,7 +491,7 @@ def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.d
     return q
 
 
-def _counts(
+def _counts(  # noqa: C901
     ids: list[int],
     periods: list[Period],
     mark: datetime.date | None,
@@ -748,7 +748,7 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
-def _figures_for(
+def _figures_for(  # noqa: C901
     schools: list[School],
     period: Period,
     previous: Period,
@@ -966,7 +966,7 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
     # concern, not one per group: measured 25% faster at the benchmark's size); elsewhere
     # (SQLite) a column each. Distinct counts per group would sort the rows once per group.
     ns = range(len(groups))
-    if len(groups) > 31:  # noqa: PLR2004 - the bits of a PostgreSQL integer
+    if len(groups) > 31:
         raise ValueError("Too many groups of pupils for one number's bits.")
     # The schools' pupils, and any other pupil named (the services keep a concern's pupils its
     # school's; the database does not): read in one pass over the roll. Only the pupils named,

@@ -21,7 +21,7 @@ from safeguard.roles import Perm
 from schools.models import School
 
 
-def _readable(actor: Any) -> Any:  # noqa: ANN401 (a values() subquery)
+def _readable(actor: Any) -> Any:
     """The concerns the actor may read: a review of a restricted concern is seen only by those
     who may read the concern (the DSL, and the people named on it)."""
     return Concern.objects.filter(cp_visible_q(actor)).values("pk")

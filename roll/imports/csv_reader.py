@@ -102,7 +102,7 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(data: bytes) -> CsvTable:
+def read_csv(data: bytes) -> CsvTable:  # noqa: C901
     """The headings and rows of a CSV file; refuses (FileRefusedError) what cannot be read."""
     if not data.strip():
         raise FileRefusedError("The file is empty")

@@ -293,7 +293,7 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _clean_one(field: RollField, raw: str) -> Any:
+def _clean_one(field: RollField, raw: str) -> Any:  # noqa: C901
     text = raw.strip()
     if UNREADABLE in text:
         raise ValueProblemError(

@@ -73,7 +73,7 @@ def _as_read(raw: dict[str, Any], *keys: str) -> str:
     return " ".join(part for part in parts if part)[:LONGEST_NAME]
 
 
-def build_plan(
+def build_plan(  # noqa: C901
     *,
     school: School,
     rows: list[dict[str, Any]],

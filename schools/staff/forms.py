@@ -46,7 +46,7 @@ class _PersonFields(GovukFormMixin, forms.Form):
         error_messages={"max_length": "Enter a job title of 150 characters or fewer"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update(
             {"autocomplete": "off", "spellcheck": "false", "inputmode": "email"}
@@ -129,7 +129,7 @@ class StaffDetailsForm(GovukFormMixin, forms.Form):
 
 
 # Words on the page, not a password.
-PASSWORD_HINT = "At least 12 characters, not a common password, and not like your name or email"  # noqa: S105, E501
+PASSWORD_HINT = "At least 12 characters, not a common password, and not like your name or email"  # noqa: S105
 
 
 class InvitationPasswordForm(NewPasswordForm):

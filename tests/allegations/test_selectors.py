@@ -20,7 +20,7 @@ from tests.factories import member
 NEVER = ["staff", "dsl", "deputy", "admin", "governor", "other_dsl"]
 
 
-def _visible(actor) -> set:  # noqa: ANN001
+def _visible(actor) -> set:
     return set(Allegation.objects.filter(selectors.allegation_visible_q(actor)))
 
 

@@ -56,7 +56,7 @@ def linked(world: World) -> Allegation:
 
 @pytest.mark.parametrize("role", NOT_HANDLERS)
 def test_dsl_deputy_staff_get_404_on_every_allegation_route(
-    client,  # noqa: ANN001
+    client,
     world: World,
     linked: Allegation,
     role: str,
@@ -89,7 +89,7 @@ PUPIL_PAGE_STATUS = {
 
 @pytest.mark.parametrize("role", list(PUPIL_PAGE_STATUS))
 def test_no_trace_on_the_pupil_pages(
-    client,  # noqa: ANN001
+    client,
     world: World,
     linked: Allegation,
     role: str,
@@ -114,7 +114,7 @@ def test_no_trace_on_the_pupil_pages(
 
 
 def test_the_head_sees_the_list_detail_and_the_read_is_logged_without_a_pupil(
-    client,  # noqa: ANN001
+    client,
     world: World,
     linked: Allegation,
 ) -> None:
@@ -134,7 +134,7 @@ def test_the_head_sees_the_list_detail_and_the_read_is_logged_without_a_pupil(
     assert "llegation" not in log
 
 
-def test_overdue_is_flagged_in_the_list_and_detail(client, world: World) -> None:  # noqa: ANN001
+def test_overdue_is_flagged_in_the_list_and_detail(client, world: World) -> None:
     a = allegation(
         world.users["head"],
         world.school,
@@ -147,7 +147,7 @@ def test_overdue_is_flagged_in_the_list_and_detail(client, world: World) -> None
     assert "03330 139 797" in page  # Essex LADO (003 section 11)
 
 
-def test_recording_an_allegation_through_the_form(client, world: World) -> None:  # noqa: ANN001
+def test_recording_an_allegation_through_the_form(client, world: World) -> None:
     client.force_login(world.users["head"])
     response = client.post(
         reverse("allegation-new"),
@@ -175,7 +175,7 @@ def test_recording_an_allegation_through_the_form(client, world: World) -> None:
 
 
 def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     a = allegation(world.users["head"], world.school)
@@ -227,7 +227,7 @@ def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(
     assert not AllegationStep.objects.exclude(kind=StepKind.RECORDED).exists()
 
 
-def test_a_step_dated_before_the_report_is_refused_beside_the_date(client, world: World) -> None:  # noqa: ANN001
+def test_a_step_dated_before_the_report_is_refused_beside_the_date(client, world: World) -> None:
     a = allegation(world.users["head"], world.school)
     before = timezone.localtime(a.reported_at - datetime.timedelta(days=1))
     client.force_login(world.users["head"])
@@ -251,7 +251,7 @@ def test_a_step_dated_before_the_report_is_refused_beside_the_date(client, world
     assert AllegationStep.objects.filter(kind=StepKind.NOTE).count() == 1
 
 
-def test_a_missing_lado_time_names_the_lado_in_capitals(client, world: World) -> None:  # noqa: ANN001
+def test_a_missing_lado_time_names_the_lado_in_capitals(client, world: World) -> None:
     a = allegation(world.users["head"], world.school)
     client.force_login(world.users["head"])
     response = client.post(
@@ -263,7 +263,7 @@ def test_a_missing_lado_time_names_the_lado_in_capitals(client, world: World) ->
 
 
 def test_a_pupil_of_another_school_put_into_the_page_is_refused_in_plain_words(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     client.force_login(world.users["head"])
@@ -289,7 +289,7 @@ def test_a_pupil_of_another_school_put_into_the_page_is_refused_in_plain_words(
     assert not Allegation.objects.exists()
 
 
-def test_staff_report_then_only_a_confirmation(client, world: World) -> None:  # noqa: ANN001
+def test_staff_report_then_only_a_confirmation(client, world: World) -> None:
     staff = world.users["staff"]
     client.force_login(staff)
     assert 'href="/concerns-about-adults/new/"' in client.get(reverse("home")).content.decode()
@@ -313,7 +313,7 @@ def test_staff_report_then_only_a_confirmation(client, world: World) -> None:  #
     assert client.get(reverse("allegation-list")).status_code == 403
 
 
-def test_report_form_errors_keep_the_account(client, world: World) -> None:  # noqa: ANN001
+def test_report_form_errors_keep_the_account(client, world: World) -> None:
     client.force_login(world.users["staff"])
     response = client.post(
         reverse("allegation-report"),
@@ -327,7 +327,7 @@ def test_report_form_errors_keep_the_account(client, world: World) -> None:  # n
     assert not LowLevelConcern.objects.exists()
 
 
-def test_low_level_pages_pattern_and_escalation(client, world: World) -> None:  # noqa: ANN001
+def test_low_level_pages_pattern_and_escalation(client, world: World) -> None:
     head = world.users["head"]
     first = low_level(head, world.school)
     low_level(head, world.school)
@@ -361,9 +361,9 @@ def test_low_level_pages_pattern_and_escalation(client, world: World) -> None:  
 
 
 def test_list_query_count_does_not_grow(
-    client,  # noqa: ANN001
+    client,
     world: World,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
     head = world.users["head"]
     allegation(head, world.school)
@@ -378,7 +378,7 @@ def test_list_query_count_does_not_grow(
     assert response.content.decode().count('data-testid="open-allegation"') == 11
 
 
-def test_the_head_is_told_who_records_one_about_the_headteacher(client, world: World) -> None:  # noqa: ANN001
+def test_the_head_is_told_who_records_one_about_the_headteacher(client, world: World) -> None:
     client.force_login(world.users["head"])
     response = client.post(
         reverse("allegation-new"),
@@ -398,7 +398,7 @@ def test_the_head_is_told_who_records_one_about_the_headteacher(client, world: W
     assert not Allegation.objects.exists()
 
 
-def test_pages_render_for_the_tso(client, world: World, linked: Allegation) -> None:  # noqa: ANN001
+def test_pages_render_for_the_tso(client, world: World, linked: Allegation) -> None:
     concern = low_level(world.users["head"], world.school)
     client.force_login(world.users["tso"])
     for name in [*RECORD_ROUTES]:
@@ -409,7 +409,7 @@ def test_pages_render_for_the_tso(client, world: World, linked: Allegation) -> N
     assert client.get(url).status_code == 200
 
 
-def test_a_further_lado_contact_keeps_the_first_and_says_so(client, world: World) -> None:  # noqa: ANN001
+def test_a_further_lado_contact_keeps_the_first_and_says_so(client, world: World) -> None:
     head = world.users["head"]
     a = allegation(head, world.school, reported_at=timezone.now() - datetime.timedelta(hours=3))
     first_at = timezone.localtime() - datetime.timedelta(hours=2)
@@ -450,7 +450,7 @@ def test_a_further_lado_contact_keeps_the_first_and_says_so(client, world: World
     ],
 )
 def test_the_outcome_decides_references_and_the_page_says_why(
-    client,  # noqa: ANN001
+    client,
     world: World,
     outcome: str,
     shown: str,
@@ -494,7 +494,7 @@ def _reveal(page: str) -> str:
 
 
 def test_report_about_the_head_shows_the_named_chair_only_when_it_is_about_the_head(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -519,7 +519,7 @@ def test_report_about_the_head_shows_the_named_chair_only_when_it_is_about_the_h
 
 
 def test_the_confirmation_says_where_a_report_about_the_head_went(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -545,7 +545,7 @@ def test_the_confirmation_says_where_a_report_about_the_head_went(
 
 
 def test_a_governor_left_chosen_after_switching_away_from_the_head_is_ignored(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -568,7 +568,7 @@ def test_a_governor_left_chosen_after_switching_away_from_the_head_is_ignored(
 
 
 def test_a_low_level_report_about_the_head_with_a_governor_is_explained(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -594,7 +594,7 @@ def test_a_low_level_report_about_the_head_with_a_governor_is_explained(
 
 
 def test_the_record_of_an_allegation_about_the_head_names_the_chair_with_contact_details(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -612,7 +612,7 @@ def test_the_record_of_an_allegation_about_the_head_names_the_chair_with_contact
 
 
 def test_name_someone_shows_the_chair_of_governors_and_marks_their_account(
-    client,  # noqa: ANN001
+    client,
     world: World,
     chair: SchoolKeyContact,
 ) -> None:
@@ -634,7 +634,7 @@ def test_name_someone_shows_the_chair_of_governors_and_marks_their_account(
 
 
 def test_pages_say_confidential_once_and_wrap_their_tables(
-    client,  # noqa: ANN001
+    client,
     world: World,
     linked: Allegation,
 ) -> None:
@@ -655,7 +655,7 @@ def test_pages_say_confidential_once_and_wrap_their_tables(
         assert page.count("<table") == len(wrapped), url
 
 
-def test_pupils_are_ticked_not_ctrl_clicked(client, world: World) -> None:  # noqa: ANN001
+def test_pupils_are_ticked_not_ctrl_clicked(client, world: World) -> None:
     client.force_login(world.users["head"])
     page = client.get(reverse("allegation-new")).content.decode()
     chooser = page.split('data-testid="allegation-pupils">')[1].split("</fieldset>")[0]

@@ -73,12 +73,12 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 @pytest.fixture
-def demo(transactional_db) -> None:  # noqa: ANN001
+def demo(transactional_db) -> None:
     call_command("seed_demo", "--no-history", stdout=StringIO())
 
 
 @pytest.fixture
-def demo_with_history(transactional_db) -> None:  # noqa: ANN001
+def demo_with_history(transactional_db) -> None:
     """The demo as `make run` loads it, with the year of history the dashboards show."""
     call_command("seed_demo", stdout=StringIO())
 
@@ -113,7 +113,7 @@ def qa_review_fill(page: Page, answers: list[str], rating: str, feedback: str) -
 @pytest.fixture
 def new_page(
     browser: Browser,
-    live_server,  # noqa: ANN001
+    live_server,
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., Page]]:
     """Pages in contexts of their own (one per person), closed before the database is flushed."""
@@ -135,7 +135,7 @@ def new_page(
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Remember each phase's outcome on the test item, for screenshots on failure."""
     report = yield
     setattr(item, f"rep_{report.when}", report)

@@ -14,8 +14,8 @@ PHONE = {"width": 390, "height": 844}
 
 def test_head_links_pupils_by_typing_and_ticking_with_the_keyboard(
     page: Page,
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     base = live_server.url
     roll = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True)
@@ -61,8 +61,8 @@ def test_head_links_pupils_by_typing_and_ticking_with_the_keyboard(
 
 def test_a_report_about_the_head_reveals_the_chair_of_governors(
     page: Page,
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     sign_in(page, live_server.url, "staff@alderbrook.example")
     page.goto(f"{live_server.url}/concerns-about-adults/new/")
@@ -79,9 +79,9 @@ def test_a_report_about_the_head_reveals_the_chair_of_governors(
 
 
 def test_allegation_pages_fit_a_phone(
-    new_page,  # noqa: ANN001
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    new_page,
+    live_server,
+    demo,
 ) -> None:
     page = new_page(viewport=PHONE)
     base = live_server.url
@@ -124,9 +124,9 @@ def _right_edge(locator: Locator) -> float:
 
 
 def test_low_level_tables_on_a_phone_keep_words_whole_and_every_column_in_reach(
-    new_page,  # noqa: ANN001
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    new_page,
+    live_server,
+    demo,
 ) -> None:
     base = live_server.url
     page = new_page(viewport=PHONE)

@@ -11,7 +11,7 @@ from tests.browser.conftest import sign_in
 
 def test_dsl_opens_a_file_adds_and_corrects_an_entry_and_prints(
     page: Page, live_server, demo
-) -> None:  # noqa: ANN001, E501
+) -> None:
     base = live_server.url
     pupil = Pupil.objects.filter(
         school__slug="alderbrook", left_on__isnull=True, cp_files__isnull=True

@@ -44,9 +44,9 @@ def _add_pupil(page: Page, pupil: Pupil) -> None:
 
 
 def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
-    new_page,  # noqa: ANN001
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    new_page,
+    live_server,
+    demo,
     photo: Path,
 ) -> None:
     base = live_server.url
@@ -153,7 +153,7 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
     ).to_have_count(1)
 
 
-def test_a_draft_survives_the_session_ending_while_typing(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_a_draft_survives_the_session_ending_while_typing(page: Page, live_server, demo) -> None:
     base = live_server.url
     pupil = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True).first()
     sign_in(page, base, "staff@alderbrook.example")

@@ -14,7 +14,7 @@ NAV_ROWS = """Array.from(document.querySelectorAll('.govuk-service-navigation__i
     .map(item => Math.round(item.getBoundingClientRect().top))"""
 
 
-def test_contacts_pages_fit_a_phone(new_page: Callable[..., Page], live_server, demo) -> None:  # noqa: ANN001
+def test_contacts_pages_fit_a_phone(new_page: Callable[..., Page], live_server, demo) -> None:
     base = live_server.url
     for email, paths in [
         ("staff@alderbrook.example", ["/", "/school/key-roles/", "/who-to-call/"]),
@@ -30,7 +30,7 @@ def test_contacts_pages_fit_a_phone(new_page: Callable[..., Page], live_server, 
 
 def test_service_navigation_fits_one_row_at_a_desk(
     new_page: Callable[..., Page], live_server, demo
-) -> None:  # noqa: ANN001
+) -> None:
     base = live_server.url
     for email in [
         "dsl@alderbrook.example",
@@ -47,7 +47,7 @@ def test_service_navigation_fits_one_row_at_a_desk(
 
 def test_a_family_contact_with_a_long_unbroken_name_fits_a_phone(
     new_page: Callable[..., Page], live_server, demo
-) -> None:  # noqa: ANN001
+) -> None:
     from contacts import services
     from schools.models import Pupil, User
 

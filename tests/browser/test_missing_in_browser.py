@@ -19,7 +19,7 @@ def _record(page: Page, step: str) -> None:
 
 def test_dsl_records_a_missing_episode_step_by_step_and_closes_it(
     page: Page, live_server, demo
-) -> None:  # noqa: ANN001
+) -> None:
     base = live_server.url
     pupil = Pupil.objects.filter(
         school__slug="alderbrook", left_on__isnull=True, missing_episodes__isnull=True

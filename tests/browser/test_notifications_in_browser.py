@@ -10,7 +10,7 @@ from safeguard.models import Notification
 from tests.browser.conftest import sign_in
 
 
-def test_deputy_reads_notifications_from_the_header(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_deputy_reads_notifications_from_the_header(page: Page, live_server, demo) -> None:
     base = live_server.url
     deputy = Notification.objects.filter(
         recipient__email="deputy@alderbrook.example", school__slug="alderbrook"

@@ -17,8 +17,8 @@ from tests.browser.conftest import qa_review_fill, sign_in
 
 def test_tso_finds_a_spike_drills_in_and_reviews_and_the_dsl_sees_the_feedback(
     new_page: Callable[..., Page],
-    live_server,  # noqa: ANN001
-    demo_with_history,  # noqa: ANN001
+    live_server,
+    demo_with_history,
 ) -> None:
     base = live_server.url
     southend = School.objects.get(slug="southend-bay")

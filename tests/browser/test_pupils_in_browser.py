@@ -8,7 +8,7 @@ from schools.models import Pupil
 from tests.browser.conftest import sign_in
 
 
-def test_dsl_signs_in_searches_and_opens_a_pupil(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_dsl_signs_in_searches_and_opens_a_pupil(page: Page, live_server, demo) -> None:
     pupil = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True).first()
     sign_in(page, live_server.url, "dsl@alderbrook.example")
     expect(page.get_by_test_id("acting-school")).to_contain_text("Alderbrook Primary")
@@ -32,7 +32,7 @@ def test_dsl_signs_in_searches_and_opens_a_pupil(page: Page, live_server, demo) 
     expect(page.get_by_text(pupil.upn)).to_be_visible()
 
 
-def test_staff_cannot_see_another_schools_pupils(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_staff_cannot_see_another_schools_pupils(page: Page, live_server, demo) -> None:
     alderbrook_pupil = Pupil.objects.filter(school__slug="alderbrook").first()
     sign_in(page, live_server.url, "staff@southend-bay.example")
     expect(page.get_by_test_id("acting-school")).to_contain_text("Southend Bay Academy")
@@ -49,7 +49,7 @@ def test_staff_cannot_see_another_schools_pupils(page: Page, live_server, demo) 
     expect(page.get_by_text(alderbrook_pupil.legal_last_name)).to_have_count(0)
 
 
-def test_hide_screen_blanks_the_page_at_once(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_hide_screen_blanks_the_page_at_once(page: Page, live_server, demo) -> None:
     sign_in(page, live_server.url, "staff@alderbrook.example")
     page.goto(f"{live_server.url}/pupils/")
     overlay = page.locator("#hide-screen")
@@ -81,7 +81,7 @@ def test_hide_screen_blanks_the_page_at_once(page: Page, live_server, demo) -> N
 
 def test_back_after_opening_a_result_shows_the_whole_search_page(
     page: Page, live_server, demo
-) -> None:  # noqa: ANN001, E501
+) -> None:
     pupil = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True).first()
     sign_in(page, live_server.url, "dsl@alderbrook.example")
     page.goto(f"{live_server.url}/pupils/")
@@ -98,14 +98,14 @@ def test_back_after_opening_a_result_shows_the_whole_search_page(
     expect(page.get_by_test_id("pupil-count")).to_contain_text("matching")
 
 
-def test_skip_link_is_the_first_thing_the_keyboard_reaches(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_skip_link_is_the_first_thing_the_keyboard_reaches(page: Page, live_server, demo) -> None:
     sign_in(page, live_server.url, "dsl@alderbrook.example")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Skip to main content"
 
 
-def test_phone_sized_screen_shows_the_school_and_menu(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_phone_sized_screen_shows_the_school_and_menu(page: Page, live_server, demo) -> None:
     page.set_viewport_size({"width": 375, "height": 740})
     sign_in(page, live_server.url, "staff@alderbrook.example")
     expect(page.get_by_test_id("acting-school")).to_be_visible()

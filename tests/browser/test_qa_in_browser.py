@@ -13,8 +13,8 @@ from tests.browser.conftest import qa_review_fill, sign_in
 
 def test_tso_reviews_a_sampled_concern_and_the_dsl_responds(
     new_page: Callable[..., Page],
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     base = live_server.url
     waiting = QaReview.objects.filter(status=QaReviewStatus.DRAFT).select_related("concern")

@@ -15,7 +15,7 @@ from tests.browser.conftest import sign_in
 def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
     page: Page,
     live_server,
-    demo,  # noqa: ANN001
+    demo,
 ) -> None:
     base = live_server.url
     concern = Concern.objects.get(
@@ -78,7 +78,7 @@ def test_dsl_makes_a_phone_referral_and_follows_it_to_an_outcome(
     }
 
 
-def test_the_referrals_pages_fit_a_phone(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_the_referrals_pages_fit_a_phone(page: Page, live_server, demo) -> None:
     base = live_server.url
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, base, "dsl@alderbrook.example")

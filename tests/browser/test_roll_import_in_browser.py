@@ -14,7 +14,7 @@ from tests.browser.conftest import sign_in
 SAMPLE = Path(settings.BASE_DIR) / "fixtures" / "roll-sample.csv"
 
 
-def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:  # noqa: ANN001
+def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:
     base = live_server.url
     sign_in(page, base, "admin@alderbrook.example")
     page.get_by_test_id("home-roll-import").click()

@@ -23,8 +23,8 @@ def _fill_date(page: Page, legend: str, day: datetime.date) -> None:
 
 def test_the_administrator_adds_a_pupil_and_records_them_leaving(
     page: Page,
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     upn = stdnum_upn.calc_check_digit("881200900077") + "881200900077"
     start = academic_year_start(timezone.localdate())
@@ -78,8 +78,8 @@ def test_the_administrator_adds_a_pupil_and_records_them_leaving(
 
 def test_the_pupil_list_fits_a_320_px_screen(
     page: Page,
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     """WCAG reflow: the pupils' table fits a 320 px phone, with no sideways page scroll."""
     sign_in(page, live_server.url, "admin@alderbrook.example")

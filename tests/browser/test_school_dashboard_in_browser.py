@@ -26,8 +26,8 @@ def _menu_rows(page: Page) -> int:
 
 def test_dsl_reads_sorts_and_downloads_the_school_dashboard(
     new_page: Callable[..., Page],
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     base = live_server.url
     term = term_of(timezone.localdate())

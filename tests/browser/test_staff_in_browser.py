@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import sign_in
 
 NEW_DSL = "new.dsl@alderbrook.example"
-NEW_PASSWORD = "seven quiet harbours at dawn"  # noqa: S105
+NEW_PASSWORD = "seven quiet harbours at dawn"
 
 
-def test_invite_a_dsl_confirm_sign_in(new_page: Callable[..., Page], live_server, demo) -> None:  # noqa: ANN001
+def test_invite_a_dsl_confirm_sign_in(new_page: Callable[..., Page], live_server, demo) -> None:
     base = live_server.url
 
     # The school administrator invites a new person as DSL.

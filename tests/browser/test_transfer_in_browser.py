@@ -28,8 +28,8 @@ DESK = {"width": 1280, "height": 900}
 @pytest.mark.usefixtures("empty_queue")
 def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
     new_page: Callable[..., Page],
-    live_server,  # noqa: ANN001
-    demo,  # noqa: ANN001
+    live_server,
+    demo,
 ) -> None:
     base = live_server.url
     concern = Concern.objects.get(

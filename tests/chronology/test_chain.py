@@ -32,7 +32,7 @@ def _note(world: World, text: str = "Phoned the social worker") -> ChronologyEnt
     )
 
 
-def test_signed_events_appear_for_every_pupil_with_their_source(world: World, categories) -> None:  # noqa: ANN001
+def test_signed_events_appear_for_every_pupil_with_their_source(world: World, categories) -> None:
     staff = world.users["staff"]
     second = PupilFactory(school=world.school)
     concern = concern_services.concern_submit(
@@ -90,7 +90,7 @@ def test_a_correction_is_a_new_entry_and_the_original_stays(world: World) -> Non
     ],
     ids=["update", "delete"],
 )
-def test_database_refuses_to_change_an_entry(world: World, change) -> None:  # noqa: ANN001
+def test_database_refuses_to_change_an_entry(world: World, change) -> None:
     entry = _note(world)
     with pytest.raises(IntegrityError), transaction.atomic():
         change(entry)
@@ -150,7 +150,7 @@ def test_appends_from_two_connections_never_fork_the_chain(world: World) -> None
         try:
             for i in range(15):
                 _note(world, f"writer {n} entry {i}")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             close_old_connections()

@@ -32,7 +32,7 @@ def _entries(world: World, n: int) -> None:
 @pytest.mark.parametrize(
     "name", ["pupil-safeguarding", "pupil-chronology", "pupil-chronology-print"]
 )
-def test_every_read_is_logged_and_a_refused_one_is_not(client, world: World, name: str) -> None:  # noqa: ANN001
+def test_every_read_is_logged_and_a_refused_one_is_not(client, world: World, name: str) -> None:
     url = reverse(name, kwargs={"pk": world.pupil.pk})
     client.force_login(world.users["head"])
     assert client.get(url).status_code == 200
@@ -47,7 +47,7 @@ def test_every_read_is_logged_and_a_refused_one_is_not(client, world: World, nam
 
 def test_concern_and_dsl_record_views_are_logged_for_each_pupil(
     client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     concern = concern_services.concern_submit(
         actor=staff, concern=draft(staff, [world.pupil], categories)
@@ -65,7 +65,7 @@ def test_concern_and_dsl_record_views_are_logged_for_each_pupil(
 
 def test_only_the_dsl_and_deputies_read_the_access_log_and_it_has_no_narrative(
     client, world: World
-) -> None:  # noqa: ANN001, E501
+) -> None:
     _entries(world, 1)
     client.force_login(world.users["head"])
     client.get(reverse("pupil-chronology", kwargs={"pk": world.pupil.pk}))
@@ -78,7 +78,7 @@ def test_only_the_dsl_and_deputies_read_the_access_log_and_it_has_no_narrative(
 
 def test_chronology_query_count_does_not_grow_with_entries(
     client, world: World, django_assert_max_num_queries
-) -> None:  # noqa: ANN001, E501
+) -> None:
     _entries(world, 3)
     client.force_login(world.users["dsl"])
     url = reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})
@@ -91,7 +91,7 @@ def test_chronology_query_count_does_not_grow_with_entries(
     assert "63 entries" in page
 
 
-def test_chronology_filters_and_search(client, world: World) -> None:  # noqa: ANN001
+def test_chronology_filters_and_search(client, world: World) -> None:
     _entries(world, 2)
     services.chronology_add_entry(
         actor=world.users["dsl"],
@@ -112,7 +112,7 @@ def test_chronology_filters_and_search(client, world: World) -> None:  # noqa: A
 
 def test_restricted_concerns_stay_out_of_other_readers_chronology(
     client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     concern = concern_services.concern_submit(
         actor=staff, concern=draft(staff, [world.pupil], categories)
@@ -125,7 +125,7 @@ def test_restricted_concerns_stay_out_of_other_readers_chronology(
     assert concern.reference in client.get(url).content.decode()
 
 
-def test_print_view_is_appendix_2(client, world: World) -> None:  # noqa: ANN001
+def test_print_view_is_appendix_2(client, world: World) -> None:
     _entries(world, 2)
     entry = ChronologyEntry.objects.order_by("sequence").first()
     services.chronology_correct(actor=world.users["dsl"], entry=entry, details="The note was wrong")
@@ -151,7 +151,7 @@ def test_print_view_is_appendix_2(client, world: World) -> None:  # noqa: ANN001
 
 def test_statuses_show_as_badges_to_cp_readers_only_and_enter_the_chronology(
     client, world: World
-) -> None:  # noqa: ANN001, E501
+) -> None:
     status = services.status_add(
         actor=world.users["dsl"],
         pupil=world.pupil,
@@ -181,7 +181,7 @@ def test_statuses_show_as_badges_to_cp_readers_only_and_enter_the_chronology(
     assert "status-badge" not in client.get(url).content.decode()
 
 
-def test_a_status_cannot_end_before_it_started(client, world: World) -> None:  # noqa: ANN001
+def test_a_status_cannot_end_before_it_started(client, world: World) -> None:
     status = services.status_add(
         actor=world.users["dsl"],
         pupil=world.pupil,
@@ -197,7 +197,7 @@ def test_a_status_cannot_end_before_it_started(client, world: World) -> None:  #
 
 def test_risk_assessment_covers_its_pupils_and_each_review_is_recorded(
     client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     from chronology.models import RiskAssessment
 
     staff = world.users["staff"]
@@ -246,7 +246,7 @@ def test_risk_assessment_covers_its_pupils_and_each_review_is_recorded(
 
 def test_a_restricted_concerns_risk_assessment_and_entries_stay_hidden(
     client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     concern = concern_services.concern_submit(
         actor=staff, concern=draft(staff, [world.pupil], categories)
@@ -290,7 +290,7 @@ def test_a_restricted_concerns_risk_assessment_and_entries_stay_hidden(
     )
 
 
-def test_pages_showing_an_entry_or_status_are_logged(client, world: World) -> None:  # noqa: ANN001
+def test_pages_showing_an_entry_or_status_are_logged(client, world: World) -> None:
     _entries(world, 1)
     entry = ChronologyEntry.objects.get()
     status = services.status_add(
@@ -317,7 +317,7 @@ def test_a_status_cannot_start_in_the_future(world: World) -> None:
         )
 
 
-def test_access_log_query_count_does_not_grow_with_rows(client, world: World) -> None:  # noqa: ANN001
+def test_access_log_query_count_does_not_grow_with_rows(client, world: World) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -22,7 +22,7 @@ HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)
 
 
-def _start(world: World, pupil=None, at=None) -> MissingEpisode:  # noqa: ANN001
+def _start(world: World, pupil=None, at=None) -> MissingEpisode:
     at = at or timezone.now() - HOUR
     return episodes.missing_episode_start(
         actor=world.users["staff"],
@@ -65,7 +65,7 @@ def _close(world: World, episode: MissingEpisode) -> MissingEpisode:
     return episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
 
-def _text(response) -> str:  # noqa: ANN001
+def _text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
@@ -77,7 +77,7 @@ def _when(moment: datetime.datetime) -> dict[str, str]:
 # --- Reporting ----------------------------------------------------------------------------------
 
 
-def test_a_teacher_reports_a_pupil_missing_from_the_pupil_page(client, world: World) -> None:  # noqa: ANN001
+def test_a_teacher_reports_a_pupil_missing_from_the_pupil_page(client, world: World) -> None:
     client.force_login(world.users["staff"])
     page = _text(client.get(reverse("pupil-detail", kwargs={"pk": world.pupil.pk})))
     start = reverse("missing-start", kwargs={"pk": world.pupil.pk})
@@ -108,7 +108,7 @@ def test_a_teacher_reports_a_pupil_missing_from_the_pupil_page(client, world: Wo
 
 def test_bad_times_are_shown_next_to_the_field_and_nothing_typed_is_lost(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["staff"])
     missing, seen = _when(timezone.now() - 30 * MINUTE), _when(timezone.now() - 5 * MINUTE)
@@ -138,7 +138,7 @@ def test_bad_times_are_shown_next_to_the_field_and_nothing_typed_is_lost(
     assert not MissingEpisode.objects.exists()
 
 
-def test_a_dsl_reporting_goes_straight_to_the_checklist(client, world: World) -> None:  # noqa: ANN001
+def test_a_dsl_reporting_goes_straight_to_the_checklist(client, world: World) -> None:
     client.force_login(world.users["dsl"])
     now = _when(timezone.now())
     response = client.post(
@@ -163,7 +163,7 @@ def test_a_dsl_reporting_goes_straight_to_the_checklist(client, world: World) ->
 
 def test_the_episode_page_shows_the_steps_in_order_done_and_remaining_and_is_logged(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     episode = _start(world)
     episodes.missing_step_record(
@@ -201,7 +201,7 @@ def test_the_episode_page_shows_the_steps_in_order_done_and_remaining_and_is_log
     )
 
 
-def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world: World) -> None:  # noqa: ANN001
+def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world: World) -> None:
     episode = _start(world)
     client.force_login(world.users["dsl"])
     url = reverse("missing-step", kwargs={"pk": episode.pk, "step": "police_reported"})
@@ -257,7 +257,7 @@ def test_the_dsl_records_a_step_and_bad_input_keeps_what_was_typed(client, world
     )
 
 
-def test_no_social_worker_marks_the_step_not_applicable(client, world: World) -> None:  # noqa: ANN001
+def test_no_social_worker_marks_the_step_not_applicable(client, world: World) -> None:
     episode = _start(world)
     client.force_login(world.users["deputy"])
     url = reverse("missing-step", kwargs={"pk": episode.pk, "step": "social_worker_told"})
@@ -270,7 +270,7 @@ def test_no_social_worker_marks_the_step_not_applicable(client, world: World) ->
     assert "Not applicable" in page
 
 
-def test_a_yes_no_step_left_unanswered_shows_only_the_question_error(client, world: World) -> None:  # noqa: ANN001
+def test_a_yes_no_step_left_unanswered_shows_only_the_question_error(client, world: World) -> None:
     episode = _start(world)
     client.force_login(world.users["dsl"])
     at = _when(episode.missing_since + 5 * MINUTE)
@@ -297,7 +297,7 @@ def test_a_yes_no_step_left_unanswered_shows_only_the_question_error(client, wor
 
 def test_the_police_not_called_is_recorded_with_why_unless_harm_is_believed(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     episode = _start(world)
     client.force_login(world.users["dsl"])
@@ -332,7 +332,7 @@ def test_the_police_not_called_is_recorded_with_why_unless_harm_is_believed(
 
 def test_the_close_checklist_asks_to_tell_an_allocated_social_worker_and_no_more(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     from contacts.models import FamilyContact
 
@@ -354,7 +354,7 @@ def test_the_close_checklist_asks_to_tell_an_allocated_social_worker_and_no_more
     assert "no social worker is allocated" not in page
 
 
-def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world: World) -> None:  # noqa: ANN001
+def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world: World) -> None:
     episode = _start(world)
     client.force_login(world.users["dsl"])
     detail = reverse("missing-detail", kwargs={"pk": episode.pk})
@@ -402,7 +402,7 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
 
 def test_three_episodes_in_a_year_are_flagged_on_the_episode_and_safeguarding_pages(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     now = timezone.now()
     for days in (90, 30):
@@ -422,7 +422,7 @@ def test_three_episodes_in_a_year_are_flagged_on_the_episode_and_safeguarding_pa
 
 def test_the_missing_list_shows_open_first_and_never_another_schools(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     closed = _close(world, _start(world, at=timezone.now() - datetime.timedelta(days=2)))
     second = PupilFactory(school=world.school, legal_last_name="Secondperson")
@@ -451,7 +451,7 @@ def test_the_missing_list_shows_open_first_and_never_another_schools(
 def test_the_missing_list_query_count_does_not_grow(
     client,
     world: World,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
     _close(world, _start(world, at=timezone.now() - 2 * HOUR))
     _start(world)
@@ -471,9 +471,9 @@ def test_the_missing_list_query_count_does_not_grow(
 def test_the_absence_list_query_count_does_not_grow(
     client,
     world: World,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
-    def absent(pupil, first: int, ended: bool) -> None:  # noqa: ANN001
+    def absent(pupil, first: int, ended: bool) -> None:
         absence = absences.absence_start(
             actor=world.users["dsl"], pupil=pupil, first_day=school_day(first),
             contact_attempts="Phoned",
@@ -504,7 +504,7 @@ def test_the_absence_list_query_count_does_not_grow(
 
 def test_the_admin_records_an_absence_and_the_deadline_shows_today_then_overdue(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["admin"])
     pupil_page = _text(client.get(reverse("pupil-detail", kwargs={"pk": world.pupil.pk})))
@@ -554,7 +554,7 @@ def test_the_admin_records_an_absence_and_the_deadline_shows_today_then_overdue(
         assert "Local authority told" in page
 
 
-def test_the_absence_list_never_returns_another_schools(client, world: World) -> None:  # noqa: ANN001
+def test_the_absence_list_never_returns_another_schools(client, world: World) -> None:
     absences.absence_start(
         actor=world.users["dsl"],
         pupil=world.pupil,
@@ -576,7 +576,7 @@ def test_the_absence_list_never_returns_another_schools(client, world: World) ->
 
 def test_the_safeguarding_page_links_to_reporting_and_lists_absences(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     absence = absences.absence_start(
         actor=world.users["dsl"],
@@ -596,7 +596,7 @@ def test_the_safeguarding_page_links_to_reporting_and_lists_absences(
 # --- Review findings: the clock change, significant harm, the home page, left pupils --------------
 
 
-def _report(client, world: World, missing: dict[str, str], seen: dict[str, str], harm="no"):  # noqa: ANN001, ANN202
+def _report(client, world: World, missing: dict[str, str], seen: dict[str, str], harm="no"):
     return client.post(
         reverse("missing-start", kwargs={"pk": world.pupil.pk}),
         {
@@ -613,7 +613,7 @@ def _report(client, world: World, missing: dict[str, str], seen: dict[str, str],
 
 def test_a_time_the_clocks_skipped_or_repeated_is_refused_beside_the_time(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["dsl"])
     # 01:30 on 29 March 2026 never happened in London; 01:30 on 25 October 2026 happened twice.
@@ -644,7 +644,7 @@ def test_a_time_the_clocks_skipped_or_repeated_is_refused_beside_the_time(
 
 def test_a_clock_change_time_is_refused_on_a_step_and_to_the_local_authority(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     with time_machine.travel(datetime.datetime(2026, 3, 29, 12, tzinfo=LONDON), tick=False):
         episode = _start(world, at=timezone.now() - 12 * HOUR)  # 23:00 the night before
@@ -671,7 +671,7 @@ def test_a_clock_change_time_is_refused_on_a_step_and_to_the_local_authority(
 
 def test_a_teacher_who_says_significant_harm_is_told_to_call_999_now(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["staff"])
     missing, seen = _when(timezone.now() - 5 * MINUTE), _when(timezone.now() - 25 * MINUTE)
@@ -696,7 +696,7 @@ def test_a_teacher_who_says_significant_harm_is_told_to_call_999_now(
 
 def test_the_home_page_and_navigation_show_the_dsl_who_is_missing_now(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["dsl"])
     home = _text(client.get(reverse("home")))
@@ -744,7 +744,7 @@ def test_the_home_page_and_navigation_show_the_dsl_who_is_missing_now(
 def test_the_missing_badge_and_home_block_cost_the_same_queries_however_many_are_missing(
     client,
     world: World,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
     _start(world)
     client.force_login(world.users["head"])
@@ -772,7 +772,7 @@ def test_the_missing_badge_and_home_block_cost_the_same_queries_however_many_are
 
 def test_a_pupil_who_has_left_cannot_be_reported_missing_or_absent_by_url(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     from schools.models import Pupil
 
@@ -792,7 +792,7 @@ def test_a_pupil_who_has_left_cannot_be_reported_missing_or_absent_by_url(
 
 def test_an_absence_from_a_saturday_or_while_one_is_open_is_refused_with_a_link(
     client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     client.force_login(world.users["admin"])
     start = reverse("absence-start", kwargs={"pk": world.pupil.pk})
@@ -858,7 +858,7 @@ def test_every_case_covers_a_step() -> None:
 def test_a_field_not_marked_optional_cannot_be_left_blank(
     client,
     world: World,
-    case: str,  # noqa: ANN001
+    case: str,
 ) -> None:
     step = STEP_OF.get(case, case)
     episode = _start(world)

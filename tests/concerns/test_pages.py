@@ -19,7 +19,7 @@ from tests.factories import PupilFactory
 
 
 @pytest.fixture
-def staff_client(client, world: World):  # noqa: ANN001, ANN201
+def staff_client(client, world: World):
     client.force_login(world.users["staff"])
     return client
 
@@ -44,14 +44,14 @@ def _draft_post(concern: Concern, **fields: str) -> dict:
 
 def test_start_from_a_pupil_page_creates_a_draft_about_that_pupil(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     response = staff_client.post(reverse("concern-start"), {"pupil": str(world.pupil.pk)})
     concern = Concern.objects.get(author=world.users["staff"])
     assert response["Location"] == reverse("concern-draft", kwargs={"pk": concern.pk})
     assert list(concern.involvements.values_list("pupil_id", flat=True)) == [world.pupil.pk]
 
 
-def test_autosave_keeps_what_is_typed(staff_client, world: World, categories) -> None:  # noqa: ANN001
+def test_autosave_keeps_what_is_typed(staff_client, world: World, categories) -> None:
     concern = services.concern_start(actor=world.users["staff"], school=world.school)
     url = reverse("concern-autosave", kwargs={"pk": concern.pk})
     response = staff_client.post(
@@ -63,7 +63,7 @@ def test_autosave_keeps_what_is_typed(staff_client, world: World, categories) ->
 
 def test_future_incident_date_is_refused_next_to_the_field_and_nothing_is_lost(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     data = _draft_post(
@@ -87,7 +87,7 @@ def test_future_incident_date_is_refused_next_to_the_field_and_nothing_is_lost(
 
 def test_check_page_lists_what_is_missing_and_will_not_submit(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = services.concern_start(actor=world.users["staff"], school=world.school)
     url = reverse("concern-check", kwargs={"pk": concern.pk})
     page = staff_client.get(url).content.decode()
@@ -97,7 +97,7 @@ def test_check_page_lists_what_is_missing_and_will_not_submit(
     assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.DRAFT
 
 
-def test_script_in_the_account_is_shown_as_text(staff_client, world: World, categories) -> None:  # noqa: ANN001
+def test_script_in_the_account_is_shown_as_text(staff_client, world: World, categories) -> None:
     concern = draft(
         world.users["staff"],
         [world.pupil],
@@ -112,7 +112,7 @@ def test_script_in_the_account_is_shown_as_text(staff_client, world: World, cate
 
 def test_oversized_and_disguised_files_get_a_clear_message(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     url = reverse("concern-draft", kwargs={"pk": concern.pk})
     fake = SimpleUploadedFile("photo.jpg", b"MZ this is really a program")
@@ -131,7 +131,7 @@ def test_oversized_and_disguised_files_get_a_clear_message(
 
 def test_photo_is_stored_outside_the_web_root_and_served_only_by_permission(
     staff_client, client, world: World, categories, settings
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     out = io.BytesIO()
     Image.new("RGB", (20, 20)).save(out, "JPEG")
@@ -158,7 +158,7 @@ def test_photo_is_stored_outside_the_web_root_and_served_only_by_permission(
 
 def test_reporter_sees_status_but_never_part_2(
     staff_client, client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = services.concern_submit(
         actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
     )
@@ -195,7 +195,7 @@ def test_reporter_sees_status_but_never_part_2(
     )
 
 
-def test_dsl_conflict_keeps_what_the_second_person_typed(client, world: World, categories) -> None:  # noqa: ANN001
+def test_dsl_conflict_keeps_what_the_second_person_typed(client, world: World, categories) -> None:
     concern = services.concern_submit(
         actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
     )
@@ -227,7 +227,7 @@ def test_dsl_conflict_keeps_what_the_second_person_typed(client, world: World, c
 
 def test_inbox_puts_new_immediate_danger_first_and_filters(
     client, world: World, categories
-) -> None:  # noqa: ANN001
+) -> None:
     staff = world.users["staff"]
     second = PupilFactory(school=world.school, legal_last_name="Zebedee")
     calm = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
@@ -256,7 +256,7 @@ def test_inbox_puts_new_immediate_danger_first_and_filters(
 
 def test_inbox_query_count_does_not_grow_with_concerns(
     client, world: World, categories, django_assert_max_num_queries
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     client.force_login(world.users["dsl"])
     services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
@@ -275,7 +275,7 @@ def test_inbox_query_count_does_not_grow_with_concerns(
 
 def test_concern_page_query_count_does_not_grow_with_pupils_and_addenda(
     client, world: World, categories, django_assert_max_num_queries
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     small = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
     pupils = [world.pupil, *[PupilFactory(school=world.school) for _ in range(6)]]
@@ -297,7 +297,7 @@ def test_concern_page_query_count_does_not_grow_with_pupils_and_addenda(
     assert all(f"More {n}" in page for n in range(5))
 
 
-def test_clearing_the_incident_date_clears_it(staff_client, world: World, categories) -> None:  # noqa: ANN001
+def test_clearing_the_incident_date_clears_it(staff_client, world: World, categories) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     assert concern.incident_at is not None
     staff_client.post(reverse("concern-autosave", kwargs={"pk": concern.pk}), _draft_post(concern))
@@ -306,7 +306,7 @@ def test_clearing_the_incident_date_clears_it(staff_client, world: World, catego
 
 def test_enter_in_a_text_box_saves_and_never_removes_a_pupil(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     page = staff_client.get(reverse("concern-draft", kwargs={"pk": concern.pk})).content.decode()
     form = page[page.index('id="concern-form"') :]
@@ -314,13 +314,13 @@ def test_enter_in_a_text_box_saves_and_never_removes_a_pupil(
     assert 'value="save"' in first_button
 
 
-def _open_record(world: World, categories):  # noqa: ANN001, ANN202
+def _open_record(world: World, categories):
     staff = world.users["staff"]
     concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
     return concern, services.concern_open(actor=world.users["dsl"], concern=concern)
 
 
-def test_after_a_conflict_saving_again_goes_through(client, world: World, categories) -> None:  # noqa: ANN001
+def test_after_a_conflict_saving_again_goes_through(client, world: World, categories) -> None:
     concern, record = _open_record(world, categories)
     opened = record.version
     services.dsl_record_save(
@@ -345,7 +345,7 @@ def test_after_a_conflict_saving_again_goes_through(client, world: World, catego
     assert DslRecord.objects.get(pk=record.pk).outcome == "Deputy, having read theirs"
 
 
-def test_typing_is_kept_when_someone_signs_first(client, world: World, categories) -> None:  # noqa: ANN001
+def test_typing_is_kept_when_someone_signs_first(client, world: World, categories) -> None:
     concern, record = _open_record(world, categories)
     values = {
         "actions": ["monitoring"],
@@ -376,7 +376,7 @@ def test_typing_is_kept_when_someone_signs_first(client, world: World, categorie
     assert "The deputy&#x27;s careful words" in page
 
 
-def test_two_tabs_never_silently_overwrite_a_draft(staff_client, world: World, categories) -> None:  # noqa: ANN001
+def test_two_tabs_never_silently_overwrite_a_draft(staff_client, world: World, categories) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     url = reverse("concern-autosave", kwargs={"pk": concern.pk})
     seen = concern.draft_version
@@ -400,7 +400,7 @@ def test_two_tabs_never_silently_overwrite_a_draft(staff_client, world: World, c
 
 def test_saves_from_the_same_page_never_conflict_with_each_other(
     staff_client, world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     """An autosave still on its way when the reporter presses a button is not "another tab"."""
     concern = draft(world.users["staff"], [world.pupil], categories)
     url = reverse("concern-autosave", kwargs={"pk": concern.pk})

@@ -32,12 +32,12 @@ from tests.factories import PupilFactory
 
 
 @pytest.fixture
-def submitted(world: World, categories) -> Concern:  # noqa: ANN001
+def submitted(world: World, categories) -> Concern:
     concern = draft(world.users["staff"], [world.pupil], categories)
     return services.concern_submit(actor=world.users["staff"], concern=concern)
 
 
-def test_submit_signs_and_captures_the_reporter(world: World, categories) -> None:  # noqa: ANN001
+def test_submit_signs_and_captures_the_reporter(world: World, categories) -> None:
     staff = world.users["staff"]
     staff.job_title = "Year 5 teacher"
     staff.save()
@@ -87,7 +87,7 @@ def test_signed_concern_is_read_only_in_the_service(world: World, submitted: Con
         "body-mark",
     ],
 )
-def test_database_refuses_to_change_a_signed_concern(submitted: Concern, change) -> None:  # noqa: ANN001
+def test_database_refuses_to_change_a_signed_concern(submitted: Concern, change) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         change(submitted)
     assert Concern.objects.get(pk=submitted.pk).content_hash == submitted.content_hash
@@ -111,7 +111,7 @@ def test_addendum_is_signed_and_immutable(world: World, submitted: Concern) -> N
 
 def test_submit_refuses_a_future_incident_and_a_concern_without_pupils(
     world: World, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     staff = world.users["staff"]
     concern = draft(staff, [world.pupil], categories)
     services.concern_draft_update(
@@ -129,7 +129,7 @@ def test_submit_refuses_a_future_incident_and_a_concern_without_pupils(
     assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.DRAFT
 
 
-def test_pupil_of_another_school_cannot_be_added(world: World, categories) -> None:  # noqa: ANN001
+def test_pupil_of_another_school_cannot_be_added(world: World, categories) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     with pytest.raises(PermissionDenied):
         services.concern_pupil_add(
@@ -137,7 +137,7 @@ def test_pupil_of_another_school_cannot_be_added(world: World, categories) -> No
         )
 
 
-def test_each_pupil_keeps_their_own_involvement_and_categories(world: World, categories) -> None:  # noqa: ANN001, E501
+def test_each_pupil_keeps_their_own_involvement_and_categories(world: World, categories) -> None:
     staff = world.users["staff"]
     second = PupilFactory(school=world.school)
     concern = draft(staff, [world.pupil, second], categories)
@@ -162,7 +162,7 @@ def test_each_pupil_keeps_their_own_involvement_and_categories(world: World, cat
     ]
 
 
-def test_another_trusts_category_is_ignored(world: World, categories) -> None:  # noqa: ANN001
+def test_another_trusts_category_is_ignored(world: World, categories) -> None:
     from concerns.models import Category
 
     foreign = Category.objects.filter(trust=world.other_school.trust).first()
@@ -179,8 +179,8 @@ def test_another_trusts_category_is_ignored(world: World, categories) -> None:  
 
 def test_immediate_danger_alerts_every_dsl_and_deputy_by_email_without_names(
     world: World,
-    categories,  # noqa: ANN001
-    django_capture_on_commit_callbacks,  # noqa: ANN001
+    categories,
+    django_capture_on_commit_callbacks,
 ) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories, danger=True)
     with django_capture_on_commit_callbacks(execute=False):
@@ -231,7 +231,7 @@ def test_decisions_without_reasons_are_refused(world: World, submitted: Concern)
 
 def test_signing_part_2_marks_the_concern_actioned_and_freezes_it(
     world: World, submitted: Concern
-) -> None:  # noqa: E501
+) -> None:
     dsl = world.users["dsl"]
     record = services.concern_open(actor=dsl, concern=submitted)
     assert record.received_from.startswith(submitted.reporter_name)
@@ -278,7 +278,7 @@ def test_only_managers_open_and_decide(world: World, submitted: Concern) -> None
 
 def test_restricted_concern_is_seen_only_by_the_dsl_and_named_people(
     world: World, submitted: Concern
-) -> None:  # noqa: E501
+) -> None:
     from django.http import Http404
 
     services.concern_restrict(
@@ -334,7 +334,7 @@ def test_removing_a_role_removes_the_inbox(world: World, submitted: Concern) -> 
     assert not inbox_for(actor=deputy, school=world.school).exists()
 
 
-def test_body_mark_positions_keep_two_decimal_places(world: World, categories) -> None:  # noqa: ANN001
+def test_body_mark_positions_keep_two_decimal_places(world: World, categories) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     mark = services.body_mark_add(
         actor=world.users["staff"],
@@ -349,7 +349,7 @@ def test_body_mark_positions_keep_two_decimal_places(world: World, categories) -
 
 def test_signed_content_survives_renaming_the_pupil_and_the_category(
     world: World, submitted: Concern, categories
-) -> None:  # noqa: ANN001, E501
+) -> None:
     world.pupil.legal_last_name = "Renamed"
     world.pupil.save()
     category = categories["Physical abuse"]
@@ -362,7 +362,7 @@ def test_signed_content_survives_renaming_the_pupil_and_the_category(
     assert content["pupils"][0]["categories"] == ["Physical abuse"]
 
 
-def test_unticking_a_heading_drops_its_hidden_sub_categories(world: World, categories) -> None:  # noqa: ANN001
+def test_unticking_a_heading_drops_its_hidden_sub_categories(world: World, categories) -> None:
     concern = draft(world.users["staff"], [world.pupil], categories)
     involvement = concern.involvements.get()
     bullying = categories["Child-on-child abuse > Bullying, including online bullying"]
@@ -377,7 +377,7 @@ def test_unticking_a_heading_drops_its_hidden_sub_categories(world: World, categ
 
 def test_every_signed_event_reaches_the_chronology_hook(
     world: World, categories, monkeypatch
-) -> None:  # noqa: ANN001, E501
+) -> None:
     events = []
     monkeypatch.setattr(
         services, "chronology_record_signed_event", lambda *, event: events.append(event)

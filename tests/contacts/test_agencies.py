@@ -47,7 +47,7 @@ def test_list_never_returns_another_trusts_agencies(world: World, authorities: A
 
 def test_list_page_shows_the_trusts_agencies_by_local_authority(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     Agency.objects.create(
         trust=world.other_school.trust, kind="other", name="Elsewhere Only Agency", phone="101"
     )
@@ -62,7 +62,7 @@ def test_list_page_shows_the_trusts_agencies_by_local_authority(
 
 def test_edit_rejects_closing_before_opening_and_letters_in_a_phone_keeping_what_was_typed(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     lado = _lado(world)
     client.force_login(world.users["tso"])
     url = reverse("agency-edit", kwargs={"pk": lado.pk})
@@ -91,7 +91,7 @@ def test_edit_rejects_closing_before_opening_and_letters_in_a_phone_keeping_what
 
 def test_edit_one_time_without_the_other_is_explained(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     lado = _lado(world)
     client.force_login(world.users["tso"])
     response = client.post(
@@ -100,7 +100,7 @@ def test_edit_one_time_without_the_other_is_explained(
     assert "Enter the time it closes on Saturday, or clear both" in response.content.decode()
 
 
-def test_edit_saves_new_hours(client, world: World, authorities: Authorities) -> None:  # noqa: ANN001
+def test_edit_saves_new_hours(client, world: World, authorities: Authorities) -> None:
     lado = _lado(world)
     client.force_login(world.users["tso"])
     response = client.post(
@@ -116,7 +116,7 @@ def test_edit_saves_new_hours(client, world: World, authorities: Authorities) ->
 
 def test_out_of_hours_alternative_must_be_the_trusts_own(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     lado = _lado(world)
     theirs = Agency.objects.filter(trust=world.other_school.trust).first()
     client.force_login(world.users["tso"])
@@ -130,7 +130,7 @@ def test_out_of_hours_alternative_must_be_the_trusts_own(
 
 def test_answers_24_hours_with_office_hours_is_refused(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     lado = _lado(world)
     client.force_login(world.users["tso"])
     response = client.post(
@@ -150,7 +150,7 @@ def test_answers_24_hours_with_office_hours_is_refused(
 
 def test_out_of_hours_alternative_from_another_local_authority_is_refused(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     lado = _lado(world)  # Leicestershire
     southend_ooh = Agency.objects.get(
         trust=world.school.trust, name="Southend out-of-hours social care"
@@ -178,7 +178,7 @@ def test_out_of_hours_alternative_from_another_local_authority_is_refused(
         services.agency_update(actor=world.users["tso"], agency=nspcc, out_of_hours=southend_ooh)
 
 
-def test_add_an_agency(client, world: World, authorities: Authorities) -> None:  # noqa: ANN001
+def test_add_an_agency(client, world: World, authorities: Authorities) -> None:
     client.force_login(world.users["tso"])
     response = client.post(
         reverse("agency-add"),
@@ -198,7 +198,7 @@ def test_add_an_agency(client, world: World, authorities: Authorities) -> None: 
     assert agency.hours == {"0": ["09:00", "17:00"]}
 
 
-def test_add_a_duplicate_name_is_explained(client, world: World, authorities: Authorities) -> None:  # noqa: ANN001
+def test_add_a_duplicate_name_is_explained(client, world: World, authorities: Authorities) -> None:
     client.force_login(world.users["tso"])
     response = client.post(
         reverse("agency-add"),
@@ -221,7 +221,7 @@ def test_another_trusts_agency_is_404_even_for_a_tso(
 
 def test_agency_list_and_who_to_call_query_counts_do_not_grow(
     client, world: World, authorities: Authorities, django_assert_max_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     client.force_login(world.users["tso"])
     for url in [reverse("agency-list"), reverse("who-to-call")]:
         client.get(url)

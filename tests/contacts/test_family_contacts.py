@@ -17,7 +17,7 @@ from contacts.selectors import (
 from tests.conftest import World
 
 
-def _contact(world: World, pupil=None, **values) -> FamilyContact:  # noqa: ANN001
+def _contact(world: World, pupil=None, **values) -> FamilyContact:
     defaults = {
         "name": "Dana Parentson",
         "relationship": "mother",
@@ -30,7 +30,7 @@ def _contact(world: World, pupil=None, **values) -> FamilyContact:  # noqa: ANN0
     )
 
 
-def test_warning_when_fewer_than_two_emergency_contacts(client, world: World) -> None:  # noqa: ANN001
+def test_warning_when_fewer_than_two_emergency_contacts(client, world: World) -> None:
     client.force_login(world.users["dsl"])
     url = reverse("family-contacts", kwargs={"pk": world.pupil.pk})
     body = client.get(url).content.decode()
@@ -47,7 +47,7 @@ def test_warning_when_fewer_than_two_emergency_contacts(client, world: World) ->
     assert body.index("Dana Parentson") < body.index("Granny Parentson")
 
 
-def test_restrictions_stand_out(client, world: World) -> None:  # noqa: ANN001
+def test_restrictions_stand_out(client, world: World) -> None:
     _contact(
         world,
         name="Rob Parentson",
@@ -73,7 +73,7 @@ def test_restrictions_stand_out(client, world: World) -> None:  # noqa: ANN001
         ("other_dsl", 404),
     ],
 )
-def test_not_visible_without_the_permission(client, world: World, role: str, status: int) -> None:  # noqa: ANN001
+def test_not_visible_without_the_permission(client, world: World, role: str, status: int) -> None:
     _contact(world)
     client.force_login(world.users[role])
     for name in ("family-contacts", "family-contact-add"):
@@ -83,7 +83,7 @@ def test_not_visible_without_the_permission(client, world: World, role: str, sta
     assert not family_contacts_for(actor=world.users[role], pupil=world.pupil).exists()
 
 
-def test_the_headteacher_reads_but_may_not_change_or_remove(client, world: World) -> None:  # noqa: ANN001
+def test_the_headteacher_reads_but_may_not_change_or_remove(client, world: World) -> None:
     contact = _contact(world)
     client.force_login(world.users["head"])
     for name in ("family-contact-edit", "family-contact-remove"):
@@ -94,7 +94,7 @@ def test_the_headteacher_reads_but_may_not_change_or_remove(client, world: World
     assert FamilyContact.objects.filter(pk=contact.pk).exists()
 
 
-def test_pupil_page_links_family_contacts_for_those_who_may_see_them(client, world: World) -> None:  # noqa: ANN001
+def test_pupil_page_links_family_contacts_for_those_who_may_see_them(client, world: World) -> None:
     url = reverse("pupil-detail", kwargs={"pk": world.pupil.pk})
     client.force_login(world.users["admin"])
     assert b'data-testid="family-contacts-link"' in client.get(url).content
@@ -142,7 +142,7 @@ def test_two_contacts_cannot_share_an_emergency_order(world: World) -> None:
 
 def test_a_taken_emergency_order_is_explained_by_the_field_in_plain_english(
     client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     _contact(world)
     client.force_login(world.users["dsl"])
     response = client.post(
@@ -185,7 +185,7 @@ def test_the_constraint_itself_speaks_plain_english(world: World) -> None:
     )
 
 
-def test_remove_asks_first_and_sits_away_from_save(client, world: World) -> None:  # noqa: ANN001
+def test_remove_asks_first_and_sits_away_from_save(client, world: World) -> None:
     contact = _contact(world, restrictions="Court order: must not collect")
     client.force_login(world.users["admin"])
     edit = client.get(reverse("family-contact-edit", kwargs={"pk": contact.pk})).content.decode()
@@ -211,7 +211,7 @@ def test_remove_asks_first_and_sits_away_from_save(client, world: World) -> None
 
 def test_history_keeps_restrictions_parental_responsibility_and_removals(
     client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     admin, dsl = world.users["admin"], world.users["dsl"]
     contact = _contact(world, name="Rob Parentson", relationship="father", emergency_priority=None)
     services.family_contact_update(
@@ -274,7 +274,7 @@ def test_history_cannot_be_changed_or_removed_even_in_sql(world: World) -> None:
         rows.delete()
 
 
-def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None:  # noqa: ANN001
+def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None:
     client.force_login(world.users["deputy"])
     add = reverse("family-contact-add", kwargs={"pk": world.pupil.pk})
     response = client.post(
@@ -325,7 +325,7 @@ def test_add_and_edit_keep_what_was_typed_on_error(client, world: World) -> None
 
 def test_family_contacts_page_query_count_does_not_grow(
     client, world: World, django_assert_max_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     _contact(world)
     client.force_login(world.users["dsl"])
     url = reverse("family-contacts", kwargs={"pk": world.pupil.pk})
@@ -339,7 +339,7 @@ def test_family_contacts_page_query_count_does_not_grow(
     assert "Contact 7" in body
 
 
-def test_a_browsers_line_endings_are_not_a_change_of_address(client, world: World) -> None:  # noqa: ANN001
+def test_a_browsers_line_endings_are_not_a_change_of_address(client, world: World) -> None:
     # Seeded (and imported) addresses end their lines with "\n"; a browser sends a textarea's
     # lines back with "\r\n".
     contact = _contact(world, address="12 Mill Lane\nColchester\nCO1 1AA", notes="Works days")

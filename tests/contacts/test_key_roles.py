@@ -10,7 +10,7 @@ from contacts.selectors import key_contact_list_for, key_roles_for
 from tests.conftest import World
 
 
-def test_key_roles_page_lists_the_people_staff_need(client, world: World) -> None:  # noqa: ANN001
+def test_key_roles_page_lists_the_people_staff_need(client, world: World) -> None:
     SchoolKeyContact.objects.create(
         school=world.school, role="chair_of_governors", name="Cyril Chair", phone="01632 960001"
     )
@@ -51,7 +51,7 @@ def test_key_roles_never_show_another_schools_people(world: World) -> None:
     assert key_contact_list_for(actor=world.users["other_dsl"], school=world.other_school).exists()
 
 
-def test_admin_adds_a_chair_of_governors_with_errors_by_the_fields(client, world: World) -> None:  # noqa: ANN001
+def test_admin_adds_a_chair_of_governors_with_errors_by_the_fields(client, world: World) -> None:
     client.force_login(world.users["admin"])
     response = client.post(
         reverse("key-contact-add"), {"role": "other", "name": "Pat Jones", "phone": "call me"}
@@ -87,7 +87,7 @@ def test_admin_adds_a_chair_of_governors_with_errors_by_the_fields(client, world
     assert not SchoolKeyContact.objects.filter(pk=contact.pk).exists()
 
 
-def test_a_key_contact_needs_a_way_to_reach_them(client, world: World) -> None:  # noqa: ANN001
+def test_a_key_contact_needs_a_way_to_reach_them(client, world: World) -> None:
     client.force_login(world.users["admin"])
     response = client.post(
         reverse("key-contact-add"), {"role": "chair_of_governors", "name": "Pat Jones"}

@@ -11,7 +11,7 @@ from tests.conftest import World
 @pytest.mark.parametrize("role", ["staff", "dsl", "head", "admin", "governor", "tso"])
 def test_home_links_key_roles_and_who_to_call_for_everyone_in_a_school(
     client, world: World, role: str
-) -> None:  # noqa: ANN001
+) -> None:
     client.force_login(world.users[role])
     body = client.get(reverse("home")).content.decode()
     home = body[body.index('data-testid="home-contacts"') :]
@@ -21,7 +21,7 @@ def test_home_links_key_roles_and_who_to_call_for_everyone_in_a_school(
     assert (f'href="{reverse("agency-list")}"' in home) is (role == "tso")
 
 
-def test_who_to_call_is_in_the_school_bar_and_sign_out_in_the_header(client, world: World) -> None:  # noqa: ANN001
+def test_who_to_call_is_in_the_school_bar_and_sign_out_in_the_header(client, world: World) -> None:
     client.force_login(world.users["dsl"])
     body = client.get(reverse("home")).content.decode()
     header = body[body.index('<header class="govuk-header"') : body.index("</header>")]
@@ -35,7 +35,7 @@ def test_who_to_call_is_in_the_school_bar_and_sign_out_in_the_header(client, wor
     assert f'href="{reverse("who-to-call")}"' in bar[: bar.index("</div>\n</div>")]
 
 
-def test_who_to_call_links_key_roles_and_for_the_tso_the_agencies(client, world: World) -> None:  # noqa: ANN001
+def test_who_to_call_links_key_roles_and_for_the_tso_the_agencies(client, world: World) -> None:
     client.force_login(world.users["staff"])
     body = client.get(reverse("who-to-call")).content.decode()
     links = body[body.index('data-testid="who-to-call-links"') :]

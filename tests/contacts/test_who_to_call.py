@@ -240,7 +240,7 @@ def test_the_trust_safeguarding_officer_is_told_what_to_add(authorities: Authori
 
 def test_page_with_hours_not_recorded_on_a_sunday(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     client.force_login(world.users["staff"])  # school A, in Essex
     with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 29, 15, 0)):
         body = client.get(reverse("who-to-call")).content.decode()
@@ -263,7 +263,7 @@ def test_page_with_hours_not_recorded_on_a_sunday(
 
 def test_page_for_southend_staff_never_says_the_trust_must_add(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     from tests.factories import member
 
     client.force_login(member(authorities.southend, "staff"))
@@ -298,7 +298,7 @@ def test_naive_instants_are_refused(authorities: Authorities) -> None:
 
 def test_page_shows_999_first_then_the_number_answering_now(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     from tests.factories import member
 
     person = member(authorities.leicestershire, "staff")
@@ -318,7 +318,7 @@ def test_page_shows_999_first_then_the_number_answering_now(
 
 def test_concern_form_danger_panel_shows_local_numbers(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     from concerns import services as concern_services
 
     staff = world.users["staff"]
@@ -346,7 +346,7 @@ def _read_piece_by_piece(html: str) -> str:
 
 def test_the_danger_panel_on_a_weekday_names_each_service_once_and_no_lone_semicolon(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     from concerns import services as concern_services
 
     staff = world.users["staff"]
@@ -369,7 +369,7 @@ def test_the_danger_panel_on_a_weekday_names_each_service_once_and_no_lone_semic
 
 def test_a_who_to_call_card_does_not_repeat_a_name_that_is_its_kind(
     client, world: World, authorities: Authorities
-) -> None:  # noqa: ANN001
+) -> None:
     client.force_login(world.users["staff"])
     with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 24, 10, 0)):
         body = client.get(reverse("who-to-call")).content.decode()

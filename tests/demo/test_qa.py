@@ -14,7 +14,7 @@ from schools.models import User
 
 
 @pytest.mark.django_db
-def test_demo_qa_at_alderbrook_is_reproducible_and_idempotent(client) -> None:  # noqa: ANN001
+def test_demo_qa_at_alderbrook_is_reproducible_and_idempotent(client) -> None:
     from demo.seed import seed_demo
 
     today = timezone.localdate()

@@ -196,7 +196,7 @@ def test_demo_password_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.django_db
-def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:  # noqa: ANN001
+def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:
     call_command("seed_demo", stdout=StringIO())
     client.post(
         reverse("login"),

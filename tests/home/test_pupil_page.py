@@ -11,22 +11,22 @@ from tests.conftest import World
 
 
 @pytest.fixture
-def signed_in_dsl(client, world: World):  # noqa: ANN001, ANN201
+def signed_in_dsl(client, world: World):
     client.force_login(world.users["dsl"])
     return client
 
 
-def _names(response) -> str:  # noqa: ANN001
+def _names(response) -> str:
     return response.content.decode()
 
 
-def test_pupil_page_shows_the_pupil(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+def test_pupil_page_shows_the_pupil(signed_in_dsl, world: World) -> None:
     page = _names(signed_in_dsl.get(reverse("pupil-detail", kwargs={"pk": world.pupil.pk})))
     assert "Aaliyah Alphason" in page
     assert "14 March 2015" in page  # UK date format
 
 
-def test_malformed_or_unknown_pupil_id_is_404(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+def test_malformed_or_unknown_pupil_id_is_404(signed_in_dsl, world: World) -> None:
     response = signed_in_dsl.get("/pupils/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
     assert "Page not found" in _names(response)
@@ -43,7 +43,7 @@ def _characteristics(body: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ["admin", "dsl"])
 def test_the_pupil_page_shows_the_characteristics_to_roll_keepers_and_cp_readers(
-    client,  # noqa: ANN001
+    client,
     world: World,
     role: str,
 ) -> None:
@@ -64,7 +64,7 @@ def test_the_pupil_page_shows_the_characteristics_to_roll_keepers_and_cp_readers
     assert shown["Admission number"] == "A0042"
 
 
-def test_other_staff_do_not_see_the_characteristics(client, world: World) -> None:  # noqa: ANN001
+def test_other_staff_do_not_see_the_characteristics(client, world: World) -> None:
     world.pupil.ethnicity, world.pupil.fsm_eligible = "WBRI", True
     world.pupil.save()
     client.force_login(world.users["staff"])

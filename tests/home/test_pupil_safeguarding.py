@@ -29,7 +29,7 @@ def _entries(world: World, n: int) -> None:
 
 def test_safeguarding_page_query_count_does_not_grow(
     client, world: World, categories, django_assert_max_num_queries
-) -> None:  # noqa: ANN001, E501
+) -> None:
     client.force_login(world.users["dsl"])
     url = reverse("pupil-safeguarding", kwargs={"pk": world.pupil.pk})
     staff = world.users["staff"]

@@ -50,7 +50,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def worker(db: None, redis_server: RedisServer, smtp: SmtpServer) -> Iterator[Worker]:  # noqa: ARG001
+def worker(db: None, redis_server: RedisServer, smtp: SmtpServer) -> Iterator[Worker]:
     process = Worker(broker_url=redis_server.url, smtp_port=smtp.port)
     yield process
     print(process.output())  # shown when the test fails

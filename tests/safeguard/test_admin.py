@@ -10,14 +10,14 @@ from tests.factories import UserFactory
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_school_roles_cannot_open_the_admin(client, world: World, role: str) -> None:  # noqa: ANN001
+def test_school_roles_cannot_open_the_admin(client, world: World, role: str) -> None:
     client.force_login(world.users[role])
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/platform-admin/login/" in response["Location"]
 
 
-def test_platform_admin_sees_schools_not_pupils(client, world: World) -> None:  # noqa: ANN001
+def test_platform_admin_sees_schools_not_pupils(client, world: World) -> None:
     root = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(root)
     page = client.get(reverse("admin:index")).content.decode()
@@ -26,7 +26,7 @@ def test_platform_admin_sees_schools_not_pupils(client, world: World) -> None:  
     assert client.get(reverse("admin:schools_school_changelist")).status_code == 200
 
 
-def test_the_admin_cannot_move_a_trust_role(client, world: World) -> None:  # noqa: ANN001
+def test_the_admin_cannot_move_a_trust_role(client, world: World) -> None:
     """Roles are given in the product: the membership lists are read-only here."""
     from safeguard.access import access_for
     from safeguard.roles import Perm

@@ -44,7 +44,7 @@ def test_worker_clears_expired_sessions() -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("empty_queue")
-def test_worker_delivers_the_immediate_danger_alert_once(world, categories) -> None:  # noqa: ANN001
+def test_worker_delivers_the_immediate_danger_alert_once(world, categories) -> None:
     from django.core import mail
 
     from concerns import services

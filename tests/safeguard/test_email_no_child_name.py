@@ -50,14 +50,14 @@ def _children_named(text: str, words: set[str], pairs: set[str], adults: list[st
 
 
 @pytest.fixture
-def demo(db, settings) -> None:  # noqa: ANN001
+def demo(db, settings) -> None:
     from demo.seed import seed_demo
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     seed_demo(password="demo-password-123", today=timezone.localdate(), history=False)
 
 
-def test_no_email_names_a_child(demo, client) -> None:  # noqa: ANN001
+def test_no_email_names_a_child(demo, client) -> None:
     from reminders.services import reviews_run
 
     # Everything the demo and the scheduled reviews raise: today, and a month on (all overdue).
@@ -114,7 +114,7 @@ def _break_a_chain_and_run_the_nightly_check() -> None:
     assert any("integrity" in m.subject for m in mail.outbox)
 
 
-def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:  # noqa: ANN001
+def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:
     """The scan above is not blind: a title naming a pupil is caught, and a teacher sharing a
     pupil's surname is not mistaken for one."""
     from schools.models import Pupil
@@ -127,7 +127,7 @@ def test_the_check_finds_a_childs_name_when_one_is_there(demo) -> None:  # noqa:
     assert _children_named(f"Reported by {adults[0]}", words, pairs, adults) == set()
 
 
-def test_every_notification_raised_links_to_a_page_of_ours(demo) -> None:  # noqa: ANN001
+def test_every_notification_raised_links_to_a_page_of_ours(demo) -> None:
     """Opening a notification goes only to a page of this site: every link the services and the
     scheduled reviews write passes that check, so none is left stranded in the centre."""
     from reminders.services import reviews_run

@@ -27,12 +27,12 @@ urlpatterns = [
 
 
 @pytest.fixture
-def failing_urls():  # noqa: ANN201
+def failing_urls():
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
         yield
 
 
-def test_server_error_page_has_no_stack_trace(client, failing_urls, db) -> None:  # noqa: ANN001
+def test_server_error_page_has_no_stack_trace(client, failing_urls, db) -> None:
     client.raise_request_exception = False
     response = client.get("/explode/")
     page = response.content.decode()
@@ -42,23 +42,23 @@ def test_server_error_page_has_no_stack_trace(client, failing_urls, db) -> None:
     assert "secret internal detail" not in page
 
 
-def test_403_page_is_styled(client, failing_urls, world: World) -> None:  # noqa: ANN001
+def test_403_page_is_styled(client, failing_urls, world: World) -> None:
     client.force_login(world.users["governor"])
     response = client.get("/forbid/")
     assert response.status_code == 403
     assert "You cannot see this page" in response.content.decode()
 
 
-def test_404_page_is_styled(client, db) -> None:  # noqa: ANN001
+def test_404_page_is_styled(client, db) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
 
 
 def test_a_body_larger_than_any_form_takes_is_refused_before_it_is_read(
-    client,  # noqa: ANN001
+    client,
     world: World,
-    settings,  # noqa: ANN001
+    settings,
 ) -> None:
     """A 413 with a plain page, the session untouched and nothing saved; a body under the limit
     reaches the view as before."""

@@ -53,7 +53,7 @@ def _two_school_deputy(world: World) -> Any:
 
 def test_the_list_shows_only_my_notifications_newest_first_unread_and_urgent_marked(
     client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     old = _notify(world, title="Older one")
     Notification.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - datetime.timedelta(hours=2),
@@ -79,7 +79,7 @@ def test_the_list_shows_only_my_notifications_newest_first_unread_and_urgent_mar
 
 def test_the_list_is_of_the_acting_school_unless_all_schools_are_asked_for(
     client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     user = _two_school_deputy(world)
     _notify(world, who="both", title="In Alpha")
     _notify(world, who="both", school=world.other_school, title="In Beta")
@@ -96,7 +96,7 @@ def test_the_list_is_of_the_acting_school_unless_all_schools_are_asked_for(
 
 def test_a_school_the_person_has_left_no_longer_shows_its_notifications(
     client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     from schools.models import SchoolMembership
 
     user = _two_school_deputy(world)
@@ -110,7 +110,7 @@ def test_a_school_the_person_has_left_no_longer_shows_its_notifications(
     assert client.post(reverse("notification-open", kwargs={"pk": n.pk})).status_code == 404
 
 
-def test_the_list_is_paginated(client, world: World) -> None:  # noqa: ANN001
+def test_the_list_is_paginated(client, world: World) -> None:
     for i in range(30):
         _notify(world, title=f"Reminder {i:02d}")
     client.force_login(world.users["dsl"])
@@ -121,7 +121,7 @@ def test_the_list_is_paginated(client, world: World) -> None:  # noqa: ANN001
     assert _titles(second) == [f"Reminder {i:02d}" for i in range(4, -1, -1)]
 
 
-def test_mark_as_read_marks_only_that_one_and_goes_back_to_the_list(client, world: World) -> None:  # noqa: ANN001
+def test_mark_as_read_marks_only_that_one_and_goes_back_to_the_list(client, world: World) -> None:
     one, two = _notify(world, title="One"), _notify(world, title="Two")
     client.force_login(world.users["dsl"])
     response = client.post(reverse("notification-read", kwargs={"pk": one.pk}))
@@ -137,7 +137,7 @@ def test_mark_as_read_marks_only_that_one_and_goes_back_to_the_list(client, worl
     assert one.read_at == first_read  # reading it again keeps when it was first read
 
 
-def test_reading_is_by_post_only(client, world: World) -> None:  # noqa: ANN001
+def test_reading_is_by_post_only(client, world: World) -> None:
     n = _notify(world)
     client.force_login(world.users["dsl"])
     for name in ("notification-read", "notification-open"):
@@ -150,7 +150,7 @@ def test_reading_is_by_post_only(client, world: World) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("name", ["notification-read", "notification-open"])
 def test_someone_elses_notification_and_a_missing_one_are_the_same_404(
     client, world: World, name: str
-) -> None:  # noqa: ANN001
+) -> None:
     deputys = _notify(world, who="deputy")
     betas = _notify(world, who="other_dsl", school=world.other_school)
     client.force_login(world.users["dsl"])
@@ -159,7 +159,7 @@ def test_someone_elses_notification_and_a_missing_one_are_the_same_404(
     assert Notification.objects.filter(read_at__isnull=False).count() == 0
 
 
-def test_mark_all_as_read_marks_mine_in_the_acting_school_only(client, world: World) -> None:  # noqa: ANN001
+def test_mark_all_as_read_marks_mine_in_the_acting_school_only(client, world: World) -> None:
     user = _two_school_deputy(world)
     alpha = [_notify(world, who="both", title=f"A{i}") for i in range(3)]
     beta = _notify(world, who="both", school=world.other_school, title="B")
@@ -176,7 +176,7 @@ def test_mark_all_as_read_marks_mine_in_the_acting_school_only(client, world: Wo
     assert Notification.objects.get(pk=someone_elses.pk).read_at is None
 
 
-def test_opening_marks_read_and_goes_to_the_page_it_is_about(client, world: World) -> None:  # noqa: ANN001
+def test_opening_marks_read_and_goes_to_the_page_it_is_about(client, world: World) -> None:
     n = _notify(world, link="/actions/?from=notification")
     client.force_login(world.users["dsl"])
     response = client.post(reverse("notification-open", kwargs={"pk": n.pk}))
@@ -203,7 +203,7 @@ HOSTILE_LINKS = [
 
 
 @pytest.mark.parametrize("link", HOSTILE_LINKS)
-def test_a_hostile_link_never_leaves_the_site(client, world: World, link: str) -> None:  # noqa: ANN001
+def test_a_hostile_link_never_leaves_the_site(client, world: World, link: str) -> None:
     n = _notify(world)
     Notification.objects.filter(pk=n.pk).update(link=link)  # as if written by a careless caller
     client.force_login(world.users["dsl"])
@@ -232,7 +232,7 @@ def _badge(response: Any) -> str | None:
 @pytest.mark.parametrize("role", ["staff", "dsl", "head", "governor"])
 def test_the_header_badge_counts_my_unread_notifications_in_the_acting_school(
     client, world: World, role: str
-) -> None:  # noqa: ANN001
+) -> None:
     client.force_login(world.users[role])
     assert _badge(client.get(reverse("home"))) is None
     mine = [_notify(world, who=role) for _ in range(3)]
@@ -245,7 +245,7 @@ def test_the_header_badge_counts_my_unread_notifications_in_the_acting_school(
     assert _badge(client.get(reverse("home"))) is None
 
 
-def test_the_badge_leaves_out_other_schools(client, world: World) -> None:  # noqa: ANN001
+def test_the_badge_leaves_out_other_schools(client, world: World) -> None:
     user = _two_school_deputy(world)
     _notify(world, who="both")
     _notify(world, who="both", school=world.other_school)
@@ -262,7 +262,7 @@ def _notification_queries(captured: list[dict[str, Any]]) -> list[str]:
 
 def test_the_badge_costs_one_query_and_shares_the_triage_query_for_a_dsl(
     client, world: World, django_assert_max_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     for role in ("staff", "dsl"):
         _notify(world, who=role)
         client.force_login(world.users[role])
@@ -277,7 +277,7 @@ def test_the_badge_costs_one_query_and_shares_the_triage_query_for_a_dsl(
 
 def test_the_list_page_costs_the_same_queries_for_1_and_for_30_notifications(
     client, world: World, django_assert_max_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     user = _two_school_deputy(world)
     _notify(world, who="both")
     client.force_login(user)

@@ -27,7 +27,7 @@ ROWS_PER_MODEL = 8
 
 
 @pytest.fixture
-def demo(db) -> None:  # noqa: ANN001
+def demo(db) -> None:
     call_command("seed_demo", "--no-history", stdout=StringIO())
 
 

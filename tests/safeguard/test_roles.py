@@ -111,7 +111,7 @@ def test_roles_in_two_schools_stay_apart(world: World) -> None:
 
 def test_permissions_are_loaded_in_one_query_per_request(
     world: World,
-    django_assert_num_queries,  # noqa: ANN001
+    django_assert_num_queries,
 ) -> None:
     person = User.objects.get(pk=member(world.school, "dsl").pk)  # fresh, as each request loads
     with django_assert_num_queries(1):

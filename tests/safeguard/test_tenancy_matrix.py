@@ -514,7 +514,7 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def matrix_data(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dict[str, Records]]]:  # noqa: ANN001
+def matrix_data(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dict[str, Records]]]:
     """One world and its records for the whole matrix, committed once; each case runs in its own
     transaction, rolled back after it, so a POST in one case never reaches the next. Building the
     records for every one of ~1,200 cases took most of the suite's time."""
@@ -543,7 +543,7 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def world(matrix_data: tuple[World, dict[str, Records]], db) -> World:  # noqa: ANN001
+def world(matrix_data: tuple[World, dict[str, Records]], db) -> World:
     return matrix_data[0]
 
 
@@ -555,7 +555,7 @@ def records(matrix_data: tuple[World, dict[str, Records]]) -> dict[str, Records]
 @pytest.mark.parametrize(("name", "role", "which"), CASES)
 def test_route_status_for_role(
     client, world: World, records, name: str, role: str, which: str
-) -> None:  # noqa: ANN001
+) -> None:
     route = ROUTES[name]
     if role != ANON:
         client.force_login(world.users[role])

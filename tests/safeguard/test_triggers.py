@@ -15,7 +15,7 @@ from safeguard.triggers import installed_names, registered
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_guard_is_installed_in_the_test_database(db) -> None:  # noqa: ANN001
+def test_every_guard_is_installed_in_the_test_database(db) -> None:
     assert {f"sg_guard_{g.name}" for g in registered()} <= installed_names(connection)
     assert len(registered()) >= 21
 

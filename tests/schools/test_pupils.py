@@ -14,16 +14,16 @@ from tests.factories import PupilFactory
 
 
 @pytest.fixture
-def signed_in_dsl(client, world: World):  # noqa: ANN001, ANN201
+def signed_in_dsl(client, world: World):
     client.force_login(world.users["dsl"])
     return client
 
 
-def _names(response) -> str:  # noqa: ANN001
+def _names(response) -> str:
     return response.content.decode()
 
 
-def test_search_by_legal_name_preferred_name_and_upn(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+def test_search_by_legal_name_preferred_name_and_upn(signed_in_dsl, world: World) -> None:
     PupilFactory(
         school=world.school,
         legal_first_name="Mohammed",
@@ -40,7 +40,7 @@ def test_search_by_legal_name_preferred_name_and_upn(signed_in_dsl, world: World
     assert "RAHMAN" not in page
 
 
-def test_search_never_finds_another_schools_pupil(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+def test_search_never_finds_another_schools_pupil(signed_in_dsl, world: World) -> None:
     page = _names(signed_in_dsl.get(reverse("pupil-list"), {"q": "Betason"}))
     assert "No pupils match “Betason”" in page
     assert "Bartholomew" not in page
@@ -53,14 +53,14 @@ def test_selector_never_returns_another_schools_pupil(world: World) -> None:
     assert list(pupil_list_for(actor=world.users["other_dsl"], school=world.school)) == []
 
 
-def test_htmx_search_returns_just_the_results(signed_in_dsl, world: World) -> None:  # noqa: ANN001
+def test_htmx_search_returns_just_the_results(signed_in_dsl, world: World) -> None:
     response = signed_in_dsl.get(reverse("pupil-list"), {"q": "alph"}, HTTP_HX_REQUEST="true")
     page = _names(response)
     assert "ALPHASON" in page
     assert "<html" not in page
 
 
-def test_pupils_who_have_left_are_hidden_unless_asked_for(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+def test_pupils_who_have_left_are_hidden_unless_asked_for(signed_in_dsl, world: World) -> None:
     PupilFactory(
         school=world.school,
         legal_last_name="Leaverton",
@@ -73,9 +73,9 @@ def test_pupils_who_have_left_are_hidden_unless_asked_for(signed_in_dsl, world: 
 
 
 def test_pupil_list_query_count_does_not_grow_with_the_roll(
-    signed_in_dsl,  # noqa: ANN001
+    signed_in_dsl,
     world: World,
-    django_assert_max_num_queries,  # noqa: ANN001
+    django_assert_max_num_queries,
 ) -> None:
     """2,000 pupils cost the same queries as one page of them (no N+1)."""
     url = reverse("pupil-list")
@@ -101,7 +101,7 @@ def test_pupil_list_query_count_does_not_grow_with_the_roll(
     assert "2001 pupils" in _names(response)
 
 
-def test_search_ignores_apostrophes_accents_and_hyphens(signed_in_dsl, world: World) -> None:  # noqa: ANN001, E501
+def test_search_ignores_apostrophes_accents_and_hyphens(signed_in_dsl, world: World) -> None:
     PupilFactory(school=world.school, legal_first_name="Zoë", legal_last_name="O'Brien-Smith")
     url = reverse("pupil-list")
     for query in ["O’Brien", "obrien", "o'brien", "zoe", "brien smith", "ZOË O'BRIEN"]:

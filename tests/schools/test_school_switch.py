@@ -9,7 +9,7 @@ from tests.conftest import World
 from tests.factories import member
 
 
-def test_switching_changes_the_acting_school_and_its_pupils(client, world: World) -> None:  # noqa: ANN001, E501
+def test_switching_changes_the_acting_school_and_its_pupils(client, world: World) -> None:
     person = member(world.school, "dsl")
     services.school_membership_grant(user=person, school=world.other_school, role="staff")
     client.force_login(person)
@@ -27,14 +27,14 @@ def test_switching_changes_the_acting_school_and_its_pupils(client, world: World
     assert "ALPHASON" not in page
 
 
-def test_cannot_switch_to_a_school_you_do_not_work_in(client, world: World) -> None:  # noqa: ANN001
+def test_cannot_switch_to_a_school_you_do_not_work_in(client, world: World) -> None:
     client.force_login(world.users["dsl"])
     assert client.post(reverse("school-switch"), {"school": "beta"}).status_code == 404
     page = client.get(reverse("home")).content.decode()
     assert "Alpha School" in page
 
 
-def test_switch_ignores_an_offsite_next(client, world: World) -> None:  # noqa: ANN001
+def test_switch_ignores_an_offsite_next(client, world: World) -> None:
     person = member(world.school, "dsl")
     services.school_membership_grant(user=person, school=world.other_school, role="dsl")
     client.force_login(person)
@@ -46,7 +46,7 @@ def test_switch_ignores_an_offsite_next(client, world: World) -> None:  # noqa: 
 
 def test_opening_a_record_of_your_other_school_names_it_and_does_not_switch(
     client, world: World
-) -> None:  # noqa: ANN001, E501
+) -> None:
     person = member(world.school, "dsl")
     services.school_membership_grant(user=person, school=world.other_school, role="dsl")
     client.force_login(person)
@@ -63,7 +63,7 @@ def test_opening_a_record_of_your_other_school_names_it_and_does_not_switch(
     assert "This record belongs to" not in page
 
 
-def test_switch_keeps_the_search(client, world: World) -> None:  # noqa: ANN001
+def test_switch_keeps_the_search(client, world: World) -> None:
     person = member(world.school, "dsl")
     services.school_membership_grant(user=person, school=world.other_school, role="dsl")
     client.force_login(person)
@@ -71,7 +71,7 @@ def test_switch_keeps_the_search(client, world: World) -> None:  # noqa: ANN001
     assert response["Location"] == "/pupils/?q=bet"
 
 
-def test_switcher_shown_only_to_people_in_several_schools(client, world: World) -> None:  # noqa: ANN001, E501
+def test_switcher_shown_only_to_people_in_several_schools(client, world: World) -> None:
     person = member(world.school, "staff")
     services.school_membership_grant(user=person, school=world.other_school, role="staff")
     client.force_login(person)

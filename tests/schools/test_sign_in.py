@@ -16,18 +16,18 @@ from tests.factories import PASSWORD
 START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
-def _sign_in(client, email: str, password: str = PASSWORD):  # noqa: ANN001, ANN202
+def _sign_in(client, email: str, password: str = PASSWORD):
     return client.post(reverse("login"), {"username": email, "password": password})
 
 
-def test_right_password_signs_in_and_lands_home(client, world: World) -> None:  # noqa: ANN001
+def test_right_password_signs_in_and_lands_home(client, world: World) -> None:
     response = _sign_in(client, "DSL@Alpha.Example")  # email is not case-sensitive
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_wrong_password_says_so_next_to_the_form(client, world: World) -> None:  # noqa: ANN001
+def test_wrong_password_says_so_next_to_the_form(client, world: World) -> None:
     response = _sign_in(client, "dsl@alpha.example", "wrong")
     assert response.status_code == 200
     page = response.content.decode()
@@ -39,7 +39,7 @@ def test_wrong_password_says_so_next_to_the_form(client, world: World) -> None: 
     assert 'value="dsl@alpha.example"' in page  # what was typed is kept
 
 
-def test_empty_form_names_each_field(client, world: World) -> None:  # noqa: ANN001
+def test_empty_form_names_each_field(client, world: World) -> None:
     page = client.post(reverse("login"), {"username": "", "password": ""}).content.decode()
     assert "Enter your email address" in page
     assert "Enter your password" in page
@@ -47,7 +47,7 @@ def test_empty_form_names_each_field(client, world: World) -> None:  # noqa: ANN
 
 def test_account_locks_after_ten_failures_even_with_the_right_password(
     client, world: World
-) -> None:  # noqa: ANN001, E501
+) -> None:
     for _ in range(9):
         assert _sign_in(client, "dsl@alpha.example", "wrong").status_code == 200
     tenth = _sign_in(client, "dsl@alpha.example", "wrong")
@@ -60,7 +60,7 @@ def test_account_locks_after_ten_failures_even_with_the_right_password(
     assert _sign_in(client, "staff@alpha.example").status_code == 302
 
 
-def test_lock_lifts_after_thirty_minutes(client, world: World) -> None:  # noqa: ANN001
+def test_lock_lifts_after_thirty_minutes(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
         for _ in range(10):
             _sign_in(client, "dsl@alpha.example", "wrong")
@@ -69,7 +69,7 @@ def test_lock_lifts_after_thirty_minutes(client, world: World) -> None:  # noqa:
         assert _sign_in(client, "dsl@alpha.example").status_code == 302
 
 
-def test_session_ends_after_thirty_minutes_idle(client, world: World) -> None:  # noqa: ANN001
+def test_session_ends_after_thirty_minutes_idle(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
         assert _sign_in(client, "dsl@alpha.example").status_code == 302
         clock.shift(datetime.timedelta(minutes=29))
@@ -82,7 +82,7 @@ def test_session_ends_after_thirty_minutes_idle(client, world: World) -> None:  
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_session_ends_twelve_hours_after_sign_in_however_active(client, world: World) -> None:  # noqa: ANN001, E501
+def test_session_ends_twelve_hours_after_sign_in_however_active(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
         assert _sign_in(client, "dsl@alpha.example").status_code == 302
         for _ in range(12 * 3):  # a request every 20 minutes for 12 hours
@@ -94,7 +94,7 @@ def test_session_ends_twelve_hours_after_sign_in_however_active(client, world: W
         assert "signed out 12 hours after signing in" in response.content.decode()
 
 
-def test_session_cookie_is_http_only_and_ends_with_the_browser(client, world: World) -> None:  # noqa: ANN001, E501
+def test_session_cookie_is_http_only_and_ends_with_the_browser(client, world: World) -> None:
     _sign_in(client, "dsl@alpha.example")
     cookie = client.cookies["safeguard_session"]
     assert cookie["httponly"]
@@ -102,7 +102,7 @@ def test_session_cookie_is_http_only_and_ends_with_the_browser(client, world: Wo
     assert not cookie["max-age"]  # a browser-session cookie: closing the browser ends it
 
 
-def test_password_reset_by_email(client, world: World) -> None:  # noqa: ANN001
+def test_password_reset_by_email(client, world: World) -> None:
     response = client.post(reverse("password_reset"), {"email": "Staff@alpha.example"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -121,20 +121,20 @@ def test_password_reset_by_email(client, world: World) -> None:  # noqa: ANN001
     assert "This link has expired" in client.get(link, follow=True).content.decode()
 
 
-def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(client, db) -> None:  # noqa: ANN001, E501
+def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(client, db) -> None:
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
     assert "Check your email" in response.content.decode()
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize("bad", ["", "not-an-email"])
-def test_password_reset_validates_the_address(client, db, bad: str) -> None:  # noqa: ANN001
+def test_password_reset_validates_the_address(client, db, bad: str) -> None:
     page = client.post(reverse("password_reset"), {"email": bad}).content.decode()
     assert "There is a problem" in page
     assert mail.outbox == []
 
 
-def test_changing_the_emails_case_does_not_get_round_the_lock(client, world: World) -> None:  # noqa: ANN001, E501
+def test_changing_the_emails_case_does_not_get_round_the_lock(client, world: World) -> None:
     variants = ["dsl@alpha.example", "DSL@alpha.example", "Dsl@Alpha.Example", " dsl@ALPHA.example"]
     for n in range(10):
         _sign_in(client, variants[n % len(variants)], "wrong")
@@ -142,7 +142,7 @@ def test_changing_the_emails_case_does_not_get_round_the_lock(client, world: Wor
         assert _sign_in(client, variant).status_code == 429
 
 
-def test_resetting_the_password_lifts_the_lock(client, world: World) -> None:  # noqa: ANN001
+def test_resetting_the_password_lifts_the_lock(client, world: World) -> None:
     for _ in range(10):
         _sign_in(client, "staff@alpha.example", "wrong")
     assert _sign_in(client, "staff@alpha.example").status_code == 429
@@ -154,21 +154,21 @@ def test_resetting_the_password_lifts_the_lock(client, world: World) -> None:  #
     assert _sign_in(client, "staff@alpha.example", new).status_code == 302
 
 
-def test_signing_out_says_so(client, world: World) -> None:  # noqa: ANN001
+def test_signing_out_says_so(client, world: World) -> None:
     _sign_in(client, "dsl@alpha.example")
     page = client.post(reverse("logout"), follow=True).content.decode()
     assert "You have signed out." in page
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_pages_are_never_stored_by_the_browser(client, world: World) -> None:  # noqa: ANN001
+def test_pages_are_never_stored_by_the_browser(client, world: World) -> None:
     _sign_in(client, "dsl@alpha.example")
     response = client.get(reverse("pupil-list"))
     assert response["Cache-Control"] == "no-store"
     assert "HX-Request" in response["Vary"]
 
 
-def test_expired_session_sends_an_htmx_search_to_sign_in(client, world: World) -> None:  # noqa: ANN001, E501
+def test_expired_session_sends_an_htmx_search_to_sign_in(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
         _sign_in(client, "dsl@alpha.example")
         clock.shift(datetime.timedelta(minutes=45))

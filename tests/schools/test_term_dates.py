@@ -162,7 +162,7 @@ def test_school_hours_that_end_before_they_start_are_refused(world: World) -> No
 # --- The pages ----------------------------------------------------------------------------------
 
 
-def test_the_administrator_adds_changes_and_removes_a_closure(client, world: World) -> None:  # noqa: ANN001
+def test_the_administrator_adds_changes_and_removes_a_closure(client, world: World) -> None:
     client.force_login(world.users["admin"])
     home = client.get(reverse("home")).content.decode()
     assert reverse("term-dates") in home
@@ -211,7 +211,7 @@ def test_a_mistyped_closure_shows_the_problem_by_its_field(
     world: World,
     data: dict[str, str],
     field: str,
-    message: str,  # noqa: ANN001
+    message: str,
 ) -> None:
     _closure(world, "Half term", D(2026, 10, 26), D(2026, 10, 30))
     client.force_login(world.users["admin"])
@@ -230,7 +230,7 @@ def test_a_mistyped_closure_shows_the_problem_by_its_field(
     assert SchoolClosure.objects.count() == 1
 
 
-def test_school_hours_page(client, world: World) -> None:  # noqa: ANN001
+def test_school_hours_page(client, world: World) -> None:
     client.force_login(world.users["admin"])
     page = client.get(reverse("school-hours")).content.decode()
     assert 'value="08:30"' in page
@@ -251,7 +251,7 @@ def test_school_hours_page(client, world: World) -> None:  # noqa: ANN001
     assert "Friday" in client.get(reverse("term-dates")).content.decode()
 
 
-def test_other_roles_see_no_link_and_no_page(client, world: World) -> None:  # noqa: ANN001
+def test_other_roles_see_no_link_and_no_page(client, world: World) -> None:
     client.force_login(world.users["dsl"])
     assert reverse("term-dates") not in client.get(reverse("home")).content.decode()
     assert client.get(reverse("term-dates")).status_code == 403

@@ -317,7 +317,7 @@ def test_a_concern_shared_with_a_child_in_retention_goes_on_for_the_other(
 
 
 def test_the_nightly_job_is_scheduled_and_runs_as_a_task(
-    settings,  # noqa: ANN001
+    settings,
     world: World,
     records: dict[str, Any],
 ) -> None:
@@ -408,7 +408,7 @@ def test_a_file_sent_ahead_of_the_move_stays_live_until_the_pupil_leaves(
 
 
 def test_pages_refuse_additions_to_a_read_only_file_in_words_not_errors(
-    client,  # noqa: ANN001
+    client,
     world: World,
     categories: dict[str, Any],
 ) -> None:
@@ -479,7 +479,7 @@ def test_a_pupil_who_comes_back_has_their_file_live_again(
 
 
 def test_the_dsl_takes_a_file_out_of_retention_when_the_move_falls_through(
-    client,  # noqa: ANN001
+    client,
     world: World,
     records: dict[str, Any],
 ) -> None:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_dsl_sees_the_schools_files_and_sets_then_lifts_a_legal_hold(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     retention = retention_record(world.school)
@@ -62,7 +62,7 @@ def test_the_dsl_sees_the_schools_files_and_sets_then_lifts_a_legal_hold(
 
 
 @pytest.mark.parametrize("role", ["staff", "head", "admin", "governor"])
-def test_other_roles_may_not_see_retention(client, world: World, role: str) -> None:  # noqa: ANN001
+def test_other_roles_may_not_see_retention(client, world: World, role: str) -> None:
     retention = retention_record(world.school)
     client.force_login(world.users[role])
     assert client.get(reverse("retention-list")).status_code == 403
@@ -72,7 +72,7 @@ def test_other_roles_may_not_see_retention(client, world: World, role: str) -> N
     assert not retention.legal_hold
 
 
-def test_another_schools_file_is_not_found(client, world: World) -> None:  # noqa: ANN001
+def test_another_schools_file_is_not_found(client, world: World) -> None:
     theirs = retention_record(world.other_school)
     client.force_login(world.users["dsl"])
     url = reverse("retention-detail", kwargs={"pk": theirs.pk})
@@ -80,7 +80,7 @@ def test_another_schools_file_is_not_found(client, world: World) -> None:  # noq
     assert client.post(url, {"action": "set", "reason": "Court"}).status_code == 404
 
 
-def test_the_list_query_count_does_not_grow(client, world: World) -> None:  # noqa: ANN001
+def test_the_list_query_count_does_not_grow(client, world: World) -> None:
     client.force_login(world.users["dsl"])
 
     def count() -> int:
@@ -102,7 +102,7 @@ def test_the_list_query_count_does_not_grow(client, world: World) -> None:  # no
 
 
 def test_the_pupils_page_says_the_file_is_read_only_then_destroyed(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     retention = Retention.objects.create(

@@ -174,7 +174,7 @@ def test_private_key_is_encrypted_at_rest(world: World, school_key: SigningKey) 
         signing.private_key_decrypt(ciphertext=stored, bound_to="transfers.SigningKey:other")
 
 
-def test_production_key_encryption_key_comes_from_the_setting(settings) -> None:  # noqa: ANN001
+def test_production_key_encryption_key_comes_from_the_setting(settings) -> None:
     import base64
 
     settings.SIGNING_KEY_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"p" * 32).decode()

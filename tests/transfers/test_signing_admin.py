@@ -13,7 +13,7 @@ from transfers.models import SigningKey, TrustCertificateAuthority
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_shows_keys_without_key_material(client, world: World) -> None:  # noqa: ANN001
+def test_admin_shows_keys_without_key_material(client, world: World) -> None:
     key = signing.signing_key_generate(actor=None, school=world.school, issuer="trust")
     ca = TrustCertificateAuthority.objects.get()
     client.force_login(UserFactory(is_superuser=True, is_staff=True))

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.django_db
 PAGE = "signing-certificate"
 
 
-def _login(client, world: World, role: str = "dsl"):  # noqa: ANN001, ANN202
+def _login(client, world: World, role: str = "dsl"):
     client.force_login(world.users[role])
     return client
 
 
 @pytest.mark.parametrize("role", ["dsl", "deputy"])
-def test_the_dsl_and_deputies_see_the_page_before_any_key(client, world: World, role: str) -> None:  # noqa: ANN001
+def test_the_dsl_and_deputies_see_the_page_before_any_key(client, world: World, role: str) -> None:
     response = _login(client, world, role).get(reverse(PAGE))
     assert response.status_code == 200
     body = response.content.decode()
@@ -37,7 +37,7 @@ def test_the_dsl_and_deputies_see_the_page_before_any_key(client, world: World, 
 
 
 @pytest.mark.parametrize("role", ["staff", "head", "admin", "governor", "tso"])
-def test_other_roles_may_not_see_or_change_the_key(client, world: World, role: str) -> None:  # noqa: ANN001
+def test_other_roles_may_not_see_or_change_the_key(client, world: World, role: str) -> None:
     _login(client, world, role)
     assert client.get(reverse(PAGE)).status_code == 403
     assert client.post(reverse("signing-key-new"), {"issuer": "trust"}).status_code == 403
@@ -49,7 +49,7 @@ def test_other_roles_may_not_see_or_change_the_key(client, world: World, role: s
     assert not SigningKey.objects.exists()
 
 
-def test_the_dsl_makes_a_key_issued_by_the_trust(client, world: World) -> None:  # noqa: ANN001
+def test_the_dsl_makes_a_key_issued_by_the_trust(client, world: World) -> None:
     _login(client, world)
     form = client.get(reverse("signing-key-new"))
     assert "Northgate&#x27;s certificate authority (recommended)" in form.content.decode()
@@ -69,7 +69,7 @@ def test_the_dsl_makes_a_key_issued_by_the_trust(client, world: World) -> None: 
     assert "Earlier certificates" not in page
 
 
-def test_choosing_no_issuer_is_an_error_beside_the_question(client, world: World) -> None:  # noqa: ANN001
+def test_choosing_no_issuer_is_an_error_beside_the_question(client, world: World) -> None:
     response = _login(client, world).post(reverse("signing-key-new"), {})
     assert response.status_code == 200
     body = response.content.decode()
@@ -79,7 +79,7 @@ def test_choosing_no_issuer_is_an_error_beside_the_question(client, world: World
     assert not SigningKey.objects.exists()
 
 
-def test_upload_with_the_wrong_password_says_so_beside_the_password(client, world: World) -> None:  # noqa: ANN001
+def test_upload_with_the_wrong_password_says_so_beside_the_password(client, world: World) -> None:
     upload = SimpleUploadedFile("school.p12", _pkcs12())
     response = _login(client, world).post(
         reverse("signing-key-upload"), {"pkcs12": upload, "password": "not it"}
@@ -91,13 +91,13 @@ def test_upload_with_the_wrong_password_says_so_beside_the_password(client, worl
     assert not SigningKey.objects.exists()
 
 
-def test_upload_without_a_file(client, world: World) -> None:  # noqa: ANN001
+def test_upload_without_a_file(client, world: World) -> None:
     response = _login(client, world).post(reverse("signing-key-upload"), {"password": "x"})
     assert response.status_code == 200
     assert "Choose a PKCS#12 file (.p12 or .pfx)" in response.content.decode()
 
 
-def test_upload_replaces_the_key_and_keeps_the_old_one_listed(client, world: World) -> None:  # noqa: ANN001
+def test_upload_replaces_the_key_and_keeps_the_old_one_listed(client, world: World) -> None:
     old = signing.signing_key_generate(actor=None, school=world.school, issuer="self")
     upload = SimpleUploadedFile("school.p12", _pkcs12())
     response = _login(client, world).post(
@@ -115,7 +115,7 @@ def test_upload_replaces_the_key_and_keeps_the_old_one_listed(client, world: Wor
     assert "automatically, when the school" not in page  # the active key was made by a person
 
 
-def test_a_key_near_its_end_is_flagged(client, world: World) -> None:  # noqa: ANN001
+def test_a_key_near_its_end_is_flagged(client, world: World) -> None:
     key = signing.signing_key_generate(actor=None, school=world.school, issuer="trust")
     SigningKey.objects.filter(pk=key.pk).update(valid_until=timezone.now() + dt.timedelta(days=30))
     page = _login(client, world).get(reverse(PAGE)).content.decode()
@@ -126,7 +126,7 @@ def test_a_key_near_its_end_is_flagged(client, world: World) -> None:  # noqa: A
     assert "This certificate expired on" in page
 
 
-def test_certificate_download_holds_the_certificate_and_its_issuer(client, world: World) -> None:  # noqa: ANN001
+def test_certificate_download_holds_the_certificate_and_its_issuer(client, world: World) -> None:
     key = signing.signing_key_generate(actor=None, school=world.school, issuer="trust")
     response = _login(client, world).get(reverse("signing-certificate-download", args=[key.pk]))
     assert response.status_code == 200
@@ -141,7 +141,7 @@ def test_certificate_download_holds_the_certificate_and_its_issuer(client, world
     assert b"PRIVATE KEY" not in response.content
 
 
-def test_another_schools_key_is_not_found(client, world: World) -> None:  # noqa: ANN001
+def test_another_schools_key_is_not_found(client, world: World) -> None:
     key = signing.signing_key_generate(actor=None, school=world.school, issuer="self")
     client.force_login(world.users["other_dsl"])
     assert client.get(reverse("signing-certificate-download", args=[key.pk])).status_code == 404
@@ -149,7 +149,7 @@ def test_another_schools_key_is_not_found(client, world: World) -> None:  # noqa
     assert client.get(reverse("signing-certificate-download", args=[key.pk])).status_code == 404
 
 
-def test_home_links_to_the_page_for_those_who_send_files(client, world: World) -> None:  # noqa: ANN001
+def test_home_links_to_the_page_for_those_who_send_files(client, world: World) -> None:
     assert (
         'data-testid="home-signing-certificate"' in _login(client, world).get("/").content.decode()
     )
@@ -157,7 +157,7 @@ def test_home_links_to_the_page_for_those_who_send_files(client, world: World) -
     assert 'data-testid="home-signing-certificate"' not in client.get("/").content.decode()
 
 
-def _page_queries(client) -> int:  # noqa: ANN001
+def _page_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse(PAGE)).status_code == 200
     keys = [q for q in queries.captured_queries if "transfers_signingkey" in q["sql"]]
@@ -165,7 +165,7 @@ def _page_queries(client) -> int:  # noqa: ANN001
     return len(queries)
 
 
-def test_page_query_count_does_not_grow_with_the_history(client, world: World) -> None:  # noqa: ANN001
+def test_page_query_count_does_not_grow_with_the_history(client, world: World) -> None:
     signing.signing_key_generate(actor=world.users["dsl"], school=world.school, issuer="trust")
     _login(client, world)
     _page_queries(client)  # warm the session and content-type caches
@@ -181,7 +181,7 @@ def test_page_query_count_does_not_grow_with_the_history(client, world: World) -
 
 def test_a_key_this_server_cannot_read_is_flagged_and_the_trust_ca_refused(
     client, world: World, settings
-) -> None:  # noqa: ANN001
+) -> None:
     import base64
 
     signing.signing_key_generate(actor=None, school=world.school, issuer="trust")

@@ -524,7 +524,7 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
         a.file for a in Attachment.objects.filter(concern_id__in=concern_ids).exclude(file="")
     ]
     for model, fields in ((Export, ("pdf", "bundle")), (IncomingTransfer, ("pdf", "bundle"))):
-        for row in model.objects.filter(**mine):  # type: ignore[attr-defined]
+        for row in model.objects.filter(**mine):
             stored += [getattr(row, name) for name in fields if getattr(row, name)]
     names = [(f.storage, str(f.name)) for f in stored]
     tomb["stored_files_removed"] = len(names)

@@ -30,7 +30,7 @@ def _review(world: World, concern: Any = None, *, submit: bool = True) -> QaRevi
 
 
 def test_the_tso_draws_a_sample_and_reviews_a_concern_and_the_dsl_responds(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     concerns = [concern_in(world) for _ in range(4)]
@@ -122,7 +122,7 @@ def test_the_tso_draws_a_sample_and_reviews_a_concern_and_the_dsl_responds(
     assert "Responded" in client.get(reverse("qa-overview")).content.decode()
 
 
-def test_the_tso_chooses_a_concern_by_reference(client, world: World) -> None:  # noqa: ANN001
+def test_the_tso_chooses_a_concern_by_reference(client, world: World) -> None:
     concern = concern_in(world)
     other = concern_in(world, world.other_school)
     client.force_login(world.users["tso"])
@@ -139,7 +139,7 @@ def test_the_tso_chooses_a_concern_by_reference(client, world: World) -> None:  
     assert not QaReview.objects.exists()
 
 
-def test_a_draft_review_is_the_trusts_alone(client, world: World) -> None:  # noqa: ANN001
+def test_a_draft_review_is_the_trusts_alone(client, world: World) -> None:
     review = _review(world, submit=False)
     url = reverse("qa-review", kwargs={"pk": review.pk})
     for role in ("dsl", "deputy", "head", "governor", "other_dsl"):
@@ -152,7 +152,7 @@ def test_a_draft_review_is_the_trusts_alone(client, world: World) -> None:  # no
     assert "On the trust's list to review" in page.content.decode()
 
 
-def test_the_feedback_is_the_schools_alone(client, world: World) -> None:  # noqa: ANN001
+def test_the_feedback_is_the_schools_alone(client, world: World) -> None:
     review = _review(world)
     url = reverse("qa-review", kwargs={"pk": review.pk})
     client.force_login(world.users["other_dsl"])
@@ -169,13 +169,13 @@ def test_the_feedback_is_the_schools_alone(client, world: World) -> None:  # noq
     assert client.post(url, FULL).status_code == 403  # the school cannot write the review
 
 
-def _queries(client: Any, url: str) -> int:  # noqa: ANN401
+def _queries(client: Any, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_list_pages_take_a_fixed_number_of_queries(client, world: World) -> None:  # noqa: ANN001
+def test_list_pages_take_a_fixed_number_of_queries(client, world: World) -> None:
     from tests.factories import SchoolFactory
 
     _review(world)
@@ -212,7 +212,7 @@ def test_list_pages_take_a_fixed_number_of_queries(client, world: World) -> None
 
 
 def test_a_review_of_a_restricted_concern_is_seen_only_by_its_readers(
-    client,  # noqa: ANN001
+    client,
     world: World,
 ) -> None:
     from concerns import services as concern_services
@@ -234,7 +234,7 @@ def test_a_review_of_a_restricted_concern_is_seen_only_by_its_readers(
     assert review.concern.reference in client.get(reverse("qa-school-list")).content.decode()
 
 
-def test_the_home_page_says_what_waits(client, world: World) -> None:  # noqa: ANN001
+def test_the_home_page_says_what_waits(client, world: World) -> None:
     review = _review(world)
     _review(world, submit=False)
     _review(world, submit=False)

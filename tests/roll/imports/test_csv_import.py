@@ -17,7 +17,7 @@ from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 pytestmark = pytest.mark.django_db
 
 
-def _admin(world: World):  # noqa: ANN202
+def _admin(world: World):
     return world.users["admin"]
 
 

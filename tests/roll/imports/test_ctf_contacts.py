@@ -175,7 +175,7 @@ def test_a_pupil_already_on_the_roll_gets_no_contacts_and_a_reimport_adds_none(
     assert not FamilyContact.objects.filter(school=world.other_school).exists()
 
 
-def test_the_preview_page_lists_the_contacts_to_be_added(world: World, client) -> None:  # noqa: ANN001
+def test_the_preview_page_lists_the_contacts_to_be_added(world: World, client) -> None:
     admin = world.users["admin"]
     data = _joiner_file(world, ctf_pupil(upn(64), "Rowe", "Ada", "2018-04-04", "3", extra=CONTACTS))
     roll_import = preview_ctf(admin, world.school, data)

@@ -18,7 +18,7 @@ from tests.roll.records import roll_import_record
 pytestmark = pytest.mark.django_db
 
 
-def _upload(client, source: str, name: str, data: bytes, scope: str = "joiners"):  # noqa: ANN001, ANN202
+def _upload(client, source: str, name: str, data: bytes, scope: str = "joiners"):
     return client.post(
         reverse("roll-import-upload"),
         {"source": source, "scope": scope, "file": SimpleUploadedFile(name, data)},
@@ -26,12 +26,12 @@ def _upload(client, source: str, name: str, data: bytes, scope: str = "joiners")
 
 
 @pytest.fixture
-def admin_client(client, world: World):  # noqa: ANN001, ANN201
+def admin_client(client, world: World):
     client.force_login(world.users["admin"])
     return client
 
 
-def test_upload_map_preview_apply_through_the_pages(admin_client, world: World) -> None:  # noqa: ANN001
+def test_upload_map_preview_apply_through_the_pages(admin_client, world: World) -> None:
     data = csv_bytes(
         f"{upn(60)},Page,Polly,01/02/2016,Year 4,4A,F",
         heading="UPN,Surname,Forename,DOB,Year,Reg,Sex",
@@ -98,7 +98,7 @@ def test_wrong_files_are_refused_beside_the_field(
     source: str,
     name: str,
     data: bytes,
-    message: str,  # noqa: ANN001
+    message: str,
 ) -> None:
     response = _upload(admin_client, source, name, data)
     assert response.status_code == 200
@@ -109,14 +109,14 @@ def test_wrong_files_are_refused_beside_the_field(
     assert not RollImport.objects.exists()
 
 
-def test_a_file_over_10_mb_is_refused(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_file_over_10_mb_is_refused(admin_client, world: World) -> None:
     data = csv_bytes("x" * 100) + b"," * (10 * 1024 * 1024)
     response = _upload(admin_client, "csv", "big.csv", data)
     assert "The file must be smaller than 10 MB" in response.content.decode()
     assert not RollImport.objects.exists()
 
 
-def test_a_ctf_for_another_school_is_refused_on_the_page(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_ctf_for_another_school_is_refused_on_the_page(admin_client, world: World) -> None:
     data = ctf_bytes(
         ctf_pupil(upn(61), "Far", "Fern", "2018-04-04", "3"),
         source={"LEA": "855", "Estab": "4100", "URN": "888888", "SchoolName": "Far Away School"},
@@ -127,7 +127,7 @@ def test_a_ctf_for_another_school_is_refused_on_the_page(admin_client, world: Wo
     assert not RollImport.objects.exists()
 
 
-def test_another_schools_import_is_404_and_the_page_is_403_for_staff(client, world: World) -> None:  # noqa: ANN001
+def test_another_schools_import_is_404_and_the_page_is_403_for_staff(client, world: World) -> None:
     theirs = roll_import_record(world.other_school, world.users["other_dsl"])
     client.force_login(world.users["admin"])
     for name in ["roll-import-detail", "roll-import-columns"]:
@@ -141,7 +141,7 @@ def test_another_schools_import_is_404_and_the_page_is_403_for_staff(client, wor
     assert client.get(reverse("roll-import-list")).status_code == 403
 
 
-def test_problems_show_with_their_rows_and_no_apply_button(admin_client, world: World) -> None:  # noqa: ANN001
+def test_problems_show_with_their_rows_and_no_apply_button(admin_client, world: World) -> None:
     roll_import = preview_csv(
         world.users["admin"], world.school, csv_bytes(f"{upn(62)},Bad,Bea,31/02/2016,4,4A,F")
     )
@@ -158,7 +158,7 @@ def test_problems_show_with_their_rows_and_no_apply_button(admin_client, world: 
     assert "Nothing was changed" in refused.content.decode()
 
 
-def _queries(client, url: str) -> tuple[int, str]:  # noqa: ANN001
+def _queries(client, url: str) -> tuple[int, str]:
     client.get(url)  # the first request of a session saves it once more
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -168,7 +168,7 @@ def _queries(client, url: str) -> tuple[int, str]:  # noqa: ANN001
 
 def test_the_history_list_takes_the_same_queries_for_three_times_the_imports(
     admin_client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     def add(n: int) -> None:
         for i in range(n):
@@ -193,7 +193,7 @@ def test_the_history_list_takes_the_same_queries_for_three_times_the_imports(
 
 def test_the_preview_takes_the_same_queries_for_three_times_the_rows(
     admin_client,
-    world: World,  # noqa: ANN001
+    world: World,
 ) -> None:
     def preview(n: int) -> RollImport:
         rows = [f"{upn(500 + i)},Row{i},Rhea,01/02/2016,4,4A,F" for i in range(n)]

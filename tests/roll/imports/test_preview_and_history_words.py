@@ -20,25 +20,25 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, world: World):  # noqa: ANN001, ANN201
+def admin_client(client, world: World):
     client.force_login(world.users["admin"])
     return client
 
 
-def _detail(client, roll_import: RollImport) -> str:  # noqa: ANN001
+def _detail(client, roll_import: RollImport) -> str:
     response = client.get(reverse("roll-import-detail", kwargs={"pk": roll_import.pk}))
     assert response.status_code == 200
     return response.content.decode()
 
 
-def _history_row(client, roll_import: RollImport) -> str:  # noqa: ANN001
+def _history_row(client, roll_import: RollImport) -> str:
     body = client.get(reverse("roll-import-list")).content.decode()
     link = reverse("roll-import-detail", kwargs={"pk": roll_import.pk})
     return body.split(f'href="{link}"', 1)[1].split("</tr>", 1)[0]
 
 
 def test_rows_with_problems_are_problems_only_and_name_their_pupil(
-    admin_client,  # noqa: ANN001
+    admin_client,
     world: World,
 ) -> None:
     roll_import = preview_csv(
@@ -79,7 +79,7 @@ def test_a_change_with_a_problem_is_not_listed_as_a_change(world: World) -> None
     assert roll_import.changes == 0
 
 
-def test_a_preview_with_problems_is_not_waiting_to_be_applied(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_preview_with_problems_is_not_waiting_to_be_applied(admin_client, world: World) -> None:
     broken = preview_csv(
         world.users["admin"], world.school, csv_bytes(f"{upn(74)},Bad,Bea,31/02/2016,4,4A,F")
     )
@@ -93,7 +93,7 @@ def test_a_preview_with_problems_is_not_waiting_to_be_applied(admin_client, worl
     assert "Waiting to be applied" in _history_row(admin_client, fine)
 
 
-def test_a_discarded_imports_figures_are_not_shown_as_done(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_discarded_imports_figures_are_not_shown_as_done(admin_client, world: World) -> None:
     roll_import = preview_csv(
         world.users["admin"],
         world.school,
@@ -113,7 +113,7 @@ def test_a_discarded_imports_figures_are_not_shown_as_done(admin_client, world: 
     assert re.search(r"numeric\">1<", _history_row(admin_client, applied))
 
 
-def test_a_file_that_changes_nothing_offers_only_discard(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_file_that_changes_nothing_offers_only_discard(admin_client, world: World) -> None:
     data = csv_bytes(f"{upn(79)},Same,Sam,01/02/2016,4,4A,M")
     first = preview_csv(world.users["admin"], world.school, data)
     services.roll_import_apply(actor=world.users["admin"], roll_import=first)
@@ -124,7 +124,7 @@ def test_a_file_that_changes_nothing_offers_only_discard(admin_client, world: Wo
     assert "Discard this file" in body
 
 
-def test_a_stale_preview_says_upload_again_and_offers_no_apply(admin_client, world: World) -> None:  # noqa: ANN001
+def test_a_stale_preview_says_upload_again_and_offers_no_apply(admin_client, world: World) -> None:
     roll_import = preview_csv(
         world.users["admin"], world.school, csv_bytes(f"{upn(80)},Late,Lia,01/02/2016,4,4A,F")
     )
@@ -139,7 +139,7 @@ def test_a_stale_preview_says_upload_again_and_offers_no_apply(admin_client, wor
 
 def test_after_an_upload_error_the_file_field_says_choose_it_again(
     admin_client, world: World
-) -> None:  # noqa: ANN001
+) -> None:
     response = admin_client.post(
         reverse("roll-import-upload"),
         {"source": "csv", "file": SimpleUploadedFile("roll.csv", csv_bytes("x,y,z,1,2,3,4"))},

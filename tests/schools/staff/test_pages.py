@@ -25,7 +25,7 @@ def _signed_in(client: Any, user: User, school: Any = None) -> Any:
     return client
 
 
-def test_the_admin_has_a_staff_link_and_others_do_not(world: World, client) -> None:  # noqa: ANN001
+def test_the_admin_has_a_staff_link_and_others_do_not(world: World, client) -> None:
     body = _signed_in(client, world.users["admin"]).get(reverse("home")).content.decode()
     assert f'href="{reverse("staff-list")}"' in body
     # The DSL (and the head) read the list without its buttons (docs/adr/0024); a deputy not.
@@ -39,7 +39,7 @@ def test_the_admin_has_a_staff_link_and_others_do_not(world: World, client) -> N
 
 def test_invite_page_shows_errors_beside_fields_and_keeps_what_was_typed(
     world: World,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     _signed_in(client, world.users["admin"])
     response = client.post(
@@ -58,7 +58,7 @@ def test_invite_page_shows_errors_beside_fields_and_keeps_what_was_typed(
     assert not User.objects.filter(full_name="Jo Bloggs").exists()
 
 
-def test_a_service_refusal_lands_beside_its_field(world: World, client) -> None:  # noqa: ANN001
+def test_a_service_refusal_lands_beside_its_field(world: World, client) -> None:
     _signed_in(client, world.users["admin"])
     response = client.post(
         reverse("staff-invite"),
@@ -80,7 +80,7 @@ def test_a_service_refusal_lands_beside_its_field(world: World, client) -> None:
         {"full_name": "Jo", "email": "a@b.example", "job_title": "\x00" * 10, "roles": ["dsl"]},
     ],
 )
-def test_hostile_input_is_refused_without_a_500(world: World, client, data: dict) -> None:  # noqa: ANN001
+def test_hostile_input_is_refused_without_a_500(world: World, client, data: dict) -> None:
     _signed_in(client, world.users["admin"])
     response = client.post(reverse("staff-invite"), data)
     assert response.status_code == 200
@@ -88,7 +88,7 @@ def test_hostile_input_is_refused_without_a_500(world: World, client, data: dict
     assert not RoleRequest.objects.filter(user__email="a@b.example").exists()
 
 
-def test_unicode_digits_in_a_name_are_just_a_name(world: World, client) -> None:  # noqa: ANN001
+def test_unicode_digits_in_a_name_are_just_a_name(world: World, client) -> None:
     _signed_in(client, world.users["admin"])
     response = client.post(
         reverse("staff-invite"),
@@ -100,7 +100,7 @@ def test_unicode_digits_in_a_name_are_just_a_name(world: World, client) -> None:
 
 def test_a_person_in_two_schools_is_shown_with_this_schools_roles_only(
     world: World,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     shared = world.users["other_dsl"]
     services.staff_invite(
@@ -123,7 +123,7 @@ def test_a_person_in_two_schools_is_shown_with_this_schools_roles_only(
 
 def test_an_admin_of_one_school_never_reaches_another_schools_people(
     world: World,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     other_admin = member(world.other_school, "admin", email="admin@beta.example")
     _signed_in(client, other_admin)
@@ -139,7 +139,7 @@ def test_an_admin_of_one_school_never_reaches_another_schools_people(
     assert client.get(reverse("staff-detail", kwargs={"pk": 10**30})).status_code == 404
 
 
-def test_changing_roles_on_the_page(world: World, client) -> None:  # noqa: ANN001
+def test_changing_roles_on_the_page(world: World, client) -> None:
     staff = world.users["staff"]
     _signed_in(client, world.users["admin"])
     url = reverse("staff-roles", kwargs={"pk": staff.pk})
@@ -152,7 +152,7 @@ def test_changing_roles_on_the_page(world: World, client) -> None:  # noqa: ANN0
     assert client.post(url, {"roles": []}).status_code == 200  # error beside the checkboxes
 
 
-def test_leaver_page_then_list(world: World, client) -> None:  # noqa: ANN001
+def test_leaver_page_then_list(world: World, client) -> None:
     staff = world.users["staff"]
     _signed_in(client, world.users["admin"])
     url = reverse("staff-leaver", kwargs={"pk": staff.pk})
@@ -165,7 +165,7 @@ def test_leaver_page_then_list(world: World, client) -> None:  # noqa: ANN001
     assert client.post(url, {"note": "x" * 501}).status_code == 200  # refused beside the note
 
 
-def test_confirm_and_decline_pages(world: World, client) -> None:  # noqa: ANN001
+def test_confirm_and_decline_pages(world: World, client) -> None:
     admin = world.users["admin"]
     first = services.staff_invite(
         actor=admin, school=world.school, email="a@alpha.example", full_name="A A", roles=["dsl"]
@@ -195,7 +195,7 @@ def test_confirm_and_decline_pages(world: World, client) -> None:  # noqa: ANN00
     assert client.get(detail).status_code == 404
 
 
-def test_history_is_for_the_head_dsl_and_admin(world: World, client) -> None:  # noqa: ANN001
+def test_history_is_for_the_head_dsl_and_admin(world: World, client) -> None:
     for role, status in [
         ("head", 200),
         ("dsl", 200),
@@ -208,7 +208,7 @@ def test_history_is_for_the_head_dsl_and_admin(world: World, client) -> None:  #
         assert client.get(reverse("staff-history")).status_code == status, role
 
 
-def test_trust_pages(world: World, client) -> None:  # noqa: ANN001
+def test_trust_pages(world: World, client) -> None:
     tso = world.users["tso"]
     _signed_in(client, tso)
     assert escape(tso.full_name) in client.get(reverse("trust-staff-list")).content.decode()
@@ -227,7 +227,7 @@ def test_trust_pages(world: World, client) -> None:  # noqa: ANN001
     assert not second.trust_memberships.exists()
 
 
-def test_staff_list_query_count_is_constant(world: World, client) -> None:  # noqa: ANN001
+def test_staff_list_query_count_is_constant(world: World, client) -> None:
     admin = world.users["admin"]
     _signed_in(client, admin)
 
@@ -266,7 +266,7 @@ def test_staff_list_query_count_is_constant(world: World, client) -> None:  # no
 
 def test_details_page_corrects_a_name_and_says_why_not_for_a_shared_person(
     world: World,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     _signed_in(client, world.users["admin"])
     staff = world.users["staff"]
@@ -290,7 +290,7 @@ def test_details_page_corrects_a_name_and_says_why_not_for_a_shared_person(
     assert "<form" not in page.split('id="main-content"')[-1]
 
 
-def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, client) -> None:  # noqa: ANN001
+def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, client) -> None:
     from tests.factories import SchoolFactory
 
     gamma = SchoolFactory(trust=world.school.trust, name="Gamma School", slug="gamma")
@@ -309,7 +309,7 @@ def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, clie
     assert head.school_memberships.get(school=gamma).role == "head"
 
 
-def test_a_tso_never_reaches_another_trusts_officers_or_requests(world: World, client) -> None:  # noqa: ANN001
+def test_a_tso_never_reaches_another_trusts_officers_or_requests(world: World, client) -> None:
     from tests.factories import SchoolFactory, trust_member
 
     other_trust = world.other_school.trust

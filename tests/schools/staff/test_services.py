@@ -30,7 +30,7 @@ from schools.staff.tokens import InvitationTokenGenerator, invitation_tokens
 from tests.conftest import World
 from tests.factories import PASSWORD, SchoolFactory, UserFactory, member
 
-NEW_PASSWORD = "a lighthouse keeps nine otters"  # noqa: S105
+NEW_PASSWORD = "a lighthouse keeps nine otters"
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def _invite(world: World, **overrides: Any) -> User:
 # --- Invitations ----------------------------------------------------------------------------------
 
 
-def test_invite_a_new_person_emails_a_single_use_link(world: World, emails: Any, client) -> None:  # noqa: ANN001
+def test_invite_a_new_person_emails_a_single_use_link(world: World, emails: Any, client) -> None:
     with emails():
         person = _invite(world)
     assert person.email == "jo.bloggs@alpha.example"
@@ -107,7 +107,7 @@ def test_invite_a_new_person_emails_a_single_use_link(world: World, emails: Any,
     assert signed_in.wsgi_request.user == person
 
 
-def test_the_link_refuses_a_weak_password_and_keeps_it_valid(world: World, emails, client) -> None:  # noqa: ANN001
+def test_the_link_refuses_a_weak_password_and_keeps_it_valid(world: World, emails, client) -> None:
     with emails():
         person = _invite(world)
     page = client.get(_link(mail.outbox[0]), follow=True)
@@ -120,7 +120,7 @@ def test_the_link_refuses_a_weak_password_and_keeps_it_valid(world: World, email
     assert not person.has_usable_password()
 
 
-def test_the_link_expires_after_the_setting(world: World, settings) -> None:  # noqa: ANN001
+def test_the_link_expires_after_the_setting(world: World, settings) -> None:
     settings.STAFF_INVITATION_DAYS = 7
     person = _invite(world)
     token = invitation_tokens.make_token(person)
@@ -384,7 +384,7 @@ def test_changing_roles_withdraws_and_takes_away_and_tells_the_leads(world: Worl
 # --- Leavers ----------------------------------------------------------------------------------------
 
 
-def test_a_leaver_with_no_other_role_is_deactivated_and_signed_out(world: World, client) -> None:  # noqa: ANN001
+def test_a_leaver_with_no_other_role_is_deactivated_and_signed_out(world: World, client) -> None:
     dsl = world.users["dsl"]
     client.force_login(dsl)
     assert client.get(reverse("triage-inbox")).status_code == 200
@@ -413,7 +413,7 @@ def test_a_leaver_with_no_other_role_is_deactivated_and_signed_out(world: World,
 
 def test_a_leaver_who_works_elsewhere_keeps_their_account_but_loses_this_school(
     world: World, client, emails: Any
-) -> None:  # noqa: ANN001
+) -> None:
     shared = world.users["other_dsl"]
     _invite(world, email=shared.email, roles=["staff"])
     client.force_login(shared)
@@ -697,7 +697,7 @@ def test_a_confirmation_racing_an_untick_waits_and_never_outlives_it(world: Worl
                 person=User.objects.get(pk=person.pk),
                 roles=["staff"],
             )
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
@@ -712,7 +712,7 @@ def test_a_confirmation_racing_an_untick_waits_and_never_outlives_it(world: Worl
             )
         except ValidationError:
             pass  # it waited, and found the request withdrawn
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
