@@ -71,12 +71,21 @@ def _admin_urls(client: Client) -> list[str]:
 
 
 def test_no_admin_page_shows_a_childs_data(client: Client, demo: None) -> None:
+    # The platform administrator's own name is on every page: one no child or contact has
+    # (a generated name once matched a demo family contact's).
     secrets = _childrens_data()
     # The demo has children, concerns and contacts to find: otherwise this test could not fail.
     assert Pupil.objects.count() > 100
     assert Concern.objects.exclude(account="").exists()
     assert FamilyContact.objects.exists()
-    client.force_login(UserFactory(is_superuser=True, is_staff=True, email="root@platform.example"))
+    client.force_login(
+        UserFactory(
+            is_superuser=True,
+            is_staff=True,
+            email="root@platform.example",
+            full_name="Platform Root",
+        )
+    )
     urls = _admin_urls(client)
     assert len(urls) > 100
     for url in urls:
@@ -91,7 +100,14 @@ def test_deleting_a_school_with_records_is_refused_without_a_list(
     client: Client, demo: None
 ) -> None:
     school = School.objects.get(slug="alderbrook")
-    client.force_login(UserFactory(is_superuser=True, is_staff=True, email="root@platform.example"))
+    client.force_login(
+        UserFactory(
+            is_superuser=True,
+            is_staff=True,
+            email="root@platform.example",
+            full_name="Platform Root",
+        )
+    )
     url = reverse("admin:schools_school_delete", args=[school.pk])
     page = client.get(url, follow=True)
     body = page.content.decode()
