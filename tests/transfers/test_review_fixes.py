@@ -27,8 +27,8 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.test_signing import _pkcs12
-from transfers import services, signing
+from tests.transfers.helpers import pkcs12_file, transfer_row
+from transfers import services
 from transfers.models import (
     ExportState,
     IncomingState,
@@ -40,6 +40,7 @@ from transfers.models import (
     SigningKeyOrigin,
     Transfer,
 )
+from transfers.signing import keys as signing
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_a_certificate_naming_another_school_is_refused_at_upload(world: World) 
         signing.signing_key_upload(
             actor=world.users["other_dsl"],
             school=world.other_school,  # Beta School uploads a certificate of "Alpha School"
-            pkcs12=_pkcs12(),
+            pkcs12=pkcs12_file(),
             password="correct horse",
         )
     (message,) = refused.value.message_dict["pkcs12"]
@@ -79,7 +80,7 @@ def test_the_upload_page_says_why_beside_the_field(client: Any, world: World) ->
     response = client.post(
         reverse("signing-key-upload"),
         {
-            "pkcs12": SimpleUploadedFile("cert.p12", _pkcs12()),
+            "pkcs12": SimpleUploadedFile("cert.p12", pkcs12_file()),
             "password": "correct horse",
         },
     )
@@ -92,7 +93,7 @@ def _forged_key(world: World) -> SigningKey:
     """A key Beta School registered (before the upload check) naming Alpha School in it."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    key, cert, _ = pkcs12.load_key_and_certificates(_pkcs12(), b"correct horse")
+    key, cert, _ = pkcs12.load_key_and_certificates(pkcs12_file(), b"correct horse")
     assert key is not None
     assert cert is not None
     return signing._signing_key_store(
@@ -150,7 +151,7 @@ def _zip_files(data: bytes) -> dict[str, bytes]:
 def test_a_genuine_pdf_repackaged_about_another_pupil_is_refused(
     world: World, ready_elsewhere: Transfer
 ) -> None:
-    from transfers.bundle import bundle_build, bundle_package
+    from transfers.export.bundle import bundle_build, bundle_package
 
     genuine_pdf = _zip_files(ready_elsewhere.export.bundle.read())["cp-file.pdf"]
     world.other_pupil.upn = "A123456789012"
@@ -169,7 +170,7 @@ def test_a_genuine_pdf_repackaged_about_another_pupil_is_refused(
 def test_an_imports_warnings_and_trust_are_kept_and_shown(
     client: Any, world: World, ready_elsewhere: Transfer
 ) -> None:
-    from transfers.bundle import bundle_package
+    from transfers.export.bundle import bundle_package
 
     files = _zip_files(ready_elsewhere.export.bundle.read())
     document = json.loads(files["bundle.json"])
@@ -256,7 +257,7 @@ def test_a_returned_file_is_removed_from_the_receiving_school(
 
 
 def test_a_failed_duplicate_run_leaves_a_finished_export_done(ready_elsewhere: Transfer) -> None:
-    from transfers import pdf as pdf_module
+    from transfers.export import pdf as pdf_module
 
     export = ready_elsewhere.export
     assert export is not None
@@ -309,10 +310,9 @@ def test_a_half_term_after_leaving_is_an_end_of_term(world: World) -> None:
 
 
 def _transfer_due(world: World, deadline: datetime.date) -> Transfer:
-    from tests.transfers.test_flow import _transfer_row
     from transfers.models import TransferState
 
-    return _transfer_row(world, state=TransferState.READY, deadline=deadline)
+    return transfer_row(world, state=TransferState.READY, deadline=deadline)
 
 
 def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:

@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from tests.conftest import World
 from tests.factories import SchoolFactory
-from transfers import signing
+from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
+from transfers.signing import keys as signing
 
 pytestmark = pytest.mark.django_db
 
@@ -369,63 +370,12 @@ def test_detached_cms_signature_verifies_with_openssl(
 # PKCS#12 upload --------------------------------------------------------------------------------
 
 
-def _pkcs12(
-    *,
-    password: bytes = b"correct horse",
-    days: int = 365,
-    start_days_ago: int = 1,
-    key_usage: dict[str, bool] | None = None,
-    eku: list[x509.ObjectIdentifier] | None = None,
-    with_key: bool = True,
-    ca: bool = False,
-    key_size: int = 2048,
-) -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, "Jo Bloggs, DSL"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha School"),
-        ]
-    )
-    now = timezone.now()
-    usage = {
-        "digital_signature": True,
-        "content_commitment": True,
-        "key_encipherment": False,
-        "data_encipherment": False,
-        "key_agreement": False,
-        "key_cert_sign": ca,
-        "crl_sign": False,
-        "encipher_only": False,
-        "decipher_only": False,
-    } | (key_usage or {})
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=start_days_ago))
-        .not_valid_after(now - dt.timedelta(days=start_days_ago) + dt.timedelta(days=days))
-        .add_extension(x509.KeyUsage(**usage), critical=True)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if eku:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-    cert = builder.sign(key, hashes.SHA256())
-    encryption = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"school", key if with_key else None, cert, None, encryption
-    )
-
-
 def test_uploaded_pkcs12_signs_and_is_trusted(world: World, weasy_pdf: bytes) -> None:
     key = signing.signing_key_upload(
-        actor=world.users["dsl"], school=world.school, pkcs12=_pkcs12(), password="correct horse"
+        actor=world.users["dsl"],
+        school=world.school,
+        pkcs12=pkcs12_file(),
+        password="correct horse",
     )
     assert key.origin == SigningKeyOrigin.UPLOADED
     assert key.active
@@ -438,7 +388,7 @@ def test_uploaded_pkcs12_signs_and_is_trusted(world: World, weasy_pdf: bytes) ->
 
 def test_pkcs12_without_a_password(world: World) -> None:
     key = signing.signing_key_upload(
-        actor=None, school=world.school, pkcs12=_pkcs12(password=b""), password=""
+        actor=None, school=world.school, pkcs12=pkcs12_file(password=b""), password=""
     )
     assert key.active
 
@@ -494,7 +444,7 @@ def test_pkcs12_refused_with_a_plain_reason(
 ) -> None:
     with pytest.raises(ValidationError) as error:
         signing.signing_key_upload(
-            actor=None, school=world.school, pkcs12=_pkcs12(**kwargs), password=password
+            actor=None, school=world.school, pkcs12=pkcs12_file(**kwargs), password=password
         )
     assert message in " ".join(error.value.message_dict[field])
     assert not SigningKey.objects.exists()
@@ -511,7 +461,7 @@ def test_a_file_that_is_not_pkcs12_is_refused(world: World) -> None:
 
 
 def test_the_same_certificate_twice_is_refused(world: World) -> None:
-    data = _pkcs12()
+    data = pkcs12_file()
     signing.signing_key_upload(
         actor=None, school=world.school, pkcs12=data, password="correct horse"
     )

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import keys as asn1_keys
@@ -38,10 +38,9 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
+from schools.models import School, Trust
 
-if TYPE_CHECKING:
-    from schools.models import School, Trust
+from ..models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
 
 T = TypeVar("T")
 
@@ -191,8 +190,6 @@ def _load_private_key(der: bytes) -> Any:
 @transaction.atomic
 def trust_ca_get_or_create(*, trust: Trust, actor: Any = None) -> TrustCertificateAuthority:
     """The trust's active certificate authority, created (10 years, RSA 3072) the first time."""
-    from schools.models import Trust
-
     Trust.objects.select_for_update().filter(pk=trust.pk).first()  # one CA made at a time
     existing = TrustCertificateAuthority.objects.filter(trust=trust, active=True).first()
     if existing is not None:
@@ -321,8 +318,6 @@ def _signing_key_store(
     chain: Iterable[x509.Certificate] = (),
 ) -> SigningKey:
     """Save a new active key for the school; the previous active key is retired, not removed."""
-    from schools.models import School
-
     School.objects.select_for_update().filter(pk=school.pk).first()  # one new key at a time
     now = timezone.now()
     fingerprint = _fingerprint(cert)
@@ -532,7 +527,6 @@ def _signing_key_for_use(school: School) -> SigningKey:
     key = signing_key_active(school=school)
     if key is not None and key.valid_until > timezone.now():
         return key
-    from schools.models import School
 
     with transaction.atomic():
         School.objects.select_for_update().filter(pk=school.pk).first()  # one new key, not two
