@@ -31,7 +31,7 @@ from .selectors import (
     transfer_get_for,
     transfers_out_for,
 )
-from .signing.keys import pdf_signature_check
+from .signing.verify import pdf_signature_check
 
 FILE_KINDS = {"pdf": ("application/pdf", "pdf"), "bundle": ("application/zip", "zip")}
 

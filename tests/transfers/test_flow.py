@@ -44,7 +44,7 @@ from transfers.models import (
     TransferState,
 )
 from transfers.selectors import incoming_get_for, transfer_get_for
-from transfers.signing.keys import pdf_signature_check
+from transfers.signing.verify import pdf_signature_check
 
 # --- The deadline ------------------------------------------------------------------------------
 

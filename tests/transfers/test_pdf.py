@@ -27,6 +27,8 @@ from tests.transfers.cp_file_records import (
 from tests.transfers.helpers import ReadPdf
 from transfers.export.gather import ExportRefused
 from transfers.export.pdf import FetchRefusedError, LocalOnlyFetcher, RenderedPdf, cp_file_pdf
+from transfers.signing import keys as signing
+from transfers.signing import verify
 
 RECEIVING = "Southend Bay Academy"
 SECTIONS = [
@@ -279,12 +281,10 @@ def test_the_real_file_signs_and_both_validators_accept_it(
     world: World, full: Any, tmp_path: Path
 ) -> None:
     """Tagged, with an embedded photo and 12+ pages: the school's signature holds on it."""
-    from transfers.signing import keys as signing
-
     _files, rendered, _read = full
     signing.signing_key_generate(actor=world.users["dsl"], school=world.school, issuer="trust")
     signed = signing.pdf_sign(school=world.school, pdf=rendered.data, reason="CP file transfer")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.intact, check.trusted) == (True, True, True), check.problem
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)

@@ -34,7 +34,8 @@ from transfers.export.bundle import BundleBuildError, BundleRefused, bundle_buil
 from transfers.export.gather import cp_records_for_export
 from transfers.export.pdf import RenderedPdf
 from transfers.models import Export, ExportState, IncomingTransfer, Transfer
-from transfers.signing.keys import data_sign, pdf_signature_check, signing_key_active
+from transfers.signing.keys import data_sign, signing_key_active
+from transfers.signing.verify import pdf_signature_check
 
 
 @dataclass

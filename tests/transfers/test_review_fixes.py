@@ -41,6 +41,7 @@ from transfers.models import (
     Transfer,
 )
 from transfers.signing import keys as signing
+from transfers.signing import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_the_school_shown_is_the_school_that_registered_the_key(
 ) -> None:
     forged = _forged_key(world)
     assert forged.organisation == "Alpha School"
-    check = signing.pdf_signature_check(
+    check = verify.pdf_signature_check(
         signing.pdf_sign(school=world.other_school, pdf=small_pdf, reason="CP file")
     )
     assert check.valid
@@ -129,12 +130,12 @@ def test_a_retired_key_is_trusted_only_for_what_it_signed_before_it_was_retired(
     old.refresh_from_db()
     assert not old.active
     assert old.retired_at is not None
-    assert signing.pdf_signature_check(signed).trusted  # signed before it was retired
+    assert verify.pdf_signature_check(signed).trusted  # signed before it was retired
     # The same key used after it was retired: the claimed signing time is after retirement.
     SigningKey.objects.filter(pk=old.pk).update(
         retired_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert check.valid
     assert not check.trusted
     assert "retired" in check.problem

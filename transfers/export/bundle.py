@@ -51,7 +51,8 @@ from referrals.content import referral_content, referral_update_content
 from safeguard.signing import canonical_json, content_hash
 
 from ..models import IncomingState, IncomingTransfer
-from ..signing.keys import SignatureCheck, data_sign, data_signature_check, pdf_signature_check
+from ..signing.keys import data_sign
+from ..signing.verify import SignatureCheck, data_signature_check, pdf_signature_check
 from .files import PREVIOUS_FOLDER, PREVIOUS_NAMES, pdf_page_count, previous_path
 from .gather import cp_records_for_export, received_copy_read
 

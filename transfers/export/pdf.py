@@ -29,7 +29,7 @@ from concerns.models import Attachment
 from safeguard.roles import RoleKey
 from schools.models import Pupil, SchoolMembership
 
-from ..signing.keys import pdf_signature_check
+from ..signing.verify import pdf_signature_check
 from .files import pdf_page_count, previous_path
 from .gather import CpRecords, ReceivedCopy, cp_records_for_export, received_copy_read
 
@@ -163,7 +163,7 @@ class ReceivedItem:
     pdf: ReceivedCopy | None
     bundle: ReceivedCopy | None
     pages: int | None
-    signature: Any  # transfers.signing.SignatureCheck, None when the PDF could not be read
+    signature: Any  # transfers.signing.verify.SignatureCheck, None when the PDF could not be read
 
     @property
     def pdf_path(self) -> str:
