@@ -156,7 +156,7 @@ def attachment_path(attachment: Any) -> str:
 
 
 def _concern(record: Any) -> dict[str, Any]:
-    """One `transfers.records.ConcernRecord`: only this pupil's involvement and body-map marks
+    """One `transfers.export.gather.ConcernRecord`: only this pupil's involvement and body-map marks
     (ADR 0013), so a concern that involves other children is exported `redacted`."""
     concern = record.concern
     reference = concern.reference
@@ -475,14 +475,14 @@ def _school(school: School) -> dict[str, Any]:
 def bundle_build(*, actor: User, pupil: Pupil) -> dict[str, Any]:
     """The pupil's whole CP file as a format-"1" bundle document (JSON values only).
 
-    Who may: as `transfers.records.cp_records_for_export` (the DSL and deputies of the pupil's
+    Who may: as `transfers.export.gather.cp_records_for_export` (the DSL and deputies of the pupil's
     school; anyone else gets a 404, and `ExportRefused` when a restricted record is hidden)."""
     records = cp_records_for_export(actor=actor, pupil=pupil)
     return bundle_from_records(records=records, actor=actor)
 
 
 def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
-    """The bundle document from the gathered records (`transfers.records.CpRecords`)."""
+    """The bundle document from the gathered records (`transfers.export.gather.CpRecords`)."""
     chronicled_steps = {
         e.source_id for e in records.chronology if e.source_label == "concerns.MissingEpisodeStep"
     }
