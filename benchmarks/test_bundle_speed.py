@@ -15,8 +15,8 @@ import tracemalloc
 from chronology.models import ChronologyEntry
 from tests.conftest import World
 from tests.transfers.cp_file_records import add_calls, full_file, seed_categories
-from transfers.bundle import bundle_build, bundle_open, bundle_package
-from transfers.signing import pdf_sign
+from transfers.export.bundle import bundle_build, bundle_open, bundle_package
+from transfers.signing.keys import pdf_sign
 
 ENTRIES = 500
 CONCERNS = 50

@@ -21,8 +21,8 @@ from pathlib import Path
 from chronology.models import ChronologyEntry
 from tests.conftest import World
 from tests.transfers.cp_file_records import add_calls, full_file, seed_categories
-from transfers.pdf import _attachments, cp_file_html, cp_file_pdf
-from transfers.records import cp_records_for_export
+from transfers.export.gather import cp_records_for_export
+from transfers.export.pdf import _attachments, cp_file_html, cp_file_pdf
 
 ENTRIES = 500
 CONCERNS = 50
@@ -34,7 +34,7 @@ import pickle, resource, sys, time
 import django
 django.setup()
 from weasyprint import HTML
-from transfers.pdf import LocalOnlyFetcher
+from transfers.export.pdf import LocalOnlyFetcher
 html = open(sys.argv[1], encoding="utf-8").read()
 images = pickle.load(open(sys.argv[2], "rb"))
 start = time.perf_counter()

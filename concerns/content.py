@@ -1,6 +1,7 @@
 """The canonical content of concerns, addenda, DSL records (Part 2) and completed actions: what
 each signature covers. The one definition, used by the services to sign and by the open bundle
-(`transfers/bundle.py`) to check, so the bytes signed and the bytes checked cannot drift apart.
+(`transfers/export/bundle.py`) to check, so the bytes signed and the bytes checked cannot drift
+apart.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from contacts.services import agency_seed_defaults
 from safeguard.roles import RoleKey
 from schools import services
 from schools.models import Pupil, School, Trust, User
-from transfers.signing import signing_key_active, signing_key_generate
+from transfers.signing.keys import signing_key_active, signing_key_generate
 
 from .allegations import seed_demo_allegations
 from .categories import seed_demo_categories

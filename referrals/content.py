@@ -1,6 +1,6 @@
 """The canonical content of referrals and their updates: what each signature covers. The one
 definition, used by the services to sign, by the database guard to freeze the signed columns and
-by the open bundle (`transfers/bundle.py`) to check.
+by the open bundle (`transfers/export/bundle.py`) to check.
 """
 
 from __future__ import annotations

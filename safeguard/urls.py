@@ -37,7 +37,7 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("referrals.urls")),
     path("", include("allegations.urls")),
-    path("", include("transfers.signing_urls")),
+    path("", include("transfers.signing.urls")),
     path("", include("transfers.retention.urls")),
     path("", include("transfers.urls")),
     path("", include("oversight.urls")),

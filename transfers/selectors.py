@@ -19,6 +19,8 @@ from .models import (
     OPEN_TRANSFER_STATES,
     IncomingState,
     IncomingTransfer,
+    Retention,
+    RetentionState,
     Transfer,
 )
 
@@ -79,8 +81,6 @@ def incoming_get_for(*, actor: Any, pk: Any) -> IncomingTransfer:
 
 def received_file_destroyed_at(*, incoming: IncomingTransfer) -> datetime.datetime | None:
     """When retention destroyed the pupil's file at the receiving school (with this copy)."""
-    from .models import Retention, RetentionState
-
     if incoming.pupil_id is None:
         return None
     return (

@@ -32,7 +32,16 @@ from safeguard.notifications import notify
 from safeguard.roles import Perm, RoleKey
 from schools.models import Pupil, School, SchoolMembership, YearGroup
 from schools.selectors import safeguarding_leads
+from schools.services import pupil_create
 
+from .export.bundle import (
+    BundleBuildError,
+    BundleRefused,
+    bundle_build,
+    bundle_open,
+    bundle_package,
+)
+from .export.gather import ExportRefused
 from .models import (
     Export,
     ExportState,
@@ -45,6 +54,8 @@ from .models import (
     TransferState,
 )
 from .retention.services import retention_after_receipt, retention_end_for_returning_pupil
+from .signing.keys import pdf_sign
+from .tasks import export_render
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +219,6 @@ def _open_states() -> list[str]:
 
 
 def _queue(export: Export) -> None:
-    from .tasks import export_render
-
     export_id = str(export.pk)
 
     def enqueue() -> None:
@@ -265,9 +274,8 @@ def _progress_writer(export_id: Any) -> Progress:
 
 def export_run(*, export_id: Any) -> Export:
     """Render, sign and package one export (idempotent: a finished export is left alone)."""
-    from .bundle import bundle_build, bundle_package
-    from .pdf import cp_file_pdf
-    from .signing import pdf_sign
+    # the PDF module loads WeasyPrint, which only the worker needs: not at start-up
+    from .export.pdf import cp_file_pdf
 
     with transaction.atomic():
         export = (
@@ -334,9 +342,6 @@ def export_run(*, export_id: Any) -> Export:
 
 def _plain_problem(exc: Exception) -> str:
     """What a refusal says in plain English; other failures get a generic message."""
-    from .bundle import BundleBuildError
-    from .records import ExportRefused
-
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     if isinstance(exc, ExportRefused | BundleBuildError):
@@ -593,8 +598,6 @@ def year_group_for(date_of_birth: datetime.date, on: datetime.date) -> str:
 
 
 def _pupil_for(incoming: IncomingTransfer, actor: Any) -> tuple[Pupil, bool]:
-    from schools.services import pupil_create
-
     match = incoming_match(incoming=incoming)
     if match.pupil is not None:
         return match.pupil, False
@@ -754,8 +757,6 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
     """A bundle received from a school outside this service: verified (signature and hashes),
     then waiting to be accepted like a file sent in the service. A bundle that fails any check
     is refused with the reason."""
-    from .bundle import BundleRefused, bundle_open
-
     _require(actor, school.pk)
     if not data:
         raise ValidationError({"bundle": "Choose the bundle file (a .zip) to upload"})

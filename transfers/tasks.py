@@ -10,7 +10,7 @@ from .retention.services import retention_run as run
 @shared_task(name="transfers.export_render")
 def export_render(export_id: str) -> str:
     """Render, sign and package one export (idempotent; `task_acks_late` may deliver it twice)."""
-    from .services import export_run
+    from .services import export_run  # late: services imports this module to queue the task
 
     return str(export_run(export_id=export_id).state)
 

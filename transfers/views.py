@@ -31,6 +31,7 @@ from .selectors import (
     transfer_get_for,
     transfers_out_for,
 )
+from .signing.verify import pdf_signature_check
 
 FILE_KINDS = {"pdf": ("application/pdf", "pdf"), "bundle": ("application/zip", "zip")}
 
@@ -323,8 +324,6 @@ def incoming_list(request: HttpRequest) -> HttpResponse:
 
 def _signature_check(incoming: Any) -> Any:
     """(the check, unchanged) of the stored PDF; (None, True) when no PDF is held any more."""
-    from .signing import pdf_signature_check
-
     if not incoming.pdf:
         return None, True
     try:

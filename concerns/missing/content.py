@@ -1,6 +1,6 @@
 """The canonical content of missing episodes, their steps and continuous absences: what each
-signature covers. The one definition, used to sign and by the open bundle (`transfers/bundle.py`)
-to check; pure functions of the rows.
+signature covers. The one definition, used to sign and by the open bundle
+(`transfers/export/bundle.py`) to check; pure functions of the rows.
 """
 
 from __future__ import annotations

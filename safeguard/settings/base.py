@@ -239,7 +239,7 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         # pyHanko logs a warning with a traceback for every signature from an unknown signer;
-        # transfers.signing reports each problem in words to the person checking instead.
+        # transfers.signing.verify reports each problem in words to the person checking instead.
         "pyhanko": {"level": "ERROR"},
         "weasyprint": {"level": "WARNING"},  # not a line for every stylesheet of every export
         "fontTools": {"level": "WARNING"},

@@ -23,7 +23,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F
 if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production.")
 
-# Encrypts schools' signing keys at rest (transfers/signing.py): 32 random bytes, URL-safe base64.
+# Encrypts schools' signing keys at rest (transfers/signing/keys.py): 32 random bytes, URL-safe
+# base64.
 # Kept apart from SECRET_KEY so rotating the one does not make every signing key unreadable.
 SIGNING_KEY_ENCRYPTION_KEY = env("SIGNING_KEY_ENCRYPTION_KEY", default="")
 try:

@@ -39,7 +39,7 @@ from transfers.models import (
     TransferState,
 )
 from transfers.services import sha256
-from transfers.signing import pdf_signature_check
+from transfers.signing.verify import pdf_signature_check
 
 CONTRACT_EMAILS = {
     f"{role}@{slug}.example"

@@ -31,8 +31,8 @@ from safeguard.signing import content_hash
 from tests.concerns.conftest import draft
 from tests.conftest import PDF_BYTES, Records, World, make_records
 from tests.factories import PupilFactory
-from transfers import bundle as bundles
-from transfers.bundle import (
+from transfers.export import bundle as bundles
+from transfers.export.bundle import (
     MANIFEST,
     MANIFEST_SIGNATURE,
     PDF_NAME,
@@ -41,7 +41,7 @@ from transfers.bundle import (
     bundle_open,
     bundle_package,
 )
-from transfers.signing import data_sign, pdf_sign
+from transfers.signing.keys import data_sign, pdf_sign
 
 
 @functools.cache
@@ -310,7 +310,7 @@ def test_a_pupil_with_no_records_exports_and_opens(world: World) -> None:
 
 
 def test_with_the_rendered_pdf_of_the_same_file(world: World) -> None:
-    from transfers.pdf import cp_file_pdf
+    from transfers.export.pdf import cp_file_pdf
 
     records, _ = _full_history(world)
     dsl = world.users["dsl"]
@@ -419,7 +419,7 @@ def _reference_check(zipped: bytes, folder: Any, *args: str) -> tuple[int, str]:
 
 
 def test_the_reference_checker_in_the_docs_agrees(exported: Exported, tmp_path: Any) -> None:
-    from transfers.signing import signing_key_active
+    from transfers.signing.keys import signing_key_active
 
     key = signing_key_active(school=exported.world.school)
     assert key is not None

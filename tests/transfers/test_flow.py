@@ -7,8 +7,6 @@ outside the service, import, and the reminders that chase it all."""
 from __future__ import annotations
 
 import datetime
-import io
-import json
 import zipfile
 from typing import Any
 from unittest import mock
@@ -32,6 +30,7 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
+from tests.transfers.helpers import tampered_bundle, transfer_row
 from transfers import services
 from transfers.models import (
     Export,
@@ -45,7 +44,7 @@ from transfers.models import (
     TransferState,
 )
 from transfers.selectors import incoming_get_for, transfer_get_for
-from transfers.signing import pdf_signature_check
+from transfers.signing.verify import pdf_signature_check
 
 # --- The deadline ------------------------------------------------------------------------------
 
@@ -205,7 +204,7 @@ def test_the_export_is_a_signed_pdf_and_a_bundle_in_the_schools_folder(
 
 def test_running_the_export_again_changes_nothing(ready: Transfer) -> None:
     export = ready.export
-    with mock.patch("transfers.pdf.cp_file_pdf") as render:
+    with mock.patch("transfers.export.pdf.cp_file_pdf") as render:
         again = services.export_run(export_id=export.pk)
     render.assert_not_called()
     assert again.pdf_sha256 == export.pdf_sha256
@@ -216,7 +215,7 @@ def test_a_failed_export_says_so_and_can_be_tried_again(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     transfer = _start(world, django_capture_on_commit_callbacks)
-    with mock.patch("transfers.pdf.cp_file_pdf", side_effect=RuntimeError("disk full")):
+    with mock.patch("transfers.export.pdf.cp_file_pdf", side_effect=RuntimeError("disk full")):
         export = services.export_run(export_id=transfer.export_id)
     assert export.state == ExportState.FAILED
     assert "Something went wrong while preparing the file" in export.error
@@ -261,11 +260,11 @@ def test_a_task_lost_to_a_broker_outage_can_be_queued_again(
 def test_a_refusal_is_shown_in_its_own_words(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from transfers.records import ExportRefused
+    from transfers.export.gather import ExportRefused
 
     transfer = _start(world, django_capture_on_commit_callbacks)
     refusal = ExportRefused("This child-protection file includes restricted records")
-    with mock.patch("transfers.pdf.cp_file_pdf", side_effect=refusal):
+    with mock.patch("transfers.export.pdf.cp_file_pdf", side_effect=refusal):
         export = services.export_run(export_id=transfer.export_id)
     assert export.error == "This child-protection file includes restricted records"
 
@@ -505,24 +504,10 @@ def test_an_imported_bundle_is_checked_then_accepted(
     assert _entries(incoming.pupil, EntryKind.TRANSFER_RECEIVED)
 
 
-def _tampered(data: bytes) -> bytes:
-    """The bundle with one record's text changed after it was signed."""
-    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename.endswith(".json") and b"legal_last_name" in content:
-                document = json.loads(content)
-                document["pupil"]["legal_last_name"] = "Changed"
-                content = json.dumps(document).encode()
-            target.writestr(info, content)
-    return out.getvalue()
-
-
 def test_a_tampered_bundle_is_refused_with_the_reason(
     world: World, ready_elsewhere: Transfer
 ) -> None:
-    data = _tampered(ready_elsewhere.export.bundle.read())
+    data = tampered_bundle(ready_elsewhere.export.bundle.read())
     with pytest.raises(ValidationError) as refused:
         services.incoming_import(
             actor=world.users["other_dsl"], school=world.other_school, data=data
@@ -546,20 +531,6 @@ def test_something_that_is_not_a_bundle_is_refused(world: World) -> None:
 # --- Reminders ---------------------------------------------------------------------------------
 
 
-def _transfer_row(world: World, **fields: Any) -> Transfer:
-    export = Export.objects.create(
-        school=world.school, pupil=world.pupil, requested_by=world.users["dsl"],
-        receiving_school="Elm School",
-    )  # fmt: skip
-    values: dict[str, Any] = {
-        "school": world.school, "pupil": world.pupil, "leaving_date": LEAVING,
-        "deadline": datetime.date(2026, 11, 25), "destination_name": "Elm School",
-        "export": export, "created_by": world.users["dsl"],
-    }  # fmt: skip
-    values.update(fields)
-    return Transfer.objects.create(**values)
-
-
 def _told(key_start: str) -> list[Any]:
     return sorted(
         Reminder.objects.filter(key__startswith=key_start).values_list(
@@ -575,7 +546,7 @@ def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
 def test_the_dsl_and_deputies_are_told_the_day_before_and_after_the_deadline_once(
     world: World,
 ) -> None:
-    _transfer_row(world, state=TransferState.READY)
+    transfer_row(world, state=TransferState.READY)
     reviews_run(now=_at(datetime.date(2026, 11, 23)))
     assert _told("transfer-") == []
     reviews_run(now=_at(datetime.date(2026, 11, 24)))
@@ -592,14 +563,14 @@ def test_the_dsl_and_deputies_are_told_the_day_before_and_after_the_deadline_onc
 
 
 def test_a_file_sent_in_time_is_not_chased(world: World) -> None:
-    _transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
+    transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
     reviews_run(now=_at(datetime.date(2026, 11, 26)))
     assert _told("transfer-due:") == []
     assert _told("transfer-overdue:") == []
 
 
 def test_a_receipt_not_confirmed_in_five_school_days_is_chased(world: World) -> None:
-    _transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
+    transfer_row(world, state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
     reviews_run(now=_at(datetime.date(2026, 11, 26)))  # Fri 20 + 4 school days
     assert _told("transfer-receipt:") == []
     reviews_run(now=_at(datetime.date(2026, 11, 27)))
@@ -608,7 +579,7 @@ def test_a_receipt_not_confirmed_in_five_school_days_is_chased(world: World) -> 
 
 
 def test_a_received_file_is_not_chased(world: World) -> None:
-    _transfer_row(
+    transfer_row(
         world, state=TransferState.RECEIVED, sent_at=_at(datetime.date(2026, 11, 20)),
         received_at=_at(datetime.date(2026, 11, 21)),
     )  # fmt: skip

@@ -12,7 +12,7 @@ from safeguard.celery import app
 from tests.conftest import World
 from transfers import services
 from transfers.models import Export, ExportState, TransferState
-from transfers.signing import pdf_signature_check
+from transfers.signing.verify import pdf_signature_check
 from transfers.tasks import export_render
 
 

@@ -27,7 +27,7 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready_elsewhere,  # noqa: F401
 )
 from tests.transfers.flow_records import transfer_records
-from tests.transfers.test_flow import _tampered
+from tests.transfers.helpers import tampered_bundle
 from transfers import services
 from transfers.models import (
     Export,
@@ -273,7 +273,7 @@ def test_import_refuses_a_tampered_bundle_beside_the_field(
     data = ready_elsewhere.export.bundle.open("rb").read()
     client.force_login(world.users["other_dsl"])
     url = reverse("transfer-import")
-    body = _text(client.post(url, {"bundle": SimpleUploadedFile("b.zip", _tampered(data))}))
+    body = _text(client.post(url, {"bundle": SimpleUploadedFile("b.zip", tampered_bundle(data))}))
     _error_beside(body, "bundle", "This bundle is damaged or has been changed")
     assert not IncomingTransfer.objects.exists()
     response = client.post(url, {"bundle": SimpleUploadedFile("b.zip", data)})

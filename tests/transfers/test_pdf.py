@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,11 @@ from tests.transfers.cp_file_records import (
     full_file,
     seed_categories,
 )
-from transfers.pdf import FetchRefusedError, LocalOnlyFetcher, RenderedPdf, cp_file_pdf
-from transfers.records import ExportRefused
+from tests.transfers.helpers import ReadPdf
+from transfers.export.gather import ExportRefused
+from transfers.export.pdf import FetchRefusedError, LocalOnlyFetcher, RenderedPdf, cp_file_pdf
+from transfers.signing import keys as signing
+from transfers.signing import verify
 
 RECEIVING = "Southend Bay Academy"
 SECTIONS = [
@@ -40,34 +42,6 @@ SECTIONS = [
     "Attachments",
     "Files received from previous schools",
 ]
-
-
-class ReadPdf:
-    """A rendered PDF as poppler reads it."""
-
-    def __init__(self, rendered: RenderedPdf, folder: Path) -> None:
-        self.path = folder / "file.pdf"
-        self.path.write_bytes(rendered.data)
-        info = self._run("pdfinfo", str(self.path))
-        self.info = info
-        self.pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)[1])  # type: ignore[index]
-        self.page_texts = [
-            " ".join(
-                self._run("pdftotext", "-f", str(n), "-l", str(n), str(self.path), "-").split()
-            )
-            for n in range(1, self.pages + 1)
-        ]
-        self.text = " ".join(self.page_texts)
-        # Hashes wrap inside narrow table cells: search them with the spaces taken out.
-        self.squeezed = "".join(self.text.split())
-
-    @staticmethod
-    def _run(*command: str) -> str:
-        return subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-
-    def images(self) -> int:
-        listing = self._run("pdfimages", "-list", str(self.path)).splitlines()
-        return len(listing) - 2  # two header lines
 
 
 def _render(
@@ -307,12 +281,10 @@ def test_the_real_file_signs_and_both_validators_accept_it(
     world: World, full: Any, tmp_path: Path
 ) -> None:
     """Tagged, with an embedded photo and 12+ pages: the school's signature holds on it."""
-    from transfers import signing
-
     _files, rendered, _read = full
     signing.signing_key_generate(actor=world.users["dsl"], school=world.school, issuer="trust")
     signed = signing.pdf_sign(school=world.school, pdf=rendered.data, reason="CP file transfer")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.intact, check.trusted) == (True, True, True), check.problem
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
@@ -326,7 +298,7 @@ def test_a_stored_file_is_read_only_from_its_own_schools_folder(world: World) ->
     from django.core.files.storage import default_storage
 
     from concerns.models import Attachment
-    from transfers.pdf import _read_attachment
+    from transfers.export.pdf import _read_attachment
 
     elsewhere = f"schools/{world.other_school.pk}/concerns/x/photo"
     own = f"schools/{world.school.pk}/concerns/x/photo"

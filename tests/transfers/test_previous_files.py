@@ -27,14 +27,15 @@ from schools.models import Pupil
 from tests.conftest import World
 from tests.transfers.cp_file_records import PART_1_WORDS
 from tests.transfers.flow_fixtures import ready  # noqa: F401 (the fixture, by name)
-from tests.transfers.test_pdf import ReadPdf
-from transfers import bundle as bundles
+from tests.transfers.helpers import ReadPdf
 from transfers import services
-from transfers.bundle import BundleBuildError, BundleRefused, bundle_build, bundle_open
+from transfers.export import bundle as bundles
+from transfers.export.bundle import BundleBuildError, BundleRefused, bundle_build, bundle_open
+from transfers.export.gather import cp_records_for_export
+from transfers.export.pdf import RenderedPdf
 from transfers.models import Export, ExportState, IncomingTransfer, Transfer
-from transfers.pdf import RenderedPdf
-from transfers.records import cp_records_for_export
-from transfers.signing import data_sign, pdf_signature_check, signing_key_active
+from transfers.signing.keys import data_sign, signing_key_active
+from transfers.signing.verify import pdf_signature_check
 
 
 @dataclass
@@ -204,7 +205,7 @@ def test_the_pdf_lists_the_received_file_without_merging_it(again: Again, tmp_pa
 def test_a_received_file_changed_in_storage_is_flagged_in_the_pdf_and_stops_the_bundle(
     again: Again, tmp_path: Path
 ) -> None:
-    from transfers.pdf import cp_file_pdf
+    from transfers.export.pdf import cp_file_pdf
 
     stored = again.incoming.pdf
     with stored.storage.open(str(stored.name), "wb") as changed:

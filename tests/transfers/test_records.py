@@ -23,8 +23,8 @@ from tests.transfers.cp_file_records import (
     full_file,
     seed_categories,
 )
+from transfers.export.gather import CpRecords, ExportRefused, cp_records_for_export
 from transfers.models import IncomingSource, IncomingState, IncomingTransfer
-from transfers.records import CpRecords, ExportRefused, cp_records_for_export
 
 
 def _fresh(user: User) -> User:

@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.test import TestCase
 
 from chronology import services as chronology_services
 from chronology.ledger.services import verify_chain
@@ -21,32 +20,11 @@ from concerns.models import Concern, ConcernPupil, DslRecord
 from referrals.models import Referral
 from safeguard.workdays import LONDON
 from tests.conftest import World
+from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
 from transfers.retention import services as svc
 
 pytestmark = pytest.mark.django_db
-
-DESTROY_ON = datetime.date(2027, 1, 4)
-
-
-def after(day: datetime.date, hour: int = 3) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=LONDON)
-
-
-def kept(world: World, pupil: Any = None, **extra: Any) -> Retention:
-    return Retention.objects.create(
-        school=world.school,
-        pupil=pupil or world.pupil,
-        basis=RetentionBasis.LAST_SCHOOL,
-        destroy_on=DESTROY_ON,
-        **extra,
-    )
-
-
-def run_at(moment: datetime.datetime) -> svc.RetentionReport:
-    """The nightly job at `moment`, its after-commit work (deleting stored files) done."""
-    with time_machine.travel(moment, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
-        return svc.retention_run()
 
 
 def test_the_job_destroys_content_at_its_date_keeps_hashes_and_the_chain_verifies(

@@ -17,7 +17,7 @@ from audit.models import PlatformAdminEvent
 from safeguard.models import Notification
 from tests.conftest import World
 from tests.factories import UserFactory
-from tests.transfers.test_retention import after, kept, run_at
+from tests.transfers.helpers import after, kept, run_at
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
 from transfers.retention import services as svc
 

@@ -27,8 +27,8 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.test_signing import _pkcs12
-from transfers import services, signing
+from tests.transfers.helpers import pkcs12_file, transfer_row
+from transfers import services
 from transfers.models import (
     ExportState,
     IncomingState,
@@ -40,6 +40,8 @@ from transfers.models import (
     SigningKeyOrigin,
     Transfer,
 )
+from transfers.signing import keys as signing
+from transfers.signing import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +65,7 @@ def test_a_certificate_naming_another_school_is_refused_at_upload(world: World) 
         signing.signing_key_upload(
             actor=world.users["other_dsl"],
             school=world.other_school,  # Beta School uploads a certificate of "Alpha School"
-            pkcs12=_pkcs12(),
+            pkcs12=pkcs12_file(),
             password="correct horse",
         )
     (message,) = refused.value.message_dict["pkcs12"]
@@ -79,7 +81,7 @@ def test_the_upload_page_says_why_beside_the_field(client: Any, world: World) ->
     response = client.post(
         reverse("signing-key-upload"),
         {
-            "pkcs12": SimpleUploadedFile("cert.p12", _pkcs12()),
+            "pkcs12": SimpleUploadedFile("cert.p12", pkcs12_file()),
             "password": "correct horse",
         },
     )
@@ -92,7 +94,7 @@ def _forged_key(world: World) -> SigningKey:
     """A key Beta School registered (before the upload check) naming Alpha School in it."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    key, cert, _ = pkcs12.load_key_and_certificates(_pkcs12(), b"correct horse")
+    key, cert, _ = pkcs12.load_key_and_certificates(pkcs12_file(), b"correct horse")
     assert key is not None
     assert cert is not None
     return signing._signing_key_store(
@@ -109,7 +111,7 @@ def test_the_school_shown_is_the_school_that_registered_the_key(
 ) -> None:
     forged = _forged_key(world)
     assert forged.organisation == "Alpha School"
-    check = signing.pdf_signature_check(
+    check = verify.pdf_signature_check(
         signing.pdf_sign(school=world.other_school, pdf=small_pdf, reason="CP file")
     )
     assert check.valid
@@ -128,12 +130,12 @@ def test_a_retired_key_is_trusted_only_for_what_it_signed_before_it_was_retired(
     old.refresh_from_db()
     assert not old.active
     assert old.retired_at is not None
-    assert signing.pdf_signature_check(signed).trusted  # signed before it was retired
+    assert verify.pdf_signature_check(signed).trusted  # signed before it was retired
     # The same key used after it was retired: the claimed signing time is after retirement.
     SigningKey.objects.filter(pk=old.pk).update(
         retired_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert check.valid
     assert not check.trusted
     assert "retired" in check.problem
@@ -150,7 +152,7 @@ def _zip_files(data: bytes) -> dict[str, bytes]:
 def test_a_genuine_pdf_repackaged_about_another_pupil_is_refused(
     world: World, ready_elsewhere: Transfer
 ) -> None:
-    from transfers.bundle import bundle_build, bundle_package
+    from transfers.export.bundle import bundle_build, bundle_package
 
     genuine_pdf = _zip_files(ready_elsewhere.export.bundle.read())["cp-file.pdf"]
     world.other_pupil.upn = "A123456789012"
@@ -169,7 +171,7 @@ def test_a_genuine_pdf_repackaged_about_another_pupil_is_refused(
 def test_an_imports_warnings_and_trust_are_kept_and_shown(
     client: Any, world: World, ready_elsewhere: Transfer
 ) -> None:
-    from transfers.bundle import bundle_package
+    from transfers.export.bundle import bundle_package
 
     files = _zip_files(ready_elsewhere.export.bundle.read())
     document = json.loads(files["bundle.json"])
@@ -256,7 +258,7 @@ def test_a_returned_file_is_removed_from_the_receiving_school(
 
 
 def test_a_failed_duplicate_run_leaves_a_finished_export_done(ready_elsewhere: Transfer) -> None:
-    from transfers import pdf as pdf_module
+    from transfers.export import pdf as pdf_module
 
     export = ready_elsewhere.export
     assert export is not None
@@ -309,10 +311,9 @@ def test_a_half_term_after_leaving_is_an_end_of_term(world: World) -> None:
 
 
 def _transfer_due(world: World, deadline: datetime.date) -> Transfer:
-    from tests.transfers.test_flow import _transfer_row
     from transfers.models import TransferState
 
-    return _transfer_row(world, state=TransferState.READY, deadline=deadline)
+    return transfer_row(world, state=TransferState.READY, deadline=deadline)
 
 
 def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:

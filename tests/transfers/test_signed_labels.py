@@ -21,9 +21,9 @@ from concerns.models import (
     MissingEpisodeStep,
 )
 from referrals.models import Referral, ReferralUpdate
-from transfers.bundle import _SINGLE_HASH_SOURCES
+from transfers.export.bundle import _SINGLE_HASH_SOURCES
 from transfers.models import IncomingTransfer, SigningKey, Transfer, TrustCertificateAuthority
-from transfers.signing import _binding
+from transfers.signing.keys import _binding
 
 # Every label written into ChronologyEntry.source_label (and so into its hash).
 SIGNED_LABELS: dict[type[Model], str] = {

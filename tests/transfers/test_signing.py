@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from tests.conftest import World
 from tests.factories import SchoolFactory
-from transfers import signing
+from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
+from transfers.signing import keys as signing
+from transfers.signing import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +201,7 @@ def test_signed_pdf_is_valid_and_trusted(
     print(f"\none PAdES signature of a {len(weasy_pdf) // 1024} KB WeasyPrint PDF: {took:.3f}s")
     assert took < 5
     assert signed.startswith(weasy_pdf)  # an incremental update: the original bytes untouched
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.intact, check.trusted) == (True, True, True), check
     assert check.problem == ""
     assert check.signer == "Alpha School Designated Safeguarding Lead"
@@ -242,7 +244,7 @@ def test_one_changed_byte_is_detected_by_pyhanko(
         signer_validation_context=ValidationContext(trust_roots=[]),
     )
     assert raw.intact is False
-    check = signing.pdf_signature_check(tampered)
+    check = verify.pdf_signature_check(tampered)
     assert not check.valid
     assert not check.intact
     assert "changed after it was signed" in check.problem
@@ -262,7 +264,7 @@ def test_content_added_after_signing_is_reported(
     world: World, school_key: SigningKey, weasy_pdf: bytes
 ) -> None:
     signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file transfer")
-    check = signing.pdf_signature_check(signed + b"\n% a line added later\n")
+    check = verify.pdf_signature_check(signed + b"\n% a line added later\n")
     assert not check.intact
     assert not check.valid
     assert "added to the file after it was signed" in check.problem
@@ -273,7 +275,7 @@ def test_a_key_not_on_the_platform_is_valid_but_not_trusted(world: World, weasy_
     signed = signing.pdf_sign(school=world.other_school, pdf=weasy_pdf, reason="CP file")
     # The key leaves the platform: its certificate is registered nowhere here any more.
     SigningKey.objects.filter(pk=outsider.pk).delete()
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert check.valid
     assert check.intact
     assert not check.trusted
@@ -286,7 +288,7 @@ def test_a_retired_key_still_identifies_its_signer(
 ) -> None:
     signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
     signing.signing_key_generate(actor=None, school=world.school, issuer="self")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert check.valid
     assert check.trusted
     assert check.signer == school_key.subject_common_name
@@ -301,14 +303,14 @@ def test_a_school_without_a_key_gets_one_from_its_trust_when_it_first_signs(
     assert key is not None
     assert key.origin == SigningKeyOrigin.TRUST_CA
     assert key.created_by is None
-    assert signing.pdf_signature_check(signed).trusted
+    assert verify.pdf_signature_check(signed).trusted
 
 
 def test_not_a_pdf_and_an_unsigned_pdf_are_reported_plainly(weasy_pdf: bytes) -> None:
-    assert signing.pdf_signature_check(b"hello").problem == (
+    assert verify.pdf_signature_check(b"hello").problem == (
         "The file is not a PDF that can be read, or it is damaged."
     )
-    unsigned = signing.pdf_signature_check(weasy_pdf)
+    unsigned = verify.pdf_signature_check(weasy_pdf)
     assert not unsigned.valid
     assert unsigned.problem == "The PDF is not signed."
 
@@ -320,15 +322,15 @@ def test_detached_cms_signature_round_trip(world: World, school_key: SigningKey)
     data = b'{"pupil": "Aaliyah Alphason", "records": []}'
     signature = signing.data_sign(school=world.school, data=data)
     assert data not in signature  # detached: the data is not inside
-    check = signing.data_signature_check(data=data, signature=signature)
+    check = verify.data_signature_check(data=data, signature=signature)
     assert (check.valid, check.intact, check.trusted) == (True, True, True), check
     assert check.signer == "Alpha School Designated Safeguarding Lead"
     assert check.signed_at is not None
-    changed = signing.data_signature_check(data=data.replace(b"[]", b"[1"), signature=signature)
+    changed = verify.data_signature_check(data=data.replace(b"[]", b"[1"), signature=signature)
     assert not changed.valid
     assert not changed.intact
     assert "changed after it was signed" in changed.problem
-    garbage = signing.data_signature_check(data=data, signature=b"not a signature")
+    garbage = verify.data_signature_check(data=data, signature=b"not a signature")
     assert garbage.problem == "The signature file cannot be read: it is not a CMS signature."
 
 
@@ -369,68 +371,17 @@ def test_detached_cms_signature_verifies_with_openssl(
 # PKCS#12 upload --------------------------------------------------------------------------------
 
 
-def _pkcs12(
-    *,
-    password: bytes = b"correct horse",
-    days: int = 365,
-    start_days_ago: int = 1,
-    key_usage: dict[str, bool] | None = None,
-    eku: list[x509.ObjectIdentifier] | None = None,
-    with_key: bool = True,
-    ca: bool = False,
-    key_size: int = 2048,
-) -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, "Jo Bloggs, DSL"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha School"),
-        ]
-    )
-    now = timezone.now()
-    usage = {
-        "digital_signature": True,
-        "content_commitment": True,
-        "key_encipherment": False,
-        "data_encipherment": False,
-        "key_agreement": False,
-        "key_cert_sign": ca,
-        "crl_sign": False,
-        "encipher_only": False,
-        "decipher_only": False,
-    } | (key_usage or {})
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=start_days_ago))
-        .not_valid_after(now - dt.timedelta(days=start_days_ago) + dt.timedelta(days=days))
-        .add_extension(x509.KeyUsage(**usage), critical=True)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if eku:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-    cert = builder.sign(key, hashes.SHA256())
-    encryption = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"school", key if with_key else None, cert, None, encryption
-    )
-
-
 def test_uploaded_pkcs12_signs_and_is_trusted(world: World, weasy_pdf: bytes) -> None:
     key = signing.signing_key_upload(
-        actor=world.users["dsl"], school=world.school, pkcs12=_pkcs12(), password="correct horse"
+        actor=world.users["dsl"],
+        school=world.school,
+        pkcs12=pkcs12_file(),
+        password="correct horse",
     )
     assert key.origin == SigningKeyOrigin.UPLOADED
     assert key.active
     assert key.subject_common_name == "Jo Bloggs, DSL"
-    check = signing.pdf_signature_check(
+    check = verify.pdf_signature_check(
         signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
     )
     assert (check.valid, check.trusted, check.signer) == (True, True, "Jo Bloggs, DSL"), check
@@ -438,7 +389,7 @@ def test_uploaded_pkcs12_signs_and_is_trusted(world: World, weasy_pdf: bytes) ->
 
 def test_pkcs12_without_a_password(world: World) -> None:
     key = signing.signing_key_upload(
-        actor=None, school=world.school, pkcs12=_pkcs12(password=b""), password=""
+        actor=None, school=world.school, pkcs12=pkcs12_file(password=b""), password=""
     )
     assert key.active
 
@@ -494,7 +445,7 @@ def test_pkcs12_refused_with_a_plain_reason(
 ) -> None:
     with pytest.raises(ValidationError) as error:
         signing.signing_key_upload(
-            actor=None, school=world.school, pkcs12=_pkcs12(**kwargs), password=password
+            actor=None, school=world.school, pkcs12=pkcs12_file(**kwargs), password=password
         )
     assert message in " ".join(error.value.message_dict[field])
     assert not SigningKey.objects.exists()
@@ -511,7 +462,7 @@ def test_a_file_that_is_not_pkcs12_is_refused(world: World) -> None:
 
 
 def test_the_same_certificate_twice_is_refused(world: World) -> None:
-    data = _pkcs12()
+    data = pkcs12_file()
     signing.signing_key_upload(
         actor=None, school=world.school, pkcs12=data, password="correct horse"
     )
@@ -534,7 +485,7 @@ def test_an_expired_key_is_replaced_before_signing(
     assert fresh is not None
     assert fresh.pk != school_key.pk
     assert fresh.created_by is None
-    assert signing.pdf_signature_check(signed).trusted
+    assert verify.pdf_signature_check(signed).trusted
 
 
 def test_a_signature_made_before_its_certificate_expired_still_checks(
@@ -544,7 +495,7 @@ def test_a_signature_made_before_its_certificate_expired_still_checks(
 
     signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
     with time_machine.travel(school_key.valid_until + dt.timedelta(days=30)):
-        check = signing.pdf_signature_check(signed)
+        check = verify.pdf_signature_check(signed)
     assert (check.valid, check.trusted, check.problem) == (True, True, ""), check
     assert "after the file was signed" in check.summary
 
@@ -574,7 +525,7 @@ def test_a_signature_claiming_a_time_outside_the_certificate_is_not_trusted(
         private_key_der=signing._pkcs8(key),
     )
     signed = signing._pdf_sign_with(key=stored, pdf=weasy_pdf, reason="CP file")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.intact, check.trusted) == (True, True, False), check
     assert check.problem.startswith("The signing certificate was not valid on")
 
@@ -627,11 +578,11 @@ def test_an_uploaded_certificate_from_an_outside_authority_is_trusted_once_regis
     assert "Outside Provider CA" not in stored.certificate_pem
     assert len(x509.load_pem_x509_certificates(stored.chain_pem.encode())) == 1
     signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.trusted, check.signer) == (True, True, "Alpha School DSL"), check
     # Removed from the platform, the same signature is intact but no longer confirmed.
     SigningKey.objects.all().delete()
-    assert not signing.pdf_signature_check(signed).trusted
+    assert not verify.pdf_signature_check(signed).trusted
 
 
 def test_a_registered_certificate_not_meant_for_signing_is_not_trusted(
@@ -671,7 +622,7 @@ def test_a_registered_certificate_not_meant_for_signing_is_not_trusted(
         cert=cert,
         private_key_der=signing._pkcs8(key),
     )
-    check = signing.pdf_signature_check(
+    check = verify.pdf_signature_check(
         signing._pdf_sign_with(key=stored, pdf=weasy_pdf, reason="CP file")
     )
     assert (check.valid, check.trusted) == (True, False), check
@@ -707,7 +658,7 @@ def test_an_uploaded_elliptic_curve_key_signs_for_pdfsig_too(
     )
     signing.signing_key_upload(actor=None, school=world.school, pkcs12=data, password="pw")
     signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
-    check = signing.pdf_signature_check(signed)
+    check = verify.pdf_signature_check(signed)
     assert (check.valid, check.trusted, check.signer) == (True, True, "Alpha School DSL (EC)")
     assert "Signature is Valid." in _pdfsig(signed, tmp_path)
 
@@ -728,13 +679,13 @@ def test_signing_and_checking_work_where_an_event_loop_is_running(
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM from inside the loop
 
-    async def inside_a_running_loop() -> tuple[signing.SignatureCheck, signing.SignatureCheck]:
+    async def inside_a_running_loop() -> tuple[verify.SignatureCheck, verify.SignatureCheck]:
         try:
             signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
             signature = signing.data_sign(school=world.school, data=b"{}")
             return (
-                signing.pdf_signature_check(signed),
-                signing.data_signature_check(data=b"{}", signature=signature),
+                verify.pdf_signature_check(signed),
+                verify.data_signature_check(data=b"{}", signature=signature),
             )
         finally:
             connections.close_all()  # the loop's own connection, so the test database can go

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from tests.conftest import World
 from tests.factories import UserFactory
-from transfers import signing
 from transfers.models import SigningKey, TrustCertificateAuthority
+from transfers.signing import keys as signing
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import World
-from tests.transfers.test_signing import _pkcs12
-from transfers import signing
+from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin
+from transfers.signing import keys as signing
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_other_roles_may_not_see_or_change_the_key(client, world: World, role: s
     _login(client, world, role)
     assert client.get(reverse(PAGE)).status_code == 403
     assert client.post(reverse("signing-key-new"), {"issuer": "trust"}).status_code == 403
-    upload = SimpleUploadedFile("school.p12", _pkcs12())
+    upload = SimpleUploadedFile("school.p12", pkcs12_file())
     response = client.post(
         reverse("signing-key-upload"), {"pkcs12": upload, "password": "correct horse"}
     )
@@ -80,7 +80,7 @@ def test_choosing_no_issuer_is_an_error_beside_the_question(client, world: World
 
 
 def test_upload_with_the_wrong_password_says_so_beside_the_password(client, world: World) -> None:
-    upload = SimpleUploadedFile("school.p12", _pkcs12())
+    upload = SimpleUploadedFile("school.p12", pkcs12_file())
     response = _login(client, world).post(
         reverse("signing-key-upload"), {"pkcs12": upload, "password": "not it"}
     )
@@ -99,7 +99,7 @@ def test_upload_without_a_file(client, world: World) -> None:
 
 def test_upload_replaces_the_key_and_keeps_the_old_one_listed(client, world: World) -> None:
     old = signing.signing_key_generate(actor=None, school=world.school, issuer="self")
-    upload = SimpleUploadedFile("school.p12", _pkcs12())
+    upload = SimpleUploadedFile("school.p12", pkcs12_file())
     response = _login(client, world).post(
         reverse("signing-key-upload"), {"pkcs12": upload, "password": "correct horse"}
     )

@@ -23,7 +23,7 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.test_flow import _tampered
+from tests.transfers.helpers import tampered_bundle
 from transfers import services
 from transfers.forms import OTHER_CHILDREN_LABEL
 from transfers.models import (
@@ -178,7 +178,7 @@ def test_a_refused_bundle_is_explained_plainly_first_with_the_detail_after(
     client: Any, world: World, ready_elsewhere: Transfer
 ) -> None:
     client.force_login(world.users["other_dsl"])
-    body = _text(_import(client, _tampered(_bundle(ready_elsewhere))))
+    body = _text(_import(client, tampered_bundle(_bundle(ready_elsewhere))))
     _error_beside(
         body,
         "bundle",

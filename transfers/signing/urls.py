@@ -2,27 +2,27 @@
 
 from django.urls import path
 
-from . import signing_views
+from . import views
 
 urlpatterns = [
     path(
         "school/signing-certificate/",
-        signing_views.signing_certificate,
+        views.signing_certificate,
         name="signing-certificate",
     ),
     path(
         "school/signing-certificate/new/",
-        signing_views.signing_key_new,
+        views.signing_key_new,
         name="signing-key-new",
     ),
     path(
         "school/signing-certificate/upload/",
-        signing_views.signing_key_upload_page,
+        views.signing_key_upload_page,
         name="signing-key-upload",
     ),
     path(
         "school/signing-certificate/<uuid:pk>/certificate.pem",
-        signing_views.signing_certificate_download,
+        views.signing_certificate_download,
         name="signing-certificate-download",
     ),
 ]

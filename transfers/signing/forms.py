@@ -8,7 +8,7 @@ from django import forms
 
 from safeguard.forms import GovukFormMixin
 
-from .signing import PKCS12_MAX_BYTES
+from .keys import PKCS12_MAX_BYTES
 
 
 class SigningKeyGenerateForm(GovukFormMixin, forms.Form):

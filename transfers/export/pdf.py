@@ -29,7 +29,9 @@ from concerns.models import Attachment
 from safeguard.roles import RoleKey
 from schools.models import Pupil, SchoolMembership
 
-from .records import CpRecords, ReceivedCopy, cp_records_for_export, received_copy_read
+from ..signing.verify import pdf_signature_check
+from .files import pdf_page_count, previous_path
+from .gather import CpRecords, ReceivedCopy, cp_records_for_export, received_copy_read
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs a line per page per layout pass at INFO: hundreds of lines for one file in the
@@ -161,38 +163,20 @@ class ReceivedItem:
     pdf: ReceivedCopy | None
     bundle: ReceivedCopy | None
     pages: int | None
-    signature: Any  # transfers.signing.SignatureCheck, None when the PDF could not be read
+    signature: Any  # transfers.signing.verify.SignatureCheck, None when the PDF could not be read
 
     @property
     def pdf_path(self) -> str:
-        from .bundle import previous_path
-
         return previous_path(self.incoming, "pdf")
 
     @property
     def bundle_path(self) -> str:
-        from .bundle import previous_path
-
         return previous_path(self.incoming, "bundle")
-
-
-def pdf_page_count(data: bytes) -> int | None:
-    """How many pages a PDF has (None when it cannot be read)."""
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        count = PdfFileReader(io.BytesIO(data), strict=False).root["/Pages"]["/Count"]
-        return int(count)
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
 
 
 def received_items(records: CpRecords) -> list[ReceivedItem]:
     """Each file received from a previous school: its stored copies read and checked against
     their SHA-256, its pages counted and its PDF's signature checked now."""
-    from .signing import pdf_signature_check
-
     items = []
     for incoming in records.received_files:
         pdf = received_copy_read(incoming, "pdf")

@@ -10,7 +10,7 @@ from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import School
 
-from .models import SigningKey
+from ..models import SigningKey
 
 
 def signing_key_list_for(*, actor: Any, school: School) -> QuerySet[SigningKey]:

@@ -46,12 +46,18 @@ from concerns.missing.content import (
     episode_start_content,
     step_content,
 )
+from concerns.models import Attachment
 from referrals.content import referral_content, referral_update_content
 from safeguard.signing import canonical_json, content_hash
 
+from ..models import IncomingState, IncomingTransfer
+from ..signing.keys import data_sign
+from ..signing.verify import SignatureCheck, data_signature_check, pdf_signature_check
+from .files import PREVIOUS_FOLDER, PREVIOUS_NAMES, pdf_page_count, previous_path
+from .gather import cp_records_for_export, received_copy_read
+
 if TYPE_CHECKING:
     from schools.models import Pupil, School, User
-    from transfers.signing import SignatureCheck
 
 FORMAT = "safeguard-cp-file-bundle"
 VERSION = "1"
@@ -63,8 +69,6 @@ PDF_NAME = "cp-file.pdf"
 MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.p7s"
 REQUIRED_FILES = (BUNDLE_JSON, PDF_NAME, MANIFEST, MANIFEST_SIGNATURE)
-PREVIOUS_FOLDER = "previous/"
-PREVIOUS_NAMES = {"pdf": "cp-file.pdf", "bundle": "cp-file-bundle.zip"}
 
 # Zip-bomb and size limits (ADR 0014). A concern holds at most 10 files of 10 MB each.
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # the zip as received
@@ -152,7 +156,7 @@ def attachment_path(attachment: Any) -> str:
 
 
 def _concern(record: Any) -> dict[str, Any]:
-    """One `transfers.records.ConcernRecord`: only this pupil's involvement and body-map marks
+    """One `transfers.export.gather.ConcernRecord`: only this pupil's involvement and body-map marks
     (ADR 0013), so a concern that involves other children is exported `redacted`."""
     concern = record.concern
     reference = concern.reference
@@ -382,15 +386,8 @@ def _pupil(pupil: Pupil) -> dict[str, Any]:
     }
 
 
-def previous_path(incoming: Any, which: str) -> str:
-    """Where a received file's "pdf" or "bundle" sits in the zip: previous/<its id>/..."""
-    return f"{PREVIOUS_FOLDER}{incoming.pk}/{PREVIOUS_NAMES[which]}"
-
-
 def _received_copy(incoming: Any, which: str) -> Any:
     """The stored copy, refusing to export one that is missing or changed since receipt."""
-    from transfers.records import received_copy_read
-
     copy = received_copy_read(incoming, which)
     what = "PDF" if which == "pdf" else "bundle"
     if copy is not None and copy.state != "ok":
@@ -418,9 +415,6 @@ def _signature(check: SignatureCheck) -> dict[str, Any]:
 def _previous_file(incoming: Any) -> dict[str, Any]:
     """A file this school received from a previous school and accepted (ADR 0014): described
     here, carried under previous/ byte for byte as received, its PDF's signature checked now."""
-    from transfers.pdf import pdf_page_count
-    from transfers.signing import pdf_signature_check
-
     pdf = _received_copy(incoming, "pdf")
     if pdf is None or pdf.data is None:
         raise BundleBuildError(
@@ -481,16 +475,14 @@ def _school(school: School) -> dict[str, Any]:
 def bundle_build(*, actor: User, pupil: Pupil) -> dict[str, Any]:
     """The pupil's whole CP file as a format-"1" bundle document (JSON values only).
 
-    Who may: as `transfers.records.cp_records_for_export` (the DSL and deputies of the pupil's
+    Who may: as `transfers.export.gather.cp_records_for_export` (the DSL and deputies of the pupil's
     school; anyone else gets a 404, and `ExportRefused` when a restricted record is hidden)."""
-    from transfers.records import cp_records_for_export
-
     records = cp_records_for_export(actor=actor, pupil=pupil)
     return bundle_from_records(records=records, actor=actor)
 
 
 def bundle_from_records(*, records: Any, actor: User) -> dict[str, Any]:
-    """The bundle document from the gathered records (`transfers.records.CpRecords`)."""
+    """The bundle document from the gathered records (`transfers.export.gather.CpRecords`)."""
     chronicled_steps = {
         e.source_id for e in records.chronology if e.source_label == "concerns.MissingEpisodeStep"
     }
@@ -529,9 +521,6 @@ def _sha256(data: bytes) -> str:
 def bundle_package(*, school: School, bundle: dict[str, Any], pdf: bytes) -> bytes:
     """The zip: bundle.json, attachments/..., cp-file.pdf, manifest.json (SHA-256 and size of
     every other file) and manifest.json.p7s (the manifest signed with the school's key)."""
-    from concerns.models import Attachment
-    from transfers.signing import data_sign
-
     files: dict[str, bytes] = {
         BUNDLE_JSON: json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8"),
         PDF_NAME: pdf,
@@ -578,8 +567,6 @@ def bundle_package(*, school: School, bundle: dict[str, Any], pdf: bytes) -> byt
 def _previous_files(school: School, described: list[dict[str, Any]]) -> dict[str, bytes]:
     """The received files the document describes, read from this school's own storage and
     checked against the SHA-256 it gives."""
-    from transfers.models import IncomingState, IncomingTransfer
-
     # Only files this school accepted: the school is the tenant, never the document's say-so.
     stored = IncomingTransfer.objects.filter(
         school=school, state=IncomingState.ACCEPTED, pk__in=[d["id"] for d in described]
@@ -894,8 +881,6 @@ def _verify_chronology(
 
 def bundle_open(data: bytes) -> OpenedBundle:  # noqa: C901
     """Check a received bundle from the outside in; refuse with the first problem found."""
-    from transfers.signing import data_signature_check, pdf_signature_check
-
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleRefused(
             f"The file is {_size(len(data))}; a bundle may be at most {_size(MAX_BUNDLE_BYTES)}."
@@ -1003,8 +988,6 @@ def _open_previous(described: list[dict[str, Any]], files: dict[str, bytes]) -> 
 
 def _previous_warnings(described: list[dict[str, Any]], previous: dict[str, bytes]) -> list[str]:
     """A received PDF whose signature no longer checks out is carried as it was, and said."""
-    from transfers.signing import pdf_signature_check
-
     notes = []
     for item in described:
         check = pdf_signature_check(previous[item["pdf"]["path"]])

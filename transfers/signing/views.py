@@ -18,9 +18,14 @@ from safeguard.forms import add_service_errors
 from safeguard.roles import Perm
 from schools.models import School
 
-from . import signing
-from .signing_forms import SigningKeyGenerateForm, SigningKeyUploadForm
-from .signing_selectors import signing_key_get_for, signing_key_list_for
+from .forms import SigningKeyGenerateForm, SigningKeyUploadForm
+from .keys import (
+    private_key_readable,
+    signing_key_active,
+    signing_key_generate,
+    signing_key_upload,
+)
+from .selectors import signing_key_get_for, signing_key_list_for
 
 EXPIRY_WARNING = dt.timedelta(days=90)
 
@@ -51,7 +56,7 @@ def signing_certificate(request: HttpRequest) -> HttpResponse:
             "expired": active is not None and active.valid_until <= now,
             "expires_soon": active is not None and now < active.valid_until <= now + EXPIRY_WARNING,
             "days_left": (active.valid_until - now).days if active else None,
-            "unreadable": active is not None and not signing.private_key_readable(active),
+            "unreadable": active is not None and not private_key_readable(active),
         },
     )
 
@@ -65,7 +70,7 @@ def signing_key_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            key = signing.signing_key_generate(
+            key = signing_key_generate(
                 actor=request.user, school=school, issuer=form.cleaned_data["issuer"]
             )
         except ValidationError as error:
@@ -80,7 +85,7 @@ def signing_key_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "transfers/signing_key_new.html",
-        {"form": form, "school": school, "has_key": signing.signing_key_active(school=school)},
+        {"form": form, "school": school, "has_key": signing_key_active(school=school)},
     )
 
 
@@ -93,7 +98,7 @@ def signing_key_upload_page(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            key = signing.signing_key_upload(
+            key = signing_key_upload(
                 actor=request.user,
                 school=school,
                 pkcs12=form.cleaned_data["pkcs12"],
