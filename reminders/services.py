@@ -21,10 +21,20 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from allegations.models import Allegation
+from allegations.selectors import handlers_for
+from chronology.models import PupilStatus, RiskAssessment
+from concerns.models import Action, Concern, ConcernStatus, ContinuousAbsence
+from referrals.models import Referral
+from referrals.selectors import follow_up_outstanding_q, overdue_q
+from roll.selectors import pupils_with_safeguarding_records
 from safeguard import workdays
 from safeguard.models import Notification
 from safeguard.notifications import notify, notify_all
 from safeguard.roles import RoleKey
+from schools.models import Pupil, School, SchoolMembership, User
+from transfers.models import OPEN_TRANSFER_STATES, Transfer, TransferState
+from transfers.services import RECEIPT_CHASE_SCHOOL_DAYS, transfer_deadline
 
 from .models import Reminder
 
@@ -60,7 +70,6 @@ class People:
     calendar (term dates and school hours), from one more."""
 
     def __init__(self) -> None:
-        from schools.models import School, SchoolMembership
 
         self.calendars = workdays.calendars_for(School.objects.values_list("pk", flat=True))
 
@@ -87,7 +96,6 @@ class People:
 
 def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
     """New concerns no DSL has opened within the target: the deputies, then the headteacher."""
-    from concerns.models import Concern, ConcernStatus
 
     candidates = Concern.objects.filter(
         status=ConcernStatus.RECEIVED,
@@ -131,7 +139,6 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     """Follow-up actions due tomorrow (to their owner) and overdue (to the owner and the DSL)."""
-    from concerns.models import Action
 
     today = workdays.local_date(now)
     tomorrow = today + datetime.timedelta(days=1)
@@ -160,8 +167,6 @@ def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 def referrals_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     """Written follow-ups not sent by the end of the day; no outcome by the expected date."""
-    from referrals.models import Referral
-    from referrals.selectors import follow_up_outstanding_q, overdue_q
 
     late_follow_up = Referral.objects.filter(
         follow_up_outstanding_q(), follow_up_due_at__lt=now
@@ -190,7 +195,6 @@ def referrals_due(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 def reviews_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     """Risk-assessment reviews and plan or status reviews that have come round; statuses ending."""
-    from chronology.models import PupilStatus, RiskAssessment
 
     today = workdays.local_date(now)
     assessments = RiskAssessment.objects.filter(
@@ -232,9 +236,6 @@ def reviews_due(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 def lado_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
     """Allegations whose LADO contact is not recorded within one working day: their handlers."""
-    from allegations.models import Allegation
-    from allegations.selectors import handlers_for
-    from schools.models import School
 
     rows = Allegation.objects.filter(
         closed_at__isnull=True, lado_contacted_at__isnull=True, lado_due_at__lt=now
@@ -258,7 +259,6 @@ def lado_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 def absences_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     """Continuous absences at their 10th school day with the local authority not yet told."""
-    from concerns.models import ContinuousAbsence
 
     today = workdays.local_date(now)
     rows = ContinuousAbsence.objects.filter(
@@ -296,8 +296,6 @@ def transfers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     """A CP file not sent by the school day before its deadline, and by its deadline (KCSIE
     Annex C), and a receipt not confirmed some school days after sending: the DSL and deputies
     (who transfer files), by the school's own calendar."""
-    from transfers.models import Transfer, TransferState
-    from transfers.services import RECEIPT_CHASE_SCHOOL_DAYS
 
     today = workdays.local_date(now)
     unsent = Transfer.objects.filter(
@@ -354,10 +352,6 @@ def leavers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
     of their CP file is under way or done: the DSL and deputies on the school day before its
     KCSIE deadline, and once the deadline has passed (the roll keeper's one notification at
     leaving is easy to miss: docs/adr/0022)."""
-    from roll.selectors import pupils_with_safeguarding_records
-    from schools.models import Pupil
-    from transfers.models import OPEN_TRANSFER_STATES, Transfer, TransferState
-    from transfers.services import transfer_deadline
 
     today = workdays.local_date(now)
     transferred = Transfer.objects.filter(
@@ -375,8 +369,6 @@ def leavers_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         if left_on is not None:  # filtered on it
             leavers[school_id][pk] = left_on
     for school_id, pupils in leavers.items():
-        from schools.models import School
-
         school = School.objects.get(pk=school_id)
         for pk in pupils_with_safeguarding_records(school=school_id, pupil_ids=list(pupils)):
             deadline = transfer_deadline(school=school, leaving_date=pupils[pk]).due
@@ -509,7 +501,6 @@ def _raise(item: Due, recipients: list[Any], school: Any) -> int:
 
 def reviews_run(*, now: datetime.datetime | None = None) -> ReviewReport:
     """Run every check and raise what is due (idempotent)."""
-    from schools.models import School, User
 
     now = now or timezone.now()
     people = People()
