@@ -14,7 +14,7 @@ from chronology.ledger.content import SIGNED_FIELDS, entry_content
 from chronology.ledger.services import verify_chain
 from chronology.models import GENESIS_HASH, ChainHead, ChronologyEntry
 from safeguard.signing import content_hash
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _chain(world: World, count: int, pupils: list) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from concerns.models import Concern, ConcernPupil
 from tests.concerns.conftest import draft
-from tests.conftest import World
+from tests.support.world import World
 
 EXISTING = 10_000
 SUBMISSIONS = 40

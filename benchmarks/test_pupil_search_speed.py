@@ -14,8 +14,8 @@ import time
 from django.urls import reverse
 
 from schools.models import Pupil
-from tests.conftest import World
-from tests.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH
+from tests.support.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH
+from tests.support.world import World
 
 ROLL = 2000
 SEARCHES = 200

@@ -18,7 +18,7 @@ from chronology.models import RiskAssessment
 from concerns.models import Action, Concern
 from reminders.models import Reminder
 from reminders.services import reviews_run
-from tests.conftest import World
+from tests.support.world import World
 
 CONCERNS = 20_000
 ACTIONS = 20_000

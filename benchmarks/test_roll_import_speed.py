@@ -15,8 +15,8 @@ from demo.pupils import upn_with_check_letter
 from roll.imports import services
 from roll.imports.selectors import roll_import_columns_for
 from schools.models import Pupil
-from tests.conftest import World
-from tests.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH
+from tests.support.factories import FIRST_NAMES_FOR_BENCH, LAST_NAMES_FOR_BENCH
+from tests.support.world import World
 
 ROLL = 2000
 HEADING = "UPN,Legal Surname,Legal Forename,DOB,Year,Reg,Gender,Ethnicity,SEN Status,FSM"

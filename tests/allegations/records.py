@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from allegations import services
 from schools.models import School
-from tests.factories import member
+from tests.support.factories import member
 
 
 def allegation_records(school: School) -> tuple[Any, Any]:

@@ -14,8 +14,8 @@ from safeguard.access import forget_access
 from safeguard.workdays import LONDON
 from schools.models import SchoolMembership
 from tests.allegations.conftest import allegation, low_level
-from tests.conftest import ALL_ROLES, World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import ALL_ROLES, World
 
 NEVER = ["staff", "dsl", "deputy", "admin", "governor", "other_dsl"]
 

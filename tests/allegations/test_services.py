@@ -17,8 +17,8 @@ from contacts.models import SchoolKeyContact
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
 from tests.allegations.conftest import allegation, low_level
-from tests.conftest import World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import World
 
 
 def _london(*args: int) -> datetime.datetime:
@@ -502,7 +502,7 @@ def test_another_schools_head_cannot_act(world: World) -> None:
 def test_a_report_nobody_could_read_is_refused_with_what_to_do(world: World) -> None:
     """A trust with no TSO: the reporter is told what to do instead, nothing is filed, and the
     advice is always something the form accepts."""
-    from tests.factories import SchoolFactory, TrustFactory
+    from tests.support.factories import SchoolFactory, TrustFactory
 
     school = SchoolFactory(trust=TrustFactory(slug="lonely-trust"), slug="lonely")
     staff = member(school, "staff", email="staff@lonely.example")

@@ -17,7 +17,7 @@ from audit.models import AccessLog
 from chronology.models import ChronologyEntry
 from contacts.models import SchoolKeyContact
 from tests.allegations.conftest import allegation, low_level
-from tests.conftest import World
+from tests.support.world import World
 
 RECORD_ROUTES = [
     "allegation-detail",

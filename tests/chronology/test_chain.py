@@ -17,8 +17,8 @@ from chronology.ledger import services as ledger
 from chronology.models import ChronologyEntry, CpFile, EntryKind
 from concerns import services as concern_services
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 def _note(world: World, text: str = "Phoned the social worker") -> ChronologyEntry:
@@ -203,7 +203,7 @@ def test_nightly_check_emails_the_platform_administrators_when_a_chain_breaks(wo
     from django.core import mail
 
     from chronology.tasks import verify_all_chains
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     UserFactory(email="platform@safeguard.example", is_superuser=True, is_staff=True)
     entries = [_note(world, f"entry {n}") for n in range(1, 4)]

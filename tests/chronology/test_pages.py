@@ -14,8 +14,8 @@ from chronology import services
 from chronology.models import ChronologyEntry, EntryKind
 from concerns import services as concern_services
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 def _entries(world: World, n: int) -> None:

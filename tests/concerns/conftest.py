@@ -10,7 +10,7 @@ from django.utils import timezone
 from concerns import services
 from concerns.models import Category, Concern
 from schools.models import Pupil, User
-from tests.conftest import World
+from tests.support.world import World
 
 
 @pytest.fixture

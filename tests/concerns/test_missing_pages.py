@@ -15,8 +15,8 @@ from concerns.missing import absences, episodes
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
 from tests.concerns.missing_records import school_day
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)

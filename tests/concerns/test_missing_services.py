@@ -24,8 +24,8 @@ from concerns.models import MissingEpisode, MissingStep
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
 from tests.concerns.missing_records import school_day
-from tests.conftest import World
-from tests.factories import PupilFactory, member
+from tests.support.factories import PupilFactory, member
+from tests.support.world import World
 
 HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)

@@ -14,8 +14,8 @@ from PIL import Image
 from concerns import services
 from concerns.models import Attachment, Concern, ConcernStatus, DslRecord
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 @pytest.fixture

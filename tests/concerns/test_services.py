@@ -27,8 +27,8 @@ from safeguard.notifications import notification_deliver_email
 from safeguard.signing import content_hash
 from schools import services as school_services
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 @pytest.fixture

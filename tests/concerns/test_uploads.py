@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from concerns.uploads import MAX_BYTES, clean_upload
-from tests.conftest import PDF_BYTES
+from tests.support.world import PDF_BYTES
 
 
 def _jpeg_with_location() -> bytes:

@@ -8,8 +8,8 @@ import pytest
 
 from contacts.services import agency_seed_defaults
 from schools.models import School
-from tests.conftest import World
-from tests.factories import SchoolFactory
+from tests.support.factories import SchoolFactory
+from tests.support.world import World
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.urls import reverse
 from contacts import services
 from contacts.models import Agency
 from contacts.selectors import agency_get_for, agency_list_for
-from tests.conftest import World
+from tests.support.world import World
 
 from .conftest import Authorities
 

@@ -14,7 +14,7 @@ from contacts.selectors import (
     family_contact_list_for,
     family_contacts_for,
 )
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _contact(world: World, pupil=None, **values) -> FamilyContact:

@@ -7,7 +7,7 @@ from django.utils.html import escape
 
 from contacts.models import SchoolKeyContact
 from contacts.selectors import key_contact_list_for, key_roles_for
-from tests.conftest import World
+from tests.support.world import World
 
 
 def test_key_roles_page_lists_the_people_staff_need(client, world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.support.world import World
 
 
 @pytest.mark.parametrize("role", ["staff", "dsl", "head", "admin", "governor", "tso"])

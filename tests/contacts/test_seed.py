@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from contacts.models import Agency
 from contacts.services import agency_seed_defaults, seed_agencies
-from tests.conftest import World
-from tests.factories import SchoolFactory
+from tests.support.factories import SchoolFactory
+from tests.support.world import World
 
 from .conftest import Authorities
 

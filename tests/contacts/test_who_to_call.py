@@ -16,7 +16,7 @@ from django.urls import reverse
 from contacts.models import Agency, AgencyKind
 from contacts.selectors import CallNow, WhoToCall, who_to_call_now
 from safeguard.workdays import LONDON
-from tests.conftest import World
+from tests.support.world import World
 
 from .conftest import Authorities
 
@@ -264,7 +264,7 @@ def test_page_with_hours_not_recorded_on_a_sunday(
 def test_page_for_southend_staff_never_says_the_trust_must_add(
     client, world: World, authorities: Authorities
 ) -> None:
-    from tests.factories import member
+    from tests.support.factories import member
 
     client.force_login(member(authorities.southend, "staff"))
     with mock.patch("contacts.selectors._now", return_value=london(2026, 11, 24, 10, 0)):
@@ -299,7 +299,7 @@ def test_naive_instants_are_refused(authorities: Authorities) -> None:
 def test_page_shows_999_first_then_the_number_answering_now(
     client, world: World, authorities: Authorities
 ) -> None:
-    from tests.factories import member
+    from tests.support.factories import member
 
     person = member(authorities.leicestershire, "staff")
     client.force_login(person)

@@ -7,8 +7,8 @@ import pytest
 from contacts.models import FamilyContact, SchoolKeyContact
 from demo.contacts import seed_demo_contacts
 from schools.models import Pupil
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 @pytest.mark.django_db

@@ -7,8 +7,8 @@ import datetime
 from demo.term_dates import seed_term_dates
 from safeguard import workdays
 from schools.models import SchoolClosure
-from tests.conftest import World
-from tests.factories import SchoolFactory
+from tests.support.factories import SchoolFactory
+from tests.support.world import World
 
 D = datetime.date
 

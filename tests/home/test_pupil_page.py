@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.support.world import World
 
 
 @pytest.fixture

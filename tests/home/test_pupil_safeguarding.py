@@ -13,7 +13,7 @@ from concerns import services as concern_services
 from concerns.missing import absences, episodes
 from safeguard.workdays import working_day_on_or_after
 from tests.concerns.conftest import draft
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _entries(world: World, n: int) -> None:

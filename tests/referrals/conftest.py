@@ -13,7 +13,7 @@ from referrals import services
 from referrals.models import Referral
 from safeguard.workdays import LONDON
 from schools.models import Pupil, School, User
-from tests.conftest import World
+from tests.support.world import World
 
 # A Friday afternoon in the past: the response is due by the end of Monday 16 November 2026.
 FRIDAY_4PM = datetime.datetime(2026, 11, 13, 16, 0, tzinfo=LONDON)

@@ -11,8 +11,8 @@ from django.utils import dateformat, timezone
 
 from audit.models import AccessLog
 from referrals.models import Referral
-from tests.conftest import World
 from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
+from tests.support.world import World
 
 # The referral list: the session and the person, their roles, the acting school, the header's
 # badges, the referrals (with their pupils and agencies) and the counts by state.

@@ -17,8 +17,8 @@ from referrals.models import Referral, ReferralStatus, ReferralUpdate
 from referrals.selectors import referral_counts, referral_list_for, referrals_visible_to
 from safeguard.signing import content_hash
 from safeguard.workdays import LONDON
-from tests.conftest import World
 from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 MONDAY_END = datetime.datetime(2026, 11, 16, 23, 59, 59, 999999, tzinfo=LONDON)
@@ -219,7 +219,7 @@ def test_an_agency_of_another_trust_or_local_authority_is_refused(world: World) 
 
 
 def test_a_concern_must_name_the_pupil(world: World, records: dict) -> None:  # type: ignore[type-arg]
-    from tests.factories import PupilFactory
+    from tests.support.factories import PupilFactory
 
     stranger = PupilFactory(school=world.school)
     with pytest.raises(ValidationError) as caught:

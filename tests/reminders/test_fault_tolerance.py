@@ -27,9 +27,9 @@ from safeguard.tasks import notifications_relay
 from safeguard.workdays import LONDON
 from schools.models import SchoolClosure
 from tests.concerns.conftest import draft
-from tests.conftest import World
 from tests.processes import RedisServer, SmtpServer, Worker, celery_broker, wait_for
 from tests.referrals.conftest import make_referral
+from tests.support.world import World
 
 
 @pytest.fixture

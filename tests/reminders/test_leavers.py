@@ -13,8 +13,8 @@ from reminders.models import Reminder
 from safeguard.workdays import LONDON
 from schools.models import Pupil
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 from transfers.models import Transfer, TransferState
 
 pytestmark = pytest.mark.django_db

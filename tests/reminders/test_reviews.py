@@ -13,7 +13,7 @@ from reminders.models import Reminder
 from safeguard import workdays
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
-from tests.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

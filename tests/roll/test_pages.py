@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from roll import rules
 from schools.models import Pupil
-from tests.conftest import World
 from tests.roll.test_services import UPN_A, UPN_B, details
+from tests.support.world import World
 
 D = datetime.date
 

@@ -18,8 +18,8 @@ from roll import rules, services
 from roll.selectors import pupil_duplicates_for, pupils_with_safeguarding_records
 from safeguard.models import Notification
 from schools.models import Pupil
-from tests.conftest import World
-from tests.factories import PupilFactory, member
+from tests.support.factories import PupilFactory, member
+from tests.support.world import World
 
 D = datetime.date
 

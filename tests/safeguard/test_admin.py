@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import ALL_ROLES, World
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.world import ALL_ROLES, World
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

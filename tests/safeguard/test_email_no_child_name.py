@@ -97,7 +97,7 @@ def _break_a_chain_and_run_the_nightly_check() -> None:
 
     from chronology.models import ChronologyEntry
     from chronology.tasks import verify_all_chains
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     UserFactory(email="platform@safeguard.example", is_superuser=True, is_staff=True)
     entry = ChronologyEntry.objects.order_by("school_id", "sequence")[1]

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.test import override_settings
 from django.urls import include, path
 
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _explode(request: HttpRequest) -> None:

@@ -17,8 +17,8 @@ from safeguard.middleware import SchoolContext
 from safeguard.models import Notification
 from safeguard.notifications import NotificationKind, kind_label, notify
 from safeguard.roles import ROLES, Perm, RoleKey, Scope, roles_with
-from tests.conftest import World
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

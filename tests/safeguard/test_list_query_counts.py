@@ -13,7 +13,7 @@ from django.urls import reverse
 from contacts import services as contact_services
 from schools import services as school_services
 from tests.allegations.conftest import low_level
-from tests.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

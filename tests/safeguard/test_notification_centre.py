@@ -15,8 +15,8 @@ from django.utils import timezone
 from safeguard.models import Notification
 from safeguard.notifications import notification_safe_link, notify
 from schools import services as school_services
-from tests.conftest import World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import World
 
 LIST = "/notifications/"
 

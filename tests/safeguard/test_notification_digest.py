@@ -16,8 +16,8 @@ from safeguard.models import DigestSent, Notification
 from safeguard.notifications import notify
 from safeguard.tasks import notifications_digest
 from schools import services as school_services
-from tests.conftest import World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import World
 
 DAY = datetime.date(2026, 11, 23)
 

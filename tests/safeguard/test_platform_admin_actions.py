@@ -17,8 +17,8 @@ from safeguard.access import access_for
 from safeguard.models import Notification
 from safeguard.roles import Perm
 from schools.models import SchoolMembership, TrustMembership, User
-from tests.conftest import World
-from tests.factories import SchoolFactory, UserFactory
+from tests.support.factories import SchoolFactory, UserFactory
+from tests.support.world import World
 
 ROOT_EMAIL = "root@platform.example"
 

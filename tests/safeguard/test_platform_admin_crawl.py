@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from concerns.models import Concern
 from contacts.models import FamilyContact
 from schools.models import Pupil, School, Trust
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 ROWS_PER_MODEL = 8
 

@@ -13,8 +13,8 @@ from safeguard.access import access_for
 from safeguard.roles import Perm, RoleKey
 from schools import services
 from schools.models import SchoolMembership, User
-from tests.conftest import World
-from tests.factories import SchoolFactory, UserFactory, member
+from tests.support.factories import SchoolFactory, UserFactory, member
+from tests.support.world import World
 
 Y = True
 N = False

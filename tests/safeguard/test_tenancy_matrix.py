@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import ALL_ROLES, Records, World, add_sibling, make_records, make_world
+from tests.support.world import ALL_ROLES, Records, World, add_sibling, make_records, make_world
 
 # One worker runs the whole matrix (`--dist loadgroup`), so its module-scoped world is built once.
 pytestmark = pytest.mark.xdist_group("tenancy-matrix")

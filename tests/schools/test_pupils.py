@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from schools.models import Pupil
 from schools.selectors import pupil_list_for
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 
 @pytest.fixture

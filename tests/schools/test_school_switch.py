@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from schools import services
-from tests.conftest import World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import World
 
 
 def test_switching_changes_the_acting_school_and_its_pupils(client, world: World) -> None:

@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from tests.conftest import World
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.world import World
 
 START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 

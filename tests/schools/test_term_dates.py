@@ -15,7 +15,7 @@ from django.urls import reverse
 from safeguard import workdays
 from schools import services
 from schools.models import SchoolClosure, SchoolHours
-from tests.conftest import World
+from tests.support.world import World
 
 D = datetime.date
 T = datetime.time

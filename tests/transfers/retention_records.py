@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from schools.models import School
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
 from transfers.models import Retention, RetentionBasis
 
 

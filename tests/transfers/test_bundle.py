@@ -29,8 +29,8 @@ from referrals import services as referral_services
 from referrals.models import Referral, ReferralUpdate
 from safeguard.signing import content_hash
 from tests.concerns.conftest import draft
-from tests.conftest import PDF_BYTES, Records, World, make_records
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import PDF_BYTES, Records, World, make_records
 from transfers.export import bundle as bundles
 from transfers.export.bundle import (
     MANIFEST,

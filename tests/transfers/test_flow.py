@@ -22,8 +22,8 @@ from reminders.models import Reminder
 from reminders.services import reviews_run
 from safeguard.models import Notification
 from schools.models import Pupil, SchoolClosure
-from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory, member
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.world import World
 from tests.transfers.flow_fixtures import (  # the fixtures, by name
     LEAVING,
     _start,

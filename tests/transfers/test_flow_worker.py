@@ -9,7 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from safeguard.celery import app
-from tests.conftest import World
+from tests.support.world import World
 from transfers import services
 from transfers.models import Export, ExportState, TransferState
 from transfers.signing.verify import pdf_signature_check

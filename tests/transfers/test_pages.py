@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AccessLog
-from tests.conftest import World
-from tests.factories import SchoolFactory, member
+from tests.support.factories import SchoolFactory, member
+from tests.support.world import World
 from tests.transfers.flow_fixtures import (  # the fixtures, by name
     _start,
     ready,  # noqa: F401
@@ -316,7 +316,7 @@ def _now_text() -> str:
 
 
 def _more_rows(world: World, n: int) -> None:
-    from tests.factories import PupilFactory
+    from tests.support.factories import PupilFactory
 
     for _ in range(n):
         pupil = PupilFactory(school=world.school)

@@ -14,8 +14,8 @@ from weasyprint import HTML
 
 from concerns import services as concern_services
 from schools.models import User
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 from tests.transfers.cp_file_records import (
     ADDENDUM_WORDS,
     PART_1_WORDS,

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from schools.models import Pupil
-from tests.conftest import World
+from tests.support.world import World
 from tests.transfers.cp_file_records import PART_1_WORDS
 from tests.transfers.flow_fixtures import ready  # noqa: F401 (the fixture, by name)
 from tests.transfers.helpers import ReadPdf

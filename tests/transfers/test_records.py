@@ -15,8 +15,8 @@ from concerns import services as concern_services
 from concerns.models import Concern
 from schools.models import User
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 from tests.transfers.cp_file_records import (
     PART_1_WORDS,
     concern_with_part_2,

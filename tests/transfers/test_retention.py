@@ -19,7 +19,7 @@ from chronology.models import ChronologyEntry
 from concerns.models import Concern, ConcernPupil, DslRecord
 from referrals.models import Referral
 from safeguard.workdays import LONDON
-from tests.conftest import World
+from tests.support.world import World
 from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
 from transfers.retention import services as svc
@@ -150,7 +150,7 @@ def test_a_concern_shared_with_a_child_still_kept_keeps_its_words(
 ) -> None:
     from concerns import services as concern_services
     from tests.concerns.conftest import draft
-    from tests.factories import PupilFactory
+    from tests.support.factories import PupilFactory
 
     sibling = PupilFactory(school=world.school, legal_first_name="Sibling")
     concern = concern_services.concern_submit(
@@ -264,7 +264,7 @@ def test_a_concern_shared_with_a_child_in_retention_goes_on_for_the_other(
 ) -> None:
     from concerns import services as concern_services
     from tests.concerns.conftest import draft
-    from tests.factories import PupilFactory
+    from tests.support.factories import PupilFactory
 
     sibling = PupilFactory(school=world.school, legal_first_name="Sibling")
     concern = concern_services.concern_submit(

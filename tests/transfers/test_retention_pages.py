@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AccessLog
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 from tests.transfers.retention_records import retention_record
 from transfers.models import Retention, RetentionBasis
 

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import SchoolClosure
-from tests.conftest import World
-from tests.factories import PupilFactory
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401

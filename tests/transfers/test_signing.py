@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.conftest import World
-from tests.factories import SchoolFactory
+from tests.support.factories import SchoolFactory
+from tests.support.world import World
 from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
 from transfers.signing import keys as signing

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import World
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.world import World
 from transfers.models import SigningKey, TrustCertificateAuthority
 from transfers.signing import keys as signing
 

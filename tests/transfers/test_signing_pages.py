@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import World
+from tests.support.world import World
 from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin
 from transfers.signing import keys as signing

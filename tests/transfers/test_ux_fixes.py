@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.conftest import World
+from tests.support.world import World
 from tests.transfers.flow_fixtures import (  # the fixtures, by name
     _start,
     ready,  # noqa: F401

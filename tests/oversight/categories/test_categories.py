@@ -18,8 +18,8 @@ from oversight.categories import services
 from oversight.models import CategoryChange, CategoryRequest, CategoryRequestStatus
 from safeguard.models import Notification
 from tests.concerns.conftest import draft as make_draft
-from tests.conftest import World
-from tests.factories import TrustFactory, trust_member
+from tests.support.factories import TrustFactory, trust_member
+from tests.support.world import World
 
 
 @pytest.fixture

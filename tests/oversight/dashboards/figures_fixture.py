@@ -21,8 +21,8 @@ from concerns.models import Action, Category, Concern, ConcernPupil, Involvement
 from contacts.models import Agency
 from referrals.models import Referral
 from schools.models import Pupil, School, User
-from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory, member
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.world import World
 
 LONDON = timezone.get_default_timezone()
 NOW = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=LONDON)

@@ -26,7 +26,6 @@ from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.models import QaReview
 from oversight.qa import services as qa_services
 from safeguard.access import forget_access
-from tests.factories import PupilFactory, trust_member
 from tests.oversight.dashboards.figures_fixture import (
     NOW,
     Fixture,
@@ -37,6 +36,7 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_school_a,
 )
 from tests.oversight.qa.records import FULL
+from tests.support.factories import PupilFactory, trust_member
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,6 @@ from oversight.dashboards.figures import (
     school_figures,
     trust_figures,
 )
-from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory, member
 from tests.oversight.dashboards.figures_fixture import (
     NOW,
     TODAY,
@@ -38,6 +36,8 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_school_a,
 )
 from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.world import World
 
 
 @pytest.fixture

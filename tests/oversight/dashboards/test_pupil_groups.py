@@ -35,9 +35,9 @@ from lxml import html as lxml_html
 from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.dashboards.pupil_groups import GROUPS, hide_parts
 from schools.models import Pupil
-from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory, member
 from tests.oversight.dashboards.figures_fixture import NOW, Fixture, add_concern, at, make_fixture
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.world import World
 
 SCHOOL_URL = "/dashboard/"
 TRUST_URL = "/trust/dashboard/"

@@ -29,8 +29,6 @@ from lxml import html as lxml_html
 
 from concerns.models import Category
 from schools.models import Pupil, User
-from tests.conftest import World
-from tests.factories import PupilFactory
 from tests.oversight.dashboards.figures_fixture import (
     NOW,
     Fixture,
@@ -39,6 +37,8 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_school_a,
 )
 from tests.oversight.dashboards.query_pins import SCHOOL_CSV_QUERIES, SCHOOL_PAGE_QUERIES
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 H = datetime.timedelta(hours=1)
 URL = "/dashboard/"

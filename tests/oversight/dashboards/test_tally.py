@@ -10,8 +10,6 @@ import pytest
 from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.dashboards.tally import last_complete_day, tally_refresh
 from oversight.models import ConcernTally, ConcernTallyMark
-from tests.conftest import World
-from tests.factories import PupilFactory, SchoolFactory, member
 from tests.oversight.dashboards.figures_fixture import (
     LONDON,
     NOW,
@@ -23,6 +21,8 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.world import World
 
 
 @pytest.fixture

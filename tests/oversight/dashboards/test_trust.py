@@ -33,7 +33,6 @@ from oversight.dashboards.drilldown.links import Show, drilldown_url
 from oversight.dashboards.figures import outlier_windows
 from safeguard.middleware import ACTING_SCHOOL
 from schools import services as school_services
-from tests.factories import PupilFactory, SchoolFactory, member, trust_member
 from tests.oversight.dashboards.figures_fixture import (
     NOW,
     TODAY,
@@ -44,6 +43,7 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_school_a,
 )
 from tests.oversight.dashboards.query_pins import TRUST_CSV_QUERIES, TRUST_PAGE_QUERIES
+from tests.support.factories import PupilFactory, SchoolFactory, member, trust_member
 
 URL = "/trust/dashboard/"
 WINDOW = outlier_windows(TODAY)[0]  # 24 October to 20 November 2026

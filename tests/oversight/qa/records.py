@@ -14,8 +14,8 @@ from oversight.models import QaReview
 from oversight.qa import services as qa_services
 from schools.models import School, TrustMembership
 from tests.concerns.conftest import draft
-from tests.conftest import World
-from tests.factories import trust_member
+from tests.support.factories import trust_member
+from tests.support.world import World
 
 
 def trust_officer(school: School) -> Any:

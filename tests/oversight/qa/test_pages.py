@@ -16,8 +16,8 @@ from audit.models import AccessLog
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
 from oversight.qa import services as qa_services
 from oversight.terms import current_term
-from tests.conftest import World
 from tests.oversight.qa.records import FULL, concern_in
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def _queries(client: Any, url: str) -> int:
 
 
 def test_list_pages_take_a_fixed_number_of_queries(client, world: World) -> None:
-    from tests.factories import SchoolFactory
+    from tests.support.factories import SchoolFactory
 
     _review(world)
     _review(world, submit=False)

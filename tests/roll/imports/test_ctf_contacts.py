@@ -10,8 +10,8 @@ from django.urls import reverse
 from contacts.models import FamilyContact, FamilyContactChange
 from roll.imports import services
 from schools.models import Pupil
-from tests.conftest import World
 from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

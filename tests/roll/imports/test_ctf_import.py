@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from roll.imports import services
 from schools.models import Pupil, RollImport
-from tests.conftest import World
 from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

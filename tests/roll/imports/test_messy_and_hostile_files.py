@@ -16,8 +16,6 @@ from roll.imports.csv_reader import read_csv
 from roll.imports.fields import ValueProblemError, parse_date
 from safeguard.models import Notification
 from schools.models import Pupil, RollImport
-from tests.conftest import World
-from tests.factories import PupilFactory
 from tests.roll.imports.helpers import (
     csv_bytes,
     ctf_bytes,
@@ -26,6 +24,8 @@ from tests.roll.imports.helpers import (
     preview_ctf,
     upn,
 )
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +360,7 @@ def test_a_pupil_written_by_another_route_during_the_apply_is_refused_not_a_500(
 def test_a_whole_roll_import_never_touches_the_same_trusts_other_school(world: World) -> None:
     """A person keeping the rolls of two schools of one trust imports school A's whole roll:
     school B's pupils (one with a UPN in the file) are never matched, changed or marked as left."""
-    from tests.factories import SchoolFactory, member
+    from tests.support.factories import SchoolFactory, member
 
     sister = SchoolFactory(trust=world.school.trust, name="Gamma School")
     admin = _admin(world)

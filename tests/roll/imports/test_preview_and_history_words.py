@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from roll.imports import services
 from schools.models import Pupil, RollImport
-from tests.conftest import World
-from tests.factories import PupilFactory
 from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
+from tests.support.factories import PupilFactory
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

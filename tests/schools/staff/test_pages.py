@@ -12,8 +12,8 @@ from django.utils.html import escape
 
 from schools.models import MembershipEvent, RoleRequest, User
 from schools.staff import services
-from tests.conftest import World
-from tests.factories import member
+from tests.support.factories import member
+from tests.support.world import World
 
 
 def _signed_in(client: Any, user: User, school: Any = None) -> Any:
@@ -291,7 +291,7 @@ def test_details_page_corrects_a_name_and_says_why_not_for_a_shared_person(
 
 
 def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, client) -> None:
-    from tests.factories import SchoolFactory
+    from tests.support.factories import SchoolFactory
 
     gamma = SchoolFactory(trust=world.school.trust, name="Gamma School", slug="gamma")
     admin = member(gamma, "admin", email="admin@gamma.example")
@@ -310,7 +310,7 @@ def test_a_second_click_on_confirm_by_the_tso_says_it_is_done(world: World, clie
 
 
 def test_a_tso_never_reaches_another_trusts_officers_or_requests(world: World, client) -> None:
-    from tests.factories import SchoolFactory, trust_member
+    from tests.support.factories import SchoolFactory, trust_member
 
     other_trust = world.other_school.trust
     assert other_trust != world.school.trust

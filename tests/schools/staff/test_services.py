@@ -27,8 +27,8 @@ from schools.models import (
 )
 from schools.staff import services
 from schools.staff.tokens import InvitationTokenGenerator, invitation_tokens
-from tests.conftest import World
-from tests.factories import PASSWORD, SchoolFactory, UserFactory, member
+from tests.support.factories import PASSWORD, SchoolFactory, UserFactory, member
+from tests.support.world import World
 
 NEW_PASSWORD = "a lighthouse keeps nine otters"
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 from safeguard.models import Notification
 from schools.models import RoleRequest, User
 from schools.staff import services
-from tests.conftest import World
-from tests.factories import SchoolFactory, member
+from tests.support.factories import SchoolFactory, member
+from tests.support.world import World
 
 
 def _signed_in(client: Client, user: User) -> Client:
