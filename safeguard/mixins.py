@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
-from .access import access_for
+from .http import acting_school_or_403, record_school_context
 from .roles import Perm
 
 
@@ -20,9 +19,7 @@ class SchoolPermissionRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.school = request.schools.acting  # type: ignore[attr-defined]
-        if self.school is None or not access_for(request.user).has(self.required_perm, self.school):
-            raise PermissionDenied
+        self.school = acting_school_or_403(request, self.required_perm)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -45,7 +42,7 @@ class RecordAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        acting = self.request.schools.acting  # type: ignore[attr-defined]
-        kwargs.setdefault("record_school", self.school)
-        kwargs.setdefault("record_school_differs", acting is None or acting.pk != self.school.pk)
+        request = self.request  # type: ignore[attr-defined]  # set by View.setup
+        for key, value in record_school_context(request, self.school).items():
+            kwargs.setdefault(key, value)
         return super().get_context_data(**kwargs)  # type: ignore[misc]
