@@ -77,6 +77,12 @@ class _SubjectFields(forms.Form):
 
 
 class AllegationForm(GovukFormMixin, _SubjectFields):
+    # Naming someone as it is recorded: the service's problems with them show beside the question.
+    FIELD_FOR: dict[str, tuple[str, ...]] = {
+        "user": ("named_user",),
+        "capacity": ("named_capacity",),
+    }
+
     subject_user = forms.ChoiceField(
         label="Their account in Safeguard (optional)",
         required=False,

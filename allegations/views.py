@@ -3,6 +3,7 @@ the selectors (which decide who sees it), call one service, and render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -42,6 +43,19 @@ def _recording_school(request: HttpRequest) -> Any:
     if not selectors.can_record_in(actor=request.user, school=school):
         raise PermissionDenied
     return school
+
+
+def _refusal_beside(field: str, service: Callable[..., Any]) -> Callable[..., Any]:
+    """The service, with its refusal of the adult or pupils chosen (a PermissionDenied giving the
+    reason) shown beside `field` like any other problem with the form."""
+
+    def run(**values: Any) -> Any:
+        try:
+            return service(**values)
+        except PermissionDenied as refusal:
+            raise ValidationError({field: str(refusal)}) from refusal
+
+    return run
 
 
 def _log_view(request: HttpRequest, record: Any, what: str) -> None:
@@ -107,19 +121,17 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
         nameable=nameable,
         chair_ids=selectors.chair_user_ids(chairs=chairs, people=nameable),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            allegation = services.allegation_record(
-                actor=request.user, school=school, low_level=low_level, **form.service_values()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, rename={"user": "named_user"})
-        except PermissionDenied as error:
-            form.add_error("subject_type", str(error))
-        else:
-            messages.success(request, "The allegation is recorded. Tell the LADO today.")
-            return redirect("allegation-detail", pk=allegation.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        _refusal_beside("subject_type", services.allegation_record),
+        school=school,
+        low_level=low_level,
+        data=lambda valid: valid.service_values(),
+        done="The allegation is recorded. Tell the LADO today.",
+        to=lambda allegation: reverse("allegation-detail", args=[allegation.pk]),
+    )
+    return done or render(
         request,
         "allegations/new.html",
         {
@@ -246,30 +258,26 @@ def allegation_named(request: HttpRequest, pk: Any) -> HttpResponse:
     nameable = selectors.nameable_people_for(allegation=allegation)
     chairs = selectors.chairs_for(actor=request.user, school=allegation.school)
     chair_ids = selectors.chair_user_ids(chairs=chairs, people=nameable)
-    form = NameForm(nameable=nameable, chair_ids=chair_ids)
-    if request.method == "POST":
-        remove = request.POST.get("remove")
-        if remove:
-            named = get_or_404(allegation.named_people.select_related("user"), pk=remove)
-            services.allegation_unname_person(
-                actor=request.user, allegation=allegation, named=named
-            )
-            messages.success(request, f"{named.user.full_name} is no longer named.")
-            if named.user_id == request.user.pk:
-                return redirect("allegation-list")
-            return redirect("allegation-named", pk=allegation.pk)
-        form = NameForm(request.POST, nameable=nameable, chair_ids=chair_ids)
-        if form.is_valid():
-            try:
-                services.allegation_name_person(
-                    actor=request.user, allegation=allegation, **form.cleaned_data
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{form.cleaned_data['user'].full_name} is named.")
-                return redirect("allegation-named", pk=allegation.pk)
-    return render(
+    remove = request.POST.get("remove") if request.method == "POST" else None
+    if remove:
+        named = get_or_404(allegation.named_people.select_related("user"), pk=remove)
+        services.allegation_unname_person(actor=request.user, allegation=allegation, named=named)
+        messages.success(request, f"{named.user.full_name} is no longer named.")
+        if named.user_id == request.user.pk:
+            return redirect("allegation-list")
+        return redirect("allegation-named", pk=allegation.pk)
+    form = NameForm(
+        request.POST if request.method == "POST" else None, nameable=nameable, chair_ids=chair_ids
+    )
+    done = run_service(
+        request,
+        form,
+        services.allegation_name_person,
+        allegation=allegation,
+        done=lambda named: f"{named.user.full_name} is named.",
+        to=reverse("allegation-named", args=[allegation.pk]),
+    )
+    return done or render(
         request,
         "allegations/named.html",
         {"allegation": allegation, "form": form, "nameable": nameable, "chairs": chairs},
@@ -292,6 +300,7 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
         governors=governors,
         chair_ids=selectors.chair_user_ids(chairs=chairs, people=governors),
     )
+    # Not run_service: the confirmation page learns where it went (from the session), no message.
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -354,19 +363,15 @@ def low_level_list(request: HttpRequest) -> HttpResponse:
 def low_level_new(request: HttpRequest) -> HttpResponse:
     school = _recording_school(request)
     form = LowLevelForm(request.POST or None, people=selectors.school_people_for(school=school))
-    if request.method == "POST" and form.is_valid():
-        try:
-            concern = services.low_level_record(
-                actor=request.user, school=school, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error("subject_type", str(error))
-        else:
-            messages.success(request, "The low-level concern is recorded.")
-            return redirect("low-level-concern-detail", pk=concern.pk)
-    return render(request, "allegations/low_level_new.html", {"form": form})
+    done = run_service(
+        request,
+        form,
+        _refusal_beside("subject_type", services.low_level_record),
+        school=school,
+        done="The low-level concern is recorded.",
+        to=lambda concern: reverse("low-level-concern-detail", args=[concern.pk]),
+    )
+    return done or render(request, "allegations/low_level_new.html", {"form": form})
 
 
 @login_required
@@ -374,16 +379,16 @@ def low_level_new(request: HttpRequest) -> HttpResponse:
 def low_level_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     concern = selectors.low_level_get_for(actor=request.user, pk=pk)
     form = ResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.low_level_respond(
-                actor=request.user, concern=concern, response=form.cleaned_data["response"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your response is recorded.")
-            return redirect("low-level-concern-detail", pk=concern.pk)
+    done = run_service(
+        request,
+        form,
+        services.low_level_respond,
+        concern=concern,
+        done="Your response is recorded.",
+        to=reverse("low-level-concern-detail", args=[concern.pk]),
+    )
+    if done is not None:
+        return done
     _log_view(request, concern, "low_level_concern")
     return render(
         request,

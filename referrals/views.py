@@ -22,6 +22,7 @@ from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
+from schools.models import Pupil
 from schools.selectors import cp_pupil_get_for
 
 from . import services
@@ -83,6 +84,7 @@ def _make(
     form = ReferralForm(
         request.POST or None, agencies=services.agencies_for_school(school), pupils=pupils
     )
+    # Not run_service: a phone referral's message is a warning (its written follow-up is due today).
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -123,8 +125,6 @@ def referral_make_for_concern(request: HttpRequest, pk: Any) -> HttpResponse:
     if not view.manage:
         raise Http404("No such record.")
     concern = view.concern
-    from schools.models import Pupil
-
     pupils = Pupil.objects.filter(school_id=concern.school_id, involvements__concern=concern)
     return _make(request, concern=concern, pupils=pupils.order_by("legal_last_name"))
 

@@ -137,6 +137,11 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
     """A pupil's details as the roll keeps them (add and change)."""
 
     dates = {"date_of_birth": "the date of birth", "joined_on": "the date the pupil joined"}
+    # Where a service's problem with a date shows: on its first box (as `clean` puts it).
+    FIELD_FOR: dict[str, tuple[str, ...]] = {
+        "date_of_birth": ("date_of_birth_day",),
+        "joined_on": ("joined_on_day",),
+    }
 
     legal_first_name = _text("Legal first name", 100, required="Enter the pupil's legal first name")
     legal_middle_names = _text("Legal middle names", 150)
@@ -259,7 +264,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
             or not self._name_or_birth_changed(fields),
         )
         for field_name, message in problems.items():
-            shown_at = _FORM_FIELD.get(field_name, field_name)
+            shown_at = self.FIELD_FOR.get(field_name, (field_name,))[-1]
             if shown_at not in self.errors:
                 self.add_error(shown_at, message)
         if problems:
@@ -326,9 +331,6 @@ _TEXT_FIELDS = (
     "ethnicity",
     "sen_provision",
 )
-# Where a service's message about a date shows: on the date input's first box.
-_FORM_FIELD = {"date_of_birth": "date_of_birth_day", "joined_on": "joined_on_day"}
-SERVICE_RENAME = _FORM_FIELD
 
 
 class DestinationKind:
@@ -355,6 +357,11 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
     """When the pupil left (or will leave) and where they went."""
 
     dates = {"left_on": "the leaving date"}
+    # Where a service's problem shows: the date on its first box, the words on the choice.
+    FIELD_FOR: dict[str, tuple[str, ...]] = {
+        "left_on": ("left_on_day",),
+        "leaving_destination": ("destination",),
+    }
 
     left_on_day, left_on_month, left_on_year = RollDatesMixin.date_fields("left_on").values()
     destination = forms.ChoiceField(

@@ -7,51 +7,42 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from safeguard.forms import add_service_errors
-from schools.models import School
+from safeguard.http import acting_school_or_403, record_school_context, run_service
+from safeguard.roles import Perm
 
 from . import services
-from .forms import SERVICE_RENAME, LeaverForm, PupilForm
+from .forms import LeaverForm, PupilForm
 from .selectors import pupil_for_roll_keeper
 
 
-def _roll_school(request: HttpRequest) -> School:
-    """The acting school, when the person keeps its roll (the administrator and the DSL)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not services.can_keep_roll(request.user, school):
-        raise PermissionDenied
-    return school
-
-
-def _record_school(request: HttpRequest, school: School) -> dict[str, Any]:
-    acting = request.schools.acting  # type: ignore[attr-defined]
-    return {"record_school": school, "record_school_differs": acting is None or acting != school}
+def _pupil_page(pupil: Any) -> str:
+    return reverse("pupil-detail", args=[pupil.pk])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_add(request: HttpRequest) -> HttpResponse:
-    school = _roll_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_PUPIL_ROLL)
     form = PupilForm(request.POST if request.method == "POST" else None, school=school)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pupil = services.pupil_add(
-                actor=request.user,
-                school=school,
-                different_child=form.cleaned_data["different_child"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, rename=SERVICE_RENAME)
-        else:
-            messages.success(request, f"{pupil.display_name} was added to the roll.")
-            return redirect("pupil-detail", pk=pupil.pk)
-    return render(request, "schools/roll/pupil_form.html", {"form": form, "school": school})
+    done = run_service(
+        request,
+        form,
+        services.pupil_add,
+        school=school,
+        data=lambda valid: {
+            "different_child": valid.cleaned_data["different_child"],
+            **valid.service_fields(),
+        },
+        done=lambda pupil: f"{pupil.display_name} was added to the roll.",
+        to=_pupil_page,
+    )
+    return done or render(request, "schools/roll/pupil_form.html", {"form": form, "school": school})
 
 
 @login_required
@@ -64,27 +55,26 @@ def pupil_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         pupil=pupil,
         initial=PupilForm.initial_for(pupil),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            pupil = services.pupil_update(
-                actor=request.user,
-                pupil=pupil,
-                different_child=form.cleaned_data["different_child"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error, rename=SERVICE_RENAME)
-        else:
-            messages.success(request, f"{pupil.display_name}'s details were changed.")
-            return redirect("pupil-detail", pk=pupil.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.pupil_update,
+        pupil=pupil,
+        data=lambda valid: {
+            "different_child": valid.cleaned_data["different_child"],
+            **valid.service_fields(),
+        },
+        done=lambda changed: f"{changed.display_name}'s details were changed.",
+        to=_pupil_page,
+    )
+    return done or render(
         request,
         "schools/roll/pupil_form.html",
         {
             "form": form,
             "school": pupil.school,
             "pupil": pupil,
-            **_record_school(request, pupil.school),
+            **record_school_context(request, pupil.school),
         },
     )
 
@@ -98,33 +88,27 @@ def pupil_leave(request: HttpRequest, pk: Any) -> HttpResponse:
         pupil=pupil,
         initial=LeaverForm.initial_for(pupil),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            pupil = services.pupil_leave(
-                actor=request.user,
-                pupil=pupil,
-                left_on=form.cleaned_data["left_on"],
-                leaving_destination=form.leaving_destination(),
-            )
-        except ValidationError as error:
-            add_service_errors(
-                form,
-                error,
-                rename={"left_on": "left_on_day", "leaving_destination": "destination"},
-            )
-        else:
-            # The same words whatever records the pupil has: the administrator must not learn
-            # from this page that a child has safeguarding records.
-            messages.success(
-                request,
-                f"{pupil.display_name} was recorded as leaving on {pupil.left_on:%-d %B %Y}. "
-                "Their records are kept.",
-            )
-            return redirect("pupil-detail", pk=pupil.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.pupil_leave,
+        pupil=pupil,
+        data=lambda valid: {
+            "left_on": valid.cleaned_data["left_on"],
+            "leaving_destination": valid.leaving_destination(),
+        },
+        # The same words whatever records the pupil has: the administrator must not learn from
+        # this page that a child has safeguarding records.
+        done=lambda left: (
+            f"{left.display_name} was recorded as leaving on {left.left_on:%-d %B %Y}. "
+            "Their records are kept."
+        ),
+        to=_pupil_page,
+    )
+    return done or render(
         request,
         "schools/roll/pupil_leave.html",
-        {"form": form, "pupil": pupil, **_record_school(request, pupil.school)},
+        {"form": form, "pupil": pupil, **record_school_context(request, pupil.school)},
     )
 
 
@@ -134,6 +118,7 @@ def pupil_leaving_undo(request: HttpRequest, pk: Any) -> HttpResponse:
     pupil = pupil_for_roll_keeper(actor=request.user, pk=pk)
     error = ""
     if request.method == "POST":
+        # Not run_service: a confirmation with no form, so a refusal is said above its button.
         try:
             pupil = services.pupil_leaving_undo(actor=request.user, pupil=pupil)
         except ValidationError as refusal:
@@ -144,5 +129,5 @@ def pupil_leaving_undo(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "schools/roll/pupil_leaving_undo.html",
-        {"pupil": pupil, "error": error, **_record_school(request, pupil.school)},
+        {"pupil": pupil, "error": error, **record_school_context(request, pupil.school)},
     )

@@ -3,23 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
+from django_htmx.middleware import HtmxDetails
 
-from safeguard.access import access_for
 from safeguard.auth import axes_username
-from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403, run_service
 from safeguard.mixins import SchoolPermissionRequiredMixin
 from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
@@ -33,7 +33,7 @@ from .forms import (
     SchoolHoursForm,
     SignInForm,
 )
-from .models import SCHOOL_WEEKDAYS, School
+from .models import SCHOOL_WEEKDAYS, User
 from .selectors import pupil_list_for, school_closure_get_for, school_closure_list_for
 
 PUPILS_PER_PAGE = 50
@@ -63,11 +63,17 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     success_url = reverse_lazy("password_reset_complete")
 
-    def form_valid(self, form: NewPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         # Choosing a new password through the emailed link proves the person owns the account,
         # so it lifts a lock-out (the locked page offers exactly this way back in).
-        axes_reset(username=axes_username(self.request, {"username": self.user.email}))
+        axes_reset(username=axes_username(self.request, {"username": form.user.email}))
         return super().form_valid(form)
+
+
+class _HtmxRequest(HttpRequest):
+    """A request after django-htmx's middleware, which sets `htmx` on every request."""
+
+    htmx: HtmxDetails
 
 
 class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
@@ -77,7 +83,7 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
     template_name = "schools/pupil_list.html"
 
     def get_template_names(self) -> list[str]:
-        htmx = self.request.htmx  # type: ignore[attr-defined]
+        htmx = cast(_HtmxRequest, self.request).htmx
         if htmx and not htmx.boosted and not htmx.history_restore_request:
             return ["schools/_pupil_results.html"]
         return [self.template_name]
@@ -105,21 +111,14 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
 
 
 # Term dates and school hours -------------------------------------------------------------------
-
-
-def _managed_school(request: HttpRequest) -> School:
-    """The acting school, when the person keeps its term dates (the school administrator)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.MANAGE_STAFF, school):
-        raise PermissionDenied
-    return school
+# Kept by whoever keeps the school's staff (the school administrator): Perm.MANAGE_STAFF.
 
 
 @login_required
 @require_GET
 def term_dates(request: HttpRequest) -> HttpResponse:
     """The school's closures and school hours, which every school-day deadline counts with."""
-    school = _managed_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_STAFF)
     calendar = SchoolCalendar.load(school)
     return render(
         request,
@@ -135,19 +134,17 @@ def term_dates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure_add(request: HttpRequest) -> HttpResponse:
-    school = _managed_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_STAFF)
     form = SchoolClosureForm(request.POST or None, school=school)
-    if request.method == "POST" and form.is_valid():
-        try:
-            closure = services.school_closure_create(
-                actor=request.user, school=school, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{closure.name} was added to the term dates.")
-            return redirect("term-dates")
-    return render(request, "schools/closure_form.html", {"form": form, "school": school})
+    done = run_service(
+        request,
+        form,
+        services.school_closure_create,
+        school=school,
+        done=lambda closure: f"{closure.name} was added to the term dates.",
+        to="term-dates",
+    )
+    return done or render(request, "schools/closure_form.html", {"form": form, "school": school})
 
 
 @login_required
@@ -160,15 +157,15 @@ def closure_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         closure=closure,
         initial=SchoolClosureForm.initial_for(closure),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.school_closure_update(actor=request.user, closure=closure, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{closure.name} was changed.")
-            return redirect("term-dates")
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.school_closure_update,
+        closure=closure,
+        done=lambda changed: f"{changed.name} was changed.",
+        to="term-dates",
+    )
+    return done or render(
         request,
         "schools/closure_form.html",
         {"form": form, "school": closure.school, "closure": closure},
@@ -191,17 +188,18 @@ def closure_remove(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def school_hours(request: HttpRequest) -> HttpResponse:
-    school = _managed_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_STAFF)
     calendar = SchoolCalendar.load(school)
     form = SchoolHoursForm(
         request.POST or None, initial=SchoolHoursForm.initial_for(calendar.hours)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.school_hours_set(actor=request.user, school=school, hours=form.hours())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "The school hours were saved.")
-            return redirect("term-dates")
-    return render(request, "schools/school_hours.html", {"form": form, "school": school})
+    done = run_service(
+        request,
+        form,
+        services.school_hours_set,
+        school=school,
+        data=lambda valid: {"hours": valid.hours()},
+        done="The school hours were saved.",
+        to="term-dates",
+    )
+    return done or render(request, "schools/school_hours.html", {"form": form, "school": school})

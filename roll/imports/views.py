@@ -6,15 +6,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from safeguard.access import access_for
 from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403
 from safeguard.roles import Perm
-from schools.models import RollImport, School
+from schools.models import RollImport
 
 from . import services
 from .fields import ROLL_FIELDS, display
@@ -28,19 +28,11 @@ CHOOSE_AGAIN = "Choose the file again"
 SAMPLE_ROWS = 3
 
 
-def _roll_school(request: HttpRequest) -> School:
-    """The acting school, when the person keeps its roll (else 403)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.MANAGE_PUPIL_ROLL, school):
-        raise PermissionDenied
-    return school
-
-
 @login_required
 @require_GET
 def roll_import_list(request: HttpRequest) -> HttpResponse:
     """The school's imports: what each file did, who applied it and when."""
-    school = _roll_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_PUPIL_ROLL)
     imports = list(roll_import_list_for(actor=request.user, school=school)[:HISTORY_SHOWN])
     return render(request, "schools/roll/imports/list.html", {"school": school, "imports": imports})
 
@@ -48,8 +40,9 @@ def roll_import_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roll_import_upload(request: HttpRequest) -> HttpResponse:
-    school = _roll_school(request)
+    school = acting_school_or_403(request, Perm.MANAGE_PUPIL_ROLL)
     form = RollImportUploadForm(request.POST or None, request.FILES or None)
+    # Not run_service: the file is read here, its kind decides the next page, and no message.
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -89,6 +82,7 @@ def roll_import_columns(request: HttpRequest, pk: Any) -> HttpResponse:
         key: str(index) for key, index in roll_import_columns_for(roll_import=roll_import).items()
     }
     form = RollImportColumnsForm(request.POST or None, headings=headings, initial=initial)
+    # Not run_service: a step of the import, which goes on to the preview with no message.
     if request.method == "POST" and form.is_valid():
         try:
             services.roll_import_columns_set(
@@ -189,6 +183,7 @@ def _joiner_details(values: dict[str, Any]) -> list[tuple[str, str]]:
 @require_POST
 def roll_import_apply(request: HttpRequest, pk: Any) -> HttpResponse:
     roll_import = roll_import_get_for(actor=request.user, pk=pk)
+    # Not run_service: a button whose refusal is either beside its tick box or a message.
     try:
         roll_import = services.roll_import_apply(
             actor=request.user,
@@ -213,6 +208,7 @@ def roll_import_apply(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def roll_import_discard(request: HttpRequest, pk: Any) -> HttpResponse:
     roll_import = roll_import_get_for(actor=request.user, pk=pk)
+    # Not run_service: a button, no form; a refusal is told as a message on the next page.
     try:
         services.roll_import_discard(actor=request.user, roll_import=roll_import)
     except ValidationError as error:

@@ -11,14 +11,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
 
 from safeguard.access import access_for
-from safeguard.forms import add_service_errors
+from safeguard.http import acting_school, acting_school_or_403, run_service
 from safeguard.roles import ROLES, Perm
 from schools.models import School
 
@@ -36,18 +36,6 @@ from .forms import (
 from .tokens import invitation_tokens
 
 HISTORY_PER_PAGE = 50
-
-
-def _acting(request: HttpRequest) -> School | None:
-    return request.schools.acting  # type: ignore[attr-defined]
-
-
-def _school_with(request: HttpRequest, perm: Perm) -> School:
-    """The acting school when the person holds `perm` there; a page they may not use is 403."""
-    school = _acting(request)
-    if school is None or not access_for(request.user).has(perm, school):
-        raise PermissionDenied
-    return school
 
 
 def _role_options(form: Any) -> list[dict[str, Any]]:
@@ -81,7 +69,7 @@ def _labelled(events: Any) -> list[Any]:
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Everyone with a role in the acting school: roles here, invited or active, and leavers.
     The head and the DSL read it without the administrator's buttons (docs/adr/0024)."""
-    school = _school_with(request, Perm.VIEW_STAFF_HISTORY)
+    school = acting_school_or_403(request, Perm.VIEW_STAFF_HISTORY)
     rows = selectors.staff_list_for(actor=request.user, school=school)
     return render(
         request,
@@ -99,17 +87,17 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_invite(request: HttpRequest) -> HttpResponse:
-    school = _school_with(request, Perm.MANAGE_STAFF)
+    school = acting_school_or_403(request, Perm.MANAGE_STAFF)
     form = StaffInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.staff_invite(actor=request.user, school=school, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{person.full_name} was invited: an email is on its way.")
-            return redirect("staff-detail", pk=person.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.staff_invite,
+        school=school,
+        done=lambda person: f"{person.full_name} was invited: an email is on its way.",
+        to=lambda person: reverse("staff-detail", args=[person.pk]),
+    )
+    return done or render(
         request,
         "schools/staff/staff_invite.html",
         {
@@ -122,10 +110,8 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 
 def _person(request: HttpRequest, pk: Any) -> tuple[School, selectors.StaffRow]:
-    school = _acting(request)
+    school = acting_school(request)
     if school is None:
-        from django.http import Http404
-
         raise Http404("No such record.")
     return school, selectors.staff_get_for(actor=request.user, school=school, pk=pk)
 
@@ -152,20 +138,16 @@ def staff_roles(request: HttpRequest, pk: Any) -> HttpResponse:
         return redirect("staff-detail", pk=row.person.pk)
     initial = {"roles": [*row.roles, *(r.role for r in row.pending)]}
     form = StaffRolesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_roles_set(
-                actor=request.user,
-                school=school,
-                person=row.person,
-                roles=form.cleaned_data["roles"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{row.person.full_name}'s roles were saved.")
-            return redirect("staff-detail", pk=row.person.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.staff_roles_set,
+        school=school,
+        person=row.person,
+        done=f"{row.person.full_name}'s roles were saved.",
+        to=reverse("staff-detail", args=[row.person.pk]),
+    )
+    return done or render(
         request,
         "schools/staff/staff_roles.html",
         {
@@ -187,17 +169,16 @@ def staff_details(request: HttpRequest, pk: Any) -> HttpResponse:
     shared = services.works_elsewhere(person=person, school=school)
     initial = {"full_name": person.full_name, "job_title": person.job_title}
     form = StaffDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_details_change(
-                actor=request.user, school=school, person=person, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Their name and job title were saved.")
-            return redirect("staff-detail", pk=person.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.staff_details_change,
+        school=school,
+        person=person,
+        done="Their name and job title were saved.",
+        to=reverse("staff-detail", args=[person.pk]),
+    )
+    return done or render(
         request,
         "schools/staff/staff_details.html",
         {"form": form, "school": school, "person": person, "shared": shared},
@@ -208,6 +189,7 @@ def staff_details(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def staff_invite_resend(request: HttpRequest, pk: Any) -> HttpResponse:
     school, row = _person(request, pk)
+    # Not run_service: a button, no form; a refusal is told as a message on the next page.
     try:
         services.staff_invitation_resend(actor=request.user, school=school, person=row.person)
     except ValidationError as error:
@@ -221,6 +203,7 @@ def staff_invite_resend(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def staff_password_reset(request: HttpRequest, pk: Any) -> HttpResponse:
     school, row = _person(request, pk)
+    # Not run_service: a button, no form; a refusal is told as a message on the next page.
     try:
         services.staff_password_reset_send(actor=request.user, school=school, person=row.person)
     except ValidationError as error:
@@ -236,21 +219,19 @@ def staff_leaver(request: HttpRequest, pk: Any) -> HttpResponse:
     """Mark a leaver: every role here taken away and, with none elsewhere, the account off."""
     school, row = _person(request, pk)
     form = StaffLeaverForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            deactivated = services.staff_deactivate(
-                actor=request.user, school=school, person=row.person, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{row.person.full_name} no longer has a role at {school.name}"
-                + (" and their account is switched off." if deactivated else "."),
-            )
-            return redirect("staff-list")
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.staff_deactivate,
+        school=school,
+        person=row.person,
+        done=lambda deactivated: (
+            f"{row.person.full_name} no longer has a role at {school.name}"
+            + (" and their account is switched off." if deactivated else ".")
+        ),
+        to="staff-list",
+    )
+    return done or render(
         request,
         "schools/staff/staff_leaver.html",
         {"form": form, "school": school, "row": row, "person": row.person},
@@ -264,7 +245,7 @@ def staff_leaver(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def staff_history(request: HttpRequest) -> HttpResponse:
     """Every change to who holds which role in the school, newest first."""
-    school = _school_with(request, Perm.VIEW_STAFF_HISTORY)
+    school = acting_school_or_403(request, Perm.VIEW_STAFF_HISTORY)
     events = selectors.staff_history_for(actor=request.user, school=school)
     page = Paginator(events, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _labelled(page.object_list)
@@ -277,7 +258,7 @@ def staff_history(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def role_request_list(request: HttpRequest) -> HttpResponse:
-    school = _acting(request)
+    school = acting_school(request)
     if not selectors.may_see_role_requests(actor=request.user, school=school):
         raise PermissionDenied
     return render(
@@ -318,6 +299,7 @@ def role_request_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def role_request_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
     role_request = selectors.role_request_get_for(actor=request.user, pk=pk)
+    # Not run_service: a button, no form; a refusal is told as a message on the next page.
     try:
         services.role_request_confirm(actor=request.user, role_request=role_request)
     except ValidationError as error:
@@ -336,19 +318,15 @@ def role_request_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
 def role_request_decline(request: HttpRequest, pk: Any) -> HttpResponse:
     role_request = selectors.role_request_get_for(actor=request.user, pk=pk)
     form = RoleDeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.role_request_decline(
-                actor=request.user, role_request=role_request, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, "The role was declined; the school administrator can read why."
-            )
-            return redirect("role-request-list")
-    return _request_page(request, role_request, form)
+    done = run_service(
+        request,
+        form,
+        services.role_request_decline,
+        role_request=role_request,
+        done="The role was declined; the school administrator can read why.",
+        to="role-request-list",
+    )
+    return done or _request_page(request, role_request, form)
 
 
 # --- The trust safeguarding officer: trust roles ------------------------------------------------
@@ -357,7 +335,7 @@ def role_request_decline(request: HttpRequest, pk: Any) -> HttpResponse:
 def _managed_trust(request: HttpRequest) -> Any:
     if not access_for(request.user).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
         raise PermissionDenied
-    return selectors.managed_trust_for(actor=request.user, school=_acting(request))
+    return selectors.managed_trust_for(actor=request.user, school=acting_school(request))
 
 
 @login_required
@@ -382,28 +360,27 @@ def trust_staff_list(request: HttpRequest) -> HttpResponse:
 def trust_staff_invite(request: HttpRequest) -> HttpResponse:
     trust = _managed_trust(request)
     form = TrustInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.trust_role_invite(
-                actor=request.user, trust=trust, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"{person.full_name} was invited as trust safeguarding officer."
-            )
-            return redirect("trust-staff-list")
-    return render(request, "schools/staff/trust_staff_invite.html", {"form": form, "trust": trust})
+    done = run_service(
+        request,
+        form,
+        services.trust_role_invite,
+        trust=trust,
+        done=lambda person: f"{person.full_name} was invited as trust safeguarding officer.",
+        to="trust-staff-list",
+    )
+    return done or render(
+        request, "schools/staff/trust_staff_invite.html", {"form": form, "trust": trust}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def trust_role_remove(request: HttpRequest, pk: Any) -> HttpResponse:
     # A record: a person outside the actor's trust, or an actor keeping no trust, is one 404.
-    trust = selectors.managed_trust_for(actor=request.user, school=_acting(request))
+    trust = selectors.managed_trust_for(actor=request.user, school=acting_school(request))
     person = selectors.trust_member_get_for(actor=request.user, trust=trust, pk=pk)
     if request.method == "POST":
+        # Not run_service: a button, no form; a refusal is told as a message on the next page.
         try:
             services.trust_role_revoke(actor=request.user, trust=trust, person=person)
         except ValidationError as error:

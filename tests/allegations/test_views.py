@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from allegations import services
+from allegations import selectors, services
 from allegations.models import Allegation, AllegationStep, LowLevelConcern, StepKind
 from audit.models import AccessLog
 from chronology.models import ChronologyEntry
@@ -172,6 +172,32 @@ def test_recording_an_allegation_through_the_form(client, world: World) -> None:
     nav = client.get(reverse("home")).content.decode()
     assert 'href="/allegations/"' in nav  # named people get the link too
     assert client.get(reverse("allegation-list")).status_code == 200
+
+
+def test_naming_someone_the_service_refuses_is_told_beside_the_question(
+    client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deputy left the school after the form was opened: the service's refusal about the
+    person named ("user") shows beside the question that named them, and nothing is saved."""
+    monkeypatch.setattr(selectors, "nameable_people_for", lambda *, allegation: [])
+    client.force_login(world.users["head"])
+    response = client.post(
+        reverse("allegation-new"),
+        {
+            "subject_name": "Pat Supply",
+            "subject_type": "supply",
+            "reported_by_name": "Jo Parent",
+            "reported_at": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            "account": "Typed account",
+            "named_user": str(world.users["deputy"].pk),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_named_user-error"' in page
+    assert "Choose someone who works in the school or the trust" in page
+    assert "Typed account" in page
+    assert not Allegation.objects.exists()
 
 
 def test_bad_dates_and_missing_notes_are_explained_and_nothing_typed_is_lost(

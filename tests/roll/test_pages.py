@@ -9,10 +9,12 @@ import re
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from roll import rules
+from roll import services as roll_services
 from schools.models import Pupil
 from tests.roll.test_services import UPN_A, UPN_B, details
 from tests.support.world import World
@@ -391,6 +393,36 @@ def test_leaver_problems_are_shown_beside_the_field(
     assert "There is a problem" in html
     world.pupil.refresh_from_db()
     assert world.pupil.left_on is None
+
+
+def test_a_refusal_the_service_makes_shows_beside_the_field_it_is_about(
+    admin: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Something changed after the form was checked: the service's problems (named by the
+    pupil's fields) show beside the boxes the person typed them in."""
+
+    def refuse(problems: dict[str, str]) -> Any:
+        def service(**_: Any) -> None:
+            raise ValidationError(problems)
+
+        return service
+
+    monkeypatch.setattr(
+        roll_services,
+        "pupil_leave",
+        refuse({"left_on": "The leaving date moved", "leaving_destination": "Say where again"}),
+    )
+    response = admin.post(reverse("pupil-leave", kwargs={"pk": world.pupil.pk}), leave_data())
+    html = page(response)
+    assert response.status_code == 200
+    assert error_beside(html, "left_on") == "The leaving date moved"
+    assert error_beside(html, "id_destination") == "Say where again"
+    assert summary_links(html) == ["id_left_on_day", "id_destination"]
+
+    monkeypatch.setattr(roll_services, "pupil_add", refuse({"date_of_birth": "Born too late"}))
+    html = page(admin.post(reverse("pupil-add"), form_data(upn=UPN_B)))
+    assert error_beside(html, "date_of_birth") == "Born too late"
+    assert summary_links(html) == ["id_date_of_birth_day"]
 
 
 def test_other_destinations_are_kept_in_words(admin: Any, world: World) -> None:
