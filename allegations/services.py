@@ -233,8 +233,120 @@ def _governor_capacity(actor: Any, school: School, governor: User) -> str:
     return f"{governor.job_title or 'Governor'}, chosen by the person who reported it"[:150]
 
 
+def _require_report_answers(
+    *, level: str, subject_name: str, subject_type: str, account: str
+) -> None:
+    """Refuse a report missing what every report needs, or with an answer not offered."""
+    if not subject_name.strip():
+        raise ValidationError({"subject_name": "Enter the name of the adult"})
+    if not account.strip():
+        raise ValidationError({"account": "Describe what happened"})
+    if level not in ("allegation", "low_level"):
+        raise ValidationError({"level": "Choose how serious it is"})
+    if subject_type not in SubjectType.values:
+        raise ValidationError({"subject_type": "Choose who the adult is"})
+
+
+def _require_governor_allowed(
+    governor: User | None, *, about_head: bool, governors: list[User], level: str
+) -> None:
+    """A governor is chosen only for an allegation about the headteacher, from the school's."""
+    if governor is None:
+        return
+    if not about_head:
+        raise ValidationError(
+            {"governor": "Choose a governor only when it is about the headteacher"}
+        )
+    if governor not in governors:
+        raise ValidationError({"governor": "Choose one of the school's governors"})
+    if level != "allegation":
+        # Low-level concerns have no named people: only their handlers (the TSO) see them.
+        raise ValidationError(
+            {
+                "governor": "A low-level concern about the headteacher goes to the trust "
+                "safeguarding officer only: leave this empty, and tell the Chair of Governors "
+                "directly if they should know"
+            }
+        )
+
+
+def _reported_allegation(
+    *,
+    actor: Any,
+    school: School,
+    subject_name: str,
+    subject_role: str,
+    subject_type: str,
+    account: str,
+    happened_at: datetime.datetime,
+    now: datetime.datetime,
+    governor: User | None,
+) -> Allegation:
+    """A member of staff's report filed as an allegation, the governor they chose named on it."""
+    record = Allegation(
+        school=school,
+        subject_name=subject_name.strip(),
+        subject_role=subject_role.strip(),
+        subject_type=subject_type,
+        reported_by_name=actor.full_name,
+        reported_by_role=actor.job_title,
+        reported_at=now,
+        account=account.strip(),
+        source=Source.STAFF_REPORT,
+        created_by=actor,
+        lado_due_at=within_working_days(now, 1),
+    )
+    record.full_clean()
+    record.save()
+    _step(
+        allegation=record,
+        actor=actor,
+        kind=StepKind.REPORTED,
+        occurred_at=now,
+        details=(
+            f"Reported in Safeguard by {actor.full_name}. "
+            f"It happened on or about {_when(happened_at)}."
+        ),
+    )
+    if governor is not None:
+        # The report's own notification tells them.
+        _name(record, governor, _governor_capacity(actor, school, governor), actor, tell_them=False)
+    return record
+
+
+def _reported_low_level(
+    *,
+    actor: Any,
+    school: School,
+    subject_name: str,
+    subject_role: str,
+    subject_type: str,
+    account: str,
+    happened_at: datetime.datetime,
+    now: datetime.datetime,
+) -> LowLevelConcern:
+    """A member of staff's report filed as a low-level concern."""
+    record = LowLevelConcern(
+        school=school,
+        subject_name=subject_name.strip(),
+        subject_role=subject_role.strip(),
+        subject_type=subject_type,
+        subject_key=search_key(subject_name),
+        observed=account.strip(),
+        observed_at=happened_at,
+        reported_by_name=actor.full_name,
+        reported_by_role=actor.job_title,
+        reported_at=now,
+        source=Source.STAFF_REPORT,
+        created_by=actor,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
 @transaction.atomic
-def concern_about_adult_report(  # noqa: C901
+def concern_about_adult_report(
     *,
     actor: Any,
     school: School,
@@ -255,32 +367,12 @@ def concern_about_adult_report(  # noqa: C901
     """
     if not access_for(actor).has(Perm.LOG_CONCERN, school):
         raise PermissionDenied("Only the school's staff report concerns about adults here.")
-    if not subject_name.strip():
-        raise ValidationError({"subject_name": "Enter the name of the adult"})
-    if not account.strip():
-        raise ValidationError({"account": "Describe what happened"})
-    if level not in ("allegation", "low_level"):
-        raise ValidationError({"level": "Choose how serious it is"})
-    if subject_type not in SubjectType.values:
-        raise ValidationError({"subject_type": "Choose who the adult is"})
+    _require_report_answers(
+        level=level, subject_name=subject_name, subject_type=subject_type, account=account
+    )
     about_head = subject_type == SubjectType.HEADTEACHER
     governors = selectors.governors_for(school=school) if about_head else []
-    if governor is not None:
-        if not about_head:
-            raise ValidationError(
-                {"governor": "Choose a governor only when it is about the headteacher"}
-            )
-        if governor not in governors:
-            raise ValidationError({"governor": "Choose one of the school's governors"})
-        if level != "allegation":
-            # Low-level concerns have no named people: only their handlers (the TSO) see them.
-            raise ValidationError(
-                {
-                    "governor": "A low-level concern about the headteacher goes to the trust "
-                    "safeguarding officer only: leave this empty, and tell the Chair of Governors "
-                    "directly if they should know"
-                }
-            )
+    _require_governor_allowed(governor, about_head=about_head, governors=governors, level=level)
     if not selectors.handlers_for(school=school, about_headteacher=about_head) and governor is None:
         # Nobody could read it: say so, with what to do instead, rather than file it where no
         # one looks.
@@ -290,58 +382,29 @@ def concern_about_adult_report(  # noqa: C901
     _not_future("happened_at", happened_at, "date and time it happened")
     record: Allegation | LowLevelConcern
     if level == "allegation":
-        record = Allegation(
-            school=school,
-            subject_name=subject_name.strip(),
-            subject_role=subject_role.strip(),
-            subject_type=subject_type,
-            reported_by_name=actor.full_name,
-            reported_by_role=actor.job_title,
-            reported_at=now,
-            account=account.strip(),
-            source=Source.STAFF_REPORT,
-            created_by=actor,
-            lado_due_at=within_working_days(now, 1),
-        )
-        record.full_clean()
-        record.save()
-        _step(
-            allegation=record,
+        record = _reported_allegation(
             actor=actor,
-            kind=StepKind.REPORTED,
-            occurred_at=now,
-            details=(
-                f"Reported in Safeguard by {actor.full_name}. "
-                f"It happened on or about {_when(happened_at)}."
-            ),
+            school=school,
+            subject_name=subject_name,
+            subject_role=subject_role,
+            subject_type=subject_type,
+            account=account,
+            happened_at=happened_at,
+            now=now,
+            governor=governor,
         )
-        if governor is not None:
-            # The report's own notification tells them.
-            _name(
-                record,
-                governor,
-                _governor_capacity(actor, school, governor),
-                actor,
-                tell_them=False,
-            )
         link, kind = _link("allegation-detail", record.pk), "allegation_reported"
     else:
-        record = LowLevelConcern(
+        record = _reported_low_level(
+            actor=actor,
             school=school,
-            subject_name=subject_name.strip(),
-            subject_role=subject_role.strip(),
+            subject_name=subject_name,
+            subject_role=subject_role,
             subject_type=subject_type,
-            subject_key=search_key(subject_name),
-            observed=account.strip(),
-            observed_at=happened_at,
-            reported_by_name=actor.full_name,
-            reported_by_role=actor.job_title,
-            reported_at=now,
-            source=Source.STAFF_REPORT,
-            created_by=actor,
+            account=account,
+            happened_at=happened_at,
+            now=now,
         )
-        record.full_clean()
-        record.save()
         link, kind = _link("low-level-concern-detail", record.pk), "low_level_concern_reported"
     recipients = selectors.handlers_for(school=school, about_headteacher=about_head)
     if governor is not None:

@@ -226,8 +226,65 @@ def referral_record_follow_up(
     return update
 
 
+def _require_outcome_allowed(
+    referral: Referral, *, occurred_at: datetime.datetime, outcome: str, notes: str
+) -> None:
+    """Refuse an outcome the referral cannot take: one already recorded and not escalated, no
+    outcome chosen, one dated before the escalation it answers, or "other" not described."""
+    if referral.status == ReferralStatus.CLOSED:
+        raise ValidationError(
+            {
+                "kind": "This referral already has its outcome. If you disagree with the "
+                "decision, escalate it first; then record the new outcome."
+            }
+        )
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Choose the outcome"})
+    escalated = referral.updates.filter(kind=UpdateKind.ESCALATED).order_by("-occurred_at")
+    latest = escalated.values_list("occurred_at", flat=True).first()
+    if referral.outcome_at and latest and occurred_at < latest:
+        when = timezone.localtime(latest)
+        raise ValidationError(
+            {
+                "occurred_at": "The new outcome cannot be before the escalation "
+                f"({when:%d/%m/%Y %H:%M})"
+            }
+        )
+    if outcome == Outcome.OTHER and not notes.strip():
+        raise ValidationError({"notes": "Describe the outcome"})
+
+
+def _referral_answered(referral: Referral, update: ReferralUpdate) -> None:
+    """The referral as the response leaves it: acknowledged (the first time), or closed with
+    its outcome."""
+    changed = ["updated_at"]
+    if update.kind == UpdateKind.ACKNOWLEDGED and referral.acknowledged_at is None:
+        referral.acknowledged_at = update.occurred_at
+        changed.append("acknowledged_at")
+    if update.kind == UpdateKind.OUTCOME:
+        referral.outcome, referral.outcome_at = update.outcome, update.occurred_at
+        referral.status = ReferralStatus.CLOSED
+        changed += ["outcome", "outcome_at", "status"]
+    referral.save(update_fields=changed)
+
+
+def _response_in_words(referral: Referral, update: ReferralUpdate) -> str:
+    """The chronology entry's details for a response (its words are signed: keep them)."""
+    ref = f" Reference {update.agency_reference}." if update.agency_reference else ""
+    note = f" {update.notes}" if update.notes else ""
+    if update.kind == UpdateKind.OUTCOME:
+        return (
+            f"Outcome of the referral to {referral.agency_name}: "
+            f"{update.get_outcome_display()} (from {update.source}).{ref}{note}"
+        )
+    if update.kind == UpdateKind.ACKNOWLEDGED:
+        return f"{referral.agency_name} acknowledged the referral ({update.source}).{ref}{note}"
+    details = f"Information from {update.source} about the referral to {referral.agency_name}."
+    return details + f"{ref}{note}"
+
+
 @transaction.atomic
-def referral_record_response(  # noqa: C901
+def referral_record_response(
     *,
     actor: Any,
     referral: Referral,
@@ -248,27 +305,7 @@ def referral_record_response(  # noqa: C901
     if not source.strip():
         raise ValidationError({"source": "Enter who it came from"})
     if kind == UpdateKind.OUTCOME:
-        if referral.status == ReferralStatus.CLOSED:
-            raise ValidationError(
-                {
-                    "kind": "This referral already has its outcome. If you disagree with the "
-                    "decision, escalate it first; then record the new outcome."
-                }
-            )
-        if outcome not in Outcome.values:
-            raise ValidationError({"outcome": "Choose the outcome"})
-        escalated = referral.updates.filter(kind=UpdateKind.ESCALATED).order_by("-occurred_at")
-        latest = escalated.values_list("occurred_at", flat=True).first()
-        if referral.outcome_at and latest and occurred_at < latest:
-            when = timezone.localtime(latest)
-            raise ValidationError(
-                {
-                    "occurred_at": "The new outcome cannot be before the escalation "
-                    f"({when:%d/%m/%Y %H:%M})"
-                }
-            )
-        if outcome == Outcome.OTHER and not notes.strip():
-            raise ValidationError({"notes": "Describe the outcome"})
+        _require_outcome_allowed(referral, occurred_at=occurred_at, outcome=outcome, notes=notes)
     else:
         outcome = ""
     if kind == UpdateKind.NOTE and not notes.strip():
@@ -283,28 +320,8 @@ def referral_record_response(  # noqa: C901
         agency_reference=agency_reference,
         notes=notes,
     )
-    changed = ["updated_at"]
-    if kind == UpdateKind.ACKNOWLEDGED and referral.acknowledged_at is None:
-        referral.acknowledged_at = occurred_at
-        changed.append("acknowledged_at")
-    if kind == UpdateKind.OUTCOME:
-        referral.outcome, referral.outcome_at = outcome, occurred_at
-        referral.status = ReferralStatus.CLOSED
-        changed += ["outcome", "outcome_at", "status"]
-    referral.save(update_fields=changed)
-    ref = f" Reference {update.agency_reference}." if update.agency_reference else ""
-    note = f" {update.notes}" if update.notes else ""
-    if kind == UpdateKind.OUTCOME:
-        details = (
-            f"Outcome of the referral to {referral.agency_name}: "
-            f"{update.get_outcome_display()} (from {update.source}).{ref}{note}"
-        )
-    elif kind == UpdateKind.ACKNOWLEDGED:
-        details = f"{referral.agency_name} acknowledged the referral ({update.source}).{ref}{note}"
-    else:
-        details = f"Information from {update.source} about the referral to {referral.agency_name}."
-        details += f"{ref}{note}"
-    _chronicle(referral, update, EntryKind.REFERRAL_RESPONSE, details)
+    _referral_answered(referral, update)
+    _chronicle(referral, update, EntryKind.REFERRAL_RESPONSE, _response_in_words(referral, update))
     return update
 
 

@@ -102,13 +102,25 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(data: bytes) -> CsvTable:  # noqa: C901
+def read_csv(data: bytes) -> CsvTable:
     """The headings and rows of a CSV file; refuses (FileRefusedError) what cannot be read."""
     if not data.strip():
         raise FileRefusedError("The file is empty")
     text, encoding = decode(data)
     # NULs are kept as a visible mark, so the row that held one is reported, not the file refused.
-    text = text.replace("\x00", UNREADABLE)
+    text, delimiter = _delimited(text.replace("\x00", UNREADABLE))
+    records = _records(text, delimiter)
+    heading_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if heading_index is None:
+        raise FileRefusedError("The file is empty")
+    headings = _headings(records[heading_index])
+    rows = _pupil_rows(records, after=heading_index, width=len(headings))
+    return CsvTable(headings=headings, rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def _delimited(text: str) -> tuple[str, str]:
+    """The text without Excel's "sep=" line, and its delimiter: the one that line names, else
+    the one the heading row has most of."""
     sep = _SEP_LINE.match(text)
     if sep:
         text = text[sep.end() :]
@@ -116,6 +128,11 @@ def read_csv(data: bytes) -> CsvTable:  # noqa: C901
     delimiter = sniff_delimiter(first_line)
     if sep and sep.group(1) in DELIMITERS:
         delimiter = sep.group(1)
+    return text, delimiter
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """Every line of the file as its cells, blank lines included (they count as rows)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
     try:
@@ -129,12 +146,12 @@ def read_csv(data: bytes) -> CsvTable:  # noqa: C901
                 "not a roll export. Check the file"
             ) from None
         raise FileRefusedError(f"Row {row} could not be read: {error}") from None
-    heading_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
-    if heading_index is None:
-        raise FileRefusedError("The file is empty")
-    headings = [
-        " ".join(h.replace("\ufeff", "").split())[:LONGEST_HEADING] for h in records[heading_index]
-    ]
+    return records
+
+
+def _headings(record: list[str]) -> list[str]:
+    """The heading row's cells, tidied and bounded; refuses a row that is not a roll's."""
+    headings = [" ".join(h.replace("\ufeff", "").split())[:LONGEST_HEADING] for h in record]
     if len(headings) > MOST_COLUMNS:
         raise FileRefusedError(
             f"The file has {len(headings)} columns: a roll export has far fewer. Check it is the "
@@ -145,16 +162,21 @@ def read_csv(data: bytes) -> CsvTable:  # noqa: C901
             "The file has only one column: it may not be a CSV file. Export the roll from the "
             "MIS as CSV, with a heading row and one pupil per row"
         )
+    return headings
+
+
+def _pupil_rows(records: list[list[str]], *, after: int, width: int) -> list[list]:
+    """The rows below the heading as [spreadsheet row number, cells padded or cut to `width`]."""
     rows: list[list] = []
-    for index in range(heading_index + 1, len(records)):
+    for index in range(after + 1, len(records)):
         cells = records[index]
         if not any(c.strip() for c in cells):
             continue  # a blank line: still counted, so later row numbers match the spreadsheet
-        cells = (cells + [""] * len(headings))[: len(headings)]
+        cells = (cells + [""] * width)[:width]
         rows.append([index + 1, cells])
         if len(rows) > MOST_ROWS:
             raise FileRefusedError(
                 f"The file has more than {MOST_ROWS:,} pupil rows: a school's roll is smaller. "
                 "Check it is the right file"
             )
-    return CsvTable(headings=headings, rows=rows, encoding=encoding, delimiter=delimiter)
+    return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,50 +294,67 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _clean_one(field: RollField, raw: str) -> Any:  # noqa: C901
+def _clean_text(field: RollField, text: str) -> str:
+    if text.startswith(FORMULA_STARTS):
+        raise ValueProblemError(
+            f"“{_short(text)}” looks like a spreadsheet formula, not a {field.label.lower()}"
+        )
+    if field.max_length and len(text) > field.max_length:
+        raise ValueProblemError(
+            f"The {field.label.lower()} is longer than {field.max_length} characters"
+        )
+    if field.required and not text:
+        raise ValueProblemError(f"Enter the {field.label.lower()}")
+    return " ".join(text.split())
+
+
+def _clean_upn(field: RollField, text: str) -> str:
+    upn = text.upper()
+    if problem := upn_problem(upn):
+        raise ValueProblemError(problem)
+    return upn
+
+
+def _clean_date(field: RollField, text: str) -> str | None:
+    if not text:
+        if field.required:
+            raise ValueProblemError(f"Enter the {field.label.lower()}")
+        return None
+    return parse_date(text).isoformat()
+
+
+def _clean_year(field: RollField, text: str) -> str:
+    if not text:
+        raise ValueProblemError("Enter the year group")
+    return parse_year_group(text)
+
+
+def _clean_ethnicity(field: RollField, text: str) -> str:
+    if problem := ethnicity_problem(text):
+        raise ValueProblemError(problem)
+    return text.upper()
+
+
+# How a cell of each kind of field becomes a value (RollField.kind).
+_CLEAN_BY_KIND: dict[str, Callable[[RollField, str], Any]] = {
+    "text": _clean_text,
+    "upn": _clean_upn,
+    "date": _clean_date,
+    "year": _clean_year,
+    "gender": lambda field, text: parse_gender(text),
+    "sen": lambda field, text: parse_sen(text),
+    "ethnicity": _clean_ethnicity,
+    "bool": lambda field, text: parse_yes_no(text),
+}
+
+
+def _clean_one(field: RollField, raw: str) -> Any:
     text = raw.strip()
     if UNREADABLE in text:
         raise ValueProblemError(
             "This cell holds a character that is not text (a NUL or unreadable byte)"
         )
-    if field.kind == "text":
-        if text.startswith(FORMULA_STARTS):
-            raise ValueProblemError(
-                f"“{_short(text)}” looks like a spreadsheet formula, not a {field.label.lower()}"
-            )
-        if field.max_length and len(text) > field.max_length:
-            raise ValueProblemError(
-                f"The {field.label.lower()} is longer than {field.max_length} characters"
-            )
-        if field.required and not text:
-            raise ValueProblemError(f"Enter the {field.label.lower()}")
-        return " ".join(text.split())
-    if field.kind == "upn":
-        upn = text.upper()
-        if problem := upn_problem(upn):
-            raise ValueProblemError(problem)
-        return upn
-    if field.kind == "date":
-        if not text:
-            if field.required:
-                raise ValueProblemError(f"Enter the {field.label.lower()}")
-            return None
-        return parse_date(text).isoformat()
-    if field.kind == "year":
-        if not text:
-            raise ValueProblemError("Enter the year group")
-        return parse_year_group(text)
-    if field.kind == "gender":
-        return parse_gender(text)
-    if field.kind == "sen":
-        return parse_sen(text)
-    if field.kind == "ethnicity":
-        if problem := ethnicity_problem(text):
-            raise ValueProblemError(problem)
-        return text.upper()
-    if field.kind == "bool":
-        return parse_yes_no(text)
-    raise AssertionError(field.kind)
+    return _CLEAN_BY_KIND[field.kind](field, text)
 
 
 def clean_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

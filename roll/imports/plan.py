@@ -73,7 +73,246 @@ def _as_read(raw: dict[str, Any], *keys: str) -> str:
     return " ".join(part for part in parts if part)[:LONGEST_NAME]
 
 
-def build_plan(  # noqa: C901
+class _PlanBuilder:
+    """The rows read one by one against the school's roll: the joiners, changes and pupils left
+    unchanged, and the problems (each naming the pupil of the row, as the file names them)."""
+
+    def __init__(self, *, school: School, rows: list[dict[str, Any]], today: datetime.date) -> None:
+        self.today = today
+        self.pupils = list(Pupil.objects.filter(school=school))
+        self.by_upn = {p.upn: p for p in self.pupils if p.upn}
+        self.by_admission: dict[str, list[Pupil]] = defaultdict(list)
+        self.by_name: dict[tuple[str, str, str], list[Pupil]] = defaultdict(list)
+        for existing in self.pupils:
+            if existing.admission_number:
+                self.by_admission[existing.admission_number.upper()].append(existing)
+            name_key = _name_key(
+                existing.legal_first_name,
+                existing.legal_last_name,
+                existing.date_of_birth.isoformat(),
+            )
+            self.by_name[name_key].append(existing)
+        self.upn_rows: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            upn = (row["values"].get("upn") or "").strip().upper()
+            if upn:
+                self.upn_rows[upn].append(row["row"])
+        self.problems: list[dict[str, Any]] = []
+        # The pupil of the row being read, as the file names them, so each problem says whose.
+        self.reading: dict[str, str] = {"name": "", "upn": ""}
+        self.joiners: list[dict[str, Any]] = []
+        self.changes: list[dict[str, Any]] = []
+        self.unchanged = 0
+        self.matched: dict[Any, dict[str, Any]] = {}
+        self.joiner_names: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def problem(self, row: dict[str, Any], key: str | None, message: str) -> None:
+        label = FIELDS[key].label if key else ""
+        self.problems.append(
+            {
+                "row": row["row"],
+                "where": row["where"],
+                "field": label,
+                "message": message,
+                **self.reading,
+            }
+        )
+
+    def read(self, row: dict[str, Any]) -> None:
+        """One row: a joiner, a change, unchanged, or only its problems."""
+        values, value_problems = clean_values(row["values"])
+        self.reading.update(
+            name=_as_read(row["values"], "legal_first_name", "legal_last_name"),
+            upn=_as_read(row["values"], "upn"),
+        )
+        problems_before = len(self.problems)
+        for key, message in value_problems:
+            self.problem(row, key, message)
+        self._check_upn_and_birth(row, values)
+        pupil, how = _match(values, self.by_upn, self.by_admission, self.by_name)
+        if pupil is None:
+            self._join(row, values, problems_before)
+        elif not self._refused_match(row, values, pupil, how):
+            self.matched[pupil.pk] = row
+            self._change(row, values, pupil, problems_before)
+
+    def _check_upn_and_birth(self, row: dict[str, Any], values: dict[str, Any]) -> None:
+        """A UPN given on another row too, and a date of birth out of the row's year group."""
+        upn = values.get("upn") or ""
+        if upn and len(self.upn_rows[upn]) > 1:
+            others = [str(n) for n in self.upn_rows[upn] if n != row["row"]]
+            self.problem(
+                row, "upn", f"The UPN {upn} is also in {_rows_word(row)} {', '.join(others)}"
+            )
+        if "date_of_birth" in values and values["date_of_birth"]:
+            dob = datetime.date.fromisoformat(values["date_of_birth"])
+            if reason := date_of_birth_problem(
+                dob, year_group=values.get("year_group", ""), today=self.today
+            ):
+                self.problem(row, "date_of_birth", reason)
+
+    def _refused_match(
+        self, row: dict[str, Any], values: dict[str, Any], pupil: Pupil, how: str
+    ) -> bool:
+        """Report a match that must not be applied; True if the row is refused for it."""
+        upn = values.get("upn") or ""
+        if upn and pupil.upn and pupil.upn != upn:
+            self.problem(
+                row,
+                "upn",
+                f"This row matches {pupil.legal_first_name} {pupil.legal_last_name} (by {how}), "
+                f"who is on the roll with the UPN {pupil.upn}, not {upn}: correct the UPN in the "
+                "MIS or on the roll",
+            )
+        elif how == "admission number" and _another_child(pupil, values):
+            # An admission number reused, or mistyped, must never turn one child's roll entry
+            # (and every safeguarding record on it) into another child's.
+            self.problem(
+                row,
+                "admission_number",
+                f"The admission number {values.get('admission_number')} is "
+                f"{pupil.legal_first_name} {pupil.legal_last_name}'s on the roll, born "
+                f"{long_date(pupil.date_of_birth)}, but this row is a different name or date of "
+                "birth: check the admission number in the MIS",
+            )
+        elif how == "UPN" and _another_child(pupil, values, both=True):
+            # A UPN copied from another child's line passes the check letter: a new first name
+            # and a new date of birth at once is another child, not a correction.
+            self.problem(
+                row,
+                "upn",
+                f"The UPN {upn} is {pupil.legal_first_name} {pupil.legal_last_name}'s on the "
+                f"roll, born {long_date(pupil.date_of_birth)}, but this row has another first name "
+                "and date of birth: check the UPN in the MIS",
+            )
+        elif pupil.pk in self.matched:
+            self.problem(
+                row,
+                None,
+                f"This row and {self.matched[pupil.pk]['where']} are both "
+                f"{pupil.legal_first_name} {pupil.legal_last_name}: a pupil can be in the file "
+                "only once",
+            )
+        else:
+            return False
+        return True
+
+    def _join(self, row: dict[str, Any], values: dict[str, Any], problems_before: int) -> None:
+        """A row matching no pupil: a joiner, unless something stops it joining as it is."""
+        upn = values.get("upn") or ""
+        same = _name_key(
+            values.get("legal_first_name") or "",
+            values.get("legal_last_name") or "",
+            values.get("date_of_birth") or "",
+        )
+        earlier = self.joiner_names.get(same) if all(same) else None
+        # Two different UPNs are two children as far as the DfE knows; without one, the same
+        # name and date of birth is the same child twice.
+        if earlier is not None and not (upn and earlier[1] and upn != earlier[1]):
+            self.problem(
+                row,
+                None,
+                f"This row and {earlier[0]} are the same pupil (the same legal name and date "
+                "of birth): a pupil can be in the file only once",
+            )
+        self.joiner_names.setdefault(same, (row["where"], upn))
+        missing = [key for key in REQUIRED if not values.get(key)]
+        for absent in missing:
+            if absent not in row["values"]:  # blank cells were reported by clean_values
+                self.problem(
+                    row, absent, f"The file does not give the {FIELDS[absent].label.lower()}"
+                )
+        if values.get("left_on"):
+            self.problem(
+                row,
+                "left_on",
+                "This pupil is not on the roll and the file gives a leaving date: leave "
+                "pupils who have left out of the file",
+            )
+        if values.get("joined_on"):
+            _dates_problems(
+                row,
+                self.problem,
+                joined_on=_date(values["joined_on"]),
+                left_on=None,
+                date_of_birth=_date(values.get("date_of_birth")),
+                check_joined=True,
+                check_left=False,
+                today=self.today,
+            )
+        if len(self.problems) > problems_before:
+            return  # listed under the problems only: it cannot join as it is
+        self.joiners.append(
+            {
+                "where": row["where"],
+                "name": _pupil_name(values),
+                "values": {k: values[k] for k in FIELDS if k in values},
+                "extra": row.get("extra") or {},
+            }
+        )
+
+    def _change(
+        self, row: dict[str, Any], values: dict[str, Any], pupil: Pupil, problems_before: int
+    ) -> None:
+        """A row matching a pupil: what it changes, field by field, or nothing."""
+        fields = _changed_fields(pupil, values)
+        comes_back = bool(
+            pupil.left_on and not values.get("left_on") and pupil.left_on <= self.today
+        )
+        if ("joined_on" in fields or "left_on" in fields) and _dates_problems(
+            row,
+            self.problem,
+            joined_on=_date(values.get("joined_on")) or pupil.joined_on,
+            left_on=None if comes_back else _date(values.get("left_on")) or pupil.left_on,
+            date_of_birth=_date(values.get("date_of_birth")) or pupil.date_of_birth,
+            check_joined="joined_on" in fields,
+            check_left="left_on" in fields,
+            today=self.today,
+        ):
+            # The roll's own rules (and the database's: never left before joining), so a file
+            # cannot make the apply fail half-way or keep a date no person could type.
+            return
+        if comes_back:
+            # In the file, with no leaving date, but marked as left here: back on the roll.
+            fields["left_on"] = {
+                "old": display("left_on", stored(pupil, "left_on")),
+                "new": "(blank)",
+                "value": None,
+            }
+        if len(self.problems) > problems_before:
+            return  # listed under the problems only, not as a change
+        if not fields:
+            self.unchanged += 1
+            return
+        self.changes.append(
+            {
+                "pupil": str(pupil.pk),
+                "where": row["where"],
+                "name": pupil.display_name,
+                "upn": pupil.upn,
+                "fields": fields,
+            }
+        )
+
+    def leavers(self, file_date: datetime.date) -> list[dict[str, Any]]:
+        """The pupils on the roll on the file's date whom no row matched, by name."""
+        leavers = [
+            {
+                "pupil": str(existing.pk),
+                "name": existing.display_name,
+                "upn": existing.upn,
+                "year_group": display("year_group", existing.year_group),
+                "left_on": max(file_date, existing.joined_on).isoformat(),
+            }
+            for existing in self.pupils
+            if existing.left_on is None
+            and existing.joined_on <= file_date
+            and existing.pk not in self.matched
+        ]
+        return sorted(leavers, key=lambda leaver: leaver["name"])
+
+
+def build_plan(
     *,
     school: School,
     rows: list[dict[str, Any]],
@@ -83,241 +322,40 @@ def build_plan(  # noqa: C901
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The plan for `rows` ({"row", "where", "values": raw text by field, "extra"}) against the
     school's roll, and the problems ({"row", "where", "field", "message"}) that stop it."""
-    problems: list[dict[str, Any]] = []
-
-    # The pupil of the row being read, as the file names them, so each problem says whose it is.
-    reading: dict[str, str] = {"name": "", "upn": ""}
-
-    def problem(row: dict[str, Any], key: str | None, message: str) -> None:
-        label = FIELDS[key].label if key else ""
-        problems.append(
-            {
-                "row": row["row"],
-                "where": row["where"],
-                "field": label,
-                "message": message,
-                **reading,
-            }
-        )
-
-    pupils = list(Pupil.objects.filter(school=school))
+    builder = _PlanBuilder(school=school, rows=rows, today=today)
     # Hashed from the very pupils the plan is built on: hashing a second read would let an edit
     # made between the two reads pass the apply's check with a plan that never saw it.
-    fingerprint = _fingerprint_of(pupils)
-    by_upn = {p.upn: p for p in pupils if p.upn}
-    by_admission: dict[str, list[Pupil]] = defaultdict(list)
-    by_name: dict[tuple[str, str, str], list[Pupil]] = defaultdict(list)
-    for existing in pupils:
-        if existing.admission_number:
-            by_admission[existing.admission_number.upper()].append(existing)
-        name_key = _name_key(
-            existing.legal_first_name, existing.legal_last_name, existing.date_of_birth.isoformat()
-        )
-        by_name[name_key].append(existing)
-
-    upn_rows: dict[str, list[int]] = defaultdict(list)
+    fingerprint = _fingerprint_of(builder.pupils)
     for row in rows:
-        upn = (row["values"].get("upn") or "").strip().upper()
-        if upn:
-            upn_rows[upn].append(row["row"])
-
-    joiners: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    unchanged = 0
-    matched: dict[Any, dict[str, Any]] = {}
-    joiner_names: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for row in rows:
-        values, value_problems = clean_values(row["values"])
-        reading.update(
-            name=_as_read(row["values"], "legal_first_name", "legal_last_name"),
-            upn=_as_read(row["values"], "upn"),
-        )
-        problems_before = len(problems)
-        for key, message in value_problems:
-            problem(row, key, message)
-        upn = values.get("upn") or ""
-        if upn and len(upn_rows[upn]) > 1:
-            others = [str(n) for n in upn_rows[upn] if n != row["row"]]
-            problem(row, "upn", f"The UPN {upn} is also in {_rows_word(row)} {', '.join(others)}")
-        if "date_of_birth" in values and values["date_of_birth"]:
-            dob = datetime.date.fromisoformat(values["date_of_birth"])
-            if reason := date_of_birth_problem(
-                dob, year_group=values.get("year_group", ""), today=today
-            ):
-                problem(row, "date_of_birth", reason)
-
-        pupil, how = _match(values, by_upn, by_admission, by_name)
-        if pupil is not None and upn and pupil.upn and pupil.upn != upn:
-            problem(
-                row,
-                "upn",
-                f"This row matches {pupil.legal_first_name} {pupil.legal_last_name} (by {how}), "
-                f"who is on the roll with the UPN {pupil.upn}, not {upn}: correct the UPN in the "
-                "MIS or on the roll",
-            )
-            continue
-        if pupil is not None and how == "admission number" and _another_child(pupil, values):
-            # An admission number reused, or mistyped, must never turn one child's roll entry
-            # (and every safeguarding record on it) into another child's.
-            problem(
-                row,
-                "admission_number",
-                f"The admission number {values.get('admission_number')} is "
-                f"{pupil.legal_first_name} {pupil.legal_last_name}'s on the roll, born "
-                f"{long_date(pupil.date_of_birth)}, but this row is a different name or date of "
-                "birth: check the admission number in the MIS",
-            )
-            continue
-        if pupil is not None and how == "UPN" and _another_child(pupil, values, both=True):
-            # A UPN copied from another child's line passes the check letter: a new first name
-            # and a new date of birth at once is another child, not a correction.
-            problem(
-                row,
-                "upn",
-                f"The UPN {upn} is {pupil.legal_first_name} {pupil.legal_last_name}'s on the "
-                f"roll, born {long_date(pupil.date_of_birth)}, but this row has another first name "
-                "and date of birth: check the UPN in the MIS",
-            )
-            continue
-        if pupil is not None and pupil.pk in matched:
-            problem(
-                row,
-                None,
-                f"This row and {matched[pupil.pk]['where']} are both "
-                f"{pupil.legal_first_name} {pupil.legal_last_name}: a pupil can be in the file "
-                "only once",
-            )
-            continue
-        if pupil is None:
-            same = _name_key(
-                values.get("legal_first_name") or "",
-                values.get("legal_last_name") or "",
-                values.get("date_of_birth") or "",
-            )
-            earlier = joiner_names.get(same) if all(same) else None
-            # Two different UPNs are two children as far as the DfE knows; without one, the same
-            # name and date of birth is the same child twice.
-            if earlier is not None and not (upn and earlier[1] and upn != earlier[1]):
-                problem(
-                    row,
-                    None,
-                    f"This row and {earlier[0]} are the same pupil (the same legal name and date "
-                    "of birth): a pupil can be in the file only once",
-                )
-            joiner_names.setdefault(same, (row["where"], upn))
-            missing = [key for key in REQUIRED if not values.get(key)]
-            for absent in missing:
-                if absent not in row["values"]:  # blank cells were reported by clean_values
-                    problem(
-                        row, absent, f"The file does not give the {FIELDS[absent].label.lower()}"
-                    )
-            if values.get("left_on"):
-                problem(
-                    row,
-                    "left_on",
-                    "This pupil is not on the roll and the file gives a leaving date: leave "
-                    "pupils who have left out of the file",
-                )
-            if values.get("joined_on"):
-                _dates_problems(
-                    row,
-                    problem,
-                    joined_on=_date(values["joined_on"]),
-                    left_on=None,
-                    date_of_birth=_date(values.get("date_of_birth")),
-                    check_joined=True,
-                    check_left=False,
-                    today=today,
-                )
-            if len(problems) > problems_before:
-                continue  # listed under the problems only: it cannot join as it is
-            joiners.append(
-                {
-                    "where": row["where"],
-                    "name": _pupil_name(values),
-                    "values": {k: values[k] for k in FIELDS if k in values},
-                    "extra": row.get("extra") or {},
-                }
-            )
-            continue
-        matched[pupil.pk] = row
-        fields: dict[str, Any] = {}
-        for field_key, new in values.items():
-            old = stored(pupil, field_key)
-            if field_key in KEPT_WHEN_BLANK and new in (None, ""):
-                continue
-            if _differs(field_key, old, new):
-                fields[field_key] = {
-                    "old": display(field_key, old),
-                    "new": display(field_key, new),
-                    "value": new,
-                }
-        comes_back = bool(pupil.left_on and not values.get("left_on") and pupil.left_on <= today)
-        if ("joined_on" in fields or "left_on" in fields) and _dates_problems(
-            row,
-            problem,
-            joined_on=_date(values.get("joined_on")) or pupil.joined_on,
-            left_on=None if comes_back else _date(values.get("left_on")) or pupil.left_on,
-            date_of_birth=_date(values.get("date_of_birth")) or pupil.date_of_birth,
-            check_joined="joined_on" in fields,
-            check_left="left_on" in fields,
-            today=today,
-        ):
-            # The roll's own rules (and the database's: never left before joining), so a file
-            # cannot make the apply fail half-way or keep a date no person could type.
-            continue
-        if comes_back:
-            # In the file, with no leaving date, but marked as left here: back on the roll.
-            fields["left_on"] = {
-                "old": display("left_on", stored(pupil, "left_on")),
-                "new": "(blank)",
-                "value": None,
-            }
-        if len(problems) > problems_before:
-            continue  # listed under the problems only, not as a change
-        if fields:
-            changes.append(
-                {
-                    "pupil": str(pupil.pk),
-                    "where": row["where"],
-                    "name": pupil.display_name,
-                    "upn": pupil.upn,
-                    "fields": fields,
-                }
-            )
-        else:
-            unchanged += 1
-
-    leavers: list[dict[str, Any]] = []
-    on_roll_count = sum(1 for p in pupils if p.left_on is None and p.joined_on <= file_date)
-    if whole_roll:
-        for existing in pupils:
-            on_roll = existing.left_on is None and existing.joined_on <= file_date
-            if on_roll and existing.pk not in matched:
-                left_on = max(file_date, existing.joined_on)
-                leavers.append(
-                    {
-                        "pupil": str(existing.pk),
-                        "name": existing.display_name,
-                        "upn": existing.upn,
-                        "year_group": display("year_group", existing.year_group),
-                        "left_on": left_on.isoformat(),
-                    }
-                )
-        leavers.sort(key=lambda leaver: leaver["name"])
-
+        builder.read(row)
+    on_roll = [p for p in builder.pupils if p.left_on is None and p.joined_on <= file_date]
     plan = {
         "fingerprint": fingerprint,
         "file_date": file_date.isoformat(),
         "joined_on": today.isoformat(),
-        "joiners": joiners,
-        "changes": changes,
-        "leavers": leavers,
-        "unchanged": unchanged,
-        "on_roll": on_roll_count,
+        "joiners": builder.joiners,
+        "changes": builder.changes,
+        "leavers": builder.leavers(file_date) if whole_roll else [],
+        "unchanged": builder.unchanged,
+        "on_roll": len(on_roll),
     }
-    problems.sort(key=lambda p: p["row"])
-    return plan, problems
+    return plan, sorted(builder.problems, key=lambda p: p["row"])
+
+
+def _changed_fields(pupil: Pupil, values: dict[str, Any]) -> dict[str, Any]:
+    """What the row's values change of the pupil's, each as {"old", "new" (in words), "value"}."""
+    fields: dict[str, Any] = {}
+    for field_key, new in values.items():
+        old = stored(pupil, field_key)
+        if field_key in KEPT_WHEN_BLANK and new in (None, ""):
+            continue
+        if _differs(field_key, old, new):
+            fields[field_key] = {
+                "old": display(field_key, old),
+                "new": display(field_key, new),
+                "value": new,
+            }
+    return fields
 
 
 def _another_child(pupil: Pupil, values: dict[str, Any], *, both: bool = False) -> bool:
