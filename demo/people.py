@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from safeguard.roles import ROLES, Scope
 from schools import services
 from schools.models import User
+from schools.twofactor.policy import two_factor_required
 
 DEMO_PASSWORD_DEFAULT = "demo-password-123"  # noqa: S105 (documented demo password)
+# The one authenticator-app secret every demo user who needs two-factor sign-in shares (DESIGN.md
+# section 10), printed by `seed_demo` and in the README: RFC 6238's own test key, so it is plainly
+# not a secret. As a key to type into an app (base 32) and as django-otp stores it (hex).
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 (documented demo secret)
+DEMO_TOTP_KEY_HEX = b"12345678901234567890".hex()
 TRUST_NAME = "Northgate Learning Trust"
 TRUST_SLUG = "northgate"
 TSO_EMAIL = "tso@northgate.example"
@@ -101,6 +109,17 @@ def demo_user(email: str, full_name: str, job_title: str, password: str) -> User
         user.full_name, user.job_title = full_name, job_title
         user.save()
     return user
+
+
+def demo_second_factor(user: User) -> None:
+    """The shared authenticator app for a demo user whose roles need two-factor sign-in."""
+    if not two_factor_required(user):
+        return
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="Authenticator app",
+        defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True},
+    )
 
 
 def demo_emails() -> list[str]:

@@ -25,6 +25,8 @@ from .people import (
     TRUST_NAME,
     TRUST_SLUG,
     TSO_EMAIL,
+    demo_emails,
+    demo_second_factor,
     demo_user,
 )
 from .pupils import demo_pupils
@@ -91,4 +93,6 @@ def seed_demo(*, password: str, today: datetime.date, history: bool = True) -> d
     seed_demo_qa(tso=tso, today=today)
     seed_demo_transfer(today=today)  # last: the pupil leaves the roll the seeds above pick from
     seed_demo_shared_deputy(password=password)  # one person with roles in two schools
+    for email in demo_emails():
+        demo_second_factor(User.objects.get(email=email))
     return {"schools": len(SCHOOLS), "pupils_created": pupils_created, "concerns": concerns_created}

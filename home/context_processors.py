@@ -15,6 +15,9 @@ def header_badges(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if schools is None or user is None or not user.is_authenticated:
         return {}
+    if getattr(request, "two_factor_pending", False):
+        # Signed in with the password only, on a two-factor page: no menu, no counts yet.
+        return {"two_factor_pending": True}
     triage_count = missing_count = unread_count = 0
     if schools.acting is not None:
         # Every badge (triage, missing children, unread notifications) in one query.

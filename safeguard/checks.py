@@ -19,6 +19,9 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "schools.TrustMembership",
         # The history of a trust's roles: names people, never a child.
         "schools.TrustMembershipEvent",
+        # A person's recovery codes (hashed): theirs, not a school's; no child's data.
+        "schools.RecoveryCodeDevice",
+        "schools.RecoveryCode",
         # The trust's category list: owned by the trust, holds no child's data.
         "concerns.Category",
         # Agencies' contact details: kept by the trust, hold no child's data.
@@ -43,6 +46,9 @@ GLOBAL_APPS: frozenset[str] = frozenset(
         "guardian",
         "axes",
         "django_celery_beat",
+        # A person's second factors (issue 16): theirs, not a school's; no child's data.
+        "otp_totp",
+        "django_otp_webauthn",
     }
 )
 

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     VIEW_STAFF_HISTORY = "view_staff_history"
     MANAGE_TRUST_ROLES = "manage_trust_roles"
     VIEW_PLATFORM_ADMIN_EVENTS = "view_platform_admin_events"
+    RESET_TWO_FACTOR = "reset_two_factor"
 
     @property
     def full(self) -> str:
@@ -66,6 +67,7 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
     Perm.VIEW_STAFF_HISTORY: "Read the school's history of who was given which role",
     Perm.MANAGE_TRUST_ROLES: "Give and take away the trust's roles (trust safeguarding officers)",
     Perm.VIEW_PLATFORM_ADMIN_EVENTS: "Read what the platform administrator changed at the school",
+    Perm.RESET_TWO_FACTOR: "Reset the two-factor sign-in of someone who lost their device",
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
@@ -128,6 +130,7 @@ ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
             Perm.CONFIRM_CP_ROLES,
             Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_PLATFORM_ADMIN_EVENTS,
+            Perm.RESET_TWO_FACTOR,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
             Perm.VIEW_FAMILY_CONTACTS,
@@ -155,6 +158,7 @@ ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
             Perm.CONFIRM_CP_ROLES,
             Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_PLATFORM_ADMIN_EVENTS,
+            Perm.RESET_TWO_FACTOR,
             Perm.LOG_CONCERN,
             Perm.VIEW_PUPILS,
             Perm.READ_CP_RECORDS,
@@ -207,3 +211,12 @@ CP_ROLE_CONFIRMERS = frozenset({RoleKey.HEAD, RoleKey.DSL})
 def roles_with(perm: Perm, scope: Scope = Scope.SCHOOL) -> list[RoleKey]:
     """The roles of `scope` that carry `perm`, in the order of ROLES."""
     return [r.key for r in ROLES.values() if r.scope is scope and perm in r.perms]
+
+
+# A second factor at sign-in (issue 16) for every role that reaches children's records,
+# allegations against adults or other people's accounts: all but staff and governors. The
+# platform administrator (`is_staff`) needs one too (schools/twofactor/policy.py).
+TWO_FACTOR_PERMS = frozenset(
+    {Perm.READ_CP_RECORDS, Perm.MANAGE_ALLEGATIONS, Perm.MANAGE_STAFF, Perm.MANAGE_PUPIL_ROLL}
+)
+TWO_FACTOR_ROLES = frozenset(r.key for r in ROLES.values() if r.perms & TWO_FACTOR_PERMS)

@@ -31,6 +31,7 @@ urlpatterns = [
         name="notification-open",
     ),
     path("", include(auth_urlpatterns)),
+    path("", include("schools.twofactor.urls")),
     path("", include("schools.urls")),
     path("", include("concerns.urls")),
     path("", include("chronology.urls")),

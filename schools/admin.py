@@ -27,13 +27,23 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import PlatformAdminAction
 from audit.services import platform_admin_event_record
 from safeguard.roles import RoleKey
 from schools.staff.services import staff_invite, trust_role_invite
 
-from .models import RoleRequest, School, SchoolMembership, Trust, TrustMembership, User
+from .models import (
+    RecoveryCodeDevice,
+    RoleRequest,
+    School,
+    SchoolMembership,
+    Trust,
+    TrustMembership,
+    User,
+)
 
 SETTING_REFUSED = (
     "Nobody sets another person's password: send them a password reset link instead "
@@ -579,3 +589,33 @@ class TrustMembershipAdmin(_ReadOnlyMembershipAdmin):
     list_display = ["user", "trust", "role"]
     list_select_related = ["user", "trust"]
     fields = ["user", "trust", "role"]
+
+
+# --- Second factors (issue 16, docs/adr/0028) -----------------------------------------------------
+# The platform administrator resets the second factors of people with a trust or platform role
+# (a school's DSL or head resets their colleagues'): they see which a person has and delete a lost
+# one. Never the secret: no key, no QR code, nothing to add or change.
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    search_fields = ("user__email", "user__full_name")
+    fields = ("user", "name", "confirmed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _second_factor_admins() -> None:
+    for model in (TOTPDevice, WebAuthnCredential, RecoveryCodeDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)  # django-otp's own shows the key and its QR code
+        admin.site.register(model, SecondFactorAdmin)
+
+
+_second_factor_admins()

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin
 
 from safeguard.models import TenantModel
 from safeguard.roles import (
@@ -19,6 +20,7 @@ from safeguard.roles import (
     TRUST_PERMISSIONS,
     TRUST_ROLE_CHOICES,
 )
+from schools.twofactor.codes import recovery_code_hash
 
 
 class UserManager(BaseUserManager["User"]):
@@ -524,6 +526,7 @@ class MembershipAction(models.TextChoices):
     ACCOUNT_REACTIVATED = "account_reactivated", "Account reactivated"
     PASSWORD_RESET_SENT = "password_reset_sent", "Password reset link sent"
     DETAILS_CHANGED = "details_changed", "Name or job title changed"
+    TWO_FACTOR_RESET = "two_factor_reset", "Two-factor sign-in reset (device lost)"
 
 
 class MembershipHistory(models.Model):
@@ -562,3 +565,42 @@ class TrustMembershipEvent(MembershipHistory):
 
     trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A person's single-use recovery codes, a django-otp device: the way back in when the phone
+    or security key is lost. The codes are stored as SHA-256 hashes (each has 120 random bits,
+    ASVS 5.0 6.5.2), never as typed; a used code keeps its row with the time it was used."""
+
+    def get_throttle_factor(self) -> int:
+        return 1  # 1, 2, 4, 8... seconds between attempts after failures, as django-otp's own
+
+    def verify_token(self, token: Any) -> bool:
+        """Use up one unused code matching `token` (spaces, dashes and case ignored)."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        matched = (
+            self.codes.filter(code_hash=recovery_code_hash(str(token)), used_at__isnull=True)
+            .select_for_update()
+            .first()
+        )
+        if matched is None:
+            self.throttle_increment()
+            return False
+        matched.used_at = timezone.now()
+        matched.save(update_fields=["used_at"])
+        self.throttle_reset()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
+from tests.support.auth import force_login_with_second_factor
 from tests.support.queries import assert_constant_queries  # noqa: F401  (a fixture for every test)
 from tests.support.world import Records, World, make_records, make_world
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` signs in as a person does: password and second factor
+    (tests/support/auth.py)."""
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "django_htmx",
     "django_celery_beat",
     "rest_framework",
@@ -59,8 +62,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeguard.middleware.SessionLifetimeMiddleware",
+    "schools.twofactor.middleware.TwoFactorMiddleware",
     "safeguard.middleware.ActingSchoolMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,13 +169,33 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 asks for the IP address in the lock-out key. Staff of a school share one public IP,
 # so an IP lock would shut a whole school out; the account is what an attacker guesses at.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",
+    # django-otp-webauthn checks for a fixed relying party and origins; ours come from the host
+    # each request reached (OTP_WEBAUTHN_HELPER_CLASS), so those settings are not read.
+    "otp_webauthn.E010",
+    "otp_webauthn.E030",
+]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 # Sign-in ignores the email's case, so the lock-out must too: one account, one counter.
 AXES_USERNAME_CALLABLE = "safeguard.auth.axes_username"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (issue 16, docs/adr/0028): django-otp's TOTP (an authenticator app) and
+# single-use recovery codes, and django-otp-webauthn's security keys and passkeys, as the second
+# factor after the password. Never instead of it: no passwordless sign-in.
+OTP_TOTP_ISSUER = "Safeguard"
+OTP_WEBAUTHN_RP_NAME = "Safeguard"
+# The relying party is the host people reach the site by (schools/twofactor/webauthn.py): a
+# passkey made for one host works on no other. Browsers refuse an IP address: use localhost.
+OTP_WEBAUTHN_HELPER_CLASS = "schools.twofactor.webauthn.SafeguardWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "safeguard.webauthn"
+# Reading anything after this long since the last second-factor check asks for it again.
+TWO_FACTOR_STEP_UP_AFTER = timedelta(hours=env.int("TWO_FACTOR_STEP_UP_HOURS", default=12))
+TWO_FACTOR_RECOVERY_CODES = 10
 
 # django-guardian: object permissions on School and Trust rows hold the roles.
 ANONYMOUS_USER_NAME = None

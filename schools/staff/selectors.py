@@ -230,3 +230,17 @@ def trust_history_for(*, actor: Any, trust: Trust) -> QuerySet[TrustMembershipEv
     if trust.pk not in access_for(actor).trust_ids_with(Perm.MANAGE_TRUST_ROLES):
         raise Http404("No such record.")
     return TrustMembershipEvent.objects.filter(trust=trust).order_by("-created_at", "-pk")
+
+
+def staff_two_factor_person_for(*, actor: Any, school: School, pk: Any) -> StaffRow:
+    """A person who works at the school, for the DSL or headteacher resetting their two-factor
+    sign-in; missing, another school's and forbidden are the same 404."""
+    _require(actor, Perm.RESET_TWO_FACTOR, school)
+    try:
+        person = _with_roles_here(_people_of(school), school).get(pk=int(pk))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404("No such record.") from exc
+    row = _row(person)
+    if not row.works_here:
+        raise Http404("No such record.")
+    return row

@@ -39,6 +39,7 @@ from schools.models import (
     TrustMembershipEvent,
     User,
 )
+from schools.twofactor.devices import second_factors_remove
 
 from .tokens import invitation_tokens
 
@@ -248,6 +249,7 @@ def invitation_link(user: User) -> str:
 # The emails a person is sent about their account: each composed when it is sent (so a link's
 # token is made then), named by a kind a Celery task can take with ids.
 INVITATION, ROLE_ADDED, PASSWORD_RESET = "invitation", "role_added", "password_reset"
+TWO_FACTOR_ADDED, TWO_FACTOR_RESET = "two_factor_added", "two_factor_reset"
 
 
 def _roles_lines(roles: list[str], waiting: list[str], *, there: bool = False) -> list[str]:
@@ -310,6 +312,28 @@ def staff_email_compose(
             "If you did not ask for this, you can ignore it: your password stays as it is.",
         ]
         subject = "Choose a new password for Safeguard"
+    elif kind == TWO_FACTOR_ADDED:
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            "A new way of confirming it is you when you sign in (an authenticator app or a "
+            "security key) was added to your Safeguard account.",
+            "",
+            "If this was not you, tell your Designated Safeguarding Lead or headteacher today: "
+            "someone may know your password.",
+        ]
+        subject = "A new sign-in method was added to your Safeguard account"
+    elif kind == TWO_FACTOR_RESET:
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            f"Your two-factor sign-in for Safeguard was reset at {place}, because your "
+            "phone or security key was lost. Next time you sign in you will set it up again:",
+            _site_link(reverse("login")),
+            "",
+            "If you did not ask for this, tell your headteacher today.",
+        ]
+        subject = "Your two-factor sign-in for Safeguard was reset"
     else:
         raise ValueError(f"unknown account email {kind!r}")
     lines += ["", "This email does not contain any details about a child."]
@@ -327,7 +351,7 @@ def staff_email_send(
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
 
 
-def _send_after_commit(
+def account_email_queue(
     kind: str,
     user: User,
     place: str,
@@ -361,12 +385,12 @@ def _send_after_commit(
 
 
 def _email_invitation(*, user: User, place: str, roles: list[str], waiting: list[str]) -> None:
-    _send_after_commit(INVITATION, user, place, roles, waiting)
+    account_email_queue(INVITATION, user, place, roles, waiting)
 
 
 def _email_role_added(*, user: User, place: str, roles: list[str], waiting: list[str]) -> None:
     """Tell a person who already signs in that they now work somewhere else too."""
-    _send_after_commit(ROLE_ADDED, user, place, roles, waiting)
+    account_email_queue(ROLE_ADDED, user, place, roles, waiting)
 
 
 # --- Invitations ----------------------------------------------------------------------------------
@@ -610,7 +634,7 @@ def staff_password_reset_send(*, actor: Any, school: School, person: User) -> No
     if not person.has_usable_password():
         raise ValidationError("They have not chosen a password yet: send the invitation again")
     _event(school=school, actor=actor, person=person, action=MembershipAction.PASSWORD_RESET_SENT)
-    _send_after_commit(PASSWORD_RESET, person, school.name)
+    account_email_queue(PASSWORD_RESET, person, school.name)
 
 
 def works_elsewhere(*, person: User, school: School) -> bool:
@@ -1027,3 +1051,37 @@ def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = Rol
             trust=trust, actor=actor, person=person, action=MembershipAction.ACCOUNT_DEACTIVATED
         )
     return deactivated
+
+
+@transaction.atomic
+def staff_two_factor_reset(*, actor: Any, school: School, person: User, reason: str) -> None:
+    """Take away a person's second factors (app, security keys, recovery codes) when they lose
+    their device, with the reason in the school's staff history: they set one up again at their
+    next sign-in. The school's DSL or headteacher does it; never for themselves, and never for a
+    trust role or a platform administrator (the platform administrator does those)."""
+    if actor is None or not access_for(actor).has(Perm.RESET_TWO_FACTOR, school):
+        raise PermissionDenied("Only the DSL or the headteacher resets two-factor sign-in.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the two-factor sign-in is being reset"})
+    if person.pk == actor.pk:
+        raise ValidationError(
+            "You cannot reset your own two-factor sign-in: ask the headteacher or the DSL"
+        )
+    held, pending = _held_here(person, school)
+    if not (held or pending):
+        raise ValidationError("They do not work at this school")
+    if person.is_staff or person.is_superuser or person.trust_memberships.exists():
+        raise ValidationError(
+            "They hold a trust or platform role: the platform administrator resets theirs"
+        )
+    if not second_factors_remove(user=person):
+        raise ValidationError("They have not set up two-factor sign-in: there is nothing to reset")
+    _event(
+        school=school,
+        actor=actor,
+        person=person,
+        action=MembershipAction.TWO_FACTOR_RESET,
+        note=reason,
+    )
+    account_email_queue(TWO_FACTOR_RESET, person, school.name)

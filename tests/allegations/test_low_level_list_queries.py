@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 # Measured: the session, the person and their permissions, the acting school, the page's own
 # reads, the header's badges, the session kept alive, and the savepoints around them.
-LOW_LEVEL_LIST_QUERIES = 12
+LOW_LEVEL_LIST_QUERIES = 13
 
 
 def test_low_level_concern_list(client: Any, world: World, assert_constant_queries: Any) -> None:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 # Measured: the session, the person and their permissions, the acting school, the page's own
 # reads, the header's badges, the session kept alive, and the savepoints around them.
-KEY_ROLES_QUERIES = 13
+KEY_ROLES_QUERIES = 14
 
 
 def test_key_roles_page(client: Any, world: World, assert_constant_queries: Any) -> None:

@@ -16,7 +16,7 @@ from tests.support.world import World
 
 # The referral list: the session and the person, their roles, the acting school, the header's
 # badges, the referrals (with their pupils and agencies) and the counts by state.
-REFERRAL_LIST_QUERIES = 19
+REFERRAL_LIST_QUERIES = 20
 
 pytestmark = pytest.mark.django_db
 

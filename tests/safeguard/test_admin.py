@@ -68,4 +68,8 @@ def test_only_models_without_childrens_data_are_registered() -> None:
         "transfers.TrustCertificateAuthority",
         "transfers.SigningKey",
         "transfers.RetentionPolicy",
+        # Issue 16: which second factors a person has, to delete a lost one (never the secret).
+        "otp_totp.TOTPDevice",
+        "django_otp_webauthn.WebAuthnCredential",
+        "schools.RecoveryCodeDevice",
     }

@@ -47,6 +47,8 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.MANAGE_TRUST_ROLES: (N, N, N, N, N, N, Y),
     # Issue 14: what the platform administrator did at the school is told to the head and DSL.
     Perm.VIEW_PLATFORM_ADMIN_EVENTS: (N, Y, N, Y, N, N, N),
+    # Issue 16: the DSL or the head resets a colleague's two-factor sign-in (a lost phone).
+    Perm.RESET_TWO_FACTOR: (N, Y, N, Y, N, N, N),
 }
 COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
 

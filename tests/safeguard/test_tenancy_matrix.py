@@ -433,6 +433,38 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w, r, which: {"uidb64": "MQ", "token": "not-a-token"}, public=200
     ),
     "invitation-done": Route(public=200),
+    # --- Two-factor sign-in (issue 16): each person's own, so no school's record is named ---
+    # Every signed-in role here has passed its second factor with an app (tests/support/auth.py).
+    "two-factor-verify": Route(allowed=EVERYONE),
+    "two-factor-recovery": Route(allowed=EVERYONE),
+    "two-factor-setup": Route(allowed=EVERYONE),
+    "two-factor-setup-key": Route(allowed=EVERYONE),
+    "two-factor-recovery-codes": Route(allowed=EVERYONE, ok=302),  # none waiting: on to next
+    "two-factor-recovery-codes-renew": Route(method="post", allowed=EVERYONE, ok=302),
+    "account-security": Route(allowed=EVERYONE),
+    # Not one of the person's own keys: refused with a message, back to the page (302).
+    "security-key-remove": Route(
+        kwargs=lambda w, r, which: {"pk": 2**31 - 1}, method="post", allowed=EVERYONE, ok=302
+    ),
+    # django-otp-webauthn's own endpoints: a ceremony for the signed-in person's own keys, begun
+    # (200, the options) or completed with nothing begun (400); nobody else's, and never signed out.
+    "otp_webauthn:credential-registration-begin": Route(
+        method="post", allowed=EVERYONE, anon=403
+    ),
+    "otp_webauthn:credential-registration-complete": Route(
+        method="post", allowed=EVERYONE, ok=400, anon=403
+    ),
+    "otp_webauthn:credential-authentication-begin": Route(
+        method="post", allowed=EVERYONE, anon=403
+    ),
+    "otp_webauthn:credential-authentication-complete": Route(
+        method="post", allowed=EVERYONE, ok=400, anon=403
+    ),
+    "otp_webauthn:js-i18n-catalog": Route(public=200),  # the script's words, no one's data
+    # The school's DSL and head reset a colleague's lost device (a GET shows the form).
+    "staff-two-factor-reset": Route(
+        kwargs=_staff_person, allowed={"dsl", "head"}, denied=404, record=True
+    ),
     # --- Platform admin events ---
     # What the platform administrator did at the acting school: its head and DSL read it.
     "platform-admin-event-list": Route(allowed={"dsl", "head"}),

@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from tests.support.auth import app_for, demo_code
 from tests.support.factories import PASSWORD
 from tests.support.world import World
 
@@ -20,10 +21,23 @@ def _sign_in(client, email: str, password: str = PASSWORD):
     return client.post(reverse("login"), {"username": email, "password": password})
 
 
+def _sign_in_with_app(client, world: World, email: str = "dsl@alpha.example"):
+    """The password, then the code from the person's authenticator app (docs/adr/0028)."""
+    app_for(next(u for u in world.users.values() if u.email == email))
+    response = _sign_in(client, email)
+    client.post(reverse("two-factor-verify"), {"code": demo_code()})
+    return response
+
+
 def test_right_password_signs_in_and_lands_home(client, world: World) -> None:
+    app_for(world.users["dsl"])
     response = _sign_in(client, "DSL@Alpha.Example")  # email is not case-sensitive
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
+    # A DSL then confirms it is them with their authenticator app, and is home.
+    second = client.get(reverse("home"))
+    assert second["Location"] == f"{reverse('two-factor-verify')}?next=%2F"
+    assert client.post(second["Location"], {"code": demo_code()})["Location"] == "/"
     assert client.get(reverse("home")).status_code == 200
 
 
@@ -71,7 +85,7 @@ def test_lock_lifts_after_thirty_minutes(client, world: World) -> None:
 
 def test_session_ends_after_thirty_minutes_idle(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
-        assert _sign_in(client, "dsl@alpha.example").status_code == 302
+        assert _sign_in_with_app(client, world).status_code == 302
         clock.shift(datetime.timedelta(minutes=29))
         assert client.get(reverse("home")).status_code == 200  # activity renews the session
         clock.shift(datetime.timedelta(minutes=29))
@@ -84,7 +98,7 @@ def test_session_ends_after_thirty_minutes_idle(client, world: World) -> None:
 
 def test_session_ends_twelve_hours_after_sign_in_however_active(client, world: World) -> None:
     with time_machine.travel(START, tick=False) as clock:
-        assert _sign_in(client, "dsl@alpha.example").status_code == 302
+        assert _sign_in_with_app(client, world).status_code == 302
         for _ in range(12 * 3):  # a request every 20 minutes for 12 hours
             clock.shift(datetime.timedelta(minutes=20))
             assert client.get(reverse("home")).status_code == 200

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Measured: the session, the person and their permissions, the acting school, the page's own
 # reads, the header's badges, the session kept alive, and the savepoints around them.
-TERM_DATES_QUERIES = 12
+TERM_DATES_QUERIES = 13
 
 
 def test_term_dates_page(client: Any, world: World, assert_constant_queries: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from demo.people import DEMO_PASSWORD_DEFAULT, SCHOOLS, TRUST_NAME, demo_emails
+from demo.people import DEMO_PASSWORD_DEFAULT, DEMO_TOTP_SECRET, SCHOOLS, TRUST_NAME, demo_emails
 from demo.seed import seed_demo
 
 
@@ -39,4 +39,8 @@ class Command(BaseCommand):
         )
         for email in demo_emails():
             self.stdout.write(f"  {email}")
+        self.stdout.write(
+            "Two-factor sign-in (DSLs, deputies, heads, administrators, the trust safeguarding "
+            f"officer): add this key to an authenticator app, time-based: {DEMO_TOTP_SECRET}"
+        )
         self.stdout.write("Schools: " + ", ".join(f"{s.name} ({s.slug})" for s in SCHOOLS))

@@ -374,7 +374,7 @@ def _many(fx: Fixture, n: int) -> None:
 # (school and trust rows), school 1, category 1, the restricted concerns named to the actor 1, the
 # counts 1, the page's concerns (with their QA reviews) 1, their pupils 1 and categories 1, the
 # access log 1; the layout's acting school 1 and its badges 1.
-CONCERN_LIST_QUERIES = 19
+CONCERN_LIST_QUERIES = 20
 
 
 def test_query_counts_are_pinned_and_constant_in_rows(client: Any, fx: Fixture) -> None:
