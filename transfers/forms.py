@@ -10,6 +10,7 @@ from django import forms
 from safeguard.forms import GovukFormMixin
 
 from .models import ReceiptHow, SentHow
+from .services import LARGEST_IMPORT
 
 WHEN_HINT = "For example, 21/11/2026 14:30"
 
@@ -49,6 +50,8 @@ def _other_children_checked() -> forms.BooleanField:
 
 class TransferStartForm(GovukFormMixin, forms.Form):
     PLATFORM, ELSEWHERE = "platform", "elsewhere"
+    # The service refuses a destination school; the person chose it by what they typed.
+    FIELD_FOR: dict[str, tuple[str, ...]] = {"destination_school": ("destination_search",)}
 
     leaving_date = forms.DateField(
         label="Date the pupil leaves (or left)",
@@ -234,3 +237,9 @@ class ImportForm(GovukFormMixin, forms.Form):
             "empty": "The file you chose is empty",
         },
     )
+
+    def clean_bundle(self) -> Any:
+        upload = self.cleaned_data["bundle"]
+        if upload.size > LARGEST_IMPORT:
+            raise forms.ValidationError("The bundle must be smaller than 200 MB")
+        return upload

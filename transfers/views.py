@@ -8,15 +8,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import access_log_write
-from safeguard.access import access_for, get_for_actor_or_404
-from safeguard.forms import add_service_errors
+from safeguard.access import get_for_actor_or_404
+from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
 from schools.models import Pupil, School
 
@@ -36,14 +37,8 @@ from .signing.verify import pdf_signature_check
 FILE_KINDS = {"pdf": ("application/pdf", "pdf"), "bundle": ("application/zip", "zip")}
 
 
-def _acting_school(request: HttpRequest) -> School:
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
-        raise PermissionDenied
-    return school
-
-
 def _error_message(request: HttpRequest, error: ValidationError) -> None:
+    """A refusal of a button with no form: said on the page the button returns to."""
     for message in error.messages:
         messages.error(request, message)
 
@@ -55,7 +50,7 @@ def _error_message(request: HttpRequest, error: ValidationError) -> None:
 @require_GET
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """The school's transfers out with their deadlines, and what is waiting to be received."""
-    school = _acting_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     transfers = list(transfers_out_for(actor=request.user, school=school)[:200])
     incoming = list(incoming_for(actor=request.user, school=school)[:200])
     return render(
@@ -89,21 +84,18 @@ def transfer_start(request: HttpRequest, pk: Any) -> HttpResponse:
         current = None
     schools = School.objects.exclude(pk=pupil.school_id)
     form = TransferStartForm(request.POST or None, schools=schools, own_school=pupil.school)
-    if request.method == "POST" and current is None and form.is_valid():
-        try:
-            transfer = services.transfer_start(
-                actor=request.user, pupil=pupil, **form.service_arguments()
-            )
-        except ValidationError as error:
-            add_service_errors(
-                form,
-                error,
-                rename={"destination_school": "destination_search"},
-            )
-        else:
-            messages.success(request, "The file is being prepared. You can leave this page.")
-            return redirect("transfer-detail", pk=transfer.pk)
-    return render(
+    started = None
+    if current is None:  # one open transfer a pupil: the page shows it instead
+        started = run_service(
+            request,
+            form,
+            services.transfer_start,
+            pupil=pupil,
+            data=TransferStartForm.service_arguments,
+            done="The file is being prepared. You can leave this page.",
+            to=lambda transfer: reverse("transfer-detail", args=[transfer.pk]),
+        )
+    return started or render(
         request,
         "transfers/start.html",
         {"pupil": pupil, "form": form, "current": current},
@@ -162,6 +154,7 @@ def transfer_progress(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def transfer_retry(request: HttpRequest, pk: Any) -> HttpResponse:
+    # Written out: a button with no form, so a refusal is said on the page it returns to.
     transfer = transfer_get_for(actor=request.user, pk=pk)
     try:
         services.export_retry(actor=request.user, transfer=transfer)
@@ -176,6 +169,8 @@ def transfer_retry(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def transfer_send(request: HttpRequest, pk: Any) -> HttpResponse:
     """Deliver the file to a school on the service."""
+    # Written out: the form is one checkbox on the transfer's page; a refusal is about the
+    # transfer (sent already, not ready), said on that page like the other buttons there.
     transfer = transfer_get_for(actor=request.user, pk=pk)
     form = SendForm(request.POST)
     if not form.is_valid():  # the DSL has not confirmed what the file says about other children
@@ -203,21 +198,23 @@ def _transfer_step(
     title: str,
     done: str,
     initial_field: str,
+    data: Any = None,
 ) -> HttpResponse:
+    """A page with one form that records one step of a transfer sent outside the service."""
     transfer = _transfer(request, pk)
     form = form_class(request.POST or None)
     if not form.is_bound:
         form.initial[initial_field] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
-    if request.method == "POST" and form.is_valid():
-        try:
-            arguments = getattr(form, "service_arguments", lambda: form.cleaned_data)()
-            service(actor=request.user, transfer=transfer, **arguments)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("transfer-detail", pk=transfer.pk)
-    return render(
+    recorded = run_service(
+        request,
+        form,
+        service,
+        transfer=transfer,
+        data=data,
+        done=done,
+        to=reverse("transfer-detail", args=[transfer.pk]),
+    )
+    return recorded or render(
         request,
         "transfers/step.html",
         {"form": form, "transfer": transfer, "pupil": transfer.pupil, "title": title},
@@ -235,6 +232,7 @@ def transfer_record_sent(request: HttpRequest, pk: Any) -> HttpResponse:
         title="Record how the file was sent",
         done="Recorded. Record the receipt when the new school confirms it.",
         initial_field="sent_at",
+        data=SentForm.service_arguments,
     )
 
 
@@ -317,7 +315,7 @@ def _incoming(request: HttpRequest, pk: Any, what: str = "incoming") -> Any:
 @login_required
 @require_GET
 def incoming_list(request: HttpRequest) -> HttpResponse:
-    school = _acting_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     incoming = list(incoming_for(actor=request.user, school=school)[:200])
     return render(request, "transfers/incoming_list.html", {"incoming": incoming})
 
@@ -362,6 +360,7 @@ def incoming_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def incoming_accept(request: HttpRequest, pk: Any) -> HttpResponse:
+    # Written out: a button with no form, so a refusal is said on the page it returns to.
     incoming = incoming_get_for(actor=request.user, pk=pk)
     try:
         incoming = services.incoming_accept(actor=request.user, incoming=incoming)
@@ -395,25 +394,20 @@ def incoming_reject(request: HttpRequest, pk: Any) -> HttpResponse:
             f"record of the file; {incoming.from_school_name} does not use this service and is "
             "not told."
         )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incoming_reject(
-                actor=request.user, incoming=incoming, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                (
-                    f"The files have been removed from this service. Tell "
-                    f"{incoming.from_school_name} the file is not for this school."
-                )
-                if imported
-                else f"File returned to {incoming.from_school_name}.",
-            )
-            return redirect("incoming-list")
-    return render(
+    returned = run_service(
+        request,
+        form,
+        services.incoming_reject,
+        incoming=incoming,
+        done=(
+            f"The files have been removed from this service. Tell "
+            f"{incoming.from_school_name} the file is not for this school."
+        )
+        if imported
+        else f"File returned to {incoming.from_school_name}.",
+        to="incoming-list",
+    )
+    return returned or render(
         request,
         "transfers/reject.html",
         {"incoming": incoming, "form": form, "imported": imported},
@@ -433,33 +427,28 @@ def incoming_file(request: HttpRequest, pk: Any, kind: str) -> FileResponse:
     return _file_response(incoming, kind, _file_name(name, kind))
 
 
+def _import_done(incoming: Any) -> str:
+    warned = (
+        " Read what the checks found before you accept it."
+        if incoming.check_warnings
+        else " Check who it is about before you accept it."
+    )
+    return "The bundle's signatures and hashes were checked and it was not refused." + warned
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_import(request: HttpRequest) -> HttpResponse:
     """Upload a bundle a school outside the service sent: verified before anything is kept."""
-    school = _acting_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["bundle"]
-        if upload.size > services.LARGEST_IMPORT:
-            form.add_error("bundle", "The bundle must be smaller than 200 MB")
-        else:
-            try:
-                incoming = services.incoming_import(
-                    actor=request.user, school=school, data=upload.read()
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                warned = (
-                    " Read what the checks found before you accept it."
-                    if incoming.check_warnings
-                    else " Check who it is about before you accept it."
-                )
-                messages.success(
-                    request,
-                    "The bundle's signatures and hashes were checked and it was not refused."
-                    + warned,
-                )
-                return redirect("incoming-detail", pk=incoming.pk)
-    return render(request, "transfers/import.html", {"form": form})
+    imported = run_service(
+        request,
+        form,
+        services.incoming_import,
+        school=school,
+        data=lambda valid: {"data": valid.cleaned_data["bundle"].read()},
+        done=_import_done,
+        to=lambda incoming: reverse("incoming-detail", args=[incoming.pk]),
+    )
+    return imported or render(request, "transfers/import.html", {"form": form})

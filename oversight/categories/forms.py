@@ -94,3 +94,7 @@ class DeclineForm(GovukFormMixin, forms.Form):
         max_length=2000,
         error_messages={"required": "Say why the request is declined"},
     )
+
+
+class RetireForm(GovukFormMixin, forms.Form):
+    """The "Are you sure?" of retiring: no fields, it carries a refusal to the page's summary."""

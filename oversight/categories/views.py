@@ -10,10 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oversight.categories import services
-from oversight.categories.forms import ApproveForm, CategoryForm, CategoryRequestForm, DeclineForm
+from oversight.categories.forms import (
+    ApproveForm,
+    CategoryForm,
+    CategoryRequestForm,
+    DeclineForm,
+    RetireForm,
+)
 from oversight.categories.selectors import (
     category_get_for,
     category_headings_for,
@@ -24,7 +31,7 @@ from oversight.categories.selectors import (
     school_category_requests_for,
     trust_category_requests_for,
 )
-from safeguard.forms import add_service_errors
+from safeguard.http import acting_school, run_service
 from schools.models import School, Trust
 
 HISTORY_PAGE = 200
@@ -33,7 +40,7 @@ DECIDED_SHOWN = 20
 
 def _category_trust(request: HttpRequest) -> Trust:
     """The acting school's trust, when the person keeps its category list (else 403)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
+    school = acting_school(request)
     if school is None or not services.can_manage_categories(request.user, school.trust_id):
         raise PermissionDenied
     return school.trust
@@ -41,10 +48,16 @@ def _category_trust(request: HttpRequest) -> Trust:
 
 def _requesting_school(request: HttpRequest) -> School:
     """The acting school, when the person may ask for categories there (else 403)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
+    school = acting_school(request)
     if school is None or not services.can_request_categories(request.user, school):
         raise PermissionDenied
     return school
+
+
+def _with_its(changed: list[Any]) -> str:
+    """What else a heading took with it, when it was retired or restored."""
+    also = len(changed) - 1
+    return f", with its {also} categor{'y' if also == 1 else 'ies'}" if also else ""
 
 
 # The TSO's list ------------------------------------------------------------------------------
@@ -79,20 +92,15 @@ def category_add(request: HttpRequest) -> HttpResponse:
     headings = category_headings_for(trust_id=trust.pk)
     initial = {"parent": request.GET.get("parent", "")}
     form = CategoryForm(request.POST or None, headings=headings, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            category = services.category_create(
-                actor=request.user,
-                trust=trust,
-                name=form.cleaned_data["name"],
-                parent=form.cleaned_data["parent"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{category.label} was added to the list.")
-            return redirect("category-list")
-    return render(request, "oversight/category_form.html", {"form": form, "trust": trust})
+    added = run_service(
+        request,
+        form,
+        services.category_create,
+        trust=trust,
+        done=lambda category: f"{category.label} was added to the list.",
+        to="category-list",
+    )
+    return added or render(request, "oversight/category_form.html", {"form": form, "trust": trust})
 
 
 @login_required
@@ -100,18 +108,15 @@ def category_add(request: HttpRequest) -> HttpResponse:
 def category_rename(request: HttpRequest, pk: Any) -> HttpResponse:
     category = category_get_for(actor=request.user, pk=pk)
     form = CategoryForm(request.POST or None, initial={"name": category.name})
-    if request.method == "POST" and form.is_valid():
-        before = category.label
-        try:
-            category = services.category_rename(
-                actor=request.user, category=category, name=form.cleaned_data["name"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{before} is now called {category.label}.")
-            return redirect("category-list")
-    return render(
+    renamed = run_service(
+        request,
+        form,
+        services.category_rename,
+        category=category,  # the service renames its own copy: this one keeps the old name
+        done=lambda renamed: f"{category.label} is now called {renamed.label}.",
+        to="category-list",
+    )
+    return renamed or render(
         request,
         "oversight/category_form.html",
         {"form": form, "trust": category.trust, "category": category},
@@ -123,21 +128,21 @@ def category_rename(request: HttpRequest, pk: Any) -> HttpResponse:
 def category_retire(request: HttpRequest, pk: Any) -> HttpResponse:
     """Ask "Are you sure?" (GET, saying what else goes with a heading); retire (POST)."""
     category = category_get_for(actor=request.user, pk=pk)
-    error = ""
-    if request.method == "POST":
-        try:
-            retired = services.category_retire(actor=request.user, category=category)
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        else:
-            also = len(retired) - 1
-            messages.success(
-                request,
-                f"{category.label} was retired"
-                + (f", with its {also} categor{'y' if also == 1 else 'ies'}" if also else "")
-                + ". Concerns already recorded keep it; new concerns cannot choose it.",
-            )
-            return redirect("category-list")
+    form = RetireForm(request.POST if request.method == "POST" else None)
+    retired = run_service(
+        request,
+        form,
+        services.category_retire,
+        category=category,
+        done=lambda retired: (
+            f"{category.label} was retired"
+            + _with_its(retired)
+            + ". Concerns already recorded keep it; new concerns cannot choose it."
+        ),
+        to="category-list",
+    )
+    if retired is not None:
+        return retired
     children = [c for c in category.children.all() if c.retired_at is None]
     return render(
         request,
@@ -146,7 +151,7 @@ def category_retire(request: HttpRequest, pk: Any) -> HttpResponse:
             "category": category,
             "children": children,
             "trust": category.trust,
-            "error": error,
+            "form": form,
             "in_use": category_use_for(actor=request.user, category=category),
         },
     )
@@ -155,18 +160,15 @@ def category_retire(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def category_restore(request: HttpRequest, pk: Any) -> HttpResponse:
+    # Written out: a button on the list with no form, so a refusal is said on the list.
     category = category_get_for(actor=request.user, pk=pk)
     try:
         restored = services.category_restore(actor=request.user, category=category)
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
-        also = len(restored) - 1
         messages.success(
-            request,
-            f"{category.label} is offered on new concerns again"
-            + (f", with its {also} categor{'y' if also == 1 else 'ies'}" if also else "")
-            + ".",
+            request, f"{category.label} is offered on new concerns again{_with_its(restored)}."
         )
     return redirect("category-list")
 
@@ -207,24 +209,17 @@ def category_request_new(request: HttpRequest) -> HttpResponse:
     school = _requesting_school(request)
     headings = category_headings_for(trust_id=school.trust_id)
     form = CategoryRequestForm(request.POST or None, headings=headings)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sent = services.category_request_create(
-                actor=request.user,
-                school=school,
-                name=form.cleaned_data["name"],
-                parent=form.cleaned_data["parent"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"Your request for {sent.name} was sent to the trust safeguarding officer.",
-            )
-            return redirect("category-request-detail", pk=sent.pk)
-    return render(
+    sent = run_service(
+        request,
+        form,
+        services.category_request_create,
+        school=school,
+        done=lambda sent: (
+            f"Your request for {sent.name} was sent to the trust safeguarding officer."
+        ),
+        to=lambda sent: reverse("category-request-detail", args=[sent.pk]),
+    )
+    return sent or render(
         request,
         "oversight/category_request_form.html",
         {"form": form, "school": school, "headings": headings},
@@ -273,23 +268,23 @@ def _decidable(request: HttpRequest, pk: Any) -> Any:
 def category_request_approve(request: HttpRequest, pk: Any) -> HttpResponse:
     category_request = _decidable(request, pk)
     form = ApproveForm(request.POST)
-    if form.is_valid():
-        try:
-            category = services.category_request_approve(
-                actor=request.user,
-                request=category_request,
-                name=form.cleaned_data["name"],
-                reason=form.cleaned_data["approve_note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{category.label} was added to the list; {category_request.school.name} is told.",
-            )
-            return redirect("category-list")
-    return _request_page(request, category_request, approve=form)
+    approved = run_service(
+        request,
+        form,
+        services.category_request_approve,
+        # The service's `request` is the school's request: passed with the form's data, as
+        # run_service's own first argument is the HTTP request.
+        data=lambda valid: {
+            "request": category_request,
+            "name": valid.cleaned_data["name"],
+            "reason": valid.cleaned_data["approve_note"],
+        },
+        done=lambda category: (
+            f"{category.label} was added to the list; {category_request.school.name} is told."
+        ),
+        to="category-list",
+    )
+    return approved or _request_page(request, category_request, approve=form)
 
 
 @login_required
@@ -297,20 +292,16 @@ def category_request_approve(request: HttpRequest, pk: Any) -> HttpResponse:
 def category_request_decline(request: HttpRequest, pk: Any) -> HttpResponse:
     category_request = _decidable(request, pk)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.category_request_decline(
-                actor=request.user,
-                request=category_request,
-                reason=form.cleaned_data["decline_reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"The request for {category_request.name} was declined; "
-                f"{category_request.school.name} is told why.",
-            )
-            return redirect("category-list")
-    return _request_page(request, category_request, decline=form)
+    declined = run_service(
+        request,
+        form,
+        services.category_request_decline,
+        data=lambda valid: {  # `request` with the data, as in category_request_approve
+            "request": category_request,
+            "reason": valid.cleaned_data["decline_reason"],
+        },
+        done=f"The request for {category_request.name} was declined; "
+        f"{category_request.school.name} is told why.",
+        to="category-list",
+    )
+    return declined or _request_page(request, category_request, decline=form)

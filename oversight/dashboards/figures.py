@@ -491,7 +491,7 @@ def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.d
     return q
 
 
-def _counts(  # noqa: C901
+def _counts(
     ids: list[int],
     periods: list[Period],
     mark: datetime.date | None,
@@ -505,39 +505,64 @@ def _counts(  # noqa: C901
     if not ids:
         return counts
     splits = [_split(p, mark) for p in periods]
-    spans = {i: sp.tallied for i, sp in enumerate(splits) if sp.tallied}
-    if spans:
-        first = min(span[0] for span in spans.values())
-        last = max(span[1] for span in spans.values())
-        rows: Any = (
-            ConcernTally.objects.filter(school_id__in=ids, day__gte=first, day__lte=last)
-            .values("school_id", "dimension", "key")
-            .annotate(
-                **{
-                    f"p{i}": Sum("concerns", filter=Q(day__gte=span[0], day__lte=span[1]))
-                    for i, span in spans.items()
-                }
-            )
-            .order_by()
-        )
-        for row in rows:
-            for i in spans:
-                if row[f"p{i}"]:
-                    counts[(i, row["school_id"], row["dimension"], row["key"])] += row[f"p{i}"]
-    live = [i for i, sp in enumerate(splits) if sp.live]
-    if not live:
-        return counts
-    every = [r for i in live for r in splits[i].live]
+    _add_tallied(counts, ids, splits)
+    live = {i: sp.live for i, sp in enumerate(splits) if sp.live}
+    if live:
+        _add_live_concerns(counts, ids, live, pupils)
+        _add_live_categories(counts, ids, live, pupils)
+        _add_live_year_groups(counts, ids, live, pupils)
+    return counts
 
+
+# The periods read live: each period's index and its [from, to) ranges.
+_LiveRanges = dict[int, list[tuple[datetime.datetime, datetime.datetime]]]
+
+
+def _every(live: _LiveRanges) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """All the ranges read live, of every period."""
+    return [r for ranges in live.values() for r in ranges]
+
+
+def _add_tallied(counts: Counts, ids: list[int], splits: list[_Split]) -> None:
+    """The periods' whole weeks up to the tally mark, from the weekly tallies (one query)."""
+    spans = {i: sp.tallied for i, sp in enumerate(splits) if sp.tallied}
+    if not spans:
+        return
+    first = min(span[0] for span in spans.values())
+    last = max(span[1] for span in spans.values())
+    rows: Any = (
+        ConcernTally.objects.filter(school_id__in=ids, day__gte=first, day__lte=last)
+        .values("school_id", "dimension", "key")
+        .annotate(
+            **{
+                f"p{i}": Sum("concerns", filter=Q(day__gte=span[0], day__lte=span[1]))
+                for i, span in spans.items()
+            }
+        )
+        .order_by()
+    )
+    for row in rows:
+        for i in spans:
+            if row[f"p{i}"]:
+                counts[(i, row["school_id"], row["dimension"], row["key"])] += row[f"p{i}"]
+
+
+def _add_live_concerns(
+    counts: Counts, ids: list[int], live: _LiveRanges, pupils: PupilGroup | None
+) -> None:
+    """The concerns of the days read live, per school (one query)."""
     concerns: Any = (
         Concern.objects.filter(
-            submitted_q(), _in_ranges("written_at", every), _involving(pupils), school_id__in=ids
+            submitted_q(),
+            _in_ranges("written_at", _every(live)),
+            _involving(pupils),
+            school_id__in=ids,
         )
         .values("school_id")
         .annotate(
             **{
-                f"p{i}": Count("written_at", filter=_in_ranges("written_at", splits[i].live))
-                for i in live
+                f"p{i}": Count("written_at", filter=_in_ranges("written_at", ranges))
+                for i, ranges in live.items()
             }
         )
         .order_by()
@@ -546,29 +571,37 @@ def _counts(  # noqa: C901
         for i in live:
             counts[(i, row["school_id"], TallyDimension.ALL, "")] += row[f"p{i}"]
 
-    # Narrowed to a group of pupils, the rows are not filtered by their own school as well: that
-    # made PostgreSQL read every involvement of the schools before joining the period's concerns
-    # (half the time of each query at the benchmark's size, ADR 0026). A row's school is its
-    # concern's, so the schools are the same.
-    own = {"school_id__in": ids} if pupils is None else {}
+
+def _own_schools(ids: list[int], pupils: PupilGroup | None) -> dict[str, Any]:
+    """The filter on a row's own school, left out when narrowed to a group of pupils.
+
+    That filter made PostgreSQL read every involvement of the schools before joining the
+    period's concerns (half the time of each query at the benchmark's size, ADR 0026). A row's
+    school is its concern's, which is filtered on, so the schools are the same."""
+    return {"school_id__in": ids} if pupils is None else {}
+
+
+def _add_live_categories(
+    counts: Counts, ids: list[int], live: _LiveRanges, pupils: PupilGroup | None
+) -> None:
+    """The days read live per top-level category: a concern once however many of its pupils
+    share it (one query)."""
     field = "involvement__concern__written_at"
     cats: Any = (
         InvolvementCategory.objects.filter(
-            _in_ranges(field, every),
+            _in_ranges(field, _every(live)),
             _of(pupils, "involvement__pupil__"),
             involvement__concern__school_id__in=ids,
-            **own,
+            **_own_schools(ids, pupils),
         )
         .exclude(involvement__concern__status=ConcernStatus.DRAFT)
         .values("school_id", top=top_category())
         .annotate(
             **{
                 f"p{i}": Count(
-                    "involvement__concern_id",
-                    distinct=True,
-                    filter=_in_ranges(field, splits[i].live),
+                    "involvement__concern_id", distinct=True, filter=_in_ranges(field, ranges)
                 )
-                for i in live
+                for i, ranges in live.items()
             }
         )
         .order_by()
@@ -577,22 +610,26 @@ def _counts(  # noqa: C901
         for i in live:
             counts[(i, row["school_id"], TallyDimension.CATEGORY, str(row["top"]))] += row[f"p{i}"]
 
+
+def _add_live_year_groups(
+    counts: Counts, ids: list[int], live: _LiveRanges, pupils: PupilGroup | None
+) -> None:
+    """The days read live per year group as signed: a concern once however many of its pupils
+    share it (one query)."""
     field = "concern__written_at"
     years: Any = (
         ConcernPupil.objects.filter(
-            _in_ranges(field, every),
+            _in_ranges(field, _every(live)),
             _of(pupils, "pupil__"),
             concern__school_id__in=ids,
-            **own,
+            **_own_schools(ids, pupils),
         )
         .exclude(concern__status=ConcernStatus.DRAFT)
         .values("school_id", "pupil_year_group")
         .annotate(
             **{
-                f"p{i}": Count(
-                    "concern_id", distinct=True, filter=_in_ranges(field, splits[i].live)
-                )
-                for i in live
+                f"p{i}": Count("concern_id", distinct=True, filter=_in_ranges(field, ranges))
+                for i, ranges in live.items()
             }
         )
         .order_by()
@@ -601,7 +638,6 @@ def _counts(  # noqa: C901
         for i in live:
             key = row["pupil_year_group"]
             counts[(i, row["school_id"], TallyDimension.YEAR_GROUP, key)] += row[f"p{i}"]
-    return counts
 
 
 def _period_counts(
@@ -748,7 +784,7 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
-def _figures_for(  # noqa: C901
+def _figures_for(
     schools: list[School],
     period: Period,
     previous: Period,
@@ -762,20 +798,27 @@ def _figures_for(  # noqa: C901
     `opened` their times to open when already read with them (`_period_counts`). With `pupils`,
     every figure about concerns or pupils is narrowed to that group (ADR 0026)."""
     ids = [s.pk for s in schools]
-    rows: Any  # each query's rows have their own keys
-    row: Any
     out = {s.pk: SchoolFigures(school_id=s.pk, school_name=s.name) for s in schools}
     if not ids:
         return []
-    cur_start, cur_end = period.bounds()
-    prev_start, prev_end = previous.bounds()
-    in_cur = Q(written_at__gte=cur_start, written_at__lt=cur_end)
-    in_prev = Q(written_at__gte=prev_start, written_at__lt=prev_end)
-    either = Q(written_at__gte=min(cur_start, prev_start), written_at__lt=max(cur_end, prev_end))
     today = timezone.localdate(now)
+    _set_concern_counts(out, counts, categories)
+    _set_untriaged(out, ids, now, pupils)
+    if opened is None:
+        _time_to_open(out, ids, *_written_in(period, previous, pupils))
+    else:
+        _set_time_to_open(out, opened)
+    _set_open_records(out, ids, now, today, pupils)
+    _set_reviews(out, ids, today, pupils)
+    return [out[sid] for sid in ids]
 
-    # 1. Concerns, by top-level category and by year group as signed, in each period. A concern
-    # counts once under a category or year group however many of its pupils share it.
+
+def _set_concern_counts(
+    out: dict[int, SchoolFigures], counts: Counts, categories: list[tuple[int, str]]
+) -> None:
+    """Concerns, by top-level category and by year group as signed, in the period (index 0)
+    and the one before (1). A concern counts once under a category or year group however many
+    of its pupils share it."""
     years: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     by_cat: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for (i, sid, dimension, key), n in counts.items():
@@ -803,11 +846,29 @@ def _figures_for(  # noqa: C901
             if cur or prev
         ]
 
-    # 2. The untriaged concerns (whenever written), by age.
+
+def _written_in(period: Period, previous: Period, pupils: PupilGroup | None) -> tuple[Q, Q, Q]:
+    """Concerns written in the period, in the one before, and in either (of the group's pupils
+    only, with `pupils`), for the time from submission to a DSL opening them."""
+    cur_start, cur_end = period.bounds()
+    prev_start, prev_end = previous.bounds()
+    in_cur = Q(written_at__gte=cur_start, written_at__lt=cur_end)
+    in_prev = Q(written_at__gte=prev_start, written_at__lt=prev_end)
+    either = Q(written_at__gte=min(cur_start, prev_start), written_at__lt=max(cur_end, prev_end))
+    return in_cur, in_prev, either & _involving(pupils)
+
+
+def _set_untriaged(
+    out: dict[int, SchoolFigures],
+    ids: list[int],
+    now: datetime.datetime,
+    pupils: PupilGroup | None,
+) -> None:
+    """The untriaged concerns (whenever written), by age."""
     bands = [now - datetime.timedelta(hours=1), now - datetime.timedelta(days=1)]
     bands.append(now - datetime.timedelta(days=3))
     # Counting a column of the index (never null once signed) reads the index alone.
-    rows = (
+    rows: Any = (
         Concern.objects.filter(untriaged_q(), _involving(pupils), school_id__in=ids)
         .values("school_id")
         .annotate(
@@ -826,13 +887,16 @@ def _figures_for(  # noqa: C901
         f.untriaged_ages = {key: row[f"u{n}"] for n, (key, _) in enumerate(UNTRIAGED_AGE_BANDS)}
         f.oldest_untriaged_since = row["oldest"]
 
-    # 3. Time from submission to a DSL opening it, for the concerns of each period.
-    if opened is None:
-        _time_to_open(out, ids, in_cur, in_prev, either & _involving(pupils))
-    else:
-        _set_time_to_open(out, opened)
 
-    # 4. Open CP files; referrals; actions; reviews.
+def _set_open_records(
+    out: dict[int, SchoolFigures],
+    ids: list[int],
+    now: datetime.datetime,
+    today: datetime.date,
+    pupils: PupilGroup | None,
+) -> None:
+    """Open CP files; open, overdue and followed-up referrals; open and overdue actions."""
+    row: Any
     for row in (
         CpFile.objects.filter(open_cp_file_q(), _of(pupils, "pupil__"), school_id__in=ids)
         .values("school_id")
@@ -865,8 +929,14 @@ def _figures_for(  # noqa: C901
     ):
         f = out[row["school_id"]]
         f.actions_open, f.actions_overdue = row["open"], row["overdue"]
+
+
+def _set_reviews(
+    out: dict[int, SchoolFigures], ids: list[int], today: datetime.date, pupils: PupilGroup | None
+) -> None:
+    """Reviews of open risk assessments and current plans and statuses, due and upcoming."""
     horizon = today + REVIEW_HORIZON
-    reviews = (
+    reviews: Any = (
         RiskAssessment.objects.filter(
             open_risk_assessment_q(), _covering(pupils), school_id__in=ids, review_date__lte=horizon
         )
@@ -896,7 +966,6 @@ def _figures_for(  # noqa: C901
         f = out[row["school_id"]]
         f.reviews_due += row["due"]
         f.reviews_upcoming += row["upcoming"]
-    return [out[sid] for sid in ids]
 
 
 def _covering(pupils: PupilGroup | None) -> Q:

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import access_log_write
 from concerns.models import DslRecord
-from oversight.models import CRITERIA, QaReview, QaReviewStatus
+from oversight.models import QaReview, QaReviewStatus, QaSample
 from oversight.qa import selectors, services
 from oversight.qa.forms import ChooseForm, ResponseForm, ReviewForm, SampleForm
-from oversight.terms import current_term, parse_term, recent_terms
+from oversight.terms import Term, current_term, parse_term, recent_terms
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403, as_safeguard, run_service
 from safeguard.roles import Perm
 
 
@@ -52,6 +53,18 @@ def qa_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _term_chosen(form: SampleForm) -> Term:
+    return parse_term(form.cleaned_data["term"]) or current_term()  # the choices are terms
+
+
+def _sample_drawn(sample: QaSample, school_name: str, term: Term) -> str:
+    picked = sample.reviews.count()
+    return (
+        f"{picked} of {school_name}'s {sample.population} concerns in the {term.label} "
+        f"{'is' if picked == 1 else 'are'} on your list to review."
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -64,23 +77,16 @@ def qa_sample_new(request: HttpRequest, school_id: int) -> HttpResponse:
         terms=terms,
         initial={"term": initial_term.key, "size": 3},
     )
-    if request.method == "POST" and form.is_valid():
-        term = parse_term(form.cleaned_data["term"]) or current_term()  # choices are terms
-        try:
-            sample = services.qa_sample_draw(
-                actor=request.user, school=school, term=term, size=form.cleaned_data["size"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            picked = sample.reviews.count()
-            messages.success(
-                request,
-                f"{picked} of {school.name}'s {sample.population} concerns in the {term.label} "
-                f"{'is' if picked == 1 else 'are'} on your list to review.",
-            )
-            return redirect(f"{reverse('qa-overview')}?term={term.key}")
-    return render(request, "oversight/qa_sample.html", {"school": school, "form": form})
+    drawn = run_service(
+        request,
+        form,
+        services.qa_sample_draw,
+        school=school,
+        data=lambda valid: {"term": _term_chosen(valid), "size": valid.cleaned_data["size"]},
+        done=lambda sample: _sample_drawn(sample, school.name, _term_chosen(form)),
+        to=lambda sample: f"{reverse('qa-overview')}?term={_term_chosen(form).key}",
+    )
+    return drawn or render(request, "oversight/qa_sample.html", {"school": school, "form": form})
 
 
 @login_required
@@ -91,10 +97,11 @@ def qa_choose(request: HttpRequest) -> HttpResponse:
     # A link from a list of concerns (the dashboards' drill-down) may name the reference.
     initial = {"reference": request.GET.get("reference", "")[:24]}
     form = ChooseForm(request.POST if request.method == "POST" else None, initial=initial)
+    # Written out: the review's page is the answer, with no message to say so (run_service's).
     if request.method == "POST" and form.is_valid():
         try:
             review = services.qa_review_choose(
-                actor=request.user, reference=form.cleaned_data["reference"]
+                actor=as_safeguard(request).user, reference=form.cleaned_data["reference"]
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -149,34 +156,24 @@ def qa_review(request: HttpRequest, pk: Any) -> HttpResponse:
     read the feedback and respond."""
     review = selectors.qa_review_get(actor=request.user, pk=pk)
     _log(request, review)
-    if request.method == "POST":
-        if not access_for(request.user).has(Perm.QA_REVIEW, review.school_id):
-            raise PermissionDenied
-        if review.status != QaReviewStatus.DRAFT:
-            messages.info(request, "This review had already been submitted: nothing was changed.")
-            return redirect("qa-review", pk=review.pk)
-        form = ReviewForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.qa_review_submit(
-                    actor=request.user,
-                    review=review,
-                    rating=data["rating"],
-                    feedback=data["feedback"],
-                    **{name: data[name] for name, _, _ in CRITERIA},
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Review of concern {review.concern.reference} submitted and signed. "
-                    f"{review.school.name}'s DSL and deputies have been told.",
-                )
-                return redirect("qa-review", pk=review.pk)
-        return _render_review(request, review, review_form=form)
-    return _render_review(request, review)
+    if request.method != "POST":
+        return _render_review(request, review)
+    if not access_for(request.user).has(Perm.QA_REVIEW, review.school_id):
+        raise PermissionDenied
+    if review.status != QaReviewStatus.DRAFT:
+        messages.info(request, "This review had already been submitted: nothing was changed.")
+        return redirect("qa-review", pk=review.pk)
+    form = ReviewForm(request.POST)
+    submitted = run_service(
+        request,
+        form,
+        services.qa_review_submit,
+        review=review,
+        done=f"Review of concern {review.concern.reference} submitted and signed. "
+        f"{review.school.name}'s DSL and deputies have been told.",
+        to=reverse("qa-review", args=[review.pk]),
+    )
+    return submitted or _render_review(request, review, review_form=form)
 
 
 @login_required
@@ -187,16 +184,16 @@ def qa_respond(request: HttpRequest, pk: Any) -> HttpResponse:
     if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, review.school_id):
         raise PermissionDenied
     form = ResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.qa_response_add(
-                actor=request.user, review=review, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your response is signed and the reviewer has been told.")
-            return redirect("qa-review", pk=review.pk)
+    responded = run_service(
+        request,
+        form,
+        services.qa_response_add,
+        review=review,
+        done="Your response is signed and the reviewer has been told.",
+        to=reverse("qa-review", args=[review.pk]),
+    )
+    if responded is not None:
+        return responded
     _log(request, review)
     return _render_review(request, review, response_form=form)
 
@@ -205,9 +202,11 @@ def qa_respond(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def qa_remove(request: HttpRequest, pk: Any) -> HttpResponse:
     """Take a concern off the TSO's list before it is reviewed."""
+    # Written out: a button with no form; its one refusal (submitted meanwhile) is news, not
+    # an error, said on the review's page.
     review = selectors.qa_review_get(actor=request.user, pk=pk)
     try:
-        services.qa_review_remove(actor=request.user, review=review)
+        services.qa_review_remove(actor=as_safeguard(request).user, review=review)
     except ValidationError:
         messages.info(request, "This review had already been submitted: it is kept.")
         return redirect("qa-review", pk=review.pk)
@@ -221,9 +220,7 @@ def qa_remove(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def qa_school_list(request: HttpRequest) -> HttpResponse:
     """The acting school's quality-assurance feedback, for its DSL and deputies."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.MANAGE_CP_RECORDS)
     return render(
         request,
         "oversight/qa_school_list.html",

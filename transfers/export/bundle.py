@@ -752,70 +752,96 @@ def _check_signed(record: dict[str, Any], what: str) -> None:
         raise BundleRefused(f"{what} has been changed: its content does not match its hash.")
 
 
-def bundle_verify_records(bundle: dict[str, Any]) -> None:  # noqa: C901
+def bundle_verify_records(bundle: dict[str, Any]) -> None:
     """Recompute every record's content hash and the chronology's hashes and links; refuse the
     first that does not match. Assumes the document already follows the schema."""
     known: dict[str, set[str]] = {}  # record id -> hashes a chronology entry may cite
-
-    def remember(record: dict[str, Any], *hashes: str) -> None:
-        known.setdefault(record["id"], set()).update(hashes)
-
     for concern in bundle["concerns"]:
-        name = f"Concern {concern['reference']}"
-        if concern["redacted"]:
-            # The other children's part of the signed content stayed behind (ADR 0013), so the
-            # hash cannot be recomputed; it is still cited by the chronology, addenda and Part 2.
-            if concern["other_pupils"] < 1:
-                raise BundleRefused(f"{name} is marked redacted but involves no other child.")
-        else:
-            _check_signed(concern, name)
-        if concern["signed"]["id"] != concern["id"]:
-            raise BundleRefused(f"{name} carries the signed content of another concern.")
-        remember(concern, concern["content_hash"])
-        signed_files = {(a["name"], a["sha256"]) for a in concern["signed"]["attachments"]}
-        exported_files = {(a["name"], a["sha256"]) for a in concern["attachments"]}
-        for attachment in concern["attachments"]:
-            if (attachment["name"], attachment["sha256"]) not in signed_files:
-                raise BundleRefused(
-                    f"The attachment {attachment['name']} of {name} is not the file the "
-                    "reporter signed."
-                )
-        for missing_name, _ in sorted(signed_files - exported_files):
-            raise BundleRefused(f"The attachment {missing_name} of {name} is not in the bundle.")
-        for addendum in concern["addenda"]:
-            _check_signed(addendum, f"An addendum to {name}")
-            if addendum["signed"]["concern_hash"] != concern["content_hash"]:
-                raise BundleRefused(f"An addendum to {name} was signed for different words.")
-            remember(addendum, addendum["content_hash"])
-        dsl = concern["dsl_record"]
-        if dsl is not None:
-            _check_signed(dsl, f"The DSL record (Part 2) of {name}")
-            if dsl["signed"]["concern_hash"] != concern["content_hash"]:
-                raise BundleRefused(
-                    f"The DSL record (Part 2) of {name} was signed for different words."
-                )
-            remember(dsl, dsl["content_hash"])
-        for action in concern["actions"]:
-            if action["signed"] is not None:
-                _check_signed(action, f"A completed action on {name}")
-                remember(action, action["content_hash"])
+        _verify_concern(concern, known)
     for referral in bundle["referrals"]:
-        name = f"The referral to {referral['signed']['agency_name']}"
-        _check_signed(referral, name)
-        remember(referral, referral["content_hash"])
-        for update in referral["updates"]:
-            _check_signed(update, f"An update to {name[0].lower()}{name[1:]}")
-            remember(update, update["content_hash"])
+        _verify_referral(referral, known)
     for episode in bundle["missing_episodes"]:
-        _check_signed(episode, "A missing episode")
-        start = {k: v for k, v in episode["signed"].items() if k not in _CLOSED_ONLY}
-        remember(episode, episode["content_hash"], content_hash(start))
-        for step in episode["steps"]:
-            _check_signed(step, "A step of a missing episode")
-            remember(step, step["content_hash"])
+        _verify_missing_episode(episode, known)
     for absence in bundle["absences"]:
         _check_signed(absence, "A continuous absence")
     _verify_chronology(bundle["chronology"], known, bundle["pupil"]["id"])
+
+
+def _remember(known: dict[str, set[str]], record: dict[str, Any], *hashes: str) -> None:
+    """The hashes a chronology entry may cite for this record."""
+    known.setdefault(record["id"], set()).update(hashes)
+
+
+def _verify_concern(concern: dict[str, Any], known: dict[str, set[str]]) -> None:
+    """A concern (Part 1), its attachments, addenda, DSL record (Part 2) and actions."""
+    name = f"Concern {concern['reference']}"
+    if concern["redacted"]:
+        # The other children's part of the signed content stayed behind (ADR 0013), so the
+        # hash cannot be recomputed; it is still cited by the chronology, addenda and Part 2.
+        if concern["other_pupils"] < 1:
+            raise BundleRefused(f"{name} is marked redacted but involves no other child.")
+    else:
+        _check_signed(concern, name)
+    if concern["signed"]["id"] != concern["id"]:
+        raise BundleRefused(f"{name} carries the signed content of another concern.")
+    _remember(known, concern, concern["content_hash"])
+    _verify_concern_attachments(concern, name)
+    _verify_concern_records(concern, name, known)
+
+
+def _verify_concern_attachments(concern: dict[str, Any], name: str) -> None:
+    """The attachments exported are exactly the files the reporter signed."""
+    signed_files = {(a["name"], a["sha256"]) for a in concern["signed"]["attachments"]}
+    exported_files = {(a["name"], a["sha256"]) for a in concern["attachments"]}
+    for attachment in concern["attachments"]:
+        if (attachment["name"], attachment["sha256"]) not in signed_files:
+            raise BundleRefused(
+                f"The attachment {attachment['name']} of {name} is not the file the "
+                "reporter signed."
+            )
+    for missing_name, _ in sorted(signed_files - exported_files):
+        raise BundleRefused(f"The attachment {missing_name} of {name} is not in the bundle.")
+
+
+def _verify_concern_records(concern: dict[str, Any], name: str, known: dict[str, set[str]]) -> None:
+    """The records signed after the concern: addenda and Part 2 cite its hash; actions."""
+    for addendum in concern["addenda"]:
+        _check_signed(addendum, f"An addendum to {name}")
+        if addendum["signed"]["concern_hash"] != concern["content_hash"]:
+            raise BundleRefused(f"An addendum to {name} was signed for different words.")
+        _remember(known, addendum, addendum["content_hash"])
+    dsl = concern["dsl_record"]
+    if dsl is not None:
+        _check_signed(dsl, f"The DSL record (Part 2) of {name}")
+        if dsl["signed"]["concern_hash"] != concern["content_hash"]:
+            raise BundleRefused(
+                f"The DSL record (Part 2) of {name} was signed for different words."
+            )
+        _remember(known, dsl, dsl["content_hash"])
+    for action in concern["actions"]:
+        if action["signed"] is not None:
+            _check_signed(action, f"A completed action on {name}")
+            _remember(known, action, action["content_hash"])
+
+
+def _verify_referral(referral: dict[str, Any], known: dict[str, set[str]]) -> None:
+    """A referral and its updates."""
+    name = f"The referral to {referral['signed']['agency_name']}"
+    _check_signed(referral, name)
+    _remember(known, referral, referral["content_hash"])
+    for update in referral["updates"]:
+        _check_signed(update, f"An update to {name[0].lower()}{name[1:]}")
+        _remember(known, update, update["content_hash"])
+
+
+def _verify_missing_episode(episode: dict[str, Any], known: dict[str, set[str]]) -> None:
+    """A missing episode and its steps; the chronology may cite it as opened or as closed."""
+    _check_signed(episode, "A missing episode")
+    start = {k: v for k, v in episode["signed"].items() if k not in _CLOSED_ONLY}
+    _remember(known, episode, episode["content_hash"], content_hash(start))
+    for step in episode["steps"]:
+        _check_signed(step, "A step of a missing episode")
+        _remember(known, step, step["content_hash"])
 
 
 _CLOSED_ONLY = ("steps", "closed_at", "closed_by")
@@ -879,59 +905,13 @@ def _verify_chronology(
         previous = entry
 
 
-def bundle_open(data: bytes) -> OpenedBundle:  # noqa: C901
+def bundle_open(data: bytes) -> OpenedBundle:
     """Check a received bundle from the outside in; refuse with the first problem found."""
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleRefused(
-            f"The file is {_size(len(data))}; a bundle may be at most {_size(MAX_BUNDLE_BYTES)}."
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise BundleRefused(
-            "This is not a zip file, so it is not a CP-file bundle. Upload the .zip you were sent."
-        ) from exc
-    with archive:
-        members = _safe_members(archive)
-        names = {i.filename for i in members}
-        for required in REQUIRED_FILES:
-            if required not in names:
-                raise BundleRefused(f"The bundle has no {required}: it is incomplete.")
-        files = {i.filename: _read(archive, i) for i in members}
-    manifest_bytes = files[MANIFEST]
-    manifest_signature = data_signature_check(
-        data=manifest_bytes, signature=files[MANIFEST_SIGNATURE]
-    )
-    if not manifest_signature.valid:
-        raise BundleRefused(
-            "The signature on the bundle's manifest is not valid"
-            + (f": {manifest_signature.problem}" if manifest_signature.problem else ".")
-        )
-    _check_manifest(_json_file(MANIFEST, manifest_bytes), files)
-    bundle = _json_file(BUNDLE_JSON, files[BUNDLE_JSON])
-    if isinstance(bundle, dict) and bundle.get("version") not in (None, VERSION):
-        raise BundleRefused(
-            f"bundle.json is format version {bundle.get('version')!r}; this system reads "
-            f"version {VERSION!r}."
-        )
-    problems = bundle_schema_problems(bundle)
-    if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise BundleRefused(f"bundle.json does not follow the format at {problems[0]}{more}.")
+    files = _zip_files(data)
+    manifest_signature = _manifest_checked(files)
+    bundle = _bundle_document(files)
     bundle_verify_records(bundle)
-    attachments: dict[str, bytes] = {}
-    for concern in bundle["concerns"]:
-        for attachment in concern["attachments"]:
-            path = attachment["path"]
-            if path not in files:
-                raise BundleRefused(f"The attachment {attachment['name']} ({path}) is missing.")
-            content = files[path]
-            if _sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
-                raise BundleRefused(
-                    f"The attachment {attachment['name']} has been changed: its SHA-256 does "
-                    "not match the record."
-                )
-            attachments[path] = content
+    attachments = _attachments_opened(bundle, files)
     # Optional in format 1: bundles made before it existed carry no files from earlier schools.
     previous_files = bundle.get("previous_files", [])
     previous = _open_previous(previous_files, files)
@@ -953,6 +933,75 @@ def bundle_open(data: bytes) -> OpenedBundle:  # noqa: C901
         + _previous_warnings(previous_files, previous),
         previous=previous,
     )
+
+
+def _zip_files(data: bytes) -> dict[str, bytes]:
+    """The files of the zip, by name: refused when too large, not a zip, unsafe or incomplete."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(
+            f"The file is {_size(len(data))}; a bundle may be at most {_size(MAX_BUNDLE_BYTES)}."
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise BundleRefused(
+            "This is not a zip file, so it is not a CP-file bundle. Upload the .zip you were sent."
+        ) from exc
+    with archive:
+        members = _safe_members(archive)
+        names = {i.filename for i in members}
+        for required in REQUIRED_FILES:
+            if required not in names:
+                raise BundleRefused(f"The bundle has no {required}: it is incomplete.")
+        return {i.filename: _read(archive, i) for i in members}
+
+
+def _manifest_checked(files: dict[str, bytes]) -> SignatureCheck:
+    """The manifest's signature, once it is valid and the manifest describes the files."""
+    manifest_bytes = files[MANIFEST]
+    manifest_signature = data_signature_check(
+        data=manifest_bytes, signature=files[MANIFEST_SIGNATURE]
+    )
+    if not manifest_signature.valid:
+        raise BundleRefused(
+            "The signature on the bundle's manifest is not valid"
+            + (f": {manifest_signature.problem}" if manifest_signature.problem else ".")
+        )
+    _check_manifest(_json_file(MANIFEST, manifest_bytes), files)
+    return manifest_signature
+
+
+def _bundle_document(files: dict[str, bytes]) -> dict[str, Any]:
+    """bundle.json, once it is of the version read here and follows the schema."""
+    bundle = _json_file(BUNDLE_JSON, files[BUNDLE_JSON])
+    if isinstance(bundle, dict) and bundle.get("version") not in (None, VERSION):
+        raise BundleRefused(
+            f"bundle.json is format version {bundle.get('version')!r}; this system reads "
+            f"version {VERSION!r}."
+        )
+    problems = bundle_schema_problems(bundle)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise BundleRefused(f"bundle.json does not follow the format at {problems[0]}{more}.")
+    return bundle
+
+
+def _attachments_opened(bundle: dict[str, Any], files: dict[str, bytes]) -> dict[str, bytes]:
+    """Each concern's attachment by its path, checked against its record's hash and size."""
+    attachments: dict[str, bytes] = {}
+    for concern in bundle["concerns"]:
+        for attachment in concern["attachments"]:
+            path = attachment["path"]
+            if path not in files:
+                raise BundleRefused(f"The attachment {attachment['name']} ({path}) is missing.")
+            content = files[path]
+            if _sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
+                raise BundleRefused(
+                    f"The attachment {attachment['name']} has been changed: its SHA-256 does "
+                    "not match the record."
+                )
+            attachments[path] = content
+    return attachments
 
 
 def _open_previous(described: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, bytes]:

@@ -6,14 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
-from safeguard.access import access_for
-from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
 
 from ..models import RetentionState
@@ -26,9 +25,7 @@ from .selectors import retention_get, retentions_for
 @require_GET
 def retention_list(request: HttpRequest) -> HttpResponse:
     """Files kept read-only until their date, and those destroyed, of the acting school."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     rows = list(retentions_for(actor=request.user, school=school))
     policy = svc.policy_for(school.trust_id)
     return render(
@@ -51,40 +48,39 @@ def retention_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     lifting = retention.legal_hold
     ending = request.method == "POST" and "end-reason" in request.POST
     posted = request.POST if request.method == "POST" else None
+    # Two forms on the page: the one posted is bound, the other stays empty (and never valid).
     form = LegalHoldForm(None if ending else posted, lifting=lifting)
     end_form = RetentionEndForm(posted if ending else None, prefix="end")
-    if ending and retention.state == RetentionState.KEPT and end_form.is_valid():
-        try:
-            svc.retention_end(
-                actor=request.user, retention=retention, reason=end_form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(end_form, error)
-        else:
-            messages.success(request, "The file is live again: it will not be destroyed.")
-            return redirect("retention-detail", pk=retention.pk)
-    if posted and not ending and retention.state == RetentionState.KEPT and form.is_valid():
-        if form.cleaned_data["action"] != ("lift" if lifting else "set"):
+    here = reverse("retention-detail", args=[retention.pk])
+    if retention.state == RetentionState.KEPT:
+        if form.is_valid() and form.cleaned_data["action"] != ("lift" if lifting else "set"):
             messages.info(
                 request,
                 "Nothing was changed: the legal hold had already been "
                 + ("set" if lifting else "lifted")
                 + ". Check it below.",
             )
-            return redirect("retention-detail", pk=retention.pk)
-        change = svc.legal_hold_lift if lifting else svc.legal_hold_set
-        try:
-            change(actor=request.user, retention=retention, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                "The legal hold is lifted: the file will be destroyed once its date has passed."
-                if lifting
-                else "The legal hold is set: the file will not be destroyed while it stands.",
-            )
-            return redirect("retention-detail", pk=retention.pk)
+            return redirect(here)
+        changed = run_service(
+            request,
+            end_form,
+            svc.retention_end,
+            retention=retention,
+            done="The file is live again: it will not be destroyed.",
+            to=here,
+        ) or run_service(
+            request,
+            form,
+            svc.legal_hold_lift if lifting else svc.legal_hold_set,
+            retention=retention,
+            data=lambda valid: {"reason": valid.cleaned_data["reason"]},
+            done="The legal hold is lifted: the file will be destroyed once its date has passed."
+            if lifting
+            else "The legal hold is set: the file will not be destroyed while it stands.",
+            to=here,
+        )
+        if changed is not None:
+            return changed
     access_log_write(
         request=request,
         school_id=retention.school_id,

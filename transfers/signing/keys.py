@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
@@ -438,14 +439,11 @@ def _organisation_problem(cert: x509.Certificate, school: School) -> str:
     )
 
 
-@transaction.atomic
-def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:  # noqa: C901
-    """Register a key and certificate from a PKCS#12 file (.p12 or .pfx) as the active key.
+_UploadedKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
-    Refused with a plain reason on the `pkcs12` or `password` field: not a PKCS#12 file, wrong
-    password, no private key, a key that does not match, an expired or not-yet-valid
-    certificate, or a certificate not meant for signing.
-    """
+
+def _pkcs12_checked(pkcs12: bytes) -> None:
+    """Refuse what is not a PKCS#12 file of an acceptable size."""
     if not pkcs12:
         raise ValidationError({"pkcs12": "Choose a PKCS#12 file (.p12 or .pfx)."})
     if len(pkcs12) > PKCS12_MAX_BYTES:
@@ -454,7 +452,15 @@ def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: s
         raise ValidationError(
             {"pkcs12": "The file is not a PKCS#12 file: choose the .p12 or .pfx file."}
         )
+
+
+def _pkcs12_opened(
+    pkcs12: bytes, password: str
+) -> tuple[PrivateKeyTypes, x509.Certificate, list[x509.Certificate]]:
+    """The file's private key, its certificate and the other certificates it holds; refused for
+    a wrong password, or a file without a private key or without a certificate."""
     loaded = None
+    # An empty password may mean the file was exported with none at all.
     for candidate in [password.encode()] + ([None] if not password else []):
         try:
             loaded = crypto_pkcs12.load_key_and_certificates(pkcs12, candidate)
@@ -475,6 +481,12 @@ def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: s
         )
     if cert is None:
         raise ValidationError({"pkcs12": "The file has no certificate for its private key."})
+    return private_key, cert, extra
+
+
+def _key_pair_checked(private_key: PrivateKeyTypes, cert: x509.Certificate) -> _UploadedKey:
+    """The private key, when it is of a kind and a length we sign with and is the
+    certificate's own."""
     if not isinstance(private_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ValidationError({"pkcs12": "The key must be an RSA or elliptic-curve key."})
     if isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size < 2048:
@@ -486,6 +498,11 @@ def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: s
         cert.public_key().public_bytes(serialization.Encoding.DER, public)
     ):
         raise ValidationError({"pkcs12": "The private key in the file is not the certificate's."})
+    return private_key
+
+
+def _validity_checked(cert: x509.Certificate) -> None:
+    """Refuse a certificate that has expired or is not valid yet."""
     now = timezone.now()
     if cert.not_valid_after_utc <= now:
         raise ValidationError(
@@ -501,6 +518,20 @@ def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: s
                 f"{timezone.localtime(cert.not_valid_before_utc):%d/%m/%Y}: upload it then."
             }
         )
+
+
+@transaction.atomic
+def signing_key_upload(*, actor: Any, school: School, pkcs12: bytes, password: str) -> SigningKey:
+    """Register a key and certificate from a PKCS#12 file (.p12 or .pfx) as the active key.
+
+    Refused with a plain reason on the `pkcs12` or `password` field: not a PKCS#12 file, wrong
+    password, no private key, a key that does not match, an expired or not-yet-valid
+    certificate, or a certificate not meant for signing.
+    """
+    _pkcs12_checked(pkcs12)
+    opened_key, cert, extra = _pkcs12_opened(pkcs12, password)
+    private_key = _key_pair_checked(opened_key, cert)
+    _validity_checked(cert)
     problem = _signing_problem(cert) or _organisation_problem(cert, school)
     if problem:
         raise ValidationError({"pkcs12": problem})

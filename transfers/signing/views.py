@@ -5,18 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from safeguard.access import access_for
-from safeguard.forms import add_service_errors
+from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
-from schools.models import School
 
 from .forms import SigningKeyGenerateForm, SigningKeyUploadForm
 from .keys import (
@@ -30,19 +26,11 @@ from .selectors import signing_key_get_for, signing_key_list_for
 EXPIRY_WARNING = dt.timedelta(days=90)
 
 
-def _sending_school(request: HttpRequest) -> School:
-    """The acting school, when the person sends its CP files (the DSL and deputies)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.TRANSFER_CP_FILES, school):
-        raise PermissionDenied
-    return school
-
-
 @login_required
 @require_GET
 def signing_certificate(request: HttpRequest) -> HttpResponse:
     """The active key, how long it lasts, and every key the school has signed with."""
-    school = _sending_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     keys = list(signing_key_list_for(actor=request.user, school=school))
     active = next((k for k in keys if k.active), None)
     now = timezone.now()
@@ -64,25 +52,22 @@ def signing_certificate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def signing_key_new(request: HttpRequest) -> HttpResponse:
-    school = _sending_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     form = SigningKeyGenerateForm(
         request.POST if request.method == "POST" else None, trust_name=school.trust.name
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            key = signing_key_generate(
-                actor=request.user, school=school, issuer=form.cleaned_data["issuer"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"The new signing certificate ({key.subject_common_name}) signs every file "
-                "sent from now on.",
-            )
-            return redirect("signing-certificate")
-    return render(
+    made = run_service(
+        request,
+        form,
+        signing_key_generate,
+        school=school,
+        done=lambda key: (
+            f"The new signing certificate ({key.subject_common_name}) signs every "
+            "file sent from now on."
+        ),
+        to="signing-certificate",
+    )
+    return made or render(
         request,
         "transfers/signing_key_new.html",
         {"form": form, "school": school, "has_key": signing_key_active(school=school)},
@@ -92,28 +77,24 @@ def signing_key_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def signing_key_upload_page(request: HttpRequest) -> HttpResponse:
-    school = _sending_school(request)
+    school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     form = SigningKeyUploadForm(
         *((request.POST, request.FILES) if request.method == "POST" else ())
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            key = signing_key_upload(
-                actor=request.user,
-                school=school,
-                pkcs12=form.cleaned_data["pkcs12"],
-                password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"The uploaded certificate ({key.subject_common_name}) signs every file sent "
-                "from now on.",
-            )
-            return redirect("signing-certificate")
-    return render(request, "transfers/signing_key_upload.html", {"form": form, "school": school})
+    uploaded = run_service(
+        request,
+        form,
+        signing_key_upload,
+        school=school,
+        done=lambda key: (
+            f"The uploaded certificate ({key.subject_common_name}) signs every "
+            "file sent from now on."
+        ),
+        to="signing-certificate",
+    )
+    return uploaded or render(
+        request, "transfers/signing_key_upload.html", {"form": form, "school": school}
+    )
 
 
 @login_required
