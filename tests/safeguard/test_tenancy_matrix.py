@@ -448,9 +448,7 @@ ROUTES: dict[str, Route] = {
     ),
     # django-otp-webauthn's own endpoints: a ceremony for the signed-in person's own keys, begun
     # (200, the options) or completed with nothing begun (400); nobody else's, and never signed out.
-    "otp_webauthn:credential-registration-begin": Route(
-        method="post", allowed=EVERYONE, anon=403
-    ),
+    "otp_webauthn:credential-registration-begin": Route(method="post", allowed=EVERYONE, anon=403),
     "otp_webauthn:credential-registration-complete": Route(
         method="post", allowed=EVERYONE, ok=400, anon=403
     ),
