@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
+from safeguard.client_ip import client_ip
 from safeguard.notifications import notify
 from safeguard.roles import CP_ROLE_CONFIRMERS
 from schools.models import User
@@ -21,7 +22,7 @@ def access_log_write(
     *, request: HttpRequest, school_id: int, what: str, pupil_ids: list[Any], record_id: Any = ""
 ) -> None:
     """One row per pupil whose record was shown (no narrative text, ever)."""
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request)
     rows = [
         AccessLog(
             school_id=school_id,

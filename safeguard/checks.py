@@ -31,6 +31,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "transfers.RetentionPolicy",  # a trust's setting, owned by the trust
         # That a person was emailed their daily digest on a day: no school's data, no child's.
         "safeguard.DigestSent",
+        # Counted sign-in failures and reset emails under hashed keys: no school's data.
+        "safeguard.RateEvent",
         # The history of a trust's category list: names categories and people, never a child.
         "oversight.CategoryChange",
     }

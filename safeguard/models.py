@@ -73,3 +73,18 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"Digest for user {self.recipient_id} on {self.day:%Y-%m-%d}"
+
+
+class RateEvent(models.Model):
+    """One counted attempt (a failed sign-in, a password-reset email) under a hashed key such as
+    an address or an account, for limits every web process shares (safeguard/ratelimit.py). Holds
+    no email address or IP in the clear; rows older than the longest window are deleted."""
+
+    key = models.CharField(max_length=64)  # SHA-256 of the kind and value
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ class SchoolsConfig(AppConfig):
     def ready(self) -> None:
         from safeguard.triggers import register
 
+        from . import signin_limits  # noqa: F401  (its signal receivers count failed sign-ins)
         from .guards import GUARDS
 
         register(GUARDS)

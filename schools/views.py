@@ -35,6 +35,7 @@ from .forms import (
 )
 from .models import SCHOOL_WEEKDAYS, User
 from .selectors import pupil_list_for, school_closure_get_for, school_closure_list_for
+from .signin_limits import reset_email_allowed, sign_in_refused
 
 PUPILS_PER_PAGE = 50
 
@@ -43,6 +44,13 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
     template_name = "registration/login.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Beyond axes' lock on the account at this address: too many failures from this address
+        # across accounts, or on this account from anywhere (schools/signin_limits.py).
+        if sign_in_refused(request, str(request.POST.get("username", ""))):
+            return render(request, "registration/locked_out.html", {"widely": True}, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -57,6 +65,13 @@ class ResetRequestView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: ResetRequestForm) -> HttpResponse:
+        # Past the hourly limit the page says the same (saying otherwise would tell whether the
+        # account exists) and no email goes.
+        if not reset_email_allowed(self.request, form.cleaned_data["email"]):
+            return redirect(self.success_url)
+        return super().form_valid(form)
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
