@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -99,7 +99,7 @@ class StatusForm(GovukFormMixin, forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, review = data.get("start_date"), data.get("review_date")
         if start and review and review < start:
             self.add_error("review_date", "The review date must be after the start date")
@@ -178,7 +178,9 @@ class RiskAssessmentForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: Any, pupils: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pupil_objects = {str(p.pk): p for p in pupils}
-        self.fields["pupils"].choices = [(str(p.pk), p.display_name) for p in pupils]
+        cast(forms.ChoiceField, self.fields["pupils"]).choices = [
+            (str(p.pk), p.display_name) for p in pupils
+        ]
 
     def clean_review_date(self) -> datetime.date:
         value = self.cleaned_data["review_date"]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.selectors import access_log_for_pupil
 from audit.services import access_log_write
+from concerns.selectors import concern_view_for
 from safeguard.access import access_for
-from safeguard.forms import add_service_errors
+from safeguard.http import SafeguardRequest, run_service
 from safeguard.roles import Perm
 from schools.selectors import cp_pupil_get_for
 
@@ -53,13 +54,13 @@ def _header(pupil: Any) -> dict[str, Any]:
     return {"cp_file": open_cp_file(pupil=pupil), "statuses": statuses_for(pupil=pupil)}
 
 
-def _can_manage(request: HttpRequest, pupil: Any) -> bool:
+def _can_manage(request: SafeguardRequest, pupil: Any) -> bool:
     return access_for(request.user).has(Perm.MANAGE_CP_RECORDS, pupil.school_id)
 
 
 @login_required
 @require_GET
-def pupil_chronology(request: HttpRequest, pk: Any) -> HttpResponse:
+def pupil_chronology(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     access_log_write(
         request=request, school_id=pupil.school_id, what="chronology", pupil_ids=[pupil.pk]
@@ -87,7 +88,7 @@ def pupil_chronology(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def pupil_chronology_print(request: HttpRequest, pk: Any) -> HttpResponse:
+def pupil_chronology_print(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Appendix 2 "Case Record/Chronology", oldest first, ready to print."""
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     access_log_write(
@@ -103,25 +104,25 @@ def pupil_chronology_print(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def chronology_entry_add(request: HttpRequest, pk: Any) -> HttpResponse:
+def chronology_entry_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
     form = EntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.chronology_add_entry(actor=request.user, pupil=pupil, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "The entry was added to the chronology.")
-            return redirect("pupil-chronology", pk=pupil.pk)
-    return render(request, "chronology/entry_form.html", {"pupil": pupil, "form": form})
+    done = run_service(
+        request,
+        form,
+        services.chronology_add_entry,
+        pupil=pupil,
+        done="The entry was added to the chronology.",
+        to=reverse("pupil-chronology", args=[pupil.pk]),
+    )
+    return done or render(request, "chronology/entry_form.html", {"pupil": pupil, "form": form})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def chronology_entry_correct(request: HttpRequest, pk: Any) -> HttpResponse:
+def chronology_entry_correct(request: SafeguardRequest, pk: Any) -> HttpResponse:
     entry = entry_get_for(actor=request.user, pk=pk)
     access_log_write(
         request=request,
@@ -130,19 +131,23 @@ def chronology_entry_correct(request: HttpRequest, pk: Any) -> HttpResponse:
         pupil_ids=[entry.pupil_id],
     )
     form = CorrectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.chronology_correct(
-            actor=request.user, entry=entry, details=form.cleaned_data["details"]
-        )
-        messages.success(request, "The correction was added. The original entry is unchanged.")
-        return redirect("pupil-chronology", pk=entry.pupil_id)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.chronology_correct,
+        entry=entry,
+        done="The correction was added. The original entry is unchanged.",
+        to=reverse("pupil-chronology", args=[entry.pupil_id]),
+    )
+    return done or render(
         request, "chronology/correct.html", {"entry": entry, "pupil": entry.pupil, "form": form}
     )
 
 
-def _with_reason(request: HttpRequest, act: Any, done: str, missing: str) -> None:
+def _with_reason(request: SafeguardRequest, act: Any, done: str, missing: str) -> None:
     """Run a CP-file change that needs a reason; say what happened either way."""
+    # Written out, not `run_service`: the reason is asked on the pupil's safeguarding page,
+    # which has no form to show again, so a refusal is a message there.
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, missing)
@@ -156,7 +161,7 @@ def _with_reason(request: HttpRequest, act: Any, done: str, missing: str) -> Non
 
 @login_required
 @require_POST
-def cp_file_open(request: HttpRequest, pk: Any) -> HttpResponse:
+def cp_file_open(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
@@ -171,7 +176,7 @@ def cp_file_open(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def cp_file_close(request: HttpRequest, pk: Any) -> HttpResponse:
+def cp_file_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     cp_file = cp_file_get_for(actor=request.user, pk=pk)
     _with_reason(
         request,
@@ -184,7 +189,7 @@ def cp_file_close(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def pupil_access_log(request: HttpRequest, pk: Any) -> HttpResponse:
+def pupil_access_log(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Who has viewed this child's CP records (the DSL and deputies read it)."""
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
@@ -206,37 +211,39 @@ def pupil_access_log(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def status_add(request: HttpRequest, pk: Any) -> HttpResponse:
+def status_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
     form = StatusForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.status_add(actor=request.user, pupil=pupil, **form.cleaned_data)
-        messages.success(request, "The status or plan was recorded.")
-        return redirect(reverse("pupil-safeguarding", kwargs={"pk": pupil.pk}) + "#statuses")
-    return render(request, "chronology/status_form.html", {"pupil": pupil, "form": form})
+    done = run_service(
+        request,
+        form,
+        services.status_add,
+        pupil=pupil,
+        done="The status or plan was recorded.",
+        to=reverse("pupil-safeguarding", kwargs={"pk": pupil.pk}) + "#statuses",
+    )
+    return done or render(request, "chronology/status_form.html", {"pupil": pupil, "form": form})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
+def status_end(request: SafeguardRequest, pk: Any) -> HttpResponse:
     status = status_get_for(actor=request.user, pk=pk)
     access_log_write(
         request=request, school_id=status.school_id, what="status", pupil_ids=[status.pupil_id]
     )
     form = StatusEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.status_end(actor=request.user, status=status, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{status.get_kind_display()} ended.")
-            return redirect(
-                reverse("pupil-safeguarding", kwargs={"pk": status.pupil_id}) + "#statuses"
-            )
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.status_end,
+        status=status,
+        done=f"{status.get_kind_display()} ended.",
+        to=reverse("pupil-safeguarding", kwargs={"pk": status.pupil_id}) + "#statuses",
+    )
+    return done or render(
         request,
         "chronology/status_end.html",
         {"pupil": status.pupil, "status": status, "form": form},
@@ -245,10 +252,8 @@ def status_end(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def risk_assessment_add(request: HttpRequest, pk: Any) -> HttpResponse:
+def risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """A risk assessment for a concern, covering any of its pupils."""
-    from concerns.selectors import concern_view_for
-
     view = concern_view_for(actor=request.user, pk=pk)
     if not view.manage:
         raise Http404("No such record.")
@@ -256,40 +261,39 @@ def risk_assessment_add(request: HttpRequest, pk: Any) -> HttpResponse:
     form = RiskAssessmentForm(
         request.POST or None, pupils=pupils, initial={"pupils": [str(p.pk) for p in pupils]}
     )
-    if request.method == "POST" and form.is_valid():
-        assessment = services.risk_assessment_create(
-            actor=request.user,
-            school=view.concern.school,
-            concern=view.concern,
-            **form.cleaned_data,
-        )
-        messages.success(request, "The risk assessment is recorded.")
-        return redirect("risk-assessment-detail", pk=assessment.pk)
-    return render(
+    done = run_service(
+        request,
+        form,
+        services.risk_assessment_create,
+        school=view.concern.school,
+        concern=view.concern,
+        done="The risk assessment is recorded.",
+        to=lambda assessment: reverse("risk-assessment-detail", args=[assessment.pk]),
+    )
+    return done or render(
         request, "chronology/risk_assessment_form.html", {"concern": view.concern, "form": form}
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def risk_assessment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def risk_assessment_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     assessment = risk_assessment_get_for(actor=request.user, pk=pk)
     pupil_ids = [c.pupil_id for c in assessment.covered.all()]
     manage = access_for(request.user).has(Perm.MANAGE_CP_RECORDS, assessment.school_id)
     form = RiskReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
-    if request.method == "POST":
-        if not manage:
-            raise Http404("No such record.")
-        if form.is_valid():
-            try:
-                services.risk_assessment_review(
-                    actor=request.user, assessment=assessment, **form.cleaned_data
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "The review is recorded.")
-                return redirect("risk-assessment-detail", pk=assessment.pk)
+    if request.method == "POST" and not manage:
+        raise Http404("No such record.")
+    done = run_service(
+        request,
+        form,
+        services.risk_assessment_review,
+        assessment=assessment,
+        done="The review is recorded.",
+        to=reverse("risk-assessment-detail", args=[assessment.pk]),
+    )
+    if done is not None:
+        return done
     access_log_write(
         request=request,
         school_id=assessment.school_id,

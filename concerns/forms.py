@@ -6,7 +6,7 @@ Labels and hints use the words of Appendix 3 of `shared/seeds/002_...txt`.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -94,33 +94,37 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        parts = [data.get(k) for k in ("incident_day", "incident_month", "incident_year")]
-        time = data.get("incident_time")
-        data["incident_at"] = None
-        if any(p is not None for p in parts) or time is not None:
-            if None in parts:
-                self.add_error(
-                    "incident_day", "Enter the date of the incident as day, month and year"
-                )
-            elif time is None and "incident_time" not in self.errors:
-                self.add_error("incident_time", "Enter the time of the incident, like 14:30")
-            else:
-                try:
-                    day = datetime.date(parts[2], parts[1], parts[0])  # type: ignore[arg-type]
-                except ValueError:
-                    self.add_error("incident_day", "The date of the incident must be a real date")
-                else:
-                    if time is not None:
-                        moment = timezone.make_aware(datetime.datetime.combine(day, time))
-                        if moment > timezone.now() + datetime.timedelta(minutes=5):
-                            self.add_error(
-                                "incident_day",
-                                "The date and time of the incident must be in the past",
-                            )
-                        else:
-                            data["incident_at"] = moment
+        data = super().clean() or {}
+        data["incident_at"] = self._incident_at(data)
         return data
+
+    def _incident_at(self, data: dict[str, Any]) -> datetime.datetime | None:
+        """The incident's date and time as one moment, if given; if given wrong, None, and the
+        error beside the date or the time."""
+        day, month, year = (
+            data.get(k) for k in ("incident_day", "incident_month", "incident_year")
+        )
+        time = data.get("incident_time")
+        if day is None and month is None and year is None and time is None:
+            return None
+        if day is None or month is None or year is None:
+            self.add_error("incident_day", "Enter the date of the incident as day, month and year")
+            return None
+        if time is None and "incident_time" not in self.errors:
+            self.add_error("incident_time", "Enter the time of the incident, like 14:30")
+            return None
+        try:
+            date = datetime.date(year, month, day)
+        except ValueError:
+            self.add_error("incident_day", "The date of the incident must be a real date")
+            return None
+        if time is None:  # typed wrong: its own error says so
+            return None
+        moment = timezone.make_aware(datetime.datetime.combine(date, time))
+        if moment > timezone.now() + datetime.timedelta(minutes=5):
+            self.add_error("incident_day", "The date and time of the incident must be in the past")
+            return None
+        return moment
 
     def _incident_left_empty(self) -> bool:
         names = ["incident_day", "incident_month", "incident_year", "incident_time"]
@@ -319,7 +323,7 @@ class ActionForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: Any, owners: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owners = {str(u.pk): u for u in owners}
-        self.fields["owner"].choices = [("", "Choose a person")] + [
+        cast(forms.ChoiceField, self.fields["owner"]).choices = [("", "Choose a person")] + [
             (str(u.pk), f"{u.full_name} ({u.job_title})" if u.job_title else u.full_name)
             for u in owners
         ]

@@ -4,13 +4,15 @@ and render; the rules live in services.py and selectors.py."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
+from safeguard.forms import add_service_errors
+from safeguard.http import (
+    SafeguardRequest,
+    acting_school_or_403,
+    record_school_context,
+    run_service,
+)
 from safeguard.roles import Perm, RoleKey
 from schools.models import User
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
@@ -50,21 +59,14 @@ from .selectors import (
 INBOX_PER_PAGE = 25
 
 
-def _acting_school_with(request: HttpRequest, perm: Perm) -> Any:
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(perm, school):
-        raise PermissionDenied
-    return school
-
-
 # --- Staff: log a concern ------------------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def concern_start(request: HttpRequest) -> HttpResponse:
+def concern_start(request: SafeguardRequest) -> HttpResponse:
     """Start a concern (from the header or a pupil's page); GET lists drafts to carry on with."""
-    school = _acting_school_with(request, Perm.LOG_CONCERN)
+    school = acting_school_or_403(request, Perm.LOG_CONCERN)
     if request.method == "POST":
         pupil = None
         if request.POST.get("pupil"):
@@ -77,7 +79,7 @@ def concern_start(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/start.html", {"drafts": drafts})
 
 
-def _apply_draft(request: HttpRequest, concern: Any) -> ConcernDraftForm:
+def _apply_draft(request: SafeguardRequest, concern: Any) -> ConcernDraftForm:
     """Save every valid answer of the posted form, including each pupil's involvement.
 
     Raises DraftConflictError when the page was out of date (saved in another tab meanwhile).
@@ -101,13 +103,13 @@ def _apply_draft(request: HttpRequest, concern: Any) -> ConcernDraftForm:
             kind=request.POST.get(f"involvement-{involvement.pk}", ""),
             other=request.POST.get(f"involvement_other-{involvement.pk}", ""),
             category_ids=[
-                c for c in request.POST.getlist(f"categories-{involvement.pk}") if c.isdigit()
+                int(c) for c in request.POST.getlist(f"categories-{involvement.pk}") if c.isdigit()
             ],
         )
     return form
 
 
-def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str, Any]:
+def _draft_context(request: SafeguardRequest, concern: Any, **extra: Any) -> dict[str, Any]:
     categories = services.categories_for(school=concern.school)
     top = [c for c in categories if c.parent_id is None]
     children: dict[int, list[Category]] = {}
@@ -139,98 +141,153 @@ def _draft_context(request: HttpRequest, concern: Any, **extra: Any) -> dict[str
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def concern_draft(request: HttpRequest, pk: Any) -> HttpResponse:  # noqa: C901
+def concern_draft(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """The Part 1 form. Every button saves what is typed first, so nothing is ever lost."""
+    # Written out, not `run_service`: the page is one form with many buttons, each a step of its
+    # own after the save, and htmx takes the changed section out of the page shown again.
     concern = draft_get_for(actor=request.user, pk=pk)
     if request.method == "GET":
         form = ConcernDraftForm(initial=ConcernDraftForm.initial_for(concern))
         return render(request, "concerns/draft.html", _draft_context(request, concern, form=form))
-
     try:
         form = _apply_draft(request, concern)
     except services.DraftConflictError:
-        # Saved in another tab or device meanwhile: save nothing, show what this page holds
-        # (typed here, so kept) beside a warning; saving again now is a deliberate choice.
-        form = ConcernDraftForm(request.POST)
-        form.is_valid()
+        return _draft_conflict(request, concern)
+    action = request.POST.get("action", "save")
+    if action == "continue" and not form.errors:
+        return redirect("concern-check", pk=concern.pk)
+    pressed = _press_draft_button(request, concern, action)
+    concern = draft_get_for(actor=request.user, pk=pk)
+    if form.errors or pressed.has_errors or action == "continue" or getattr(request, "htmx", False):
         return render(
             request,
             "concerns/draft.html",
-            _draft_context(request, concern, form=form, draft_conflict=True),
-            status=409,
+            _draft_context(
+                request,
+                concern,
+                form=form,
+                mark_form=pressed.mark_form,
+                file_form=pressed.file_form,
+            ),
         )
-    action = request.POST.get("action", "save")
-    mark_form = BodyMarkForm(prefix="mark")
-    file_form = AttachmentForm(prefix="file")
-    anchor = ""
-    try:
-        if action.startswith("add_pupil:"):
-            pupil = pupil_get_for(actor=request.user, pk=action.split(":", 1)[1])
-            services.concern_pupil_add(actor=request.user, concern=concern, pupil=pupil)
-            anchor = "pupils"
-        elif action.startswith("remove_pupil:"):
-            involvement = get_or_404(concern.involvements.all(), pk=action.split(":", 1)[1])
-            services.concern_pupil_remove(actor=request.user, involvement=involvement)
-            anchor = "pupils"
-        elif action == "add_mark":
-            anchor = "body-map"
-            mark_form = BodyMarkForm(request.POST, prefix="mark")
-            if mark_form.is_valid():
-                pupil = None
-                if mark_form.cleaned_data["pupil"]:
-                    pupil = pupil_get_for(actor=request.user, pk=mark_form.cleaned_data["pupil"])
-                services.body_mark_add(
-                    actor=request.user,
-                    concern=concern,
-                    side=mark_form.cleaned_data["side"],
-                    x=mark_form.cleaned_data["x"],
-                    y=mark_form.cleaned_data["y"],
-                    description=mark_form.cleaned_data["description"],
-                    pupil=pupil,
-                )
-                mark_form = BodyMarkForm(prefix="mark")
-        elif action.startswith("remove_mark:"):
-            mark = get_or_404(concern.body_marks.all(), pk=action.split(":", 1)[1])
-            services.body_mark_remove(actor=request.user, mark=mark)
-            anchor = "body-map"
-        elif action == "add_file":
-            anchor = "files"
-            file_form = AttachmentForm(request.POST, request.FILES, prefix="file")
-            if file_form.is_valid():
-                try:
-                    services.attachment_add(
-                        actor=request.user, concern=concern, upload=file_form.cleaned_data["file"]
-                    )
-                    file_form = AttachmentForm(prefix="file")
-                except ValidationError as error:
-                    file_form.add_error("file", error.messages[0])
-        elif action.startswith("remove_file:"):
-            attachment = get_or_404(concern.attachments.all(), pk=action.split(":", 1)[1])
-            services.attachment_remove(actor=request.user, attachment=attachment)
-            anchor = "files"
-        elif action == "continue" and not form.errors:
-            return redirect("concern-check", pk=concern.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    concern = draft_get_for(actor=request.user, pk=pk)
-    if not form.errors and not mark_form.errors and not file_form.errors and action != "continue":
-        if getattr(request, "htmx", False):
-            pass  # htmx picks the changed section out of the page below
-        else:
-            return redirect(
-                reverse("concern-draft", kwargs={"pk": concern.pk})
-                + (f"#{anchor}" if anchor else "")
-            )
+    anchor = f"#{pressed.anchor}" if pressed.anchor else ""
+    return redirect(reverse("concern-draft", kwargs={"pk": concern.pk}) + anchor)
+
+
+def _draft_conflict(request: SafeguardRequest, concern: Any) -> HttpResponse:
+    """Saved in another tab or device meanwhile: save nothing, show what this page holds (typed
+    here, so kept) beside a warning; saving again now is a deliberate choice."""
+    form = ConcernDraftForm(request.POST)
+    form.is_valid()
     return render(
         request,
         "concerns/draft.html",
-        _draft_context(request, concern, form=form, mark_form=mark_form, file_form=file_form),
+        _draft_context(request, concern, form=form, draft_conflict=True),
+        status=409,
     )
+
+
+@dataclass
+class _Pressed:
+    """What a button of the draft page did, once the draft was saved: the section to go back to,
+    and the body map's and the files' forms (as typed, unless the mark or file was added)."""
+
+    anchor: str = ""
+    mark_form: BodyMarkForm = field(default_factory=lambda: BodyMarkForm(prefix="mark"))
+    file_form: AttachmentForm = field(default_factory=lambda: AttachmentForm(prefix="file"))
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.mark_form.errors or self.file_form.errors)
+
+
+def _press_draft_button(request: SafeguardRequest, concern: Any, action: str) -> _Pressed:
+    """Do the step of the button pressed ("add_mark", or "remove_mark:<id>" for one record);
+    a refusal of the step (too many pupils, say) is the message at the top of the page."""
+    pressed = _Pressed()
+    name, colon, pk = action.partition(":")
+    button = _DRAFT_BUTTONS.get(name + colon)
+    if button is not None:
+        try:
+            button(request, concern, pk, pressed)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return pressed
+
+
+def _add_pupil(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    pupil = pupil_get_for(actor=request.user, pk=pk)
+    services.concern_pupil_add(actor=request.user, concern=concern, pupil=pupil)
+    pressed.anchor = "pupils"
+
+
+def _remove_pupil(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    involvement = get_or_404(concern.involvements.all(), pk=pk)
+    services.concern_pupil_remove(actor=request.user, involvement=involvement)
+    pressed.anchor = "pupils"
+
+
+def _add_mark(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    pressed.anchor = "body-map"
+    pressed.mark_form = form = BodyMarkForm(request.POST, prefix="mark")
+    if not form.is_valid():
+        return
+    typed = form.cleaned_data
+    pupil = pupil_get_for(actor=request.user, pk=typed["pupil"]) if typed["pupil"] else None
+    services.body_mark_add(
+        actor=request.user,
+        concern=concern,
+        side=typed["side"],
+        x=typed["x"],
+        y=typed["y"],
+        description=typed["description"],
+        pupil=pupil,
+    )
+    pressed.mark_form = BodyMarkForm(prefix="mark")
+
+
+def _remove_mark(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    mark = get_or_404(concern.body_marks.all(), pk=pk)
+    services.body_mark_remove(actor=request.user, mark=mark)
+    pressed.anchor = "body-map"
+
+
+def _add_file(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    pressed.anchor = "files"
+    pressed.file_form = form = AttachmentForm(request.POST, request.FILES, prefix="file")
+    if not form.is_valid():
+        return
+    try:
+        services.attachment_add(
+            actor=request.user, concern=concern, upload=form.cleaned_data["file"]
+        )
+    except ValidationError as error:
+        # The upload's refusal (too big, not a JPG, PNG or PDF) names no field: it is the file's.
+        add_service_errors(form, {"file": error.messages[:1]})
+    else:
+        pressed.file_form = AttachmentForm(prefix="file")
+
+
+def _remove_file(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:
+    attachment = get_or_404(concern.attachments.all(), pk=pk)
+    services.attachment_remove(actor=request.user, attachment=attachment)
+    pressed.anchor = "files"
+
+
+# The draft page's buttons, by the name of their `action` ("name:" when it carries a record's id).
+_DRAFT_BUTTONS: dict[str, Callable[[SafeguardRequest, Any, str, _Pressed], None]] = {
+    "add_pupil:": _add_pupil,
+    "remove_pupil:": _remove_pupil,
+    "add_mark": _add_mark,
+    "remove_mark:": _remove_mark,
+    "add_file": _add_file,
+    "remove_file:": _remove_file,
+}
 
 
 @login_required
 @require_POST
-def concern_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_autosave(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Save the draft as the reporter types (htmx, every few seconds)."""
     concern = draft_get_for(actor=request.user, pk=pk)
     try:
@@ -256,7 +313,7 @@ def concern_autosave(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def concern_pupil_search(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_pupil_search(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Pupils of the concern's school matching what is typed, to add to the concern."""
     concern = draft_get_for(actor=request.user, pk=pk)
     query = request.GET.get("pupil_q", "").strip()[:100]
@@ -277,8 +334,9 @@ def concern_pupil_search(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def concern_check(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_check(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Check your answers, then sign and submit."""
+    # Written out: no form; a refusal is the list of problems this page shows anyway.
     concern = draft_get_for(actor=request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -306,7 +364,7 @@ def concern_check(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def concern_discard(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_discard(request: SafeguardRequest, pk: Any) -> HttpResponse:
     concern = draft_get_for(actor=request.user, pk=pk)
     services.concern_discard(actor=request.user, concern=concern)
     messages.success(request, "Draft deleted.")
@@ -315,9 +373,9 @@ def concern_discard(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def concern_mine(request: HttpRequest) -> HttpResponse:
+def concern_mine(request: SafeguardRequest) -> HttpResponse:
     """My concerns: what I submitted and its status, and my drafts."""
-    school = _acting_school_with(request, Perm.LOG_CONCERN)
+    school = acting_school_or_403(request, Perm.LOG_CONCERN)
     concerns = list(concern_list_mine(actor=request.user, school=school)[:200])
     return render(request, "concerns/mine.html", {"concerns": concerns})
 
@@ -336,13 +394,13 @@ def _owners(school_id: int) -> list[User]:
 
 @login_required
 @require_GET
-def concern_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
     _log_view(request, view.concern, "concern")
     return _render_detail(request, view)
 
 
-def _log_view(request: HttpRequest, concern: Any, what: str) -> None:
+def _log_view(request: SafeguardRequest, concern: Any, what: str) -> None:
     access_log_write(
         request=request,
         school_id=concern.school_id,
@@ -353,7 +411,7 @@ def _log_view(request: HttpRequest, concern: Any, what: str) -> None:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: SafeguardRequest,
     view: Any,
     *,
     addendum_form: AddendumForm | None = None,
@@ -362,14 +420,12 @@ def _render_detail(
     """The concern page: Part 1 and addenda for its readers; Part 2, actions and restriction for
     those who read CP records. Forms with errors are passed in to be shown again."""
     concern = view.concern
-    acting = request.schools.acting  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "view": view,
         "concern": concern,
         "involvements": list(concern.involvements.all()),
         "addendum_form": addendum_form or AddendumForm(),
-        "record_school": concern.school,
-        "record_school_differs": acting is None or acting.pk != concern.school_id,
+        **record_school_context(request, concern.school),
     }
     if view.full:
         context.update(
@@ -386,24 +442,26 @@ def _render_detail(
 
 @login_required
 @require_POST
-def concern_addendum(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_addendum(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.addendum_add(
-                actor=request.user, concern=view.concern, text=form.cleaned_data["text"]
-            )
-        except PermissionDenied as exc:
-            raise Http404("No such record.") from exc
-        messages.success(request, "Your addendum was added and signed.")
-        return redirect(reverse("concern-detail", kwargs={"pk": view.concern.pk}) + "#addenda")
-    return _render_detail(request, view, addendum_form=form)
+    try:
+        done = run_service(
+            request,
+            form,
+            services.addendum_add,
+            concern=view.concern,
+            done="Your addendum was added and signed.",
+            to=reverse("concern-detail", kwargs={"pk": view.concern.pk}) + "#addenda",
+        )
+    except PermissionDenied as exc:  # a reader who may not add: the same 404 as no record
+        raise Http404("No such record.") from exc
+    return done or _render_detail(request, view, addendum_form=form)
 
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, pk: Any) -> FileResponse:
+def attachment_download(request: SafeguardRequest, pk: Any) -> FileResponse:
     """A file of a concern, only through this permission-checked view, never as a static file."""
     attachment = attachment_get_for(actor=request.user, pk=pk)
     _log_view(request, attachment.concern, "attachment")
@@ -423,9 +481,9 @@ def attachment_download(request: HttpRequest, pk: Any) -> FileResponse:
 
 @login_required
 @require_GET
-def triage_inbox(request: HttpRequest) -> HttpResponse:
+def triage_inbox(request: SafeguardRequest) -> HttpResponse:
     """New concerns first, immediate danger on top, with filters."""
-    school = _acting_school_with(request, Perm.READ_CP_RECORDS)
+    school = acting_school_or_403(request, Perm.READ_CP_RECORDS)
     status = request.GET.get("status", "")
     category = request.GET.get("category", "")
     pupil_query = request.GET.get("pupil", "").strip()[:100]
@@ -477,8 +535,10 @@ def triage_inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
+def dsl_record(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Part 2. Opening it records when the DSL received the concern."""
+    # Written out: one form saves, adds advice or signs, and keeps what was typed through a
+    # conflict with someone else's save.
     view = concern_view_for(actor=request.user, pk=pk)
     if not view.manage:
         raise Http404("No such record.")
@@ -487,7 +547,7 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
     form = DslRecordForm(initial=DslRecordForm.initial_for(record))
     advice_form = AdviceForm(prefix="advice")
     conflict = None
-    problems: dict[str, str] = {}
+    refusal: ValidationError | None = None
     unsaved: DslRecordForm | None = None
     if request.method == "POST" and record.status == DslRecordStatus.SIGNED:
         # Someone signed it while this person was writing: it can no longer change, but what
@@ -525,16 +585,15 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
             except services.ConflictError as clash:
                 conflict = clash.current
             except ValidationError as error:
-                problems = {k: v[0] for k, v in error.message_dict.items()}
+                refusal = error
             # Show what was typed again, carrying the version now in the database: after a
             # conflict, saving again (having read theirs) is a deliberate choice and goes through.
             data = request.POST.copy()
             data["version"] = str((conflict or record).version)
             form = DslRecordForm(data)
             form.is_valid()
-            for field, message in problems.items():
-                if field in form.fields:
-                    form.add_error(field, message)
+            if refusal is not None:
+                add_service_errors(form, refusal)
     record.refresh_from_db()
     return render(
         request,
@@ -555,22 +614,26 @@ def dsl_record(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_add(request: HttpRequest, pk: Any) -> HttpResponse:
+def action_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
     if not view.manage:
         raise Http404("No such record.")
     form = ActionForm(request.POST, owners=_owners(view.concern.school_id))
-    if form.is_valid():
-        services.action_assign(actor=request.user, concern=view.concern, **form.cleaned_data)
-        messages.success(request, "Action assigned.")
-        return redirect(reverse("concern-detail", kwargs={"pk": pk}) + "#actions")
-    return _render_detail(request, view, action_form=form)
+    done = run_service(
+        request,
+        form,
+        services.action_assign,
+        concern=view.concern,
+        done="Action assigned.",
+        to=reverse("concern-detail", kwargs={"pk": pk}) + "#actions",
+    )
+    return done or _render_detail(request, view, action_form=form)
 
 
 @login_required
 @require_GET
-def action_list(request: HttpRequest) -> HttpResponse:
-    school = _acting_school_with(request, Perm.LOG_CONCERN)
+def action_list(request: SafeguardRequest) -> HttpResponse:
+    school = acting_school_or_403(request, Perm.LOG_CONCERN)
     return render(
         request,
         "concerns/actions.html",
@@ -584,7 +647,8 @@ def action_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_done(request: HttpRequest, pk: Any) -> HttpResponse:
+def action_done(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    # Written out: posted from a list with no form to show again; the answer is a message.
     action = action_get_for(actor=request.user, pk=pk)
     form = ActionDoneForm(request.POST)
     if form.is_valid():
@@ -607,7 +671,9 @@ def action_done(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def concern_restrict(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_restrict(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    # Written out: posted from the concern's page with no form to show again; the answer is a
+    # message.
     view = concern_view_for(actor=request.user, pk=pk)
     if not access_for(request.user).has(Perm.VIEW_ALL_RESTRICTED, view.concern.school_id):
         raise Http404("No such record.")
@@ -630,7 +696,8 @@ def concern_restrict(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def concern_close(request: HttpRequest, pk: Any) -> HttpResponse:
+def concern_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    # Written out: a button with no form; a refusal is a message on the concern's page.
     view = concern_view_for(actor=request.user, pk=pk)
     if not view.manage:
         raise Http404("No such record.")

@@ -7,7 +7,7 @@ school, never from the request's data; a write goes through one service; a servi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
@@ -71,19 +71,33 @@ def run_service(
     done: str | Callable[[Any], str],
     to: str | Callable[[Any], str],
     data: Callable[[Any], dict[str, Any]] | None = None,
+    check: Callable[..., Mapping[str, Any]] | None = None,
     **arguments: Any,
 ) -> HttpResponse | None:
     """A POSTed, valid form: call `service(actor=..., **arguments, **the form's data)`; its
     refusal goes beside the fields (returns None: render the form again), else the message
     `done` and a redirect to `to` (a URL or a URL name; either may be worked out from the
-    service's result). A GET or an invalid form returns None too."""
-    if request.method != "POST" or not form.is_valid():
+    service's result). A GET, an unbound form (`request.POST or None`, posted empty) or an
+    invalid form returns None too.
+
+    `check`, the service's own rules (`check(**arguments, **the form's data)` gives
+    {key: message}), is asked even when a field is wrong, so every problem shows at once."""
+    if request.method != "POST" or not form.is_bound:
         return None
-    values = data(form) if data is not None else form.cleaned_data
+    valid = form.is_valid()
+    if check is not None:
+        add_service_errors(form, dict(check(**arguments, **_values(form, data))))
+        valid = not form.errors
+    if not valid:
+        return None
     try:
-        result = service(actor=request.user, **arguments, **values)
+        result = service(actor=request.user, **arguments, **_values(form, data))
     except ValidationError as error:
         add_service_errors(form, error)
         return None
     messages.success(request, done(result) if callable(done) else done)
     return redirect(to(result) if callable(to) else to)
+
+
+def _values(form: Any, data: Callable[[Any], dict[str, Any]] | None) -> dict[str, Any]:
+    return data(form) if data is not None else form.cleaned_data

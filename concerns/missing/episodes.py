@@ -9,6 +9,8 @@ chronology. Continuous absences are in `absences.py`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +35,8 @@ from .selectors import allocated_social_workers
 # Steps that can still be recorded after the episode is closed (the LA offers the missing chat
 # later, often days after the child is back).
 AFTER_CLOSE = {MissingStep.RETURN_INTERVIEW}
+# Steps that follow the pupil being found, so are recorded after it.
+AFTER_FOUND = {MissingStep.POLICE_TOLD_OF_RETURN, MissingStep.RETURN_INTERVIEW}
 # Steps that may be recorded as not done, with why: no social worker is allocated; the parents or
 # carers were not told (for example, the pupil was with them); the police were not called (for
 # example, the pupil was found on the premises within minutes), never when significant harm is
@@ -183,7 +187,7 @@ def _steps_of(episode: MissingEpisode) -> dict[str, MissingEpisodeStep]:
     return {s.step: s for s in MissingEpisodeStep.objects.filter(episode=episode)}
 
 
-def missing_step_problems(  # noqa: C901
+def missing_step_problems(
     *,
     episode: MissingEpisode,
     step: str,
@@ -198,76 +202,175 @@ def missing_step_problems(  # noqa: C901
     **_: Any,
 ) -> dict[str, str]:
     """What stops this step being recorded, as {field: plain-English message}."""
-    now = now or timezone.now()
     if step not in MissingStep.values:
         return {"step": "Choose a step of the protocol"}
-    if not episode.is_open and step not in AFTER_CLOSE:
+    kind = MissingStep(step)
+    if not episode.is_open and kind not in AFTER_CLOSE:
         return {"__all__": "This missing episode is closed."}
     done = _steps_of(episode)
-    if step in done:
-        return {"__all__": "This step has already been recorded."}
-    person, place, incident_number = person.strip(), place.strip(), incident_number.strip()
-    notes = notes.strip()
-    if not_applicable and step not in MAY_BE_NOT_DONE:
+    if refusal := _step_refusal(kind, done, not_applicable=not_applicable):
+        return {"__all__": refusal}
+    answer = _StepAnswer(
+        done_at=done_at,
+        person=person.strip(),
+        place=place.strip(),
+        police_line=police_line,
+        incident_number=incident_number.strip(),
+        not_applicable=not_applicable,
+        notes=notes.strip(),
+    )
+    problems = {} if not_applicable else _time_problems(episode, done_at, now or timezone.now())
+    if kind in NOTES_REQUIRED and not answer.notes:
+        problems["notes"] = NOTES_REQUIRED[kind]
+    if (step_problems := _STEP_PROBLEMS.get(kind)) is not None:
+        problems |= step_problems(episode, done, answer, problems)
+    return problems
+
+
+@dataclass(frozen=True)
+class _StepAnswer:
+    """What was typed for a step, trimmed."""
+
+    done_at: datetime.datetime | None
+    person: str
+    place: str
+    police_line: str
+    incident_number: str
+    not_applicable: bool
+    notes: str
+
+
+def _step_refusal(
+    kind: MissingStep, done: dict[str, MissingEpisodeStep], *, not_applicable: bool
+) -> str | None:
+    """Why this step cannot be recorded now at all, whatever was typed."""
+    if kind in done:
+        return "This step has already been recorded."
+    if not_applicable and kind not in MAY_BE_NOT_DONE:
+        return "Only the parents, police and social worker steps can be recorded as not done."
+    if kind == MissingStep.POLICE_TOLD_OF_RETURN and not police_were_called(done):
+        return "The police were not told the pupil was missing: record that first."
+    if kind in AFTER_FOUND and MissingStep.FOUND not in done:
+        return "Record when the pupil was found first."
+    return None
+
+
+def _time_problems(
+    episode: MissingEpisode, done_at: datetime.datetime | None, now: datetime.datetime
+) -> dict[str, str]:
+    """A step done has its time: not in the future, nor before the pupil was found missing."""
+    if done_at is None:
+        return {"done_at": "Enter the date and time"}
+    if done_at > now + CLOCK_SLACK:
+        return {"done_at": "The time must not be in the future"}
+    if done_at < episode.missing_since:
         return {
-            "__all__": (
-                "Only the parents, police and social worker steps can be recorded as not done."
-            )
-        }
-    problems: dict[str, str] = {}
-    if not not_applicable:
-        if done_at is None:
-            problems["done_at"] = "Enter the date and time"
-        elif done_at > now + CLOCK_SLACK:
-            problems["done_at"] = "The time must not be in the future"
-        elif done_at < episode.missing_since:
-            problems["done_at"] = (
+            "done_at": (
                 "The time must not be before the pupil was found to be missing "
                 f"({when(episode.missing_since)})"
             )
-    found = done.get(MissingStep.FOUND)
-    if step in NOTES_REQUIRED and not notes:
-        problems["notes"] = NOTES_REQUIRED[MissingStep(step)]
-    if step in NOT_DONE_NEEDS_REASON and not_applicable:
-        if step == MissingStep.POLICE_REPORTED and episode.significant_harm_believed:
-            problems["not_applicable"] = HARM_NEEDS_POLICE
-        elif not notes:
-            problems["notes"] = NOT_DONE_NEEDS_REASON[MissingStep(step)]
-    elif step == MissingStep.PARENTS_TOLD and not person:
-        problems["person"] = "Enter who was told"
-    elif step == MissingStep.POLICE_REPORTED:
-        if police_line not in PoliceLine.values:
-            problems["police_line"] = "Select whether you called 101 or 999"
-        if not incident_number:
-            problems["incident_number"] = "Enter the police incident number"
-    elif step == MissingStep.SOCIAL_WORKER_TOLD and not_applicable:
+        }
+    return {}
+
+
+# Each step's own rules, given the episode, the steps already recorded, what was typed and the
+# problems found so far; each returns the problems it adds.
+_StepRules = Callable[
+    [MissingEpisode, dict[str, MissingEpisodeStep], _StepAnswer, dict[str, str]], dict[str, str]
+]
+
+
+def _parents_told_problems(
+    episode: MissingEpisode,
+    done: dict[str, MissingEpisodeStep],
+    answer: _StepAnswer,
+    problems: dict[str, str],
+) -> dict[str, str]:
+    if answer.not_applicable:
+        reason = NOT_DONE_NEEDS_REASON[MissingStep.PARENTS_TOLD]
+        return {} if answer.notes else {"notes": reason}
+    return {} if answer.person else {"person": "Enter who was told"}
+
+
+def _police_reported_problems(
+    episode: MissingEpisode,
+    done: dict[str, MissingEpisodeStep],
+    answer: _StepAnswer,
+    problems: dict[str, str],
+) -> dict[str, str]:
+    if answer.not_applicable and episode.significant_harm_believed:
+        return {"not_applicable": HARM_NEEDS_POLICE}
+    if answer.not_applicable:
+        reason = NOT_DONE_NEEDS_REASON[MissingStep.POLICE_REPORTED]
+        return {} if answer.notes else {"notes": reason}
+    more: dict[str, str] = {}
+    if answer.police_line not in PoliceLine.values:
+        more["police_line"] = "Select whether you called 101 or 999"
+    if not answer.incident_number:
+        more["incident_number"] = "Enter the police incident number"
+    return more
+
+
+def _social_worker_told_problems(
+    episode: MissingEpisode,
+    done: dict[str, MissingEpisodeStep],
+    answer: _StepAnswer,
+    problems: dict[str, str],
+) -> dict[str, str]:
+    if answer.not_applicable:
         if allocated := allocated_social_workers(pupil=episode.pupil):
-            problems["not_applicable"] = (
-                f"The pupil's records show an allocated social worker: {'; '.join(allocated)}. "
-                "Tell them the pupil is missing, and record it"
-            )
-    elif step == MissingStep.SOCIAL_WORKER_TOLD and not person:
-        problems["person"] = "Enter the name of the social worker who was told"
-    elif step == MissingStep.FOUND:
-        if not person:
-            problems["person"] = "Enter who found the pupil"
-        if not place:
-            problems["place"] = "Enter where the pupil was found"
-        if done_at is not None and done_at <= episode.last_seen_at and "done_at" not in problems:
-            last_seen = when(episode.last_seen_at)
-            problems["done_at"] = (
-                f"The time found must be after the pupil was last seen ({last_seen})"
-            )
-    elif step in (MissingStep.POLICE_TOLD_OF_RETURN, MissingStep.RETURN_INTERVIEW):
-        if step == MissingStep.POLICE_TOLD_OF_RETURN and not police_were_called(done):
-            return {"__all__": "The police were not told the pupil was missing: record that first."}
-        if found is None:
-            return {"__all__": "Record when the pupil was found first."}
-        if done_at is not None and found.done_at and done_at < found.done_at and not problems:
-            problems["done_at"] = (
-                f"The time must not be before the pupil was found ({when(found.done_at)})"
-            )
-    return problems
+            return {
+                "not_applicable": (
+                    "The pupil's records show an allocated social worker: "
+                    f"{'; '.join(allocated)}. Tell them the pupil is missing, and record it"
+                )
+            }
+        return {}
+    return {} if answer.person else {"person": "Enter the name of the social worker who was told"}
+
+
+def _found_problems(
+    episode: MissingEpisode,
+    done: dict[str, MissingEpisodeStep],
+    answer: _StepAnswer,
+    problems: dict[str, str],
+) -> dict[str, str]:
+    more: dict[str, str] = {}
+    if not answer.person:
+        more["person"] = "Enter who found the pupil"
+    if not answer.place:
+        more["place"] = "Enter where the pupil was found"
+    found_at = answer.done_at
+    if found_at is not None and found_at <= episode.last_seen_at and "done_at" not in problems:
+        last_seen = when(episode.last_seen_at)
+        more["done_at"] = f"The time found must be after the pupil was last seen ({last_seen})"
+    return more
+
+
+def _after_found_problems(
+    episode: MissingEpisode,
+    done: dict[str, MissingEpisodeStep],
+    answer: _StepAnswer,
+    problems: dict[str, str],
+) -> dict[str, str]:
+    found = done[MissingStep.FOUND]  # there: `_step_refusal` refuses these steps until it is
+    if answer.done_at is None or found.done_at is None or problems:
+        return {}
+    if answer.done_at < found.done_at:
+        return {
+            "done_at": f"The time must not be before the pupil was found ({when(found.done_at)})"
+        }
+    return {}
+
+
+_STEP_PROBLEMS: dict[MissingStep, _StepRules] = {
+    MissingStep.PARENTS_TOLD: _parents_told_problems,
+    MissingStep.POLICE_REPORTED: _police_reported_problems,
+    MissingStep.SOCIAL_WORKER_TOLD: _social_worker_told_problems,
+    MissingStep.FOUND: _found_problems,
+    MissingStep.POLICE_TOLD_OF_RETURN: _after_found_problems,
+    MissingStep.RETURN_INTERVIEW: _after_found_problems,
+}
 
 
 @transaction.atomic

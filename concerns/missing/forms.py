@@ -338,6 +338,8 @@ class AbsenceStartForm(GovukFormMixin, forms.Form):
     )
 
     FIELD_FOR: dict[str, tuple[str, ...]] = {}
+    # Where the error summary links a refusal about no field (the absence not yet ended), if set.
+    non_field_error_href = ""
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data

@@ -6,12 +6,13 @@ in `episodes`, `absences` (the services), `rules` and `selectors`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +20,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
 from safeguard.access import access_for
+from safeguard.http import (
+    SafeguardRequest,
+    acting_school,
+    acting_school_or_403,
+    record_school_context,
+    run_service,
+)
 from safeguard.roles import Perm
 from safeguard.workdays import SchoolCalendar
 from schools.selectors import pupil_get_for
 
-from ..models import MissingStep, PoliceLine
+from ..models import MissingEpisode, MissingStep, PoliceLine
 from . import absences, episodes
 from .forms import (
     AbsenceEndForm,
@@ -52,39 +60,10 @@ from .selectors import (
 LIST_LIMIT = 200
 
 
-def _acting_school(request: HttpRequest) -> Any:
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None:
-        raise PermissionDenied
-    return school
-
-
-def _add_problems(form: Any, problems: dict[str, Any]) -> None:
-    """Put each of the service's messages beside the input it is about (or at the top), unless
-    that input already shows what is wrong with it."""
-    for key, messages_ in problems.items():
-        parts = [p for p in form.FIELD_FOR.get(key, (key,)) if p in form.fields]
-        if any(form.has_error(p) for p in parts):
-            continue
-        form.add_error(parts[-1] if parts else None, messages_)
-
-
-def _valid(form: Any, problems_of: Any, **record: Any) -> bool:
-    """Check what was typed and the service's rules together, so every problem shows at once."""
-    form.is_valid()
-    _add_problems(form, problems_of(**record, **form.values()))
-    return not form.errors
-
-
-def _show_problems(form: Any, error: ValidationError) -> None:
-    """The service refused after all (someone else recorded it meanwhile): say why."""
-    _add_problems(form, error.message_dict)
-
-
-def _own_pupil(request: HttpRequest, pk: Any) -> Any:
+def _own_pupil(request: SafeguardRequest, pk: Any) -> Any:
     """A pupil of the school the person is acting in (records are made in the acting school)."""
     pupil = pupil_get_for(actor=request.user, pk=pk)
-    acting = request.schools.acting  # type: ignore[attr-defined]
+    acting = acting_school(request)
     if acting is None or pupil.school_id != acting.pk:
         raise Http404("No such record.")
     return pupil
@@ -95,11 +74,9 @@ def _own_pupil(request: HttpRequest, pk: Any) -> Any:
 
 @login_required
 @require_GET
-def missing_list(request: HttpRequest) -> HttpResponse:
+def missing_list(request: SafeguardRequest) -> HttpResponse:
     """The school's missing episodes, open first, with each pupil's count in the last 12 months."""
-    school = _acting_school(request)
-    if not access_for(request.user).has(Perm.READ_CP_RECORDS, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.READ_CP_RECORDS)
     episodes = list(missing_episode_list_for(actor=request.user, school=school)[:LIST_LIMIT])
     access_log_write(
         request=request,
@@ -116,45 +93,49 @@ def missing_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def missing_start(request: HttpRequest, pk: Any) -> HttpResponse:
+def missing_start(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Anyone who may log a concern reports a pupil missing; the DSLs are alerted."""
     pupil = _own_pupil(request, pk)
     if not access_for(request.user).has(Perm.LOG_CONCERN, pupil.school_id):
         raise Http404("No such record.")
     if request.method == "POST":
         form = MissingStartForm(request.POST)
-        if _valid(form, episodes.missing_start_problems, pupil=pupil):
-            try:
-                episode = episodes.missing_episode_start(
-                    actor=request.user, pupil=pupil, **form.values()
-                )
-            except ValidationError as error:
-                _show_problems(form, error)
-            else:
-                if episode.significant_harm_believed:
-                    # The alert is not a 999 call: say so where the reporter will read it.
-                    messages.warning(
-                        request,
-                        "You said the child may be suffering significant harm now: if nobody "
-                        "has called the police yet, call 999 now.",
-                    )
-                messages.success(
-                    request,
-                    f"{pupil.display_name} is reported missing. The Designated Safeguarding "
-                    "Lead and deputies have been alerted. Keep looking, and tell them in person "
-                    "anything you learn.",
-                )
-                if access_for(request.user).has(Perm.READ_CP_RECORDS, pupil.school_id):
-                    return redirect("missing-detail", pk=episode.pk)
-                return redirect("pupil-detail", pk=pupil.pk)
     else:
         now = now_initial("missing_since")
         form = MissingStartForm(initial={**now, "last_seen_date": now["missing_since_date"]})
-    return render(request, "concerns/missing/start.html", {"pupil": pupil, "form": form})
+
+    def reported(episode: MissingEpisode) -> str:
+        if episode.significant_harm_believed:
+            # The alert is not a 999 call: say so where the reporter will read it, first.
+            messages.warning(
+                request,
+                "You said the child may be suffering significant harm now: if nobody "
+                "has called the police yet, call 999 now.",
+            )
+        return (
+            f"{pupil.display_name} is reported missing. The Designated Safeguarding Lead and "
+            "deputies have been alerted. Keep looking, and tell them in person anything you learn."
+        )
+
+    done = run_service(
+        request,
+        form,
+        episodes.missing_episode_start,
+        check=episodes.missing_start_problems,
+        data=MissingStartForm.values,
+        pupil=pupil,
+        done=reported,
+        to=lambda episode: (
+            reverse("missing-detail", args=[episode.pk])
+            if access_for(request.user).has(Perm.READ_CP_RECORDS, pupil.school_id)
+            else reverse("pupil-detail", args=[pupil.pk])
+        ),
+    )
+    return done or render(request, "concerns/missing/start.html", {"pupil": pupil, "form": form})
 
 
 def _episode_context(
-    request: HttpRequest, episode: Any, close_errors: dict[str, str] | None = None
+    request: SafeguardRequest, episode: Any, close_errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     checklist = missing_checklist(episode=episode)
     steps = {line.step.value: line.record for line in checklist if line.record is not None}
@@ -180,15 +161,13 @@ def _episode_context(
         "frequent": FREQUENT_EPISODES,
         "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id),
         "social_workers": social_workers,
-        "record_school": episode.school,
-        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
-        or request.schools.acting.pk != episode.school_id,  # type: ignore[attr-defined]
+        **record_school_context(request, episode.school),
     }
 
 
 @login_required
 @require_GET
-def missing_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def missing_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """The protocol checklist in order: what is done, with its time, and what remains."""
     episode = missing_episode_get_for(actor=request.user, pk=pk)
     access_log_write(
@@ -203,7 +182,7 @@ def missing_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
+def missing_step(request: SafeguardRequest, pk: Any, step: str) -> HttpResponse:
     """Record one step of the protocol, with its own time, as it happens."""
     episode = missing_episode_get_for(actor=request.user, pk=pk)
     if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id):
@@ -220,18 +199,21 @@ def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
     )
     if request.method == "POST":
         form = MissingStepForm(request.POST, step=kind)
-        if _valid(form, episodes.missing_step_problems, episode=episode, step=step):
-            try:
-                episodes.missing_step_record(
-                    actor=request.user, episode=episode, step=step, **form.values()
-                )
-            except ValidationError as error:
-                _show_problems(form, error)
-            else:
-                messages.success(request, f"Recorded: {kind.label}.")
-                return redirect(reverse("missing-detail", kwargs={"pk": episode.pk}) + "#steps")
     else:
         form = MissingStepForm(step=kind, initial=now_initial("done"))
+    done = run_service(
+        request,
+        form,
+        episodes.missing_step_record,
+        check=episodes.missing_step_problems,
+        data=MissingStepForm.values,
+        episode=episode,
+        step=step,
+        done=f"Recorded: {kind.label}.",
+        to=reverse("missing-detail", kwargs={"pk": episode.pk}) + "#steps",
+    )
+    if done is not None:
+        return done
     context = _episode_context(request, episode)
     context.update(form=form, step=kind, police_lines=PoliceLine)
     return render(request, "concerns/missing/step.html", context)
@@ -239,9 +221,10 @@ def missing_step(request: HttpRequest, pk: Any, step: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def missing_close(request: HttpRequest, pk: Any) -> HttpResponse:
+def missing_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Close the episode; if a step is still to record, the episode page says which, beside it.
     (A GET, say after signing in again, goes to the episode page.)"""
+    # Written out: no form; a refusal names the steps still to record, shown beside each.
     episode = missing_episode_get_for(actor=request.user, pk=pk)
     if not access_for(request.user).has(Perm.MANAGE_CP_RECORDS, episode.school_id):
         raise Http404("No such record.")
@@ -269,8 +252,8 @@ def missing_close(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def absence_list(request: HttpRequest) -> HttpResponse:
-    school = _acting_school(request)
+def absence_list(request: SafeguardRequest) -> HttpResponse:
+    school = acting_school_or_403(request)
     if not can_read_absences(request.user, school):
         raise PermissionDenied
     today = timezone.localdate()
@@ -294,31 +277,34 @@ def absence_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_start(request: HttpRequest, pk: Any) -> HttpResponse:
+def absence_start(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = _own_pupil(request, pk)
     if not can_record_absences(request.user, pupil.school_id):
         raise Http404("No such record.")
     form = AbsenceStartForm(request.POST or None)
-    if request.method == "POST" and _valid(form, absences.absence_start_problems, pupil=pupil):
-        try:
-            absence = absences.absence_start(actor=request.user, pupil=pupil, **form.values())
-        except ValidationError as error:
-            _show_problems(form, error)
-        else:
-            deadline = la_deadline(absence.first_day, absence.school_id)
-            messages.success(
-                request,
-                f"The absence is recorded. Tell the local authority by {deadline:%-d %B %Y} "
-                "(the 10th school day) if it continues.",
-            )
-            return redirect("absence-detail", pk=absence.pk)
+    done = run_service(
+        request,
+        form,
+        absences.absence_start,
+        check=absences.absence_start_problems,
+        data=AbsenceStartForm.values,
+        pupil=pupil,
+        done=lambda absence: (
+            "The absence is recorded. Tell the local authority by "
+            f"{la_deadline(absence.first_day, absence.school_id):%-d %B %Y} "
+            "(the 10th school day) if it continues."
+        ),
+        to=lambda absence: reverse("absence-detail", args=[absence.pk]),
+    )
+    if done is not None:
+        return done
     if form.non_field_errors() and (current := current_absence_of(pupil)) is not None:
         # Already absent: the error summary links to the absence that has not ended.
         form.non_field_error_href = reverse("absence-detail", kwargs={"pk": current.pk})
     return render(request, "concerns/missing/absence_start.html", {"pupil": pupil, "form": form})
 
 
-def _absence_context(request: HttpRequest, absence: Any) -> dict[str, Any]:
+def _absence_context(request: SafeguardRequest, absence: Any) -> dict[str, Any]:
     access_log_write(
         request=request,
         school_id=absence.school_id,
@@ -332,15 +318,13 @@ def _absence_context(request: HttpRequest, absence: Any) -> dict[str, Any]:
         "state": absence_state(absence),
         "can_record": can_record_absences(request.user, absence.school_id),
         "cp_reader": access_for(request.user).has(Perm.READ_CP_RECORDS, absence.school_id),
-        "record_school": absence.school,
-        "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
-        or request.schools.acting.pk != absence.school_id,  # type: ignore[attr-defined]
+        **record_school_context(request, absence.school),
     }
 
 
 @login_required
 @require_GET
-def absence_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def absence_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     absence = absence_get_for(actor=request.user, pk=pk)
     return render(
         request, "concerns/missing/absence_detail.html", _absence_context(request, absence)
@@ -348,12 +332,12 @@ def absence_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _absence_form_page(
-    request: HttpRequest,
+    request: SafeguardRequest,
     pk: Any,
     *,
-    form_class: Any,
-    problems_of: Any,
-    act: Any,
+    form_class: type[AbsenceLaToldForm | AbsenceEndForm],
+    problems_of: Callable[..., dict[str, str]],
+    act: Callable[..., Any],
     done: str,
     title: str,
 ) -> HttpResponse:
@@ -362,14 +346,18 @@ def _absence_form_page(
         raise Http404("No such record.")
     initial = now_initial("told") if form_class is AbsenceLaToldForm else {}
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and _valid(form, problems_of, absence=absence):
-        try:
-            act(actor=request.user, absence=absence, **form.values())
-        except ValidationError as error:
-            _show_problems(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("absence-detail", pk=absence.pk)
+    page = run_service(
+        request,
+        form,
+        act,
+        check=problems_of,
+        data=form_class.values,
+        absence=absence,
+        done=done,
+        to=reverse("absence-detail", args=[absence.pk]),
+    )
+    if page is not None:
+        return page
     context = _absence_context(request, absence)
     context.update(form=form, title=title)
     return render(request, "concerns/missing/absence_form.html", context)
@@ -377,7 +365,7 @@ def _absence_form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_la_told(request: HttpRequest, pk: Any) -> HttpResponse:
+def absence_la_told(request: SafeguardRequest, pk: Any) -> HttpResponse:
     return _absence_form_page(
         request,
         pk,
@@ -391,7 +379,7 @@ def absence_la_told(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_end(request: HttpRequest, pk: Any) -> HttpResponse:
+def absence_end(request: SafeguardRequest, pk: Any) -> HttpResponse:
     return _absence_form_page(
         request,
         pk,

@@ -88,6 +88,47 @@ def test_run_service_redirects_with_the_message_when_the_service_succeeds(world:
     assert run_service(post, _NameForm(post.POST), print, done="", to="/") is None
 
 
+def test_run_service_checks_the_services_rules_with_the_fields_so_every_problem_shows_at_once(
+    world: World,
+) -> None:
+    ran: list[dict[str, Any]] = []
+    checked: list[dict[str, Any]] = []
+
+    def rules(**values: Any) -> dict[str, str]:
+        checked.append(values)
+        return {"date": "Enter a date"} if not values.get("day") else {}
+
+    def save(*, actor: Any, **values: Any) -> str:
+        ran.append(values)
+        return "saved"
+
+    # The name is missing and the date breaks a rule: both are told, and nothing runs.
+    request = _request(world.users["dsl"], "post", {"name": "", "day": ""})
+    form = _NameForm(request.POST)
+    assert run_service(request, form, save, check=rules, done="", to="/", school="x") is None
+    assert form.errors == {"name": ["This field is required."], "month": ["Enter a date"]}
+    assert checked == [{"school": "x", "day": "", "month": ""}]
+    assert ran == []
+    # A rule broken by a form whose fields are right stops the service too.
+    request = _request(world.users["dsl"], "post", {"name": "Ada"})
+    form = _NameForm(request.POST)
+    assert run_service(request, form, save, check=rules, done="", to="/", school="x") is None
+    assert form.errors == {"month": ["Enter a date"]}
+    assert ran == []
+    # Nothing wrong: the service runs with the same values the rules were asked about.
+    request = _request(world.users["dsl"], "post", {"name": "Ada", "day": "1"})
+    response = run_service(
+        request, _NameForm(request.POST), save, check=rules, done="Saved.", to="/", school="x"
+    )
+    assert response is not None
+    assert response.status_code == 302
+    assert ran == [checked[-1]] == [{"school": "x", "name": "Ada", "day": "1", "month": ""}]
+    # Posted empty (`request.POST or None`): the form is shown again, and nothing is asked.
+    request = _request(world.users["dsl"], "post", {})
+    assert run_service(request, _NameForm(None), save, check=rules, done="", to="/") is None
+    assert len(checked) == 3
+
+
 def test_a_part_already_wrong_is_not_told_twice() -> None:
     form = _NameForm({"name": "Ada", "day": "", "month": ""})
     form.is_valid()
