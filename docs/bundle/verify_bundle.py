@@ -110,7 +110,8 @@ def signed_records(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]
     return found
 
 
-def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int, int, int]:  # noqa: C901
+def check_signed_content(bundle: dict[str, Any]) -> tuple[int, int]:
+    """Each signed record's content against its hash; returns (checked, redacted)."""
     checked = cited_only = 0
     for where, record in signed_records(bundle):
         if record.get("redacted"):
@@ -119,30 +120,52 @@ def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int,
         if canonical_hash(record["signed"]) != record["content_hash"]:
             raise Refused(f"{where}: its content does not match its hash")
         checked += 1
+    return checked, cited_only
+
+
+def check_chronology(chronology: list[dict[str, Any]]) -> None:
+    """Each entry against its hash, in order, linked to the one before when consecutive."""
     previous = None
-    for i, entry in enumerate(bundle["chronology"]):
+    for i, entry in enumerate(chronology):
         signed = entry["signed"]
         if canonical_hash(signed) != entry["entry_hash"]:
             raise Refused(f"chronology[{i}] (entry {signed['sequence']}) does not match its hash")
         if previous is not None:
-            if signed["sequence"] <= previous["signed"]["sequence"]:
-                raise Refused(f"chronology[{i}] is out of order")
-            consecutive = signed["sequence"] == previous["signed"]["sequence"] + 1
-            if consecutive and signed["previous_hash"] != previous["entry_hash"]:
-                raise Refused(f"chronology[{i}] does not link to the entry before it")
+            check_link(i, signed, previous)
         previous = entry
+
+
+def check_link(i: int, signed: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Entries come in sequence; one right after another cites the other's hash."""
+    if signed["sequence"] <= previous["signed"]["sequence"]:
+        raise Refused(f"chronology[{i}] is out of order")
+    consecutive = signed["sequence"] == previous["signed"]["sequence"] + 1
+    if consecutive and signed["previous_hash"] != previous["entry_hash"]:
+        raise Refused(f"chronology[{i}] does not link to the entry before it")
+
+
+def check_concern(concern: dict[str, Any], files: dict[str, bytes]) -> None:
+    """Its addenda and Part 2 cite its hash; its attachments match their records."""
+    for addendum in concern["addenda"]:
+        if addendum["signed"]["concern_hash"] != concern["content_hash"]:
+            raise Refused(f"an addendum to {concern['reference']} cites other words")
+    if concern["dsl_record"] and (
+        concern["dsl_record"]["signed"]["concern_hash"] != concern["content_hash"]
+    ):
+        raise Refused(f"Part 2 of {concern['reference']} cites other words")
+    for attachment in concern["attachments"]:
+        data = files.get(attachment["path"])
+        if data is None or sha256(data) != attachment["sha256"]:
+            raise Refused(f"the attachment {attachment['path']} does not match its record")
+
+
+def check_records(bundle: dict[str, Any], files: dict[str, bytes]) -> tuple[int, int, int]:
+    """The signed records, the chronology, then each concern; returns (checked, redacted,
+    chronology entries)."""
+    checked, cited_only = check_signed_content(bundle)
+    check_chronology(bundle["chronology"])
     for concern in bundle["concerns"]:
-        for addendum in concern["addenda"]:
-            if addendum["signed"]["concern_hash"] != concern["content_hash"]:
-                raise Refused(f"an addendum to {concern['reference']} cites other words")
-        if concern["dsl_record"] and (
-            concern["dsl_record"]["signed"]["concern_hash"] != concern["content_hash"]
-        ):
-            raise Refused(f"Part 2 of {concern['reference']} cites other words")
-        for attachment in concern["attachments"]:
-            data = files.get(attachment["path"])
-            if data is None or sha256(data) != attachment["sha256"]:
-                raise Refused(f"the attachment {attachment['path']} does not match its record")
+        check_concern(concern, files)
     return checked, cited_only, len(bundle["chronology"])
 
 

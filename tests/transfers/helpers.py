@@ -106,6 +106,12 @@ def tampered_bundle(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def bundle_files(data: bytes) -> dict[str, bytes]:
+    """Each file in a bundle (a zip), by its path."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def transfer_row(world: World, **fields: Any) -> Transfer:
     export = Export.objects.create(
         school=world.school, pupil=world.pupil, requested_by=world.users["dsl"],

@@ -21,7 +21,7 @@ from chronology.models import ChronologyEntry, CpFile, EntryKind
 from reminders.models import Reminder
 from reminders.services import reviews_run
 from safeguard.models import Notification
-from schools.models import Pupil, SchoolClosure
+from schools.models import Pupil, SchoolClosure, SchoolMembership
 from tests.support.factories import PupilFactory, SchoolFactory, member
 from tests.support.world import World
 from tests.transfers.flow_fixtures import (  # the fixtures, by name
@@ -30,8 +30,10 @@ from tests.transfers.flow_fixtures import (  # the fixtures, by name
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.helpers import tampered_bundle, transfer_row
+from tests.transfers.helpers import bundle_files, tampered_bundle, transfer_row
 from transfers import services
+from transfers.export import pdf as pdf_module
+from transfers.export.bundle import bundle_build, bundle_package
 from transfers.models import (
     Export,
     ExportState,
@@ -83,6 +85,33 @@ def test_leaving_at_the_end_of_term_is_due_in_the_first_five_days_of_the_next(
     # Term starts Monday 4 January 2027: its fifth day is Friday 8 January.
     assert deadline.due == datetime.date(2027, 1, 8)
     assert "first 5 school days of the new term" in deadline.rule
+
+
+def test_a_one_day_closure_after_leaving_is_not_an_end_of_term(world: World) -> None:
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="INSET day",
+        first_day=datetime.date(2026, 11, 30),
+        last_day=datetime.date(2026, 11, 30),
+    )
+    deadline = services.transfer_deadline(
+        school=world.school, leaving_date=datetime.date(2026, 11, 27)
+    )
+    assert not deadline.end_of_term
+    assert deadline.due == datetime.date(2026, 12, 7)  # Tue 1 to Mon 7 December
+
+
+def test_a_half_term_after_leaving_is_an_end_of_term(world: World) -> None:
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="Spring half term",
+        first_day=datetime.date(2027, 2, 15),
+        last_day=datetime.date(2027, 2, 19),
+    )
+    deadline = services.transfer_deadline(
+        school=world.school, leaving_date=datetime.date(2027, 2, 12)
+    )
+    assert deadline.end_of_term
 
 
 # --- A pupil leaving ---------------------------------------------------------------------------
@@ -280,6 +309,27 @@ def test_progress_only_moves_forward(world: World, django_capture_on_commit_call
     assert (export.progress, export.stage) == (60, "Laying out pages")
 
 
+def test_a_failed_duplicate_run_leaves_a_finished_export_done(ready_elsewhere: Transfer) -> None:
+    export = ready_elsewhere.export
+    assert export is not None
+    Export.objects.filter(pk=export.pk).update(state=ExportState.QUEUED)
+    real = pdf_module.cp_file_pdf
+    calls = {"n": 0}
+
+    def render(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:  # while this run renders, the task's other delivery finishes
+            assert services.export_run(export_id=export.pk).state == ExportState.DONE
+            raise RuntimeError("the worker ran out of memory")
+        return real(**kwargs)
+
+    with mock.patch.object(pdf_module, "cp_file_pdf", side_effect=render):
+        result = services.export_run(export_id=export.pk)
+    assert calls["n"] == 2
+    assert result.state == ExportState.DONE
+    assert result.pdf
+
+
 # --- Sending in the service and accepting ------------------------------------------------------
 
 
@@ -350,6 +400,29 @@ def test_the_pupil_is_matched_by_upn_first(world: World, ready: Transfer) -> Non
     incoming = services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
     assert incoming.pupil == joined
     assert not incoming.pupil_created
+
+
+def test_a_upn_match_needs_the_same_date_of_birth(world: World, ready: Transfer) -> None:
+    world.pupil.upn = "A123456789012"
+    world.pupil.save()
+    incoming = services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    assert incoming.upn == "A123456789012"
+    namesake = PupilFactory(
+        school=world.other_school,
+        upn="A123456789012",
+        date_of_birth=world.pupil.date_of_birth - datetime.timedelta(days=400),
+    )
+    match = services.incoming_match(incoming=incoming)
+    assert match.pupil is None
+    assert match.upn_conflict == namesake
+    with pytest.raises(ValidationError) as refused:
+        services.incoming_accept(actor=world.users["other_dsl"], incoming=incoming)
+    assert "date of birth" in refused.value.messages[0]
+    # The same date of birth: matched by UPN.
+    namesake.date_of_birth = world.pupil.date_of_birth
+    namesake.save()
+    match = services.incoming_match(incoming=incoming)
+    assert (match.pupil, match.by) == (namesake, "UPN and date of birth")
 
 
 def test_then_by_legal_name_and_date_of_birth(world: World, ready: Transfer) -> None:
@@ -528,6 +601,30 @@ def test_something_that_is_not_a_bundle_is_refused(world: World) -> None:
     assert refused.value.message_dict["bundle"][0].startswith("This file is not a CP-file bundle")
 
 
+def test_a_genuine_pdf_repackaged_about_another_pupil_is_refused(
+    world: World, ready_elsewhere: Transfer
+) -> None:
+    genuine_pdf = bundle_files(ready_elsewhere.export.bundle.read())["cp-file.pdf"]
+    world.other_pupil.upn = "A123456789012"
+    world.other_pupil.save()
+    about_q = bundle_build(actor=world.users["other_dsl"], pupil=world.other_pupil)
+    repackaged = bundle_package(school=world.other_school, bundle=about_q, pdf=genuine_pdf)
+    with pytest.raises(ValidationError) as refused:
+        services.incoming_import(
+            actor=world.users["other_dsl"], school=world.other_school, data=repackaged
+        )
+    (message,) = refused.value.message_dict["bundle"]
+    assert "and its PDF with another" in message
+    assert not IncomingTransfer.objects.exists()
+
+
+def test_a_refusal_reason_reads_on_after_its_plain_lead() -> None:
+    damaged = services.import_refusal("Bad CRC-32 for file 'cp-file.pdf'")
+    assert damaged.startswith("This bundle is damaged or has been changed")
+    assert damaged.endswith("(Detail: bad CRC-32 for file 'cp-file.pdf'.)")
+    assert services.import_refusal("PDF is missing.").endswith("(Detail: PDF is missing.)")
+
+
 # --- Reminders ---------------------------------------------------------------------------------
 
 
@@ -585,3 +682,39 @@ def test_a_received_file_is_not_chased(world: World) -> None:
     )  # fmt: skip
     reviews_run(now=_at(datetime.date(2026, 12, 10)))
     assert _told("transfer-") == []
+
+
+def test_a_monday_deadline_is_reminded_on_the_friday_before(world: World) -> None:
+    monday = datetime.date(2026, 11, 30)
+    transfer_row(world, state=TransferState.READY, deadline=monday)
+    reviews_run(now=_at(datetime.date(2026, 11, 26)))  # Thursday: not yet
+    assert _told("transfer-due:") == []
+    reviews_run(now=_at(datetime.date(2026, 11, 27)))  # Friday, the school day before
+    assert _told("transfer-due:") == ["deputy@alpha.example", "dsl@alpha.example"]
+    reviews_run(now=_at(datetime.date(2026, 11, 29)))  # Sunday: nobody told again
+    assert len(_told("transfer-due:")) == 2
+
+
+def test_a_deadline_after_an_inset_day_is_reminded_before_it(world: World) -> None:
+    SchoolClosure.objects.create(
+        school=world.school,
+        name="INSET day",
+        first_day=datetime.date(2026, 11, 30),
+        last_day=datetime.date(2026, 11, 30),
+    )
+    tuesday = datetime.date(2026, 12, 1)  # after the INSET Monday
+    transfer_row(world, state=TransferState.READY, deadline=tuesday)
+    reviews_run(now=_at(datetime.date(2026, 11, 27)))
+    assert "dsl@alpha.example" in _told("transfer-due:")
+
+
+def test_a_school_without_a_dsl_tells_its_deputies(world: World) -> None:
+    SchoolMembership.objects.filter(school=world.school, role="dsl").delete()
+    transfer_row(world, state=TransferState.READY, deadline=datetime.date(2026, 11, 25))
+    reviews_run(now=_at(datetime.date(2026, 11, 24)))
+    assert _told("transfer-due:") == ["deputy@alpha.example"]
+    reviews_run(now=_at(datetime.date(2026, 11, 26)))
+    assert _told("transfer-overdue:") == ["deputy@alpha.example"]
+    Transfer.objects.update(state=TransferState.SENT, sent_at=_at(datetime.date(2026, 11, 20)))
+    reviews_run(now=_at(datetime.date(2026, 11, 30)))
+    assert _told("transfer-receipt:") == ["deputy@alpha.example"]

@@ -283,6 +283,35 @@ def test_a_key_not_on_the_platform_is_valid_but_not_trusted(world: World, weasy_
     assert "not one this platform issued or registered" in check.summary
 
 
+def _forged_key(world: World) -> SigningKey:
+    """A key Beta School registered (before the upload check) naming Alpha School in it."""
+    key, cert, _ = pkcs12.load_key_and_certificates(pkcs12_file(), b"correct horse")
+    assert key is not None
+    assert cert is not None
+    return signing._signing_key_store(
+        actor=None,
+        school=world.other_school,
+        origin=SigningKeyOrigin.UPLOADED,
+        cert=cert,
+        private_key_der=signing._pkcs8(key),
+    )
+
+
+def test_the_school_shown_is_the_school_that_registered_the_key(
+    world: World, weasy_pdf: bytes
+) -> None:
+    forged = _forged_key(world)
+    assert forged.organisation == "Alpha School"
+    check = verify.pdf_signature_check(
+        signing.pdf_sign(school=world.other_school, pdf=weasy_pdf, reason="CP file")
+    )
+    assert check.valid
+    assert check.trusted
+    assert check.school_name == "Beta School"
+    assert check.fingerprint == forged.fingerprint_sha256
+    assert "Alpha School" not in check.summary.replace("Jo Bloggs, DSL", "")
+
+
 def test_a_retired_key_still_identifies_its_signer(
     world: World, school_key: SigningKey, weasy_pdf: bytes
 ) -> None:
@@ -292,6 +321,24 @@ def test_a_retired_key_still_identifies_its_signer(
     assert check.valid
     assert check.trusted
     assert check.signer == school_key.subject_common_name
+
+
+def test_a_retired_key_is_trusted_only_for_what_it_signed_before_it_was_retired(
+    world: World, weasy_pdf: bytes
+) -> None:
+    old = signing.signing_key_generate(actor=None, school=world.school, issuer="self")
+    signed = signing.pdf_sign(school=world.school, pdf=weasy_pdf, reason="CP file")
+    signing.signing_key_generate(actor=None, school=world.school, issuer="self")  # retires it
+    old.refresh_from_db()
+    assert not old.active
+    assert old.retired_at is not None
+    assert verify.pdf_signature_check(signed).trusted  # signed before it was retired
+    # The same key used after it was retired: the claimed signing time is after retirement.
+    SigningKey.objects.filter(pk=old.pk).update(retired_at=timezone.now() - dt.timedelta(hours=1))
+    check = verify.pdf_signature_check(signed)
+    assert check.valid
+    assert not check.trusted
+    assert "retired" in check.problem
 
 
 def test_a_school_without_a_key_gets_one_from_its_trust_when_it_first_signs(
@@ -470,6 +517,20 @@ def test_the_same_certificate_twice_is_refused(world: World) -> None:
         signing.signing_key_upload(
             actor=None, school=world.school, pkcs12=data, password="correct horse"
         )
+
+
+def test_a_certificate_naming_another_school_is_refused_at_upload(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        signing.signing_key_upload(
+            actor=world.users["other_dsl"],
+            school=world.other_school,  # Beta School uploads a certificate of "Alpha School"
+            pkcs12=pkcs12_file(),
+            password="correct horse",
+        )
+    (message,) = refused.value.message_dict["pkcs12"]
+    assert "Alpha School" in message
+    assert "Beta School" in message
+    assert not SigningKey.objects.filter(school=world.other_school).exists()
 
 
 def test_an_expired_key_is_replaced_before_signing(

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.support.pages import error_beside, page_text
 from tests.support.world import World
 from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin
@@ -89,6 +90,18 @@ def test_upload_with_the_wrong_password_says_so_beside_the_password(client, worl
     assert 'href="#id_password">The password is wrong' in body
     assert 'id="id_password-error"' in body
     assert not SigningKey.objects.exists()
+
+
+def test_the_upload_page_says_why_beside_the_field(client, world: World) -> None:
+    client.force_login(world.users["other_dsl"])
+    response = client.post(
+        reverse("signing-key-upload"),
+        {
+            "pkcs12": SimpleUploadedFile("cert.p12", pkcs12_file()),
+            "password": "correct horse",
+        },
+    )
+    error_beside(page_text(response), "pkcs12", "not to Beta School")
 
 
 def test_upload_without_a_file(client, world: World) -> None:

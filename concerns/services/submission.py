@@ -1,0 +1,126 @@
+"""Submitting a draft: what stops it, then signing it (who, when, SHA-256 of its content) with
+the school's next reference, handing it to the chronology and telling the DSLs."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chronology.ledger.hooks import read_only_error, read_only_pupils
+from safeguard.access import access_for
+from safeguard.notifications import notify
+from safeguard.roles import Perm
+from safeguard.signing import content_hash
+from schools.models import School, User
+from schools.selectors import safeguarding_leads
+
+from ..content import concern_signed_content
+from ..models import Concern, ConcernSequence, ConcernStatus, Involvement, InvolvementCategory
+from ._shared import _chronicle, _require_author_draft
+
+
+def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) -> dict[str, str]:
+    """What stops a draft being submitted, as {field: plain-English message}."""
+    now = now or timezone.now()
+    problems: dict[str, str] = {}
+    involvements = list(concern.involvements.prefetch_related("categories"))
+    if not involvements:
+        problems["pupils"] = "Add the pupil or pupils this concern is about"
+    else:
+        kept = read_only_pupils(
+            school_id=concern.school_id, pupil_ids=[i.pupil_id for i in involvements]
+        )
+        if len(kept) == len({i.pupil_id for i in involvements}):
+            problems["pupils"] = (
+                read_only_error(involvements[0].pupil_id).messages[0]
+                + " Tell the Designated Safeguarding Lead what you know: they will pass it to the"
+                " child's new school."
+            )
+    for involvement in involvements:
+        name = involvement.pupil.display_name
+        if not involvement.involvement:
+            problems[f"involvement-{involvement.pk}"] = f"Choose how {name} was involved"
+        elif involvement.involvement == Involvement.OTHER and not involvement.involvement_other:
+            problems[f"involvement-{involvement.pk}"] = f"Describe how {name} was involved"
+        if not involvement.categories.all():
+            problems[f"categories-{involvement.pk}"] = f"Choose at least one category for {name}"
+    if concern.incident_at is None:
+        problems["incident_at"] = "Enter the date and time of the incident"
+    elif concern.incident_at > now + datetime.timedelta(minutes=5):
+        problems["incident_at"] = "The date and time of the incident must be in the past"
+    if not concern.reason_for_recording.strip():
+        problems["reason_for_recording"] = "Enter the reason for recording the incident"
+    if not concern.account.strip():
+        problems["account"] = "Record what happened: who, what, where, when and any witnesses"
+    if concern.immediate_danger is None:
+        problems["immediate_danger"] = "Select yes if a child is in immediate danger"
+    return problems
+
+
+def _next_reference(school: School, year: int) -> str:
+    sequence, _ = ConcernSequence.objects.select_for_update().get_or_create(
+        school=school, year=year
+    )
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number", "updated_at"])
+    return f"{school.reference_prefix}-{year}-{sequence.last_number:04d}"
+
+
+@transaction.atomic
+def concern_submit(*, actor: User, concern: Concern) -> Concern:
+    """Sign the concern (who, when, SHA-256 of its content) and send it to the DSL."""
+    concern = Concern.objects.select_for_update().select_related("school").get(pk=concern.pk)
+    _require_author_draft(actor, concern)
+    if not access_for(actor).has(Perm.LOG_CONCERN, concern.school_id):
+        raise PermissionDenied("You cannot log concerns in this school.")
+    now = timezone.now()
+    problems = concern_problems(concern=concern, now=now)
+    if problems:
+        raise ValidationError(problems)
+    for involvement in concern.involvements.select_related("pupil"):
+        involvement.take_snapshot()
+        involvement.save()
+    for chosen in InvolvementCategory.objects.filter(involvement__concern=concern).select_related(
+        "category__parent"
+    ):
+        chosen.label = chosen.category.label
+        chosen.save(update_fields=["label", "updated_at"])
+    concern.reference = _next_reference(concern.school, timezone.localdate(now).year)
+    concern.reporter_name = actor.full_name
+    concern.reporter_job_title = actor.job_title
+    concern.written_at = now
+    concern.status = ConcernStatus.RECEIVED
+    concern.content_hash = content_hash(concern_signed_content(concern))
+    concern.save()
+    _chronicle(
+        concern,
+        kind="concern_submitted",
+        source=concern,
+        source_hash=concern.content_hash,
+        occurred_at=concern.incident_at or now,
+        summary=f"Concern {concern.reference} logged by {concern.reporter_name}",
+        actor=actor,
+    )
+    link = reverse("concern-detail", kwargs={"pk": concern.pk})
+    if concern.immediate_danger:
+        notify(
+            school=concern.school,
+            recipients=safeguarding_leads(concern.school),
+            kind="immediate_danger",
+            title=f"A child may be in immediate danger: concern {concern.reference}",
+            link=link,
+            urgent=True,
+        )
+    else:
+        notify(
+            school=concern.school,
+            recipients=safeguarding_leads(concern.school),
+            kind="concern_submitted",
+            title=f"New concern {concern.reference} to triage",
+            link=link,
+        )
+    return concern
