@@ -44,7 +44,8 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username or "")
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# django-otp is untyped, so its Device subclass (RecoveryCodeDevice) is opaque to django-stubs.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who signs in with their email address.
 
     `is_staff` means platform administrator (Django admin); it grants no access to children's
@@ -571,6 +572,10 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
     """A person's single-use recovery codes, a django-otp device: the way back in when the phone
     or security key is lost. The codes are stored as SHA-256 hashes (each has 120 random bits,
     ASVS 5.0 6.5.2), never as typed; a used code keeps its row with the time it was used."""
+
+    user = models.ForeignKey(  # Device's own, named so the person's devices can be reached
+        User, on_delete=models.CASCADE, related_name="recovery_code_devices"
+    )
 
     def get_throttle_factor(self) -> int:
         return 1  # 1, 2, 4, 8... seconds between attempts after failures, as django-otp's own

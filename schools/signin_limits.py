@@ -26,7 +26,8 @@ HOUR = timedelta(hours=1)
 
 
 def _window() -> timedelta:
-    return settings.AXES_COOLOFF_TIME  # type: ignore[no-any-return]
+    cooloff: timedelta = settings.AXES_COOLOFF_TIME
+    return cooloff
 
 
 @receiver(user_login_failed)

@@ -19,7 +19,7 @@ def recovery_code_make() -> str:
 def recovery_code_normalise(typed: str) -> str:
     """What a person typed, as stored: no spaces or dashes, upper case, misreadings folded."""
     kept = "".join(ch for ch in typed.upper() if ch.isascii() and ch.isalnum())
-    return kept.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return kept.translate(str.maketrans("OIL", "011"))
 
 
 def recovery_code_hash(typed: str) -> str:

@@ -69,7 +69,7 @@ class TwoFactorMiddleware:
         if not user.is_authenticated:
             return self.get_response(request)
         stepped_down = False
-        if user.is_verified():  # type: ignore[union-attr]
+        if getattr(user, "is_verified", bool)():  # set by django-otp's OTPMiddleware
             if session_verified_stamp(request):
                 return self.get_response(request)
             stepped_down = True
