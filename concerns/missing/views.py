@@ -233,6 +233,9 @@ def missing_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     try:
         episodes.missing_episode_close(actor=request.user, episode=episode)
     except ValidationError as error:
+        if not hasattr(error, "error_dict"):  # about the episode, not a step: closed meanwhile
+            messages.error(request, " ".join(error.messages))
+            return redirect("missing-detail", pk=episode.pk)
         access_log_write(
             request=request,
             school_id=episode.school_id,

@@ -395,6 +395,11 @@ def test_closing_from_the_page_puts_the_episode_in_the_chronology(client, world:
     chronology = _text(client.get(reverse("pupil-chronology", kwargs={"pk": world.pupil.pk})))
     assert "by Mr Jones, at The bus stop" in chronology
     assert "Reported missing from school by" in chronology
+    # A second DSL's page, open from before, closes it again: told so, not a server error.
+    again = client.post(close, follow=True)
+    assert again.status_code == 200
+    assert "This missing episode is already closed." in _text(again)
+    assert again.redirect_chain == [(reverse("missing-detail", kwargs={"pk": episode.pk}), 302)]
 
 
 # --- Frequent episodes ----------------------------------------------------------------------------
