@@ -22,6 +22,8 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         # A person's recovery codes (hashed): theirs, not a school's; no child's data.
         "schools.RecoveryCodeDevice",
         "schools.RecoveryCode",
+        # Where a person is signed in (browser, address): theirs, no school's, no child's data.
+        "schools.SignedInSession",
         # The trust's category list: owned by the trust, holds no child's data.
         "concerns.Category",
         # Agencies' contact details: kept by the trust, hold no child's data.

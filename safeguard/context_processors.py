@@ -23,4 +23,8 @@ def acting_school(request: HttpRequest) -> dict[str, Any]:
         "acting_school": school,
         "available_schools": schools.available,
         "can": can,
+        # The time-out warning (js/session-timeout.js): when the session ends, and how long
+        # before that the page warns.
+        "session_idle_seconds": int(settings.SESSION_IDLE_TIMEOUT.total_seconds()),
+        "session_warning_seconds": int(settings.SESSION_IDLE_WARNING.total_seconds()),
     }

@@ -59,25 +59,61 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+LAST_ACTIVITY = "safeguard_last_activity"
+# A request the page makes by itself (an export's progress, polled) says so with this header: it
+# is not the person doing anything, so it does not keep an idle session alive.
+BACKGROUND_HEADER = "X-Safeguard-Background"
+
+
+def idle_message() -> str:
+    minutes = max(1, round(settings.SESSION_IDLE_TIMEOUT.total_seconds() / 60))
+    return (
+        f"You were signed out because you had not used Safeguard for {minutes} "
+        f"minute{'' if minutes == 1 else 's'}. Sign in "
+        "again to carry on: a concern you were writing is kept as a draft."
+    )
+
+
 class SessionLifetimeMiddleware:
-    """End a session 12 hours after sign-in, however active (idle expiry is the cookie age)."""
+    """End a session 12 hours after sign-in however active, and after SESSION_IDLE_TIMEOUT with
+    nothing done by the person (requests the page makes by itself do not count); say why on the
+    sign-in page, also when the session ended while the browser was away."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            signed_in_at = request.session.get(SIGNED_IN_AT)
-            limit = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
-            if signed_in_at is None or timezone.now().timestamp() - signed_in_at > limit:
+            ended = self._ended(request)
+            if ended is not None:
                 logout(request)
-                messages.info(
-                    request,
-                    "For your security you are signed out 12 hours after signing in. "
-                    "Sign in again to carry on.",
-                )
+                messages.info(request, ended)
+                if request.path_info == resolve_url(settings.LOGIN_URL):
+                    return self.get_response(request)  # the page's own count ran out: here
                 return redirect_to_login(request.get_full_path())
+            if request.headers.get(BACKGROUND_HEADER) != "1":
+                request.session[LAST_ACTIVITY] = timezone.now().timestamp()
+        elif settings.SESSION_COOKIE_NAME in request.COOKIES and not request.session.session_key:
+            # The browser still holds a session the server has ended (idle too long).
+            messages.info(request, idle_message())
         return self.get_response(request)
+
+    @staticmethod
+    def _ended(request: HttpRequest) -> str | None:
+        now = timezone.now().timestamp()
+        signed_in_at = request.session.get(SIGNED_IN_AT)
+        if (
+            signed_in_at is None
+            or now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+        ):
+            return (
+                "For your security you are signed out 12 hours after signing in. "
+                "Sign in again to carry on."
+            )
+        last = request.session.get(LAST_ACTIVITY, signed_in_at)
+        if now - last > settings.SESSION_IDLE_TIMEOUT.total_seconds():
+            return idle_message()
+        return None
 
 
 class SchoolContext:

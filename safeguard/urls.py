@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("", include(auth_urlpatterns)),
     path("", include("schools.twofactor.urls")),
+    path("", include("schools.accounts.urls")),
     path("", include("schools.urls")),
     path("", include("concerns.urls")),
     path("", include("chronology.urls")),

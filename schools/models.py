@@ -609,3 +609,23 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
+class SignedInSession(models.Model):
+    """Where a person is signed in, for their own "Where you are signed in" list: one row per
+    session, made at sign-in. Holds the browser and address (so the person can tell a session
+    that is not theirs), never a page they read. The session itself is Django's: ending one
+    deletes it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    browser = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeguard.middleware.SessionLifetimeMiddleware",
     "schools.twofactor.middleware.TwoFactorMiddleware",
+    "schools.accounts.middleware.SignedInSessionMiddleware",
     "safeguard.middleware.ActingSchoolMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -149,6 +150,8 @@ STAFF_INVITATION_DAYS = env.int("STAFF_INVITATION_DAYS", default=7)
 # in all (SessionLifetimeMiddleware). Closing the browser ends them too.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# The page warns this long before an idle session ends, with a button to stay signed in.
+SESSION_IDLE_WARNING = timedelta(minutes=5)
 SESSION_COOKIE_AGE = int(SESSION_IDLE_TIMEOUT.total_seconds())
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -250,6 +250,7 @@ def invitation_link(user: User) -> str:
 # token is made then), named by a kind a Celery task can take with ids.
 INVITATION, ROLE_ADDED, PASSWORD_RESET = "invitation", "role_added", "password_reset"
 TWO_FACTOR_ADDED, TWO_FACTOR_RESET = "two_factor_added", "two_factor_reset"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (the name of an email, not a password)
 
 
 def _roles_lines(roles: list[str], waiting: list[str], *, there: bool = False) -> list[str]:
@@ -323,6 +324,18 @@ def staff_email_compose(
             "someone may know your password.",
         ]
         subject = "A new sign-in method was added to your Safeguard account"
+    elif kind == PASSWORD_CHANGED:
+        lines = [
+            f"Hello {user.full_name},",
+            "",
+            "The password of your Safeguard account was changed, and you were signed out "
+            "everywhere else.",
+            "",
+            "If this was not you, reset your password now and tell your Designated Safeguarding "
+            "Lead or headteacher today:",
+            _site_link(reverse("password_reset")),
+        ]
+        subject = "Your Safeguard password was changed"
     elif kind == TWO_FACTOR_RESET:
         lines = [
             f"Hello {user.full_name},",

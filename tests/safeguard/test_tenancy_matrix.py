@@ -442,6 +442,11 @@ ROUTES: dict[str, Route] = {
     "two-factor-recovery-codes": Route(allowed=EVERYONE, ok=302),  # none waiting: on to next
     "two-factor-recovery-codes-renew": Route(method="post", allowed=EVERYONE, ok=302),
     "account-security": Route(allowed=EVERYONE),
+    # One's own password and sessions: no school's record is named.
+    "account-password": Route(allowed=EVERYONE),
+    "account-sessions": Route(allowed=EVERYONE),
+    "account-sessions-end": Route(method="post", allowed=EVERYONE, ok=302),
+    "account-keep-alive": Route(allowed=EVERYONE, ok=204),
     # Not one of the person's own keys: refused with a message, back to the page (302).
     "security-key-remove": Route(
         kwargs=lambda w, r, which: {"pk": 2**31 - 1}, method="post", allowed=EVERYONE, ok=302

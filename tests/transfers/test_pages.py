@@ -131,7 +131,9 @@ def test_starting_queues_the_file_and_the_page_polls_its_progress(
     assert "Wednesday 25 November 2026" in body  # the deadline
     assert "Within 5 school days of leaving" in body
     progress = reverse("transfer-progress", kwargs={"pk": transfer.pk})
-    assert f'hx-get="{progress}" hx-trigger="every 1s"' in body
+    assert f'hx-get="{progress}" hx-trigger="every 2s"' in body
+    # Polled by the page itself: marked so, so it does not keep an idle session alive.
+    assert """hx-headers='{"X-Safeguard-Background": "1"}'""" in body
     Export.objects.filter(pk=transfer.export_id).update(
         state=ExportState.RENDERING, progress=42, stage="Laying out the pages"
     )
