@@ -205,6 +205,7 @@ def test_it_is_asked_again_after_the_step_up_time(
 ) -> None:
     settings.SESSION_ABSOLUTE_TIMEOUT = timedelta(days=2)
     settings.SESSION_COOKIE_AGE = int(timedelta(days=2).total_seconds())
+    settings.SESSION_IDLE_TIMEOUT = timedelta(days=2)
     dsl = world.users["dsl"]
     app_for(dsl)
     force_login_password_only(client, dsl)
@@ -235,6 +236,9 @@ def test_the_dsl_resets_a_colleagues_lost_device_with_a_record(
     theirs.force_login(deputy)  # signed in somewhere with the app
     assert theirs.get("/triage/").status_code == 200
     client.force_login(world.users["dsl"])
+    staff_list = client.get(reverse("staff-list")).content.decode()
+    reset_url = reverse("staff-two-factor-reset", args=[deputy.pk])
+    assert f'href="{reset_url}"' in staff_list  # reached from the staff list
     with django_capture_on_commit_callbacks(execute=True):
         response = _reset(client, world, "deputy")
     assert response.status_code == 302
