@@ -14,7 +14,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from safeguard.roles import TWO_FACTOR_ROLES
-from schools.models import RecoveryCodeDevice, SchoolMembership, TrustMembership, User
+from schools.models import (
+    RecoveryCodeDevice,
+    SchoolMembership,
+    SignedInSession,
+    TrustMembership,
+    User,
+)
 
 # When this session last passed a second-factor check, and with which device.
 VERIFIED_AT = "safeguard_two_factor_at"
@@ -65,6 +71,13 @@ def session_verified_stamp(request: HttpRequest) -> bool:
     stamp = request.session.get(VERIFIED_AT)
     now = timezone.now().timestamp()
     if not stamp or stamp.get("device") != device_id:
+        # Passing the second factor completes signing in: a new session key, as a password
+        # sign-in gets one (ASVS 5.0 7.2.4), so a key seen before cannot ride on the check.
+        before = request.session.session_key
+        request.session.cycle_key()
+        SignedInSession.objects.filter(session_key=before).update(
+            session_key=request.session.session_key
+        )
         request.session[VERIFIED_AT] = {"device": device_id, "at": now}
         return True
     limit: timedelta = settings.TWO_FACTOR_STEP_UP_AFTER

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -45,6 +46,10 @@ def _next(request: HttpRequest) -> str:
     return reverse("home")
 
 
+def _with_next(url_name: str, request: HttpRequest) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': _next(request)})}"
+
+
 def _methods(user: Any) -> dict[str, Any]:
     return {
         "has_app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
@@ -62,7 +67,7 @@ def _verified(request: HttpRequest) -> bool:
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """After the password: the code from the app, or a security key, or a recovery code."""
     if not has_second_factor(request.user):
-        return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
+        return redirect(_with_next("two-factor-setup", request))
     form = AppCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,7 +125,7 @@ def _may_set_up(request: HttpRequest) -> bool:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the key), then enter a code."""
     if not _may_set_up(request):
-        return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+        return redirect(_with_next("two-factor-verify", request))
     device = _setup_device(request)
     form = AppCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +156,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def _after_setup(request: HttpRequest, codes: list[str], done: str) -> HttpResponse:
     if codes:
         request.session[NEW_CODES] = codes
-        return redirect(f"{reverse('two-factor-recovery-codes')}?next={_next(request)}")
+        return redirect(_with_next("two-factor-recovery-codes", request))
     messages.success(request, done)
     return redirect(_next(request))
 
@@ -162,7 +167,7 @@ def two_factor_setup_key(request: HttpRequest) -> HttpResponse:
     """Add a security key or passkey (the browser's own WebAuthn prompt does the work); a POST
     once it is added makes the recovery codes a first second factor needs."""
     if not _may_set_up(request):
-        return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+        return redirect(_with_next("two-factor-verify", request))
     if request.method == "POST":
         try:
             codes = services.security_key_added(actor=request.user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -90,7 +91,7 @@ def sign_in(page: Page, base_url: str, email: str, password: str = "demo-passwor
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(rf"^{re.escape(base_url)}/(sign-in/two-factor/.*)?$"))
     if "/sign-in/two-factor/" in page.url:  # a role that needs it: the demo's shared app
         page.get_by_label("Code from your authenticator app").fill(demo_code())
         page.get_by_role("button", name="Continue").click()

@@ -28,6 +28,7 @@ from schools.models import (
     TrustMembership,
     User,
 )
+from tests.support.auth import demo_code
 from transfers import selectors as transfer_selectors
 from transfers.models import (
     Export,
@@ -202,6 +203,8 @@ def test_alderbrook_dsl_sees_alderbrook_pupils_only(client) -> None:
         reverse("login"),
         {"username": "dsl@alderbrook.example", "password": "demo-password-123"},
     )
+    # The demo's shared authenticator key, as printed by seed_demo (docs/adr/0028).
+    client.post(reverse("two-factor-verify"), {"code": demo_code()})
     page = client.get(reverse("pupil-list"), {"include_left": "on"}).content.decode()
     alderbrook = Pupil.objects.filter(school__slug="alderbrook")
     assert f"{alderbrook.count()} pupils" in page

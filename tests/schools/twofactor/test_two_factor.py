@@ -83,10 +83,13 @@ def test_the_app_code_lets_them_in_and_goes_where_they_were_going(
     dsl = world.users["dsl"]
     app_for(dsl)
     force_login_password_only(client, dsl)
+    before = client.cookies["safeguard_session"].value
     response = client.post(VERIFY, {"code": demo_code(), "next": "/triage/"})
     assert response.status_code == 302
     assert response["Location"] == "/triage/"
     assert client.get("/triage/").status_code == 200
+    # Passing the second factor completes signing in: the session has a new key.
+    assert client.cookies["safeguard_session"].value != before
 
 
 @pytest.mark.parametrize(
