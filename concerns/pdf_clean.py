@@ -140,7 +140,7 @@ def _clean_catalogue(root: Any, found: _Found) -> None:
 
 def _name_tree_values(tree: Any) -> Iterator[Any]:
     """The values of a name tree (bounded: a hostile tree may loop or go on for ever)."""
-    stack, seen = [tree], set()
+    stack, seen = [tree], set[tuple[int, int]]()
     while stack and len(seen) < 10_000:
         node = stack.pop()
         if not isinstance(node, pikepdf.Dictionary):
@@ -160,7 +160,7 @@ def _name_tree_values(tree: Any) -> Iterator[Any]:
 def _walk(start: Any, found: _Found) -> None:
     """Every dictionary reachable from the trailer, each indirect object once (no recursion: a
     hostile file may nest as deep as it likes)."""
-    stack, seen = [start], set()
+    stack, seen = [start], set[tuple[int, int]]()
     while stack:
         node = stack.pop()
         if isinstance(node, pikepdf.Stream):

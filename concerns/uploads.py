@@ -128,10 +128,10 @@ def _image_header(data: bytes) -> tuple[str | None, tuple[int, int]]:
                     raise _too_large(*size)
                 probe.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        size = _header_size(data)
+        declared = _header_size(data)
         raise (
-            _too_large(*size)
-            if size
+            _too_large(*declared)
+            if declared
             else ValidationError("The selected image is too large", code="too_big")
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, struct.error) as exc:

@@ -8,7 +8,9 @@ and size in `manifest.json` and signs the manifest with the school's key (detach
 `bundle_open` checks a received zip from the outside in (a safe zip, the manifest's signature,
 every file's hash, the schema, every record's content hash, the chronology's hashes and links,
 the received files against their descriptions, the PDF's signature) and
-refuses with a plain-English reason naming what is wrong.
+refuses with a plain-English reason naming what is wrong; its memory is bounded whatever the zip
+claims (`safe_zip`: the directory judged first, members streamed through their hashes, JSON
+parsed with limits; ADR 0031).
 
 The signed content of each record is carried exactly as it was hashed (`safeguard/signing.py`:
 canonical JSON), so any reader recomputes a record's hash from the bundle alone.
@@ -909,7 +911,9 @@ def _listed(manifest: Any) -> dict[str, dict[str, Any]]:
     return listed
 
 
-def _files_checked(received: ReceivedZip, listed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _files_checked(
+    received: ReceivedZip, listed: dict[str, dict[str, Any]]
+) -> dict[str, CheckedFile]:
     """Every listed file streamed through SHA-256 and matched against the signed manifest."""
     files: dict[str, CheckedFile] = {}
     for path, item in sorted(listed.items()):
