@@ -8,5 +8,7 @@ class ConcernsConfig(AppConfig):
         from safeguard.triggers import register
 
         from .guards import COLUMNS, GUARDS
+        from .uploads import pillow_limits
 
         register(GUARDS, COLUMNS)
+        pillow_limits()

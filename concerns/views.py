@@ -258,7 +258,7 @@ def _add_file(request: SafeguardRequest, concern: Any, pk: str, pressed: _Presse
     if not form.is_valid():
         return
     try:
-        services.attachment_add(
+        attachment = services.attachment_add(
             actor=request.user, concern=concern, upload=form.cleaned_data["file"]
         )
     except ValidationError as error:
@@ -266,6 +266,18 @@ def _add_file(request: SafeguardRequest, concern: Any, pk: str, pressed: _Presse
         add_service_errors(form, {"file": error.messages[:1]})
     else:
         pressed.file_form = AttachmentForm(prefix="file")
+        if attachment.cleaned_away:
+            messages.success(request, _attached_message(attachment))
+
+
+def _attached_message(attachment: Any) -> str:
+    """What cleaning took out of a file or changed, said when it is attached (ADR 0031)."""
+    if attachment.is_image:
+        return f"{attachment.original_name} was attached. " + " ".join(attachment.cleaned_away)
+    return (
+        f"{attachment.original_name} was attached without what could run or carry other "
+        f"files: {', '.join(attachment.cleaned_away)} removed."
+    )
 
 
 def _remove_file(request: SafeguardRequest, concern: Any, pk: str, pressed: _Pressed) -> None:

@@ -13,10 +13,10 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -75,6 +75,25 @@ STALE_EXPORT = datetime.timedelta(minutes=10)
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _stream_sha256(upload: IO[bytes]) -> str:
+    """The SHA-256 of a file read in chunks, leaving it at its start."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    while chunk := upload.read(64 * 1024):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _upload_size(upload: bytes | IO[bytes]) -> int:
+    if isinstance(upload, bytes | bytearray):
+        return len(upload)
+    upload.seek(0, 2)
+    size = upload.tell()
+    upload.seek(0)
+    return size
 
 
 def _require(actor: Any, school: Any) -> None:
@@ -753,14 +772,15 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
 
 
 @transaction.atomic
-def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTransfer:
+def incoming_import(*, actor: Any, school: School, data: bytes | IO[bytes]) -> IncomingTransfer:
     """A bundle received from a school outside this service: verified (signature and hashes),
     then waiting to be accepted like a file sent in the service. A bundle that fails any check
-    is refused with the reason."""
+    is refused with the reason. `data` may be the upload itself, read where it lies (ADR 0031)."""
     _require(actor, school.pk)
-    if not data:
+    size = _upload_size(data)
+    if not size:
         raise ValidationError({"bundle": "Choose the bundle file (a .zip) to upload"})
-    if len(data) > LARGEST_IMPORT:
+    if size > LARGEST_IMPORT:
         raise ValidationError({"bundle": "The bundle must be smaller than 200 MB"})
     try:
         opened = bundle_open(data)
@@ -778,7 +798,7 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
             }
         )
     identity = _bundle_pupil(opened)
-    pdf_sha256 = sha256(opened.pdf)
+    pdf_sha256 = opened.pdf_sha256
     _refuse_a_file_held(school=school, pdf_sha256=pdf_sha256)
     incoming = IncomingTransfer(
         school=school,
@@ -794,12 +814,14 @@ def incoming_import(*, actor: Any, school: School, data: bytes) -> IncomingTrans
         year_group=identity["year_group"],
         leaving_date=identity["leaving_date"],
         pdf_sha256=pdf_sha256,
-        bundle_sha256=sha256(data),
+        bundle_sha256=sha256(data) if isinstance(data, bytes) else _stream_sha256(data),
         check_warnings=[str(w) for w in opened.warnings],
         signatures_trusted=opened.trusted,
     )
-    incoming.pdf.save(PDF_NAME, ContentFile(opened.pdf), save=False)
-    incoming.bundle.save(BUNDLE_NAME, ContentFile(data), save=False)
+    opened.pdf_file.seek(0)
+    incoming.pdf.save(PDF_NAME, File(opened.pdf_file), save=False)
+    bundle = ContentFile(data) if isinstance(data, bytes) else File(data)
+    incoming.bundle.save(BUNDLE_NAME, bundle, save=False)
     try:
         incoming.full_clean(exclude=["pupil", "transfer"])
     except ValidationError as exc:

@@ -447,7 +447,8 @@ def transfer_import(request: HttpRequest) -> HttpResponse:
         form,
         services.incoming_import,
         school=school,
-        data=lambda valid: {"data": valid.cleaned_data["bundle"].read()},
+        # The upload itself (on disk when large), read where it lies: never whole into memory.
+        data=lambda valid: {"data": valid.cleaned_data["bundle"]},
         done=_import_done,
         to=lambda incoming: reverse("incoming-detail", args=[incoming.pk]),
     )

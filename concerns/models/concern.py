@@ -265,6 +265,10 @@ class Attachment(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Not stored: what cleaning took out of the file as uploaded (`attachment_add` sets it), for
+    # the message that tells the person who attached it.
+    cleaned_away: tuple[str, ...] = ()
+
     class Meta:
         ordering = ["created_at"]
 

@@ -37,6 +37,7 @@ def attachment_add(*, actor: User, concern: Concern, upload: UploadedFile) -> At
     )
     attachment.file.save(clean.name, ContentFile(clean.content), save=False)
     attachment.save()
+    attachment.cleaned_away = clean.changes
     return attachment
 
 

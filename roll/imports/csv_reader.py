@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .fields import UNREADABLE
@@ -22,6 +23,11 @@ DELIMITERS = [",", ";", "\t"]
 MOST_COLUMNS = 200
 MOST_ROWS = 20_000
 LONGEST_HEADING = 100
+# Bounds on what is read before a row is judged (ADR 0031): a 10 MB file of empty lines, or of one
+# line of millions of two-letter cells, would otherwise cost Python hundreds of MB. A roll's blank
+# lines are few, and its longest line is a few KB.
+MOST_LINES = 2 * MOST_ROWS
+LONGEST_LINE = 2 * 1024 * 1024  # above csv's 128 KB cell limit, so a long cell is named as one
 
 
 class FileRefusedError(ValueError):
@@ -124,16 +130,34 @@ def _delimited(text: str) -> tuple[str, str]:
     sep = _SEP_LINE.match(text)
     if sep:
         text = text[sep.end() :]
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # Line by line, not splitlines(): a list of every line of a hostile file is itself large.
+    lines = io.StringIO(text, newline="")
+    first_line = next((line for line in lines if line.strip()), "").rstrip("\r\n")
     delimiter = sniff_delimiter(first_line)
     if sep and sep.group(1) in DELIMITERS:
         delimiter = sep.group(1)
     return text, delimiter
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The file's lines, refused past `MOST_LINES` or `LONGEST_LINE` before csv splits them."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if number > MOST_LINES:
+            raise FileRefusedError(
+                f"The file has more than {MOST_LINES:,} lines: a school's roll is smaller. Check "
+                "it is the right file"
+            )
+        if len(line) > LONGEST_LINE:
+            raise FileRefusedError(
+                f"Line {number} is over {LONGEST_LINE // (1024 * 1024)} MB long: this is not a "
+                "roll export. Check the file"
+            )
+        yield line
+
+
 def _records(text: str, delimiter: str) -> list[list[str]]:
     """Every line of the file as its cells, blank lines included (they count as rows)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
     try:
         for record in reader:

@@ -87,4 +87,7 @@ def test_an_enormous_image_is_refused_not_a_server_error() -> None:
     Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 million pixels in a small file
     with pytest.raises(ValidationError) as error:
         clean_upload(SimpleUploadedFile("bomb.png", out.getvalue()))
-    assert error.value.messages == ["The selected image is too large"]
+    assert error.value.messages == [
+        "The selected image is too large: 9,000 × 9,000 pixels (81 megapixels). An image can be "
+        "at most 40 megapixels: take a screenshot of it, or save it smaller"
+    ]

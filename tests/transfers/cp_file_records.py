@@ -26,7 +26,13 @@ from tests.support.world import World
 PART_1_WORDS = "Sam said the bruise came from a fall on the stairs at his aunt's flat"
 PART_2_REASONS = "Bruising with an account that changed twice in one morning"
 ADDENDUM_WORDS = "Sam's aunt telephoned to say he stays with her on Tuesdays"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The smallest PDF qpdf opens (one blank A4 page): uploads are opened and cleaned (ADR 0031).
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def seed_categories(world: World) -> dict[str, Any]:

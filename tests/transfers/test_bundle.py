@@ -32,6 +32,7 @@ from tests.concerns.conftest import draft
 from tests.support.factories import PupilFactory
 from tests.support.world import PDF_BYTES, Records, World, make_records
 from transfers.export import bundle as bundles
+from transfers.export import safe_zip
 from transfers.export.bundle import (
     MANIFEST,
     MANIFEST_SIGNATURE,
@@ -467,14 +468,14 @@ def test_a_zip_bomb_is_refused(exported: Exported) -> None:
 def test_too_many_or_too_large_files_are_refused(
     exported: Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bundles, "MAX_FILES", 4)
+    monkeypatch.setattr(safe_zip, "MAX_FILES", 4)
     assert _refused(exported.zipped) == "The zip contains 5 files; a bundle may hold at most 4."
-    monkeypatch.setattr(bundles, "MAX_FILES", 5_000)
-    monkeypatch.setattr(bundles, "MAX_TOTAL_BYTES", 20 * 1024)
+    monkeypatch.setattr(safe_zip, "MAX_FILES", 5_000)
+    monkeypatch.setattr(safe_zip, "MAX_TOTAL_BYTES", 20 * 1024)
     assert _refused(exported.zipped).endswith(" KB once unzipped; a bundle may be at most 20 KB.")
-    monkeypatch.setattr(bundles, "MAX_FILE_BYTES", 10 * 1024)
+    monkeypatch.setattr(safe_zip, "MAX_FILE_BYTES", 10 * 1024)
     assert _refused(exported.zipped).endswith(" KB once unzipped; a file may be at most 10 KB.")
-    monkeypatch.setattr(bundles, "MAX_BUNDLE_BYTES", 10 * 1024)
+    monkeypatch.setattr(safe_zip, "MAX_BUNDLE_BYTES", 10 * 1024)
     assert _refused(exported.zipped).endswith("; a bundle may be at most 10 KB.")
 
 

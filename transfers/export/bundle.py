@@ -8,7 +8,9 @@ and size in `manifest.json` and signs the manifest with the school's key (detach
 `bundle_open` checks a received zip from the outside in (a safe zip, the manifest's signature,
 every file's hash, the schema, every record's content hash, the chronology's hashes and links,
 the received files against their descriptions, the PDF's signature) and
-refuses with a plain-English reason naming what is wrong.
+refuses with a plain-English reason naming what is wrong; its memory is bounded whatever the zip
+claims (`safe_zip`: the directory judged first, members streamed through their hashes, JSON
+parsed with limits; ADR 0031).
 
 The signed content of each record is carried exactly as it was hashed (`safeguard/signing.py`:
 canonical JSON), so any reader recomputes a record's hash from the bundle alone.
@@ -23,12 +25,11 @@ import io
 import itertools
 import json
 import re
-import stat
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -55,6 +56,8 @@ from ..signing.keys import data_sign
 from ..signing.verify import SignatureCheck, data_signature_check, pdf_signature_check
 from .files import PREVIOUS_FOLDER, PREVIOUS_NAMES, pdf_page_count, previous_path
 from .gather import cp_records_for_export, received_copy_read
+from .safe_zip import BundleRefused as BundleRefused  # re-exported: the interface's refusal
+from .safe_zip import ReceivedZip, json_with_limits
 
 if TYPE_CHECKING:
     from schools.models import Pupil, School, User
@@ -70,22 +73,14 @@ MANIFEST = "manifest.json"
 MANIFEST_SIGNATURE = "manifest.json.p7s"
 REQUIRED_FILES = (BUNDLE_JSON, PDF_NAME, MANIFEST, MANIFEST_SIGNATURE)
 
-# Zip-bomb and size limits (ADR 0014). A concern holds at most 10 files of 10 MB each.
-MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # the zip as received
-MAX_FILES = 5_000
-MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file, uncompressed
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # every file together, uncompressed
-MAX_RATIO = 200  # uncompressed / compressed, for files over RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
+# The members the checks read whole into memory, each capped far below any other file (ADR 0031;
+# the zip's own limits are in `safe_zip`): a manifest lists at most 5,000 files in some 150
+# bytes each, a signature is a few KB, and the bundle.json of a pupil with 500 chronology entries
+# and 50 concerns is under 2 MB.
+MAX_MANIFEST_BYTES = 2 * 1024 * 1024
+MAX_SIGNATURE_BYTES = 1024 * 1024
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_SCHEMA_ERRORS = 1_000  # a hostile document is not searched for every last error
-
-
-class BundleRefused(Exception):  # noqa: N818 (the shared interface's name)
-    """A received bundle that cannot be trusted, with the reason in plain English."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class BundleBuildError(Exception):
@@ -94,24 +89,56 @@ class BundleBuildError(Exception):
 
 
 @dataclass(frozen=True)
+class CheckedFile:
+    """A file of a received bundle whose SHA-256 and size match its signed manifest."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class OpenedBundle:
-    """A received bundle that passed every check."""
+    """A received bundle that passed every check. Its files stay in the zip (read on demand), so
+    opening a large bundle holds only its JSON in memory; the PDF is a spooled copy."""
 
     bundle: dict[str, Any]
-    pdf: bytes
-    attachments: dict[str, bytes]  # path in the zip -> bytes
+    pdf_file: IO[bytes]  # the checked PDF, at any position: seek before reading
+    files: Mapping[str, CheckedFile]  # every file the signed manifest lists, by path
     manifest_signature: SignatureCheck
     pdf_signature: SignatureCheck
     pupil: dict[str, Any]
     sending_school: dict[str, Any]
+    received: ReceivedZip
     warnings: list[str] = field(default_factory=list)
-    # The files received from previous schools (`previous_files`): path in the zip -> bytes.
-    previous: dict[str, bytes] = field(default_factory=dict)
+    attachment_paths: tuple[str, ...] = ()
+    # The files received from previous schools (`previous_files`), by path in the zip.
+    previous_paths: tuple[str, ...] = ()
 
     @property
     def trusted(self) -> bool:
         """Both signatures chain to a certificate the platform issued or registered."""
         return self.manifest_signature.trusted and self.pdf_signature.trusted
+
+    @property
+    def pdf(self) -> bytes:
+        """The signed PDF's bytes (read whole: for small files and tests)."""
+        self.pdf_file.seek(0)
+        return self.pdf_file.read()
+
+    @property
+    def pdf_sha256(self) -> str:
+        return self.files[PDF_NAME].sha256
+
+    @property
+    def attachments(self) -> dict[str, bytes]:
+        """Each concern's attachment by its path in the zip (read whole)."""
+        return {path: self.received.read(path) for path in self.attachment_paths}
+
+    @property
+    def previous(self) -> dict[str, bytes]:
+        """Each file received from a previous school by its path in the zip (read whole)."""
+        return {path: self.received.read(path) for path in self.previous_paths}
 
 
 # --- Serialising the records ----------------------------------------------------------------------
@@ -604,126 +631,6 @@ def bundle_schema() -> dict[str, Any]:
     return schema
 
 
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_MB = 1024 * 1024
-
-
-def _size(n: int) -> str:
-    return f"{n // _MB} MB" if n >= _MB else f"{max(n // 1024, 1)} KB"
-
-
-def _check_name(name: str) -> None:
-    parts = name.split("/")
-    if (
-        name.startswith("/")
-        or "\\" in name
-        or _DRIVE.match(name)
-        or any(p in ("..", ".") for p in parts)
-        or "\x00" in name
-    ):
-        raise BundleRefused(
-            f"The zip contains an unsafe path ({name!r}): a file that would be written outside "
-            "the bundle. It was refused."
-        )
-
-
-def _safe_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    members = [i for i in archive.infolist() if not i.is_dir()]
-    if len(archive.infolist()) > MAX_FILES:
-        raise BundleRefused(
-            f"The zip contains {len(archive.infolist())} files; a bundle may hold at most "
-            f"{MAX_FILES}."
-        )
-    seen: set[str] = set()
-    total = 0
-    for info in members:
-        _check_name(info.filename)
-        if info.filename in seen:
-            raise BundleRefused(f"The zip contains {info.filename} twice.")
-        seen.add(info.filename)
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise BundleRefused(f"The zip contains a link ({info.filename}), not a file.")
-        if info.flag_bits & 0x1:
-            raise BundleRefused(f"{info.filename} in the zip is encrypted; it cannot be checked.")
-        if info.file_size > MAX_FILE_BYTES:
-            raise BundleRefused(
-                f"{info.filename} would be {_size(info.file_size)} once unzipped; "
-                f"a file may be at most {_size(MAX_FILE_BYTES)}."
-            )
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise BundleRefused(
-                f"{info.filename} unzips to more than {MAX_RATIO} times its packed size, like a "
-                "zip bomb. It was refused."
-            )
-        total += info.file_size
-    if total > MAX_TOTAL_BYTES:
-        raise BundleRefused(
-            f"The zip would be {_size(total)} once unzipped; a bundle may be at most "
-            f"{_size(MAX_TOTAL_BYTES)}."
-        )
-    return members
-
-
-def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The member's bytes, never more than its header declared (a lying header is refused)."""
-    try:
-        with archive.open(info) as handle:
-            data = handle.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise BundleRefused(f"{info.filename} in the zip is damaged ({exc}).") from exc
-    except NotImplementedError as exc:
-        raise BundleRefused(
-            f"{info.filename} in the zip is packed in a way that is not supported ({exc})."
-        ) from exc
-    if len(data) != info.file_size:
-        raise BundleRefused(f"{info.filename} is not the size the zip says it is.")
-    return data
-
-
-def _json_file(name: str, data: bytes) -> Any:
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleRefused(f"{name} is not valid JSON ({exc}).") from exc
-    except RecursionError as exc:
-        raise BundleRefused(f"{name} is nested too deeply to be a bundle.") from exc
-
-
-def _check_manifest(manifest: Any, files: dict[str, bytes]) -> None:
-    if (
-        not isinstance(manifest, dict)
-        or manifest.get("format") != FORMAT
-        or not isinstance(manifest.get("files"), list)
-    ):
-        raise BundleRefused(f"{MANIFEST} is not a manifest of a {FORMAT} bundle.")
-    if manifest.get("version") != VERSION:
-        raise BundleRefused(
-            f"The bundle is format version {manifest.get('version')!r}; this system reads "
-            f"version {VERSION!r}."
-        )
-    listed: dict[str, dict[str, Any]] = {}
-    for item in manifest["files"]:
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("path"), str)
-            or not isinstance(item.get("sha256"), str)
-            or not isinstance(item.get("size"), int)
-        ):
-            raise BundleRefused(f"{MANIFEST} lists a file without its path, SHA-256 and size.")
-        listed[item["path"]] = item
-    for path, item in listed.items():
-        if path not in files:
-            raise BundleRefused(f"{path} is listed in the manifest but missing from the zip.")
-        data = files[path]
-        if len(data) != item["size"] or _sha256(data) != item["sha256"]:
-            raise BundleRefused(
-                f"{path} has been changed: its SHA-256 does not match the signed manifest."
-            )
-    for path in files:
-        if path not in listed and path not in (MANIFEST, MANIFEST_SIGNATURE):
-            raise BundleRefused(f"{path} is in the zip but not in its signed manifest.")
-
-
 def _field_path(parts: Iterable[Any]) -> str:
     text = ""
     for part in parts:
@@ -905,17 +812,34 @@ def _verify_chronology(
         previous = entry
 
 
-def bundle_open(data: bytes) -> OpenedBundle:
-    """Check a received bundle from the outside in; refuse with the first problem found."""
-    files = _zip_files(data)
-    manifest_signature = _manifest_checked(files)
-    bundle = _bundle_document(files)
+def bundle_open(source: bytes | IO[bytes]) -> OpenedBundle:
+    """Check a received bundle from the outside in; refuse with the first problem found.
+
+    In an order that bounds what a hostile zip can cost (ADR 0031): the central directory first
+    (sizes, count, compression), then the manifest's signature over the manifest alone, then
+    each listed file streamed through SHA-256 against the manifest, and only then is bundle.json
+    parsed (with limits) and the records checked. `source` may be a seekable file (an upload on
+    disk), which is read where it lies."""
+    caps = {  # the members read whole into memory
+        MANIFEST: MAX_MANIFEST_BYTES,
+        MANIFEST_SIGNATURE: MAX_SIGNATURE_BYTES,
+        BUNDLE_JSON: MAX_DOCUMENT_BYTES,
+    }
+    received = ReceivedZip(source, required=REQUIRED_FILES, caps=caps)
+    manifest_signature, listed = _manifest_checked(received)
+    files = _files_checked(received, listed)
+    bundle = _bundle_document(received, files[BUNDLE_JSON])
     bundle_verify_records(bundle)
-    attachments = _attachments_opened(bundle, files)
+    attachment_paths = _attachments_checked(bundle, files)
     # Optional in format 1: bundles made before it existed carry no files from earlier schools.
     previous_files = bundle.get("previous_files", [])
-    previous = _open_previous(previous_files, files)
-    pdf_signature = pdf_signature_check(files[PDF_NAME])
+    previous_paths = _previous_checked(previous_files, files)
+    described = {BUNDLE_JSON, PDF_NAME, *attachment_paths, *previous_paths}
+    for path in files:
+        if path not in described:  # "Nothing else may be in the zip" (docs/bundle)
+            raise BundleRefused(f"{path} is in the zip but no record in bundle.json describes it.")
+    pdf_file = received.spooled(PDF_NAME)
+    pdf_signature = pdf_signature_check(pdf_file)
     if not pdf_signature.valid:
         raise BundleRefused(
             "The PDF's signature is not valid"
@@ -923,57 +847,94 @@ def bundle_open(data: bytes) -> OpenedBundle:
         )
     return OpenedBundle(
         bundle=bundle,
-        pdf=files[PDF_NAME],
-        attachments=attachments,
+        pdf_file=pdf_file,
+        files=files,
         manifest_signature=manifest_signature,
         pdf_signature=pdf_signature,
         pupil=bundle["pupil"],
         sending_school=bundle["sending_school"],
+        received=received,
         warnings=_warnings(bundle, manifest_signature, pdf_signature)
-        + _previous_warnings(previous_files, previous),
-        previous=previous,
+        + _previous_warnings(previous_files, received),
+        attachment_paths=attachment_paths,
+        previous_paths=previous_paths,
     )
 
 
-def _zip_files(data: bytes) -> dict[str, bytes]:
-    """The files of the zip, by name: refused when too large, not a zip, unsafe or incomplete."""
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleRefused(
-            f"The file is {_size(len(data))}; a bundle may be at most {_size(MAX_BUNDLE_BYTES)}."
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise BundleRefused(
-            "This is not a zip file, so it is not a CP-file bundle. Upload the .zip you were sent."
-        ) from exc
-    with archive:
-        members = _safe_members(archive)
-        names = {i.filename for i in members}
-        for required in REQUIRED_FILES:
-            if required not in names:
-                raise BundleRefused(f"The bundle has no {required}: it is incomplete.")
-        return {i.filename: _read(archive, i) for i in members}
-
-
-def _manifest_checked(files: dict[str, bytes]) -> SignatureCheck:
-    """The manifest's signature, once it is valid and the manifest describes the files."""
-    manifest_bytes = files[MANIFEST]
+def _manifest_checked(received: ReceivedZip) -> tuple[SignatureCheck, dict[str, dict[str, Any]]]:
+    """The manifest's signature, once it is valid, and the files the manifest lists, once they
+    are the zip's files at the sizes its central directory declares. Nothing else is read."""
+    manifest_bytes = received.read(MANIFEST)
     manifest_signature = data_signature_check(
-        data=manifest_bytes, signature=files[MANIFEST_SIGNATURE]
+        data=manifest_bytes, signature=received.read(MANIFEST_SIGNATURE)
     )
     if not manifest_signature.valid:
         raise BundleRefused(
             "The signature on the bundle's manifest is not valid"
             + (f": {manifest_signature.problem}" if manifest_signature.problem else ".")
         )
-    _check_manifest(_json_file(MANIFEST, manifest_bytes), files)
-    return manifest_signature
+    listed = _listed(json_with_limits(MANIFEST, manifest_bytes))
+    for path, item in listed.items():
+        if path not in received.members:
+            raise BundleRefused(f"{path} is listed in the manifest but missing from the zip.")
+        if received.size(path) != item["size"]:
+            raise BundleRefused(f"{path} has been changed: its size does not match the manifest.")
+    for path in received.members:
+        if path not in listed and path not in (MANIFEST, MANIFEST_SIGNATURE):
+            raise BundleRefused(f"{path} is in the zip but not in its signed manifest.")
+    return manifest_signature, listed
 
 
-def _bundle_document(files: dict[str, bytes]) -> dict[str, Any]:
-    """bundle.json, once it is of the version read here and follows the schema."""
-    bundle = _json_file(BUNDLE_JSON, files[BUNDLE_JSON])
+def _listed(manifest: Any) -> dict[str, dict[str, Any]]:
+    """The manifest's files by path, once it is a manifest of this format and version."""
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("files"), list)
+    ):
+        raise BundleRefused(f"{MANIFEST} is not a manifest of a {FORMAT} bundle.")
+    if manifest.get("version") != VERSION:
+        raise BundleRefused(
+            f"The bundle is format version {manifest.get('version')!r}; this system reads "
+            f"version {VERSION!r}."
+        )
+    listed: dict[str, dict[str, Any]] = {}
+    for item in manifest["files"]:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("path"), str)
+            or not isinstance(item.get("sha256"), str)
+            or not isinstance(item.get("size"), int)
+        ):
+            raise BundleRefused(f"{MANIFEST} lists a file without its path, SHA-256 and size.")
+        listed[item["path"]] = item
+    return listed
+
+
+def _files_checked(
+    received: ReceivedZip, listed: dict[str, dict[str, Any]]
+) -> dict[str, CheckedFile]:
+    """Every listed file streamed through SHA-256 and matched against the signed manifest."""
+    files: dict[str, CheckedFile] = {}
+    for path, item in sorted(listed.items()):
+        if received.sha256(path) != item["sha256"]:
+            raise BundleRefused(
+                f"{path} has been changed: its SHA-256 does not match the signed manifest."
+            )
+        files[path] = CheckedFile(path=path, sha256=item["sha256"], size=item["size"])
+    return files
+
+
+def _bundle_document(received: ReceivedZip, checked: CheckedFile) -> dict[str, Any]:
+    """bundle.json, once it is the file the manifest signed, of the version read here, and
+    follows the schema."""
+    data = received.read(BUNDLE_JSON)
+    if _sha256(data) != checked.sha256:  # read again: the bytes parsed are the bytes checked
+        raise BundleRefused(
+            f"{BUNDLE_JSON} has been changed: its SHA-256 does not match the signed manifest."
+        )
+    bundle = json_with_limits(BUNDLE_JSON, data)
+    del data
     if isinstance(bundle, dict) and bundle.get("version") not in (None, VERSION):
         raise BundleRefused(
             f"bundle.json is format version {bundle.get('version')!r}; this system reads "
@@ -986,28 +947,32 @@ def _bundle_document(files: dict[str, bytes]) -> dict[str, Any]:
     return bundle
 
 
-def _attachments_opened(bundle: dict[str, Any], files: dict[str, bytes]) -> dict[str, bytes]:
-    """Each concern's attachment by its path, checked against its record's hash and size."""
-    attachments: dict[str, bytes] = {}
+def _attachments_checked(
+    bundle: dict[str, Any], files: Mapping[str, CheckedFile]
+) -> tuple[str, ...]:
+    """Each concern's attachment path, once its file matches its record's hash and size."""
+    paths: list[str] = []
     for concern in bundle["concerns"]:
         for attachment in concern["attachments"]:
             path = attachment["path"]
             if path not in files:
                 raise BundleRefused(f"The attachment {attachment['name']} ({path}) is missing.")
-            content = files[path]
-            if _sha256(content) != attachment["sha256"] or len(content) != attachment["size"]:
+            checked = files[path]
+            if checked.sha256 != attachment["sha256"] or checked.size != attachment["size"]:
                 raise BundleRefused(
                     f"The attachment {attachment['name']} has been changed: its SHA-256 does "
                     "not match the record."
                 )
-            attachments[path] = content
-    return attachments
+            paths.append(path)
+    return tuple(paths)
 
 
-def _open_previous(described: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, bytes]:
+def _previous_checked(
+    described: list[dict[str, Any]], files: Mapping[str, CheckedFile]
+) -> tuple[str, ...]:
     """Each file received from a previous school, checked against its description; a file under
     previous/ that the document does not describe is refused."""
-    previous: dict[str, bytes] = {}
+    previous: list[str] = []
     for item in described:
         name = f"The file received from {item['from_school_name']}"
         for which in ("pdf", "bundle"):
@@ -1020,26 +985,27 @@ def _open_previous(described: list[dict[str, Any]], files: dict[str, bytes]) -> 
                 raise BundleRefused(f"{name} gives its {what} a path of another file ({path}).")
             if path not in files:
                 raise BundleRefused(f"{name}: its {what} ({path}) is missing.")
-            content = files[path]
-            if _sha256(content) != meta["sha256"] or len(content) != meta["size"]:
+            checked = files[path]
+            if checked.sha256 != meta["sha256"] or checked.size != meta["size"]:
                 raise BundleRefused(
                     f"{name}: its {what} has been changed: its SHA-256 does not match the record."
                 )
-            previous[path] = content
+            previous.append(path)
     for path in files:
         if path.startswith(PREVIOUS_FOLDER) and path not in previous:
             raise BundleRefused(
                 f"{path} is in the zip but no file received from a previous school is described "
                 "by it."
             )
-    return previous
+    return tuple(previous)
 
 
-def _previous_warnings(described: list[dict[str, Any]], previous: dict[str, bytes]) -> list[str]:
+def _previous_warnings(described: list[dict[str, Any]], received: ReceivedZip) -> list[str]:
     """A received PDF whose signature no longer checks out is carried as it was, and said."""
     notes = []
     for item in described:
-        check = pdf_signature_check(previous[item["pdf"]["path"]])
+        with received.spooled(item["pdf"]["path"]) as pdf:
+            check = pdf_signature_check(pdf)
         if not check.valid:
             notes.append(
                 f"The PDF received from {item['from_school_name']} ({item['pdf']['path']}) does "

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
+from typing import IO, Any
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
@@ -231,14 +231,18 @@ def _refused(problem: str) -> SignatureCheck:
     return SignatureCheck(valid=False, intact=False, trusted=False, problem=problem)
 
 
-def pdf_signature_check(pdf: bytes) -> SignatureCheck:
-    """Check the last signature of a PDF: intact, valid, and made by a key this platform knows."""
+def pdf_signature_check(pdf: bytes | IO[bytes]) -> SignatureCheck:
+    """Check the last signature of a PDF: intact, valid, and made by a key this platform knows.
+
+    A seekable file is read where it lies, so a large PDF need not be held in memory."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        stream = BytesIO(pdf) if isinstance(pdf, bytes | bytearray) else pdf
+        stream.seek(0)
+        reader = PdfFileReader(stream, strict=False)
         signatures = reader.embedded_regular_signatures
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError):
         return _refused("The file is not a PDF that can be read, or it is damaged.")
