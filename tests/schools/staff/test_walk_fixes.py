@@ -72,7 +72,10 @@ def test_the_head_and_dsl_read_the_staff_list_without_its_buttons(
     assert world.users["staff"].email in body
     assert 'data-testid="staff-read-only"' in body
     assert reverse("staff-invite") not in body
-    assert reverse("staff-detail", kwargs={"pk": world.users["staff"].pk}) not in body
+    assert f'href="{reverse("staff-detail", kwargs={"pk": world.users["staff"].pk})}"' not in body
+    # Their one link on a person: resetting a lost two-factor device (issue 16).
+    reset = reverse("staff-two-factor-reset", kwargs={"pk": world.users["staff"].pk})
+    assert f'href="{reset}"' in body
     # The administrator's pages stay closed to them.
     assert client.get(reverse("staff-invite")).status_code == 403
     person = reverse("staff-detail", kwargs={"pk": world.users["staff"].pk})
