@@ -10,6 +10,7 @@ import re
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import sign_in
 from tests.support.auth import demo_code
@@ -98,5 +99,9 @@ def test_add_a_security_key_then_sign_in_with_it(page: Page, live_server, demo) 
     _password(page, base)
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
     page.get_by_role("button", name="Use a security key or passkey").click()
-    page.wait_for_url(f"{base}/")
+    try:
+        page.wait_for_url(f"{base}/", timeout=45_000)  # a busy machine: the ceremony is slow
+    except PlaywrightTimeoutError:
+        status = page.locator("#passkey-verification-status-message").text_content()
+        raise AssertionError(f"no sign-in with the key; the page said: {status!r}") from None
     expect(page.get_by_role("navigation", name="Menu")).to_be_visible()
