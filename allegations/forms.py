@@ -291,6 +291,13 @@ class ReportForm(GovukFormMixin, _SubjectFields):
         help_text="If you are not sure, choose the first. The person handling it decides.",
         error_messages={"required": "Choose how serious it is"},
     )
+    subject_user = forms.ChoiceField(
+        label="Their account in Safeguard (optional)",
+        required=False,
+        help_text="If they have one, choose it: they will never see or be sent what you report, "
+        "and it goes to someone else if it would have gone to them.",
+        error_messages={"invalid_choice": PERSON_NOT_LISTED},
+    )
     happened_at = _datetime(
         "When it happened (optional)", required=False, hint="For example, 21/11/2026 14:30"
     )
@@ -310,14 +317,24 @@ class ReportForm(GovukFormMixin, _SubjectFields):
     )
 
     def __init__(
-        self, *args: Any, governors: list[Any], chair_ids: set[Any] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        governors: list[Any],
+        people: list[Any],
+        chair_ids: set[Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.governors = {str(p.pk): p for p in governors}
+        self.people = {str(p.pk): p for p in people}
         _choices(self, "governor", _people_choices(governors, "Nobody else", chair_ids))
+        _choices(self, "subject_user", _people_choices(people, "No account, or not known"))
 
     def clean_happened_at(self) -> datetime.datetime | None:
         return _not_future(self.cleaned_data.get("happened_at"))
+
+    def clean_subject_user(self) -> Any:
+        return self.people.get(self.cleaned_data.get("subject_user") or "")
 
     def clean_governor(self) -> Any:
         return self.governors.get(self.cleaned_data.get("governor") or "")

@@ -11,6 +11,10 @@ Who sees an allegation of a school (`allegation_visible_q`):
 
 Low-level concerns follow the same rule without named people (`low_level_visible_q`).
 
+Who reads an allegation reads its adult-facing parts; the pupils involved (linked, or named in
+words) only if they see the school's pupils (`allegation_pupils_for`): a governor named on one,
+who sees no child's name anywhere in the product, does not (docs/adr/0032).
+
 Everyone else, DSLs and deputies included, gets the same 404 as for a record that does not exist;
 no list, count, pupil page or chronology of theirs reads these tables.
 """
@@ -150,10 +154,28 @@ def allegation_get_for(*, actor: Any, pk: Any) -> Allegation:
     """One allegation the actor may see; missing, other-school and forbidden all give one 404."""
     return get_or_404(
         Allegation.objects.select_related("school", "created_by", "closed_by", "subject_user")
-        .prefetch_related("steps", "named_people__user", "pupils__pupil")
+        .prefetch_related("steps", "named_people__user")
         .filter(allegation_visible_q(actor)),
         pk=pk,
     )
+
+
+@dataclass(frozen=True)
+class PupilsInvolved:
+    """The pupils of an allegation as the actor may see them: none, unless they see the
+    school's pupils (`visible`)."""
+
+    visible: bool
+    words: str  # as the handler wrote them ("pupils involved")
+    pupils: list[Any]  # linked from the roll
+
+
+def allegation_pupils_for(*, actor: Any, allegation: Allegation) -> PupilsInvolved:
+    """The pupils involved in an allegation the actor reads (the caller has checked that)."""
+    if not access_for(actor).has(Perm.VIEW_PUPILS, allegation.school_id):
+        return PupilsInvolved(False, "", [])
+    links = allegation.pupils.select_related("pupil")
+    return PupilsInvolved(True, allegation.pupils_involved, [link.pupil for link in links])
 
 
 def allegation_is_visible_to(*, actor: Any, allegation: Allegation) -> bool:
@@ -179,6 +201,13 @@ def nameable_people_for(*, allegation: Allegation) -> list[User]:
             school_memberships__school=allegation.school, school_memberships__role=RoleKey.HEAD
         )
     return list(people.order_by("full_name"))
+
+
+def subjects_for(*, school: School) -> list[User]:
+    """Whose account an allegation or low-level concern of the school can be about: the people
+    with a role in the school and the trust's safeguarding officers (who would otherwise handle
+    it), so that whoever it is about never reads it and it goes to someone else."""
+    return list(_staff_of(school).order_by("full_name"))
 
 
 def school_people_for(*, school: School) -> list[User]:
@@ -221,13 +250,48 @@ def chair_user_ids(*, chairs: list[SchoolKeyContact], people: list[User]) -> set
     return {p.pk for p in people if p.email.strip().lower() in emails}
 
 
-def handlers_for(*, school: School, about_headteacher: bool) -> list[User]:
+def handlers_for(
+    *, school: School, about_headteacher: bool, subject_user_id: Any = None
+) -> list[User]:
     """Who is told of a new report: the headteacher (unless it is about the headteacher) and the
-    trust's safeguarding officers."""
+    trust's safeguarding officers; never the adult it is about, whatever their role."""
     q = Q(trust_memberships__trust_id=school.trust_id, trust_memberships__role=RoleKey.TSO)
     if not about_headteacher:
         q |= Q(school_memberships__school=school, school_memberships__role=RoleKey.HEAD)
-    return list(User.objects.filter(q, is_active=True).distinct().order_by("full_name"))
+    people = User.objects.filter(q, is_active=True)
+    if subject_user_id is not None:
+        people = people.exclude(pk=subject_user_id)
+    return list(people.distinct().order_by("full_name"))
+
+
+@dataclass(frozen=True)
+class ReportRoute:
+    """Where a member of staff's report went, in roles (their confirmation says so)."""
+
+    head: bool
+    tso: bool
+
+
+def report_route_for(
+    *, school: School, about_headteacher: bool, subject_user_id: Any = None
+) -> ReportRoute:
+    """Whether a report went to the headteacher, and to a trust safeguarding officer."""
+    ids = [
+        u.pk
+        for u in handlers_for(
+            school=school, about_headteacher=about_headteacher, subject_user_id=subject_user_id
+        )
+    ]
+    tso = User.objects.filter(
+        pk__in=ids, trust_memberships__trust_id=school.trust_id, trust_memberships__role=RoleKey.TSO
+    ).exists()
+    head = (
+        not about_headteacher
+        and SchoolMembership.objects.filter(
+            school=school, role=RoleKey.HEAD, user_id__in=ids
+        ).exists()
+    )
+    return ReportRoute(head=head, tso=tso)
 
 
 # --- Low-level concerns --------------------------------------------------------------------------

@@ -270,6 +270,19 @@ def _require_governor_allowed(
         )
 
 
+def _require_subject_allowed(
+    subject_user: User | None, *, school: School, governor: User | None
+) -> None:
+    """The adult's account, if chosen, is one of the school's or the trust's, and not the
+    governor the report is also sent to."""
+    if subject_user is None:
+        return
+    if subject_user.pk not in {u.pk for u in selectors.subjects_for(school=school)}:
+        raise ValidationError({"subject_user": "Choose someone from the list"})
+    if governor is not None and governor.pk == subject_user.pk:
+        raise ValidationError({"governor": "The adult it is about cannot be sent it"})
+
+
 def _reported_allegation(
     *,
     actor: Any,
@@ -277,6 +290,7 @@ def _reported_allegation(
     subject_name: str,
     subject_role: str,
     subject_type: str,
+    subject_user: User | None,
     account: str,
     happened_at: datetime.datetime,
     now: datetime.datetime,
@@ -288,6 +302,7 @@ def _reported_allegation(
         subject_name=subject_name.strip(),
         subject_role=subject_role.strip(),
         subject_type=subject_type,
+        subject_user=subject_user,
         reported_by_name=actor.full_name,
         reported_by_role=actor.job_title,
         reported_at=now,
@@ -321,6 +336,7 @@ def _reported_low_level(
     subject_name: str,
     subject_role: str,
     subject_type: str,
+    subject_user: User | None,
     account: str,
     happened_at: datetime.datetime,
     now: datetime.datetime,
@@ -331,6 +347,7 @@ def _reported_low_level(
         subject_name=subject_name.strip(),
         subject_role=subject_role.strip(),
         subject_type=subject_type,
+        subject_user=subject_user,
         subject_key=search_key(subject_name),
         observed=account.strip(),
         observed_at=happened_at,
@@ -356,6 +373,7 @@ def concern_about_adult_report(
     account: str,
     happened_at: datetime.datetime | None = None,
     subject_role: str = "",
+    subject_user: User | None = None,
     governor: User | None = None,
 ) -> Allegation | LowLevelConcern:
     """Any member of staff reports a concern about an adult (`003` section 11).
@@ -363,6 +381,8 @@ def concern_about_adult_report(
     It goes to the headteacher and the TSO; about the headteacher, to the TSO only, and (an
     allegation) to a governor with an account if the reporter chooses one. The chair of governors
     may have no account, so the reporter is shown their contact details to tell them directly.
+    Never to the adult it is about when the reporter chooses their account (`subject_user`),
+    whatever their role: a report about the TSO goes to the headteacher (and any other TSO).
     The reporter cannot read it back. `level` is "allegation" or "low_level".
     """
     if not access_for(actor).has(Perm.LOG_CONCERN, school):
@@ -373,7 +393,13 @@ def concern_about_adult_report(
     about_head = subject_type == SubjectType.HEADTEACHER
     governors = selectors.governors_for(school=school) if about_head else []
     _require_governor_allowed(governor, about_head=about_head, governors=governors, level=level)
-    if not selectors.handlers_for(school=school, about_headteacher=about_head) and governor is None:
+    _require_subject_allowed(subject_user, school=school, governor=governor)
+    recipients = selectors.handlers_for(
+        school=school,
+        about_headteacher=about_head,
+        subject_user_id=subject_user.pk if subject_user else None,
+    )
+    if not recipients and governor is None:
         # Nobody could read it: say so, with what to do instead, rather than file it where no
         # one looks.
         raise ValidationError(_nobody_to_receive(actor, school, about_head, level, governors))
@@ -388,6 +414,7 @@ def concern_about_adult_report(
             subject_name=subject_name,
             subject_role=subject_role,
             subject_type=subject_type,
+            subject_user=subject_user,
             account=account,
             happened_at=happened_at,
             now=now,
@@ -401,12 +428,12 @@ def concern_about_adult_report(
             subject_name=subject_name,
             subject_role=subject_role,
             subject_type=subject_type,
+            subject_user=subject_user,
             account=account,
             happened_at=happened_at,
             now=now,
         )
         link, kind = _link("low-level-concern-detail", record.pk), "low_level_concern_reported"
-    recipients = selectors.handlers_for(school=school, about_headteacher=about_head)
     if governor is not None:
         recipients.append(governor)
     notify(

@@ -110,13 +110,12 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
             account=low_level.observed,
         )
     pupils = list(pupil_list_for(actor=request.user, school=school)[:2000])
-    people = selectors.school_people_for(school=school)
-    nameable = [p for p in people if p.pk != request.user.pk]
+    nameable = [p for p in selectors.school_people_for(school=school) if p.pk != request.user.pk]
     chairs = selectors.chairs_for(actor=request.user, school=school)
     form = AllegationForm(
         request.POST or None,
         initial=initial,
-        people=people,
+        people=selectors.subjects_for(school=school),
         pupils=pupils,
         nameable=nameable,
         chair_ids=selectors.chair_user_ids(chairs=chairs, people=nameable),
@@ -154,6 +153,7 @@ def allegation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "allegations/detail.html",
         {
             "allegation": allegation,
+            "pupils": selectors.allegation_pupils_for(actor=request.user, allegation=allegation),
             "overdue": allegation.lado_overdue(),
             "lado": lado_contact_for(allegation.school),
             "from_low_level": list(allegation.from_low_level_concerns.all()),
@@ -298,6 +298,7 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
     form = ReportForm(
         request.POST or None,
         governors=governors,
+        people=selectors.subjects_for(school=school),
         chair_ids=selectors.chair_user_ids(chairs=chairs, people=governors),
     )
     # Not run_service: the confirmation page learns where it went (from the session), no message.
@@ -309,9 +310,18 @@ def concern_about_adult(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         else:
             # What the confirmation says: where it went, never what was written.
+            about_head = data["subject_type"] == SubjectType.HEADTEACHER
+            subject = data.get("subject_user")
+            route = selectors.report_route_for(
+                school=school,
+                about_headteacher=about_head,
+                subject_user_id=subject.pk if subject else None,
+            )
             request.session["allegations_report_sent"] = {
-                "about_head": data["subject_type"] == SubjectType.HEADTEACHER,
+                "about_head": about_head,
                 "governor": data["governor"].full_name if data.get("governor") else "",
+                "to_head": route.head,
+                "to_tso": route.tso,
             }
             return redirect("allegation-report-sent")
     return render(
@@ -328,7 +338,10 @@ def concern_about_adult_sent(request: HttpRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
     sent = request.session.pop("allegations_report_sent", None) or {}
     about_head = bool(sent.get("about_head"))
-    tso = bool(selectors.handlers_for(school=school, about_headteacher=True))
+    if "to_tso" in sent:
+        tso = bool(sent["to_tso"])
+    else:  # nothing sent in this session (the page opened again): who it would go to
+        tso = bool(selectors.handlers_for(school=school, about_headteacher=True))
     return render(
         request,
         "allegations/report_sent.html",
@@ -336,6 +349,7 @@ def concern_about_adult_sent(request: HttpRequest) -> HttpResponse:
             "about_head": about_head,
             "governor": sent.get("governor", ""),
             "tso": tso,
+            "to_head": sent.get("to_head", True),
             "chairs": selectors.chairs_for(actor=request.user, school=school) if about_head else [],
         },
     )
@@ -362,7 +376,7 @@ def low_level_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def low_level_new(request: HttpRequest) -> HttpResponse:
     school = _recording_school(request)
-    form = LowLevelForm(request.POST or None, people=selectors.school_people_for(school=school))
+    form = LowLevelForm(request.POST or None, people=selectors.subjects_for(school=school))
     done = run_service(
         request,
         form,

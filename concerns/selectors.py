@@ -1,9 +1,14 @@
 """Reads of concerns, DSL records and actions, always scoped by the acting user.
 
 Who sees what:
-- a reporter sees their own drafts and their submitted concerns with its status, never Part 2;
+- a reporter sees their own drafts and their submitted concerns with its status and what they
+  added later, never Part 2 nor what anyone else added (docs/adr/0032);
 - people who read CP records (DSL, deputies, head, TSO) see the school's submitted concerns,
-  except restricted ones, which only the DSL and the people named on them see.
+  except restricted ones, which only the DSL and the people named on them see;
+- everything that came from a restricted concern (its actions, addenda, chronology lines,
+  referrals, risk assessments) follows it: `hidden_concerns` and `action_visible_q` say so in
+  the query, so no list, page or reminder can show it to anyone else, the owner of one of its
+  actions included.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
-from safeguard.roles import Perm, RoleKey
+from safeguard.roles import Perm, RoleKey, Scope, roles_with
 from schools.models import School, User
 
 from .models import (
     Action,
+    Addendum,
     Attachment,
     Concern,
     ConcernPupil,
@@ -86,6 +92,9 @@ class ConcernView:
     full: bool  # the CP record: Part 2, actions, restriction
     manage: bool  # triage and decide
     is_author: bool
+    # What was added later that the actor may read: every addendum for a reader of the CP
+    # record; for the reporter, their own (what the DSL adds is part of their confidential record).
+    addenda: list[Addendum]
 
 
 def concern_view_for(*, actor: Any, pk: Any) -> ConcernView:
@@ -100,11 +109,13 @@ def concern_view_for(*, actor: Any, pk: Any) -> ConcernView:
         pk=pk,
     )
     full = Concern.objects.filter(cp_visible_q(actor), pk=concern.pk).exists()
+    addenda = list(concern.addenda.all())
     return ConcernView(
         concern=concern,
         full=full,
         manage=full and access.has(Perm.MANAGE_CP_RECORDS, concern.school_id),
         is_author=concern.author_id == actor.pk,
+        addenda=addenda if full else [a for a in addenda if a.author_id == actor.pk],
     )
 
 
@@ -204,25 +215,97 @@ def untriaged_for(*, actor: Any, school: School) -> QuerySet[Concern]:
     return Concern.objects.filter(cp_visible_q(actor), school=school, opened_at__isnull=True)
 
 
+def action_visible_q(actor: Any) -> Q:
+    """Actions the actor may read: their own and, for who triages, the school's; in either case
+    only on a concern they may read, so an action on a restricted concern reaches nobody but the
+    DSL and the people named on it, even the person it was given to before the restriction."""
+    access = access_for(actor)
+    mine = Q(owner_id=actor.pk, school_id__in=access.school_ids())
+    managed = Q(school_id__in=access.schools_with(Perm.MANAGE_CP_RECORDS))
+    readable = Q(concern__restricted=False) | Q(
+        concern_id__in=Concern.objects.filter(cp_visible_q(actor)).values("pk")
+    )
+    return (mine | managed) & readable
+
+
 def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
     """The actions the actor owns in the school, open ones first by due date."""
     return (
-        Action.objects.filter(owner_id=actor.pk, school=school)
+        Action.objects.filter(action_visible_q(actor), owner_id=actor.pk, school=school)
         .select_related("concern", "created_by", "done_by")
         .order_by(F("done_at").asc(nulls_first=True), "due_on")
     )
 
 
 def action_get_for(*, actor: Any, pk: Any) -> Action:
-    """An action the actor owns, or one of a concern they manage."""
-    managed = access_for(actor).schools_with(Perm.MANAGE_CP_RECORDS)
-    visible = Concern.objects.filter(cp_visible_q(actor)).values("pk")
-    return get_or_404(
-        Action.objects.select_related("concern"),
-        Q(owner_id=actor.pk, school_id__in=access_for(actor).school_ids())
-        | Q(school_id__in=managed, concern_id__in=visible),
-        pk=pk,
+    """An action the actor owns, or one of a concern they manage (on a concern they may read)."""
+    return get_or_404(Action.objects.select_related("concern"), action_visible_q(actor), pk=pk)
+
+
+def restricted_readers_for(*, concern: Concern) -> set[Any]:
+    """The ids of the people of the concern's school and trust who may read it though it is
+    restricted: whoever reads every restricted record there (the DSL), and the people named on it
+    while they still hold a role that reads CP records. For who may be given its actions."""
+    school_roles = Q(school_memberships__school_id=concern.school_id)
+    trust_roles = Q(trust_memberships__trust_id=concern.school.trust_id)
+    named = UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Concern),
+        permission__codename="view_restricted_concern",
+        object_pk=str(concern.pk),
+    ).values("user_id")
+    return set(
+        User.objects.filter(
+            (school_roles & Q(school_memberships__role__in=roles_with(Perm.VIEW_ALL_RESTRICTED)))
+            | (
+                Q(pk__in=named)
+                & (
+                    (
+                        school_roles
+                        & Q(school_memberships__role__in=roles_with(Perm.READ_CP_RECORDS))
+                    )
+                    | (
+                        trust_roles
+                        & Q(
+                            trust_memberships__role__in=roles_with(
+                                Perm.READ_CP_RECORDS, Scope.TRUST
+                            )
+                        )
+                    )
+                )
+            ),
+            is_active=True,
+        ).values_list("pk", flat=True)
     )
+
+
+def concern_actions_for(*, concern: Concern) -> list[Action]:
+    """The concern's actions for its page (the caller has checked the actor reads it), each
+    saying whether its owner may still read it (`owner_reads`: not after a restriction that does
+    not name them, so the DSL knows to do it or give it to someone else)."""
+    actions = list(concern.follow_ups.select_related("owner", "done_by"))
+    readers = restricted_readers_for(concern=concern) if concern.restricted else None
+    for action in actions:
+        action.owner_reads = readers is None or action.owner_id in readers  # type: ignore[attr-defined]
+    return actions
+
+
+def action_owners_for(*, concern: Concern) -> list[Any]:
+    """Who may be given an action on the concern: anyone of the school but its governors; on a
+    restricted concern, only those of them who may read it."""
+    owners = (
+        User.objects.filter(school_memberships__school_id=concern.school_id, is_active=True)
+        .exclude(school_memberships__role=RoleKey.GOVERNOR)
+        .distinct()
+        .order_by("full_name")
+    )
+    if concern.restricted:
+        owners = owners.filter(pk__in=restricted_readers_for(concern=concern))
+    return list(owners)
+
+
+def concern_readable_by(*, person: Any, concern: Concern) -> bool:
+    """Whether `person` may read the concern as a CP record (restriction included)."""
+    return Concern.objects.filter(cp_visible_q(person), pk=concern.pk).exists()
 
 
 def attachment_get_for(*, actor: Any, pk: Any) -> Attachment:

@@ -28,8 +28,7 @@ from safeguard.http import (
     record_school_context,
     run_service,
 )
-from safeguard.roles import Perm, RoleKey
-from schools.models import User
+from safeguard.roles import Perm
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
 from . import services
@@ -47,7 +46,9 @@ from .models import BodySide, Category, ConcernStatus, DslRecord, DslRecordStatu
 from .selectors import (
     action_get_for,
     action_list_for,
+    action_owners_for,
     attachment_get_for,
+    concern_actions_for,
     concern_list_mine,
     concern_view_for,
     cp_readers_for,
@@ -395,15 +396,6 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
 # --- A submitted concern -------------------------------------------------------------------------
 
 
-def _owners(school_id: int) -> list[User]:
-    return list(
-        User.objects.filter(school_memberships__school_id=school_id, is_active=True)
-        .exclude(school_memberships__role=RoleKey.GOVERNOR)
-        .distinct()
-        .order_by("full_name")
-    )
-
-
 @login_required
 @require_GET
 def concern_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
@@ -442,8 +434,8 @@ def _render_detail(
     if view.full:
         context.update(
             record=DslRecord.objects.filter(concern=concern).prefetch_related("advice").first(),
-            actions=list(concern.follow_ups.select_related("owner", "done_by")),
-            action_form=(action_form or ActionForm(owners=_owners(concern.school_id)))
+            actions=concern_actions_for(concern=concern),
+            action_form=(action_form or ActionForm(owners=action_owners_for(concern=concern)))
             if view.manage
             else None,
             readers=cp_readers_for(school=concern.school) if view.manage else [],
@@ -630,7 +622,7 @@ def action_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
     if not view.manage:
         raise Http404("No such record.")
-    form = ActionForm(request.POST, owners=_owners(view.concern.school_id))
+    form = ActionForm(request.POST, owners=action_owners_for(concern=view.concern))
     done = run_service(
         request,
         form,

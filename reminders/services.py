@@ -25,6 +25,7 @@ from allegations.models import Allegation
 from allegations.selectors import handlers_for
 from chronology.models import PupilStatus, RiskAssessment
 from concerns.models import Action, Concern, ConcernStatus, ContinuousAbsence
+from concerns.selectors import restricted_readers_for
 from referrals.models import Referral
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from roll.selectors import pupils_with_safeguarding_records
@@ -138,22 +139,27 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 
 def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
-    """Follow-up actions due tomorrow (to their owner) and overdue (to the owner and the DSL)."""
+    """Follow-up actions due tomorrow (to their owner) and overdue (to the owner and the DSL). An
+    owner who may no longer read the action (its concern was restricted without naming them) is
+    not reminded of it: the DSL is told when it is overdue."""
 
     today = workdays.local_date(now)
     tomorrow = today + datetime.timedelta(days=1)
     rows = Action.objects.filter(done_at__isnull=True, due_on__lte=tomorrow).values_list(
-        "pk", "school_id", "owner_id", "due_on"
+        "pk", "school_id", "owner_id", "due_on", "concern_id", "concern__restricted"
     )
-    for pk, school_id, owner_id, due_on in rows.iterator():
+    for pk, school_id, owner_id, due_on, concern_id, restricted in rows.iterator():
         link = reverse("action-list")
-        if due_on == tomorrow:
+        owner = {owner_id}
+        if restricted and owner_id not in _restricted_readers(concern_id):
+            owner = set()
+        if due_on == tomorrow and owner:
             yield Due(
                 school_id,
                 f"action-due:{pk}:{due_on}",
                 "A safeguarding action of yours is due tomorrow",
                 link,
-                frozenset({owner_id}),
+                frozenset(owner),
             )
         elif due_on < today:
             yield Due(
@@ -161,8 +167,14 @@ def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
                 f"action-overdue:{pk}:{due_on}",
                 "A safeguarding action is overdue",
                 link,
-                frozenset({owner_id} | people.of(school_id, RoleKey.DSL)),
+                frozenset(owner | people.of(school_id, RoleKey.DSL)),
             )
+
+
+def _restricted_readers(concern_id: Any) -> set[Any]:
+    """Who may read a restricted concern (few are restricted, and fewer have an action due)."""
+    concern = Concern.objects.select_related("school").get(pk=concern_id)
+    return restricted_readers_for(concern=concern)
 
 
 def referrals_due(now: datetime.datetime, people: People) -> Iterator[Due]:
@@ -239,20 +251,24 @@ def lado_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
 
     rows = Allegation.objects.filter(
         closed_at__isnull=True, lado_contacted_at__isnull=True, lado_due_at__lt=now
-    ).values_list("pk", "school_id", "subject_type")
-    handlers: dict[tuple[int, bool], frozenset[int]] = {}  # one query per school and kind
-    for pk, school_id, subject_type in rows.iterator():
-        about_head = subject_type == "headteacher"
-        if (school_id, about_head) not in handlers:
-            school = School.objects.get(pk=school_id)
-            people_told = handlers_for(school=school, about_headteacher=about_head)
-            handlers[(school_id, about_head)] = frozenset(u.pk for u in people_told)
+    ).values_list("pk", "school_id", "subject_type", "subject_user_id")
+    # One query per school, kind and adult (never told of an allegation about themselves).
+    handlers: dict[tuple[int, bool, Any], frozenset[int]] = {}
+    for pk, school_id, subject_type, subject_user_id in rows.iterator():
+        key = (school_id, subject_type == "headteacher", subject_user_id)
+        if key not in handlers:
+            people_told = handlers_for(
+                school=School.objects.get(pk=school_id),
+                about_headteacher=key[1],
+                subject_user_id=subject_user_id,
+            )
+            handlers[key] = frozenset(u.pk for u in people_told)
         yield Due(
             school_id,
             f"lado-overdue:{pk}",
             "The LADO has not been told of an allegation within one working day",
             reverse("allegation-detail", kwargs={"pk": pk}),
-            handlers[(school_id, about_head)],
+            handlers[key],
             urgent=True,
         )
 

@@ -1,5 +1,6 @@
 """Follow-up actions on a concern: the DSL gives one to someone in the school with a due date, and
-its owner (or a DSL) records what was done, which the chronology keeps."""
+its owner (or a DSL) records what was done, which the chronology keeps. An action on a restricted
+concern is only for those who may read it (docs/adr/0032)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.access import access_for
 from safeguard.notifications import notify
-from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import SchoolMembership, User
 
 from ..content import action_done_content
 from ..models import Action, Concern
+from ..selectors import action_visible_q, concern_readable_by
 from ._shared import _chronicle, _require_manager
 
 
@@ -29,6 +29,10 @@ def action_assign(
     _require_manager(actor, concern.school_id)
     if not SchoolMembership.objects.filter(user=owner, school_id=concern.school_id).exists():
         raise ValidationError({"owner": "Choose someone who works in this school"})
+    if concern.restricted and not concern_readable_by(person=owner, concern=concern):
+        raise ValidationError(
+            {"owner": "Choose the DSL or someone named on this restricted concern"}
+        )
     action = Action(
         school_id=concern.school_id,
         concern=concern,
@@ -53,9 +57,8 @@ def action_assign(
 def action_complete(*, actor: User, action: Action, note: str) -> Action:
     """Record what was done (the owner or a DSL); done once, and kept in the chronology."""
     action = Action.objects.select_for_update().select_related("concern").get(pk=action.pk)
-    if action.owner_id != actor.pk and not access_for(actor).has(
-        Perm.MANAGE_CP_RECORDS, action.school_id
-    ):
+    if not Action.objects.filter(action_visible_q(actor), pk=action.pk).exists():
+        # Neither its owner nor a DSL, or the concern is restricted and they are not named.
         raise PermissionDenied("Only the owner or a DSL can complete this action.")
     if action.done_at is not None:
         return action

@@ -195,6 +195,31 @@ def test_reporter_sees_status_but_never_part_2(
     )
 
 
+@pytest.mark.parametrize("restricted", [False, True])
+def test_reporter_reads_their_own_additions_and_never_the_dsls(
+    staff_client, client, world: World, categories, restricted: bool
+) -> None:
+    """The page tells the reporter the DSL's decision is confidential: what the DSL adds later
+    is part of it (002 Appendix 3 Part 2; 003 section 8, shared on a need-to-know basis)."""
+    staff, dsl = world.users["staff"], world.users["dsl"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    services.concern_open(actor=dsl, concern=concern)
+    services.addendum_add(actor=dsl, concern=concern, text="DSL-ADDENDUM: mother phoned")
+    services.addendum_add(actor=staff, concern=concern, text="REPORTER-ADDENDUM: a bruise too")
+    if restricted:
+        services.concern_restrict(actor=dsl, concern=concern, named=[])
+    page = staff_client.get(reverse("concern-detail", kwargs={"pk": concern.pk})).content.decode()
+    status = page.split('data-testid="reporter-status">')[1].split("</div>")[0]
+    assert "What the DSL decided is kept confidential." in status
+    assert "REPORTER-ADDENDUM: a bruise too" in page
+    assert "DSL-ADDENDUM" not in page
+    assert "What you added later" in page
+    client.force_login(dsl)
+    page = client.get(reverse("concern-detail", kwargs={"pk": concern.pk})).content.decode()
+    assert "DSL-ADDENDUM: mother phoned" in page
+    assert "REPORTER-ADDENDUM: a bruise too" in page
+
+
 def test_dsl_conflict_keeps_what_the_second_person_typed(client, world: World, categories) -> None:
     concern = services.concern_submit(
         actor=world.users["staff"], concern=draft(world.users["staff"], [world.pupil], categories)
