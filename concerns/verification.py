@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from chronology.ledger.sources import Answer, Cited, Context, answer, cited_ids
@@ -68,27 +69,39 @@ def concerns_rehash(cited: Sequence[Cited], context: Context) -> Answer:
     return answer(cited, hashes)
 
 
+@dataclass(frozen=True)
+class _SignedConcern:
+    """What an addendum's or a DSL record's content reads of its concern: its id and hash (a
+    concern row per record would cost more than the hashing)."""
+
+    pk: Any
+    content_hash: str
+
+
+def _signed_concerns(school_id: int, concern_ids: Iterable[Any]) -> dict[Any, _SignedConcern]:
+    rows = Concern.objects.filter(school_id=school_id, pk__in=set(concern_ids))
+    return {pk: _SignedConcern(pk, h) for pk, h in rows.values_list("pk", "content_hash")}
+
+
 def addenda_rehash(cited: Sequence[Cited], context: Context) -> Answer:
     """Addenda, each bound to its concern's hash."""
-    addenda = (
-        Addendum.objects.filter(school_id=context.school_id, pk__in=cited_ids(cited))
-        .select_related("concern")
-        .only(*_ADDENDUM_FIELDS, "concern__content_hash")
+    addenda = list(Addendum.objects.filter(school_id=context.school_id, pk__in=cited_ids(cited)))
+    concerns = _signed_concerns(context.school_id, (a.concern_id for a in addenda))
+    return answer(
+        cited,
+        {
+            a.pk: {content_hash(addendum_content(a, concerns[a.concern_id]))}
+            for a in addenda
+            if a.concern_id in concerns
+        },
     )
-    return answer(cited, {a.pk: {content_hash(addendum_content(a, a.concern))} for a in addenda})
-
-
-_ADDENDUM_FIELDS = ("concern", "author", "author_name", "author_job_title", "text", "signed_at")
 
 
 def dsl_records_rehash(cited: Sequence[Cited], context: Context) -> Answer:
     """Signed DSL records (Part 2) with the advice sought, each bound to its concern's hash."""
     ids = cited_ids(cited)
-    records = (
-        DslRecord.objects.filter(school_id=context.school_id, pk__in=ids)
-        .select_related("concern")
-        .defer(*(f"concern__{f}" for f in _CONCERN_WORDS))
-    )
+    records = list(DslRecord.objects.filter(school_id=context.school_id, pk__in=ids))
+    concerns = _signed_concerns(context.school_id, (r.concern_id for r in records))
     advice = _grouped(
         AdviceSought.objects.filter(school_id=context.school_id, dsl_record_id__in=ids),
         "dsl_record_id",
@@ -96,20 +109,13 @@ def dsl_records_rehash(cited: Sequence[Cited], context: Context) -> Answer:
     return answer(
         cited,
         {
-            r.pk: {content_hash(dsl_record_content(r, r.concern, advice.get(r.pk, [])))}
+            r.pk: {
+                content_hash(dsl_record_content(r, concerns[r.concern_id], advice.get(r.pk, [])))
+            }
             for r in records
+            if r.concern_id in concerns
         },
     )
-
-
-# A DSL record's content holds its concern's hash, not its words: they are not fetched.
-_CONCERN_WORDS = (
-    "reason_for_recording",
-    "account",
-    "professional_opinion",
-    "actions_taken",
-    "other_information",
-)
 
 
 def actions_rehash(cited: Sequence[Cited], context: Context) -> Answer:
