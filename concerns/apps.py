@@ -5,10 +5,23 @@ class ConcernsConfig(AppConfig):
     name = "concerns"
 
     def ready(self) -> None:
+        from chronology.ledger.sources import register_source_check
         from safeguard.triggers import register
 
+        from . import verification
         from .guards import COLUMNS, GUARDS
+        from .missing import verification as missing
         from .uploads import pillow_limits
 
         register(GUARDS, COLUMNS)
         pillow_limits()
+        for label, check in {
+            "concerns.Concern": verification.concerns_rehash,
+            "concerns.Addendum": verification.addenda_rehash,
+            "concerns.DslRecord": verification.dsl_records_rehash,
+            "concerns.Action": verification.actions_rehash,
+            "concerns.MissingEpisode": missing.missing_episodes_rehash,
+            "concerns.MissingEpisodeStep": missing.missing_steps_rehash,
+            "concerns.ContinuousAbsence": missing.absences_rehash,
+        }.items():
+            register_source_check(label, check)

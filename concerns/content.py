@@ -6,7 +6,7 @@ apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .models import Concern, DslRecord
@@ -40,10 +40,23 @@ def concern_signed_content(concern: Concern) -> dict[str, Any]:
 
 
 def concern_content(
-    concern: Any, involvements: Iterable[Any], body_marks: Iterable[Any], attachments: Iterable[Any]
+    concern: Any,
+    involvements: Iterable[Any],
+    body_marks: Iterable[Any],
+    attachments: Iterable[Any],
+    *,
+    category_labels: Mapping[Any, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
     """A concern's canonical content from its rows (involvements with their
-    `involvementcategory_set`): the one definition, used to sign and by the open bundle to check."""
+    `involvementcategory_set`): the one definition, used to sign, by the open bundle to check and
+    by the chain check to re-hash. The chain check, reading many concerns at once, gives each
+    involvement's category labels by its id (`category_labels`) instead."""
+
+    def labels(involvement: Any) -> Iterable[str]:
+        if category_labels is not None:
+            return category_labels.get(involvement.pk, ())
+        return (c.label for c in involvement.involvementcategory_set.all())
+
     return {
         "type": "concern",
         "id": concern.pk,
@@ -73,7 +86,7 @@ def concern_content(
                     "registration_group": i.pupil_registration_group,
                     "involvement": i.involvement,
                     "involvement_other": i.involvement_other,
-                    "categories": sorted(c.label for c in i.involvementcategory_set.all()),
+                    "categories": sorted(labels(i)),
                 }
                 for i in involvements
             ),

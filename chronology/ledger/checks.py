@@ -1,4 +1,5 @@
-"""System check: the ledger's retention hook is set whenever retention is installed."""
+"""System checks: the ledger's retention hook is set whenever retention is installed, and every
+kind of signed record the chain cites has its check registered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.apps import apps
 from django.core import checks
 
 from .hooks import retention_provider
+from .sources import missing_checks
 
 
 @checks.register()
@@ -24,3 +26,16 @@ def check_retention_provider(app_configs: Any = None, **kwargs: Any) -> list[che
             )
         ]
     return []
+
+
+@checks.register()
+def check_source_checks(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Without a check for a kind of signed record, its changes would go unseen (fail open)."""
+    return [
+        checks.Error(
+            f"No check that re-hashes {label} records is registered with the chronology ledger.",
+            hint="Call chronology.ledger.sources.register_source_check(...) in the app's ready().",
+            id="chronology.E002",
+        )
+        for label in missing_checks()
+    ]

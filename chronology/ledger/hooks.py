@@ -25,6 +25,8 @@ class RetentionProvider(Protocol):
 
     def destroyed_entries(self, school_id: int) -> dict[str, tuple[str, str]]: ...
 
+    def destroyed_pupils(self, school_id: int) -> set[str]: ...
+
     def on_skipped(self, *, school_id: int, concern_id: Any) -> None: ...
 
 
@@ -42,6 +44,9 @@ class NoRetention:
 
     def destroyed_entries(self, school_id: int) -> dict[str, tuple[str, str]]:
         return {}
+
+    def destroyed_pupils(self, school_id: int) -> set[str]:
+        return set()
 
     def on_skipped(self, *, school_id: int, concern_id: Any) -> None:
         return None
@@ -87,6 +92,11 @@ def read_only_error(pupil_id: Any) -> ValidationError:
 def destroyed_entries(school_id: int) -> dict[str, tuple[str, str]]:
     """Entry id -> (its hash when destroyed, its pupil), for the school's destroyed files."""
     return _provider().destroyed_entries(school_id)
+
+
+def destroyed_pupils(school_id: int) -> set[str]:
+    """The pupils (ids as text) whose file at the school retention destroyed."""
+    return _provider().destroyed_pupils(school_id)
 
 
 def on_skipped(*, school_id: int, concern_id: Any) -> None:

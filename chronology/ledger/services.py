@@ -1,27 +1,39 @@
-"""Appends to each school's hash chain, and the check of every chain.
+"""Appends to each school's hash chain, and the nightly check of every chain.
 
 Appends are serialised per school by locking the school's `ChainHead` row (`chain_lock`), so
 concurrent writers cannot fork the chain. Each entry's hash covers its content, the previous
-entry's hash, and the hash of the record it came from.
+entry's hash, and the hash of the record it came from. The check itself is in `verification`.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.mail import mail_admins, send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from safeguard.signing import content_hash
 from schools.models import School, SchoolMembership, TrustMembership, User
 
-from ..models.ledger import GENESIS_HASH, ChainHead, ChronologyEntry, EntryKind
+from ..models.ledger import ChainHead, ChronologyEntry, EntryKind
 from . import hooks
 from .content import SIGNED_FIELDS, SignedEvent, entry_content
+from .heads import PublishedHead
+from .verification import ChainReport, verify_chain
+
+__all__ = [
+    "ChainBrokenError",
+    "ChainReport",
+    "chain_heads_published",
+    "chain_lock",
+    "chains_verify_and_report",
+    "chronology_append",
+    "chronology_record_signed_event",
+    "verify_chain",
+]
 
 
 def _role_of(author: Any, school_id: int) -> str:
@@ -135,100 +147,87 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
         )
 
 
-# --- Verification --------------------------------------------------------------------------------
+# --- The nightly check ---------------------------------------------------------------------------
+
+# At most this many changed records per school are listed in the email (verify_records lists all).
+EMAIL_RECORDS_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    school_id: int
-    checked: int
-    broken_at: int | None = None  # the sequence number of the first broken link
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
+def published_head(school: School, report: ChainReport) -> PublishedHead:
+    """The head of a school's chain as checked: its last entry's sequence number and hash."""
+    return PublishedHead(school.pk, school.slug, school.name, report.checked, report.head_hash)
 
 
-def _rows(school_id: int) -> Iterator[dict[str, Any]]:
-    fields = [*SIGNED_FIELDS, "entry_hash", "id"]
-    return (
-        ChronologyEntry.objects.filter(school_id=school_id)
-        .order_by("sequence")
-        .values(*fields)
-        .iterator(chunk_size=5000)
-    )
-
-
-def verify_chain(*, school_id: int) -> ChainReport:
-    """Recompute every entry's hash and link; report the first entry where the chain breaks.
-
-    An entry whose content retention destroyed cannot be recomputed: its hash must be the one its
-    file's tombstone recorded at destruction, and it must still link the chain."""
-    destroyed = hooks.destroyed_entries(school_id)
-    previous = GENESIS_HASH
-    expected_sequence = 1
-    checked = 0
-    for row in _rows(school_id):
-        sequence = row["sequence"]
-        if sequence != expected_sequence:
-            return ChainReport(
-                school_id, checked, expected_sequence, f"entry {expected_sequence} is missing"
-            )
-        if row["previous_hash"] != previous:
-            return ChainReport(
-                school_id, checked, sequence, "its link to the previous entry does not match"
-            )
-        tombstone = destroyed.get(str(row["id"]))
-        if tombstone is not None:
-            tombstone_hash, tombstone_pupil = tombstone
-            if tombstone_hash != row["entry_hash"]:
-                return ChainReport(
-                    school_id, checked, sequence, "its hash differs from its tombstone"
-                )
-            if str(row["pupil_id"]) != tombstone_pupil or row["details"] or row["people_involved"]:
-                return ChainReport(
-                    school_id, checked, sequence, "it was destroyed, yet it holds words again"
-                )
-        elif content_hash(entry_content(row)) != row["entry_hash"]:
-            return ChainReport(school_id, checked, sequence, "its content does not match its hash")
-        previous = row["entry_hash"]
-        expected_sequence += 1
-        checked += 1
-    head = ChainHead.objects.filter(school_id=school_id).first()
-    if head is None and checked:
-        return ChainReport(
-            school_id, checked, checked + 1, "the record of the chain's end is missing"
-        )
-    if head is not None and (head.last_sequence != checked or head.last_hash != previous):
-        return ChainReport(
-            school_id, checked, checked + 1, f"the chain should end at entry {head.last_sequence}"
-        )
-    return ChainReport(school_id, checked)
-
-
-def chains_verify_and_report() -> list[str]:
-    """Check every school's chain; email the platform administrators about any that is broken
-    (no child's details in the email). Returns one line per broken chain."""
-    broken = []
+def chain_heads_published(*, records: bool = False) -> tuple[list[PublishedHead], list[str]]:
+    """Every school's chain head once its chain is checked, and one line per broken chain (whose
+    head is left out: a head is published only for a chain that recomputes to it)."""
+    heads, broken = [], []
     for school in School.objects.order_by("name"):
-        report = verify_chain(school_id=school.pk)
-        if not report.ok:
+        report = verify_chain(school_id=school.pk, records=records)
+        if report.chain_ok:
+            heads.append(published_head(school, report))
+        else:
             broken.append(
                 f"{school.name} (id {school.pk}): entry {report.broken_at}: {report.problem}"
             )
-    if broken:
-        body = (
-            "The nightly record-integrity check found broken chronology chains:\n\n"
-            + "\n".join(broken)
-            + "\n\nRun `python manage.py verify_records` for details."
-            + " No child's details are in this email."
-        )
-        admins = list(
-            User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
-        )
-        if admins:
-            send_mail("Safeguard: record-integrity check failed", body, None, admins)
+    return heads, broken
+
+
+def _platform_administrators() -> list[str]:
+    return list(
+        User.objects.filter(Q(is_staff=True) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def chains_verify_and_report() -> list[str]:
+    """Check every school's chain and re-hash the signed records it cites; email the platform
+    administrators every night: each chain's head (so a copy is kept outside the database, for
+    `compare_chain_heads`) and anything broken (no child's details in the email). Returns one
+    line per broken chain or changed record."""
+    broken: list[str] = []
+    heads: list[str] = []
+    for school in School.objects.order_by("name"):
+        report = verify_chain(school_id=school.pk)
+        where = f"{school.name} (id {school.pk})"
+        if report.chain_ok:
+            heads.append(published_head(school, report).line())
         else:
-            mail_admins("Safeguard: record-integrity check failed", body)
+            broken.append(f"{where}: entry {report.broken_at}: {report.problem}")
+            heads.append(f"{where}: no head: the chain is broken at entry {report.broken_at}")
+        shown = report.broken_records[:EMAIL_RECORDS_SHOWN]
+        broken += [f"{where}: {record}" for record in shown]
+        if len(report.broken_records) > len(shown):
+            more = len(report.broken_records) - len(shown)
+            broken.append(f"{where}: and {more} more changed records (run verify_records)")
+    keep = (
+        "Each school's chain head (its last entry and that entry's hash) is below. Keep this "
+        "email outside Safeguard: each entry's hash covers the entry before it, so tomorrow's "
+        "chains must still hold these entries, or something before them was rewritten. To "
+        "check the database against it, save the lines below to a file and run "
+        "`python manage.py compare_chain_heads <file>`.\n\n" + "\n".join(heads)
+    )
+    if broken:
+        subject = "Safeguard: record-integrity check failed"
+        body = (
+            "The nightly record-integrity check found broken chronology chains or changed "
+            "signed records:\n\n"
+            + "\n".join(broken)
+            + "\n\nRun `python manage.py verify_records` for details.\n\n"
+            + keep
+        )
+    else:
+        subject = "Safeguard: record-integrity check passed"
+        body = (
+            "The nightly record-integrity check found every school's chronology chain intact "
+            "and every signed record as its chronology entry holds it.\n\n" + keep
+        )
+    body += "\n\nNo child's details are in this email."
+    admins = _platform_administrators()
+    if admins:
+        send_mail(subject, body, None, admins)
+    else:
+        mail_admins(subject, body)
     return broken

@@ -18,6 +18,7 @@ from chronology.models import ChronologyEntry, CpFile, EntryKind
 from concerns import services as concern_services
 from tests.concerns.conftest import draft
 from tests.support.factories import PupilFactory
+from tests.support.guards import bypassing_guards
 from tests.support.world import World
 
 
@@ -96,19 +97,9 @@ def test_database_refuses_to_change_an_entry(world: World, change) -> None:
         change(entry)
 
 
-def _bypassing_guards(sql: str, params: list) -> None:
-    """What an attacker with the database owner's password could do: switch triggers off."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("SET session_replication_role = DEFAULT")
-
-
 def test_verify_reports_a_row_altered_with_raw_sql_at_that_entry(world: World) -> None:
     entries = [_note(world, f"entry {n}") for n in range(1, 6)]
-    _bypassing_guards(
+    bypassing_guards(
         "UPDATE chronology_chronologyentry SET details = %s WHERE id = %s",
         ["tampered", entries[2].pk],
     )
@@ -123,7 +114,7 @@ def test_verify_reports_a_row_altered_with_raw_sql_at_that_entry(world: World) -
 
 def test_verify_reports_a_deleted_row(world: World) -> None:
     entries = [_note(world, f"entry {n}") for n in range(1, 6)]
-    _bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[3].pk])
+    bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[3].pk])
     report = ledger.verify_chain(school_id=world.school.pk)
     assert report.broken_at == 4
     assert report.problem == "entry 4 is missing"
@@ -131,7 +122,7 @@ def test_verify_reports_a_deleted_row(world: World) -> None:
 
 def test_verify_reports_the_last_row_deleted(world: World) -> None:
     entries = [_note(world, f"entry {n}") for n in range(1, 4)]
-    _bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[-1].pk])
+    bypassing_guards("DELETE FROM chronology_chronologyentry WHERE id = %s", [entries[-1].pk])
     assert ledger.verify_chain(school_id=world.school.pk).broken_at == 3
 
 
@@ -208,14 +199,17 @@ def test_nightly_check_emails_the_platform_administrators_when_a_chain_breaks(wo
     UserFactory(email="platform@safeguard.example", is_superuser=True, is_staff=True)
     entries = [_note(world, f"entry {n}") for n in range(1, 4)]
     assert verify_all_chains() == []
-    assert mail.outbox == []
-    _bypassing_guards(
+    # An intact night still sends the chain heads (tests/chronology/test_chain_heads.py).
+    assert [m.subject for m in mail.outbox] == ["Safeguard: record-integrity check passed"]
+    mail.outbox.clear()
+    bypassing_guards(
         "UPDATE chronology_chronologyentry SET details = %s WHERE id = %s", ["x", entries[1].pk]
     )
     broken = verify_all_chains()
     assert len(broken) == 1
     assert "entry 2" in broken[0]
     assert [m.to for m in mail.outbox] == [["platform@safeguard.example"]]
+    assert mail.outbox[0].subject == "Safeguard: record-integrity check failed"
     assert "entry 2" in mail.outbox[0].body
     assert "entry 1" not in mail.outbox[0].body
     assert world.pupil.legal_last_name not in mail.outbox[0].body
@@ -225,7 +219,7 @@ def test_a_lost_chain_end_is_reported_and_no_second_chain_is_started(world: Worl
     from chronology.models import ChainHead
 
     _note(world)
-    _bypassing_guards("DELETE FROM chronology_chainhead WHERE school_id = %s", [world.school.pk])
+    bypassing_guards("DELETE FROM chronology_chainhead WHERE school_id = %s", [world.school.pk])
     assert (
         ledger.verify_chain(school_id=world.school.pk).problem
         == "the record of the chain's end is missing"

@@ -30,6 +30,9 @@ class RetentionLedger:
     def destroyed_entries(self, school_id: int) -> dict[str, tuple[str, str]]:
         return services.destroyed_entries(school_id)
 
+    def destroyed_pupils(self, school_id: int) -> set[str]:
+        return services.destroyed_pupils(school_id)
+
     def on_skipped(self, *, school_id: int, concern_id: Any) -> None:
         """A new record also names a child whose file has left: the DSL passes it on."""
         notify(

@@ -693,3 +693,14 @@ def destroyed_entries(school_id: int) -> dict[str, tuple[str, str]]:
         for pk, _sequence, entry_hash in tombstone.get("chronology_entries", []):
             entries[pk] = (entry_hash, str(pupil_id))
     return entries
+
+
+def destroyed_pupils(school_id: int) -> set[str]:
+    """The pupils whose file at the school was destroyed: their part of a record shared with other
+    children is blank, so the chain check cannot recompute that record's hash."""
+    return {
+        str(pupil_id)
+        for pupil_id in Retention.objects.filter(
+            school_id=school_id, state=RetentionState.DESTROYED
+        ).values_list("pupil_id", flat=True)
+    }
