@@ -213,6 +213,16 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
     )
 
 
+def action_pupil_ids(*, actions: list[Action]) -> list[Any]:
+    """The pupils of the concerns the actions belong to (for the access log), in one query."""
+    return list(
+        ConcernPupil.objects.filter(concern_id__in={a.concern_id for a in actions})
+        .order_by("pupil_id")
+        .values_list("pupil_id", flat=True)
+        .distinct()
+    )
+
+
 def action_get_for(*, actor: Any, pk: Any) -> Action:
     """An action the actor owns, or one of a concern they manage."""
     managed = access_for(actor).schools_with(Perm.MANAGE_CP_RECORDS)
