@@ -91,8 +91,16 @@ def refusal_log(request: HttpRequest, exception: Exception) -> None:
         if where:
             fields["record_school"] = where
     level = logging.INFO if event in ("record_missing", "not_found") else logging.WARNING
-    logger.log(
-        level,
-        " ".join(f"{k}={v}" for k, v in fields.items() if k != "at" and v not in (None, "", {})),
-        extra={"security_event": fields},
-    )
+    logger.log(level, _line(fields), extra={"security_event": fields})
+
+
+def _line(fields: dict[str, Any]) -> str:
+    """`key=value` pairs (the time is the log line's own), arguments as `name:value,...`."""
+    words = []
+    for key, value in fields.items():
+        if key == "at" or value in (None, "", {}):
+            continue
+        if isinstance(value, dict):
+            value = ",".join(f"{k}:{v}" for k, v in value.items())
+        words.append(f"{key}={value}")
+    return " ".join(words)
