@@ -21,7 +21,8 @@ from .models import AccessLog, PlatformAdminAction, PlatformAdminEvent
 def access_log_write(
     *, request: HttpRequest, school_id: int, what: str, pupil_ids: list[Any], record_id: Any = ""
 ) -> None:
-    """One row per pupil whose record was shown (no narrative text, ever)."""
+    """One row per pupil whose record was shown, each once (a list naming no pupil: one row
+    without a pupil, so opening it is still recorded); no narrative text, ever."""
     ip = client_ip(request)
     rows = [
         AccessLog(
@@ -32,7 +33,7 @@ def access_log_write(
             record_id=str(record_id) if record_id else "",
             ip_address=ip,
         )
-        for pupil_id in (pupil_ids or [None])
+        for pupil_id in (list(dict.fromkeys(pupil_ids)) or [None])
     ]
     AccessLog.objects.bulk_create(rows)
 

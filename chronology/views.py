@@ -22,6 +22,7 @@ from concerns.selectors import concern_view_for
 from safeguard.access import access_for
 from safeguard.http import SafeguardRequest, run_service
 from safeguard.roles import Perm
+from safeguard.search_terms import search_query, search_values
 from schools.selectors import cp_pupil_get_for
 
 from . import services
@@ -47,6 +48,7 @@ from .selectors import (
 )
 
 ENTRIES_PER_PAGE = 50
+CHRONOLOGY_SEARCH_TERMS = ("q",)  # the words searched for in the entries: a token in the URL
 
 
 def _header(pupil: Any) -> dict[str, Any]:
@@ -59,13 +61,20 @@ def _can_manage(request: SafeguardRequest, pupil: Any) -> bool:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def pupil_chronology(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    """The chronology, filtered. The filters are posted (the words searched for are personal
+    data): the answer is the chronology at a URL with a token for the words."""
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if request.method == "POST":
+        query = search_query(request, request.POST, terms=CHRONOLOGY_SEARCH_TERMS)
+        here = reverse("pupil-chronology", args=[pupil.pk])
+        return redirect(here + (f"?{query}" if query else ""))
     access_log_write(
         request=request, school_id=pupil.school_id, what="chronology", pupil_ids=[pupil.pk]
     )
-    filters = ChronologyFilterForm(request.GET or None)
+    asked = search_values(request, terms=CHRONOLOGY_SEARCH_TERMS)
+    filters = ChronologyFilterForm(asked or None)
     entries = chronology_for(actor=request.user, pupil=pupil, **filters.values())
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -194,6 +203,10 @@ def pupil_access_log(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
+    # Reading who has looked is itself a look (the page shows the file and the statuses too).
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="access_log", pupil_ids=[pupil.pk]
+    )
     page = Paginator(access_log_for_pupil(pupil=pupil), 100).get_page(request.GET.get("page"))
     return render(
         request,
@@ -258,6 +271,14 @@ def risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     if not view.manage:
         raise Http404("No such record.")
     pupils = [i.pupil for i in view.concern.involvements.all()]
+    # The page names the concern and its pupils: a view of the concern's record.
+    access_log_write(
+        request=request,
+        school_id=view.concern.school_id,
+        what="new_risk_assessment",
+        pupil_ids=[p.pk for p in pupils],
+        record_id=view.concern.pk,
+    )
     form = RiskAssessmentForm(
         request.POST or None, pupils=pupils, initial={"pupils": [str(p.pk) for p in pupils]}
     )

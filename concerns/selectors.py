@@ -237,6 +237,16 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
     )
 
 
+def action_pupil_ids(*, actions: list[Action]) -> list[Any]:
+    """The pupils of the concerns the actions belong to (for the access log), in one query."""
+    return list(
+        ConcernPupil.objects.filter(concern_id__in={a.concern_id for a in actions})
+        .order_by("pupil_id")
+        .values_list("pupil_id", flat=True)
+        .distinct()
+    )
+
+
 def action_get_for(*, actor: Any, pk: Any) -> Action:
     """An action the actor owns, or one of a concern they manage (on a concern they may read)."""
     return get_or_404(Action.objects.select_related("concern"), action_visible_q(actor), pk=pk)

@@ -29,6 +29,7 @@ from safeguard.http import (
     run_service,
 )
 from safeguard.roles import Perm
+from safeguard.search_terms import search_query, search_values
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
 from . import services
@@ -47,6 +48,7 @@ from .selectors import (
     action_get_for,
     action_list_for,
     action_owners_for,
+    action_pupil_ids,
     attachment_get_for,
     concern_actions_for,
     concern_list_mine,
@@ -58,6 +60,7 @@ from .selectors import (
 )
 
 INBOX_PER_PAGE = 25
+INBOX_SEARCH_TERMS = ("pupil",)  # the inbox's filter by a pupil's name: a token in its URL
 
 
 # --- Staff: log a concern ------------------------------------------------------------------------
@@ -325,11 +328,12 @@ def concern_autosave(request: SafeguardRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def concern_pupil_search(request: SafeguardRequest, pk: Any) -> HttpResponse:
-    """Pupils of the concern's school matching what is typed, to add to the concern."""
+    """Pupils of the concern's school matching what is typed, to add to the concern (posted:
+    a name in a URL would reach the web server's log)."""
     concern = draft_get_for(actor=request.user, pk=pk)
-    query = request.GET.get("pupil_q", "").strip()[:100]
+    query = request.POST.get("pupil_q", "").strip()[:100]
     results = []
     if query:
         already = set(concern.involvements.values_list("pupil_id", flat=True))
@@ -390,6 +394,14 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
     """My concerns: what I submitted and its status, and my drafts."""
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
     concerns = list(concern_list_mine(actor=request.user, school=school)[:200])
+    submitted = [c for c in concerns if not c.is_draft]
+    if submitted:  # a draft is the person's own writing, not yet anyone's record
+        access_log_write(
+            request=request,
+            school_id=school.pk,
+            what="my_concerns",
+            pupil_ids=[i.pupil_id for c in submitted for i in c.involvements.all()],
+        )
     return render(request, "concerns/mine.html", {"concerns": concerns})
 
 
@@ -400,7 +412,6 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
 @require_GET
 def concern_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
-    _log_view(request, view.concern, "concern")
     return _render_detail(request, view)
 
 
@@ -422,8 +433,10 @@ def _render_detail(
     action_form: ActionForm | None = None,
 ) -> HttpResponse:
     """The concern page: Part 1 and addenda for its readers; Part 2, actions and restriction for
-    those who read CP records. Forms with errors are passed in to be shown again."""
+    those who read CP records. Forms with errors are passed in to be shown again. Logged each
+    time it is shown, the second showing of a form with errors too."""
     concern = view.concern
+    _log_view(request, concern, "concern")
     context: dict[str, Any] = {
         "view": view,
         "concern": concern,
@@ -484,14 +497,19 @@ def attachment_download(request: SafeguardRequest, pk: Any) -> FileResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def triage_inbox(request: SafeguardRequest) -> HttpResponse:
-    """New concerns first, immediate danger on top, with filters."""
+    """New concerns first, immediate danger on top, with filters. The filters are posted (a
+    pupil's name is personal data): the answer is the inbox at a URL with a token for the name."""
     school = acting_school_or_403(request, Perm.READ_CP_RECORDS)
-    status = request.GET.get("status", "")
-    category = request.GET.get("category", "")
-    pupil_query = request.GET.get("pupil", "").strip()[:100]
-    reporter = request.GET.get("reporter", "")
+    if request.method == "POST":
+        query = search_query(request, request.POST, terms=INBOX_SEARCH_TERMS)
+        return redirect(reverse("triage-inbox") + (f"?{query}" if query else ""))
+    asked = search_values(request, terms=INBOX_SEARCH_TERMS)
+    status = asked.get("status", "")
+    category = asked.get("category", "")
+    pupil_query = asked.get("pupil", "").strip()[:100]
+    reporter = asked.get("reporter", "")
     pupil_ids = None
     if pupil_query:
         pupil_ids = list(
@@ -509,6 +527,13 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
     if pupil_ids is not None:
         concerns = concerns.filter(involvements__pupil_id__in=pupil_ids)
     page = Paginator(concerns, INBOX_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="triage_inbox",
+        pupil_ids=[i.pupil_id for c in page.object_list for i in c.involvements.all()],
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -638,11 +663,19 @@ def action_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
 @require_GET
 def action_list(request: SafeguardRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
+    actions = list(action_list_for(actor=request.user, school=school)[:200])
+    if actions:  # what is to be done for a child is part of their record
+        access_log_write(
+            request=request,
+            school_id=school.pk,
+            what="my_actions",
+            pupil_ids=action_pupil_ids(actions=actions),
+        )
     return render(
         request,
         "concerns/actions.html",
         {
-            "actions": list(action_list_for(actor=request.user, school=school)[:200]),
+            "actions": actions,
             "done_form": ActionDoneForm(),
             "today": timezone.localdate(),
         },

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import access_log_write
 from safeguard.access import access_for
 from safeguard.http import (
     acting_school,
@@ -229,6 +230,10 @@ def agency_edit(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def family_contacts(request: HttpRequest, pk: Any) -> HttpResponse:
     pupil = family_pupil_get_for(actor=request.user, pk=pk)
+    # Who may and may not collect the child, court orders among them: a view of their record.
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="family_contacts", pupil_ids=[pupil.pk]
+    )
     contacts = list(family_contacts_for(actor=request.user, pupil=pupil))
     emergency = emergency_contact_count(contacts)
     return render(
@@ -274,6 +279,13 @@ def _editable_family_contact(request: HttpRequest, pk: Any) -> Any:
     contact = family_contact_get_for(actor=request.user, pk=pk)
     if not services.can_edit_family_contacts(request.user, contact.school_id):
         raise PermissionDenied
+    access_log_write(
+        request=request,
+        school_id=contact.school_id,
+        what="family_contact",
+        pupil_ids=[contact.pupil_id],
+        record_id=contact.pk,
+    )
     return contact
 
 

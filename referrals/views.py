@@ -57,6 +57,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         now=now,
     )
     page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="referral_list",
+        pupil_ids=[r.pupil_id for r in page.object_list],
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -126,6 +133,14 @@ def referral_make_for_concern(request: HttpRequest, pk: Any) -> HttpResponse:
         raise Http404("No such record.")
     concern = view.concern
     pupils = Pupil.objects.filter(school_id=concern.school_id, involvements__concern=concern)
+    # The page names the concern and its pupils: a view of the concern's record.
+    access_log_write(
+        request=request,
+        school_id=concern.school_id,
+        what="new_referral",
+        pupil_ids=[i.pupil_id for i in concern.involvements.all()],
+        record_id=concern.pk,
+    )
     return _make(request, concern=concern, pupils=pupils.order_by("legal_last_name"))
 
 

@@ -133,13 +133,26 @@ def scope(queryset: QuerySet[M], *, actor: Any, perm: Perm, field: str = "school
     return queryset.filter(**{f"{field}__in": access_for(actor).schools_with(perm)})
 
 
+class NoSuchRecord(Http404):
+    """The one 404 for a record that is missing, another school's or not the person's to see.
+
+    The page says no more than "No such record." whatever the reason; the exception carries what
+    was asked for (the model and the id), so the refusal can be written to the security log
+    (`safeguard.security_log`) without the page, or its timing, telling which it was."""
+
+    def __init__(self, model: type[Model], record_id: Any) -> None:
+        super().__init__("No such record.")
+        self.model = model
+        self.record_id = record_id
+
+
 def get_or_404(queryset: QuerySet[M], *args: Any, **lookup: Any) -> M:
     """One record of a scoped queryset, or the same 404 for every reason it is not there."""
     try:
         return queryset.get(*args, **lookup)
     except (ObjectDoesNotExist, ValidationError, ValueError) as exc:
         # ValidationError and ValueError: a malformed id in the URL is just another missing record.
-        raise Http404("No such record.") from exc
+        raise NoSuchRecord(queryset.model, lookup.get("pk", lookup.get("id"))) from exc
 
 
 def get_for_actor_or_404(

@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 
 from .access import access_cache
+from .security_log import refusal_log
 
 if TYPE_CHECKING:
     from schools.models import School
@@ -187,3 +188,17 @@ class PrivatePagesMiddleware:
                 redirect["Cache-Control"] = "no-store"
                 return redirect
         return response
+
+
+class RefusalLogMiddleware:
+    """Write each refused request (a 404 or 403 raised by a view) to the security log
+    (`safeguard.security_log`); the response is Django's, unchanged."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        refusal_log(request, exception)

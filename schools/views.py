@@ -13,7 +13,7 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 from django_htmx.middleware import HtmxDetails
@@ -22,6 +22,7 @@ from safeguard.auth import axes_username
 from safeguard.http import acting_school_or_403, run_service
 from safeguard.mixins import SchoolPermissionRequiredMixin
 from safeguard.roles import Perm
+from safeguard.search_terms import search_query, search_values
 from safeguard.workdays import SchoolCalendar
 
 from . import services
@@ -38,6 +39,7 @@ from .selectors import pupil_list_for, school_closure_get_for, school_closure_li
 from .signin_limits import reset_email_allowed, sign_in_refused
 
 PUPILS_PER_PAGE = 50
+SEARCH_TERMS = ("q",)  # the pupil search's words: a token in the URL, never the words
 
 
 class SignInView(auth_views.LoginView):
@@ -92,19 +94,38 @@ class _HtmxRequest(HttpRequest):
 
 
 class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
-    """The acting school's pupils, searchable; htmx requests get just the results."""
+    """The acting school's pupils, searchable; htmx requests get just the results.
+
+    The search box posts (a name is personal data, and a URL goes into the web server's log):
+    the page's URL carries a token for it instead (safeguard/search_terms.py)."""
 
     required_perm = Perm.VIEW_PUPILS
     template_name = "schools/pupil_list.html"
 
-    def get_template_names(self) -> list[str]:
+    def _htmx(self) -> bool:
         htmx = cast(_HtmxRequest, self.request).htmx
-        if htmx and not htmx.boosted and not htmx.history_restore_request:
-            return ["schools/_pupil_results.html"]
-        return [self.template_name]
+        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+    def get_template_names(self) -> list[str]:
+        return ["schools/_pupil_results.html"] if self._htmx() else [self.template_name]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """A search: the results page at a URL with a token for what was typed. As the person
+        types (htmx), the results straight away, with that URL for the address bar."""
+        query_string = search_query(request, request.POST, terms=SEARCH_TERMS)
+        url = reverse("pupil-list") + (f"?{query_string}" if query_string else "")
+        if not self._htmx():
+            return redirect(url)
+        context = self.get_context_data(params=request.POST, query_string=query_string)
+        response = self.render_to_response(context)
+        response["HX-Push-Url"] = url
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        form = PupilSearchForm(self.request.GET or None)
+        params = kwargs.pop("params", None)
+        if params is None:
+            params = search_values(self.request, terms=SEARCH_TERMS)
+        form = PupilSearchForm(params or None)
         query, include_left = "", False
         if form.is_valid():
             query = form.cleaned_data["q"].strip()
@@ -113,14 +134,15 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
             actor=self.request.user, school=self.school, query=query, include_left=include_left
         )
         page = Paginator(pupils, PUPILS_PER_PAGE).get_page(self.request.GET.get("page"))
-        params = self.request.GET.copy()
-        params.pop("page", None)
+        if "query_string" not in kwargs:
+            here = self.request.GET.copy()
+            here.pop("page", None)
+            kwargs["query_string"] = here.urlencode()
         return super().get_context_data(
             form=form,
             page=page,
             page_numbers=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             query=query,
-            query_string=params.urlencode(),
             **kwargs,
         )
 

@@ -53,6 +53,12 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     transfers = list(transfers_out_for(actor=request.user, school=school)[:200])
     incoming = list(incoming_for(actor=request.user, school=school)[:200])
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="transfer_list",
+        pupil_ids=[t.pupil_id for t in transfers] + _incoming_pupils(incoming),
+    )
     return render(
         request,
         "transfers/list.html",
@@ -63,6 +69,12 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+def _incoming_pupils(incoming: list[Any]) -> list[Any]:
+    """The pupils of the roll files received are about (a file not yet matched names a child
+    who is on no roll here: its row in the list is logged without a pupil)."""
+    return [i.pupil_id for i in incoming if i.pupil_id]
 
 
 def _transfer_pupil(request: HttpRequest, pk: Any) -> Pupil:
@@ -82,6 +94,14 @@ def transfer_start(request: HttpRequest, pk: Any) -> HttpResponse:
     current = open_transfer_of(actor=request.user, pupil=pupil)
     if current is not None and not current.is_open:
         current = None
+    if current is not None:  # the page shows the transfer under way
+        access_log_write(
+            request=request,
+            school_id=current.school_id,
+            what="transfer",
+            pupil_ids=[pupil.pk],
+            record_id=current.pk,
+        )
     schools = School.objects.exclude(pk=pupil.school_id)
     form = TransferStartForm(request.POST or None, schools=schools, own_school=pupil.school)
     started = None
@@ -317,6 +337,12 @@ def _incoming(request: HttpRequest, pk: Any, what: str = "incoming") -> Any:
 def incoming_list(request: HttpRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     incoming = list(incoming_for(actor=request.user, school=school)[:200])
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="incoming_list",
+        pupil_ids=_incoming_pupils(incoming),
+    )
     return render(request, "transfers/incoming_list.html", {"incoming": incoming})
 
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception is the first to see a view's 404 or 403.
+    "safeguard.middleware.RefusalLogMiddleware",
 ]
 
 ROOT_URLCONF = "safeguard.urls"
@@ -283,6 +285,8 @@ LOGGING = {
         "pyhanko": {"level": "ERROR"},
         "weasyprint": {"level": "WARNING"},  # not a line for every stylesheet of every export
         "fontTools": {"level": "WARNING"},
+        # Refused requests (safeguard/security_log.py): kept whatever LOG_LEVEL says.
+        "safeguard.security": {"level": "INFO"},
     },
 }
 

@@ -55,7 +55,9 @@ def test_admin_imports_a_roll(page: Page, live_server, demo) -> None:
     expect(page.get_by_text("The roll was updated: 3 joined, 3 changed, 0 left.")).to_be_visible()
     expect(page.get_by_role("heading", name="What the import changed")).to_be_visible()
 
-    page.goto(f"{base}/pupils/?q=Zoe")
+    page.goto(f"{base}/pupils/")
+    page.get_by_label("Search pupils").fill("Zoe")
+    page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="O’BRIEN, Zoë")).to_be_visible()
     zoe = Pupil.objects.get(legal_first_name="Zoë")
     assert zoe.school.slug == "alderbrook"

@@ -268,15 +268,18 @@ def test_inbox_puts_new_immediate_danger_first_and_filters(
     order = [page.index(c.reference) for c in (urgent, calm, opened)]
     assert order == sorted(order)
     assert 'data-testid="triage-badge">2<' in page
-    filtered = client.get(reverse("triage-inbox"), {"pupil": "zebedee"}).content.decode()
+    inbox = reverse("triage-inbox")
+    filtered = client.post(inbox, {"pupil": "zebedee"}, follow=True).content.decode()
     assert urgent.reference in filtered
     assert calm.reference not in filtered
-    assert (
-        "1 concern"
-        in client.get(
-            reverse("triage-inbox"), {"status": "new", "pupil": "alphason"}
-        ).content.decode()
-    )
+    asked = client.post(inbox, {"status": "new", "pupil": "alphason"}, follow=True)
+    assert "1 concern" in asked.content.decode()
+    # The filters are posted; the inbox's URL keeps them, with a token for the pupil's name.
+    ((url, _status),) = asked.redirect_chain
+    assert "status=new" in url
+    assert "alphason" not in url.lower()
+    # The links to the inbox from the dashboard and the home page are GETs, and still filter.
+    assert "2 concerns" in client.get(inbox, {"status": "new"}).content.decode()
 
 
 def test_inbox_query_count_does_not_grow_with_concerns(
@@ -286,7 +289,8 @@ def test_inbox_query_count_does_not_grow_with_concerns(
     client.force_login(world.users["dsl"])
     services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
     client.get(reverse("triage-inbox"))
-    with django_assert_max_num_queries(20) as few:  # 18 measured
+    # 21 measured: the access-log rows for the pupils listed are one insert (issue 16).
+    with django_assert_max_num_queries(21) as few:
         client.get(reverse("triage-inbox"))
     for _ in range(12):
         services.concern_submit(

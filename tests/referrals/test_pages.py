@@ -15,8 +15,9 @@ from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
 from tests.support.world import World
 
 # The referral list: the session and the person, their roles, the acting school, the header's
-# badges, the referrals (with their pupils and agencies) and the counts by state.
-REFERRAL_LIST_QUERIES = 20
+# badges, the referrals (with their pupils and agencies), the counts by state, and the access-log
+# rows for the pupils listed (one insert, issue 16).
+REFERRAL_LIST_QUERIES = 21
 
 pytestmark = pytest.mark.django_db
 

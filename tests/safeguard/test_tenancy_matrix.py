@@ -145,7 +145,7 @@ ROUTES: dict[str, Route] = {
     "action-list": Route(allowed=LOG_CONCERN),
     "concern-draft": _record_route("draft", {AUTHOR}),
     "concern-autosave": _record_route("draft", {AUTHOR}, method="post"),
-    "concern-pupil-search": _record_route("draft", {AUTHOR}),
+    "concern-pupil-search": _record_route("draft", {AUTHOR}, method="post"),
     "concern-check": _record_route("draft", {AUTHOR}),
     "concern-discard": _record_route("draft", {AUTHOR}, method="post", ok=302),
     "concern-detail": _record_route("concern", {AUTHOR} | READ_CP),

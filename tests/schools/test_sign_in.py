@@ -186,7 +186,7 @@ def test_expired_session_sends_an_htmx_search_to_sign_in(client, world: World) -
     with time_machine.travel(START, tick=False) as clock:
         _sign_in(client, "dsl@alpha.example")
         clock.shift(datetime.timedelta(minutes=45))
-        response = client.get(reverse("pupil-list"), {"q": "al"}, HTTP_HX_REQUEST="true")
+        response = client.post(reverse("pupil-list"), {"q": "al"}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert response["HX-Redirect"].startswith(reverse("login"))
         assert response.content == b""

@@ -27,6 +27,12 @@ def retention_list(request: HttpRequest) -> HttpResponse:
     """Files kept read-only until their date, and those destroyed, of the acting school."""
     school = acting_school_or_403(request, Perm.TRANSFER_CP_FILES)
     rows = list(retentions_for(actor=request.user, school=school))
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="retention_list",
+        pupil_ids=[r.pupil_id for r in rows],
+    )
     policy = svc.policy_for(school.trust_id)
     return render(
         request,

@@ -78,7 +78,7 @@ def test_upload_map_preview_apply_through_the_pages(admin_client, world: World) 
     applied = admin_client.post(reverse("roll-import-apply", kwargs={"pk": roll_import.pk}))
     assert applied.url == detail
     assert Pupil.objects.get(upn=upn(60)).school == world.school
-    listed = admin_client.get(reverse("pupil-list"), {"q": "Polly"})
+    listed = admin_client.post(reverse("pupil-list"), {"q": "Polly"}, follow=True)
     assert "Polly" in listed.content.decode()
 
 

@@ -1,0 +1,10 @@
+"""gunicorn's settings for every way the product is served (Procfile, docker-compose.yml).
+
+The access log holds no query string (docs/adr/0033): a URL's query can carry what someone
+searched for, so a line has the method, the path alone (`%(U)s`, never `%(r)s` or `%(q)s`), the
+status, the size and the time taken; and no Referer (`%(f)s`), which is a whole URL, query and
+all, of the page before.
+"""
+
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
