@@ -55,15 +55,18 @@ def _long(day: datetime.date) -> str:
 
 class GovukFormMixin:
     """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids;
-    hold every date field to the product's range (`date_in_reach`)."""
+    hold every date field to the product's range (`date_in_reach`), unless the form names it in
+    `OWN_DATE_RANGE`: a narrower range of its own, said in its own words (a dashboard's dates)."""
+
+    OWN_DATE_RANGE: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
             # Each form has its own copy of its fields (and of their validators).
-            if isinstance(field, forms.DateField | forms.DateTimeField):
-                if date_in_reach not in field.validators:
-                    field.validators.append(date_in_reach)
+            dated = isinstance(field, forms.DateField | forms.DateTimeField)
+            if dated and name not in self.OWN_DATE_RANGE and date_in_reach not in field.validators:
+                field.validators.append(date_in_reach)
             widget = field.widget
             for widget_type, css, _ in _WIDGET_CLASSES:
                 if isinstance(widget, widget_type):
