@@ -23,12 +23,33 @@ def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
+INCIDENT_DATE_ERRORS = {
+    "invalid": "The date of the incident must be a real date",
+    "min_value": "The date of the incident must be a real date",
+    "max_value": "The date of the incident must be a real date",
+}
+
+
 class ConcernDraftForm(GovukFormMixin, forms.Form):
     """Part 1. Everything is optional while drafting; `concern_problems` decides on submit."""
 
-    incident_day = forms.IntegerField(required=False, min_value=1, max_value=31)
-    incident_month = forms.IntegerField(required=False, min_value=1, max_value=12)
-    incident_year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    incident_day = forms.IntegerField(
+        required=False, min_value=1, max_value=31, error_messages=INCIDENT_DATE_ERRORS
+    )
+    incident_month = forms.IntegerField(
+        required=False, min_value=1, max_value=12, error_messages=INCIDENT_DATE_ERRORS
+    )
+    # No pupil on a roll was born before 2000: an incident before then is a mistyped year.
+    incident_year = forms.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            **INCIDENT_DATE_ERRORS,
+            "min_value": "The year of the incident must be 2000 or later",
+            "max_value": "The date and time of the incident must be in the past",
+        },
+    )
     incident_time = forms.TimeField(
         required=False,
         input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
@@ -95,6 +116,13 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # The date input's three boxes have one message, beside the day (where the page shows
+        # it and the error summary links).
+        for part in ("incident_month", "incident_year"):
+            if part in self.errors:
+                problems = self.errors.pop(part)
+                if "incident_day" not in self.errors:
+                    self.add_error("incident_day", problems[0])
         data["incident_at"] = self._incident_at(data)
         return data
 
@@ -106,6 +134,8 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
         )
         time = data.get("incident_time")
         if day is None and month is None and year is None and time is None:
+            return None
+        if "incident_day" in self.errors:  # a box typed wrong: its message is beside the date
             return None
         if day is None or month is None or year is None:
             self.add_error("incident_day", "Enter the date of the incident as day, month and year")

@@ -16,18 +16,19 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.services import access_log_write
 from safeguard.access import access_for, get_or_404
-from safeguard.forms import add_service_errors
+from safeguard.forms import add_service_errors, as_typed
 from safeguard.http import (
     SafeguardRequest,
     acting_school_or_403,
+    page_to_return_to,
     record_school_context,
     run_service,
 )
+from safeguard.params import one_of, search_text, whole_number, whole_numbers
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
@@ -90,27 +91,36 @@ def _apply_draft(request: SafeguardRequest, concern: Any) -> ConcernDraftForm:
     """
     form = ConcernDraftForm(request.POST)
     form.is_valid()
-    version = request.POST.get("draft_version", "")
     services.concern_draft_update(
         actor=request.user,
         concern=concern,
         values=form.draft_values(),
-        expected_version=int(version) if version.isdigit() else None,
-        editor=request.POST.get("editor", ""),
+        expected_version=whole_number(request.POST.get("draft_version")),
+        editor=_editor_token(request),
     )
     for involvement in concern.involvements.all():
         if f"involvement-present-{involvement.pk}" not in request.POST:
             continue
+        # The radios and boxes are the page's own: a value they never send keeps what was saved.
         services.involvement_update(
             actor=request.user,
             involvement=involvement,
-            kind=request.POST.get(f"involvement-{involvement.pk}", ""),
+            kind=one_of(
+                request.POST.get(f"involvement-{involvement.pk}", ""),
+                ["", *Involvement.values],
+                default=involvement.involvement,
+            ),
             other=request.POST.get(f"involvement_other-{involvement.pk}", ""),
-            category_ids=[
-                int(c) for c in request.POST.getlist(f"categories-{involvement.pk}") if c.isdigit()
-            ],
+            category_ids=whole_numbers(request.POST.getlist(f"categories-{involvement.pk}")),
         )
     return form
+
+
+def _editor_token(request: SafeguardRequest) -> str:
+    """The token the draft page was given when it opened, or none for anything the page could
+    not have sent (a NUL would reach PostgreSQL)."""
+    token = request.POST.get("editor", "")[:32]
+    return token if token.isascii() and token.isprintable() else ""
 
 
 def _draft_context(request: SafeguardRequest, concern: Any, **extra: Any) -> dict[str, Any]:
@@ -131,7 +141,7 @@ def _draft_context(request: SafeguardRequest, concern: Any, **extra: Any) -> dic
     return {
         "concern": concern,
         # The same page keeps its token across its own saves; a newly opened page gets a new one.
-        "editor_token": (request.POST.get("editor") or secrets.token_hex(8))[:32],
+        "editor_token": _editor_token(request) or secrets.token_hex(8),
         "involvements": involvements,
         "category_groups": [(t, children.get(t.pk, [])) for t in top],
         "involvement_choices": Involvement.choices,
@@ -208,7 +218,8 @@ class _Pressed:
 def _press_draft_button(request: SafeguardRequest, concern: Any, action: str) -> _Pressed:
     """Do the step of the button pressed ("add_mark", or "remove_mark:<id>" for one record);
     a refusal of the step (too many pupils, say) is the message at the top of the page."""
-    pressed = _Pressed()
+    # A mark typed but not yet added stays on the page (unchecked) whichever button was pressed.
+    pressed = _Pressed(mark_form=as_typed(BodyMarkForm, request.POST, prefix="mark"))
     name, colon, pk = action.partition(":")
     button = _DRAFT_BUTTONS.get(name + colon)
     if button is not None:
@@ -333,7 +344,7 @@ def concern_pupil_search(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """Pupils of the concern's school matching what is typed, to add to the concern (posted:
     a name in a URL would reach the web server's log)."""
     concern = draft_get_for(actor=request.user, pk=pk)
-    query = request.POST.get("pupil_q", "").strip()[:100]
+    query = search_text(request.POST.get("pupil_q"))
     results = []
     if query:
         already = set(concern.involvements.values_list("pupil_id", flat=True))
@@ -508,7 +519,7 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
     asked = search_values(request, terms=INBOX_SEARCH_TERMS)
     status = asked.get("status", "")
     category = asked.get("category", "")
-    pupil_query = asked.get("pupil", "").strip()[:100]
+    pupil_query = search_text(asked.get("pupil"))
     reporter = asked.get("reporter", "")
     pupil_ids = None
     if pupil_query:
@@ -521,8 +532,8 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
         actor=request.user,
         school=school,
         status=status,
-        category_id=int(category) if category.isdigit() else None,
-        reporter_id=int(reporter) if reporter.isdigit() else None,
+        category_id=whole_number(category),
+        reporter_id=whole_number(reporter),
     )
     if pupil_ids is not None:
         concerns = concerns.filter(involvements__pupil_id__in=pupil_ids)
@@ -574,7 +585,8 @@ def dsl_record(request: SafeguardRequest, pk: Any) -> HttpResponse:
     record = services.concern_open(actor=request.user, concern=view.concern)
     _log_view(request, view.concern, "dsl_record")
     form = DslRecordForm(initial=DslRecordForm.initial_for(record))
-    advice_form = AdviceForm(prefix="advice")
+    # Advice typed but not added stays on the page when it comes back for another reason.
+    advice_form = as_typed(AdviceForm, request.POST, prefix="advice")
     conflict = None
     refusal: ValidationError | None = None
     unsaved: DslRecordForm | None = None
@@ -586,6 +598,9 @@ def dsl_record(request: SafeguardRequest, pk: Any) -> HttpResponse:
     elif request.method == "POST":
         action = request.POST.get("action", "save")
         form = DslRecordForm(request.POST)
+        if action == "add_advice":  # its problems show with the record's, whichever it has
+            advice_form = AdviceForm(request.POST, prefix="advice")
+            advice_form.is_valid()
         if form.is_valid():
             try:
                 record = services.dsl_record_save(
@@ -595,7 +610,6 @@ def dsl_record(request: SafeguardRequest, pk: Any) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                 )
                 if action == "add_advice":
-                    advice_form = AdviceForm(request.POST, prefix="advice")
                     if advice_form.is_valid():
                         services.advice_add(
                             actor=request.user, record=record, **advice_form.cleaned_data
@@ -698,12 +712,7 @@ def action_done(request: SafeguardRequest, pk: Any) -> HttpResponse:
         messages.success(request, "Action marked as done.")
     else:
         messages.error(request, "Enter what was done before marking the action as done.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("action-list")
-    return redirect(target)
+    return redirect(page_to_return_to(request, request.POST.get("next"), reverse("action-list")))
 
 
 @login_required

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from safeguard.params import whole_number
+
 _SEASONS = [("spring", 1, 3), ("summer", 4, 8), ("autumn", 9, 12)]
 
 
@@ -72,15 +74,24 @@ def current_term() -> Term:
     return term_of(timezone.localdate())
 
 
+# No term before the dashboards' earliest day is asked about, nor one more than a year ahead (and
+# a year 0 or 9999 has no term around it to compute).
+_EARLIEST_YEAR = 2000
+
+
 def parse_term(key: str | None) -> Term | None:
-    """The term named by `key` ("2026-autumn"), or None for anything else."""
+    """The term named by `key` ("2026-autumn"), or None for anything else (a year written with
+    other digits than 0 to 9, or out of range)."""
     if not key or "-" not in key:
         return None
     year, _, season = key.partition("-")
     names = [s[0] for s in _SEASONS]
-    if not year.isdigit() or len(year) != 4 or season not in names:
+    number = whole_number(year)
+    if number is None or len(year) != 4 or season not in names:
         return None
-    return Term(int(year), names.index(season))
+    if not _EARLIEST_YEAR <= number <= timezone.localdate().year + 1:
+        return None
+    return Term(number, names.index(season))
 
 
 def recent_terms(count: int = 6) -> list[Term]:

@@ -12,8 +12,15 @@ def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
+# The longest email address there is; django-axes keeps the name in a column of 255 characters.
+_LONGEST_EMAIL = 254
+
+
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The key django-axes counts failures under: the normalised email address."""
+    """The key django-axes counts failures under: the normalised email address, as it can be
+    stored (no NUL, which PostgreSQL refuses, and no longer than an email address can be)."""
     if credentials and credentials.get("username"):
-        return normalise_email(credentials["username"])
-    return normalise_email(request.POST.get("username") if request is not None else "")
+        typed = credentials["username"]
+    else:
+        typed = request.POST.get("username") if request is not None else ""
+    return normalise_email(str(typed or "")).replace("\x00", "")[:_LONGEST_EMAIL]

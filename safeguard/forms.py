@@ -1,11 +1,14 @@
-"""Form helpers: GOV.UK Frontend classes and error states on Django's widgets."""
+"""Form helpers: GOV.UK Frontend classes and error states on Django's widgets, and the range
+every date typed into the product must fall in."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     (forms.Textarea, "govuk-textarea", "govuk-textarea--error"),
@@ -16,12 +19,54 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
 ]
 
 
+# Every date typed into the product (an event, a date of birth, a review) is on or after this
+# day: no child or member of staff the product records was born before it, and nothing it
+# records happened before. 1 January 0001, a slip of the keyboard, is refused beside the field.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+# Nor more than this many years ahead (to the end of that year): the furthest anything is
+# planned (a review, a term's closures); 31 December 9999 is a slip too. A field whose domain
+# has a narrower rule (in the past, within a year) says so itself.
+YEARS_AHEAD = 5
+
+
+def latest_date() -> datetime.date:
+    """The last day a date typed into the product may be (`YEARS_AHEAD`)."""
+    return datetime.date(timezone.localdate().year + YEARS_AHEAD, 12, 31)
+
+
+def date_in_reach(value: datetime.date | datetime.datetime | None) -> None:
+    """Refuse a date (or date and time) outside the product's range, in GOV.UK's words; run
+    as a field's validator, before any rule that would compute with it (a day after 31 December
+    9999 cannot be computed)."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime.datetime) else value  # as typed, no zone
+    latest = latest_date()
+    if not EARLIEST_DATE <= day <= latest:
+        raise ValidationError(
+            f"The date must be between {_long(EARLIEST_DATE)} and {_long(latest)}",
+            code="date_out_of_range",
+        )
+
+
+def _long(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 class GovukFormMixin:
-    """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids."""
+    """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids;
+    hold every date field to the product's range (`date_in_reach`), unless the form names it in
+    `OWN_DATE_RANGE`: a narrower range of its own, said in its own words (a dashboard's dates)."""
+
+    OWN_DATE_RANGE: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            # Each form has its own copy of its fields (and of their validators).
+            dated = isinstance(field, forms.DateField | forms.DateTimeField)
+            if dated and name not in self.OWN_DATE_RANGE and date_in_reach not in field.validators:
+                field.validators.append(date_in_reach)
             widget = field.widget
             for widget_type, css, _ in _WIDGET_CLASSES:
                 if isinstance(widget, widget_type):
@@ -75,3 +120,15 @@ def add_service_errors(form: Any, error: Any, rename: dict[str, str] | None = No
         if any(form.has_error(p) for p in parts):
             continue
         form.add_error(parts[-1] if parts else None, problems)
+
+
+def as_typed(form_class: type[forms.Form], data: Any, **kwargs: Any) -> Any:
+    """A form shown again with what was typed into it, unchecked: a form of the page whose button
+    was not the one pressed (so it says nothing is wrong), when the page comes back for another."""
+    form = form_class(**kwargs)
+    form.initial = {
+        name: field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+        for name, field in form.fields.items()
+        if not field.widget.value_omitted_from_data(data, {}, form.add_prefix(name))
+    }
+    return form

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .access import access_for
 from .forms import add_service_errors
@@ -61,6 +64,23 @@ def record_school_context(request: HttpRequest, school: School) -> dict[str, Any
     names it and offers to switch; opening a record never changes the acting school)."""
     acting = acting_school(request)
     return {"record_school": school, "record_school_differs": acting is None or acting != school}
+
+
+def page_to_return_to(request: HttpRequest, target: object, default: str) -> str:
+    """`target` (a posted `next`, say) if it is a page of this site, else `default`: a path on
+    this host that names one of its pages. Anything else, another site or a word `redirect()`
+    would take for a view's name, goes to `default`."""
+    if not isinstance(target, str) or not target.startswith("/"):
+        return default
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return default
+    try:
+        resolve(urlsplit(target).path)
+    except Resolver404:
+        return default
+    return target
 
 
 def run_service(

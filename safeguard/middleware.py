@@ -1,7 +1,9 @@
-"""Request middleware: session lifetime and the school the user is acting in."""
+"""Request middleware: bodies too large or unreadable, session lifetime and the school the user is
+acting in."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -12,7 +14,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -58,6 +60,35 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class JsonBodyMiddleware:
+    """Refuse (400) a JSON body Python cannot read as JSON: not UTF-8, a number longer than
+    `int()` reads, arrays nested deeper than the interpreter recurses. The security keys'
+    endpoints (django-otp-webauthn, the one reader of JSON bodies) catch only text that is not
+    JSON at all, and answered these with a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.content_type == "application/json" and not _readable_json(request.body):
+            # The words and code django-otp-webauthn gives a body that is not JSON.
+            return JsonResponse(
+                {"detail": "Malformed request. JSON not parsable.", "code": "malformed_request"},
+                status=400,
+            )
+        return self.get_response(request)
+
+
+def _readable_json(body: bytes) -> bool:
+    if not body:
+        return True
+    try:
+        json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8 or not JSON are ValueErrors too
+        return False
+    return True
 
 
 LAST_ACTIVITY = "safeguard_last_activity"

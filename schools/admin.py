@@ -32,6 +32,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import PlatformAdminAction
 from audit.services import platform_admin_event_record
+from safeguard.params import whole_number
 from safeguard.roles import RoleKey
 from schools.staff.services import staff_invite, trust_role_invite
 
@@ -342,7 +343,8 @@ class UserAdmin(NoRelatedListingMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:password_change"))
         messages.error(request, SETTING_REFUSED)
         # Back to the person's page, where "Send a password reset link" is (the list, for none).
-        person = User.objects.filter(pk=id).first() if str(id).isdigit() else None
+        pk = whole_number(str(id))
+        person = User.objects.filter(pk=pk).first() if pk is not None else None
         if person is None:
             return HttpResponseRedirect(reverse("admin:schools_user_changelist"))
         return HttpResponseRedirect(reverse("admin:schools_user_change", args=[person.pk]))

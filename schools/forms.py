@@ -104,6 +104,10 @@ class SchoolClosureForm(GovukFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
     )
 
+    # Narrower than the product's range for any date, in its own words (`school_closure_problems`:
+    # two years back, three ahead, "check the year").
+    OWN_DATE_RANGE = ("first_day", "last_day")
+
     def __init__(self, *args: Any, school: Any, closure: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.school, self.closure = school, closure

@@ -121,7 +121,10 @@ def involvement_update(
     if kind and kind not in Involvement.values:
         raise ValidationError({"involvement": "Choose how the pupil was involved"})
     involvement.involvement = kind
-    involvement.involvement_other = other.strip()[:200] if kind == Involvement.OTHER else ""
+    # Typed in a box no Django form reads: a NUL (which no keyboard types, and PostgreSQL
+    # refuses) is dropped here rather than refused.
+    other = other.replace("\x00", "").strip()[:200]
+    involvement.involvement_other = other if kind == Involvement.OTHER else ""
     involvement.save()
     available = {c.pk: c.parent_id for c in categories_for(school=involvement.concern.school)}
     posted = {int(c) for c in category_ids} & set(available)

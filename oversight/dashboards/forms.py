@@ -22,6 +22,8 @@ class PeriodForm(GovukFormMixin, forms.Form):
 
     earliest = EARLIEST
     future_start = False  # a person choosing dates starts with a day that has happened
+    # Narrower than the product's range for any date, and said more plainly (`clean`).
+    OWN_DATE_RANGE = ("start", "end")
 
     start = forms.DateField(
         label="From",

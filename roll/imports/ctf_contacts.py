@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 
 from contacts.models import Relationship
 from contacts.validators import validate_phone
+from safeguard.params import whole_number
 
 from .xml_text import child, children, text
 
@@ -110,7 +111,7 @@ def family_contacts(pupil: Element) -> list[dict[str, Any]]:
         address_element = child(contact, "Address")
         same = (text(address_element, "SameAsPupil") or "").lower() in YES
         order_text = text(contact, "Order") or ""
-        order = int(order_text) if order_text.isdigit() and len(order_text) <= 2 else None
+        order = whole_number(order_text) if len(order_text) <= 2 else None
         # An emergency contact needs a telephone number, and each order is one contact's.
         if order in orders_taken or not order or not phones:
             order = None

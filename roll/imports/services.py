@@ -16,6 +16,7 @@ from contacts.services import family_contacts_import
 from roll.rules import long_date
 from roll.services import pupils_left_notify
 from safeguard.access import access_for
+from safeguard.params import whole_number
 from safeguard.roles import Perm
 from schools.models import Pupil, RollImport, RollImportMapping, School
 
@@ -124,7 +125,9 @@ def _names_a_school(school_header: dict[str, str]) -> bool:
         (school_header.get("lea") or "").strip(),
         (school_header.get("estab") or "").strip(),
     )
-    return urn.isdigit() or (lea.isdigit() and estab.isdigit())
+    return whole_number(urn) is not None or (
+        whole_number(lea) is not None and whole_number(estab) is not None
+    )
 
 
 def _check_ctf_school(header: dict[str, Any], *, school: School, whole_roll: bool) -> None:

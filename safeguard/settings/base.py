@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "safeguard.middleware.RequestSizeLimitMiddleware",
+    "safeguard.middleware.JsonBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeguard.middleware.PrivatePagesMiddleware",

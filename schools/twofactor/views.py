@@ -17,13 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from safeguard.forms import add_service_errors
-from safeguard.http import acting_school, run_service
+from safeguard.http import acting_school, page_to_return_to, run_service
 from schools.staff.selectors import staff_two_factor_person_for
 from schools.staff.services import staff_two_factor_reset
 
@@ -38,12 +37,8 @@ FEW_CODES = 3
 
 def _next(request: HttpRequest) -> str:
     """Where to go once this step is done: a page of this site, else home."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    target = request.POST.get("next") or request.GET.get("next")
+    return page_to_return_to(request, target, reverse("home"))
 
 
 def _with_next(url_name: str, request: HttpRequest) -> str:

@@ -450,3 +450,145 @@ def test_saves_from_the_same_page_never_conflict_with_each_other(
         url, _draft_post(concern, account="old", draft_version=str(seen), editor="tab-b")
     )
     assert other_tab.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"category": "²"},  # a digit to str.isdigit(), which int() refuses
+        {"reporter": "²"},
+        {"category": "9" * 5000},  # more digits than int() reads
+        {"reporter": "١٢"},  # digits of another script name no one
+        {"pupil": "Alpha\x00son"},  # PostgreSQL refuses a NUL in a query
+        {"status": "\x00"},
+    ],
+)
+def test_inbox_filters_written_wrong_show_the_inbox(
+    client, world: World, categories, query
+) -> None:
+    """A link with a filter the page never writes (issue 16) shows the inbox, not an error."""
+    staff = world.users["staff"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    client.force_login(world.users["dsl"])
+    response = client.get(reverse("triage-inbox"), query)
+    assert response.status_code == 200
+    assert concern.reference in response.content.decode()
+
+
+def test_autosave_reads_only_what_the_page_sends(staff_client, world: World, categories) -> None:
+    """Issue 16: a version, an involvement or categories the page never sends save what else was
+    typed and keep what the page does not change; a NUL typed in the involvement is dropped."""
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    (involvement,) = concern.involvements.all()
+    url = reverse("concern-autosave", kwargs={"pk": concern.pk})
+    for version in ["²", "9" * 5000, "-1", "\x00"]:
+        data = _draft_post(concern, account=f"Typed with version {version[:3]}")
+        data |= {"draft_version": version, "editor": "a\x00b"}
+        data[f"involvement-{involvement.pk}"] = "victim\x00"
+        data[f"categories-{involvement.pk}"] = ["²", "9" * 5000, str(categories["Neglect"].pk)]
+        response = staff_client.post(url, data)
+        assert response.status_code == 200
+        assert Concern.objects.get(pk=concern.pk).account.startswith("Typed with version")
+    involvement.refresh_from_db()
+    assert involvement.involvement == "experienced"  # kept
+    chosen = set(involvement.involvementcategory_set.values_list("category_id", flat=True))
+    assert chosen == {categories["Neglect"].pk}
+    staff_client.post(
+        url,
+        _draft_post(concern)
+        | {
+            f"involvement-{involvement.pk}": "other",
+            f"involvement_other-{involvement.pk}": "A\x00B",
+        },
+    )
+    involvement.refresh_from_db()
+    assert (involvement.involvement, involvement.involvement_other) == ("other", "AB")
+
+
+def test_pupil_search_with_a_nul_finds_the_pupil(staff_client, world: World, categories) -> None:
+    concern = services.concern_start(actor=world.users["staff"], school=world.school)
+    response = staff_client.get(
+        reverse("concern-pupil-search", kwargs={"pk": concern.pk}), {"pupil_q": "Alpha\x00son"}
+    )
+    assert response.status_code == 200
+    assert "Aaliyah" in response.content.decode()
+
+
+def test_draft_page_keeps_a_mark_typed_but_not_added(
+    staff_client, world: World, categories
+) -> None:
+    """Saving with an error elsewhere on the page (issue 16) leaves the body map's new mark as
+    typed, and the incident's year beside the date, in GOV.UK's words."""
+    concern = draft(world.users["staff"], [world.pupil], categories)
+    response = staff_client.post(
+        reverse("concern-draft", kwargs={"pk": concern.pk}),
+        _draft_post(
+            concern,
+            incident_day="1",
+            incident_month="1",
+            incident_year="0001",
+            incident_time="10:00",
+            **{"mark-description": "A bruise the size of a coin", "action": "save"},
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="A bruise the size of a coin"' in page
+    assert 'id="id_incident_day-error"' in page
+    assert "The year of the incident must be 2000 or later" in page
+
+
+def test_part_2_keeps_advice_typed_while_the_record_has_an_error(
+    client, world: World, categories
+) -> None:
+    """Adding advice to a record with a mistake in it (issue 16): both problems show, and the
+    advice typed is still there."""
+    staff = world.users["staff"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    client.force_login(world.users["dsl"])
+    url = reverse("dsl-record", kwargs={"pk": concern.pk})
+    client.get(url)
+    record = DslRecord.objects.get(concern=concern)
+    response = client.post(
+        url,
+        {
+            "version": "not a version",
+            "action": "add_advice",
+            "advice-name": "Jo Bloggs",
+            "advice-organisation": "Children's social care",
+            "advice-sought_at": "01/01/0001 10:00",
+            "advice-advice": "Refer today",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="Jo Bloggs"' in page
+    assert "Refer today" in page
+    assert 'id="id_advice-sought_at-error"' in page
+    assert "The date must be between 1 January 1900 and" in page
+    assert not record.advice.exists()
+
+
+@pytest.mark.parametrize(
+    ("next_page", "lands"), [("²", "/actions/"), ("/triage/", "/triage/"), ("a b", "/actions/")]
+)
+def test_marking_an_action_done_goes_back_to_a_page_of_this_site(
+    client, world: World, categories, next_page: str, lands: str
+) -> None:
+    """Issue 16: a `next` that is no page of this site ("²", which redirect() took for a view's
+    name, a server error) goes to the list of actions."""
+    staff, dsl = world.users["staff"], world.users["dsl"]
+    concern = services.concern_submit(actor=staff, concern=draft(staff, [world.pupil], categories))
+    action = services.action_assign(
+        actor=dsl,
+        concern=concern,
+        description="Check in",
+        owner=staff,
+        due_on=timezone.localdate(),
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("action-done", kwargs={"pk": action.pk}), {"done_note": "Done", "next": next_page}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands

@@ -43,3 +43,38 @@ def test_a_refusal_about_no_field_goes_to_the_top() -> None:
     assert form.is_valid()
     add_service_errors(form, ValidationError("The file is read-only"))
     assert form.non_field_errors() == ["The file is read-only"]
+
+
+class WhenForm(GovukFormMixin, forms.Form):
+    day = forms.DateField(required=False)
+    moment = forms.DateTimeField(required=False)
+
+
+def test_every_date_is_held_to_the_products_range() -> None:
+    """Issue 16: 1 January 0001 and 31 December 9999 are refused beside the field, in GOV.UK's
+    words; the first and last days allowed are accepted."""
+    from safeguard.forms import latest_date
+
+    latest = latest_date()
+    for typed in ["01/01/0001", "31/12/1899", "31/12/9999", f"01/01/{latest.year + 1}"]:
+        form = WhenForm({"day": typed, "moment": f"{typed} 10:00"})
+        assert not form.is_valid()
+        for field in ("day", "moment"):
+            assert form.errors[field] == [
+                f"The date must be between 1 January 1900 and 31 December {latest.year}"
+            ], typed
+    edges = WhenForm({"day": "01/01/1900", "moment": latest.strftime("%d/%m/%Y 23:59")})
+    assert edges.is_valid(), edges.errors
+
+
+def test_a_form_shown_again_as_typed_says_nothing_is_wrong() -> None:
+    from django.http import QueryDict
+
+    from safeguard.forms import as_typed
+
+    posted = QueryDict("when-day=01/01/0001&when-moment=typed&other=x")
+    form = as_typed(WhenForm, posted, prefix="when")
+    assert not form.is_bound
+    assert form["day"].value() == "01/01/0001"
+    assert 'value="typed"' in str(form["moment"])
+    assert not form.errors

@@ -165,3 +165,24 @@ def test_a_notification_kind_nobody_named_cannot_be_raised(world: World) -> None
     )
     assert kind_label(Notification.objects.get().kind) == "new concern to triage"
     assert kind_label("a_kind_from_long_ago") == "a kind from long ago"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/pupils/?q=a", "/pupils/?q=a"),
+        ("/no-such-page/", "/fallback/"),
+        ("https://elsewhere.example/", "/fallback/"),
+        ("//elsewhere.example/pupils/", "/fallback/"),
+        ("²", "/fallback/"),  # redirect() would take a word for a view's name
+        ("pupil-list", "/fallback/"),
+        ("/pupils/\x00", "/fallback/"),
+        ("", "/fallback/"),
+        (None, "/fallback/"),
+    ],
+)
+def test_the_page_to_return_to_is_one_of_this_sites(target: Any, expected: str) -> None:
+    from safeguard.http import page_to_return_to
+
+    request = RequestFactory().post("/")
+    assert page_to_return_to(request, target, "/fallback/") == expected

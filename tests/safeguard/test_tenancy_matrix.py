@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.support.world import ALL_ROLES, Records, World, add_sibling, make_records, make_world
+from tests.support.world import (
+    ALL_ROLES,
+    Records,
+    World,
+    add_sibling,
+    empty_tables,
+    make_records,
+    make_world,
+)
 
 # One worker runs the whole matrix (`--dist loadgroup`), so its module-scoped world is built once.
 pytestmark = pytest.mark.xdist_group("tenancy-matrix")
@@ -559,22 +567,7 @@ def matrix_data(django_db_setup, django_db_blocker) -> Iterator[tuple[World, dic
         data = (world, make_records(world))
     yield data
     with django_db_blocker.unblock():
-        _empty_tables()
-
-
-def _empty_tables() -> None:
-    """Remove what the module committed. TRUNCATE fires no row triggers, so the guards on signed
-    records (which refuse DELETE) do not stand in the way; content types and permissions stay."""
-    from django.db import connection
-
-    keep = {"django_migrations", "django_content_type", "auth_permission"}
-    tables = [
-        connection.ops.quote_name(t)
-        for t in connection.introspection.django_table_names(only_existing=True)
-        if t not in keep
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        empty_tables()
 
 
 @pytest.fixture

@@ -190,3 +190,17 @@ def test_expired_session_sends_an_htmx_search_to_sign_in(client, world: World) -
         assert response.status_code == 200
         assert response["HX-Redirect"].startswith(reverse("login"))
         assert response.content == b""
+
+
+@pytest.mark.parametrize("typed", ["dsl@alpha.example\x00", "a" * 1_000_000, "\x00" * 300])
+def test_an_email_address_no_one_has_is_refused_like_any_other(
+    client, world: World, typed: str
+) -> None:
+    """Issue 16: the name django-axes counts failures under is stored (no NUL, 254 characters at
+    most) rather than a server error; the page says so at the email address, with what was
+    typed."""
+    response = _sign_in(client, typed, "wrong")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<p id="id_username-error" class="govuk-error-message">' in page
+    assert f'value="{typed[:1000]}' in page

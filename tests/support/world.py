@@ -226,3 +226,19 @@ def make_records(world: World) -> dict[str, Records]:
             world.sibling_school, sibling_dsl, sibling_dsl, world.sibling_pupil
         )
     return records
+
+
+def empty_tables() -> None:
+    """Remove what a module-scoped world committed (`make_world` and `make_records` outside a
+    test's transaction). TRUNCATE fires no row triggers, so the guards on signed
+    records (which refuse DELETE) do not stand in the way; content types and permissions stay."""
+    from django.db import connection
+
+    keep = {"django_migrations", "django_content_type", "auth_permission"}
+    tables = [
+        connection.ops.quote_name(t)
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if t not in keep
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

@@ -39,6 +39,7 @@ from oversight.dashboards.drilldown.links import Show
 from referrals.models import Referral
 from referrals.selectors import follow_up_outstanding_q, overdue_q
 from safeguard.access import access_for
+from safeguard.params import whole_number
 from safeguard.roles import Perm
 from schools.models import School
 
@@ -69,10 +70,9 @@ def drilldown_category_for(*, school: School, category_id: str | None) -> Catego
     for; anything else (another trust's, a subcategory, not a number) is a 404."""
     if not category_id:
         return None
-    try:
-        pk = int(category_id)
-    except ValueError:
-        raise Http404("No such record.") from None
+    pk = whole_number(category_id)
+    if pk is None:
+        raise Http404("No such record.")
     category = Category.objects.filter(pk=pk, trust_id=school.trust_id, parent__isnull=True).first()
     if category is None:
         raise Http404("No such record.")

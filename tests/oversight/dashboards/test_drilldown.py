@@ -326,6 +326,8 @@ def test_bad_parameters_get_404(client: Any, fx: Fixture) -> None:
         f"category={other_category.pk}",  # another trust's
         f"category={fx.cats['Physical abuse'].pk}",  # a subcategory: the figures have none
         "category=abc",
+        "category=%C2%B2",  # "²": a digit to str.isdigit(), not to int() (issue 16)
+        "category=" + "9" * 5000,
         "show=everything",
         "start=2026-10-02&end=2026-10-01",  # the wrong way round
         "start=1-2-2026x",

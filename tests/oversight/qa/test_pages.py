@@ -253,3 +253,13 @@ def test_the_home_page_says_what_waits(client, world: World) -> None:
     for role in ("head", "governor", "staff"):
         client.force_login(world.users[role])
         assert 'data-testid="home-qa"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("term", ["²⁰²⁶-autumn", "9999-autumn", "2026-autumn\x00"])
+def test_a_term_written_wrong_shows_this_term(client, world: World, term: str) -> None:
+    """Issue 16: a link naming no term the page could have written shows the current one."""
+    client.force_login(world.users["tso"])
+    for name, kwargs in [("qa-overview", {}), ("qa-sample-new", {"school_id": world.school.pk})]:
+        response = client.get(reverse(name, kwargs=kwargs), {"term": term})
+        assert response.status_code == 200
+        assert escape(current_term().label) in response.content.decode()

@@ -39,6 +39,9 @@ def test_terms_are_fixed_months() -> None:
     assert parse_term("2026-autumn") == autumn
     assert parse_term("2026-winter") is None
     assert parse_term("../etc") is None
+    # Issue 16: digits the product never writes, and years no term is asked about.
+    for key in ["²⁰²⁶-autumn", "١٢٣٤-autumn", "0000-autumn", "9999-autumn", "1999-summer"]:
+        assert parse_term(key) is None, key
     # 23:30 on 31 August in London is still the summer term (it is 22:30 UTC).
     late = datetime.datetime(2026, 8, 31, 22, 30, tzinfo=datetime.UTC)
     assert term_of(late).key == "2026-summer"

@@ -93,6 +93,24 @@ def test_the_app_code_lets_them_in_and_goes_where_they_were_going(
 
 
 @pytest.mark.parametrize(
+    "next_page", ["²", "pupil-list", "https://elsewhere.example/", "/nowhere/"]
+)
+def test_a_next_page_not_of_this_site_goes_home(
+    world: World, client: Client, next_page: str
+) -> None:
+    """Issue 16: "²" was taken for a view's name (a server error); now anything but a page of
+    this site goes home."""
+    dsl = world.users["dsl"]
+    app_for(dsl)
+    force_login_password_only(client, dsl)
+    response = client.post(VERIFY, {"code": demo_code(), "next": next_page})
+    assert response["Location"] == reverse("home")
+    assert client.get(f"{reverse('two-factor-recovery-codes')}?next={next_page}")[
+        "Location"
+    ] == reverse("home")
+
+
+@pytest.mark.parametrize(
     "typed",
     ["000000", "12345", "²³⁴⁵⁶⁷", "١٢٣٤٥٦", "12\x003456", "1" * 10_000, "\u202e123456", ""],
 )
