@@ -1,20 +1,22 @@
-"""Request middleware: bodies too large or unreadable, session lifetime and the school the user is
-acting in."""
+"""Request middleware: security headers, bodies too large or unreadable, session lifetime and
+the school the user is acting in."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -34,6 +36,55 @@ ACTING_SCHOOL = "safeguard_acting_school_id"
 def _stamp_sign_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = timezone.now().timestamp()
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY), with the inline scripts that
+    settings.CONTENT_SECURITY_POLICY_SCRIPT_HASHES allows by their hash on the pages whose path
+    matches: a third-party page whose one script we cannot move to a file (docs/adr/0029)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        super().__init__(get_response)
+        self.script_hashes = [
+            (re.compile(path), hashes)
+            for path, hashes in settings.CONTENT_SECURITY_POLICY_SCRIPT_HASHES
+        ]
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        allowed = [
+            source
+            for pattern, hashes in self.script_hashes
+            if pattern.match(request.path_info)
+            for source in hashes
+        ]
+        if allowed:
+            parts.update = {**(parts.update or {}), "script-src": allowed}
+        return parts
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """The `Permissions-Policy` header for {feature: allowed origins}: `camera=()` for none,
+    `publickey-credentials-get=(self)` for this site."""
+    return ", ".join(
+        f"{feature}=({' '.join(origins)})" for feature, origins in sorted(policy.items())
+    )
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` (settings.PERMISSIONS_POLICY) on every response: the browser
+    features Safeguard never uses stay off even if a script were ever slipped into a page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response
 
 
 class RequestSizeLimitMiddleware:

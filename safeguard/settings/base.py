@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
@@ -54,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response carries the two policies: the 413 below, static files, errors.
+    "safeguard.middleware.ContentSecurityPolicyMiddleware",
+    "safeguard.middleware.PermissionsPolicyMiddleware",
     "safeguard.middleware.RequestSizeLimitMiddleware",
     "safeguard.middleware.JsonBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -174,6 +179,61 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # for one proxy). 0 reads REMOTE_ADDR only (`make run`), so a client cannot forge its address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "safeguard.client_ip.axes_client_ip"
+# Content-Security-Policy (django-csp, docs/adr/0029): scripts, styles, images and requests from
+# Safeguard's own origin only, no inline script or style, nothing else at all; no page may be
+# framed, post a form elsewhere, change its base URL or load a plugin. The Django admin gets the
+# same policy, but for one script below.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Inline scripts allowed by their hash, on the pages whose path matches: only django-celery-beat's
+# periodic-task form in the platform admin, which puts a crontab into words with one. An upgrade
+# that changes the script fails tests/safeguard/test_security_headers.py until the hash is updated.
+CONTENT_SECURITY_POLICY_SCRIPT_HASHES = [
+    (
+        r"/platform-admin/django_celery_beat/periodictask/(add|[0-9]+/change)/$",
+        ["'sha256-QE3U2xYF7B4J2ro1/9oxiKhaWCGW39gB7ocQ/xlD0bE='"],
+    ),
+]
+# Permissions-Policy (safeguard.middleware.PermissionsPolicyMiddleware): every powerful browser
+# feature Safeguard does not use is off, for its pages and anything they might frame. Security
+# keys and passkeys (two-factor sign-in, django-otp-webauthn) are allowed to this site only.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "clipboard-read": [],
+    "clipboard-write": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 # django-axes: lock the account after 10 failed sign-ins in a row, for 30 minutes.
 AXES_FAILURE_LIMIT = 10

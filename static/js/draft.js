@@ -66,9 +66,13 @@
   }
   });
 
-  // Enter in the pupil search looks pupils up (htmx does that); it must not submit the form.
+  // Enter in the pupil search looks pupils up at once, and must not submit the form. The search
+  // listens for "pupil-search": an htmx trigger filter (keyup[key=='Enter']) would need eval,
+  // which the Content-Security-Policy refuses (docs/adr/0029).
   form.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target && event.target.id === "pupil-search") event.preventDefault();
+    if (event.key !== "Enter" || !event.target || event.target.id !== "pupil-search") return;
+    event.preventDefault();
+    if (window.htmx) window.htmx.trigger(event.target, "pupil-search");
   });
 
   form.addEventListener("input", keep);

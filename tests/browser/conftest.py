@@ -11,7 +11,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from tests.support.auth import demo_code
 
@@ -66,14 +73,53 @@ def _picture_if_failed(request: pytest.FixtureRequest, pages: list[Page]) -> Non
         page.screenshot(path=f"test-results/{request.node.name}-{n}.png", full_page=True)
 
 
+# Reports each Content-Security-Policy violation to the test (docs/adr/0029). An init script
+# comes from the DevTools protocol, not the page, so the policy does not stop it.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportSecurityPolicyViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "(inline)"} in ${event.documentURI}`
+    + ` (${event.sourceFile || "the page"}:${event.lineNumber}) ${event.sample}`
+  );
+}, true);
+"""
+
+
+def watch_security_policy(context: BrowserContext) -> list[str]:
+    """Every Content-Security-Policy violation in the context's pages, as it happens (the
+    `securitypolicyviolation` events and Chromium's console messages), and any complaint about
+    the Permissions-Policy header."""
+    violations: list[str] = []
+    context.expose_binding(
+        "reportSecurityPolicyViolation", lambda source, text: violations.append(text)
+    )
+    context.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # Chromium's words for a refused script or style, and for a Permissions-Policy header it
+        # cannot read (a feature name it does not know).
+        if "Content Security Policy" in message.text or "Permissions-Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
+def _no_violations(violations: list[str]) -> None:
+    """Every browser test also checks its pages broke no rule of either policy."""
+    assert not violations, "security policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
+    violations = watch_security_policy(context)
     page = context.new_page()
     yield page
     _picture_if_failed(request, [page])
     context.close()
+    _no_violations(violations)
 
 
 @pytest.fixture
@@ -133,12 +179,14 @@ def new_page(
 ) -> Iterator[Callable[..., Page]]:
     """Pages in contexts of their own (one per person), closed before the database is flushed."""
     contexts = []
+    watched: list[list[str]] = []
     request.node._open_pages = []
 
     def make(**options: object) -> Page:
         context = browser.new_context(locale="en-GB", **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
+        watched.append(watch_security_policy(context))
         page = context.new_page()
         request.node._open_pages.append(page)
         return page
@@ -147,6 +195,7 @@ def new_page(
     _picture_if_failed(request, request.node._open_pages)
     for context in contexts:
         context.close()
+    _no_violations([violation for violations in watched for violation in violations])
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -3,8 +3,8 @@
 The demo is seeded, a platform superuser signs in, and every admin page is opened: the index,
 each app, and for every registered model its list, add page and, for its rows, the change, history
 and delete-confirmation pages (and a user's password page). No page may show a pupil's name
-(legal or preferred) or UPN, a concern's words, or a family contact's name, and none
-may fail.
+(legal or preferred) or UPN, a concern's words, or a family contact's name, none
+may fail, and each carries the security policies (docs/adr/0029).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from concerns.models import Concern
 from contacts.models import FamilyContact
 from schools.models import Pupil, School, Trust
 from tests.support.factories import UserFactory
+from tests.support.headers import assert_security_headers, inline_script_hashes
 
 ROWS_PER_MODEL = 8
 
@@ -94,6 +95,8 @@ def test_no_admin_page_shows_a_childs_data(client: Client, demo: None) -> None:
         body = response.content.decode()
         shown = [s for s in secrets if s in body]
         assert not shown, (url, shown[:3])
+        # Both security policies, exactly; an inline script only where allowed by its hash.
+        assert_security_headers(response, script_hashes=inline_script_hashes(body))
 
 
 def test_deleting_a_school_with_records_is_refused_without_a_list(

@@ -15,6 +15,12 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.support.headers import (
+    ATTACHMENT_POLICY,
+    CONTENT_SECURITY_POLICY,
+    DOWNLOAD_POLICY,
+    assert_security_headers,
+)
 from tests.support.world import (
     ALL_ROLES,
     Records,
@@ -506,6 +512,14 @@ def test_matrix_has_no_stale_rows() -> None:
     assert not set(ROUTES) - set(_named_patterns(get_resolver()))
 
 
+# Routes that answer with a file, under the stricter policy files are served with.
+FILE_POLICIES = {
+    "attachment-download": ATTACHMENT_POLICY,
+    "transfer-file": DOWNLOAD_POLICY,
+    "incoming-file": DOWNLOAD_POLICY,
+}
+
+
 def _relative(role: str, which: str) -> str:
     """School B's DSL works in B: their own-school record is B's, their other-school one is A's."""
     if role != "other_dsl":
@@ -592,6 +606,9 @@ def test_route_status_for_role(
     data = route.data(world, target) if route.data else {}
     response = getattr(client, route.method)(url, data)
     assert response.status_code == _expected(route, role, which), response.content[:500]
+    # Whatever the answer, it carries the Content-Security-Policy and Permissions-Policy.
+    file_policy = FILE_POLICIES.get(name) if response.status_code == 200 else None
+    assert_security_headers(response, policy=file_policy or CONTENT_SECURITY_POLICY)
     if response.status_code == 200 and role != ANON:
         # No page shows a record of a school the person does not work in.
         foreign = world.school if role == "other_dsl" else world.other_school
