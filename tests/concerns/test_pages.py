@@ -507,7 +507,7 @@ def test_autosave_reads_only_what_the_page_sends(staff_client, world: World, cat
 
 def test_pupil_search_with_a_nul_finds_the_pupil(staff_client, world: World, categories) -> None:
     concern = services.concern_start(actor=world.users["staff"], school=world.school)
-    response = staff_client.get(
+    response = staff_client.post(
         reverse("concern-pupil-search", kwargs={"pk": concern.pk}), {"pupil_q": "Alpha\x00son"}
     )
     assert response.status_code == 200
