@@ -14,7 +14,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
-.PHONY: help install system-packages python-packages frontend run migrate demo test lint format bench \
+.PHONY: help install system-packages python-packages frontend run migrate demo test lint format bench schema \
 	services services-stop lock check-deploy clean
 
 help:
@@ -86,6 +86,11 @@ lint: python-packages
 	mkdir -p var
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
+
+# The API's OpenAPI schema, committed so a change to it is seen in review (tests/api/test_schema.py).
+schema: python-packages
+	DJANGO_SETTINGS_MODULE=safeguard.settings.test DATABASE_URL=sqlite:// $(BIN)/python manage.py \
+		spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 check-deploy: python-packages
 	DJANGO_SETTINGS_MODULE=safeguard.settings.production \

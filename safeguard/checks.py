@@ -37,6 +37,10 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         "safeguard.RateEvent",
         # The history of a trust's category list: names categories and people, never a child.
         "oversight.CategoryChange",
+        # A system registered to use the API, for one school or a whole trust (so no non-null
+        # school), and the record of its calls (route patterns and statuses): no child's data.
+        "api.ApiClient",
+        "api.ApiCall",
     }
 )
 
@@ -53,6 +57,8 @@ GLOBAL_APPS: frozenset[str] = frozenset(
         # A person's second factors (issue 16): theirs, not a school's; no child's data.
         "otp_totp",
         "django_otp_webauthn",
+        # An API client's secret, as a hash (knox): its account's, no school's or child's data.
+        "knox",
     }
 )
 

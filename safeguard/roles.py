@@ -39,6 +39,7 @@ class Perm(StrEnum):
     MANAGE_TRUST_ROLES = "manage_trust_roles"
     VIEW_PLATFORM_ADMIN_EVENTS = "view_platform_admin_events"
     RESET_TWO_FACTOR = "reset_two_factor"
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
     @property
     def full(self) -> str:
@@ -68,6 +69,7 @@ PERMISSION_DESCRIPTIONS: dict[Perm, str] = {
     Perm.MANAGE_TRUST_ROLES: "Give and take away the trust's roles (trust safeguarding officers)",
     Perm.VIEW_PLATFORM_ADMIN_EVENTS: "Read what the platform administrator changed at the school",
     Perm.RESET_TWO_FACTOR: "Reset the two-factor sign-in of someone who lost their device",
+    Perm.MANAGE_API_CLIENTS: "Register and revoke the systems that use the API (MIS, monitoring)",
 }
 
 # The permissions listed on the School and Trust models (their Meta.permissions).
@@ -131,6 +133,7 @@ ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
             Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_PLATFORM_ADMIN_EVENTS,
             Perm.RESET_TWO_FACTOR,
+            Perm.MANAGE_API_CLIENTS,
             Perm.TRANSFER_CP_FILES,
             Perm.VIEW_SCHOOL_DASHBOARD,
             Perm.VIEW_FAMILY_CONTACTS,
@@ -159,6 +162,7 @@ ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
             Perm.VIEW_STAFF_HISTORY,
             Perm.VIEW_PLATFORM_ADMIN_EVENTS,
             Perm.RESET_TWO_FACTOR,
+            Perm.MANAGE_API_CLIENTS,
             Perm.LOG_CONCERN,
             Perm.VIEW_PUPILS,
             Perm.READ_CP_RECORDS,
@@ -193,6 +197,7 @@ ROLES: dict[str, Role] = {  # keyed by RoleKey (a str)
             Perm.MANAGE_CATEGORIES,
             Perm.MANAGE_CONTACTS,
             Perm.MANAGE_TRUST_ROLES,
+            Perm.MANAGE_API_CLIENTS,
         ),
     ]
 }

@@ -44,5 +44,10 @@ urlpatterns = [
     path("", include("transfers.urls")),
     path("", include("oversight.urls")),
     path("", include("audit.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("api.page_urls")),
     path("platform-admin/", admin.site.urls),
 ]
+
+# A server error on an API route answers as a problem, elsewhere as the page (docs/adr/0035).
+handler500 = "api.problems.server_error"

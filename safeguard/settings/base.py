@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "safeguard",
     "schools",
     "concerns",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "roll",
     "demo",
     "home",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -326,11 +330,51 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# The API for other systems (issue 17, docs/adr/0035): a client's secret as a Bearer token, its
+# scopes, its own allowance of calls, errors as RFC 9457 problem details, JSON only.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_CALLS_PER_MINUTE = env.int("API_CALLS_PER_MINUTE", default=600)
+# A client's secret: knox keeps a SHA-512 hash only; "sgd_" marks it so secret scanners find one
+# pasted where it should not be.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "TOKEN_PREFIX": "sgd_",
+    "TOKEN_TTL": timedelta(days=90),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safeguard API",
+    "DESCRIPTION": (
+        "For the systems around a school's safeguarding: the MIS keeping the roll in step, "
+        "web filtering and monitoring raising alerts for the DSL to triage, and a trust's "
+        "figures for its own reports. A school's DSL or headteacher, or the trust's "
+        "safeguarding officer, registers a client on the page 'API clients' and gives it "
+        "scopes; its secret is sent as `Authorization: Bearer <secret>`. Errors are RFC 9457 "
+        "problem details."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
 }
 
 LOGGING = {

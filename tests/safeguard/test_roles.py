@@ -49,6 +49,7 @@ TABLE: dict[Perm, tuple[bool, ...]] = {
     Perm.VIEW_PLATFORM_ADMIN_EVENTS: (N, Y, N, Y, N, N, N),
     # Issue 16: the DSL or the head resets a colleague's two-factor sign-in (a lost phone).
     Perm.RESET_TWO_FACTOR: (N, Y, N, Y, N, N, N),
+    Perm.MANAGE_API_CLIENTS: (N, Y, N, Y, N, N, Y),
 }
 COLUMNS = ["staff", "dsl", "deputy", "head", "admin", "governor", "tso"]
 

@@ -43,10 +43,12 @@ MANAGE_CP = {"dsl", "deputy"}
 ALLEGATIONS = {"head", "tso"}
 EVERYONE = set(ALL_ROLES)
 FAMILY_CONTACTS = {"dsl", "deputy", "head", "admin"}
+API_CLIENTS = {"dsl", "head", "tso"}
 AUTHOR = "author"  # the person who wrote the record: school A's staff member, school B's DSL
 
-# Namespaces tested elsewhere: the platform's Django admin (tests/safeguard/test_admin.py).
-EXCLUDED_NAMESPACES = {"admin"}
+# Namespaces tested elsewhere: the platform's Django admin (tests/safeguard/test_admin.py), and
+# the API, called with a client's secret, not a person's session (tests/api/test_api_matrix.py).
+EXCLUDED_NAMESPACES = {"admin", "api"}
 
 
 @dataclass(frozen=True)
@@ -479,6 +481,18 @@ ROUTES: dict[str, Route] = {
     ),
     "otp_webauthn:js-i18n-catalog": Route(public=200),  # the script's words, no one's data
     # The school's DSL and head reset a colleague's lost device (a GET shows the form).
+    # --- API clients (issue 17): the school's DSL and head, and the trust's TSO ---
+    "api-client-list": Route(allowed=API_CLIENTS),
+    "api-client-add": Route(allowed=API_CLIENTS),
+    "api-client-detail": Route(
+        kwargs=_rec("api_client"), allowed=API_CLIENTS, denied=404, record=True
+    ),
+    "api-client-secret": Route(
+        kwargs=_rec("api_client"), allowed=API_CLIENTS, denied=404, record=True
+    ),
+    "api-client-revoke": Route(
+        kwargs=_rec("api_client"), allowed=API_CLIENTS, denied=404, record=True
+    ),
     "staff-two-factor-reset": Route(
         kwargs=_staff_person, allowed={"dsl", "head"}, denied=404, record=True
     ),

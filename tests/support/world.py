@@ -96,6 +96,7 @@ class Records:
     roll_import: Any = None  # a roll import previewed and not yet applied (the school's admin's)
     role_request: Any = None  # a CP role given by the admin, waiting for the head or DSL
     membership_event: Any = None  # a row of the school's role history
+    api_client: Any = None  # a system registered by the school's DSL to use the API
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -196,6 +197,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.schools.staff_records import staff_records
 
     records.role_request, records.membership_event = staff_records(school, manager)
+    from tests.support.api import register_client
+
+    records.api_client, _ = register_client(manager, school=school)
     return records
 
 

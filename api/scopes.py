@@ -1,0 +1,47 @@
+"""What an API client may do: named scopes, each a set of the permissions the pages use.
+
+A client acts as its own account (a system, not a person: `ApiClient.user`), and its scopes are
+granted to that account as guardian permissions on its school or its trust, so every selector
+and service checks a client exactly as it checks a person (docs/adr/0035).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from safeguard.roles import Perm
+
+
+class ApiScope(StrEnum):
+    ROLL_WRITE = "roll:write"
+    ALERTS_WRITE = "alerts:write"
+    FIGURES_READ = "figures:read"
+
+
+SCOPE_LABELS: dict[ApiScope, str] = {
+    ApiScope.ROLL_WRITE: "Keep the pupil roll in step with the MIS (add, update and mark leavers)",
+    ApiScope.ALERTS_WRITE: "Raise alerts that become concerns in the DSL's triage inbox",
+    ApiScope.FIGURES_READ: "Read the dashboards' figures (counts only, never a child's name)",
+}
+
+SCOPE_HINTS: dict[ApiScope, str] = {
+    ApiScope.ROLL_WRITE: "For an MIS connector such as Wonde or Groupcall Xporter.",
+    ApiScope.ALERTS_WRITE: "For web filtering and monitoring, such as Smoothwall Monitor.",
+    ApiScope.FIGURES_READ: "For the trust's reports in Power BI or a data warehouse.",
+}
+
+# The permissions each scope grants on the client's school (or trust). Reading the school's
+# categories and agencies needs no scope of its own: any client of the school may, as any member
+# of staff may (they name what an alert is about).
+SCOPE_PERMS: dict[ApiScope, frozenset[Perm]] = {
+    ApiScope.ROLL_WRITE: frozenset({Perm.MANAGE_PUPIL_ROLL, Perm.VIEW_PUPILS}),
+    ApiScope.ALERTS_WRITE: frozenset({Perm.LOG_CONCERN}),
+    ApiScope.FIGURES_READ: frozenset({Perm.VIEW_SCHOOL_AGGREGATES}),
+}
+# A trust-wide client reading figures also reads the trust's own (the trust dashboard's).
+TRUST_SCOPE_PERMS: dict[ApiScope, frozenset[Perm]] = {
+    **SCOPE_PERMS,
+    ApiScope.FIGURES_READ: frozenset({Perm.VIEW_SCHOOL_AGGREGATES, Perm.VIEW_TRUST_DASHBOARD}),
+}
+
+SCOPE_CHOICES = [(s.value, SCOPE_LABELS[s]) for s in ApiScope]

@@ -1,0 +1,18 @@
+"""`/api/v1/`: the schema, its documentation and every operation (docs/adr/0035)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .views.schools import AgencyList, CategoryList, SchoolList
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("schools/", SchoolList.as_view(), name="schools"),
+    path("schools/<int:school_id>/categories/", CategoryList.as_view(), name="categories"),
+    path("schools/<int:school_id>/agencies/", AgencyList.as_view(), name="agencies"),
+]
