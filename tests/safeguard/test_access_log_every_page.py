@@ -98,6 +98,11 @@ ACT = "a button that changes a record and goes back to its (logged) page"
 
 NOT_LOGGED: dict[str, str] = {
     "healthz": "a health check",
+    "api-client-list": SCHOOL,
+    "api-client-add": SCHOOL,
+    "api-client-detail": SCHOOL,
+    "api-client-secret": SCHOOL,
+    "api-client-revoke": SCHOOL,
     "school-switch": "chooses the acting school",
     "login": SIGNED_OUT,
     "logout": SIGNED_OUT,
