@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import GovukCheckboxes, GovukFormMixin
 
 from .scopes import SCOPE_CHOICES
 from .services import NAME_LONGEST, SECRET_LIFETIMES
@@ -42,7 +42,7 @@ class ApiClientForm(LifetimeForm):
     scopes = forms.MultipleChoiceField(
         label="What it may do",
         choices=SCOPE_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GovukCheckboxes,
         error_messages={
             "required": "Select what the system may do",
             "invalid_choice": "Select only what the list offers",

@@ -53,6 +53,13 @@ def _long(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+class GovukCheckboxes(forms.CheckboxSelectMultiple):
+    """The error summary links to the first checkbox (GOV.UK), so the field's id is its id."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return f"{id_}_{index or 0}" if id_ else id_
+
+
 class GovukFormMixin:
     """Give each widget its GOV.UK class, the error class when invalid, and linked hint ids;
     hold every date field to the product's range (`date_in_reach`), unless the form names it in

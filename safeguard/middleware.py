@@ -39,29 +39,29 @@ def _stamp_sign_in(sender, request, user, **kwargs) -> None:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's policy (settings.CONTENT_SECURITY_POLICY), with the inline scripts that
-    settings.CONTENT_SECURITY_POLICY_SCRIPT_HASHES allows by their hash on the pages whose path
-    matches: a third-party page whose one script we cannot move to a file (docs/adr/0029)."""
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY), with the sources that
+    settings.CONTENT_SECURITY_POLICY_PAGE_SOURCES adds on the pages whose path matches: a
+    third-party page whose one inline script we cannot move to a file, allowed by its hash, or
+    the API documentation's icons, drawn as `data:` images (docs/adr/0029, 0035)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         super().__init__(get_response)
-        self.script_hashes = [
-            (re.compile(path), hashes)
-            for path, hashes in settings.CONTENT_SECURITY_POLICY_SCRIPT_HASHES
+        self.page_sources = [
+            (re.compile(path), sources)
+            for path, sources in settings.CONTENT_SECURITY_POLICY_PAGE_SOURCES
         ]
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        allowed = [
-            source
-            for pattern, hashes in self.script_hashes
-            if pattern.match(request.path_info)
-            for source in hashes
-        ]
-        if allowed:
-            parts.update = {**(parts.update or {}), "script-src": allowed}
+        added: dict[str, list[str]] = {}
+        for pattern, sources in self.page_sources:
+            if pattern.match(request.path_info):
+                for directive, values in sources.items():
+                    added.setdefault(directive, []).extend(values)
+        if added:  # django-csp adds these to what each directive already allows
+            parts.update = {**(parts.update or {}), **added}
         return parts
 
 

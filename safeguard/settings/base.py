@@ -200,14 +200,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# Inline scripts allowed by their hash, on the pages whose path matches: only django-celery-beat's
-# periodic-task form in the platform admin, which puts a crontab into words with one. An upgrade
-# that changes the script fails tests/safeguard/test_security_headers.py until the hash is updated.
-CONTENT_SECURITY_POLICY_SCRIPT_HASHES = [
+# What a page adds to the policy, on the pages whose path matches. Inline scripts allowed by their
+# hash: only django-celery-beat's periodic-task form in the platform admin, which puts a crontab
+# into words with one (an upgrade that changes the script fails
+# tests/safeguard/test_security_headers.py until the hash is updated). Images drawn as `data:`
+# URLs: only the API's documentation (Swagger UI's icons; docs/adr/0035), which holds no data.
+CONTENT_SECURITY_POLICY_PAGE_SOURCES: list[tuple[str, dict[str, list[str]]]] = [
     (
         r"/platform-admin/django_celery_beat/periodictask/(add|[0-9]+/change)/$",
-        ["'sha256-QE3U2xYF7B4J2ro1/9oxiKhaWCGW39gB7ocQ/xlD0bE='"],
+        {"script-src": ["'sha256-QE3U2xYF7B4J2ro1/9oxiKhaWCGW39gB7ocQ/xlD0bE='"]},
     ),
+    (r"/api/v1/docs/$", {"img-src": ["data:"]}),
 ]
 # Permissions-Policy (safeguard.middleware.PermissionsPolicyMiddleware): every powerful browser
 # feature Safeguard does not use is off, for its pages and anything they might frame. Security

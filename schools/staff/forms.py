@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import GovukCheckboxes, GovukFormMixin
 from safeguard.roles import SCHOOL_ROLE_CHOICES, RoleKey
 from schools.forms import NewPasswordForm
 
@@ -54,18 +54,11 @@ class _PersonFields(GovukFormMixin, forms.Form):
         self.fields["full_name"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
 
-class _Checkboxes(forms.CheckboxSelectMultiple):
-    """The error summary links to the first checkbox (GOV.UK), so the field's id is its id."""
-
-    def id_for_label(self, id_: str, index: str | None = None) -> str:
-        return f"{id_}_{index or 0}" if id_ else id_
-
-
 def _roles_field(label: str) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label,
         choices=SCHOOL_ROLE_CHOICES,
-        widget=_Checkboxes,
+        widget=GovukCheckboxes,
         help_text="Select all that apply",
         error_messages={
             "required": "Choose at least one role",
