@@ -43,7 +43,7 @@ def _role_options(form: Any) -> list[dict[str, Any]]:
     chosen = set(form["roles"].value() or [])
     return [
         {
-            "key": key,
+            "value": key,
             "label": ROLES[key].label,
             "hint": ROLE_HINTS.get(key, ""),
             "checked": key in chosen,

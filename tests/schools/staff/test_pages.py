@@ -51,7 +51,7 @@ def test_invite_page_shows_errors_beside_fields_and_keeps_what_was_typed(
     assert "There is a problem" in body
     assert 'href="#id_email"' in body
     assert 'href="#id_roles_0"' in body
-    assert 'id="roles-error"' in body
+    assert 'id="id_roles-error"' in body
     assert "Choose at least one role" in body
     assert 'value="Jo Bloggs"' in body
     assert 'value="not-an-email"' in body
