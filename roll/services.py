@@ -223,6 +223,38 @@ def pupil_update(
     return _save(locked)
 
 
+def leaving_destination_tidy(leaving_destination: str) -> str:
+    """Where a leaver went, as it is kept: spaces tidied."""
+    return " ".join((leaving_destination or "").split())
+
+
+def pupil_leave_problems(
+    *,
+    joined_on: datetime.date | None,
+    left_on: datetime.date | None,
+    leaving_destination: str,
+    today: datetime.date | None = None,
+) -> dict[str, str]:
+    """What is wrong with a leaving as given, as {field: plain-English message}: the roll's
+    rule for a leaving date (after `joined_on`, the pupil's date joined; None when the pupil is
+    not known, so only the rest is checked) and the need to say where the pupil went. No
+    queries."""
+    problems: dict[str, str] = {}
+    date_problem = rules.left_on_problem(
+        left_on, joined_on=joined_on or datetime.date.min, today=today or _today()
+    )
+    if date_problem:
+        problems["left_on"] = date_problem
+    destination = leaving_destination_tidy(leaving_destination)
+    if not destination:
+        problems["leaving_destination"] = "Enter where the pupil went: the new school, or another"
+    elif len(destination) > DESTINATION_LENGTH:
+        problems["leaving_destination"] = (
+            f"Where the pupil went must be {DESTINATION_LENGTH} characters or fewer"
+        )
+    return problems
+
+
 @transaction.atomic
 def pupil_leave(
     *,
@@ -237,21 +269,16 @@ def pupil_leave(
     _require_roll_keeper(actor, pupil.school_id)
     _lock_roll(pupil.school_id)
     locked = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
-    problems: dict[str, str] = {}
-    date_problem = rules.left_on_problem(left_on, joined_on=locked.joined_on, today=_today())
-    if date_problem:
-        problems["left_on"] = date_problem
-    destination = " ".join((leaving_destination or "").split())
-    if not destination:
-        problems["leaving_destination"] = "Enter where the pupil went: the new school, or another"
-    elif len(destination) > DESTINATION_LENGTH:
-        problems["leaving_destination"] = (
-            f"Where the pupil went must be {DESTINATION_LENGTH} characters or fewer"
-        )
+    problems = pupil_leave_problems(
+        joined_on=locked.joined_on, left_on=left_on, leaving_destination=leaving_destination
+    )
     if problems:
         raise ValidationError(problems)
     already_left = locked.left_on is not None
-    locked.left_on, locked.leaving_destination = left_on, destination
+    locked.left_on, locked.leaving_destination = (
+        left_on,
+        leaving_destination_tidy(leaving_destination),
+    )
     _save(locked)
     if not already_left:
         pupils_left_notify(school=locked.school, pupil_ids=[locked.pk], actor=actor)
