@@ -3,7 +3,8 @@
 A batch of pupils is upserted by UPN through the roll import's own plan and write path
 (`roll.imports.plan.build_plan`, `roll.imports.services.roll_plan_write`): every value read the
 same way, the same rules and matching, the same words for a problem. Leavers named by UPN are
-marked through `pupil_leave`, which tells the DSLs about a leaver with safeguarding records.
+marked through `pupils_leave` (`pupil_leave` for several at once: the leaver form's rules, and
+the DSLs told about a leaver with safeguarding records).
 Each batch is all or nothing: one problem anywhere and nothing is written. A dry run reports what
 would change and writes nothing. Only the school's own pupils are read (docs/adr/0023).
 """
@@ -25,10 +26,11 @@ from .imports.plan import build_plan
 from .imports.services import RollChangedError, roll_plan_write
 from .rules import upn_problem
 from .services import (
+    Leaving,
     can_keep_roll,
     leaving_destination_tidy,
-    pupil_leave,
     pupil_leave_problems,
+    pupils_leave,
 )
 
 # The most pupils (or leavers) one call may name: a large secondary's whole roll, with room.
@@ -164,7 +166,7 @@ def roll_leavers(
     *, actor: Any, school: School, leavers: list[dict[str, str]], dry_run: bool = False
 ) -> RollBatch:
     """Mark the school's pupils named by UPN as leaving or left (`leavers`: the text of `upn`,
-    `left_on` and `leaving_destination`), each through `pupil_leave`. A pupil already marked
+    `left_on` and `leaving_destination`), through `pupils_leave`. A pupil already marked
     with the same date and destination is unchanged, so the same batch twice writes nothing."""
     _require_roll_keeper(actor, school)
     _refuse_unknown(leavers, LEAVER_FIELDS)
@@ -178,7 +180,7 @@ def roll_leavers(
         places.setdefault(upn, []).append(index)
     problems: list[RowProblem] = []
     outcomes: list[PupilOutcome] = []
-    to_mark: list[tuple[Pupil, datetime.date, str]] = []
+    to_mark: list[Leaving] = []
     for index, (leaver, upn) in enumerate(zip(leavers, upns, strict=True)):
         pupil, problem = _leaver_pupil(upn, places, pupils, index)
         if problem:
@@ -206,12 +208,11 @@ def roll_leavers(
         outcome = _leaver_outcome(pupil, left_on, destination)
         outcomes.append(PupilOutcome(index, upn, outcome.outcome, pupil.pk, outcome.fields))
         if outcome.outcome != "unchanged":
-            to_mark.append((pupil, left_on, destination))
+            to_mark.append(Leaving(pupil=pupil, left_on=left_on, leaving_destination=destination))
     if problems:
         return RollBatch(outcomes=[], problems=problems)
-    if not dry_run:
-        for pupil, left_on, destination in to_mark:
-            pupil_leave(actor=actor, pupil=pupil, left_on=left_on, leaving_destination=destination)
+    if not dry_run and to_mark:
+        pupils_leave(actor=actor, school=school, leavings=to_mark)
     return RollBatch(outcomes=outcomes, problems=[], written=bool(to_mark) and not dry_run)
 
 

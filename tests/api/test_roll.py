@@ -516,6 +516,7 @@ def test_every_leaver_problem_is_reported_and_nothing_is_written(world: World, k
         ("leavers[4].left_on", "“9999-12-31” is not a plausible date: check the year"),
     ]
     assert roll_state() == before
+    second.refresh_from_db()
     assert second.left_on is None
 
 
@@ -644,6 +645,35 @@ def test_reading_the_roll_takes_the_same_queries_however_long_it_is(world: World
         PupilFactory(school=world.school, upn=upn(n))
     after = count()
     assert before == after == 7
+
+
+def test_a_batch_takes_the_same_queries_however_many_pupils_it_names(world: World) -> None:
+    api = roll_api(world)
+    post(api, pupils_url(world.school), {"pupils": [joiner(90)]})  # once first: cold caches
+
+    def count(url: str, body: dict[str, Any]) -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = post(api, url, body)
+        assert response.status_code == 200, response.content
+        assert response.json()["changed"] is True
+        return len(context.captured_queries)
+
+    few = count(pupils_url(world.school), {"pupils": [joiner(n) for n in range(1, 3)]})
+    many = count(pupils_url(world.school), {"pupils": [joiner(n) for n in range(3, 40)]})
+    assert few == many
+
+    today = timezone.localdate().isoformat()
+
+    def leavers(numbers: range) -> dict[str, Any]:
+        return {
+            "leavers": [
+                {"upn": upn(n), "left_on": today, "leaving_destination": "Oak"} for n in numbers
+            ]
+        }
+
+    assert count(leavers_url(world.school), leavers(range(1, 3))) == count(
+        leavers_url(world.school), leavers(range(3, 40))
+    )
 
 
 # --- Tenancy and scope -------------------------------------------------------------------------
