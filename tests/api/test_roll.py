@@ -1,6 +1,7 @@
 """The roll kept in step with the MIS through the API (scope `roll:write`, issue 17): pupils
-upserted by UPN with the roll import's own reading and rules, leavers through `pupil_leave`, the
-roll read back page by page; all or nothing, dry runs, the same batch twice, tenancy."""
+upserted by UPN with the roll import's own reading and rules, leavers through `pupils_leave` (the
+leaver form's service), the roll read back page by page; all or nothing, dry runs, the same batch
+twice, tenancy."""
 
 from __future__ import annotations
 
