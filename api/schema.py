@@ -74,8 +74,9 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                 codes.update(_WITH_BODY)
             responses = operation.setdefault("responses", {})
             for code, text in codes.items():
-                responses.setdefault(
-                    code,
-                    {"description": text, "content": {"application/problem+json": {"schema": ref}}},
-                )
+                responses.setdefault(code, {"description": text})
+            for code, response in responses.items():
+                # An operation's own refusals (a 409, its own words for a 400) are problems too.
+                if code >= "400" and "content" not in response:
+                    response["content"] = {"application/problem+json": {"schema": ref}}
     return result

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from chronology.models import ChronologyEntry, CpFile, PupilStatus, RiskAssessmentPupil
 from concerns.models import ConcernPupil, ConcernStatus, ContinuousAbsence, MissingEpisode
@@ -21,6 +22,7 @@ from referrals.models import Referral
 from safeguard.access import access_for, get_for_actor_or_404
 from safeguard.roles import Perm
 from schools.models import Pupil, School, search_key
+from schools.selectors import pupil_list_for
 from transfers.models import IncomingTransfer
 
 
@@ -33,6 +35,24 @@ def pupil_for_roll_keeper(*, actor: Any, pk: Any) -> Pupil:
     if not access_for(actor).has(Perm.MANAGE_PUPIL_ROLL, pupil.school_id):
         raise PermissionDenied
     return pupil
+
+
+def roll_list_for(
+    *,
+    actor: Any,
+    school: School,
+    on_roll: bool | None = None,
+    updated_since: datetime.datetime | None = None,
+) -> QuerySet[Pupil]:
+    """The school's roll as a system reconciling it sees it (the API's list): every pupil the
+    actor may see, on the roll or left (`on_roll`: only those, or only those who have left, as
+    the pupil list counts them), changed since `updated_since` when given."""
+    pupils = pupil_list_for(actor=actor, school=school, include_left=on_roll is not True)
+    if on_roll is False:
+        pupils = pupils.exclude(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
+    if updated_since is not None:
+        pupils = pupils.filter(updated_at__gte=updated_since)
+    return pupils
 
 
 @dataclass

@@ -8,7 +8,8 @@ The school administrator and the DSL keep the roll (`Perm.MANAGE_PUPIL_ROLL`).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -223,6 +224,47 @@ def pupil_update(
     return _save(locked)
 
 
+def leaving_destination_tidy(leaving_destination: str) -> str:
+    """Where a leaver went, as it is kept: spaces tidied."""
+    return " ".join((leaving_destination or "").split())
+
+
+def pupil_leave_problems(
+    *,
+    joined_on: datetime.date | None,
+    left_on: datetime.date | None,
+    leaving_destination: str,
+    today: datetime.date | None = None,
+) -> dict[str, str]:
+    """What is wrong with a leaving as given, as {field: plain-English message}: the roll's
+    rule for a leaving date (after `joined_on`, the pupil's date joined; None when the pupil is
+    not known, so only the rest is checked) and the need to say where the pupil went. No
+    queries."""
+    problems: dict[str, str] = {}
+    date_problem = rules.left_on_problem(
+        left_on, joined_on=joined_on or datetime.date.min, today=today or _today()
+    )
+    if date_problem:
+        problems["left_on"] = date_problem
+    destination = leaving_destination_tidy(leaving_destination)
+    if not destination:
+        problems["leaving_destination"] = "Enter where the pupil went: the new school, or another"
+    elif len(destination) > DESTINATION_LENGTH:
+        problems["leaving_destination"] = (
+            f"Where the pupil went must be {DESTINATION_LENGTH} characters or fewer"
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A pupil leaving, or who has left: when, and where they went."""
+
+    pupil: Pupil
+    left_on: datetime.date | None
+    leaving_destination: str
+
+
 @transaction.atomic
 def pupil_leave(
     *,
@@ -235,27 +277,52 @@ def pupil_leave(
     when the pupil has safeguarding records the DSL and deputies are told to transfer the CP
     file by its KCSIE deadline (`pupils_left_notify`)."""
     _require_roll_keeper(actor, pupil.school_id)
-    _lock_roll(pupil.school_id)
-    locked = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
-    problems: dict[str, str] = {}
-    date_problem = rules.left_on_problem(left_on, joined_on=locked.joined_on, today=_today())
-    if date_problem:
-        problems["left_on"] = date_problem
-    destination = " ".join((leaving_destination or "").split())
-    if not destination:
-        problems["leaving_destination"] = "Enter where the pupil went: the new school, or another"
-    elif len(destination) > DESTINATION_LENGTH:
-        problems["leaving_destination"] = (
-            f"Where the pupil went must be {DESTINATION_LENGTH} characters or fewer"
+    leaving = Leaving(pupil=pupil, left_on=left_on, leaving_destination=leaving_destination)
+    return pupils_leave(actor=actor, school=pupil.school, leavings=[leaving])[0]
+
+
+@transaction.atomic
+def pupils_leave(*, actor: Any, school: School, leavings: Sequence[Leaving]) -> list[Pupil]:
+    """`pupil_leave` for several pupils of the school at once (the API's leavers), all or
+    nothing: a pupil with a problem refuses the lot, with that pupil's problems. The DSL and
+    deputies are told, in one go, about those newly leaving who have safeguarding records."""
+    _require_roll_keeper(actor, school)
+    _lock_roll(school)
+    locked = (
+        Pupil.objects.select_for_update(of=("self",))
+        .select_related("school")
+        .filter(school=school)
+        .in_bulk([leaving.pupil.pk for leaving in leavings])
+    )
+    now = timezone.now()
+    newly_left: list[Any] = []
+    left: list[Pupil] = []
+    for leaving in leavings:
+        pupil = locked.get(leaving.pupil.pk)
+        if pupil is None:  # not a pupil of this school
+            raise PermissionDenied("Only the school administrator and the DSL keep the pupil roll.")
+        problems = pupil_leave_problems(
+            joined_on=pupil.joined_on,
+            left_on=leaving.left_on,
+            leaving_destination=leaving.leaving_destination,
         )
-    if problems:
-        raise ValidationError(problems)
-    already_left = locked.left_on is not None
-    locked.left_on, locked.leaving_destination = left_on, destination
-    _save(locked)
-    if not already_left:
-        pupils_left_notify(school=locked.school, pupil_ids=[locked.pk], actor=actor)
-    return locked
+        if problems:
+            raise ValidationError(problems)
+        if pupil.left_on is None:
+            newly_left.append(pupil.pk)
+        pupil.left_on = leaving.left_on
+        pupil.leaving_destination = leaving_destination_tidy(leaving.leaving_destination)
+        pupil.updated_at = now  # bulk_update skips auto_now
+        # Leaving changes neither the UPN nor the school, and the date's rule is the database's
+        # constraint too: the checks that each cost a query are left to the database.
+        pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
+        left.append(pupil)
+    Pupil.objects.bulk_update(
+        left, ["left_on", "leaving_destination", "updated_at"], batch_size=500
+    )
+    if newly_left:
+        pupils_left_notify(school=school, pupil_ids=newly_left, actor=actor)
+    return left
 
 
 @transaction.atomic

@@ -34,6 +34,8 @@ SHOWN = 500
 # A name read from a row is shown beside its problems up to this length (a hostile cell may be
 # 1 MB).
 LONGEST_NAME = 100
+# A UPN given more than once: how many of the other rows with it a problem names.
+OTHER_ROWS_NAMED = 5
 
 
 def roll_fingerprint(school: School) -> str:
@@ -75,10 +77,23 @@ def _as_read(raw: dict[str, Any], *keys: str) -> str:
 
 class _PlanBuilder:
     """The rows read one by one against the school's roll: the joiners, changes and pupils left
-    unchanged, and the problems (each naming the pupil of the row, as the file names them)."""
+    unchanged, and the problems (each naming the pupil of the row, as the file names them).
 
-    def __init__(self, *, school: School, rows: list[dict[str, Any]], today: datetime.date) -> None:
+    `in_request`: the rows are the pupils of an API request, not a file's: the problems call it
+    "the request" and name the other pupils as its fields are named (`pupils[3]`)."""
+
+    def __init__(
+        self,
+        *,
+        school: School,
+        rows: list[dict[str, Any]],
+        today: datetime.date,
+        in_request: bool = False,
+    ) -> None:
         self.today = today
+        self.whole = "the request" if in_request else "the file"
+        self.this = "This pupil" if in_request else "This row"
+        self.where_by_row = {row["row"]: row["where"] for row in rows} if in_request else {}
         self.pupils = list(Pupil.objects.filter(school=school))
         self.by_upn = {p.upn: p for p in self.pupils if p.upn}
         self.by_admission: dict[str, list[Pupil]] = defaultdict(list)
@@ -140,9 +155,20 @@ class _PlanBuilder:
         """A UPN given on another row too, and a date of birth out of the row's year group."""
         upn = values.get("upn") or ""
         if upn and len(self.upn_rows[upn]) > 1:
-            others = [str(n) for n in self.upn_rows[upn] if n != row["row"]]
+            numbers = [n for n in self.upn_rows[upn] if n != row["row"]]
+            # The first few only: a file of one UPN a thousand times is a thousand problems,
+            # not a million row numbers.
+            shown = numbers[:OTHER_ROWS_NAMED]
+            others = (
+                ", ".join(self.where_by_row[n] for n in shown)
+                if self.where_by_row
+                else f"{_rows_word(row)} {', '.join(str(n) for n in shown)}"
+            )
+            more = len(numbers) - len(shown)
             self.problem(
-                row, "upn", f"The UPN {upn} is also in {_rows_word(row)} {', '.join(others)}"
+                row,
+                "upn",
+                f"The UPN {upn} is also in {others}" + (f" and {more} more" if more else ""),
             )
         if "date_of_birth" in values and values["date_of_birth"]:
             dob = datetime.date.fromisoformat(values["date_of_birth"])
@@ -160,7 +186,7 @@ class _PlanBuilder:
             self.problem(
                 row,
                 "upn",
-                f"This row matches {pupil.legal_first_name} {pupil.legal_last_name} (by {how}), "
+                f"{self.this} matches {pupil.legal_first_name} {pupil.legal_last_name} (by {how}), "
                 f"who is on the roll with the UPN {pupil.upn}, not {upn}: correct the UPN in the "
                 "MIS or on the roll",
             )
@@ -189,9 +215,9 @@ class _PlanBuilder:
             self.problem(
                 row,
                 None,
-                f"This row and {self.matched[pupil.pk]['where']} are both "
-                f"{pupil.legal_first_name} {pupil.legal_last_name}: a pupil can be in the file "
-                "only once",
+                f"{self.this} and {self.matched[pupil.pk]['where']} are both "
+                f"{pupil.legal_first_name} {pupil.legal_last_name}: a pupil can be in "
+                f"{self.whole} only once",
             )
         else:
             return False
@@ -212,22 +238,24 @@ class _PlanBuilder:
             self.problem(
                 row,
                 None,
-                f"This row and {earlier[0]} are the same pupil (the same legal name and date "
-                "of birth): a pupil can be in the file only once",
+                f"{self.this} and {earlier[0]} are the same pupil (the same legal name and "
+                f"date of birth): a pupil can be in {self.whole} only once",
             )
         self.joiner_names.setdefault(same, (row["where"], upn))
         missing = [key for key in REQUIRED if not values.get(key)]
         for absent in missing:
             if absent not in row["values"]:  # blank cells were reported by clean_values
                 self.problem(
-                    row, absent, f"The file does not give the {FIELDS[absent].label.lower()}"
+                    row,
+                    absent,
+                    f"{self.whole.capitalize()} does not give the {FIELDS[absent].label.lower()}",
                 )
         if values.get("left_on"):
             self.problem(
                 row,
                 "left_on",
-                "This pupil is not on the roll and the file gives a leaving date: leave "
-                "pupils who have left out of the file",
+                f"This pupil is not on the roll and {self.whole} gives a leaving date: leave "
+                f"pupils who have left out of {self.whole}",
             )
         if values.get("joined_on"):
             _dates_problems(
@@ -319,10 +347,12 @@ def build_plan(
     whole_roll: bool,
     file_date: datetime.date,
     today: datetime.date,
+    in_request: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The plan for `rows` ({"row", "where", "values": raw text by field, "extra"}) against the
-    school's roll, and the problems ({"row", "where", "field", "message"}) that stop it."""
-    builder = _PlanBuilder(school=school, rows=rows, today=today)
+    school's roll, and the problems ({"row", "where", "field", "message"}) that stop it.
+    `in_request`: the rows are an API request's pupils (its problems say so)."""
+    builder = _PlanBuilder(school=school, rows=rows, today=today, in_request=in_request)
     # Hashed from the very pupils the plan is built on: hashing a second read would let an edit
     # made between the two reads pass the apply's check with a plan that never saw it.
     fingerprint = _fingerprint_of(builder.pupils)

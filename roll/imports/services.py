@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -287,6 +289,60 @@ def roll_import_apply(
             "The roll has changed since this preview was made: upload the file again to see "
             "what it would do now. Nothing was changed"
         )
+    try:
+        written = roll_plan_write(
+            actor=actor,
+            school=school,
+            plan=plan,
+            with_joiners=lambda joiners: _joiners_contacts(
+                actor, roll_import, joiners, plan["joiners"]
+            ),
+        )
+    except RollChangedError:
+        raise ValidationError(
+            "The roll has changed while this import was being applied: upload the file again "
+            "to see what it would do now. Nothing was changed"
+        ) from None
+
+    roll_import.status = RollImport.Status.APPLIED
+    roll_import.applied_by = actor
+    roll_import.applied_at = written.at
+    roll_import.rows = []
+    roll_import.save()
+    if written.left_ids:
+        # The DSLs are told about leavers with safeguarding records (their CP file must follow).
+        pupils_left_notify(school=school, pupil_ids=written.left_ids, actor=actor)
+    return roll_import
+
+
+class RollChangedError(Exception):
+    """The database refused a plan's writes: a pupil was written meanwhile by a route that does
+    not take the roll lock (a transfer accepted, say). Nothing of the plan was written."""
+
+
+@dataclass
+class WrittenPlan:
+    """What `roll_plan_write` wrote: the joiners (in the plan's order), the pupils newly marked
+    as left, and when."""
+
+    joiners: list[Pupil]
+    left_ids: list[Any]
+    at: datetime.datetime
+
+
+def roll_plan_write(
+    *,
+    actor: Any,
+    school: School,
+    plan: dict[str, Any],
+    with_joiners: Callable[[list[Pupil]], None] | None = None,
+) -> WrittenPlan:
+    """Write a plan (`plan.build_plan`'s) to the roll: the one write path of a file's import and
+    of the API's upsert. The caller holds the school's roll lock, is in a transaction, and has
+    checked that the plan was built on the roll as it is and has no problems; it tells the DSLs
+    about `left_ids` afterwards (`pupils_left_notify`). Raises RollChangedError, writing
+    nothing, when the database refuses."""
+    _require_roll_keeper(actor, school)
     now = timezone.now()
     left_ids: list[Any] = []
     joined_on = datetime.date.fromisoformat(plan["joined_on"])
@@ -297,33 +353,20 @@ def roll_import_apply(
             values["joined_on"] = joined_on
         pupil = Pupil(school=school, **values)
         pupil.clean()  # the UPN upper-cased, the search text built
-        # Uniqueness and constraints were checked in the preview against this same roll (the
-        # fingerprint proves it unchanged), and the school is the locked row above: checking them
-        # again costs a query per pupil. The database constraints still stand behind it.
+        # Uniqueness and constraints were checked by the plan against this same roll (under the
+        # lock the caller holds), and the school is the locked row: checking them again costs a
+        # query per pupil. The database constraints still stand behind it.
         pupil.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
         joiners.append(pupil)
     try:
         # A savepoint: after the database refuses, a caller's transaction stays usable.
         with transaction.atomic():
             _write(joiners, plan, school=school, now=now, left_ids=left_ids)
-            _joiners_contacts(actor, roll_import, joiners, plan["joiners"])
+            if with_joiners is not None:
+                with_joiners(joiners)
     except IntegrityError:
-        # A pupil written meanwhile by another route (a transfer accepted, say) that the
-        # fingerprint could not see yet: nothing of this import is written.
-        raise ValidationError(
-            "The roll has changed while this import was being applied: upload the file again "
-            "to see what it would do now. Nothing was changed"
-        ) from None
-
-    roll_import.status = RollImport.Status.APPLIED
-    roll_import.applied_by = actor
-    roll_import.applied_at = now
-    roll_import.rows = []
-    roll_import.save()
-    if left_ids:
-        # The DSLs are told about leavers with safeguarding records (their CP file must follow).
-        pupils_left_notify(school=school, pupil_ids=left_ids, actor=actor)
-    return roll_import
+        raise RollChangedError from None
+    return WrittenPlan(joiners=joiners, left_ids=left_ids, at=now)
 
 
 def _write(

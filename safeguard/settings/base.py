@@ -63,6 +63,7 @@ MIDDLEWARE = [
     # First, so every response carries the two policies: the 413 below, static files, errors.
     "safeguard.middleware.ContentSecurityPolicyMiddleware",
     "safeguard.middleware.PermissionsPolicyMiddleware",
+    "api.middleware.ApiBodyLimitMiddleware",
     "safeguard.middleware.RequestSizeLimitMiddleware",
     "safeguard.middleware.JsonBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -89,6 +90,12 @@ ROOT_URLCONF = "safeguard.urls"
 # The largest request body accepted: the largest upload (10 MB: an attachment, a roll file) with
 # room for the rest of its form. A larger one is refused before anything reads it.
 MAX_REQUEST_BYTES = 12 * 1024 * 1024
+# The API's largest body (it takes no files): a batch of 5,000 pupils is about 2 MB of JSON, up to
+# 6 MB pretty-printed with long names. A larger one is refused with a 413 problem before it is
+# read (api.middleware). Django's limit on a body read into memory (2.5 MB by default) is raised
+# to match; every body stays within MAX_REQUEST_BYTES.
+API_LARGEST_BODY = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_LARGEST_BODY
 WSGI_APPLICATION = "safeguard.wsgi.application"
 
 TEMPLATES = [
