@@ -141,6 +141,16 @@ def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
     )
 
 
+def concern_for_alert(*, actor: Any, school: School, alert_id: str) -> Concern | None:
+    """The concern a system's alert raised in the school, if it has (the system's own: its
+    account is the author); None for an alert it has not sent before."""
+    if not alert_id:
+        return None
+    return Concern.objects.filter(
+        author_id=actor.pk, school=school, source_alert_id=alert_id
+    ).first()
+
+
 def inbox_for(
     *,
     actor: Any,
