@@ -60,7 +60,9 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = key if not prefix else f"{prefix}.{key}"
-            if key == "non_field_errors":
+            if isinstance(key, int):  # a list's item (DRF keys a list's errors by index)
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
                 name = prefix
             found += _field_errors(value, name)
     elif isinstance(detail, list):
