@@ -32,7 +32,7 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     system = concern.is_system_alert
     problems: dict[str, str] = {}
-    involvements = list(concern.involvements.prefetch_related("categories"))
+    involvements = list(concern.involvements.select_related("pupil").prefetch_related("categories"))
     if not involvements:
         problems["pupils"] = "Add the pupil or pupils this concern is about"
     else:
