@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
@@ -182,7 +183,9 @@ def inbox_for(
         .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
         .order_by(
             Case(When(opened_at__isnull=True, then=Value(0)), default=Value(1)),
-            F("immediate_danger").desc(nulls_last=True),
+            # Unanswered (a system's alert: a person's judgement it cannot make) sorts with "no",
+            # by time, not below every person's concern.
+            Coalesce("immediate_danger", Value(False)).desc(),
             "-written_at",
         )
     )

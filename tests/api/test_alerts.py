@@ -19,11 +19,15 @@ from chronology.ledger.verification import verify_chain
 from chronology.models import ChronologyEntry
 from concerns import services as concern_services
 from concerns.models import Category, Concern
+from concerns.selectors import inbox_for
 from concerns.services import alerts as alert_service
 from reminders.services import reviews_run
 from safeguard.models import Notification
 from schools.models import Pupil, User
-from tests.concerns.conftest import categories  # noqa: F401  (the trust's category list)
+from tests.concerns.conftest import (
+    categories,  # noqa: F401  (the trust's category list)
+    draft,
+)
 from tests.support.api import bearer, problem_of, register_client
 from tests.support.factories import PupilFactory
 from tests.support.world import World, add_sibling
@@ -484,3 +488,22 @@ def test_destruction_blanks_the_link_keeps_the_system_and_the_alert_id(
     again = _post(secret, world.school.pk, _alert())
     assert again.status_code == 200
     assert again.json() == {**first.json(), "duplicate": True}
+
+
+def test_an_alert_is_triaged_in_its_turn_not_below_every_persons_concern(
+    world: World,
+    smoothwall: tuple[ApiClient, str],
+    categories: dict[str, Category],  # noqa: F811
+) -> None:
+    _, secret = smoothwall
+    staff = world.users["staff"]
+    older = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories)
+    )
+    assert _post(secret, world.school.pk, _alert()).status_code == 201
+    danger = concern_services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil], categories, danger=True)
+    )
+    alert = Concern.objects.get(source_alert_id="SWM-7f3c2a91")
+    order = list(inbox_for(actor=world.users["dsl"], school=world.school))
+    assert order == [danger, alert, older]  # immediate danger first, then the newest
