@@ -59,11 +59,10 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            if isinstance(key, int):  # DRF keys a list's errors by the item's place
+            name = key if not prefix else f"{prefix}.{key}"
+            if isinstance(key, int):  # a list's item (DRF keys a list's errors by index)
                 name = f"{prefix}[{key}]"
-            else:
-                name = key if not prefix else f"{prefix}.{key}"
-            if key == "non_field_errors":
+            elif key == "non_field_errors":
                 name = prefix
             found += _field_errors(value, name)
     elif isinstance(detail, list):

@@ -32,10 +32,12 @@ SCOPE_HINTS: dict[ApiScope, str] = {
 
 # The permissions each scope grants on the client's school (or trust). Reading the school's
 # categories and agencies needs no scope of its own: any client of the school may, as any member
-# of staff may (they name what an alert is about).
+# of staff may (they name what an alert is about). Raising an alert is logging a concern as a
+# member of staff does, who finds the pupils on the roll (VIEW_PUPILS: the pages' selector and
+# `concern_pupil_add` check it); the account still signs in to no page and reads nothing back.
 SCOPE_PERMS: dict[ApiScope, frozenset[Perm]] = {
     ApiScope.ROLL_WRITE: frozenset({Perm.MANAGE_PUPIL_ROLL, Perm.VIEW_PUPILS}),
-    ApiScope.ALERTS_WRITE: frozenset({Perm.LOG_CONCERN}),
+    ApiScope.ALERTS_WRITE: frozenset({Perm.LOG_CONCERN, Perm.VIEW_PUPILS}),
     ApiScope.FIGURES_READ: frozenset({Perm.VIEW_SCHOOL_AGGREGATES}),
 }
 # A trust-wide client reading figures also reads the trust's own (the trust dashboard's).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .views.alerts import AlertIntake
 from .views.roll import RollLeavers, RollPupils
 from .views.schools import AgencyList, CategoryList, SchoolList
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("schools/<int:school_id>/agencies/", AgencyList.as_view(), name="agencies"),
     path("schools/<int:school_id>/pupils/", RollPupils.as_view(), name="roll-pupils"),
     path("schools/<int:school_id>/leavers/", RollLeavers.as_view(), name="roll-leavers"),
+    path("schools/<int:school_id>/alerts/", AlertIntake.as_view(), name="alerts"),
 ]

@@ -33,6 +33,10 @@ COLUMNS = {
         "written_at",
         "content_hash",
         "created_at",
+        # Which system raised it and which of its alerts (not signed: the words are).
+        "source_name",
+        "source_alert_id",
+        "source_link",
     ],
     # What the "Reported missing" chronology entry signed: fixed from the moment it is written.
     "missing_start": [

@@ -29,6 +29,9 @@ NARRATIVE: dict[type[Model], tuple[str, ...]] = {
         "professional_opinion",
         "actions_taken",
         "other_information",
+        # The way back to what the system captured about the child (its screenshots, messages
+        # and searches), and a URL may carry words of its own (a search in its query string).
+        "source_link",
     ),
     ConcernPupil: (
         "involvement_other",
@@ -72,6 +75,15 @@ KEPT: dict[type[Model], dict[str, str]] = {
         "reporter_job_title": STAFF,
         "content_hash": HASH,
         "draft_editor": "which editor wrote the draft (a setting), not words",
+        "source_name": (
+            "the system that raised it (a product's name, as its client was registered): who "
+            "logged the concern, as the reporter's name is"
+        ),
+        "source_alert_id": (
+            "the alert's id in the system that raised it (that system's reference, as a police "
+            "incident number is; letters, digits and . _ : - only, so it holds no words), and it "
+            "keeps a destroyed concern from being raised again by the same alert sent later"
+        ),
     },
     ConcernPupil: {
         "involvement": CHOICE,

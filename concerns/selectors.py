@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
@@ -141,6 +142,16 @@ def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
     )
 
 
+def concern_for_alert(*, actor: Any, school: School, alert_id: str) -> Concern | None:
+    """The concern a system's alert raised in the school, if it has (the system's own: its
+    account is the author); None for an alert it has not sent before."""
+    if not alert_id:
+        return None
+    return Concern.objects.filter(
+        author_id=actor.pk, school=school, source_alert_id=alert_id
+    ).first()
+
+
 def inbox_for(
     *,
     actor: Any,
@@ -172,7 +183,9 @@ def inbox_for(
         .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
         .order_by(
             Case(When(opened_at__isnull=True, then=Value(0)), default=Value(1)),
-            F("immediate_danger").desc(nulls_last=True),
+            # Unanswered (a system's alert: a person's judgement it cannot make) sorts with "no",
+            # by time, not below every person's concern.
+            Coalesce("immediate_danger", Value(False)).desc(),
             "-written_at",
         )
     )

@@ -120,6 +120,13 @@ class Concern(TenantModel):
     # The page (a random token per opened draft page) that saved the draft last: saves from the
     # same page never conflict with each other, only with another tab or device.
     draft_editor = models.CharField(max_length=32, blank=True)
+    # A concern raised by a system (web filtering or monitoring) through the API, not by a
+    # person: the system's name as registered (its account is the author), the alert's own id in
+    # that system, one concern per alert (`concern_alert_once`), and a link back to the alert.
+    # Blank for every concern a person logs.
+    source_name = models.CharField("raised by the system", max_length=100, blank=True)
+    source_alert_id = models.CharField("the alert's id in that system", max_length=100, blank=True)
+    source_link = models.URLField("the alert in that system", max_length=500, blank=True)
 
     class Meta:
         ordering = ["-written_at", "-created_at"]
@@ -133,6 +140,13 @@ class Concern(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(status="draft") | ~models.Q(content_hash=""),
                 name="concern_submitted_is_signed",
+            ),
+            # A system sending the same alert again (a retry, two calls at once) finds the
+            # concern its first call raised: the client's account is the author, one per client.
+            models.UniqueConstraint(
+                fields=["school", "author", "source_alert_id"],
+                condition=~models.Q(source_alert_id=""),
+                name="concern_alert_once",
             ),
         ]
         indexes = [
@@ -162,6 +176,11 @@ class Concern(TenantModel):
     @property
     def is_draft(self) -> bool:
         return self.status == ConcernStatus.DRAFT
+
+    @property
+    def is_system_alert(self) -> bool:
+        """Raised by a system through the API (its author is the system's account)."""
+        return bool(self.source_alert_id)
 
 
 class ConcernPupil(TenantModel):

@@ -6,6 +6,7 @@ One module for each thing done, all re-exported here (`from concerns.services im
 - `drafts`: the reporter's draft: starting, autosaving, its pupils and how involved, discarding.
 - `body_map`, `attachments`: what a draft records beside its words.
 - `submission`: what stops a draft, then signing it and telling the DSLs.
+- `alerts`: a concern raised by a system's alert (through the API), once per alert.
 - `addenda`: a later fact on a submitted concern, signed.
 - `triage`: the DSL's record (Part 2), from opening the concern to signing it, then closing it.
 - `actions`: follow-up actions, given and done.
@@ -18,6 +19,7 @@ package imports it.
 
 from .actions import action_assign, action_complete
 from .addenda import addendum_add
+from .alerts import Alert, AlertOutcome, AlertPupil, concern_raise_from_alert
 from .attachments import MAX_ATTACHMENTS, attachment_add, attachment_remove
 from .body_map import body_mark_add, body_mark_remove
 from .categories import categories_for, category_seed_defaults
@@ -47,6 +49,9 @@ __all__ = [
     "DRAFT_TEXT_FIELDS",
     "MAX_ATTACHMENTS",
     "MAX_PUPILS",
+    "Alert",
+    "AlertOutcome",
+    "AlertPupil",
     "RESTRICTED_PERM",
     "ConflictError",
     "DraftConflictError",
@@ -68,6 +73,7 @@ __all__ = [
     "concern_problems",
     "concern_pupil_add",
     "concern_pupil_remove",
+    "concern_raise_from_alert",
     "concern_restrict",
     "concern_start",
     "concern_submit",

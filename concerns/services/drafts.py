@@ -38,7 +38,10 @@ def concern_start(*, actor: User, school: School, pupil: Pupil | None = None) ->
     if not access_for(actor).has(Perm.LOG_CONCERN, school):
         raise PermissionDenied("You cannot log concerns in this school.")
     concern = Concern(school=school, author=actor)
-    concern.full_clean()
+    # Its fields checked; not its uniqueness and constraints, which a new draft (a random id, no
+    # reference, hash or alert id) cannot break: Django would ask the database ten times to see
+    # so, and the database holds them anyway.
+    concern.full_clean(validate_unique=False, validate_constraints=False)
     concern.save()
     if pupil is not None:
         concern_pupil_add(actor=actor, concern=concern, pupil=pupil)

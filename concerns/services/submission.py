@@ -24,10 +24,15 @@ from ._shared import _chronicle, _require_author_draft
 
 
 def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) -> dict[str, str]:
-    """What stops a draft being submitted, as {field: plain-English message}."""
+    """What stops a draft being submitted, as {field: plain-English message}.
+
+    A concern a system raises (`is_system_alert`) needs no category (a filtering or monitoring
+    system's own categories need not fit the trust's list) and leaves "child in immediate danger"
+    unanswered: that is a person's judgement, which no such system makes."""
     now = now or timezone.now()
+    system = concern.is_system_alert
     problems: dict[str, str] = {}
-    involvements = list(concern.involvements.prefetch_related("categories"))
+    involvements = list(concern.involvements.select_related("pupil").prefetch_related("categories"))
     if not involvements:
         problems["pupils"] = "Add the pupil or pupils this concern is about"
     else:
@@ -46,7 +51,7 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
             problems[f"involvement-{involvement.pk}"] = f"Choose how {name} was involved"
         elif involvement.involvement == Involvement.OTHER and not involvement.involvement_other:
             problems[f"involvement-{involvement.pk}"] = f"Describe how {name} was involved"
-        if not involvement.categories.all():
+        if not involvement.categories.all() and not system:
             problems[f"categories-{involvement.pk}"] = f"Choose at least one category for {name}"
     if concern.incident_at is None:
         problems["incident_at"] = "Enter the date and time of the incident"
@@ -56,7 +61,7 @@ def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) 
         problems["reason_for_recording"] = "Enter the reason for recording the incident"
     if not concern.account.strip():
         problems["account"] = "Record what happened: who, what, where, when and any witnesses"
-    if concern.immediate_danger is None:
+    if concern.immediate_danger is None and not system:
         problems["immediate_danger"] = "Select yes if a child is in immediate danger"
     return problems
 
@@ -102,7 +107,7 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
         source=concern,
         source_hash=concern.content_hash,
         occurred_at=concern.incident_at or now,
-        summary=f"Concern {concern.reference} logged by {concern.reporter_name}",
+        summary=_chronology_summary(concern),
         actor=actor,
     )
     link = reverse("concern-detail", kwargs={"pk": concern.pk})
@@ -120,7 +125,14 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
             school=concern.school,
             recipients=safeguarding_leads(concern.school),
             kind="concern_submitted",
-            title=f"New concern {concern.reference} to triage",
+            title=f"New concern {concern.reference} to triage"
+            + (f": an alert from {concern.source_name}" if concern.is_system_alert else ""),
             link=link,
         )
     return concern
+
+
+def _chronology_summary(concern: Concern) -> str:
+    if concern.is_system_alert:
+        return f"Concern {concern.reference} raised by an alert from {concern.source_name} (system)"
+    return f"Concern {concern.reference} logged by {concern.reporter_name}"

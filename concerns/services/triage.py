@@ -43,20 +43,30 @@ def concern_open(*, actor: User, concern: Concern) -> DslRecord:
     now = timezone.now()
     concern.opened_at, concern.opened_by = now, actor
     concern.save(update_fields=["opened_at", "opened_by", "updated_at"])
-    written = timezone.localtime(concern.written_at)
-    reporter = concern.reporter_name
-    if concern.reporter_job_title:
-        reporter += f", {concern.reporter_job_title}"
     record = DslRecord(
         school_id=concern.school_id,
         concern=concern,
         received_at=now,
-        received_from=f"{reporter} (logged in Safeguard at {written:%H:%M on %d/%m/%Y})",
+        received_from=_received_from(concern),
         last_saved_by=actor,
     )
     record.full_clean()
     record.save()
     return record
+
+
+def _received_from(concern: Concern) -> str:
+    """Part 2's "received from": the reporter, or the system whose alert raised it."""
+    written = timezone.localtime(concern.written_at)
+    if concern.is_system_alert:
+        return (
+            f"{concern.source_name} (system alert {concern.source_alert_id}, received through "
+            f"the API at {written:%H:%M on %d/%m/%Y})"
+        )
+    reporter = concern.reporter_name
+    if concern.reporter_job_title:
+        reporter += f", {concern.reporter_job_title}"
+    return f"{reporter} (logged in Safeguard at {written:%H:%M on %d/%m/%Y})"
 
 
 @transaction.atomic

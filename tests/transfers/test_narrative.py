@@ -37,6 +37,7 @@ BLANKED_BEFORE: dict[str, tuple[str, ...]] = {
         "professional_opinion",
         "actions_taken",
         "other_information",
+        "source_link",  # issue 17: the link back to a system's alert, declared since
     ),
     "concerns_concernpupil": (
         "involvement_other",
