@@ -116,3 +116,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         status=500,
         content_type="application/problem+json",
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler404: a path under /api/ that names no operation (or a school id that is
+    not a number) answers as a problem too, the same as a school that does not exist."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        problem(status.HTTP_404_NOT_FOUND, "No such school for this client."),
+        status=404,
+        content_type="application/problem+json",
+    )

@@ -49,5 +49,7 @@ urlpatterns = [
     path("platform-admin/", admin.site.urls),
 ]
 
-# A server error on an API route answers as a problem, elsewhere as the page (docs/adr/0035).
+# A server error, or a path that is nothing, on an API route answers as a problem, elsewhere as
+# the page (docs/adr/0035).
+handler404 = "api.problems.page_not_found"
 handler500 = "api.problems.server_error"

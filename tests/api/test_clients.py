@@ -160,3 +160,14 @@ def test_calls_beyond_the_clients_allowance_are_throttled(world: World, settings
     assert [api.get(SCHOOLS).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert problem_of(api.get(SCHOOLS))["type"].endswith("throttled")
     assert bearer(other_secret).get(SCHOOLS).status_code == 200  # per client, not per address
+
+
+def test_a_path_that_is_no_operation_answers_as_a_problem_like_a_missing_school(
+    world: World,
+) -> None:
+    _, secret = register_client(world.users["dsl"], school=world.school)
+    api = bearer(secret)
+    nothing = api.get("/api/v1/schools/not-a-number/categories/")
+    missing = api.get("/api/v1/schools/999999999/categories/")
+    assert nothing.status_code == missing.status_code == 404
+    assert problem_of(nothing) == problem_of(missing)
