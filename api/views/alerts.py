@@ -80,7 +80,7 @@ class AlertSerializer(serializers.Serializer):
         help_text="When it happened (ISO 8601, with its offset; without one, UK time).",
         error_messages={
             **_REQUIRED,
-            "invalid": "Give the date and time as ISO 8601, like 2027-01-14T10:42:00Z",
+            "invalid": "Give the date and time as ISO 8601, like 2026-11-30T10:42:00Z",
         },
     )
     category_id = serializers.IntegerField(
@@ -130,7 +130,7 @@ class AlertReceivedSerializer(serializers.Serializer):
 SMOOTHWALL_ALERT = {
     "alert_id": "SWM-7f3c2a91",
     "pupils": [{"upn": "A123456789012"}],
-    "occurred_at": "2027-01-14T10:42:00Z",
+    "occurred_at": "2026-11-30T10:42:00Z",
     "category_id": 13,
     "severity": "Level 4: high risk",
     "summary": (
