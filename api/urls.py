@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .views.figures import SchoolFiguresView, TrustFiguresView
 from .views.schools import AgencyList, CategoryList, SchoolList
 
 app_name = "api"
@@ -15,4 +16,6 @@ urlpatterns = [
     path("schools/", SchoolList.as_view(), name="schools"),
     path("schools/<int:school_id>/categories/", CategoryList.as_view(), name="categories"),
     path("schools/<int:school_id>/agencies/", AgencyList.as_view(), name="agencies"),
+    path("schools/<int:school_id>/figures/", SchoolFiguresView.as_view(), name="school-figures"),
+    path("trusts/<int:trust_id>/figures/", TrustFiguresView.as_view(), name="trust-figures"),
 ]

@@ -33,6 +33,7 @@ class SchoolSerializer(serializers.Serializer):
     name = serializers.CharField()
     urn = serializers.CharField(help_text="The school's unique reference number (DfE).")
     trust = serializers.CharField(source="trust.name")
+    trust_id = serializers.IntegerField(help_text="The trust's id (a trust's figures are by it).")
 
 
 class SchoolList(ClientApiView):
@@ -44,7 +45,15 @@ class SchoolList(ClientApiView):
         examples=[
             OpenApiExample(
                 "A school's client",
-                value=[{"id": 3, "name": "Riverside Primary", "urn": "100001", "trust": "Demo"}],
+                value=[
+                    {
+                        "id": 3,
+                        "name": "Riverside Primary",
+                        "urn": "100001",
+                        "trust": "Demo",
+                        "trust_id": 1,
+                    }
+                ],
                 response_only=True,
             )
         ],

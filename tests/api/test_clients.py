@@ -37,6 +37,7 @@ def test_a_dsl_registers_a_client_whose_secret_is_kept_only_as_a_hash(world: Wor
             "name": world.school.name,
             "urn": world.school.urn,
             "trust": world.school.trust.name,
+            "trust_id": world.school.trust_id,
         }
     ]
 
