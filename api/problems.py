@@ -104,6 +104,18 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return Response(body, status=code, headers=headers, content_type="application/problem+json")
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler404: on an API route a problem (an address that names no operation, such
+    as a school id that is not a number), elsewhere the page."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        problem(status.HTTP_404_NOT_FOUND, "No such operation or record."),
+        status=404,
+        content_type="application/problem+json",
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's handler500: on an API route a problem in the same form, elsewhere the page
     (never a trace, either way)."""
