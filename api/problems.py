@@ -42,6 +42,11 @@ SLUGS = {
 }
 
 
+# Every 404 of the API says the same: another school's id, one that does not exist and an
+# address that names no operation cannot be told apart.
+NOT_FOUND = "Nothing here for this client: no such operation, school, trust or record."
+
+
 def problem(status_code: int, detail: str = "", **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + SLUGS.get(status_code, "error"),
@@ -106,6 +111,18 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return Response(body, status=code, headers=headers, content_type="application/problem+json")
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler404: on an API route a problem (an address that names no operation, such
+    as a school id that is not a number), elsewhere the page."""
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        problem(status.HTTP_404_NOT_FOUND, NOT_FOUND),
+        status=404,
+        content_type="application/problem+json",
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's handler500: on an API route a problem in the same form, elsewhere the page
     (never a trace, either way)."""
@@ -114,17 +131,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         problem(status.HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side."),
         status=500,
-        content_type="application/problem+json",
-    )
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Django's handler404: a path under /api/ that names no operation (or a school id that is
-    not a number) answers as a problem too, the same as a school that does not exist."""
-    if not request.path.startswith("/api/"):
-        return defaults.page_not_found(request, exception)
-    return JsonResponse(
-        problem(status.HTTP_404_NOT_FOUND, "No such school for this client."),
-        status=404,
         content_type="application/problem+json",
     )

@@ -30,7 +30,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "required": ["type", "title", "status"],
 }
 
-# Every operation with a secret may be refused these ways; a body's operations add 400 and 413.
+# Every operation with a secret may be refused these ways; a body's operations add 400 and 413,
+# a query's 400.
 _ALWAYS = {
     "401": "No secret, or a wrong, expired or revoked one.",
     "403": "The client's scopes do not include the one this operation needs.",
@@ -41,6 +42,7 @@ _WITH_BODY = {
     "400": "The request has problems: nothing was changed (each field's problem listed).",
     "413": "The request is larger than the API takes.",
 }
+_WITH_QUERY = {"400": "The query has problems (each parameter's problem listed)."}
 
 
 class ClientTokenScheme(OpenApiAuthenticationExtension):
@@ -72,6 +74,8 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
             codes = dict(_ALWAYS)
             if method in {"post", "put", "patch"}:
                 codes.update(_WITH_BODY)
+            elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.update(_WITH_QUERY)
             responses = operation.setdefault("responses", {})
             for code, text in codes.items():
                 responses.setdefault(code, {"description": text})

@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views.alerts import AlertIntake
+from .views.figures import SchoolFiguresView, TrustFiguresView
 from .views.roll import RollLeavers, RollPupils
 from .views.schools import AgencyList, CategoryList, SchoolList
 
@@ -20,4 +21,6 @@ urlpatterns = [
     path("schools/<int:school_id>/pupils/", RollPupils.as_view(), name="roll-pupils"),
     path("schools/<int:school_id>/leavers/", RollLeavers.as_view(), name="roll-leavers"),
     path("schools/<int:school_id>/alerts/", AlertIntake.as_view(), name="alerts"),
+    path("schools/<int:school_id>/figures/", SchoolFiguresView.as_view(), name="school-figures"),
+    path("trusts/<int:trust_id>/figures/", TrustFiguresView.as_view(), name="trust-figures"),
 ]

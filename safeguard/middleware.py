@@ -116,14 +116,18 @@ class RequestSizeLimitMiddleware:
 class JsonBodyMiddleware:
     """Refuse (400) a JSON body Python cannot read as JSON: not UTF-8, a number longer than
     `int()` reads, arrays nested deeper than the interpreter recurses. The security keys'
-    endpoints (django-otp-webauthn, the one reader of JSON bodies) catch only text that is not
-    JSON at all, and answered these with a server error."""
+    endpoints (django-otp-webauthn) catch only text that is not JSON at all, and answered these
+    with a server error. The API (under /api/) answers its own, as problem details."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.content_type == "application/json" and not _readable_json(request.body):
+        if (
+            request.content_type == "application/json"
+            and not request.path_info.startswith("/api/")
+            and not _readable_json(request.body)
+        ):
             # The words and code django-otp-webauthn gives a body that is not JSON.
             return JsonResponse(
                 {"detail": "Malformed request. JSON not parsable.", "code": "malformed_request"},

@@ -49,7 +49,7 @@ urlpatterns = [
     path("platform-admin/", admin.site.urls),
 ]
 
-# A server error, or a path that is nothing, on an API route answers as a problem, elsewhere as
-# the page (docs/adr/0035).
-handler404 = "api.problems.page_not_found"
+# A missing page or a server error on an API route answers as a problem, elsewhere as the page
+# (docs/adr/0035).
+handler404 = "api.problems.not_found"
 handler500 = "api.problems.server_error"

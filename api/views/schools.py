@@ -17,6 +17,7 @@ from safeguard.access import access_for
 from safeguard.params import whole_number
 from schools.models import School
 
+from ..problems import NOT_FOUND
 from .base import ClientApiView
 
 
@@ -24,7 +25,7 @@ def client_school(request: Request, school_id: Any) -> School:
     """The school of the URL if the client reaches it; any other id, or none, is the same 404."""
     school_pk = whole_number(str(school_id))
     if school_pk is None or school_pk not in access_for(request.user).school_ids():
-        raise NotFound("No such school for this client.")
+        raise NotFound(NOT_FOUND)
     return School.objects.select_related("trust").get(pk=school_pk)
 
 
@@ -33,6 +34,7 @@ class SchoolSerializer(serializers.Serializer):
     name = serializers.CharField()
     urn = serializers.CharField(help_text="The school's unique reference number (DfE).")
     trust = serializers.CharField(source="trust.name")
+    trust_id = serializers.IntegerField(help_text="The trust's id (a trust's figures are by it).")
 
 
 class SchoolList(ClientApiView):
@@ -44,7 +46,15 @@ class SchoolList(ClientApiView):
         examples=[
             OpenApiExample(
                 "A school's client",
-                value=[{"id": 3, "name": "Riverside Primary", "urn": "100001", "trust": "Demo"}],
+                value=[
+                    {
+                        "id": 3,
+                        "name": "Riverside Primary",
+                        "urn": "100001",
+                        "trust": "Demo",
+                        "trust_id": 1,
+                    }
+                ],
                 response_only=True,
             )
         ],

@@ -17,6 +17,34 @@ LONGEST = datetime.timedelta(days=5 * 366)  # five years: longer ranges say litt
 AHEAD = datetime.timedelta(days=366)  # a term can end in the future; a year ahead is the most
 
 
+def period_problems(
+    start: datetime.date | None,
+    end: datetime.date | None,
+    *,
+    earliest: datetime.date = EARLIEST,
+    future_start: bool = False,
+) -> dict[str, str]:
+    """What is wrong with a dashboard's dates, by field ("start", "end"; empty when nothing is):
+    the rules of the dashboards' filter and of the API's figures alike."""
+    problems: dict[str, str] = {}
+    today = timezone.localdate()
+    earliest_words = f"{earliest.day} {earliest:%B %Y}"
+    if start and start < earliest:
+        problems["start"] = f"Enter a first day on or after {earliest_words}"
+    if start and start > today and not future_start:
+        problems["start"] = "The first day must be today or in the past"
+    latest = today + AHEAD
+    if end and end < earliest:
+        problems["end"] = f"Enter a last day on or after {earliest_words}"
+    elif end and end > latest:
+        problems["end"] = f"Enter a last day no later than {latest.day} {latest:%B %Y}"
+    elif start and end and end < start:
+        problems["end"] = "The last day must be the same as or after the first day"
+    elif start and end and end - start > LONGEST:
+        problems["end"] = "Choose a range of five years or less"
+    return problems
+
+
 class PeriodForm(GovukFormMixin, forms.Form):
     """From and to dates, both included; left empty, the dashboard shows this term."""
 
@@ -42,22 +70,14 @@ class PeriodForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        today = timezone.localdate()
-        earliest = f"{self.earliest.day} {self.earliest:%B %Y}"
-        if start and start < self.earliest:
-            self.add_error("start", f"Enter a first day on or after {earliest}")
-        if start and start > today and not self.future_start:
-            self.add_error("start", "The first day must be today or in the past")
-        latest = today + AHEAD
-        if end and end < self.earliest:
-            self.add_error("end", f"Enter a last day on or after {earliest}")
-        elif end and end > latest:
-            self.add_error("end", f"Enter a last day no later than {latest.day} {latest:%B %Y}")
-        elif start and end and end < start:
-            self.add_error("end", "The last day must be the same as or after the first day")
-        elif start and end and end - start > LONGEST:
-            self.add_error("end", "Choose a range of five years or less")
+        problems = period_problems(
+            data.get("start"),
+            data.get("end"),
+            earliest=self.earliest,
+            future_start=self.future_start,
+        )
+        for name, message in problems.items():
+            self.add_error(name, message)
         return data
 
     def dates(self) -> tuple[datetime.date | None, datetime.date | None]:

@@ -37,6 +37,7 @@ def test_a_dsl_registers_a_client_whose_secret_is_kept_only_as_a_hash(world: Wor
             "name": world.school.name,
             "urn": world.school.urn,
             "trust": world.school.trust.name,
+            "trust_id": world.school.trust_id,
         }
     ]
 
@@ -143,6 +144,21 @@ def test_another_schools_ids_and_ids_that_do_not_exist_give_the_same_404(world: 
     assert problem_of(other) == problem_of(missing)
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/schools/abc/agencies/", "/api/v1/schools/-1/figures/", "/api/v1/nothing/"]
+)
+def test_an_api_address_that_names_nothing_answers_a_problem(world: World, path: str) -> None:
+    # Found by Schemathesis: Django's HTML page answered an id that is not a number.
+    _, secret = register_client(world.users["dsl"], school=world.school)
+    for client in (bearer(secret), bearer("")):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert problem_of(response)["type"].endswith("not-found")
+    page = bearer(secret).get("/pupils/abc/")  # elsewhere, the page as before
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
 def test_a_client_without_the_scope_is_refused(world: World) -> None:
     # A view that needs a scope the client lacks: 403 as a problem (checked on every scoped
     # operation in test_api_matrix.py); here the schema's own refusal of a method.
@@ -171,3 +187,17 @@ def test_a_path_that_is_no_operation_answers_as_a_problem_like_a_missing_school(
     missing = api.get("/api/v1/schools/999999999/categories/")
     assert nothing.status_code == missing.status_code == 404
     assert problem_of(nothing) == problem_of(missing)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x00", b"\xff\xfe{", b"{", b"[" * 100_000 + b"]" * 100_000, b'{"n": ' + b"9" * 5000 + b"}"],
+    ids=["nul", "not-utf8", "cut-short", "nested-deep", "long-number"],
+)
+def test_a_body_that_is_not_json_is_a_problem(world: World, body: bytes) -> None:
+    _, secret = register_client(world.users["dsl"], school=world.school)
+    response = bearer(secret).post(
+        f"/api/v1/schools/{world.school.pk}/alerts/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert problem_of(response)["type"].endswith("invalid-request")
