@@ -337,18 +337,28 @@ def pupil_leaving_undo(*, actor: Any, pupil: Pupil) -> Pupil:
         raise ValidationError("This pupil is on the roll: there is no leaving to undo.")
     locked.left_on, locked.leaving_destination = None, ""
     _save(locked)
-    if pupils_with_safeguarding_records(school=locked.school, pupil_ids=[locked.pk]):
+    pupils_returned_notify(school=locked.school, pupil_ids=[locked.pk])
+    return locked
+
+
+def pupils_returned_notify(*, school: School, pupil_ids: Iterable[Any]) -> int:
+    """Tell the DSL and deputies about each pupil recorded as leaving who is back on the roll (by
+    hand, by an import or from the MIS through the API) and has safeguarding records: a transfer
+    of the CP file may have started. Returns how many were told about."""
+    returned = pupils_with_safeguarding_records(school=school, pupil_ids=list(pupil_ids))
+    leads = safeguarding_leads(school.pk) if returned else []
+    for pupil_id in sorted(returned, key=str):
         notify(
-            school=locked.school,
-            recipients=safeguarding_leads(locked.school.pk),
+            school=school,
+            recipients=leads,
             kind=RETURNER_KIND,
             title=(
                 "A pupil with safeguarding records who was recorded as leaving is back on the "
                 "roll: check whether their child-protection file is still to be transferred"
             ),
-            link=reverse("pupil-detail", kwargs={"pk": locked.pk}),
+            link=reverse("pupil-detail", kwargs={"pk": pupil_id}),
         )
-    return locked
+    return len(returned)
 
 
 def pupils_left_notify(*, school: School, pupil_ids: Iterable[Any], actor: Any) -> int:

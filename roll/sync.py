@@ -31,6 +31,7 @@ from .services import (
     leaving_destination_tidy,
     pupil_leave_problems,
     pupils_leave,
+    pupils_returned_notify,
 )
 
 # The most pupils (or leavers) one call may name: a large secondary's whole roll, with room.
@@ -144,6 +145,8 @@ def roll_upsert(
             ) from None
         added = [pupil.pk for pupil in done.joiners]
         written = True
+        # As when a person undoes a leaving: the DSLs hear of a returner with records.
+        pupils_returned_notify(school=school, pupil_ids=done.returned_ids)
     for joiner, pupil_id in zip(plan["joiners"], added, strict=True):
         outcomes[index_of[joiner["where"]]] = PupilOutcome(
             index_of[joiner["where"]], "", "added", pupil_id

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from contacts.services import family_contacts_import
 from roll.rules import long_date
-from roll.services import pupils_left_notify
+from roll.services import pupils_left_notify, pupils_returned_notify
 from safeguard.access import access_for
 from safeguard.params import whole_number
 from safeguard.roles import Perm
@@ -312,6 +312,7 @@ def roll_import_apply(
     if written.left_ids:
         # The DSLs are told about leavers with safeguarding records (their CP file must follow).
         pupils_left_notify(school=school, pupil_ids=written.left_ids, actor=actor)
+    pupils_returned_notify(school=school, pupil_ids=written.returned_ids)
     return roll_import
 
 
@@ -323,11 +324,12 @@ class RollChangedError(Exception):
 @dataclass
 class WrittenPlan:
     """What `roll_plan_write` wrote: the joiners (in the plan's order), the pupils newly marked
-    as left, and when."""
+    as left, when, and the pupils back on the roll."""
 
     joiners: list[Pupil]
     left_ids: list[Any]
     at: datetime.datetime
+    returned_ids: list[Any]  # marked as left before, and back on the roll now
 
 
 def roll_plan_write(
@@ -345,6 +347,7 @@ def roll_plan_write(
     _require_roll_keeper(actor, school)
     now = timezone.now()
     left_ids: list[Any] = []
+    returned_ids: list[Any] = []
     joined_on = datetime.date.fromisoformat(plan["joined_on"])
     joiners = []
     for joiner in plan["joiners"]:
@@ -361,12 +364,12 @@ def roll_plan_write(
     try:
         # A savepoint: after the database refuses, a caller's transaction stays usable.
         with transaction.atomic():
-            _write(joiners, plan, school=school, now=now, left_ids=left_ids)
+            _write(joiners, plan, school=school, now=now, left_ids=left_ids, returned=returned_ids)
             if with_joiners is not None:
                 with_joiners(joiners)
     except IntegrityError:
         raise RollChangedError from None
-    return WrittenPlan(joiners=joiners, left_ids=left_ids, at=now)
+    return WrittenPlan(joiners=joiners, left_ids=left_ids, at=now, returned_ids=returned_ids)
 
 
 def _write(
@@ -376,6 +379,7 @@ def _write(
     school: School,
     now: datetime.datetime,
     left_ids: list[Any],
+    returned: list[Any],
 ) -> None:
     """The plan's writes: joiners created, changes and leavers updated in batches."""
     Pupil.objects.bulk_create(joiners, batch_size=BATCH)
@@ -389,6 +393,8 @@ def _write(
         for key, field in change["fields"].items():
             if key == "left_on" and field["value"] and pupil.left_on is None:
                 left_ids.append(pupil.pk)  # newly left (a changed date was told already)
+            if key == "left_on" and not field["value"] and pupil.left_on is not None:
+                returned.append(pupil.pk)  # in the file with no leaving date: back on the roll
             setattr(pupil, key, _typed({key: field["value"]})[key])
             updated_fields.add(key)
         changed[change["pupil"]] = pupil

@@ -231,6 +231,26 @@ def test_a_left_pupil_sent_again_is_back_on_the_roll_as_an_import_does(
     assert response.json()["pupils"][0]["fields"] == ["left_on"]
     kept.refresh_from_db()
     assert kept.left_on is None
+    # No safeguarding records: nobody needs telling.
+    assert not Notification.objects.filter(kind=roll_services.RETURNER_KIND).exists()
+
+
+def test_a_returner_with_safeguarding_records_is_told_to_the_dsls(
+    world: World, kept: Pupil
+) -> None:
+    """As when a person undoes a leaving by hand: a transfer of the CP file may have started."""
+    from chronology import services as chronology_services
+
+    chronology_services.cp_file_open(actor=world.users["dsl"], pupil=kept, reason="Disclosure")
+    Pupil.objects.filter(pk=kept.pk).update(
+        left_on=datetime.date(2025, 7, 20), leaving_destination="Oak Academy"
+    )
+    Notification.objects.all().delete()
+    response = post(roll_api(world), pupils_url(world.school), {"pupils": [{"upn": upn(1)}]})
+    assert response.status_code == 200
+    told = Notification.objects.filter(kind=roll_services.RETURNER_KIND)
+    assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
+    assert all(kept.legal_last_name not in n.title for n in told)
 
 
 def test_every_problem_is_reported_with_its_field_and_nothing_is_written(

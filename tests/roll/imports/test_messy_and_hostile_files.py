@@ -461,3 +461,27 @@ def test_a_upn_of_another_child_never_renames_that_child(world: World) -> None:
     roll_import = preview_csv(_admin(world), world.school, corrected)
     assert roll_import.problems == []
     assert [list(c["fields"]) for c in roll_import.plan["changes"]] == [["date_of_birth"]]
+
+
+def test_a_leaver_in_the_file_again_is_back_on_the_roll_and_the_dsls_are_told(
+    world: World,
+) -> None:
+    """As when a person undoes a leaving: a pupil with safeguarding records whose CP file may
+    already be on its way to another school."""
+    from chronology import services as chronology_services
+    from roll.services import RETURNER_KIND
+
+    chronology_services.cp_file_open(
+        actor=world.users["dsl"], pupil=world.pupil, reason="Disclosure"
+    )
+    Pupil.objects.filter(pk=world.pupil.pk).update(
+        left_on=datetime.date(2025, 7, 20), leaving_destination="Oak Academy"
+    )
+    Notification.objects.all().delete()
+    data = csv_bytes(_aaliyah(world), heading=HERE_HEADING)
+    roll_import = preview_csv(_admin(world), world.school, data)
+    services.roll_import_apply(actor=_admin(world), roll_import=roll_import)
+    world.pupil.refresh_from_db()
+    assert world.pupil.left_on is None
+    told = Notification.objects.filter(kind=RETURNER_KIND)
+    assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
