@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -517,21 +518,13 @@ class RollPupils(ClientApiView):
         tags=["roll"],
     )
     def post(self, request: Request, school_id: int) -> Response:
-        school = client_school(request, school_id)
-        _refuse_too_many(request, "pupils")
-        sent = RollUpsertSerializer(data=request.data)
-        sent.is_valid(raise_exception=True)
-        dry_run = sent.validated_data["dry_run"]
-        batch = _service(
-            roll_upsert,
-            actor=request.user,
-            school=school,
-            pupils=sent.validated_data["pupils"],
-            dry_run=dry_run,
+        return _batch(
+            request, school_id, RollUpsertSerializer, roll_upsert, "pupils", UPSERT_COUNTS
         )
-        return _answer(
-            batch, dry_run=dry_run, list_name="pupils", counts=["added", "updated", "unchanged"]
-        )
+
+
+UPSERT_COUNTS = ["added", "updated", "unchanged"]
+LEAVER_COUNTS = ["left", "updated", "unchanged"]
 
 
 class RollLeavers(ClientApiView):
@@ -596,18 +589,31 @@ class RollLeavers(ClientApiView):
         tags=["roll"],
     )
     def post(self, request: Request, school_id: int) -> Response:
-        school = client_school(request, school_id)
-        _refuse_too_many(request, "leavers")
-        sent = RollLeaversSerializer(data=request.data)
-        sent.is_valid(raise_exception=True)
-        dry_run = sent.validated_data["dry_run"]
-        batch = _service(
-            roll_leavers,
-            actor=request.user,
-            school=school,
-            leavers=sent.validated_data["leavers"],
-            dry_run=dry_run,
+        return _batch(
+            request, school_id, RollLeaversSerializer, roll_leavers, "leavers", LEAVER_COUNTS
         )
-        return _answer(
-            batch, dry_run=dry_run, list_name="leavers", counts=["left", "updated", "unchanged"]
-        )
+
+
+def _batch(
+    request: Request,
+    school_id: int,
+    serializer_class: type[serializers.Serializer],
+    service: Callable[..., Any],
+    list_name: str,
+    counts: list[str],
+) -> Response:
+    """A batch operation: the school, the size, the body's fields, then the roll's own service
+    (all or nothing, or a dry run), answered with what it did to each."""
+    school = client_school(request, school_id)
+    _refuse_too_many(request, list_name)
+    sent = serializer_class(data=request.data)
+    sent.is_valid(raise_exception=True)
+    dry_run = sent.validated_data["dry_run"]
+    batch = _service(
+        service,
+        actor=request.user,
+        school=school,
+        dry_run=dry_run,
+        **{list_name: sent.validated_data[list_name]},
+    )
+    return _answer(batch, dry_run=dry_run, list_name=list_name, counts=counts)
