@@ -55,7 +55,8 @@ class ApiClient(models.Model):
 
 class ApiCall(models.Model):
     """One call by a client: who, when, which route (its pattern: no ids, no query string, no
-    body), the scope it used, the school it touched and the answer's status. Append-only."""
+    body), the scope it used, the school or trust it named and the answer's status, a server
+    error's too. Append-only."""
 
     client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="calls")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -63,6 +64,7 @@ class ApiCall(models.Model):
     route = models.CharField(max_length=200)
     scope = models.CharField(max_length=30, blank=True)
     school_id = models.BigIntegerField(null=True, blank=True)
+    trust_id = models.BigIntegerField(null=True, blank=True)  # a trust's operation's
     status = models.PositiveSmallIntegerField()
 
     class Meta:

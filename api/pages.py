@@ -26,6 +26,7 @@ from .services import (
     api_client_register,
     api_client_revoke,
     can_manage_clients,
+    scopes_withheld,
 )
 
 
@@ -83,9 +84,13 @@ def api_client_add(request: SafeguardRequest) -> HttpResponse:
         else:
             return _secret_page(request, client, secret)
     chosen = set(form["scopes"].value() or [])
+    # What the person may give a system of this school (a trust-wide one may be given less:
+    # the service says so beside the field).
+    withheld = set(scopes_withheld(request.user, list(ApiScope), school=school, trust=None))
     scope_options = [
         {"value": s.value, "label": SCOPE_LABELS[s], "hint": SCOPE_HINTS[s], "checked": s in chosen}
         for s in ApiScope
+        if s not in withheld
     ]
     return render(
         request,
@@ -105,7 +110,7 @@ def api_client_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
         {
             "client": client,
             "scopes": _scope_labels(client),
-            "calls": api_calls_for(client=client),
+            "calls": api_calls_for(actor=request.user, client=client),
             "may_change": can_manage_clients(
                 request.user, school=client.school, trust=client.trust
             ),

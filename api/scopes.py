@@ -46,4 +46,16 @@ TRUST_SCOPE_PERMS: dict[ApiScope, frozenset[Perm]] = {
     ApiScope.FIGURES_READ: frozenset({Perm.VIEW_SCHOOL_AGGREGATES, Perm.VIEW_TRUST_DASHBOARD}),
 }
 
+# Who may give a scope: a person who holds any of these on the client's school (or, for a
+# trust-wide client, on the trust). Nobody gives a system more than they may do themselves: the
+# roll is the roll keepers' (the DSL, for a school; no trust role keeps rolls), figures are for
+# who reads them. Alerts only put a concern in front of the DSL, so who reads the school's CP
+# records may route them there as well as who logs concerns (the trust's TSO, for a trust-wide
+# monitoring system). docs/adr/0035.
+SCOPE_GIVEN_BY: dict[ApiScope, frozenset[Perm]] = {
+    ApiScope.ROLL_WRITE: frozenset({Perm.MANAGE_PUPIL_ROLL}),
+    ApiScope.ALERTS_WRITE: frozenset({Perm.LOG_CONCERN, Perm.READ_CP_RECORDS}),
+    ApiScope.FIGURES_READ: frozenset({Perm.VIEW_SCHOOL_AGGREGATES}),
+}
+
 SCOPE_CHOICES = [(s.value, SCOPE_LABELS[s]) for s in ApiScope]

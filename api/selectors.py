@@ -43,6 +43,13 @@ def api_client_get_for(*, actor: Any, pk: Any) -> ApiClient:
     return client
 
 
-def api_calls_for(*, client: ApiClient, limit: int = 50) -> list[ApiCall]:
-    """The client's latest calls, newest first."""
-    return list(ApiCall.objects.filter(client=client).order_by("-at", "-pk")[:limit])
+def api_calls_for(*, actor: Any, client: ApiClient, limit: int = 50) -> list[ApiCall]:
+    """The client's latest calls the actor may see, newest first: all of them for who manages
+    the client; for a school's DSL or head looking at a trust-wide client, only its calls to
+    their own schools (a call to a sibling school would say what happened there)."""
+    calls = ApiCall.objects.filter(client=client)
+    if client.trust_id is not None and client.trust_id not in access_for(actor).trust_ids_with(
+        Perm.MANAGE_API_CLIENTS
+    ):
+        calls = calls.filter(school_id__in=access_for(actor).schools_with(Perm.MANAGE_API_CLIENTS))
+    return list(calls.order_by("-at", "-pk")[:limit])

@@ -20,7 +20,7 @@ from safeguard.roles import Perm
 from schools.models import School, Trust, User
 
 from .models import ApiCall, ApiClient
-from .scopes import SCOPE_PERMS, TRUST_SCOPE_PERMS, ApiScope
+from .scopes import SCOPE_GIVEN_BY, SCOPE_LABELS, SCOPE_PERMS, TRUST_SCOPE_PERMS, ApiScope
 
 # How long a secret lasts, in days: what the form offers, and the longest.
 SECRET_LIFETIMES = (30, 90, 365)
@@ -74,6 +74,24 @@ def client_problems(*, name: str, scopes: Iterable[str], lifetime_days: int) -> 
     return problems
 
 
+def scopes_withheld(
+    actor: Any, scopes: Iterable[str], *, school: School | None, trust: Trust | None
+) -> list[ApiScope]:
+    """The scopes the actor may not give a client of this school or trust (SCOPE_GIVEN_BY)."""
+    access = access_for(actor)
+
+    def holds(perm: Perm) -> bool:
+        if trust is not None:
+            return trust.pk in access.trust_ids_with(perm)
+        return access.has(perm, school)
+
+    return [
+        ApiScope(s)
+        for s in scopes
+        if s in set(ApiScope) and not any(holds(p) for p in SCOPE_GIVEN_BY[ApiScope(s)])
+    ]
+
+
 def _grant_scopes(client: ApiClient) -> None:
     target: School | Trust = client.trust if client.trust is not None else client.school  # type: ignore[assignment]
     table = TRUST_SCOPE_PERMS if client.trust is not None else SCOPE_PERMS
@@ -116,6 +134,14 @@ def api_client_register(
     _require_manager(actor, trust if trust is not None else school)  # type: ignore[arg-type]
     chosen = sorted(set(scopes))
     problems = client_problems(name=name, scopes=chosen, lifetime_days=lifetime_days)
+    if "scopes" not in problems and (
+        withheld := scopes_withheld(actor, chosen, school=school, trust=trust)
+    ):
+        where = "across the trust" if trust is not None else "at this school"
+        problems["scopes"] = (
+            "You can give a system only what you may do yourself "
+            f"{where}: not “{'”, “'.join(SCOPE_LABELS[s] for s in withheld)}”"
+        )
     if problems:
         raise ValidationError(problems)
     name = name.strip()
@@ -178,6 +204,7 @@ def api_call_record(
     scope: str,
     school_id: int | None,
     status: int,
+    trust_id: int | None = None,
 ) -> None:
     """Write one call to the record, and the client's last use (at most once a minute)."""
     now = timezone.now()
@@ -187,6 +214,7 @@ def api_call_record(
         route=route[:200],
         scope=scope[:30],
         school_id=school_id,
+        trust_id=trust_id,
         status=status,
     )
     if client.last_used_at is None or now - client.last_used_at >= LAST_USED_EVERY:

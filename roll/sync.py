@@ -22,7 +22,7 @@ from django.utils import timezone
 from schools.models import Pupil, School
 
 from .imports.fields import FIELDS, clean_values
-from .imports.plan import build_plan
+from .imports.plan import OTHER_ROWS_NAMED, build_plan
 from .imports.services import RollChangedError, roll_plan_write
 from .rules import upn_problem
 from .services import (
@@ -229,7 +229,12 @@ def _leaver_pupil(
         return None, problem
     others = [f"leavers[{n}]" for n in places[upn] if n != index]
     if others:
-        return None, f"The UPN {upn} is also in {', '.join(others)}"
+        # The first few only, as the import names them: one UPN sent 5,000 times is 5,000
+        # problems, not 25 million places.
+        shown, more = others[:OTHER_ROWS_NAMED], len(others) - OTHER_ROWS_NAMED
+        return None, f"The UPN {upn} is also in {', '.join(shown)}" + (
+            f" and {more} more" if more > 0 else ""
+        )
     pupil = pupils.get(upn)
     if pupil is None:
         # The same words for another school's pupil and for no pupil at all.

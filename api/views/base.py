@@ -36,15 +36,29 @@ class ClientApiView(APIView):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        client = client_of(request)
-        if client is not None:
-            match = request.resolver_match
-            api_call_record(
-                client=client,
-                method=request.method or "",
-                route="/" + (match.route if match else request.path),
-                scope=self.required_scope or "",
-                school_id=whole_number(str(kwargs.get("school_id", ""))),
-                status=response.status_code,
-            )
+        self._record(request, response.status_code)
         return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # A server error (answered by handler500 as a problem): recorded as well.
+            self._record(self.request, 500)
+            raise
+
+    def _record(self, request: Request, status: int) -> None:
+        client = client_of(request)
+        if client is None:
+            return
+        match = request.resolver_match
+        kwargs = match.kwargs if match else {}
+        api_call_record(
+            client=client,
+            method=request.method or "",
+            route="/" + (match.route if match else request.path),
+            scope=self.required_scope or "",
+            school_id=whole_number(str(kwargs.get("school_id", ""))),
+            trust_id=whole_number(str(kwargs.get("trust_id", ""))),
+            status=status,
+        )

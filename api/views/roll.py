@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -338,6 +339,17 @@ class RollCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF's cursor, its position checked to be a pupil's id: a cursor no page gave (a
+        position that is no UUID) is refused as DRF refuses one it cannot read, never a 500."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                uuid.UUID(str(cursor.position))
+            except ValueError:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         page = super().get_paginated_response_schema(schema)

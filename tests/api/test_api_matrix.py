@@ -37,7 +37,7 @@ from api.scopes import ApiScope
 from api.services import api_client_revoke
 from contacts.models import Agency
 from schools.models import Pupil
-from tests.support.api import bearer, problem_of, register_client
+from tests.support.api import TRUST_SCOPES, bearer, problem_of, register_client
 from tests.support.world import World, add_sibling, empty_tables, make_world
 
 # One worker runs the whole matrix (`--dist loadgroup`), so its module-scoped world is built once.
@@ -147,10 +147,9 @@ class Kind:
 KINDS = {
     **{f"school-{s.value}": Kind(scopes=(s.value,)) for s in ApiScope},
     "school-all": Kind(),
-    "trust-all": Kind(trust=True),
-    "trust-without-figures": Kind(
-        trust=True, scopes=tuple(s for s in ALL_SCOPES if s != ApiScope.FIGURES_READ)
-    ),
+    # Every scope a trust-wide client may hold (no roll: no trust role keeps one to give).
+    "trust-all": Kind(trust=True, scopes=TRUST_SCOPES),
+    "trust-without-figures": Kind(trust=True, scopes=(ApiScope.ALERTS_WRITE.value,)),
     "revoked": Kind(revoked=True),
     "no-secret": Kind(secret=False),
 }

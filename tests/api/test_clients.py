@@ -64,6 +64,41 @@ def test_only_the_dsl_head_or_tso_registers_for_a_school(world: World, role: str
         register_client(world.users[role], school=world.school)
 
 
+@pytest.mark.parametrize(
+    ("role", "scope", "trust_wide"),
+    [
+        ("head", "roll:write", False),  # the head keeps no roll
+        ("tso", "roll:write", False),  # nor does the trust's officer, at a school
+        ("tso", "roll:write", True),  # or across the trust
+    ],
+)
+def test_nobody_gives_a_system_what_they_may_not_do_themselves(
+    world: World, role: str, scope: str, trust_wide: bool
+) -> None:
+    target = {"trust": world.school.trust} if trust_wide else {"school": world.school}
+    with pytest.raises(ValidationError) as refused:
+        register_client(world.users[role], scopes=[scope, "figures:read"], **target)
+    assert "only what you may do yourself" in refused.value.message_dict["scopes"][0]
+    assert not ApiClient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "scopes", "trust_wide"),
+    [
+        ("dsl", ["roll:write", "alerts:write", "figures:read"], False),
+        ("head", ["alerts:write", "figures:read"], False),
+        ("tso", ["alerts:write", "figures:read"], False),
+        ("tso", ["alerts:write", "figures:read"], True),  # trust-wide monitoring and reports
+    ],
+)
+def test_what_each_registrar_may_give(
+    world: World, role: str, scopes: list[str], trust_wide: bool
+) -> None:
+    target = {"trust": world.school.trust} if trust_wide else {"school": world.school}
+    client, _ = register_client(world.users[role], scopes=scopes, **target)
+    assert sorted(client.scopes) == sorted(scopes)
+
+
 def test_only_the_tso_registers_for_the_whole_trust(world: World) -> None:
     with pytest.raises(PermissionDenied):
         register_client(world.users["dsl"], trust=world.school.trust)
@@ -171,7 +206,9 @@ def test_a_client_without_the_scope_is_refused(world: World) -> None:
 def test_calls_beyond_the_clients_allowance_are_throttled(world: World, settings) -> None:
     settings.API_CALLS_PER_MINUTE = 3
     _, secret = register_client(world.users["dsl"], school=world.school)
-    _, other_secret = register_client(world.users["head"], school=world.school, name="Other")
+    _, other_secret = register_client(
+        world.users["head"], school=world.school, name="Other", scopes=["figures:read"]
+    )
     api = bearer(secret)
     assert [api.get(SCHOOLS).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert problem_of(api.get(SCHOOLS))["type"].endswith("throttled")
@@ -201,3 +238,30 @@ def test_a_body_that_is_not_json_is_a_problem(world: World, body: bytes) -> None
     )
     assert response.status_code == 400
     assert problem_of(response)["type"].endswith("invalid-request")
+
+
+def test_a_server_error_answers_as_a_problem_and_is_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, secret = register_client(world.users["dsl"], school=world.school)
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("a fault on our side")
+
+    monkeypatch.setattr("api.views.schools.categories_for", broken)
+    api = bearer(secret)
+    api.raise_request_exception = False
+    response = api.get(f"/api/v1/schools/{world.school.pk}/categories/")
+    assert response.status_code == 500
+    assert "a fault on our side" not in response.content.decode()  # never a trace
+    assert problem_of(response)["type"].endswith("server-error")
+    call = ApiCall.objects.get(client=client)
+    assert (call.status, call.school_id) == (500, world.school.pk)
+
+
+def test_a_trusts_operation_records_the_trust(world: World) -> None:
+    client, secret = register_client(world.users["tso"], trust=world.school.trust)
+    trust_id = world.school.trust_id
+    assert bearer(secret).get(f"/api/v1/trusts/{trust_id}/figures/").status_code == 200
+    call = ApiCall.objects.get(client=client)
+    assert (call.trust_id, call.school_id, call.status) == (trust_id, None, 200)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from api.models import ApiCall, ApiClient
 from tests.support.api import bearer, register_client
 from tests.support.pages import error_beside, page_text
-from tests.support.world import World
+from tests.support.world import World, add_sibling
 
 ADD = "/api-clients/new/"
 
@@ -134,3 +134,32 @@ def test_the_list_takes_the_same_queries_however_many_clients(
         marker="First system",
         marker_after="Later system 4",
     )
+
+
+def test_the_form_offers_only_what_the_person_may_give(client: Any, world: World) -> None:
+    client.force_login(world.users["head"])  # the head keeps no roll
+    form = page_text(client.get(ADD))
+    assert "Raise alerts that become concerns" in form
+    assert "Keep the pupil roll in step" not in form
+    response = client.post(ADD, {"name": "Sync", "scopes": ["roll:write"], "lifetime_days": "90"})
+    error_beside(page_text(response), "scopes", "only what you may do yourself")
+    assert not ApiClient.objects.exists()
+
+
+def test_a_schools_dsl_sees_a_trust_clients_calls_to_their_school_only(
+    client: Any, world: World
+) -> None:
+    add_sibling(world)
+    trust_client, secret = register_client(world.users["tso"], trust=world.school.trust)
+    api = bearer(secret)
+    api.get(f"/api/v1/schools/{world.school.pk}/categories/")
+    api.get(f"/api/v1/schools/{world.sibling_school.pk}/agencies/")  # type: ignore[union-attr]
+    url = reverse("api-client-detail", kwargs={"pk": trust_client.pk})
+    client.force_login(world.users["dsl"])
+    page = page_text(client.get(url))
+    assert "/categories/" in page
+    assert "/agencies/" not in page  # what happened at the sibling school is not theirs
+    client.force_login(world.users["tso"])
+    page = page_text(client.get(url))
+    assert "/categories/" in page
+    assert "/agencies/" in page

@@ -740,22 +740,20 @@ def test_a_client_without_roll_write_is_refused(world: World, method: str, url: 
     assert roll_state() == before
 
 
-def test_a_trust_client_keeps_the_roll_of_a_sibling_school_and_no_other_trusts(
+def test_a_schools_roll_client_keeps_its_own_roll_and_no_sibling_schools(
     world: World,
 ) -> None:
+    """No trust role keeps a roll, so no trust-wide client is given `roll:write`
+    (test_clients.py); a school's client reaches its own school only, not a sibling's."""
     add_sibling(world)
     sibling = world.sibling_school
     assert sibling is not None
-    _, secret = register_client(world.users["tso"], trust=world.school.trust, scopes=["roll:write"])
-    api = bearer(secret)
-
-    response = post(api, pupils_url(sibling), {"pupils": [joiner(2)]})
-
-    assert response.status_code == 200, response.content
-    assert Pupil.objects.get(upn=upn(2)).school == sibling
-    listed = {p["id"] for p in api.get(pupils_url(sibling)).json()["results"]}
-    assert listed == {str(world.sibling_pupil.pk), response.json()["pupils"][0]["id"]}  # type: ignore[union-attr]
+    api = roll_api(world)
+    assert post(api, pupils_url(sibling), {"pupils": [joiner(2)]}).status_code == 404
     assert post(api, pupils_url(world.other_school), {"pupils": [joiner(3)]}).status_code == 404
+    response = post(api, pupils_url(world.school), {"pupils": [joiner(2)]})
+    assert response.status_code == 200, response.content
+    assert Pupil.objects.get(upn=upn(2)).school == world.school
 
 
 def test_the_same_upn_at_another_school_is_never_seen(world: World) -> None:
@@ -764,3 +762,30 @@ def test_the_same_upn_at_another_school_is_never_seen(world: World) -> None:
     assert response.status_code == 200
     assert response.json()["pupils"][0]["outcome"] == "added"
     assert Pupil.objects.get(school=world.other_school, upn=upn(2)).legal_first_name == "Other"
+
+
+def test_one_upn_sent_many_times_as_leavers_names_only_a_few_other_places(
+    world: World, kept: Pupil
+) -> None:
+    """Each repeat is a problem, naming five other places and how many more (not every one: 5,000
+    repeats would be 25 million names)."""
+    leaver = {"upn": upn(1), "left_on": "2026-01-01", "leaving_destination": "Oak Academy"}
+    response = post(roll_api(world), leavers_url(world.school), {"leavers": [leaver] * 300})
+    assert response.status_code == 400
+    errors = problem_of(response)["errors"]
+    assert len(errors) == 300
+    assert errors[0]["message"].endswith("leavers[5] and 294 more")
+    assert len(response.content) < 100_000
+
+
+@pytest.mark.parametrize("position", ["zzz", "1 OR 1=1", "\x00"])
+def test_a_cursor_no_page_gave_is_refused_not_a_server_error(
+    world: World, kept: Pupil, position: str
+) -> None:
+    import base64
+    from urllib.parse import urlencode
+
+    cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+    response = roll_api(world).get(pupils_url(world.school), {"cursor": cursor})
+    assert response.status_code == 404
+    assert problem_of(response)["detail"] == "Invalid cursor"

@@ -11,17 +11,24 @@ from api.models import ApiClient
 from api.services import api_client_register
 from schools.models import School, Trust, User
 
+ALL_SCOPES = ("roll:write", "alerts:write", "figures:read")
+TRUST_SCOPES = ("alerts:write", "figures:read")
+
 
 def register_client(
     registrar: User,
     *,
     school: School | None = None,
     trust: Trust | None = None,
-    scopes: list[str] | tuple[str, ...] = ("roll:write", "alerts:write", "figures:read"),
+    scopes: list[str] | tuple[str, ...] | None = None,
     name: str = "Test system",
     lifetime_days: int = 90,
 ) -> tuple[ApiClient, str]:
-    """A client registered through the service, by someone who may (a DSL, head or TSO)."""
+    """A client registered through the service, by someone who may (a DSL, head or TSO); by
+    default with every scope the registrar may give (a trust's: no roll, which no trust role
+    keeps)."""
+    if scopes is None:
+        scopes = TRUST_SCOPES if trust is not None else ALL_SCOPES
     return api_client_register(
         actor=registrar,
         name=name,
