@@ -301,7 +301,8 @@ def _clean_text(field: RollField, text: str) -> str:
         )
     if field.max_length and len(text) > field.max_length:
         raise ValueProblemError(
-            f"The {field.label.lower()} is longer than {field.max_length} characters"
+            f"{field.label[:1].upper()}{field.label[1:]} must be {field.max_length} characters "
+            "or fewer"
         )
     if field.required and not text:
         raise ValueProblemError(f"Enter the {field.label.lower()}")

@@ -485,3 +485,11 @@ def test_a_leaver_in_the_file_again_is_back_on_the_roll_and_the_dsls_are_told(
     assert world.pupil.left_on is None
     told = Notification.objects.filter(kind=RETURNER_KIND)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
+
+
+def test_a_value_too_long_says_how_long_it_may_be_in_govuk_words(world: World) -> None:
+    data = csv_bytes(f"{upn(7)},{'x' * 101},Jo,01/02/2016,5,5A,F", heading=HERE_HEADING)
+    roll_import = preview_csv(_admin(world), world.school, data)
+    assert [p["message"] for p in roll_import.problems] == [
+        "Legal surname must be 100 characters or fewer"
+    ]
