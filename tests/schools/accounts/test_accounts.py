@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schools.models import SignedInSession
@@ -73,6 +75,27 @@ def test_the_list_of_where_they_are_signed_in_is_theirs_alone(world: World) -> N
     assert laptop.get(reverse("home")).status_code == 200
     assert SignedInSession.objects.filter(user=world.users["staff"]).count() == 1
     assert SignedInSession.objects.filter(user=world.users["governor"]).count() == 1
+
+
+def test_the_list_takes_the_same_queries_however_many_places(world: World) -> None:
+    """Session, user 2; savepoints 4; the person's permissions 1, acting school 1, the sessions
+    still live (one query, EXISTS on Django's sessions) 1; the header's restricted concerns 1 and
+    badges 1; the session's last activity written 1 (the second factor: none for staff)."""
+    laptop = _signed_in("staff@alpha.example")
+    url = reverse("account-sessions")
+    laptop.get(url)  # once first: a session's first request costs more
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert laptop.get(url).status_code == 200
+        return len(queries.captured_queries)
+
+    few = count()
+    for n in range(5):
+        _signed_in("staff@alpha.example", SAFARI_IPHONE, f"203.0.113.{n + 10}")
+    page = laptop.get(url).content.decode()
+    assert page.count("Safari on iPhone") == 5
+    assert count() == few == 12
 
 
 def test_a_page_polling_by_itself_does_not_keep_an_idle_session_alive(world: World) -> None:
