@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from concerns.selectors import hidden_concerns
+from concerns.selectors import hidden_concern_exists
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
@@ -25,11 +25,9 @@ def chronology_for(
 ) -> QuerySet[ChronologyEntry]:
     """The pupil's entries the actor may read: a restricted concern's entries only for those who
     may see that concern."""
-    hidden = hidden_concerns(actor=actor, school_id=pupil.school_id)
     entries = (
         scope(ChronologyEntry.objects.all(), actor=actor, perm=Perm.READ_CP_RECORDS)
-        .filter(pupil=pupil)
-        .exclude(concern_ref__in=hidden)
+        .filter(~hidden_concern_exists(actor=actor, ref="concern_ref"), pupil=pupil)
         .select_related("corrects")
         .annotate(corrected=Exists(ChronologyEntry.objects.filter(corrects=OuterRef("pk"))))
     )
@@ -50,8 +48,8 @@ def chronology_for(
 
 def entry_get_for(*, actor: Any, pk: Any) -> ChronologyEntry:
     return get_for_actor_or_404(
-        ChronologyEntry.objects.select_related("pupil", "school").exclude(
-            concern_ref__in=hidden_concerns(actor=actor)
+        ChronologyEntry.objects.select_related("pupil", "school").filter(
+            ~hidden_concern_exists(actor=actor, ref="concern_ref")
         ),
         actor=actor,
         perm=Perm.MANAGE_CP_RECORDS,
@@ -89,7 +87,7 @@ def risk_assessment_get_for(*, actor: Any, pk: Any) -> RiskAssessment:
     return get_for_actor_or_404(
         RiskAssessment.objects.select_related("concern", "created_by")
         .prefetch_related("covered__pupil", "reviews__reviewed_by")
-        .exclude(concern_id__in=hidden_concerns(actor=actor)),
+        .filter(~hidden_concern_exists(actor=actor)),
         actor=actor,
         perm=Perm.READ_CP_RECORDS,
         pk=pk,
@@ -98,7 +96,7 @@ def risk_assessment_get_for(*, actor: Any, pk: Any) -> RiskAssessment:
 
 def risk_assessments_for(*, actor: Any, pupil: Pupil) -> list[RiskAssessment]:
     return list(
-        RiskAssessment.objects.filter(covered__pupil=pupil)
-        .exclude(concern_id__in=hidden_concerns(actor=actor, school_id=pupil.school_id))
-        .order_by(F("closed_at").desc(nulls_first=True), "review_date")
+        RiskAssessment.objects.filter(
+            ~hidden_concern_exists(actor=actor), covered__pupil=pupil
+        ).order_by(F("closed_at").desc(nulls_first=True), "review_date")
     )

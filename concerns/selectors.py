@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from guardian.models import UserObjectPermission
 
@@ -27,6 +38,7 @@ from safeguard.roles import Perm, RoleKey, Scope, roles_with
 from schools.models import School, User
 
 from .models import (
+    INBOX_ORDER,
     Action,
     Addendum,
     Attachment,
@@ -68,6 +80,18 @@ def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
     if school_id is not None:
         concerns = concerns.filter(school_id=school_id)
     return concerns.exclude(cp_visible_q(actor)).values("pk")
+
+
+def hidden_concern_exists(*, actor: Any, ref: str = "concern_id") -> Exists:
+    """Whether the row's concern (`ref`, a field of the outer query holding a concern's id) is
+    a restricted one the actor may not see: the same rows as `hidden_concerns`, written as
+    `EXISTS` so a list excludes them with `~hidden_concern_exists(...)` (an anti-join on the
+    concern's primary key) instead of `NOT IN (every hidden concern in the trust)`, which
+    PostgreSQL can only answer by reading them all first. A row with no concern is never
+    hidden."""
+    return Exists(
+        Concern.objects.filter(pk=OuterRef(ref), restricted=True).exclude(cp_visible_q(actor))
+    )
 
 
 def concern_pupils_prefetch() -> Prefetch:
@@ -159,9 +183,15 @@ def inbox_for(
     status: str = "",
     category_id: int | None = None,
     pupil_id: Any = None,
+    pupil_ids: list[Any] | None = None,
     reporter_id: Any = None,
 ) -> QuerySet[Concern]:
-    """The triage inbox: unopened first, immediate danger on top, then newest."""
+    """The triage inbox: unopened first, immediate danger on top, then newest.
+
+    Every filter is an `EXISTS` on the concern's own rows, not a join, so each concern comes
+    once without `DISTINCT` (which made PostgreSQL sort every column of every concern in the
+    school, twice: once for the page and once for its count), and the open actions are counted
+    for the page's rows only."""
     concerns = Concern.objects.filter(cp_visible_q(actor), school=school)
     if status == "new":
         concerns = concerns.filter(opened_at__isnull=True)
@@ -169,30 +199,43 @@ def inbox_for(
         concerns = concerns.filter(status=status)
     if category_id:
         concerns = concerns.filter(
-            Q(involvements__involvementcategory__category_id=category_id)
-            | Q(involvements__involvementcategory__category__parent_id=category_id)
+            Exists(
+                InvolvementCategory.objects.filter(
+                    Q(category_id=category_id) | Q(category__parent_id=category_id),
+                    involvement__concern_id=OuterRef("pk"),
+                )
+            )
         )
     if pupil_id:
-        concerns = concerns.filter(involvements__pupil_id=pupil_id)
+        concerns = concerns.filter(
+            Exists(ConcernPupil.objects.filter(concern_id=OuterRef("pk"), pupil_id=pupil_id))
+        )
+    if pupil_ids is not None:
+        concerns = concerns.filter(
+            Exists(ConcernPupil.objects.filter(concern_id=OuterRef("pk"), pupil_id__in=pupil_ids))
+        )
     if reporter_id:
         concerns = concerns.filter(author_id=reporter_id)
+    open_actions = (
+        Action.objects.filter(concern_id=OuterRef("pk"), done_at__isnull=True)
+        .order_by()
+        .values("concern_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        concerns.distinct()
-        .select_related("author")
+        concerns.select_related("author")
         .prefetch_related(concern_pupils_prefetch())
-        .annotate(open_actions=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True)))
-        .order_by(
-            Case(When(opened_at__isnull=True, then=Value(0)), default=Value(1)),
-            # Unanswered (a system's alert: a person's judgement it cannot make) sorts with "no",
-            # by time, not below every person's concern.
-            Coalesce("immediate_danger", Value(False)).desc(),
-            "-written_at",
+        .annotate(
+            open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), Value(0))
         )
+        .order_by(*INBOX_ORDER)  # the order of its index, concern_inbox_order
     )
 
 
 def reporters_for(*, actor: Any, school: School) -> QuerySet[Any]:
-    """The people who wrote concerns the actor can see (for the inbox filter)."""
+    """The people who wrote concerns the actor can see (for the inbox filter): a probe of the
+    index concern_author_school for each person."""
     visible = Concern.objects.filter(cp_visible_q(actor), school=school).values("author_id")
     return User.objects.filter(pk__in=visible).order_by("full_name")
 

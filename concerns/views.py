@@ -533,10 +533,9 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
         school=school,
         status=status,
         category_id=whole_number(category),
+        pupil_ids=pupil_ids,
         reporter_id=whole_number(reporter),
     )
-    if pupil_ids is not None:
-        concerns = concerns.filter(involvements__pupil_id__in=pupil_ids)
     page = Paginator(concerns, INBOX_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     access_log_write(

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from concerns.selectors import hidden_concerns
+from concerns.selectors import hidden_concern_exists
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 
@@ -30,9 +30,7 @@ STATES = {
 def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
     """Every referral the actor may read."""
     schools = access_for(actor).schools_with(Perm.READ_CP_RECORDS)
-    return Referral.objects.filter(school_id__in=schools).exclude(
-        concern_id__in=hidden_concerns(actor=actor)
-    )
+    return Referral.objects.filter(~hidden_concern_exists(actor=actor), school_id__in=schools)
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:

@@ -4,6 +4,7 @@ Django and `from concerns.models import ...` see one app, label "concerns", as b
 """
 
 from .concern import (
+    INBOX_ORDER,
     PART_1_TEXT_FIELDS,
     Action,
     Addendum,
@@ -35,6 +36,7 @@ from .missing import (
 )
 
 __all__ = [
+    "INBOX_ORDER",
     "MISSING_STEP_ORDER",
     "PART_1_TEXT_FIELDS",
     "Action",

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from safeguard.models import TenantModel
 
@@ -72,6 +73,17 @@ class Involvement(models.TextChoices):
     DISPLAYED = "displayed", "Displayed the behaviour"
     WITNESSED = "witnessed", "Witnessed it"
     OTHER = "other", "Other"
+
+
+# The triage inbox's order: unopened first, immediate danger on top, then newest. Unanswered (a
+# system's alert: a person's judgement it cannot make) sorts with "no", by time, not below every
+# person's concern. The query (concerns/selectors.py `inbox_for`) and its index (below) share it,
+# so PostgreSQL reads a page from the index instead of sorting the school's every concern.
+INBOX_ORDER = (
+    models.Case(models.When(opened_at__isnull=True, then=models.Value(0)), default=models.Value(1)),
+    Coalesce("immediate_danger", models.Value(False)).desc(),
+    models.F("written_at").desc(),
+)
 
 
 class Concern(TenantModel):
@@ -164,6 +176,21 @@ class Concern(TenantModel):
                 condition=models.Q(opened_at__isnull=True) & ~models.Q(status="draft"),
                 name="concern_untriaged",
             ),
+            # The triage inbox, in its order (issue 18): a page is read from the index, 0.7 ms
+            # for the first and 3 ms for the 40th, where sorting the school's 21,000 concerns took
+            # 59 ms and 209 ms (EXPLAIN ANALYZE, 110,000-concern benchmark trust).
+            models.Index(models.F("school_id"), *INBOX_ORDER, name="concern_inbox_order"),
+            # Restricted concerns (about 1 in 100): the lists that hide the ones the reader may
+            # not see (referrals, chronology, risk assessments) read these few from the index
+            # instead of scanning every concern in the trust for them (11.8 ms against 41.6 ms
+            # for a school's referral list; a parallel scan of all concerns at the full size).
+            models.Index(
+                fields=["school"], condition=models.Q(restricted=True), name="concern_restricted"
+            ),
+            # Who wrote a school's concerns (the inbox's reporter filter): one probe per person,
+            # 0.2 ms, where the index on the author alone read each one's concerns in every
+            # school, 57 ms.
+            models.Index(fields=["author", "school"], name="concern_author_school"),
         ]
 
     def __str__(self) -> str:

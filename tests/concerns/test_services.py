@@ -404,3 +404,36 @@ def test_every_signed_event_reaches_the_chronology_hook(world: World, categories
         "concerns.DslRecord",
         "concerns.Action",
     ]
+
+
+def test_the_inbox_lists_a_concern_once_under_every_filter_with_its_open_actions(
+    world: World, categories
+) -> None:
+    """Filters are EXISTS, not joins plus DISTINCT (issue 18): a concern about two pupils, each
+    with the asked category, comes once, and its open actions are counted once each."""
+    dsl, staff = world.users["dsl"], world.users["staff"]
+    second = PupilFactory(school=world.school)
+    concern = services.concern_submit(
+        actor=staff, concern=draft(staff, [world.pupil, second], categories)
+    )
+    for description in ("Check in with Sam at lunch", "Call the parent"):
+        services.action_assign(
+            actor=dsl,
+            concern=concern,
+            description=description,
+            owner=staff,
+            due_on=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    physical = categories["Physical abuse"]
+    inbox = inbox_for(
+        actor=dsl,
+        school=world.school,
+        category_id=physical.pk,
+        pupil_ids=[world.pupil.pk, second.pk],
+    )
+    rows = list(inbox)
+    assert [c.pk for c in rows] == [concern.pk]
+    assert rows[0].open_actions == 2
+    assert inbox.count() == 1
+    assert "DISTINCT" not in str(inbox.query)
+    assert list(inbox_for(actor=dsl, school=world.school, pupil_ids=[])) == []
