@@ -56,8 +56,8 @@ PostgreSQL 15, 2 cores; 6 min 36 s in all), server time through the test client:
 
 (The referral list is the first school's, about 1,600 referrals. The benchmark trust has no
 transfers, missing episodes or API clients, so the transfer, incoming, retention, missing and API
-client lists measure each page's frame and its queries over empty tables. Home is the DSL's: it
-counts the school's referrals, which the issue's 8-18 ms for home did not.)
+client lists measure each page's frame and its queries over empty tables. Home is the DSL's,
+with the school's referral counts on it.)
 
 CP-file PDF of one pupil (48 concerns; 104 pages, 3,250 text rows): median 5,554 ms (gathering
 included) against a plain WeasyPrint table of the same text on 104 pages 5,339 ms: 1.04x (goal at
