@@ -62,6 +62,10 @@ with the school's referral counts on it.)
 CP-file PDF of one pupil (48 concerns; 104 pages, 3,250 text rows): median 5,554 ms (gathering
 included) against a plain WeasyPrint table of the same text on 104 pages 5,339 ms: 1.04x (goal at
 most 1.2x); peak memory of a process rendering it: CP file +159 MB, plain table +127 MB.
+
+A second run ten minutes later, with other work on the machine, gave the same floors (3.2 and
+12.2 ms) but the slow pages 10-65% slower (trust dashboard 664 ms, referral list 600 ms, inbox
+417 ms, safeguarding page 191 ms; the PDF 1.06x): compare the ratios of one quiet run only.
 """
 
 from __future__ import annotations
