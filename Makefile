@@ -22,7 +22,7 @@ help:
 	@echo "            web (http://127.0.0.1:8000), worker and scheduler"
 	@echo "make test   install, start PostgreSQL and Redis if none run, lint, run every test"
 	@echo "make lint   ruff, migrations check, deployment check"
-	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake)"
+	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake, every page as a ratio to the layout floor)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
 
 system-packages:
