@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from chronology.ledger.content import SIGNED_FIELDS, entry_content
+from benchmarks.chain import note_entry, sealed
 from chronology.ledger.services import verify_chain
 from chronology.models import GENESIS_HASH, ChainHead, ChronologyEntry, EntryKind
 from concerns.content import addendum_content, concern_content, dsl_record_content
@@ -32,21 +32,14 @@ def _chain(world: World, count: int, pupils: list) -> None:
     now = timezone.now()
     batch = []
     for n in range(1, count + 1):
-        entry = ChronologyEntry(
+        entry = note_entry(
             school=world.school,
             pupil_id=pupils[n % len(pupils)].pk,
             sequence=n,
-            kind="note",
             occurred_at=now - datetime.timedelta(minutes=count - n),
-            details=f"Benchmark entry {n}: a call, a meeting, a note of what was said and done.",
             author=dsl,
-            author_name=dsl.full_name,
-            author_role="Designated Safeguarding Lead",
             recorded_at=now,
-            previous_hash=previous,
-        )
-        entry.entry_hash = content_hash(
-            entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS})
+            previous=previous,
         )
         previous = entry.entry_hash
         batch.append(entry)
@@ -267,10 +260,7 @@ def _signed_records_chain(world: World, categories: dict, concerns: int) -> int:
             recorded_at=now,
             previous_hash=previous,
         )
-        entry.entry_hash = content_hash(
-            entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS})
-        )
-        previous = entry.entry_hash
+        previous = sealed(entry)
         batch.append(entry)
     ChronologyEntry.objects.bulk_create(batch, batch_size=5000)
     ChainHead.objects.update_or_create(

@@ -92,11 +92,10 @@ from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone
 
-from chronology.ledger.content import SIGNED_FIELDS, entry_content
+from benchmarks.chain import note_entry
 from chronology.models import GENESIS_HASH, ChainHead, ChronologyEntry, CpFile
 from concerns.models import Concern, ConcernPupil
 from demo.benchmark import TRUST_SLUG, TSO_EMAIL
-from safeguard.signing import content_hash
 from schools.models import Pupil, School, User
 from schools.services import user_permissions_sync
 from tests.support.auth import force_login_with_second_factor
@@ -135,21 +134,14 @@ def _chronology(school: School, pupil: Pupil, author: User, count: int) -> None:
     now = timezone.now()
     batch = []
     for n in range(1, count + 1):
-        entry = ChronologyEntry(
+        entry = note_entry(
             school=school,
-            pupil=pupil,
+            pupil_id=pupil.pk,
             sequence=sequence + n,
-            kind="note",
             occurred_at=now - datetime.timedelta(hours=count - n),
-            details=f"Benchmark entry {n}: a call, a meeting, a note of what was said and done.",
             author=author,
-            author_name=author.full_name,
-            author_role="Designated Safeguarding Lead",
             recorded_at=now,
-            previous_hash=previous,
-        )
-        entry.entry_hash = content_hash(
-            entry_content({f: getattr(entry, f) for f in SIGNED_FIELDS})
+            previous=previous,
         )
         previous = entry.entry_hash
         batch.append(entry)
