@@ -109,6 +109,14 @@ class Referral(TenantModel):
         indexes = [
             models.Index(fields=["school", "status", "response_due_at"]),
             models.Index(fields=["pupil", "-made_at"]),
+            # The referrals still waiting (open or escalated) or owing a written follow-up:
+            # a few in each school's thousands, which the dashboards count (ADR 0036).
+            models.Index(
+                fields=["school"],
+                condition=models.Q(status__in=[ReferralStatus.OPEN, ReferralStatus.ESCALATED])
+                | models.Q(follow_up_due_at__isnull=False, follow_up_at__isnull=True),
+                name="referral_waiting_or_owed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,16 @@ def _force_login_passes_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with nothing cached. Ids start again in each test's database, so a key
+    made of ids (a client's calls counted by the API's throttle, a sum of dashboard tallies)
+    would otherwise find an earlier test's value."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def empty_queue() -> Iterator[None]:
     """For tests that start a real Celery worker: one at a time across the test processes (two

@@ -16,9 +16,9 @@ The rules the issue left open (what counts, the periods, the outlier rule) are i
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 import operator
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +26,13 @@ from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
     Count,
+    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -436,7 +438,7 @@ def review_due_q(today: datetime.date) -> Q:
 Counts = dict[tuple[int, int, str, str], int]
 
 
-def _mark_for(ids: list[int], pupils: PupilGroup | None) -> datetime.date | None:
+def _mark_for(ids: list[int], pupils: PupilGroup | None) -> Tallied | None:
     """The tally mark, or None (read everything live) for figures narrowed to a group of
     pupils: the tallies do not hold characteristics, which change (ADR 0026)."""
     mark = _tally_mark(ids)  # read either way, so the number of queries does not change
@@ -457,12 +459,49 @@ def _of(pupils: PupilGroup | None, path: str) -> Q:
     return Q() if pupils is None else pupils.q(path)
 
 
-def _tally_mark(ids: list[int]) -> datetime.date | None:
-    """The last day every one of the schools has weekly tallies for (None: not all have any)."""
+@dataclass(frozen=True)
+class Tallied:
+    """How far the schools' tallies go: `through`, the last day every one of them has tallies
+    for, and `version`, which changes whenever any of their tallies are written (each write
+    moves its school's mark, `tally_refresh`)."""
+
+    through: datetime.date
+    version: str
+
+
+def _tally_mark(ids: list[int]) -> Tallied | None:
+    """The schools' tally mark (None: not all of them have tallies yet)."""
     marks = list(
-        ConcernTallyMark.objects.filter(school_id__in=ids).values_list("through", flat=True)
+        ConcernTallyMark.objects.filter(school_id__in=ids).values_list("through", "updated_at")
     )
-    return min(marks) if ids and len(marks) == len(ids) else None
+    if not ids or len(marks) != len(ids):
+        return None
+    return Tallied(
+        through=min(m[0] for m in marks),
+        version=f"{len(marks)}:{max(m[1] for m in marks).isoformat()}",
+    )
+
+
+# The sums of tallies already read, by the schools, the days and the tallies' version (ADR
+# 0036): a day's tallies never change once written (ADR 0020), so a sum over days up to the mark
+# is the same until the next refresh moves a mark, which changes the version and so the key.
+TALLIED_SUMS_SECONDS = 24 * 60 * 60
+
+
+def _tallied_sums(kind: str, ids: list[int], spans: Any, mark: Tallied, read: Any) -> Any:
+    """`read()`'s rows for these schools and days, from the cache when the same sum has been
+    read since the tallies were last written."""
+    key = (
+        "oversight:tallied:"
+        + hashlib.sha256(
+            repr((kind, sorted(ids), spans, mark.through, mark.version)).encode()
+        ).hexdigest()
+    )
+    rows = cache.get(key)
+    if rows is None:
+        rows = read()
+        cache.set(key, rows, TALLIED_SUMS_SECONDS)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -473,7 +512,8 @@ class _Split:
     live: list[tuple[datetime.datetime, datetime.datetime]]  # [from, to) ranges
 
 
-def _split(period: Period, mark: datetime.date | None) -> _Split:
+def _split(period: Period, tallied: Tallied | None) -> _Split:
+    mark = tallied.through if tallied is not None else None
     if mark is None or mark < period.start:
         return _Split(None, [period.bounds()])
     if mark >= period.end:
@@ -494,7 +534,7 @@ def _in_ranges(field_name: str, ranges: list[tuple[datetime.datetime, datetime.d
 def _counts(
     ids: list[int],
     periods: list[Period],
-    mark: datetime.date | None,
+    mark: Tallied | None,
     pupils: PupilGroup | None = None,
 ) -> Counts:
     """Concerns per period, school and dimension: whole weeks up to the tally mark from the
@@ -505,7 +545,8 @@ def _counts(
     if not ids:
         return counts
     splits = [_split(p, mark) for p in periods]
-    _add_tallied(counts, ids, splits)
+    if mark is not None:
+        _add_tallied(counts, ids, splits, mark)
     live = {i: sp.live for i, sp in enumerate(splits) if sp.live}
     if live:
         _add_live_concerns(counts, ids, live, pupils)
@@ -523,28 +564,35 @@ def _every(live: _LiveRanges) -> list[tuple[datetime.datetime, datetime.datetime
     return [r for ranges in live.values() for r in ranges]
 
 
-def _add_tallied(counts: Counts, ids: list[int], splits: list[_Split]) -> None:
-    """The periods' whole weeks up to the tally mark, from the weekly tallies (one query)."""
+def _add_tallied(counts: Counts, ids: list[int], splits: list[_Split], mark: Tallied) -> None:
+    """The periods' days up to the tally mark, from the daily tallies (one query, none when
+    the same sums were read since the tallies were last written)."""
     spans = {i: sp.tallied for i, sp in enumerate(splits) if sp.tallied}
     if not spans:
         return
     first = min(span[0] for span in spans.values())
     last = max(span[1] for span in spans.values())
-    rows: Any = (
-        ConcernTally.objects.filter(school_id__in=ids, day__gte=first, day__lte=last)
-        .values("school_id", "dimension", "key")
-        .annotate(
-            **{
-                f"p{i}": Sum("concerns", filter=Q(day__gte=span[0], day__lte=span[1]))
-                for i, span in spans.items()
-            }
+
+    def read() -> list[tuple[int, str, str, list[int | None]]]:
+        rows: Any = (
+            ConcernTally.objects.filter(school_id__in=ids, day__gte=first, day__lte=last)
+            .values("school_id", "dimension", "key")
+            .annotate(
+                **{
+                    f"p{i}": Sum("concerns", filter=Q(day__gte=span[0], day__lte=span[1]))
+                    for i, span in spans.items()
+                }
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    for row in rows:
-        for i in spans:
-            if row[f"p{i}"]:
-                counts[(i, row["school_id"], row["dimension"], row["key"])] += row[f"p{i}"]
+        return [
+            (r["school_id"], r["dimension"], r["key"], [r[f"p{i}"] for i in spans]) for r in rows
+        ]
+
+    for sid, dimension, key, sums in _tallied_sums("periods", ids, spans, mark, read):
+        for i, n in zip(spans, sums, strict=True):
+            if n:
+                counts[(i, sid, dimension, key)] += n
 
 
 def _add_live_concerns(
@@ -643,7 +691,7 @@ def _add_live_year_groups(
 def _period_counts(
     ids: list[int],
     periods: list[Period],
-    mark: datetime.date | None,
+    mark: Tallied | None,
     pupils: PupilGroup | None,
 ) -> tuple[Counts, list[dict[str, Any]] | None]:
     """The periods' counts (`_counts`); narrowed to a group of pupils on PostgreSQL, read with
@@ -1034,30 +1082,13 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
     # per involvement. PostgreSQL carries them as the bits of one number (one aggregate per
     # concern, not one per group: measured 25% faster at the benchmark's size); elsewhere
     # (SQLite) a column each. Distinct counts per group would sort the rows once per group.
-    ns = range(len(groups))
     if len(groups) > 31:
         raise ValueError("Too many groups of pupils for one number's bits.")
     # The schools' pupils, and any other pupil named (the services keep a concern's pupils its
     # school's; the database does not): read in one pass over the roll. Only the pupils named,
     # as first built, were looked up one by one by id, PostgreSQL expecting 200 of them (35,000
     # at the benchmark's size; ADR 0026, third pass); the join below keeps those named only.
-    named_pupils = Pupil.objects.filter(
-        Q(school_id__in=ids) | Q(pk__in=RawSQL('SELECT "pupil_id" FROM "links"', ()))
-    ).order_by()
-    if connection.vendor == "postgresql":
-        bits = [member(n, g, True) for n, g in enumerate(groups)]
-        marks = named_pupils.annotate(m=reduce(operator.add, bits)).values("id", "m")
-        columns = '"m"'
-        flags = {"concern_id": 'BIT_OR("m") AS "m"', "pupil_id": 'MAX("m") AS "m"'}
-        sums = ", ".join(f'SUM(("m" >> {n}) & 1)' for n in ns)
-    else:
-        marks = named_pupils.annotate(
-            **{f"g{n}": member(n, g, False) for n, g in enumerate(groups)}
-        ).values("id", *(f"g{n}" for n in ns))
-        columns = ", ".join(f'"g{n}"' for n in ns)
-        each = ", ".join(f'MAX("g{n}") AS "g{n}"' for n in ns)
-        flags = {"concern_id": each, "pupil_id": each}
-        sums = ", ".join(f'SUM("g{n}")' for n in ns)
+    marks, columns, flags, sums = _marks(ids, groups, member)
     links_sql, links_params = links.query.sql_with_params()
     marks_sql, marks_params = marks.query.sql_with_params()
 
@@ -1096,6 +1127,43 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
                 concerns=named.get((0, sid, n), 0),
             )
     return out
+
+
+def _marks(
+    ids: list[int], groups: list[PupilGroup], member: Any
+) -> tuple[Any, str, dict[str, str], str]:
+    """The groups of each pupil of the schools and of each other pupil named in "links" (the
+    query, its columns, how a concern's and a pupil's groups are combined, and their sums)."""
+    ns = range(len(groups))
+    named_elsewhere = Q(pk__in=RawSQL('SELECT "pupil_id" FROM "links"', ()))
+    if len(ids) == 1:
+        # One school (its dashboard): its roll from the school's index, and apart the few
+        # pupils of elsewhere; the single pass over the roll read every school's pupils for one
+        # school's 800 (10 of the school dashboard's 18 ms at the benchmark's size; ADR 0036).
+        parts = [Q(school_id__in=ids), named_elsewhere & ~Q(school_id__in=ids)]
+    else:
+        parts = [Q(school_id__in=ids) | named_elsewhere]
+
+    if connection.vendor == "postgresql":
+        bits = [member(n, g, True) for n, g in enumerate(groups)]
+        annotate: dict[str, Any] = {"m": reduce(operator.add, bits)}
+        kept_columns: tuple[str, ...] = ("m",)
+        columns = '"m"'
+        flags = {"concern_id": 'BIT_OR("m") AS "m"', "pupil_id": 'MAX("m") AS "m"'}
+        sums = ", ".join(f'SUM(("m" >> {n}) & 1)' for n in ns)
+    else:
+        annotate = {f"g{n}": member(n, g, False) for n, g in enumerate(groups)}
+        kept_columns = tuple(f"g{n}" for n in ns)
+        columns = ", ".join(f'"g{n}"' for n in ns)
+        each = ", ".join(f'MAX("g{n}") AS "g{n}"' for n in ns)
+        flags = {"concern_id": each, "pupil_id": each}
+        sums = ", ".join(f'SUM("g{n}")' for n in ns)
+    every = [
+        Pupil.objects.filter(q).order_by().annotate(**annotate).values("id", *kept_columns)
+        for q in parts
+    ]
+    marks = every[0].union(*every[1:], all=True) if len(every) > 1 else every[0]
+    return marks, columns, flags, sums
 
 
 def _time_to_open(
@@ -1155,7 +1223,7 @@ def _weekly_by_category(
     ids: list[int],
     last_day: datetime.date,
     categories: list[tuple[int, str]],
-    mark: datetime.date | None,
+    tallied: Tallied | None,
 ) -> tuple[list[datetime.date], dict[int, list[int]]]:
     """Concerns per top-level category per week (Monday to Sunday) for the 52 weeks ending with
     the week of `last_day`: tallied days from the tallies, the rest from the concerns."""
@@ -1166,19 +1234,26 @@ def _weekly_by_category(
         return weeks, weekly
     index = {monday: n for n, monday in enumerate(weeks)}
     live_from: datetime.date | None = weeks[0]
-    if mark is not None and mark >= weeks[0]:
-        for day, key, n in (
-            ConcernTally.objects.filter(
-                school_id__in=ids,
-                dimension=TallyDimension.CATEGORY,
-                day__gte=weeks[0],
-                day__lte=min(mark, last_day),
+    mark = tallied.through if tallied is not None else None
+    if tallied is not None and mark is not None and mark >= weeks[0]:
+        through = min(mark, last_day)
+
+        def read() -> list[tuple[datetime.date, str, int]]:
+            rows = (
+                ConcernTally.objects.filter(
+                    school_id__in=ids,
+                    dimension=TallyDimension.CATEGORY,
+                    day__gte=weeks[0],
+                    day__lte=through,
+                )
+                .annotate(week=TruncWeek("day", output_field=DateField()))
+                .values_list("week", "key")
+                .annotate(n=Sum("concerns"))
+                .order_by()
             )
-            .values_list("day", "key")
-            .annotate(n=Sum("concerns"))
-            .order_by()
-        ):
-            monday = day - datetime.timedelta(days=day.weekday())
+            return list(rows)
+
+        for monday, key, n in _tallied_sums("weeks", ids, (weeks[0], through), tallied, read):
             if int(key) in weekly:
                 weekly[int(key)][index[monday]] += n
         live_from = mark + datetime.timedelta(days=1) if mark < last_day else None
@@ -1209,8 +1284,11 @@ def outlier_rule(current: int, baseline: Sequence[int]) -> tuple[bool, float, fl
     """The outlier rule (ADR 0020): flagged when this window's count is above the mean of the
     six windows before it by more than two (population) standard deviations AND by at least
     three concerns. Returns (flagged, mean, standard deviation, threshold)."""
-    mean = statistics.fmean(baseline) if baseline else 0.0
-    stdev = statistics.pstdev(baseline) if len(baseline) > 1 else 0.0
+    # Plain float arithmetic, not `statistics` (exact fractions: a fifth of the trust
+    # dashboard's time at 50 schools); the counts are small whole numbers, so the same values.
+    n = len(baseline)
+    mean = math.fsum(baseline) / n if n else 0.0
+    stdev = math.sqrt(math.fsum((x - mean) ** 2 for x in baseline) / n) if n > 1 else 0.0
     threshold = max(mean + OUTLIER_SIGMAS * stdev, mean + OUTLIER_MIN_EXCESS)
     return current > mean + OUTLIER_SIGMAS * stdev and current >= threshold, mean, stdev, threshold
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import template
@@ -56,10 +57,18 @@ def data_table(context: Any, table: Table, download: bool = True) -> dict[str, A
     }
 
 
+def _escape(value: Any) -> str:
+    """`conditional_escape` with a short way for plain text (most of a table's cells: Django's
+    goes through its lazy-string wrapper for each one)."""
+    if type(value) is str:
+        return html.escape(value)
+    return str(conditional_escape(value))
+
+
 def _body(table: Table) -> SafeString:
     """The rows and the totals row, drawn in Python: a trust's tables hold thousands of cells,
     and the template language took 60 microseconds a cell (a fifth of a second a page)."""
-    esc = conditional_escape
+    esc = _escape
     numeric = [c.numeric for c in table.columns]
     labels = [esc(c.label) for c in table.columns]
     out = ['<tbody class="govuk-table__body">']

@@ -4,6 +4,7 @@ are the same either way (docs/adr/0020)."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,34 @@ def test_the_nightly_task_tallies_every_school(fx: Fixture) -> None:
     assert tally_refresh_task() > 0
     schools = {fx.world.school.pk, fx.world.other_school.pk, fx.gamma.pk}
     assert set(ConcernTallyMark.objects.values_list("school_id", flat=True)) == schools
+
+
+def test_the_sums_of_tallies_are_read_once_until_a_refresh_moves_the_mark(fx: Fixture) -> None:
+    """ADR 0036: a sum of past days' tallies is kept (the days never change) and read again only
+    once a refresh has written new tallies, which moves a mark and so the key."""
+    from django.core.cache import cache
+
+    from safeguard.access import forget_access
+
+    w = fx.world
+    seed_school_a(fx)
+    seed_gamma(fx)
+    tally_refresh(now=NOW)
+    tso = w.users["tso"]
+
+    def trust(now: datetime.datetime) -> Any:
+        forget_access(tso)
+        return trust_figures(actor=tso, trust=w.school.trust, now=now)
+
+    first = trust(NOW)
+    assert count_queries(lambda: trust(NOW)) == TRUST_QUERIES_TALLIED - 2  # periods and weeks
+    assert trust(NOW) == first
+    # The next day, the refresh tallies 20 November (its concern was read live until now): the
+    # figures are read from the tallies again, and are those read with nothing kept.
+    tomorrow = NOW + datetime.timedelta(days=1)
+    tally_refresh(now=tomorrow)
+    assert count_queries(lambda: trust(tomorrow)) == TRUST_QUERIES_TALLIED
+    kept = trust(tomorrow)
+    cache.clear()
+    assert trust(tomorrow) == kept
+    assert [s.concerns for s in kept.schools] == [s.concerns for s in first.schools]

@@ -1,0 +1,35 @@
+"""Migration operations the project's own migrations use.
+
+`AddIndexConcurrently`: an index on a table that is large in production (concerns, their pupils
+and categories, referrals, the access log) is built with PostgreSQL's `CREATE INDEX
+CONCURRENTLY`, so a deploy does not stop the school writing while it builds (ADR 0036). Django's
+own operation is PostgreSQL's only; this one builds the index the ordinary way elsewhere (the
+embedded SQLite database of `make run`). Its migration must say `atomic = False`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.operations import AddIndexConcurrently as PostgresAddIndexConcurrently
+from django.db.migrations.operations import AddIndex
+
+
+class AddIndexConcurrently(PostgresAddIndexConcurrently):
+    """`CREATE INDEX CONCURRENTLY` on PostgreSQL, a plain `CREATE INDEX` elsewhere."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
