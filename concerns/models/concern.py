@@ -180,6 +180,9 @@ class Concern(TenantModel):
             # for the first and 3 ms for the 40th, where sorting the school's 21,000 concerns took
             # 59 ms and 209 ms (EXPLAIN ANALYZE, 110,000-concern benchmark trust).
             models.Index(models.F("school_id"), *INBOX_ORDER, name="concern_inbox_order"),
+            # A school's latest change (signed, opened, closed): whether the trust dashboard's
+            # times to open kept for the school still hold (ADR 0036), one probe per school.
+            models.Index(fields=["school", "updated_at"], name="concern_school_changed"),
             # Restricted concerns (about 1 in 100): the lists that hide the ones the reader may
             # not see (referrals, chronology, risk assessments) read these few from the index
             # instead of scanning every concern in the trust for them (11.8 ms against 41.6 ms

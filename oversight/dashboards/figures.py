@@ -42,6 +42,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -351,7 +352,9 @@ def trust_figures(
             counts[(i + 2, sid, dimension, key)] = n
     weeks, weekly = _weekly_by_category(ids, min(period.end, today), categories, mark)
     outliers = _outliers(ids, {s.pk: s.name for s in schools}, categories, counts, first=2)
-    figures = _figures_for(schools, period, previous, now, categories, counts, pupils, opened)
+    figures = _figures_for(
+        schools, period, previous, now, categories, counts, pupils, opened, keep_waits=True
+    )
     if breakdown:
         groups = pupil_breakdown(ids, period)
         for f in figures:
@@ -841,10 +844,12 @@ def _figures_for(
     counts: Counts,
     pupils: PupilGroup | None = None,
     opened: list[dict[str, Any]] | None = None,
+    keep_waits: bool = False,
 ) -> list[SchoolFigures]:
     """The figures of each school; `counts` holds the period (index 0) and the one before (1),
     `opened` their times to open when already read with them (`_period_counts`). With `pupils`,
-    every figure about concerns or pupils is narrowed to that group (ADR 0026)."""
+    every figure about concerns or pupils is narrowed to that group (ADR 0026). `keep_waits`:
+    each school's times to open are kept until its concerns change (`_kept_time_to_open`)."""
     ids = [s.pk for s in schools]
     out = {s.pk: SchoolFigures(school_id=s.pk, school_name=s.name) for s in schools}
     if not ids:
@@ -852,7 +857,9 @@ def _figures_for(
     today = timezone.localdate(now)
     _set_concern_counts(out, counts, categories)
     _set_untriaged(out, ids, now, pupils)
-    if opened is None:
+    if opened is None and keep_waits and pupils is None and connection.vendor == "postgresql":
+        _kept_time_to_open(out, ids, period, previous)
+    elif opened is None:
         _time_to_open(out, ids, *_written_in(period, previous, pupils))
     else:
         _set_time_to_open(out, opened)
@@ -1166,26 +1173,33 @@ def _marks(
     return marks, columns, flags, sums
 
 
+def _time_to_open_rows(ids: list[int], in_cur: Q, in_prev: Q, either: Q) -> list[dict[str, Any]]:
+    """On PostgreSQL, per school: the opened concerns of the period and the one before, and the
+    median and 90th percentile of their waits (one query)."""
+    wait = ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
+    rows: Any = (
+        Concern.objects.filter(submitted_q(), either, school_id__in=ids, opened_at__isnull=False)
+        .values("school_id")
+        .annotate(
+            n=Count("opened_at", filter=in_cur),  # from the index alone
+            n_prev=Count("opened_at", filter=in_prev),
+            cur=PercentileCont(wait, [0.5, 0.9], filter=in_cur),
+            prev=PercentileCont(wait, [0.5, 0.9], filter=in_prev),
+        )
+        .order_by()
+    )
+    return list(rows)
+
+
 def _time_to_open(
     out: dict[int, SchoolFigures], ids: list[int], in_cur: Q, in_prev: Q, either: Q
 ) -> None:
+    if connection.vendor == "postgresql":
+        _set_time_to_open(out, _time_to_open_rows(ids, in_cur, in_prev, either))
+        return
     opened = Concern.objects.filter(
         submitted_q(), either, school_id__in=ids, opened_at__isnull=False
     )
-    if connection.vendor == "postgresql":
-        wait = ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
-        rows = (
-            opened.values("school_id")
-            .annotate(
-                n=Count("opened_at", filter=in_cur),  # from the index alone
-                n_prev=Count("opened_at", filter=in_prev),
-                cur=PercentileCont(wait, [0.5, 0.9], filter=in_cur),
-                prev=PercentileCont(wait, [0.5, 0.9], filter=in_prev),
-            )
-            .order_by()
-        )
-        _set_time_to_open(out, rows)
-        return
     # Elsewhere (SQLite for `make run`): the same interpolation over one ordered query.
     waits: dict[tuple[int, bool], list[float]] = defaultdict(list)
     rows2 = opened.annotate(
@@ -1203,6 +1217,60 @@ def _time_to_open(
         else:
             f.opened_previous = len(values)
             f.time_to_open_median_previous, f.time_to_open_p90_previous = med, p90
+
+
+# A school's times to open are kept (ADR 0036) once its concerns have not changed for this long:
+# longer than any transaction that opens or signs a concern takes to commit, and than the clocks
+# of two servers differ, so no change can still arrive with an earlier time than the latest seen.
+WAITS_SETTLED = datetime.timedelta(minutes=1)
+WAITS_KEPT_SECONDS = 24 * 60 * 60
+
+
+def _kept_time_to_open(
+    out: dict[int, SchoolFigures],
+    ids: list[int],
+    period: Period,
+    previous: Period,
+) -> None:
+    """`_time_to_open`, each school's figures kept until its concerns change.
+
+    The times to open are a percentile over every concern of two terms (a third of the trust
+    dashboard's time at 50 schools, and a sort that no tally can hold). They change only when a
+    school's concern is signed or opened, and both set its `updated_at`; a signed concern is
+    never deleted and its time of writing never changes (concerns/guards.py). So each school's
+    latest `updated_at` (one probe of the index concern_school_changed per school) says whether
+    its figures kept are still right; only schools with a change are read again."""
+    latest = dict(
+        School.objects.filter(pk__in=ids)
+        .annotate(
+            changed=Subquery(
+                Concern.objects.filter(school_id=OuterRef("pk"))
+                .order_by("-updated_at")
+                .values("updated_at")[:1]
+            )
+        )
+        .values_list("pk", "changed")
+    )
+    bounds = (period.bounds(), previous.bounds())
+    keys = {
+        sid: "oversight:waits:"
+        + hashlib.sha256(repr((sid, bounds, latest.get(sid))).encode()).hexdigest()
+        for sid in ids
+    }
+    kept = cache.get_many(list(keys.values()))
+    rows = [kept[keys[sid]] for sid in ids if keys[sid] in kept]
+    missing = [sid for sid in ids if keys[sid] not in kept]
+    if missing:
+        fresh = _time_to_open_rows(missing, *_written_in(period, previous, None))
+        rows += fresh
+        # By the clock, not the figures' `now` (a dashboard can be drawn as at another time).
+        quiet_since = timezone.now() - WAITS_SETTLED
+        settled = {sid for sid in missing if latest.get(sid) is None or latest[sid] < quiet_since}
+        cache.set_many(
+            {keys[row["school_id"]]: row for row in fresh if row["school_id"] in settled},
+            WAITS_KEPT_SECONDS,
+        )
+    _set_time_to_open(out, rows)
 
 
 def _set_time_to_open(out: dict[int, SchoolFigures], rows: Iterable[Mapping[str, Any]]) -> None:

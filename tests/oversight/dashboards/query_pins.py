@@ -8,7 +8,9 @@ from __future__ import annotations
 # reviews 1 (the two kinds in one union). The breakdown by pupil characteristic, when asked
 # for, adds 2 (issue 14, ADR 0026: tests/oversight/dashboards/test_pupil_groups.py).
 SCHOOL_QUERIES = 12
-TRUST_QUERIES = 15  # as the school (permissions 2), and schools 1, weekly trend 1
+# The trust's: as the school (permissions 2), and schools 1, weekly trend 1, and each school's
+# latest change 1 (whether the times to open kept for it still hold, ADR 0036).
+TRUST_QUERIES = 16
 
 # The CSV: the session 1, the user 1, their permissions 1 and schools 1, the figures 11
 # (categories, tally mark, concerns in all, by category and by year group 3, untriaged, time to
@@ -23,5 +25,5 @@ SCHOOL_PAGE_QUERIES = 25
 # The request's own (session, user, access, acting school, header badges) plus the trust, its
 # schools for the filter, and the trust's figures (TRUST_QUERIES above). The breakdown by
 # pupil characteristic, when asked for, adds 2 (test_pupil_groups.py).
-TRUST_PAGE_QUERIES = 27
-TRUST_CSV_QUERIES = 26
+TRUST_PAGE_QUERIES = 28
+TRUST_CSV_QUERIES = 27

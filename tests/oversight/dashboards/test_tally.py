@@ -16,12 +16,14 @@ from tests.oversight.dashboards.figures_fixture import (
     NOW,
     TODAY,
     Fixture,
+    at,
     bulk_concerns,
     count_queries,
     make_fixture,
     seed_gamma,
     seed_school_a,
 )
+from tests.oversight.dashboards.query_pins import TRUST_QUERIES
 from tests.support.factories import PupilFactory, SchoolFactory, member
 from tests.support.world import World
 
@@ -141,7 +143,7 @@ def test_a_new_school_without_tallies_is_read_live(fx: Fixture) -> None:
 
 
 SCHOOL_QUERIES_TALLIED = 13  # as without tallies, and one reading the tallies
-TRUST_QUERIES_TALLIED = 17
+TRUST_QUERIES_TALLIED = 18
 
 
 def test_query_counts_with_tallies(fx: Fixture) -> None:
@@ -206,3 +208,40 @@ def test_the_sums_of_tallies_are_read_once_until_a_refresh_moves_the_mark(fx: Fi
     cache.clear()
     assert trust(tomorrow) == kept
     assert [s.concerns for s in kept.schools] == [s.concerns for s in first.schools]
+
+
+def test_the_times_to_open_are_kept_until_the_school_s_concerns_change(fx: Fixture) -> None:
+    """ADR 0036: each school's times to open are kept once its concerns have been still for a
+    minute, and read again once one of them is signed or opened."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from concerns.models import Concern
+    from concerns.services.triage import concern_open
+    from safeguard.access import forget_access
+
+    w = fx.world
+    seed_school_a(fx)
+    seed_gamma(fx)
+    tso = w.users["tso"]
+    still = timezone.now() - datetime.timedelta(hours=2)
+    Concern.objects.update(updated_at=still)
+
+    def trust() -> Any:
+        forget_access(tso)
+        return trust_figures(actor=tso, trust=w.school.trust, now=NOW)
+
+    first = trust()
+    assert count_queries(trust) == TRUST_QUERIES - 1  # no percentiles: every school's kept
+    assert trust() == first
+    # The DSL opens the concern of 18 November: school A's times to open are read again.
+    waiting = Concern.objects.get(school=w.school, written_at=at(2026, 11, 18, 12))
+    concern_open(actor=w.users["dsl"], concern=waiting)
+    assert count_queries(trust) == TRUST_QUERIES
+    after = trust()
+    a = next(s for s in after.schools if s.school_id == w.school.pk)
+    assert a.opened == next(s for s in first.schools if s.school_id == w.school.pk).opened + 1
+    cache.clear()
+    assert trust() == after
+    # Just opened, school A is not kept yet (a change may still be committing): read each time.
+    assert count_queries(trust) == TRUST_QUERIES
