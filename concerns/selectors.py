@@ -6,8 +6,8 @@ Who sees what:
 - people who read CP records (DSL, deputies, head, TSO) see the school's submitted concerns,
   except restricted ones, which only the DSL and the people named on them see;
 - everything that came from a restricted concern (its actions, addenda, chronology lines,
-  referrals, risk assessments) follows it: `hidden_concerns` and `action_visible_q` say so in
-  the query, so no list, page or reminder can show it to anyone else, the owner of one of its
+  referrals, risk assessments) follows it: `hidden_concern_exists` and `action_visible_q` say so
+  in the query, so no list, page or reminder can show it to anyone else, the owner of one of its
   actions included.
 """
 
@@ -47,6 +47,7 @@ from .models import (
     ConcernStatus,
     InvolvementCategory,
 )
+from .retention import NARRATIVE
 
 
 def _named_restricted_ids(actor: Any) -> list[uuid.UUID]:
@@ -73,25 +74,28 @@ def cp_visible_q(actor: Any) -> Q:
     )
 
 
-def hidden_concerns(*, actor: Any, school_id: Any = None) -> QuerySet[Any]:
-    """Ids of restricted concerns the actor may not see: their entries, risk assessments and
-    anything else that came from them stay hidden too."""
-    concerns = Concern.objects.filter(restricted=True)
+def hidden_concern_exists(*, actor: Any, ref: str = "concern_id", school_id: Any = None) -> Exists:
+    """Whether the row's concern (`ref`, a field of the outer query holding a concern's id) is
+    a restricted one the actor may not see: its entries, referrals, risk assessments and
+    anything else that came from it stay hidden too. Written as `EXISTS`, so a list excludes
+    them with `~hidden_concern_exists(...)` (an anti-join on the concern's primary key), never
+    as `NOT IN (every hidden concern in the trust)`, which PostgreSQL can only answer by reading
+    them all first. A row with no concern is never hidden.
+
+    `school_id`, for a list of one school's rows, says so: only that school's restricted
+    concerns are looked for, and PostgreSQL may read them once (their partial index) rather
+    than look up each row's concern, however many restricted concerns the trust has."""
+    concerns = Concern.objects.filter(pk=OuterRef(ref), restricted=True)
     if school_id is not None:
         concerns = concerns.filter(school_id=school_id)
-    return concerns.exclude(cp_visible_q(actor)).values("pk")
+    return Exists(concerns.exclude(cp_visible_q(actor)))
 
 
-def hidden_concern_exists(*, actor: Any, ref: str = "concern_id") -> Exists:
-    """Whether the row's concern (`ref`, a field of the outer query holding a concern's id) is
-    a restricted one the actor may not see: the same rows as `hidden_concerns`, written as
-    `EXISTS` so a list excludes them with `~hidden_concern_exists(...)` (an anti-join on the
-    concern's primary key) instead of `NOT IN (every hidden concern in the trust)`, which
-    PostgreSQL can only answer by reading them all first. A row with no concern is never
-    hidden."""
-    return Exists(
-        Concern.objects.filter(pk=OuterRef(ref), restricted=True).exclude(cp_visible_q(actor))
-    )
+def concern_narrative(prefix: str = "") -> list[str]:
+    """A concern's narrative fields (its words, as retention blanks them), for a list that shows
+    none of them to leave unread: `.defer(*concern_narrative("concern__"))` on a list of
+    referrals, say, fetches each concern's reference and times, not its account."""
+    return [prefix + name for name in NARRATIVE[Concern]]
 
 
 def concern_pupils_prefetch() -> Prefetch:
@@ -278,10 +282,7 @@ def action_visible_q(actor: Any) -> Q:
     access = access_for(actor)
     mine = Q(owner_id=actor.pk, school_id__in=access.school_ids())
     managed = Q(school_id__in=access.schools_with(Perm.MANAGE_CP_RECORDS))
-    readable = Q(concern__restricted=False) | Q(
-        concern_id__in=Concern.objects.filter(cp_visible_q(actor)).values("pk")
-    )
-    return (mine | managed) & readable
+    return (mine | managed) & ~Q(hidden_concern_exists(actor=actor))
 
 
 def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
@@ -289,7 +290,8 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
     return (
         Action.objects.filter(action_visible_q(actor), owner_id=actor.pk, school=school)
         .select_related("concern", "created_by", "done_by")
-        .order_by(F("done_at").asc(nulls_first=True), "due_on")
+        .defer(*concern_narrative("concern__"))
+        .order_by(F("done_at").asc(nulls_first=True), "due_on", "pk")
     )
 
 

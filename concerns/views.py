@@ -61,6 +61,7 @@ from .selectors import (
 )
 
 INBOX_PER_PAGE = 25
+ACTIONS_PER_PAGE = 50
 INBOX_SEARCH_TERMS = ("pupil",)  # the inbox's filter by a pupil's name: a token in its URL
 
 
@@ -676,7 +677,11 @@ def action_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
 @require_GET
 def action_list(request: SafeguardRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
-    actions = list(action_list_for(actor=request.user, school=school)[:200])
+    # A page at a time, read in the database (the open ones first, however many are done).
+    page = Paginator(action_list_for(actor=request.user, school=school), ACTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    actions = list(page.object_list)
     if actions:  # what is to be done for a child is part of their record
         access_log_write(
             request=request,
@@ -689,6 +694,10 @@ def action_list(request: SafeguardRequest) -> HttpResponse:
         "concerns/actions.html",
         {
             "actions": actions,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            # Marking one done comes back to this page of the list.
+            "here": reverse("action-list") + (f"?page={page.number}" if page.number > 1 else ""),
             "done_form": ActionDoneForm(),
             "today": timezone.localdate(),
         },

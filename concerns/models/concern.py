@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from safeguard.models import TenantModel
@@ -494,6 +495,17 @@ class Action(TenantModel):
         ordering = ["done_at", "due_on"]
         indexes = [
             models.Index(fields=["owner", "done_at", "due_on"]),
+            # "My actions", a page at a time: one person's in one school, in the list's order
+            # (open ones first, then by due date), so a page is read from the index in order
+            # however many actions they have had.
+            models.Index(
+                F("owner"),
+                F("school"),
+                F("done_at").asc(nulls_first=True),
+                F("due_on"),
+                F("id"),
+                name="action_owner_list",
+            ),
             # A school's open actions (the dashboards): few, however many are done.
             models.Index(
                 fields=["school", "due_on"],

@@ -10,21 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from concerns.models import Concern, ConcernStatus
-from concerns.selectors import cp_visible_q
-from oversight.models import QaReview, QaReviewStatus, QaSample, Rating
+from concerns.selectors import concern_narrative, cp_visible_q
+from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample, Rating
 from oversight.terms import Term
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 from schools.models import School
 
 
-def _readable(actor: Any) -> Any:
-    """The concerns the actor may read: a review of a restricted concern is seen only by those
-    who may read the concern (the DSL, and the people named on it)."""
-    return Concern.objects.filter(cp_visible_q(actor)).values("pk")
+def _readable(actor: Any) -> Exists:
+    """Whether the review's concern is one the actor may read: a review of a restricted concern
+    is seen only by those who may read the concern (the DSL, and the people named on it).
+    `EXISTS` on the review's own concern, never `IN (every concern the actor reads)`."""
+    return Exists(Concern.objects.filter(cp_visible_q(actor), pk=OuterRef("concern_id")))
 
 
 def _visible_q(actor: Any) -> Q:
@@ -35,12 +36,14 @@ def _visible_q(actor: Any) -> Q:
             school_id__in=access.schools_with(Perm.MANAGE_CP_RECORDS),
             status=QaReviewStatus.SUBMITTED,
         )
-    ) & Q(concern__in=_readable(actor))
+    ) & Q(_readable(actor))
 
 
 def _reviews() -> QuerySet[QaReview]:
-    return QaReview.objects.select_related("concern", "school").annotate(
-        response_count=Count("responses")
+    return (
+        QaReview.objects.select_related("concern", "school")
+        .defer(*concern_narrative("concern__"))
+        .annotate(responded=Exists(QaResponse.objects.filter(review_id=OuterRef("pk"))))
     )
 
 
@@ -70,21 +73,22 @@ def qa_reviews_for_school(*, actor: Any, school: School) -> QuerySet[QaReview]:
         return QaReview.objects.none()
     return (
         _reviews()
-        .filter(school=school, status=QaReviewStatus.SUBMITTED, concern__in=_readable(actor))
-        .order_by("-submitted_at")
+        .filter(_readable(actor), school=school, status=QaReviewStatus.SUBMITTED)
+        .order_by("-submitted_at", "pk")
     )
 
 
 def qa_to_review_for(*, actor: Any) -> QuerySet[QaReview]:
     """Concerns on the reviewer's list, not yet reviewed, oldest first."""
     return (
-        QaReview.objects.select_related("concern", "school", "sample")
+        QaReview.objects.select_related("concern", "school")
+        .defer(*concern_narrative("concern__"))
         .filter(
+            _readable(actor),
             school_id__in=access_for(actor).schools_with(Perm.QA_REVIEW),
             status=QaReviewStatus.DRAFT,
-            concern__in=_readable(actor),
         )
-        .order_by("school__name", "concern__written_at")
+        .order_by("school__name", "concern__written_at", "pk")
     )
 
 
@@ -93,12 +97,12 @@ def qa_submitted_for(*, actor: Any, term: Term) -> QuerySet[QaReview]:
     return (
         _reviews()
         .filter(
+            _readable(actor),
             school_id__in=access_for(actor).schools_with(Perm.QA_REVIEW),
             status=QaReviewStatus.SUBMITTED,
             term=term.key,
-            concern__in=_readable(actor),
         )
-        .order_by("school__name", "-submitted_at")
+        .order_by("school__name", "-submitted_at", "pk")
     )
 
 
@@ -131,11 +135,13 @@ def qa_coverage_for(*, actor: Any, term: Term) -> list[Coverage]:
     if not ids:
         return []
     start, end = term.bounds()
+    # COUNT(*), not COUNT(id): the rows counted are read from the (school, time of writing,
+    # status) index alone, never from the table (a trust's term is tens of thousands).
     concerns = dict(
         Concern.objects.filter(school_id__in=ids, written_at__gte=start, written_at__lt=end)
         .exclude(status=ConcernStatus.DRAFT)
         .values("school_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("school_id", "n")
     )
     submitted = Q(status=QaReviewStatus.SUBMITTED)
@@ -190,14 +196,10 @@ def qa_home_count(*, actor: Any, school: School) -> int | None:
     if access.has(Perm.QA_REVIEW, school):
         return qa_to_review_for(actor=actor).count()
     if access.has(Perm.MANAGE_CP_RECORDS, school):
-        return (
-            QaReview.objects.filter(
-                school=school,
-                status=QaReviewStatus.SUBMITTED,
-                responses__isnull=True,
-                concern__in=_readable(actor),
-            )
-            .distinct()
-            .count()
-        )
+        return QaReview.objects.filter(
+            _readable(actor),
+            ~Exists(QaResponse.objects.filter(review_id=OuterRef("pk"))),
+            school=school,
+            status=QaReviewStatus.SUBMITTED,
+        ).count()
     return None

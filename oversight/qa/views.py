@@ -4,10 +4,12 @@ choosing a concern, the review itself; the school's list of feedback and its res
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,8 @@ from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school_or_403, as_safeguard, run_service
 from safeguard.roles import Perm
+
+QA_PER_PAGE = 25
 
 
 def _require_tso(request: HttpRequest) -> None:
@@ -40,6 +44,21 @@ def qa_overview(request: HttpRequest) -> HttpResponse:
     term = parse_term(request.GET.get("term")) or current_term()
     if term not in terms:
         term = current_term()
+    # Two lists, each a page at a time in the database, each with its own page number: the
+    # links of one keep the term and the other's page.
+    to_review = Paginator(selectors.qa_to_review_for(actor=request.user), QA_PER_PAGE).get_page(
+        request.GET.get("to_review_page")
+    )
+    submitted = Paginator(
+        selectors.qa_submitted_for(actor=request.user, term=term), QA_PER_PAGE
+    ).get_page(request.GET.get("reviewed_page"))
+
+    def keeping(other: str, number: int) -> str:
+        params = {"term": term.key}
+        if number > 1:
+            params[other] = str(number)
+        return urlencode(params)
+
     return render(
         request,
         "oversight/qa_overview.html",
@@ -47,10 +66,18 @@ def qa_overview(request: HttpRequest) -> HttpResponse:
             "term": term,
             "terms": terms,
             "coverage": selectors.qa_coverage_for(actor=request.user, term=term),
-            "to_review": list(selectors.qa_to_review_for(actor=request.user)),
-            "submitted": list(selectors.qa_submitted_for(actor=request.user, term=term)),
+            "to_review": to_review,
+            "to_review_numbers": _numbers(to_review),
+            "to_review_query": keeping("reviewed_page", submitted.number),
+            "submitted": submitted,
+            "submitted_numbers": _numbers(submitted),
+            "submitted_query": keeping("to_review_page", to_review.number),
         },
     )
+
+
+def _numbers(page: Page) -> Any:
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2)
 
 
 def _term_chosen(form: SampleForm) -> Term:
@@ -221,11 +248,11 @@ def qa_remove(request: HttpRequest, pk: Any) -> HttpResponse:
 def qa_school_list(request: HttpRequest) -> HttpResponse:
     """The acting school's quality-assurance feedback, for its DSL and deputies."""
     school = acting_school_or_403(request, Perm.MANAGE_CP_RECORDS)
+    page = Paginator(
+        selectors.qa_reviews_for_school(actor=request.user, school=school), QA_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "oversight/qa_school_list.html",
-        {
-            "school": school,
-            "reviews": list(selectors.qa_reviews_for_school(actor=request.user, school=school)),
-        },
+        {"school": school, "reviews": page, "page": page, "page_numbers": _numbers(page)},
     )

@@ -36,6 +36,7 @@ from .forms import (
 from .tokens import invitation_tokens
 
 HISTORY_PER_PAGE = 50
+STAFF_PER_PAGE = 100
 
 
 def _role_options(form: Any) -> list[dict[str, Any]]:
@@ -70,16 +71,22 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     """Everyone with a role in the acting school: roles here, invited or active, and leavers.
     The head and the DSL read it without the administrator's buttons (docs/adr/0024)."""
     school = acting_school_or_403(request, Perm.VIEW_STAFF_HISTORY)
-    rows = selectors.staff_list_for(actor=request.user, school=school)
+    people = selectors.staff_list_for(actor=request.user, school=school)
+    page = Paginator(people, STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.staff_rows(page.object_list)
     return render(
         request,
         "schools/staff/staff_list.html",
         {
             "school": school,
             "may_manage": access_for(request.user).has(Perm.MANAGE_STAFF, school),
+            # This page's part of each: the people working here come first, so the leavers
+            # start on the page where they end.
             "rows": [r for r in rows if r.works_here],
             "leavers": [r for r in rows if not r.works_here],
-            "waiting": sum(len(r.pending) for r in rows),
+            "waiting": selectors.staff_roles_waiting_count(actor=request.user, school=school),
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         },
     )
 

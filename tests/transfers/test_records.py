@@ -193,6 +193,89 @@ def test_a_deputy_not_named_on_a_restricted_concern_is_refused_not_given_a_parti
     assert "Ask the Designated Safeguarding Lead to export it" in str(refused.value)
 
 
+def _from_hidden_concern(world: World, concern: Concern, record: str) -> None:
+    """One record of the world's pupil that came from `concern` (about another pupil), written
+    alone (no chronology line with it unless it is the line), so only its own check finds it."""
+    from chronology.ledger.services import chronology_append
+    from chronology.models import RiskAssessment, RiskAssessmentPupil
+    from referrals.models import Referral
+    from tests.referrals.conftest import agency_for
+
+    dsl, pupil, school = world.users["dsl"], world.pupil, world.school
+    if record == "entry":
+        chronology_append(
+            school_id=school.pk,
+            pupil_id=pupil.pk,
+            kind="note",
+            occurred_at=timezone.now(),
+            details="A call about the other pupil",
+            author=dsl,
+            concern_ref=concern.pk,
+        )
+    elif record == "referral":
+        Referral.objects.create(
+            school=school,
+            pupil=pupil,
+            concern=concern,
+            agency=agency_for(school),
+            agency_name="Front door",
+            referral_type="social_care",
+            urgency="urgent",
+            method="phone",
+            made_at=timezone.now(),
+            response_due_at=timezone.now(),
+            reason="x",
+            parents_informed="informed",
+            parents_reason="x",
+            made_by=dsl,
+            made_by_name=dsl.full_name,
+            content_hash="0" * 64,
+        )
+    else:
+        assessment = RiskAssessment.objects.create(
+            school=school,
+            concern=concern,
+            title="x",
+            risks="x",
+            measures="x",
+            review_date=timezone.localdate(),
+            created_by=dsl,
+        )
+        RiskAssessmentPupil.objects.create(school=school, assessment=assessment, pupil=pupil)
+
+
+@pytest.mark.parametrize("record", ["entry", "referral", "risk_assessment"])
+def test_a_deputy_is_refused_for_any_record_from_a_hidden_concern_about_another_pupil(
+    world: World, record: str
+) -> None:
+    """A chronology line, a referral or a risk assessment of the pupil that came from a restricted
+    concern the deputy may not read refuses the export, though the concern is about another
+    pupil; named on it, the deputy exports (issue 18: each check written as `EXISTS`)."""
+    categories = seed_categories(world)
+    other = PupilFactory(school=world.school)
+    concern = concern_with_part_2(world, other, categories)
+    concern_services.concern_restrict(actor=world.users["dsl"], concern=concern, named=[])
+    _from_hidden_concern(world, concern, record)
+    with pytest.raises(ExportRefused):
+        cp_records_for_export(actor=_fresh(world.users["deputy"]), pupil=world.pupil)
+    concern_services.concern_restrict(
+        actor=world.users["dsl"], concern=concern, named=[world.users["deputy"]]
+    )
+    records = cp_records_for_export(actor=_fresh(world.users["deputy"]), pupil=world.pupil)
+    assert records.pupil == world.pupil
+
+
+def test_a_restricted_draft_about_the_pupil_refuses_nothing(world: World) -> None:
+    """A draft is no record of the pupil's (only its writer sees it): restricted or not, it
+    never stops the export."""
+    categories = seed_categories(world)
+    staff = world.users["staff"]
+    unsent = draft(staff, [world.pupil], categories)
+    Concern.objects.filter(pk=unsent.pk).update(restricted=True)
+    records = cp_records_for_export(actor=_fresh(world.users["deputy"]), pupil=world.pupil)
+    assert records.concerns == []
+
+
 def test_a_deputy_named_on_the_restricted_concern_exports_it(world: World) -> None:
     categories = seed_categories(world)
     concern = _restricted(world, categories, named=[world.users["deputy"]])

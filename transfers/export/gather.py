@@ -61,7 +61,7 @@ from concerns.models import (
     MissingEpisode,
     MissingEpisodeStep,
 )
-from concerns.selectors import cp_visible_q, hidden_concerns
+from concerns.selectors import cp_visible_q, hidden_concern_exists
 from referrals.models import Referral, ReferralUpdate
 from referrals.selectors import referrals_visible_to
 from safeguard.access import access_for, get_for_actor_or_404
@@ -189,22 +189,23 @@ def _pupil_for_export(*, actor: Any, pupil: Pupil) -> Pupil:
 def _refuse_if_restricted_hidden(*, actor: Any, pupil: Pupil) -> None:
     """Refuse when any record of the pupil comes from a restricted concern the actor cannot see.
 
-    The DSL sees every restricted record, so this costs a query only for a deputy.
+    The DSL sees every restricted record, so this costs queries only for a deputy (the
+    restricted concerns named to them, once per kind of reference, and the check itself).
     """
     if access_for(actor).has(Perm.VIEW_ALL_RESTRICTED, pupil.school_id):
         return
-    hidden = hidden_concerns(actor=actor, school_id=pupil.school_id)
+    school_id = pupil.school_id
+    hidden = hidden_concern_exists(actor=actor, school_id=school_id)  # the row's `concern_id`
+    hidden_entry = hidden_concern_exists(actor=actor, ref="concern_ref", school_id=school_id)
     found = Pupil.objects.filter(pk=pupil.pk).filter(
         Exists(
-            ConcernPupil.objects.filter(
-                pupil_id=OuterRef("pk"), concern_id__in=hidden.exclude(status=ConcernStatus.DRAFT)
+            ConcernPupil.objects.filter(hidden, pupil_id=OuterRef("pk")).exclude(
+                concern__status=ConcernStatus.DRAFT
             )
         )
-        | Exists(ChronologyEntry.objects.filter(pupil_id=OuterRef("pk"), concern_ref__in=hidden))
-        | Exists(Referral.objects.filter(pupil_id=OuterRef("pk"), concern_id__in=hidden))
-        | Exists(
-            RiskAssessment.objects.filter(covered__pupil_id=OuterRef("pk"), concern_id__in=hidden)
-        )
+        | Exists(ChronologyEntry.objects.filter(hidden_entry, pupil_id=OuterRef("pk")))
+        | Exists(Referral.objects.filter(hidden, pupil_id=OuterRef("pk")))
+        | Exists(RiskAssessment.objects.filter(hidden, covered__pupil_id=OuterRef("pk")))
     )
     if found.exists():
         raise ExportRefused(RESTRICTED_HIDDEN)
@@ -298,7 +299,7 @@ def _referrals(*, actor: Any, pupil: Pupil) -> list[ReferralRecord]:
 def _risk_assessments(*, actor: Any, pupil: Pupil) -> list[RiskAssessmentRecord]:
     assessments = (
         RiskAssessment.objects.filter(school_id=pupil.school_id, covered__pupil=pupil)
-        .exclude(concern_id__in=hidden_concerns(actor=actor, school_id=pupil.school_id))
+        .filter(~hidden_concern_exists(actor=actor, school_id=pupil.school_id))
         .select_related("concern", "created_by")
         .annotate(pupil_count=Count("covered", distinct=True))
         .prefetch_related(

@@ -33,7 +33,12 @@ from django.http import Http404
 
 from chronology.models import CpFile, PupilStatus, RiskAssessment, RiskAssessmentPupil
 from concerns.models import Action, Category, Concern, ConcernPupil, InvolvementCategory
-from concerns.selectors import concern_pupils_prefetch, cp_visible_q, hidden_concerns
+from concerns.selectors import (
+    concern_narrative,
+    concern_pupils_prefetch,
+    cp_visible_q,
+    hidden_concern_exists,
+)
 from oversight.dashboards import figures
 from oversight.dashboards.drilldown.links import Show
 from referrals.models import Referral
@@ -120,12 +125,19 @@ def concerns_drilldown(
         start, end = period.bounds()
         qs = qs.filter(figures.submitted_q(), written_at__gte=start, written_at__lt=end)
     if category is not None:
-        # Once however many of its pupils have it; a subcategory under its heading.
+        # Once however many of its pupils have it; a subcategory under its heading: what the
+        # figures' `top_category` (its parent, or itself) counts, named as the category's own
+        # id and its subcategories' ids, and in the concern's school (where its categories
+        # are), so PostgreSQL may start from the school's categories given rather than look at
+        # every concern of the period.
+        heading = Category.objects.filter(Q(pk=category.pk) | Q(parent_id=category.pk))
         qs = qs.filter(
             Exists(
-                InvolvementCategory.objects.filter(involvement__concern_id=OuterRef("pk"))
-                .alias(top=figures.top_category())
-                .filter(top=category.pk)
+                InvolvementCategory.objects.filter(
+                    school_id=OuterRef("school_id"),
+                    involvement__concern_id=OuterRef("pk"),
+                    category_id__in=heading.values("pk"),
+                )
             )
         )
     if year_group is not None:
@@ -136,6 +148,7 @@ def concerns_drilldown(
     records, total, hidden = _counted(qs, cp_visible_q(actor))
     records = (
         records.select_related("qa_review")
+        .defer(*concern_narrative())
         .prefetch_related(concern_pupils_prefetch())
         .annotate(
             wait=ExpressionWrapper(F("opened_at") - F("written_at"), output_field=DurationField())
@@ -163,9 +176,10 @@ def referrals_drilldown(
         qs = qs.filter(figures.open_referral_q())
     if show == Show.REFERRALS_OVERDUE:
         qs = qs.filter(overdue_q(now))
-    visible = ~Q(concern_id__in=hidden_concerns(actor=actor, school_id=school.pk))
+    visible = ~Q(hidden_concern_exists(actor=actor, school_id=school.pk))
     records, total, hidden = _counted(qs, visible)
-    return Drilldown(records.select_related("pupil", "concern"), total, hidden)
+    records = records.select_related("pupil", "concern").defer(*concern_narrative("concern__"))
+    return Drilldown(records, total, hidden)
 
 
 def actions_drilldown(
@@ -175,10 +189,14 @@ def actions_drilldown(
     qs = Action.objects.filter(figures.open_action_q(), school=school)
     if overdue:
         qs = qs.filter(figures.overdue_action_q(today))
-    visible = ~Q(concern_id__in=hidden_concerns(actor=actor, school_id=school.pk))
+    visible = ~Q(hidden_concern_exists(actor=actor, school_id=school.pk))
     records, total, hidden = _counted(qs, visible)
-    records = records.select_related("concern", "owner").prefetch_related(
-        Prefetch("concern__involvements", queryset=ConcernPupil.objects.select_related("pupil"))
+    records = (
+        records.select_related("concern", "owner")
+        .defer(*concern_narrative("concern__"))
+        .prefetch_related(
+            Prefetch("concern__involvements", queryset=ConcernPupil.objects.select_related("pupil"))
+        )
     )
     return Drilldown(records, total, hidden)
 
@@ -199,7 +217,7 @@ def reviews_drilldown(*, actor: Any, school: School, today: datetime.date) -> Dr
     assessments = RiskAssessment.objects.filter(
         figures.open_risk_assessment_q(), figures.review_due_q(today), school=school
     )
-    visible = ~Q(concern_id__in=hidden_concerns(actor=actor, school_id=school.pk))
+    visible = ~Q(hidden_concern_exists(actor=actor, school_id=school.pk))
     shown, total, hidden = _counted(assessments, visible)
     rows = [
         ReviewDue("risk_assessment", a, a.review_date, [c.pupil for c in a.covered.all()])

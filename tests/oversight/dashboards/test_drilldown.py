@@ -520,3 +520,87 @@ def test_every_other_list_has_constant_query_counts(client: Any, fx: Fixture, sh
     after = _count(_page(client, url))
     assert after > before, (show, before, after)
     assert count_queries(client, url, tso) == few, show
+
+
+# --- Restricted records ----------------------------------------------------------------------
+
+
+def _restricted_records(fx: Fixture) -> Concern:
+    """A restricted concern of this term (not yet opened, bullying, Year 7) that no one is
+    named on, and from it: a referral open, overdue and owing its written follow-up, an overdue
+    action and a risk assessment due for review. Each belongs in one or more lists."""
+    from chronology.models import RiskAssessment, RiskAssessmentPupil
+    from concerns import services as concern_services
+    from concerns.models import Action
+    from referrals.models import Referral
+
+    w = fx.world
+    school, dsl = w.school, w.users["dsl"]
+    pupil = PupilFactory(school=school)
+    concern = add_concern(
+        school, w.users["staff"], at(2026, 11, 19, 9), [(pupil, "Year 7", [fx.cats["Bullying"]])]
+    )
+    concern_services.concern_restrict(actor=dsl, concern=concern, named=[])
+    concern.refresh_from_db()
+    template = Referral.objects.filter(school=school).first()
+    assert template is not None
+    template.pk, template.concern, template.pupil = None, concern, pupil
+    template.status, template.response_due_at = "open", NOW - datetime.timedelta(hours=1)
+    template.follow_up_due_at = NOW - datetime.timedelta(hours=40)
+    template.save(force_insert=True)
+    Action.objects.create(
+        school=school,
+        concern=concern,
+        description="Restricted task",
+        owner=dsl,
+        created_by=dsl,
+        due_on=NOW.date() - datetime.timedelta(days=1),
+    )
+    assessment = RiskAssessment.objects.create(
+        school=school,
+        concern=concern,
+        title="Restricted plan",
+        risks="x",
+        measures="x",
+        review_date=NOW.date() - datetime.timedelta(days=1),
+        created_by=dsl,
+    )
+    RiskAssessmentPupil.objects.create(school=school, assessment=assessment, pupil=pupil)
+    return concern
+
+
+@pytest.mark.parametrize(
+    "show",
+    [s for s in Show if s != Show.OPEN_CP_FILES],  # a CP file is never restricted
+)
+def test_a_restricted_concern_and_what_came_from_it_stay_out_of_every_list(
+    client: Any, fx: Fixture, show: Show
+) -> None:
+    """Counted in the figure, never listed to a TSO not named on it: neither the concern nor its
+    referral, action or risk assessment (issue 18: the lists' `NOT EXISTS`). Named on it, the
+    TSO reads them with the rest."""
+    seed_school_a(fx)
+    w = fx.world
+    tso = w.users["tso"]
+    client.force_login(tso)
+    url = drilldown_url(school_id=w.school.pk, show=show)
+    before = _page(client, url)
+    concern = _restricted_records(fx)
+    page = _page(client, url)
+    assert _count(page) == _count(before) + 1, show
+    assert _hidden(page) == _hidden(before) + 1, show
+    assert _rows(page) == _rows(before), show
+    for words in (concern.reference, "Restricted task", "Restricted plan"):
+        assert words not in page, (show, words)
+    # The download holds no more than the page.
+    download = client.get(url + "&csv=records").content.decode()
+    assert concern.reference not in download
+    assert "Restricted plan" not in download
+    # Named on it, the TSO reads it: one more row, nothing held back.
+    from concerns import services as concern_services
+
+    concern_services.concern_restrict(actor=w.users["dsl"], concern=concern, named=[tso])
+    page = _page(client, url)
+    assert _hidden(page) == _hidden(before), show
+    assert len(_rows(page)) == len(_rows(before)) + 1, show
+    assert concern.reference in page or "Restricted plan" in page, show

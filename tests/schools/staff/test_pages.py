@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -335,3 +336,58 @@ def test_a_tso_never_reaches_another_trusts_officers_or_requests(world: World, c
     assert RoleRequest.objects.get(pk=request.pk).status == RoleRequest.Status.PENDING
     _signed_in(client, other_tso)
     assert "D H" in client.get(reverse("role-request-list")).content.decode()
+
+
+def test_the_staff_list_is_read_a_page_at_a_time(world: World, client, monkeypatch) -> None:
+    """Issue 18: the people working here first, then the leavers, each by name, read a page at
+    a time in the database; the roles waiting are counted over every page."""
+    from schools.staff import selectors
+    from schools.staff import views as staff_views
+
+    monkeypatch.setattr(staff_views, "STAFF_PER_PAGE", 5)
+    admin = world.users["admin"]
+    _signed_in(client, admin)
+    for i in range(6):
+        services.staff_invite(
+            actor=admin,
+            school=world.school,
+            email=f"p{i}@alpha.example",
+            full_name=f"Person Number{i}",
+            roles=["staff", "deputy"],  # the deputy's role waits for confirmation
+        )
+    for i in (0, 1):
+        services.staff_deactivate(
+            actor=admin, school=world.school, person=User.objects.get(email=f"p{i}@alpha.example")
+        )
+    rows = selectors.staff_rows(selectors.staff_list_for(actor=admin, school=world.school))
+    working = [r.person.full_name for r in rows if r.works_here]
+    leavers = [r.person.full_name for r in rows if not r.works_here]
+    assert leavers == ["Person Number0", "Person Number1"]
+    assert working == sorted(working)
+    assert len(working) == 10  # six of the world's and four of these
+    waiting = RoleRequest.objects.filter(school=world.school, status="pending").count()
+    assert waiting == 4
+
+    pages = []
+    for number in range(1, 4):
+        body = client.get(reverse("staff-list") + f"?page={number}").content.decode()
+        assert f"{waiting} roles waiting" in body, number  # every page says how many wait
+        pages.append(body)
+    shown = [
+        re.findall(
+            r'data-testid="staff-row">\s*<th scope="row" class="govuk-table__header">'
+            r'<a class="govuk-link" href="[^"]+">([^<]+)</a>',
+            page,
+        )
+        for page in pages
+    ]
+    assert shown[0] == working[:5]
+    assert shown[1] == working[5:10]
+    # The leavers follow the last of those working here, on the page where they end.
+    last = (len(working) + len(leavers) - 1) // 5
+    assert 'data-testid="staff-leavers"' in pages[last]
+    assert all('data-testid="staff-leavers"' not in p for i, p in enumerate(pages) if i < last)
+    assert escape("Person Number0") in pages[last]
+    assert not shown[last]  # ten working here: the third page holds the leavers alone, with no
+    # empty table of people with a role
+    assert 'data-testid="staff-list"' not in pages[last]
