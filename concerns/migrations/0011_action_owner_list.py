@@ -3,17 +3,20 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from safeguard.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    atomic = False  # the index is built concurrently on PostgreSQL (ADR 0036)
 
     dependencies = [
-        ('concerns', '0009_inbox_and_scoping_indexes'),
+        ('concerns', '0010_school_changed_index'),
         ('schools', '0011_manage_api_clients'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='action',
             index=models.Index(models.F('owner'), models.F('school'), models.OrderBy(models.F('done_at'), nulls_first=True), models.F('due_on'), models.F('id'), name='action_owner_list'),
         ),
