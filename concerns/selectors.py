@@ -39,6 +39,7 @@ from schools.models import School, User
 
 from .models import (
     INBOX_ORDER,
+    MINE_ORDER,
     Action,
     Addendum,
     Attachment,
@@ -162,11 +163,12 @@ def draft_get_for(*, actor: Any, pk: Any) -> Concern:
 
 
 def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
-    """The actor's own concerns in the school: drafts first, then newest."""
+    """The actor's own concerns in the school: drafts first, then newest (`MINE_ORDER`, the order
+    of its index, concern_mine_order)."""
     return (
         Concern.objects.filter(author_id=actor.pk, school=school)
         .prefetch_related(concern_pupils_prefetch())
-        .order_by("-status", "-written_at", "-created_at")
+        .order_by(*MINE_ORDER)
     )
 
 
@@ -202,11 +204,14 @@ def inbox_for(
     elif status in ConcernStatus.values:
         concerns = concerns.filter(status=status)
     if category_id:
+        # The school's rows only: unscoped, PostgreSQL read the category rows of every school of
+        # the trust to count a school's concerns in one (500 ms at the benchmark trust's size).
         concerns = concerns.filter(
             Exists(
                 InvolvementCategory.objects.filter(
                     Q(category_id=category_id) | Q(category__parent_id=category_id),
                     involvement__concern_id=OuterRef("pk"),
+                    school_id=school.pk,
                 )
             )
         )
@@ -233,13 +238,14 @@ def inbox_for(
         .annotate(
             open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), Value(0))
         )
-        .order_by(*INBOX_ORDER)  # the order of its index, concern_inbox_order
+        .order_by(*INBOX_ORDER)  # the order of its index, concern_inbox_keyset
     )
 
 
 def reporters_for(*, actor: Any, school: School) -> QuerySet[Any]:
     """The people who wrote concerns the actor can see (for the inbox filter): a probe of the
-    index concern_author_school for each person."""
+    index concern_mine_order (author, school, ...) for each person, or, as PostgreSQL chooses at
+    the benchmark trust's size (22,000 concerns a school), one pass over the school's, 6 ms."""
     visible = Concern.objects.filter(cp_visible_q(actor), school=school).values("author_id")
     return User.objects.filter(pk__in=visible).order_by("full_name")
 

@@ -28,6 +28,8 @@ from safeguard.http import (
     record_school_context,
     run_service,
 )
+from safeguard.keyset import PARAM as PAGE
+from safeguard.keyset import keyset_page
 from safeguard.params import one_of, search_text, whole_number, whole_numbers
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
@@ -44,7 +46,16 @@ from .forms import (
     ConcernDraftForm,
     DslRecordForm,
 )
-from .models import BodySide, Category, ConcernStatus, DslRecord, DslRecordStatus, Involvement
+from .models import (
+    INBOX_ORDER,
+    MINE_ORDER,
+    BodySide,
+    Category,
+    ConcernStatus,
+    DslRecord,
+    DslRecordStatus,
+    Involvement,
+)
 from .selectors import (
     action_get_for,
     action_list_for,
@@ -62,6 +73,7 @@ from .selectors import (
 
 INBOX_PER_PAGE = 25
 ACTIONS_PER_PAGE = 50
+MINE_PER_PAGE = 25
 INBOX_SEARCH_TERMS = ("pupil",)  # the inbox's filter by a pupil's name: a token in its URL
 
 
@@ -405,8 +417,14 @@ def concern_discard(request: SafeguardRequest, pk: Any) -> HttpResponse:
 def concern_mine(request: SafeguardRequest) -> HttpResponse:
     """My concerns: what I submitted and its status, and my drafts."""
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
-    concerns = list(concern_list_mine(actor=request.user, school=school)[:200])
-    submitted = [c for c in concerns if not c.is_draft]
+    page = keyset_page(
+        concern_list_mine(actor=request.user, school=school),
+        order=MINE_ORDER,
+        token=request.GET.get(PAGE),
+        per_page=MINE_PER_PAGE,
+        name="concern-mine",
+    )
+    submitted = [c for c in page.rows if not c.is_draft]
     if submitted:  # a draft is the person's own writing, not yet anyone's record
         access_log_write(
             request=request,
@@ -414,7 +432,7 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
             what="my_concerns",
             pupil_ids=[i.pupil_id for c in submitted for i in c.involvements.all()],
         )
-    return render(request, "concerns/mine.html", {"concerns": concerns})
+    return render(request, "concerns/mine.html", {"page": page, "concerns": page.rows})
 
 
 # --- A submitted concern -------------------------------------------------------------------------
@@ -537,22 +555,27 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
         pupil_ids=pupil_ids,
         reporter_id=whole_number(reporter),
     )
-    page = Paginator(concerns, INBOX_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page = keyset_page(
+        concerns,
+        order=INBOX_ORDER,
+        token=request.GET.get(PAGE),
+        per_page=INBOX_PER_PAGE,
+        name="triage-inbox",
+    )
     access_log_write(
         request=request,
         school_id=school.pk,
         what="triage_inbox",
-        pupil_ids=[i.pupil_id for c in page.object_list for i in c.involvements.all()],
+        pupil_ids=[i.pupil_id for c in page.rows for i in c.involvements.all()],
     )
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(PAGE, None)
     return render(
         request,
         "concerns/inbox.html",
         {
             "page": page,
-            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "count": concerns.count(),  # 3 ms for the 22,000 of a school of the benchmark trust
             "query_string": params.urlencode(),
             "now": timezone.now(),
             "filters": {

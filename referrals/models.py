@@ -62,6 +62,23 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The referral list's order: escalated, then open, then closed; within each, the response due
+# soonest first, then the newest made, then the id (so every referral has one place). The query
+# (referrals/selectors.py `referral_list_for`) and its index (below) share it, so PostgreSQL reads
+# a page from the index, starting at the page's position (safeguard/keyset.py), instead of
+# sorting the school's every referral.
+REFERRAL_LIST_ORDER = (
+    models.Case(
+        models.When(status=ReferralStatus.ESCALATED, then=models.Value(0)),
+        models.When(status=ReferralStatus.OPEN, then=models.Value(1)),
+        default=models.Value(2),
+    ).asc(),
+    models.F("response_due_at").asc(),
+    models.F("made_at").desc(),
+    models.F("id").desc(),
+)
+
+
 class Referral(TenantModel):
     """A referral of one pupil to an agency. Its facts are signed when it is made."""
 
@@ -117,6 +134,11 @@ class Referral(TenantModel):
                 | models.Q(follow_up_due_at__isnull=False, follow_up_at__isnull=True),
                 name="referral_waiting_or_owed",
             ),
+            # The school's list, in its order (issue 18): a page is read from the index, with each
+            # row's pupil and concern by their keys, 0.5 ms, where the school's 1,800 referrals
+            # were joined to every pupil of the trust and sorted, 31 ms (EXPLAIN ANALYZE,
+            # benchmark trust).
+            models.Index(models.F("school_id"), *REFERRAL_LIST_ORDER, name="referral_list_order"),
         ]
 
     def __str__(self) -> str:

@@ -7,16 +7,17 @@ the concern's chronology entries.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from concerns.selectors import hidden_concern_exists
 from safeguard.access import access_for, get_or_404
 from safeguard.roles import Perm
 
-from .models import Outcome, Referral, ReferralStatus
+from .models import REFERRAL_LIST_ORDER, Outcome, Referral, ReferralStatus
 
 STATES = {
     "open": "Open",
@@ -51,6 +52,30 @@ def referral_get_for(*, actor: Any, pk: Any) -> Referral:
     )
 
 
+def referral_filter_q(
+    *,
+    state: str = "",
+    agency: Any = None,
+    outcome: str = "",
+    now: datetime.datetime | None = None,
+) -> Q:
+    """The list's filters as one condition (for the list, and for its count beside the others)."""
+    matching = Q()
+    if state == "open":
+        matching &= ~Q(status=ReferralStatus.CLOSED)
+    elif state == "overdue":
+        matching &= overdue_q(now)
+    elif state == "follow_up":
+        matching &= follow_up_outstanding_q()
+    elif state in (ReferralStatus.ESCALATED, ReferralStatus.CLOSED):
+        matching &= Q(status=state)
+    if agency is not None:
+        matching &= Q(agency=agency)
+    if outcome:
+        matching &= Q(outcome=outcome)
+    return matching
+
+
 def referral_list_for(
     *,
     actor: Any,
@@ -60,42 +85,79 @@ def referral_list_for(
     outcome: str = "",
     now: datetime.datetime | None = None,
 ) -> QuerySet[Referral]:
-    """The school's referrals, filtered; overdue and open ones first."""
-    referrals = referrals_visible_to(actor).filter(school=school).select_related("pupil")
-    if state == "open":
-        referrals = referrals.exclude(status=ReferralStatus.CLOSED)
-    elif state == "overdue":
-        referrals = referrals.filter(overdue_q(now))
-    elif state == "follow_up":
-        referrals = referrals.filter(follow_up_outstanding_q())
-    elif state in (ReferralStatus.ESCALATED, ReferralStatus.CLOSED):
-        referrals = referrals.filter(status=state)
-    if agency is not None:
-        referrals = referrals.filter(agency=agency)
-    if outcome:
-        referrals = referrals.filter(outcome=outcome)
-    waiting_first = Case(
-        When(status=ReferralStatus.ESCALATED, then=Value(0)),
-        When(status=ReferralStatus.OPEN, then=Value(1)),
-        default=Value(2),
+    """The school's referrals, filtered; escalated and open ones first, the response due soonest
+    first (`REFERRAL_LIST_ORDER`, the order of its index, referral_list_order)."""
+    return (
+        referrals_visible_to(actor)
+        .filter(referral_filter_q(state=state, agency=agency, outcome=outcome, now=now))
+        .filter(school=school)
+        .select_related("pupil")
+        .order_by(*REFERRAL_LIST_ORDER)
     )
-    return referrals.order_by(waiting_first, "response_due_at", "-made_at")
+
+
+def _state_counts(now: datetime.datetime | None) -> dict[str, Count]:
+    """How many referrals are in each state (of those counted)."""
+    return {
+        "open": Count("pk", filter=~Q(status=ReferralStatus.CLOSED)),
+        "overdue": Count("pk", filter=overdue_q(now)),
+        "follow_up": Count("pk", filter=follow_up_outstanding_q()),
+        "escalated": Count("pk", filter=Q(status=ReferralStatus.ESCALATED)),
+        "closed": Count("pk", filter=Q(status=ReferralStatus.CLOSED)),
+    }
 
 
 def referral_counts(
     *, actor: Any, school: Any, now: datetime.datetime | None = None
 ) -> dict[str, int]:
     """How many referrals are in each state (one query)."""
-    return (
-        referrals_visible_to(actor)
+    return referrals_visible_to(actor).filter(school=school).aggregate(**_state_counts(now))
+
+
+@dataclass(frozen=True)
+class ReferralSummary:
+    """The referral list's figures: how many in each state, how many the filters match, and how
+    many per agency and outcome."""
+
+    counts: dict[str, int]
+    matching: int
+    by_outcome: list[dict[str, Any]]
+
+
+def referral_summary(
+    *, actor: Any, school: Any, matching: Q, now: datetime.datetime | None = None
+) -> ReferralSummary:
+    """The figures of the referral list in one query: one pass over the school's referrals,
+    grouped by agency and outcome, counting each state (and `matching`, the list's filters) in
+    each group. (As three queries, each one answered which of the school's referrals come from a
+    restricted concern the reader may not see, by reading every restricted concern of the trust:
+    5 ms each at the benchmark trust's size.)"""
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in referrals_visible_to(actor)
         .filter(school=school)
-        .aggregate(
-            open=Count("pk", filter=~Q(status=ReferralStatus.CLOSED)),
-            overdue=Count("pk", filter=overdue_q(now)),
-            follow_up=Count("pk", filter=follow_up_outstanding_q()),
-            escalated=Count("pk", filter=Q(status=ReferralStatus.ESCALATED)),
-            closed=Count("pk", filter=Q(status=ReferralStatus.CLOSED)),
+        .values("agency_name", "outcome")
+        .annotate(
+            count=Count("pk"),
+            matching=Count("pk", filter=matching) if matching else Count("pk"),
+            **_state_counts(now),
         )
+        .order_by("agency_name", "outcome")
+    ]
+    return ReferralSummary(
+        counts={state: sum(row[state] for row in rows) for state in _state_counts(now)},
+        matching=sum(row["matching"] for row in rows),
+        by_outcome=[
+            {
+                "agency_name": row["agency_name"],
+                "outcome": row["outcome"],
+                "count": row["count"],
+                "outcome_label": Outcome(row["outcome"]).label
+                if row["outcome"]
+                else "No outcome yet",
+            }
+            for row in rows
+        ],
     )
 
 
@@ -112,21 +174,3 @@ def referrals_for_concern(*, actor: Any, concern: Any) -> list[Referral]:
         .select_related("pupil")
         .order_by("-made_at")
     )
-
-
-def agencies_by_outcome(*, actor: Any, school: Any) -> list[Any]:
-    """Referrals per agency and outcome, for the list page's summary."""
-    rows = (
-        referrals_visible_to(actor)
-        .filter(school=school)
-        .values("agency_name", "outcome")
-        .annotate(count=Count("pk"))
-        .order_by("agency_name", "outcome")
-    )
-    return [
-        {
-            **row,
-            "outcome_label": Outcome(row["outcome"]).label if row["outcome"] else "No outcome yet",
-        }
-        for row in rows
-    ]

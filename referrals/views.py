@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,22 +20,24 @@ from concerns.selectors import concern_view_for
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school_or_403, run_service
+from safeguard.keyset import PARAM as PAGE
+from safeguard.keyset import keyset_page
 from safeguard.roles import Perm
 from schools.models import Pupil
 from schools.selectors import cp_pupil_get_for
 
 from . import services
 from .forms import EscalateForm, FollowUpForm, ReferralFilterForm, ReferralForm, ResponseForm
-from .models import Referral
+from .models import REFERRAL_LIST_ORDER, Referral
 from .selectors import (
     STATES,
-    agencies_by_outcome,
-    referral_counts,
+    referral_filter_q,
     referral_get_for,
     referral_list_for,
+    referral_summary,
 )
 
-PER_PAGE = 50
+PER_PAGE = 25  # as the inbox and My concerns: 50 rows took 12 ms more to render than 25
 
 
 @login_required
@@ -48,35 +49,41 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     filters = ReferralFilterForm(request.GET or None, agencies=agencies)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     now = timezone.now()
-    referrals = referral_list_for(
-        actor=request.user,
-        school=school,
-        state=cleaned.get("state", ""),
-        agency=cleaned.get("agency"),
-        outcome=cleaned.get("outcome", ""),
-        now=now,
+    asked = {
+        "state": cleaned.get("state", ""),
+        "agency": cleaned.get("agency"),
+        "outcome": cleaned.get("outcome", ""),
+        "now": now,
+    }
+    page = keyset_page(
+        referral_list_for(actor=request.user, school=school, **asked),
+        order=REFERRAL_LIST_ORDER,
+        token=request.GET.get(PAGE),
+        per_page=PER_PAGE,
+        name="referral-list",
     )
-    page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
     access_log_write(
         request=request,
         school_id=school.pk,
         what="referral_list",
-        pupil_ids=[r.pupil_id for r in page.object_list],
+        pupil_ids=[r.pupil_id for r in page.rows],
     )
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(PAGE, None)
+    summary = referral_summary(
+        actor=request.user, school=school, matching=referral_filter_q(**asked), now=now
+    )
     return render(
         request,
         "referrals/list.html",
         {
             "page": page,
-            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
             "query_string": params.urlencode(),
             "filters": filters,
-            "counts": referral_counts(actor=request.user, school=school, now=now),
+            "summary": summary,
+            "counts": summary.counts,
             "states": STATES,
-            "by_outcome": agencies_by_outcome(actor=request.user, school=school),
+            "by_outcome": summary.by_outcome,
             "now": now,
         },
     )

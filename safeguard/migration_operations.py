@@ -5,6 +5,9 @@ and categories, referrals, the access log) is built with PostgreSQL's `CREATE IN
 CONCURRENTLY`, so a deploy does not stop the school writing while it builds (ADR 0036). Django's
 own operation is PostgreSQL's only; this one builds the index the ordinary way elsewhere (the
 embedded SQLite database of `make run`). Its migration must say `atomic = False`.
+
+`RemoveIndexConcurrently`: the same for dropping one (an index replaced by one built beside it),
+`DROP INDEX CONCURRENTLY`, which waits for the queries using the table rather than stopping them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.postgres.operations import AddIndexConcurrently as PostgresAddIndexConcurrently
-from django.db.migrations.operations import AddIndex
+from django.contrib.postgres.operations import (
+    RemoveIndexConcurrently as PostgresRemoveIndexConcurrently,
+)
+from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
 class AddIndexConcurrently(PostgresAddIndexConcurrently):
@@ -33,3 +39,23 @@ class AddIndexConcurrently(PostgresAddIndexConcurrently):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
             AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexConcurrently(PostgresRemoveIndexConcurrently):
+    """`DROP INDEX CONCURRENTLY` on PostgreSQL, a plain `DROP INDEX` elsewhere."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)

@@ -5,6 +5,7 @@ Django and `from concerns.models import ...` see one app, label "concerns", as b
 
 from .concern import (
     INBOX_ORDER,
+    MINE_ORDER,
     PART_1_TEXT_FIELDS,
     Action,
     Addendum,
@@ -37,6 +38,7 @@ from .missing import (
 
 __all__ = [
     "INBOX_ORDER",
+    "MINE_ORDER",
     "MISSING_STEP_ORDER",
     "PART_1_TEXT_FIELDS",
     "Action",

@@ -76,14 +76,28 @@ class Involvement(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# The triage inbox's order: unopened first, immediate danger on top, then newest. Unanswered (a
-# system's alert: a person's judgement it cannot make) sorts with "no", by time, not below every
-# person's concern. The query (concerns/selectors.py `inbox_for`) and its index (below) share it,
-# so PostgreSQL reads a page from the index instead of sorting the school's every concern.
+# The triage inbox's order: unopened first, immediate danger on top, then newest, then the id
+# (so every concern has one place). Unanswered (a system's alert: a person's judgement it cannot
+# make) sorts with "no", by time, not below every person's concern. Every key descends, so a page
+# after another is one row comparison (safeguard/keyset.py). The query (concerns/selectors.py
+# `inbox_for`) and its index, concern_inbox_keyset, share it, so PostgreSQL reads a page from the
+# index, starting at the page's position, instead of sorting the school's every concern.
 INBOX_ORDER = (
-    models.Case(models.When(opened_at__isnull=True, then=models.Value(0)), default=models.Value(1)),
+    models.Case(
+        models.When(opened_at__isnull=True, then=models.Value(1)), default=models.Value(0)
+    ).desc(),
     Coalesce("immediate_danger", models.Value(False)).desc(),
     models.F("written_at").desc(),
+    models.F("id").desc(),
+)
+
+# My concerns: drafts first, then newest (a draft by when it was started), then the id. (It was
+# `-status`, which put a draft after every concern still "received", the words' order.) The query
+# (concerns/selectors.py `concern_list_mine`) and its index, concern_mine_order, share it.
+MINE_ORDER = (
+    models.Case(models.When(status="draft", then=models.Value(1)), default=models.Value(0)).desc(),
+    Coalesce("written_at", "created_at").desc(),
+    models.F("id").desc(),
 )
 
 
@@ -177,10 +191,13 @@ class Concern(TenantModel):
                 condition=models.Q(opened_at__isnull=True) & ~models.Q(status="draft"),
                 name="concern_untriaged",
             ),
-            # The triage inbox, in its order (issue 18): a page is read from the index, 0.7 ms
-            # for the first and 3 ms for the 40th, where sorting the school's 21,000 concerns took
-            # 59 ms and 209 ms (EXPLAIN ANALYZE, 110,000-concern benchmark trust).
-            models.Index(models.F("school_id"), *INBOX_ORDER, name="concern_inbox_order"),
+            # The triage inbox, in its order (issue 18): a page is read from the index, where
+            # sorting the school's 21,000 concerns took 59 ms for the first page and 209 ms for
+            # the 40th (EXPLAIN ANALYZE, 110,000-concern benchmark trust). With the id last, any
+            # page is a range of it from its position (keyset): 0.2 ms for the first page and for
+            # the 800th of the benchmark trust's first school. It replaces concern_inbox_order
+            # (the same order without the id, its first key ascending), built beside it.
+            models.Index(models.F("school_id"), *INBOX_ORDER, name="concern_inbox_keyset"),
             # A school's latest change (signed, opened, closed): whether the trust dashboard's
             # times to open kept for the school still hold (ADR 0036), one probe per school.
             models.Index(fields=["school", "updated_at"], name="concern_school_changed"),
@@ -191,10 +208,14 @@ class Concern(TenantModel):
             models.Index(
                 fields=["school"], condition=models.Q(restricted=True), name="concern_restricted"
             ),
-            # Who wrote a school's concerns (the inbox's reporter filter): one probe per person,
-            # 0.2 ms, where the index on the author alone read each one's concerns in every
-            # school, 57 ms.
-            models.Index(fields=["author", "school"], name="concern_author_school"),
+            # My concerns, in their order (issue 18): a page is a range of it, 0.05 ms, the 30th
+            # as the first. It replaces concern_author_school (the same first two columns alone):
+            # a person's concerns in a school, for the inbox's filter by who reported and its
+            # list of reporters, where the index on the author alone read each one's concerns in
+            # every school, 57 ms.
+            models.Index(
+                models.F("author_id"), models.F("school_id"), *MINE_ORDER, name="concern_mine_order"
+            ),
         ]
 
     def __str__(self) -> str:

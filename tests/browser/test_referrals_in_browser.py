@@ -92,3 +92,38 @@ def test_the_referrals_pages_fit_a_phone(page: Page, live_server, demo) -> None:
     box = status.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= 390  # the status column is on screen, not scrolled away
+
+
+def test_the_referral_list_pages_forwards_and_back_on_a_small_phone(
+    page: Page, live_server, demo, monkeypatch
+) -> None:
+    """Previous and Next (GOV.UK pagination, no page numbers: the list is paged by keyset) at
+    320px, with the filter kept and no sideways scroll."""
+    from referrals import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    base = live_server.url
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, base, "dsl@alderbrook.example")
+    page.goto(f"{base}/referrals/?state=open")
+    listed = Referral.objects.filter(school__slug="alderbrook").exclude(status="closed").count()
+    assert listed >= 2
+    seen = []
+    for _ in range(listed):
+        rows = page.get_by_test_id("referral-table").locator("tbody tr")
+        expect(rows).to_have_count(1)
+        seen.append(rows.first.get_by_role("link").get_attribute("href"))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{page.url} is {width}px wide on a 320px phone"
+        expect(page.get_by_test_id("count-overdue")).to_be_visible()
+        if len(seen) < listed:
+            page.get_by_role("link", name="Next page").click()
+            page.wait_for_load_state()
+            assert "state=open" in page.url
+    expect(page.get_by_role("link", name="Next page")).to_have_count(0)
+    assert len(set(seen)) == listed
+    page.get_by_role("link", name="Previous page").click()
+    page.wait_for_load_state()
+    rows = page.get_by_test_id("referral-table").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    assert rows.first.get_by_role("link").get_attribute("href") == seen[-2]

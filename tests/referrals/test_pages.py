@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from audit.models import AccessLog
+from referrals import services, views
 from referrals.models import Referral
 from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
 from tests.support.world import World
 
 # The referral list: the session and the person, their roles, the acting school, the header's
-# badges, the referrals (with their pupils and agencies), the counts by state, and the access-log
-# rows for the pupils listed (one insert, issue 16).
-REFERRAL_LIST_QUERIES = 21
+# badges, the page of referrals (with their pupils; no count of them all), the figures (counts by
+# state, the count listed and by agency and outcome, one query), the agencies of the filter, and
+# the access-log rows for the pupils listed (one insert, issue 16).
+REFERRAL_LIST_QUERIES = 18
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +158,97 @@ def test_the_list_query_count_does_not_grow_with_referrals(
     )
     page = client.get(reverse("referral-list")).content.decode()
     assert all(reverse("referral-detail", kwargs={"pk": r.pk}) in page for r in later)
+
+
+def _link(page: str, rel: str) -> str | None:
+    """The list's Previous or Next link (rel "prev" or "next"), as the browser follows it."""
+    found = re.search(rf'href="(\?[^"]*)" rel="{rel}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _shown(page: str, referrals: list[Referral]) -> list[Referral]:
+    """The referrals the page links to, in the page's order."""
+    at = {page.index(u): r for r in referrals if (u := _detail(r)) in page}
+    return [at[i] for i in sorted(at)]
+
+
+def _detail(referral: Referral) -> str:
+    return f'href="{reverse("referral-detail", kwargs={"pk": referral.pk})}"'
+
+
+def test_the_list_pages_through_referrals_tied_on_every_key_but_their_id(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made at the same time, due at the same time, all open: only the id tells them apart, and
+    each is on one page. The state filter and the count of those it matches stay on every page."""
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    dsl = world.users["dsl"]
+    tied = [make_referral(dsl, world.pupil) for _ in range(5)]
+    closed = make_referral(dsl, world.pupil)
+    services.referral_record_response(
+        actor=dsl,
+        referral=closed,
+        kind="outcome",
+        occurred_at=FRIDAY_4PM + datetime.timedelta(days=3),
+        source="Hub",
+        outcome="nfa",
+    )
+    by_id = sorted(tied, key=lambda r: r.pk.bytes, reverse=True)
+    client.force_login(world.users["deputy"])
+    url = reverse("referral-list")
+    pages, query = [], "?state=open"
+    while query is not None and len(pages) < 10:
+        page = client.get(url + query).content.decode()
+        assert "5 referrals" in page  # those the filter matches, not the page's
+        pages.append(_shown(page, [*tied, closed]))
+        query = _link(page, "next")
+        assert query is None or "state=open" in query
+    assert pages == [by_id[0:2], by_id[2:4], by_id[4:5]]
+    previous = _link(page, "prev")
+    assert previous is not None
+    assert _shown(client.get(url + previous).content.decode(), tied) == by_id[2:4]
+    # Unfiltered, the closed one comes after every open one.
+    pages, query = [], ""
+    while query is not None and len(pages) < 10:
+        page = client.get(url + query).content.decode()
+        pages.append(_shown(page, [*tied, closed]))
+        query = _link(page, "next")
+    assert [r for page in pages for r in page] == [*by_id, closed]
+
+
+@pytest.mark.parametrize("token", ["2", "garbage", "a:b:c", "x" * 3000])
+def test_the_list_with_a_token_it_did_not_give_shows_its_first_page(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    dsl = world.users["dsl"]
+    tied = sorted(
+        [make_referral(dsl, world.pupil) for _ in range(3)], key=lambda r: r.pk.bytes, reverse=True
+    )
+    client.force_login(dsl)
+    response = client.get(reverse("referral-list"), {"page": token})
+    assert response.status_code == 200
+    assert _shown(response.content.decode(), tied) == tied[:2]
+
+
+def test_every_page_of_the_list_takes_the_same_queries(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    dsl = world.users["dsl"]
+    for _ in range(5):
+        make_referral(dsl, world.pupil)
+    client.force_login(dsl)
+    url = reverse("referral-list")
+    client.get(url)
+    query: str | None = "?state=open"
+    while query is not None:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url + query).content.decode()
+        assert len(queries.captured_queries) == REFERRAL_LIST_QUERIES, "\n".join(
+            q["sql"] for q in queries.captured_queries
+        )
+        query = _link(page, "next")
 
 
 def test_viewing_a_referral_is_in_the_access_log(client: Any, world: World) -> None:

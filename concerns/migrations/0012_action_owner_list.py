@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False  # the index is built concurrently on PostgreSQL (ADR 0036)
 
     dependencies = [
-        ('concerns', '0010_school_changed_index'),
+        ('concerns', '0011_keyset_list_order'),
         ('schools', '0011_manage_api_clients'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
