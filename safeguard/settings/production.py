@@ -20,14 +20,15 @@ for _required in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
         raise ImproperlyConfigured(f"{_required} must be set in production.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL to postgres://...")
-# Persistent connections: each gunicorn worker (sync, one request at a time) keeps its
-# PostgreSQL connection for up to ten minutes instead of opening one per request. Opening one
+# Persistent connections: each gunicorn worker thread (Procfile and docker-compose.yml run 4
+# threads a worker, each serving one request at a time) keeps its PostgreSQL connection for up
+# to ten minutes instead of opening one per request. Opening one
 # (TCP, authentication, a new backend process) took a median 5.2 ms on the benchmark machine
 # against 0.02 ms for a query on an open one: more than half the 9 ms layout floor of issue 18.
 # The health check tests a reused connection once per request before using it, so a database
 # restart or a dropped connection costs one reconnect, not a failed page. Chosen over psycopg's
-# pool (Django 5.1+ `OPTIONS: {"pool": ...}`): a sync worker holds at most one connection at a
-# time, so a pool per process would hold idle connections for nothing and add a package
+# pool (Django 5.1+ `OPTIONS: {"pool": ...}`): a thread holds at most one connection at a
+# time, so a pool per process would hold as many (idle ones between requests) and add a package
 # (psycopg[pool]); with more processes than PostgreSQL's max_connections, put PgBouncer in front.
 # DATABASE_CONN_MAX_AGE=0 goes back to a connection per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)  # noqa: F405

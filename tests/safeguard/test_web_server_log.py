@@ -51,3 +51,21 @@ def test_every_way_of_serving_uses_it() -> None:
         text = (ROOT / name).read_text()
         assert "gunicorn.conf.py" in text, name
         assert "--access-logfile" not in text, name  # the config file says where, and how
+
+
+def test_a_worker_freezes_what_it_loaded_so_collections_walk_only_requests_objects() -> None:
+    """docs/adr/0036: gunicorn calls `post_worker_init` once the worker has loaded the product."""
+    import gc
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    hook = settings["post_worker_init"]
+    config = Config()
+    config.set("post_worker_init", hook)
+    assert config.post_worker_init is hook
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        hook(SimpleNamespace())
+        assert gc.get_freeze_count() > 1000  # Django and the product's modules
+    finally:
+        gc.unfreeze()
