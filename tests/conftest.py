@@ -24,9 +24,10 @@ def _empty_cache() -> None:
     """Each test starts with nothing cached. Ids start again in each test's database, so a key
     made of ids (a client's calls counted by the API's throttle, a sum of dashboard tallies)
     would otherwise find an earlier test's value."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -500,10 +500,10 @@ def _tallied_sums(kind: str, ids: list[int], spans: Any, mark: Tallied, read: An
             repr((kind, sorted(ids), spans, mark.through, mark.version)).encode()
         ).hexdigest()
     )
-    rows = cache.get(key)
+    rows = caches["figures"].get(key)
     if rows is None:
         rows = read()
-        cache.set(key, rows, TALLIED_SUMS_SECONDS)
+        caches["figures"].set(key, rows, TALLIED_SUMS_SECONDS)
     return rows
 
 
@@ -1244,7 +1244,9 @@ def _kept_time_to_open(
         School.objects.filter(pk__in=ids)
         .annotate(
             changed=Subquery(
+                # Drafts count in no figure: one saved as it is typed does not unsettle it.
                 Concern.objects.filter(school_id=OuterRef("pk"))
+                .exclude(status=ConcernStatus.DRAFT)
                 .order_by("-updated_at")
                 .values("updated_at")[:1]
             )
@@ -1257,7 +1259,7 @@ def _kept_time_to_open(
         + hashlib.sha256(repr((sid, bounds, latest.get(sid))).encode()).hexdigest()
         for sid in ids
     }
-    kept = cache.get_many(list(keys.values()))
+    kept = caches["figures"].get_many(list(keys.values()))
     rows = [kept[keys[sid]] for sid in ids if keys[sid] in kept]
     missing = [sid for sid in ids if keys[sid] not in kept]
     if missing:
@@ -1266,8 +1268,11 @@ def _kept_time_to_open(
         # By the clock, not the figures' `now` (a dashboard can be drawn as at another time).
         quiet_since = timezone.now() - WAITS_SETTLED
         settled = {sid for sid in missing if latest.get(sid) is None or latest[sid] < quiet_since}
-        cache.set_many(
-            {keys[row["school_id"]]: row for row in fresh if row["school_id"] in settled},
+        # A school with nothing opened in either period has no row: kept as that, too.
+        read = {row["school_id"]: row for row in fresh}
+        none = {"n": 0, "n_prev": 0, "cur": None, "prev": None}
+        caches["figures"].set_many(
+            {keys[sid]: read.get(sid, {"school_id": sid, **none}) for sid in settled},
             WAITS_KEPT_SECONDS,
         )
     _set_time_to_open(out, rows)

@@ -115,6 +115,19 @@ TEMPLATES = [
     },
 ]
 
+# Each process's own memory until issue 19 shares a cache between machines. The dashboards' kept
+# figures (docs/adr/0036) have a cache of their own, sized for them, so that the views of many
+# periods cannot push out what the default holds (the API's count of each client's calls).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "figures",
+        # One entry per school and period viewed, and two per view of the trust's tallies.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
+
 # SQLite is the embedded default of `make run`; PostgreSQL through DATABASE_URL everywhere else.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'safeguard.sqlite3'}")

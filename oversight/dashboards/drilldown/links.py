@@ -13,7 +13,7 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 
 class Show(StrEnum):
@@ -54,13 +54,13 @@ def drilldown_url(
         query += "&start=" + start.isoformat()
     if end is not None:
         query += "&end=" + end.isoformat()
-    return _path(school_id, settings.ROOT_URLCONF) + "?" + query
+    return _path(school_id, settings.ROOT_URLCONF, get_script_prefix()) + "?" + query
 
 
 @lru_cache(maxsize=1024)
-def _path(school_id: int, root: str) -> str:
+def _path(school_id: int, root: str, prefix: str) -> str:
     """The drill-down's path for one school, reversed once per URLconf: the trust dashboard
     links about 1,500 figures at 50 schools, and reversing each (two thread-local look-ups and
-    the resolver) took a tenth of the page's time. Nothing here sets a per-request URLconf or
-    script prefix, so the root URLconf is all that can change it (the tests override it)."""
+    the resolver) took a tenth of the page's time. Nothing here sets a per-request URLconf, so
+    the root URLconf (the tests override it) and the script prefix are all that can change it."""
     return reverse("trust-drilldown", kwargs={"school_id": school_id})
