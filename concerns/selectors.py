@@ -21,7 +21,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -38,6 +37,7 @@ from safeguard.roles import Perm, RoleKey, Scope, roles_with
 from schools.models import School, User
 
 from .models import (
+    ACTION_LIST_ORDER,
     INBOX_ORDER,
     MINE_ORDER,
     Action,
@@ -297,7 +297,7 @@ def action_list_for(*, actor: Any, school: School) -> QuerySet[Action]:
         Action.objects.filter(action_visible_q(actor), owner_id=actor.pk, school=school)
         .select_related("concern", "created_by", "done_by")
         .defer(*concern_narrative("concern__"))
-        .order_by(F("done_at").asc(nulls_first=True), "due_on", "pk")
+        .order_by(*ACTION_LIST_ORDER)  # the order of its index, action_owner_list
     )
 
 

@@ -4,6 +4,7 @@ Django and `from concerns.models import ...` see one app, label "concerns", as b
 """
 
 from .concern import (
+    ACTION_LIST_ORDER,
     INBOX_ORDER,
     MINE_ORDER,
     PART_1_TEXT_FIELDS,
@@ -37,6 +38,7 @@ from .missing import (
 )
 
 __all__ = [
+    "ACTION_LIST_ORDER",
     "INBOX_ORDER",
     "MINE_ORDER",
     "MISSING_STEP_ORDER",

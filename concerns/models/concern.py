@@ -494,6 +494,16 @@ class AdviceSought(TenantModel):
         return f"Advice from {self.name} ({self.organisation})"
 
 
+# "My actions": open ones first (by due date), then those done. The open ones are put first by an
+# expression rather than `NULLS FIRST`, which SQLite (`make run`) refuses in an index.
+ACTION_LIST_ORDER = (
+    models.Case(models.When(done_at__isnull=True, then=models.Value(0)), default=models.Value(1)),
+    F("done_at"),
+    F("due_on"),
+    F("id"),
+)
+
+
 class Action(TenantModel):
     """A follow-up task the DSL assigns: who, by when, and who did it and when."""
 
@@ -522,9 +532,7 @@ class Action(TenantModel):
             models.Index(
                 F("owner"),
                 F("school"),
-                F("done_at").asc(nulls_first=True),
-                F("due_on"),
-                F("id"),
+                *ACTION_LIST_ORDER,
                 name="action_owner_list",
             ),
             # A school's open actions (the dashboards): few, however many are done.
