@@ -227,7 +227,8 @@ def transfer_start(
             {"leaving_date": "This pupil's file is already being transferred"}
         ) from exc
     if locked.left_on is None or locked.left_on != leaving_date:
-        Pupil.objects.filter(pk=locked.pk).update(left_on=leaving_date)
+        # With its time of change: the dashboards keep figures until a pupil changes (ADR 0036).
+        Pupil.objects.filter(pk=locked.pk).update(left_on=leaving_date, updated_at=timezone.now())
     if queue_export:
         _queue(export)
     return transfer

@@ -38,6 +38,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -304,7 +305,7 @@ def school_figures(
     counts, opened = _period_counts(ids, [period, previous], _mark_for(ids, pupils), pupils)
     figures = _figures_for([school], period, previous, now, categories, counts, pupils, opened)
     if breakdown:
-        figures[0].by_pupil_group = pupil_breakdown(ids, period)[school.pk]
+        figures[0].by_pupil_group = _kept_breakdown(school.pk, period)
     return period, previous, figures[0]
 
 
@@ -1134,6 +1135,35 @@ def pupil_breakdown(ids: list[int], period: Period) -> dict[int, dict[str, Pupil
                 concerns=named.get((0, sid, n), 0),
             )
     return out
+
+
+BREAKDOWN_KEPT_SECONDS = 24 * 60 * 60
+
+
+def _kept_breakdown(school_id: int, period: Period) -> dict[str, PupilGroupCounts]:
+    """`pupil_breakdown` for one school (its dashboard), kept until the school's concerns or
+    pupils change (ADR 0036): it is read from the concerns signed in the period and the pupils'
+    characteristics, and signing a concern sets its `updated_at`, as every change to a pupil
+    does (the roll's services and imports set it in bulk too). Kept only once both have been
+    still for a minute (`WAITS_SETTLED`), as the times to open are."""
+    stamps = (
+        Concern.objects.filter(school_id=school_id)
+        .exclude(status=ConcernStatus.DRAFT)
+        .aggregate(changed=Max("updated_at"))["changed"],
+        Pupil.objects.filter(school_id=school_id).aggregate(changed=Max("updated_at"))["changed"],
+    )
+    key = (
+        "oversight:breakdown:"
+        + hashlib.sha256(repr((school_id, period.bounds(), stamps)).encode()).hexdigest()
+    )
+    kept: dict[str, PupilGroupCounts] | None = caches["figures"].get(key)
+    if kept is not None:
+        return kept
+    counts = pupil_breakdown([school_id], period)[school_id]
+    quiet_since = timezone.now() - WAITS_SETTLED
+    if all(stamp is None or stamp < quiet_since for stamp in stamps):
+        caches["figures"].set(key, counts, BREAKDOWN_KEPT_SECONDS)
+    return counts
 
 
 def _marks(

@@ -439,9 +439,9 @@ def test_without_the_scope_the_figures_are_refused_and_the_call_recorded(seeded:
 # (a trust's client 2: its trust's schools), the call's record 1 (its last use is written once
 # a minute: not here, the clock stands still); the school 1 or the trust 1. The school's figures:
 # SCHOOL_QUERIES (tests/oversight/dashboards/query_pins.py) less the permissions, 11, and the
-# breakdown by pupil characteristic 2; the trust's: TRUST_QUERIES less the permissions, 14 (and
-# the breakdown 2, when asked for).
-SCHOOL_API_QUERIES = 2 + 1 + 1 + 1 + 1 + 11 + 2
+# breakdown by pupil characteristic 2 and its school's latest changes 2 (ADR 0036); the trust's:
+# TRUST_QUERIES less the permissions, 14 (and the breakdown 2, when asked for).
+SCHOOL_API_QUERIES = 2 + 1 + 1 + 1 + 1 + 11 + 2 + 2
 TRUST_API_QUERIES = 2 + 1 + 2 + 1 + 1 + 14
 
 

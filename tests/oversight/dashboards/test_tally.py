@@ -23,7 +23,7 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.dashboards.query_pins import TRUST_QUERIES
+from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
 from tests.support.factories import PupilFactory, SchoolFactory, member
 from tests.support.world import World
 
@@ -250,3 +250,40 @@ def test_the_times_to_open_are_kept_until_the_school_s_concerns_change(fx: Fixtu
     assert trust() == after
     # Just opened, school A is not kept yet (a change may still be committing): read each time.
     assert count_queries(trust) == TRUST_QUERIES
+
+
+def test_a_school_s_breakdown_is_kept_until_its_concerns_or_pupils_change(fx: Fixture) -> None:
+    """ADR 0036: the school dashboard's breakdown by pupil characteristic is kept once the
+    school's concerns and pupils have been still for a minute, and read again after a change."""
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from concerns.models import Concern
+    from safeguard.access import forget_access
+    from schools.models import Pupil
+
+    w = fx.world
+    seed_school_a(fx)
+    dsl = w.users["dsl"]
+    still = timezone.now() - datetime.timedelta(hours=2)
+    Concern.objects.update(updated_at=still)
+    Pupil.objects.update(updated_at=still)
+
+    def school() -> Any:
+        forget_access(dsl)
+        return school_figures(actor=dsl, school=w.school, now=NOW, breakdown=True)[2]
+
+    first = school()
+    cold = SCHOOL_QUERIES + 2 + 2  # the breakdown 2, the latest changes 2
+    assert count_queries(school) == cold - 2
+    assert school() == first
+    # The DSL records a pupil named this term as eligible for free school meals.
+    named = w.pupil
+    Pupil.objects.filter(pk=named.pk).update(
+        fsm_eligible=not named.fsm_eligible, updated_at=timezone.now()
+    )
+    assert count_queries(school) == cold
+    after = school()
+    assert after.by_pupil_group != first.by_pupil_group
+    caches["figures"].clear()
+    assert school() == after
