@@ -1,6 +1,6 @@
-"""What an outside walk through the staff and platform pages found: a leaver's job title kept,
-the head's read-only staff list, "please confirm" notifications settled, the home count, the
-invitation page naming its account, and back links."""
+"""Who reads the staff list and the platform administration page, "please confirm" requests
+settled for every reader once decided, the home page's count of roles waiting, the invitation
+page, back links, and a leaver invited again keeping their job title."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _invite(world: World, **overrides: Any) -> User:
     return services.staff_invite(**fields)
 
 
-# --- 1. A leaver invited again --------------------------------------------------------------------
+# --- A leaver invited again --------------------------------------------------------------------
 
 
 def test_a_leaver_invited_again_with_no_job_title_keeps_their_old_one(world: World) -> None:
@@ -58,7 +58,7 @@ def test_a_leaver_invited_again_with_no_job_title_keeps_their_old_one(world: Wor
     assert User.objects.get(pk=staff.pk).job_title == "Year 6 lead"
 
 
-# --- 3. The head and the DSL read the staff list ----------------------------------------------
+# --- The head and the DSL read the staff list ----------------------------------------------
 
 
 @pytest.mark.parametrize("role", ["head", "dsl"])
@@ -196,7 +196,7 @@ def test_the_tso_home_counts_only_schools_with_no_head_or_dsl(world: World, clie
     assert "New School" in listed
 
 
-# --- 4. The invitation page -----------------------------------------------------------------------
+# --- The invitation page -----------------------------------------------------------------------
 
 
 def test_the_invitation_page_names_the_account_and_gives_one_short_hint(
@@ -223,7 +223,7 @@ def test_the_invitation_page_names_the_account_and_gives_one_short_hint(
     assert "govuk-error-summary" in weak
 
 
-# --- 5. Back links --------------------------------------------------------------------------------
+# --- Back links --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
