@@ -52,6 +52,24 @@ if len(_kek) != 32:
         "production (see the README, Configuration)."
     )
 
+# Only while rotating SIGNING_KEY_ENCRYPTION_KEY: the old key, so keys sealed under it stay
+# readable until `manage.py rotate_signing_key_encryption` has sealed them under the new one;
+# then removed (docs/operations.md, docs/adr/0041). Same format when set.
+SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS = env("SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS", default="")
+if SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS:
+    try:
+        _previous_kek = base64.urlsafe_b64decode(
+            SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS
+            + "=" * (-len(SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS) % 4)
+        )
+    except ValueError:
+        _previous_kek = b""
+    if len(_previous_kek) != 32:
+        raise ImproperlyConfigured(
+            "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS, when set, must be the previous key: 32 bytes in "
+            "URL-safe base64 (see docs/operations.md, key rotation)."
+        )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check calls it over plain HTTP
