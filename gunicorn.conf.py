@@ -31,14 +31,13 @@ def post_worker_init(worker: object) -> None:
 # method, the URL's route pattern, the status, size, time and the request's id.
 logger_class = "safeguard.gunicorn_logging.Logger"
 
+
 # The workers' metrics go to files in one directory, added up at each scrape of /metrics, so the
 # counts are the whole server's, not one worker's: PROMETHEUS_MULTIPROC_DIR, or one made here.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="safeguard-web-metrics-")
-
-
 def on_starting(server: object) -> None:
-    """Before the first worker: no figures left from an earlier run of the server."""
+    """In the master, before the first worker: the directory, emptied of an earlier run's."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="safeguard-web-metrics-")
     for file in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         file.unlink(missing_ok=True)
 

@@ -4,8 +4,10 @@ no person, no title."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
+from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
@@ -13,12 +15,18 @@ from prometheus_client.registry import Collector
 
 from .models import Reminder
 
+logger = logging.getLogger(__name__)
+
 
 class ReminderBacklog(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        figures = Reminder.objects.filter(
-            notification__isnull=False, notification__email_sent_at__isnull=True
-        ).aggregate(waiting=Count("pk"), oldest=Min("notification__created_at"))
+        try:
+            figures = Reminder.objects.filter(
+                notification__isnull=False, notification__email_sent_at__isnull=True
+            ).aggregate(waiting=Count("pk"), oldest=Min("notification__created_at"))
+        except DatabaseError:  # the other figures are still worth a scrape
+            logger.warning("reminder backlog not read: the database did not answer")
+            return
         oldest = figures["oldest"]
         yield GaugeMetricFamily(
             "safeguard_reminders_undelivered",

@@ -30,12 +30,11 @@ app.autodiscover_tasks()
 def _logging_as_django_does(**_: object) -> None:
     """Workers and the scheduler log as the web does (settings.LOGGING: JSON lines with
     LOG_FORMAT=json, no names, the task's id on each line), not in Celery's own format."""
-    import logging.config
-
     from django.conf import settings
 
-    logging.config.dictConfig(settings.LOGGING)
-    logging.captureWarnings(True)  # Python's warnings as log lines too, not bare text
+    from .logs import configure
+
+    configure(settings.LOGGING)
 
 
 def _json_logs() -> bool:
@@ -83,10 +82,15 @@ def _worker_metrics(**kwargs: object) -> None:
     start_worker_server(**kwargs)
 
 
-def _connect_task_metrics() -> None:
-    from .metrics import connect_task_signals
+@signals.task_prerun.connect(weak=False)
+def _task_started(**kwargs: Any) -> None:
+    from .metrics import task_started  # late: prometheus_client reads its mode when imported
 
-    connect_task_signals()
+    task_started(**kwargs)
 
 
-_connect_task_metrics()
+@signals.task_postrun.connect(weak=False)
+def _task_finished(**kwargs: Any) -> None:
+    from .metrics import task_finished
+
+    task_finished(**kwargs)

@@ -19,18 +19,21 @@ from .logs import JsonFormatter
 from .request_id import ENVIRON_ID, ENVIRON_ROUTE, well_formed
 
 
-def json_wanted() -> bool:
-    """LOG_FORMAT, or production's default (json) when it is not set."""
-    wanted = os.environ.get("LOG_FORMAT")
-    if wanted:
-        return wanted == "json"
-    return os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production")
+def json_wanted(env: dict[str, str] | None = None) -> bool:
+    """LOG_FORMAT, else the settings' default: json in production, which is what
+    safeguard/wsgi.py loads when DJANGO_SETTINGS_MODULE is not set. gunicorn's `--env` values
+    (`env`) count as well: the logger is made before gunicorn puts them in the environment."""
+    given = {**os.environ, **(env or {})}
+    if given.get("LOG_FORMAT"):
+        return given["LOG_FORMAT"] == "json"
+    module = given.get("DJANGO_SETTINGS_MODULE") or "safeguard.settings.production"
+    return module.endswith(".production")
 
 
 class Logger(_GunicornLogger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        self.json = json_wanted()
+        self.json = json_wanted(getattr(cfg, "env", None) or {})
         if self.json:
             for log in (self.error_log, self.access_log):
                 for handler in log.handlers:

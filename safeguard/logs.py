@@ -180,6 +180,15 @@ def axes_client_str(
     return f"{{ip_address: {ip_address!r}}}"
 
 
+def configure(config: dict[str, Any]) -> None:
+    """LOGGING_CONFIG: the LOGGING setting, and Python's warnings as log lines (a library's
+    warning would otherwise be bare text among the JSON)."""
+    import logging.config
+
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
+
+
 def logging_config(log_format: str, level: str) -> dict[str, Any]:
     """The LOGGING setting for `json` or `text` lines on standard error."""
     if log_format not in ("json", "text"):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -91,13 +92,6 @@ def task_finished(
     TASKS.labels(name, queue, OUTCOMES.get(state or "", "other")).inc()
     if started is not None:
         TASK_SECONDS.labels(name, queue).observe(time.monotonic() - started)
-
-
-def connect_task_signals() -> None:
-    from celery import signals
-
-    signals.task_prerun.connect(task_started, weak=False)
-    signals.task_postrun.connect(task_finished, weak=False)
 
 
 # --- Read when scraped --------------------------------------------------------------------------
@@ -185,6 +179,7 @@ def _authorised(request: HttpRequest) -> bool:
     return hmac.compare_digest(secret.strip().encode(), token.encode())
 
 
+@transaction.non_atomic_requests
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -412,6 +412,7 @@ SPECTACULAR_SETTINGS = {
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+LOGGING_CONFIG = "safeguard.logs.configure"
 # Error reports (docs/adr/0039): sent to Sentry (or anything speaking its protocol) only when
 # SENTRY_DSN is set, with personal data taken out first (safeguard/sentry.py).
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -160,3 +160,15 @@ def test_axes_writes_the_address_not_the_email() -> None:
     line = axes_client_str("aaliyah@example.org", "203.0.113.9", "Firefox", "/sign-in/", None)
     assert "203.0.113.9" in line
     assert "aaliyah" not in line
+
+
+def test_gunicorn_writes_json_as_the_settings_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safeguard.gunicorn_logging import json_wanted
+
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    assert json_wanted() is True  # wsgi.py's default: production
+    assert json_wanted({"DJANGO_SETTINGS_MODULE": "safeguard.settings.local"}) is False
+    assert json_wanted({"DJANGO_SETTINGS_MODULE": "safeguard.settings.production"}) is True
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    assert json_wanted({"DJANGO_SETTINGS_MODULE": "safeguard.settings.production"}) is False
