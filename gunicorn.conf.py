@@ -38,6 +38,7 @@ def on_starting(server: object) -> None:
     """In the master, before the first worker: the directory, emptied of an earlier run's."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="safeguard-web-metrics-")
+        os.environ["SAFEGUARD_MADE_METRICS_DIR"] = "1"
     for file in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         file.unlink(missing_ok=True)
 
@@ -47,3 +48,11 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    """The directory made above goes with the server."""
+    if os.environ.pop("SAFEGUARD_MADE_METRICS_DIR", None):
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
+import tempfile
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,6 +179,9 @@ def test_a_real_worker_counts_the_task_it_ran_and_logs_it_as_json() -> None:
         output = worker.output()
     finally:
         worker.stop()
+        shutil.rmtree(
+            Path(tempfile.gettempdir()) / f"safeguard-worker-metrics-{port}", ignore_errors=True
+        )
     # Every line is JSON, but the one Celery prints from its signal handler as it stops (not
     # through logging): "worker: Warm shutdown (MainProcess)".
     lines = [

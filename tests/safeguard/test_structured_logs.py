@@ -172,3 +172,51 @@ def test_gunicorn_writes_json_as_the_settings_would(monkeypatch: pytest.MonkeyPa
     assert json_wanted({"DJANGO_SETTINGS_MODULE": "safeguard.settings.production"}) is True
     monkeypatch.setenv("LOG_FORMAT", "text")
     assert json_wanted({"DJANGO_SETTINGS_MODULE": "safeguard.settings.production"}) is False
+
+
+def test_gunicorns_error_lines_lose_the_uri_and_the_request_line(json_lines: io.StringIO) -> None:
+    error = logging.getLogger("gunicorn.error")
+    error.error("Error handling request %s %s", "GET", "/pupils/?q=Alphason")
+    error.warning("Invalid request from ip=203.0.113.9: Invalid HTTP request line: 'GET /Alphason'")
+    first, second = _parsed(json_lines)
+    assert first["message"] == "Error handling request"
+    assert second["message"] == "Invalid request from ip=203.0.113.9"
+
+
+def test_an_error_reports_breadcrumbs_keep_nothing_typed() -> None:
+    from safeguard.sentry import scrub_breadcrumb, scrub_event
+
+    http = scrub_breadcrumb(
+        {"type": "http", "category": "httplib", "data": {"url": "https://s3/x?name=Alphason"}},
+        {},
+    )
+    assert http is not None
+    assert http["data"] == {"url": "https://s3/x"}
+    redis_crumb = scrub_breadcrumb({"category": "redis", "message": "SET search:Alphason 1"}, {})
+    assert redis_crumb is not None
+    assert redis_crumb["message"] == "SET"
+    sql = scrub_breadcrumb(
+        {"category": "query", "message": "SELECT 1 WHERE x = %s", "data": {"db.params": [NAME]}},
+        {},
+    )
+    assert sql is not None
+    assert sql == {"category": "query", "message": "SELECT 1 WHERE x = %s", "data": {}}
+    record = logging.LogRecord("django.request", 40, "", 0, "%s: %s", ("Not Found", "/x/"), None)
+    logged = scrub_breadcrumb(
+        {"category": "django.request", "message": "Not Found: /Alphason/"}, {"log_record": record}
+    )
+    assert logged is not None
+    assert "Alphason" not in str(logged)
+    event = scrub_event(
+        {
+            "user": {"id": 7, "email": "a@example.org", "username": NAME},
+            "extra": {"celery-job": {"task_name": "t", "args": [NAME], "kwargs": {}}},
+            "exception": {"values": [{"type": "ValueError", "value": NAME}]},
+            "logentry": {"message": "No pupil %s", "params": [NAME]},
+        },
+        {},
+    )
+    assert "Alphason" not in json.dumps(event)
+    assert event["user"] == {"id": 7}
+    assert event["extra"] == {"celery-job": {"task_name": "t"}}
+    assert event["exception"]["values"][0]["type"] == "ValueError"
