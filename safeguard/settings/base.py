@@ -7,6 +7,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from safeguard.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -60,7 +62,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so every response carries the two policies: the 413 below, static files, errors.
+    # Before everything: every request's time and count, whatever answers it (docs/adr/0039).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Then the request's id, so every later line written for the request carries it.
+    "safeguard.request_id.RequestIdMiddleware",
+    # Then, so every response carries the two policies: the 413 below, static files, errors.
     "safeguard.middleware.ContentSecurityPolicyMiddleware",
     "safeguard.middleware.PermissionsPolicyMiddleware",
     "api.middleware.ApiBodyLimitMiddleware",
@@ -82,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, so its process_exception is the first to see a view's 404 or 403.
     "safeguard.middleware.RefusalLogMiddleware",
 ]
@@ -400,23 +407,21 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # pyHanko logs a warning with a traceback for every signature from an unknown signer;
-        # transfers.signing.verify reports each problem in words to the person checking instead.
-        "pyhanko": {"level": "ERROR"},
-        "weasyprint": {"level": "WARNING"},  # not a line for every stylesheet of every export
-        "fontTools": {"level": "WARNING"},
-        # Refused requests (safeguard/security_log.py): kept whatever LOG_LEVEL says.
-        "safeguard.security": {"level": "INFO"},
-    },
-}
+# Log lines (docs/adr/0039): one JSON object a line with LOG_FORMAT=json (production's default),
+# plain text otherwise; either way with no names and no free text (safeguard/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+LOGGING_CONFIG = "safeguard.logs.configure"
+# Error reports (docs/adr/0039): sent to Sentry (or anything speaking its protocol) only when
+# SENTRY_DSN is set, with personal data taken out first (safeguard/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+# Prometheus metrics at /metrics, to `Authorization: Bearer <METRICS_TOKEN>` only; a 404 while
+# it is unset (safeguard/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# django-axes writes the address of a failed or locked-out sign-in, never the email typed.
+AXES_CLIENT_STR_CALLABLE = "safeguard.logs.axes_client_str"
 
 # The scheduler's standing jobs; django-celery-beat copies them into its tables, where a platform
 # administrator can see and change them.
@@ -454,3 +459,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),  # a week is tallied once it is an hour over
     },
 }
+
+if SENTRY_DSN:
+    from safeguard.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT or None)

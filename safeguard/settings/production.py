@@ -4,6 +4,8 @@ import base64
 
 from django.core.exceptions import ImproperlyConfigured
 
+from safeguard.logs import logging_config
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -13,6 +15,10 @@ if len(SECRET_KEY) < 50:
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
 DEBUG = False
+
+# One JSON object a log line unless told otherwise (docs/adr/0039).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)  # noqa: F405
 
 # Fail closed: production never falls back to SQLite, the filesystem broker or printed email.
 for _required in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
@@ -69,7 +75,8 @@ if (
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check calls it over plain HTTP
+# The container health check and Prometheus's scrape call these over plain HTTP, from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
