@@ -29,6 +29,10 @@ def main(name: str, task: str, every: str, *routed: str) -> None:
     )
     PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, "interval": interval})
 
+    # A value in the cache every process is given (CACHE_URL): the test finds it in Redis when
+    # the cache is Redis's.
+    caches["default"].set("many-processes-probe", "shared", 600)
+
     app.loader.import_default_modules()
     queues = {}
     for each in (task, *routed):
