@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from demo.people import DEMO_PASSWORD_DEFAULT as DEMO_PASSWORD
 from tests.processes import SmtpServer, free_port
 from tests.support.forms import Form, page_forms
 
@@ -68,8 +69,6 @@ BROKER_DB, CACHE_DB = 0, 1
 # beat has something due every few seconds instead of the product's shortest, a minute.
 PERIODIC_NAME = "Clear expired sessions (many-processes test)"
 PERIODIC_EVERY_SECONDS = 3
-
-DEMO_PASSWORD = "demo-password-123"  # the demo's documented one (seed_demo, the README)
 
 START_TIMEOUT = 60.0  # a process to be ready, on a busy two-core machine
 COMMAND_TIMEOUT = 180.0  # migrate, seed_demo

@@ -13,7 +13,8 @@ CP-file export followed across them over real HTTP:
 The deployment (tests/deploy/processes.py) is production's settings on 127.0.0.1, with the test's
 HTTP client playing the TLS proxy. Checks that need a part of issue 19 not yet in the product (the
 object store, the queues of their own, the health command and single scheduler, the shared cache)
-run when the product has that part (`deployment.probe`), and say so in their names.
+run when the product has that part (`deployment.probe` reads what it does), each under an `if`
+that says which part.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from tests.deploy.processes import (
 from tests.processes import Accepted
 from tests.support.auth import demo_code
 
-# On one xdist worker (the test starts seven processes of its own; two at once would starve).
+# The test starts eight processes of its own: it is one unit, on one xdist worker.
 pytestmark = pytest.mark.xdist_group("many-processes")
 
 SCHOOL = "alderbrook"
@@ -69,7 +70,9 @@ def deployment(
     """The deployment, on a database of its own named after the suite's (so runs with other
     database names never meet), dropped at the end with everything else."""
     caplog.set_level(logging.WARNING, logger="mail.log")  # aiosmtpd: lines for every command
-    configured = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+    configured = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "sqlite://"))
+    if configured["ENGINE"] != "django.db.backends.postgresql":
+        pytest.fail("This test runs on PostgreSQL: set DATABASE_URL (as `make test` does).")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     name = f"{configured['NAME']}_many_processes" + (f"_{worker}" if worker else "")
     with Deployment.up(name, configured) as deployment:
