@@ -54,7 +54,12 @@ EXPORTS_WORKER_QUEUES = ("exports",)
 # belong here when they are given on the command line rather than in the settings.
 WEB_OPTIONS = ("--workers", "1", "--threads", "4")
 ALERTS_WORKER_OPTIONS = ("--concurrency", "1")
-EXPORTS_WORKER_OPTIONS = ("--concurrency", "1")
+EXPORTS_WORKER_OPTIONS = (
+    "--concurrency",
+    "1",
+    "--max-memory-per-child=1000000",  # KiB, as docker-compose's exports worker
+    "--max-tasks-per-child=50",
+)
 # Tasks the test follows.
 ALERT_TASK = "safeguard.notification_deliver"
 EXPORT_TASK = "transfers.export_render"
@@ -430,6 +435,8 @@ class Deployment:
             "AWS_SECRET_ACCESS_KEY": S3_SECRET,
             "S3_SERVER_SIDE_ENCRYPTION": "AES256",
             "LOG_FORMAT": "text",  # the test reads the workers' logs for the tasks they ran
+            # A control socket for each gunicorn ("{pid}": its master's), in the test's folder.
+            "GUNICORN_CONTROL_SOCKET": str(self.directory / "gunicorn-{pid}.ctl"),
             "DEMO_PASSWORD": DEMO_PASSWORD,
         }
 

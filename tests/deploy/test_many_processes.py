@@ -220,6 +220,7 @@ def test_a_concern_its_alert_and_a_cp_file_cross_two_web_processes_and_two_worke
     assert len(alerts) == len(set(alerts)), alerts
 
     if probe.has_health_command():  # after the scale-out part of issue 19
+        check_workers_answer(d)
         check_one_scheduler_only(d)
         check_control_sockets_apart(d)
     if probe.shared_cache():  # after the scale-out part: the web processes share Redis's cache
@@ -337,6 +338,13 @@ def signature_of(pdf: bytes) -> str:
     return str(embedded.signer_cert.subject.human_friendly)
 
 
+def check_workers_answer(deployment: Deployment) -> None:
+    """`manage.py health worker --node ...` finds each worker by its name, on the same host."""
+    for node in ("alerts", "exports"):
+        health = deployment.manage("health", "worker", "--node", node)
+        assert health.returncode == 0, health.stdout + health.stderr
+
+
 def check_one_scheduler_only(deployment: Deployment) -> None:
     """`manage.py health scheduler` says the scheduler is running, and a second scheduler started
     beside it sends nothing (it refuses to start, or waits for the first one's lock) while the
@@ -363,10 +371,12 @@ def check_one_scheduler_only(deployment: Deployment) -> None:
 
 
 def check_control_sockets_apart(deployment: Deployment) -> None:
-    """Each gunicorn has its own control socket (a fixed path was shared by every instance)."""
+    """Each gunicorn has its own control socket, where GUNICORN_CONTROL_SOCKET says (one fixed
+    path in the home directory was shared by every instance on a host)."""
     paths = []
     for name in ("web-a", "web-b"):
         found = re.search(r"Control socket listening at (\S+)", deployment.process(name).output())
         if found:
             paths.append(found.group(1))
     assert len(set(paths)) == len(paths), paths
+    assert all(path.startswith(str(deployment.directory)) for path in paths), paths
