@@ -137,8 +137,9 @@ def test_a_concern_its_alert_and_a_cp_file_cross_two_web_processes_and_two_worke
     # concern, from the email's link; the read is access-logged.
     dsl = Browser()
     sign_in(dsl, web_b, DSL)
-    link_path = urlsplit(re.search(r"https://\S+", email.body).group(0)).path  # type: ignore[union-attr]
-    seen = dsl.get(f"{web_b.public}{link_path}")
+    link = re.search(r"https://\S+", email.body)
+    assert link, email.body
+    seen = dsl.get(f"{web_b.public}{urlsplit(link.group(0)).path}")
     assert seen.status == 200, seen.status
     assert reference_text in seen.text
     assert "The reporter said a child was in immediate danger." in seen.text
