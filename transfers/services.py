@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
@@ -329,20 +330,16 @@ def export_run(*, export_id: Any) -> Export:
         bundle = bundle_build(actor=actor, pupil=pupil)
         packaged = bundle_package(school=export.school, bundle=bundle, pdf=signed)
         write(96, "Storing the files")
+    except SoftTimeLimitExceeded:
+        return export_stopped(export_id=export.pk, problem=EXPORT_TOO_LONG)
     except Exception as exc:
         log.exception("Export %s failed", export.pk)
-        problem = _plain_problem(exc)
-        # Another delivery of the task may have finished meanwhile: its result stands.
-        Export.objects.filter(pk=export.pk).exclude(state=ExportState.DONE).update(
-            state=ExportState.FAILED,
-            stage="Stopped",
-            finished_at=timezone.now(),
-            error=problem
+        return export_stopped(
+            export_id=export.pk,
+            problem=_plain_problem(exc)
             or "Something went wrong while preparing the file. Try again; if it happens again, "
             "tell your system administrator.",
         )
-        export.refresh_from_db()
-        return export
     with transaction.atomic():
         export = Export.objects.select_for_update().get(pk=export.pk)
         if export.state == ExportState.DONE:  # another delivery of the task finished first
@@ -358,6 +355,21 @@ def export_run(*, export_id: Any) -> Export:
             state=TransferState.READY, updated_at=timezone.now()
         )
     return export
+
+
+EXPORT_TOO_LONG = (
+    "Preparing the file took longer than allowed, so it was stopped. Try again; if it happens "
+    "again, tell your system administrator."
+)
+
+
+def export_stopped(*, export_id: Any, problem: str) -> Export:
+    """Record that an export stopped, with what the DSL is told (its page shows `error`)."""
+    # Another delivery of the task may have finished meanwhile: its result stands.
+    Export.objects.filter(pk=export_id).exclude(state=ExportState.DONE).update(
+        state=ExportState.FAILED, stage="Stopped", finished_at=timezone.now(), error=problem
+    )
+    return Export.objects.get(pk=export_id)
 
 
 def _plain_problem(exc: Exception) -> str:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from .retention.services import retention_run as run
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="transfers.export_render")
 def export_render(export_id: str) -> str:
     """Render, sign and package one export (idempotent; `task_acks_late` may deliver it twice)."""
-    from .services import export_run  # late: services imports this module to queue the task
+    # late: services imports this module to queue the task
+    from .services import EXPORT_TOO_LONG, export_run, export_stopped
 
-    return str(export_run(export_id=export_id).state)
+    try:
+        return str(export_run(export_id=export_id).state)
+    except SoftTimeLimitExceeded:
+        # Over EXPORT_TIME_LIMIT_SECONDS while starting or storing (export_run records it itself
+        # while rendering): the DSL's page says so and offers to try again, not "preparing" for ever.
+        log.warning("Export %s stopped: over its time limit", export_id)
+        return str(export_stopped(export_id=export_id, problem=EXPORT_TOO_LONG).state)
 
 
 @shared_task(name="transfers.retention_run")
