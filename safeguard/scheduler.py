@@ -93,7 +93,9 @@ class SchedulerLock:
             status = json.dumps({"at": now, "role": role, "who": self.me})
             pipe.set(NODE_KEY.format(name=node_name()), status, ex=self.seconds * 10)
             if self.held:
-                pipe.set(HEARTBEAT_KEY, json.dumps({"at": now, "who": self.me}), ex=self.seconds * 10)
+                pipe.set(
+                    HEARTBEAT_KEY, json.dumps({"at": now, "who": self.me}), ex=self.seconds * 10
+                )
             pipe.execute()
         except RedisError:
             pass  # hold() has said so
@@ -123,9 +125,7 @@ class LockedDatabaseScheduler(DatabaseScheduler):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         url = lock_url()
-        self.scheduler_lock = (
-            SchedulerLock(url, settings.SCHEDULER_LOCK_SECONDS) if url else None
-        )
+        self.scheduler_lock = SchedulerLock(url, settings.SCHEDULER_LOCK_SECONDS) if url else None
         self._was_holding: bool | None = None
         super().__init__(*args, **kwargs)
 

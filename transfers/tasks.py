@@ -22,7 +22,7 @@ def export_render(export_id: str) -> str:
         return str(export_run(export_id=export_id).state)
     except SoftTimeLimitExceeded:
         # Over EXPORT_TIME_LIMIT_SECONDS while starting or storing (export_run records it itself
-        # while rendering): the DSL's page says so and offers to try again, not "preparing" for ever.
+        # while rendering): the DSL's page says so and offers to try again.
         log.warning("Export %s stopped: over its time limit", export_id)
         return str(export_stopped(export_id=export_id, problem=EXPORT_TOO_LONG).state)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -137,7 +137,10 @@ if CACHE_URL:
             # A cache that stops answering must not hold a page: a short wait, then a miss.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
-        for alias, seconds in (("default", CACHE_DEFAULT_SECONDS), ("figures", CACHE_FIGURES_SECONDS))
+        for alias, seconds in (
+            ("default", CACHE_DEFAULT_SECONDS),
+            ("figures", CACHE_FIGURES_SECONDS),
+        )
     }
 else:
     CACHES = {
@@ -394,8 +397,11 @@ CELERY_BEAT_SYNC_EVERY = 1
 # never hold up an urgent alert: `alerts` (emails and notifications, short), `exports` (CP-file
 # exports, long and large) and `default` (the scheduled housekeeping). Every task is placed here by
 # name on purpose (tests/safeguard/test_queues.py fails on a task that is not).
+QUEUES = ("alerts", "exports", "default")
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("alerts"), Queue("exports"), Queue("default")]
+# Each queue has an exchange and routing key of its own (a Queue named alone would be bound to the
+# default exchange under the key "default", and a task sent there would reach all three).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 CELERY_TASK_ROUTES = {
     # alerts: every email and notification, the urgent ones first in line
     "safeguard.notification_deliver": {"queue": "alerts"},
@@ -414,8 +420,8 @@ CELERY_TASK_ROUTES = {
 }
 # Time limits. At the soft limit the task is told (SoftTimeLimitExceeded) and records its failure
 # in words; at the hard limit, a minute later, its process is killed. An export's soft limit is
-# ten minutes (benchmarks/test_pdf_speed.py holds a 500-entry CP file to under one); an email's is short,
-# since the mail server has EMAIL_TIMEOUT to answer each step. Housekeeping gets the default.
+# ten minutes (benchmarks/test_pdf_speed.py holds a 500-entry CP file to under one); an email's
+# is short, since the mail server has EMAIL_TIMEOUT to answer each step. The rest: the default.
 EXPORT_TIME_LIMIT_SECONDS = env.float("EXPORT_TIME_LIMIT_SECONDS", default=10 * 60)
 ALERT_TIME_LIMIT_SECONDS = env.float("ALERT_TIME_LIMIT_SECONDS", default=2 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("TASK_TIME_LIMIT_SECONDS", default=30 * 60)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
-class Unhealthy(Exception):
+class UnhealthyError(Exception):
     """What is wrong, in one plain line."""
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         check = {"web": _web, "worker": _worker, "scheduler": _scheduler}[options["process"]]
         try:
             said = check(options)
-        except Unhealthy as problem:
+        except UnhealthyError as problem:
             self.stderr.write(str(problem))
             sys.exit(1)
         if options["verbosity"] > 0:
@@ -60,16 +60,16 @@ class Command(BaseCommand):
 def _web(options: dict[str, Any]) -> str:
     url = f"http://127.0.0.1:{options['port']}/healthz/"
     host = (settings.ALLOWED_HOSTS or ["localhost"])[0].lstrip(".").replace("*", "localhost")
-    request = urllib.request.Request(url, headers={"Host": host})  # noqa: S310  (our own http)
+    request = urllib.request.Request(url, headers={"Host": host})
     try:
         with urllib.request.urlopen(request, timeout=options["timeout"]) as response:  # noqa: S310
             status = response.status
     except urllib.error.HTTPError as error:
-        raise Unhealthy(f"The web server answered {url} with status {error.code}.") from None
+        raise UnhealthyError(f"The web server answered {url} with status {error.code}.") from None
     except (OSError, ValueError) as error:
-        raise Unhealthy(f"The web server did not answer {url}: {_reason(error)}.") from None
+        raise UnhealthyError(f"The web server did not answer {url}: {_reason(error)}.") from None
     if status != 200:
-        raise Unhealthy(f"The web server answered {url} with status {status}.")
+        raise UnhealthyError(f"The web server answered {url} with status {status}.")
     return "The web server answers."
 
 
@@ -81,9 +81,9 @@ def _worker(options: dict[str, Any]) -> str:
     try:
         replies = app.control.ping(destination=[name], timeout=options["timeout"])
     except Exception as error:  # the broker is unreachable: kombu's or redis-py's own errors
-        raise Unhealthy(f"The broker did not answer: {_reason(error)}.") from None
+        raise UnhealthyError(f"The broker did not answer: {_reason(error)}.") from None
     if not any(name in reply for reply in replies):
-        raise Unhealthy(f"The worker {name} did not answer within {options['timeout']:g} s.")
+        raise UnhealthyError(f"The worker {name} did not answer within {options['timeout']:g} s.")
     return f"The worker {name} answers."
 
 
@@ -101,14 +101,14 @@ def _scheduler(options: dict[str, Any]) -> str:
         client = redis_client(url)
         mine, holders = client.get(NODE_KEY.format(name=node_name())), client.get(HEARTBEAT_KEY)
     except RedisError as error:
-        raise Unhealthy(f"Redis did not answer: {_reason(error)}.") from None
+        raise UnhealthyError(f"Redis did not answer: {_reason(error)}.") from None
     now = time.time()
     me = json.loads(mine) if mine else None
     if me is None or now - me["at"] > fresh:
-        raise Unhealthy(f"The scheduler on {node_name()} has not ticked for over {fresh} s.")
+        raise UnhealthyError(f"The scheduler on {node_name()} has not ticked for over {fresh} s.")
     holder = json.loads(holders) if holders else None
     if holder is None or now - holder["at"] > fresh:
-        raise Unhealthy(f"No scheduler has held the lock for over {fresh} s: nothing is sent.")
+        raise UnhealthyError(f"No scheduler has held the lock for over {fresh} s: nothing is sent.")
     if me["role"] == "holder":
         return f"The scheduler on {node_name()} holds the lock and sends the timetable's tasks."
     return f"The scheduler on {node_name()} stands by; {holder['who']} holds the lock."
