@@ -49,7 +49,8 @@ def test_an_export_over_its_time_limit_fails_and_the_dsl_is_told(
     assert export.error == services.EXPORT_TOO_LONG
     assert export.stage == "Stopped"
     assert export.finished_at is not None
-    assert not export.pdf and not export.bundle
+    assert not export.pdf
+    assert not export.bundle
 
     client = Client()
     client.force_login(world.users["dsl"])

@@ -57,7 +57,8 @@ def test_exports_have_minutes_and_alerts_a_short_limit_each_killed_a_minute_afte
         assert task.soft_time_limit <= 5 * 60, name
         assert task.soft_time_limit > settings.EMAIL_TIMEOUT, name  # a slow server, not a stop
         assert task.time_limit == task.soft_time_limit + 60
-    assert app.conf.task_soft_time_limit and app.conf.task_time_limit  # the rest: a default
+    assert app.conf.task_soft_time_limit
+    assert app.conf.task_time_limit
     assert app.conf.worker_max_tasks_per_child
 
 
