@@ -153,7 +153,11 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         """On taking the lock: read the timetable and each job's last run from the database,
         where the previous holder left them (beat_sync_every=1 writes each run as it is sent)."""
         self._initial_read = True
-        self._heap_invalidated = True
+        # What changed while standing by is in what is read now: not a change to read again
+        # (which would rebuild the timetable from entries that have not seen this tick's sends,
+        # and send each due job twice).
+        self._last_timestamp = self.Changes.last_change()
+        self._heap_invalidated = False
         self._heap = None
 
     def close(self) -> None:

@@ -306,6 +306,14 @@ def export_run(*, export_id: Any) -> Export:
         )
         if export.state == ExportState.DONE:
             return export
+        if export.state == ExportState.RENDERING and export.attempts >= EXPORT_LOST_ATTEMPTS:
+            # Delivered again after its worker died mid-way (task_reject_on_worker_lost), time
+            # after time: killed at its memory cap or hard time limit. Stop, in words, rather
+            # than kill the exports worker for ever.
+            export.state, export.stage, export.error = ExportState.FAILED, "Stopped", EXPORT_LOST
+            export.finished_at = timezone.now()
+            export.save()
+            return export
         export.state, export.progress, export.stage = ExportState.RENDERING, 1, "Gathering records"
         export.started_at, export.finished_at, export.error = timezone.now(), None, ""
         export.attempts += 1
@@ -357,6 +365,11 @@ def export_run(*, export_id: Any) -> Export:
     return export
 
 
+EXPORT_LOST_ATTEMPTS = 3
+EXPORT_LOST = (
+    "The file could not be prepared: the work stopped part-way three times, perhaps because the "
+    "file is too large for the server. Tell your system administrator."
+)
 EXPORT_TOO_LONG = (
     "Preparing the file took longer than allowed, so it was stopped. Try again; if it happens "
     "again, tell your system administrator."

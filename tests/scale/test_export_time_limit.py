@@ -4,6 +4,8 @@ try again; it is not left "preparing" (docs/adr/0038)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -60,3 +62,28 @@ def test_an_export_over_its_time_limit_fails_and_the_dsl_is_told(
     assert "Try again" in text
     services.export_retry(actor=world.users["dsl"], transfer=transfer)  # and it can be
     assert Export.objects.get(pk=transfer.export_id).state == ExportState.QUEUED
+
+
+@pytest.mark.django_db
+def test_an_export_whose_worker_dies_each_time_stops_after_three_tries(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A pool process killed mid-export (the exports worker's memory cap, the hard time limit)
+    puts the task back on the queue; the third time it is stopped, in words, not tried for ever."""
+    with django_capture_on_commit_callbacks(execute=False):
+        transfer = services.transfer_start(
+            actor=world.users["dsl"],
+            pupil=world.pupil,
+            leaving_date=world.pupil.joined_on,
+            destination_school=world.other_school,
+        )
+    # As a worker killed mid-way leaves it, twice and then three times.
+    Export.objects.filter(pk=transfer.export_id).update(state=ExportState.RENDERING, attempts=2)
+    assert services.export_run(export_id=transfer.export_id).state == ExportState.DONE  # 3rd try
+    Export.objects.filter(pk=transfer.export_id).update(
+        state=ExportState.RENDERING, attempts=3, pdf="", bundle=""
+    )
+    stopped = services.export_run(export_id=transfer.export_id)
+    assert stopped.state == ExportState.FAILED
+    assert stopped.error == services.EXPORT_LOST
+    assert stopped.attempts == 3
