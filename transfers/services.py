@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -281,10 +282,15 @@ def export_retry(*, actor: Any, transfer: Transfer) -> Export:
 Progress = Callable[[int, str], None]
 
 
-def _progress_writer(export_id: Any) -> Progress:
-    """Record progress as the work goes (autocommit: the page polling it sees it at once)."""
+def _progress_writer(export_id: Any, deadline: float | None = None) -> Progress:
+    """Record progress as the work goes (autocommit: the page polling it sees it at once), and
+    stop it at each step once past `deadline` (`time.monotonic()`; the task's time limit)."""
 
     def write(percent: int, stage: str) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            # The worker's own signal at the soft limit can be swallowed by a library catching
+            # every exception around what it was doing: each step checks the clock too.
+            raise SoftTimeLimitExceeded()
         percent = max(0, min(99, int(percent)))
         Export.objects.filter(pk=export_id, state=ExportState.RENDERING).filter(
             progress__lte=percent
@@ -293,8 +299,9 @@ def _progress_writer(export_id: Any) -> Progress:
     return write
 
 
-def export_run(*, export_id: Any) -> Export:
-    """Render, sign and package one export (idempotent: a finished export is left alone)."""
+def export_run(*, export_id: Any, deadline: float | None = None) -> Export:
+    """Render, sign and package one export (idempotent: a finished export is left alone); past
+    `deadline` (`time.monotonic()`), it stops before the next step and is recorded failed."""
     # the PDF module loads WeasyPrint, which only the worker needs: not at start-up
     from .export.pdf import cp_file_pdf
 
@@ -318,7 +325,7 @@ def export_run(*, export_id: Any) -> Export:
         export.started_at, export.finished_at, export.error = timezone.now(), None, ""
         export.attempts += 1
         export.save()
-    write = _progress_writer(export.pk)
+    write = _progress_writer(export.pk, deadline)
     actor, pupil = export.requested_by, export.pupil
     try:
         # The PDF is most of the work: 0 to 80 per cent.

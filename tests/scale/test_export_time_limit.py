@@ -27,6 +27,7 @@ def test_an_export_over_its_time_limit_fails_and_the_dsl_is_told(
     # there): here, this test. Rendering a CP file takes longer than this.
     monkeypatch.setattr(export_render, "soft_time_limit", 0.3)
     monkeypatch.setattr(export_render, "time_limit", 60.3)
+    monkeypatch.setattr(export_render, "_exec_options", None)  # where the sender keeps them
     worker = Worker(broker_url=app.conf.broker_url, smtp_port=free_port())
     worker.env["EXPORT_TIME_LIMIT_SECONDS"] = "0.3"
     worker.start()
