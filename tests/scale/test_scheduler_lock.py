@@ -166,3 +166,16 @@ def test_with_no_scheduler_holding_the_lock_health_fails(beats: tuple[Beat, Beat
     assert unhealthy.stderr.strip().splitlines()[-1] == (
         f"The scheduler on host-a has not ticked for over {2 * LOCK_SECONDS} s."
     )
+
+
+def test_with_the_filesystem_broker_there_is_no_lock(settings) -> None:
+    """`make run`: one machine, one beat, no Redis."""
+    from safeguard.scheduler import lock_url
+
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.SCHEDULER_LOCK_URL = ""
+    assert lock_url() == ""
+    settings.CELERY_BROKER_URL = "redis://broker:6379/0"
+    assert lock_url() == "redis://broker:6379/0"
+    settings.SCHEDULER_LOCK_URL = "rediss://locks:6380/3"
+    assert lock_url() == "rediss://locks:6380/3"
