@@ -56,3 +56,15 @@ def on_exit(server: object) -> None:
         import shutil
 
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+# gunicorn's control socket (for `gunicornc`) is by default one fixed path per user, so a second
+# instance on the host takes it from the first, and stopping either removes the other's. It is off
+# unless GUNICORN_CONTROL_SOCKET names a path; "{pid}" in it becomes the master's process id, so
+# instances sharing a configuration get one each (docs/adr/0038).
+def _control_socket() -> str:
+    return os.environ.get("GUNICORN_CONTROL_SOCKET", "").replace("{pid}", str(os.getpid()))
+
+
+control_socket = _control_socket() or "gunicorn.ctl"
+control_socket_disable = not _control_socket()

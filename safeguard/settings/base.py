@@ -6,6 +6,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Exchange, Queue
 
 from safeguard.logs import logging_config
 
@@ -21,7 +22,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PRODUCT_NAME = "Safeguard"
 # The address people reach the service at, for links in emails.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,18 +123,46 @@ TEMPLATES = [
     },
 ]
 
-# Each process's own memory until issue 19 shares a cache between machines. The dashboards' kept
-# figures (docs/adr/0036) have a cache of their own, sized for them, so that the views of many
-# periods cannot push out what the default holds (the API's count of each client's calls).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
-        # One entry per school and period viewed, and two per view of the trust's tallies.
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
-}
+# The cache (docs/adr/0038). With CACHE_URL (Redis) every web process and worker on every host
+# shares one: the API's count of each client's calls, who is named on an allegation, and the
+# dashboards' kept figures (docs/adr/0036) are then the same wherever a request lands. Without it
+# (`make run`, one machine) each process keeps its own in memory. The dashboards' kept figures have
+# a cache of their own, so that the views of many periods cannot push out what the default holds:
+# in memory by a count of entries, in Redis by a key prefix and a lifetime on every entry, with
+# Redis's own eviction (maxmemory, allkeys-lru on a Redis kept for the cache) bounding the whole.
+CACHE_URL = env("CACHE_URL", default="")
+# The longest a value stays in the shared cache when its caller names no lifetime.
+CACHE_DEFAULT_SECONDS = 5 * 60
+CACHE_FIGURES_SECONDS = 24 * 60 * 60
+if CACHE_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": f"safeguard:{alias}",
+            "TIMEOUT": seconds,
+            # A cache that stops answering must not hold a page: a short wait, then a miss.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        for alias, seconds in (
+            ("default", CACHE_DEFAULT_SECONDS),
+            ("figures", CACHE_FIGURES_SECONDS),
+        )
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
+        },
+        "figures": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "figures",
+            "TIMEOUT": CACHE_FIGURES_SECONDS,
+            # One entry per school and period viewed, and two per view of the trust's tallies.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 
 # SQLite is the embedded default of `make run`; PostgreSQL through DATABASE_URL everywhere else.
 DATABASES = {
@@ -358,7 +387,63 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The scheduler: django-celery-beat's jobs from the database, sent only while this beat holds
+# the scheduler lock in Redis (safeguard/scheduler.py, docs/adr/0038), so a second beat started by
+# mistake, or on standby on another host, sends nothing until the first has gone.
+CELERY_BEAT_SCHEDULER = "safeguard.scheduler:LockedDatabaseScheduler"
+# The lock lives in the broker's Redis (never the cache's, whose keys may be evicted). It lapses
+# this long after its holder last renewed it (every tick, at most every BEAT_MAX_LOOP_INTERVAL):
+# a standby takes over within about this long after the holder dies.
+SCHEDULER_LOCK_URL = env("SCHEDULER_LOCK_URL", default="")
+SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, SCHEDULER_LOCK_SECONDS // 3)
+# Each job's last run is written as it is sent, so a scheduler taking over does not send it again.
+CELERY_BEAT_SYNC_EVERY = 1
+
+# Three queues (docs/adr/0038), each worked by workers of its own kind, so a long PDF export can
+# never hold up an urgent alert: `alerts` (emails and notifications, short), `exports` (CP-file
+# exports, long and large) and `default` (the scheduled housekeeping). Every task is placed here by
+# name on purpose (tests/safeguard/test_queues.py fails on a task that is not).
+QUEUES = ("alerts", "exports", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each queue has an exchange and routing key of its own (a Queue named alone would be bound to the
+# default exchange under the key "default", and a task sent there would reach all three).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
+CELERY_TASK_ROUTES = {
+    # alerts: every email and notification, the urgent ones first in line
+    "safeguard.notification_deliver": {"queue": "alerts"},
+    "safeguard.notifications_relay": {"queue": "alerts"},
+    "safeguard.notifications_digest": {"queue": "alerts"},
+    "schools.staff_email_retry": {"queue": "alerts"},
+    # exports: the CP file's PDF, signature and bundle (imports run in the request today)
+    "transfers.export_render": {"queue": "exports"},
+    # default: housekeeping on the scheduler's timetable
+    "safeguard.sessions_clear_expired": {"queue": "default"},
+    "reminders.reviews_run": {"queue": "default"},
+    "chronology.verify_all_chains": {"queue": "default"},
+    "transfers.retention_run": {"queue": "default"},
+    "schools.roll_imports_expire": {"queue": "default"},
+    "oversight.tally_refresh": {"queue": "default"},
+}
+# Time limits. At the soft limit the task is told (SoftTimeLimitExceeded) and records its failure
+# in words; at the hard limit, a minute later, its process is killed. An export's soft limit is
+# ten minutes (benchmarks/test_pdf_speed.py holds a 500-entry CP file to under one); an email's
+# is short, since the mail server has EMAIL_TIMEOUT to answer each step. The rest: the default.
+EXPORT_TIME_LIMIT_SECONDS = env.float("EXPORT_TIME_LIMIT_SECONDS", default=10 * 60)
+ALERT_TIME_LIMIT_SECONDS = env.float("ALERT_TIME_LIMIT_SECONDS", default=2 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("TASK_TIME_LIMIT_SECONDS", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": limit, "time_limit": limit + 60}
+    for name, limit in (
+        ("transfers.export_render", EXPORT_TIME_LIMIT_SECONDS),
+        ("safeguard.notification_deliver", ALERT_TIME_LIMIT_SECONDS),
+        ("schools.staff_email_retry", ALERT_TIME_LIMIT_SECONDS),
+        # The relay (after an outage) and the digest email many people in one task: the default.
+    )
+}
+# A worker's pool process is replaced after this many tasks (memory a library keeps is let go).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 
 # The API for other systems (issue 17, docs/adr/0035): a client's secret as a Bearer token, its
 # scopes, its own allowance of calls, errors as RFC 9457 problem details, JSON only.
