@@ -222,6 +222,8 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "pyhanko": {"level": "ERROR"},
             "weasyprint": {"level": "WARNING"},  # not a line for every stylesheet of every export
             "fontTools": {"level": "WARNING"},
+            # "pikepdf C++ to Python logger bridge initialized" at every start, health checks too.
+            "pikepdf": {"level": "WARNING"},
             # Refused requests (safeguard/security_log.py): kept whatever LOG_LEVEL says.
             "safeguard.security": {"level": "INFO"},
             # Django's own loggers propagate to the root's one handler, as every other does.
