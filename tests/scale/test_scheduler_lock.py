@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tests.processes import RedisServer, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK_SECONDS = 3
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")
 SENT = "Sending due task every-second (safeguard.sessions_clear_expired)"
 
 
@@ -66,10 +68,11 @@ class Beat:
         return self.output().count(SENT)
 
     def sent_at(self) -> list[datetime.datetime]:
+        # The line's time, wherever the log format puts it (Celery's "[time: ...]" or ours).
         return [
-            datetime.datetime.strptime(line[1:24] + "+0000", "%Y-%m-%d %H:%M:%S,%f%z")
+            datetime.datetime.strptime(found.group() + "+0000", "%Y-%m-%d %H:%M:%S,%f%z")
             for line in self.output().splitlines()
-            if SENT in line
+            if SENT in line and (found := STAMP.search(line))
         ]
 
     def kill(self) -> None:
