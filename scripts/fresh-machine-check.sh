@@ -49,14 +49,16 @@ say() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
 # The first URI of this host's apt sources (deb822 or one-line) that matches a pattern.
-host_mirror() {
+host_mirror() (
+  set +o pipefail
   local pattern="$1"
   {
-    grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}'
-    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-      sed -E 's/\[[^]]*\]//' | awk '{print $2}'
-  } | grep -E "$pattern" | grep -vE 'security' | head -n 1
-}
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+      awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}'
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '/^deb / {sub(/\[[^]]*\] */, ""); print $2}'
+  } | grep -E "$pattern" | head -n 1
+)
 
 command -v debootstrap >/dev/null || { apt-get update -qq; apt-get install -y -qq debootstrap; }
 command -v curl >/dev/null || apt-get install -y -qq curl
