@@ -75,7 +75,8 @@ with sync_playwright() as p:
     sys.exit(0 if os.path.exists(p.chromium.executable_path) else 1)
 PY
   echo "Installing Playwright's Chromium for the browser tests (Ubuntu has Chromium only as a snap)"
-  if ! { "${sudo[@]}" .venv/bin/python -m playwright install-deps chromium >/dev/null &&
+  if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive .venv/bin/python -m playwright install-deps \
+    chromium >/dev/null &&
     .venv/bin/python -m playwright install chromium; }; then
     # Not fatal: every other test can still run, and the browser tests say what is missing.
     echo "Playwright's Chromium could not be installed: the browser tests will fail." \
