@@ -22,13 +22,13 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
 .PHONY: help install system-packages system-packages-run python-packages frontend run migrate demo test lint \
-	format bench schema services services-stop lock check-deploy clean
+	format bench schema services services-stop lock check-deploy lint-deploy clean
 
 help:
 	@echo "make run    install, build, migrate the embedded SQLite database, load the demo, start"
 	@echo "            web (http://127.0.0.1:8000), worker and scheduler"
 	@echo "make test   install, start PostgreSQL and Redis if none run, lint, run every test"
-	@echo "make lint   ruff, migrations check, deployment check"
+	@echo "make lint   ruff, migrations check, deployment check, Kubernetes manifests"
 	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake, every page as a ratio to the layout floor)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
 	@echo "make clean  remove what the build made (.venv, node_modules, built CSS, var/) to start again"
@@ -111,6 +111,7 @@ lint: python-packages
 	mkdir -p var
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
+	$(MAKE) --no-print-directory lint-deploy
 
 # The API's OpenAPI schema, committed so a change to it is seen in review (tests/api/test_schema.py).
 schema: python-packages
@@ -124,6 +125,14 @@ check-deploy: python-packages
 		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
 		SIGNING_KEY_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The Kubernetes manifests against the schemas of the Kubernetes release they are written for
+# (bundled by kubernetes-validate, offline), strictly: an unknown or misspelt field fails.
+# kustomization.yaml is kustomize's own file, not a Kubernetes resource.
+KUBERNETES_VERSION ?= 1.32.0
+lint-deploy: python-packages
+	$(BIN)/kubernetes-validate --strict --quiet -k $(KUBERNETES_VERSION) \
+		$$(ls deploy/kubernetes/*.yaml | grep -v kustomization.yaml)
 
 PYTEST_WORKERS ?= 2
 # loadgroup: the tenancy matrix (one xdist group) runs on one worker, so its world is built once.

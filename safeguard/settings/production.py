@@ -36,20 +36,35 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production.")
 
+
+def _key_bytes(value: str) -> bytes:
+    """The 32 bytes a key encryption key names, or b"" when it is not URL-safe base64."""
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        return b""
+
+
 # Encrypts schools' signing keys at rest (transfers/signing/keys.py): 32 random bytes, URL-safe
-# base64.
-# Kept apart from SECRET_KEY so rotating the one does not make every signing key unreadable.
+# base64. Kept apart from SECRET_KEY so rotating the one does not make every signing key unreadable.
 SIGNING_KEY_ENCRYPTION_KEY = env("SIGNING_KEY_ENCRYPTION_KEY", default="")
-try:
-    _kek = base64.urlsafe_b64decode(
-        SIGNING_KEY_ENCRYPTION_KEY + "=" * (-len(SIGNING_KEY_ENCRYPTION_KEY) % 4)
-    )
-except ValueError:
-    _kek = b""
-if len(_kek) != 32:
+if len(_key_bytes(SIGNING_KEY_ENCRYPTION_KEY)) != 32:
     raise ImproperlyConfigured(
         "SIGNING_KEY_ENCRYPTION_KEY must be set to 32 random bytes in URL-safe base64 in "
         "production (see the README, Configuration)."
+    )
+
+# Only while rotating SIGNING_KEY_ENCRYPTION_KEY: the old key, so keys sealed under it stay
+# readable until `manage.py rotate_signing_key_encryption` has sealed them under the new one;
+# then removed (docs/operations.md, docs/adr/0041). Same format when set.
+SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS = env("SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS", default="")
+if (
+    SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS
+    and len(_key_bytes(SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS)) != 32
+):
+    raise ImproperlyConfigured(
+        "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS, when set, must be the previous key: 32 bytes in "
+        "URL-safe base64 (see docs/operations.md, key rotation)."
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

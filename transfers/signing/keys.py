@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, Literal, TypeVar
 
@@ -81,6 +82,16 @@ class SigningKeyUnreadableError(Exception):
 # Key encryption at rest -------------------------------------------------------------------------
 
 
+def _decoded_key(name: str, configured: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(configured.encode() + b"=" * (-len(configured) % 4))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not base64.") from exc
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must encode 32 bytes.")
+    return key
+
+
 def _key_encryption_key() -> bytes:
     """The 32-byte key that encrypts private keys at rest.
 
@@ -89,18 +100,29 @@ def _key_encryption_key() -> bytes:
     """
     configured = getattr(settings, "SIGNING_KEY_ENCRYPTION_KEY", "")
     if configured:
-        try:
-            key = base64.urlsafe_b64decode(configured.encode() + b"=" * (-len(configured) % 4))
-        except ValueError as exc:
-            raise ImproperlyConfigured("SIGNING_KEY_ENCRYPTION_KEY is not base64.") from exc
-        if len(key) != 32:
-            raise ImproperlyConfigured("SIGNING_KEY_ENCRYPTION_KEY must encode 32 bytes.")
-        return key
+        return _decoded_key("SIGNING_KEY_ENCRYPTION_KEY", configured)
     if not settings.SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY or SIGNING_KEY_ENCRYPTION_KEY must be set.")
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"safeguard signing-key encryption"
     ).derive(settings.SECRET_KEY.encode())
+
+
+def _previous_key_encryption_key() -> bytes | None:
+    """The key being rotated away from (SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS), set only while a
+    rotation is under way: keys it sealed stay readable until `rotate_signing_key_encryption`
+    has sealed them again under the current key (docs/adr/0041)."""
+    configured = getattr(settings, "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS", "")
+    if not configured:
+        return None
+    return _decoded_key("SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS", configured)
+
+
+def _key_encryption_keys() -> list[bytes]:
+    """The keys a private key may be read with: the current one first, then the previous one."""
+    previous = _previous_key_encryption_key()
+    current = _key_encryption_key()
+    return [current] + ([previous] if previous is not None and previous != current else [])
 
 
 def _key_id(kek: bytes) -> str:
@@ -109,12 +131,14 @@ def _key_id(kek: bytes) -> str:
 
 
 def private_key_readable(obj: SigningKey | TrustCertificateAuthority) -> bool:
-    """Whether this server's key-encryption key is the one that sealed the private key."""
-    return obj.encryption_key_id == _key_id(_key_encryption_key())
+    """Whether a key-encryption key this server holds (the current one, or the previous one
+    during a rotation) is the one that sealed the private key."""
+    return obj.encryption_key_id in {_key_id(kek) for kek in _key_encryption_keys()}
 
 
 def private_key_encrypt(*, private_key_der: bytes, bound_to: str) -> tuple[bytes, str]:
-    """AES-256-GCM ciphertext (nonce first) of a PKCS#8 DER key, bound to one row's identity."""
+    """AES-256-GCM ciphertext (nonce first) of a PKCS#8 DER key, bound to one row's identity.
+    Always sealed with the current key-encryption key."""
     kek = _key_encryption_key()
     nonce = os.urandom(12)
     return nonce + AESGCM(kek).encrypt(nonce, private_key_der, bound_to.encode()), _key_id(kek)
@@ -123,20 +147,102 @@ def private_key_encrypt(*, private_key_der: bytes, bound_to: str) -> tuple[bytes
 def private_key_decrypt(
     *, ciphertext: bytes | memoryview, bound_to: str, kek: bytes | None = None
 ) -> bytes:
-    """The PKCS#8 DER key, or SigningKeyUnreadableError when the key or the binding is wrong."""
-    kek = kek if kek is not None else _key_encryption_key()
+    """The PKCS#8 DER key, or SigningKeyUnreadableError when the key or the binding is wrong.
+
+    Without `kek`, the current key-encryption key is tried, then the previous one if set (so
+    the service keeps signing while a rotation is under way)."""
+    candidates = [kek] if kek is not None else _key_encryption_keys()
     data = bytes(ciphertext)
-    try:
-        return AESGCM(kek).decrypt(data[:12], data[12:], bound_to.encode())
-    except (InvalidTag, ValueError) as exc:
-        raise SigningKeyUnreadableError(
-            "The signing key cannot be read with this server's key-encryption key "
-            "(SIGNING_KEY_ENCRYPTION_KEY changed?). Make or upload a new signing certificate."
-        ) from exc
+    for candidate in candidates:
+        try:
+            return AESGCM(candidate).decrypt(data[:12], data[12:], bound_to.encode())
+        except (InvalidTag, ValueError):
+            continue
+    raise SigningKeyUnreadableError(
+        "The signing key cannot be read with this server's key-encryption key "
+        "(SIGNING_KEY_ENCRYPTION_KEY changed?). Make or upload a new signing certificate."
+    )
 
 
 def _binding(obj: SigningKey | TrustCertificateAuthority) -> str:
     return f"{obj._meta.label}:{obj.pk}"
+
+
+class KeyRotationRefusedError(Exception):
+    """Some stored private key cannot be read with either key-encryption key: nothing changed."""
+
+
+@dataclass(frozen=True)
+class KeyRotationResult:
+    resealed: int  # sealed again under the current key-encryption key
+    already_current: int  # already sealed under it (an earlier, possibly interrupted, run)
+
+
+def _describe(obj: SigningKey | TrustCertificateAuthority) -> str:
+    if isinstance(obj, SigningKey):
+        return f"the signing key of {obj.school.name} ({obj.fingerprint_sha256[:16]})"
+    return f"the certificate authority of {obj.trust.name} ({obj.fingerprint_sha256[:16]})"
+
+
+def signing_keys_reseal(*, dry_run: bool = False) -> KeyRotationResult:
+    """Seal every stored private key (schools' signing keys and trusts' certificate authorities)
+    under the current SIGNING_KEY_ENCRYPTION_KEY, reading each with the current key or
+    SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS.
+
+    One transaction, with every row locked: every key is read first, and if any cannot be read
+    with either key the whole rotation is refused (KeyRotationRefusedError) and nothing changes.
+    Running it again finds everything already current and changes nothing (idempotent).
+    """
+    current = _key_encryption_key()
+    current_id = _key_id(current)
+    with transaction.atomic():
+        rows: list[SigningKey | TrustCertificateAuthority] = [
+            *TrustCertificateAuthority.objects.select_for_update(of=("self",))
+            .select_related("trust")
+            .order_by("pk"),
+            *SigningKey.objects.select_for_update(of=("self",))
+            .select_related("school")
+            .order_by("pk"),
+        ]
+        opened: list[tuple[SigningKey | TrustCertificateAuthority, bytes]] = []
+        unreadable: list[str] = []
+        for obj in rows:
+            try:
+                der = private_key_decrypt(
+                    ciphertext=obj.private_key_encrypted, bound_to=_binding(obj)
+                )
+            except SigningKeyUnreadableError:
+                unreadable.append(_describe(obj))
+                continue
+            opened.append((obj, der))
+        if unreadable:
+            previous_set = _previous_key_encryption_key() is not None
+            hint = (
+                "Check that SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS is the key they were encrypted "
+                "with."
+                if previous_set
+                else "Set SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS to the key they were encrypted with."
+            )
+            shown = "; ".join(unreadable[:5]) + (
+                f"; and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+            )
+            raise KeyRotationRefusedError(
+                f"Nothing was changed: {len(unreadable)} of {len(rows)} stored keys cannot be "
+                f"read with SIGNING_KEY_ENCRYPTION_KEY or SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS "
+                f"({shown}). {hint}"
+            )
+        resealed = 0
+        for obj, der in opened:
+            if obj.encryption_key_id == current_id:
+                continue
+            resealed += 1
+            if dry_run:
+                continue
+            sealed, key_id = private_key_encrypt(private_key_der=der, bound_to=_binding(obj))
+            type(obj).objects.filter(pk=obj.pk).update(
+                private_key_encrypted=sealed, encryption_key_id=key_id
+            )
+        return KeyRotationResult(resealed=resealed, already_current=len(opened) - resealed)
 
 
 # Certificates ---------------------------------------------------------------------------------
