@@ -116,6 +116,7 @@ ubuntu_keyring() {
   fi
   # The archive's own keyring package, trusted only because it holds the pinned key.
   local tmp deb
+  mkdir -p "$work"
   tmp="$(mktemp -d)"
   curl -fsS "$mirror/dists/noble/main/binary-amd64/Packages.gz" | gunzip >"$tmp/Packages"
   deb="$(awk '/^Package: ubuntu-keyring$/ {p = 1} p && /^Filename:/ {print $2; exit}' "$tmp/Packages")"
@@ -255,8 +256,8 @@ Signed-By: /etc/apt/keyrings/ubuntu-archive-keyring.gpg"
   grep -q 'Sign in' "$work/$system-sign-in.html" || fail "the sign-in page has no \"Sign in\""
   echo "make run answered after $((SECONDS - t0)) s"
 
-  say "$system: stop make run"
-  kill -TERM -- "-$run_pgid" 2>/dev/null || true
+  say "$system: stop make run (Ctrl+C, as the README says)"
+  kill -INT -- "-$run_pgid" 2>/dev/null || true
   local i
   for i in $(seq 1 30); do
     [ -z "$(chroot_pids)" ] && break
