@@ -256,8 +256,8 @@ Signed-By: /etc/apt/keyrings/ubuntu-archive-keyring.gpg"
   grep -q 'Sign in' "$work/$system-sign-in.html" || fail "the sign-in page has no \"Sign in\""
   echo "make run answered after $((SECONDS - t0)) s"
 
-  say "$system: stop make run (Ctrl+C, as the README says)"
-  kill -INT -- "-$run_pgid" 2>/dev/null || true
+  say "$system: stop make run"
+  kill -TERM -- "-$run_pgid" 2>/dev/null || true
   local i
   for i in $(seq 1 30); do
     [ -z "$(chroot_pids)" ] && break
