@@ -160,6 +160,7 @@ clean:
 		if [ -L $$d ]; then echo "$$d is a symbolic link: left alone (remove it yourself)"; \
 		else rm -rf $$d; fi; \
 	done
-	rm -rf var static/css static/govuk test-results .pytest_cache .ruff_cache .mypy_cache
+	rm -rf var static/css static/govuk test-results .pytest_cache .ruff_cache .mypy_cache .hypothesis \
+		.import_linter_cache
 	find . -name __pycache__ -type d -not -path './node_modules/*' -not -path './.venv/*' -prune \
 		-exec rm -rf {} +
