@@ -26,14 +26,23 @@ fi
 venv_package="$("$python" -c 'import sys; print("python%d.%d-venv" % sys.version_info[:2])')"
 
 run_packages=(
-  "$venv_package"     # `python -m venv` with pip (Debian and Ubuntu split it out of python3.X)
   libpango-1.0-0      # WeasyPrint's text layout (PDF export, the demo's transfer file)
   libpangoft2-1.0-0
   libharfbuzz-subset0
   fonts-dejavu-core   # a font every PDF and screenshot can rely on
-  nodejs              # the CSS build (Dart Sass on the distribution's Node 18: docs/adr/0040)
-  npm
 )
+# `python -m venv` with pip: Debian and Ubuntu split it out of python3.X. Not needed when this
+# Python already has it (a Python not from the distribution, say).
+if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  run_packages+=("$venv_package")
+fi
+# The CSS build: Dart Sass on the distribution's Node 18 (docs/adr/0040). A Node of 18 or later
+# that is already here, with its npm, does as well (NodeSource's package, say, which provides
+# npm itself and conflicts with the distribution's npm package).
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 18 ] || ! npm --version >/dev/null 2>&1; then
+  run_packages+=(nodejs npm)
+fi
 test_packages=(
   postgresql          # the database of `make test` and production
   redis-server        # the Celery broker of `make test` and production
