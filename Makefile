@@ -123,6 +123,7 @@ check-deploy: python-packages
 		SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') \
 		ALLOWED_HOSTS=safeguard.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
 		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
+		SITE_URL=https://safeguard.example CACHE_URL=redis://127.0.0.1:1/1 \
 		SIGNING_KEY_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 

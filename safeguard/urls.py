@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from schools.urls import auth_urlpatterns
 
-from . import notification_views, views
+from . import metrics, notification_views, views
 
 admin.site.site_header = "Safeguard platform administration"
 admin.site.site_title = "Safeguard platform administration"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("school/switch/", views.school_switch, name="school-switch"),
     path("healthz/", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path(
         "notifications/read-all/",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
@@ -280,10 +282,15 @@ def export_retry(*, actor: Any, transfer: Transfer) -> Export:
 Progress = Callable[[int, str], None]
 
 
-def _progress_writer(export_id: Any) -> Progress:
-    """Record progress as the work goes (autocommit: the page polling it sees it at once)."""
+def _progress_writer(export_id: Any, deadline: float | None = None) -> Progress:
+    """Record progress as the work goes (autocommit: the page polling it sees it at once), and
+    stop it at each step once past `deadline` (`time.monotonic()`; the task's time limit)."""
 
     def write(percent: int, stage: str) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            # The worker's own signal at the soft limit can be swallowed by a library catching
+            # every exception around what it was doing: each step checks the clock too.
+            raise SoftTimeLimitExceeded()
         percent = max(0, min(99, int(percent)))
         Export.objects.filter(pk=export_id, state=ExportState.RENDERING).filter(
             progress__lte=percent
@@ -292,8 +299,9 @@ def _progress_writer(export_id: Any) -> Progress:
     return write
 
 
-def export_run(*, export_id: Any) -> Export:
-    """Render, sign and package one export (idempotent: a finished export is left alone)."""
+def export_run(*, export_id: Any, deadline: float | None = None) -> Export:
+    """Render, sign and package one export (idempotent: a finished export is left alone); past
+    `deadline` (`time.monotonic()`), it stops before the next step and is recorded failed."""
     # the PDF module loads WeasyPrint, which only the worker needs: not at start-up
     from .export.pdf import cp_file_pdf
 
@@ -305,11 +313,19 @@ def export_run(*, export_id: Any) -> Export:
         )
         if export.state == ExportState.DONE:
             return export
+        if export.state == ExportState.RENDERING and export.attempts >= EXPORT_LOST_ATTEMPTS:
+            # Delivered again after its worker died mid-way (task_reject_on_worker_lost), time
+            # after time: killed at its memory cap or hard time limit. Stop, in words, rather
+            # than kill the exports worker for ever.
+            export.state, export.stage, export.error = ExportState.FAILED, "Stopped", EXPORT_LOST
+            export.finished_at = timezone.now()
+            export.save()
+            return export
         export.state, export.progress, export.stage = ExportState.RENDERING, 1, "Gathering records"
         export.started_at, export.finished_at, export.error = timezone.now(), None, ""
         export.attempts += 1
         export.save()
-    write = _progress_writer(export.pk)
+    write = _progress_writer(export.pk, deadline)
     actor, pupil = export.requested_by, export.pupil
     try:
         # The PDF is most of the work: 0 to 80 per cent.
@@ -329,20 +345,16 @@ def export_run(*, export_id: Any) -> Export:
         bundle = bundle_build(actor=actor, pupil=pupil)
         packaged = bundle_package(school=export.school, bundle=bundle, pdf=signed)
         write(96, "Storing the files")
+    except SoftTimeLimitExceeded:
+        return export_stopped(export_id=export.pk, problem=EXPORT_TOO_LONG)
     except Exception as exc:
         log.exception("Export %s failed", export.pk)
-        problem = _plain_problem(exc)
-        # Another delivery of the task may have finished meanwhile: its result stands.
-        Export.objects.filter(pk=export.pk).exclude(state=ExportState.DONE).update(
-            state=ExportState.FAILED,
-            stage="Stopped",
-            finished_at=timezone.now(),
-            error=problem
+        return export_stopped(
+            export_id=export.pk,
+            problem=_plain_problem(exc)
             or "Something went wrong while preparing the file. Try again; if it happens again, "
             "tell your system administrator.",
         )
-        export.refresh_from_db()
-        return export
     with transaction.atomic():
         export = Export.objects.select_for_update().get(pk=export.pk)
         if export.state == ExportState.DONE:  # another delivery of the task finished first
@@ -358,6 +370,26 @@ def export_run(*, export_id: Any) -> Export:
             state=TransferState.READY, updated_at=timezone.now()
         )
     return export
+
+
+EXPORT_LOST_ATTEMPTS = 3
+EXPORT_LOST = (
+    "The file could not be prepared: the work stopped part-way three times, perhaps because the "
+    "file is too large for the server. Tell your system administrator."
+)
+EXPORT_TOO_LONG = (
+    "Preparing the file took longer than allowed, so it was stopped. Try again; if it happens "
+    "again, tell your system administrator."
+)
+
+
+def export_stopped(*, export_id: Any, problem: str) -> Export:
+    """Record that an export stopped, with what the DSL is told (its page shows `error`)."""
+    # Another delivery of the task may have finished meanwhile: its result stands.
+    Export.objects.filter(pk=export_id).exclude(state=ExportState.DONE).update(
+        state=ExportState.FAILED, stage="Stopped", finished_at=timezone.now(), error=problem
+    )
+    return Export.objects.get(pk=export_id)
 
 
 def _plain_problem(exc: Exception) -> str:

@@ -6,6 +6,9 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Exchange, Queue
+
+from safeguard.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -19,7 +22,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PRODUCT_NAME = "Safeguard"
 # The address people reach the service at, for links in emails.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,7 +63,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so every response carries the two policies: the 413 below, static files, errors.
+    # Before everything: every request's time and count, whatever answers it (docs/adr/0039).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Then the request's id, so every later line written for the request carries it.
+    "safeguard.request_id.RequestIdMiddleware",
+    # Then, so every response carries the two policies: the 413 below, static files, errors.
     "safeguard.middleware.ContentSecurityPolicyMiddleware",
     "safeguard.middleware.PermissionsPolicyMiddleware",
     "api.middleware.ApiBodyLimitMiddleware",
@@ -82,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, so its process_exception is the first to see a view's 404 or 403.
     "safeguard.middleware.RefusalLogMiddleware",
 ]
@@ -115,18 +123,46 @@ TEMPLATES = [
     },
 ]
 
-# Each process's own memory until issue 19 shares a cache between machines. The dashboards' kept
-# figures (docs/adr/0036) have a cache of their own, sized for them, so that the views of many
-# periods cannot push out what the default holds (the API's count of each client's calls).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
-        # One entry per school and period viewed, and two per view of the trust's tallies.
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
-}
+# The cache (docs/adr/0038). With CACHE_URL (Redis) every web process and worker on every host
+# shares one: the API's count of each client's calls, who is named on an allegation, and the
+# dashboards' kept figures (docs/adr/0036) are then the same wherever a request lands. Without it
+# (`make run`, one machine) each process keeps its own in memory. The dashboards' kept figures have
+# a cache of their own, so that the views of many periods cannot push out what the default holds:
+# in memory by a count of entries, in Redis by a key prefix and a lifetime on every entry, with
+# Redis's own eviction (maxmemory, allkeys-lru on a Redis kept for the cache) bounding the whole.
+CACHE_URL = env("CACHE_URL", default="")
+# The longest a value stays in the shared cache when its caller names no lifetime.
+CACHE_DEFAULT_SECONDS = 5 * 60
+CACHE_FIGURES_SECONDS = 24 * 60 * 60
+if CACHE_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": f"safeguard:{alias}",
+            "TIMEOUT": seconds,
+            # A cache that stops answering must not hold a page: a short wait, then a miss.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        for alias, seconds in (
+            ("default", CACHE_DEFAULT_SECONDS),
+            ("figures", CACHE_FIGURES_SECONDS),
+        )
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
+        },
+        "figures": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "figures",
+            "TIMEOUT": CACHE_FIGURES_SECONDS,
+            # One entry per school and period viewed, and two per view of the trust's tallies.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 
 # SQLite is the embedded default of `make run`; PostgreSQL through DATABASE_URL everywhere else.
 DATABASES = {
@@ -351,7 +387,63 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The scheduler: django-celery-beat's jobs from the database, sent only while this beat holds
+# the scheduler lock in Redis (safeguard/scheduler.py, docs/adr/0038), so a second beat started by
+# mistake, or on standby on another host, sends nothing until the first has gone.
+CELERY_BEAT_SCHEDULER = "safeguard.scheduler:LockedDatabaseScheduler"
+# The lock lives in the broker's Redis (never the cache's, whose keys may be evicted). It lapses
+# this long after its holder last renewed it (every tick, at most every BEAT_MAX_LOOP_INTERVAL):
+# a standby takes over within about this long after the holder dies.
+SCHEDULER_LOCK_URL = env("SCHEDULER_LOCK_URL", default="")
+SCHEDULER_LOCK_SECONDS = env.int("SCHEDULER_LOCK_SECONDS", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, SCHEDULER_LOCK_SECONDS // 3)
+# Each job's last run is written as it is sent, so a scheduler taking over does not send it again.
+CELERY_BEAT_SYNC_EVERY = 1
+
+# Three queues (docs/adr/0038), each worked by workers of its own kind, so a long PDF export can
+# never hold up an urgent alert: `alerts` (emails and notifications, short), `exports` (CP-file
+# exports, long and large) and `default` (the scheduled housekeeping). Every task is placed here by
+# name on purpose (tests/safeguard/test_queues.py fails on a task that is not).
+QUEUES = ("alerts", "exports", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each queue has an exchange and routing key of its own (a Queue named alone would be bound to the
+# default exchange under the key "default", and a task sent there would reach all three).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
+CELERY_TASK_ROUTES = {
+    # alerts: every email and notification, the urgent ones first in line
+    "safeguard.notification_deliver": {"queue": "alerts"},
+    "safeguard.notifications_relay": {"queue": "alerts"},
+    "safeguard.notifications_digest": {"queue": "alerts"},
+    "schools.staff_email_retry": {"queue": "alerts"},
+    # exports: the CP file's PDF, signature and bundle (imports run in the request today)
+    "transfers.export_render": {"queue": "exports"},
+    # default: housekeeping on the scheduler's timetable
+    "safeguard.sessions_clear_expired": {"queue": "default"},
+    "reminders.reviews_run": {"queue": "default"},
+    "chronology.verify_all_chains": {"queue": "default"},
+    "transfers.retention_run": {"queue": "default"},
+    "schools.roll_imports_expire": {"queue": "default"},
+    "oversight.tally_refresh": {"queue": "default"},
+}
+# Time limits. At the soft limit the task is told (SoftTimeLimitExceeded) and records its failure
+# in words; at the hard limit, a minute later, its process is killed. An export's soft limit is
+# ten minutes (benchmarks/test_pdf_speed.py holds a 500-entry CP file to under one); an email's
+# is short, since the mail server has EMAIL_TIMEOUT to answer each step. The rest: the default.
+EXPORT_TIME_LIMIT_SECONDS = env.float("EXPORT_TIME_LIMIT_SECONDS", default=10 * 60)
+ALERT_TIME_LIMIT_SECONDS = env.float("ALERT_TIME_LIMIT_SECONDS", default=2 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("TASK_TIME_LIMIT_SECONDS", default=30 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": limit, "time_limit": limit + 60}
+    for name, limit in (
+        ("transfers.export_render", EXPORT_TIME_LIMIT_SECONDS),
+        ("safeguard.notification_deliver", ALERT_TIME_LIMIT_SECONDS),
+        ("schools.staff_email_retry", ALERT_TIME_LIMIT_SECONDS),
+        # The relay (after an outage) and the digest email many people in one task: the default.
+    )
+}
+# A worker's pool process is replaced after this many tasks (memory a library keeps is let go).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 
 # The API for other systems (issue 17, docs/adr/0035): a client's secret as a Bearer token, its
 # scopes, its own allowance of calls, errors as RFC 9457 problem details, JSON only.
@@ -400,23 +492,21 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # pyHanko logs a warning with a traceback for every signature from an unknown signer;
-        # transfers.signing.verify reports each problem in words to the person checking instead.
-        "pyhanko": {"level": "ERROR"},
-        "weasyprint": {"level": "WARNING"},  # not a line for every stylesheet of every export
-        "fontTools": {"level": "WARNING"},
-        # Refused requests (safeguard/security_log.py): kept whatever LOG_LEVEL says.
-        "safeguard.security": {"level": "INFO"},
-    },
-}
+# Log lines (docs/adr/0039): one JSON object a line with LOG_FORMAT=json (production's default),
+# plain text otherwise; either way with no names and no free text (safeguard/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+LOGGING_CONFIG = "safeguard.logs.configure"
+# Error reports (docs/adr/0039): sent to Sentry (or anything speaking its protocol) only when
+# SENTRY_DSN is set, with personal data taken out first (safeguard/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+# Prometheus metrics at /metrics, to `Authorization: Bearer <METRICS_TOKEN>` only; a 404 while
+# it is unset (safeguard/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# django-axes writes the address of a failed or locked-out sign-in, never the email typed.
+AXES_CLIENT_STR_CALLABLE = "safeguard.logs.axes_client_str"
 
 # The scheduler's standing jobs; django-celery-beat copies them into its tables, where a platform
 # administrator can see and change them.
@@ -454,3 +544,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),  # a week is tallied once it is an hour over
     },
 }
+
+if SENTRY_DSN:
+    from safeguard.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT or None)

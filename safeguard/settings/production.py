@@ -1,8 +1,11 @@
 """Production: no default secret, HTTPS only, PostgreSQL and Redis from the environment."""
 
 import base64
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from safeguard.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import env
@@ -14,10 +17,49 @@ if len(SECRET_KEY) < 50:
     )
 DEBUG = False
 
+# One JSON object a log line unless told otherwise (docs/adr/0039).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)  # noqa: F405
+
 # Fail closed: production never falls back to SQLite, the filesystem broker or printed email.
 for _required in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
     if not env(_required, default=""):
         raise ImproperlyConfigured(f"{_required} must be set in production.")
+# The address in every email's links: the site people reach, over HTTPS, with no path (the app
+# is served at the root). Stored without a trailing slash; links add their own path.
+SITE_URL = env("SITE_URL", default="").strip()
+_site = urlsplit(SITE_URL)
+if _site.scheme != "https" or not _site.hostname or _site.path not in ("", "/"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in production to the https:// address people reach the service "
+        "at, with no path, e.g. https://safeguard.your-trust.org.uk"
+    )
+if _site.query or _site.fragment or _site.username or _site.password:
+    raise ImproperlyConfigured("SITE_URL must be only https:// and the host name (and a port).")
+SITE_URL = SITE_URL.rstrip("/")
+# The site's own host and origin unless more are named.
+if not env("ALLOWED_HOSTS", default=""):
+    ALLOWED_HOSTS = [_site.hostname]
+if not env("CSRF_TRUSTED_ORIGINS", default=""):
+    CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Every web process and worker on every host shares one cache (docs/adr/0038).
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):  # noqa: F405
+    raise ImproperlyConfigured(
+        "CACHE_URL must be set in production to a Redis shared by every host, e.g. "
+        "redis://cache:6379/0 (a Redis or database number apart from the broker's)."
+    )
+
+
+def _redis_database(url: str) -> tuple[str | None, int | None, str]:
+    parts = urlsplit(url)
+    return parts.hostname, parts.port or 6379, parts.path.strip("/") or "0"
+
+
+if _redis_database(CACHE_URL) == _redis_database(CELERY_BROKER_URL):  # noqa: F405
+    # Clearing the cache empties its whole Redis database, queued tasks and all.
+    raise ImproperlyConfigured(
+        "CACHE_URL must name another Redis database than CELERY_BROKER_URL (e.g. /1, not /0)."
+    )
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL to postgres://...")
 # Persistent connections: each gunicorn worker thread (Procfile and docker-compose.yml run 4
@@ -69,7 +111,8 @@ if (
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check calls it over plain HTTP
+# The container health check and Prometheus's scrape call these over plain HTTP, from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

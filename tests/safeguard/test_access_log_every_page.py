@@ -98,6 +98,7 @@ ACT = "a button that changes a record and goes back to its (logged) page"
 
 NOT_LOGGED: dict[str, str] = {
     "healthz": "a health check",
+    "metrics": "counts and times for the operator's monitoring: no one's records",
     "api-client-list": SCHOOL,
     "api-client-add": SCHOOL,
     "api-client-detail": SCHOOL,

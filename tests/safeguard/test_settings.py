@@ -18,6 +18,8 @@ GOOD = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     "EMAIL_URL": "smtp+tls://u:p@127.0.0.1:1",
     "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktZW5jcnlwdGlvbi1rZXktMzJieXQ=",
+    "SITE_URL": "https://safeguard.example",
+    "CACHE_URL": "redis://127.0.0.1:1/1",
 }
 
 
@@ -51,6 +53,14 @@ def test_production_starts_with_everything_set() -> None:
         ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL must name a real mail server"),
         ({"SIGNING_KEY_ENCRYPTION_KEY": ""}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
         ({"SIGNING_KEY_ENCRYPTION_KEY": "dG9vIHNob3J0"}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
+        ({"SITE_URL": ""}, "SITE_URL must be set"),
+        ({"SITE_URL": "http://safeguard.example"}, "SITE_URL must be set"),
+        ({"SITE_URL": "https://safeguard.example/safeguard/"}, "SITE_URL must be set"),
+        ({"SITE_URL": "safeguard.example"}, "SITE_URL must be set"),
+        ({"SITE_URL": "https://safeguard.example/?next=/"}, "SITE_URL must be only"),
+        ({"CACHE_URL": ""}, "CACHE_URL must be set"),
+        ({"CACHE_URL": "locmem://"}, "CACHE_URL must be set"),
+        ({"CACHE_URL": "redis://127.0.0.1:1"}, "CACHE_URL must name another Redis database"),
     ],
 )
 def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
@@ -58,3 +68,27 @@ def test_production_refuses_to_start(change: dict[str, str], message: str) -> No
     result = _start(env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_site_url_is_kept_without_its_slash_and_names_the_allowed_host() -> None:
+    """Emails join SITE_URL and a path: one slash between them, whichever way it was written."""
+    env = {**GOOD, "SITE_URL": "https://safeguard.example/"}
+    del env["ALLOWED_HOSTS"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SITE_URL, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS)",
+        ],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in GOOD}, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == (
+        "https://safeguard.example ['safeguard.example'] ['https://safeguard.example']"
+    )

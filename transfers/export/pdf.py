@@ -86,7 +86,8 @@ class LocalOnlyFetcher(URLFetcher):
             path = static_path(rest)
             if path is not None:
                 return URLFetcherResponse(url, path.read_bytes(), {})
-        logger.warning("PDF rendering refused to fetch %s", url[:200])
+        # the scheme only: a URL written into a record could be anything, a name included
+        logger.warning("PDF rendering refused to fetch a %s: URL", scheme[:20] or "relative")
         raise FetchRefusedError(f"Refused to fetch {url[:200]}")
 
 
