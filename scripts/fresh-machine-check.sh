@@ -42,7 +42,7 @@ pg_port="${TEST_PG_PORT:-57432}"
 redis_port="${TEST_REDIS_PORT:-57379}"
 s3_port="${TEST_S3_PORT:-57900}"
 run_timeout="${RUN_TIMEOUT:-2400}"
-# Ubuntu Archive Automatic Signing Key (2018) <ftpmaster@ubuntu.com>, which signs 24.04's archive.
+# The "Ubuntu Archive Automatic Signing Key (2018)", which signs 24.04's archive.
 ubuntu_key="F6ECB3762474EDA9D21B7022871920D1991BC93C"
 
 say() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*"; }
