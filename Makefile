@@ -2,10 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# Python 3.11 (Debian 12's), or 3.12 where there is no 3.11 (Ubuntu 24.04's): docs/adr/0040.
+ifndef PYTHON
+PYTHON := $(firstword $(foreach p,python3.11 python3.12,$(if $(shell command -v $(p) 2>/dev/null),$(p))) python3.11)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
+# Each stamp is written only once its step has succeeded, so a failed step runs again next time.
+VENV_OK := $(VENV)/.created
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+CSS_STAMP := static/css/.built
 TEST_PG_PORT ?= 55432
 TEST_REDIS_PORT ?= 56379
 TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
@@ -14,8 +21,8 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
-.PHONY: help install system-packages python-packages frontend run migrate demo test lint format bench schema \
-	services services-stop lock check-deploy lint-deploy clean
+.PHONY: help install system-packages system-packages-run python-packages frontend run migrate demo test lint \
+	format bench schema services services-stop lock check-deploy lint-deploy clean
 
 help:
 	@echo "make run    install, build, migrate the embedded SQLite database, load the demo, start"
@@ -24,34 +31,52 @@ help:
 	@echo "make lint   ruff, migrations check, deployment check, Kubernetes manifests"
 	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake, every page as a ratio to the layout floor)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
+	@echo "make clean  remove what the build made (.venv, node_modules, built CSS, var/) to start again"
 
-system-packages:
-	@bash scripts/system-packages.sh
+# What `make run` needs from the system (the venv module, WeasyPrint's libraries, Node and npm),
+# and what `make test` adds (PostgreSQL, Redis, Chromium, poppler, openssl): only those missing.
+system-packages-run:
+	@PYTHON=$(PYTHON) bash scripts/system-packages.sh run
 
-$(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+system-packages: system-packages-run python-packages
+	@PYTHON=$(PYTHON) bash scripts/system-packages.sh test
 
-$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+# A venv that is not one, or whose pip does not run (`python -m venv` stopped half-way, say without
+# python3.X-venv, or its Python has gone), is removed and made again.
+$(VENV_OK): | system-packages-run
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' || \
+		{ echo "Python 3.11 or 3.12 is needed: $(PYTHON) is $$($(PYTHON) --version 2>&1)"; exit 1; }
+	@if ! { $(BIN)/python -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' && \
+		$(BIN)/python -m pip --version; } >/dev/null 2>&1; then \
+		rm -rf $(VENV) && echo "$(PYTHON) -m venv $(VENV)" && \
+		{ $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }; }; \
+	fi
+	@touch $@
+
+$(STAMP): requirements.txt requirements-dev.txt | $(VENV_OK)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
 python-packages: $(STAMP)
 
-node_modules/.package-lock.json: package.json package-lock.json
+$(NPM_STAMP): package.json package-lock.json | system-packages-run
+	@rm -f $@
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-static/css/app.css: node_modules/.package-lock.json assets/scss/app.scss
+# Built into place and stamped last, so a build stopped half-way is done again.
+$(CSS_STAMP): $(NPM_STAMP) $(shell find assets/scss -name '*.scss')
+	@rm -f $@
 	npm run --silent build:css
-	mkdir -p static/govuk
+	rm -rf static/govuk && mkdir -p static/govuk
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets static/govuk/
+	@touch $@
 
-frontend: static/css/app.css
+frontend: $(CSS_STAMP)
 
-install: system-packages python-packages frontend
+install: system-packages-run python-packages frontend
 
 migrate: install
 	mkdir -p var
@@ -130,5 +155,13 @@ lock: python-packages
 	$(BIN)/pip-compile -q --strip-extras --no-header --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links requirements-dev.in -o requirements-dev.txt
 
+# What the build and the runs made: a person starts again from `make run` (README).
 clean:
-	rm -rf var static/css static/govuk
+	@for d in $(VENV) node_modules; do \
+		if [ -L $$d ]; then echo "$$d is a symbolic link: left alone (remove it yourself)"; \
+		else rm -rf $$d; fi; \
+	done
+	rm -rf var static/css static/govuk test-results .pytest_cache .ruff_cache .mypy_cache .hypothesis \
+		.import_linter_cache
+	find . -name __pycache__ -type d -not -path './node_modules/*' -not -path './.venv/*' -prune \
+		-exec rm -rf {} +
