@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_PG_PORT ?= 55432
 TEST_REDIS_PORT ?= 56379
+TEST_S3_PORT ?= 55900
 TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	DATABASE_URL=postgres://postgres@127.0.0.1:$(TEST_PG_PORT)/safeguard \
 	CELERY_BROKER_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
-	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT)
+	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
 .PHONY: help install system-packages python-packages frontend run migrate demo test lint format bench schema \
@@ -72,11 +73,11 @@ run: demo
 
 services: system-packages
 	@SAFEGUARD_TEST_PG_PORT=$(TEST_PG_PORT) SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) \
-		bash scripts/test-services.sh start
+		SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT) bash scripts/test-services.sh start
 
 services-stop:
 	@SAFEGUARD_TEST_PG_PORT=$(TEST_PG_PORT) SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) \
-		bash scripts/test-services.sh stop
+		SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT) bash scripts/test-services.sh stop
 
 lint: python-packages
 	$(BIN)/ruff check .
@@ -98,6 +99,7 @@ check-deploy: python-packages
 		ALLOWED_HOSTS=safeguard.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
 		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
 		SIGNING_KEY_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
+		S3_BUCKET=check-deploy \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 PYTEST_WORKERS ?= 2

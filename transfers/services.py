@@ -30,6 +30,7 @@ from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm, RoleKey
+from safeguard.storage import stored_files_delete_on_commit
 from schools.models import Pupil, School, SchoolMembership, YearGroup
 from schools.selectors import safeguarding_leads
 from schools.services import pupil_create
@@ -710,20 +711,6 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     return incoming
 
 
-def _delete_after_commit(names: list[str]) -> None:
-    """Delete stored files once the transaction that stops pointing at them commits."""
-    from django.core.files.storage import default_storage
-
-    def delete() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                log.exception("A returned file could not be deleted: %s", name)
-
-    transaction.on_commit(delete)
-
-
 @transaction.atomic
 def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> IncomingTransfer:
     """Return a file that is not for this school (the wrong pupil), with the reason."""
@@ -737,7 +724,10 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
     incoming.state, incoming.decided_at, incoming.decided_by = IncomingState.REJECTED, now, actor
     incoming.rejection_reason = reason.strip()
     # The file is not this school's to keep: its copies go (after commit), their hashes stay.
-    _delete_after_commit([str(f.name) for f in (incoming.pdf, incoming.bundle) if f])
+    stored_files_delete_on_commit(
+        [(f.storage, str(f.name)) for f in (incoming.pdf, incoming.bundle) if f],
+        why=f"incoming {incoming.pk} returned",
+    )
     incoming.pdf, incoming.bundle = "", ""
     incoming.save()
     if incoming.transfer_id:

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from safeguard.storage import stored_files_delete_on_commit
 from schools.models import User
 
 from ..models import Attachment, Concern
@@ -45,8 +46,7 @@ def attachment_add(*, actor: User, concern: Concern, upload: UploadedFile) -> At
 def attachment_remove(*, actor: User, attachment: Attachment) -> None:
     """Remove a file from a draft; the stored file goes once the removal commits."""
     _require_author_draft(actor, attachment.concern)
-    stored = attachment.file.name
-    storage = attachment.file.storage
+    stored = [(attachment.file.storage, attachment.file.name or "")]
+    why = f"attachment {attachment.pk} removed"
     attachment.delete()
-    if stored:
-        transaction.on_commit(lambda: storage.delete(stored))
+    stored_files_delete_on_commit(stored, why=why)
