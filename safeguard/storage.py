@@ -5,7 +5,8 @@ itself is in `safeguard.s3` (boto3 is loaded only where S3 is used)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from django.core.files.storage import Storage
@@ -58,3 +59,21 @@ def stored_files_delete_on_commit(files: Iterable[tuple[Storage, str]], *, why: 
                 log.exception("%s: stored file %s not deleted", why, name)
 
     transaction.on_commit(delete)
+
+
+@contextmanager
+def stored_files_undone_on_error(*files: Any) -> Iterator[None]:
+    """Files saved into `files` (FileField values) inside the block are deleted again if the
+    block fails, so a refusal or a fault halfway through leaves no object in the bucket that no
+    record points at (and that retention would never find)."""
+    before = [f.name for f in files]
+    try:
+        yield
+    except BaseException:
+        for stored, was in zip(files, before, strict=True):
+            if stored.name and stored.name != was:
+                try:
+                    stored.storage.delete(stored.name)
+                except Exception:  # the failure being raised matters more
+                    log.exception("stored file %s not deleted after a failure", stored.name)
+        raise

@@ -289,3 +289,20 @@ def test_names_are_never_overwritten_and_kms_encryption_names_its_key(
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] == key_id
     assert default_storage.open(saved).read() == b"k"
+
+
+def test_a_send_that_fails_after_copying_leaves_no_copy_in_the_bucket(
+    world: World, bucket: str, ready: Transfer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiving school's copies are written before the sending commits; a fault after them
+    deletes them again, so no object is left that no record points at (retention would never
+    find it)."""
+    before = set(bucket_keys(bucket))
+
+    def chronology_down(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the chronology could not be written")
+
+    monkeypatch.setattr(services, "_append_sent", chronology_down)
+    with pytest.raises(RuntimeError):
+        services.transfer_send(actor=world.users["dsl"], transfer=ready)
+    assert set(bucket_keys(bucket)) == before
