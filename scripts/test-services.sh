@@ -55,9 +55,10 @@ start_s3() {
   fi
   mkdir -p "$STATE_DIR"
   local moto; moto="$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/moto_server"
+  [ -x "$moto" ] || { echo "moto's S3 server is not installed: run make install first" >&2; exit 1; }
   nohup "$moto" -H 127.0.0.1 -p "$S3_PORT" >"$STATE_DIR/moto-$S3_PORT.log" 2>&1 &
   echo $! >"$STATE_DIR/moto-$S3_PORT.pid"
-  for _ in $(seq 1 100); do answers "$S3_PORT" && break; sleep 0.1; done
+  for _ in $(seq 1 300); do answers "$S3_PORT" && break; sleep 0.1; done
   answers "$S3_PORT" || { echo "moto's S3 server did not start: $STATE_DIR/moto-$S3_PORT.log" >&2; exit 1; }
   echo "S3 API (moto) started on port $S3_PORT"
 }
