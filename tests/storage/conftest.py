@@ -1,4 +1,4 @@
-"""Every test here keeps its files in moto's S3 server over HTTP (scripts/test-services.sh starts
+"""The S3 tests keep their files in moto's S3 server over HTTP (scripts/test-services.sh starts
 it), in this test worker's own bucket, emptied first."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tests.support.s3 import bucket_ready
 from tests.transfers.flow_fixtures import ready, ready_elsewhere  # noqa: F401
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def bucket(settings: Any) -> str:
     """The production S3 storage as the default storage, on this worker's empty bucket."""
     from safeguard.settings.test import moto_s3_storage

@@ -32,7 +32,8 @@ from transfers import services
 from transfers.models import Export, ExportState, IncomingTransfer, Transfer
 from transfers.signing.verify import pdf_signature_check
 
-pytestmark = pytest.mark.django_db
+# The bucket first: the fixtures that store files (`ready`, `records`) then store them in S3.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("bucket")]
 
 
 def _made(kind: str) -> bytes:
