@@ -18,6 +18,7 @@ GOOD = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     "EMAIL_URL": "smtp+tls://u:p@127.0.0.1:1",
     "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktZW5jcnlwdGlvbi1rZXktMzJieXQ=",
+    "S3_BUCKET": "safeguard-files",
 }
 
 
@@ -51,6 +52,7 @@ def test_production_starts_with_everything_set() -> None:
         ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL must name a real mail server"),
         ({"SIGNING_KEY_ENCRYPTION_KEY": ""}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
         ({"SIGNING_KEY_ENCRYPTION_KEY": "dG9vIHNob3J0"}, "SIGNING_KEY_ENCRYPTION_KEY must be set"),
+        ({"S3_BUCKET": ""}, "S3_BUCKET must be set in production"),
     ],
 )
 def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
