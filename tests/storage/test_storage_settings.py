@@ -26,6 +26,9 @@ def _production(**environment: str) -> subprocess.CompletedProcess[str]:
         CELERY_BROKER_URL="redis://127.0.0.1:1/0",
         EMAIL_URL="smtp://check@127.0.0.1:1",
         SIGNING_KEY_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        SITE_URL="https://safeguard.example",
+        ALLOWED_HOSTS="safeguard.example",
+        CACHE_URL="redis://127.0.0.1:1/1",
         **environment,
     )
     code = (
