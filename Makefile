@@ -15,10 +15,11 @@ NPM_STAMP := node_modules/.installed
 CSS_STAMP := static/css/.built
 TEST_PG_PORT ?= 55432
 TEST_REDIS_PORT ?= 56379
+TEST_S3_PORT ?= 55900
 TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	DATABASE_URL=postgres://postgres@127.0.0.1:$(TEST_PG_PORT)/safeguard \
 	CELERY_BROKER_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
-	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT)
+	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
 .PHONY: help install system-packages system-packages-run python-packages frontend run migrate demo test lint \
@@ -97,11 +98,11 @@ run: demo
 
 services: system-packages
 	@SAFEGUARD_TEST_PG_PORT=$(TEST_PG_PORT) SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) \
-		bash scripts/test-services.sh start
+		SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT) bash scripts/test-services.sh start
 
 services-stop:
 	@SAFEGUARD_TEST_PG_PORT=$(TEST_PG_PORT) SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) \
-		bash scripts/test-services.sh stop
+		SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT) bash scripts/test-services.sh stop
 
 lint: python-packages
 	$(BIN)/ruff check .
@@ -125,6 +126,7 @@ check-deploy: python-packages
 		CELERY_BROKER_URL=redis://127.0.0.1:1/0 EMAIL_URL=smtp+tls://check@127.0.0.1:1 \
 		SITE_URL=https://safeguard.example CACHE_URL=redis://127.0.0.1:1/1 \
 		SIGNING_KEY_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
+		S3_BUCKET=check-deploy \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The Kubernetes manifests against the schemas of the Kubernetes release they are written for

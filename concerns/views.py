@@ -33,6 +33,7 @@ from safeguard.keyset import keyset_page
 from safeguard.params import one_of, search_text, whole_number, whole_numbers
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
+from safeguard.storage import stored_file_response
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
 from . import services
@@ -512,12 +513,15 @@ def attachment_download(request: SafeguardRequest, pk: Any) -> FileResponse:
     """A file of a concern, only through this permission-checked view, never as a static file."""
     attachment = attachment_get_for(actor=request.user, pk=pk)
     _log_view(request, attachment.concern, "attachment")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=attachment.original_name,
-    )
+    try:  # streamed from storage (S3 or disk), never by its path or a URL of its own
+        response = stored_file_response(
+            attachment.file,
+            content_type=attachment.content_type,
+            as_attachment=not attachment.is_image,
+            filename=attachment.original_name,
+        )
+    except FileNotFoundError:  # removed from storage (destroyed) under the row
+        raise Http404("No such file.") from None
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Start a throwaway PostgreSQL and Redis for the test suite unless they already answer.
+# Start a throwaway PostgreSQL, Redis and S3 API (moto's server, offline) for the test suite unless
+# they already answer.
 # Usage: scripts/test-services.sh start|stop|env
 set -euo pipefail
 
 PG_PORT="${SAFEGUARD_TEST_PG_PORT:-55432}"
 REDIS_PORT="${SAFEGUARD_TEST_REDIS_PORT:-56379}"
+S3_PORT="${SAFEGUARD_TEST_S3_PORT:-55900}"
 STATE_DIR="${SAFEGUARD_TEST_STATE_DIR:-${TMPDIR:-/tmp}/safeguard-test-services}"
 PG_DIR="$STATE_DIR/pg-$PG_PORT"
 
@@ -45,19 +47,41 @@ start_redis() {
   echo "Redis started on port $REDIS_PORT"
 }
 
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_s3() {
+  if answers "$S3_PORT"; then
+    echo "An S3 API already answering on port $S3_PORT"; return
+  fi
+  mkdir -p "$STATE_DIR"
+  local moto; moto="$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/moto_server"
+  [ -x "$moto" ] || { echo "moto's S3 server is not installed: run make install first" >&2; exit 1; }
+  nohup "$moto" -H 127.0.0.1 -p "$S3_PORT" >"$STATE_DIR/moto-$S3_PORT.log" 2>&1 &
+  echo $! >"$STATE_DIR/moto-$S3_PORT.pid"
+  for _ in $(seq 1 300); do answers "$S3_PORT" && break; sleep 0.1; done
+  answers "$S3_PORT" || { echo "moto's S3 server did not start: $STATE_DIR/moto-$S3_PORT.log" >&2; exit 1; }
+  echo "S3 API (moto) started on port $S3_PORT"
+}
+
 stop_all() {
   local bin; bin="$(pg_bin)"
   if [ -f "$PG_DIR/postmaster.pid" ]; then as_pg_owner "$bin/pg_ctl" -D "$PG_DIR" -m fast stop >/dev/null || true; fi
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  # Only the moto server this script started (its pid file), never another on the port.
+  if [ -f "$STATE_DIR/moto-$S3_PORT.pid" ]; then
+    kill "$(cat "$STATE_DIR/moto-$S3_PORT.pid")" 2>/dev/null || true
+    rm -f "$STATE_DIR/moto-$S3_PORT.pid"
+  fi
 }
 
 case "${1:-start}" in
-  start) start_pg; start_redis ;;
+  start) start_pg; start_redis; start_s3 ;;
   stop) stop_all ;;
   env)
     echo "DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/safeguard"
     echo "CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
     echo "SAFEGUARD_TEST_REDIS_PORT=$REDIS_PORT"
+    echo "SAFEGUARD_TEST_S3_PORT=$S3_PORT"
     ;;
   *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
 esac

@@ -61,3 +61,15 @@ def world(db) -> World:
 def records(world: World) -> dict[str, Records]:
     """School A's records (written by its staff member) and school B's (by B's DSL)."""
     return make_records(world)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _s3_bucket() -> None:
+    """With SAFEGUARD_TEST_S3=1 every file goes to moto's S3 server: this test worker's bucket
+    is made (and emptied) once."""
+    from django.conf import settings
+
+    if settings.STORAGES["default"]["BACKEND"] == "safeguard.s3.PrivateS3Storage":
+        from tests.support.s3 import bucket_ready
+
+        bucket_ready(settings.TEST_S3_BUCKET)

@@ -32,6 +32,7 @@ from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.notifications import notify
 from safeguard.roles import Perm, RoleKey
+from safeguard.storage import stored_files_delete_on_commit, stored_files_undone_on_error
 from schools.models import Pupil, School, SchoolMembership, YearGroup
 from schools.selectors import safeguarding_leads
 from schools.services import pupil_create
@@ -359,16 +360,17 @@ def export_run(*, export_id: Any, deadline: float | None = None) -> Export:
         export = Export.objects.select_for_update().get(pk=export.pk)
         if export.state == ExportState.DONE:  # another delivery of the task finished first
             return export
-        export.pdf.save(PDF_NAME, ContentFile(signed), save=False)
-        export.bundle.save(BUNDLE_NAME, ContentFile(packaged), save=False)
-        export.pdf_sha256, export.bundle_sha256 = sha256(signed), sha256(packaged)
-        export.pages = rendered.pages
-        export.state, export.progress, export.stage = ExportState.DONE, 100, "Ready"
-        export.finished_at = timezone.now()
-        export.save()
-        Transfer.objects.filter(export=export, state=TransferState.PREPARING).update(
-            state=TransferState.READY, updated_at=timezone.now()
-        )
+        with stored_files_undone_on_error(export.pdf, export.bundle):
+            export.pdf.save(PDF_NAME, ContentFile(signed), save=False)
+            export.bundle.save(BUNDLE_NAME, ContentFile(packaged), save=False)
+            export.pdf_sha256, export.bundle_sha256 = sha256(signed), sha256(packaged)
+            export.pages = rendered.pages
+            export.state, export.progress, export.stage = ExportState.DONE, 100, "Ready"
+            export.finished_at = timezone.now()
+            export.save()
+            Transfer.objects.filter(export=export, state=TransferState.PREPARING).update(
+                state=TransferState.READY, updated_at=timezone.now()
+            )
     return export
 
 
@@ -470,24 +472,25 @@ def transfer_send(*, actor: Any, transfer: Transfer) -> IncomingTransfer:
         pdf_sha256=export.pdf_sha256,
         bundle_sha256=export.bundle_sha256,
     )
-    # The receiving school's own copy, under its own folder.
-    with export.pdf.open("rb") as pdf:
-        incoming.pdf.save(PDF_NAME, ContentFile(pdf.read()), save=False)
-    with export.bundle.open("rb") as bundle:
-        incoming.bundle.save(BUNDLE_NAME, ContentFile(bundle.read()), save=False)
-    incoming.full_clean()
-    incoming.save()
-    transfer.state, transfer.sent_at, transfer.sent_by = TransferState.SENT, now, actor
-    transfer.sent_how = SentHow.PLATFORM
-    transfer.save()
-    _append_sent(transfer, actor, now)
-    notify(
-        school=transfer.destination_school,
-        recipients=safeguarding_leads(transfer.destination_school.pk),
-        kind="transfer_incoming",
-        title="A child-protection file has been sent to your school",
-        link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
-    )
+    # The receiving school's own copy, under its own folder; gone again if the sending fails.
+    with stored_files_undone_on_error(incoming.pdf, incoming.bundle):
+        with export.pdf.open("rb") as pdf:
+            incoming.pdf.save(PDF_NAME, ContentFile(pdf.read()), save=False)
+        with export.bundle.open("rb") as bundle:
+            incoming.bundle.save(BUNDLE_NAME, ContentFile(bundle.read()), save=False)
+        incoming.full_clean()
+        incoming.save()
+        transfer.state, transfer.sent_at, transfer.sent_by = TransferState.SENT, now, actor
+        transfer.sent_how = SentHow.PLATFORM
+        transfer.save()
+        _append_sent(transfer, actor, now)
+        notify(
+            school=transfer.destination_school,
+            recipients=safeguarding_leads(transfer.destination_school.pk),
+            kind="transfer_incoming",
+            title="A child-protection file has been sent to your school",
+            link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
+        )
     return incoming
 
 
@@ -742,20 +745,6 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     return incoming
 
 
-def _delete_after_commit(names: list[str]) -> None:
-    """Delete stored files once the transaction that stops pointing at them commits."""
-    from django.core.files.storage import default_storage
-
-    def delete() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                log.exception("A returned file could not be deleted: %s", name)
-
-    transaction.on_commit(delete)
-
-
 @transaction.atomic
 def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> IncomingTransfer:
     """Return a file that is not for this school (the wrong pupil), with the reason."""
@@ -769,7 +758,10 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
     incoming.state, incoming.decided_at, incoming.decided_by = IncomingState.REJECTED, now, actor
     incoming.rejection_reason = reason.strip()
     # The file is not this school's to keep: its copies go (after commit), their hashes stay.
-    _delete_after_commit([str(f.name) for f in (incoming.pdf, incoming.bundle) if f])
+    stored_files_delete_on_commit(
+        [(f.storage, str(f.name)) for f in (incoming.pdf, incoming.bundle) if f],
+        why=f"incoming {incoming.pk} returned",
+    )
     incoming.pdf, incoming.bundle = "", ""
     incoming.save()
     if incoming.transfer_id:
@@ -851,17 +843,20 @@ def incoming_import(*, actor: Any, school: School, data: bytes | IO[bytes]) -> I
         check_warnings=[str(w) for w in opened.warnings],
         signatures_trusted=opened.trusted,
     )
-    opened.pdf_file.seek(0)
-    incoming.pdf.save(PDF_NAME, File(opened.pdf_file), save=False)
-    bundle = ContentFile(data) if isinstance(data, bytes) else File(data)
-    incoming.bundle.save(BUNDLE_NAME, bundle, save=False)
+    # Checked before anything is stored: a refused bundle leaves no file behind.
     try:
-        incoming.full_clean(exclude=["pupil", "transfer"])
+        incoming.full_clean(exclude=["pupil", "transfer", "pdf", "bundle"])
     except ValidationError as exc:
         raise ValidationError(
             {"bundle": "The bundle's pupil details are incomplete: " + "; ".join(exc.messages)}
         ) from None
-    incoming.save()
+    with stored_files_undone_on_error(incoming.pdf, incoming.bundle):
+        opened.pdf_file.seek(0)
+        incoming.pdf.save(PDF_NAME, File(opened.pdf_file), save=False)
+        bundle = ContentFile(data) if isinstance(data, bytes) else File(data)
+        incoming.bundle.save(BUNDLE_NAME, bundle, save=False)
+        incoming.full_clean(exclude=["pupil", "transfer"])
+        incoming.save()
     return incoming
 
 

@@ -19,6 +19,7 @@ from audit.services import access_log_write
 from safeguard.access import get_for_actor_or_404
 from safeguard.http import acting_school_or_403, run_service
 from safeguard.roles import Perm
+from safeguard.storage import stored_file_response
 from schools.models import Pupil, School
 
 from . import services
@@ -275,16 +276,15 @@ def _file_response(record: Any, kind: str, filename: str) -> FileResponse:
     stored = getattr(record, kind)
     if not stored:
         raise Http404("No such file.")
-    try:
-        handle = stored.open("rb")
+    try:  # streamed from storage (S3 or disk), never by its path or a URL of its own
+        response = stored_file_response(
+            stored,
+            content_type=content_type,
+            as_attachment=True,
+            filename=f"{filename}.{extension}",
+        )
     except FileNotFoundError:  # removed from storage (destroyed, returned) under the row
         raise Http404("No such file.") from None
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=True,
-        filename=f"{filename}.{extension}",
-    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from safeguard.storage import stored_files_delete_on_commit, stored_files_undone_on_error
 from schools.models import User
 
 from ..models import Attachment, Concern
@@ -35,8 +36,9 @@ def attachment_add(*, actor: User, concern: Concern, upload: UploadedFile) -> At
         sha256=clean.sha256,
         uploaded_by=actor,
     )
-    attachment.file.save(clean.name, ContentFile(clean.content), save=False)
-    attachment.save()
+    with stored_files_undone_on_error(attachment.file):
+        attachment.file.save(clean.name, ContentFile(clean.content), save=False)
+        attachment.save()
     attachment.cleaned_away = clean.changes
     return attachment
 
@@ -45,8 +47,7 @@ def attachment_add(*, actor: User, concern: Concern, upload: UploadedFile) -> At
 def attachment_remove(*, actor: User, attachment: Attachment) -> None:
     """Remove a file from a draft; the stored file goes once the removal commits."""
     _require_author_draft(actor, attachment.concern)
-    stored = attachment.file.name
-    storage = attachment.file.storage
+    stored = [(attachment.file.storage, attachment.file.name or "")]
+    why = f"attachment {attachment.pk} removed"
     attachment.delete()
-    if stored:
-        transaction.on_commit(lambda: storage.delete(stored))
+    stored_files_delete_on_commit(stored, why=why)

@@ -10,6 +10,8 @@ from kombu import Exchange, Queue
 
 from safeguard.logs import logging_config
 
+from .storage import default_storage as file_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -352,11 +354,15 @@ FORMAT_MODULE_PATH = ["safeguard.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files (attachments, CP-file exports, files received) live outside the
+# web root and are served only through permission-checked views: in a private, encrypted S3
+# bucket when S3_BUCKET is set (every host sees every file), else on this host's disk under
+# MEDIA_ROOT (ADR 0037).
+_files, FILE_STORAGE = file_storage(env)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _files,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -77,6 +77,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server in production.")
+# Files go to S3 (ADR 0037): a file a worker on one host wrote must be readable by a web process
+# on another. A deployer on one host who keeps files on a volume says so: FILE_STORAGE=filesystem.
+if FILE_STORAGE != "s3" and env("FILE_STORAGE", default="") != "filesystem":  # noqa: F405
+    raise ImproperlyConfigured(
+        "S3_BUCKET must be set in production, so every host reads the same files (see the "
+        "README, Configuration); to keep files on this host's disk instead, set "
+        "FILE_STORAGE=filesystem."
+    )
 
 
 def _key_bytes(value: str) -> bytes:

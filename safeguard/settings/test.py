@@ -1,9 +1,11 @@
 """`make test`: PostgreSQL through DATABASE_URL, fast hashing, email kept in memory."""
 
 import os
+from typing import Any
 
 from .base import *  # noqa: F403
 from .base import env
+from .storage import s3_storage
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -22,5 +24,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# moto's S3 server, started by scripts/test-services.sh (`make services`): tests/storage/ always
+# use it; SAFEGUARD_TEST_S3=1 puts every test's files there (ADR 0037). One bucket per test worker.
+TEST_S3_ENDPOINT = f"http://127.0.0.1:{env.int('SAFEGUARD_TEST_S3_PORT', default=55900)}"
+TEST_S3_BUCKET = f"safeguard-test-{_xdist or 'main'}"
+
+
+def moto_s3_storage(bucket: str = TEST_S3_BUCKET, **encryption: str) -> dict[str, Any]:
+    """The production S3 storage, pointed at moto's server with its test credentials."""
+    storage = s3_storage(
+        bucket=bucket, endpoint_url=TEST_S3_ENDPOINT, region="eu-west-2", **encryption
+    )
+    storage["OPTIONS"].update(access_key="testing", secret_key="testing")  # noqa: S106
+    return storage
+
+
+if env.bool("SAFEGUARD_TEST_S3", default=False):
+    STORAGES["default"] = moto_s3_storage()
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

@@ -20,6 +20,7 @@ GOOD = {
     "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktZW5jcnlwdGlvbi1rZXktMzJieXQ=",
     "SITE_URL": "https://safeguard.example",
     "CACHE_URL": "redis://127.0.0.1:1/1",
+    "S3_BUCKET": "safeguard-files",
 }
 
 
@@ -61,6 +62,7 @@ def test_production_starts_with_everything_set() -> None:
         ({"CACHE_URL": ""}, "CACHE_URL must be set"),
         ({"CACHE_URL": "locmem://"}, "CACHE_URL must be set"),
         ({"CACHE_URL": "redis://127.0.0.1:1"}, "CACHE_URL must name another Redis database"),
+        ({"S3_BUCKET": ""}, "S3_BUCKET must be set in production"),
     ],
 )
 def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
