@@ -454,3 +454,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),  # a week is tallied once it is an hour over
     },
 }
+
+# The destruction log (transfers/retention/destruction_log.py; docs/operations.md, "Destruction
+# and backups"): the ids and hashes of every destroyed file, read by `manage.py
+# replay_destructions` after a database restore. Unset, it is written through the default file
+# storage under destruction-log/. DESTRUCTION_LOG_BUCKET puts it in a bucket of its own, reached
+# like S3_BUCKET (S3_ENDPOINT_URL, S3_REGION, the same credentials, S3_SERVER_SIDE_ENCRYPTION):
+# give that bucket versioning or S3 Object Lock, and never roll it back with a restore.
+DESTRUCTION_LOG_STORAGE: dict[str, object] | None = None
+if env("DESTRUCTION_LOG_BUCKET", default=""):
+    _log_encryption = env("S3_SERVER_SIDE_ENCRYPTION", default="AES256")
+    _log_written = {} if _log_encryption == "none" else {"ServerSideEncryption": _log_encryption}
+    if env("S3_KMS_KEY_ID", default=""):
+        _log_written["SSEKMSKeyId"] = env("S3_KMS_KEY_ID")
+    DESTRUCTION_LOG_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("DESTRUCTION_LOG_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            "addressing_style": "path" if env("S3_ENDPOINT_URL", default="") else None,
+            "object_parameters": _log_written,
+            "file_overwrite": False,
+        },
+    }
