@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
@@ -143,7 +150,16 @@ def test_each_destruction_writes_one_record_of_ids_and_hashes_only(
     world: World, records: dict[str, Any], log_dir: Path
 ) -> None:
     retention = kept(world)
-    run_at(after(DESTROY_ON))
+    # The destruction itself writes it, once its transaction has committed (not the nightly
+    # job's catch-up, which is not run here).
+    with (
+        time_machine.travel(after(DESTROY_ON), tick=False),
+        TestCase.captureOnCommitCallbacks() as after_commit,
+    ):
+        assert svc.retention_destroy(retention=retention)
+        assert not list(log_dir.rglob("*.json"))
+    for callback in after_commit:
+        callback()
     retention.refresh_from_db()
     [path] = list(log_dir.rglob("*.json"))
     assert destruction_log.record_name(retention.pk, retention.destroyed_at) == str(
@@ -207,7 +223,7 @@ def test_a_failed_write_leaves_the_destruction_done_and_the_nightly_job_writes_i
     assert_destroyed(world, records)
     assert any(
         str(retention.pk) in r.getMessage()
-        and "not written to the destruction log" in r.getMessage()
+        and "destroyed, but not written to the destruction log" in r.getMessage()
         for r in caplog.records
     )
     assert report.log_failing == 1  # the same night's catch-up could not write it either
@@ -419,3 +435,100 @@ def test_a_record_destroys_only_its_own_school_and_pupil_and_never_on_a_mismatch
     assert own.state == RetentionState.KEPT
     assert own.events.count() == 0
     assert_intact(world, records)
+
+
+# A bucket of its own (DESTRUCTION_LOG_BUCKET), on a real S3 API ------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server over HTTP: the test services' one (SAFEGUARD_TEST_S3_PORT) when it
+    answers, else one started here, on a free port, and stopped after."""
+    port = int(os.environ.get("SAFEGUARD_TEST_S3_PORT", "55900"))
+    if _answers(port):
+        yield f"http://127.0.0.1:{port}"
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    moto = Path(sys.executable).parent / "moto_server"
+    server = subprocess.Popen(  # noqa: S603  (our own venv's moto, fixed arguments)
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(port):
+            assert time.monotonic() < deadline, "moto's S3 server did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_destruction_log_bucket_keeps_the_log_in_a_versioned_bucket_of_its_own(
+    world: World,
+    records: dict[str, Any],
+    settings: Any,
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The settings block, as production reads it from the environment.
+    environment = {
+        **os.environ,
+        "DESTRUCTION_LOG_BUCKET": "replay-destruction-log",
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_REGION": "eu-west-2",
+    }
+    read = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.DESTRUCTION_LOG_STORAGE))",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    configured = json.loads(read.stdout.strip().splitlines()[-1])
+    assert configured["OPTIONS"]["bucket_name"] == "replay-destruction-log"
+    assert configured["OPTIONS"]["object_parameters"] == {"ServerSideEncryption": "AES256"}
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-west-2")
+    bucket = "replay-destruction-log"
+    if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
+        client.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for version in client.list_object_versions(Bucket=bucket).get("Versions", []):
+        client.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    settings.DESTRUCTION_LOG_STORAGE = configured
+
+    snapshot = backup(world, records)
+    retention = kept(world)
+    run_at(after(DESTROY_ON))
+    retention.refresh_from_db()
+    key = destruction_log.record_name(retention.pk, retention.destroyed_at)
+    [listed] = client.list_objects_v2(Bucket=bucket)["Contents"]
+    assert listed["Key"] == key
+    head = client.head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "AES256"
+    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert json.loads(body)["retention_id"] == str(retention.pk)
+
+    restore(snapshot)
+    assert "1 files destroyed again" in replay()
+    assert_destroyed(world, records)
+    assert "0 files destroyed again, 2 already destroyed" in replay()
