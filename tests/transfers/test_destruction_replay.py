@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import boto3
 import pytest
 import time_machine
+from botocore.exceptions import ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -506,15 +508,26 @@ def test_destruction_log_bucket_keeps_the_log_in_a_versioned_bucket_of_its_own(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-west-2")
-    bucket = "replay-destruction-log"
-    if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
-        client.create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-        )
-    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    for version in client.list_object_versions(Bucket=bucket).get("Versions", []):
-        client.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+    # Unreachable first (no such bucket): the command says so in words and changes nothing.
     settings.DESTRUCTION_LOG_STORAGE = configured
+    with pytest.raises(CommandError, match="The destruction log cannot be read"):
+        replay()
+    # The bucket as the runbook asks for it: versioned, with Object Lock in compliance mode (a
+    # fresh name each run: a locked record cannot be removed, by this test or anyone).
+    bucket = f"replay-destruction-log-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(
+        Bucket=bucket,
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-2"},
+        ObjectLockEnabledForBucket=True,
+    )
+    client.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 35}},
+        },
+    )
+    configured["OPTIONS"]["bucket_name"] = bucket
 
     snapshot = backup(world, records)
     retention = kept(world)
@@ -527,6 +540,8 @@ def test_destruction_log_bucket_keeps_the_log_in_a_versioned_bucket_of_its_own(
     assert head["ServerSideEncryption"] == "AES256"
     body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
     assert json.loads(body)["retention_id"] == str(retention.pk)
+    with pytest.raises(ClientError):  # locked: not even the app's credentials remove it
+        client.delete_object(Bucket=bucket, Key=key, VersionId=head["VersionId"])
 
     restore(snapshot)
     assert "1 files destroyed again" in replay()

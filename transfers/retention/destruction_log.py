@@ -148,6 +148,10 @@ def log_catch_up(
     return written, failing
 
 
+class LogUnreadableError(Exception):
+    """The log's storage cannot be listed (the bucket is unreachable, the setting is wrong)."""
+
+
 @dataclass(frozen=True)
 class LoggedDestruction:
     name: str
@@ -162,15 +166,23 @@ def log_read(
     *, since: datetime.datetime, until: datetime.datetime | None = None
 ) -> tuple[list[LoggedDestruction], list[str]]:
     """Every record of a destruction at or after `since`, oldest first, and the names of any that
-    cannot be read (the caller reports them)."""
+    cannot be read (the caller reports them). Raises LogUnreadableError when the log cannot be
+    listed at all: nothing can be replayed from it."""
     until = until or timezone.now()
-    storage = log_storage()
     found: list[LoggedDestruction] = []
     unreadable: list[str] = []
     day = since.astimezone(datetime.UTC).date()
     last = until.astimezone(datetime.UTC).date() + datetime.timedelta(days=1)
+    try:
+        storage = log_storage()
+    except Exception as error:
+        raise LogUnreadableError from error
     while day <= last:
-        for name in sorted(_names_in(storage, day_folder(day))):
+        try:
+            names = sorted(_names_in(storage, day_folder(day)))
+        except Exception as error:
+            raise LogUnreadableError from error
+        for name in names:
             if not name.endswith(".json"):
                 continue
             try:

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from transfers.retention.destruction_log import LogUnreadableError
 from transfers.retention.replay import replay_destructions
 
 
@@ -48,7 +49,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, since: datetime.datetime, dry_run: bool, **options: Any) -> None:
-        report = replay_destructions(since=since, dry_run=dry_run)
+        try:
+            report = replay_destructions(since=since, dry_run=dry_run)
+        except LogUnreadableError as error:
+            raise CommandError(
+                "The destruction log cannot be read from its storage (check "
+                f"DESTRUCTION_LOG_BUCKET or DESTRUCTION_LOG_STORAGE): {error.__cause__!r}. "
+                "Nothing was changed."
+            ) from error
         utc = since.astimezone(datetime.UTC)
         self.stdout.write(
             f"{report.read} destructions in the log since {utc:%Y-%m-%d %H:%M:%S} UTC."
