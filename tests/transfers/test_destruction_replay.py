@@ -181,9 +181,10 @@ def test_each_destruction_writes_one_record_of_ids_and_hashes_only(
         if name:
             assert name not in text
     assert own.concern.account not in text
-    # The other school's destruction log is not touched by this one, and running again adds none.
+    # The nightly job the next day finds it logged: it writes no second record.
     run_at(after(DESTROY_ON + datetime.timedelta(days=1)))
     assert len(list(log_dir.rglob("*.json"))) == 1
+    assert run_at(after(DESTROY_ON + datetime.timedelta(days=2))).logged_late == 0
 
 
 def test_the_log_goes_to_the_default_file_storage_unless_set(
