@@ -11,6 +11,7 @@ from kombu import Exchange, Queue
 from safeguard.logs import logging_config
 
 from .storage import default_storage as file_storage
+from .storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -550,6 +551,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),  # a week is tallied once it is an hour over
     },
 }
+
+# The destruction log (transfers/retention/destruction_log.py; docs/operations.md, "Destruction
+# and backups"): the ids and hashes of every destroyed file, read by `manage.py
+# replay_destructions` after a database restore. Unset, it is written through the default file
+# storage under destruction-log/. DESTRUCTION_LOG_BUCKET puts it in a bucket of its own, reached
+# like S3_BUCKET (S3_ENDPOINT_URL, S3_REGION, the same credentials, S3_SERVER_SIDE_ENCRYPTION):
+# give that bucket versioning or S3 Object Lock, and never roll it back with a restore.
+DESTRUCTION_LOG_STORAGE: dict[str, object] | None = None
+if env("DESTRUCTION_LOG_BUCKET", default=""):
+    DESTRUCTION_LOG_STORAGE = s3_storage(
+        bucket=env("DESTRUCTION_LOG_BUCKET"),
+        endpoint_url=env("S3_ENDPOINT_URL", default=""),
+        region=env("S3_REGION", default=""),
+        encryption=env("S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
+        kms_key_id=env("S3_KMS_KEY_ID", default=""),
+    )
 
 if SENTRY_DSN:
     from safeguard.sentry import sentry_init

@@ -76,6 +76,7 @@ from ..models import (
     RetentionState,
     Transfer,
 )
+from .destruction_log import destruction_record, log_after_commit, log_catch_up
 from .narrative import NARRATIVE
 
 logger = logging.getLogger(__name__)
@@ -460,6 +461,10 @@ class RetentionReport:
     scheduled: int = 0
     destroyed: int = 0
     held: int = 0
+    # Destructions written to the destruction log late (their first write failed), and those
+    # still not written (each logged as an error; the next night tries again).
+    logged_late: int = 0
+    log_failing: int = 0
 
 
 def _shared_gone(links: QuerySet[Any], field: str, pupil_id: Any, school_id: int) -> Q:
@@ -591,8 +596,20 @@ def _hashes(rows: QuerySet[Any], field: str) -> list[list[str]]:
     return [[str(pk), h] for pk, h in rows.order_by("pk").values_list("pk", field)]
 
 
-def retention_destroy(*, retention: Retention, now: datetime.datetime | None = None) -> bool:
-    """Destroy one file whose date has come (never under a legal hold); True when destroyed."""
+@dataclass(frozen=True)
+class Replay:
+    """A destruction the destruction log records and a restored database has lost: the file is
+    destroyed again whatever its date (it was destroyed once already), never under a legal hold."""
+
+    retention_id: str
+    destroyed_at: datetime.datetime
+
+
+def retention_destroy(
+    *, retention: Retention, now: datetime.datetime | None = None, replay: Replay | None = None
+) -> bool:
+    """Destroy one file whose date has come (never under a legal hold); True when destroyed.
+    Once committed, the destruction is written to the destruction log (ids and hashes only)."""
     now = now or timezone.now()
     with transaction.atomic():
         retention = Retention.objects.select_for_update().get(pk=retention.pk)
@@ -602,18 +619,36 @@ def retention_destroy(*, retention: Retention, now: datetime.datetime | None = N
         if (
             retention.state != RetentionState.KEPT
             or retention.legal_hold
-            or retention.destroy_on > workdays.local_date(now)
+            or (replay is None and retention.destroy_on > workdays.local_date(now))
         ):
             return False
         Retention.objects.filter(pk=retention.pk).update(state=RetentionState.DESTROYING)
         tombstone = _destroy_content(retention)
+        if replay is not None:
+            tombstone["replay_of"] = {
+                "retention_id": replay.retention_id,
+                "destroyed_at": replay.destroyed_at.isoformat(),
+            }
         Retention.objects.filter(pk=retention.pk).update(
             state=RetentionState.DESTROYED, destroyed_at=now, tombstone=tombstone, updated_at=now
         )
         counts = ", ".join(
             f"{n} {k.replace('_', ' ')}" for k, n in tombstone["counts"].items() if n
         )
-        _event(retention, RetentionEventKind.DESTROYED, f"Content removed: {counts or 'nothing'}")
+        replayed = (
+            "Destroyed again after the database was restored from a backup: the destruction "
+            f"log records this file destroyed at {replay.destroyed_at:%-d %B %Y %H:%M} UTC. "
+            if replay is not None
+            else ""
+        )
+        _event(
+            retention,
+            RetentionEventKind.DESTROYED,
+            f"{replayed}Content removed: {counts or 'nothing'}",
+        )
+        retention.refresh_from_db()
+        record = destruction_record(retention)
+        transaction.on_commit(lambda: log_after_commit(record))
     return True
 
 
@@ -679,7 +714,15 @@ def retention_run(*, now: datetime.datetime | None = None) -> RetentionReport:
             destroyed += retention_destroy(retention=Retention(pk=pk), now=now)
         except Exception:  # one file that cannot be destroyed does not stop the others
             logger.exception("retention %s not destroyed", pk)
-    return RetentionReport(scheduled=scheduled, destroyed=destroyed, held=held)
+    # Destructions whose record did not reach the destruction log after they committed.
+    logged_late, log_failing = log_catch_up(now=now)
+    return RetentionReport(
+        scheduled=scheduled,
+        destroyed=destroyed,
+        held=held,
+        logged_late=logged_late,
+        log_failing=log_failing,
+    )
 
 
 def destroyed_entries(school_id: int) -> dict[str, tuple[str, str]]:

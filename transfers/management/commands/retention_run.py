@@ -1,8 +1,9 @@
 """`python manage.py retention_run`: the nightly retention job, now (docs/adr/0016).
 
-Run it after restoring a backup of the database (docs/operations.md, "Destruction and
-backups"): a file destroyed since the backup was taken is back in the restored database, still
-in retention and past its date, and is destroyed again at once rather than at 03:00.
+After restoring a backup of the database, run `replay_destructions` first, then this
+(docs/operations.md, "Destruction and backups"): a file destroyed since the backup was taken is
+destroyed again from the destruction log, and anything else past its date at once rather than
+at 03:00.
 """
 
 from __future__ import annotations
@@ -23,3 +24,13 @@ class Command(BaseCommand):
             f"{done.destroyed} files destroyed, {done.scheduled} newly scheduled, "
             f"{done.held} past their date but under a legal hold."
         )
+        if done.logged_late:
+            self.stdout.write(
+                f"{done.logged_late} earlier destructions written to the destruction log late."
+            )
+        if done.log_failing:
+            self.stderr.write(
+                f"{done.log_failing} destructions could not be written to the destruction log "
+                "(see the error log; check DESTRUCTION_LOG_STORAGE). They are tried again at "
+                "the next run."
+            )
