@@ -387,6 +387,10 @@ EXPORT_TOO_LONG = (
 
 def export_stopped(*, export_id: Any, problem: str) -> Export:
     """Record that an export stopped, with what the DSL is told (its page shows `error`)."""
+    if not connection.in_atomic_block:
+        # A time limit strikes wherever the work is, a query half-sent included, and leaves the
+        # connection unusable ("another command is already in progress"): start a fresh one.
+        connection.close()
     # Another delivery of the task may have finished meanwhile: its result stands.
     Export.objects.filter(pk=export_id).exclude(state=ExportState.DONE).update(
         state=ExportState.FAILED, stage="Stopped", finished_at=timezone.now(), error=problem
