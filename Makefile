@@ -28,7 +28,7 @@ LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 help:
 	@echo "make run    install, build, migrate the embedded SQLite database, load the demo, start"
 	@echo "            web (http://127.0.0.1:8000), worker and scheduler"
-	@echo "make test   install, start PostgreSQL and Redis if none run, lint, run every test"
+	@echo "make test   install, start PostgreSQL, Redis and an S3 API (moto) if none run, lint, run every test"
 	@echo "make lint   ruff, migrations check, deployment check, Kubernetes manifests"
 	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake, every page as a ratio to the layout floor)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
