@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -34,13 +35,131 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(what: str, ok: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Poll until `ok()` (every 0.1 s), failing the test with `what` after `timeout` seconds."""
+def wait_for(
+    what: str,
+    ok: Callable[[], Any],
+    timeout: float = 30.0,
+    *,
+    every: float = 0.1,
+    explain: str = "",
+) -> Any:
+    """Poll `ok()` until it returns something true (and return that), failing the test with
+    `what` (and `explain`) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while not ok():
+    while True:
+        found = ok()
+        if found:
+            return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.1)
+            raise AssertionError(f"{what}: not within {timeout:.0f} s{explain}")
+        time.sleep(every)
+
+
+def database_url_of_the_test() -> str:
+    """The test's own PostgreSQL database as a DATABASE_URL, for a process started by the test."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def gunicorn_command(port: int, *options: str) -> list[str]:
+    """gunicorn serving the product on 127.0.0.1:`port` with the project's gunicorn.conf.py."""
+    return [
+        *(sys.executable, "-m", "gunicorn", "safeguard.wsgi", "--config", "gunicorn.conf.py"),
+        *("--bind", f"127.0.0.1:{port}", *options),
+    ]
+
+
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_the_test() -> None:
+    """In the child, before it runs the program: SIGKILL it should the test's process die
+    without stopping it (killed itself, say), so no process outlives a killed test run."""
+    if _libc is not None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class Process:
+    """A program the test starts, in its own process group, its output in a log file."""
+
+    START_TIMEOUT = 60.0  # to be ready, on a busy two-core machine
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Process:
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_the_test,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
+
+    def wait_for_output(self, text: str, timeout: float = START_TIMEOUT) -> None:
+        def seen() -> bool:
+            if text in self.output():
+                return True
+            if not self.alive():
+                raise AssertionError(f"{self.name} stopped:\n{self.tail()}")
+            return False
+
+        wait_for(f"{self.name} to say {text!r}", seen, timeout, explain=f":\n{self.tail()}")
+
+    def signal(self, sig: int) -> None:
+        """Signal the whole group (a Celery worker's pool, gunicorn's workers)."""
+        if self.popen is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+
+    def stop(self, grace: float = 15.0) -> None:
+        stop_all([self], grace)
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once (a machine losing power, the OOM killer)."""
+        self.signal(signal.SIGKILL)
+        if self.popen is not None:
+            self.popen.wait(10)
+
+
+def stop_all(processes: list[Process], grace: float = 15.0) -> None:
+    """SIGTERM to every process group at once, SIGKILL to what is left after `grace` seconds;
+    then SIGKILL to each group again, for a child that outlived its leader."""
+    for process in processes:
+        process.signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        if process.popen is None:
+            continue
+        try:
+            process.popen.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.signal(signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(10)
+    for process in processes:
+        process.signal(signal.SIGKILL)
 
 
 class RedisServer:
@@ -170,14 +289,10 @@ class Worker:
     broker and SMTP server."""
 
     def __init__(self, *, broker_url: str, smtp_port: int) -> None:
-        db = connection.settings_dict
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "safeguard.settings.test",
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
-                f"{db['NAME']}"
-            ),
+            "DATABASE_URL": database_url_of_the_test(),
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "EMAIL_TIMEOUT": "60",

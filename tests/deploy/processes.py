@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +35,14 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from demo.people import DEMO_PASSWORD_DEFAULT as DEMO_PASSWORD
-from tests.processes import SmtpServer, free_port
+from tests.processes import (
+    Process,
+    SmtpServer,
+    die_with_the_test,
+    free_port,
+    stop_all,
+    wait_for,
+)
 from tests.support.forms import Form, page_forms
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -79,105 +84,6 @@ START_TIMEOUT = 60.0  # a process to be ready, on a busy two-core machine
 COMMAND_TIMEOUT = 180.0  # migrate, seed_demo
 
 
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_the_test() -> None:
-    """In the child, before it runs the program: SIGKILL it should the test's process die
-    without stopping it (killed itself, say), so no deployment outlives a killed test run."""
-    if _libc is not None:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def wait_for(
-    what: str, ok: Callable[[], Any], timeout: float, *, every: float = 0.2, explain: str = ""
-) -> Any:
-    """Poll `ok()` until it returns something true (and return that), failing after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = ok()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s{explain}")
-        time.sleep(every)
-
-
-class Process:
-    """One program of the deployment, in its own process group, its output in a log file."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.argv, self.env, self.log = name, argv, env, log
-        self.popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Process:
-        with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(
-                self.argv,
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_the_test,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.popen is not None
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def tail(self, lines: int = 30) -> str:
-        return "\n".join(self.output().splitlines()[-lines:])
-
-    def wait_for_output(self, text: str, timeout: float = START_TIMEOUT) -> None:
-        def seen() -> bool:
-            if text in self.output():
-                return True
-            if not self.alive():
-                raise AssertionError(f"{self.name} stopped:\n{self.tail()}")
-            return False
-
-        wait_for(f"{self.name} to say {text!r}", seen, timeout, explain=f":\n{self.tail()}")
-
-    def signal(self, sig: int) -> None:
-        """Signal the whole group (a Celery worker's pool, gunicorn's workers)."""
-        if self.popen is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, sig)
-
-    def stop(self, grace: float = 15.0) -> None:
-        stop_all([self], grace)
-
-
-def stop_all(processes: list[Process], grace: float = 15.0) -> None:
-    """SIGTERM to every process group at once, SIGKILL to what is left after `grace` seconds;
-    then SIGKILL to each group again, for a child that outlived its leader."""
-    for process in processes:
-        process.signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for process in processes:
-        if process.popen is None:
-            continue
-        try:
-            process.popen.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.signal(signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.popen.wait(10)
-    for process in processes:
-        process.signal(signal.SIGKILL)
-
-
 def run_command(name: str, argv: list[str], env: dict[str, str], log: Path) -> str:
     """Run a one-off command (the migrate job, the demo seed) to the end; its output."""
     with log.open("ab") as out:
@@ -191,7 +97,7 @@ def run_command(name: str, argv: list[str], env: dict[str, str], log: Path) -> s
                 stderr=subprocess.STDOUT,
                 timeout=COMMAND_TIMEOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_the_test,
+                preexec_fn=die_with_the_test,
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:

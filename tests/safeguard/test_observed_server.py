@@ -1,4 +1,4 @@
-# ruff: noqa: S603, S310  (the programs, arguments and URLs are fixed here, on 127.0.0.1)
+# ruff: noqa: S310  (the programs, arguments and URLs are fixed here, on 127.0.0.1)
 """gunicorn for real (issue 19, docs/adr/0039): its output is JSON lines with the request's id
 and no name, email or query; an unhandled error reaches an error-report receiver (a local
 server speaking Sentry's envelope protocol) with none of what the request carried, and only
@@ -12,8 +12,6 @@ import http.server
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from tests.processes import ROOT, free_port, wait_for
+from tests.processes import Process, database_url_of_the_test, free_port, gunicorn_command, wait_for
 
 NAME = "Aaliyah Alphason"
 EMAIL = "aaliyah.alphason@example.org"
@@ -91,48 +88,31 @@ class Receiver:
         return found
 
 
-class Gunicorn:
+class Gunicorn(Process):
     """gunicorn on a free port with the project's gunicorn.conf.py, two worker processes."""
 
     def __init__(self, **env: str) -> None:
-        db = connection.settings_dict
         self.port = free_port()
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PROMETHEUS"))},
-            "DJANGO_SETTINGS_MODULE": "tests.support.observed_settings",
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
-                f"{db['NAME']}"
-            ),
-            "LOG_FORMAT": "json",
-            "METRICS_TOKEN": TOKEN,
-            **env,
-        }
-        self.out = Path(tempfile.mkstemp(prefix="safeguard-gunicorn-", suffix=".log")[1])
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__(
+            "gunicorn",
+            gunicorn_command(self.port, "--workers", "2", "--threads", "2"),
+            {
+                **{
+                    k: v
+                    for k, v in os.environ.items()
+                    if not k.startswith(("SENTRY_", "PROMETHEUS"))
+                },
+                "DJANGO_SETTINGS_MODULE": "tests.support.observed_settings",
+                "DATABASE_URL": database_url_of_the_test(),
+                "LOG_FORMAT": "json",
+                "METRICS_TOKEN": TOKEN,
+                **env,
+            },
+            Path(tempfile.mkstemp(prefix="safeguard-gunicorn-", suffix=".log")[1]),
+        )
 
     def __enter__(self) -> Gunicorn:
-        with self.out.open("wb") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "safeguard.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    "2",
-                    "--threads",
-                    "2",
-                    "--config",
-                    "gunicorn.conf.py",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.start()
         wait_for("gunicorn to answer", self._answers, 60)
         return self
 
@@ -143,12 +123,7 @@ class Gunicorn:
             return False
 
     def __exit__(self, *_: object) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(30)
-
-    def output(self) -> str:
-        return self.out.read_text(errors="replace")
+        self.stop(30)
 
     def request(
         self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None

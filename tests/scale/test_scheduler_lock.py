@@ -5,11 +5,9 @@ killed (SIGKILL: no chance to let the lock go), the other takes over within the 
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tests.processes import RedisServer, wait_for
+from tests.processes import Process, RedisServer, database_url_of_the_test, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK_SECONDS = 3
@@ -29,40 +26,24 @@ STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")
 SENT = "Sending due task every-second (safeguard.sessions_clear_expired)"
 
 
-class Beat:
+class Beat(Process):
     """`celery beat` in its own process group, named as a host of its own."""
 
     def __init__(self, name: str, redis_url: str) -> None:
-        db = connection.settings_dict
-        self.name = name
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "safeguard.settings.test",
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
-                f"{db['NAME']}"
-            ),
-            "CELERY_BROKER_URL": redis_url,
-            "SCHEDULER_LOCK_SECONDS": str(LOCK_SECONDS),
-            "SCHEDULER_NAME": name,
-            "PYTEST_XDIST_WORKER": "",
-        }
-        self.log = Path(tempfile.mkstemp(prefix=f"safeguard-beat-{name}-", suffix=".log")[1])
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "safeguard", "beat", "--loglevel=INFO"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+        super().__init__(
+            name,
+            [sys.executable, "-m", "celery", "-A", "safeguard", "beat", "--loglevel=INFO"],
+            {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "safeguard.settings.test",
+                "DATABASE_URL": database_url_of_the_test(),
+                "CELERY_BROKER_URL": redis_url,
+                "SCHEDULER_LOCK_SECONDS": str(LOCK_SECONDS),
+                "SCHEDULER_NAME": name,
+                "PYTEST_XDIST_WORKER": "",
+            },
+            Path(tempfile.mkstemp(prefix=f"safeguard-beat-{name}-", suffix=".log")[1]),
+        )
 
     def sent(self) -> int:
         return self.output().count(SENT)
@@ -74,13 +55,6 @@ class Beat:
             for line in self.output().splitlines()
             if SENT in line and (found := STAMP.search(line))
         ]
-
-    def kill(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-            self.process = None
 
     def health(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

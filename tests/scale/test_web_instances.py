@@ -5,62 +5,36 @@ says whether each answers."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from tests.processes import free_port, wait_for
+from tests.processes import Process, database_url_of_the_test, free_port, gunicorn_command, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Gunicorn:
+class Gunicorn(Process):
     def __init__(self, runtime: Path, **extra: str) -> None:
-        db = connection.settings_dict
         self.port = free_port()
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "safeguard.settings.test",
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
-                f"{db['NAME']}"
-            ),
-            # gunicorn's own default for the socket: $XDG_RUNTIME_DIR/gunicorn.ctl
-            "XDG_RUNTIME_DIR": str(runtime),
-            "HOME": str(runtime),
-            **extra,
-        }
-        self.log = runtime / f"gunicorn-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "safeguard.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    "1",
-                    "--config",
-                    "gunicorn.conf.py",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        super().__init__(
+            f"gunicorn-{self.port}",
+            gunicorn_command(self.port, "--workers", "1"),
+            {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "safeguard.settings.test",
+                "DATABASE_URL": database_url_of_the_test(),
+                # gunicorn's own default for the socket: $XDG_RUNTIME_DIR/gunicorn.ctl
+                "XDG_RUNTIME_DIR": str(runtime),
+                "HOME": str(runtime),
+                **extra,
+            },
+            runtime / f"gunicorn-{self.port}.log",
+        )
 
     def health(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -72,13 +46,6 @@ class Gunicorn:
             timeout=60,
             check=False,
         )
-
-    def stop(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
-            self.process = None
 
 
 @pytest.fixture
@@ -123,10 +90,10 @@ def test_a_named_control_socket_is_one_per_instance(runtime: Path) -> None:
     b.start()
     try:
         _both_answer(a, b)
-        assert a.process is not None
-        assert b.process is not None
-        a_socket = runtime / f"safeguard-{a.process.pid}.ctl"
-        b_socket = runtime / f"safeguard-{b.process.pid}.ctl"
+        assert a.popen is not None
+        assert b.popen is not None
+        a_socket = runtime / f"safeguard-{a.pid}.ctl"
+        b_socket = runtime / f"safeguard-{b.pid}.ctl"
         wait_for(
             "a control socket each", lambda: set(runtime.glob("*.ctl")) == {a_socket, b_socket}, 10
         )
