@@ -19,6 +19,9 @@ _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _xdist and CELERY_BROKER_URL.startswith("redis://"):
     _db = int(_xdist.removeprefix("gw")) + 1
     CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_db}"
+    # Celery takes CELERY_BROKER_URL from the environment before its settings: the test process
+    # would publish to the shared database while its workers listened on this one.
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
