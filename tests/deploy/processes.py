@@ -40,6 +40,7 @@ from tests.processes import (
     SmtpServer,
     die_with_the_test,
     free_port,
+    manage,
     stop_all,
     wait_for,
 )
@@ -470,15 +471,7 @@ class Deployment:
 
     def manage(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """A management command run as an operator (or a health check) runs it."""
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return manage(self.env, *args, timeout=timeout)
 
     # --- Stop ----------------------------------------------------------------------------------
 

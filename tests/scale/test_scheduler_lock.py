@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tests.processes import Process, RedisServer, database_url_of_the_test, wait_for
+from tests.processes import Process, RedisServer, database_url_of_the_test, manage, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 LOCK_SECONDS = 3
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")
 SENT = "Sending due task every-second (safeguard.sessions_clear_expired)"
@@ -57,15 +56,7 @@ class Beat(Process):
         ]
 
     def health(self) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", "health", "scheduler"],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return manage(self.env, "health", "scheduler")
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-# ruff: noqa: S603  (the programs and their arguments are fixed here, never input)
 """Two gunicorn instances on one host start side by side with the product's configuration
 (gunicorn.conf.py): no control socket shared between them (docs/adr/0038); `manage.py health web`
 says whether each answers."""
@@ -7,15 +6,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.processes import Process, database_url_of_the_test, free_port, gunicorn_command, wait_for
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import (
+    Process,
+    database_url_of_the_test,
+    free_port,
+    gunicorn_command,
+    manage,
+    wait_for,
+)
 
 
 class Gunicorn(Process):
@@ -37,15 +40,7 @@ class Gunicorn(Process):
         )
 
     def health(self) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", "health", "web", "--port", str(self.port)],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return manage(self.env, "health", "web", "--port", str(self.port))
 
 
 @pytest.fixture

@@ -6,27 +6,15 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from safeguard.celery import app
-from tests.processes import Worker, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import Worker, free_port, manage
 
 
 def health(worker: Worker, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (our own command, fixed here)
-        [sys.executable, "manage.py", "health", "worker", "--timeout", "3", *args],
-        cwd=ROOT,
-        env=worker.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return manage(worker.env, "health", "worker", "--timeout", "3", *args)
 
 
 @pytest.mark.django_db(transaction=True)
