@@ -3,7 +3,8 @@
 # Usage: scripts/system-packages.sh run|test
 #   run   what `make run` needs: Python's venv module, WeasyPrint's libraries and a font (the PDF
 #         export and the demo's transfer file), Node.js and npm (the CSS build)
-#   test  all of that, and what `make test` adds: PostgreSQL, Redis, Chromium, poppler, openssl
+#   test  all of that, and what `make test` adds: PostgreSQL, Redis, Chromium, poppler, openssl,
+#         and Java for the Nu HTML Checker
 # Supported: Debian 12 and Ubuntu 24.04 (README "Before you start", docs/adr/0040). Runs as root,
 # or as a user who may use sudo. PYTHON names the interpreter the venv is made with (the Makefile
 # passes it), so the venv package matches it: python3.11-venv on Debian 12, python3.12-venv on
@@ -49,6 +50,7 @@ test_packages=(
   chromium            # the real browser of the browser tests
   poppler-utils       # pdfsig and pdftoppm, to check and look at exported PDFs
   openssl             # checks the signing certificates with a second implementation (tests)
+  default-jre-headless  # runs the Nu HTML Checker (vnu.jar, from npm) over every page
 )
 
 # Ubuntu 24.04 has Chromium only as a snap, which a container or chroot cannot run: there the
