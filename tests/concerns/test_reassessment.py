@@ -396,7 +396,7 @@ def test_a_restricted_concern_keeps_its_prompt_from_a_deputy_not_named(
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("triage-inbox", 23), ("school-dashboard", 30), ("reassessment-list", 16)],
+    [("triage-inbox", 24), ("school-dashboard", 31), ("reassessment-list", 16)],
 )
 def test_pages_with_prompts_take_a_fixed_number_of_queries(
     client, world, categories, assert_constant_queries, name, expected
@@ -415,10 +415,10 @@ def test_pages_with_prompts_take_a_fixed_number_of_queries(
             )
             prompt.concerns.add(concern, through_defaults={"school": world.school})
 
-    prompts(2)
+    prompts(5)  # as many as the inbox and dashboard name: from here on they count the rest
     client.force_login(world.users["dsl"])
     assert_constant_queries(
-        reverse(name), grow=lambda: prompts(4), expected=expected, marker="Record a review"
+        reverse(name), grow=lambda: prompts(3), expected=expected, marker="Record a review"
     )
 
 
