@@ -8,7 +8,7 @@ class ConcernsConfig(AppConfig):
         from chronology.ledger.sources import register_source_check
         from safeguard.triggers import register
 
-        from . import verification
+        from . import checks, verification  # noqa: F401  (checks: registers concerns.E010)
         from .guards import COLUMNS, GUARDS
         from .missing import verification as missing
         from .uploads import pillow_limits
@@ -23,5 +23,6 @@ class ConcernsConfig(AppConfig):
             "concerns.MissingEpisode": missing.missing_episodes_rehash,
             "concerns.MissingEpisodeStep": missing.missing_steps_rehash,
             "concerns.ContinuousAbsence": missing.absences_rehash,
+            "concerns.ReassessmentReview": verification.reassessment_reviews_rehash,
         }.items():
             register_source_check(label, check)

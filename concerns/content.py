@@ -164,3 +164,19 @@ def action_done_content(action: Any) -> dict[str, Any]:
         "done_by": action.done_by_id,
         "done_note": action.done_note,
     }
+
+
+def reassessment_review_content(review: Any) -> dict[str, Any]:
+    """What a re-assessment review signs: the pupil, the decision and its reasons, who and when."""
+    return {
+        "type": "reassessment_review",
+        "id": review.pk,
+        "school": review.school_id,
+        "pupil": review.pupil_id,
+        "outcome": review.outcome,
+        "reasons": review.reasons,
+        "signed_by": review.signed_by_id,
+        "signer_name": review.signer_name,
+        "signer_role": review.signer_role,
+        "signed_at": review.signed_at,
+    }

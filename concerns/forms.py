@@ -14,7 +14,14 @@ from django.utils import timezone
 from safeguard.forms import GovukFormMixin
 
 from .content import DSL_FIELDS
-from .models import PART_1_TEXT_FIELDS, BodySide, CpFileDecision, DslAction, LevelOfNeed
+from .models import (
+    PART_1_TEXT_FIELDS,
+    BodySide,
+    CpFileDecision,
+    DslAction,
+    LevelOfNeed,
+    ReviewOutcome,
+)
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -374,3 +381,37 @@ class ActionDoneForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Enter what was done"},
     )
+
+
+class ReassessmentReviewForm(GovukFormMixin, forms.Form):
+    """The DSL's review of the whole picture: a decision and its reasons (both required)."""
+
+    outcome = forms.ChoiceField(
+        label="What have you decided?",
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the decision of your review",
+            "invalid_choice": "Choose the decision of your review",
+        },
+    )
+    reasons = forms.CharField(
+        label="Reasons for your decision",
+        help_text=(
+            "Say what you looked at (the chronology, concerns, referrals and their outcomes) and "
+            "why this is the right action now. Any challenge to another agency's decision goes "
+            "here too."
+        ),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": "Enter the reasons for your decision",
+            "max_length": "The reasons must be 10,000 characters or fewer",
+        },
+    )
+
+    def clean_reasons(self) -> str:
+        value = self.cleaned_data["reasons"].strip()
+        if not value:
+            raise forms.ValidationError("Enter the reasons for your decision")
+        return value

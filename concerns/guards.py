@@ -126,4 +126,17 @@ GUARDS = [
         "OR " + ABSENCE_HASH_CHANGED_ALONE + ")",
     ),
     Guard("absence_delete", "concerns_continuousabsence", "DELETE", "(1 = 1)"),
+    # A re-assessment review is signed as it is written: never changed, never deleted.
+    Guard("reassessreview_update", "concerns_reassessmentreview", "UPDATE", "(1 = 1)"),
+    Guard("reassessreview_delete", "concerns_reassessmentreview", "DELETE", "(1 = 1)"),
+    # A prompt, once reviewed, stays as it was; its history of threshold changes is append-only.
+    Guard(
+        "reassessprompt_update",
+        "concerns_reassessmentprompt",
+        "UPDATE",
+        "(OLD.review_id IS NOT NULL)",
+    ),
+    Guard("reassessprompt_delete", "concerns_reassessmentprompt", "DELETE", "(1 = 1)"),
+    Guard("reassesschange_update", "concerns_reassessmentthresholdschange", "UPDATE", "(1 = 1)"),
+    Guard("reassesschange_delete", "concerns_reassessmentthresholdschange", "DELETE", "(1 = 1)"),
 ]

@@ -19,6 +19,7 @@ from .models import (
     InvolvementCategory,
     MissingEpisode,
     MissingEpisodeStep,
+    ReassessmentReview,
 )
 
 NARRATIVE: dict[type[Model], tuple[str, ...]] = {
@@ -60,6 +61,7 @@ NARRATIVE: dict[type[Model], tuple[str, ...]] = {
     MissingEpisode: ("last_seen_details", "circumstances"),
     MissingEpisodeStep: ("notes", "person", "place"),
     ContinuousAbsence: ("contact_attempts", "reason_known", "end_reason", "la_told_whom"),
+    ReassessmentReview: ("reasons",),
 }
 
 # Why a text field that is not narrative may stay after destruction.
@@ -126,6 +128,12 @@ KEPT: dict[type[Model], dict[str, str]] = {
     ContinuousAbsence: {
         "recorder_name": STAFF,
         "la_reference": "the local authority's reference",
+        "content_hash": HASH,
+    },
+    ReassessmentReview: {
+        "outcome": CHOICE,
+        "signer_name": STAFF,
+        "signer_role": STAFF,
         "content_hash": HASH,
     },
 }

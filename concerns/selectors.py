@@ -40,6 +40,7 @@ from .models import (
     ACTION_LIST_ORDER,
     INBOX_ORDER,
     MINE_ORDER,
+    PROMPT_ORDER,
     Action,
     Addendum,
     Attachment,
@@ -47,6 +48,8 @@ from .models import (
     ConcernPupil,
     ConcernStatus,
     InvolvementCategory,
+    ReassessmentPrompt,
+    ReassessmentPromptConcern,
 )
 from .retention import NARRATIVE
 
@@ -391,3 +394,69 @@ def attachment_get_for(*, actor: Any, pk: Any) -> Attachment:
     return get_or_404(
         Attachment.objects.select_related("concern"), mine | Q(concern_id__in=readable), pk=pk
     )
+
+
+# --- Re-assessment prompts (docs/adr/0044) ------------------------------------------------------
+
+
+def prompt_visible_q(*, actor: Any, school_id: Any = None) -> Any:
+    """Prompts the actor may see: every concern that fired it is one they may read. A deputy not
+    named on a restricted concern that was counted does not see the prompt (nor its count); the
+    DSL, who reads every restricted record, does."""
+
+    hidden = ReassessmentPromptConcern.objects.filter(prompt_id=OuterRef("pk")).filter(
+        hidden_concern_exists(actor=actor, school_id=school_id)
+    )
+    return ~Exists(hidden)
+
+
+def open_prompts_for(*, actor: Any, school: School) -> QuerySet[Any]:
+    """The school's open re-assessment prompts the actor may see, pupils with them."""
+
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, school.pk):
+        return ReassessmentPrompt.objects.none()
+    return (
+        ReassessmentPrompt.objects.filter(school_id=school.pk, review__isnull=True)
+        .filter(prompt_visible_q(actor=actor, school_id=school.pk))
+        .select_related("pupil")
+        .order_by(*PROMPT_ORDER)
+    )
+
+
+def open_prompt_for_pupil(*, actor: Any, pupil: Any) -> Any:
+    """The pupil's open prompt, if any and the actor may see it."""
+
+    if not access_for(actor).has(Perm.READ_CP_RECORDS, pupil.school_id):
+        return None
+    return (
+        ReassessmentPrompt.objects.filter(
+            school_id=pupil.school_id, pupil_id=pupil.pk, review__isnull=True
+        )
+        .filter(prompt_visible_q(actor=actor, school_id=pupil.school_id))
+        .first()
+    )
+
+
+def prompt_get_for(*, actor: Any, pk: Any) -> Any:
+    """An open prompt the actor may review (the DSL or a deputy of its school who may read every
+    concern that fired it), else the same 404 as for anything else."""
+
+    schools = access_for(actor).schools_with(Perm.MANAGE_CP_RECORDS)
+    return get_or_404(
+        ReassessmentPrompt.objects.filter(school_id__in=schools, review__isnull=True)
+        .filter(prompt_visible_q(actor=actor))
+        .select_related("pupil", "school"),
+        pk=pk,
+    )
+
+
+def open_prompt_counts(*, school_ids: list[int]) -> dict[int, int]:
+    """Open prompts per school: an aggregate, no child named (the trust dashboard)."""
+
+    rows = (
+        ReassessmentPrompt.objects.filter(school_id__in=school_ids, review__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    return dict(rows)

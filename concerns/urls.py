@@ -22,6 +22,12 @@ urlpatterns = [
     path("concerns/<uuid:pk>/close/", views.concern_close, name="concern-close"),
     path("files/<uuid:pk>/", views.attachment_download, name="attachment-download"),
     path("triage/", views.triage_inbox, name="triage-inbox"),
+    path("triage/re-assess/", views.reassessment_list, name="reassessment-list"),
+    path(
+        "re-assessments/<uuid:pk>/review/",
+        views.reassessment_review,
+        name="reassessment-review",
+    ),
     path("actions/", views.action_list, name="action-list"),
     path("actions/<uuid:pk>/done/", views.action_done, name="action-done"),
     # Missing children (003 Appendix C) and children missing education

@@ -15,7 +15,13 @@ from typing import Any
 from chronology.ledger.sources import Answer, Cited, Context, answer, cited_ids
 from safeguard.signing import content_hash
 
-from .content import action_done_content, addendum_content, concern_content, dsl_record_content
+from .content import (
+    action_done_content,
+    addendum_content,
+    concern_content,
+    dsl_record_content,
+    reassessment_review_content,
+)
 from .models import (
     Action,
     Addendum,
@@ -26,6 +32,7 @@ from .models import (
     ConcernPupil,
     DslRecord,
     InvolvementCategory,
+    ReassessmentReview,
 )
 
 
@@ -122,3 +129,20 @@ def actions_rehash(cited: Sequence[Cited], context: Context) -> Answer:
     """Completed actions: what was done, when, by whom."""
     actions = Action.objects.filter(school_id=context.school_id, pk__in=cited_ids(cited))
     return answer(cited, {a.pk: {content_hash(action_done_content(a))} for a in actions})
+
+
+def reassessment_reviews_rehash(cited: Sequence[Cited], context: Context) -> Answer:
+    """Re-assessment reviews: the decision and its reasons, who and when. A review of a child
+    whose file here was destroyed has its reasons blank: it cannot be recomputed."""
+    reviews = ReassessmentReview.objects.filter(
+        school_id=context.school_id, pk__in=cited_ids(cited)
+    )
+    return answer(
+        cited,
+        {
+            r.pk: None
+            if str(r.pupil_id) in context.destroyed_pupils
+            else {content_hash(reassessment_review_content(r))}
+            for r in reviews
+        },
+    )

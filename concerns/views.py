@@ -46,10 +46,12 @@ from .forms import (
     BodyMarkForm,
     ConcernDraftForm,
     DslRecordForm,
+    ReassessmentReviewForm,
 )
 from .models import (
     INBOX_ORDER,
     MINE_ORDER,
+    PROMPT_ORDER,
     BodySide,
     Category,
     ConcernStatus,
@@ -69,10 +71,15 @@ from .selectors import (
     cp_readers_for,
     draft_get_for,
     inbox_for,
+    open_prompts_for,
+    prompt_get_for,
     reporters_for,
 )
 
 INBOX_PER_PAGE = 25
+# Re-assessment prompts shown above the inbox (the rest on their own list).
+PROMPTS_ON_INBOX = 5
+PROMPTS_PER_PAGE = 25
 ACTIONS_PER_PAGE = 50
 MINE_PER_PAGE = 25
 INBOX_SEARCH_TERMS = ("pupil",)  # the inbox's filter by a pupil's name: a token in its URL
@@ -566,11 +573,14 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
         per_page=INBOX_PER_PAGE,
         name="triage-inbox",
     )
+    prompts = open_prompts_for(actor=request.user, school=school)
+    prompts_shown = list(prompts[:PROMPTS_ON_INBOX])
     access_log_write(
         request=request,
         school_id=school.pk,
         what="triage_inbox",
-        pupil_ids=[i.pupil_id for c in page.rows for i in c.involvements.all()],
+        pupil_ids=[i.pupil_id for c in page.rows for i in c.involvements.all()]
+        + [p.pupil_id for p in prompts_shown],
     )
     params = request.GET.copy()
     params.pop(PAGE, None)
@@ -596,6 +606,11 @@ def triage_inbox(request: SafeguardRequest) -> HttpResponse:
                 trust_id=school.trust_id, parent__isnull=True
             ),
             "reporters": reporters_for(actor=request.user, school=school),
+            "prompts": prompts_shown,
+            "manage_prompts": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, school.pk),
+            "prompt_count": len(prompts_shown)
+            if len(prompts_shown) < PROMPTS_ON_INBOX
+            else prompts.count(),
         },
     )
 
@@ -788,3 +803,65 @@ def concern_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("concern-detail", pk=pk)
+
+
+# --- Re-assessment prompts (docs/adr/0044) ------------------------------------------------------
+
+
+@login_required
+@require_GET
+def reassessment_list(request: SafeguardRequest) -> HttpResponse:
+    """Every pupil of the acting school whose situation is waiting to be re-assessed, longest
+    waiting first, a page at a time."""
+    school = acting_school_or_403(request, Perm.READ_CP_RECORDS)
+    prompts = open_prompts_for(actor=request.user, school=school)
+    page = keyset_page(
+        prompts,
+        order=PROMPT_ORDER,
+        token=request.GET.get(PAGE),
+        per_page=PROMPTS_PER_PAGE,
+        name="reassessment-list",
+    )
+    access_log_write(
+        request=request,
+        school_id=school.pk,
+        what="reassessment_list",
+        pupil_ids=[p.pupil_id for p in page.rows],
+    )
+    return render(
+        request,
+        "concerns/reassessment_list.html",
+        {
+            "page": page,
+            "count": prompts.count(),
+            "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, school.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassessment_review(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    """The DSL or a deputy reviews the whole picture and records a decision with reasons."""
+    prompt = prompt_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=prompt.school_id,
+        what="reassessment_review",
+        pupil_ids=[prompt.pupil_id],
+        record_id=str(prompt.pk),
+    )
+    form = ReassessmentReviewForm(request.POST or None)
+    done = run_service(
+        request,
+        form,
+        services.reassessment_review_record,
+        prompt=prompt,
+        done="Your review was signed and added to the chronology.",
+        to=reverse("pupil-safeguarding", args=[prompt.pupil_id]),
+    )
+    return done or render(
+        request,
+        "concerns/reassessment_review.html",
+        {"prompt": prompt, "pupil": prompt.pupil, "form": form},
+    )

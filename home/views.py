@@ -23,7 +23,7 @@ from chronology.selectors import (
 )
 from concerns.missing.selectors import open_missing_episodes_for
 from concerns.models import Concern, ConcernPupil
-from concerns.selectors import cp_visible_q
+from concerns.selectors import cp_visible_q, open_prompt_for_pupil
 from oversight.categories.selectors import trust_category_requests_for
 from oversight.qa.selectors import qa_home_count
 from referrals.selectors import referral_counts, referrals_for_pupil
@@ -143,6 +143,7 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "pupil": pupil,
             "cp_file": open_cp_file(pupil=pupil),
+            "prompt": open_prompt_for_pupil(actor=request.user, pupil=pupil),
             "cp_files": list(pupil.cp_files.select_related("opened_by", "closed_by")),
             "recent": list(chronology_for(actor=request.user, pupil=pupil)[:10]),
             "concerns": list(concerns[:50]),

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("oversight.qa.urls")),
     path("", include("oversight.categories.urls")),
     path("", include("oversight.dashboards.urls")),
+    path("", include("oversight.reassessment.urls")),
 ]

@@ -174,3 +174,16 @@ def referrals_for_concern(*, actor: Any, concern: Any) -> list[Referral]:
         .select_related("pupil")
         .order_by("-made_at")
     )
+
+
+def latest_outcome_at(
+    school_id: int, pupil_id: Any, since: datetime.datetime
+) -> datetime.datetime | None:
+    """When the latest outcome of a referral about the pupil was recorded, at or after `since`
+    (re-assessment prompts: a new concern after it; registered in `ReferralsConfig.ready()`)."""
+    return (
+        Referral.objects.filter(school_id=school_id, pupil_id=pupil_id, outcome_at__gte=since)
+        .order_by("-outcome_at")
+        .values_list("outcome_at", flat=True)
+        .first()
+    )

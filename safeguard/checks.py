@@ -41,6 +41,10 @@ GLOBAL_MODELS: frozenset[str] = frozenset(
         # school), and the record of its calls (route patterns and statuses): no child's data.
         "api.ApiClient",
         "api.ApiCall",
+        # A trust's re-assessment thresholds and their history: numbers and the TSO who set
+        # them, never a child (docs/adr/0044).
+        "concerns.ReassessmentThresholds",
+        "concerns.ReassessmentThresholdsChange",
     }
 )
 

@@ -139,7 +139,7 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
             occurred_at=event.occurred_at,
             details=event.summary,
             author=author,
-            significant=event.kind == EntryKind.DSL_DECISION,
+            significant=event.kind in (EntryKind.DSL_DECISION, EntryKind.REASSESSMENT_REVIEW),
             source_label=event.source_label,
             source_id=event.source_id,
             source_hash=event.source_hash,

@@ -33,6 +33,7 @@ SIGNED_SOURCES: dict[str, str] = {
     "concerns.MissingEpisode": "concerns",
     "concerns.MissingEpisodeStep": "concerns",
     "concerns.ContinuousAbsence": "concerns",
+    "concerns.ReassessmentReview": "concerns",
     "referrals.Referral": "referrals",
     "referrals.ReferralUpdate": "referrals",
     "transfers.Transfer": "transfers",

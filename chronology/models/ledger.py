@@ -40,6 +40,7 @@ class EntryKind(models.TextChoices):
     TRANSFER_SENT = "cp_file_sent", "Child-protection file sent to a new school"
     TRANSFER_RECEIVED = "cp_file_received", "Child-protection file received"
     TRANSFER_RECEIPT = "cp_file_receipt", "Receipt of the child-protection file confirmed"
+    REASSESSMENT_REVIEW = "reassessment_review", "Re-assessment review"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"

@@ -36,8 +36,30 @@ from .missing import (
     MissingStep,
     PoliceLine,
 )
+from .reassess import (
+    DEFAULT_THRESHOLDS,
+    PROMPT_ORDER,
+    ReassessmentPrompt,
+    ReassessmentPromptConcern,
+    ReassessmentReview,
+    ReassessmentThresholds,
+    ReassessmentThresholdsChange,
+    ReassessmentTrigger,
+    ReviewOutcome,
+    reason_line,
+)
 
 __all__ = [
+    "DEFAULT_THRESHOLDS",
+    "PROMPT_ORDER",
+    "ReassessmentPrompt",
+    "ReassessmentPromptConcern",
+    "ReassessmentReview",
+    "ReassessmentThresholds",
+    "ReassessmentThresholdsChange",
+    "ReassessmentTrigger",
+    "ReviewOutcome",
+    "reason_line",
     "ACTION_LIST_ORDER",
     "INBOX_ORDER",
     "MINE_ORDER",

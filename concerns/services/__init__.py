@@ -34,6 +34,15 @@ from .drafts import (
     involvement_update,
 )
 from .errors import ConflictError, DraftConflictError, SignedRecordError
+from .reassess import (
+    reassessment_check,
+    reassessment_review_record,
+    register_referral_outcomes,
+    review_problems,
+    thresholds_for,
+    thresholds_problems,
+    thresholds_save,
+)
 from .restriction import RESTRICTED_PERM, concern_restrict, concern_unrestrict
 from .submission import concern_problems, concern_submit
 from .triage import (
@@ -57,6 +66,13 @@ __all__ = [
     "DraftConflictError",
     "SignedRecordError",
     "action_assign",
+    "reassessment_check",
+    "reassessment_review_record",
+    "register_referral_outcomes",
+    "review_problems",
+    "thresholds_for",
+    "thresholds_problems",
+    "thresholds_save",
     "action_complete",
     "addendum_add",
     "advice_add",

@@ -21,6 +21,7 @@ from schools.selectors import safeguarding_leads
 from ..content import concern_signed_content
 from ..models import Concern, ConcernSequence, ConcernStatus, Involvement, InvolvementCategory
 from ._shared import _chronicle, _require_author_draft
+from .reassess import reassessment_check
 
 
 def concern_problems(*, concern: Concern, now: datetime.datetime | None = None) -> dict[str, str]:
@@ -110,6 +111,7 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
         summary=_chronology_summary(concern),
         actor=actor,
     )
+    reassessment_check(concern=concern, now=now)
     link = reverse("concern-detail", kwargs={"pk": concern.pk})
     if concern.immediate_danger:
         notify(

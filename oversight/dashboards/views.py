@@ -5,6 +5,8 @@ every school's figures."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from audit.services import access_log_write
+from concerns.selectors import open_prompt_counts, open_prompts_for
 from oversight.dashboards.figures import dashboard_trusts_for, school_figures, trust_figures
 from oversight.dashboards.forms import SchoolFilterForm, TrustFilterForm
 from oversight.dashboards.pupil_tables import characteristic_sentence
@@ -26,6 +30,9 @@ from oversight.dashboards.trust import (
 from safeguard.access import access_for
 from safeguard.roles import Perm
 from schools.models import Trust
+
+# Pupils to re-assess named on the school dashboard (the rest on their own list).
+PROMPTS_ON_DASHBOARD = 5
 
 
 def all_pupils_href(request: HttpRequest) -> str:
@@ -93,6 +100,22 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
     if download is not None:
         return download
     tables = sort_all(request, dashboard.tables)
+    # Pupils to re-assess (docs/adr/0044): names for who reads CP records, the count alone for
+    # the governor (an aggregate: no child named).
+    prompts: list[Any] = []
+    if access.has(Perm.READ_CP_RECORDS, school):
+        open_prompts = open_prompts_for(actor=request.user, school=school)
+        prompts = list(open_prompts[:PROMPTS_ON_DASHBOARD])
+        prompt_count = len(prompts) if len(prompts) < PROMPTS_ON_DASHBOARD else open_prompts.count()
+        if prompts:
+            access_log_write(
+                request=request,
+                school_id=school.pk,
+                what="school_dashboard",
+                pupil_ids=[p.pupil_id for p in prompts],
+            )
+    else:
+        prompt_count = open_prompt_counts(school_ids=[school.pk]).get(school.pk, 0)
     return render(
         request,
         "oversight/school_dashboard.html",
@@ -108,6 +131,10 @@ def school_dashboard(request: HttpRequest) -> HttpResponse:
             "pupils": pupils,
             "pupils_label": characteristic_sentence(pupils),
             "all_pupils_href": all_pupils_href(request),
+            "prompts": prompts,
+            "prompt_count": prompt_count,
+            "manage_prompts": access.has(Perm.MANAGE_CP_RECORDS, school),
+            "read_cp": access.has(Perm.READ_CP_RECORDS, school),
         },
     )
 
@@ -166,10 +193,13 @@ def trust_dashboard(request: HttpRequest) -> HttpResponse:
     if download is not None:
         return download
     tables = sort_all(request, page.tables)
+    # Pupils waiting to be re-assessed, school by school: a count, never a child's name.
+    prompt_counts = open_prompt_counts(school_ids=[s.pk for s in schools])
     return render(
         request,
         "oversight/trust_dashboard.html",
         {
+            "prompt_rows": [(s, prompt_counts.get(s.pk, 0)) for s in schools],
             "trust": trust,
             "today": timezone.localdate(),
             "form": form,

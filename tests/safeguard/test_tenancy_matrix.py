@@ -184,6 +184,8 @@ ROUTES: dict[str, Route] = {
     ),
     # Concerns: DSL
     "triage-inbox": Route(allowed=READ_CP),
+    "reassessment-list": Route(allowed=READ_CP),
+    "reassessment-review": _record_route("reassessment_prompt", MANAGE_CP),
     "dsl-record": _record_route("concern", MANAGE_CP),
     "action-add": _record_route("concern", MANAGE_CP, method="post"),  # empty form: 200 with errors
     "concern-restrict": _record_route("concern", {"dsl"}, method="post", ok=302),
@@ -338,6 +340,7 @@ ROUTES: dict[str, Route] = {
     "category-list": Route(allowed={"tso"}),
     "category-add": Route(allowed={"tso"}),
     "category-history": Route(allowed={"tso"}),
+    "reassessment-thresholds": Route(allowed={"tso"}),
     "category-rename": Route(kwargs=_category, allowed={"tso"}, denied=404, record=True),
     "category-retire": Route(kwargs=_category, allowed={"tso"}, denied=404, record=True),
     # Restoring a category in use is refused with a message: back to the list (302).

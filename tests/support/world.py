@@ -97,6 +97,7 @@ class Records:
     role_request: Any = None  # a CP role given by the admin, waiting for the head or DSL
     membership_event: Any = None  # a row of the school's role history
     api_client: Any = None  # a system registered by the school's DSL to use the API
+    reassessment_prompt: Any = None  # an open re-assessment prompt for the pupil
 
 
 def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> Records:
@@ -200,6 +201,14 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.support.api import register_client
 
     records.api_client, _ = register_client(manager, school=school)
+    from concerns.models import ReassessmentPrompt
+
+    records.reassessment_prompt = ReassessmentPrompt.objects.create(
+        school=school,
+        pupil=pupil,
+        raised_at=timezone.now(),
+        reasons=[{"kind": "many", "count": 3, "days": 30}],
+    )
     return records
 
 

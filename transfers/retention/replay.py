@@ -41,6 +41,7 @@ from concerns.models import (
     ContinuousAbsence,
     DslRecord,
     MissingEpisode,
+    ReassessmentReview,
 )
 from referrals.models import Referral, ReferralUpdate
 from schools.models import Pupil
@@ -71,6 +72,7 @@ LOGGED_RECORDS: dict[str, tuple[type[Model], bool]] = {
     "referral_updates": (ReferralUpdate, False),
     "missing_episodes": (MissingEpisode, True),
     "absences": (ContinuousAbsence, True),
+    "reassessment_reviews": (ReassessmentReview, True),
     "exports": (Export, True),
     "received_files": (IncomingTransfer, True),
     "risk_assessments": (RiskAssessment, False),

@@ -53,6 +53,7 @@ from concerns.models import (
     InvolvementCategory,
     MissingEpisode,
     MissingEpisodeStep,
+    ReassessmentReview,
 )
 from referrals.models import Referral, ReferralUpdate
 from safeguard import workdays
@@ -520,6 +521,7 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
         ),
         "missing_episodes": _hashes(MissingEpisode.objects.filter(**mine), "content_hash"),
         "absences": _hashes(ContinuousAbsence.objects.filter(**mine), "content_hash"),
+        "reassessment_reviews": _hashes(ReassessmentReview.objects.filter(**mine), "content_hash"),
         "exports": _hashes(Export.objects.filter(**mine), "pdf_sha256"),
         "received_files": _hashes(IncomingTransfer.objects.filter(**mine), "pdf_sha256"),
     }
@@ -569,6 +571,7 @@ def destroyed_rows(
         MissingEpisode: Q(**mine),
         MissingEpisodeStep: Q(school_id=school_id, episode__pupil_id=pupil_id),
         ContinuousAbsence: Q(**mine),
+        ReassessmentReview: Q(**mine),
         Referral: Q(**mine),
         ReferralUpdate: Q(school_id=school_id, referral__pupil_id=pupil_id),
         Concern: Q(pk__in=concern_ids),
