@@ -18,7 +18,7 @@ from django.contrib.postgres.operations import AddIndexConcurrently as PostgresA
 from django.contrib.postgres.operations import (
     RemoveIndexConcurrently as PostgresRemoveIndexConcurrently,
 )
-from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db.migrations.operations import AddIndex, RemoveIndex, RunSQL
 
 
 class _PlainElsewhere:
@@ -53,3 +53,33 @@ class RemoveIndexConcurrently(_PlainElsewhere, PostgresRemoveIndexConcurrently):
     """`DROP INDEX CONCURRENTLY` on PostgreSQL, a plain `DROP INDEX` elsewhere."""
 
     plain = RemoveIndex
+
+
+class RunSQLOnPostgres(RunSQL):
+    """SQL that only PostgreSQL runs (a full-text index, docs/adr/0042); nothing elsewhere, where
+    the feature has a fallback of its own (SQLite in `make run`). The index is not in the
+    model's state, so SQLite's table rebuilds never try to make it."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+def search_index_sql(name: str, table: str, fields: list[str]) -> tuple[str, str]:
+    """`CREATE INDEX CONCURRENTLY` of a GIN index on a record's words, in exactly the expression
+    `SearchVector(*fields, config="english")` compiles to (home.search.selectors.search_document),
+    and its `DROP`. A test (EXPLAIN) holds the query and the index to the same expression."""
+    words = " || ' ' || ".join(f"COALESCE(\"{f}\", '')" for f in fields)
+    create = (
+        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" '
+        f"USING gin (to_tsvector('english'::regconfig, {words}))"
+    )
+    return create, f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'
