@@ -73,13 +73,25 @@ class RunSQLOnPostgres(RunSQL):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-def search_index_sql(name: str, table: str, fields: list[str]) -> tuple[str, str]:
-    """`CREATE INDEX CONCURRENTLY` of a GIN index on a record's words, in exactly the expression
-    `SearchVector(*fields, config="english")` compiles to (home.search.selectors.search_document),
-    and its `DROP`. A test (EXPLAIN) holds the query and the index to the same expression."""
+SEARCH_COLUMN = "search_vector"
+
+
+def search_column_sql(name: str, table: str, fields: list[str]) -> list[tuple[str, str]]:
+    """A record's words as PostgreSQL's text search reads them, kept in a stored generated column
+    `search_vector` (`to_tsvector('english', a || ' ' || b …)`, recomputed by PostgreSQL whenever
+    a word changes, retention's blanking included), and a GIN index `name` on it, built
+    concurrently: (SQL, reverse SQL) pairs for `RunSQLOnPostgres` (docs/adr/0042). The column is
+    not in the model: Django never reads it but through `home.search.selectors.StoredDocument`."""
     words = " || ' ' || ".join(f"COALESCE(\"{f}\", '')" for f in fields)
-    create = (
-        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" '
-        f"USING gin (to_tsvector('english'::regconfig, {words}))"
-    )
-    return create, f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'
+    return [
+        (
+            f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{SEARCH_COLUMN}" tsvector '
+            f"GENERATED ALWAYS AS (to_tsvector('english'::regconfig, {words})) STORED",
+            f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS "{SEARCH_COLUMN}"',
+        ),
+        (
+            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" '
+            f'USING gin ("{SEARCH_COLUMN}")',
+            f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"',
+        ),
+    ]

@@ -1,9 +1,10 @@
-"""Full-text indexes for searching records (issue 20, docs/adr/0042): GIN on each record's words,
-on PostgreSQL only, built concurrently (the tables are large; the school keeps writing)."""
+"""Searching records (issue 20, docs/adr/0042), PostgreSQL only: each record's words in a stored
+generated tsvector column (adding it rewrites the table once), and a GIN index on it built
+concurrently (the tables are large; the school keeps writing)."""
 
 from django.db import migrations
 
-from safeguard.migration_operations import RunSQLOnPostgres, search_index_sql
+from safeguard.migration_operations import RunSQLOnPostgres, search_column_sql
 
 INDEXES = [
     ("referral_search", "referrals_referral", ["reason", "parents_reason"]),
@@ -16,5 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [("referrals", "0003_keyset_list_order")]
 
     operations = [
-        RunSQLOnPostgres(*search_index_sql(name, table, fields)) for name, table, fields in INDEXES
+        RunSQLOnPostgres(sql, reverse)
+        for name, table, fields in INDEXES
+        for sql, reverse in search_column_sql(name, table, fields)
     ]
