@@ -18,6 +18,7 @@ from django.contrib.postgres.operations import AddIndexConcurrently as PostgresA
 from django.contrib.postgres.operations import (
     RemoveIndexConcurrently as PostgresRemoveIndexConcurrently,
 )
+from django.db import migrations
 from django.db.migrations.operations import AddIndex, RemoveIndex, RunSQL
 
 
@@ -94,4 +95,7 @@ def search_column_sql(name: str, table: str, fields: list[str]) -> list[tuple[st
             f'USING gin ("{SEARCH_COLUMN}")',
             f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"',
         ),
+        # The new column's statistics, so the planner knows how common a word is from the
+        # first search (a table rewritten by ALTER TABLE is not analysed again by itself).
+        (f'ANALYZE "{table}"', migrations.RunSQL.noop),
     ]

@@ -45,9 +45,9 @@ from concerns.models import (
     DslRecordStatus,
     InvolvementCategory,
 )
-from concerns.selectors import cp_visible_q, hidden_concern_exists
+from concerns.selectors import cp_visible_q
 from referrals.models import Referral
-from safeguard.access import scope
+from safeguard.access import access_for
 from safeguard.migration_operations import SEARCH_COLUMN
 from safeguard.roles import Perm
 from schools.models import School
@@ -55,7 +55,8 @@ from schools.models import School
 CONFIG = "english"
 # Ranking needs each matching record's words; past this many matches the newest come first
 # (a word in most records ranks them all alike anyway), and the page says so.
-RANK_AT_MOST = 2_000
+RANK_AT_MOST = 1_000
+COUNT_AT_MOST = 1_000  # and the pages read no further: 50 of 20
 PER_PAGE = 20
 
 
@@ -194,16 +195,37 @@ def _query(words: str) -> SearchQuery:
     return SearchQuery(words, config=CONFIG, search_type="websearch")
 
 
-def _visible(kind: Kind, *, actor: Any, school: School) -> QuerySet[Any]:
-    """The kind's records of the school the actor may read (docs/adr/0032)."""
+@dataclass(frozen=True)
+class Reader:
+    """Who searches, and which concerns they may read: worked out once a search (the restricted
+    concerns they are named on are one query), then used by every kind's part of it."""
+
+    actor: Any
+    school: School
+    concerns_visible: Q
+    reads_school: bool
+
+    @classmethod
+    def of(cls, actor: Any, school: School) -> Reader:
+        readable = access_for(actor).schools_with(Perm.READ_CP_RECORDS)
+        return cls(actor, school, cp_visible_q(actor), school.pk in set(readable))
+
+
+def _visible(kind: Kind, reader: Reader) -> QuerySet[Any]:
+    """The kind's records of the school the reader may read (docs/adr/0032): concerns they may
+    read, and what came from one only if they may read it (`hidden_concern_exists`'s rule)."""
+    school = reader.school
     if kind.model is Concern:
-        return Concern.objects.filter(cp_visible_q(actor), school=school)
-    rows = scope(kind.model._default_manager.all(), actor=actor, perm=Perm.READ_CP_RECORDS).filter(
-        school=school
-    )
+        return Concern.objects.filter(reader.concerns_visible, school=school)
+    rows = kind.model._default_manager.filter(school=school)
+    if not reader.reads_school:
+        return rows.none()
     if kind.model is DslRecord:
         rows = rows.filter(status=DslRecordStatus.SIGNED)
-    return rows.filter(~hidden_concern_exists(actor=actor, ref=kind.concern, school_id=school.pk))
+    hidden = Concern.objects.filter(
+        pk=OuterRef(kind.concern), restricted=True, school_id=school.pk
+    ).exclude(reader.concerns_visible)
+    return rows.filter(~Exists(hidden))
 
 
 def _concern_pupil_in(ref: str, pupil_ids: list[Any]) -> Exists:
@@ -252,9 +274,9 @@ def _words(words: str) -> list[str]:
     return [w for w in plain if w and w.lower() != "or"][:8]
 
 
-def _matching(kind: Kind, *, actor: Any, school: School, filters: Filters, ranked: bool) -> Any:
+def _matching(kind: Kind, *, reader: Reader, filters: Filters, ranked: bool) -> Any:
     """(id, kind, when, rank) of the kind's records matching the words and the filters."""
-    rows = _filtered(kind, _visible(kind, actor=actor, school=school), filters, school)
+    rows = _filtered(kind, _visible(kind, reader), filters, reader.school)
     if _postgres():
         query = _query(filters.words)
         rows = rows.annotate(search_document=StoredDocument()).filter(search_document=query)
@@ -282,11 +304,17 @@ def _matching(kind: Kind, *, actor: Any, school: School, filters: Filters, ranke
     )
 
 
-def _union(*, actor: Any, school: School, filters: Filters, ranked: bool) -> Any:
-    parts = [
-        _matching(k, actor=actor, school=school, filters=filters, ranked=ranked) for k in KINDS
-    ]
+def _union(*, reader: Reader, filters: Filters, ranked: bool, first: int | None = None) -> Any:
+    """Every kind's matches in one `UNION ALL`; with `first`, each kind's part is already cut to
+    its first `first` in the page's order, so PostgreSQL can stop reading a kind early (a common
+    word, newest first: a walk back along the school's index on dates)."""
+    parts = [_matching(k, reader=reader, filters=filters, ranked=ranked) for k in KINDS]
+    if first is not None and _postgres():  # SQLite cannot cut a part of a compound query
+        parts = [p.order_by(*ORDER)[:first] for p in parts]
     return parts[0].union(*parts[1:], all=True)
+
+
+ORDER = ("-hit_rank", "-hit_when", "-hit_id")  # as the indexes on dates run (nulls first)
 
 
 @dataclass
@@ -325,18 +353,21 @@ class Results:
     hits: list[Hit]
 
 
-def search_count(*, actor: Any, school: School, filters: Filters) -> int:
-    return int(_union(actor=actor, school=school, filters=filters, ranked=False).count())
+def search_count(*, reader: Reader, filters: Filters) -> int:
+    """How many records match, counted to `COUNT_AT_MOST` and one more (past it, the page says
+    "more than"): a common word is not counted through every record of the school."""
+    matches = _union(reader=reader, filters=filters, ranked=False)
+    return int(matches[: COUNT_AT_MOST + 1].count())
 
 
 def search_page(
-    *, actor: Any, school: School, filters: Filters, count: int, offset: int, limit: int = PER_PAGE
+    *, reader: Reader, filters: Filters, count: int, offset: int, limit: int = PER_PAGE
 ) -> Results:
     """One page of results, best first (newest first past `RANK_AT_MOST` matches), each with its
     record, its pupils and a snippet with the words found marked."""
     ranked = _postgres() and count <= RANK_AT_MOST
-    rows = _union(actor=actor, school=school, filters=filters, ranked=ranked).order_by(
-        "-hit_rank", F("hit_when").desc(nulls_last=True), "hit_id"
+    rows = _union(reader=reader, filters=filters, ranked=ranked, first=offset + limit).order_by(
+        *ORDER
     )[offset : offset + limit]
     hits = [Hit(KIND_BY_KEY[r["hit_kind"]], r["hit_id"], r["hit_when"]) for r in rows]
     _fill(hits, filters.words)

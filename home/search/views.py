@@ -23,10 +23,17 @@ from schools.models import School, SchoolMembership, User
 from schools.selectors import pupil_list_for
 
 from .forms import RecordSearchForm
-from .selectors import PER_PAGE, RANK_AT_MOST, Filters, search_count, search_page
+from .selectors import (
+    COUNT_AT_MOST,
+    PER_PAGE,
+    RANK_AT_MOST,
+    Filters,
+    Reader,
+    search_count,
+    search_page,
+)
 
 SEARCH_TERMS = ("q", "pupil")  # the words and the pupil's name: tokens in the URL
-MAX_PAGES = 50  # 1,000 results; past that, the page asks for more words or a filter
 
 
 def _form(school: School, data: Any) -> RecordSearchForm:
@@ -76,12 +83,12 @@ def record_search(request: SafeguardRequest) -> HttpResponse:
         since=values["since"],
         until=values["until"],
     )
-    count = search_count(actor=request.user, school=school, filters=filters)
-    pages = max(1, min(MAX_PAGES, math.ceil(count / PER_PAGE)))
+    reader = Reader.of(request.user, school)
+    count = search_count(reader=reader, filters=filters)
+    pages = max(1, math.ceil(min(count, COUNT_AT_MOST) / PER_PAGE))
     number = min(max(whole_number(request.GET.get("page")) or 1, 1), pages)
     results = search_page(
-        actor=request.user,
-        school=school,
+        reader=reader,
         filters=filters,
         count=count,
         offset=(number - 1) * PER_PAGE,
@@ -103,7 +110,8 @@ def record_search(request: SafeguardRequest) -> HttpResponse:
             "results": results,
             "number": number,
             "pages": pages,
-            "more_than_shown": count > MAX_PAGES * PER_PAGE,
+            "more_than_shown": count > COUNT_AT_MOST,
+            "count_at_most": COUNT_AT_MOST,
             "rank_at_most": RANK_AT_MOST,
             "first": (number - 1) * PER_PAGE + 1,
             "last": (number - 1) * PER_PAGE + len(results.hits),
