@@ -167,6 +167,13 @@ def _client(user: User) -> Client:
     return client
 
 
+def _search(client: Client, **data: str) -> str:
+    """The URL of a search's page: its post answers with a redirect to it (docs/adr/0033)."""
+    response = client.post(reverse("record-search"), data)
+    assert response.status_code == 302, response.status_code
+    return str(response["Location"])
+
+
 def _p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20)[18]
 
@@ -364,6 +371,18 @@ def test_every_page_as_a_ratio_to_the_floors(tmp_path: Path) -> None:
         ("category requests", as_dsl, reverse("category-request-list")),
         ("roll imports", as_dsl, reverse("roll-import-list")),
         ("signed-in sessions", as_dsl, reverse("account-sessions")),
+        # Searching records (issue 20): the words are posted and kept in the session, so each
+        # search's page is the URL its post redirects to (a token for the words).
+        ("search records: a common word (home)", as_dsl, _search(as_dsl, q="home")),
+        ("search records: a phrase", as_dsl, _search(as_dsl, q='"uncle\'s car"')),
+        ("search records: a rare word", as_dsl, _search(as_dsl, q="trampoline")),
+        (
+            "search records: a word, one pupil",
+            as_dsl,
+            _search(
+                as_dsl, q="bruise", pupil=f"{busiest.legal_first_name} {busiest.legal_last_name}"
+            ),
+        ),
     ]
     floors: list[tuple[str, Client, str]] = [
         ("floor: bare (keep-alive, 204)", as_dsl, reverse("account-keep-alive")),

@@ -51,6 +51,7 @@ from concerns.models import (
 )
 from concerns.services import category_seed_defaults
 from contacts.models import Agency
+from demo.benchmark_text import Words
 from oversight.dashboards.tally import tally_refresh
 from oversight.models import ConcernTally
 from referrals.models import Referral
@@ -171,6 +172,9 @@ class Seeder:
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
         self.counts: dict[str, int] = {}
+        # The records' words (issue 20), from a generator of their own: `rng`'s draws, and so
+        # the trust and the timings measured on it, are as before.
+        self.words = Words()
 
     def run(self) -> dict[str, int]:
         trust = Trust.objects.create(name=TRUST_NAME, slug=TRUST_SLUG)
@@ -495,9 +499,9 @@ class Seeder:
                 author.pk,
                 status,
                 written - datetime.timedelta(minutes=rng.randrange(5, 240)),
-                "Playground",
-                "Benchmark concern",
-                "Benchmark account",
+                self.words.location(),
+                self.words.reason(),
+                self.words.account(),
                 rng.random() < 0.03,
                 author.full_name,
                 "Teacher",
@@ -569,9 +573,9 @@ class Seeder:
                 opened_at,
                 author.full_name,
                 '["monitoring"]',
-                "Benchmark reasons",
+                self.words.dsl_reasons(),
                 self.rng.choice(LEVELS_OF_NEED),
-                "Benchmark reasons",
+                self.words.dsl_reasons(),
                 True,
                 "signed",
                 dsl.pk,
@@ -603,7 +607,7 @@ class Seeder:
                     opened_at,
                     opened_at,
                     pk,
-                    "Benchmark action",
+                    self.words.action(),
                     dsl.pk,
                     due,
                     dsl.pk,
@@ -635,9 +639,9 @@ class Seeder:
             "routine",
             "phone" if phone else "portal",
             made,
-            "Benchmark referral",
+            self.words.referral(),
             "informed",
-            "Benchmark reasons",
+            "Parents told by phone the same day.",
             dsl.pk,
             dsl.full_name,
             PLACEHOLDER_HASH,
@@ -728,7 +732,8 @@ class Seeder:
             for _ in range(40):
                 review = self.today + datetime.timedelta(days=rng.randrange(-20, 60))
                 a_rows.append(
-                    (uuid.uuid4(), school.pk, self.now, self.now, "Benchmark", "x", "x", review)
+                    (uuid.uuid4(), school.pk, self.now, self.now, self.words.title())
+                    + (self.words.risks(), self.words.measures(), review)
                     + (dsl.pk,)
                 )
             for pupil_id, _ in rng.sample(self.pupils[school.pk], 60):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pupils/<uuid:pk>/", views.PupilDetailView.as_view(), name="pupil-detail"),
     path("pupils/<uuid:pk>/safeguarding/", views.pupil_safeguarding, name="pupil-safeguarding"),
+    path("", include("home.search.urls")),
 ]

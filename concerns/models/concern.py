@@ -467,6 +467,12 @@ class DslRecord(TenantModel):
                 name="dsl_record_signed_has_hash",
             )
         ]
+        indexes = [
+            # Searching records (issue 20), newest first: a common word's first page is a walk
+            # back along a school's signed records (0.1 ms) where it read all 30,000 of the
+            # benchmark trust's biggest school to sort them (51 ms).
+            models.Index(fields=["school", "signed_at"], name="dslrecord_school_signed"),
+        ]
 
     def __str__(self) -> str:
         return f"DSL record for {self.concern}"

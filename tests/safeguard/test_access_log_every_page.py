@@ -105,6 +105,10 @@ NOT_LOGGED: dict[str, str] = {
     "api-client-secret": SCHOOL,
     "api-client-revoke": SCHOOL,
     "school-switch": "chooses the acting school",
+    "record-search": (
+        "the search form with no search; a search shown writes `record_search`, one row a "
+        "pupil named (tests/home/test_record_search.py)"
+    ),
     "login": SIGNED_OUT,
     "logout": SIGNED_OUT,
     "password_reset": SIGNED_OUT,

@@ -186,6 +186,9 @@ ROUTES: dict[str, Route] = {
     "triage-inbox": Route(allowed=READ_CP),
     "reassessment-list": Route(allowed=READ_CP),
     "reassessment-review": _record_route("reassessment_prompt", MANAGE_CP),
+    # Searching records (issue 20): the acting school's only (tests/home/test_record_search.py
+    # searches as each school's people for another school's words)
+    "record-search": Route(allowed=READ_CP),
     "dsl-record": _record_route("concern", MANAGE_CP),
     "action-add": _record_route("concern", MANAGE_CP, method="post"),  # empty form: 200 with errors
     "concern-restrict": _record_route("concern", {"dsl"}, method="post", ok=302),
