@@ -285,8 +285,12 @@ def _url_name(url: str, origin: str) -> str | None:
 
 
 class Crawler:
-    def __init__(self, browser: Browser, origin: str, html_dir: Path) -> None:
+    def __init__(
+        self, browser: Browser, origin: str, html_dir: Path, world: World, records: Any
+    ) -> None:
         self.browser = browser
+        self.world = world
+        self.records = records
         self.origin = origin
         self.html_dir = html_dir
         self.visits: list[Visit] = []
@@ -475,8 +479,7 @@ def crawl(
 ) -> Crawl:
     origin, world, records, users = site
     started = time.monotonic()
-    crawler = Crawler(browser, origin, tmp_path_factory.mktemp("pages"))
-    crawler.world, crawler.records = world, records  # type: ignore[attr-defined]
+    crawler = Crawler(browser, origin, tmp_path_factory.mktemp("pages"), world, records)
     with django_db_blocker.unblock():
         for role in ROLES:
             crawler.crawl(role, users[role], _can_get(role))
@@ -487,7 +490,7 @@ def crawl(
             crawler.empty_forms(role, users[role], done)
     import os
 
-    if os.environ.get("AXE_DUMP"):
+    if os.environ.get("AXE_DUMP"):  # every page's results as JSON, to read them whole
         import dataclasses
 
         Path(os.environ["AXE_DUMP"]).write_text(
@@ -508,7 +511,7 @@ def _report(lines: list[str], limit: int = 400) -> str:
     )
 
 
-def test_the_crawl_checks_every_page_each_role_can_get(crawl: Crawl) -> None:
+def _not_checked(crawl: Crawl) -> list[str]:
     """Each URL name the role may GET (tenancy matrix) was checked, by link or from the list."""
     missing = []
     for role in ROLES:
@@ -522,37 +525,39 @@ def test_the_crawl_checks_every_page_each_role_can_get(crawl: Crawl) -> None:
                 "not visited",
             )
             missing.append(f"{role}: {name} ({why})")
-    assert not missing, "pages not checked:\n" + _report(missing)
+    return missing
 
 
-def test_no_serious_or_critical_axe_violations(crawl: Crawl) -> None:
-    failures = []
-    for visit in crawl.visits:
-        for violation in visit.axe:
-            if (visit.name, violation["id"]) in KNOWN_AXE:
-                continue
-            for target in (n["target"] for n in violation["nodes"]):
-                failures.append(
-                    f"{visit.role} {visit.url} ({visit.name}{', ' + visit.how if visit.how == 'empty form' else ''}): "
-                    f"{violation['impact']} {violation['id']} – {violation['help']}: {target}"
-                )
-    assert not failures, f"{len(failures)} axe violations:\n" + _report(failures)
+def _where(visit: Visit) -> str:
+    state = ", sent empty" if visit.how == "empty form" else ""
+    return f"{visit.role} {visit.url} ({visit.name}{state})"
 
 
-def test_no_page_scrolls_sideways_at_320_px(crawl: Crawl) -> None:
-    failures = [
-        f"{v.role} {v.url} ({v.name}): {v.overflow['width']} px wide; widest: "
-        f"{v.overflow['element']} (to {v.overflow['right']} px)"
+def _axe_failures(crawl: Crawl) -> list[str]:
+    return [
+        f"{_where(visit)}: {violation['impact']} {violation['id']} – {violation['help']}: "
+        f"{node['target']}"
+        for visit in crawl.visits
+        for violation in visit.axe
+        if (visit.name, violation["id"]) not in KNOWN_AXE
+        for node in violation["nodes"]
+    ]
+
+
+def _overflow_failures(crawl: Crawl) -> list[str]:
+    return [
+        f"{_where(v)}: {v.overflow['width']} px wide; widest: {v.overflow['element']} "
+        f"(to {v.overflow['right']} px)"
         for v in crawl.visits
         if v.overflow and v.name not in KNOWN_OVERFLOW
     ]
-    assert not failures, f"{len(failures)} pages wider than {NARROW} px:\n" + _report(failures)
 
 
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z:-]+” not allowed on element")
 
 
 def _nu_messages(crawl: Crawl) -> list[dict[str, Any]]:
+    """The Nu HTML Checker over the HTML of every page checked, in one run (one JVM)."""
     files = sorted(str(v.html_file) for v in crawl.visits if v.html_file)
     java = shutil.which("java")
     assert java, "Java is needed for the Nu HTML Checker: run `make test` to install it"
@@ -566,10 +571,10 @@ def _nu_messages(crawl: Crawl) -> list[dict[str, Any]]:
     return json.loads(result.stderr or result.stdout)["messages"]
 
 
-def test_html_is_valid(crawl: Crawl) -> None:
-    """The Nu HTML Checker over the HTML of every page checked, in one run (one JVM)."""
+def _nu_failures(crawl: Crawl) -> tuple[list[str], set[tuple[str, str]]]:
+    """Every error but htmx's attributes and the known ones; and the known ones seen."""
     by_file = {str(v.html_file): v for v in crawl.visits if v.html_file}
-    failures = []
+    failures, known_seen = [], set()
     for message in _nu_messages(crawl):
         text = message.get("message", "")
         if HTMX_ATTRIBUTE.match(text):
@@ -577,39 +582,62 @@ def test_html_is_valid(crawl: Crawl) -> None:
         path = message.get("url", "").removeprefix("file:")
         visit = by_file.get(path)
         name = visit.name if visit else "?"
-        if any(name == n and text.startswith(start) for n, start in KNOWN_NU):
+        known = [(n, start) for n, start in KNOWN_NU if name == n and text.startswith(start)]
+        if known:
+            known_seen.update(known)
             continue
-        where = f"{visit.role} {visit.url} ({name})" if visit else path
         failures.append(
-            f"{Path(path).name}:{message.get('lastLine', '?')}: {where}: {text}"
+            f"{_where(visit) if visit else path} line {message.get('lastLine', '?')}: {text}"
             f" [{(message.get('extract') or '').strip()[:80]}]"
         )
-    assert not failures, f"{len(failures)} Nu HTML Checker errors:\n" + _report(failures)
+    return failures, known_seen
 
 
-def test_the_statement_claims_no_more_than_was_tested(crawl: Crawl) -> None:
+def _statement_overclaims(crawl: Crawl) -> list[str]:
     """The accessibility statement's "How we tested" (safeguard/views.py TESTED) says no more
-    than this run did: update TESTED with the figures below when the checks change."""
+    than this run did: update TESTED from the figures printed when the checks change."""
     from safeguard.views import TESTED
 
     pages = Counter(v.role for v in crawl.visits if v.html_file and v.how != "empty form")
-    errors = sum(1 for v in crawl.visits if v.html_file and v.how == "empty form")
     figures = {
         "pages": sum(pages.values()),
         "fewest": pages[ANON],
         "most": pages["dsl"],
-        "error_pages": errors,
+        "error_pages": sum(1 for v in crawl.visits if v.html_file and v.how == "empty form"),
     }
     print(f"checked in {crawl.seconds:.0f} s: {figures} {dict(pages)}")
-    assert set(ROLES) <= set(pages), f"roles with no page checked: {set(ROLES) - set(pages)}"
-    for key in figures:
-        assert TESTED[key] <= figures[key], (key, TESTED, figures)
+    wrong = [f"roles with no page checked: {role}" for role in ROLES if not pages[role]]
+    return wrong + [
+        f"TESTED[{key!r}] is {TESTED[key]}, the run checked {figures[key]}"
+        for key in figures
+        if TESTED[key] > figures[key]
+    ]
 
 
-def test_known_failures_still_fail(crawl: Crawl) -> None:
+def _stale(crawl: Crawl, nu_known_seen: set[tuple[str, str]]) -> list[str]:
     """An entry of the known-failure lists that passes now is taken off them."""
     axe_found = {(v.name, a["id"]) for v in crawl.visits for a in v.axe}
     wide = {v.name for v in crawl.visits if v.overflow}
-    stale = [f"axe {key}" for key in KNOWN_AXE if key not in axe_found]
-    stale += [f"320 px {name}" for name in KNOWN_OVERFLOW if name not in wide]
-    assert not stale, "known failures that no longer fail (remove them):\n" + "\n".join(stale)
+    return (
+        [f"KNOWN_AXE {key}" for key in KNOWN_AXE if key not in axe_found]
+        + [f"KNOWN_OVERFLOW {name!r}" for name in KNOWN_OVERFLOW if name not in wide]
+        + [f"KNOWN_NU {key}" for key in KNOWN_NU if key not in nu_known_seen]
+    )
+
+
+def test_every_page_each_role_can_reach(crawl: Crawl) -> None:
+    """One test for the whole run, so however pytest-xdist shares out the tests the crawl runs
+    once; it reports every kind of failure together."""
+    nu_failures, nu_known_seen = _nu_failures(crawl)
+    sections = {
+        "pages not checked": _not_checked(crawl),
+        "serious or critical axe violations": _axe_failures(crawl),
+        f"pages wider than {NARROW} px": _overflow_failures(crawl),
+        "Nu HTML Checker errors": nu_failures,
+        "the accessibility statement claims more than was tested": _statement_overclaims(crawl),
+        "known failures that no longer fail (take them off the list)": _stale(crawl, nu_known_seen),
+    }
+    report = [
+        f"{len(lines)} {title}:\n{_report(lines)}" for title, lines in sections.items() if lines
+    ]
+    assert not report, "\n\n".join(report)
