@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("school/switch/", views.school_switch, name="school-switch"),
     path("healthz/", views.healthz, name="healthz"),
+    path("accessibility/", views.accessibility_statement, name="accessibility-statement"),
     path("metrics", metrics.metrics, name="metrics"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path(

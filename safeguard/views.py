@@ -1,11 +1,13 @@
-"""Pages of the kernel: school switching and the health check (the home page is in `home`)."""
+"""Pages of the kernel: school switching, the health check and the accessibility statement (the
+home page is in `home`)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,3 +36,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# What the statement's "How we tested" says, from the last run of the automated checks
+# (tests/browser/test_accessibility_in_browser.py, which fails if the run checked fewer).
+TESTED = {
+    "pages": 580,  # page views, every role (591 on 6 December 2026)
+    "fewest": 9,  # someone not signed in
+    "most": 95,  # the designated safeguarding lead (98)
+    "error_pages": 60,  # forms sent empty (63)
+    "axe_version": "4.14.1",
+}
+
+
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (docs/adr/0047): public, linked from every page's footer, about
+    the service and no one's records."""
+    return render(
+        request,
+        "safeguard/accessibility.html",
+        {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL, "tested": TESTED},
+    )

@@ -24,6 +24,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PRODUCT_NAME = "Safeguard"
+# Where people report an accessibility problem or ask for a page in another format (the
+# accessibility statement, docs/adr/0047): the trust's own address. Unset, the statement sends
+# people to their school's office or the trust's data protection officer.
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default="")
 # The address people reach the service at, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -24,6 +24,7 @@ OPEN_URL_NAMES = frozenset(
         "password_reset_complete",
         "invitation-accept",
         "healthz",
+        "accessibility-statement",
         "two-factor-verify",
         "two-factor-recovery",
         "two-factor-setup",

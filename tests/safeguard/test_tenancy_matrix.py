@@ -137,6 +137,8 @@ def _roll_keepers() -> set[str]:
 ROUTES: dict[str, Route] = {
     "home": Route(allowed=EVERYONE),
     "healthz": Route(public=200),
+    # The accessibility statement: about the service, no one's records (docs/adr/0047).
+    "accessibility-statement": Route(public=200),
     # Prometheus's page: a 404 to everyone without METRICS_TOKEN (tests/safeguard/test_metrics.py)
     "metrics": Route(public=404),
     "school-switch": Route(
