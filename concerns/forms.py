@@ -192,10 +192,8 @@ class BodyMarkForm(GovukFormMixin, forms.Form):
     )
     pupil = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    WHERE = (
-        "Choose where on the body the mark is: tap the spot on the drawing, or Tab to a body "
-        "part and press Enter"
-    )
+    # How to choose is said above the drawing; the message says what is missing.
+    WHERE = "Choose where on the body the mark is"
 
     def clean(self) -> dict[str, Any]:
         """Where the mark is (its side and spot, set together by the drawing) has one message,
