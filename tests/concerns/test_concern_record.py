@@ -448,3 +448,34 @@ def test_the_roll_date_input_marks_only_the_box_at_fault(client: Any, world: Wor
     assert summary_links(html)[0] == "#id_date_of_birth_month"
     marked = re.findall(r'govuk-input--error" id="id_date_of_birth_(\w+)"', html)
     assert marked == ["month"]
+
+
+def test_the_print_view_and_concern_page_cost_the_same_queries_for_more_pupils_and_marks(
+    client: Any, world: World, categories: dict[str, Any]
+) -> None:
+    """The drawing is made from what the page already loaded: more pupils and marks, no more
+    queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = world.users["staff"]
+    client.force_login(world.users["dsl"])
+
+    def queries(pupils: int, marks: int) -> dict[str, int]:
+        children = [PupilFactory(school=world.school) for _ in range(pupils)]
+        concern = draft(staff, children, categories)
+        for n in range(marks):
+            services.body_mark_add(
+                actor=staff, concern=concern, side="front", x=10 + n, y=20,
+                description=f"Mark {n}", pupil=children[n % pupils],
+            )  # fmt: skip
+        concern = services.concern_submit(actor=staff, concern=concern)
+        counts = {}
+        for name in ("concern-detail", "concern-print"):
+            client.get(reverse(name, kwargs={"pk": concern.pk}))  # caches warmed (the session's)
+            with CaptureQueriesContext(connection) as captured:
+                _html(client.get(reverse(name, kwargs={"pk": concern.pk})))
+            counts[name] = len(captured.captured_queries)
+        return counts
+
+    assert queries(pupils=1, marks=1) == queries(pupils=4, marks=8)
