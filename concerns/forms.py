@@ -11,7 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import DATE_PARTS, GovukFormMixin, read_date_parts
 
 from .content import DSL_FIELDS
 from .models import (
@@ -30,33 +30,26 @@ def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-INCIDENT_DATE_ERRORS = {
-    "invalid": "The date of the incident must be a real date",
-    "min_value": "The date of the incident must be a real date",
-    "max_value": "The date of the incident must be a real date",
-}
+# The incident's date as GOV.UK's date input says it (one message for the date, its boxes at
+# fault marked: safeguard.forms.read_date_parts).
+INCIDENT_DATE = "date of incident"
+INCIDENT_PARTS = {"day": "incident_day", "month": "incident_month", "year": "incident_year"}
+# No pupil on a roll was born before 2000: an incident before then is a mistyped year.
+EARLIEST_INCIDENT = datetime.date(2000, 1, 1)
+
+
+def _incident_part(label: str) -> forms.CharField:
+    field = forms.CharField(label=label, required=False, max_length=None, strip=True)
+    field.validators = []  # the whole date is checked together in clean()
+    return field
 
 
 class ConcernDraftForm(GovukFormMixin, forms.Form):
     """Part 1. Everything is optional while drafting; `concern_problems` decides on submit."""
 
-    incident_day = forms.IntegerField(
-        required=False, min_value=1, max_value=31, error_messages=INCIDENT_DATE_ERRORS
-    )
-    incident_month = forms.IntegerField(
-        required=False, min_value=1, max_value=12, error_messages=INCIDENT_DATE_ERRORS
-    )
-    # No pupil on a roll was born before 2000: an incident before then is a mistyped year.
-    incident_year = forms.IntegerField(
-        required=False,
-        min_value=2000,
-        max_value=2100,
-        error_messages={
-            **INCIDENT_DATE_ERRORS,
-            "min_value": "The year of the incident must be 2000 or later",
-            "max_value": "The date and time of the incident must be in the past",
-        },
-    )
+    incident_day = _incident_part("Day")
+    incident_month = _incident_part("Month")
+    incident_year = _incident_part("Year")
     incident_time = forms.TimeField(
         required=False,
         input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
@@ -123,43 +116,51 @@ class ConcernDraftForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        # The date input's three boxes have one message, beside the day (where the page shows
-        # it and the error summary links).
-        for part in ("incident_month", "incident_year"):
-            if part in self.errors:
-                problems = self.errors.pop(part)
-                if "incident_day" not in self.errors:
-                    self.add_error("incident_day", problems[0])
         data["incident_at"] = self._incident_at(data)
         return data
 
+    @property
+    def incident_faults(self) -> tuple[str, ...]:
+        """The boxes of the incident's date marked wrong (the message sits beside the date)."""
+        return cast(tuple[str, ...], self.__dict__.get("_incident_faults", ()))
+
+    @property
+    def incident_date_errors(self) -> list[str]:
+        """The date's one message (on whichever of its boxes is first at fault)."""
+        return [str(e) for name in INCIDENT_PARTS.values() for e in self.errors.get(name, [])][:1]
+
+    def _date_error(self, message: str, faults: tuple[str, ...]) -> None:
+        """One message for the date, on its first box at fault (where the summary links)."""
+        self.__dict__["_incident_faults"] = faults
+        self.add_error(INCIDENT_PARTS[faults[0]], message)
+
     def _incident_at(self, data: dict[str, Any]) -> datetime.datetime | None:
-        """The incident's date and time as one moment, if given; if given wrong, None, and the
-        error beside the date or the time."""
-        day, month, year = (
-            data.get(k) for k in ("incident_day", "incident_month", "incident_year")
-        )
+        """The incident's date and time as one moment, if given; if given wrong, None, and one
+        message beside the date (GOV.UK's words) or the time."""
+        parts = [str(data.get(INCIDENT_PARTS[p]) or "") for p in ("day", "month", "year")]
         time = data.get("incident_time")
-        if day is None and month is None and year is None and time is None:
+        if not any(parts) and time is None and "incident_time" not in self.errors:
             return None
-        if "incident_day" in self.errors:  # a box typed wrong: its message is beside the date
+        typed = read_date_parts(parts[0], parts[1], parts[2], what=INCIDENT_DATE)
+        if typed.value is None:
+            self._date_error(typed.message, typed.faulty)
             return None
-        if day is None or month is None or year is None:
-            self.add_error("incident_day", "Enter the date of the incident as day, month and year")
+        date = typed.value
+        if date < EARLIEST_INCIDENT:
+            self._date_error(
+                "Date of incident must be the same as or after 1 January 2000", ("year",)
+            )
             return None
-        if time is None and "incident_time" not in self.errors:
-            self.add_error("incident_time", "Enter the time of the incident, like 14:30")
+        if date > timezone.localdate():
+            self._date_error("Date of incident must be today or in the past", DATE_PARTS)
             return None
-        try:
-            date = datetime.date(year, month, day)
-        except ValueError:
-            self.add_error("incident_day", "The date of the incident must be a real date")
-            return None
-        if time is None:  # typed wrong: its own error says so
+        if time is None:
+            if "incident_time" not in self.errors:  # typed wrong: its own error says so
+                self.add_error("incident_time", "Enter the time of the incident, like 14:30")
             return None
         moment = timezone.make_aware(datetime.datetime.combine(date, time))
         if moment > timezone.now() + datetime.timedelta(minutes=5):
-            self.add_error("incident_day", "The date and time of the incident must be in the past")
+            self.add_error("incident_time", "Time of incident must be in the past")
             return None
         return moment
 
@@ -198,10 +199,18 @@ class BodyMarkForm(GovukFormMixin, forms.Form):
     )
     pupil = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["x"].error_messages["required"] = "Choose where on the body the mark is"
-        self.fields["side"].error_messages["required"] = "Choose the front or the back"
+    # How to choose is said above the drawing; the message says what is missing.
+    WHERE = "Choose where on the body the mark is"
+
+    def clean(self) -> dict[str, Any]:
+        """Where the mark is (its side and spot, set together by the drawing) has one message,
+        beside the drawing; what was seen has its own, beside its box."""
+        data = super().clean() or {}
+        if any(name in self.errors for name in ("side", "x", "y")):
+            for name in ("side", "x", "y"):
+                self.errors.pop(name, None)
+            self.add_error("x", self.WHERE)
+        return data
 
 
 class AttachmentForm(GovukFormMixin, forms.Form):

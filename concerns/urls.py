@@ -15,6 +15,7 @@ urlpatterns = [
     path("concerns/drafts/<uuid:pk>/check/", views.concern_check, name="concern-check"),
     path("concerns/drafts/<uuid:pk>/discard/", views.concern_discard, name="concern-discard"),
     path("concerns/<uuid:pk>/", views.concern_detail, name="concern-detail"),
+    path("concerns/<uuid:pk>/print/", views.concern_print, name="concern-print"),
     path("concerns/<uuid:pk>/addenda/", views.concern_addendum, name="concern-addendum"),
     path("concerns/<uuid:pk>/dsl-record/", views.dsl_record, name="dsl-record"),
     path("concerns/<uuid:pk>/actions/", views.action_add, name="action-add"),

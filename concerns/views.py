@@ -37,6 +37,7 @@ from safeguard.storage import stored_file_response
 from schools.selectors import pupil_get_for, pupil_list_for, safeguarding_leads
 
 from . import services
+from .body_outline import numbered_marks
 from .forms import (
     ActionDoneForm,
     ActionForm,
@@ -166,7 +167,10 @@ def _draft_context(request: SafeguardRequest, concern: Any, **extra: Any) -> dic
         "involvements": involvements,
         "category_groups": [(t, children.get(t.pk, [])) for t in top],
         "involvement_choices": Involvement.choices,
-        "marks": list(concern.body_marks.all()),
+        "marks": (marks := list(concern.body_marks.all())),
+        "numbered_marks": numbered_marks(
+            marks, [(i.pupil_id, i.pupil.display_name) for i in involvements]
+        ),
         "attachments": list(concern.attachments.all()),
         "sides": BodySide.choices,
         "leads": safeguarding_leads(concern.school),
@@ -400,15 +404,34 @@ def concern_check(request: SafeguardRequest, pk: Any) -> HttpResponse:
             )
             return redirect("concern-detail", pk=concern.pk)
     problems = services.concern_problems(concern=concern)
+    row_problems: dict[str, list[str]] = {}
+    for key, message in problems.items():
+        row_problems.setdefault(_CHECK_ROWS.get(key.split("-")[0], "pupils"), []).append(message)
     return render(
         request,
         "concerns/check.html",
         {
             "concern": concern,
-            "problems": problems,
+            # Each problem beside its answer; the summary links to that answer's change link.
+            "problems": [(m, row) for row, messages in row_problems.items() for m in messages],
+            "row_problems": {row.replace("-", "_"): m for row, m in row_problems.items()},
+            "checking": True,
             "involvements": list(concern.involvements.all()),
         },
     )
+
+
+# The row of "Check your answers" that shows each of `concern_problems` (a pupil's involvement
+# or categories: the pupils row).
+_CHECK_ROWS = {
+    "pupils": "pupils",
+    "involvement": "pupils",
+    "categories": "pupils",
+    "incident_at": "incident",
+    "reason_for_recording": "reason",
+    "account": "account",
+    "immediate_danger": "danger",
+}
 
 
 @login_required
@@ -451,6 +474,34 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
 def concern_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     view = concern_view_for(actor=request.user, pk=pk)
     return _render_detail(request, view)
+
+
+@login_required
+@require_GET
+def concern_print(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    """The concern ready to print (Appendix 3 of the seed: Part 1, and Part 2 for those who read
+    the CP record): CONFIDENTIAL, no navigation, the body map drawn. Logged as a read."""
+    view = concern_view_for(actor=request.user, pk=pk)
+    concern = view.concern
+    _log_view(request, concern, "concern_print")
+    record = None
+    if view.full:
+        record = (
+            DslRecord.objects.filter(concern=concern, status=DslRecordStatus.SIGNED)
+            .prefetch_related("advice")
+            .first()
+        )
+    return render(
+        request,
+        "concerns/print.html",
+        {
+            "view": view,
+            "concern": concern,
+            "involvements": list(concern.involvements.all()),
+            "record": record,
+            "printed_at": timezone.now(),
+        },
+    )
 
 
 def _log_view(request: SafeguardRequest, concern: Any, what: str) -> None:

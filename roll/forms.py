@@ -13,7 +13,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import DATE_PARTS, GovukFormMixin, read_date_parts
 from schools.characteristics import ETHNICITY_MAIN
 from schools.models import Gender, Pupil, School, SenProvision, YearGroup, search_key
 
@@ -25,9 +25,6 @@ NOT_RECORDED = "not_recorded"
 YES_NO = [("yes", "Yes"), ("no", "No"), (NOT_RECORDED, "Not recorded")]
 _YES_NO_VALUES = {"yes": True, "no": False, NOT_RECORDED: None, "": None}
 _NUL_MESSAGE = "Remove the unusual character (a null character) from this answer"
-
-# The boxes of a GOV.UK date input, in order.
-DATE_PARTS = ("day", "month", "year")
 
 
 def _text(
@@ -86,28 +83,23 @@ def parse_date_parts(
     day: str, month: str, year: str, what: str
 ) -> tuple[datetime.date | None, str]:
     """A date from the GOV.UK date input's three boxes, or the message saying what is wrong
-    (GOV.UK's words). Only the digits 0 to 9 count, so "١٢" or a 1 MB answer is refused."""
-    given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(given.values()):
-        return None, f"Enter {what}"
-    missing = [p for p in DATE_PARTS if not given[p]]
-    if missing:
-        return None, f"{what.capitalize()} must include a {' and a '.join(missing)}"
-    if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in given.values()):
-        return None, f"{what.capitalize()} must be a real date, in numbers, like 27 3 2015"
-    if len(given["year"]) != 4:
-        return None, "Year must include 4 numbers"
-    try:
-        return datetime.date(int(given["year"]), int(given["month"]), int(given["day"])), ""
-    except ValueError:
-        return None, f"{what.capitalize()} must be a real date"
+    (GOV.UK's words; `safeguard.forms.read_date_parts`)."""
+    typed = read_date_parts(day, month, year, what)
+    return typed.value, typed.message
 
 
 class RollDatesMixin:
     """Turns each date's three boxes (`<name>_day`, `_month`, `_year`) into `<name>`, putting any
-    problem on the day box (where the error summary's link lands, as GOV.UK does)."""
+    problem on the first box at fault (where the error summary's link lands, as GOV.UK does) and
+    marking each box at fault; a problem the service finds with the whole date marks them all."""
 
     dates: dict[str, str] = {}
+
+    @property
+    def date_faults(self) -> dict[str, tuple[str, ...]]:
+        if "_date_faults" not in self.__dict__:
+            self.__dict__["_date_faults"] = {}
+        return self.__dict__["_date_faults"]
 
     @classmethod
     def date_fields(cls, name: str) -> dict[str, forms.CharField]:
@@ -116,15 +108,26 @@ class RollDatesMixin:
     def clean_dates(self, data: dict[str, Any]) -> None:
         for name, what in self.dates.items():
             raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]  # type: ignore[attr-defined]
-            day, problem = parse_date_parts(raw[0], raw[1], raw[2], what=what)
-            if problem:
-                self.add_error(f"{name}_day", problem)  # type: ignore[attr-defined]
-            data[name] = day
+            typed = read_date_parts(raw[0], raw[1], raw[2], what=what)
+            if typed.message:
+                # Beside the input, linked from the summary to its first box at fault (GOV.UK).
+                self.add_error(f"{name}_{typed.faulty[0]}", typed.message)  # type: ignore[attr-defined]
+                self.date_faults[name] = typed.faulty
+            data[name] = typed.value
 
     def date_input(self, name: str) -> dict[str, Any]:
         """What the date input template needs: its three bound boxes and any error."""
         boxes = [self[f"{name}_{p}"] for p in DATE_PARTS]  # type: ignore[index]
-        return {"name": name, "boxes": boxes, "errors": boxes[0].errors}
+        errors = [e for box in boxes for e in box.errors][:1]
+        faults = self.date_faults.get(name, DATE_PARTS) if errors else ()
+        return {
+            "name": name,
+            "boxes": [
+                {"field": box, "faulty": part in faults}
+                for part, box in zip(DATE_PARTS, boxes, strict=True)
+            ],
+            "errors": errors,
+        }
 
     @staticmethod
     def date_initial(name: str, value: datetime.date | None) -> dict[str, Any]:
@@ -265,7 +268,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
         )
         for field_name, message in problems.items():
             shown_at = self.FIELD_FOR.get(field_name, (field_name,))[-1]
-            if shown_at not in self.errors:
+            if shown_at not in self.errors and field_name not in self.date_faults:
                 self.add_error(shown_at, message)
         if problems:
             self._find_duplicates(fields)

@@ -4,6 +4,7 @@ every date typed into the product must fall in."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -51,6 +52,56 @@ def date_in_reach(value: datetime.date | datetime.datetime | None) -> None:
 
 def _long(day: datetime.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+# The boxes of a GOV.UK date input, in order.
+DATE_PARTS = ("day", "month", "year")
+
+
+@dataclass(frozen=True)
+class TypedDate:
+    """A date read from a GOV.UK date input's three boxes: the date, or the one message saying
+    what is wrong (GOV.UK's words) and the boxes at fault (each marked; the error summary links
+    to the first)."""
+
+    value: datetime.date | None
+    message: str = ""
+    faulty: tuple[str, ...] = ()
+
+
+def read_date_parts(day: Any, month: Any, year: Any, what: str) -> TypedDate:
+    """The date typed into a GOV.UK date input (`what` names it: "the date of birth"), or why
+    not: "Enter ...", "... must include a month", "... must be a real date", "Year must include
+    4 numbers". Only the digits 0 to 9 count, so "١٢" or a 1 MB answer is refused."""
+    given = {
+        "day": str(day or "").strip(),
+        "month": str(month or "").strip(),
+        "year": str(year or "").strip(),
+    }
+    named = what[:1].upper() + what[1:]
+    if not any(given.values()):
+        return TypedDate(None, f"Enter {what}", DATE_PARTS)
+    missing = tuple(p for p in DATE_PARTS if not given[p])
+    if missing:
+        return TypedDate(None, f"{named} must include a {' and a '.join(missing)}", missing)
+    not_numbers = tuple(
+        p for p in DATE_PARTS if not (given[p].isascii() and given[p].isdigit())
+    ) or tuple(p for p in DATE_PARTS if len(given[p]) > 4)
+    if not_numbers:
+        return TypedDate(
+            None, f"{named} must be a real date, in numbers, like 27 3 2015", not_numbers
+        )
+    if len(given["year"]) != 4:
+        return TypedDate(None, "Year must include 4 numbers", ("year",))
+    number = {p: int(v) for p, v in given.items()}
+    if not 1 <= number["month"] <= 12:
+        return TypedDate(None, f"{named} must be a real date", ("month",))
+    try:
+        return TypedDate(datetime.date(number["year"], number["month"], number["day"]))
+    except ValueError:
+        # 31 February: the day and the month together; 32 March: the day alone.
+        faulty = ("day", "month") if 1 <= number["day"] <= 31 else ("day",)
+        return TypedDate(None, f"{named} must be a real date", faulty)
 
 
 class GovukCheckboxes(forms.CheckboxSelectMultiple):

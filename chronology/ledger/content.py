@@ -4,7 +4,7 @@ writers hand to the ledger. Pure: no database."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -46,6 +46,8 @@ class SignedEvent:
     occurred_at: datetime.datetime
     summary: str  # no more than a line; the source holds the detail
     author_id: Any
+    # A pupil's own line, where it differs (a concern's categories are each pupil's own).
+    pupil_summaries: dict[str, str] = field(default_factory=dict)
 
 
 def entry_content(values: dict[str, Any]) -> dict[str, Any]:

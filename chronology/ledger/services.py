@@ -137,7 +137,7 @@ def chronology_record_signed_event(*, event: SignedEvent) -> None:
             pupil_id=pupil_id,
             kind=event.kind,
             occurred_at=event.occurred_at,
-            details=event.summary,
+            details=event.pupil_summaries.get(str(pupil_id), event.summary),
             author=author,
             significant=event.kind in (EntryKind.DSL_DECISION, EntryKind.REASSESSMENT_REVIEW),
             source_label=event.source_label,

@@ -39,6 +39,7 @@ def _chronicle(
     occurred_at: datetime.datetime,
     summary: str,
     actor: User,
+    pupil_summaries: dict[str, str] | None = None,
 ) -> None:
     """Hand a signed event to the chronology of every pupil in the concern."""
     chronology_record_signed_event(
@@ -53,5 +54,6 @@ def _chronicle(
             occurred_at=occurred_at,
             summary=summary,
             author_id=actor.pk,
+            pupil_summaries=pupil_summaries or {},
         )
     )

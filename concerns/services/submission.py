@@ -19,7 +19,14 @@ from schools.models import School, User
 from schools.selectors import safeguarding_leads
 
 from ..content import concern_signed_content
-from ..models import Concern, ConcernSequence, ConcernStatus, Involvement, InvolvementCategory
+from ..models import (
+    Concern,
+    ConcernPupil,
+    ConcernSequence,
+    ConcernStatus,
+    Involvement,
+    InvolvementCategory,
+)
 from ._shared import _chronicle, _require_author_draft
 from .reassess import reassessment_check
 
@@ -109,6 +116,12 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
         source_hash=concern.content_hash,
         occurred_at=concern.incident_at or now,
         summary=_chronology_summary(concern),
+        pupil_summaries={
+            str(involvement.pupil_id): _chronology_summary(concern, involvement)
+            for involvement in concern.involvements.prefetch_related(
+                "involvementcategory_set__category"
+            )
+        },
         actor=actor,
     )
     reassessment_check(concern=concern, now=now)
@@ -134,7 +147,37 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
     return concern
 
 
-def _chronology_summary(concern: Concern) -> str:
+# How much of the reason for recording (or, without one, of what was seen) the chronology's line
+# carries: its first words, enough to find and recognise the concern (docs/adr/0043).
+SUMMARY_WORDS = 40
+
+
+def _first_words(text: str, words: int = SUMMARY_WORDS) -> str:
+    """The first `words` words of `text` on one line, with an ellipsis when cut."""
+    kept = text.split()
+    line = " ".join(kept[:words])
+    return line + ("..." if len(kept) > words else "")
+
+
+def _chronology_summary(concern: Concern, involvement: ConcernPupil | None = None) -> str:
+    """The chronology's line for a submitted concern: who logged it, the reason for recording
+    (its first words; without one, the first words of what was seen) and the pupil's categories.
+    The concern itself holds the rest."""
     if concern.is_system_alert:
-        return f"Concern {concern.reference} raised by an alert from {concern.source_name} (system)"
-    return f"Concern {concern.reference} logged by {concern.reporter_name}"
+        head = f"Concern {concern.reference} raised by an alert from {concern.source_name} (system)"
+    else:
+        head = f"Concern {concern.reference} logged by {concern.reporter_name}"
+    parts = [head]
+    if concern.reason_for_recording.strip():
+        parts.append(f"Reason for recording: {_first_words(concern.reason_for_recording)}")
+    elif concern.account.strip():
+        parts.append(f"What was seen: {_first_words(concern.account)}")
+    if involvement is not None:
+        labels = [
+            chosen.label or chosen.category.label
+            for chosen in involvement.involvementcategory_set.all()
+        ]
+        if labels:
+            parts.append("Categories: " + "; ".join(sorted(labels)))
+    line = ". ".join(p if p.endswith("...") else p.rstrip(".") for p in parts)
+    return line if line.endswith(".") else line + "."

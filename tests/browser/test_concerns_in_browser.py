@@ -93,7 +93,9 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
     expect(phone.locator("#mark-where")).to_contain_text("front, right upper arm")
     phone.get_by_label("What did you see?").fill("Red mark about 3cm across")
     phone.get_by_role("button", name="Add this mark").click()
-    expect(phone.get_by_test_id("body-marks")).to_contain_text("Front: Red mark about 3cm across")
+    expect(phone.get_by_test_id("body-marks")).to_contain_text(
+        f"{first.display_name}, front, right upper arm: Red mark about 3cm across"
+    )
 
     phone.get_by_label("Add a photo or document").set_input_files(photo)
     phone.get_by_role("button", name="Upload file").click()
@@ -154,6 +156,100 @@ def test_staff_logs_a_concern_on_a_phone_and_the_dsl_acts_on_it(
     expect(
         phone.get_by_test_id("my-action").filter(has_text="Check in with the pupil at lunch")
     ).to_have_count(1)
+
+
+def test_a_mark_on_each_of_two_pupils_is_drawn_numbered_on_the_concern(
+    new_page, live_server, demo
+) -> None:
+    """Issue 20: "Add this mark" with nothing chosen shows an error summary that takes focus;
+    a mark for each of two pupils (one placed with the keyboard, one by clicking the drawing) is
+    drawn numbered in each pupil's own drawing on the concern, with the body part in words."""
+    base = live_server.url
+    first, second = Pupil.objects.filter(school__slug="alderbrook", left_on__isnull=True).order_by(
+        "legal_last_name"
+    )[:2]
+    page = new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "staff@alderbrook.example")
+    page.get_by_test_id("log-concern").click()
+    page.get_by_role("button", name="Start").click()
+    _add_pupil(page, first)
+    _add_pupil(page, second)
+
+    page.get_by_role("button", name="Add this mark").click()
+    summary = page.locator("#error-summary .govuk-error-summary")
+    expect(summary).to_be_focused()
+    where = summary.get_by_role("link", name=re.compile("Choose where on the body"))
+    expect(where).to_have_attribute("href", "#body-map-spot")
+    expect(summary.get_by_role("link", name="Describe what you saw at this mark")).to_have_count(1)
+    where.click()
+    expect(page.locator("#body-map-spot")).to_be_focused()
+
+    # The first pupil's mark, with the keyboard.
+    page.locator("[aria-label='Front: left forearm']").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#mark-where")).to_contain_text("front, left forearm")
+    page.get_by_label("Which pupil?").select_option(label=first.display_name)
+    page.get_by_label("What did you see?").fill("Purple bruise 3cm across")
+    page.get_by_role("button", name="Add this mark").click()
+    expect(page.get_by_test_id("draft-body-mark")).to_have_count(1)
+    expect(page.locator("#error-summary .govuk-error-summary")).to_have_count(0)
+
+    # The second pupil's mark, clicked on the back of the drawing (the lower back).
+    back = page.locator("svg[data-side=back]")
+    back.scroll_into_view_if_needed()
+    box = back.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.35)
+    expect(page.locator("#mark-where")).to_contain_text("back, lower back")
+    page.get_by_label("Which pupil?").select_option(label=second.display_name)
+    page.get_by_label("What did you see?").fill("Graze")
+    page.get_by_role("button", name="Add this mark").click()
+    expect(page.get_by_test_id("draft-body-mark")).to_have_count(2)
+
+    one = page.locator(".app-involvement").nth(0)
+    one.get_by_label("Experienced it").check()
+    one.get_by_label("Physical abuse", exact=True).check()
+    two = page.locator(".app-involvement").nth(1)
+    two.get_by_label("Experienced it").check()
+    two.get_by_label("Physical abuse", exact=True).check()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page.get_by_label("Day", exact=True).fill(str(yesterday.day))
+    page.get_by_label("Month", exact=True).fill(str(yesterday.month))
+    page.get_by_label("Year", exact=True).fill(str(yesterday.year))
+    page.get_by_label("Time", exact=True).fill("10:40")
+    page.get_by_label("Note the reason(s) for recording the incident").fill("Marks seen")
+    page.get_by_label("Record the following factually").fill("Bruises seen at registration")
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("body-map-drawing")).to_have_count(2)
+    page.get_by_role("button", name="Sign and submit").click()
+    expect(page.get_by_text(re.compile(r"Concern ALD-\d{4}-\d{4} submitted"))).to_be_visible()
+
+    drawings = page.get_by_test_id("body-map-drawing")
+    expect(drawings).to_have_count(2)
+    mine, theirs = drawings.nth(0), drawings.nth(1)
+    expect(mine.get_by_role("heading")).to_have_text(f"Marks on {first.display_name}")
+    expect(mine.locator("svg[data-side=front] [data-mark='1']")).to_be_visible()
+    expect(mine.locator("[data-mark='2']")).to_have_count(0)
+    expect(mine.get_by_test_id("body-map-mark")).to_have_text(
+        f"Mark 1: {first.display_name}, front, left forearm. Purple bruise 3cm across"
+    )
+    expect(theirs.get_by_role("heading")).to_have_text(f"Marks on {second.display_name}")
+    expect(theirs.locator("svg[data-side=back] [data-mark='2']")).to_be_visible()
+    expect(theirs.get_by_test_id("body-map-mark")).to_have_text(
+        f"Mark 2: {second.display_name}, back, lower back. Graze"
+    )
+    # The mark is drawn where it was put: the first on the viewer's right of the front outline.
+    svg = mine.locator("svg[data-side=front]").bounding_box()
+    dot = mine.locator("[data-mark='1'] circle").bounding_box()
+    assert svg is not None
+    assert dot is not None
+    assert dot["x"] > svg["x"] + svg["width"] * 0.6
+
+    page.get_by_role("link", name="Print this concern").click()
+    expect(page.locator("main")).to_contain_text("Part 1 (for use by any staff)")
+    expect(page.get_by_test_id("body-map-drawing")).to_have_count(2)
+    assert page.locator("nav").count() == 0
 
 
 def test_a_draft_survives_the_session_ending_while_typing(page: Page, live_server, demo) -> None:

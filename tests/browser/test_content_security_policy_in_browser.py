@@ -110,7 +110,9 @@ def test_a_dsls_main_pages_break_no_rule_of_the_policy(watched: Watched, live_se
     expect(page.locator("#mark-where")).to_contain_text("front, right upper arm")
     page.get_by_label("What did you see?").fill("A bruise on the upper arm")
     page.get_by_role("button", name="Add this mark").click()
-    expect(page.get_by_test_id("body-marks")).to_contain_text("Front: A bruise on the upper arm")
+    expect(page.get_by_test_id("body-marks")).to_contain_text(
+        "front, right upper arm: A bruise on the upper arm"
+    )
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at")
     watched.assert_clean("the concern form")
 

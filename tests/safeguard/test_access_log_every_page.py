@@ -47,6 +47,7 @@ LOGGED: dict[str, str | tuple[str, str]] = {
     "risk-assessment-add": "new_risk_assessment",  # names the concern and its pupils
     "risk-assessment-detail": "risk_assessment",
     "concern-detail": "concern",
+    "concern-print": "concern_print",
     "action-add": "concern",  # an empty form: the concern's page again, with the error
     "attachment-download": "attachment",
     "concern-mine": ("my_concerns", "staff"),

@@ -169,6 +169,7 @@ ROUTES: dict[str, Route] = {
     "concern-check": _record_route("draft", {AUTHOR}),
     "concern-discard": _record_route("draft", {AUTHOR}, method="post", ok=302),
     "concern-detail": _record_route("concern", {AUTHOR} | READ_CP),
+    "concern-print": _record_route("concern", {AUTHOR} | READ_CP),
     "concern-addendum": _record_route(
         "concern",
         {AUTHOR} | MANAGE_CP,

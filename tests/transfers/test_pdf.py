@@ -130,7 +130,9 @@ def test_every_section_and_the_records_in_it(full: Any) -> None:
     assert "Specialist: Risk of significant harm" in read.text
     assert f"{ADDENDUM_WORDS} (1)" in read.text
     assert "Check in with Sam at morning break" in read.text
-    assert "1. Front: Round bruise" in read.text
+    # The body map: the pupil's numbered marks in words beside the drawing (ADR 0043).
+    pupil = files.concerns[0].involvements.get().pupil
+    assert f"Mark 1: {pupil.display_name}, front, right upper arm. Round bruise" in read.text
     assert concern.content_hash in read.squeezed
     # Referrals with their outcome, plans, risk assessments and reviews, missing episodes.
     assert "Referral to Children and Families Hub" in read.text

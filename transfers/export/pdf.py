@@ -226,7 +226,6 @@ def cp_file_html(
             "produced_by_role": role,
             "attachments": attachments,
             "received": received,
-            "sides": [("front", "Front"), ("back", "Back")],
             "counts": {
                 "concerns": len(records.concerns),
                 "chronology": len(records.chronology),
