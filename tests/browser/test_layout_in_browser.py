@@ -41,6 +41,14 @@ OVERFLOW = """() => {
     }
     if (!clipped) wide.push(el.tagName + '.' + el.className + ' ' + (el.textContent || '').trim().slice(0, 40));
   }
+  // A word wider than its box sticks out of it while the box itself fits: find the text.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    if (range.getBoundingClientRect().right > doc.clientWidth + 0.5 && n.parentElement.getClientRects().length
+        && !n.parentElement.closest('.govuk-visually-hidden')) wide.push('text: ' + n.textContent.trim().slice(0, 40));
+  }
   return {scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide.slice(0, 5)};
 }"""
 
