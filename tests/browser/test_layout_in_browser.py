@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from chronology.models import ChronologyEntry
-from concerns.models import Action, Concern, ConcernStatus
+from concerns.models import Action, Category, Concern, ConcernStatus
 from schools.models import Pupil, School, SchoolMembership, User
 from tests.browser.conftest import sign_in
 
@@ -26,6 +26,7 @@ LONG_WORD = "Wolfeschlegelsteinhausenbergerdorff"
 LONG_EMAIL = (
     "bartholomew.featherstonehaugh-wolstenholme@alderbrook-church-of-england-primary.example"
 )
+LONG_CATEGORY = "At risk of suspension or exclusion from school, or in alternative provision"
 LONG_URL = "https://example.org/children-services/referrals/guidance/" + "a" * 60
 
 # The page's width beyond the window, and what sticks out (for the failure message).
@@ -50,6 +51,26 @@ OVERFLOW = """() => {
         && !n.parentElement.closest('.govuk-visually-hidden')) wide.push('text: ' + n.textContent.trim().slice(0, 40));
   }
   return {scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide.slice(0, 5)};
+}"""
+
+# Every label of every bar chart: whole on the screen, and clear of the bars and other labels.
+CHART_LABELS = """() => {
+  const problems = [];
+  const labels = [];
+  for (const svg of document.querySelectorAll('svg.app-chart__svg')) {
+    const box = svg.getBoundingClientRect();
+    const bars = [...svg.querySelectorAll('rect')].map(r => r.getBoundingClientRect());
+    for (const text of svg.querySelectorAll('text.app-chart__label')) {
+      const r = text.getBoundingClientRect();
+      labels.push(text.textContent);
+      // (A glyph such as "Y" may overhang the chart's left edge by a pixel, inside the page's margin.)
+      if (r.left < box.left - 2 || r.right > box.right + 0.5) problems.push('cut off: ' + text.textContent);
+      for (const b of bars) {
+        if (b.width && r.left < b.right && b.left < r.right && r.top < b.bottom - 0.5 && b.top < r.bottom - 0.5) problems.push('over a bar: ' + text.textContent);
+      }
+    }
+  }
+  return {labels, problems};
 }"""
 
 # Each heading's level in the order of the page; a jump of more than one level down is a skip.
@@ -139,6 +160,10 @@ def wide_demo(demo) -> dict[str, object]:
         due_on=timezone.localdate() + datetime.timedelta(days=3),
         created_by=dsl,
     )
+    category = Category.objects.filter(parent__isnull=True, retired_at__isnull=True).first()
+    assert category is not None
+    category.name = LONG_CATEGORY
+    category.save(update_fields=["name"])
     entry = ChronologyEntry.objects.filter(school=school).order_by("-occurred_at").first()
     assert entry is not None
     return {"concern": concern, "pupil": entry.pupil}
@@ -166,6 +191,13 @@ def test_pages_reflow_at_320_pixels_with_long_names(
         ("the staff list", reverse("staff-list")),
     ]:
         _check(dsl, base + url, what)
+    # The dashboard's charts: the long category's label on lines of its own, none cut off or
+    # over a bar.
+    dsl.goto(base + reverse("school-dashboard"))
+    charts = dsl.evaluate(CHART_LABELS)
+    assert LONG_CATEGORY in charts["labels"]
+    assert not charts["problems"]
+
     # The actions table, wider than the phone with the long web address, scrolls in its own
     # region, which a keyboard reaches (a tab stop) and a screen reader names.
     dsl.goto(base + reverse("concern-detail", kwargs={"pk": concern.pk}))
