@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ BAR_HEIGHT = 14
 BAR_PREVIOUS_HEIGHT = 6
 BAR_GAP = 10
 VALUE_ROOM = 14  # per cent of the width kept right of the longest bar for its figure
+# SVG text never wraps: a label longer than this many characters goes on more lines, so it is
+# whole on a 320-pixel screen and at 400% zoom (WCAG 1.4.10), not cut off at the chart's edge.
+LABEL_LINE_CHARACTERS = 30
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,34 @@ class Bar:
 
 def _chart_id() -> str:
     return f"chart-{next(_ids)}"
+
+
+def _label_lines(label: str) -> list[str]:
+    """A bar's label in lines short enough for the narrowest screen (a long word is split)."""
+    return textwrap.wrap(label, LABEL_LINE_CHARACTERS, break_on_hyphens=True) or [label]
+
+
+def _label(label: str, top: int) -> SafeString:
+    """The label above a bar: one `<text>`, with a `<tspan>` a line when it needs more than one."""
+    lines = _label_lines(label)
+    if len(lines) == 1:
+        return format_html('<text class="app-chart__label" x="0" y="{}">{}</text>', top + 15, label)
+    spans = []
+    at = 0
+    for n, line in enumerate(lines):
+        at = label.index(line, at) + len(line)
+        # The space the line ended at stays in the text (the label reads whole to a test or a
+        # copy), and is not drawn.
+        space = " " if label[at : at + 1] == " " else ""
+        spans.append(
+            format_html(
+                '<tspan x="0" dy="{}">{}{}</tspan>', 0 if n == 0 else BAR_LABEL_HEIGHT, line, space
+            )
+        )
+    spans_html = mark_safe("".join(spans))  # noqa: S308 - each line is built with format_html
+    return format_html(
+        '<text class="app-chart__label" x="0" y="{}">{}</text>', top + 15, spans_html
+    )
 
 
 def _percent(value: float, scale: float) -> str:
@@ -63,8 +95,7 @@ def bar_chart(
     cid = _chart_id()
     comparing = bool(previous_label) and any(b.previous is not None for b in bars)
     scale = max([b.value for b in bars] + [b.previous or 0 for b in bars] + [1])
-    step = BAR_LABEL_HEIGHT + BAR_HEIGHT + (BAR_PREVIOUS_HEIGHT + 2 if comparing else 0) + BAR_GAP
-    height = max(step * len(bars), BAR_LABEL_HEIGHT)
+    bar_room = BAR_HEIGHT + (BAR_PREVIOUS_HEIGHT + 2 if comparing else 0) + BAR_GAP
     if not description:
         before = comparing and previous_label
         description = "; ".join(
@@ -75,17 +106,15 @@ def bar_chart(
         )
         description = description or "No figures."
     rows = []
-    for n, bar in enumerate(bars):
-        top = n * step
-        bar_top = top + BAR_LABEL_HEIGHT
+    top = 0
+    for bar in bars:
+        bar_top = top + BAR_LABEL_HEIGHT * len(_label_lines(bar.label))
         width = _percent(bar.value, scale)
         rows.append(
             format_html(
-                '<text class="app-chart__label" x="0" y="{}">{}</text>'
-                '<rect class="app-chart__bar{}" x="0" y="{}" width="{}" height="{}"></rect>'
+                '{}<rect class="app-chart__bar{}" x="0" y="{}" width="{}" height="{}"></rect>'
                 '<text class="app-chart__value" x="{}" dx="6" y="{}">{}</text>',
-                top + 15,
-                bar.label,
+                _label(bar.label, top),
                 " app-chart__bar--flag" if bar.flag else "",
                 bar_top,
                 width,
@@ -105,6 +134,8 @@ def bar_chart(
                     BAR_PREVIOUS_HEIGHT,
                 )
             )
+        top = bar_top + bar_room
+    height = max(top, BAR_LABEL_HEIGHT)
     flagged = any(b.flag for b in bars)
     key = (
         format_html(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.test import RequestFactory
 
-from oversight.dashboards.charts import Bar, bar_chart, trend_chart
+from oversight.dashboards.charts import LABEL_LINE_CHARACTERS, Bar, bar_chart, trend_chart
 from oversight.dashboards.tables import Cell, Column, Table, csv_download, duration, number, text
 
 
@@ -130,6 +131,27 @@ def test_bar_chart_is_a_labelled_image_with_bars_to_scale() -> None:
     assert 'width="43.00%"' in svg  # last term's 5 of 10
     assert "app-chart__bar--flag" in svg
     assert "Last term" in svg
+
+
+def test_a_long_bar_label_goes_on_lines_that_fit_a_phone() -> None:
+    """SVG text does not wrap: a label longer than a 320-pixel screen's line is drawn on more
+    lines (WCAG 1.4.10), and the bar below it moves down to make room."""
+    long = "At risk of suspension or exclusion from school, or in alternative provision"
+    word = "Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh"
+    svg = str(bar_chart(title="Categories", bars=[Bar(long, 3), Bar(word, 1), Bar("Other", 2)]))
+    labels = re.findall(r'<text class="app-chart__label"[^>]*>(.*?)</text>', svg)
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", labels[0])
+    assert len(lines) == 3
+    assert "".join(lines) == long  # read whole; the spaces it broke at kept
+    assert all(len(line.strip()) <= LABEL_LINE_CHARACTERS for line in lines)
+    assert all(
+        len(line) <= LABEL_LINE_CHARACTERS
+        for line in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", labels[1])
+    )
+    assert labels[2] == "Other"  # a short label stays one plain line
+    bars = [float(y) for y in re.findall(r'<rect class="app-chart__bar" x="0" y="([0-9.]+)"', svg)]
+    assert bars[0] == 3 * 20  # below three lines of label
+    assert bars[1] - bars[0] == 14 + 10 + 2 * 20  # the next bar, below its two lines
 
 
 def test_trend_chart_describes_the_weeks() -> None:
