@@ -95,7 +95,8 @@ def test_accepting_brings_the_senders_chronology_in_as_received_entries(
         assert entry.source_hash == item["entry_hash"]
         assert rows[entry.source_id].original_hash == item["entry_hash"]
     concern = next(e for e in entries if "Concern logged" in e.details)
-    assert "Reason for recording:" in concern.details and "Categories:" in concern.details
+    assert "Reason for recording:" in concern.details
+    assert "Categories:" in concern.details
     (accepted,) = ChronologyEntry.objects.filter(pupil=pupil, kind=EntryKind.TRANSFER_RECEIVED)
     assert f"{len(sent)} entries of its chronology added here" in accepted.details
     # New entries of the receiving school's own chain, which still verifies, records and all.
@@ -243,7 +244,8 @@ def test_the_senders_later_records_never_appear_and_no_other_school_sees_them(
     assert not at_b.filter(details__contains=later.details).exists()
     assert not at_b.filter(source_hash=later.entry_hash).exists()
     received = ReceivedEntry.objects.filter(incoming=incoming).first()
-    assert received is not None and received.school == world.other_school
+    assert received is not None
+    assert received.school == world.other_school
     third = SchoolFactory(name="Gamma School")
     for outsider in (member(third, "dsl"), world.users["dsl"], member(world.other_school, "head")):
         with pytest.raises(Http404):
@@ -332,9 +334,7 @@ def test_cancelling_before_sending_restores_the_pupil_and_frees_them(
     assert ready.cancel_reason == "Staying with us."
     assert ready.cancelled_by == world.users["dsl"]
     assert Pupil.objects.get(pk=world.pupil.pk).left_on is None
-    (entry,) = ChronologyEntry.objects.filter(
-        pupil=world.pupil, kind=EntryKind.TRANSFER_CANCELLED
-    )
+    (entry,) = ChronologyEntry.objects.filter(pupil=world.pupil, kind=EntryKind.TRANSFER_CANCELLED)
     assert "cancelled: Staying with us." in entry.details
     assert "no longer marked as leaving" in entry.details
     assert verify_chain(school_id=world.school.pk).ok
@@ -351,7 +351,8 @@ def test_cancelling_after_sending_withdraws_the_file_from_the_new_school(
     incoming.refresh_from_db()
     assert incoming.state == IncomingState.WITHDRAWN
     assert incoming.withdrawn_reason == "Not moving"
-    assert not incoming.pdf and not incoming.bundle
+    assert not incoming.pdf
+    assert not incoming.bundle
     told = Notification.objects.filter(kind="transfer_withdrawn")
     assert [n.recipient for n in told] == [world.users["other_dsl"]]
     with pytest.raises(ValidationError):
@@ -401,7 +402,8 @@ def test_the_cancel_page_asks_for_a_reason_and_then_cancels(world: World, ready:
     ready.refresh_from_db()
     assert ready.state == TransferState.CANCELLED
     detail = client.get(reverse("transfer-detail", args=[ready.pk])).content.decode()
-    assert "&lt;b&gt;Staying&lt;/b&gt;" in detail and "<b>Staying" not in detail
+    assert "&lt;b&gt;Staying&lt;/b&gt;" in detail
+    assert "<b>Staying" not in detail
 
 
 # --- Correcting the leaving date ----------------------------------------------------------------
@@ -479,7 +481,8 @@ def test_the_leaving_date_page_corrects_it(world: World, ready: Transfer) -> Non
     client = _client(world.users["dsl"])
     url = reverse("transfer-leaving-date", args=[ready.pk])
     form = client.get(url).content.decode()
-    assert 'name="leaving_date_day"' in form and 'value="18"' in form
+    assert 'name="leaving_date_day"' in form
+    assert 'value="18"' in form
     done = client.post(
         url,
         {
