@@ -54,7 +54,8 @@ def _stored_bundle(incoming: IncomingTransfer) -> tuple[IO[bytes], str]:
     copy = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
     digest = hashlib.sha256()
     try:
-        with incoming.bundle.open("rb") as stored:
+        # Through the storage, not the field: the field's own file is left as the caller had it.
+        with incoming.bundle.storage.open(incoming.bundle.name, "rb") as stored:
             while chunk := stored.read(CHUNK):
                 digest.update(chunk)
                 copy.write(chunk)
