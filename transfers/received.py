@@ -55,7 +55,7 @@ def _stored_bundle(incoming: IncomingTransfer) -> tuple[IO[bytes], str]:
     digest = hashlib.sha256()
     try:
         # Through the storage, not the field: the field's own file is left as the caller had it.
-        with incoming.bundle.storage.open(incoming.bundle.name, "rb") as stored:
+        with incoming.bundle.storage.open(str(incoming.bundle.name), "rb") as stored:
             while chunk := stored.read(CHUNK):
                 digest.update(chunk)
                 copy.write(chunk)

@@ -548,3 +548,16 @@ def test_an_imported_file_from_a_school_off_the_service_still_says_so(
     )
     body = _client(receiver).get(reverse("incoming-detail", args=[incoming.pk])).content.decode()
     assert "Alpha School does not use this service, so they are not told" in body
+
+
+def test_a_received_entry_row_is_never_changed_or_removed(world: World) -> None:
+    from django.db import DatabaseError, transaction
+
+    from tests.transfers.flow_records import received_entry_record, transfer_records
+
+    _, incoming = transfer_records(world.other_school, world.users["other_dsl"], world.other_pupil)
+    row = received_entry_record(incoming, world.other_pupil)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ReceivedEntry.objects.filter(pk=row.pk).update(original_hash="c" * 64)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ReceivedEntry.objects.filter(pk=row.pk).delete()
