@@ -33,6 +33,7 @@ from safeguard.roles import Perm
 from schools.characteristics import ETHNIC_GROUPS, ETHNICITY_MAIN, ethnic_group
 from schools.selectors import cp_pupil_get_for, pupil_get_for, role_labels_for
 from schools.staff.selectors import role_requests_waiting_count
+from transfers.selectors import received_history_of
 
 
 @login_required
@@ -147,6 +148,9 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "cp_files": list(pupil.cp_files.select_related("opened_by", "closed_by")),
             "recent": list(chronology_for(actor=request.user, pupil=pupil)[:10]),
             "concerns": list(concerns[:50]),
+            # History received with CP files from previous schools (ADR 0045), so the page does
+            # not say "No concerns have been logged" of a child whose history came with them.
+            "received_history": received_history_of(pupil=pupil),
             "manage": access_for(request.user).has(Perm.MANAGE_CP_RECORDS, pupil.school_id),
             "reason_form": ReasonForm(),
             "statuses": statuses_for(pupil=pupil),

@@ -59,6 +59,7 @@ class NotificationKind(TextChoices):
     TRANSFER_INCOMING = "transfer_incoming", "child-protection file sent to this school"
     TRANSFER_RECEIPT = "transfer_receipt", "receipt of a child-protection file confirmed"
     TRANSFER_RETURNED = "transfer_returned", "child-protection file returned"
+    TRANSFER_WITHDRAWN = "transfer_withdrawn", "child-protection file withdrawn by the sender"
 
 
 def notify(

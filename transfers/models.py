@@ -183,6 +183,7 @@ class TransferState(models.TextChoices):
     SENT = "sent", "Sent: awaiting receipt"
     RECEIVED = "received", "Receipt confirmed"
     REJECTED = "rejected", "Returned by the receiving school"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 OPEN_TRANSFER_STATES = [TransferState.PREPARING, TransferState.READY, TransferState.SENT]
@@ -245,6 +246,14 @@ class Transfer(TenantModel):
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejected_by = models.CharField(max_length=200, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # The pupil's "date left" on the roll before this transfer marked them leaving: put back if
+    # the transfer is cancelled (ADR 0045).
+    left_on_before = models.DateField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.TextField("why the transfer was cancelled", blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -282,6 +291,7 @@ class IncomingState(models.TextChoices):
     WAITING = "waiting", "Waiting for you"
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Returned"
+    WITHDRAWN = "withdrawn", "Withdrawn by the sending school"
 
 
 class IncomingTransfer(TenantModel):
@@ -315,6 +325,10 @@ class IncomingTransfer(TenantModel):
     # A file sent in the service: no warnings, and None (its signature is checked on the page).
     check_warnings = models.JSONField("what the checks found", default=list, blank=True)
     signatures_trusted = models.BooleanField(null=True, blank=True)
+    # Whether the school that sent it uses this service (an imported bundle signed with a
+    # certificate registered here, or naming the URN of a school here): the pages say "tell them"
+    # truthfully either way. None: not known (imported before this was recorded).
+    sender_on_service = models.BooleanField(null=True, blank=True)
     state = models.CharField(
         max_length=10, choices=IncomingState.choices, default=IncomingState.WAITING
     )
@@ -334,6 +348,10 @@ class IncomingTransfer(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     rejection_reason = models.TextField(blank=True)
+    # The sending school cancelled the transfer before this school accepted it: when and why
+    # (shown to this school's DSL; the files are removed, their hashes kept).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -346,6 +364,51 @@ class IncomingTransfer(TenantModel):
     def legal_name(self) -> str:
         names = [self.legal_first_name, self.legal_middle_names, self.legal_last_name]
         return " ".join(n for n in names if n)
+
+    @property
+    def sender_uses_service(self) -> bool:
+        """The sending school uses this service (a file sent in it always; an imported one when
+        recorded so, or, for one imported before that was recorded, when its signatures were
+        made with certificates registered here)."""
+        if self.source == IncomingSource.PLATFORM:
+            return True
+        if self.sender_on_service is not None:
+            return self.sender_on_service
+        return bool(self.signatures_trusted)
+
+
+class ReceivedEntry(TenantModel):
+    """One chronology entry of a CP file this school received and accepted, brought into the
+    pupil's chronology here as a received entry (ADR 0045). `school` is the receiving school.
+
+    It holds no words: they are in the chronology entry it gave (which cites this row and the
+    original hash) and in the signed bundle kept with the file received. It keeps what finds
+    the original again in that bundle, to verify it: the entry's id and sequence number at the
+    sending school and the hash the sender's chain gave it."""
+
+    incoming = models.ForeignKey(
+        IncomingTransfer, on_delete=models.PROTECT, related_name="received_entries"
+    )
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="+")
+    from_school_name = models.CharField("received from", max_length=200)
+    original_id = models.CharField("the entry's id at the sending school", max_length=40)
+    original_sequence = models.PositiveBigIntegerField()
+    original_kind = models.CharField(max_length=30)
+    original_hash = models.CharField("the entry's hash at the sending school", max_length=64)
+    # Restricted at the sending school: the entry's words are not shown here, only in the file.
+    withheld = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["original_sequence"]
+        constraints = [
+            # Received once per pupil: a second file carrying the same entry adds nothing.
+            models.UniqueConstraint(
+                fields=["school", "pupil", "original_hash"], name="received_entry_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Entry {self.original_sequence} received from {self.from_school_name}"
 
 
 # --- Retention (docs/adr/0016) -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
 
 from safeguard.access import access_for, get_for_actor_or_404, scope
 from safeguard.roles import Perm
@@ -19,6 +19,7 @@ from .models import (
     OPEN_TRANSFER_STATES,
     IncomingState,
     IncomingTransfer,
+    ReceivedEntry,
     Retention,
     RetentionState,
     Transfer,
@@ -125,3 +126,31 @@ def received_files_of(*, actor: Any, pupil: Pupil) -> list[IncomingTransfer]:
         .select_related("decided_by")
         .order_by("-decided_at")
     )
+
+
+def received_entry_get_for(*, actor: Any, pk: Any) -> ReceivedEntry:
+    """An entry received with a CP file, for the receiving school's DSL and deputies (else the
+    same 404): checking it reads the file received."""
+    return get_for_actor_or_404(
+        ReceivedEntry.objects.select_related("incoming", "pupil", "school"),
+        actor=actor,
+        perm=Perm.TRANSFER_CP_FILES,
+        pk=pk,
+    )
+
+
+def received_history_of(*, pupil: Pupil) -> list[dict[str, Any]]:
+    """What was received into the pupil's chronology from each previous school: how many
+    entries, how many of them concerns logged there, and when the file was accepted (the caller has
+    checked the reader may read the pupil's chronology)."""
+    rows = (
+        ReceivedEntry.objects.filter(school_id=pupil.school_id, pupil=pupil)
+        .values("incoming_id", "from_school_name")
+        .annotate(
+            entries=Count("pk"),
+            concerns=Count("pk", filter=Q(original_kind="concern_submitted")),
+            accepted_at=Min("incoming__decided_at"),
+        )
+        .order_by("accepted_at")
+    )
+    return [dict(row) for row in rows]

@@ -56,6 +56,7 @@ from .models import (
     Transfer,
     TransferState,
 )
+from .received import received_history_bring_in
 from .retention.services import retention_after_receipt, retention_end_for_returning_pupil
 from .signing.keys import pdf_sign
 from .tasks import export_render
@@ -220,6 +221,7 @@ def transfer_start(
         destination_dsl=destination_dsl.strip(),
         export=export,
         created_by=actor,
+        left_on_before=locked.left_on,  # put back if the transfer is cancelled
     )
     transfer.full_clean()
     try:
@@ -599,6 +601,173 @@ def transfer_record_receipt(
     return transfer
 
 
+# --- Cancelling, and correcting the leaving date (ADR 0045) ---------------------------------------
+
+REASON_LONGEST = 2000
+
+
+def _reason(reason: str, missing: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": missing})
+    if len(reason) > REASON_LONGEST:
+        raise ValidationError(
+            {"reason": f"The reason must be {REASON_LONGEST:,} characters or fewer"}
+        )
+    return reason
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
+
+
+@transaction.atomic
+def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """Cancel a transfer before the new school has confirmed receipt: the pupil is no longer
+    marked leaving (their "date left" goes back to what it was), a file sent in the service is
+    withdrawn from the new school (its copies removed, a plain note left on its page), and the
+    cancelling is signed into the pupil's chronology with the reason."""
+    _require(actor, transfer.school_id)
+    reason = _reason(reason, "Enter why the transfer is being cancelled")
+    transfer = _locked_transfer(transfer)
+    if transfer.state == TransferState.RECEIVED:
+        raise ValidationError(
+            f"{transfer.destination_name} has confirmed receipt of the file, so the transfer "
+            "can no longer be cancelled. If the pupil is not joining them, ask their DSL to "
+            "send the file back."
+        )
+    if not transfer.is_open:
+        raise ValidationError(
+            f"This transfer cannot be cancelled: it is {transfer.get_state_display().lower()}."
+        )
+    now = timezone.now()
+    withdrawn = ""
+    incoming = IncomingTransfer.objects.select_for_update().filter(transfer=transfer).first()
+    if incoming is not None:
+        if incoming.state != IncomingState.WAITING:  # accepted or returned in the meantime
+            raise ValidationError(
+                f"{transfer.destination_name} has already dealt with the file "
+                f"({incoming.get_state_display().lower()}), so the transfer cannot be cancelled."
+            )
+        incoming.state, incoming.withdrawn_at, incoming.withdrawn_reason = (
+            IncomingState.WITHDRAWN,
+            now,
+            reason,
+        )
+        # The file is no longer the receiving school's: its copies go, their hashes stay.
+        stored_files_delete_on_commit(
+            [(f.storage, str(f.name)) for f in (incoming.pdf, incoming.bundle) if f],
+            why=f"incoming {incoming.pk} withdrawn by the sender",
+        )
+        incoming.pdf, incoming.bundle = "", ""
+        incoming.save()
+        withdrawn = f" The file was withdrawn from {transfer.destination_name}, who are told."
+        notify(
+            school=incoming.school,
+            recipients=safeguarding_leads(incoming.school_id),
+            kind="transfer_withdrawn",
+            title="A child-protection file sent to your school has been withdrawn by the sender",
+            link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
+        )
+    transfer.state, transfer.cancelled_at, transfer.cancelled_by = (
+        TransferState.CANCELLED,
+        now,
+        actor,
+    )
+    transfer.cancel_reason = reason
+    transfer.save()
+    # The pupil is no longer leaving on that date, unless their roll already said so before.
+    restored = Pupil.objects.filter(pk=transfer.pupil_id, left_on=transfer.leaving_date).update(
+        left_on=transfer.left_on_before, updated_at=now
+    )
+    status = (
+        f" {transfer.pupil.display_name} is no longer marked as leaving on "
+        f"{_day(transfer.leaving_date)}."
+        if restored and transfer.left_on_before is None
+        else ""
+    )
+    chronology_append(
+        school_id=transfer.school_id,
+        pupil_id=transfer.pupil_id,
+        kind=EntryKind.TRANSFER_CANCELLED,
+        occurred_at=now,
+        details=(
+            f"Transfer of the child-protection file to {transfer.destination_name} cancelled: "
+            f"{reason.rstrip('.')}.{status}{withdrawn}"
+        ),
+        significant=True,
+        author=actor,
+        source_label="transfers.Transfer",
+        source_id=transfer.pk,
+    )
+    log.info("transfer %s cancelled by user %s", transfer.pk, actor.pk)
+    return transfer
+
+
+@transaction.atomic
+def transfer_correct_leaving_date(
+    *, actor: Any, transfer: Transfer, leaving_date: datetime.date, reason: str
+) -> Transfer:
+    """Correct the leaving date of a transfer under way: the send-by date is worked out again
+    from it, the pupil's "date left" follows it, and the correction (from, to, why) is signed into
+    the pupil's chronology."""
+    _require(actor, transfer.school_id)
+    transfer = _locked_transfer(transfer)
+    if not transfer.is_open:
+        raise ValidationError(
+            "The leaving date can only be corrected before the new school confirms receipt: "
+            f"this transfer is {transfer.get_state_display().lower()}."
+        )
+    pupil = transfer.pupil
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if leaving_date < pupil.joined_on:
+        errors["leaving_date"] = (
+            f"The leaving date must be on or after the day they joined, {_day(pupil.joined_on)}"
+        )
+    elif leaving_date > today + LEAVING_DATE_AHEAD:
+        errors["leaving_date"] = "The leaving date must be within the next year"
+    elif leaving_date == transfer.leaving_date:
+        errors["leaving_date"] = (
+            f"The leaving date is already {_day(leaving_date)}: enter the corrected date"
+        )
+    if errors:
+        raise ValidationError(errors)
+    reason = _reason(reason, "Enter why the leaving date is being corrected")
+    was = transfer.leaving_date
+    deadline = transfer_deadline(school=transfer.school_id, leaving_date=leaving_date)
+    transfer.leaving_date, transfer.deadline = leaving_date, deadline.due
+    transfer.end_of_term = deadline.end_of_term
+    transfer.save(update_fields=["leaving_date", "deadline", "end_of_term", "updated_at"])
+    now = timezone.now()
+    Pupil.objects.filter(pk=pupil.pk, left_on=was).update(left_on=leaving_date, updated_at=now)
+    # A file waiting at the new school carries the leaving date it was sent with: keep it true.
+    IncomingTransfer.objects.filter(transfer=transfer, state=IncomingState.WAITING).update(
+        leaving_date=leaving_date, updated_at=now
+    )
+    chronology_append(
+        school_id=transfer.school_id,
+        pupil_id=transfer.pupil_id,
+        kind=EntryKind.LEAVING_DATE_CORRECTED,
+        occurred_at=now,
+        details=(
+            f"Leaving date corrected from {_day(was)} to {_day(leaving_date)}: "
+            f"{reason.rstrip('.')}."
+            + (
+                f" The file is now due by {_day(deadline.due)}."
+                if transfer.state != TransferState.SENT
+                else ""
+            )
+        ),
+        significant=True,
+        author=actor,
+        source_label="transfers.Transfer",
+        source_id=transfer.pk,
+    )
+    log.info("transfer %s leaving date corrected by user %s", transfer.pk, actor.pk)
+    return transfer
+
+
 # --- At the new school ---------------------------------------------------------------------------
 
 
@@ -705,6 +874,14 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
     incoming.state, incoming.pupil, incoming.pupil_created = IncomingState.ACCEPTED, pupil, created
     incoming.decided_at, incoming.decided_by = now, actor
     incoming.save()
+    # The file's chronology joins the pupil's here, as received entries (ADR 0045).
+    added = received_history_bring_in(actor=actor, incoming=incoming)
+    history = (
+        f" {added} {'entry' if added == 1 else 'entries'} of its chronology added here as "
+        "received entries."
+        if added
+        else ""
+    )
     chronology_append(
         school_id=incoming.school_id,
         pupil_id=pupil.pk,
@@ -712,7 +889,7 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
         occurred_at=now,
         details=(
             f"Child-protection file received from {incoming.from_school_name} "
-            f"({incoming.get_source_display().lower()}) and accepted."
+            f"({incoming.get_source_display().lower()}) and accepted.{history}"
         ),
         significant=True,
         author=actor,
@@ -833,7 +1010,8 @@ def incoming_import(*, actor: Any, school: School, data: bytes | IO[bytes]) -> I
         school=school,
         source=IncomingSource.IMPORT,
         uploaded_by=actor,
-        from_school_name=identity["from_school_name"] or "A school outside this service",
+        from_school_name=identity["from_school_name"]
+        or "The sending school (not named in the bundle)",
         from_school_address=identity["from_school_address"],
         legal_first_name=identity["legal_first_name"],
         legal_middle_names=identity["legal_middle_names"],
@@ -846,6 +1024,8 @@ def incoming_import(*, actor: Any, school: School, data: bytes | IO[bytes]) -> I
         bundle_sha256=sha256(data) if isinstance(data, bytes) else _stream_sha256(data),
         check_warnings=[str(w) for w in opened.warnings],
         signatures_trusted=opened.trusted,
+        sender_on_service=opened.trusted
+        or bool(identity["urn"] and School.objects.filter(urn=identity["urn"]).exists()),
     )
     # Checked before anything is stored: a refused bundle leaves no file behind.
     try:
@@ -945,4 +1125,5 @@ def _bundle_pupil(opened: Any) -> dict[str, Any]:
         "upn": str(pupil.get("upn") or "")[:13].upper(),
         "year_group": str(pupil.get("year_group") or "")[:2],
         "leaving_date": _date(pupil.get("left_on")),
+        "urn": str(school.get("urn") or "")[:10],
     }

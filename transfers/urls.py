@@ -12,6 +12,12 @@ urlpatterns = [
     path("transfers/<uuid:pk>/sent/", views.transfer_record_sent, name="transfer-sent"),
     path("transfers/<uuid:pk>/receipt/", views.transfer_record_receipt, name="transfer-receipt"),
     path("transfers/<uuid:pk>/files/<slug:kind>/", views.transfer_file, name="transfer-file"),
+    path("transfers/<uuid:pk>/cancel/", views.transfer_cancel, name="transfer-cancel"),
+    path(
+        "transfers/<uuid:pk>/leaving-date/",
+        views.transfer_leaving_date,
+        name="transfer-leaving-date",
+    ),
     path("transfers/incoming/", views.incoming_list, name="incoming-list"),
     path("transfers/incoming/<uuid:pk>/", views.incoming_detail, name="incoming-detail"),
     path("transfers/incoming/<uuid:pk>/accept/", views.incoming_accept, name="incoming-accept"),
@@ -22,4 +28,5 @@ urlpatterns = [
         name="incoming-file",
     ),
     path("transfers/import/", views.transfer_import, name="transfer-import"),
+    path("transfers/received/<uuid:pk>/", views.received_entry, name="received-entry"),
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from chronology.ledger.sources import Answer, Cited, Context, answer, cited_ids
 
-from .models import IncomingTransfer, Transfer
+from .models import IncomingTransfer, ReceivedEntry, Transfer
 
 
 def transfers_rehash(cited: Sequence[Cited], context: Context) -> Answer:
@@ -25,3 +25,10 @@ def incoming_transfers_rehash(cited: Sequence[Cited], context: Context) -> Answe
     """A file received and accepted: the hash of the PDF received."""
     received = IncomingTransfer.objects.filter(school_id=context.school_id, pk__in=cited_ids(cited))
     return answer(cited, {pk: {h} for pk, h in received.values_list("pk", "pdf_sha256")})
+
+
+def received_entries_rehash(cited: Sequence[Cited], context: Context) -> Answer:
+    """An entry received from another school: the hash the sending school's chain gave it (the
+    nightly check compares; `received_entry_verify` checks it against the signed bundle)."""
+    rows = ReceivedEntry.objects.filter(school_id=context.school_id, pk__in=cited_ids(cited))
+    return answer(cited, {pk: {h} for pk, h in rows.values_list("pk", "original_hash")})

@@ -23,12 +23,23 @@ from safeguard.storage import stored_file_response
 from schools.models import Pupil, School
 
 from . import services
-from .forms import ImportForm, ReceiptForm, RejectForm, SendForm, SentForm, TransferStartForm
+from .forms import (
+    CancelForm,
+    ImportForm,
+    LeavingDateForm,
+    ReceiptForm,
+    RejectForm,
+    SendForm,
+    SentForm,
+    TransferStartForm,
+)
 from .models import ExportState, IncomingSource, IncomingState
+from .received import received_entry_id, received_entry_verify
 from .selectors import (
     incoming_for,
     incoming_get_for,
     open_transfer_of,
+    received_entry_get_for,
     received_file_destroyed_at,
     transfer_get_for,
     transfers_out_for,
@@ -317,6 +328,62 @@ def transfer_file(request: HttpRequest, pk: Any, kind: str) -> FileResponse:
     return _file_response(export, kind, _file_name(name, kind))
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Cancel a transfer before the new school confirms receipt, with the reason."""
+    transfer = _transfer(request, pk)
+    form = CancelForm(request.POST or None)
+    withdrawn = transfer.on_platform and transfer.state == "sent"
+    cancelled = run_service(
+        request,
+        form,
+        services.transfer_cancel,
+        transfer=transfer,
+        done=(
+            f"Transfer cancelled. The file was withdrawn from {transfer.destination_name}, "
+            "who are told."
+            if withdrawn
+            else "Transfer cancelled."
+            + (
+                f" Tell {transfer.destination_name} the file you sent is not needed."
+                if transfer.state == "sent"
+                else ""
+            )
+        ),
+        to=reverse("transfer-detail", args=[transfer.pk]),
+    )
+    return cancelled or render(
+        request,
+        "transfers/cancel.html",
+        {"form": form, "transfer": transfer, "pupil": transfer.pupil, "withdrawn": withdrawn},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_leaving_date(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Correct the leaving date of a transfer under way (a GOV.UK date input)."""
+    transfer = _transfer(request, pk)
+    form = LeavingDateForm(
+        request.POST or None, initial=LeavingDateForm.initial_for(transfer.leaving_date)
+    )
+    corrected = run_service(
+        request,
+        form,
+        services.transfer_correct_leaving_date,
+        transfer=transfer,
+        data=LeavingDateForm.service_arguments,
+        done=lambda t: f"Leaving date corrected to {t.leaving_date:%-d %B %Y}.",
+        to=reverse("transfer-detail", args=[transfer.pk]),
+    )
+    return corrected or render(
+        request,
+        "transfers/leaving_date.html",
+        {"form": form, "transfer": transfer, "pupil": transfer.pupil},
+    )
+
+
 # --- Files received --------------------------------------------------------------------------
 
 
@@ -396,11 +463,22 @@ def incoming_accept(request: HttpRequest, pk: Any) -> HttpResponse:
     added = " (added to the roll)" if incoming.pupil_created else ""
     name = incoming.pupil.display_name if incoming.pupil else incoming.legal_name
     sender = incoming.from_school_name
-    told = (
-        f"{sender} does not use this service: tell them you have received it."
-        if incoming.source == IncomingSource.IMPORT
-        else f"{sender} can see your receipt."
-    )
+    if incoming.source != IncomingSource.IMPORT:
+        told = f"{sender} can see your receipt."
+    elif incoming.sender_uses_service:
+        told = (
+            f"{sender} uses this service, but the file was imported, so they are not told here: "
+            "tell them you have received it."
+        )
+    else:
+        told = f"{sender} does not use this service: tell them you have received it."
+    history = incoming.received_entries.count()
+    if history:
+        told += (
+            f" {history} {'entry' if history == 1 else 'entries'} of its chronology "
+            f"{'is' if history == 1 else 'are'} now in the pupil's chronology, marked as "
+            f"received from {sender}."
+        )
     messages.success(
         request,
         f"File accepted and attached to {name}'s child-protection file{added}. {told}",
@@ -414,11 +492,15 @@ def incoming_reject(request: HttpRequest, pk: Any) -> HttpResponse:
     incoming = _incoming(request, pk)
     form = RejectForm(request.POST or None)
     imported = incoming.source == IncomingSource.IMPORT
-    if imported:  # the sender is not on the service: nothing is sent back to them
+    if imported:  # imported: nothing is sent back to the sender, on the service or not
+        not_told = (
+            "uses this service, but the file was imported, so they are not told here"
+            if incoming.sender_uses_service
+            else "does not use this service and is not told"
+        )
         form.fields["reason"].help_text = (
             "For example, the pupil is not joining this school. It is kept with this school's "
-            f"record of the file; {incoming.from_school_name} does not use this service and is "
-            "not told."
+            f"record of the file; {incoming.from_school_name} {not_told}."
         )
     returned = run_service(
         request,
@@ -479,3 +561,29 @@ def transfer_import(request: HttpRequest) -> HttpResponse:
         to=lambda incoming: reverse("incoming-detail", args=[incoming.pk]),
     )
     return imported or render(request, "transfers/import.html", {"form": form})
+
+
+@login_required
+@require_GET
+def received_entry(request: HttpRequest, pk: Any) -> HttpResponse:
+    """A chronology entry received with a CP file, checked against the signed bundle kept with
+    the file: for the receiving school's DSL and deputies (it reads the file received)."""
+    received = received_entry_get_for(actor=request.user, pk=pk)
+    access_log_write(
+        request=request,
+        school_id=received.school_id,
+        what="received_entry",
+        pupil_ids=[received.pupil_id],
+        record_id=received.pk,
+    )
+    return render(
+        request,
+        "transfers/received_entry.html",
+        {
+            "received": received,
+            "incoming": received.incoming,
+            "pupil": received.pupil,
+            "check": received_entry_verify(received=received),
+            "entry_id": received_entry_id(received),
+        },
+    )

@@ -86,8 +86,13 @@ def chronology_append(
     source_hash: str = "",
     concern_ref: Any = None,
     corrects: ChronologyEntry | None = None,
+    printed_name: str = "",
+    printed_role: str = "",
 ) -> ChronologyEntry:
-    """Append one entry to the school's chain (under the school's lock)."""
+    """Append one entry to the school's chain (under the school's lock).
+
+    The printed name and role are the author's, unless given: an entry received from another
+    school prints the name and role its sender recorded (the author is who brought it in)."""
     head = chain_lock(school_id)
     # Under the chain lock, which destruction takes too: no entry slips past it unblanked.
     if hooks.is_read_only(school_id=school_id, pupil_id=pupil_id):
@@ -107,8 +112,8 @@ def chronology_append(
         concern_ref=concern_ref,
         corrects=corrects,
         author=author,
-        author_name=author.full_name,
-        author_role=_role_of(author, school_id),
+        author_name=printed_name or author.full_name,
+        author_role=printed_role or _role_of(author, school_id),
         recorded_at=timezone.now(),
         previous_hash=head.last_hash,
     )

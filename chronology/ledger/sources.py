@@ -38,6 +38,7 @@ SIGNED_SOURCES: dict[str, str] = {
     "referrals.ReferralUpdate": "referrals",
     "transfers.Transfer": "transfers",
     "transfers.IncomingTransfer": "transfers",
+    "transfers.ReceivedEntry": "transfers",
 }
 
 

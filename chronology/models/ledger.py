@@ -41,6 +41,11 @@ class EntryKind(models.TextChoices):
     TRANSFER_RECEIVED = "cp_file_received", "Child-protection file received"
     TRANSFER_RECEIPT = "cp_file_receipt", "Receipt of the child-protection file confirmed"
     REASSESSMENT_REVIEW = "reassessment_review", "Re-assessment review"
+    TRANSFER_CANCELLED = "cp_file_transfer_cancelled", "Transfer of the CP file cancelled"
+    LEAVING_DATE_CORRECTED = "leaving_date_corrected", "Leaving date corrected"
+    # An entry of a CP file received from another school, brought into this chronology as
+    # received (its words, date and author as the sending school signed them; ADR 0045).
+    RECEIVED_ENTRY = "received_entry", "Received from a previous school"
     # Added by hand by the DSL.
     PHONE_CALL = "phone_call", "Phone call"
     MEETING = "meeting", "Meeting"

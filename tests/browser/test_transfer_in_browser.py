@@ -119,3 +119,20 @@ def test_a_cp_file_goes_from_alderbrook_to_southend_bay(
     expect(
         receiver.get_by_text(re.compile(r"^Child-protection file received from Alderbrook"))
     ).to_be_visible()
+
+    # Issue 20 (ADR 0045): Southend Bay's DSL sees the history received, in one chronology.
+    receiver.set_viewport_size(DESK)
+    receiver.goto(f"{base}/pupils/{incoming.pupil_id}/safeguarding/")
+    expect(receiver.get_by_test_id("received-history")).to_contain_text("From Alderbrook Primary")
+    expect(receiver.get_by_text("No concerns have been logged about")).to_have_count(0)
+    receiver.goto(f"{base}/pupils/{incoming.pupil_id}/chronology/")
+    tags = receiver.get_by_test_id("received-tag")
+    expect(tags.first).to_have_text("Received from a previous school")
+    concern_entry = receiver.get_by_test_id("chronology-entry").filter(
+        has_text="Reason for recording: Injury and fear of going home."
+    )
+    expect(concern_entry).to_contain_text("Received from Alderbrook Primary: Concern logged")
+    concern_entry.get_by_test_id("received-verify").click()
+    expect(receiver.get_by_test_id("received-check")).to_contain_text(
+        "This entry is what Alderbrook Primary signed."
+    )

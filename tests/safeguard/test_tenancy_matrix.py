@@ -331,6 +331,11 @@ ROUTES: dict[str, Route] = {
         record=True,
     ),
     "transfer-import": Route(allowed=MANAGE_CP),
+    # ADR 0045: cancelling a transfer and correcting its leaving date are the sending school's
+    # DSL and deputies'; a received entry's check reads the receiving school's file received.
+    "transfer-cancel": _record_route("transfer", MANAGE_CP),
+    "transfer-leaving-date": _record_route("transfer", MANAGE_CP),
+    "received-entry": _record_route("received_entry", MANAGE_CP),
     "retention-list": Route(allowed=MANAGE_CP),
     "retention-detail": _record_route("retention", MANAGE_CP),
     # The school's signing certificate: the DSL and deputies, who send the files it signs.

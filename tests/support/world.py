@@ -89,6 +89,7 @@ class Records:
     notification: Any = None  # the author's own, in the notification centre
     transfer: Any = None  # a transfer out, its file ready (the sending school's)
     incoming: Any = None  # a file received, waiting to be accepted (the receiving school's)
+    received_entry: Any = None  # an entry of a received file in the pupil's chronology (ADR 0045)
     retention: Any = None  # a file kept until its date (a pupil who has left)
     qa_review: Any = None  # a submitted QA review of the concern, by the trust's TSO
     category: Any = None  # a category of the school's trust's list (trust-level)
@@ -181,6 +182,9 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     from tests.transfers.flow_records import transfer_records
 
     records.transfer, records.incoming = transfer_records(school, manager, pupil)
+    from tests.transfers.flow_records import received_entry_record
+
+    records.received_entry = received_entry_record(records.incoming, pupil)
     from tests.transfers.retention_records import retention_record
 
     records.retention = retention_record(school)

@@ -14,6 +14,7 @@ from transfers.models import (
     ExportState,
     IncomingSource,
     IncomingTransfer,
+    ReceivedEntry,
     Transfer,
     TransferState,
 )
@@ -71,3 +72,18 @@ def transfer_records(school: Any, manager: Any, pupil: Any) -> tuple[Transfer, I
     incoming.bundle.save(BUNDLE_NAME, ContentFile(STAND_IN_ZIP), save=False)
     incoming.save()
     return transfer, incoming
+
+
+def received_entry_record(incoming: IncomingTransfer, pupil: Any) -> ReceivedEntry:
+    """An entry of the received file brought into `pupil`'s chronology (its check against the
+    stand-in bundle fails, in words: the matrix needs the row and its page)."""
+    return ReceivedEntry.objects.create(
+        school_id=incoming.school_id,
+        incoming=incoming,
+        pupil=pupil,
+        from_school_name=incoming.from_school_name,
+        original_id="00000000-0000-0000-0000-000000000001",
+        original_sequence=1,
+        original_kind="note",
+        original_hash="a" * 64,
+    )

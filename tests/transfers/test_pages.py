@@ -507,11 +507,16 @@ def test_an_imported_file_accepted_tells_the_dsl_to_tell_the_sender(
     assert _import(client, data).status_code == 302
     incoming = IncomingTransfer.objects.get()
     body = page_text(client.get(reverse("incoming-detail", kwargs={"pk": incoming.pk})))
-    assert "Alpha School does not use this service, so it is not told" in body
+    # Alpha School uses this service (its key is registered here): the page says so, truly.
+    assert "does not use this service" not in body
+    assert "Alpha School uses this service, but this file came as a bundle imported here" in body
     assert "Accept and confirm receipt" not in body
     response = client.post(reverse("incoming-accept", kwargs={"pk": incoming.pk}), follow=True)
     body = page_text(response)
-    assert "Alpha School does not use this service: tell them you have received it." in body
+    assert (
+        "Alpha School uses this service, but the file was imported, so they are not told here: "
+        "tell them you have received it." in body
+    )
     assert "can see your receipt" not in body
 
 
@@ -525,7 +530,7 @@ def test_an_imported_file_returned_is_not_said_to_go_back_and_can_be_imported_ag
     url = reverse("incoming-reject", kwargs={"pk": incoming.pk})
     body = page_text(client.get(url))
     assert "The sending school sees this" not in body
-    assert "Alpha School does not use this service and is not told" in body
+    assert "Alpha School uses this service, but the file was imported, so they are not told" in body
     body = page_text(client.post(url, {"reason": "Not joining this school"}, follow=True))
     assert "File returned to" not in body
     assert "The files have been removed from this service." in body

@@ -114,6 +114,10 @@ GUARDS = [
     ),
     Guard("retention_delete", "transfers_retention", "DELETE", "(1 = 1)"),
     Guard("retentionevent_update", "transfers_retentionevent", "UPDATE", "(1 = 1)"),
+    # An entry received from another school is part of the record: never changed or removed
+    # (its words are in its chronology entry, which retention blanks; ADR 0045).
+    Guard("receivedentry_update", "transfers_receivedentry", "UPDATE", "(1 = 1)"),
+    Guard("receivedentry_delete", "transfers_receivedentry", "DELETE", "(1 = 1)"),
     Guard("retentionevent_delete", "transfers_retentionevent", "DELETE", "(1 = 1)"),
 ]
 
