@@ -6,14 +6,13 @@ problem shows beside its field at once; the service asks again when saving.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 
-from safeguard.forms import DATE_PARTS, GovukFormMixin, read_date_parts
+from safeguard.forms import GovukDatesMixin, GovukFormMixin
 from schools.characteristics import ETHNICITY_MAIN
 from schools.models import Gender, Pupil, School, SenProvision, YearGroup, search_key
 
@@ -46,13 +45,6 @@ def _text(
     return field
 
 
-def _date_part(part: str) -> forms.CharField:
-    field = forms.CharField(label=part.capitalize(), required=False, strip=True)
-    field.validators = []  # the whole date is checked together in clean()
-    field.widget.attrs.update({"inputmode": "numeric"})
-    return field
-
-
 def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
@@ -79,64 +71,7 @@ def _choices_or_not_recorded(
     )
 
 
-def parse_date_parts(
-    day: str, month: str, year: str, what: str
-) -> tuple[datetime.date | None, str]:
-    """A date from the GOV.UK date input's three boxes, or the message saying what is wrong
-    (GOV.UK's words; `safeguard.forms.read_date_parts`)."""
-    typed = read_date_parts(day, month, year, what)
-    return typed.value, typed.message
-
-
-class RollDatesMixin:
-    """Turns each date's three boxes (`<name>_day`, `_month`, `_year`) into `<name>`, putting any
-    problem on the first box at fault (where the error summary's link lands, as GOV.UK does) and
-    marking each box at fault; a problem the service finds with the whole date marks them all."""
-
-    dates: dict[str, str] = {}
-
-    @property
-    def date_faults(self) -> dict[str, tuple[str, ...]]:
-        if "_date_faults" not in self.__dict__:
-            self.__dict__["_date_faults"] = {}
-        return self.__dict__["_date_faults"]
-
-    @classmethod
-    def date_fields(cls, name: str) -> dict[str, forms.CharField]:
-        return {f"{name}_{part}": _date_part(part) for part in DATE_PARTS}
-
-    def clean_dates(self, data: dict[str, Any]) -> None:
-        for name, what in self.dates.items():
-            raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]  # type: ignore[attr-defined]
-            typed = read_date_parts(raw[0], raw[1], raw[2], what=what)
-            if typed.message:
-                # Beside the input, linked from the summary to its first box at fault (GOV.UK).
-                self.add_error(f"{name}_{typed.faulty[0]}", typed.message)  # type: ignore[attr-defined]
-                self.date_faults[name] = typed.faulty
-            data[name] = typed.value
-
-    def date_input(self, name: str) -> dict[str, Any]:
-        """What the date input template needs: its three bound boxes and any error."""
-        boxes = [self[f"{name}_{p}"] for p in DATE_PARTS]  # type: ignore[index]
-        errors = [e for box in boxes for e in box.errors][:1]
-        faults = self.date_faults.get(name, DATE_PARTS) if errors else ()
-        return {
-            "name": name,
-            "boxes": [
-                {"field": box, "faulty": part in faults}
-                for part, box in zip(DATE_PARTS, boxes, strict=True)
-            ],
-            "errors": errors,
-        }
-
-    @staticmethod
-    def date_initial(name: str, value: datetime.date | None) -> dict[str, Any]:
-        if value is None:
-            return {}
-        return {f"{name}_day": value.day, f"{name}_month": value.month, f"{name}_year": value.year}
-
-
-class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
+class PupilForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """A pupil's details as the roll keeps them (add and change)."""
 
     dates = {"date_of_birth": "the date of birth", "joined_on": "the date the pupil joined"}
@@ -160,7 +95,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
     different_child = forms.BooleanField(
         label="I have checked: this is a different child", required=False
     )
-    date_of_birth_day, date_of_birth_month, date_of_birth_year = RollDatesMixin.date_fields(
+    date_of_birth_day, date_of_birth_month, date_of_birth_year = GovukDatesMixin.date_fields(
         "date_of_birth"
     ).values()
     upn = _text(
@@ -189,7 +124,7 @@ class PupilForm(RollDatesMixin, GovukFormMixin, forms.Form):
         help_text="The form or class, like 7B",
         width="govuk-input--width-10",
     )
-    joined_on_day, joined_on_month, joined_on_year = RollDatesMixin.date_fields(
+    joined_on_day, joined_on_month, joined_on_year = GovukDatesMixin.date_fields(
         "joined_on"
     ).values()
     gender = _choices_or_not_recorded("Gender", list(Gender.choices))
@@ -356,7 +291,7 @@ _DESTINATION_WORDS = dict(DESTINATIONS)
 _NAMED = (DestinationKind.SCHOOL, DestinationKind.OTHER)
 
 
-class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
+class LeaverForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """When the pupil left (or will leave) and where they went."""
 
     dates = {"left_on": "the leaving date"}
@@ -366,7 +301,7 @@ class LeaverForm(RollDatesMixin, GovukFormMixin, forms.Form):
         "leaving_destination": ("destination",),
     }
 
-    left_on_day, left_on_month, left_on_year = RollDatesMixin.date_fields("left_on").values()
+    left_on_day, left_on_month, left_on_year = GovukDatesMixin.date_fields("left_on").values()
     destination = forms.ChoiceField(
         label="Where did the pupil go?",
         choices=DESTINATIONS,

@@ -190,3 +190,63 @@ def as_typed(form_class: type[forms.Form], data: Any, **kwargs: Any) -> Any:
         if not field.widget.value_omitted_from_data(data, {}, form.add_prefix(name))
     }
     return form
+
+
+def date_part(part: str) -> forms.CharField:
+    field = forms.CharField(label=part.capitalize(), required=False, strip=True)
+    field.validators = []  # the whole date is checked together in clean()
+    field.widget.attrs.update({"inputmode": "numeric"})
+    return field
+
+
+class GovukDatesMixin:
+    """Turns each date's three boxes (`<name>_day`, `_month`, `_year`) into `<name>`, putting any
+    problem on the first box at fault (where the error summary's link lands, as GOV.UK does) and
+    marking each box at fault; a problem the service finds with the whole date marks them all."""
+
+    dates: dict[str, str] = {}
+    # Dates that may be left blank (all three boxes empty): `None`, no message.
+    optional_dates: tuple[str, ...] = ()
+
+    @property
+    def date_faults(self) -> dict[str, tuple[str, ...]]:
+        if "_date_faults" not in self.__dict__:
+            self.__dict__["_date_faults"] = {}
+        return self.__dict__["_date_faults"]
+
+    @classmethod
+    def date_fields(cls, name: str) -> dict[str, forms.CharField]:
+        return {f"{name}_{part}": date_part(part) for part in DATE_PARTS}
+
+    def clean_dates(self, data: dict[str, Any]) -> None:
+        for name, what in self.dates.items():
+            raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]  # type: ignore[attr-defined]
+            if name in self.optional_dates and not any(v.strip() for v in raw):
+                data[name] = None
+                continue
+            typed = read_date_parts(raw[0], raw[1], raw[2], what=what)
+            if typed.message:
+                # Beside the input, linked from the summary to its first box at fault (GOV.UK).
+                self.add_error(f"{name}_{typed.faulty[0]}", typed.message)  # type: ignore[attr-defined]
+                self.date_faults[name] = typed.faulty
+            data[name] = typed.value
+
+    def date_input(self, name: str) -> dict[str, Any]:
+        """What the date input template needs: its three bound boxes and any error."""
+        boxes = [self[f"{name}_{p}"] for p in DATE_PARTS]  # type: ignore[index]
+        errors = [e for box in boxes for e in box.errors][:1]
+        faults = self.date_faults.get(name, DATE_PARTS) if errors else ()
+        return {
+            "name": name,
+            "boxes": [
+                {"field": box, "faulty": part in faults}
+                for part, box in zip(DATE_PARTS, boxes, strict=True)
+            ],
+            "errors": errors,
+        }
+
+    @staticmethod
+    def date_initial(name: str, value: datetime.date | None) -> dict[str, Any]:
+        if value is None:
+            return {}
+        return {f"{name}_day": value.day, f"{name}_month": value.month, f"{name}_year": value.year}

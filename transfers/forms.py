@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import GovukDatesMixin, GovukFormMixin
 
 from .models import ReceiptHow, SentHow
 from .services import LARGEST_IMPORT
@@ -248,33 +248,6 @@ class ImportForm(GovukFormMixin, forms.Form):
 
 # --- Cancelling, and correcting the leaving date (ADR 0045) ------------------------------------
 
-DATE_PARTS = ("day", "month", "year")
-
-
-def parse_date_parts(day: str, month: str, year: str, what: str) -> tuple[Any, str]:
-    """A date from the GOV.UK date input's three boxes, or what is wrong with it in GOV.UK's
-    words (as the roll's forms say it). Only the digits 0 to 9 count."""
-    given = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
-    if not any(given.values()):
-        return None, f"Enter {what}"
-    missing = [p for p in DATE_PARTS if not given[p]]
-    if missing:
-        return None, f"{what.capitalize()} must include a {' and a '.join(missing)}"
-    if not all(v.isascii() and v.isdigit() and len(v) <= 4 for v in given.values()):
-        return None, f"{what.capitalize()} must be a real date, in numbers, like 18 12 2026"
-    if len(given["year"]) != 4:
-        return None, "Year must include 4 numbers"
-    try:
-        return datetime.date(int(given["year"]), int(given["month"]), int(given["day"])), ""
-    except ValueError:
-        return None, f"{what.capitalize()} must be a real date"
-
-
-def _date_part(part: str) -> forms.CharField:
-    field = forms.CharField(label=part.capitalize(), required=False, strip=True)
-    field.validators = []  # the whole date is checked together in clean()
-    return field
-
 
 def _reason_field(label: str, hint: str, required: str) -> forms.CharField:
     return forms.CharField(
@@ -293,15 +266,16 @@ class CancelForm(GovukFormMixin, forms.Form):
     )
 
 
-class LeavingDateForm(GovukFormMixin, forms.Form):
+class LeavingDateForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """The corrected leaving date (a GOV.UK date input: day, month, year) and why."""
 
     # A service's problem with the date shows on its first box, where the summary links.
     FIELD_FOR: dict[str, tuple[str, ...]] = {"leaving_date": ("leaving_date_day",)}
 
-    leaving_date_day = _date_part("day")
-    leaving_date_month = _date_part("month")
-    leaving_date_year = _date_part("year")
+    dates = {"leaving_date": "the leaving date"}
+    leaving_date_day, leaving_date_month, leaving_date_year = GovukDatesMixin.date_fields(
+        "leaving_date"
+    ).values()
     reason = _reason_field(
         "Why is the leaving date being corrected?",
         "For example, the parents told us the move was put back a week. It is kept in the "
@@ -312,24 +286,15 @@ class LeavingDateForm(GovukFormMixin, forms.Form):
     @property
     def leaving_date(self) -> dict[str, Any]:
         """What the date input template needs: its three bound boxes and any error."""
-        boxes = [self[f"leaving_date_{p}"] for p in DATE_PARTS]
-        return {"name": "leaving_date", "boxes": boxes, "errors": boxes[0].errors}
+        return self.date_input("leaving_date")
 
     @staticmethod
     def initial_for(day: datetime.date) -> dict[str, Any]:
-        return {
-            "leaving_date_day": day.day,
-            "leaving_date_month": day.month,
-            "leaving_date_year": day.year,
-        }
+        return GovukDatesMixin.date_initial("leaving_date", day)
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
-        raw = [str(self.data.get(f"leaving_date_{p}", "")) for p in DATE_PARTS]
-        day, problem = parse_date_parts(raw[0], raw[1], raw[2], what="the leaving date")
-        if problem:
-            self.add_error("leaving_date_day", problem)
-        data["leaving_date"] = day
+        self.clean_dates(data)
         return data
 
     def service_arguments(self) -> dict[str, Any]:

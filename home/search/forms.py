@@ -7,8 +7,7 @@ from typing import Any
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
-from roll.forms import DATE_PARTS, RollDatesMixin, parse_date_parts
-from safeguard.forms import GovukFormMixin
+from safeguard.forms import DATE_PARTS, GovukDatesMixin, GovukFormMixin
 from safeguard.params import whole_number
 
 WORDS_MAX = 100  # as every search box (safeguard.search_terms.TERM_MAX): a token holds no more
@@ -16,10 +15,11 @@ NAME_MAX = 100
 NUL_MESSAGE = "Remove the unusual character (a null character) from what you typed"
 
 
-class RecordSearchForm(RollDatesMixin, GovukFormMixin, forms.Form):
+class RecordSearchForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """What to look for. A date is optional; given, it is a real date in GOV.UK's three boxes."""
 
     dates = {"since": "the date to search from", "until": "the date to search to"}
+    optional_dates = ("since", "until")
     q = forms.CharField(
         label="Words to search for",
         required=False,
@@ -76,15 +76,7 @@ class RecordSearchForm(RollDatesMixin, GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name, what in self.dates.items():
-            raw = [str(self.data.get(f"{name}_{p}", "")) for p in DATE_PARTS]
-            if not any(v.strip() for v in raw):
-                data[name] = None
-                continue
-            day, problem = parse_date_parts(raw[0], raw[1], raw[2], what=what)
-            if problem:
-                self.add_error(f"{name}_day", problem)
-            data[name] = day
+        self.clean_dates(data)
         since, until = data.get("since"), data.get("until")
         if since and until and since > until and not self.has_error("until_day"):
             self.add_error(

@@ -15,11 +15,11 @@
       x.value = px.toFixed(2);
       y.value = py.toFixed(2);
       region.value = name;
-      root.querySelectorAll(".app-body-map__pending").forEach(function (g) { g.hidden = true; });
+      root.querySelectorAll(".app-body-map__pending").forEach(function (g) { g.setAttribute("display", "none"); });
       var pending = svg.querySelector(".app-body-map__pending");
       pending.querySelector("circle").setAttribute("cx", px);
       pending.querySelector("circle").setAttribute("cy", py * 2);
-      pending.hidden = false;
+      pending.removeAttribute("display");
       where.textContent = "New mark: " + (svg.getAttribute("data-side") === "front" ? "front" : "back") + ", " + name + ". Now describe what you saw.";
       description.focus();
     }

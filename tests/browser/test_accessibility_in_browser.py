@@ -98,28 +98,15 @@ NEVER_FOLLOW = {"logout"}
 NOT_CRAWLED_NAMESPACES = {"admin", "api"}
 
 # ---------------------------------------------------------------------------------------------
-# Known failures, each owned by work in progress on issue 20 (docs/adr/0047). A failure listed
-# here is reported but does not fail the tests; any other failure does. An entry that no longer
-# fails makes `test_known_failures_still_fail` fail, so the list only shrinks: empty it as the
-# fixes land.
+# Known failures (docs/adr/0047): none since issue 20's fixes landed. A failure listed here is
+# reported but does not fail the tests; any other failure does. An entry that no longer fails
+# fails the run too, so the lists only shrink. Keep them empty: fix the page instead.
 # (URL name, axe rule id) -> who fixes it
-KNOWN_AXE: dict[tuple[str, str], str] = {
-    # The "0 overdue" link under a figure: 24 px targets (issue 20, the layout work).
-    ("school-dashboard", "target-size"): "a11y-layout",
-}
+KNOWN_AXE: dict[tuple[str, str], str] = {}
 # URL name -> who fixes it (the page scrolls sideways at 320 px; issue 20, the layout work)
-KNOWN_OVERFLOW: dict[str, str] = {
-    "concern-detail": "a11y-layout: the actions table's 'Done' column",
-    "concern-mine": "a11y-layout: My concerns' table",
-    "pupil-chronology-print": "a11y-layout: the chronology print's header cell",
-}
+KNOWN_OVERFLOW: dict[str, str] = {}
 # (URL name, start of the Nu message) -> who fixes it
-KNOWN_NU: dict[tuple[str, str], str] = {
-    # The body map's pending mark: `hidden` is an HTML attribute, not an SVG one (body map work).
-    ("concern-draft", "Attribute “hidden” not allowed on element “g”"): "body map",
-    # "Who to call" goes from h1 to h3 (issue 20, the layout work: heading order).
-    ("who-to-call", "The heading “h3” (with computed level 3) follows"): "a11y-layout",
-}
+KNOWN_NU: dict[tuple[str, str], str] = {}
 # ---------------------------------------------------------------------------------------------
 
 

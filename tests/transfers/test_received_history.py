@@ -431,9 +431,9 @@ def test_correcting_the_leaving_date_moves_the_deadline_and_the_roll(
     ("day", "month", "year", "reason", "field", "message"),
     [
         ("", "", "", "Why", "leaving_date_day", "Enter the leaving date"),
-        ("3", "", "2026", "Why", "leaving_date_day", "The leaving date must include a month"),
+        ("3", "", "2026", "Why", "leaving_date_month", "The leaving date must include a month"),
         ("31", "2", "2026", "Why", "leaving_date_day", "The leaving date must be a real date"),
-        ("3", "2", "26", "Why", "leaving_date_day", "Year must include 4 numbers"),
+        ("3", "2", "26", "Why", "leaving_date_year", "Year must include 4 numbers"),
         (
             "1",
             "1",
