@@ -162,14 +162,22 @@ def draft_get_for(*, actor: Any, pk: Any) -> Concern:
     )
 
 
-def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
-    """The actor's own concerns in the school: drafts first, then newest (`MINE_ORDER`, the order
-    of its index, concern_mine_order)."""
-    return (
-        Concern.objects.filter(author_id=actor.pk, school=school)
-        .prefetch_related(concern_pupils_prefetch())
-        .order_by(*MINE_ORDER)
-    )
+# My concerns' status filter: the open ones (drafts, received, actioned), the closed ones, or
+# every one (the open ones first, by `MINE_ORDER`).
+MINE_STATUSES = {
+    "open": [ConcernStatus.DRAFT, ConcernStatus.RECEIVED, ConcernStatus.ACTIONED],
+    "closed": [ConcernStatus.CLOSED],
+}
+
+
+def concern_list_mine(*, actor: Any, school: School, status: str = "") -> QuerySet[Concern]:
+    """The actor's own concerns in the school: drafts first, then the open ones, then the closed
+    ones, each newest first (`MINE_ORDER`, the order of its index, concern_mine_open_first);
+    `status` "open" or "closed" keeps only those (a range of the same index)."""
+    concerns = Concern.objects.filter(author_id=actor.pk, school=school)
+    if status in MINE_STATUSES:
+        concerns = concerns.filter(status__in=MINE_STATUSES[status])
+    return concerns.prefetch_related(concern_pupils_prefetch()).order_by(*MINE_ORDER)
 
 
 def concern_for_alert(*, actor: Any, school: School, alert_id: str) -> Concern | None:
