@@ -298,6 +298,36 @@ def risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def pupil_risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    """A risk assessment started from the pupil's page (no concern): the same form and the
+    same permissions (the DSL and deputies), covering this pupil."""
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    access_log_write(
+        request=request,
+        school_id=pupil.school_id,
+        what="new_risk_assessment",
+        pupil_ids=[pupil.pk],
+    )
+    form = RiskAssessmentForm(
+        request.POST or None, pupils=[pupil], initial={"pupils": [str(pupil.pk)]}
+    )
+    done = run_service(
+        request,
+        form,
+        services.risk_assessment_create,
+        school=pupil.school,
+        done="The risk assessment is recorded.",
+        to=lambda assessment: reverse("risk-assessment-detail", args=[assessment.pk]),
+    )
+    return done or render(
+        request, "chronology/risk_assessment_form.html", {"pupil": pupil, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def risk_assessment_detail(request: SafeguardRequest, pk: Any) -> HttpResponse:
     assessment = risk_assessment_get_for(actor=request.user, pk=pk)
     pupil_ids = [c.pupil_id for c in assessment.covered.all()]

@@ -45,6 +45,7 @@ LOGGED: dict[str, str | tuple[str, str]] = {
     "chronology-correct": "chronology_entry",
     "status-end": "status",
     "risk-assessment-add": "new_risk_assessment",  # names the concern and its pupils
+    "pupil-risk-assessment-add": "new_risk_assessment",  # names the pupil (issue 20)
     "risk-assessment-detail": "risk_assessment",
     "concern-detail": "concern",
     "action-add": "concern",  # an empty form: the concern's page again, with the error

@@ -205,6 +205,8 @@ ROUTES: dict[str, Route] = {
         data=lambda w, which: {"reason": "Disclosure"},
     ),
     "risk-assessment-add": _record_route("concern", MANAGE_CP),
+    # Issue 20: a risk assessment started from the pupil's page, the same form and permissions.
+    "pupil-risk-assessment-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "risk-assessment-detail": _record_route("risk_assessment", READ_CP),
     "status-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "status-end": _record_route("status", MANAGE_CP),
