@@ -46,6 +46,7 @@ LOGGED: dict[str, str | tuple[str, str]] = {
     "status-end": "status",
     "risk-assessment-add": "new_risk_assessment",  # names the concern and its pupils
     "pupil-risk-assessment-add": "new_risk_assessment",  # names the pupil (issue 20)
+    "cp-file-open": "cp_file",  # refused (a file is open): the form again, naming the pupil
     "risk-assessment-detail": "risk_assessment",
     "concern-detail": "concern",
     "action-add": "concern",  # an empty form: the concern's page again, with the error
