@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
+from safeguard.notifications import link_target
 from safeguard.roles import Perm, RoleKey, Scope, roles_with
 from schools.models import School, User
 
@@ -90,6 +91,34 @@ def hidden_concern_exists(*, actor: Any, ref: str = "concern_id", school_id: Any
     if school_id is not None:
         concerns = concerns.filter(school_id=school_id)
     return Exists(concerns.exclude(cp_visible_q(actor)))
+
+
+# The pages of one concern a notification may link to (the concern, its DSL record).
+CONCERN_PAGES = frozenset({"concern-detail", "dsl-record"})
+
+
+def withheld_concern_links(actor: Any, links: list[str]) -> set[str]:
+    """Of these notification links, those to a concern restricted since that `actor` may no
+    longer read (neither named on it nor its author): for the notification centre to say so
+    rather than show the same 404 as a missing record. One query for the lot."""
+    by_concern: dict[str, list[str]] = {}
+    for link in links:
+        target = link_target(link)
+        if target and target[0] in CONCERN_PAGES and "pk" in target[1]:
+            by_concern.setdefault(str(target[1]["pk"]), []).append(link)
+    if not by_concern:
+        return set()
+    hidden = (
+        Concern.objects.filter(
+            pk__in=list(by_concern),
+            restricted=True,
+            school_id__in=access_for(actor).school_ids(),
+        )
+        .exclude(cp_visible_q(actor))
+        .exclude(author_id=actor.pk)
+        .values_list("pk", flat=True)
+    )
+    return {link for pk in hidden for link in by_concern[str(pk)]}
 
 
 def concern_narrative(prefix: str = "") -> list[str]:

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from schools.selectors import designated_leads
+
 from .notifications import (
     kind_label,
     notification_get_for,
@@ -20,6 +22,7 @@ from .notifications import (
     notifications_for,
     notifications_mark_all_read,
     unread_notifications_for,
+    withheld_links,
 )
 
 PER_PAGE = 25
@@ -41,8 +44,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     school = None if all_schools else request.schools.acting  # type: ignore[attr-defined]
     rows = notifications_for(actor=request.user, school=school).select_related("school")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    withheld = withheld_links(actor=request.user, links=[n.link for n in page])
     for n in page:
         n.kind_label = kind_label(n.kind)  # type: ignore[attr-defined]
+        n.withheld = n.link in withheld  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "page": page,
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
@@ -83,8 +88,34 @@ def notification_open(request: HttpRequest, pk: Any) -> HttpResponse:
     """Mark the notification read, then go to the page it is about (only ever a page of ours)."""
     notification = notification_get_for(actor=request.user, pk=pk)
     notification_mark_read(actor=request.user, notification=notification)
+    if withheld_links(actor=request.user, links=[notification.link]):
+        return redirect("notification-restricted", pk=notification.pk)
     target = notification_safe_link(notification.link)
     if target is None:
         messages.error(request, "That notification's link cannot be opened.")
         return redirect(_back(_all_schools(request.POST)))
     return redirect(target)
+
+
+@require_GET
+@login_required
+def notification_restricted(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Where one's notification leads when the record it is about was restricted since (ADR
+    0032): says so and who to speak to (the school's DSL and deputies), and nothing of the
+    record. Only for the recipient, and only while the record is withheld from them; else on to
+    the record."""
+    notification = notification_get_for(actor=request.user, pk=pk)
+    if not withheld_links(actor=request.user, links=[notification.link]):
+        target = notification_safe_link(notification.link)
+        return redirect(target or "notification-list")
+    leads = designated_leads(notification.school_id)
+    return render(
+        request,
+        "safeguard/notification_restricted.html",
+        {
+            "notification": notification,
+            "kind_label": kind_label(notification.kind),
+            "leads": leads,
+            "school": notification.school,
+        },
+    )

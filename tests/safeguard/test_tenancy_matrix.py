@@ -385,6 +385,9 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
     "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
+    # Issue 20: a notification whose concern was restricted since; the recipient alone (on to
+    # the record while it is not withheld from them).
+    "notification-restricted": _record_route("notification", {AUTHOR}, ok=302),
     # --- Roll by hand (roll) ---
     # The roll's keepers (administrator and DSL) add pupils to the acting school (others: 403)
     # and change a pupil of their school; whoever sees the pupil but does not keep the roll gets
