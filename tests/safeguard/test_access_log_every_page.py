@@ -204,6 +204,7 @@ NOT_LOGGED: dict[str, str] = {
     "notification-read-all": OWN_ACCOUNT,
     "notification-read": OWN_ACCOUNT,
     "notification-open": OWN_ACCOUNT,
+    "notification-restricted": "says a concern was restricted, never which or whose",
     "staff-list": SCHOOL,
     "staff-invite": SCHOOL,
     "staff-history": SCHOOL,
