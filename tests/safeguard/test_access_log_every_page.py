@@ -138,7 +138,6 @@ NOT_LOGGED: dict[str, str] = {
     "action-done": ACT,
     "concern-restrict": ACT,
     "concern-close": ACT,
-    "cp-file-open": ACT,
     "cp-file-close": ACT,
     "transfer-retry": ACT,
     "transfer-send": ACT,
