@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from schools.selectors import designated_leads
 
 from .notifications import (
+    inbox_school_ids,
     kind_label,
     notification_get_for,
     notification_mark_read,
@@ -42,7 +43,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The person's notifications in the acting school (or in all their schools), newest first."""
     all_schools = _all_schools(request.GET) or request.schools.acting is None  # type: ignore[attr-defined]
     school = None if all_schools else request.schools.acting  # type: ignore[attr-defined]
-    rows = notifications_for(actor=request.user, school=school).select_related("school")
+    # The trust safeguarding officer's inbox is every school of the trust (issue 20).
+    trust_inbox = (
+        school is not None and len(inbox_school_ids(actor=request.user, school=school)) > 1
+    )
+    rows = notifications_for(actor=request.user, school=school, inbox=True).select_related("school")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     withheld = withheld_links(actor=request.user, links=[n.link for n in page])
     for n in page:
@@ -53,8 +58,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "query_string": "all=1" if all_schools else "",
         "all_schools": all_schools,
-        "several_schools": len(request.schools.available) > 1,  # type: ignore[attr-defined]
-        "unread": unread_notifications_for(actor=request.user, school=school).count(),
+        "trust_inbox": trust_inbox,
+        "several_schools": len(request.schools.available) > 1  # type: ignore[attr-defined]
+        and not trust_inbox,
+        "unread": unread_notifications_for(actor=request.user, school=school, inbox=True).count(),
     }
     return render(request, "safeguard/notifications.html", context)
 
@@ -74,7 +81,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     """Mark every unread notification read, in the acting school or in all the person's schools."""
     all_schools = _all_schools(request.POST) or request.schools.acting is None  # type: ignore[attr-defined]
     school = None if all_schools else request.schools.acting  # type: ignore[attr-defined]
-    marked = notifications_mark_all_read(actor=request.user, school=school)
+    marked = notifications_mark_all_read(actor=request.user, school=school, inbox=True)
     if marked:
         messages.success(
             request, f"{marked} notification{'' if marked == 1 else 's'} marked as read."
