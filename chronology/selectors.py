@@ -34,7 +34,7 @@ def timeline_order(*, newest_first: bool) -> list[OrderBy]:
     ones (`DATE_ONLY_KINDS`, or a correction of one) at the end of the day in the order they were
     recorded (docs/adr/0046). The bundle keeps the chain's order (by sequence)."""
     date_only = Q(kind__in=DATE_ONLY_KINDS) | Q(corrects__kind__in=DATE_ONLY_KINDS)
-    keys = [
+    keys: list[Any] = [
         TruncDate("occurred_at", tzinfo=ZoneInfo(settings.TIME_ZONE)),
         Case(When(date_only, then=Value(1)), default=Value(0), output_field=IntegerField()),
         F("occurred_at"),

@@ -242,7 +242,7 @@ def reviews_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         yield Due(
             school_id,
             f"status-ends:{pk}:{ends}",
-            "A pupil's plan or status ends " + workdays.day_words(ends, today=today),
+            "A pupil's plan or status ends " + workdays.day_words(ends or today, today=today),
             reverse("pupil-safeguarding", kwargs={"pk": pupil_id}) + "#statuses",
             frozenset(people.managers(school_id)),
         )
