@@ -3,6 +3,7 @@ the selectors (which decide who sees it), call one service, and render."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from safeguard.access import get_or_404
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school, acting_school_or_403, run_service
 from safeguard.roles import Perm
+from safeguard.workdays import end_of_day_words, local_date, long_date
 from schools.selectors import pupil_list_for
 
 from . import selectors, services
@@ -66,6 +68,19 @@ def _log_view(request: HttpRequest, record: Any, what: str) -> None:
 
 
 # --- Allegations ---------------------------------------------------------------------------------
+
+
+def lado_due_message(due: datetime.datetime, *, today: datetime.date | None = None) -> str:
+    """What the DSL reads on recording an allegation: when the LADO is to be told, "within one
+    working day" (`lado_due_at`), true on the day it is read (a Friday's is due on Monday)."""
+    today = today or timezone.localdate()
+    day = local_date(due)
+    if day < today:
+        return (
+            f"The allegation is recorded. The LADO should have been told by the end of "
+            f"{long_date(day)}: tell them now."
+        )
+    return f"The allegation is recorded. Tell the LADO by {end_of_day_words(day, today=today)}."
 
 
 @login_required
@@ -127,7 +142,7 @@ def allegation_new(request: HttpRequest) -> HttpResponse:
         school=school,
         low_level=low_level,
         data=lambda valid: valid.service_values(),
-        done="The allegation is recorded. Tell the LADO today.",
+        done=lambda allegation: lado_due_message(allegation.lado_due_at),
         to=lambda allegation: reverse("allegation-detail", args=[allegation.pk]),
     )
     return done or render(

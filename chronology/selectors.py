@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 
 from concerns.selectors import hidden_concern_exists
 from safeguard.access import get_for_actor_or_404, scope
 from safeguard.roles import Perm
 from schools.models import Pupil
 
-from .models import ChronologyEntry, CpFile, PupilStatus, RiskAssessment
+from .models import DATE_ONLY_KINDS, ChronologyEntry, CpFile, PupilStatus, RiskAssessment
+
+
+def timeline_order(*, newest_first: bool) -> list[OrderBy]:
+    """How every timeline of a pupil sorts (the page, the print, the pupil's page, the CP-file
+    PDF): by the London day, then the timed records of the day by their time, then the date-only
+    ones (`DATE_ONLY_KINDS`, or a correction of one) at the end of the day in the order they were
+    recorded (docs/adr/0046). The bundle keeps the chain's order (by sequence)."""
+    date_only = Q(kind__in=DATE_ONLY_KINDS) | Q(corrects__kind__in=DATE_ONLY_KINDS)
+    keys: list[Any] = [
+        TruncDate("occurred_at", tzinfo=ZoneInfo(settings.TIME_ZONE)),
+        Case(When(date_only, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        F("occurred_at"),
+        F("sequence"),
+    ]
+    return [k.desc() if newest_first else k.asc() for k in keys]
 
 
 def chronology_for(
@@ -42,8 +71,7 @@ def chronology_for(
                 | Q(people_involved__icontains=word)
                 | Q(author_name__icontains=word)
             )
-    order = ["-occurred_at", "-sequence"] if newest_first else ["occurred_at", "sequence"]
-    return entries.order_by(*order)
+    return entries.order_by(*timeline_order(newest_first=newest_first))
 
 
 def entry_get_for(*, actor: Any, pk: Any) -> ChronologyEntry:

@@ -24,6 +24,11 @@ urlpatterns = [
         name="risk-assessment-add",
     ),
     path(
+        "pupils/<uuid:pk>/risk-assessments/new/",
+        views.pupil_risk_assessment_add,
+        name="pupil-risk-assessment-add",
+    ),
+    path(
         "risk-assessments/<uuid:pk>/", views.risk_assessment_detail, name="risk-assessment-detail"
     ),
 ]

@@ -20,6 +20,7 @@ from audit.selectors import access_log_for_pupil
 from audit.services import access_log_write
 from concerns.selectors import concern_view_for
 from safeguard.access import access_for
+from safeguard.forms import add_service_errors
 from safeguard.http import SafeguardRequest, run_service
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
@@ -153,19 +154,40 @@ def chronology_entry_correct(request: SafeguardRequest, pk: Any) -> HttpResponse
     )
 
 
-def _with_reason(request: SafeguardRequest, act: Any, done: str, missing: str) -> None:
-    """Run a CP-file change that needs a reason; say what happened either way."""
-    # Written out, not `run_service`: the reason is asked on the pupil's safeguarding page,
-    # which has no form to show again, so a refusal is a message there.
+def _with_reason(
+    request: SafeguardRequest,
+    act: Any,
+    *,
+    pupil: Any,
+    done: str,
+    missing: str,
+    heading: str,
+    label: str,
+) -> HttpResponse:
+    """Run a CP-file change that needs a reason. Done: back to the pupil's safeguarding page
+    with a message. Refused: the form again on a page of its own, the message beside the field
+    and in an error summary, with what was typed (issue 20; it was a banner on the pupil's page,
+    which has no form to show again)."""
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, missing)
-        return
-    try:
-        act(form.cleaned_data["reason"])
-        messages.success(request, done)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    form.fields["reason"].label = label
+    form.fields["reason"].error_messages["required"] = missing
+    if form.is_valid():
+        try:
+            act(form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("pupil-safeguarding", pk=pupil.pk)
+    # The page names the pupil: a look at their CP record, logged as the safeguarding page is.
+    access_log_write(
+        request=request, school_id=pupil.school_id, what="cp_file", pupil_ids=[pupil.pk]
+    )
+    return render(
+        request,
+        "chronology/cp_file_reason.html",
+        {"pupil": pupil, "form": form, "heading": heading, "action": request.path},
+    )
 
 
 @login_required
@@ -174,26 +196,30 @@ def cp_file_open(request: SafeguardRequest, pk: Any) -> HttpResponse:
     pupil = cp_pupil_get_for(actor=request.user, pk=pk)
     if not _can_manage(request, pupil):
         raise Http404("No such record.")
-    _with_reason(
+    return _with_reason(
         request,
         lambda reason: services.cp_file_open(actor=request.user, pupil=pupil, reason=reason),
-        "A child-protection file is open.",
-        "Enter why the file is being opened.",
+        pupil=pupil,
+        done="A child-protection file is open.",
+        missing="Enter why the file is being opened",
+        heading="Open a child-protection file",
+        label="Should a concern/confidential file be commenced? Why?",
     )
-    return redirect("pupil-safeguarding", pk=pupil.pk)
 
 
 @login_required
 @require_POST
 def cp_file_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     cp_file = cp_file_get_for(actor=request.user, pk=pk)
-    _with_reason(
+    return _with_reason(
         request,
         lambda reason: services.cp_file_close(actor=request.user, cp_file=cp_file, reason=reason),
-        "The child-protection file is closed.",
-        "Enter why the file is being closed.",
+        pupil=cp_file.pupil,
+        done="The child-protection file is closed.",
+        missing="Enter why the file is being closed",
+        heading="Close the child-protection file",
+        label="Why is the file being closed?",
     )
-    return redirect("pupil-safeguarding", pk=cp_file.pupil_id)
 
 
 @login_required
@@ -293,6 +319,36 @@ def risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
     )
     return done or render(
         request, "chronology/risk_assessment_form.html", {"concern": view.concern, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pupil_risk_assessment_add(request: SafeguardRequest, pk: Any) -> HttpResponse:
+    """A risk assessment started from the pupil's page (no concern): the same form and the
+    same permissions (the DSL and deputies), covering this pupil."""
+    pupil = cp_pupil_get_for(actor=request.user, pk=pk)
+    if not _can_manage(request, pupil):
+        raise Http404("No such record.")
+    access_log_write(
+        request=request,
+        school_id=pupil.school_id,
+        what="new_risk_assessment",
+        pupil_ids=[pupil.pk],
+    )
+    form = RiskAssessmentForm(
+        request.POST or None, pupils=[pupil], initial={"pupils": [str(pupil.pk)]}
+    )
+    done = run_service(
+        request,
+        form,
+        services.risk_assessment_create,
+        school=pupil.school,
+        done="The risk assessment is recorded.",
+        to=lambda assessment: reverse("risk-assessment-detail", args=[assessment.pk]),
+    )
+    return done or render(
+        request, "chronology/risk_assessment_form.html", {"pupil": pupil, "form": form}
     )
 
 

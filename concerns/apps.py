@@ -6,6 +6,7 @@ class ConcernsConfig(AppConfig):
 
     def ready(self) -> None:
         from chronology.ledger.sources import register_source_check
+        from safeguard.notifications import register_withheld_check
         from safeguard.triggers import register
 
         from . import checks, verification  # noqa: F401  (checks: registers concerns.E010)
@@ -14,6 +15,9 @@ class ConcernsConfig(AppConfig):
         from .uploads import pillow_limits
 
         register(GUARDS, COLUMNS)
+        from .selectors import withheld_concern_links
+
+        register_withheld_check("concerns", withheld_concern_links)
         pillow_limits()
         for label, check in {
             "concerns.Concern": verification.concerns_rehash,

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, get_or_404
+from safeguard.notifications import link_target
 from safeguard.roles import Perm, RoleKey, Scope, roles_with
 from schools.models import School, User
 
@@ -93,6 +94,34 @@ def hidden_concern_exists(*, actor: Any, ref: str = "concern_id", school_id: Any
     if school_id is not None:
         concerns = concerns.filter(school_id=school_id)
     return Exists(concerns.exclude(cp_visible_q(actor)))
+
+
+# The pages of one concern a notification may link to (the concern, its DSL record).
+CONCERN_PAGES = frozenset({"concern-detail", "dsl-record"})
+
+
+def withheld_concern_links(actor: Any, links: list[str]) -> set[str]:
+    """Of these notification links, those to a concern restricted since that `actor` may no
+    longer read (neither named on it nor its author): for the notification centre to say so
+    rather than show the same 404 as a missing record. One query for the lot."""
+    by_concern: dict[str, list[str]] = {}
+    for link in links:
+        target = link_target(link)
+        if target and target[0] in CONCERN_PAGES and "pk" in target[1]:
+            by_concern.setdefault(str(target[1]["pk"]), []).append(link)
+    if not by_concern:
+        return set()
+    hidden = (
+        Concern.objects.filter(
+            pk__in=list(by_concern),
+            restricted=True,
+            school_id__in=access_for(actor).school_ids(),
+        )
+        .exclude(cp_visible_q(actor))
+        .exclude(author_id=actor.pk)
+        .values_list("pk", flat=True)
+    )
+    return {link for pk in hidden for link in by_concern[str(pk)]}
 
 
 def concern_narrative(prefix: str = "") -> list[str]:
@@ -165,14 +194,22 @@ def draft_get_for(*, actor: Any, pk: Any) -> Concern:
     )
 
 
-def concern_list_mine(*, actor: Any, school: School) -> QuerySet[Concern]:
-    """The actor's own concerns in the school: drafts first, then newest (`MINE_ORDER`, the order
-    of its index, concern_mine_order)."""
-    return (
-        Concern.objects.filter(author_id=actor.pk, school=school)
-        .prefetch_related(concern_pupils_prefetch())
-        .order_by(*MINE_ORDER)
-    )
+# My concerns' status filter: the open ones (drafts, received, actioned), the closed ones, or
+# every one (the open ones first, by `MINE_ORDER`).
+MINE_STATUSES = {
+    "open": [ConcernStatus.DRAFT, ConcernStatus.RECEIVED, ConcernStatus.ACTIONED],
+    "closed": [ConcernStatus.CLOSED],
+}
+
+
+def concern_list_mine(*, actor: Any, school: School, status: str = "") -> QuerySet[Concern]:
+    """The actor's own concerns in the school: drafts first, then the open ones, then the closed
+    ones, each newest first (`MINE_ORDER`, the order of its index, concern_mine_open_first);
+    `status` "open" or "closed" keeps only those (a range of the same index)."""
+    concerns = Concern.objects.filter(author_id=actor.pk, school=school)
+    if status in MINE_STATUSES:
+        concerns = concerns.filter(status__in=MINE_STATUSES[status])
+    return concerns.prefetch_related(concern_pupils_prefetch()).order_by(*MINE_ORDER)
 
 
 def concern_for_alert(*, actor: Any, school: School, alert_id: str) -> Concern | None:

@@ -83,6 +83,12 @@ PROMPTS_ON_INBOX = 5
 PROMPTS_PER_PAGE = 25
 ACTIONS_PER_PAGE = 50
 MINE_PER_PAGE = 25
+# My concerns' filter: its values and their words (the open ones first in "all").
+MINE_FILTERS = {
+    "all": "Open and closed (open first)",
+    "open": "Open",
+    "closed": "Closed",
+}
 INBOX_SEARCH_TERMS = ("pupil",)  # the inbox's filter by a pupil's name: a token in its URL
 
 
@@ -448,12 +454,14 @@ def concern_discard(request: SafeguardRequest, pk: Any) -> HttpResponse:
 def concern_mine(request: SafeguardRequest) -> HttpResponse:
     """My concerns: what I submitted and its status, and my drafts."""
     school = acting_school_or_403(request, Perm.LOG_CONCERN)
+    status = one_of(request.GET.get("status"), MINE_FILTERS, default="all")
     page = keyset_page(
-        concern_list_mine(actor=request.user, school=school),
+        concern_list_mine(actor=request.user, school=school, status=status),
         order=MINE_ORDER,
         token=request.GET.get(PAGE),
         per_page=MINE_PER_PAGE,
-        name="concern-mine",
+        # Each filter its own list: a position in the closed ones is not one in the open ones.
+        name=f"concern-mine-{status}",
     )
     submitted = [c for c in page.rows if not c.is_draft]
     if submitted:  # a draft is the person's own writing, not yet anyone's record
@@ -463,7 +471,17 @@ def concern_mine(request: SafeguardRequest) -> HttpResponse:
             what="my_concerns",
             pupil_ids=[i.pupil_id for c in submitted for i in c.involvements.all()],
         )
-    return render(request, "concerns/mine.html", {"page": page, "concerns": page.rows})
+    return render(
+        request,
+        "concerns/mine.html",
+        {
+            "page": page,
+            "concerns": page.rows,
+            "status": status,
+            "filters": MINE_FILTERS,
+            "query_string": f"status={status}" if status != "all" else "",
+        },
+    )
 
 
 # --- A submitted concern -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class HeaderCounts(NamedTuple):
 
     triage: int  # concerns not yet triaged (for who triages)
     missing: int  # pupils missing now (for readers of CP records)
-    unread: int  # the person's own unread notifications in the school (for everyone)
+    unread: int  # the person's own unread notifications in their inbox (for everyone)
 
 
 def header_counts(*, actor: Any, school: School) -> HeaderCounts:
@@ -28,12 +28,15 @@ def header_counts(*, actor: Any, school: School) -> HeaderCounts:
     the triage badge's query for a DSL; a reader of CP records who does not triage gets the
     missing count in it, and everyone else the unread count alone)."""
 
-    def count_of(rows: QuerySet[Any]) -> Coalesce:
-        counted = rows.order_by().values("school").annotate(n=Count("pk")).values("n")
+    def count_of(rows: QuerySet[Any], by: str = "school") -> Coalesce:
+        counted = rows.order_by().values(by).annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
     access = access_for(actor)
-    counts = {"unread": count_of(unread_notifications_for(actor=actor, school=school))}
+    # The unread notifications of the actor's inbox: for the trust safeguarding officer, every
+    # school of the trust (issue 20), so counted per recipient, not per school.
+    unread = unread_notifications_for(actor=actor, school=school, inbox=True)
+    counts = {"unread": count_of(unread, by="recipient")}
     if access.has(Perm.READ_CP_RECORDS, school):
         counts["missing_now"] = count_of(
             MissingEpisode.objects.filter(school=school, closed_at__isnull=True)

@@ -3,6 +3,7 @@ the written follow-up, responses and outcomes, and escalation."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import access_log_write
 from concerns.selectors import concern_view_for
+from safeguard import workdays
 from safeguard.access import access_for
 from safeguard.forms import add_service_errors
 from safeguard.http import acting_school_or_403, run_service
@@ -89,6 +91,19 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def follow_up_message(due: datetime.datetime, *, today: datetime.date | None = None) -> str:
+    """A phone referral's written follow-up is due the same day: today, or (recorded later) on
+    a day gone by, which the message names rather than saying "today"."""
+    today = today or timezone.localdate()
+    day = workdays.local_date(due)
+    if day < today:
+        return (
+            "Referral recorded. Its written follow-up was due by the end of "
+            f"{workdays.long_date(day)}: send it now and record it here."
+        )
+    return "Referral recorded. Send the written follow-up today and record it here."
+
+
 def _make(
     request: HttpRequest, *, pupil: Any = None, concern: Any = None, pupils: Any = None
 ) -> HttpResponse:
@@ -98,7 +113,7 @@ def _make(
     form = ReferralForm(
         request.POST or None, agencies=services.agencies_for_school(school), pupils=pupils
     )
-    # Not run_service: a phone referral's message is a warning (its written follow-up is due today).
+    # Not run_service: a phone referral's message is a warning (its written follow-up is due).
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -112,10 +127,7 @@ def _make(
             add_service_errors(form, error)
         else:
             if referral.follow_up_due_at:
-                messages.warning(
-                    request,
-                    "Referral recorded. Send the written follow-up today and record it here.",
-                )
+                messages.warning(request, follow_up_message(referral.follow_up_due_at))
             else:
                 messages.success(request, "Referral recorded.")
             return redirect("referral-detail", pk=referral.pk)

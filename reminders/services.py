@@ -139,13 +139,15 @@ def triage_overdue(now: datetime.datetime, people: People) -> Iterator[Due]:
 
 
 def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
-    """Follow-up actions due tomorrow (to their owner) and overdue (to the owner and the DSL). An
-    owner who may no longer read the action (its concern was restricted without naming them) is
-    not reminded of it: the DSL is told when it is overdue."""
+    """Follow-up actions coming due (to their owner) and overdue (to the owner and the DSL). An
+    action is reminded on the last working day before it is due, so one due on Monday is told on
+    Friday, as "due on Monday 7 December 2026" (the day before: "due tomorrow"). An owner who
+    may no longer read the action (its concern was restricted without naming them) is not
+    reminded of it: the DSL is told when it is overdue."""
 
     today = workdays.local_date(now)
-    tomorrow = today + datetime.timedelta(days=1)
-    rows = Action.objects.filter(done_at__isnull=True, due_on__lte=tomorrow).values_list(
+    ahead = workdays.next_working_day(today)
+    rows = Action.objects.filter(done_at__isnull=True, due_on__lte=ahead).values_list(
         "pk", "school_id", "owner_id", "due_on", "concern_id", "concern__restricted"
     )
     for pk, school_id, owner_id, due_on, concern_id, restricted in rows.iterator():
@@ -153,11 +155,11 @@ def actions_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         owner = {owner_id}
         if restricted and owner_id not in _restricted_readers(concern_id):
             owner = set()
-        if due_on == tomorrow and owner:
+        if today < due_on <= ahead and owner:
             yield Due(
                 school_id,
                 f"action-due:{pk}:{due_on}",
-                "A safeguarding action of yours is due tomorrow",
+                "A safeguarding action of yours is due " + workdays.day_words(due_on, today=today),
                 link,
                 frozenset(owner),
             )
@@ -240,7 +242,7 @@ def reviews_due(now: datetime.datetime, people: People) -> Iterator[Due]:
         yield Due(
             school_id,
             f"status-ends:{pk}:{ends}",
-            "A pupil's plan or status ends today or tomorrow",
+            "A pupil's plan or status ends " + workdays.day_words(ends or today, today=today),
             reverse("pupil-safeguarding", kwargs={"pk": pupil_id}) + "#statuses",
             frozenset(people.managers(school_id)),
         )

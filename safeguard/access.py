@@ -41,6 +41,7 @@ class Access:
         self.user = user
         self._by_school: dict[int, frozenset[str]] | None = None
         self._trust_perms: dict[int, frozenset[str]] = {}
+        self._trust_of: dict[int, int] = {}  # school id -> trust id, for trust roles' schools
 
     def _load(self) -> dict[int, frozenset[str]]:
         if self._by_school is not None:
@@ -64,6 +65,7 @@ class Access:
                 schools = School.objects.filter(trust_id__in=by_trust).values_list("id", "trust_id")
                 for school_id, trust_id in schools:
                     by_school[school_id] |= by_trust[trust_id]
+                    self._trust_of[school_id] = trust_id
         self._trust_perms = {k: frozenset(v) for k, v in by_trust.items()}
         self._by_school = {k: frozenset(v) for k, v in by_school.items()}
         return self._by_school
@@ -85,6 +87,16 @@ class Access:
     def perms_in(self, school: School | int) -> frozenset[str]:
         school_id = school if isinstance(school, int) else school.pk
         return self._load().get(school_id, frozenset())
+
+    def trust_school_ids(self, school: School | int) -> list[int]:
+        """The schools of `school`'s trust, if the user holds a trust role there (the trust
+        safeguarding officer), else []. From the permissions already loaded: no query."""
+        school_id = school if isinstance(school, int) else school.pk
+        self._load()
+        trust_id = self._trust_of.get(school_id)
+        if trust_id is None:
+            return []
+        return sorted(s for s, t in self._trust_of.items() if t == trust_id)
 
     def trust_ids_with(self, perm: Perm) -> list[int]:
         self._load()

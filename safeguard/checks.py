@@ -10,6 +10,8 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
+from .notifications import withheld_checks
+
 # Models that hold no child's data and belong to no single school.
 GLOBAL_MODELS: frozenset[str] = frozenset(
     {
@@ -107,3 +109,20 @@ def check_models(models: Iterable[type[Model]]) -> list[checks.CheckMessage]:
                 )
             )
     return errors
+
+
+@checks.register()
+def check_withheld_notifications(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """The concerns app tells the notification centre which links lead to a concern restricted
+    since (safeguard.notifications): without it a notified deputy meets a bare 404 again."""
+    if "concerns" in withheld_checks():
+        return []
+    return [
+        checks.Error(
+            "No check for notifications about restricted concerns is registered",
+            hint="concerns.apps.ConcernsConfig.ready() registers it",
+            id="safeguard.E020",
+        )
+    ]

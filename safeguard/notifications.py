@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -152,19 +152,32 @@ def kind_label(kind: str) -> str:
         return kind.replace("_", " ")
 
 
-def notifications_for(*, actor: Any, school: Any | None) -> QuerySet[Notification]:
-    """The actor's notifications, newest first: of one school, or of every school they work in."""
+def inbox_school_ids(*, actor: Any, school: Any) -> list[int]:
+    """The schools whose notifications make one inbox for the actor acting in `school`: every
+    school of its trust for someone holding a trust role there (the trust safeguarding officer:
+    one inbox across the trust, issue 20), else the school alone. Never another trust's."""
+    return access_for(actor).trust_school_ids(school) or [school.pk]
+
+
+def notifications_for(
+    *, actor: Any, school: Any | None, inbox: bool = False
+) -> QuerySet[Notification]:
+    """The actor's notifications, newest first: of one school (with `inbox`, of every school of
+    its trust for a trust role, `inbox_school_ids`), or of every school they work in."""
     rows = Notification.objects.filter(
         recipient_id=actor.pk, school_id__in=access_for(actor).school_ids()
     )
     if school is not None:
-        rows = rows.filter(school_id=school.pk)
+        ids = inbox_school_ids(actor=actor, school=school) if inbox else [school.pk]
+        rows = rows.filter(school_id__in=ids)
     return rows.order_by("-created_at", "-pk")
 
 
-def unread_notifications_for(*, actor: Any, school: Any | None) -> QuerySet[Notification]:
-    """The actor's notifications not yet read (the header badge counts these)."""
-    return notifications_for(actor=actor, school=school).filter(read_at__isnull=True)
+def unread_notifications_for(
+    *, actor: Any, school: Any | None, inbox: bool = False
+) -> QuerySet[Notification]:
+    """The actor's notifications not yet read (the header badge counts the inbox's)."""
+    return notifications_for(actor=actor, school=school, inbox=inbox).filter(read_at__isnull=True)
 
 
 def notification_get_for(*, actor: Any, pk: Any) -> Notification:
@@ -183,10 +196,52 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> None:
         )
 
 
-def notifications_mark_all_read(*, actor: Any, school: Any | None) -> int:
-    """Mark every unread notification of the actor read, in one school or all; how many."""
+def notifications_mark_all_read(*, actor: Any, school: Any | None, inbox: bool = False) -> int:
+    """Mark every unread notification of the actor read, in one school's inbox or all; how
+    many."""
     now = timezone.now()
-    return unread_notifications_for(actor=actor, school=school).update(read_at=now, updated_at=now)
+    return unread_notifications_for(actor=actor, school=school, inbox=inbox).update(
+        read_at=now, updated_at=now
+    )
+
+
+# Records withheld after the notification was sent (ADR 0032): a concern restricted later leads
+# its notified readers, not named on it, to the same 404 as a missing record. The apps that own
+# such records register a check (`register_withheld_check`, in `AppConfig.ready()`): given a
+# person and links of their notifications, which links lead to a record now withheld from them.
+# The notification centre then says plainly that the record was restricted and who to speak to,
+# without saying anything of it (docs/adr/0046).
+WithheldCheck = Callable[[Any, list[str]], set[str]]
+_WITHHELD_CHECKS: dict[str, WithheldCheck] = {}
+
+
+def register_withheld_check(name: str, check: WithheldCheck) -> None:
+    _WITHHELD_CHECKS[name] = check
+
+
+def withheld_checks() -> list[str]:
+    """The names of the registered checks (a system check wants at least the concerns')."""
+    return sorted(_WITHHELD_CHECKS)
+
+
+def withheld_links(*, actor: Any, links: Iterable[str]) -> set[str]:
+    """Of these links, those that lead to a record restricted since and withheld from `actor`."""
+    asked = sorted({link for link in links if link})
+    if not asked:
+        return set()
+    withheld: set[str] = set()
+    for check in _WITHHELD_CHECKS.values():
+        withheld |= check(actor, asked)
+    return withheld
+
+
+def link_target(link: str) -> tuple[str, dict[str, Any]] | None:
+    """The URL name and arguments a link of ours resolves to (None for anything else)."""
+    try:
+        match = resolve(urlsplit(link).path)
+    except Resolver404:
+        return None
+    return match.url_name or "", match.kwargs
 
 
 def notification_safe_link(link: str) -> str | None:

@@ -28,6 +28,11 @@ urlpatterns = [
         name="notification-read",
     ),
     path(
+        "notifications/<uuid:pk>/restricted/",
+        notification_views.notification_restricted,
+        name="notification-restricted",
+    ),
+    path(
         "notifications/<uuid:pk>/open/",
         notification_views.notification_open,
         name="notification-open",

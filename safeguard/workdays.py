@@ -295,3 +295,27 @@ def add_school_hours(
 ) -> datetime.datetime:
     """The moment `duration` of school time after `moment` (the triage target)."""
     return calendar_for(school).add_school_hours(moment, duration)
+
+
+# --- Saying when ---------------------------------------------------------------------------------
+
+
+def long_date(day: datetime.date) -> str:
+    """ "Monday 7 December 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def day_words(day: datetime.date, *, today: datetime.date) -> str:
+    """How a message names a day, true on the day it is read: "today", "tomorrow", or "on
+    Monday 7 December 2026" (a day gone by too: the caller says "was due" for that)."""
+    if day == today:
+        return "today"
+    if day == today + datetime.timedelta(days=1):
+        return "tomorrow"
+    return f"on {long_date(day)}"
+
+
+def end_of_day_words(day: datetime.date, *, today: datetime.date) -> str:
+    """ "the end of today", "the end of tomorrow", "the end of Monday 7 December 2026"."""
+    words = day_words(day, today=today)
+    return f"the end of {words.removeprefix('on ')}"

@@ -63,6 +63,20 @@ def safeguarding_leads(school: School | int) -> list[User]:
     )
 
 
+def designated_leads(school: School | int) -> list[User]:
+    """The Designated Safeguarding Leads of a school (not the deputies), by name: who to speak
+    to about a record restricted from someone."""
+    return list(
+        User.objects.filter(
+            school_memberships__school=school,
+            school_memberships__role=RoleKey.DSL,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
 def role_labels_for(*, actor: Any, school: School) -> list[str]:
     """The roles the actor holds in `school`, directly or through its trust, in plain words."""
     keys = list(

@@ -60,5 +60,7 @@ def entry_content(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def on_day(day: datetime.date) -> datetime.datetime:
-    """Where a date-only event (a plan starting, a review) sits in the chronology: 09:00."""
+    """The time written for a date-only event (a plan starting, a review): 09:00 of its day. The
+    timelines sort such an event at the end of its day, whatever this time says
+    (`chronology.models.DATE_ONLY_KINDS`, docs/adr/0046)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))

@@ -13,10 +13,18 @@ from .cp_file import (
     RiskReviewOutcome,
     StatusKind,
 )
-from .ledger import GENESIS_HASH, MANUAL_KINDS, ChainHead, ChronologyEntry, EntryKind
+from .ledger import (
+    DATE_ONLY_KINDS,
+    GENESIS_HASH,
+    MANUAL_KINDS,
+    ChainHead,
+    ChronologyEntry,
+    EntryKind,
+)
 
 __all__ = [
     "GENESIS_HASH",
+    "DATE_ONLY_KINDS",
     "MANUAL_KINDS",
     "ChainHead",
     "ChronologyEntry",

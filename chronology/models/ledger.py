@@ -73,6 +73,19 @@ MANUAL_KINDS = [
     EntryKind.NOTE,
 ]
 
+# The events known by their date alone (a plan starting or ending, a risk-assessment review, a
+# continuous absence starting or ending): they are written at 09:00 of their day (`on_day`), but
+# that time is made up, so every timeline sorts them at the end of their day, after the timed
+# records of that day, in the order they were recorded (docs/adr/0046). A correction of one is
+# date-only too.
+DATE_ONLY_KINDS = [
+    EntryKind.STATUS_STARTED,
+    EntryKind.STATUS_ENDED,
+    EntryKind.RISK_REVIEW,
+    EntryKind.ABSENCE_STARTED,
+    EntryKind.ABSENCE_ENDED,
+]
+
 
 class ChainHead(TenantModel):
     """The end of a school's chain; locking this row serialises appends in the school."""
@@ -125,3 +138,11 @@ class ChronologyEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_at:%d/%m/%Y}"
+
+    @property
+    def date_only(self) -> bool:
+        """Known by its date alone: the page shows no time for it (see DATE_ONLY_KINDS)."""
+        if self.kind in DATE_ONLY_KINDS:
+            return True
+        corrects = self.corrects if self.corrects_id else None
+        return corrects is not None and corrects.kind in DATE_ONLY_KINDS

@@ -91,11 +91,17 @@ INBOX_ORDER = (
     models.F("id").desc(),
 )
 
-# My concerns: drafts first, then newest (a draft by when it was started), then the id. (It was
-# `-status`, which put a draft after every concern still "received", the words' order.) The query
-# (concerns/selectors.py `concern_list_mine`) and its index, concern_mine_order, share it.
+# My concerns: drafts first, then the concerns still open (received or actioned), then the
+# closed ones, each newest first (a draft by when it was started), then the id; so a year of
+# closed concerns never buries the current ones (issue 20). (It was `-status`, which put a draft
+# after every concern still "received", the words' order.) The query (concerns/selectors.py
+# `concern_list_mine`) and its index, concern_mine_open_first, share it.
 MINE_ORDER = (
-    models.Case(models.When(status="draft", then=models.Value(1)), default=models.Value(0)).desc(),
+    models.Case(
+        models.When(status="draft", then=models.Value(2)),
+        models.When(status="closed", then=models.Value(0)),
+        default=models.Value(1),
+    ).desc(),
     Coalesce("written_at", "created_at").desc(),
     models.F("id").desc(),
 )
@@ -214,7 +220,10 @@ class Concern(TenantModel):
             # list of reporters, where the index on the author alone read each one's concerns in
             # every school, 57 ms.
             models.Index(
-                models.F("author_id"), models.F("school_id"), *MINE_ORDER, name="concern_mine_order"
+                models.F("author_id"),
+                models.F("school_id"),
+                *MINE_ORDER,
+                name="concern_mine_open_first",
             ),
         ]
 

@@ -209,31 +209,31 @@ def trend_chart(
         )
     first = f"{weeks[0]:%b %Y}" if n else ""
     last = f"{weeks[-1]:%b %Y}" if n else ""
+    # The captions are HTML beside the drawing, not SVG text: they wrap on a phone and at 200%
+    # zoom instead of running into the next chart or off the screen (issue 20).
     return format_html(
+        '<p class="app-trend__caption">{}</p>'
         '<svg class="app-trend{}" width="100%" height="{}" role="img" '
         'aria-labelledby="{}-title {}-desc" focusable="false">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        '<text class="app-chart__axis" x="0" y="12">{}</text>'
-        '<svg x="0" y="18" width="100%" height="{}" viewBox="0 0 {} {}" '
+        '<svg x="0" y="0" width="100%" height="{}" viewBox="0 0 {} {}" '
         'preserveAspectRatio="none">'
         '<line class="app-trend__base" x1="0" y1="{}" x2="{}" y2="{}" '
         'vector-effect="non-scaling-stroke"></line>'
         '<polygon class="app-trend__area" points="{}"></polygon>'
         '<polyline class="app-trend__line" points="{}" vector-effect="non-scaling-stroke">'
-        "</polyline></svg>"
-        '<text class="app-chart__axis" x="0" y="{}">{}</text>'
-        '<text class="app-chart__axis" x="100%" y="{}" text-anchor="end">{}</text>'
-        "</svg>",
+        "</polyline></svg></svg>"
+        '<p class="app-trend__weeks" aria-hidden="true"><span>{}</span> <span>{}</span></p>',
+        f"Most in a week: {max(values, default=0):,}"
+        + (f" (scale 0 to {top:,}, as every chart here)" if scale else ""),
         " app-trend--flag" if flag else "",
-        TREND_HEIGHT + 40,
+        TREND_HEIGHT,
         cid,
         cid,
         cid,
         title,
         cid,
         description,
-        f"Most in a week: {max(values, default=0):,}"
-        + (f" (scale 0 to {top:,}, as every chart here)" if scale else ""),
         TREND_HEIGHT,
         width,
         TREND_HEIGHT,
@@ -242,8 +242,6 @@ def trend_chart(
         TREND_HEIGHT,
         area,
         points,
-        TREND_HEIGHT + 36,
         first,
-        TREND_HEIGHT + 36,
         last,
     )

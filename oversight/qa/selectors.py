@@ -111,13 +111,16 @@ class Coverage:
     """QA coverage of one school in one term."""
 
     school: School
-    concerns: int
+    concerns: int  # those the reviewer may read, so may sample
     reviewed: int
     to_review: int
     good: int
     requires_improvement: int
     inadequate: int
     sample: QaSample | None
+    # Restricted concerns of the term the reviewer is not named on: never in a sample, so not
+    # counted in `concerns` (the page says how many were left out; docs/adr/0046).
+    restricted_unseen: int = 0
 
     @property
     def percent(self) -> int | None:
@@ -129,8 +132,12 @@ class Coverage:
 
 def qa_coverage_for(*, actor: Any, term: Term) -> list[Coverage]:
     """Per school of the actor's trust(s): concerns written in the term, reviews submitted and
-    their ratings, reviews still to do, and the term's sample. Four queries however many schools
-    and concerns: the counts are grouped in the database."""
+    their ratings, reviews still to do, and the term's sample. Five queries however many schools
+    and concerns: the counts are grouped in the database.
+
+    The concerns counted are those the actor may sample: a restricted concern they are not
+    named on can never be drawn, so it is left out of the coverage's denominator and counted
+    apart (`restricted_unseen`), for the page to say so beside the figure."""
     ids = access_for(actor).schools_with(Perm.QA_REVIEW)
     if not ids:
         return []
@@ -140,6 +147,17 @@ def qa_coverage_for(*, actor: Any, term: Term) -> list[Coverage]:
     concerns = dict(
         Concern.objects.filter(school_id__in=ids, written_at__gte=start, written_at__lt=end)
         .exclude(status=ConcernStatus.DRAFT)
+        .values("school_id")
+        .annotate(n=Count("*"))
+        .values_list("school_id", "n")
+    )
+    # The restricted ones the actor may not read (few: read through their partial index).
+    unseen = dict(
+        Concern.objects.filter(
+            school_id__in=ids, restricted=True, written_at__gte=start, written_at__lt=end
+        )
+        .exclude(status=ConcernStatus.DRAFT)
+        .exclude(cp_visible_q(actor))
         .values("school_id")
         .annotate(n=Count("*"))
         .values_list("school_id", "n")
@@ -169,13 +187,14 @@ def qa_coverage_for(*, actor: Any, term: Term) -> list[Coverage]:
         rows.append(
             Coverage(
                 school=school,
-                concerns=concerns.get(school.pk, 0),
+                concerns=concerns.get(school.pk, 0) - unseen.get(school.pk, 0),
                 reviewed=r.get("reviewed", 0),
                 to_review=r.get("to_review", 0),
                 good=r.get("good", 0),
                 requires_improvement=r.get("ri", 0),
                 inadequate=r.get("inadequate", 0),
                 sample=samples.get(school.pk),
+                restricted_unseen=unseen.get(school.pk, 0),
             )
         )
     return rows

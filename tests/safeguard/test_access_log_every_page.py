@@ -45,6 +45,8 @@ LOGGED: dict[str, str | tuple[str, str]] = {
     "chronology-correct": "chronology_entry",
     "status-end": "status",
     "risk-assessment-add": "new_risk_assessment",  # names the concern and its pupils
+    "pupil-risk-assessment-add": "new_risk_assessment",  # names the pupil (issue 20)
+    "cp-file-open": "cp_file",  # refused (a file is open): the form again, naming the pupil
     "risk-assessment-detail": "risk_assessment",
     "concern-detail": "concern",
     "concern-print": "concern_print",
@@ -144,7 +146,6 @@ NOT_LOGGED: dict[str, str] = {
     "action-done": ACT,
     "concern-restrict": ACT,
     "concern-close": ACT,
-    "cp-file-open": ACT,
     "cp-file-close": ACT,
     "transfer-retry": ACT,
     "transfer-send": ACT,
@@ -210,6 +211,7 @@ NOT_LOGGED: dict[str, str] = {
     "notification-read-all": OWN_ACCOUNT,
     "notification-read": OWN_ACCOUNT,
     "notification-open": OWN_ACCOUNT,
+    "notification-restricted": "says a concern was restricted, never which or whose",
     "staff-list": SCHOOL,
     "staff-invite": SCHOOL,
     "staff-history": SCHOOL,

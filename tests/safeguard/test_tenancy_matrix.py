@@ -203,16 +203,19 @@ ROUTES: dict[str, Route] = {
     "pupil-access-log": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "chronology-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "chronology-correct": _record_route("entry", MANAGE_CP),
+    # The world's pupil has a file open already: the refusal shows in the form (issue 20).
     "cp-file-open": Route(
         kwargs=_pupil,
         allowed=MANAGE_CP,
-        ok=302,
+        ok=200,
         denied=404,
         record=True,
         method="post",
         data=lambda w, which: {"reason": "Disclosure"},
     ),
     "risk-assessment-add": _record_route("concern", MANAGE_CP),
+    # Issue 20: a risk assessment started from the pupil's page, the same form and permissions.
+    "pupil-risk-assessment-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "risk-assessment-detail": _record_route("risk_assessment", READ_CP),
     "status-add": Route(kwargs=_pupil, allowed=MANAGE_CP, denied=404, record=True),
     "status-end": _record_route("status", MANAGE_CP),
@@ -396,6 +399,9 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": Route(method="post", allowed=EVERYONE, ok=302),
     "notification-read": _record_route("notification", {AUTHOR}, method="post", ok=302),
     "notification-open": _record_route("notification", {AUTHOR}, method="post", ok=302),
+    # Issue 20: a notification whose concern was restricted since; the recipient alone (on to
+    # the record while it is not withheld from them).
+    "notification-restricted": _record_route("notification", {AUTHOR}, ok=302),
     # --- Roll by hand (roll) ---
     # The roll's keepers (administrator and DSL) add pupils to the acting school (others: 403)
     # and change a pupil of their school; whoever sees the pupil but does not keep the roll gets

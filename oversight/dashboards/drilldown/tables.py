@@ -198,6 +198,13 @@ _URGENCY_RANK = Case(
 )
 
 
+def _urgency(referral: Any) -> Cell:
+    """The urgency in words (the CSV too: its rank only sorts the list)."""
+    words = str(referral.get_urgency_display()).split(":")[0]
+    rank = _URGENCY_ORDER.index(referral.urgency) if referral.urgency in _URGENCY_ORDER else None
+    return Cell(words, rank, csv=words)
+
+
 def _referrals_listing() -> Listing:
     return Listing(
         columns=[
@@ -226,10 +233,7 @@ def _referrals_listing() -> Listing:
                 href=reverse("referral-detail", kwargs={"pk": r.pk}),
             ),
             _pupil(r.pupil),
-            Cell(
-                str(r.get_urgency_display()).split(":")[0],
-                _URGENCY_ORDER.index(r.urgency) if r.urgency in _URGENCY_ORDER else None,
-            ),
+            _urgency(r),
             text(str(r.get_status_display())),
             _when(r.response_due_at),
             _follow_up(r),

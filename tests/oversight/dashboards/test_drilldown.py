@@ -604,3 +604,53 @@ def test_a_restricted_concern_and_what_came_from_it_stay_out_of_every_list(
     assert _hidden(page) == _hidden(before), show
     assert len(_rows(page)) == len(_rows(before)) + 1, show
     assert concern.reference in page or "Restricted plan" in page, show
+
+
+# --- The CSV holds the words the page shows (issue 20) -------------------------------------
+
+
+def _cells(html_text: str) -> list[str]:
+    hidden = r'<span class="govuk-visually-hidden">.*?</span>'
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", re.sub(hidden, "", cell))).strip()
+        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", html_text, re.S)
+    ]
+
+
+def test_every_list_csv_writes_the_words_the_page_shows_not_codes(client: Any, fx: Fixture) -> None:
+    """A column the page shows in words (urgency, status, year group) is written in words in
+    the CSV, never as the number it sorts by (the urgency was "0", "1", "2")."""
+    seed_school_a(fx)
+    w = fx.world
+    client.force_login(w.users["tso"])
+    checked = 0
+    for show in Show:
+        url = drilldown_url(school_id=w.school.pk, show=show)
+        table = _table(_page(client, url))
+        head, body = table.split('<tbody class="govuk-table__body">')
+        headers = _cells(head)
+        page_rows = [_cells(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+        download = client.get(url + "&csv=records").content.decode().lstrip("\ufeff")
+        lines = list(csv.reader(io.StringIO(download)))
+        where = {name: n for n, name in enumerate(lines[0])}
+        for shown, written in zip(page_rows, lines[1:], strict=True):
+            for label, text in zip(headers, shown, strict=False):
+                value = written[where[label]] if label in where else None
+                if value is None or not text:
+                    continue
+                checked += 1
+                if re.fullmatch(r"-?\d+(\.\d+)?", value):
+                    assert re.match(r"[\d–-]|Not yet|Due today|Not opened", text), (
+                        show,
+                        label,
+                        text,
+                        value,
+                    )
+    assert checked
+    url = drilldown_url(school_id=w.school.pk, show=Show.REFERRALS_OPEN)
+    rows = list(
+        csv.reader(io.StringIO(client.get(url + "&csv=records").content.decode().lstrip("\ufeff")))
+    )
+    urgency = rows[0].index("Urgency")
+    assert {r[urgency] for r in rows[1:]} <= {"Immediate", "Urgent", "Not urgent"}
+    assert rows[1:]

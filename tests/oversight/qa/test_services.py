@@ -308,3 +308,26 @@ def test_coverage_per_school_and_term_is_counted_in_the_database(world: World) -
     assert (autumn_2025.concerns, autumn_2025.percent) == (0, None)
     assert waiting.status == QaReviewStatus.DRAFT
     assert qa_selectors.qa_coverage_for(actor=world.users["dsl"], term=term) == []
+
+
+def test_coverage_leaves_out_restricted_concerns_the_reviewer_cannot_sample_and_says_so(
+    client, world: World
+) -> None:
+    """A restricted concern the TSO is not named on is never in a sample: it is not counted in
+    the coverage's concerns, and the page says how many were left out (issue 20)."""
+    from django.urls import reverse
+
+    tso = world.users["tso"]
+    term = current_term()
+    concerns = [concern_in(world) for _ in range(3)]
+    concern_services.concern_restrict(
+        actor=world.users["dsl"], concern=concerns[0], named=[world.users["head"]]
+    )
+    review = qa_services.qa_review_choose(actor=tso, reference=concerns[1].reference)
+    qa_services.qa_review_submit(actor=tso, review=review, **FULL)
+    (row,) = qa_selectors.qa_coverage_for(actor=tso, term=term)
+    assert (row.concerns, row.restricted_unseen, row.reviewed, row.percent) == (2, 1, 1, 50)
+    client.force_login(tso)
+    page = client.get(reverse("qa-overview")).content.decode()
+    assert "1 restricted concern not counted" in page
+    assert "not in any sample" in page
