@@ -14,9 +14,10 @@ from django.urls import reverse
 from tests.support.world import World
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-# Documents for paper, not screens: the transfer PDF and the chronology's print view lay out on
-# A4 (the print view has its own narrow-screen rules in static/app/print.css).
-PAPER = {"transfers/pdf/cp_file.html", "chronology/print.html"}
+# Documents for paper, not screens: the transfer PDF and the chronology's and a concern's print
+# views lay out on A4 (the print views have their own narrow-screen rules in static/app/print.css,
+# and the accessibility run checks them at 320 px).
+PAPER = {"transfers/pdf/cp_file.html", "chronology/print.html", "concerns/print.html"}
 BLOCK = re.compile(r"\{% block before_content %\}(.*?)\{% endblock %\}", re.S)
 
 
