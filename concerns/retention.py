@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Model
 
 from .models import (
+    PART_2_TEXT_FIELDS,
     Action,
     Addendum,
     AdviceSought,
@@ -45,17 +46,7 @@ NARRATIVE: dict[type[Model], tuple[str, ...]] = {
     BodyMapMark: ("description",),
     Attachment: ("file", "original_name"),
     Addendum: ("text",),
-    DslRecord: (
-        "received_from",
-        "action_reasons",
-        "action_details",
-        "level_of_need_reason",
-        "parents_informed_reason",
-        "outcome",
-        "outcome_given_by",
-        "information_held_elsewhere",
-        "cp_file_reason",
-    ),
+    DslRecord: tuple(PART_2_TEXT_FIELDS),
     AdviceSought: ("advice",),
     Action: ("description", "done_note"),
     MissingEpisode: ("last_seen_details", "circumstances"),

@@ -61,6 +61,19 @@ PART_1_TEXT_FIELDS = [
     "other_information",
 ]
 
+# The free-text answers of a DSL record (Part 2): what retention blanks and the search reads.
+PART_2_TEXT_FIELDS = [
+    "received_from",
+    "action_reasons",
+    "action_details",
+    "level_of_need_reason",
+    "parents_informed_reason",
+    "outcome",
+    "outcome_given_by",
+    "information_held_elsewhere",
+    "cp_file_reason",
+]
+
 
 class ConcernStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

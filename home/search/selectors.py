@@ -38,6 +38,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from chronology.models import ChronologyEntry, RiskAssessment, RiskAssessmentPupil
 from concerns.models import (
+    PART_1_TEXT_FIELDS,
+    PART_2_TEXT_FIELDS,
     Addendum,
     Concern,
     ConcernPupil,
@@ -80,14 +82,7 @@ KINDS: tuple[Kind, ...] = (
         "concern",
         "Concern (Part 1)",
         Concern,
-        (
-            "location",
-            "reason_for_recording",
-            "account",
-            "professional_opinion",
-            "actions_taken",
-            "other_information",
-        ),
+        tuple(PART_1_TEXT_FIELDS),
         "written_at",
         "author_id",
         "id",
@@ -98,17 +93,7 @@ KINDS: tuple[Kind, ...] = (
         "dsl_record",
         "DSL record (Part 2)",
         DslRecord,
-        (
-            "received_from",
-            "action_reasons",
-            "action_details",
-            "level_of_need_reason",
-            "parents_informed_reason",
-            "outcome",
-            "outcome_given_by",
-            "information_held_elsewhere",
-            "cp_file_reason",
-        ),
+        tuple(PART_2_TEXT_FIELDS),
         "signed_at",
         "signed_by_id",
         "concern_id",

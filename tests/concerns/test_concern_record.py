@@ -18,8 +18,7 @@ from chronology.ledger.verification import verify_chain
 from chronology.models import ChronologyEntry
 from concerns import services
 from concerns.body_outline import body_map_figures, body_part
-from concerns.models import Concern
-from tests.concerns.conftest import draft
+from tests.concerns.conftest import draft, draft_post
 from tests.support.factories import PupilFactory
 from tests.support.world import World
 
@@ -285,23 +284,6 @@ def test_without_a_reason_the_line_carries_what_was_seen(
 # --- Error summaries and the date input -------------------------------------------------------
 
 
-def _draft_post(concern: Concern, **fields: str) -> dict[str, str]:
-    data = {
-        "incident_day": "",
-        "incident_month": "",
-        "incident_year": "",
-        "incident_time": "",
-        "location": "",
-        "reason_for_recording": "",
-        "account": "",
-        "immediate_danger": "",
-    }
-    for involvement in concern.involvements.all():
-        data[f"involvement-present-{involvement.pk}"] = "1"
-        data[f"involvement-{involvement.pk}"] = involvement.involvement
-    return data | fields
-
-
 def _marked(html: str) -> set[str]:
     """The incident date's boxes marked as wrong."""
     return {
@@ -339,7 +321,7 @@ def test_the_incident_date_has_one_message_and_marks_the_boxes_at_fault(
     html = _html(
         staff_client.post(
             reverse("concern-draft", kwargs={"pk": concern.pk}),
-            _draft_post(
+            draft_post(
                 concern,
                 incident_day=day,
                 incident_month=month,
@@ -371,7 +353,7 @@ def test_a_time_in_the_future_today_is_said_beside_the_time(
     html = _html(
         staff_client.post(
             reverse("concern-draft", kwargs={"pk": concern.pk}),
-            _draft_post(
+            draft_post(
                 concern,
                 incident_day=str(later.day),
                 incident_month=str(later.month),
@@ -392,7 +374,7 @@ def test_adding_a_mark_without_a_spot_or_words_has_a_summary_linked_to_each_fiel
     concern = draft(world.users["staff"], [world.pupil], categories)
     response = staff_client.post(
         reverse("concern-draft", kwargs={"pk": concern.pk}),
-        _draft_post(concern, **{"mark-description": "", "action": "add_mark"}),
+        draft_post(concern, **{"mark-description": "", "action": "add_mark"}),
         HTTP_HX_REQUEST="true",
     )
     html = _html(response)
