@@ -75,6 +75,7 @@ class PupilForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """A pupil's details as the roll keeps them (add and change)."""
 
     dates = {"date_of_birth": "the date of birth", "joined_on": "the date the pupil joined"}
+    OWN_DATE_RANGE = ("date_of_birth", "joined_on")  # the roll's own rules (roll/rules.py)
     # Where a service's problem with a date shows: on its first box (as `clean` puts it).
     FIELD_FOR: dict[str, tuple[str, ...]] = {
         "date_of_birth": ("date_of_birth_day",),
@@ -295,6 +296,7 @@ class LeaverForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     """When the pupil left (or will leave) and where they went."""
 
     dates = {"left_on": "the leaving date"}
+    OWN_DATE_RANGE = ("left_on",)  # the roll's own rules say which dates (roll/rules.py)
     # Where a service's problem shows: the date on its first box, the words on the choice.
     FIELD_FOR: dict[str, tuple[str, ...]] = {
         "left_on": ("left_on_day",),

@@ -225,6 +225,11 @@ class GovukDatesMixin:
                 data[name] = None
                 continue
             typed = read_date_parts(raw[0], raw[1], raw[2], what=what)
+            if typed.value is not None and name not in getattr(self, "OWN_DATE_RANGE", ()):
+                try:  # the product's range, unless the form has a narrower one of its own
+                    date_in_reach(typed.value)
+                except ValidationError as error:
+                    typed = TypedDate(None, error.messages[0], ("year",))
             if typed.message:
                 # Beside the input, linked from the summary to its first box at fault (GOV.UK).
                 self.add_error(f"{name}_{typed.faulty[0]}", typed.message)  # type: ignore[attr-defined]

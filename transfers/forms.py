@@ -273,6 +273,7 @@ class LeavingDateForm(GovukDatesMixin, GovukFormMixin, forms.Form):
     FIELD_FOR: dict[str, tuple[str, ...]] = {"leaving_date": ("leaving_date_day",)}
 
     dates = {"leaving_date": "the leaving date"}
+    OWN_DATE_RANGE = ("leaving_date",)  # not before they joined, within a year (the service's)
     leaving_date_day, leaving_date_month, leaving_date_year = GovukDatesMixin.date_fields(
         "leaving_date"
     ).values()

@@ -83,10 +83,6 @@ class RecordSearchForm(GovukDatesMixin, GovukFormMixin, forms.Form):
                 "until_day",
                 "The date to search to must be the same as or after the date to search from",
             )
-        for name in ("since", "until"):
-            day = data.get(name)
-            if day and day.year < 1900 and not self.has_error(f"{name}_day"):
-                self.add_error(f"{name}_day", f"{self.dates[name].capitalize()} must be after 1900")
         return data
 
     def values(self) -> dict[str, Any]:

@@ -135,8 +135,10 @@ def test_the_alert_is_in_the_pupils_chronology_and_the_chain_holds(
 
     (entry,) = ChronologyEntry.objects.filter(pupil=world.pupil, source_id=str(concern.pk))
     assert entry.kind == "concern_submitted"
-    assert entry.details == (
-        f"Concern {concern.reference} raised by an alert from Smoothwall Monitor (system)"
+    assert entry.details == (  # with the reason for recording the alert gave (issue 20)
+        f"Concern {concern.reference} raised by an alert from Smoothwall Monitor (system). "
+        "Reason for recording: An alert from Smoothwall Monitor, which gave it the risk level "
+        "“Level 4: high risk”."
     )
     assert entry.author_name == "Smoothwall Monitor (system)"
     assert entry.source_hash == concern.content_hash

@@ -335,7 +335,7 @@ def test_the_incident_date_has_one_message_and_marks_the_boxes_at_fault(
     assert summary_links(html) == [f"#id_incident_{link}"]
     assert html.count('class="govuk-error-message"') == 1
     assert re.search(
-        r'id="incident-date-error" class="govuk-error-message">'
+        r'id="incident-error" class="govuk-error-message">'
         rf'<span class="govuk-visually-hidden">Error:</span> {re.escape(message)}',
         html,
     )

@@ -62,7 +62,7 @@ def test_future_incident_date_is_refused_next_to_the_field_and_nothing_is_lost(
     assert response.status_code == 200
     assert "There is a problem" in page
     assert "Date of incident must be today or in the past" in page
-    assert 'id="incident-date-error"' in page
+    assert 'id="incident-error"' in page
     assert "What I typed must stay" in page
     assert Concern.objects.get(pk=concern.pk).account == "What I typed must stay"
 
@@ -515,7 +515,7 @@ def test_draft_page_keeps_a_mark_typed_but_not_added(
     page = response.content.decode()
     assert response.status_code == 200
     assert 'value="A bruise the size of a coin"' in page
-    assert 'id="incident-date-error"' in page
+    assert 'id="incident-error"' in page
     assert "Date of incident must be the same as or after 1 January 2000" in page
 
 

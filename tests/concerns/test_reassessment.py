@@ -430,5 +430,5 @@ def test_pupil_page_with_a_prompt_takes_a_fixed_number_of_queries(
     client.force_login(world.users["dsl"])
     url = reverse("pupil-safeguarding", args=[world.pupil.pk])
     client.get(url)
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(33):
         assert "Record your review decision" in page_text(client.get(url))

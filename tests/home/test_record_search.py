@@ -305,7 +305,7 @@ def test_filters_by_pupil_category_date_and_author(world: World, categories: dic
 
 
 @pytest.mark.django_db
-def test_the_search_page_is_in_the_dsls_menu(world: World) -> None:
+def test_the_search_page_is_in_the_dsls_school_bar(world: World) -> None:
     body = _client(world.users["dsl"]).get("/").content.decode()
     assert 'data-testid="record-search-link">Search records</a>' in body
     assert "record-search-link" not in _client(world.users["staff"]).get("/").content.decode()

@@ -93,6 +93,10 @@ LOGGED: dict[str, str | tuple[str, str]] = {
     "retention-detail": "retention",
     "qa-review": "quality_assurance",
     "trust-drilldown": "dashboard_drilldown",
+    # Figures, and since issue 20 the pupils to re-assess by name (docs/adr/0044).
+    "school-dashboard": "school_dashboard",
+    "reassessment-list": "reassessment_list",
+    "reassessment-review": "reassessment_review",
 }
 
 SIGNED_OUT = "for people signing in or out: no one's records"
@@ -205,8 +209,9 @@ NOT_LOGGED: dict[str, str] = {
     "qa-choose": "a form for a concern's reference",
     "qa-sample-new": "a form for the size of a sample",
     "qa-school-list": "reviews by reference and rating, no pupil",
-    "school-dashboard": "figures, never a child's name",
     "trust-dashboard": "figures, never a child's name",
+    "reassessment-thresholds": SCHOOL,
+    "accessibility-statement": "public: the accessibility statement",
     "notification-list": "notifications, which never carry a child's details",
     "notification-read-all": OWN_ACCOUNT,
     "notification-read": OWN_ACCOUNT,

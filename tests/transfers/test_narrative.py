@@ -71,6 +71,7 @@ BLANKED_BEFORE: dict[str, tuple[str, ...]] = {
         "end_reason",
         "la_told_whom",
     ),
+    "concerns_reassessmentreview": ("reasons",),  # issue 20: a re-assessment's reasons, since
     "referrals_referral": ("spoken_to", "reason", "parents_reason"),
     "referrals_referralupdate": ("notes",),
 }

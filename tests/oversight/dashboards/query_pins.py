@@ -21,11 +21,13 @@ TRUST_QUERIES = 16
 # Issue 16 added the second factor's device (django-otp's look-up) 1 to every signed-in request.
 # Issue 18 added the school's latest change to its concerns and to its pupils 2 (whether the
 # breakdown kept for it still holds, ADR 0036).
+# Issue 20 added the pupils to re-assess on the page 2 (the first few, and how many; ADR 0044).
 SCHOOL_CSV_QUERIES = 25
-SCHOOL_PAGE_QUERIES = 27
+SCHOOL_PAGE_QUERIES = 29
 
 # The request's own (session, user, access, acting school, header badges) plus the trust, its
 # schools for the filter, and the trust's figures (TRUST_QUERIES above). The breakdown by
 # pupil characteristic, when asked for, adds 2 (test_pupil_groups.py).
-TRUST_PAGE_QUERIES = 28
+# Issue 20 added each school's pupils to re-assess 1 (ADR 0044).
+TRUST_PAGE_QUERIES = 29
 TRUST_CSV_QUERIES = 27
