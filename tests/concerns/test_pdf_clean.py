@@ -16,8 +16,7 @@ from django.urls import reverse
 from concerns.models import Attachment
 from concerns.pdf_clean import pdf_clean
 from concerns.uploads import clean_upload
-from tests.concerns.conftest import draft
-from tests.concerns.test_pages import _draft_post
+from tests.concerns.conftest import draft, draft_post
 from tests.support.world import PDF_BYTES, World
 
 
@@ -197,7 +196,7 @@ def test_the_reporter_is_told_what_was_taken_out(client: Any, world: World, cate
     upload = SimpleUploadedFile("letter.pdf", _pdf(_open_action))
     response = client.post(
         reverse("concern-draft", kwargs={"pk": concern.pk}),
-        {**_draft_post(concern), "action": "add_file", "file-file": upload},
+        {**draft_post(concern), "action": "add_file", "file-file": upload},
         follow=True,
     )
     assert (

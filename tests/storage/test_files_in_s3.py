@@ -24,7 +24,7 @@ from PIL import Image
 from audit.models import AccessLog
 from concerns.models import Attachment
 from safeguard.celery import app
-from tests.concerns.conftest import draft
+from tests.concerns.conftest import draft, draft_post
 from tests.support.s3 import bucket_keys, s3_client
 from tests.support.world import World
 from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
@@ -41,21 +41,6 @@ def _made(kind: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(out, kind)
     return out.getvalue()
-
-
-def _draft_post(concern: Any, **fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dict.fromkeys(
-        (
-            "incident_day incident_month incident_year incident_time location "
-            "reason_for_recording account immediate_danger"
-        ).split(),
-        "",
-    )
-    for involvement in concern.involvements.all():
-        data[f"involvement-present-{involvement.pk}"] = "1"
-        data[f"involvement-{involvement.pk}"] = involvement.involvement
-    data.update(fields)
-    return data
 
 
 def _stored_privately_and_encrypted(bucket: str, key: str, encryption: str = "AES256") -> bytes:
@@ -97,7 +82,7 @@ def test_attachments_land_in_the_bucket_encrypted_private_and_are_served_only_by
         client.post(
             url,
             {
-                **_draft_post(concern),
+                **draft_post(concern),
                 "action": "add_file",
                 "file-file": SimpleUploadedFile(name, data),
             },
@@ -127,7 +112,7 @@ def test_attachments_land_in_the_bucket_encrypted_private_and_are_served_only_by
     # Taken off the draft: the object goes once the removal commits.
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {**_draft_post(concern), "action": f"remove_file:{document.pk}"})
+        client.post(url, {**draft_post(concern), "action": f"remove_file:{document.pk}"})
     assert bucket_keys(bucket) == [image.file.name]
 
 
@@ -140,7 +125,7 @@ def test_a_file_gone_from_the_bucket_is_a_404_not_an_error(
     client.post(
         reverse("concern-draft", kwargs={"pk": concern.pk}),
         {
-            **_draft_post(concern),
+            **draft_post(concern),
             "action": "add_file",
             "file-file": SimpleUploadedFile("a.jpg", _made("JPEG")),
         },
