@@ -138,14 +138,16 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
         .select_related("dsl_record")
         .order_by("-written_at")
     )
+    cp_files = list(pupil.cp_files.select_related("opened_by", "closed_by"))
     return render(
         request,
         "chronology/safeguarding.html",
         {
             "pupil": pupil,
-            "cp_file": open_cp_file(pupil=pupil),
+            # At most one is open (a constraint): read from the files, not asked again.
+            "cp_file": next((f for f in cp_files if f.closed_at is None), None),
             "prompt": open_prompt_for_pupil(actor=request.user, pupil=pupil),
-            "cp_files": list(pupil.cp_files.select_related("opened_by", "closed_by")),
+            "cp_files": cp_files,
             "recent": list(chronology_for(actor=request.user, pupil=pupil)[:10]),
             "concerns": list(concerns[:50]),
             # History received with CP files from previous schools (ADR 0045), so the page does
