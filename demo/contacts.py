@@ -1,4 +1,4 @@
-"""Demo contacts (DESIGN.md section 10): key contacts of each school and the family contacts of
+"""Demo contacts (docs/architecture.md section 10): key contacts of each school and the family contacts of
 every demo pupil, written through the services. Idempotent: a school or pupil that already has
 contacts is left alone.
 

@@ -1,4 +1,4 @@
-"""The demo trust of DESIGN.md section 10, its schools and its people: a stable contract that tests,
+"""The demo trust of docs/architecture.md section 10, its schools and its people: a stable contract that tests,
 reviewers and the README's sign-ins rely on."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from schools.models import User
 from schools.twofactor.policy import two_factor_required
 
 DEMO_PASSWORD_DEFAULT = "demo-password-123"  # noqa: S105 (documented demo password)
-# The one authenticator-app secret every demo user who needs two-factor sign-in shares (DESIGN.md
-# section 10), printed by `seed_demo` and in the README: RFC 6238's own test key, so it is plainly
-# not a secret. As a key to type into an app (base 32) and as django-otp stores it (hex).
+# The one authenticator-app secret every demo user who needs two-factor sign-in shares
+# (docs/architecture.md section 10), printed by `seed_demo` and in the README: RFC 6238's own
+# test key, so it is plainly not a secret. As a key to type into an app (base 32) and as django-otp stores it (hex).
 DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 (documented demo secret)
 DEMO_TOTP_KEY_HEX = b"12345678901234567890".hex()
 TRUST_NAME = "Northgate Learning Trust"

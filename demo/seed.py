@@ -1,4 +1,4 @@
-"""`seed_demo()`: the demo trust of DESIGN.md section 10, seeded area by area through the services."""
+"""`seed_demo()`: the demo trust of docs/architecture.md section 10, seeded area by area through the services."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Writes of the transfer flow: a pupil leaving, the export of their CP file, sending it, the
-receipt, and at the new school accepting, returning or importing a file (DESIGN.md section 8).
+receipt, and at the new school accepting, returning or importing a file (docs/architecture.md
+section 8).
 
 The export runs in a Celery task (`transfers.tasks.export_render`) that calls `export_run`; the
 request only queues it. Every change that belongs in a chronology is appended in the same

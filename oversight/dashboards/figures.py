@@ -5,10 +5,10 @@ window, computed with GROUP BY and filtered counts in a fixed number of queries 
 number of schools or concerns (the tests pin them). Nothing here carries a child's name, so the
 governor's view is built from the same figures.
 
-Who may read what (DESIGN section 4): `school_figures` needs `VIEW_SCHOOL_AGGREGATES` in the
-school (DSL, deputy, head, governor, and the trust's TSO); `trust_figures` needs
-`VIEW_TRUST_DASHBOARD` on the trust (the TSO) and covers only that trust's schools. Anyone else
-gets the same 404 as for a school that does not exist.
+Who may read what (docs/architecture.md section 4): `school_figures` needs
+`VIEW_SCHOOL_AGGREGATES` in the school (DSL, deputy, head, governor, and the trust's TSO);
+`trust_figures` needs `VIEW_TRUST_DASHBOARD` on the trust (the TSO) and covers only that trust's
+schools. Anyone else gets the same 404 as for a school that does not exist.
 
 The rules the issue left open (what counts, the periods, the outlier rule) are in docs/adr/0020.
 """

@@ -1,4 +1,4 @@
-"""`seed_demo` keeps the contract of DESIGN.md section 10, and running it twice changes nothing."""
+"""`seed_demo` keeps the contract of docs/architecture.md section 10, and running it twice changes nothing."""
 
 from __future__ import annotations
 
