@@ -7,7 +7,7 @@
 FROM node:20.20.2-bookworm-slim AS frontend
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY assets ./assets
 RUN mkdir -p static/css && npm run build:css \
     && mkdir -p static/govuk \

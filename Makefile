@@ -10,8 +10,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Each stamp is written only once its step has succeeded, so a failed step runs again next time.
 VENV_OK := $(VENV)/.created
+# Each install step is stamped only once it succeeded. `make run` installs what the demo needs
+# (the app's packages and honcho; Sass and GOV.UK Frontend); `make test` everything (the test and
+# lint tools; axe-core and the Nu HTML Checker), and stamps the run's steps done too.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+NPM_TEST_STAMP := node_modules/.installed-test
 CSS_STAMP := static/css/.built
 TEST_PG_PORT ?= 55432
 TEST_REDIS_PORT ?= 56379
@@ -22,20 +27,22 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.test \
 	SAFEGUARD_TEST_REDIS_PORT=$(TEST_REDIS_PORT) SAFEGUARD_TEST_S3_PORT=$(TEST_S3_PORT)
 LOCAL_ENV := DJANGO_SETTINGS_MODULE=safeguard.settings.local
 
-.PHONY: help install system-packages system-packages-run python-packages frontend run migrate demo test lint \
+.PHONY: help install system-packages system-packages-run run-python-packages python-packages \
+	frontend test-frontend run migrate demo test lint \
 	format bench schema services services-stop lock check-deploy lint-deploy clean
 
 help:
 	@echo "make run    install, build, migrate the embedded SQLite database, load the demo, start"
 	@echo "            web (http://127.0.0.1:8000), worker and scheduler"
 	@echo "make test   install, start PostgreSQL, Redis and an S3 API (moto) if none run, lint, run every test"
-	@echo "make lint   ruff, migrations check, deployment check, Kubernetes manifests"
+	@echo "make lint   ruff, import-linter, mypy, migrations check, deployment check, Kubernetes manifests"
 	@echo "make bench  benchmarks (search, chronology, chain check, reminders, CP-file PDF and bundle, roll import, API roll upsert, alert intake, every page as a ratio to the layout floor)"
 	@echo "make lock   re-pin requirements*.txt from requirements*.in"
 	@echo "make clean  remove what the build made (.venv, node_modules, built CSS, var/) to start again"
 
 # What `make run` needs from the system (the venv module, WeasyPrint's libraries, Node and npm),
-# and what `make test` adds (PostgreSQL, Redis, Chromium, poppler, openssl): only those missing.
+# and what `make test` adds (PostgreSQL, Redis, Chromium, poppler, openssl, Java): only those
+# missing.
 system-packages-run:
 	@PYTHON=$(PYTHON) bash scripts/system-packages.sh run
 
@@ -54,17 +61,32 @@ $(VENV_OK): | system-packages-run
 	fi
 	@touch $@
 
+$(RUN_STAMP): requirements.txt requirements-dev.txt | $(VENV_OK)
+	@rm -f $@
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -r requirements.txt $$(grep '^honcho==' requirements-dev.txt)
+	@touch $@
+
 $(STAMP): requirements.txt requirements-dev.txt | $(VENV_OK)
+	@rm -f $@
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	@touch $(STAMP)
+	@touch $@ $(RUN_STAMP)
 
+run-python-packages: $(RUN_STAMP)
 python-packages: $(STAMP)
 
 $(NPM_STAMP): package.json package-lock.json | system-packages-run
 	@rm -f $@
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 	@touch $@
+
+$(NPM_TEST_STAMP): package.json package-lock.json | system-packages-run
+	@rm -f $@
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@ $(NPM_STAMP)
+
+test-frontend: $(NPM_TEST_STAMP)
 
 # Built into place and stamped last, so a build stopped half-way is done again.
 $(CSS_STAMP): $(NPM_STAMP) $(shell find assets/scss -name '*.scss')
@@ -77,7 +99,7 @@ $(CSS_STAMP): $(NPM_STAMP) $(shell find assets/scss -name '*.scss')
 
 frontend: $(CSS_STAMP)
 
-install: system-packages-run python-packages frontend
+install: system-packages-run run-python-packages frontend
 
 migrate: install
 	mkdir -p var
@@ -140,10 +162,10 @@ lint-deploy: python-packages
 PYTEST_WORKERS ?= 2
 # loadgroup: the tenancy matrix (one xdist group) runs on one worker, so its world is built once.
 
-test: install services lint
+test: python-packages test-frontend install services lint
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-bench: install services
+bench: python-packages install services
 	$(TEST_ENV) $(BIN)/python -m pytest benchmarks -q -s
 
 format: python-packages

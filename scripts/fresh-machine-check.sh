@@ -10,8 +10,8 @@
 #   2. the prerequisites alone, as a person would type them;
 #   3. a half-built .venv and node_modules left by an earlier failed try, which must be rebuilt;
 #   4. `make run` in the background until the sign-in page answers, then stopped, with every
-#      process it started gone, and none of the test-only packages (PostgreSQL, Redis, Chromium)
-#      installed by it;
+#      process it started gone, and none of the test-only packages (PostgreSQL, Redis, Chromium,
+#      poppler, Java; pytest, mypy, axe-core, the Nu HTML Checker) installed by it;
 #   5. `make test` (PYTEST_ARGS narrows it), then its PostgreSQL and Redis stopped;
 #   6. `make clean` leaves nothing the build made.
 #
@@ -271,12 +271,16 @@ Signed-By: /etc/apt/keyrings/ubuntu-archive-keyring.gpg"
   run_pgid=""
   echo "every process of make run has gone"
   local p unwanted=""
-  for p in postgresql redis-server chromium; do
+  for p in postgresql redis-server chromium poppler-utils default-jre-headless; do
     in_root "dpkg-query -W -f='\${Status}' $p 2>/dev/null | grep -q 'install ok installed'" &&
       unwanted="$unwanted $p"
   done
+  # The test and lint tools, and the accessibility checkers, come with make test only.
+  for p in .venv/bin/pytest .venv/bin/mypy node_modules/axe-core node_modules/vnu-jar; do
+    in_root "test -e /srv/check/safeguard/$p" && unwanted="$unwanted $p"
+  done
   [ -z "$unwanted" ] || fail "make run installed what only make test needs:$unwanted"
-  echo "make run installed none of PostgreSQL, Redis, Chromium"
+  echo "make run installed none of PostgreSQL, Redis, Chromium, poppler, Java, the test tools"
 
   say "$system: make test ${PYTEST_ARGS:-(the whole suite)}"
   t0=$SECONDS

@@ -30,6 +30,10 @@ PRODUCT_NAME = "Safeguard"
 ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default="")
 # The address people reach the service at, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `seed_demo` and `seed_oversight_benchmark` write made-up schools, pupils and people with a
+# published password and authenticator key: allowed on a developer's machine and in tests, refused
+# in production unless a deployment made only to show the product turns it on (demo/guard.py).
+DEMO_SEEDING = env.bool("DEMO_SEEDING", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

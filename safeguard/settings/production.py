@@ -16,6 +16,8 @@ if len(SECRET_KEY) < 50:
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
 DEBUG = False
+# No made-up trust, people or published demo password in a real trust's database (demo/guard.py).
+DEMO_SEEDING = env.bool("DEMO_SEEDING", default=False)
 
 # One JSON object a log line unless told otherwise (docs/adr/0039).
 LOG_FORMAT = env("LOG_FORMAT", default="json")

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -220,3 +221,13 @@ def test_seed_demo_is_idempotent_across_the_new_school_year() -> None:
     first = _counts()
     seed_demo(password="demo-password-123", today=datetime.date(2026, 9, 1))
     assert _counts() == first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["seed_demo", "seed_oversight_benchmark"])
+def test_the_seeders_change_nothing_where_demo_seeding_is_off(command: str, settings: Any) -> None:
+    settings.DEMO_SEEDING = False
+    with pytest.raises(CommandError, match="DEMO_SEEDING is off"):
+        call_command(command, stdout=StringIO())
+    assert not Trust.objects.exists()
+    assert not User.objects.exists()

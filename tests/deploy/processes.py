@@ -341,6 +341,9 @@ class Deployment:
             "AWS_ACCESS_KEY_ID": S3_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": S3_SECRET,
             "S3_SERVER_SIDE_ENCRYPTION": "AES256",
+            # The people the test signs in as are the demo's: a deployment made to show the
+            # product, so demo seeding is turned on (production refuses it otherwise).
+            "DEMO_SEEDING": "true",
             "LOG_FORMAT": "text",  # the test reads the workers' logs for the tasks they ran
             # A control socket for each gunicorn ("{pid}": its master's), in the test's folder.
             "GUNICORN_CONTROL_SOCKET": str(self.directory / "gunicorn-{pid}.ctl"),

@@ -216,3 +216,40 @@ def test_the_commands_are_plain_argument_lists() -> None:
         command = _command(name)
         assert command[0] in {"gunicorn", "celery"}
         assert shlex.join(command).count("&&") == 0
+
+
+def _compose() -> dict[str, Any]:
+    compose: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return compose
+
+
+@pytest.mark.parametrize("service", ["worker-alerts", "worker-exports", "scheduler"])
+def test_each_worker_and_the_scheduler_run_as_in_the_compose_file(service: str) -> None:
+    """The manifests mirror docker-compose: the same queues, concurrency and limits, so the
+    sizing in docs/operations.md holds for both (the order of the flags aside)."""
+    compose = _compose()["services"][service]["command"]
+    assert sorted(_command(f"safeguard-{service}")) == sorted(compose)
+
+
+@pytest.mark.parametrize("service", ["worker-alerts", "worker-exports"])
+def test_every_worker_replaces_a_grown_pool_process_and_is_capped(service: str) -> None:
+    compose = _compose()["services"][service]
+    assert any(a.startswith("--max-memory-per-child=") for a in compose["command"])
+    assert compose["mem_limit"]
+    container = _pod(_kind("Deployment")[f"safeguard-{service}"])["containers"][0]
+    assert container["resources"]["limits"]["memory"]
+
+
+def test_every_setting_compose_passes_has_a_place_in_the_manifests() -> None:
+    """A setting docker-compose hands the app is in the ConfigMap (or there as a commented
+    example), or is a secret, or belongs to compose's single-host file volume."""
+    compose_only = {"MEDIA_ROOT", "FILE_STORAGE"}  # the `media` volume: one host only
+    environment = set(_compose()["x-app"]["environment"])
+    config = set(_kind("ConfigMap")["safeguard-config"]["data"])
+    comment = (MANIFESTS / "configmap.yaml").read_text()
+    missing = sorted(
+        name
+        for name in environment - config - SECRET_NAMES - compose_only
+        if f"# {name}:" not in comment
+    )
+    assert not missing, f"not in deploy/kubernetes/configmap.yaml: {missing}"

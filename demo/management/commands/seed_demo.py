@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from demo.guard import demo_seeding_allowed_or_refuse
 from demo.people import DEMO_PASSWORD_DEFAULT, DEMO_TOTP_SECRET, SCHOOLS, TRUST_NAME, demo_emails
 from demo.seed import seed_demo
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        demo_seeding_allowed_or_refuse()
         password = os.environ.get("DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
         result = seed_demo(
             password=password, today=timezone.localdate(), history=not options["no_history"]

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from demo.benchmark import ANALYSED_MODELS, TRUST_NAME, TRUST_SLUG, Seeder
+from demo.guard import demo_seeding_allowed_or_refuse
 from schools.models import Trust
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        demo_seeding_allowed_or_refuse()
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark trust is loaded with COPY: use PostgreSQL.")
         if Trust.objects.filter(slug=TRUST_SLUG).exists():
