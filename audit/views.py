@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from safeguard.access import access_for
+from safeguard.http import acting_school_or_403
 from safeguard.roles import Perm
 
 from . import selectors
@@ -21,9 +20,7 @@ EVENTS_PER_PAGE = 50
 @require_GET
 def platform_admin_event_list(request: HttpRequest) -> HttpResponse:
     """Every platform-administration action that touched the acting school, newest first."""
-    school = request.schools.acting  # type: ignore[attr-defined]
-    if school is None or not access_for(request.user).has(Perm.VIEW_PLATFORM_ADMIN_EVENTS, school):
-        raise PermissionDenied
+    school = acting_school_or_403(request, Perm.VIEW_PLATFORM_ADMIN_EVENTS)
     events = selectors.platform_admin_events_for(actor=request.user, school=school)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(

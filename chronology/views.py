@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +18,6 @@ from audit.selectors import access_log_for_pupil
 from audit.services import access_log_write
 from concerns.selectors import concern_view_for
 from safeguard.access import access_for
-from safeguard.forms import add_service_errors
 from safeguard.http import SafeguardRequest, run_service
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
@@ -156,29 +153,33 @@ def chronology_entry_correct(request: SafeguardRequest, pk: Any) -> HttpResponse
 
 def _with_reason(
     request: SafeguardRequest,
-    act: Any,
+    service: Any,
     *,
     pupil: Any,
     done: str,
     missing: str,
     heading: str,
     label: str,
+    arguments: dict[str, Any],
 ) -> HttpResponse:
-    """Run a CP-file change that needs a reason. Done: back to the pupil's safeguarding page
-    with a message. Refused: the form again on a page of its own, the message beside the field
-    and in an error summary, with what was typed (issue 20; it was a banner on the pupil's page,
-    which has no form to show again)."""
+    """Run a CP-file change that needs a reason (`service(actor=..., **arguments, reason=...)`)
+    through `run_service`.
+    Done: back to the pupil's safeguarding page with a message. Refused: the form again on a
+    page of its own, the message beside the field and in an error summary, with what was typed
+    (issue 20; it was a banner on the pupil's page, which has no form to show again)."""
     form = ReasonForm(request.POST)
     form.fields["reason"].label = label
     form.fields["reason"].error_messages["required"] = missing
-    if form.is_valid():
-        try:
-            act(form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("pupil-safeguarding", pk=pupil.pk)
+    finished = run_service(
+        request,
+        form,
+        service,
+        done=done,
+        to=reverse("pupil-safeguarding", kwargs={"pk": pupil.pk}),
+        **arguments,
+    )
+    if finished is not None:
+        return finished
     # The page names the pupil: a look at their CP record, logged as the safeguarding page is.
     access_log_write(
         request=request, school_id=pupil.school_id, what="cp_file", pupil_ids=[pupil.pk]
@@ -198,8 +199,9 @@ def cp_file_open(request: SafeguardRequest, pk: Any) -> HttpResponse:
         raise Http404("No such record.")
     return _with_reason(
         request,
-        lambda reason: services.cp_file_open(actor=request.user, pupil=pupil, reason=reason),
+        services.cp_file_open,
         pupil=pupil,
+        arguments={"pupil": pupil},
         done="A child-protection file is open.",
         missing="Enter why the file is being opened",
         heading="Open a child-protection file",
@@ -213,8 +215,9 @@ def cp_file_close(request: SafeguardRequest, pk: Any) -> HttpResponse:
     cp_file = cp_file_get_for(actor=request.user, pk=pk)
     return _with_reason(
         request,
-        lambda reason: services.cp_file_close(actor=request.user, cp_file=cp_file, reason=reason),
+        services.cp_file_close,
         pupil=cp_file.pupil,
+        arguments={"cp_file": cp_file},
         done="The child-protection file is closed.",
         missing="Enter why the file is being closed",
         heading="Close the child-protection file",

@@ -28,6 +28,7 @@ from oversight.categories.selectors import trust_category_requests_for
 from oversight.qa.selectors import qa_home_count
 from referrals.selectors import referral_counts, referrals_for_pupil
 from safeguard.access import access_for
+from safeguard.http import acting_school, record_school_context
 from safeguard.mixins import RecordAccessMixin
 from safeguard.roles import Perm
 from schools.characteristics import ETHNIC_GROUPS, ETHNICITY_MAIN, ethnic_group
@@ -39,7 +40,7 @@ from transfers.selectors import received_history_of
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """What the signed-in person can do in the school they are acting in."""
-    school = request.schools.acting  # type: ignore[attr-defined]
+    school = acting_school(request)
     roles = role_labels_for(actor=request.user, school=school) if school else []
     context: dict[str, Any] = {"roles": roles}
     if school is not None and access_for(request.user).has(Perm.READ_CP_RECORDS, school):
@@ -160,8 +161,6 @@ def pupil_safeguarding(request: HttpRequest, pk: Any) -> HttpResponse:
             "referrals": referrals_for_pupil(actor=request.user, pupil=pupil),
             "now": timezone.now(),
             "today": timezone.localdate(),
-            "record_school": pupil.school,
-            "record_school_differs": request.schools.acting is None  # type: ignore[attr-defined]
-            or request.schools.acting.pk != pupil.school_id,  # type: ignore[attr-defined]
+            **record_school_context(request, pupil.school),
         },
     )

@@ -23,6 +23,8 @@ from .forms import add_service_errors
 from .roles import Perm
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
     from schools.models import School, User
 
     from .middleware import SchoolContext
@@ -30,10 +32,12 @@ if TYPE_CHECKING:
 
 class SafeguardRequest(HttpRequest):
     """An `HttpRequest` after the product's middleware: `schools` is set on every request
-    (`ActingSchoolMiddleware`), and behind `login_required` the user is a signed-in `User`."""
+    (`ActingSchoolMiddleware`), `htmx` too (django-htmx's `HtmxMiddleware`), and behind
+    `login_required` the user is a signed-in `User`."""
 
     user: User  # narrower than Django's User | AnonymousUser
     schools: SchoolContext
+    htmx: HtmxDetails
 
 
 def as_safeguard(request: HttpRequest) -> SafeguardRequest:

@@ -31,6 +31,8 @@ class RecordAccessMixin(LoginRequiredMixin):
     school, so a form open in another tab cannot end up saved to the wrong school.
     """
 
+    request: HttpRequest  # set by View.setup, before dispatch
+
     def get_record(self) -> Any:
         raise NotImplementedError
 
@@ -42,7 +44,7 @@ class RecordAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        request = self.request  # type: ignore[attr-defined]  # set by View.setup
+        request = self.request
         for key, value in record_school_context(request, self.school).items():
             kwargs.setdefault(key, value)
         return super().get_context_data(**kwargs)  # type: ignore[misc]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from schools.selectors import designated_leads
 
+from .http import SafeguardRequest, acting_school
 from .notifications import (
     inbox_school_ids,
     kind_label,
@@ -39,10 +40,11 @@ def _back(all_schools: bool) -> str:
 
 @require_GET
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: SafeguardRequest) -> HttpResponse:
     """The person's notifications in the acting school (or in all their schools), newest first."""
-    all_schools = _all_schools(request.GET) or request.schools.acting is None  # type: ignore[attr-defined]
-    school = None if all_schools else request.schools.acting  # type: ignore[attr-defined]
+    acting = acting_school(request)
+    all_schools = _all_schools(request.GET) or acting is None
+    school = None if all_schools else acting
     # The trust safeguarding officer's inbox is every school of the trust (issue 20).
     trust_inbox = (
         school is not None and len(inbox_school_ids(actor=request.user, school=school)) > 1
@@ -59,8 +61,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "query_string": "all=1" if all_schools else "",
         "all_schools": all_schools,
         "trust_inbox": trust_inbox,
-        "several_schools": len(request.schools.available) > 1  # type: ignore[attr-defined]
-        and not trust_inbox,
+        "several_schools": len(request.schools.available) > 1 and not trust_inbox,
         "unread": unread_notifications_for(actor=request.user, school=school, inbox=True).count(),
     }
     return render(request, "safeguard/notifications.html", context)
@@ -79,8 +80,9 @@ def notification_read(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     """Mark every unread notification read, in the acting school or in all the person's schools."""
-    all_schools = _all_schools(request.POST) or request.schools.acting is None  # type: ignore[attr-defined]
-    school = None if all_schools else request.schools.acting  # type: ignore[attr-defined]
+    acting = acting_school(request)
+    all_schools = _all_schools(request.POST) or acting is None
+    school = None if all_schools else acting
     marked = notifications_mark_all_read(actor=request.user, school=school, inbox=True)
     if marked:
         messages.success(

@@ -11,18 +11,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .http import page_to_return_to
+from .http import SafeguardRequest, page_to_return_to
 
 
 @require_POST
 @login_required
-def school_switch(request: HttpRequest) -> HttpResponse:
+def school_switch(request: SafeguardRequest) -> HttpResponse:
     """Act in another school the user works in; a school they do not work in is a 404."""
     slug = request.POST.get("school", "")
-    school = next((s for s in request.schools.available if s.slug == slug), None)  # type: ignore[attr-defined]
+    school = next((s for s in request.schools.available if s.slug == slug), None)
     if school is None:
         raise Http404("No such school.")
-    request.schools.switch_to(school)  # type: ignore[attr-defined]
+    request.schools.switch_to(school)
     # Back to the page the switch was made from, query string and all, if it is one of ours:
     # record pages stay reachable after a switch (they show which school the record belongs to),
     # so the person lands where they were.

@@ -11,7 +11,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from safeguard.forms import GovukFormMixin
 
 from .models import SCHOOL_WEEKDAYS, User
-from .services import school_closure_problems, school_hours_problems
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
@@ -76,8 +75,9 @@ class PupilSearchForm(GovukFormMixin, forms.Form):
 
 
 class SchoolClosureForm(GovukFormMixin, forms.Form):
-    """Days the school is closed. The service's rules (order, overlap, range) run here too, so
-    every problem shows by its field, styled, at once; the service checks again on saving."""
+    """Days the school is closed. The service's rules (order, overlap, range) are the view's
+    `run_service(check=...)`, so every problem shows by its field, styled, at once; the service
+    checks again on saving."""
 
     name = forms.CharField(
         label="Name",
@@ -108,28 +108,19 @@ class SchoolClosureForm(GovukFormMixin, forms.Form):
     # two years back, three ahead, "check the year").
     OWN_DATE_RANGE = ("first_day", "last_day")
 
-    def __init__(self, *args: Any, school: Any, closure: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.school, self.closure = school, closure
-
     @staticmethod
     def initial_for(closure: Any) -> dict[str, Any]:
         return {f: getattr(closure, f) for f in ["name", "first_day", "last_day"]}
 
-    def clean(self) -> dict[str, Any]:
-
-        data: dict[str, Any] = super().clean() or {}
-        if not self.errors:
-            problems = school_closure_problems(
-                school=self.school,
-                name=data.get("name", ""),
-                first_day=data.get("first_day"),
-                last_day=data.get("last_day"),
-                closure=self.closure,
-            )
-            for field, message in problems.items():
-                self.add_error(field if field in self.fields else None, message)
-        return data
+    def values(self) -> dict[str, Any]:
+        """What the service and its rules take, as far as it was typed right (a wrong field is
+        missing: `None`, or no name)."""
+        d = self.cleaned_data
+        return {
+            "name": d.get("name", ""),
+            "first_day": d.get("first_day"),
+            "last_day": d.get("last_day"),
+        }
 
 
 def _school_time(label: str, what: str) -> forms.TimeField:
@@ -166,16 +157,14 @@ class SchoolHoursForm(GovukFormMixin, forms.Form):
             initial[f"opens_{n}"], initial[f"closes_{n}"] = opens, closes
         return initial
 
-    def clean(self) -> dict[str, Any]:
-
-        data: dict[str, Any] = super().clean() or {}
-        complete = all(f"opens_{n}" in data and f"closes_{n}" in data for n in range(5))
-        if complete:
-            for field, message in school_hours_problems(self.hours()).items():
-                self.add_error(field, message)
-        return data
-
-    def hours(self) -> dict[int, tuple[datetime.time, datetime.time]]:
-        """What the service takes: {weekday: (starts, ends)}."""
+    def values(self) -> dict[str, Any]:
+        """What the service and its rules take: {"hours": {weekday: (starts, ends)}}, the days
+        whose two times were typed right (all five, once the form is valid)."""
         data = self.cleaned_data
-        return {n: (data[f"opens_{n}"], data[f"closes_{n}"]) for n in range(5)}
+        return {
+            "hours": {
+                n: (data[f"opens_{n}"], data[f"closes_{n}"])
+                for n in range(5)
+                if f"opens_{n}" in data and f"closes_{n}" in data
+            }
+        }

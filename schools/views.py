@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.contrib import messages
@@ -16,10 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
-from django_htmx.middleware import HtmxDetails
 
 from safeguard.auth import axes_username
-from safeguard.http import acting_school_or_403, run_service
+from safeguard.http import acting_school_or_403, as_safeguard, run_service
 from safeguard.mixins import SchoolPermissionRequiredMixin
 from safeguard.roles import Perm
 from safeguard.search_terms import search_query, search_values
@@ -87,12 +86,6 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
         return super().form_valid(form)
 
 
-class _HtmxRequest(HttpRequest):
-    """A request after django-htmx's middleware, which sets `htmx` on every request."""
-
-    htmx: HtmxDetails
-
-
 class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
     """The acting school's pupils, searchable; htmx requests get just the results.
 
@@ -103,7 +96,7 @@ class PupilListView(SchoolPermissionRequiredMixin, TemplateView):
     template_name = "schools/pupil_list.html"
 
     def _htmx(self) -> bool:
-        htmx = cast(_HtmxRequest, self.request).htmx
+        htmx = as_safeguard(self.request).htmx
         return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
     def get_template_names(self) -> list[str]:
@@ -172,11 +165,13 @@ def term_dates(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def closure_add(request: HttpRequest) -> HttpResponse:
     school = acting_school_or_403(request, Perm.MANAGE_STAFF)
-    form = SchoolClosureForm(request.POST or None, school=school)
+    form = SchoolClosureForm(request.POST or None)
     done = run_service(
         request,
         form,
         services.school_closure_create,
+        check=services.school_closure_problems,
+        data=SchoolClosureForm.values,
         school=school,
         done=lambda closure: f"{closure.name} was added to the term dates.",
         to="term-dates",
@@ -188,16 +183,14 @@ def closure_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def closure_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     closure = school_closure_get_for(actor=request.user, pk=pk)
-    form = SchoolClosureForm(
-        request.POST or None,
-        school=closure.school,
-        closure=closure,
-        initial=SchoolClosureForm.initial_for(closure),
-    )
+    form = SchoolClosureForm(request.POST or None, initial=SchoolClosureForm.initial_for(closure))
     done = run_service(
         request,
         form,
         services.school_closure_update,
+        # The rules for the closure's school, this closure not overlapping itself.
+        check=lambda **typed: services.school_closure_problems(school=closure.school, **typed),
+        data=SchoolClosureForm.values,
         closure=closure,
         done=lambda changed: f"{changed.name} was changed.",
         to="term-dates",
@@ -235,7 +228,8 @@ def school_hours(request: HttpRequest) -> HttpResponse:
         form,
         services.school_hours_set,
         school=school,
-        data=lambda valid: {"hours": valid.hours()},
+        check=lambda *, school, hours: services.school_hours_problems(hours),
+        data=SchoolHoursForm.values,
         done="The school hours were saved.",
         to="term-dates",
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import access_log_write
 from safeguard.access import get_for_actor_or_404
-from safeguard.http import acting_school_or_403, run_service
+from safeguard.http import SafeguardRequest, acting_school_or_403, run_service
 from safeguard.roles import Perm
 from safeguard.storage import stored_file_response
 from schools.models import Pupil, School
@@ -169,7 +169,7 @@ HTMX_STOP_POLLING = 286  # htmx swaps the response and stops the element's polli
 
 @login_required
 @require_GET
-def transfer_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+def transfer_progress(request: SafeguardRequest, pk: Any) -> HttpResponse:
     """The export's progress, polled by the page (htmx) until the file is ready or stopped: the
     text of the page's one live region (so each stage and the finish are announced), the progress
     bar, and once finished what can be done next, swapped in out of band."""
@@ -178,7 +178,7 @@ def transfer_progress(request: HttpRequest, pk: Any) -> HttpResponse:
     finished = export is None or export.state in (ExportState.DONE, ExportState.FAILED)
     context = {**_detail_context(transfer), "finished": finished}
     response = render(request, "transfers/progress_poll.html", context)
-    if finished and request.htmx:  # type: ignore[attr-defined]
+    if finished and request.htmx:
         response.status_code = HTMX_STOP_POLLING
     return response
 

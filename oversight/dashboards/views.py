@@ -28,6 +28,7 @@ from oversight.dashboards.trust import (
     trust_dashboard_schools,
 )
 from safeguard.access import access_for
+from safeguard.http import acting_school, acting_school_or_403
 from safeguard.roles import Perm
 from schools.models import Trust
 
@@ -56,10 +57,8 @@ def breakdown_href(request: HttpRequest) -> str:
 def school_dashboard(request: HttpRequest) -> HttpResponse:
     """The acting school's dashboard for the dates and group of pupils chosen (this term and
     all pupils when none are)."""
-    school = request.schools.acting  # type: ignore[attr-defined]
+    school = acting_school_or_403(request, Perm.VIEW_SCHOOL_AGGREGATES)
     access = access_for(request.user)
-    if school is None or not access.has(Perm.VIEW_SCHOOL_AGGREGATES, school):
-        raise PermissionDenied
     # The governor's page is never narrowed to a group of pupils: a count of a small group beside
     # the whole school's could point to a child. They see the breakdown table, small counts hidden.
     aggregates_only = not access.has(Perm.VIEW_SCHOOL_DASHBOARD, school)
@@ -144,7 +143,7 @@ def _trust_for(request: HttpRequest) -> Trust:
     trusts = list(dashboard_trusts_for(actor=request.user).order_by("name"))
     if not trusts:
         raise PermissionDenied
-    acting = request.schools.acting  # type: ignore[attr-defined]
+    acting = acting_school(request)
     for trust in trusts:
         if acting is not None and trust.pk == acting.trust_id:
             return trust

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from concerns.models import ReassessmentThresholdsChange
 from concerns.services import thresholds_for, thresholds_save
-from oversight.categories.services import can_manage_categories
-from safeguard.http import acting_school, run_service
-from schools.models import Trust
+from safeguard.http import SafeguardRequest, acting_school, run_service
 
 from .forms import ThresholdsForm
-
-# The latest changes shown under the form.
-HISTORY_SHOWN = 20
-
-
-def _thresholds_trust(request: HttpRequest) -> Trust:
-    """The acting school's trust, when the person is its TSO (else 403)."""
-    school = acting_school(request)
-    if school is None or not can_manage_categories(request.user, school.trust_id):
-        raise PermissionDenied
-    return school.trust
+from .selectors import thresholds_history_for, thresholds_trust_for
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reassessment_thresholds(request: HttpRequest) -> HttpResponse:
-    trust = _thresholds_trust(request)
+def reassessment_thresholds(request: SafeguardRequest) -> HttpResponse:
+    """The TSO sets the acting school's trust's thresholds (anyone else: 403)."""
+    trust = thresholds_trust_for(actor=request.user, school=acting_school(request))
     current = thresholds_for(trust.pk)
     form = ThresholdsForm(
         request.POST or None,
@@ -51,8 +38,6 @@ def reassessment_thresholds(request: HttpRequest) -> HttpResponse:
         {
             "trust": trust,
             "form": form,
-            "history": list(
-                ReassessmentThresholdsChange.objects.filter(trust=trust)[:HISTORY_SHOWN]
-            ),
+            "history": thresholds_history_for(actor=request.user, trust=trust),
         },
     )

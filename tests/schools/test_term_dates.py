@@ -230,6 +230,44 @@ def test_a_mistyped_closure_shows_the_problem_by_its_field(
     assert SchoolClosure.objects.count() == 1
 
 
+def test_every_problem_with_a_closure_shows_at_once(client, world: World) -> None:
+    """The service's rules run even when a field is already wrong (`run_service(check=...)`)."""
+    client.force_login(world.users["admin"])
+    response = client.post(
+        reverse("closure-add"), {"name": "", "first_day": "31/02/2027", "last_day": "30/10/2206"}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["name"] == ["Enter a name, like October half term or INSET day"]
+    assert errors["first_day"] == ["Enter the date like 26/10/2026"]  # the field's, not the rule's
+    assert "check the year" in errors["last_day"][0]
+    assert not SchoolClosure.objects.exists()
+
+
+def test_a_changed_closure_may_not_overlap_another(client, world: World) -> None:
+    _closure(world, "Half term", D(2026, 10, 26), D(2026, 10, 30))
+    inset = _closure(world, "INSET day", D(2026, 11, 2), D(2026, 11, 2))
+    client.force_login(world.users["admin"])
+    url = reverse("closure-edit", kwargs={"pk": inset.pk})
+    data = {"name": "INSET day", "first_day": "30/10/2026", "last_day": "02/11/2026"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "overlap Half term" in response.context["form"].errors["first_day"][0]
+    inset.refresh_from_db()
+    assert inset.first_day == D(2026, 11, 2)
+
+
+def test_every_problem_with_school_hours_shows_at_once(client, world: World) -> None:
+    client.force_login(world.users["admin"])
+    data = {f"opens_{n}": "08:40" for n in range(5)} | {f"closes_{n}": "15:20" for n in range(5)}
+    refused = client.post(reverse("school-hours"), data | {"opens_0": "nine", "closes_3": "07:00"})
+    assert refused.status_code == 200
+    errors = refused.context["form"].errors
+    assert errors["opens_0"] == ["Enter a time like 08:30 or 15:30"]
+    assert "On Thursday the school day ends before it starts" in errors["closes_3"][0]
+    assert not SchoolHours.objects.exists()
+
+
 def test_school_hours_page(client, world: World) -> None:
     client.force_login(world.users["admin"])
     page = client.get(reverse("school-hours")).content.decode()
