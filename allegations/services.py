@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm, RoleKey
 from safeguard.workdays import within_working_days
 from schools.models import School, SchoolMembership, User, search_key
@@ -420,7 +420,7 @@ def concern_about_adult_report(
             now=now,
             governor=governor,
         )
-        link, kind = _link("allegation-detail", record.pk), "allegation_reported"
+        link, kind = _link("allegation-detail", record.pk), NotificationKind.ALLEGATION_REPORTED
     else:
         record = _reported_low_level(
             actor=actor,
@@ -433,7 +433,10 @@ def concern_about_adult_report(
             happened_at=happened_at,
             now=now,
         )
-        link, kind = _link("low-level-concern-detail", record.pk), "low_level_concern_reported"
+        link, kind = (
+            _link("low-level-concern-detail", record.pk),
+            NotificationKind.LOW_LEVEL_CONCERN_REPORTED,
+        )
     if governor is not None:
         recipients.append(governor)
     notify(
@@ -658,7 +661,7 @@ def _name(
     notify(
         school=allegation.school,
         recipients=[user],
-        kind="allegation_named",
+        kind=NotificationKind.ALLEGATION_NAMED,
         title=f"You have been asked to help with a confidential matter at {allegation.school}",
         link=_link("allegation-detail", allegation.pk),
     )

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from safeguard.client_ip import client_ip
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import CP_ROLE_CONFIRMERS
 from schools.models import User
 
@@ -83,7 +83,7 @@ def platform_admin_event_record(
         notify(
             school=school,
             recipients=_platform_watchers(school.pk),
-            kind="platform_admin_action",
+            kind=NotificationKind.PLATFORM_ADMIN_ACTION,
             title=f"The platform administrator: {label.lower()} ({school.name})",
             link=reverse("platform-admin-event-list"),
         )

@@ -21,7 +21,7 @@ DEMO_TOTP_KEY_HEX = b"12345678901234567890".hex()
 TRUST_NAME = "Northgate Learning Trust"
 TRUST_SLUG = "northgate"
 TSO_EMAIL = "tso@northgate.example"
-SCHOOL_ROLE_KEYS = [k for k, r in ROLES.items() if r.scope is Scope.SCHOOL]
+SCHOOL_ROLE_KEYS = [r.key for r in ROLES.values() if r.scope is Scope.SCHOOL]
 # The person with roles in two schools (demo/staff.py).
 SHARED_DEPUTY_EMAIL = "deputy.shared@northgate.example"
 SHARED_DEPUTY_SCHOOLS = ["alderbrook", "southend-bay"]

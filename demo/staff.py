@@ -32,7 +32,7 @@ def seed_demo_shared_deputy(*, password: str) -> User:
                     *SchoolMembership.objects.filter(user=person, school=school).values_list(
                         "role", flat=True
                     ),
-                    "deputy",
+                    RoleKey.DEPUTY,
                 ]
                 staff_roles_set(actor=admin, school=school, person=person, roles=roles)
             else:

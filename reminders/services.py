@@ -31,7 +31,7 @@ from referrals.selectors import follow_up_outstanding_q, overdue_q
 from roll.selectors import pupils_with_safeguarding_records
 from safeguard import workdays
 from safeguard.models import Notification
-from safeguard.notifications import notify, notify_all
+from safeguard.notifications import NotificationKind, notify, notify_all
 from safeguard.roles import RoleKey
 from schools.models import Pupil, School, SchoolMembership, User
 from transfers.models import OPEN_TRANSFER_STATES, Transfer, TransferState
@@ -81,7 +81,7 @@ class People:
         for school_id, role, user_id in rows:
             self.by_role[(school_id, role)].add(user_id)
 
-    def of(self, school_id: int, *roles: str) -> set[int]:
+    def of(self, school_id: int, *roles: RoleKey) -> set[int]:
         return set().union(*(self.by_role[(school_id, r)] for r in roles))
 
     def calendar(self, school_id: int) -> workdays.SchoolCalendar:
@@ -89,7 +89,7 @@ class People:
 
     def managers(self, school_id: int) -> set[int]:
         """The DSL and deputies: who keeps the school's CP records."""
-        return self.of(school_id, "dsl", "deputy")
+        return self.of(school_id, RoleKey.DSL, RoleKey.DEPUTY)
 
 
 # --- The checks --------------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def _raise_batch(batch: list[tuple[Due, list[Any], Any]]) -> int:
                 Notification(
                     school=school,
                     recipient=r,
-                    kind="reminder",
+                    kind=NotificationKind.REMINDER,
                     title=item.title,
                     link=item.link,
                     urgent=item.urgent,
@@ -496,7 +496,7 @@ def _raise(item: Due, recipients: list[Any], school: Any) -> int:
             rows = notify(
                 school=school,
                 recipients=recipients,
-                kind="reminder",
+                kind=NotificationKind.REMINDER,
                 title=item.title,
                 link=item.link,
                 urgent=item.urgent,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from schools.characteristics import ethnicity_problem
 from schools.models import Pupil, School, YearGroup, search_key
@@ -62,9 +62,7 @@ NAME_FIELDS = (
 DIFFERENT_CHILD = (
     "tick 'I have checked: this is a different child' if you are sure they are not the same child"
 )
-LEAVER_KIND = "pupil_left"
 DESTINATION_LENGTH = 200  # Pupil.leaving_destination
-RETURNER_KIND = "pupil_returned"
 
 
 def can_keep_roll(actor: Any, school: School | int) -> bool:
@@ -351,7 +349,7 @@ def pupils_returned_notify(*, school: School, pupil_ids: Iterable[Any]) -> int:
         notify(
             school=school,
             recipients=leads,
-            kind=RETURNER_KIND,
+            kind=NotificationKind.PUPIL_RETURNED,
             title=(
                 "A pupil with safeguarding records who was recorded as leaving is back on the "
                 "roll: check whether their child-protection file is still to be transferred"
@@ -395,7 +393,7 @@ def pupils_left_notify(*, school: School, pupil_ids: Iterable[Any], actor: Any) 
         notify(
             school=school,
             recipients=leads,
-            kind=LEAVER_KIND,
+            kind=NotificationKind.PUPIL_LEFT,
             title=(
                 "A pupil with safeguarding records is leaving or has left: transfer their "
                 f"child-protection file to the new school {deadline.rule}, by "

@@ -66,7 +66,7 @@ def notify(
     *,
     school: Any,
     recipients: Iterable[Any],
-    kind: NotificationKind | str,
+    kind: NotificationKind,
     title: str,
     link: str,
     urgent: bool = False,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from safeguard.access import access_for, forget_access
-from safeguard.roles import ROLES, Perm, Scope
+from safeguard.roles import ROLES, Perm, RoleKey, Scope
 
 from .models import (
     SCHOOL_WEEKDAYS,
@@ -57,10 +57,10 @@ def user_permissions_sync(*, user: User) -> None:
 
 
 @transaction.atomic
-def school_membership_grant(*, user: User, school: School, role: str) -> SchoolMembership:
+def school_membership_grant(*, user: User, school: School, role: RoleKey) -> SchoolMembership:
     """Give a person a role in a school (idempotent)."""
     if role not in ROLES or ROLES[role].scope is not Scope.SCHOOL:
-        raise ValueError(f"{role!r} is not a school role")
+        raise ValueError(f"{str(role)!r} is not a school role")
     membership, _ = SchoolMembership.objects.get_or_create(user=user, school=school, role=role)
     _grant_role_perms(user, role, school)
     forget_access(user)
@@ -76,10 +76,10 @@ def school_membership_revoke(*, membership: SchoolMembership) -> None:
 
 
 @transaction.atomic
-def trust_membership_grant(*, user: User, trust: Trust, role: str) -> TrustMembership:
+def trust_membership_grant(*, user: User, trust: Trust, role: RoleKey) -> TrustMembership:
     """Give a person a role across a trust (idempotent)."""
     if role not in ROLES or ROLES[role].scope is not Scope.TRUST:
-        raise ValueError(f"{role!r} is not a trust role")
+        raise ValueError(f"{str(role)!r} is not a trust role")
     membership, _ = TrustMembership.objects.get_or_create(user=user, trust=trust, role=role)
     _grant_role_perms(user, role, trust)
     forget_access(user)

@@ -31,7 +31,7 @@ from chronology.models import CpFile, EntryKind
 from chronology.services import cp_file_open
 from safeguard import workdays
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm, RoleKey
 from safeguard.storage import stored_files_delete_on_commit, stored_files_undone_on_error
 from schools.models import Pupil, School, SchoolMembership, YearGroup
@@ -494,7 +494,7 @@ def transfer_send(*, actor: Any, transfer: Transfer) -> IncomingTransfer:
         notify(
             school=transfer.destination_school,
             recipients=safeguarding_leads(transfer.destination_school.pk),
-            kind="transfer_incoming",
+            kind=NotificationKind.TRANSFER_INCOMING,
             title="A child-protection file has been sent to your school",
             link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
         )
@@ -666,7 +666,7 @@ def transfer_cancel(*, actor: Any, transfer: Transfer, reason: str) -> Transfer:
         notify(
             school=incoming.school,
             recipients=safeguarding_leads(incoming.school_id),
-            kind="transfer_withdrawn",
+            kind=NotificationKind.TRANSFER_WITHDRAWN,
             title="A child-protection file sent to your school has been withdrawn by the sender",
             link=reverse("incoming-detail", kwargs={"pk": incoming.pk}),
         )
@@ -920,7 +920,7 @@ def incoming_accept(*, actor: Any, incoming: IncomingTransfer) -> IncomingTransf
             notify(
                 school=transfer.school,
                 recipients=safeguarding_leads(transfer.school_id),
-                kind="transfer_receipt",
+                kind=NotificationKind.TRANSFER_RECEIPT,
                 title="The new school has confirmed receipt of a child-protection file",
                 link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
             )
@@ -970,7 +970,7 @@ def incoming_reject(*, actor: Any, incoming: IncomingTransfer, reason: str) -> I
         notify(
             school=transfer.school,
             recipients=safeguarding_leads(transfer.school_id),
-            kind="transfer_returned",
+            kind=NotificationKind.TRANSFER_RETURNED,
             title="A child-protection file you sent was returned by the new school",
             link=reverse("transfer-detail", kwargs={"pk": transfer.pk}),
             urgent=True,

@@ -17,7 +17,7 @@ from chronology.ledger.content import on_day
 from chronology.ledger.services import chronology_append
 from chronology.models import EntryKind
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from safeguard.workdays import SchoolCalendar, bank_holiday_name
@@ -129,7 +129,7 @@ def absence_start(
         notify(
             school=pupil.school,
             recipients=safeguarding_leads(pupil.school),
-            kind="absence_recorded",
+            kind=NotificationKind.ABSENCE_RECORDED,
             title=(
                 "A continuous absence was recorded: the local authority must be told by "
                 f"{deadline:%d/%m/%Y}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from chronology.ledger.services import chronology_append
 from chronology.models import EntryKind
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import Pupil, User
@@ -175,7 +175,7 @@ def missing_episode_start(
     notify(
         school=pupil.school,
         recipients=[u for u in safeguarding_leads(pupil.school) if u.pk != actor.pk],
-        kind="missing_child",
+        kind=NotificationKind.MISSING_CHILD,
         title=f"A pupil has been reported missing by {actor.full_name}: act now",
         link=reverse("missing-detail", kwargs={"pk": episode.pk}),
         urgent=True,

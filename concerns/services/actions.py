@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.signing import content_hash
 from schools.models import SchoolMembership, User
 
@@ -46,7 +46,7 @@ def action_assign(
     notify(
         school=concern.school,
         recipients=[owner],
-        kind="action_assigned",
+        kind=NotificationKind.ACTION_ASSIGNED,
         title=f"An action on concern {concern.reference} is yours, due {due_on:%d/%m/%Y}",
         link=reverse("action-list"),
     )

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chronology.ledger.hooks import read_only_error, read_only_pupils
+from chronology.models import EntryKind
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import School, User
@@ -111,7 +112,7 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
     concern.save()
     _chronicle(
         concern,
-        kind="concern_submitted",
+        kind=EntryKind.CONCERN,
         source=concern,
         source_hash=concern.content_hash,
         occurred_at=concern.incident_at or now,
@@ -130,7 +131,7 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
         notify(
             school=concern.school,
             recipients=safeguarding_leads(concern.school),
-            kind="immediate_danger",
+            kind=NotificationKind.IMMEDIATE_DANGER,
             title=f"A child may be in immediate danger: concern {concern.reference}",
             link=link,
             urgent=True,
@@ -139,7 +140,7 @@ def concern_submit(*, actor: User, concern: Concern) -> Concern:
         notify(
             school=concern.school,
             recipients=safeguarding_leads(concern.school),
-            kind="concern_submitted",
+            kind=NotificationKind.CONCERN_SUBMITTED,
             title=f"New concern {concern.reference} to triage"
             + (f": an alert from {concern.source_name}" if concern.is_system_alert else ""),
             link=link,

@@ -20,7 +20,7 @@ from oversight.models import (
     CategoryRequestStatus,
 )
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm, RoleKey
 from schools.models import School, Trust, User
 from schools.selectors import safeguarding_leads
@@ -282,7 +282,7 @@ def category_request_create(
     notify(
         school=school,
         recipients=_trust_safeguarding_officers(school.trust_id),
-        kind="category_requested",
+        kind=NotificationKind.CATEGORY_REQUESTED,
         title=f"{school.name} asks for a new category: {name}",
         link=reverse("category-request-detail", kwargs={"pk": request.pk}),
     )
@@ -305,7 +305,7 @@ def _tell_school(request: CategoryRequest, title: str) -> None:
     notify(
         school=request.school,
         recipients=[request.requested_by, *safeguarding_leads(request.school)],
-        kind="category_request_decided",
+        kind=NotificationKind.CATEGORY_REQUEST_DECIDED,
         title=title,
         link=reverse("category-request-detail", kwargs={"pk": request.pk}),
     )

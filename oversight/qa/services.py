@@ -29,7 +29,7 @@ from oversight.models import (
 )
 from oversight.terms import Term, current_term, term_of
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from safeguard.signing import content_hash
 from schools.models import School, User
@@ -226,7 +226,7 @@ def qa_review_submit(
     notify(
         school=locked.concern.school,
         recipients=safeguarding_leads(locked.concern.school),
-        kind="qa_review",
+        kind=NotificationKind.QA_REVIEW,
         title=f"Quality-assurance feedback on concern {locked.concern.reference}",
         link=reverse("qa-review", kwargs={"pk": locked.pk}),
     )
@@ -283,7 +283,7 @@ def qa_response_add(*, actor: User, review: QaReview, text: str) -> QaResponse:
         notify(
             school=review.concern.school,
             recipients=[review.reviewer],
-            kind="qa_response",
+            kind=NotificationKind.QA_RESPONSE,
             title=f"{review.concern.school.name} responded to your QA review of concern "
             f"{review.concern.reference}",
             link=reverse("qa-review", kwargs={"pk": review.pk}),

@@ -25,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from safeguard.access import access_for, forget_access
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import CP_ROLE_CONFIRMERS, CP_ROLES, ROLES, Perm, RoleKey, Scope
 from schools import services as school_services
 from schools.models import (
@@ -185,7 +185,12 @@ def _trust_officers(trust_id: int) -> list[User]:
 
 
 def _notify_cp_change(
-    *, school: School, kind: str, title: str, link_name: str, extra: Iterable[User] = ()
+    *,
+    school: School,
+    kind: NotificationKind,
+    title: str,
+    link_name: str,
+    extra: Iterable[User] = (),
 ) -> None:
     watchers = {u.pk: u for u in _cp_watchers(school)}
     officers = {u.pk: u for u in _trust_officers(school.trust_id)}
@@ -222,7 +227,7 @@ def role_request_notifications_settle(*, request: RoleRequest) -> int:
 
     asked = Notification.objects.filter(
         school=request.school,
-        kind="cp_role_requested",
+        kind=NotificationKind.CP_ROLE_REQUESTED,
         link=reverse("role-request-list"),
         read_at__isnull=True,
     )
@@ -500,18 +505,19 @@ def _held_here(user: User, school: School) -> tuple[set[str], set[str]]:
     return held, pending
 
 
-def _clean_roles(roles: Any) -> list[str]:
+def _clean_roles(roles: Any) -> list[RoleKey]:
+    """The roles ticked (strings from a form), checked and named by `RoleKey`."""
     chosen = [str(r) for r in (roles or [])]
     if not chosen:
         raise ValidationError({"roles": "Choose at least one role"})
     unknown = [r for r in chosen if r not in SCHOOL_ROLES]
     if unknown:
         raise ValidationError({"roles": "Choose roles from the list"})
-    return sorted(set(chosen), key=SCHOOL_ROLES.index)
+    return [RoleKey(r) for r in sorted(set(chosen), key=SCHOOL_ROLES.index)]
 
 
 def _give_role(
-    *, actor: Any, school: School, person: User, role: str, platform: bool = False
+    *, actor: Any, school: School, person: User, role: RoleKey, platform: bool = False
 ) -> bool:
     """Give one role now, or ask for confirmation when it is a CP role; True when it waits."""
     _refuse_platform_account(person, field="roles")
@@ -530,7 +536,7 @@ def _give_role(
         extra = _trust_officers(school.trust_id) if tso_confirms(request) else []
         _notify_cp_change(
             school=school,
-            kind="cp_role_requested",
+            kind=NotificationKind.CP_ROLE_REQUESTED,
             title=_request_title(request),
             link_name="role-request-list",
             extra=extra,
@@ -712,7 +718,7 @@ def _revoke_role(*, actor: Any, school: School, person: User, role: str, note: s
     if role in CP_ROLES:
         _notify_cp_change(
             school=school,
-            kind="cp_role_revoked",
+            kind=NotificationKind.CP_ROLE_REVOKED,
             title=f"{_label(role)} role taken away from {_name(person)} at {school.name}",
             link_name="staff-history",
             extra=watchers_before,
@@ -725,7 +731,7 @@ def _request_close(
     request: RoleRequest,
     status: str,
     action: str,
-    kind: str,
+    kind: NotificationKind,
     outcome: str,
     note: str = "",
     before_history: Any = None,
@@ -764,7 +770,7 @@ def _withdraw_request(*, actor: Any, request: RoleRequest, note: str = "") -> No
         request=request,
         status=RoleRequest.Status.WITHDRAWN,
         action=MembershipAction.ROLE_WITHDRAWN,
-        kind="cp_role_withdrawn",
+        kind=NotificationKind.CP_ROLE_WITHDRAWN,
         outcome="withdrawn before it was confirmed",
         note=note,
     )
@@ -835,11 +841,11 @@ def role_request_confirm(*, actor: Any, role_request: RoleRequest) -> SchoolMemb
         request=request,
         status=RoleRequest.Status.CONFIRMED,
         action=MembershipAction.ROLE_CONFIRMED,
-        kind="cp_role_confirmed",
+        kind=NotificationKind.CP_ROLE_CONFIRMED,
         outcome=f"confirmed by {_name(actor)}",
         before_history=lambda: granted.append(
             school_services.school_membership_grant(
-                user=request.user, school=request.school, role=request.role
+                user=request.user, school=request.school, role=RoleKey(request.role)
             )
         ),
     )
@@ -862,7 +868,7 @@ def role_request_decline(*, actor: Any, role_request: RoleRequest, reason: str) 
         request=request,
         status=RoleRequest.Status.DECLINED,
         action=MembershipAction.ROLE_DECLINED,
-        kind="cp_role_declined",
+        kind=NotificationKind.CP_ROLE_DECLINED,
         outcome=f"declined by {_name(actor)}",
         note=reason,
     )
@@ -923,7 +929,7 @@ def staff_deactivate(*, actor: Any, school: School, person: User, note: str = ""
     if cp_held:
         _notify_cp_change(
             school=school,
-            kind="cp_role_revoked",
+            kind=NotificationKind.CP_ROLE_REVOKED,
             title=f"{_name(person)} has left {school.name}: "
             f"{', '.join(_label(r) for r in cp_held)} role taken away",
             link_name="staff-history",
@@ -940,7 +946,7 @@ def staff_deactivate(*, actor: Any, school: School, person: User, note: str = ""
 # --- Trust roles ----------------------------------------------------------------------------------
 
 
-def _notify_trust_role_change(*, trust: Trust, kind: str, what: str) -> None:
+def _notify_trust_role_change(*, trust: Trust, kind: NotificationKind, what: str) -> None:
     """Tell the head and DSLs of every school of the trust: a trust role reads their school's
     child-protection records, so it is a CP-role change of each school (whoever made it, the
     platform administrator included)."""
@@ -969,7 +975,7 @@ def trust_role_invite(
     email: str,
     full_name: str,
     job_title: str = "",
-    role: str = RoleKey.TSO,
+    role: RoleKey = RoleKey.TSO,
     platform: bool = False,
 ) -> User:
     """Invite a person to a trust role (the trust safeguarding officer); an existing account gets
@@ -1011,7 +1017,7 @@ def trust_role_invite(
     school_services.trust_membership_grant(user=person, trust=trust, role=role)
     _notify_trust_role_change(
         trust=trust,
-        kind="cp_role_granted",
+        kind=NotificationKind.CP_ROLE_GRANTED,
         what=f"{_name(person)} was made {_label(role)} of {trust.name} by "
         f"{PLATFORM_NAME if platform else _name(actor)}",
     )
@@ -1031,7 +1037,9 @@ def trust_role_invite(
 
 
 @transaction.atomic
-def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = RoleKey.TSO) -> bool:
+def trust_role_revoke(
+    *, actor: Any, trust: Trust, person: User, role: RoleKey = RoleKey.TSO
+) -> bool:
     """Take a trust role away (never the actor's own last one); deactivate the account when the
     person holds no role anywhere any more. True when the account was deactivated."""
     _require_trust_manager(actor, trust)
@@ -1050,7 +1058,7 @@ def trust_role_revoke(*, actor: Any, trust: Trust, person: User, role: str = Rol
     school_services.user_permissions_sync(user=person)
     _notify_trust_role_change(
         trust=trust,
-        kind="cp_role_revoked",
+        kind=NotificationKind.CP_ROLE_REVOKED,
         what=f"{_label(role)} role of {trust.name} taken away from {_name(person)} by "
         f"{_name(actor)}",
     )

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiCall
-from roll import services as roll_services
 from roll.rules import academic_year_start
 from safeguard.models import Notification
+from safeguard.notifications import NotificationKind
 from schools.models import Pupil, School
 from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 from tests.support.api import bearer, problem_of, register_client
@@ -232,7 +232,7 @@ def test_a_left_pupil_sent_again_is_back_on_the_roll_as_an_import_does(
     kept.refresh_from_db()
     assert kept.left_on is None
     # No safeguarding records: nobody needs telling.
-    assert not Notification.objects.filter(kind=roll_services.RETURNER_KIND).exists()
+    assert not Notification.objects.filter(kind=NotificationKind.PUPIL_RETURNED).exists()
 
 
 def test_a_returner_with_safeguarding_records_is_told_to_the_dsls(
@@ -248,7 +248,7 @@ def test_a_returner_with_safeguarding_records_is_told_to_the_dsls(
     Notification.objects.all().delete()
     response = post(roll_api(world), pupils_url(world.school), {"pupils": [{"upn": upn(1)}]})
     assert response.status_code == 200
-    told = Notification.objects.filter(kind=roll_services.RETURNER_KIND)
+    told = Notification.objects.filter(kind=NotificationKind.PUPIL_RETURNED)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
     assert all(kept.legal_last_name not in n.title for n in told)
 
@@ -458,7 +458,7 @@ def test_leavers_are_marked_through_pupil_leave_and_the_dsls_told_of_one_with_re
     quiet.refresh_from_db()
     assert (kept.left_on, kept.leaving_destination) == (left_on, "Oak Academy")
     assert quiet.leaving_destination == "Elm School"  # tidied as the leaver form tidies it
-    told = Notification.objects.filter(kind=roll_services.LEAVER_KIND)
+    told = Notification.objects.filter(kind=NotificationKind.PUPIL_LEFT)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
     assert {n.link for n in told} == {f"/pupils/{kept.pk}/"}
 

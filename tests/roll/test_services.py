@@ -17,6 +17,7 @@ from stdnum.gb import upn as stdnum_upn
 from roll import rules, services
 from roll.selectors import pupil_duplicates_for, pupils_with_safeguarding_records
 from safeguard.models import Notification
+from safeguard.notifications import NotificationKind
 from schools.models import Pupil
 from tests.support.factories import PupilFactory, member
 from tests.support.world import World
@@ -326,7 +327,7 @@ def test_a_leaver_with_safeguarding_records_is_told_to_the_dsls_and_deputies(
     Notification.objects.all().delete()
     left_on = timezone.localdate()
     _leave(world, world.pupil, left_on=left_on)
-    told = Notification.objects.filter(kind=services.LEAVER_KIND)
+    told = Notification.objects.filter(kind=NotificationKind.PUPIL_LEFT)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
     deadline = transfer_deadline(school=world.school, leaving_date=left_on)
     for n in told:
@@ -431,7 +432,7 @@ def test_a_leaving_recorded_by_mistake_is_undone(world: World) -> None:
     assert pupil.left_on is None
     assert pupil.leaving_destination == ""
     assert pupil.is_on_roll()
-    told = Notification.objects.filter(kind=services.RETURNER_KIND)
+    told = Notification.objects.filter(kind=NotificationKind.PUPIL_RETURNED)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
     assert all("Aaliyah" not in n.title for n in told)
     with pytest.raises(ValidationError):
@@ -457,7 +458,7 @@ def test_a_new_roll_keeper_is_told_like_any_dsl(world: World) -> None:
     _with_safeguarding_records(world, world.pupil)
     Notification.objects.all().delete()
     _leave(world, world.pupil)
-    assert Notification.objects.filter(recipient=second, kind=services.LEAVER_KIND).exists()
+    assert Notification.objects.filter(recipient=second, kind=NotificationKind.PUPIL_LEFT).exists()
 
 
 def _locks_the_school(queries: CaptureQueriesContext, world: World) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from safeguard.roles import Perm, RoleKey
 from schools import services
 from schools.models import SchoolMembership, User
 from tests.support.factories import SchoolFactory, UserFactory, member
+from tests.support.source import StringsFor, product_modules
 from tests.support.world import World
 
 Y = True
@@ -150,31 +150,22 @@ def test_a_revoke_reaches_every_copy_of_the_user_within_a_request(world: World) 
         assert not access_for(request_user).has(Perm.MANAGE_CP_RECORDS, world.school)
 
 
-PRODUCT_PACKAGES = [
-    "safeguard", "audit", "schools", "chronology", "concerns", "contacts", "referrals",
-    "allegations", "transfers", "oversight", "reminders", "roll", "home", "demo",
-]  # fmt: skip
+# Calls that take a role key's word for something else: a mapping's or a form's field named
+# "governor", the body map's "head". A string there is not a role.
+NOT_ROLES = {"get", "getattr", "hasattr", "pop", "setdefault", "Shape", "_choices"}
+ROLE_STRINGS = StringsFor(
+    "role", frozenset(str(k) for k in RoleKey), positional=lambda name: name not in NOT_ROLES
+)
 
 
 def _role_literals(tree: ast.AST) -> Iterator[int]:
     """Lines naming a role by a string: `role="dsl"`, `...__role__in=["dsl"]`, `ROLES["tso"]`,
-    `"dsl" in roles`."""
-    keys = {str(k) for k in RoleKey}
-
-    def literal(node: ast.AST | None) -> bool:
-        if isinstance(node, ast.Constant):
-            return node.value in keys
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            return any(literal(e) for e in node.elts)
-        return False
-
+    `"dsl" in roles`, `role == "head"`, `roles = [..., "deputy"]`, and a role key passed as a
+    positional argument (`people.of(school_id, "dsl", "deputy")`)."""
+    yield from ROLE_STRINGS.lines(tree)
+    literal = ROLE_STRINGS.literal
     for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg and literal(node.value):
-            if node.arg in ("role", "roles") or node.arg.endswith(("__role", "__role__in")):
-                yield node.value.lineno
-            elif node.arg == "role__in":
-                yield node.value.lineno
-        elif isinstance(node, ast.Subscript) and literal(node.slice):
+        if isinstance(node, ast.Subscript) and literal(node.slice):
             if isinstance(node.value, ast.Name) and node.value.id == "ROLES":
                 yield node.lineno
         elif isinstance(node, ast.Compare) and literal(node.left):
@@ -185,13 +176,10 @@ def _role_literals(tree: ast.AST) -> Iterator[int]:
 def test_no_module_names_a_role_by_a_string() -> None:
     """Roles are named by `RoleKey` (safeguard/roles.py), so a mistyped role is an error at
     import, not a query that quietly finds nobody."""
-    root = Path(__file__).resolve().parents[2]
     found = [
-        f"{path.relative_to(root)}:{line}"
-        for package in PRODUCT_PACKAGES
-        for path in sorted((root / package).rglob("*.py"))
-        if "migrations" not in path.parts and path.name != "roles.py"
-        for line in _role_literals(ast.parse(path.read_text(encoding="utf-8")))
+        f"{path}:{line}"
+        for path, tree in product_modules(skip=("safeguard/roles.py",))
+        for line in sorted(set(_role_literals(tree)))
     ]
     assert not found, f"role keys written as strings (use RoleKey): {found}"
 
@@ -199,6 +187,10 @@ def test_no_module_names_a_role_by_a_string() -> None:
 def test_the_literal_finder_finds_what_it_is_for() -> None:
     source = (
         'a(role="dsl")\nb(x__role__in=["head"])\nROLES["tso"]\n"admin" in held\n'
-        'c(role=RoleKey.DSL)\nd(name="dsl")\n'
+        'people.of(1, "dsl", "deputy")\nroles = [*held, "deputy"]\nif m.role == "head": pass\n'
+        'f(["governor"])\nGLOBAL = frozenset({"admin", "auth"})\n'
+        'c(role=RoleKey.DSL)\nd(name="dsl")\ndata.get("governor")\nShape("circle", "head")\n'
+        'people.of(1, RoleKey.DSL)\npart = "head"\n'
     )
-    assert sorted(_role_literals(ast.parse(source))) == [1, 2, 3, 4]
+    found = sorted(set(_role_literals(ast.parse(source))))
+    assert found == [1, 2, 3, 4, 5, 6, 7, 8]  # not the app labels on line 9, nor what follows

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from schools.models import School
 from schools.selectors import safeguarding_leads
 
@@ -38,7 +38,7 @@ class RetentionLedger:
         notify(
             school=School.objects.get(pk=school_id),
             recipients=safeguarding_leads(school_id),
-            kind="record_names_leaver",
+            kind=NotificationKind.RECORD_NAMES_LEAVER,
             title=(
                 "A new record also names a child whose file has left this school: pass what "
                 "concerns them to their new school"

@@ -58,7 +58,7 @@ from concerns.models import (
 from referrals.models import Referral, ReferralUpdate
 from safeguard import workdays
 from safeguard.access import access_for
-from safeguard.notifications import notify
+from safeguard.notifications import NotificationKind, notify
 from safeguard.roles import Perm
 from schools.models import Pupil
 from schools.selectors import safeguarding_leads
@@ -236,7 +236,7 @@ def _schedule(
     notify(
         school=school,
         recipients=safeguarding_leads(school.pk),
-        kind="retention_scheduled",
+        kind=NotificationKind.RETENTION_SCHEDULED,
         title=(
             f"{added} record{'s were' if added != 1 else ' was'} added to a child-protection file "
             f"after it was sent: send {'them' if added != 1 else 'it'} to the new school before "
@@ -390,7 +390,7 @@ def retention_policy_reconcile(
                 notify(
                     school=retention.school,
                     recipients=safeguarding_leads(retention.school_id),
-                    kind="retention_released",
+                    kind=NotificationKind.RETENTION_RELEASED,
                     title="A child-protection file is no longer due to be destroyed: the "
                     "trust's retention policy was corrected",
                     link=reverse("retention-detail", kwargs={"pk": locked.pk}),

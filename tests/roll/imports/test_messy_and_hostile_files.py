@@ -15,6 +15,7 @@ from roll.imports import plan, services
 from roll.imports.csv_reader import read_csv
 from roll.imports.fields import ValueProblemError, parse_date
 from safeguard.models import Notification
+from safeguard.notifications import NotificationKind
 from schools.models import Pupil, RollImport
 from tests.roll.imports.helpers import (
     csv_bytes,
@@ -469,7 +470,6 @@ def test_a_leaver_in_the_file_again_is_back_on_the_roll_and_the_dsls_are_told(
     """As when a person undoes a leaving: a pupil with safeguarding records whose CP file may
     already be on its way to another school."""
     from chronology import services as chronology_services
-    from roll.services import RETURNER_KIND
 
     chronology_services.cp_file_open(
         actor=world.users["dsl"], pupil=world.pupil, reason="Disclosure"
@@ -483,7 +483,7 @@ def test_a_leaver_in_the_file_again_is_back_on_the_roll_and_the_dsls_are_told(
     services.roll_import_apply(actor=_admin(world), roll_import=roll_import)
     world.pupil.refresh_from_db()
     assert world.pupil.left_on is None
-    told = Notification.objects.filter(kind=RETURNER_KIND)
+    told = Notification.objects.filter(kind=NotificationKind.PUPIL_RETURNED)
     assert {n.recipient for n in told} == {world.users["dsl"], world.users["deputy"]}
 
 
