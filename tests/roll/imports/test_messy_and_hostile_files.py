@@ -16,7 +16,8 @@ from roll.imports.csv_reader import read_csv
 from roll.imports.fields import ValueProblemError, parse_date
 from safeguard.models import Notification
 from schools.models import Pupil, RollImport
-from tests.roll.imports.helpers import (
+from tests.support.factories import PupilFactory
+from tests.support.roll_imports import (
     csv_bytes,
     ctf_bytes,
     ctf_pupil,
@@ -24,7 +25,6 @@ from tests.roll.imports.helpers import (
     preview_ctf,
     upn,
 )
-from tests.support.factories import PupilFactory
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
