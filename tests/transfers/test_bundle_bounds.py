@@ -215,7 +215,7 @@ def test_an_upload_on_disk_is_imported_without_being_read_whole(
         actor=world.users["other_dsl"], school=world.other_school, data=upload
     )
     assert incoming.bundle_sha256 == hashlib.sha256(zipped).hexdigest()
-    assert incoming.bundle.read() == zip_of
+    assert incoming.bundle.read() == zipped
     assert incoming.pdf.read() == files[PDF_NAME]
     assert incoming.pdf_sha256 == hashlib.sha256(files[PDF_NAME]).hexdigest()
 
