@@ -13,8 +13,8 @@ import time
 import tracemalloc
 
 from chronology.models import ChronologyEntry
+from tests.support.records.cp_file import add_calls, full_file, seed_categories
 from tests.support.world import World
-from tests.transfers.cp_file_records import add_calls, full_file, seed_categories
 from transfers.export.bundle import bundle_build, bundle_open, bundle_package
 from transfers.signing.keys import pdf_sign
 

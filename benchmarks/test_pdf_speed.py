@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from chronology.models import ChronologyEntry
+from tests.support.records.cp_file import add_calls, full_file, seed_categories
 from tests.support.world import World
-from tests.transfers.cp_file_records import add_calls, full_file, seed_categories
 from transfers.export.gather import cp_records_for_export
 from transfers.export.pdf import _attachments, cp_file_html, cp_file_pdf
 

@@ -30,8 +30,8 @@ from tests.concerns.conftest import (
 )
 from tests.support.api import bearer, problem_of, register_client
 from tests.support.factories import PupilFactory
+from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World, add_sibling
-from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers.export.gather import cp_records_for_export
 from transfers.export.pdf import cp_file_html
 

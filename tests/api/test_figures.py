@@ -2,7 +2,7 @@
 and their CSV show them, never a name, counts of 1 and 2 hidden in the breakdown by pupil
 characteristic as on the governor's page, and a pinned number of queries whatever the data.
 
-Against the dashboards' hand-counted fixture (tests/oversight/dashboards/figures_fixture.py):
+Against the dashboards' hand-counted fixture (tests/support/figures.py):
 "now" is Friday 20 November 2026 at noon, London; this term is autumn 2026.
 """
 
@@ -23,7 +23,9 @@ from django.test.utils import CaptureQueriesContext
 from api.models import ApiCall
 from oversight.dashboards.figures import UNTRIAGED_AGE_BANDS
 from schools.models import Pupil, User
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.api import bearer, problem_of, register_client
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.figures import (
     NOW,
     TODAY,
     Fixture,
@@ -32,8 +34,6 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.support.api import bearer, problem_of, register_client
-from tests.support.factories import PupilFactory, SchoolFactory, member
 
 H = datetime.timedelta(hours=1)
 
@@ -438,7 +438,7 @@ def test_without_the_scope_the_figures_are_refused_and_the_call_recorded(seeded:
 # A call's own: knox's two reads of the secret's token, the client 1, the client's permissions 1
 # (a trust's client 2: its trust's schools), the call's record 1 (its last use is written once
 # a minute: not here, the clock stands still); the school 1 or the trust 1. The school's figures:
-# SCHOOL_QUERIES (tests/oversight/dashboards/query_pins.py) less the permissions, 11, and the
+# SCHOOL_QUERIES (tests/support/dashboard_queries.py) less the permissions, 11, and the
 # breakdown by pupil characteristic 2 and its school's latest changes 2 (ADR 0036); the trust's:
 # TRUST_QUERIES less the permissions, 14 (and the breakdown 2, when asked for).
 SCHOOL_API_QUERIES = 2 + 1 + 1 + 1 + 1 + 11 + 2 + 2

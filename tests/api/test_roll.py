@@ -19,9 +19,9 @@ from roll.rules import academic_year_start
 from safeguard.models import Notification
 from safeguard.notifications import NotificationKind
 from schools.models import Pupil, School
-from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 from tests.support.api import bearer, problem_of, register_client
 from tests.support.factories import PupilFactory
+from tests.support.roll_imports import csv_bytes, preview_csv, upn
 from tests.support.world import World, add_sibling
 
 

@@ -41,8 +41,8 @@ from schemathesis.generation.hypothesis.builder import (
 
 from contacts.models import Agency
 from schools.models import School
-from tests.oversight.dashboards.figures_fixture import make_fixture, seed_school_a
 from tests.support.api import register_client
+from tests.support.figures import make_fixture, seed_school_a
 from tests.support.world import World, empty_tables, make_world
 
 # One worker for the module (`--dist loadgroup`), so its world is built once. (pytest-xdist 3.8

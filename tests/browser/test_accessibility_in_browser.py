@@ -39,8 +39,8 @@ from django.urls import Resolver404, resolve, reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.safeguard.test_tenancy_matrix import ROUTES, _expected
 from tests.support.auth import app_for, force_login_with_second_factor
+from tests.support.routes import ROUTES, expected_status
 from tests.support.world import World, empty_tables, make_records, make_world
 
 # One worker crawls the whole site (`--dist loadgroup`): the world and the browser are built once.
@@ -124,14 +124,14 @@ def _can_get(role: str) -> set[str]:
             if name in PLATFORM_NO_SCHOOL:
                 continue
         else:
-            status = _expected(route, role, "own")
+            status = expected_status(route, role, "own")
         if status == 200:
             names.add(name)
     return names
 
 
 def _every_role_reaches(route: Any) -> bool:
-    return all(_expected(route, role, "own") == route.ok for role in ROLES[1:-1])
+    return all(expected_status(route, role, "own") == route.ok for role in ROLES[1:-1])
 
 
 @dataclass

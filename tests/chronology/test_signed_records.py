@@ -25,12 +25,12 @@ from concerns.missing import absences, episodes
 from concerns.models import Concern
 from referrals import services as referral_services
 from tests.concerns.conftest import draft
-from tests.concerns.missing_records import school_day
 from tests.referrals.conftest import FRIDAY_4PM, make_referral
 from tests.support.factories import PupilFactory
 from tests.support.guards import bypassing_guards
+from tests.support.records.missing import school_day
+from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World
-from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 
 pytestmark = pytest.mark.django_db
 

@@ -20,6 +20,7 @@ from concerns import services
 from concerns.body_outline import body_map_figures, body_part
 from tests.concerns.conftest import draft, draft_post
 from tests.support.factories import PupilFactory
+from tests.support.roll import form_data
 from tests.support.world import World
 
 
@@ -418,8 +419,6 @@ def test_check_your_answers_links_each_problem_to_its_answer_on_the_page(
 
 def test_the_roll_date_input_marks_only_the_box_at_fault(client: Any, world: World) -> None:
     """The date input shared with the roll follows the same pattern."""
-    from tests.roll.test_pages import form_data
-
     client.force_login(world.users["admin"])
     html = _html(
         client.post(

@@ -14,8 +14,8 @@ from audit.models import AccessLog
 from concerns.missing import absences, episodes
 from concerns.models import ContinuousAbsence, MissingEpisode
 from safeguard.workdays import LONDON
-from tests.concerns.missing_records import school_day
 from tests.support.factories import PupilFactory
+from tests.support.records.missing import school_day
 from tests.support.world import World
 
 HOUR = datetime.timedelta(hours=1)

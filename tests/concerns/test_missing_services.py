@@ -23,46 +23,17 @@ from concerns.missing.selectors import (
 from concerns.models import MissingEpisode, MissingStep
 from safeguard.models import Notification
 from safeguard.workdays import LONDON
-from tests.concerns.missing_records import school_day
 from tests.support.factories import PupilFactory, member
+from tests.support.records.missing import (
+    episode_all_steps,
+    episode_start,
+    episode_step,
+    school_day,
+)
 from tests.support.world import World
 
 HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)
-
-
-def _start(world: World, *, at: datetime.datetime | None = None, pupil: Any = None, **kw: Any):
-    at = at or timezone.now() - HOUR
-    values: dict[str, Any] = {
-        "missing_since": at,
-        "last_seen_at": at - 20 * MINUTE,
-        "last_seen_details": "Leaving the Year 9 science lesson, seen by Mr Jones",
-    }
-    values.update(kw)
-    return episodes.missing_episode_start(
-        actor=world.users["staff"], pupil=pupil or world.pupil, **values
-    )
-
-
-def _step(world: World, episode: MissingEpisode, step: str, at: datetime.datetime, **kw: Any):
-    return episodes.missing_step_record(
-        actor=world.users["dsl"], episode=episode, step=step, done_at=at, **kw
-    )
-
-
-def _all_steps(world: World, episode: MissingEpisode) -> None:
-    t = episode.missing_since
-    _step(world, episode, "searched", t + 5 * MINUTE, notes="Building and field")
-    _step(world, episode, "contacted", t + 7 * MINUTE, notes="Phoned and texted: no reply")
-    _step(world, episode, "parents_told", t + 9 * MINUTE, person="Mother, by phone")
-    _step(world, episode, "police_reported", t + 15 * MINUTE, police_line="101",
-          incident_number="INC-4521")  # fmt: skip
-    episodes.missing_step_record(
-        actor=world.users["deputy"], episode=episode, step="social_worker_told",
-        not_applicable=True,
-    )  # fmt: skip
-    _step(world, episode, "found", t + 40 * MINUTE, person="PC Jones", place="Central Park")
-    _step(world, episode, "police_told_of_return", t + 45 * MINUTE)
 
 
 def _problems(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
@@ -76,7 +47,7 @@ def test_any_staff_member_reports_a_pupil_missing_and_the_dsls_are_alerted_witho
     world: World,
 ) -> None:
     deputy = world.users["deputy"]
-    episode = _start(world)
+    episode = episode_start(world)
     assert episode.school == world.school
     assert episode.reporter_name == world.users["staff"].full_name
     alerts = Notification.objects.filter(kind="missing_child")
@@ -112,16 +83,16 @@ def test_a_report_with_bad_times_or_nothing_about_last_seen_is_refused(
     swap = {"later": now - 10 * MINUTE, "future": now + HOUR}
     kw = {k: swap[v] if isinstance(v, str) and v in swap else v for k, v in values.items()}
     with pytest.raises(ValidationError) as excinfo:
-        _start(world, at=now - HOUR, **kw)
+        episode_start(world, at=now - HOUR, **kw)
     assert message in _problems(excinfo)[field][0]
     assert not MissingEpisode.objects.exists()
     assert not ChronologyEntry.objects.exists()
 
 
 def test_a_pupil_already_missing_is_not_reported_twice(world: World) -> None:
-    _start(world)
+    episode_start(world)
     with pytest.raises(ValidationError) as excinfo:
-        _start(world)
+        episode_start(world)
     assert "already reported missing" in _problems(excinfo)["__all__"][0]
     assert MissingEpisode.objects.count() == 1
 
@@ -146,10 +117,10 @@ def test_only_people_who_log_concerns_in_the_pupils_school_report_missing(
 def test_each_step_is_recorded_with_its_own_time_and_the_checklist_keeps_protocol_order(
     world: World,
 ) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     t = episode.missing_since
-    _step(world, episode, "parents_told", t + 9 * MINUTE, person="Father")
-    _step(world, episode, "searched", t + 2 * MINUTE, notes="Toilets, field, car park")
+    episode_step(world, episode, "parents_told", t + 9 * MINUTE, person="Father")
+    episode_step(world, episode, "searched", t + 2 * MINUTE, notes="Toilets, field, car park")
     lines = missing_checklist(episode=episode)
     assert [line.step for line in lines] == list(MissingStep)
     assert [line.step.value for line in lines if line.done] == ["searched", "parents_told"]
@@ -171,22 +142,22 @@ def test_each_step_is_recorded_with_its_own_time_and_the_checklist_keeps_protoco
 def test_a_step_time_before_the_episode_began_or_in_the_future_is_refused(
     world: World, offset: datetime.timedelta, message: str
 ) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "searched", episode.missing_since + offset)
+        episode_step(world, episode, "searched", episode.missing_since + offset)
     assert message in _problems(excinfo)["done_at"][0]
 
 
 def test_reporting_to_the_police_needs_the_number_called_and_the_incident_number(
     world: World,
 ) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "police_reported", episode.missing_since + 10 * MINUTE)
+        episode_step(world, episode, "police_reported", episode.missing_since + 10 * MINUTE)
     problems = _problems(excinfo)
     assert problems["incident_number"] == ["Enter the police incident number"]
     assert problems["police_line"] == ["Select whether you called 101 or 999"]
-    row = _step(
+    row = episode_step(
         world,
         episode,
         "police_reported",
@@ -199,9 +170,9 @@ def test_reporting_to_the_police_needs_the_number_called_and_the_incident_number
 
 def test_found_needs_who_where_and_a_time_after_last_seen(world: World) -> None:
     at = timezone.now() - HOUR
-    episode = _start(world, at=at, last_seen_at=at)  # noticed the moment they went
+    episode = episode_start(world, at=at, last_seen_at=at)  # noticed the moment they went
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "found", at)
+        episode_step(world, episode, "found", at)
     problems = _problems(excinfo)
     assert "must be after the pupil was last seen" in problems["done_at"][0]
     assert problems["person"] == ["Enter who found the pupil"]
@@ -209,31 +180,31 @@ def test_found_needs_who_where_and_a_time_after_last_seen(world: World) -> None:
 
 
 def test_a_step_is_recorded_once_and_only_by_the_dsl_or_a_deputy(world: World) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     at = episode.missing_since + MINUTE
     for role in ["staff", "head", "admin", "tso", "other_dsl"]:
         with pytest.raises(PermissionDenied):
             episodes.missing_step_record(
                 actor=world.users[role], episode=episode, step="searched", done_at=at, notes="Hall"
             )
-    _step(world, episode, "searched", at, notes="Hall")
+    episode_step(world, episode, "searched", at, notes="Hall")
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "searched", at, notes="Hall")
+        episode_step(world, episode, "searched", at, notes="Hall")
     assert _problems(excinfo)["__all__"] == ["This step has already been recorded."]
 
 
 def test_the_police_are_told_of_a_return_only_after_a_report_and_once_found(world: World) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     t = episode.missing_since
     with pytest.raises(ValidationError, match="were not told"):
-        _step(world, episode, "police_told_of_return", t + 30 * MINUTE)
-    _step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
+        episode_step(world, episode, "police_told_of_return", t + 30 * MINUTE)
+    episode_step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
           incident_number="42")  # fmt: skip
     with pytest.raises(ValidationError, match="found first"):
-        _step(world, episode, "police_told_of_return", t + 30 * MINUTE)
-    _step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
+        episode_step(world, episode, "police_told_of_return", t + 30 * MINUTE)
+    episode_step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, "police_told_of_return", t + 15 * MINUTE)
+        episode_step(world, episode, "police_told_of_return", t + 15 * MINUTE)
     assert "before the pupil was found" in _problems(excinfo)["done_at"][0]
 
 
@@ -241,21 +212,21 @@ def test_the_police_are_told_of_a_return_only_after_a_report_and_once_found(worl
 
 
 def test_an_episode_closes_only_once_found_and_the_police_know_of_the_return(world: World) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     t = episode.missing_since
     with pytest.raises(ValidationError, match="found"):
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
-    _step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
+    episode_step(world, episode, "police_reported", t + 10 * MINUTE, police_line="101",
           incident_number="42")  # fmt: skip
-    _step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
+    episode_step(world, episode, "found", t + 20 * MINUTE, person="Mother", place="At home")
     with pytest.raises(ValidationError, match="Tell the police"):
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert not ChronologyEntry.objects.filter(kind=EntryKind.MISSING_CLOSED).exists()
 
 
 def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(world: World) -> None:
-    episode = _start(world)
-    _all_steps(world, episode)
+    episode = episode_start(world)
+    episode_all_steps(world, episode)
     with pytest.raises(PermissionDenied):
         episodes.missing_episode_close(actor=world.users["head"], episode=episode)
     closed = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
@@ -275,17 +246,17 @@ def test_closing_signs_the_episode_and_writes_every_step_into_the_chronology(wor
     # Closed: the steps are fixed, except the return interview, which the LA offers later.
     with pytest.raises(ValidationError, match="closed"):
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
-    offered = _step(world, episode, "return_interview", timezone.now() - MINUTE, person="LA")
+    offered = episode_step(world, episode, "return_interview", timezone.now() - MINUTE, person="LA")
     assert offered.step == "return_interview"
 
 
 def test_an_episode_found_before_the_police_were_called_closes_with_why_they_were_not(
     world: World,
 ) -> None:
-    episode = _start(world)
-    _step(world, episode, "searched", episode.missing_since + MINUTE, notes="Hall and field")
+    episode = episode_start(world)
+    episode_step(world, episode, "searched", episode.missing_since + MINUTE, notes="Hall and field")
     _told_parents_and_no_social_worker(world, episode)
-    _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="Caretaker",
+    episode_step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="Caretaker",
           place="Behind the sports hall")  # fmt: skip
     # Step 4 never recorded, and no reason given: the episode stays open.
     with pytest.raises(ValidationError) as excinfo:
@@ -317,22 +288,24 @@ def test_an_episode_found_before_the_police_were_called_closes_with_why_they_wer
     )  # fmt: skip
     # Not called: there is no return to tell them of.
     with pytest.raises(ValidationError, match="were not told"):
-        _step(world, episode, "police_told_of_return", episode.missing_since + 4 * MINUTE)
+        episode_step(world, episode, "police_told_of_return", episode.missing_since + 4 * MINUTE)
     assert not missing_checklist(episode=episode)[6].can_record
     episodes.missing_episode_close(actor=world.users["deputy"], episode=episode)
     entry = ChronologyEntry.objects.get(kind=EntryKind.MISSING_CLOSED)
     assert "Police: not called (Found on the premises within minutes)" in entry.details
     with pytest.raises(ValidationError, match="closed"):
-        _step(world, episode, "contacted", episode.missing_since + 4 * MINUTE, notes="Texted")
+        episode_step(
+            world, episode, "contacted", episode.missing_since + 4 * MINUTE, notes="Texted"
+        )
 
 
 def test_when_significant_harm_is_believed_the_police_must_be_called_before_closing(
     world: World,
 ) -> None:
-    episode = _start(world, significant_harm_believed=True)
+    episode = episode_start(world, significant_harm_believed=True)
     t = episode.missing_since
     _told_parents_and_no_social_worker(world, episode)
-    _step(world, episode, "found", t + 3 * MINUTE, person="Caretaker", place="The field")
+    episode_step(world, episode, "found", t + 3 * MINUTE, person="Caretaker", place="The field")
     with pytest.raises(ValidationError) as excinfo:
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     assert "on 999 now" in _problems(excinfo)["police_reported"][0]
@@ -343,11 +316,11 @@ def test_when_significant_harm_is_believed_the_police_must_be_called_before_clos
             not_applicable=True, notes="Found on the premises within minutes",
         )  # fmt: skip
     assert _problems(excinfo) == {"not_applicable": [episodes.HARM_NEEDS_POLICE]}
-    _step(world, episode, "police_reported", t + 2 * MINUTE, police_line="999",
+    episode_step(world, episode, "police_reported", t + 2 * MINUTE, police_line="999",
           incident_number="CAD 9")  # fmt: skip
     with pytest.raises(ValidationError, match="Tell the police"):
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
-    _step(world, episode, "police_told_of_return", t + 4 * MINUTE)
+    episode_step(world, episode, "police_told_of_return", t + 4 * MINUTE)
     assert episodes.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
 
 
@@ -356,9 +329,9 @@ def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_
 ) -> None:
     from concerns.models import MissingEpisodeStep
 
-    episode = _start(world, significant_harm_believed=True)
+    episode = episode_start(world, significant_harm_believed=True)
     _told_parents_and_no_social_worker(world, episode)
-    _step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="A", place="B")
+    episode_step(world, episode, "found", episode.missing_since + 3 * MINUTE, person="A", place="B")
     MissingEpisodeStep.objects.create(
         school=world.school, episode=episode, step="police_reported", not_applicable=True,
         notes="Found quickly", recorded_by=world.users["dsl"], recorder_name="DSL",
@@ -370,7 +343,7 @@ def test_a_harm_episode_with_the_police_marked_not_called_before_the_rule_stays_
 
 
 def _told_parents_and_no_social_worker(world: World, episode: MissingEpisode) -> None:
-    _step(world, episode, "parents_told", episode.missing_since + MINUTE, person="Mother")
+    episode_step(world, episode, "parents_told", episode.missing_since + MINUTE, person="Mother")
     episodes.missing_step_record(
         actor=world.users["dsl"], episode=episode, step="social_worker_told", not_applicable=True
     )
@@ -384,10 +357,10 @@ def _police_not_called(world: World, episode: MissingEpisode) -> None:
 
 
 def _closed_episode(world: World, at: datetime.datetime) -> MissingEpisode:
-    episode = _start(world, at=at)
+    episode = episode_start(world, at=at)
     _told_parents_and_no_social_worker(world, episode)
     _police_not_called(world, episode)
-    _step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
+    episode_step(world, episode, "found", at + HOUR, person="Police", place="Town centre")
     return episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
 
 
@@ -397,7 +370,7 @@ def test_episodes_in_the_last_12_months_are_counted_per_pupil(world: World) -> N
     for days in (200, 40):
         _closed_episode(world, now - datetime.timedelta(days=days))
     assert missing_count_last_12_months(pupil=world.pupil) == 2
-    _start(world)
+    episode_start(world)
     assert missing_count_last_12_months(pupil=world.pupil) == 3
     listed = {e.pk: e.recent_count for e in missing_episode_list_for(
         actor=world.users["dsl"], school=world.school)}  # fmt: skip
@@ -585,8 +558,8 @@ def test_recorded_steps_and_closed_episodes_cannot_be_changed_even_in_sql(world:
 
     from concerns.models import MissingEpisodeStep
 
-    episode = _start(world)
-    _all_steps(world, episode)
+    episode = episode_start(world)
+    episode_all_steps(world, episode)
     step = MissingEpisodeStep.objects.filter(episode=episode, step="found")
     with pytest.raises(IntegrityError), transaction.atomic():
         step.update(place="Somewhere else")
@@ -603,9 +576,9 @@ def test_recorded_steps_and_closed_episodes_cannot_be_changed_even_in_sql(world:
 def test_closing_needs_the_parents_told_or_why_not_and_the_social_worker_step(
     world: World,
 ) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     t = episode.missing_since
-    _step(world, episode, "found", t + 30 * MINUTE, person="Mr Jones", place="Bus stop")
+    episode_step(world, episode, "found", t + 30 * MINUTE, person="Mr Jones", place="Bus stop")
     with pytest.raises(ValidationError) as excinfo:
         episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     problems = _problems(excinfo)
@@ -657,7 +630,7 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
         FamilyContact.objects.create(school=world.school, pupil=pupil, name="Kim Ray",
                                      relationship="social_worker", phone="01632 960000")  # fmt: skip
         shown = shown_in_full = "Kim Ray (01632 960000)"
-    episode = _start(world)
+    episode = episode_start(world)
     with pytest.raises(ValidationError) as excinfo:
         episodes.missing_step_record(
             actor=world.users["dsl"], episode=episode, step="social_worker_told",
@@ -671,7 +644,7 @@ def test_no_social_worker_is_refused_when_the_records_show_one(world: World, sou
     assert to_close == f"Tell the allocated social worker ({shown_in_full}) that the pupil is " \
         "missing, and record it"  # fmt: skip
     assert "no social worker is allocated" not in to_close
-    told = _step(world, episode, "social_worker_told", episode.missing_since + 5 * MINUTE,
+    told = episode_step(world, episode, "social_worker_told", episode.missing_since + 5 * MINUTE,
                  person="Sam Lee, by phone")  # fmt: skip
     assert not told.not_applicable
 
@@ -691,8 +664,8 @@ def test_a_step_after_closing_goes_into_the_chronology_with_its_own_hash(world: 
     from concerns.models import MissingEpisodeStep
     from safeguard.signing import content_hash
 
-    episode = _start(world)
-    _all_steps(world, episode)
+    episode = episode_start(world)
+    episode_all_steps(world, episode)
     closed = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
     offered_at = timezone.now() - MINUTE
     row = episodes.missing_step_record(
@@ -717,9 +690,9 @@ def test_a_step_after_closing_goes_into_the_chronology_with_its_own_hash(world: 
 def test_what_was_searched_or_how_the_pupil_was_contacted_is_required(
     world: World, step: str
 ) -> None:
-    episode = _start(world)
+    episode = episode_start(world)
     with pytest.raises(ValidationError) as excinfo:
-        _step(world, episode, step, episode.missing_since + MINUTE, notes="  ")
+        episode_step(world, episode, step, episode.missing_since + MINUTE, notes="  ")
     assert _problems(excinfo)["notes"][0].startswith("Enter ")
 
 
@@ -733,7 +706,7 @@ def test_a_pupil_who_has_left_is_not_reported_missing_nor_recorded_absent(world:
     Pupil.objects.filter(pk=world.pupil.pk).update(left_on=left)
     world.pupil.refresh_from_db()
     with pytest.raises(ValidationError) as excinfo:
-        _start(world)
+        episode_start(world)
     assert f"is not on the school's roll (left {left:%d/%m/%Y})" in _problems(excinfo)["__all__"][0]
     with pytest.raises(ValidationError, match="not on the school's roll"):
         _absence(world, school_day())
@@ -786,7 +759,7 @@ REFUSED = "signed record cannot be changed"
 def test_the_database_keeps_what_was_reported_even_while_the_episode_is_open(world: World) -> None:
     from django.db import IntegrityError, InternalError, transaction
 
-    episode = _start(world)
+    episode = episode_start(world)
     rows = MissingEpisode.objects.filter(pk=episode.pk)
     for attempt in (
         lambda: rows.update(missing_since=episode.missing_since + HOUR),
@@ -802,7 +775,9 @@ def test_the_database_keeps_what_was_reported_even_while_the_episode_is_open(wor
     # Closing (through the service) is still possible.
     _told_parents_and_no_social_worker(world, episode)
     _police_not_called(world, episode)
-    _step(world, episode, "found", episode.missing_since + HOUR / 2, person="Mum", place="Home")
+    episode_step(
+        world, episode, "found", episode.missing_since + HOUR / 2, person="Mum", place="Home"
+    )
     assert episodes.missing_episode_close(actor=world.users["dsl"], episode=episode).closed_at
 
 

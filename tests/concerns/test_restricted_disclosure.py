@@ -1,7 +1,7 @@
 """A restricted concern's words reach only the DSL and the people named on it (docs/architecture.md
 section 4, docs/adr/0032): every page a person can open is read for them.
 
-The restricted concern (tests/concerns/restricted_records.py) carries a word in each of its texts:
+The restricted concern (tests/support/records/restricted.py) carries a word in each of its texts:
 Part 1, an addendum, Part 2, two actions (one the deputy did, one the staff member owns), a
 referral, a risk assessment and a chronology correction. It is restricted to the headteacher, so
 the deputy, the trust safeguarding officer, the staff member who owns an action, the
@@ -24,8 +24,8 @@ from concerns import services
 from concerns.models import Action
 from concerns.selectors import action_list_for
 from oversight.dashboards.drilldown.links import Show
-from tests.concerns.restricted_records import Restricted, restricted_concern, words_in
-from tests.safeguard.test_tenancy_matrix import ROUTES
+from tests.support.records.restricted import Restricted, restricted_concern, words_in
+from tests.support.routes import ROUTES
 from tests.support.world import Records, World, make_records
 
 NOT_NAMED = ["deputy", "tso", "staff", "admin", "governor"]

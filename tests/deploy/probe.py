@@ -1,4 +1,4 @@
-"""Run by the many-processes test (processes.py) once the database is seeded, in the deployment's
+"""Run by the many-processes test (tests/support/many_processes.py) once the database is seeded, in the deployment's
 own environment: adds the scheduler's short job, then prints, as one line of JSON, what the
 product does with the deployment's settings (where files go, which cache, which queue each task
 is sent to, which management commands there are).

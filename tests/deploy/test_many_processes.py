@@ -10,7 +10,7 @@ CP-file export followed across them over real HTTP:
    PDF, and the DSL downloads it through web A: the same bytes, with a valid signature;
 5. the scheduler has sent its periodic work, and the alerts worker ran it.
 
-The deployment (tests/deploy/processes.py) is production's settings on 127.0.0.1, with the test's
+The deployment (tests/support/many_processes.py) is production's settings on 127.0.0.1, with the test's
 HTTP client playing the TLS proxy. Checks that need a part of issue 19 not yet in the product (the
 object store, the queues of their own, the health command and single scheduler, the shared cache)
 run when the product has that part (`deployment.probe` reads what it does), each under an `if`
@@ -35,7 +35,8 @@ import environ
 import pytest
 from django.utils import timezone
 
-from tests.deploy.processes import (
+from tests.support.auth import demo_code
+from tests.support.many_processes import (
     ALERT_TASK,
     CACHE_DB,
     DEMO_PASSWORD,
@@ -49,8 +50,7 @@ from tests.deploy.processes import (
     Web,
     wait_for,
 )
-from tests.processes import Accepted
-from tests.support.auth import demo_code
+from tests.support.processes import Accepted
 
 # The test starts eight processes of its own: it is one unit, on one xdist worker.
 pytestmark = pytest.mark.xdist_group("many-processes")

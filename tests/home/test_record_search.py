@@ -21,8 +21,8 @@ from chronology import services as chronology_services
 from concerns import services
 from home.search.selectors import CONFIG, KINDS, StoredDocument, marked, search_document
 from tests.concerns.conftest import draft
-from tests.concerns.restricted_records import WORDS, restricted_concern
 from tests.support.factories import PupilFactory
+from tests.support.records.restricted import WORDS, restricted_concern
 from tests.support.world import World
 
 URL = "/search/"

@@ -17,6 +17,7 @@ from audit.models import AccessLog
 from referrals import services, views
 from referrals.models import Referral
 from tests.referrals.conftest import FRIDAY_4PM, agency_for, make_referral
+from tests.support.referrals import referral_form
 from tests.support.world import World
 
 # The referral list: the session and the person, their roles, the acting school, the header's
@@ -26,22 +27,6 @@ from tests.support.world import World
 REFERRAL_LIST_QUERIES = 18
 
 pytestmark = pytest.mark.django_db
-
-
-def _form(agency_pk: Any, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "agency": agency_pk,
-        "referral_type": "social_care",
-        "urgency": "immediate",
-        "method": "phone",
-        "made_at": "13/11/2026 16:00",
-        "spoken_to": "Duty social worker",
-        "reason": "A disclosure of physical harm; bruising seen on the arm.",
-        "parents_informed": "not_informed",
-        "parents_reason": "Telling the father could put the child at greater risk.",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_dsl_records_a_phone_referral_from_a_concern(
@@ -56,7 +41,7 @@ def test_dsl_records_a_phone_referral_from_a_concern(
     assert world.pupil.display_name in page.content.decode()
     now = timezone.localtime()
     made = now.strftime("%d/%m/%Y %H:%M")
-    response = client.post(url, _form(agency.pk, pupil=world.pupil.pk, made_at=made))
+    response = client.post(url, referral_form(agency.pk, pupil=world.pupil.pk, made_at=made))
     referral = (
         Referral.objects.filter(school=world.school).exclude(pk=records["own"].referral.pk).get()
     )
@@ -78,7 +63,7 @@ def test_an_unknown_agency_is_explained_and_nothing_typed_is_lost(
     client.force_login(world.users["dsl"])
     url = reverse("referral-add", kwargs={"pk": world.pupil.pk})
     for bad in (other_trusts.pk, 999999, "not-a-number"):
-        page = client.post(url, _form(bad)).content.decode()
+        page = client.post(url, referral_form(bad)).content.decode()
         assert "Choose an agency from the list" in page
         assert "bruising seen on the arm" in page  # the typed text is still there
         assert 'value="13/11/2026 16:00"' in page
@@ -88,7 +73,7 @@ def test_an_unknown_agency_is_explained_and_nothing_typed_is_lost(
 def test_a_pupil_of_another_school_cannot_be_referred(client: Any, world: World) -> None:
     client.force_login(world.users["dsl"])
     url = reverse("referral-add", kwargs={"pk": world.other_pupil.pk})
-    assert client.post(url, _form(agency_for(world.school).pk)).status_code == 404
+    assert client.post(url, referral_form(agency_for(world.school).pk)).status_code == 404
     assert not Referral.objects.exists()
 
 

@@ -27,8 +27,8 @@ from safeguard.tasks import notifications_relay
 from safeguard.workdays import LONDON
 from schools.models import SchoolClosure
 from tests.concerns.conftest import draft
-from tests.processes import RedisServer, SmtpServer, Worker, celery_broker, wait_for
 from tests.referrals.conftest import make_referral
+from tests.support.processes import RedisServer, SmtpServer, Worker, celery_broker, wait_for
 from tests.support.world import World
 
 

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from roll import rules
 from roll.services import pupil_problems
-from tests.roll.test_pages import error_beside, form_data, summary_links
-from tests.roll.test_services import details
+from tests.support.roll import details, error_beside, form_data, summary_links
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

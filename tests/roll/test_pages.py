@@ -16,48 +16,14 @@ from django.utils import timezone
 from roll import rules
 from roll import services as roll_services
 from schools.models import Pupil
-from tests.roll.test_services import UPN_A, UPN_B, details
+from tests.support.roll import UPN_A, UPN_B, details, error_beside, form_data, summary_links
 from tests.support.world import World
 
 D = datetime.date
 
 
-def form_data(**overrides: Any) -> dict[str, str]:
-    """What the add form posts for `details()`, the dates split into their three boxes."""
-    fields = details()
-    data: dict[str, str] = {}
-    for name, value in fields.items():
-        if isinstance(value, datetime.date):
-            data |= {f"{name}_day": str(value.day), f"{name}_month": str(value.month)}
-            data[f"{name}_year"] = str(value.year)
-        elif value is None:
-            data[name] = "not_recorded"
-        elif isinstance(value, bool):
-            data[name] = "yes" if value else "no"
-        else:
-            data[name] = value
-    return data | overrides
-
-
 def page(response: Any) -> str:
     return response.content.decode()
-
-
-def error_beside(html: str, field_id: str) -> str:
-    """The error message shown beside a field (its id-error paragraph)."""
-    found = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">'
-        r'<span class="govuk-visually-hidden">Error:</span>\s*(.*?)</p>',
-        html,
-        re.S,
-    )
-    assert found, f"no error beside {field_id}"
-    return found.group(1).strip()
-
-
-def summary_links(html: str) -> list[str]:
-    summary = html.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'<a href="#([^"]+)"', summary)
 
 
 @pytest.fixture

@@ -12,52 +12,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from stdnum.gb import upn as stdnum_upn
 
-from roll import rules, services
+from roll import services
 from roll.selectors import pupil_duplicates_for, pupils_with_safeguarding_records
 from safeguard.models import Notification
 from safeguard.notifications import NotificationKind
 from schools.models import Pupil
 from tests.support.factories import PupilFactory, member
+from tests.support.roll import UPN_A, UPN_B, details
 from tests.support.world import World
 
 D = datetime.date
-
-
-def make_upn(digits: str) -> str:
-    """A UPN with the right check letter for 12 characters after it."""
-    return stdnum_upn.calc_check_digit(digits) + digits
-
-
-UPN_A = make_upn("820200100001")
-UPN_B = make_upn("820200100002")
-
-
-def details(**overrides: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    start = rules.academic_year_start(today)
-    fields: dict[str, Any] = {
-        "legal_first_name": "Zoë",
-        "legal_middle_names": "",
-        "legal_last_name": "O'Brien",
-        "preferred_first_name": "",
-        "preferred_last_name": "",
-        # Year 4 this school year: 8 on 31 August before it.
-        "date_of_birth": D(start - 9, 10, 2),
-        "upn": UPN_A,
-        "admission_number": "",
-        "year_group": "4",
-        "registration_group": "4K",
-        "joined_on": D(start - 4, 9, 3),
-        "gender": "F",
-        "ethnicity": "WBRI",
-        "sen_provision": "K",
-        "fsm_eligible": True,
-        "pupil_premium": None,
-        "looked_after": False,
-    }
-    return fields | overrides
 
 
 def add(world: World, actor: str = "admin", **overrides: Any) -> Pupil:

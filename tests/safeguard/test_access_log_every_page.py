@@ -17,15 +17,15 @@ from django.urls import reverse
 
 from audit.models import AccessLog
 from schools.models import Pupil
-from tests.safeguard import test_tenancy_matrix as matrix
-from tests.safeguard.test_tenancy_matrix import AUTHOR, ROUTES, _expected
+from tests.support import routes
+from tests.support.routes import AUTHOR, ROUTES, expected_status
 from tests.support.world import Records, World
 
 # The tenancy matrix's world, built once for the module (its records committed, each test rolled
 # back).
-matrix_data = matrix.matrix_data
-world = matrix.world
-records = matrix.records
+matrix_data = routes.matrix_data
+world = routes.world
+records = routes.records
 
 pytestmark = pytest.mark.xdist_group("tenancy-matrix")
 
@@ -290,7 +290,7 @@ def test_the_route_writes_the_access_log_rows_the_table_says(
     data = route.data(world, "own") if route.data else {}
     seen = set(AccessLog.objects.values_list("pk", flat=True))
     response = getattr(client, route.method)(url, data, REMOTE_ADDR="192.0.2.7")
-    assert response.status_code == _expected(route, role, "own"), (name, role)
+    assert response.status_code == expected_status(route, role, "own"), (name, role)
     rows = list(AccessLog.objects.exclude(pk__in=seen))
     logged = LOGGED.get(name)
     if logged is None:

@@ -16,7 +16,7 @@ from referrals.views import follow_up_message
 from reminders import services as reminders
 from safeguard.workdays import LONDON, day_words
 from tests.referrals.conftest import agency_for
-from tests.referrals.test_pages import _form
+from tests.support.referrals import referral_form
 from tests.support.world import World
 
 FRIDAY = datetime.date(2026, 12, 4)
@@ -59,7 +59,7 @@ def test_a_phone_referral_recorded_days_later_is_not_due_today(client: Any, worl
     made = timezone.localtime() - datetime.timedelta(days=3)
     response = client.post(
         reverse("referral-add", kwargs={"pk": world.pupil.pk}),
-        _form(agency.pk, made_at=made.strftime("%d/%m/%Y %H:%M")),
+        referral_form(agency.pk, made_at=made.strftime("%d/%m/%Y %H:%M")),
     )
     assert response.status_code == 302
     said = " ".join(str(m) for m in get_messages(response.wsgi_request))

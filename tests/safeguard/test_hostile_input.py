@@ -30,8 +30,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.safeguard.test_tenancy_matrix import AUTHOR, ROUTES, Route
 from tests.support.forms import Field, Form, field_values, page_forms
+from tests.support.routes import AUTHOR, ROUTES, Route
 from tests.support.world import Records, World, empty_tables, make_records, make_world
 
 # 1 MB of text, right-to-left overrides in it (its metacharacters would take the test longer to

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.models import Notification
-from tests.processes import Worker, free_port, wait_for
+from tests.support.processes import Worker, free_port, wait_for
 from tests.support.world import World
 
 TOKEN = "metrics-token-for-the-tests-0123456789"

@@ -24,14 +24,14 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from schools.models import Pupil
-from tests.safeguard import test_tenancy_matrix as matrix
+from tests.support import routes
 from tests.support.world import Records, World
 
 # The tenancy matrix's world, built once for the module (its records committed, each test rolled
 # back).
-matrix_data = matrix.matrix_data
-world = matrix.world
-records = matrix.records
+matrix_data = routes.matrix_data
+world = routes.world
+records = routes.records
 
 pytestmark = pytest.mark.xdist_group("tenancy-matrix")
 

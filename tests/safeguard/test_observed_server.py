@@ -26,7 +26,13 @@ from typing import Any
 
 import pytest
 
-from tests.processes import Process, database_url_of_the_test, free_port, gunicorn_command, wait_for
+from tests.support.processes import (
+    Process,
+    database_url_of_the_test,
+    free_port,
+    gunicorn_command,
+    wait_for,
+)
 
 NAME = "Aaliyah Alphason"
 EMAIL = "aaliyah.alphason@example.org"

@@ -5,40 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-GOOD = {
-    "DJANGO_SETTINGS_MODULE": "safeguard.settings.production",
-    "SECRET_KEY": "x" * 64,
-    "ALLOWED_HOSTS": "safeguard.example",
-    "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
-    "EMAIL_URL": "smtp+tls://u:p@127.0.0.1:1",
-    "SIGNING_KEY_ENCRYPTION_KEY": "c2lnbmluZy1rZXktZW5jcnlwdGlvbi1rZXktMzJieXQ=",
-    "SITE_URL": "https://safeguard.example",
-    "CACHE_URL": "redis://127.0.0.1:1/1",
-    "S3_BUCKET": "safeguard-files",
-}
-
-
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in GOOD}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.production_settings import PRODUCTION_ENV, ROOT, django_setup_with
 
 
 def test_production_starts_with_everything_set() -> None:
-    result = _start(GOOD)
+    result = django_setup_with(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
 
 
@@ -66,15 +40,15 @@ def test_production_starts_with_everything_set() -> None:
     ],
 )
 def test_production_refuses_to_start(change: dict[str, str], message: str) -> None:
-    env = {k: v for k, v in {**GOOD, **change}.items() if v}
-    result = _start(env)
+    env = {k: v for k, v in {**PRODUCTION_ENV, **change}.items() if v}
+    result = django_setup_with(env)
     assert result.returncode != 0
     assert message in result.stderr
 
 
 def test_site_url_is_kept_without_its_slash_and_names_the_allowed_host() -> None:
     """Emails join SITE_URL and a path: one slash between them, whichever way it was written."""
-    env = {**GOOD, "SITE_URL": "https://safeguard.example/"}
+    env = {**PRODUCTION_ENV, "SITE_URL": "https://safeguard.example/"}
     del env["ALLOWED_HOSTS"]
     result = subprocess.run(
         [
@@ -84,7 +58,7 @@ def test_site_url_is_kept_without_its_slash_and_names_the_allowed_host() -> None
             "print(s.SITE_URL, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS)",
         ],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k not in GOOD}, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}, **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from safeguard.celery import app
-from tests.processes import Worker, free_port, wait_for
+from tests.support.processes import Worker, free_port, wait_for
 from tests.support.world import World
 from transfers import services
 from transfers.models import Export, ExportState

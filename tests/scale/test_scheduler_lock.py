@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tests.processes import Process, RedisServer, database_url_of_the_test, manage, wait_for
+from tests.support.processes import Process, RedisServer, database_url_of_the_test, manage, wait_for
 
 LOCK_SECONDS = 3
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.processes import RedisServer
+from tests.support.processes import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import (
+from tests.support.processes import (
     Process,
     database_url_of_the_test,
     free_port,

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from safeguard.celery import app
-from tests.processes import Worker, free_port, manage
+from tests.support.processes import Worker, free_port, manage
 
 
 def health(worker: Worker, *args: str) -> subprocess.CompletedProcess[str]:
@@ -21,7 +21,7 @@ def health(worker: Worker, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.usefixtures("empty_queue")
 def test_this_hosts_worker_answers_by_its_node_name() -> None:
     worker = Worker(broker_url=app.conf.broker_url, smtp_port=free_port())
-    node = f"fault-{os.getpid()}"  # tests.processes.Worker runs as -n fault-<pid>@%h
+    node = f"fault-{os.getpid()}"  # tests.support.processes.Worker runs as -n fault-<pid>@%h
     worker.start()
     try:
         answered = health(worker, "--node", node)

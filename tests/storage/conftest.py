@@ -9,7 +9,7 @@ import pytest
 
 from tests.concerns.conftest import categories  # noqa: F401  (the trust's category list)
 from tests.support.s3 import bucket_ready
-from tests.transfers.flow_fixtures import ready, ready_elsewhere  # noqa: F401
+from tests.support.transfer_fixtures import ready, ready_elsewhere  # noqa: F401
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from concerns.models import Attachment
 from safeguard.celery import app
 from tests.concerns.conftest import draft, draft_post
 from tests.support.s3 import bucket_keys, s3_client
+from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World
-from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers import services
 from transfers.models import Export, ExportState, IncomingTransfer, Transfer
 from transfers.signing.verify import pdf_signature_check

@@ -153,16 +153,16 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
         status=status,
         risk_assessment=risk_assessment,
     )
-    from tests.contacts.records import contact_records
+    from tests.support.records.contacts import contact_records
 
     records.family_contact, records.key_contact = contact_records(school, manager, pupil)
     from tests.referrals.conftest import make_referral
 
     records.referral = make_referral(manager, pupil, concern=concern, made_at=timezone.now())
-    from tests.concerns.missing_records import missing_records
+    from tests.support.records.missing import missing_records
 
     records.missing_episode, records.absence = missing_records(author, manager, pupil)
-    from tests.allegations.records import allegation_records
+    from tests.support.records.allegations import allegation_records
 
     records.allegation, records.low_level_concern = allegation_records(school)
     from schools.models import SchoolClosure
@@ -179,27 +179,27 @@ def _records_for(school: School, author: User, manager: User, pupil: Pupil) -> R
     (records.notification,) = notify(
         school=school, recipients=[author], kind="reminder", title="A reminder", link="/actions/"
     )
-    from tests.transfers.flow_records import transfer_records
+    from tests.support.records.transfer_flow import transfer_records
 
     records.transfer, records.incoming = transfer_records(school, manager, pupil)
-    from tests.transfers.flow_records import received_entry_record
+    from tests.support.records.transfer_flow import received_entry_record
 
     records.received_entry = received_entry_record(records.incoming, pupil)
-    from tests.transfers.retention_records import retention_record
+    from tests.support.records.retention import retention_record
 
     records.retention = retention_record(school)
-    from tests.oversight.qa.records import qa_review_record
+    from tests.support.records.qa import qa_review_record
 
     records.qa_review = qa_review_record(school, concern)
-    from tests.oversight.categories.records import category_records
+    from tests.support.records.categories import category_records
 
     records.category, records.category_request = category_records(school, manager)
-    # Roll imports (tests/roll/records.py) and staff roles (tests/schools/staff_records.py)
+    # Roll imports (tests/support/records/roll.py) and staff roles (tests/support/records/staff.py)
     # fill in records.roll_import, records.role_request and records.membership_event here.
-    from tests.roll.records import roll_import_record
+    from tests.support.records.roll import roll_import_record
 
     records.roll_import = roll_import_record(school, manager)
-    from tests.schools.staff_records import staff_records
+    from tests.support.records.staff import staff_records
 
     records.role_request, records.membership_event = staff_records(school, manager)
     from tests.support.api import register_client

@@ -3,13 +3,7 @@ manifest, opened and checked; each kind of tampering refused with its reason."""
 
 from __future__ import annotations
 
-import asyncio
-import datetime
-import functools
-import hashlib
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,7 +23,9 @@ from referrals import services as referral_services
 from referrals.models import Referral, ReferralUpdate
 from safeguard.signing import content_hash
 from tests.concerns.conftest import draft
+from tests.support.bundles import refused, resigned, signed_package, unregistered_signer, zip_of
 from tests.support.factories import PupilFactory
+from tests.support.transfers import bundle_files
 from tests.support.world import PDF_BYTES, Records, World, make_records
 from transfers.export import bundle as bundles
 from transfers.export import safe_zip
@@ -42,14 +38,7 @@ from transfers.export.bundle import (
     bundle_open,
     bundle_package,
 )
-from transfers.signing.keys import data_sign, pdf_sign
-
-
-@functools.cache
-def _blank_pdf() -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string="<p>CONFIDENTIAL</p>").write_pdf()
+from transfers.signing.keys import pdf_sign
 
 
 @dataclass
@@ -59,11 +48,6 @@ class Exported:
     shared: Concern  # a concern about the pupil and another child
     bundle: dict[str, Any]
     zipped: bytes
-
-
-def _package(world: World, bundle: dict[str, Any]) -> bytes:
-    pdf = pdf_sign(school=world.school, pdf=_blank_pdf(), reason="Transfer of a CP file")
-    return bundle_package(school=world.school, bundle=bundle, pdf=pdf)
 
 
 def _full_history(world: World) -> tuple[Records, Concern]:
@@ -115,62 +99,18 @@ def _full_history(world: World) -> tuple[Records, Concern]:
 def exported(world: World) -> Exported:
     records, shared = _full_history(world)
     bundle = bundle_build(actor=world.users["dsl"], pupil=world.pupil)
-    return Exported(world, records, shared, bundle, _package(world, bundle))
+    return Exported(world, records, shared, bundle, signed_package(world, bundle))
 
 
 # --- Helpers that take a bundle apart and put it back together -----------------------------------
 
 
-def _files(zipped: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def _resigned(world: World, files: dict[str, bytes], signer: Any = None) -> bytes:
-    """The files under a fresh manifest signed with the school's own key (or `signer`): what a
-    sender who changed records after signing them would produce."""
-    files = {k: v for k, v in files.items() if k not in (MANIFEST, MANIFEST_SIGNATURE)}
-    manifest = json.dumps(
-        {
-            "format": bundles.FORMAT,
-            "version": bundles.VERSION,
-            "files": [
-                {"path": p, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)}
-                for p, d in sorted(files.items())
-            ],
-        }
-    ).encode()
-    if signer is None:
-        signature = data_sign(school=world.school, data=manifest)
-    else:
-        signature = bytes(
-            asyncio.run(
-                signer.async_sign_general_data(manifest, "sha256", detached=True, use_cades=True)
-            ).dump()
-        )
-    return _zip({MANIFEST: manifest, MANIFEST_SIGNATURE: signature, **files})
-
-
 def _with_json(world: World, zipped: bytes, change: Any) -> bytes:
-    files = _files(zipped)
+    files = bundle_files(zipped)
     bundle = json.loads(files["bundle.json"])
     change(bundle)
     files["bundle.json"] = json.dumps(bundle).encode()
-    return _resigned(world, files)
-
-
-def _refused(data: bytes) -> str:
-    with pytest.raises(BundleRefused) as excinfo:
-        bundle_open(data)
-    return excinfo.value.reason
+    return resigned(world, files)
 
 
 # --- Round trip ---------------------------------------------------------------------------------
@@ -287,7 +227,7 @@ def test_a_concern_about_other_children_goes_without_them_and_keeps_its_hash(
         "Bruise on the left forearm"
     ]
     assert concern["signed"]["body_map"][0]["x"] == "12.50"
-    text = _files(exported.zipped)["bundle.json"].decode()
+    text = bundle_files(exported.zipped)["bundle.json"].decode()
     assert "Zebedee" not in text
     assert "Scratch on cheek" not in text
     # Its chronology entry still cites the hash of the whole concern as signed.
@@ -300,9 +240,9 @@ def test_a_concern_about_other_children_goes_without_them_and_keeps_its_hash(
 def test_a_pupil_with_no_records_exports_and_opens(world: World) -> None:
     bundle = bundle_build(actor=world.users["dsl"], pupil=world.pupil)
     assert [bundle[k] for k in ("concerns", "chronology", "referrals", "absences")] == [[]] * 4
-    opened = bundle_open(_package(world, bundle))
+    opened = bundle_open(signed_package(world, bundle))
     assert opened.pupil["id"] == str(world.pupil.pk)
-    assert set(_files(_package(world, bundle))) == {
+    assert set(bundle_files(signed_package(world, bundle))) == {
         "bundle.json",
         PDF_NAME,
         MANIFEST,
@@ -326,12 +266,12 @@ def test_with_the_rendered_pdf_of_the_same_file(world: World) -> None:
 
 def test_a_closed_missing_episode_carries_every_step_and_opens(world: World) -> None:
     from concerns.missing import episodes
-    from tests.concerns.test_missing_services import _all_steps, _start, _step
+    from tests.support.records.missing import episode_all_steps, episode_start, episode_step
 
-    episode = _start(world)
-    _all_steps(world, episode)
+    episode = episode_start(world)
+    episode_all_steps(world, episode)
     episode = episodes.missing_episode_close(actor=world.users["dsl"], episode=episode)
-    _step(world, episode, "return_interview", timezone.now(), person="LA return worker")
+    episode_step(world, episode, "return_interview", timezone.now(), person="LA return worker")
     bundle = bundle_build(actor=world.users["dsl"], pupil=world.pupil)
     (exported,) = bundle["missing_episodes"]
     assert exported["content_hash"] == episode.content_hash
@@ -346,7 +286,7 @@ def test_a_closed_missing_episode_carries_every_step_and_opens(world: World) -> 
     }
     # The report, the closed episode and the return interview after closing: each checked.
     assert len(cited) == 3
-    opened = bundle_open(_package(world, bundle))
+    opened = bundle_open(signed_package(world, bundle))
     assert opened.bundle["missing_episodes"][0]["closed_at"] is not None
 
 
@@ -430,13 +370,13 @@ def test_the_reference_checker_in_the_docs_agrees(exported: Exported, tmp_path: 
     assert status == 0, said
     assert said.startswith("OK: Aaliyah Alphason from Alpha School; ")
     assert "(1 redacted); manifest signature verified" in said
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     files["bundle.json"] = files["bundle.json"].replace(b"my dad hit me", b"my dad saw me")
-    assert _reference_check(_resigned(exported.world, files), tmp_path) == (
+    assert _reference_check(resigned(exported.world, files), tmp_path) == (
         1,
         "REFUSED: concerns[0]: its content does not match its hash",
     )
-    stranger = _resigned(exported.world, _files(exported.zipped), signer=_stranger())
+    stranger = resigned(exported.world, bundle_files(exported.zipped), signer=unregistered_signer())
     status, said = _reference_check(stranger, tmp_path, "--ca", str(ca))
     assert status == 1
     assert said.startswith("REFUSED: the manifest's signature does not verify")
@@ -446,56 +386,56 @@ def test_the_reference_checker_in_the_docs_agrees(exported: Exported, tmp_path: 
 
 
 def test_a_file_that_is_not_a_zip_is_refused() -> None:
-    assert _refused(b"%PDF-1.4 not a zip") == (
+    assert refused(b"%PDF-1.4 not a zip") == (
         "This is not a zip file, so it is not a CP-file bundle. Upload the .zip you were sent."
     )
 
 
 def test_a_path_outside_the_bundle_is_refused(exported: Exported) -> None:
     for name in ("../outside.txt", "attachments/../../etc/passwd", "/etc/passwd", "C:/x", "a\\b"):
-        files = {**_files(exported.zipped), name: b"x"}
-        assert _refused(_zip(files)) == (
+        files = {**bundle_files(exported.zipped), name: b"x"}
+        assert refused(zip_of(files)) == (
             f"The zip contains an unsafe path ({name!r}): a file that would be written outside "
             "the bundle. It was refused."
         )
 
 
 def test_a_zip_bomb_is_refused(exported: Exported) -> None:
-    files = {**_files(exported.zipped), "attachments/bomb": b"\0" * (4 * 1024 * 1024)}
-    assert "more than 200 times its packed size" in _refused(_zip(files))
+    files = {**bundle_files(exported.zipped), "attachments/bomb": b"\0" * (4 * 1024 * 1024)}
+    assert "more than 200 times its packed size" in refused(zip_of(files))
 
 
 def test_too_many_or_too_large_files_are_refused(
     exported: Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(safe_zip, "MAX_FILES", 4)
-    assert _refused(exported.zipped) == "The zip contains 5 files; a bundle may hold at most 4."
+    assert refused(exported.zipped) == "The zip contains 5 files; a bundle may hold at most 4."
     monkeypatch.setattr(safe_zip, "MAX_FILES", 5_000)
     monkeypatch.setattr(safe_zip, "MAX_TOTAL_BYTES", 20 * 1024)
-    assert _refused(exported.zipped).endswith(" KB once unzipped; a bundle may be at most 20 KB.")
+    assert refused(exported.zipped).endswith(" KB once unzipped; a bundle may be at most 20 KB.")
     monkeypatch.setattr(safe_zip, "MAX_FILE_BYTES", 10 * 1024)
-    assert _refused(exported.zipped).endswith(" KB once unzipped; a file may be at most 10 KB.")
+    assert refused(exported.zipped).endswith(" KB once unzipped; a file may be at most 10 KB.")
     monkeypatch.setattr(safe_zip, "MAX_BUNDLE_BYTES", 10 * 1024)
-    assert _refused(exported.zipped).endswith("; a bundle may be at most 10 KB.")
+    assert refused(exported.zipped).endswith("; a bundle may be at most 10 KB.")
 
 
 def test_a_missing_file_is_refused(exported: Exported) -> None:
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     del files[PDF_NAME]
-    assert _refused(_zip(files)) == "The bundle has no cp-file.pdf: it is incomplete."
-    files = _files(exported.zipped)
+    assert refused(zip_of(files)) == "The bundle has no cp-file.pdf: it is incomplete."
+    files = bundle_files(exported.zipped)
     (path,) = [p for p in files if p.startswith("attachments/")]
     del files[path]
-    assert _refused(_zip(files)) == f"{path} is listed in the manifest but missing from the zip."
+    assert refused(zip_of(files)) == f"{path} is listed in the manifest but missing from the zip."
     # Even re-signed, the record still names its attachment.
-    assert _refused(_resigned(exported.world, files)) == (
+    assert refused(resigned(exported.world, files)) == (
         f"The attachment note.pdf ({path}) is missing."
     )
 
 
 def test_a_file_the_manifest_does_not_list_is_refused(exported: Exported) -> None:
-    files = {**_files(exported.zipped), "attachments/extra/readme.txt": b"Open me"}
-    assert _refused(_zip(files)) == (
+    files = {**bundle_files(exported.zipped), "attachments/extra/readme.txt": b"Open me"}
+    assert refused(zip_of(files)) == (
         "attachments/extra/readme.txt is in the zip but not in its signed manifest."
     )
 
@@ -505,43 +445,43 @@ def test_an_attachment_left_out_of_the_record_is_refused(exported: Exported) -> 
         concern = next(c for c in bundle["concerns"] if c["attachments"])
         concern["attachments"] = []
 
-    assert _refused(_with_json(exported.world, exported.zipped, drop)) == (
+    assert refused(_with_json(exported.world, exported.zipped, drop)) == (
         f"The attachment note.pdf of Concern {exported.records.concern.reference} is not in the "
         "bundle."
     )
 
 
 def test_a_missing_or_broken_manifest_signature_is_refused(exported: Exported) -> None:
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     del files[MANIFEST_SIGNATURE]
-    assert _refused(_zip(files)) == "The bundle has no manifest.json.p7s: it is incomplete."
-    files = _files(exported.zipped)
+    assert refused(zip_of(files)) == "The bundle has no manifest.json.p7s: it is incomplete."
+    files = bundle_files(exported.zipped)
     files[MANIFEST] = files[MANIFEST].replace(b'"size": ', b'"size":  ', 1)
-    assert _refused(_zip(files)).startswith("The signature on the bundle's manifest is not valid")
+    assert refused(zip_of(files)).startswith("The signature on the bundle's manifest is not valid")
 
 
 def test_a_changed_word_in_a_concern_is_refused(exported: Exported) -> None:
     world = exported.world
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     files["bundle.json"] = files["bundle.json"].replace(b"my dad hit me", b"my dad saw me")
-    assert _refused(_zip(files)) == (
+    assert refused(zip_of(files)) == (
         "bundle.json has been changed: its SHA-256 does not match the signed manifest."
     )
     # Re-signed by the sending school's own key, the record's hash still gives it away.
     reference = exported.records.concern.reference
-    assert _refused(_resigned(world, files)) == (
+    assert refused(resigned(world, files)) == (
         f"Concern {reference} has been changed: its content does not match its hash."
     )
 
 
 def test_a_changed_attachment_byte_is_refused(exported: Exported) -> None:
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     (path,) = [p for p in files if p.startswith("attachments/")]
     files[path] = files[path][:-2] + b"X\n"
-    assert _refused(_zip(files)) == (
+    assert refused(zip_of(files)) == (
         f"{path} has been changed: its SHA-256 does not match the signed manifest."
     )
-    assert _refused(_resigned(exported.world, files)) == (
+    assert refused(resigned(exported.world, files)) == (
         "The attachment note.pdf has been changed: its SHA-256 does not match the record."
     )
 
@@ -557,8 +497,8 @@ def test_a_changed_chronology_entry_or_hash_is_refused(exported: Exported) -> No
         bundle["chronology"][0]["signed"]["details"] += " (and more)"
 
     expected = f"Chronology entry {first} has been changed: its content does not match its hash."
-    assert _refused(_with_json(world, exported.zipped, new_hash)) == expected
-    assert _refused(_with_json(world, exported.zipped, new_details)) == expected
+    assert refused(_with_json(world, exported.zipped, new_hash)) == expected
+    assert refused(_with_json(world, exported.zipped, new_details)) == expected
 
 
 def test_a_chronology_entry_that_does_not_link_to_the_one_before_is_refused(
@@ -579,7 +519,7 @@ def test_a_chronology_entry_that_does_not_link_to_the_one_before_is_refused(
                 entry["signed"]["previous_hash"] = "1" * 64
                 entry["entry_hash"] = content_hash(entry["signed"])
 
-    assert _refused(_with_json(exported.world, exported.zipped, relink)) == (
+    assert refused(_with_json(exported.world, exported.zipped, relink)) == (
         f"Chronology entry {later} does not link to entry {later - 1}: "
         "its previous hash does not match."
     )
@@ -592,7 +532,7 @@ def test_an_addendum_moved_to_other_words_is_refused(exported: Exported) -> None
         addendum["signed"]["concern_hash"] = "2" * 64
         addendum["content_hash"] = content_hash(addendum["signed"])
 
-    reason = _refused(_with_json(exported.world, exported.zipped, rebind))
+    reason = refused(_with_json(exported.world, exported.zipped, rebind))
     assert reason.startswith("An addendum to Concern ")
     assert "signed for different words" in reason
 
@@ -601,7 +541,7 @@ def test_a_schema_violation_names_the_field(exported: Exported) -> None:
     def break_it(bundle: dict[str, Any]) -> None:
         bundle["concerns"][0]["signed"]["account"] = 5
 
-    assert _refused(_with_json(exported.world, exported.zipped, break_it)) == (
+    assert refused(_with_json(exported.world, exported.zipped, break_it)) == (
         "bundle.json does not follow the format at concerns[0].signed.account: "
         "5 is not of type 'string'."
     )
@@ -609,88 +549,35 @@ def test_a_schema_violation_names_the_field(exported: Exported) -> None:
     def bad_date(bundle: dict[str, Any]) -> None:
         bundle["pupil"]["date_of_birth"] = "14/03/2015"
 
-    assert "at pupil.date_of_birth: '14/03/2015'" in _refused(
+    assert "at pupil.date_of_birth: '14/03/2015'" in refused(
         _with_json(exported.world, exported.zipped, bad_date)
     )
 
 
 def test_json_that_is_not_json_or_nested_without_end_is_refused(exported: Exported) -> None:
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     files["bundle.json"] = b"{" + b'"a":[' * 100_000
-    assert _refused(_resigned(exported.world, files)).startswith("bundle.json is not valid JSON")
+    assert refused(resigned(exported.world, files)).startswith("bundle.json is not valid JSON")
     files["bundle.json"] = b"[" * 100_000 + b"]" * 100_000
-    assert _refused(_resigned(exported.world, files)) == (
+    assert refused(resigned(exported.world, files)) == (
         "bundle.json is nested too deeply to be a bundle."
     )
 
 
 def test_a_changed_pdf_is_refused(exported: Exported) -> None:
-    files = _files(exported.zipped)
+    files = bundle_files(exported.zipped)
     pdf = bytearray(files[PDF_NAME])
     pdf[pdf.index(b"endstream") - 5] ^= 1  # inside the first page's content, which is signed
     files[PDF_NAME] = bytes(pdf)
-    assert _refused(_resigned(exported.world, files)).startswith("The PDF's signature is not valid")
-
-
-def _stranger() -> Any:
-    """A signer whose self-signed certificate this platform never issued or registered."""
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-    from pyhanko.sign import signers
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Alpha School"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Someone Else"),
-        ]
-    )
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
-        .sign(key, hashes.SHA256())
-    )
-    return signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        signing_key=asn1_keys.PrivateKeyInfo.load(
-            key.private_bytes(
-                serialization.Encoding.DER,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        ),
-        cert_registry=None,
-    )
+    assert refused(resigned(exported.world, files)).startswith("The PDF's signature is not valid")
 
 
 def test_a_bundle_signed_by_an_unknown_key_opens_untrusted_with_a_warning(
     exported: Exported,
 ) -> None:
-    opened = bundle_open(_resigned(exported.world, _files(exported.zipped), signer=_stranger()))
+    opened = bundle_open(
+        resigned(exported.world, bundle_files(exported.zipped), signer=unregistered_signer())
+    )
     assert opened.manifest_signature.valid
     assert not opened.manifest_signature.trusted
     assert not opened.trusted
@@ -707,6 +594,6 @@ def test_a_bundle_made_before_previous_files_existed_still_opens(exported: Expor
     older = _with_json(exported.world, exported.zipped, lambda b: b.pop("previous_files"))
     opened = bundle_open(older)
     assert opened.previous == {}
-    files = _files(older)
+    files = bundle_files(older)
     files["previous/x/cp-file.pdf"] = b"%PDF-1.4 smuggled"
-    assert "previous/" in _refused(_resigned(exported.world, files))
+    assert "previous/" in refused(resigned(exported.world, files))

@@ -17,9 +17,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.urls import reverse
 
+from tests.support.bundles import refused, resigned, signed_package, unregistered_signer, zip_of
 from tests.support.peak_memory import peak_growth
+from tests.support.transfers import bundle_files
 from tests.support.world import World
-from tests.transfers.test_bundle import _files, _package, _refused, _resigned, _stranger, _zip
 from transfers import services
 from transfers.export import bundle as bundles
 from transfers.export import safe_zip
@@ -33,14 +34,16 @@ MB = 1024 * 1024
 @pytest.fixture
 def files(world: World) -> dict[str, bytes]:
     """The files of a genuine bundle (a pupil with no records: small and quick to build)."""
-    return _files(_package(world, bundle_build(actor=world.users["dsl"], pupil=world.pupil)))
+    return bundle_files(
+        signed_package(world, bundle_build(actor=world.users["dsl"], pupil=world.pupil))
+    )
 
 
 def _signed_manifest(world: World, files: dict[str, bytes], manifest: bytes) -> bytes:
     """The files under `manifest` exactly as written, signed with the school's own key."""
     files = {k: v for k, v in files.items() if k not in (MANIFEST, MANIFEST_SIGNATURE)}
     signature = data_sign(school=world.school, data=manifest)
-    return _zip({MANIFEST: manifest, MANIFEST_SIGNATURE: signature, **files})
+    return zip_of({MANIFEST: manifest, MANIFEST_SIGNATURE: signature, **files})
 
 
 def _manifest_text(files: dict[str, bytes]) -> str:
@@ -71,9 +74,9 @@ def test_nothing_but_the_manifest_is_read_before_its_signature_checks_out(
         opened.append(name if isinstance(name, str) else name.filename)
         return real_open(archive, name, *args, **kwargs)
 
-    zipped = _zip(files)
+    zipped = zip_of(files)
     monkeypatch.setattr(zipfile.ZipFile, "open", spy)
-    assert _refused(zipped).startswith("The signature on the bundle's manifest is not valid")
+    assert refused(zipped).startswith("The signature on the bundle's manifest is not valid")
     assert sorted(opened) == [MANIFEST, MANIFEST_SIGNATURE]
 
 
@@ -88,9 +91,9 @@ def test_a_file_whose_size_differs_from_the_manifest_is_refused_before_it_is_rea
         opened.append(name if isinstance(name, str) else name.filename)
         return real_open(archive, name, *args, **kwargs)
 
-    zipped = _zip(files)
+    zipped = zip_of(files)
     monkeypatch.setattr(zipfile.ZipFile, "open", spy)
-    assert _refused(zipped) == (
+    assert refused(zipped) == (
         "cp-file.pdf has been changed: its size does not match the manifest."
     )
     assert PDF_NAME not in opened
@@ -100,9 +103,9 @@ def test_the_files_read_whole_have_limits_of_their_own(
     files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bundles, "MAX_DOCUMENT_BYTES", 1024)
-    assert _refused(_zip(files)).endswith(" KB once unzipped; bundle.json may be at most 1 KB.")
+    assert refused(zip_of(files)).endswith(" KB once unzipped; bundle.json may be at most 1 KB.")
     monkeypatch.setattr(bundles, "MAX_MANIFEST_BYTES", 100)
-    assert "manifest.json may be at most 1 KB" in _refused(_zip(files))
+    assert "manifest.json may be at most 1 KB" in refused(zip_of(files))
 
 
 def test_a_file_that_unzips_longer_than_its_header_says_is_cut_off_and_refused(
@@ -114,7 +117,7 @@ def test_a_file_that_unzips_longer_than_its_header_says_is_cut_off_and_refused(
     listed = {**files, "attachments/x/photo.png": long[:1000]}
     zipped = _signed_manifest(world, listed, _manifest_text(listed).encode())
     zipped = _zip_with(zipped, _replace(files, "attachments/x/photo.png", long))
-    reason = _refused(_lie_about_size(zipped, "attachments/x/photo.png", 1000))
+    reason = refused(_lie_about_size(zipped, "attachments/x/photo.png", 1000))
     assert reason.startswith("attachments/x/photo.png in the zip is damaged")
 
 
@@ -124,8 +127,8 @@ def _replace(files: dict[str, bytes], name: str, data: bytes) -> dict[str, bytes
 
 def _zip_with(signed: bytes, files: dict[str, bytes]) -> bytes:
     """The signed manifest of `signed` with `files`."""
-    kept = {k: v for k, v in _files(signed).items() if k in (MANIFEST, MANIFEST_SIGNATURE)}
-    return _zip({**kept, **{k: v for k, v in files.items() if k not in kept}})
+    kept = {k: v for k, v in bundle_files(signed).items() if k in (MANIFEST, MANIFEST_SIGNATURE)}
+    return zip_of({**kept, **{k: v for k, v in files.items() if k not in kept}})
 
 
 def _lie_about_size(zipped: bytes, name: str, size: int) -> bytes:
@@ -145,7 +148,7 @@ def _lie_about_size(zipped: bytes, name: str, size: int) -> bytes:
 def test_a_file_that_no_record_describes_is_refused(world: World, files: dict[str, bytes]) -> None:
     """docs/bundle: nothing else may be in the zip, even listed in a signed manifest."""
     extra = {**files, "attachments/extra/photo.png": b"\x89PNG not described"}
-    assert _refused(_resigned(world, extra)) == (
+    assert refused(resigned(world, extra)) == (
         "attachments/extra/photo.png is in the zip but no record in bundle.json describes it."
     )
 
@@ -184,7 +187,7 @@ def test_a_5000_digit_number_in_the_manifest_is_refused_beside_the_upload_field(
 def test_hostile_json_in_bundle_json_is_refused_with_the_reason(
     world: World, files: dict[str, bytes], document: bytes, reason: str
 ) -> None:
-    assert _refused(_resigned(world, {**files, "bundle.json": document})).startswith(reason)
+    assert refused(resigned(world, {**files, "bundle.json": document})).startswith(reason)
 
 
 def test_json_with_more_values_than_any_bundle_holds_is_refused_before_it_is_parsed(
@@ -192,10 +195,10 @@ def test_json_with_more_values_than_any_bundle_holds_is_refused_before_it_is_par
 ) -> None:
     monkeypatch.setattr(safe_zip, "MAX_JSON_VALUES", 1_000)
     document = b"[" + b"[]," * 2_000 + b"[]]"
-    assert _refused(_resigned(world, {**files, "bundle.json": document})) == (
+    assert refused(resigned(world, {**files, "bundle.json": document})) == (
         "bundle.json holds more than 1,000 values; no bundle holds so many."
     )
-    assert bundles.bundle_open(_resigned(world, files)).pupil["id"] == str(world.pupil.pk)
+    assert bundles.bundle_open(resigned(world, files)).pupil["id"] == str(world.pupil.pk)
 
 
 # --- The upload read where it lies ---------------------------------------------------------------
@@ -204,7 +207,7 @@ def test_json_with_more_values_than_any_bundle_holds_is_refused_before_it_is_par
 def test_an_upload_on_disk_is_imported_without_being_read_whole(
     world: World, files: dict[str, bytes]
 ) -> None:
-    zipped = _zip(files)
+    zipped = zip_of(files)
     upload = TemporaryUploadedFile("bundle.zip", "application/zip", len(zipped), None)
     upload.write(zipped)
     upload.seek(0)
@@ -235,7 +238,7 @@ def test_a_3_mb_bundle_that_unzips_to_600_mb_opens_in_bounded_memory(
     more than 600 MB; now every member streams through its hash."""
     bomb = _bomb(200 * MB)
     members = {f"attachments/{n}/photo.png": bomb for n in range(3)}
-    zipped = _resigned(world, {**files, **members}, signer=_stranger())
+    zipped = resigned(world, {**files, **members}, signer=unregistered_signer())
     del bomb, members
     assert 2 * MB < len(zipped) < 4 * MB
     path = tmp_path / "bundle.zip"
@@ -250,7 +253,7 @@ def test_a_3_mb_bundle_that_unzips_to_600_mb_opens_in_bounded_memory(
 def test_a_bundle_refused_for_its_compression_is_refused_from_its_directory(
     world: World, files: dict[str, bytes], tmp_path: Path
 ) -> None:
-    zipped = _resigned(world, {**files, "attachments/0/photo.png": b"\0" * (200 * MB)})
+    zipped = resigned(world, {**files, "attachments/0/photo.png": b"\0" * (200 * MB)})
     assert len(zipped) < MB
     path = tmp_path / "bundle.zip"
     path.write_bytes(zipped)

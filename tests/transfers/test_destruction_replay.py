@@ -33,8 +33,8 @@ from django.test import TestCase
 from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry
 from concerns.models import Concern
+from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World
-from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers.models import (
     Export,
     IncomingTransfer,

@@ -2,7 +2,7 @@
 sending in the service, accepting (pupil matched or added), returning, the route for a school
 outside the service, import, and the reminders that chase it all."""
 
-# ruff: noqa: F811 (fixtures imported from flow_fixtures are arguments of the tests)
+# ruff: noqa: F811 (fixtures imported from tests/support/transfer_fixtures.py are arguments of the tests)
 
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ from reminders.services import reviews_run
 from safeguard.models import Notification
 from schools.models import Pupil, SchoolClosure, SchoolMembership
 from tests.support.factories import PupilFactory, SchoolFactory, member
-from tests.support.world import World
-from tests.transfers.flow_fixtures import (  # the fixtures, by name
+from tests.support.transfer_fixtures import (  # the fixtures, by name
     LEAVING,
     _start,
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.helpers import bundle_files, tampered_bundle, transfer_row
+from tests.support.transfers import bundle_files, tampered_bundle, transfer_row
+from tests.support.world import World
 from transfers import services
 from transfers.export import pdf as pdf_module
 from transfers.export.bundle import bundle_build, bundle_package

@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.safeguard.test_settings import GOOD, _start
+from tests.support.production_settings import PRODUCTION_ENV, django_setup_with
 from tests.support.world import World, add_sibling
 from transfers.models import SigningKey, TrustCertificateAuthority
 from transfers.signing import keys as signing
@@ -169,8 +169,12 @@ def test_without_the_previous_key_the_command_says_to_set_it(
 
 
 def test_production_checks_the_previous_key_when_set() -> None:
-    ok = _start({**GOOD, "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS": _setting(KEY_A)})
+    ok = django_setup_with(
+        {**PRODUCTION_ENV, "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS": _setting(KEY_A)}
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = _start({**GOOD, "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS": "dG9vIHNob3J0"})
+    bad = django_setup_with(
+        {**PRODUCTION_ENV, "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS": "dG9vIHNob3J0"}
+    )
     assert bad.returncode != 0
     assert "SIGNING_KEY_ENCRYPTION_KEY_PREVIOUS, when set, must be the previous key" in bad.stderr

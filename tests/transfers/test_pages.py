@@ -5,7 +5,7 @@ file received (the signature check in plain words), accepting, returning (the fi
 importing (once, its warnings kept, a refusal explained plainly first), the route for a school
 outside the service, and the lists (their tables labelled, their query counts)."""
 
-# ruff: noqa: F811 (fixtures imported from flow_fixtures are arguments of the tests)
+# ruff: noqa: F811 (fixtures imported from tests/support/transfer_fixtures.py are arguments of the tests)
 
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ from django.utils.html import escape
 from audit.models import AccessLog
 from tests.support.factories import SchoolFactory, member
 from tests.support.pages import error_beside, page_text
-from tests.support.world import World
-from tests.transfers.flow_fixtures import (  # the fixtures, by name
+from tests.support.records.transfer_flow import transfer_records
+from tests.support.transfer_fixtures import (  # the fixtures, by name
     _start,
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.flow_records import transfer_records
-from tests.transfers.helpers import bundle_files, tampered_bundle
+from tests.support.transfers import bundle_files, tampered_bundle
+from tests.support.world import World
 from transfers import services
 from transfers.export.bundle import bundle_package
 from transfers.forms import OTHER_CHILDREN_LABEL

@@ -15,8 +15,7 @@ from weasyprint import HTML
 from concerns import services as concern_services
 from schools.models import User
 from tests.support.factories import PupilFactory
-from tests.support.world import World
-from tests.transfers.cp_file_records import (
+from tests.support.records.cp_file import (
     ADDENDUM_WORDS,
     PART_1_WORDS,
     PART_2_REASONS,
@@ -24,7 +23,8 @@ from tests.transfers.cp_file_records import (
     full_file,
     seed_categories,
 )
-from tests.transfers.helpers import ReadPdf
+from tests.support.transfers import ReadPdf
+from tests.support.world import World
 from transfers.export.gather import ExportRefused
 from transfers.export.pdf import FetchRefusedError, LocalOnlyFetcher, RenderedPdf, cp_file_pdf
 from transfers.signing import keys as signing

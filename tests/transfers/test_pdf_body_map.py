@@ -11,9 +11,9 @@ from typing import Any
 from PIL import Image
 
 from tests.support.factories import PupilFactory
+from tests.support.records.cp_file import concern_with_part_2, seed_categories
+from tests.support.transfers import ReadPdf
 from tests.support.world import World
-from tests.transfers.cp_file_records import concern_with_part_2, seed_categories
-from tests.transfers.helpers import ReadPdf
 from transfers.export.pdf import cp_file_pdf
 
 RED = (0xD4, 0x35, 0x1C)  # a mark's fill

@@ -3,7 +3,7 @@ CP file school B received from school A and accepted, then exported again by sch
 lists the received file (read back with pdftotext); the bundle carries its signed PDF and bundle
 byte for byte under previous/, and a changed byte is refused."""
 
-# ruff: noqa: F811 (fixtures imported from flow_fixtures are arguments of the tests)
+# ruff: noqa: F811 (fixtures imported from tests/support/transfer_fixtures.py are arguments of the tests)
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from schools.models import Pupil
+from tests.support.records.cp_file import PART_1_WORDS
+from tests.support.transfer_fixtures import ready  # noqa: F401 (the fixture, by name)
+from tests.support.transfers import ReadPdf
 from tests.support.world import World
-from tests.transfers.cp_file_records import PART_1_WORDS
-from tests.transfers.flow_fixtures import ready  # noqa: F401 (the fixture, by name)
-from tests.transfers.helpers import ReadPdf
 from transfers import services
 from transfers.export import bundle as bundles
 from transfers.export.bundle import BundleBuildError, BundleRefused, bundle_build, bundle_open

@@ -3,7 +3,7 @@ chronology at the new school as received, verifiable entries; a transfer can be 
 (withdrawn from the new school before it accepts) and its leaving date corrected; and the import
 and return pages say truthfully whether the sending school uses this service."""
 
-# ruff: noqa: F811 (fixtures imported from flow_fixtures are arguments of the tests)
+# ruff: noqa: F811 (fixtures imported from tests/support/transfer_fixtures.py are arguments of the tests)
 
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ from concerns.services.restriction import concern_restrict
 from safeguard.models import Notification
 from schools.models import Pupil
 from tests.support.factories import SchoolFactory, member
-from tests.support.world import World
-from tests.transfers.flow_fixtures import (  # the fixtures, by name
+from tests.support.transfer_fixtures import (  # the fixtures, by name
     LEAVING,
     _start,
     ready,  # noqa: F401
     ready_elsewhere,  # noqa: F401
 )
-from tests.transfers.helpers import bundle_files
+from tests.support.transfers import bundle_files
+from tests.support.world import World
 from transfers import services
 from transfers.export.bundle import bundle_open
 from transfers.models import (
@@ -256,7 +256,7 @@ def test_the_senders_later_records_never_appear_and_no_other_school_sees_them(
 def test_an_entry_about_a_concern_restricted_at_the_sender_keeps_its_words_in_the_file(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.transfers.cp_file_records import full_file, seed_categories
+    from tests.support.records.cp_file import full_file, seed_categories
 
     files = full_file(world, seed_categories(world), concerns=2)
     concern_restrict(actor=world.users["dsl"], concern=files.concerns[0], named=[])
@@ -276,7 +276,7 @@ def test_an_entry_about_a_concern_restricted_at_the_sender_keeps_its_words_in_th
 def test_an_imported_bundle_brings_its_history_in_too(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.transfers.cp_file_records import full_file, seed_categories
+    from tests.support.records.cp_file import full_file, seed_categories
 
     full_file(world, seed_categories(world), concerns=1)
     elsewhere = _start(
@@ -553,7 +553,7 @@ def test_an_imported_file_from_a_school_off_the_service_still_says_so(
 def test_a_received_entry_row_is_never_changed_or_removed(world: World) -> None:
     from django.db import DatabaseError, transaction
 
-    from tests.transfers.flow_records import received_entry_record, transfer_records
+    from tests.support.records.transfer_flow import received_entry_record, transfer_records
 
     _, incoming = transfer_records(world.other_school, world.users["other_dsl"], world.other_pupil)
     row = received_entry_record(incoming, world.other_pupil)

@@ -16,13 +16,13 @@ from concerns.models import Concern
 from schools.models import User
 from tests.concerns.conftest import draft
 from tests.support.factories import PupilFactory
-from tests.support.world import World
-from tests.transfers.cp_file_records import (
+from tests.support.records.cp_file import (
     PART_1_WORDS,
     concern_with_part_2,
     full_file,
     seed_categories,
 )
+from tests.support.world import World
 from transfers.export.gather import CpRecords, ExportRefused, cp_records_for_export
 from transfers.models import IncomingSource, IncomingState, IncomingTransfer
 

@@ -18,8 +18,8 @@ from chronology.models import ChronologyEntry
 from concerns.models import Concern, ConcernPupil, DslRecord
 from referrals.models import Referral
 from safeguard.workdays import LONDON
+from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World
-from tests.transfers.helpers import DESTROY_ON, after, kept, run_at
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
 from transfers.retention import services as svc
 
@@ -355,7 +355,7 @@ def test_a_file_sent_ahead_of_the_move_stays_live_until_the_pupil_leaves(
     pupil goes; the nightly job after the leaving date starts the retention."""
     from concerns import services as concern_services
     from tests.concerns.conftest import draft
-    from tests.transfers.flow_fixtures import _start
+    from tests.support.transfer_fixtures import _start
     from transfers import services as transfer_services
 
     leaving = datetime.date(2026, 12, 18)

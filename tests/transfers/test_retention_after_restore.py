@@ -12,8 +12,8 @@ import time_machine
 from django.core.management import call_command
 
 from chronology.models import ChronologyEntry
+from tests.support.transfers import DESTROY_ON, after, kept
 from tests.support.world import World
-from tests.transfers.helpers import DESTROY_ON, after, kept
 from transfers.models import RetentionState
 
 pytestmark = pytest.mark.django_db

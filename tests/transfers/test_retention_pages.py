@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from audit.models import AccessLog
 from tests.support.factories import PupilFactory
+from tests.support.records.retention import retention_record
 from tests.support.world import World
-from tests.transfers.retention_records import retention_record
 from transfers.models import Retention, RetentionBasis
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.urls import reverse
 from audit.models import PlatformAdminEvent
 from safeguard.models import Notification
 from tests.support.factories import UserFactory
+from tests.support.transfers import after, kept, run_at
 from tests.support.world import World
-from tests.transfers.helpers import after, kept, run_at
 from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
 from transfers.retention import services as svc
 

@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests.support.factories import SchoolFactory
+from tests.support.transfers import pkcs12_file
 from tests.support.world import World
-from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin, TrustCertificateAuthority
 from transfers.signing import keys as signing
 from transfers.signing import verify

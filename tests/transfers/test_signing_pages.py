@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.support.pages import error_beside, page_text
+from tests.support.transfers import pkcs12_file
 from tests.support.world import World
-from tests.transfers.helpers import pkcs12_file
 from transfers.models import SigningKey, SigningKeyOrigin
 from transfers.signing import keys as signing
 

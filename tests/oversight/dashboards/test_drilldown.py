@@ -26,7 +26,8 @@ from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.models import QaReview
 from oversight.qa import services as qa_services
 from safeguard.access import forget_access
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.factories import PupilFactory, trust_member
+from tests.support.figures import (
     NOW,
     Fixture,
     add_concern,
@@ -35,8 +36,7 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.qa.records import FULL
-from tests.support.factories import PupilFactory, trust_member
+from tests.support.records.qa import FULL
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,9 @@ from oversight.dashboards.figures import (
     school_figures,
     trust_figures,
 )
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.dashboard_queries import SCHOOL_QUERIES, TRUST_QUERIES
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.figures import (
     NOW,
     TODAY,
     Fixture,
@@ -35,8 +37,6 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
-from tests.support.factories import PupilFactory, SchoolFactory, member
 from tests.support.world import World
 
 

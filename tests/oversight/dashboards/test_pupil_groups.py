@@ -35,8 +35,8 @@ from lxml import html as lxml_html
 from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.dashboards.pupil_groups import GROUPS, hide_parts
 from schools.models import Pupil
-from tests.oversight.dashboards.figures_fixture import NOW, Fixture, add_concern, at, make_fixture
 from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.figures import NOW, Fixture, add_concern, at, make_fixture
 from tests.support.world import World
 
 SCHOOL_URL = "/dashboard/"
@@ -479,8 +479,8 @@ def test_the_breakdown_takes_two_queries_whatever_the_schools_and_concerns(
     pupils: Pupils,
 ) -> None:
     from safeguard.access import forget_access
-    from tests.oversight.dashboards.figures_fixture import count_queries
-    from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
+    from tests.support.dashboard_queries import SCHOOL_QUERIES, TRUST_QUERIES
+    from tests.support.figures import count_queries
 
     w = pupils.fx.world
 
@@ -516,13 +516,13 @@ def _count(client: Client, url: str, params: dict[str, str]) -> int:
 def test_narrowed_pages_take_a_fixed_number_of_queries(pupils: Pupils) -> None:
     """Narrowed, the periods' concerns, by category and by year group and their times to open
     are one query instead of four (ADR 0026, third pass): the school page takes 3 fewer than
-    the whole (pinned in query_pins.py: the tally mark is read either way), the
+    the whole (pinned in tests/support/dashboard_queries.py: the tally mark is read either way), the
     trust page as many (its two periods read live in one query, and the outlier windows from
     the tallies as before, in place of the periods' times to open), and 2 for the breakdown
     asked for, less the schools' latest changes (the times to open kept are for all pupils,
     ADR 0036); constant in pupils and concerns. On PostgreSQL only (`_period_counts`)."""
-    from tests.oversight.dashboards.query_pins import SCHOOL_PAGE_QUERIES as SCHOOL_PAGE
-    from tests.oversight.dashboards.query_pins import TRUST_PAGE_QUERIES as TRUST_PAGE
+    from tests.support.dashboard_queries import SCHOOL_PAGE_QUERIES as SCHOOL_PAGE
+    from tests.support.dashboard_queries import TRUST_PAGE_QUERIES as TRUST_PAGE
 
     w = pupils.fx.world
     dsl, governor, tso = (_client(w.users[r]) for r in ("dsl", "governor", "tso"))

@@ -1,4 +1,4 @@
-"""The school dashboard page (issue 8) against the hand-worked fixture of figures_fixture.py.
+"""The school dashboard page (issue 8) against the hand-worked fixture of tests/support/figures.py.
 
 "Now" is Friday 20 November 2026 at noon, London (time_machine), so this term is autumn 2026 and
 the term before is summer 2026. The figures worked out by hand (see test_figures.py):
@@ -29,15 +29,15 @@ from lxml import html as lxml_html
 
 from concerns.models import Category
 from schools.models import Pupil, User
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.dashboard_queries import SCHOOL_CSV_QUERIES, SCHOOL_PAGE_QUERIES
+from tests.support.factories import PupilFactory
+from tests.support.figures import (
     NOW,
     Fixture,
     add_concern,
     make_fixture,
     seed_school_a,
 )
-from tests.oversight.dashboards.query_pins import SCHOOL_CSV_QUERIES, SCHOOL_PAGE_QUERIES
-from tests.support.factories import PupilFactory
 from tests.support.world import World
 
 H = datetime.timedelta(hours=1)

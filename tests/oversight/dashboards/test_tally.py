@@ -11,7 +11,9 @@ import pytest
 from oversight.dashboards.figures import school_figures, trust_figures
 from oversight.dashboards.tally import last_complete_day, tally_refresh
 from oversight.models import ConcernTally, ConcernTallyMark
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.dashboard_queries import SCHOOL_QUERIES, TRUST_QUERIES
+from tests.support.factories import PupilFactory, SchoolFactory, member
+from tests.support.figures import (
     LONDON,
     NOW,
     TODAY,
@@ -23,8 +25,6 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.dashboards.query_pins import SCHOOL_QUERIES, TRUST_QUERIES
-from tests.support.factories import PupilFactory, SchoolFactory, member
 from tests.support.world import World
 
 

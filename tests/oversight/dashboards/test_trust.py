@@ -1,6 +1,6 @@
 """The trust dashboard page (issue 8) against figures worked out by hand.
 
-The fixture is the one of `figures_fixture.py` (school A and Gamma School in trust Northgate, school B
+The fixture is the one of `tests/support/figures.py` (school A and Gamma School in trust Northgate, school B
 in another trust), with "now" fixed at Friday 20 November 2026, noon, London: this term is autumn
 2026 and the one before summer 2026. The page, each CSV and each chart are read as a person or a
 spreadsheet would read them: the table cells' visible text, the links and the flags.
@@ -33,7 +33,9 @@ from oversight.dashboards.drilldown.links import Show, drilldown_url
 from oversight.dashboards.figures import outlier_windows
 from safeguard.middleware import ACTING_SCHOOL
 from schools import services as school_services
-from tests.oversight.dashboards.figures_fixture import (
+from tests.support.dashboard_queries import TRUST_CSV_QUERIES, TRUST_PAGE_QUERIES
+from tests.support.factories import PupilFactory, SchoolFactory, member, trust_member
+from tests.support.figures import (
     NOW,
     TODAY,
     Fixture,
@@ -42,8 +44,6 @@ from tests.oversight.dashboards.figures_fixture import (
     seed_gamma,
     seed_school_a,
 )
-from tests.oversight.dashboards.query_pins import TRUST_CSV_QUERIES, TRUST_PAGE_QUERIES
-from tests.support.factories import PupilFactory, SchoolFactory, member, trust_member
 
 URL = "/trust/dashboard/"
 WINDOW = outlier_windows(TODAY)[0]  # 24 October to 20 November 2026

@@ -16,7 +16,7 @@ from audit.models import AccessLog
 from oversight.models import QaResponse, QaReview, QaReviewStatus, QaSample
 from oversight.qa import services as qa_services
 from oversight.terms import current_term
-from tests.oversight.qa.records import FULL, concern_in
+from tests.support.records.qa import FULL, concern_in
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

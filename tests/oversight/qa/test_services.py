@@ -18,7 +18,7 @@ from oversight.terms import Term, current_term, parse_term, term_of
 from safeguard.models import Notification
 from safeguard.signing import content_hash
 from tests.concerns.conftest import draft
-from tests.oversight.qa.records import FULL, concern_in
+from tests.support.records.qa import FULL, concern_in
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

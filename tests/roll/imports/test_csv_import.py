@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from roll.imports import services
 from roll.imports.selectors import roll_import_columns_for
 from schools.models import Pupil, RollImport, RollImportMapping
-from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 from tests.support.factories import PupilFactory
+from tests.support.roll_imports import csv_bytes, preview_csv, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 from contacts.models import FamilyContact, FamilyContactChange
 from roll.imports import services
 from schools.models import Pupil
-from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.support.roll_imports import ctf_bytes, ctf_pupil, preview_ctf, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

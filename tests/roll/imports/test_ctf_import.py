@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from roll.imports import services
 from schools.models import Pupil, RollImport
-from tests.roll.imports.helpers import ctf_bytes, ctf_pupil, preview_ctf, upn
+from tests.support.roll_imports import ctf_bytes, ctf_pupil, preview_ctf, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

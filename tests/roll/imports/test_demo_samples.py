@@ -13,7 +13,7 @@ from django.conf import settings
 from demo.seed import seed_demo
 from roll.imports import services
 from schools.models import Pupil, School, User
-from tests.roll.imports.helpers import preview_csv, preview_ctf
+from tests.support.roll_imports import preview_csv, preview_ctf
 
 pytestmark = pytest.mark.django_db
 

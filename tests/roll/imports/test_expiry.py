@@ -11,7 +11,7 @@ from django.utils import timezone
 from roll import tasks
 from roll.imports.services import PREVIEW_KEPT, roll_imports_expire
 from schools.models import RollImport
-from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
+from tests.support.roll_imports import csv_bytes, preview_csv, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

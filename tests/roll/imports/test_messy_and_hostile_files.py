@@ -17,7 +17,8 @@ from roll.imports.fields import ValueProblemError, parse_date
 from safeguard.models import Notification
 from safeguard.notifications import NotificationKind
 from schools.models import Pupil, RollImport
-from tests.roll.imports.helpers import (
+from tests.support.factories import PupilFactory
+from tests.support.roll_imports import (
     csv_bytes,
     ctf_bytes,
     ctf_pupil,
@@ -25,7 +26,6 @@ from tests.roll.imports.helpers import (
     preview_ctf,
     upn,
 )
-from tests.support.factories import PupilFactory
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from roll.imports import services
 from schools.models import Pupil, RollImport
-from tests.roll.imports.helpers import csv_bytes, ctf_bytes, ctf_pupil, preview_csv, upn
-from tests.roll.records import roll_import_record
+from tests.support.records.roll import roll_import_record
+from tests.support.roll_imports import csv_bytes, ctf_bytes, ctf_pupil, preview_csv, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

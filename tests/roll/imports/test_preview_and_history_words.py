@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from roll.imports import services
 from schools.models import Pupil, RollImport
-from tests.roll.imports.helpers import csv_bytes, preview_csv, upn
 from tests.support.factories import PupilFactory
+from tests.support.roll_imports import csv_bytes, preview_csv, upn
 from tests.support.world import World
 
 pytestmark = pytest.mark.django_db

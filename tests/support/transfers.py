@@ -21,8 +21,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from safeguard.workdays import LONDON
+from tests.support.transfer_fixtures import LEAVING
 from tests.support.world import World
-from tests.transfers.flow_fixtures import LEAVING
 from transfers.export.pdf import RenderedPdf
 from transfers.models import Export, Retention, RetentionBasis, Transfer
 from transfers.retention import services as svc

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.records.cp_file import full_file, seed_categories
 from tests.support.world import World
-from tests.transfers.cp_file_records import full_file, seed_categories
 from transfers import services
 from transfers.models import ExportState, Transfer
 

@@ -35,7 +35,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from demo.people import DEMO_PASSWORD_DEFAULT as DEMO_PASSWORD
-from tests.processes import (
+from tests.support.forms import Form, page_forms
+from tests.support.processes import (
     Process,
     SmtpServer,
     die_with_the_test,
@@ -44,7 +45,6 @@ from tests.processes import (
     stop_all,
     wait_for,
 )
-from tests.support.forms import Form, page_forms
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent

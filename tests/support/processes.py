@@ -26,7 +26,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def free_port() -> int:

@@ -19,8 +19,8 @@ from concerns.missing import episodes
 from concerns.models import Attachment, Concern
 from referrals import services as referral_services
 from schools.models import Pupil, User
-from tests.concerns.missing_records import missing_records
 from tests.referrals.conftest import make_referral
+from tests.support.records.missing import missing_records
 from tests.support.world import World
 
 PART_1_WORDS = "Sam said the bruise came from a fall on the stairs at his aunt's flat"
