@@ -73,15 +73,15 @@ def test_site_url_is_kept_without_its_slash_and_names_the_allowed_host() -> None
 @pytest.mark.parametrize("command", ["seed_demo", "seed_oversight_benchmark"])
 def test_production_refuses_the_demo_seeders_unless_turned_on(command: str) -> None:
     """A real trust's database never gets the demo's people and their published password. The
-    refusal comes before the database is touched (GOOD's database does not exist): turned on,
+    refusal comes before the database is touched (PRODUCTION_ENV's database does not exist): turned on,
     the same command gets as far as the database."""
-    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DEMO_SEEDING"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DEMO_SEEDING"}
 
     def run(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 (this interpreter and the project's manage.py)
             [sys.executable, "manage.py", command, "--skip-checks"],
             cwd=ROOT,
-            env={**clean, **GOOD, **extra},
+            env={**clean, **PRODUCTION_ENV, **extra},
             capture_output=True,
             text=True,
             timeout=120,
@@ -92,5 +92,5 @@ def test_production_refuses_the_demo_seeders_unless_turned_on(command: str) -> N
     assert refused.returncode == 1
     assert "does not allow demo data (DEMO_SEEDING is off" in refused.stderr
     allowed = run({"DEMO_SEEDING": "true"})
-    assert allowed.returncode != 0  # no database at GOOD's address
+    assert allowed.returncode != 0  # no database at PRODUCTION_ENV's address
     assert "DEMO_SEEDING" not in allowed.stderr
