@@ -82,7 +82,7 @@ def _project_models() -> list[type[models.Model]]:
     return [
         model
         for config in apps.get_app_configs()
-        if str(config.path).startswith(base) and ".venv" not in str(config.path)
+        if str(config.path).startswith(base) and "site-packages" not in str(config.path)
         for model in config.get_models()
     ]
 

@@ -25,7 +25,10 @@ def _declaring_apps() -> tuple[ModuleType, ...]:
     found = [declared]
     for app in settings.INSTALLED_APPS:
         name = f"{app.split('.apps.')[0]}.retention"
-        if find_spec(name) is None:
+        try:
+            if find_spec(name) is None:
+                continue
+        except ModuleNotFoundError:  # an app that is a module, not a package
             continue
         module = import_module(name)
         if hasattr(module, "NARRATIVE"):
