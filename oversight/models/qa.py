@@ -135,8 +135,10 @@ class QaReview(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(status="draft")
                 | (
+                    # Not the feedback: the service requires it, and retention's destruction
+                    # blanks it with the concern's words (docs/adr/0016; the guards allow
+                    # nothing else to change a submitted review).
                     ~models.Q(rating="")
-                    & ~models.Q(feedback="")
                     & models.Q(submitted_at__isnull=False)
                     & models.Q(reviewer__isnull=False)
                     & ~models.Q(content_hash="")

@@ -1,5 +1,7 @@
 """Each app declares its narrative fields; destruction blanks exactly those, and a text field that
-is neither declared nor kept fails start-up (transfers.E001), so new words cannot survive."""
+is neither declared nor kept fails start-up (transfers.E001), so new words cannot survive; nor can
+a model linked to a child's file that destruction does not reach and no one said why
+(transfers.E003)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,17 @@ from django.test.utils import isolate_apps
 from chronology.models import ChronologyEntry
 from concerns.models import Concern
 from referrals.models import Referral
-from transfers.retention.checks import check_narrative_is_blanked, narrative_problems
+from schools.models import Pupil
+from transfers.models import Transfer
+from transfers.retention.checks import (
+    _destroyed_models,
+    check_linked_models_are_destroyed,
+    check_narrative_is_blanked,
+    coverage_problems,
+    narrative_problems,
+)
 from transfers.retention.guards import BLANKED
-from transfers.retention.narrative import KEPT, NARRATIVE
+from transfers.retention.narrative import KEPT, NARRATIVE, NOT_DESTROYED
 
 # The hard-coded list transfers/guards.py held before each app declared its own (commit 5ea7712),
 # table by table, in order: the apps' declarations must give the same columns.
@@ -75,10 +85,20 @@ BLANKED_BEFORE: dict[str, tuple[str, ...]] = {
     "referrals_referral": ("spoken_to", "reason", "parents_reason"),
     "referrals_referralupdate": ("notes",),
 }
+# Issue 15 review: the child-linked tables destruction had not reached (transfers.E003 found
+# them), and the export's columns it blanked by hand.
+BLANKED_SINCE: dict[str, tuple[str, ...]] = {
+    "transfers_export": ("pdf", "bundle", "error"),
+    "transfers_transfer": ("sent_note", "rejection_reason", "cancel_reason"),
+    "transfers_incomingtransfer": ("pdf", "bundle", "rejection_reason", "withdrawn_reason"),
+    "contacts_familycontact": ("restrictions", "notes"),
+    "oversight_qareview": ("feedback",),
+    "oversight_qaresponse": ("text",),
+}
 
 
-def test_the_declared_narrative_blanks_the_same_columns_as_before() -> None:
-    assert list(BLANKED.items()) == list(BLANKED_BEFORE.items())
+def test_the_declared_narrative_blanks_the_same_columns_as_before_and_the_new_ones() -> None:
+    assert BLANKED == BLANKED_BEFORE | BLANKED_SINCE
 
 
 def test_every_app_with_cp_records_declares_its_own() -> None:
@@ -86,6 +106,9 @@ def test_every_app_with_cp_records_declares_its_own() -> None:
         "chronology",
         "concerns",
         "referrals",
+        "contacts",
+        "transfers",
+        "oversight",
     }
     assert set(KEPT) <= set(NARRATIVE)
     assert all(reason.strip() for fields in KEPT.values() for reason in fields.values())
@@ -145,3 +168,101 @@ def test_a_field_dropped_from_the_declaration_fails(monkeypatch: pytest.MonkeyPa
 def test_a_declared_name_that_is_not_a_field_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(NARRATIVE, ChronologyEntry, (*NARRATIVE[ChronologyEntry], "detials"))
     assert [e.id for e in check_narrative_is_blanked()] == ["transfers.E002"]
+
+
+# Every model linked to a child's file is destroyed or says why not (transfers.E003) -----------
+
+
+def test_the_real_models_are_all_covered_and_the_check_is_registered() -> None:
+    assert check_linked_models_are_destroyed() == []
+    assert check_linked_models_are_destroyed in registry.get_checks()
+    # The review's findings are destroyed now, not merely listed.
+    labels = {model._meta.label for model in _destroyed_models()}
+    assert {
+        "transfers.Transfer",
+        "transfers.IncomingTransfer",
+        "transfers.Export",
+        "contacts.FamilyContact",
+        "oversight.QaReview",
+        "oversight.QaResponse",
+    } <= labels
+    assert not labels & set(NOT_DESTROYED)
+
+
+@isolate_apps("concerns")
+def test_a_new_child_linked_model_nobody_declared_is_an_error() -> None:
+    class Sighting(models.Model):
+        pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT)
+        seen = models.DateField()
+
+        class Meta:
+            app_label = "concerns"
+
+    class SightingNote(models.Model):  # linked through Sighting, not to the pupil directly
+        sighting = models.ForeignKey(Sighting, on_delete=models.PROTECT)
+
+        class Meta:
+            app_label = "concerns"
+
+    class Unrelated(models.Model):
+        name = models.CharField(max_length=20)
+
+        class Meta:
+            app_label = "concerns"
+
+    models_ = [Sighting, SightingNote, Unrelated]
+    errors = coverage_problems(models_, destroyed=[], not_destroyed={}, roots=[Pupil])
+    assert [(e.id, e.obj) for e in errors] == [
+        ("transfers.E003", Sighting),
+        ("transfers.E003", SightingNote),
+    ]
+    assert errors[0].msg == (
+        "concerns.Sighting is linked to a child's file but destruction neither blanks it nor "
+        "says why it stays."
+    )
+    why = {"concerns.Sighting": "dates only", "concerns.SightingNote": "a link"}
+    assert coverage_problems(models_, destroyed=[], not_destroyed=why, roots=[Pupil]) == []
+    # Destroyed counts too (and then its text fields are transfers.E001's).
+    assert (
+        coverage_problems(
+            models_,
+            destroyed=[Sighting],
+            not_destroyed={"concerns.SightingNote": "a link"},
+            roots=[Pupil],
+        )
+        == []
+    )
+
+
+def test_a_real_model_taken_off_the_list_fails_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(NOT_DESTROYED, "contacts.FamilyContactChange")
+    errors = check_linked_models_are_destroyed()
+    assert [(e.id, e.obj._meta.label) for e in errors] == [
+        ("transfers.E003", "contacts.FamilyContactChange")
+    ]
+
+
+def test_a_stale_or_unexplained_entry_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(NOT_DESTROYED, "contacts.FamilyContact", "destroyed after all")
+    monkeypatch.setitem(NOT_DESTROYED, "contacts.NoSuchModel", "gone")
+    monkeypatch.setitem(NOT_DESTROYED, "transfers.Retention", " ")
+    errors = check_linked_models_are_destroyed()
+    assert sorted(e.msg.split(" lists ")[1].split(",")[0] for e in errors) == [
+        "contacts.FamilyContact",
+        "contacts.NoSuchModel",
+        "transfers.Retention",
+    ]
+    assert {e.id for e in errors} == {"transfers.E004"}
+
+
+def test_a_new_text_field_on_a_newly_covered_model_fails_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """transfers.E001 now sees the models E003 brought in: a transfer's new free text."""
+    field = models.TextField()
+    field.set_attributes_from_name("handover_note")
+    field.model = Transfer
+    monkeypatch.setattr(Transfer._meta, "concrete_fields", (*Transfer._meta.concrete_fields, field))
+    errors = check_narrative_is_blanked()
+    assert [(e.id, e.obj) for e in errors] == [("transfers.E001", Transfer)]
+    assert "transfers.Transfer.handover_note" in errors[0].msg

@@ -16,11 +16,26 @@ from chronology import services as chronology_services
 from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry
 from concerns.models import Concern, ConcernPupil, DslRecord
+from contacts.models import FamilyContact
+from oversight.models import QaResponse, QaReview
+from oversight.qa import services as qa_services
 from referrals.models import Referral
 from safeguard.workdays import LONDON
 from tests.support.transfers import DESTROY_ON, after, kept, run_at
 from tests.support.world import World
-from transfers.models import Retention, RetentionBasis, RetentionPolicy, RetentionState
+from transfers.models import (
+    Export,
+    ExportState,
+    IncomingSource,
+    IncomingState,
+    IncomingTransfer,
+    Retention,
+    RetentionBasis,
+    RetentionPolicy,
+    RetentionState,
+    Transfer,
+    TransferState,
+)
 from transfers.retention import services as svc
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +92,100 @@ def test_the_job_destroys_content_at_its_date_keeps_hashes_and_the_chain_verifie
     assert other.account
     # Running again changes nothing.
     assert run_at(after(DESTROY_ON + datetime.timedelta(days=1))).destroyed == 0
+
+
+def test_destruction_blanks_the_words_the_other_apps_declare(
+    world: World, records: dict[str, Any]
+) -> None:
+    """Transfers, received files, exports, family contacts and QA of a concern (issue 15): the
+    words staff wrote about the child go with the file; the school it went to, the hashes and
+    the signed QA's hashes stay, and the guards still refuse the QA rows' other columns."""
+    school, pupil, dsl = world.school, world.pupil, world.users["dsl"]
+    now = after(DESTROY_ON - datetime.timedelta(days=40))
+    export = Export.objects.create(
+        school=school,
+        pupil=pupil,
+        requested_by=dsl,
+        receiving_school="Hillside Academy",
+        state=ExportState.FAILED,
+        error="Stopped at the concern about the bruise on Sam's arm",
+    )
+    common = {
+        "school": school,
+        "pupil": pupil,
+        "leaving_date": DESTROY_ON,
+        "deadline": DESTROY_ON,
+        "destination_name": "Hillside Academy",
+        "created_by": dsl,
+    }
+    cancelled = Transfer.objects.create(
+        **common,
+        state=TransferState.CANCELLED,
+        sent_note="Handed to mum at the gate with the court papers",
+        cancel_reason="Father took Sam out of the country",
+        cancelled_at=now,
+    )
+    refused = Transfer.objects.create(
+        **common,
+        state=TransferState.REJECTED,
+        rejection_reason="Not our pupil: Sam is in foster care in another county",
+        rejected_by="A. Dsl",
+        rejected_at=now,
+    )
+    withdrawn = IncomingTransfer.objects.create(
+        school=school,
+        pupil=pupil,
+        source=IncomingSource.IMPORT,
+        from_school_name="Riverside Primary",
+        legal_first_name="Sam",
+        legal_last_name="Pupil",
+        date_of_birth=pupil.date_of_birth,
+        pdf="transfers/received.pdf",
+        pdf_sha256="a" * 64,
+        state=IncomingState.WITHDRAWN,
+        withdrawn_at=now,
+        withdrawn_reason="Sam is staying with an aunt after the hearing",
+    )
+    contact = FamilyContact.objects.create(
+        school=school,
+        pupil=pupil,
+        name="Pat Pupil",
+        relationship="father",
+        restrictions="Court order: must not collect Sam",
+        notes="Shouted at staff about the social worker",
+    )
+    # The concern's submitted, signed QA review (the records fixture's), and a signed response.
+    review = records["own"].qa_review
+    response = qa_services.qa_response_add(
+        actor=dsl, review=review, text="Sam's words were recorded in the addendum"
+    )
+    review_hash, response_hash = review.content_hash, response.content_hash
+    other_review = records["other"].qa_review
+    retention = kept(world)
+
+    assert run_at(after(DESTROY_ON)).destroyed == 1
+
+    for row in (export, cancelled, refused, withdrawn, contact, review, response, other_review):
+        row.refresh_from_db()
+    assert (export.error, export.pdf.name, export.receiving_school) == ("", "", "Hillside Academy")
+    assert (cancelled.sent_note, cancelled.cancel_reason) == ("", "")
+    assert (refused.rejection_reason, refused.rejected_by) == ("", "A. Dsl")
+    assert cancelled.destination_name == "Hillside Academy"
+    assert (withdrawn.withdrawn_reason, withdrawn.pdf.name) == ("", "")
+    assert withdrawn.pdf_sha256 == "a" * 64
+    assert (contact.restrictions, contact.notes) == ("", "")
+    assert contact.name == "Pat Pupil"
+    assert (review.feedback, response.text) == ("", "")
+    assert (review.content_hash, response.content_hash) == (review_hash, response_hash)
+    assert other_review.feedback  # the other school's child's concern: untouched
+    retention.refresh_from_db()
+    assert retention.tombstone["qa_reviews"] == [[str(review.pk), review_hash]]
+    assert retention.tombstone["qa_responses"] == [[str(response.pk), response_hash]]
+    # The signed QA rows are guarded again once the destruction has committed.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QaReview.objects.filter(pk=review.pk).update(feedback="Put back")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QaResponse.objects.filter(pk=response.pk).update(text="Put back")
 
 
 def test_a_legal_hold_stops_destruction_until_lifted(world: World, records: dict[str, Any]) -> None:

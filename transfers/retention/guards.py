@@ -86,6 +86,11 @@ WHEN = {
     "concerns_advicesought": concern_gone(
         "(SELECT d.concern_id FROM concerns_dslrecord d WHERE d.id = OLD.dsl_record_id)"
     ),
+    # A QA review of a concern and the responses to it (oversight/retention.py) go with it.
+    "oversight_qareview": concern_gone("OLD.concern_id"),
+    "oversight_qaresponse": concern_gone(
+        "(SELECT q.concern_id FROM oversight_qareview q WHERE q.id = OLD.review_id)"
+    ),
 }
 
 

@@ -78,7 +78,7 @@ from ..models import (
     Transfer,
 )
 from .destruction_log import destruction_record, log_after_commit, log_catch_up
-from .narrative import NARRATIVE
+from .narrative import CONCERN_RECORDS, NARRATIVE, PUPIL_RECORDS
 
 logger = logging.getLogger(__name__)
 
@@ -536,17 +536,22 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
     names = [(f.storage, str(f.name)) for f in stored]
     tomb["stored_files_removed"] = len(names)
     transaction.on_commit(lambda: _delete_stored(names, retention_id=retention.pk))
-    Export.objects.filter(**mine).update(pdf="", bundle="", error="")
-    IncomingTransfer.objects.filter(**mine).update(pdf="", bundle="")
 
     # This child's own records, then records shared with other children once the last goes:
-    # each table's words (the apps' NARRATIVE fields, the only change the guards then allow).
+    # each table's words (the apps' NARRATIVE fields, the only change the guards then allow;
+    # the exports' and received files' stored files are among them).
     rows = destroyed_rows(
         school_id=school_id,
         pupil_id=pupil_id,
         concern_ids=concern_ids,
         assessment_ids=assessment_ids,
     )
+    # The signed records other apps declare (a QA review, its responses): their hashes, as the
+    # concern's own are kept above.
+    for record in (*PUPIL_RECORDS, *CONCERN_RECORDS):
+        if any(f.name == "content_hash" for f in record._meta.concrete_fields):
+            key = str(record._meta.verbose_name_plural).replace(" ", "_")
+            tomb[key] = _hashes(record._default_manager.filter(rows[record]), "content_hash")
     for record, which in rows.items():
         record._default_manager.filter(which).update(**dict.fromkeys(NARRATIVE[record], ""))
     tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
@@ -559,7 +564,8 @@ def destroyed_rows(
 ) -> dict[type[Model], Q]:
     """The rows whose words destruction blanks, model by model: this child's own records, and the
     shared records (`concern_ids`, `assessment_ids`) whose every child is gone. Every model here
-    must declare its narrative fields (system check transfers.E001)."""
+    must declare its narrative fields (system check transfers.E001), and every model linked to a
+    child's file must be here or say why not (`narrative.NOT_DESTROYED`, transfers.E003)."""
     mine = {"school_id": school_id, "pupil_id": pupil_id}
     return {
         ChronologyEntry: Q(**mine),
@@ -582,6 +588,16 @@ def destroyed_rows(
         Action: Q(concern_id__in=concern_ids),
         RiskAssessment: Q(pk__in=assessment_ids),
         RiskAssessmentReview: Q(assessment_id__in=assessment_ids),
+        # Rows the apps declare beside their narrative (retention.py): transfers' own files, the
+        # family contacts, QA reviews of a concern and the responses to them.
+        **{
+            model: Q(school_id=school_id, **{path: pupil_id})
+            for model, path in PUPIL_RECORDS.items()
+        },
+        **{
+            model: Q(school_id=school_id, **{f"{path}__in": concern_ids})
+            for model, path in CONCERN_RECORDS.items()
+        },
     }
 
 

@@ -1,0 +1,36 @@
+"""What in the contacts' tables destruction blanks (docs/adr/0016): a family contact's restrictions
+and notes are about the child's safety (a court order, who must not collect); the contact's own
+details are the school roll's, kept with the pupil row as the roll is. Checked at start-up
+(transfers.E001, transfers.E003)."""
+
+from __future__ import annotations
+
+from django.db.models import Model
+
+from .models import FamilyContact
+
+NARRATIVE: dict[type[Model], tuple[str, ...]] = {
+    FamilyContact: ("restrictions", "notes"),
+}
+
+# Why a text field that is not narrative may stay after destruction.
+ROLL = (
+    "the family contact's own details, from the school roll (the MIS and the CTF): kept with the "
+    "pupil row, which destruction keeps, not words about the child"
+)
+
+KEPT: dict[type[Model], dict[str, str]] = {
+    FamilyContact: {
+        "name": ROLL,
+        "relationship": "a choice from a fixed list, not words",
+        "relationship_other": ROLL,
+        "phone": ROLL,
+        "phone_other": ROLL,
+        "email": ROLL,
+        "address": ROLL,
+    },
+}
+
+# Model -> the lookup from a row to its pupil: destruction blanks the rows of the pupil's file at
+# the school being destroyed.
+PUPIL_RECORDS: dict[type[Model], str] = {FamilyContact: "pupil_id"}
