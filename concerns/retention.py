@@ -93,6 +93,7 @@ KEPT: dict[type[Model], dict[str, str]] = {
         "content_hash": HASH,
     },
     DslRecord: {
+        "actions": "the actions taken, as choices from a fixed list (DslAction), not words",
         "level_of_need": CHOICE,
         "cp_file_decision": CHOICE,
         "status": CHOICE,

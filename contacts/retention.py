@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.db.models import Model
 
-from .models import FamilyContact
+from .models import FamilyContact, FamilyContactChange
 
 NARRATIVE: dict[type[Model], tuple[str, ...]] = {
     FamilyContact: ("restrictions", "notes"),
+    # The history's old and new restrictions and parental responsibility (a list, emptied).
+    FamilyContactChange: ("values",),
 }
 
 # Why a text field that is not narrative may stay after destruction.
@@ -29,8 +31,15 @@ KEPT: dict[type[Model], dict[str, str]] = {
         "email": ROLL,
         "address": ROLL,
     },
+    FamilyContactChange: {
+        "contact_name": ROLL,
+        "kind": "a choice from a fixed list (added, changed, removed), not words",
+        "changed_by_name": "who made the change (a member of staff), not the child",
+        "also_changed": 'the labels of the other details that changed ("Main telephone"), '
+        "not their values",
+    },
 }
 
 # Model -> the lookup from a row to its pupil: destruction blanks the rows of the pupil's file at
 # the school being destroyed.
-PUPIL_RECORDS: dict[type[Model], str] = {FamilyContact: "pupil_id"}
+PUPIL_RECORDS: dict[type[Model], str] = {FamilyContact: "pupil_id", FamilyContactChange: "pupil_id"}

@@ -13,6 +13,7 @@ from django.test.utils import isolate_apps
 
 from chronology.models import ChronologyEntry
 from concerns.models import Concern
+from contacts.models import FamilyContactChange
 from referrals.models import Referral
 from schools.models import Pupil
 from transfers.models import Transfer
@@ -92,6 +93,7 @@ BLANKED_SINCE: dict[str, tuple[str, ...]] = {
     "transfers_transfer": ("sent_note", "rejection_reason", "cancel_reason"),
     "transfers_incomingtransfer": ("pdf", "bundle", "rejection_reason", "withdrawn_reason"),
     "contacts_familycontact": ("restrictions", "notes"),
+    "contacts_familycontactchange": ("values",),
     "oversight_qareview": ("feedback",),
     "oversight_qaresponse": ("text",),
 }
@@ -235,11 +237,9 @@ def test_a_new_child_linked_model_nobody_declared_is_an_error() -> None:
 
 
 def test_a_real_model_taken_off_the_list_fails_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(NOT_DESTROYED, "contacts.FamilyContactChange")
+    monkeypatch.delitem(NOT_DESTROYED, "audit.AccessLog")
     errors = check_linked_models_are_destroyed()
-    assert [(e.id, e.obj._meta.label) for e in errors] == [
-        ("transfers.E003", "contacts.FamilyContactChange")
-    ]
+    assert [(e.id, e.obj._meta.label) for e in errors] == [("transfers.E003", "audit.AccessLog")]
 
 
 def test_a_stale_or_unexplained_entry_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,3 +266,12 @@ def test_a_new_text_field_on_a_newly_covered_model_fails_start_up(
     errors = check_narrative_is_blanked()
     assert [(e.id, e.obj) for e in errors] == [("transfers.E001", Transfer)]
     assert "transfers.Transfer.handover_note" in errors[0].msg
+
+
+def test_a_json_field_on_a_destroyed_model_must_be_declared_too() -> None:
+    """Words kept in a JSON list (a restriction's old and new words in the contacts' history)
+    are narrative as much as a text field's: an undeclared one fails start-up."""
+    errors = narrative_problems([FamilyContactChange], narrative={}, kept={})
+    assert "contacts.FamilyContactChange.values is neither blanked" in " ".join(
+        e.msg for e in errors
+    )

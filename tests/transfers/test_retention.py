@@ -16,7 +16,7 @@ from chronology import services as chronology_services
 from chronology.ledger.services import verify_chain
 from chronology.models import ChronologyEntry
 from concerns.models import Concern, ConcernPupil, DslRecord
-from contacts.models import FamilyContact
+from contacts.models import FamilyContact, FamilyContactChange
 from oversight.models import QaResponse, QaReview
 from oversight.qa import services as qa_services
 from referrals.models import Referral
@@ -154,6 +154,18 @@ def test_destruction_blanks_the_words_the_other_apps_declare(
         restrictions="Court order: must not collect Sam",
         notes="Shouted at staff about the social worker",
     )
+    # The contacts' append-only history keeps a restriction's old and new words.
+    change = FamilyContactChange.objects.create(
+        school=school,
+        pupil=pupil,
+        contact_id=contact.pk,
+        contact_name="Pat Pupil",
+        kind="changed",
+        changed_by=dsl,
+        changed_by_name="A. Dsl",
+        values=[{"field": "Restrictions", "old": "", "new": "Court order: must not collect Sam"}],
+        also_changed=["Main telephone"],
+    )
     # The concern's submitted, signed QA review (the records fixture's), and a signed response.
     review = records["own"].qa_review
     response = qa_services.qa_response_add(
@@ -165,7 +177,8 @@ def test_destruction_blanks_the_words_the_other_apps_declare(
 
     assert run_at(after(DESTROY_ON)).destroyed == 1
 
-    for row in (export, cancelled, refused, withdrawn, contact, review, response, other_review):
+    rows = (export, cancelled, refused, withdrawn, contact, change, review, response, other_review)
+    for row in rows:
         row.refresh_from_db()
     assert (export.error, export.pdf.name, export.receiving_school) == ("", "", "Hillside Academy")
     assert (cancelled.sent_note, cancelled.cancel_reason) == ("", "")
@@ -175,6 +188,8 @@ def test_destruction_blanks_the_words_the_other_apps_declare(
     assert withdrawn.pdf_sha256 == "a" * 64
     assert (contact.restrictions, contact.notes) == ("", "")
     assert contact.name == "Pat Pupil"
+    assert change.values == []
+    assert (change.contact_name, change.also_changed) == ("Pat Pupil", ["Main telephone"])
     assert (review.feedback, response.text) == ("", "")
     assert (review.content_hash, response.content_hash) == (review_hash, response_hash)
     assert other_review.feedback  # the other school's child's concern: untouched
@@ -186,6 +201,8 @@ def test_destruction_blanks_the_words_the_other_apps_declare(
         QaReview.objects.filter(pk=review.pk).update(feedback="Put back")
     with pytest.raises(IntegrityError), transaction.atomic():
         QaResponse.objects.filter(pk=response.pk).update(text="Put back")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FamilyContactChange.objects.filter(pk=change.pk).update(values=[{"field": "Put back"}])
 
 
 def test_a_legal_hold_stops_destruction_until_lifted(world: World, records: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from django.db import models
 from .narrative import KEPT, NARRATIVE, NOT_DESTROYED
 from .services import destroyed_rows
 
-TEXT_FIELDS = (models.CharField, models.TextField)
+TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
 
 
 def _destroyed_models() -> list[type[models.Model]]:

@@ -69,6 +69,10 @@ KEPT: dict[type[Model], dict[str, str]] = {
         "pdf_sha256": HASH,
         "bundle_sha256": HASH,
         "state": CHOICE,
+        "check_warnings": (
+            "what the import's checks found about the file's signatures and its sender (school "
+            "and signer names), not words about the child"
+        ),
     },
 }
 

@@ -18,7 +18,7 @@ from django.db.models import Model
 
 from safeguard.triggers import Guard, register, register_exemption, register_postgresql
 
-from .narrative import NARRATIVE
+from .narrative import NARRATIVE, blank
 
 
 # What destruction blanks, table by table: the words (each app's NARRATIVE fields, as columns).
@@ -30,6 +30,14 @@ def _columns(model: type[Model], fields: tuple[str, ...]) -> tuple[str, ...]:
 
 BLANKED: dict[str, tuple[str, ...]] = {
     model._meta.db_table: _columns(model, fields) for model, fields in NARRATIVE.items()
+}
+# A blanked column's empty value in SQL: '' for text, '[]' for a JSON list (narrative.blank).
+EMPTY: dict[str, dict[str, str]] = {
+    model._meta.db_table: {
+        str(model._meta.get_field(name).column): "'[]'" if blank(model, name) == [] else "''"
+        for name in fields
+    }
+    for model, fields in NARRATIVE.items()
 }
 
 # Whose file each table's row belongs to (SQL on OLD).
@@ -97,7 +105,10 @@ WHEN = {
 def exemption(table: str) -> str:
     """SQL: this UPDATE is the destruction of the row's words, and nothing else."""
     when = WHEN.get(table) or destroying(PUPIL_OF.get(table, "OLD.pupil_id"))
-    blank_only = " AND ".join(f"(NEW.{c} = OLD.{c} OR NEW.{c} = '')" for c in BLANKED[table])
+    empty = EMPTY[table]
+    blank_only = " AND ".join(
+        f"(NEW.{c} = OLD.{c} OR NEW.{c} = {empty[c]})" for c in BLANKED[table]
+    )
     return f"({when} AND NOT {{changed:kept_{table}}} AND {blank_only})"
 
 

@@ -15,7 +15,7 @@ from importlib.util import find_spec
 from types import ModuleType
 
 from django.conf import settings
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 from . import declared
 
@@ -38,10 +38,17 @@ def _declaring_apps() -> tuple[ModuleType, ...]:
 
 _APPS = _declaring_apps()
 
-# Model -> the names of its fields whose words destruction sets to "".
+# Model -> the names of its fields whose words destruction sets to "" (a JSON field: to []).
 NARRATIVE: dict[type[Model], tuple[str, ...]] = {
     model: fields for app in _APPS for model, fields in app.NARRATIVE.items()
 }
+
+
+def blank(model: type[Model], name: str) -> str | list[str]:
+    """What destruction leaves in a narrative field: "" for text, an empty list for JSON."""
+    return [] if isinstance(model._meta.get_field(name), JSONField) else ""
+
+
 # Model -> {field name: why it is not narrative}: its other text fields, which destruction keeps.
 KEPT: dict[type[Model], dict[str, str]] = {
     model: fields for app in _APPS for model, fields in app.KEPT.items()
@@ -69,11 +76,6 @@ NOT_DESTROYED: dict[str, str] = {
         "of any concern"
     ),
     "concerns.ReassessmentPromptConcern": "which concerns a prompt counted: a link with no words",
-    "contacts.FamilyContactChange": (
-        "the append-only history of a pupil's family contacts (who changed which contact, when), "
-        "kept for good by design (contacts/guards.py). Open: its JSON `values` keeps old and new "
-        "restrictions, which destruction does not yet blank (docs/adr/0016)"
-    ),
     "allegations.AllegationPupil": (
         "the children an allegation against an adult concerns: a link with no words; the "
         "allegation is the adult's record, kept under its own rule, not with the child's file"

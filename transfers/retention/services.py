@@ -78,7 +78,7 @@ from ..models import (
     Transfer,
 )
 from .destruction_log import destruction_record, log_after_commit, log_catch_up
-from .narrative import CONCERN_RECORDS, NARRATIVE, PUPIL_RECORDS
+from .narrative import CONCERN_RECORDS, NARRATIVE, PUPIL_RECORDS, blank
 
 logger = logging.getLogger(__name__)
 
@@ -553,7 +553,9 @@ def _destroy_content(retention: Retention) -> dict[str, Any]:
             key = str(record._meta.verbose_name_plural).replace(" ", "_")
             tomb[key] = _hashes(record._default_manager.filter(rows[record]), "content_hash")
     for record, which in rows.items():
-        record._default_manager.filter(which).update(**dict.fromkeys(NARRATIVE[record], ""))
+        record._default_manager.filter(which).update(
+            **{name: blank(record, name) for name in NARRATIVE[record]}
+        )
     tomb["risk_assessments"] = [str(pk) for pk in assessment_ids]
     tomb["counts"] = {k: len(v) for k, v in tomb.items() if isinstance(v, list)}
     return tomb
