@@ -34,8 +34,8 @@ BLANKED: dict[str, tuple[str, ...]] = {
 # A blanked column's empty value in SQL: '' for text, '[]' for a JSON list (narrative.blank).
 EMPTY: dict[str, dict[str, str]] = {
     model._meta.db_table: {
-        str(model._meta.get_field(name).column): "'[]'" if blank(model, name) == [] else "''"
-        for name in fields
+        column: "'[]'" if blank(model, name) == [] else "''"
+        for name, column in zip(fields, _columns(model, fields), strict=True)
     }
     for model, fields in NARRATIVE.items()
 }
