@@ -7,10 +7,8 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -21,6 +19,7 @@ from playwright.sync_api import (
 )
 
 from tests.support.auth import demo_code
+from tests.support.demo_snapshot import seed_demo_for_test
 
 # Debian's Chromium; where the distribution has none (Ubuntu 24.04 has only a snap), Playwright's
 # own build, which scripts/system-packages.sh installs there (docs/adr/0040).
@@ -130,13 +129,15 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 @pytest.fixture
 def demo(transactional_db) -> None:
-    call_command("seed_demo", "--no-history", stdout=StringIO())
+    """The demo without its history: seeded once per test process, restored after that
+    (tests/support/demo_snapshot.py)."""
+    seed_demo_for_test(history=False)
 
 
 @pytest.fixture
 def demo_with_history(transactional_db) -> None:
     """The demo as `make run` loads it, with the year of history the dashboards show."""
-    call_command("seed_demo", stdout=StringIO())
+    seed_demo_for_test(history=True)
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str = "demo-password-123") -> None:
