@@ -56,7 +56,7 @@ def registered() -> list[Guard]:
 
 def _changed(vendor: str, columns: Iterable[str]) -> str:
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
-    return "(" + " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns) + ")"
+    return "(" + " OR ".join(f'OLD."{c}" {op} NEW."{c}"' for c in columns) + ")"
 
 
 def _condition(vendor: str, guard: Guard) -> str:

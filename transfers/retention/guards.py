@@ -106,8 +106,9 @@ def exemption(table: str) -> str:
     """SQL: this UPDATE is the destruction of the row's words, and nothing else."""
     when = WHEN.get(table) or destroying(PUPIL_OF.get(table, "OLD.pupil_id"))
     empty = EMPTY[table]
+    # Quoted: a column may be named by an SQL keyword (`values`), which SQLite refuses bare.
     blank_only = " AND ".join(
-        f"(NEW.{c} = OLD.{c} OR NEW.{c} = {empty[c]})" for c in BLANKED[table]
+        f'(NEW."{c}" = OLD."{c}" OR NEW."{c}" = {empty[c]})' for c in BLANKED[table]
     )
     return f"({when} AND NOT {{changed:kept_{table}}} AND {blank_only})"
 
